@@ -1,0 +1,145 @@
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <elf.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <linux/audit.h>
+#include <linux/ptrace.h>
+#include "compat/regs.h"
+
+#ifndef PTRACE_GET_SYSCALL_INFO
+#define PTRACE_GET_SYSCALL_INFO 0x420e
+#endif
+
+static int from_info(pid_t tid, struct jt_syscall *sc)
+{
+	struct ptrace_syscall_info info;
+	long n;
+
+	memset(&info, 0, sizeof(info));
+	n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info);
+	if (n < 0)
+		return -errno;
+	if (info.op != PTRACE_SYSCALL_INFO_SECCOMP && info.op != PTRACE_SYSCALL_INFO_ENTRY)
+		return -EINVAL;
+	sc->arch = info.arch;
+	sc->nr = (long)info.entry.nr;
+	for (int i = 0; i < 6; i++)
+		sc->args[i] = info.entry.args[i];
+	sc->ip = info.instruction_pointer;
+	return 0;
+}
+
+#if defined(__x86_64__)
+
+uint32_t jt_regs_foreign_arch(void)
+{
+	return AUDIT_ARCH_I386;
+}
+
+int jt_regs_syscall(pid_t tid, int use_info, int foreign, struct jt_syscall *sc)
+{
+	struct user_regs_struct r;
+
+	if (use_info)
+		return from_info(tid, sc);
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+		return -errno;
+	sc->nr = (long)r.orig_rax;
+	sc->ip = r.rip;
+	if (foreign) {
+		/* int 0x80 or a 32-bit program: the i386 argument registers */
+		uint64_t a[6] = { r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp };
+
+		sc->arch = AUDIT_ARCH_I386;
+		sc->nr = (long)(uint32_t)r.orig_rax;
+		for (int i = 0; i < 6; i++)
+			sc->args[i] = (uint32_t)a[i];
+	} else {
+		uint64_t a[6] = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
+
+		sc->arch = AUDIT_ARCH_X86_64;
+		memcpy(sc->args, a, sizeof(a));
+	}
+	return 0;
+}
+
+int jt_regs_skip(pid_t tid)
+{
+	if (ptrace(PTRACE_POKEUSER, tid, offsetof(struct user_regs_struct, orig_rax), (void *)-1L) < 0)
+		return -errno;
+	return 0;
+}
+
+int jt_regs_set_return(pid_t tid, long ret)
+{
+	if (ptrace(PTRACE_POKEUSER, tid, offsetof(struct user_regs_struct, rax), (void *)ret) < 0)
+		return -errno;
+	return 0;
+}
+
+#elif defined(__aarch64__)
+
+#ifndef NT_ARM_SYSTEM_CALL
+#define NT_ARM_SYSTEM_CALL 0x404
+#endif
+
+uint32_t jt_regs_foreign_arch(void)
+{
+	return 0;	/* no 32-bit ABI is handled: the filter refuses AArch32 */
+}
+
+static int getregs(pid_t tid, struct user_regs_struct *r)
+{
+	struct iovec io = { r, sizeof(*r) };
+
+	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0 ? -errno : 0;
+}
+
+int jt_regs_syscall(pid_t tid, int use_info, int foreign, struct jt_syscall *sc)
+{
+	struct user_regs_struct r;
+	int nr, e;
+	struct iovec io = { &nr, sizeof(nr) };
+
+	if (use_info)
+		return from_info(tid, sc);
+	if (foreign)
+		return -ENOSYS;
+	if ((e = getregs(tid, &r)) < 0)
+		return e;
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &io) < 0)
+		return -errno;
+	sc->arch = AUDIT_ARCH_AARCH64;
+	sc->nr = nr;
+	sc->ip = r.pc;
+	for (int i = 0; i < 6; i++)
+		sc->args[i] = r.regs[i];
+	return 0;
+}
+
+int jt_regs_skip(pid_t tid)
+{
+	int nr = -1;
+	struct iovec io = { &nr, sizeof(nr) };
+
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &io) < 0 ? -errno : 0;
+}
+
+int jt_regs_set_return(pid_t tid, long ret)
+{
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	int e = getregs(tid, &r);
+
+	if (e < 0)
+		return e;
+	r.regs[0] = (unsigned long long)ret;
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0 ? -errno : 0;
+}
+
+#else
+#error "jailtrace: no register access for this architecture (compat/regs.c)"
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Register access at a syscall stop, per architecture. The rest of
+ * jailtrace sees a syscall as (arch, number, six arguments) and asks for it
+ * to be skipped with a return value; how that maps to registers is here.
+ */
+#ifndef JT_COMPAT_REGS_H
+#define JT_COMPAT_REGS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct jt_syscall {
+	uint32_t arch;		/* AUDIT_ARCH_* */
+	long nr;
+	uint64_t args[6];
+	uint64_t ip;
+};
+
+/**
+ * Read the syscall a thread stopped in at a seccomp stop.
+ * @use_info: use PTRACE_GET_SYSCALL_INFO (5.3+); else read registers,
+ * taking the ABI from @foreign (the filter's SECCOMP_RET_TRACE data said
+ * the call came through the other ABI of this architecture).
+ * @return 0 or -errno (-ESRCH: the thread is gone).
+ */
+int jt_regs_syscall(pid_t tid, int use_info, int foreign, struct jt_syscall *sc);
+
+/** Make the syscall at this stop not run. @return 0 or -errno. */
+int jt_regs_skip(pid_t tid);
+
+/** Set the return value the thread will see. @return 0 or -errno. */
+int jt_regs_set_return(pid_t tid, long ret);
+
+/** AUDIT_ARCH_* of the second ABI reachable on this architecture, or 0. */
+uint32_t jt_regs_foreign_arch(void);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * Syscall identities and the per-ABI number tables (see syscalls.h).
+ * The tables are generated data; everything here is lookups over them.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/audit.h>
+#include <seccomp.h>
+
+#include "syscalls.h"
+
+const struct jt_sysinfo jt_sysinfo[JT_SYS_COUNT] = {
+#define SYS(name, nargs, ...) [JT_SYS_##name] = { #name, nargs, { __VA_ARGS__ } },
+#include "sysnames.h"
+#undef SYS
+};
+
+_Static_assert(JT_SYS_COUNT <= SHRT_MAX, "enum jt_sys must fit a short");
+
+/*
+ * Each table starts with a [0 ... last] = -1 range that its entries then
+ * override; gcc warns about exactly that unless told not to.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const short sys_x86_64[] = {
+#include "x86_64/syscalls.h"
+};
+static const short sys_i386[] = {
+#include "i386/syscalls.h"
+};
+static const short sys_x32[] = {
+#include "x32/syscalls.h"
+};
+static const short sys_aarch64[] = {
+#include "aarch64/syscalls.h"
+};
+#pragma GCC diagnostic pop
+
+#define ABI(n, audit, scmp, base, table) {			\
+	.name = n, .audit_arch = audit, .scmp_arch = scmp,	\
+	.nr_base = base,					\
+	.nr_count = sizeof(table) / sizeof(table[0]),		\
+	.sys = table,						\
+}
+
+/*
+ * Every table is built on every host, so that each can be tested against
+ * libseccomp anywhere; jt_abis says which ones this build traces.
+ * x32 shares AUDIT_ARCH_X86_64 with x86_64: only the 0x40000000 bit of
+ * the syscall number tells them apart.
+ */
+const struct jt_abi jt_abi_x86_64 =
+	ABI("x86_64", AUDIT_ARCH_X86_64, SCMP_ARCH_X86_64, 0, sys_x86_64);
+const struct jt_abi jt_abi_i386 =
+	ABI("i386", AUDIT_ARCH_I386, SCMP_ARCH_X86, 0, sys_i386);
+const struct jt_abi jt_abi_x32 =
+	ABI("x32", AUDIT_ARCH_X86_64, SCMP_ARCH_X32, 0x40000000L, sys_x32);
+const struct jt_abi jt_abi_aarch64 =
+	ABI("aarch64", AUDIT_ARCH_AARCH64, SCMP_ARCH_AARCH64, 0, sys_aarch64);
+
+const struct jt_abi *const jt_abis[] = {
+#if defined(__x86_64__)
+	&jt_abi_x86_64,
+	&jt_abi_i386,
+	&jt_abi_x32,
+#elif defined(__aarch64__)
+	&jt_abi_aarch64,
+#else
+#error "jailtrace supports x86_64 and aarch64 hosts"
+#endif
+	NULL
+};
+
+const struct jt_abi *jt_abi_native(void)
+{
+	return jt_abis[0];
+}
+
+/* For AUDIT_ARCH_X86_64 this is x86_64, never x32: see above. */
+const struct jt_abi *jt_abi_by_audit_arch(uint32_t audit_arch)
+{
+	for (const struct jt_abi *const *a = jt_abis; *a; a++)
+		if ((*a)->audit_arch == audit_arch)
+			return *a;
+	return NULL;
+}
+
+const struct jt_abi *jt_abi_by_name(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (const struct jt_abi *const *a = jt_abis; *a; a++)
+		if (!strcmp((*a)->name, name))
+			return *a;
+	return NULL;
+}
+
+int jt_abi_sys(const struct jt_abi *abi, long nr)
+{
+	/* Checked before subtracting, so no nr can overflow. */
+	if (nr < abi->nr_base ||
+	    (unsigned long)(nr - abi->nr_base) >= abi->nr_count)
+		return -ENOSYS;
+	return abi->sys[nr - abi->nr_base] < 0 ? -ENOSYS
+					       : abi->sys[nr - abi->nr_base];
+}
+
+/*
+ * A scan of a few hundred shorts; this runs when filters are built, not
+ * per syscall, so it is not worth a lazily built reverse map and its
+ * locking.
+ */
+long jt_abi_nr(const struct jt_abi *abi, int sys)
+{
+	if (sys < 0 || sys >= JT_SYS_COUNT)
+		return -ENOSYS;
+	for (unsigned i = 0; i < abi->nr_count; i++)
+		if (abi->sys[i] == sys)
+			return abi->nr_base + i;
+	return -ENOSYS;
+}
+
+static int cmpname(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct jt_sysinfo *)elem)->name);
+}
+
+int jt_sys_by_name(const char *name)
+{
+	const struct jt_sysinfo *s;
+
+	if (!name)
+		return -ENOENT;
+	s = bsearch(name, jt_sysinfo, JT_SYS_COUNT, sizeof(jt_sysinfo[0]),
+		    cmpname);
+	return s ? (int)(s - jt_sysinfo) : -ENOENT;
+}

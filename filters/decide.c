@@ -1,0 +1,150 @@
+/*
+ * The decision function. Policy first (is the syscall allowed at all?),
+ * then the built-in check of the syscall, on the facts in the request.
+ * Every denial leaves this file through deny(), which names its rule.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sched.h>
+#include "filters/decide.h"
+
+#ifndef F_SETOWN_EX
+#define F_SETOWN_EX 15
+#endif
+
+static int deny(struct jt_verdict *v, int err, int rule, const char *builtin)
+{
+	v->allow = 0;
+	v->err = err;
+	v->rule = rule;
+	v->builtin = builtin;
+	return 0;
+}
+
+static int allow(struct jt_verdict *v, int rule)
+{
+	v->allow = 1;
+	v->err = 0;
+	v->rule = rule;
+	v->builtin = NULL;
+	return 0;
+}
+
+static int check_target(const struct jt_policy *p, const struct jt_request *rq,
+			struct jt_verdict *v, int rule)
+{
+	if (rq->target == JT_TARGET_OUTSIDE)
+		return deny(v, EPERM, rule, "target-outside");
+	if (p->signal_self_only && rq->target == JT_TARGET_SANDBOX &&
+	    (rq->sys == JT_SYS_kill || rq->sys == JT_SYS_tkill || rq->sys == JT_SYS_tgkill ||
+	     rq->sys == JT_SYS_rt_sigqueueinfo || rq->sys == JT_SYS_rt_tgsigqueueinfo))
+		return deny(v, EPERM, p->process_rule[3], NULL);
+	return allow(v, rule);
+}
+
+static int check_clone(const struct jt_policy *p, const struct jt_request *rq,
+		       const struct jt_check *c, struct jt_verdict *v, int rule)
+{
+	uint64_t flags = rq->args[c->arg];
+
+	if (flags & c->mask)
+		return deny(v, EPERM, rule, "clone-flags");
+	if ((flags & CLONE_THREAD) && !p->may_thread)
+		return deny(v, EAGAIN, p->process_rule[1], NULL);
+	if (!(flags & CLONE_THREAD) && !p->may_fork)
+		return deny(v, EAGAIN, p->process_rule[0], NULL);
+	return allow(v, rule);
+}
+
+static int check_fcntl(const struct jt_request *rq, struct jt_verdict *v, int rule)
+{
+	long cmd = (int)rq->args[1];
+
+	if (cmd == F_SETOWN_EX)
+		return deny(v, EPERM, rule, "fcntl-setown-ex");
+	if (cmd == F_SETOWN && rq->target == JT_TARGET_OUTSIDE)
+		return deny(v, EPERM, rule, "target-outside");
+	return allow(v, rule);
+}
+
+int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_verdict *v)
+{
+	const struct jt_check *c;
+	int rule;
+
+	memset(v, 0, sizeof(*v));
+	if (!rq->abi)
+		return deny(v, ENOSYS, -1, "abi-not-handled");
+	if (rq->sys < 0 || rq->sys >= JT_SYS_COUNT)
+		return deny(v, ENOSYS, -1, NULL);
+	rule = p->rule[rq->sys];
+	switch (p->action[rq->sys]) {
+	case JT_UNLISTED:
+		return deny(v, ENOSYS, -1, NULL);
+	case JT_DENY:
+		v->quiet = 1;
+		return deny(v, p->err[rq->sys], rule, NULL);
+	}
+
+	c = jt_check_of(rq->sys);
+	switch (c->kind) {
+	case JT_CHECK_NONE:
+		v->quiet = 1;
+		return allow(v, rule);
+	case JT_CHECK_KILL:
+	case JT_CHECK_PID:
+	case JT_CHECK_TID:
+	case JT_CHECK_PRIO:
+	case JT_CHECK_SETPGID:
+		return check_target(p, rq, v, rule);
+	case JT_CHECK_FCNTL:
+		return check_fcntl(rq, v, rule);
+	case JT_CHECK_FLAGS:
+		if (rq->args[c->arg] & c->mask)
+			return deny(v, EPERM, rule, "forbidden-flags");
+		return allow(v, rule);
+	case JT_CHECK_CLONE:
+		return check_clone(p, rq, c, v, rule);
+	case JT_CHECK_FORK:
+		if (!p->may_fork)
+			return deny(v, EAGAIN, p->process_rule[0], NULL);
+		return allow(v, rule);
+	case JT_CHECK_SOCKET:
+		if ((int)rq->args[c->arg] != AF_UNIX)
+			return deny(v, EAFNOSUPPORT, rule, "network-off");
+		return allow(v, rule);
+	case JT_CHECK_IOCTL: {
+		int r = jt_policy_ioctl(p, (uint32_t)rq->args[c->arg]);
+
+		if (r < 0)
+			return deny(v, ENOTTY, -1, "ioctl-not-allowed");
+		return allow(v, r);
+	}
+	case JT_CHECK_EXEC:
+		if (!rq->first_exec && !p->may_exec)
+			return deny(v, EACCES, p->process_rule[2], NULL);
+		return allow(v, rule);
+	}
+	return deny(v, ENOSYS, -1, "unknown-check");
+}
+
+const char *jt_verdict_rule(const struct jt_policy *p, const struct jt_verdict *v,
+			    char *buf, size_t len)
+{
+	if (v->builtin) {
+		snprintf(buf, len, "builtin:%s", v->builtin);
+		return buf;
+	}
+	return jt_policy_where(p, v->rule);
+}
+
+const char *jt_target_name(enum jt_target t)
+{
+	static const char *names[] = { "none", "self", "sandbox", "outside" };
+
+	return (unsigned)t < 4 ? names[t] : "?";
+}

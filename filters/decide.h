@@ -1,0 +1,80 @@
+/*
+ * The one decision: given a request (a syscall with its arguments and the
+ * facts the transport looked up), say allow or deny, with errno and rule.
+ *
+ * The tracer calls it at each stop; replay and learn call it on requests
+ * rebuilt from a log. It performs nothing and knows no transport.
+ */
+#ifndef JT_FILTERS_DECIDE_H
+#define JT_FILTERS_DECIDE_H
+
+#include <stdint.h>
+#include "compat/syscalls.h"
+#include "filters/policy.h"
+
+/* What a built-in check needs the transport to look up first. */
+enum jt_check_kind {
+	JT_CHECK_NONE = 0,
+	JT_CHECK_KILL,		/* arg: kill(2) pid: >0 process, 0 own group, -1 all, <-1 group */
+	JT_CHECK_PID,		/* arg: a process id, 0 meaning the caller */
+	JT_CHECK_TID,		/* arg: a thread id */
+	JT_CHECK_PRIO,		/* setpriority/ioprio_set (which, who) */
+	JT_CHECK_SETPGID,	/* setpgid(pid, pgid) */
+	JT_CHECK_FCNTL,		/* fcntl F_SETOWN (pid or -pgrp) and F_SETOWN_EX */
+	JT_CHECK_FLAGS,		/* arg & mask must be 0 */
+	JT_CHECK_CLONE,		/* forbidden flags, and the fork/thread rules */
+	JT_CHECK_FORK,		/* the fork rule */
+	JT_CHECK_SOCKET,	/* address family: only AF_UNIX without network rules */
+	JT_CHECK_IOCTL,		/* request code in the allow list */
+	JT_CHECK_EXEC,		/* the exec rule (the first exec is jailtrace's own) */
+};
+
+struct jt_check {
+	unsigned char kind;
+	unsigned char arg;	/* which argument holds the pid, flags, code */
+	uint64_t mask;		/* JT_CHECK_FLAGS: the forbidden bits */
+};
+
+/* The check of each syscall; kind JT_CHECK_NONE for most. */
+const struct jt_check *jt_check_of(int sys);
+
+/* The facts about the process(es) a call is aimed at. */
+enum jt_target {
+	JT_TARGET_NONE = 0,	/* the call names no process, or the kernel will refuse it anyway */
+	JT_TARGET_SELF,		/* the caller's own thread group */
+	JT_TARGET_SANDBOX,	/* processes or a group inside the sandbox */
+	JT_TARGET_OUTSIDE,	/* anything else, including "every process" */
+};
+
+struct jt_request {
+	const struct jt_abi *abi;	/* NULL: an ABI this build does not handle */
+	uint32_t audit_arch;
+	long nr;
+	int sys;			/* enum jt_sys, or -1 for an unknown number */
+	uint64_t args[6];
+	/* facts, looked up by the transport as jt_check_of(sys) asks */
+	enum jt_target target;
+	int first_exec;			/* jailtrace's own exec of the program */
+};
+
+struct jt_verdict {
+	int allow;
+	int err;		/* errno when denied */
+	int rule;		/* policy rule, or -1 */
+	const char *builtin;	/* a built-in check's name, or NULL */
+	int quiet;		/* the kernel decides this alone: no record */
+};
+
+/**
+ * Decide @rq under @p.
+ * @return 0 (the verdict is in @v).
+ */
+int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_verdict *v);
+
+/** The rule of a verdict as the log names it: "file:line", "builtin:NAME", "default-deny". */
+const char *jt_verdict_rule(const struct jt_policy *p, const struct jt_verdict *v,
+			    char *buf, size_t len);
+
+const char *jt_target_name(enum jt_target t);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * Compile a policy into a seccomp program. The program is only a fast
+ * path: anything it does not allow or deny by itself reaches the tracer,
+ * which applies the same decision (filters/decide.c) with full facts. So a
+ * rule here may be narrower than the decision, never wider.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <seccomp.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include "filters/decide.h"
+#include "filters/seccomp.h"
+
+#define LO32 0xffffffffULL
+#define IOPRIO_WHO_PROCESS 1
+
+/* fcntl commands that name no process: decided in the kernel. */
+static const int fcntl_plain[] = {
+	F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW,
+	F_GETOWN, F_SETSIG, F_GETSIG, F_GETOWN_EX, F_OFD_GETLK, F_OFD_SETLK,
+	F_OFD_SETLKW, F_SETLEASE, F_GETLEASE, F_NOTIFY, F_DUPFD_CLOEXEC,
+	F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS,
+};
+
+static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
+	       const struct scmp_arg_cmp *cmp)
+{
+	return seccomp_rule_add_array(ctx, action, nr, n, cmp);
+}
+
+static int eq32(scmp_filter_ctx ctx, int nr, unsigned arg, uint32_t v)
+{
+	struct scmp_arg_cmp c = { arg, SCMP_CMP_MASKED_EQ, LO32, v };
+
+	return add(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
+}
+
+static int clone_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
+		      const struct jt_check *c)
+{
+	uint64_t mask = c->mask | CLONE_THREAD, want;
+
+	if (p->may_fork && p->may_thread)
+		mask = c->mask, want = 0;
+	else if (p->may_thread)
+		want = CLONE_THREAD;
+	else if (p->may_fork)
+		want = 0;
+	else
+		return 0;
+	struct scmp_arg_cmp cmp = { c->arg, SCMP_CMP_MASKED_EQ, mask, want };
+
+	return add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
+}
+
+/* The in-kernel part of an allowed syscall that has a check. */
+static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
+			const struct jt_check *c)
+{
+	int r = 0;
+
+	switch (c->kind) {
+	case JT_CHECK_PID:
+		return eq32(ctx, nr, c->arg, 0);
+	case JT_CHECK_PRIO: {
+		int who = nr == seccomp_syscall_resolve_name("ioprio_set") ? IOPRIO_WHO_PROCESS
+									    : PRIO_PROCESS;
+		struct scmp_arg_cmp cmp[2] = {
+			{ 0, SCMP_CMP_MASKED_EQ, LO32, (uint32_t)who },
+			{ 1, SCMP_CMP_MASKED_EQ, LO32, 0 },
+		};
+		return add(ctx, SCMP_ACT_ALLOW, nr, 2, cmp);
+	}
+	case JT_CHECK_SETPGID:
+		return eq32(ctx, nr, 1, 0);
+	case JT_CHECK_FCNTL:
+		for (size_t i = 0; r == 0 && i < sizeof(fcntl_plain) / sizeof(*fcntl_plain); i++)
+			r = eq32(ctx, nr, c->arg, (uint32_t)fcntl_plain[i]);
+		return r;
+	case JT_CHECK_FLAGS: {
+		struct scmp_arg_cmp cmp = { c->arg, SCMP_CMP_MASKED_EQ, c->mask, 0 };
+
+		return add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
+	}
+	case JT_CHECK_CLONE:
+		return clone_rule(p, ctx, nr, c);
+	case JT_CHECK_FORK:
+		return p->may_fork ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL) : 0;
+	case JT_CHECK_SOCKET:
+		return eq32(ctx, nr, c->arg, AF_UNIX);
+	case JT_CHECK_IOCTL:
+		for (size_t i = 0; r == 0 && i < p->n_ioctls; i++)
+			r = eq32(ctx, nr, c->arg, p->ioctls[i].code);
+		return r;
+	default:
+		return 0;	/* always stops */
+	}
+}
+
+static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx)
+{
+	for (int sys = 0; sys < JT_SYS_COUNT; sys++) {
+		int nr = seccomp_syscall_resolve_name(jt_sysinfo[sys].name);
+		const struct jt_check *c = jt_check_of(sys);
+		int r = 0;
+
+		if (nr < 0)
+			continue;	/* not in the native ABI */
+		if (p->action[sys] == JT_DENY)
+			r = add(ctx, SCMP_ACT_ERRNO((uint32_t)p->err[sys]), nr, 0, NULL);
+		else if (p->action[sys] == JT_ALLOW && c->kind == JT_CHECK_NONE)
+			r = add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		else if (p->action[sys] == JT_ALLOW)
+			r = checked_rule(p, ctx, nr, c);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	int fds[2], r;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	/* a program is at most 4096 instructions: 32 KiB fits a pipe */
+	r = seccomp_export_bpf(ctx, fds[1]);
+	close(fds[1]);
+	while (r == 0) {
+		if (len == cap) {
+			char *nb = realloc(buf, cap = cap ? cap * 2 : 8192);
+
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fds[0], buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = -errno;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fds[0]);
+	if (r == 0 && (len == 0 || len % sizeof(struct sock_filter) || len / 8 > 4096))
+		r = -E2BIG;
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	prog->len = (unsigned short)(len / sizeof(struct sock_filter));
+	prog->filter = (struct sock_filter *)buf;
+	return 0;
+}
+
+int jt_seccomp_build(const struct jt_policy *p, struct sock_fprog *prog)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(JT_TRACE_DECIDE));
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* An ABI we do not list still stops, so the tracer refuses it by name. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(JT_TRACE_BADARCH));
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r == 0)
+		r = add_rules(p, ctx);
+	if (r == 0)
+		r = export(ctx, prog);
+	seccomp_release(ctx);
+	return r;
+}

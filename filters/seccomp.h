@@ -1,0 +1,23 @@
+/*
+ * The seccomp program: the policy compiled into what the kernel decides
+ * alone (allow, or fail with an errno) and what stops in the tracer
+ * (SECCOMP_RET_TRACE). Built with libseccomp.
+ */
+#ifndef JT_FILTERS_SECCOMP_H
+#define JT_FILTERS_SECCOMP_H
+
+#include <stddef.h>
+#include <linux/filter.h>
+#include "filters/policy.h"
+
+/* SECCOMP_RET_TRACE data: why the call stopped. */
+#define JT_TRACE_DECIDE 0	/* a call the tracer decides */
+#define JT_TRACE_BADARCH 1	/* an ABI the filter does not list */
+
+/**
+ * Compile @p for the native ABI into a classic BPF program.
+ * @return 0 and a malloc'd program in @prog (free prog->filter), or -errno.
+ */
+int jt_seccomp_build(const struct jt_policy *p, struct sock_fprog *prog);
+
+#endif

@@ -1,0 +1,510 @@
+/*
+ * Audit log records. This is where every record of a run is written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "compat/names.h"
+#include "reports/json.h"
+#include "reports/log.h"
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void jt_log_none(struct jt_log *log)
+{
+	log->fd = -1;
+	log->start_us = mono_us();
+	log->pending = 0;
+	log->failed = 0;
+}
+
+int jt_log_open(struct jt_log *log, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	jt_log_none(log);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return errno == ELOOP ? -ELOOP : -errno;
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		close(fd);
+		return -EINVAL;
+	}
+	/* an existing file keeps its mode on open: the log is private either way */
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077) && fchmod(fd, 0600) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	log->fd = fd;
+	return 0;
+}
+
+uint64_t jt_log_now(const struct jt_log *log)
+{
+	return mono_us() - log->start_us;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int jt_log_flush(struct jt_log *log)
+{
+	int r;
+
+	if (log->fd < 0 || log->pending == 0)
+		return log->failed;
+	r = write_all(log->fd, log->batch, log->pending);
+	log->pending = 0;
+	if (r < 0 && !log->failed)
+		log->failed = r;
+	return log->failed;
+}
+
+int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through)
+{
+	if (log->fd < 0)
+		return 0;
+	if (log->pending + len > sizeof(log->batch))
+		jt_log_flush(log);
+	if (len > sizeof(log->batch)) {
+		int r = write_all(log->fd, rec, len);
+
+		if (r < 0 && !log->failed)
+			log->failed = r;
+	} else {
+		memcpy(log->batch + log->pending, rec, len);
+		log->pending += len;
+	}
+	return write_through ? jt_log_flush(log) : log->failed;
+}
+
+int jt_log_close(struct jt_log *log)
+{
+	int r = jt_log_flush(log);
+
+	if (log->fd >= 0 && close(log->fd) < 0 && r == 0)
+		r = -errno;
+	log->fd = -1;
+	return r;
+}
+
+/* Open a record: {"type":TYPE,"t":SECONDS */
+static void head(struct jt_log *log, struct jt_json *j, const char *type)
+{
+	jt_json_init(j, log->rec, sizeof(log->rec));
+	jt_json_object(j);
+	jt_json_key(j, "type");
+	jt_json_str(j, type);
+	jt_json_key(j, "t");
+	jt_json_seconds(j, jt_log_now(log));
+}
+
+static int emit(struct jt_log *log, struct jt_json *j, int write_through)
+{
+	jt_json_finish(j);
+	return jt_log_append(log, j->buf, j->len, write_through);
+}
+
+struct flag {
+	uint64_t bit;
+	const char *name;
+};
+
+/* "A|B|0x40" for the bits of @v named in @t; @zero leads when not NULL. */
+static void flags_str(char *b, size_t cap, uint64_t v, const struct flag *t, size_t n,
+		      const char *zero)
+{
+	size_t len = 0;
+
+	b[0] = '\0';
+	if (zero)
+		len += (size_t)snprintf(b, cap, "%s", zero);
+	for (size_t i = 0; i < n && len < cap; i++) {
+		if (!t[i].bit || (v & t[i].bit) != t[i].bit)
+			continue;
+		v &= ~t[i].bit;
+		len += (size_t)snprintf(b + len, cap - len, "%s%s", len ? "|" : "", t[i].name);
+	}
+	if (v && len < cap)
+		len += (size_t)snprintf(b + len, cap - len, "%s0x%llx", len ? "|" : "",
+					(unsigned long long)v);
+	if (len == 0)
+		snprintf(b, cap, "0");
+}
+
+/* Composite flags first, so their bits are named once. */
+#define F(x) { x, #x }
+static const struct flag oflags[] = {
+	F(O_WRONLY), F(O_RDWR), F(O_CREAT), F(O_EXCL), F(O_NOCTTY), F(O_TRUNC),
+	F(O_APPEND), F(O_NONBLOCK), F(O_SYNC), F(O_DSYNC), F(O_ASYNC), F(O_DIRECT),
+	F(O_LARGEFILE), F(O_TMPFILE), F(O_DIRECTORY), F(O_NOFOLLOW), F(O_NOATIME),
+	F(O_CLOEXEC), F(O_PATH),
+};
+static const struct flag cloneflags[] = {
+	F(CLONE_VM), F(CLONE_FS), F(CLONE_FILES), F(CLONE_SIGHAND), F(CLONE_PIDFD),
+	F(CLONE_PTRACE), F(CLONE_VFORK), F(CLONE_PARENT), F(CLONE_THREAD),
+	F(CLONE_NEWNS), F(CLONE_SYSVSEM), F(CLONE_SETTLS), F(CLONE_PARENT_SETTID),
+	F(CLONE_CHILD_CLEARTID), F(CLONE_DETACHED), F(CLONE_UNTRACED),
+	F(CLONE_CHILD_SETTID), F(CLONE_NEWCGROUP), F(CLONE_NEWUTS), F(CLONE_NEWIPC),
+	F(CLONE_NEWUSER), F(CLONE_NEWPID), F(CLONE_NEWNET), F(CLONE_IO),
+};
+#undef F
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *af_name(int af)
+{
+	switch (af) {
+	case AF_UNIX: return "AF_UNIX";
+	case AF_INET: return "AF_INET";
+	case AF_INET6: return "AF_INET6";
+	case AF_NETLINK: return "AF_NETLINK";
+	case AF_PACKET: return "AF_PACKET";
+	case AF_VSOCK: return "AF_VSOCK";
+	case AF_BLUETOOTH: return "AF_BLUETOOTH";
+	case AF_ALG: return "AF_ALG";
+	default: return NULL;
+	}
+}
+
+static void json_logstr(struct jt_json *j, const struct jt_log_str *s)
+{
+	if (!s->s) {
+		const char *e = jt_errno_name(-s->err);
+
+		jt_json_object(j);
+		jt_json_key(j, "unreadable");
+		jt_json_str(j, e ? e : "EFAULT");
+		jt_json_end(j);
+		return;
+	}
+	if (!s->cut) {
+		jt_json_strn(j, s->s, s->len);
+		return;
+	}
+	jt_json_object(j);
+	jt_json_key(j, "cut");
+	jt_json_strn(j, s->s, s->len);
+	jt_json_end(j);
+}
+
+/* One argument, decoded by its kind. */
+static void json_arg(struct jt_json *j, const struct jt_log_call *c, int i, int kind)
+{
+	uint64_t v = c->args[i];
+	const char *name;
+
+	switch (kind) {
+	case JT_ARG_INT:
+	case JT_ARG_FD:
+	case JT_ARG_PID:
+		jt_json_int(j, (int)v);
+		return;
+	case JT_ARG_DIRFD:
+		if ((int)v == AT_FDCWD)
+			jt_json_str(j, "AT_FDCWD");
+		else
+			jt_json_int(j, (int)v);
+		return;
+	case JT_ARG_UINT:
+	case JT_ARG_SIZE:
+		jt_json_uint(j, v);
+		return;
+	case JT_ARG_PATH:
+	case JT_ARG_STR:
+		if (c->str[i].s || c->str[i].err)
+			json_logstr(j, &c->str[i]);
+		else
+			jt_json_hex(j, v);
+		return;
+	case JT_ARG_ARGV:
+		if (!c->argv || i != 1) {
+			jt_json_hex(j, v);
+			return;
+		}
+		jt_json_array(j);
+		for (int k = 0; k < c->argc; k++)
+			json_logstr(j, &c->argv[k]);
+		if (c->argv_cut)
+			jt_json_str(j, "...");
+		jt_json_end(j);
+		return;
+	case JT_ARG_SIG:
+		name = jt_signal_name((int)v);
+		if (name)
+			jt_json_str(j, name);
+		else
+			jt_json_int(j, (int)v);
+		return;
+	case JT_ARG_OFLAGS: {
+		char b[512];
+
+		flags_str(b, sizeof(b), v & 0xffffffff, oflags, COUNT(oflags),
+			  (v & O_ACCMODE) == O_RDONLY ? "O_RDONLY" : NULL);
+		jt_json_str(j, b);
+		return;
+	}
+	case JT_ARG_CLONEFLAGS: {
+		const char *sig = jt_signal_name((int)(v & CSIGNAL));
+		char b[512];
+		size_t len;
+
+		flags_str(b, sizeof(b), v & ~(uint64_t)CSIGNAL, cloneflags, COUNT(cloneflags), NULL);
+		/* the exit signal rides in the low byte */
+		len = strlen(b);
+		if (v & CSIGNAL)
+			snprintf(b + len, sizeof(b) - len, "|%s", sig ? sig : "?");
+		jt_json_str(j, b);
+		return;
+	}
+	case JT_ARG_MODE: {
+		char b[16];
+
+		snprintf(b, sizeof(b), "0%llo", (unsigned long long)(v & 07777));
+		jt_json_str(j, b);
+		return;
+	}
+	case JT_ARG_IOCTL:
+		name = jt_ioctl_name((uint32_t)v);
+		if (name)
+			jt_json_str(j, name);
+		else
+			jt_json_hex(j, (uint32_t)v);
+		return;
+	case JT_ARG_AF:
+		name = af_name((int)v);
+		if (name)
+			jt_json_str(j, name);
+		else
+			jt_json_int(j, (int)v);
+		return;
+	default:
+		jt_json_hex(j, v);
+		return;
+	}
+}
+
+int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
+{
+	struct jt_json j;
+	const struct jt_sysinfo *si = c->sys >= 0 ? &jt_sysinfo[c->sys] : NULL;
+	const char *e;
+
+	if (log->fd < 0)
+		return 0;
+	head(log, &j, "syscall");
+	jt_json_key(&j, "pid");
+	jt_json_int(&j, c->pid);
+	jt_json_key(&j, "tid");
+	jt_json_int(&j, c->tid);
+	jt_json_key(&j, "abi");
+	if (c->abi) {
+		jt_json_str(&j, c->abi->name);
+	} else {
+		char b[32];
+
+		snprintf(b, sizeof(b), "arch-0x%x", c->audit_arch);
+		jt_json_str(&j, b);
+	}
+	jt_json_key(&j, "nr");
+	jt_json_int(&j, c->nr);
+	jt_json_key(&j, "name");
+	jt_json_str(&j, si ? si->name : NULL);
+	jt_json_key(&j, "args");
+	jt_json_array(&j);
+	for (int i = 0; i < (si ? si->nargs : 6); i++)
+		json_arg(&j, c, i, si ? si->arg[i] : JT_ARG_HEX);
+	jt_json_end(&j);
+	if (c->has_target) {
+		jt_json_key(&j, "facts");
+		jt_json_object(&j);
+		jt_json_key(&j, "target");
+		jt_json_str(&j, jt_target_name(c->target));
+		jt_json_end(&j);
+	}
+	jt_json_key(&j, "decision");
+	jt_json_str(&j, c->verdict->allow ? "allow" : "deny");
+	jt_json_key(&j, "rule");
+	jt_json_str(&j, c->rule);
+	jt_json_key(&j, "errno");
+	e = c->verdict->allow ? NULL : jt_errno_name(c->verdict->err);
+	if (e)
+		jt_json_str(&j, e);
+	else if (c->verdict->allow)
+		jt_json_null(&j);
+	else
+		jt_json_int(&j, c->verdict->err);
+	return emit(log, &j, 1);
+}
+
+int jt_log_run_header(struct jt_log *log, const struct jt_log_run *r)
+{
+	struct jt_json j;
+	char hex[65];
+
+	if (log->fd < 0)
+		return 0;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r->digest[i]);
+	jt_json_init(&j, log->rec, sizeof(log->rec));
+	jt_json_object(&j);
+	jt_json_key(&j, "type");
+	jt_json_str(&j, "run");
+	jt_json_key(&j, "v");
+	jt_json_int(&j, JT_LOG_VERSION);
+	jt_json_key(&j, "run_id");
+	jt_json_str(&j, r->run_id);
+	jt_json_key(&j, "start");
+	jt_json_str(&j, r->start);
+	jt_json_key(&j, "user");
+	jt_json_str(&j, r->user);
+	jt_json_key(&j, "uid");
+	jt_json_int(&j, r->uid);
+	jt_json_key(&j, "gid");
+	jt_json_int(&j, r->gid);
+	jt_json_key(&j, "host");
+	jt_json_str(&j, r->host);
+	jt_json_key(&j, "argv");
+	jt_json_array(&j);
+	for (int i = 0; r->argv[i]; i++)
+		jt_json_str(&j, r->argv[i]);
+	jt_json_end(&j);
+	jt_json_key(&j, "cwd");
+	jt_json_str(&j, r->cwd);
+	jt_json_key(&j, "policy");
+	jt_json_str(&j, r->policy);
+	jt_json_key(&j, "policy_digest");
+	{
+		char d[80];
+
+		snprintf(d, sizeof(d), "sha256:%s", hex);
+		jt_json_str(&j, d);
+	}
+	jt_json_key(&j, "kernel");
+	jt_json_str(&j, r->kernel);
+	jt_json_key(&j, "jailtrace");
+	jt_json_str(&j, JT_VERSION);
+	jt_json_key(&j, "mechanism");
+	jt_json_raw(&j, r->mechanism);
+	if (r->limits_json) {
+		jt_json_key(&j, "limits");
+		jt_json_object(&j);
+		for (int i = 0; r->limits_json[i]; i += 2) {
+			jt_json_key(&j, r->limits_json[i]);
+			jt_json_raw(&j, r->limits_json[i + 1]);
+		}
+		jt_json_end(&j);
+	}
+	return emit(log, &j, 1);
+}
+
+void jt_log_spawn(struct jt_log *log, pid_t pid, pid_t tgid, pid_t parent, const char *kind)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return;
+	head(log, &j, "spawn");
+	jt_json_key(&j, "pid");
+	jt_json_int(&j, pid);
+	jt_json_key(&j, "tgid");
+	jt_json_int(&j, tgid);
+	jt_json_key(&j, "parent");
+	jt_json_int(&j, parent);
+	jt_json_key(&j, "kind");
+	jt_json_str(&j, kind);
+	emit(log, &j, 0);
+}
+
+void jt_log_exec(struct jt_log *log, pid_t pid, const char *exe, const char *cmdline, size_t len)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return;
+	head(log, &j, "exec");
+	jt_json_key(&j, "pid");
+	jt_json_int(&j, pid);
+	jt_json_key(&j, "exe");
+	jt_json_str(&j, exe);
+	jt_json_key(&j, "argv");
+	jt_json_array(&j);
+	for (size_t i = 0; i < len;) {
+		size_t n = strnlen(cmdline + i, len - i);
+
+		jt_json_strn(&j, cmdline + i, n);
+		i += n + 1;
+	}
+	jt_json_end(&j);
+	emit(log, &j, 0);
+}
+
+void jt_log_exit(struct jt_log *log, pid_t pid, pid_t tid, int status)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return;
+	head(log, &j, "exit");
+	jt_json_key(&j, "pid");
+	jt_json_int(&j, pid);
+	jt_json_key(&j, "tid");
+	jt_json_int(&j, tid);
+	if (WIFEXITED(status)) {
+		jt_json_key(&j, "exit_code");
+		jt_json_int(&j, WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		const char *s = jt_signal_name(WTERMSIG(status));
+
+		jt_json_key(&j, "signal");
+		if (s)
+			jt_json_str(&j, s);
+		else
+			jt_json_int(&j, WTERMSIG(status));
+	}
+	emit(log, &j, 0);
+}
+
+void jt_log_limit(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return;
+	head(log, &j, "limit");
+	jt_json_key(&j, "limit");
+	jt_json_str(&j, limit);
+	jt_json_key(&j, "value");
+	jt_json_uint(&j, value);
+	jt_json_key(&j, "observed");
+	jt_json_uint(&j, observed);
+	emit(log, &j, 1);
+}

@@ -1,0 +1,86 @@
+/*
+ * The audit log: JSON Lines, schema in docs/audit-log.md.
+ *
+ * Every decision record is on disk (write(2), no stdio) before the
+ * tracee is resumed, together with everything logged before it; other
+ * records wait in a small buffer until then, or until jt_log_flush().
+ */
+#ifndef JT_REPORTS_LOG_H
+#define JT_REPORTS_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "compat/syscalls.h"
+#include "filters/decide.h"
+
+#define JT_LOG_VERSION 1
+#define JT_LOG_BATCH (64 * 1024)
+#define JT_LOG_RECORD (24 * 1024)
+#define JT_LOG_STR_MAX 4096	/* bytes of a path or string argument kept */
+#define JT_LOG_ARGV_MAX 64	/* argv entries kept */
+
+struct jt_log {
+	int fd;			/* -1: no log */
+	uint64_t start_us;	/* CLOCK_MONOTONIC at the start of the run */
+	size_t pending;
+	int failed;		/* -errno of the first failed write, else 0 */
+	char batch[JT_LOG_BATCH];
+	char rec[JT_LOG_RECORD];
+};
+
+/* One string argument as the tracer read it from the tracee. */
+struct jt_log_str {
+	const char *s;		/* NULL: not read */
+	size_t len;
+	int err;		/* -EFAULT etc. when reading failed */
+	int cut;		/* longer than what was read */
+};
+
+struct jt_log_call {
+	pid_t pid, tid;
+	const struct jt_abi *abi;	/* NULL: an ABI we do not handle */
+	uint32_t audit_arch;
+	long nr;
+	int sys;
+	uint64_t args[6];
+	struct jt_log_str str[6];	/* for path and string arguments */
+	const struct jt_log_str *argv;	/* for an argv argument */
+	int argc;
+	int argv_cut;
+	int has_target;
+	enum jt_target target;
+	const struct jt_verdict *verdict;
+	const char *rule;
+};
+
+struct jt_log_run {
+	const char *run_id, *start, *user, *host, *cwd, *policy, *kernel, *mechanism;
+	const unsigned char *digest;	/* 32 bytes */
+	uid_t uid;
+	gid_t gid;
+	char *const *argv;
+	const char *const *limits_json;	/* NULL-terminated "name", value pairs as text */
+};
+
+/** Open @path for the log: created 0600, never through a symlink. @return 0 or -errno. */
+int jt_log_open(struct jt_log *log, const char *path);
+/** A log that writes nothing (no --log). */
+void jt_log_none(struct jt_log *log);
+int jt_log_close(struct jt_log *log);
+
+/** Microseconds since the start of the run. */
+uint64_t jt_log_now(const struct jt_log *log);
+
+int jt_log_run_header(struct jt_log *log, const struct jt_log_run *run);
+/** A decision: written through before returning. @return 0 or -errno. */
+int jt_log_call(struct jt_log *log, const struct jt_log_call *call);
+void jt_log_spawn(struct jt_log *log, pid_t pid, pid_t tgid, pid_t parent, const char *kind);
+void jt_log_exec(struct jt_log *log, pid_t pid, const char *exe, const char *cmdline, size_t len);
+void jt_log_exit(struct jt_log *log, pid_t pid, pid_t tid, int status);
+void jt_log_limit(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed);
+/** Append a finished record (a JSON object and '\n'). */
+int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through);
+int jt_log_flush(struct jt_log *log);
+
+#endif

@@ -1,0 +1,136 @@
+# The audit log: created 0600, never through a symlink, one documented JSON
+# record per line, and complete on disk even when jailtrace is SIGKILLed.
+
+t_log_file_is_created_with_mode_0600() {
+	umask 022
+	jt -- /bin/true
+	expect_rc 0
+	[ "$(file_mode "$T/log.jsonl")" = 600 ] || fail "log mode is $(file_mode "$T/log.jsonl"), expected 600"
+}
+
+t_log_through_a_symlink_is_refused_and_its_target_untouched() {
+	echo original >"$T/target"
+	ln -s "$T/target" "$T/link"
+	# native control: writing through the link reaches the target
+	echo native >"$T/link"
+	grep -qx native "$T/target" || native_fail "writing through the symlink did not reach the target"
+	echo original >"$T/target"
+	jt_plain --log "$T/link" -- /bin/true
+	expect_rc 125
+	grep -qx original "$T/target" || fail "the symlink's target was written: $(head -c 200 "$T/target")"
+	[ -L "$T/link" ] || fail "the symlink was replaced"
+}
+
+t_log_through_a_dangling_symlink_creates_nothing() {
+	ln -s "$T/planted" "$T/link"
+	# native control: writing through a dangling link creates its target
+	echo native >"$T/link"
+	[ -e "$T/planted" ] || native_fail "writing through the dangling symlink created nothing"
+	rm -f "$T/planted"
+	jt_plain --log "$T/link" -- /bin/true
+	expect_rc 125
+	[ ! -e "$T/planted" ] || fail "jailtrace created the symlink's target"
+}
+
+t_run_header_has_the_documented_fields() {
+	jt -- /bin/echo hello
+	expect_rc 0
+	USER_NAME=$(id -un) USER_ID=$(id -u) GROUP_ID=$(id -g) HOST=$(uname -n) KERNEL=$(uname -r) \
+	CWD=$(pwd -P) expect_jq "$T/log.jsonl" \
+		'.type == "run"' \
+		'.v == 1' \
+		'.run_id | test("^[0-9a-f]{32}$")' \
+		'.start | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")' \
+		'(.start | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) - now | fabs < 300' \
+		'.user == $ENV.USER_NAME' \
+		'.uid == ($ENV.USER_ID | tonumber)' \
+		'.gid == ($ENV.GROUP_ID | tonumber)' \
+		'.host == $ENV.HOST' \
+		'.argv | type == "array" and all(type == "string") and .[-2:] == ["/bin/echo", "hello"]' \
+		'.cwd == $ENV.CWD' \
+		'.policy == "builtin"' \
+		'.policy_digest | test("^sha256:[0-9a-f]{64}$")' \
+		'.kernel == $ENV.KERNEL' \
+		'.jailtrace | type == "string" and length > 0' \
+		'.mechanism | type == "object"'
+	version=$(jq -r .jailtrace "$T/log.jsonl" | head -n 1)
+	jt_cmd version
+	grep -qF -- "$version" "$T/out" || fail "header says jailtrace $version, 'jailtrace version' says $(head -c 100 "$T/out")"
+}
+
+t_each_run_has_its_own_run_id() {
+	jt -- /bin/true
+	a=$(head -n 1 "$T/log.jsonl" | jq -r .run_id)
+	jt -- /bin/true
+	b=$(head -n 1 "$T/log.jsonl" | jq -r .run_id)
+	[ -n "$a" ] && [ "$a" != "$b" ] || fail "run ids '$a' and '$b'"
+}
+
+t_every_log_line_is_a_documented_record_from_run_to_end() {
+	start_victim
+	jt -- "$PROGS/proctree" "$VICTIM"
+	expect_rc 0
+	problems=$(check_log_lines "$T/log.jsonl") || fail "malformed log:
+$problems"
+	[ "$(head -n 1 "$T/log.jsonl" | jq -r .type)" = run ] || fail "first record is not the run header"
+	[ "$(tail -n 1 "$T/log.jsonl" | jq -r .type)" = end ] || fail "last record is not the end record"
+}
+
+t_end_record_holds_the_result_fields() {
+	jt -- /bin/sh -c 'exit 5'
+	expect_rc 5
+	end=$(tail -n 1 "$T/log.jsonl" | jq -cS 'del(.type, .t)')
+	res=$(jq -cS . "$T/result.json")
+	[ "$end" = "$res" ] || fail "end record and result differ:
+  end:    $end
+  result: $res"
+	tail -n 1 "$T/log.jsonl" | jq -e '.type == "end" and (.t | type == "number")' >/dev/null ||
+		fail "end record lacks type/t"
+}
+
+t_denied_call_is_logged_with_decoded_arguments_rule_and_errno() {
+	start_victim
+	jt -- "$PROGS/killer" kill "$VICTIM" 15
+	expect_out_line "kill: EPERM"
+	expect_log ".type == \"syscall\" and .abi == \"x86_64\" and .nr == 62 and .name == \"kill\"
+		and .args[0] == $VICTIM and .args[1] == \"SIGTERM\" and .pid > 0 and .tid == .pid
+		and .facts.target == \"outside\" and .decision == \"deny\"
+		and .rule == \"builtin:target-outside\" and .errno == \"EPERM\""
+}
+
+# spam_and_kill: runs spammer against an outside process under jailtrace,
+# lets it make at least 300 calls, SIGKILLs jailtrace and waits until the
+# sandbox is gone. COUNT is then the number of calls whose result the
+# program saw.
+spam_and_kill() {
+	start_victim
+	jt_bg --timeout 15s -- "$PROGS/spammer" "$VICTIM" "$T/count" 15
+	wait_until 5 count_at_least 300 || fail "spammer did not make 300 calls in 5 s (count $(read_count))"
+	kill -KILL "$JT_PID"
+	jt_wait
+	[ "$RC" = 137 ] || fail "jailtrace was SIGKILLed but exited $RC"
+	wait_until 2 no_survivors || fail "the sandbox outlived jailtrace:
+$(describe_survivors)"
+	COUNT=$(read_count)
+}
+
+read_count() { od -An -tu8 -N8 "$T/count" 2>/dev/null | tr -d ' '; }
+count_at_least() { local c; c=$(read_count); [ -n "$c" ] && [ "$c" -ge "$1" ]; }
+
+t_log_survives_sigkill_of_jailtrace_with_every_line_complete() {
+	spam_and_kill
+	problems=$(check_log_lines "$T/log.jsonl") || fail "malformed log after SIGKILL:
+$problems"
+	n=$(log_count ".type == \"syscall\" and .name == \"kill\" and .args[0] == $VICTIM") || exit 1
+	[ "$n" -ge 300 ] || fail "only $n kill records in the log"
+}
+
+t_every_decision_the_program_saw_is_on_disk_after_sigkill() {
+	# native control: the calls reach the outside process
+	start_victim
+	native "$PROGS/spammer" "$VICTIM" "$T/native-count" 0.05
+	grep -qE '^calls [1-9][0-9]* ok [1-9]' "$T/nout" || native_fail "kill(outside, 0) did not succeed natively"
+	spam_and_kill
+	n=$(log_count ".type == \"syscall\" and .name == \"kill\" and .args[0] == $VICTIM and .decision == \"deny\"") || exit 1
+	[ "$n" -ge "$COUNT" ] || fail "the program saw $COUNT decided calls return, the log holds only $n"
+}

@@ -1,0 +1,462 @@
+# Shared helpers for the integration cases (tests/cases/*.sh).
+#
+# tests/run sources this file and one case file in a fresh bash for each test,
+# inside that test's own empty directory, and calls the test function.
+# Environment it provides:
+#   JT      the jailtrace binary under test
+#   PROGS   directory holding the built tests/progs programs
+#   LABEL   which pass this is (root, jtuser, asan)
+#   T       this test's directory (also the cwd); unique, so its path is a
+#           marker: any process whose command line contains $T belongs to
+#           this test (see survivors).
+#   JT_AUX  a directory outside $T for files whose path must not contain $T
+# A test fails by calling fail (or one of the expect_* helpers); anything it
+# prints is shown under the FAIL line.
+
+set -o pipefail
+
+: "${JT:?}" "${PROGS:?}" "${T:?}" "${JT_AUX:?}"
+LABEL=${LABEL:-?}
+
+# How long one jailtrace or native run may take before the suite kills it.
+GUARD_SECS=${GUARD_SECS:-20}
+
+# Sanitizer reports that fail a test when they show up in jailtrace's stderr.
+SANITIZER_RE='runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer'
+
+# ---------------------------------------------------------------- failing
+
+LAST_CMD=""
+RC=""
+
+fail() {
+	{
+		echo "$*"
+		show_last_run
+	} >&2
+	exit 1
+}
+
+# Prints the last jailtrace run: command, exit status, start of its output.
+show_last_run() {
+	[ -n "$LAST_CMD" ] || return 0
+	echo "last run: $LAST_CMD"
+	echo "  exit status: $RC${GUARD_FIRED:+ (killed by the suite after ${GUARD_SECS}s)}"
+	if [ -s "$T/out" ]; then
+		echo "  stdout:"
+		head -n 8 "$T/out" | cut -c 1-200 | sed 's/^/    /'
+	fi
+	if [ -s "$T/err" ]; then
+		echo "  stderr:"
+		head -n 8 "$T/err" | cut -c 1-200 | sed 's/^/    /'
+	fi
+}
+
+# ---------------------------------------------------------------- running
+
+# run_guarded OUT ERR CMD...: runs CMD with stdout/stderr to files, killing
+# it after GUARD_SECS; sets RC and GUARD_FIRED (non-empty when it fired).
+run_guarded() {
+	local out=$1 err=$2 pid sp which
+	shift 2
+	GUARD_FIRED=""
+	"$@" >"$out" 2>"$err" &
+	pid=$!
+	sleep "$GUARD_SECS" >/dev/null 2>&1 </dev/null &
+	sp=$!
+	wait -n -p which "$pid" "$sp" 2>/dev/null
+	RC=$?
+	if [ "$which" != "$pid" ]; then
+		GUARD_FIRED=1
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		RC=$?
+	else
+		kill "$sp" 2>/dev/null
+		wait "$sp" 2>/dev/null
+	fi
+	return 0
+}
+
+# Fails the test when a sanitizer reported something in FILE.
+check_sanitizers() {
+	if grep -qE "$SANITIZER_RE" "$1" 2>/dev/null; then
+		{
+			echo "sanitizer report in jailtrace's stderr:"
+			grep -E -A12 "$SANITIZER_RE" "$1" | head -n 30 | cut -c 1-200 | sed 's/^/    /'
+		} >&2
+		LAST_CMD=""
+		fail "jailtrace has a sanitizer report"
+	fi
+}
+
+# Adds --timeout 10s when the options (before --) name none, so that no
+# run can hang the suite.
+_with_default_timeout() {
+	local a
+	JT_ARGS=()
+	for a in "$@"; do
+		[ "$a" = "--" ] && break
+		case $a in --timeout|--timeout=*) JT_ARGS=("$@"); return ;; esac
+	done
+	JT_ARGS=(--timeout 10s "$@")
+}
+
+# jt [OPTIONS] -- PROGRAM [ARGS]: `jailtrace run` with --log $T/log.jsonl,
+# --result $T/result.json and (unless given) --timeout 10s. Sets RC; stdout
+# and stderr go to $T/out and $T/err.
+jt() {
+	rm -f "$T/log.jsonl" "$T/result.json"
+	jt_plain --log "$T/log.jsonl" --result "$T/result.json" "$@"
+}
+
+# jt_plain [OPTIONS] -- PROGRAM [ARGS]: `jailtrace run` with no added log or
+# result file (a --timeout 10s is still added unless given).
+jt_plain() {
+	_with_default_timeout "$@"
+	LAST_CMD="jailtrace run ${JT_ARGS[*]}"
+	run_guarded "$T/out" "$T/err" "$JT" run "${JT_ARGS[@]}"
+	check_sanitizers "$T/err"
+	[ -z "$GUARD_FIRED" ] || fail "jailtrace did not end within ${GUARD_SECS}s"
+}
+
+# jt_cmd ARGS...: any other jailtrace command line (policy, version...).
+jt_cmd() {
+	LAST_CMD="jailtrace $*"
+	run_guarded "$T/out" "$T/err" "$JT" "$@"
+	check_sanitizers "$T/err"
+	[ -z "$GUARD_FIRED" ] || fail "jailtrace did not end within ${GUARD_SECS}s"
+}
+
+# jt_bg [OPTIONS] -- PROGRAM [ARGS]: starts `jailtrace run` (with log and
+# result files, like jt) in the background; JT_PID is jailtrace's own pid.
+# Collect it with jt_wait.
+jt_bg() {
+	rm -f "$T/log.jsonl" "$T/result.json"
+	_with_default_timeout --log "$T/log.jsonl" --result "$T/result.json" "$@"
+	LAST_CMD="jailtrace run ${JT_ARGS[*]} (in the background)"
+	"$JT" run "${JT_ARGS[@]}" >"$T/out" 2>"$T/err" &
+	JT_PID=$!
+	JT_BG_LIVE=1
+}
+
+# jt_wait: waits (bounded by GUARD_SECS) for the jt_bg run; sets RC.
+jt_wait() {
+	local i
+	GUARD_FIRED=""
+	for ((i = 0; i < GUARD_SECS * 50; i++)); do
+		if ! kill -0 "$JT_PID" 2>/dev/null || is_zombie "$JT_PID"; then
+			break
+		fi
+		sleep 0.02
+	done
+	if kill -0 "$JT_PID" 2>/dev/null && ! is_zombie "$JT_PID"; then
+		GUARD_FIRED=1
+		kill -KILL "$JT_PID" 2>/dev/null
+	fi
+	wait "$JT_PID" 2>/dev/null
+	RC=$?
+	JT_BG_LIVE=""
+	check_sanitizers "$T/err"
+	[ -z "$GUARD_FIRED" ] || fail "jailtrace did not end within ${GUARD_SECS}s"
+}
+
+# native CMD...: runs CMD without jailtrace; stdout/stderr to $T/nout and
+# $T/nerr, exit status in NRC.
+native() {
+	local save_rc=$RC save_fired=$GUARD_FIRED
+	run_guarded "$T/nout" "$T/nerr" "$@"
+	NRC=$RC
+	RC=$save_rc
+	[ -z "$GUARD_FIRED" ] || { GUARD_FIRED=$save_fired; fail "native run of $* did not end within ${GUARD_SECS}s"; }
+	GUARD_FIRED=$save_fired
+}
+
+# native_fail MSG: the native control did not show the attack working, so
+# the test cannot tell anything.
+native_fail() {
+	{
+		echo "NATIVE CONTROL FAILED (the test cannot judge jailtrace): $*"
+		echo "  native exit status: ${NRC:-}"
+		[ -s "$T/nout" ] && { echo "  native stdout:"; head -n 8 "$T/nout" | cut -c 1-200 | sed 's/^/    /'; }
+		[ -s "$T/nerr" ] && { echo "  native stderr:"; head -n 8 "$T/nerr" | cut -c 1-200 | sed 's/^/    /'; }
+	} >&2
+	LAST_CMD=""
+	fail "native control failed"
+}
+
+# ---------------------------------------------------------------- expecting
+
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "expected exit status $1, got $RC"
+}
+
+# expect_out_line TEXT: stdout has a line that is exactly TEXT.
+expect_out_line() {
+	grep -qxF -- "$1" "$T/out" || fail "expected a stdout line '$1'"
+}
+
+# expect_no_out TEXT: TEXT appears nowhere in stdout.
+expect_no_out() {
+	! grep -qF -- "$1" "$T/out" || fail "stdout must not contain '$1'"
+}
+
+# ---------------------------------------------------------------- JSON
+
+# result_field NAME: prints the field of $T/result.json (jq -c; strings raw).
+result_field() {
+	[ -s "$T/result.json" ] || fail "no result file $T/result.json"
+	jq -r --arg k "$1" 'if has($k) then (.[$k] | if type == "string" then . else tojson end) else "<missing>" end' \
+		"$T/result.json" 2>/dev/null || fail "result file is not JSON: $(head -c 300 "$T/result.json")"
+}
+
+# expect_result NAME VALUE: a result field has VALUE (strings compared raw,
+# others as compact JSON, e.g. null, 137).
+expect_result() {
+	local got
+	got=$(result_field "$1") || exit 1
+	[ "$got" = "$2" ] || fail "result field $1 is '$got', expected '$2' (result: $(head -c 400 "$T/result.json"))"
+}
+
+# expect_jq FILE EXPR...: every jq EXPR evaluates to true on the JSON object
+# in FILE (the first one when FILE holds JSON Lines); names
+# each one that does not. Environment variables are $ENV.NAME inside EXPR.
+expect_jq() {
+	local file=$1 e obj bad=()
+	shift
+	obj=$(jq -c . "$file" 2>/dev/null | head -n 1)
+	[ -n "$obj" ] && jq -e 'type == "object"' <<<"$obj" >/dev/null 2>&1 ||
+		fail "$file does not hold a JSON object: $(head -c 300 "$file" 2>/dev/null)"
+	for e in "$@"; do
+		[ "$(jq "$e" <<<"$obj" 2>&1)" = true ] || bad+=("not true: $e")
+	done
+	[ ${#bad[@]} = 0 ] || fail "$(printf '%s\n' "${bad[@]}")
+in: $(head -c 700 <<<"$obj")"
+}
+
+# log_select JQ_CONDITION: prints (compact) every log record for which the
+# condition holds, e.g. log_select '.type == "syscall" and .name == "kill"'.
+# Lines that are not JSON are skipped here (check_log_lines judges them).
+log_select() {
+	[ -f "$T/log.jsonl" ] || fail "no log file $T/log.jsonl"
+	jq -cR "fromjson? | select($1)" "$T/log.jsonl"
+}
+
+# log_count JQ_CONDITION: number of records for which the condition holds.
+log_count() {
+	local out
+	out=$(log_select "$1") || exit 1
+	[ -z "$out" ] && echo 0 || printf '%s\n' "$out" | wc -l
+}
+
+# expect_log JQ_CONDITION [WHAT]: at least one record matches.
+expect_log() {
+	local n
+	n=$(log_count "$1") || exit 1
+	[ "$n" -gt 0 ] || fail "no log record with $1${2:+ ($2)}; log has $(wc -l <"$T/log.jsonl") lines: $(head -c 600 "$T/log.jsonl")"
+}
+
+# check_log_lines FILE: every line is a complete JSON object with a known
+# type and that type's documented fields; the file ends with a newline.
+# Prints the problems (at most 10) and returns 1 when there are any.
+check_log_lines() {
+	/usr/bin/python3 - "$1" <<'PY'
+import json, re, sys
+path = sys.argv[1]
+try:
+    data = open(path, "rb").read()
+except OSError as e:
+    print("cannot read the log: %s" % e)
+    sys.exit(1)
+problems = []
+if not data:
+    problems.append("log is empty")
+elif not data.endswith(b"\n"):
+    problems.append("log does not end with a newline (last line cut): %r" % data[-120:])
+num = (int, float)
+def isint(v): return isinstance(v, int) and not isinstance(v, bool)
+def isnum(v): return isinstance(v, num) and not isinstance(v, bool)
+def opt(f): return lambda v: v is None or f(v)
+def isstr(v): return isinstance(v, str)
+schema = {
+    "syscall": {"t": isnum, "pid": isint, "tid": isint, "abi": isstr, "nr": isint,
+                "name": isstr, "args": lambda v: isinstance(v, list),
+                "facts": lambda v: isinstance(v, dict),
+                "decision": lambda v: v in ("allow", "deny"), "rule": isstr,
+                "errno": opt(isstr)},
+    "spawn": {"t": isnum, "pid": isint, "tgid": isint, "parent": isint,
+              "kind": lambda v: v in ("fork", "vfork", "clone", "thread")},
+    "exec": {"t": isnum, "pid": isint, "exe": isstr, "argv": lambda v: isinstance(v, list)},
+    "exit": {"t": isnum, "pid": isint, "tid": isint},
+    "limit": {"t": isnum, "limit": lambda v: v in ("timeout", "cpu", "memory", "procs", "output"),
+              "value": isnum, "observed": isnum},
+    "run": {"v": isint, "run_id": isstr},
+    "end": {"t": isnum, "status": isstr, "exit_code": isint},
+}
+for i, line in enumerate(data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"), 1):
+    try:
+        rec = json.loads(line)
+    except Exception as e:
+        problems.append("line %d is not JSON (%s): %r" % (i, e, line[:200]))
+        continue
+    if not isinstance(rec, dict):
+        problems.append("line %d is not an object" % i); continue
+    typ = rec.get("type")
+    if typ not in schema:
+        problems.append("line %d has unknown type %r" % (i, typ)); continue
+    for k, ok in schema[typ].items():
+        if k not in rec:
+            problems.append("line %d (%s) lacks %r: %s" % (i, typ, k, line[:200].decode(errors="replace")))
+        elif not ok(rec[k]):
+            problems.append("line %d (%s) has bad %r=%r" % (i, typ, k, rec[k]))
+    if typ == "syscall" and rec.get("decision") == "deny" and not rec.get("errno"):
+        problems.append("line %d: deny record without errno" % i)
+    if typ == "syscall" and rec.get("decision") == "allow" and rec.get("errno") is not None:
+        problems.append("line %d: allow record with errno %r" % (i, rec.get("errno")))
+    if typ == "exit" and "exit_code" not in rec and "signal" not in rec:
+        problems.append("line %d: exit record with neither exit_code nor signal" % i)
+for p in problems[:10]:
+    print(p)
+if len(problems) > 10:
+    print("... and %d more problems" % (len(problems) - 10))
+sys.exit(1 if problems else 0)
+PY
+}
+
+# ---------------------------------------------------------------- processes
+
+# proc_start PID: the process's start time (field 22 of /proc/PID/stat);
+# with the pid it names one process, whatever pids are reused later.
+proc_start() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- $stat
+	echo "${20}"
+}
+
+# is_zombie PID: the process exists but has ended (Z or X).
+is_zombie() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	case ${stat%% *} in Z|X) return 0 ;; esac
+	return 1
+}
+
+# alive PID START: that very process (same start time) exists and has not
+# ended.
+alive() {
+	local s
+	s=$(proc_start "$1") || return 1
+	[ "$s" = "$2" ] && ! is_zombie "$1"
+}
+
+# survivors [MARKER]: pids of live processes whose command line contains
+# MARKER (default $T), other than those listed in SURVIVOR_IGNORE.
+survivors() {
+	local marker=${1:-$T} f pid
+	printf '%s\n' "$marker" >"$JT_AUX/marker"
+	for f in $(grep -laFf "$JT_AUX/marker" /proc/[0-9]*/cmdline 2>/dev/null); do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		case " $SURVIVOR_IGNORE " in *" $pid "*) continue ;; esac
+		is_zombie "$pid" && continue
+		[ -e "/proc/$pid" ] && echo "$pid"
+	done
+}
+
+# wait_until SECONDS CMD...: polls CMD every 20 ms until it succeeds;
+# returns 1 when SECONDS passed without success.
+wait_until() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < ${limit%.*} * 50 + 1; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	"$@"
+}
+
+no_survivors() { [ -z "$(survivors "$@")" ]; }
+
+# describe_survivors [MARKER]: ps lines of the survivors, for diagnostics.
+describe_survivors() {
+	local p
+	for p in $(survivors "$@"); do
+		echo "    pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | head -c 200)"
+	done
+}
+
+# ---------------------------------------------------------------- victims
+
+# start_victim [setsid]: starts an outside process (sleep 30, in its own
+# process group with setsid) that a test will try to harm; sets VICTIM (pid)
+# and VICTIM_START, and waits until it runs sleep (and leads its group).
+VICTIMS=()
+start_victim() {
+	if [ "${1:-}" = setsid ]; then
+		setsid sleep 30 </dev/null >/dev/null 2>&1 &
+	else
+		sleep 30 </dev/null >/dev/null 2>&1 &
+	fi
+	VICTIM=$!
+	wait_until 2 _victim_ready "$VICTIM" "${1:-}" || fail "victim $VICTIM did not start"
+	VICTIM_START=$(proc_start "$VICTIM")
+	VICTIMS+=("$VICTIM:$VICTIM_START")
+}
+
+_victim_ready() {
+	local stat comm
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	comm=${stat#*(}
+	comm=${comm%%)*}
+	[ "$comm" = sleep ] || return 1
+	[ "$2" != setsid ] && return 0
+	stat=${stat##*) }
+	set -- $1 $stat
+	[ "$4" = "$1" ]	# pgrp == pid
+}
+
+victim_alive() { alive "$VICTIM" "$VICTIM_START"; }
+
+# ---------------------------------------------------------------- files
+
+# heartbeat_advances FILE: the counter in FILE changes within 1 s.
+heartbeat_advances() {
+	local a
+	a=$(cat "$1" 2>/dev/null)
+	wait_until 1 _changed "$1" "$a"
+}
+
+# heartbeat_stopped FILE: the counter in FILE stays the same for 0.3 s.
+heartbeat_stopped() {
+	local a
+	a=$(cat "$1" 2>/dev/null)
+	sleep 0.3
+	[ "$a" = "$(cat "$1" 2>/dev/null)" ]
+}
+
+_changed() { [ "$(cat "$1" 2>/dev/null)" != "$2" ]; }
+
+# has_line FILE: FILE exists and ends with a complete line.
+has_line() { [ -s "$1" ] && [ -z "$(tail -c1 "$1")" ]; }
+
+# file_mode FILE: permission bits in octal, e.g. 600.
+file_mode() { stat -c %a "$1"; }
+
+# ---------------------------------------------------------------- cleanup
+
+_cleanup() {
+	local v p
+	for v in "${VICTIMS[@]}"; do
+		alive "${v%%:*}" "${v##*:}" && kill -KILL "${v%%:*}" 2>/dev/null
+	done
+	for p in $(survivors); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	[ -n "${JT_BG_LIVE:-}" ] && kill -KILL "$JT_PID" 2>/dev/null
+	return 0
+}
+trap _cleanup EXIT
+trap 'exit 143' TERM

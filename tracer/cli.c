@@ -1,0 +1,241 @@
+/*
+ * The jailtrace command: a thin layer over the API in jailtrace.h.
+ * Its own errors are one line on stderr and exit status 125.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "filters/policy.h"
+#include "tracer/internal.h"
+
+#define EXIT_JT 125
+
+static void usage_run(FILE *out)
+{
+	char dflt[JT_LIMIT_COUNT][32];
+
+	for (int i = 0; i < JT_LIMIT_COUNT; i++) {
+		uint64_t v = jt_limit_default[i];
+
+		if (i == JT_LIMIT_TIMEOUT_MS || i == JT_LIMIT_CPU_MS)
+			snprintf(dflt[i], sizeof(dflt[i]), "%llus", (unsigned long long)(v / 1000));
+		else if (i == JT_LIMIT_PROCS || i == JT_LIMIT_NOFILE)
+			snprintf(dflt[i], sizeof(dflt[i]), "%llu", (unsigned long long)v);
+		else if (v % (1ULL << 30) == 0)
+			snprintf(dflt[i], sizeof(dflt[i]), "%lluG", (unsigned long long)(v >> 30));
+		else
+			snprintf(dflt[i], sizeof(dflt[i]), "%lluM", (unsigned long long)(v >> 20));
+	}
+	fprintf(out,
+"usage: jailtrace run [OPTIONS] -- PROGRAM [ARGS...]\n"
+"\n"
+"Run PROGRAM under ptrace and a seccomp filter with a default-deny policy.\n"
+"It starts with descriptors 0-2 only, a minimal environment and no\n"
+"capabilities; everything it leaves behind is killed when it exits.\n"
+"\n"
+"  --policy FILE    policy file (default: built in; see `jailtrace policy default`)\n"
+"  --log FILE       audit log, JSON Lines (created 0600, never through a symlink)\n"
+"  --result FILE    write the result as one JSON object\n"
+"  --env NAME       pass NAME from this environment; --env NAME=VALUE sets it\n"
+"  --quiet          no summary line on stderr\n"
+"  --disable LIST   treat kernel features as absent (testing fallbacks)\n"
+"\n"
+"Limits (0 = none). TIME: 30, 30s, 500ms, 2m, 1h. SIZE: 4096, 64K, 16M, 2G.\n"
+"  --timeout TIME   wall time of the run            (default %s; exit 124)\n"
+"  --cpu TIME       CPU time of the whole tree      (default %s; exit 137)\n"
+"  --memory SIZE    resident memory of the tree     (default %s; exit 137)\n"
+"  --vmem SIZE      address space of each process   (default %s; ENOMEM)\n"
+"  --procs N        live processes and threads      (default %s; exit 137)\n"
+"  --output SIZE    bytes of stdout and stderr      (default %s; exit 137)\n"
+"  --fsize SIZE     size of a file written          (default %s; EFBIG)\n"
+"  --nofile N       descriptors of each process     (default %s; EMFILE)\n"
+"\n"
+"Exit status: the program's; 128+N if signal N killed it; 124 timeout;\n"
+"137 another limit; 125 jailtrace's own error; 126 not executable; 127 not found.\n",
+		dflt[JT_LIMIT_TIMEOUT_MS], dflt[JT_LIMIT_CPU_MS], dflt[JT_LIMIT_MEMORY],
+		dflt[JT_LIMIT_VMEM], dflt[JT_LIMIT_PROCS], dflt[JT_LIMIT_OUTPUT],
+		dflt[JT_LIMIT_FSIZE], dflt[JT_LIMIT_NOFILE]);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: jailtrace COMMAND ...\n"
+"\n"
+"  run [OPTIONS] -- PROGRAM [ARGS...]   run a program in the sandbox\n"
+"  policy default                      print the built-in policy\n"
+"  policy check FILE                   check a policy file\n"
+"  version                             print the version\n"
+"\n"
+"`jailtrace run --help` lists the options and limits.\n");
+}
+
+static int err1(const char *what, const char *a)
+{
+	fprintf(stderr, "jailtrace: %s%s\n", what, a);
+	return EXIT_JT;
+}
+
+enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_LIMIT };
+
+static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
+{
+	uint64_t v;
+	int r;
+
+	if (which == JT_LIMIT_TIMEOUT_MS || which == JT_LIMIT_CPU_MS) {
+		r = jt_parse_time_ms(val, &v);
+	} else if (which == JT_LIMIT_PROCS || which == JT_LIMIT_NOFILE) {
+		char *end;
+
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		r = (errno || *end || !*val || *val == '-') ? -EINVAL : 0;
+	} else {
+		r = jt_parse_size(val, &v);
+	}
+	if (r < 0) {
+		fprintf(stderr, "jailtrace: bad value \"%s\" for --%s\n", val, name);
+		return EXIT_JT;
+	}
+	jt_config_set_limit(cfg, (enum jt_limit)which, v);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, 0, O_POLICY },
+		{ "log", required_argument, 0, O_LOG },
+		{ "result", required_argument, 0, O_RESULT },
+		{ "env", required_argument, 0, O_ENV },
+		{ "quiet", no_argument, 0, O_QUIET },
+		{ "disable", required_argument, 0, O_DISABLE },
+		{ "help", no_argument, 0, O_HELP },
+		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
+		{ "cpu", required_argument, 0, O_LIMIT + JT_LIMIT_CPU_MS },
+		{ "memory", required_argument, 0, O_LIMIT + JT_LIMIT_MEMORY },
+		{ "vmem", required_argument, 0, O_LIMIT + JT_LIMIT_VMEM },
+		{ "procs", required_argument, 0, O_LIMIT + JT_LIMIT_PROCS },
+		{ "output", required_argument, 0, O_LIMIT + JT_LIMIT_OUTPUT },
+		{ "fsize", required_argument, 0, O_LIMIT + JT_LIMIT_FSIZE },
+		{ "nofile", required_argument, 0, O_LIMIT + JT_LIMIT_NOFILE },
+		{ 0, 0, 0, 0 },
+	};
+	const char *policy = NULL, *result = NULL;
+	struct jt_result res;
+	jt_config *cfg = jt_config_new();
+	int c, idx, code = EXIT_JT;
+
+	if (!cfg)
+		return err1("out of memory", "");
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, &idx)) != -1) {
+		int r = 0;
+
+		switch (c) {
+		case O_POLICY: policy = optarg; break;
+		case O_LOG: r = jt_config_set_log(cfg, optarg); break;
+		case O_RESULT: result = optarg; break;
+		case O_ENV: r = jt_config_env(cfg, optarg); break;
+		case O_QUIET: jt_config_set_quiet(cfg, 1); break;
+		case O_DISABLE: r = jt_config_disable_features(cfg, optarg); break;
+		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;
+		case '?':
+			if (optopt)
+				fprintf(stderr, "jailtrace: option --%s needs a value\n", opts[idx].name);
+			else
+				fprintf(stderr, "jailtrace: unknown option \"%s\" (see jailtrace run --help)\n",
+					argv[optind - 1]);
+			goto out;
+		default:
+			if (c >= O_LIMIT && c < O_LIMIT + JT_LIMIT_COUNT &&
+			    set_limit_opt(cfg, c - O_LIMIT, opts[idx].name, optarg))
+				goto out;
+		}
+		if (r < 0) {
+			fprintf(stderr, "jailtrace: %s\n", jt_config_error(cfg));
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "jailtrace: no program given (jailtrace run [OPTIONS] -- PROGRAM [ARGS...])\n");
+		goto out;
+	}
+	if (policy && jt_config_load_policy(cfg, policy) < 0) {
+		fprintf(stderr, "%s\n", jt_config_error(cfg));
+		goto out;
+	}
+	jt_run(cfg, argv + optind, &res);
+	code = res.exit_code;
+	if (result) {
+		int fd = open(result, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+		if (fd < 0 || jt_result_write_json(&res, fd) < 0) {
+			fprintf(stderr, "jailtrace: cannot write result %s: %s\n", result, strerror(errno));
+			if (code == 0)
+				code = EXIT_JT;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (res.status == JT_ERROR)
+		fprintf(stderr, "jailtrace: %s\n", res.message);
+	else if (!cfg->quiet)
+		jt_result_print(&res, stderr);
+out:
+	jt_config_free(cfg);
+	return code;
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	struct jt_policy p;
+	char err[512];
+
+	if (argc == 2 && !strcmp(argv[1], "default")) {
+		fputs(jt_default_policy, stdout);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "check")) {
+		jt_policy_init(&p);
+		int r = jt_policy_load(&p, argv[2], err, sizeof(err));
+
+		jt_policy_free(&p);
+		if (r < 0) {
+			fprintf(stderr, "%s\n", err);
+			return EXIT_JT;
+		}
+		printf("%s: ok\n", argv[2]);
+		return 0;
+	}
+	fprintf(stderr, "usage: jailtrace policy default | jailtrace policy check FILE\n");
+	return EXIT_JT;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_JT;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "policy"))
+		return cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("jailtrace %s\n", JT_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "jailtrace: unknown command \"%s\" (see jailtrace --help)\n", argv[1]);
+	return EXIT_JT;
+}

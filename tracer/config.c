@@ -1,0 +1,139 @@
+/* The configuration handle of the public API. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tracer/internal.h"
+
+const uint64_t jt_limit_default[JT_LIMIT_COUNT] = {
+	[JT_LIMIT_TIMEOUT_MS] = 60 * 1000,
+	[JT_LIMIT_CPU_MS] = 60 * 1000,
+	[JT_LIMIT_MEMORY] = 2ULL << 30,
+	[JT_LIMIT_VMEM] = 16ULL << 30,
+	[JT_LIMIT_PROCS] = 256,
+	[JT_LIMIT_OUTPUT] = 16ULL << 20,
+	[JT_LIMIT_FSIZE] = 1ULL << 30,
+	[JT_LIMIT_NOFILE] = 1024,
+};
+
+const char *const jt_limit_names[JT_LIMIT_COUNT] = {
+	"timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile",
+};
+
+jt_config *jt_config_new(void)
+{
+	jt_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return NULL;
+	jt_policy_init(&cfg->policy);
+	if (jt_policy_default(&cfg->policy, cfg->err, sizeof(cfg->err)) < 0) {
+		/* the built-in policy is tested; this is a broken build */
+		jt_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void jt_config_free(jt_config *cfg)
+{
+	if (!cfg)
+		return;
+	jt_policy_free(&cfg->policy);
+	for (size_t i = 0; i < cfg->n_env; i++)
+		free(cfg->env[i]);
+	free(cfg->env);
+	free(cfg->log_path);
+	free(cfg->disabled);
+	free(cfg);
+}
+
+const char *jt_config_error(const jt_config *cfg)
+{
+	return cfg->err;
+}
+
+int jt_config_load_policy(jt_config *cfg, const char *path)
+{
+	return jt_policy_load(&cfg->policy, path, cfg->err, sizeof(cfg->err));
+}
+
+int jt_config_set_limit(jt_config *cfg, enum jt_limit limit, uint64_t value)
+{
+	if ((unsigned)limit >= JT_LIMIT_COUNT) {
+		snprintf(cfg->err, sizeof(cfg->err), "unknown limit %d", (int)limit);
+		return -EINVAL;
+	}
+	cfg->limit[limit] = value;
+	cfg->limit_set |= 1u << limit;
+	return 0;
+}
+
+uint64_t jt_config_get_limit(const jt_config *cfg, enum jt_limit limit)
+{
+	if ((unsigned)limit >= JT_LIMIT_COUNT)
+		return 0;
+	if (cfg->limit_set & (1u << limit))
+		return cfg->limit[limit];
+	if (cfg->policy.limit_set & (1u << limit))
+		return cfg->policy.limit[limit];
+	return jt_limit_default[limit];
+}
+
+int jt_config_env(jt_config *cfg, const char *spec)
+{
+	struct jt_policy probe;
+	char **n;
+	int r;
+
+	/* validate with the policy's own rule for names */
+	jt_policy_init(&probe);
+	r = jt_policy_env(&probe, spec);
+	jt_policy_free(&probe);
+	if (r < 0) {
+		snprintf(cfg->err, sizeof(cfg->err), "bad --env \"%s\": expected NAME or NAME=VALUE", spec);
+		return r;
+	}
+	n = realloc(cfg->env, (cfg->n_env + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	cfg->env = n;
+	if (!(n[cfg->n_env] = strdup(spec)))
+		return -ENOMEM;
+	cfg->n_env++;
+	return 0;
+}
+
+int jt_config_set_log(jt_config *cfg, const char *path)
+{
+	char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	free(cfg->log_path);
+	cfg->log_path = p;
+	return 0;
+}
+
+void jt_config_set_quiet(jt_config *cfg, int quiet)
+{
+	cfg->quiet = quiet;
+}
+
+int jt_config_disable_features(jt_config *cfg, const char *names)
+{
+	struct jt_kernel k = { 0 };
+	char *p;
+
+	if (jt_kernel_disable(&k, names) < 0) {
+		snprintf(cfg->err, sizeof(cfg->err),
+			 "unknown feature in \"%s\" (see jailtrace doctor)", names);
+		return -EINVAL;
+	}
+	if (!(p = strdup(names)))
+		return -ENOMEM;
+	free(cfg->disabled);
+	cfg->disabled = p;
+	return 0;
+}

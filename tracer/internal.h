@@ -1,0 +1,106 @@
+/* What the tracer's files share. Not installed: the API is jailtrace.h. */
+#ifndef JT_TRACER_INTERNAL_H
+#define JT_TRACER_INTERNAL_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+#include "compat/probe.h"
+#include "filters/policy.h"
+#include "reports/log.h"
+#include "tracer/jailtrace.h"
+#include "tracer/proc.h"
+
+struct jt_config {
+	struct jt_policy policy;
+	uint64_t limit[JT_LIMIT_COUNT];	/* from the command line */
+	unsigned limit_set;
+	char **env;			/* --env specs, applied over the policy's */
+	size_t n_env;
+	char *log_path;
+	char *disabled;
+	int quiet;
+	char err[512];
+};
+
+extern const uint64_t jt_limit_default[JT_LIMIT_COUNT];
+extern const char *const jt_limit_names[JT_LIMIT_COUNT];
+
+/* Why the run is ending early; the first reason wins. */
+enum jt_stop {
+	JT_STOP_NONE,
+	JT_STOP_TIMEOUT,
+	JT_STOP_CPU,
+	JT_STOP_MEMORY,
+	JT_STOP_OUTPUT,
+	JT_STOP_PROCS,
+	JT_STOP_SIGNAL,		/* jailtrace was told to stop */
+	JT_STOP_ERROR,
+};
+
+struct jt_run {
+	jt_config *cfg;
+	const struct jt_policy *policy;
+	struct jt_kernel kernel;
+	struct jt_log log;
+	struct jt_ptable tasks;
+	uint64_t limit[JT_LIMIT_COUNT];	/* in force: command line, policy, default */
+	pid_t child;			/* the program's first process */
+	pid_t tracer_pid;
+	pid_t jailtrace_pgrp;
+	int child_status;
+	int child_done;
+	int first_exec_done;
+	enum jt_stop stop;
+	int stop_signal;		/* with JT_STOP_SIGNAL */
+	int killing;			/* SIGKILL sent to everything */
+	char message[256];
+	uint64_t start_us, end_us;
+	uint64_t peak_rss_kb;
+	uint64_t cpu_ms;		/* last measured CPU time of the tree */
+	uint64_t denials;
+	int out_fd[2];			/* read ends of the stdout and stderr pipes */
+	int stdin_tty;			/* we handed the terminal to the sandbox */
+};
+
+/* spawn.c: start the program stopped, ready to be seized. */
+int jt_spawn(struct jt_run *run, const char *path, char *const argv[], char *const envp[],
+	     const struct sock_fprog *prog, int out_w[2], pid_t *pid, int *err_fd);
+int jt_spawn_error(int err_fd, char *msg, size_t len, int *exit_code);
+int jt_find_program(const char *name, const char *path_env, char *out, size_t len);
+
+/* loop.c: the ptrace event loop, until nothing of the sandbox is left. */
+int jt_loop(struct jt_run *run);
+void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void jt_kill_all(struct jt_run *run);
+
+/* syscall.c: one seccomp stop: read, decide, log, apply. */
+int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data);
+
+/* mem.c: reading the tracee's memory, every byte of it hostile. */
+ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *buf, size_t len);
+ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *buf,
+		      size_t max, int *cut);
+
+/* limits.c: the periodic check of time, CPU and memory. */
+void jt_limits_tick(struct jt_run *run);
+uint64_t jt_now_us(void);
+
+/* relay.c: stdout and stderr through pipes, counted and capped. */
+int jt_relay_start(struct jt_run *run);
+void jt_relay_join(struct jt_run *run);
+extern volatile sig_atomic_t jt_output_exceeded;
+extern volatile sig_atomic_t jt_tick_due;
+extern volatile sig_atomic_t jt_got_signal;
+
+/* identity.c: names without NSS (a static binary has none). */
+void jt_user_name(uid_t uid, char *buf, size_t len);
+
+/* result.c */
+void jt_result_fill(struct jt_run *run, struct jt_result *res);
+int jt_result_json(const struct jt_result *res, char *buf, size_t len, const char *type,
+		   uint64_t t_us);
+
+#endif

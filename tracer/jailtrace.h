@@ -1,0 +1,111 @@
+/*
+ * jailtrace: run an untrusted program under ptrace and a seccomp filter,
+ * with a default-deny policy, limits and a write-ahead audit log.
+ *
+ * This is the whole public API; the jailtrace command is a thin layer
+ * over it. Functions return zero (or a non-negative value) on success and
+ * a negative errno on failure; after a failure jt_config_error() holds a
+ * one-line message saying what and where (e.g. "p.policy:12: unknown
+ * directive \"nett\"").
+ */
+#ifndef JAILTRACE_H
+#define JAILTRACE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct jt_config jt_config;
+
+enum jt_limit {
+	JT_LIMIT_TIMEOUT_MS,	/* wall time of the whole run */
+	JT_LIMIT_CPU_MS,	/* CPU time of the whole tree */
+	JT_LIMIT_MEMORY,	/* resident bytes of the whole tree */
+	JT_LIMIT_VMEM,		/* address space bytes per process */
+	JT_LIMIT_PROCS,		/* live processes and threads */
+	JT_LIMIT_OUTPUT,	/* bytes of stdout and stderr together */
+	JT_LIMIT_FSIZE,		/* bytes per file written */
+	JT_LIMIT_NOFILE,	/* descriptors per process */
+	JT_LIMIT_COUNT
+};
+
+enum jt_status {
+	JT_EXITED,
+	JT_SIGNALED,
+	JT_TIMEOUT,
+	JT_CPU_LIMIT,
+	JT_MEMORY_LIMIT,
+	JT_OUTPUT_LIMIT,
+	JT_PROCS_LIMIT,
+	JT_INTERRUPTED,	/* jailtrace got SIGINT, SIGTERM or SIGHUP */
+	JT_ERROR,
+};
+
+struct jt_result {
+	enum jt_status status;
+	int exit_code;		/* what the jailtrace command exits with */
+	int program_exit_code;	/* -1 when the program did not exit by itself */
+	int signal;		/* signal that killed the program, or 0 */
+	uint64_t wall_ms;
+	uint64_t cpu_ms;
+	uint64_t peak_memory_kb;
+	uint64_t denials;
+	char message[256];	/* why, for JT_ERROR and the limits; else "" */
+};
+
+/**
+ * Create a configuration holding the built-in default policy.
+ * @return the handle, or NULL when out of memory.
+ */
+jt_config *jt_config_new(void);
+void jt_config_free(jt_config *cfg);
+
+/** The last error message for this handle ("" when none). */
+const char *jt_config_error(const jt_config *cfg);
+
+/**
+ * Replace the policy with the one in @path (which may `include default`).
+ * @return 0, or -EINVAL for a bad policy, -errno when it cannot be read.
+ */
+int jt_config_load_policy(jt_config *cfg, const char *path);
+
+/** Set a limit; 0 means unlimited. @return 0 or -EINVAL. */
+int jt_config_set_limit(jt_config *cfg, enum jt_limit limit, uint64_t value);
+uint64_t jt_config_get_limit(const jt_config *cfg, enum jt_limit limit);
+
+/**
+ * Pass an environment variable: "NAME" copies it from the caller's
+ * environment (if set), "NAME=VALUE" sets it.
+ * @return 0 or -EINVAL for a bad name.
+ */
+int jt_config_env(jt_config *cfg, const char *spec);
+
+/** Write the audit log to @path (created 0600, never through a symlink). */
+int jt_config_set_log(jt_config *cfg, const char *path);
+
+/** Do not print the summary line on stderr at the end. */
+void jt_config_set_quiet(jt_config *cfg, int quiet);
+
+/**
+ * Treat kernel features as absent (comma-separated names as printed by
+ * `jailtrace doctor`), to test fallbacks on a modern kernel.
+ */
+int jt_config_disable_features(jt_config *cfg, const char *names);
+
+/**
+ * Run argv[0] (looked up in the sandbox's PATH) under the configuration
+ * and wait until nothing of the sandbox is left.
+ * @return 0 when the run happened (its outcome is in @res), or a negative
+ * errno when it could not start; @res->exit_code is then 125, 126 or 127.
+ */
+int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res);
+
+/** "exited", "timeout", ... as in the result JSON. */
+const char *jt_status_name(enum jt_status status);
+
+/** Write @res as one JSON object and a newline. @return 0 or -errno. */
+int jt_result_write_json(const struct jt_result *res, int fd);
+
+/** Write the one-line human summary of @res. */
+void jt_result_print(const struct jt_result *res, FILE *out);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * The periodic check (every JT_TICK_MS, driven by SIGALRM): wall time, and
+ * the CPU time and resident memory of the whole tree, read from /proc
+ * without cgroups. Process and output limits are counted where they
+ * happen (loop.c, relay.c).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include "tracer/internal.h"
+
+uint64_t jt_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* utime+stime+cutime+cstime in ticks, and rss in pages, of one process. */
+static int read_stat(pid_t pid, uint64_t *ticks, uint64_t *rss_pages)
+{
+	char path[64], buf[1024], *s;
+	unsigned long long f[24];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* the command name may hold anything, even ") ": skip to the last ')' */
+	s = strrchr(buf, ')');
+	if (!s)
+		return -1;
+	/* fields from 3 (state) on; f[i] is field i + 3 */
+	s += 2;
+	for (int i = 0; i < 22; i++) {
+		while (*s == ' ')
+			s++;
+		f[i] = i == 0 ? 0 : strtoull(s, &s, 10);
+		if (i == 0)
+			while (*s && *s != ' ')
+				s++;
+	}
+	*ticks = f[11] + f[12] + f[13] + f[14];	/* utime stime cutime cstime */
+	*rss_pages = f[21];			/* rss */
+	return 0;
+}
+
+/* CPU time and resident memory of the tree now. */
+static void measure(const struct jt_run *run, uint64_t *cpu_ms, uint64_t *rss_kb)
+{
+	static long hz, page_kb;
+	uint64_t ticks = 0, pages = 0;
+	struct rusage ru;
+
+	if (!hz) {
+		hz = sysconf(_SC_CLK_TCK);
+		page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	}
+	jt_ptable_each(&run->tasks, p) {
+		uint64_t t, r;
+
+		if (p->tid == p->tgid && read_stat(p->tid, &t, &r) == 0) {
+			ticks += t;
+			pages += r;
+		}
+	}
+	*cpu_ms = ticks * 1000 / (uint64_t)hz;
+	/* processes already reaped by jailtrace (orphans, and the first one) */
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+		*cpu_ms += (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+	*rss_kb = pages * (uint64_t)page_kb;
+}
+
+void jt_limits_tick(struct jt_run *run)
+{
+	uint64_t now = jt_now_us(), timeout = run->limit[JT_LIMIT_TIMEOUT_MS];
+	uint64_t cpu, rss, maxmem = run->limit[JT_LIMIT_MEMORY], maxcpu = run->limit[JT_LIMIT_CPU_MS];
+
+	if (run->killing)
+		return;
+	if (timeout && now - run->start_us >= timeout * 1000) {
+		jt_log_limit(&run->log, "timeout", timeout, (now - run->start_us) / 1000);
+		jt_stop_run(run, JT_STOP_TIMEOUT, "wall time limit of %llu ms",
+			    (unsigned long long)timeout);
+		return;
+	}
+	measure(run, &cpu, &rss);
+	run->cpu_ms = cpu;
+	if (rss > run->peak_rss_kb)
+		run->peak_rss_kb = rss;
+	if (maxmem && rss * 1024 > maxmem) {
+		jt_log_limit(&run->log, "memory", maxmem, rss * 1024);
+		jt_stop_run(run, JT_STOP_MEMORY, "resident memory limit of %llu bytes",
+			    (unsigned long long)maxmem);
+	} else if (maxcpu && cpu > maxcpu) {
+		jt_log_limit(&run->log, "cpu", maxcpu, cpu);
+		jt_stop_run(run, JT_STOP_CPU, "CPU time limit of %llu ms",
+			    (unsigned long long)maxcpu);
+	}
+}

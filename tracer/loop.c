@@ -1,0 +1,289 @@
+/*
+ * The ptrace event loop. One thread waits for every stop of every tracee
+ * and answers it; the run ends when the program's first process is gone,
+ * and the loop ends only when nothing of the sandbox is left (waitpid says
+ * ECHILD: jailtrace is a subreaper, so orphans come back to it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include "compat/regs.h"
+#include "tracer/internal.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (run->stop != JT_STOP_NONE)
+		return;
+	run->stop = why;
+	va_start(ap, fmt);
+	vsnprintf(run->message, sizeof(run->message), fmt, ap);
+	va_end(ap);
+}
+
+void jt_kill_all(struct jt_run *run)
+{
+	run->killing = 1;
+	jt_ptable_each(&run->tasks, p) {
+		if (!(p->flags & JT_TASK_KILLED)) {
+			kill(p->tid, SIGKILL);
+			p->flags |= JT_TASK_KILLED;
+		}
+	}
+}
+
+static pid_t read_tgid(pid_t tid)
+{
+	char path[64], buf[1024], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tid;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return tid;
+	buf[n] = '\0';
+	s = strstr(buf, "\nTgid:");
+	return s ? (pid_t)atoi(s + 6) : tid;
+}
+
+/* A task we have not met: a new child whose first stop came before its parent's event. */
+static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid)
+{
+	struct jt_task *t = jt_ptable_add(&run->tasks, tid, tgid);
+	uint64_t max = run->limit[JT_LIMIT_PROCS];
+
+	if (!t) {
+		/* cannot track it: it must not run */
+		kill(tid, SIGKILL);
+		jt_stop_run(run, JT_STOP_ERROR, "out of memory for the process table");
+		return NULL;
+	}
+	if (max && run->tasks.count > max && run->stop == JT_STOP_NONE) {
+		jt_log_limit(&run->log, "procs", max, run->tasks.count);
+		jt_stop_run(run, JT_STOP_PROCS, "more than %llu processes and threads",
+			    (unsigned long long)max);
+	}
+	if (run->killing) {
+		kill(tid, SIGKILL);
+		t->flags |= JT_TASK_KILLED;
+	}
+	return t;
+}
+
+static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
+{
+	unsigned long msg = 0;
+	pid_t child, tgid;
+	const char *kind;
+	struct jt_task *c;
+
+	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0)
+		return;
+	child = (pid_t)msg;
+	if (event == PTRACE_EVENT_CLONE) {
+		tgid = read_tgid(child);
+		kind = tgid == parent->tgid ? "thread" : "clone";
+	} else {
+		tgid = child;
+		kind = event == PTRACE_EVENT_FORK ? "fork" : "vfork";
+	}
+	c = meet(run, child, tgid);
+	if (c)
+		c->tgid = tgid;
+	jt_log_spawn(&run->log, child, tgid, parent->tgid, kind);
+}
+
+static void on_exec(struct jt_run *run, struct jt_task *t)
+{
+	unsigned long former = 0;
+	char path[64], exe[4096], cmd[8192];
+	ssize_t n, m = 0;
+	int fd;
+
+	/* a non-leader thread that execs takes over the leader's id */
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) == 0 && (pid_t)former != t->tid)
+		jt_ptable_del(&run->tasks, (pid_t)former);
+	t = jt_ptable_find(&run->tasks, t->tid);
+	if (t)
+		t->tgid = t->tid;
+	snprintf(path, sizeof(path), "/proc/%d/exe", t ? t->tid : 0);
+	n = t ? readlink(path, exe, sizeof(exe) - 1) : -1;
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", t ? t->tid : 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		m = read(fd, cmd, sizeof(cmd));
+		close(fd);
+	}
+	if (t)
+		jt_log_exec(&run->log, t->tid, exe, cmd, m > 0 ? (size_t)m : 0);
+}
+
+static int is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* A syscall stop (PTRACE_SYSCALL): only to set a return value on pre-4.8 kernels. */
+static void on_syscall_stop(struct jt_task *t)
+{
+	if ((t->flags & JT_TASK_RET_PENDING) && --t->stops_to_exit <= 0) {
+		jt_regs_set_return(t->tid, t->ret);
+		t->flags &= ~JT_TASK_RET_PENDING;
+		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		return;
+	}
+	ptrace(t->flags & JT_TASK_RET_PENDING ? PTRACE_SYSCALL : PTRACE_CONT, t->tid, 0, 0);
+}
+
+static void on_stop(struct jt_run *run, struct jt_task *t, int status)
+{
+	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
+	unsigned long msg = 0;
+	int r;
+
+	switch (event) {
+	case PTRACE_EVENT_SECCOMP:
+		ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+		r = jt_syscall_stop(run, t, msg);
+		if (r < 0 && r != -ESRCH) {
+			/* a call we cannot read or refuse must not run */
+			kill(t->tid, SIGKILL);
+			jt_stop_run(run, JT_STOP_ERROR, "cannot handle a syscall of %d: %s",
+				    t->tid, strerror(-r));
+		}
+		return;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		on_new_task(run, t, event);
+		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		return;
+	case PTRACE_EVENT_EXEC:
+		on_exec(run, t);
+		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		return;
+	case PTRACE_EVENT_STOP:
+		if (is_stop_signal(sig))
+			ptrace(PTRACE_LISTEN, t->tid, 0, 0);	/* group-stop: stay stopped */
+		else
+			ptrace(PTRACE_CONT, t->tid, 0, 0);
+		return;
+	case 0:
+		if (sig == (SIGTRAP | 0x80)) {
+			on_syscall_stop(t);
+			return;
+		}
+		if (sig == SIGXCPU) {
+			jt_log_limit(&run->log, "cpu", run->limit[JT_LIMIT_CPU_MS], run->cpu_ms);
+			jt_stop_run(run, JT_STOP_CPU, "CPU time limit");
+		}
+		/* a signal on its way: deliver it */
+		ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)sig);
+		return;
+	default:
+		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		return;
+	}
+}
+
+static void on_gone(struct jt_run *run, pid_t pid, int status)
+{
+	struct jt_task *t = jt_ptable_find(&run->tasks, pid);
+
+	if (t) {
+		jt_log_exit(&run->log, t->tgid, pid, status);
+		jt_ptable_del(&run->tasks, pid);
+	}
+	if (pid == run->child && !run->child_done) {
+		run->child_done = 1;
+		run->child_status = status;
+	}
+}
+
+static void check_flags(struct jt_run *run)
+{
+	if (jt_tick_due) {
+		jt_tick_due = 0;
+		jt_limits_tick(run);
+	}
+	if (jt_output_exceeded && run->stop == JT_STOP_NONE) {
+		jt_log_limit(&run->log, "output", run->limit[JT_LIMIT_OUTPUT],
+			     run->limit[JT_LIMIT_OUTPUT] + 1);
+		jt_stop_run(run, JT_STOP_OUTPUT, "more than %llu bytes of output",
+			    (unsigned long long)run->limit[JT_LIMIT_OUTPUT]);
+	}
+	if (jt_got_signal && run->stop == JT_STOP_NONE) {
+		run->stop_signal = jt_got_signal;
+		jt_stop_run(run, JT_STOP_SIGNAL, "jailtrace got signal %d", (int)jt_got_signal);
+	}
+	if ((run->stop != JT_STOP_NONE || run->child_done) && !run->killing) {
+		run->end_us = jt_now_us();
+		jt_kill_all(run);
+	}
+}
+
+int jt_loop(struct jt_run *run)
+{
+	for (;;) {
+		int status;
+		pid_t pid;
+		struct jt_task *t;
+
+		check_flags(run);
+		if (run->log.pending) {
+			pid = waitpid(-1, &status, __WALL | WNOHANG);
+			if (pid == 0) {
+				jt_log_flush(&run->log);
+				continue;
+			}
+		} else {
+			pid = waitpid(-1, &status, __WALL);
+		}
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD)
+				break;
+			return -errno;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			on_gone(run, pid, status);
+			continue;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		t = jt_ptable_find(&run->tasks, pid);
+		if (!t)
+			t = meet(run, pid, read_tgid(pid));
+		if (!t)
+			continue;
+		if (run->killing) {
+			if (!(t->flags & JT_TASK_KILLED)) {
+				kill(pid, SIGKILL);
+				t->flags |= JT_TASK_KILLED;
+			}
+			continue;	/* SIGKILL ends any stop */
+		}
+		on_stop(run, t, status);
+	}
+	if (!run->end_us)
+		run->end_us = jt_now_us();
+	return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * Reading tracee memory. The tracee chose every address: reads are
+ * bounded, never cross into an unmapped page unnoticed, and a fault is an
+ * error to report, not a crash. Reads here are for logging and for facts
+ * about arguments the kernel does not re-read from the tracee.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/uio.h>
+#include "tracer/internal.h"
+
+#define PAGE 4096u
+
+static ssize_t read_proc_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, len, (off_t)addr);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n == 0 ? -EFAULT : n;
+}
+
+ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec l = { buf, len }, r = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	if (addr == 0)
+		return -EFAULT;
+	if (!jt_kernel_has(&run->kernel, JT_FEAT_VM_READV))
+		return read_proc_mem(tid, addr, buf, len);
+	n = process_vm_readv(tid, &l, 1, &r, 1, 0);
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * A NUL-terminated string of at most @max - 1 bytes, read a page at a time
+ * so that a string ending just before an unmapped page still reads.
+ * @return its length; *cut is set when no NUL came within @max - 1 bytes.
+ */
+ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *buf,
+		      size_t max, int *cut)
+{
+	size_t len = 0;
+
+	*cut = 0;
+	if (max == 0)
+		return -EINVAL;
+	while (len < max - 1) {
+		size_t chunk = PAGE - (size_t)((addr + len) % PAGE);
+		ssize_t n;
+		char *nul;
+
+		if (chunk > max - 1 - len)
+			chunk = max - 1 - len;
+		n = jt_mem_read(run, tid, addr + len, buf + len, chunk);
+		if (n < 0) {
+			buf[len] = '\0';
+			*cut = len > 0;	/* unterminated before a fault */
+			return len ? (ssize_t)len : n;
+		}
+		nul = memchr(buf + len, '\0', (size_t)n);
+		if (nul)
+			return nul - buf;
+		len += (size_t)n;
+		if ((size_t)n < chunk)
+			break;
+	}
+	buf[len] = '\0';
+	*cut = 1;
+	return (ssize_t)len;
+}

@@ -1,0 +1,109 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "tracer/proc.h"
+
+static size_t hash(pid_t tid, size_t cap)
+{
+	return ((uint32_t)tid * 2654435761u) & (cap - 1);
+}
+
+int jt_ptable_init(struct jt_ptable *t)
+{
+	t->cap = 64;
+	t->count = t->peak = 0;
+	t->slot = calloc(t->cap, sizeof(*t->slot));
+	return t->slot ? 0 : -ENOMEM;
+}
+
+void jt_ptable_free(struct jt_ptable *t)
+{
+	free(t->slot);
+	t->slot = NULL;
+	t->cap = t->count = 0;
+}
+
+struct jt_task *jt_ptable_find(const struct jt_ptable *t, pid_t tid)
+{
+	for (size_t i = hash(tid, t->cap);; i = (i + 1) & (t->cap - 1)) {
+		if (t->slot[i].tid == tid)
+			return &t->slot[i];
+		if (t->slot[i].tid == 0)
+			return NULL;
+	}
+}
+
+static int grow(struct jt_ptable *t)
+{
+	struct jt_ptable n = { .cap = t->cap * 2 };
+
+	n.slot = calloc(n.cap, sizeof(*n.slot));
+	if (!n.slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->slot[i].tid)
+			continue;
+		size_t j = hash(t->slot[i].tid, n.cap);
+
+		while (n.slot[j].tid)
+			j = (j + 1) & (n.cap - 1);
+		n.slot[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = n.slot;
+	t->cap = n.cap;
+	return 0;
+}
+
+struct jt_task *jt_ptable_add(struct jt_ptable *t, pid_t tid, pid_t tgid)
+{
+	struct jt_task *p = jt_ptable_find(t, tid);
+	size_t i;
+
+	if (p)
+		return p;
+	if ((t->count + 1) * 2 > t->cap && grow(t) < 0)
+		return NULL;
+	for (i = hash(tid, t->cap); t->slot[i].tid; i = (i + 1) & (t->cap - 1))
+		;
+	t->slot[i] = (struct jt_task){ .tid = tid, .tgid = tgid };
+	if (++t->count > t->peak)
+		t->peak = t->count;
+	return &t->slot[i];
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
+void jt_ptable_del(struct jt_ptable *t, pid_t tid)
+{
+	struct jt_task *p = jt_ptable_find(t, tid);
+	size_t i, j, mask = t->cap - 1;
+
+	if (!p)
+		return;
+	i = (size_t)(p - t->slot);
+	t->slot[i].tid = 0;
+	t->count--;
+	for (j = (i + 1) & mask; t->slot[j].tid; j = (j + 1) & mask) {
+		size_t home = hash(t->slot[j].tid, t->cap);
+
+		/* move j back to i when i lies on j's probe path */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->slot[i] = t->slot[j];
+			t->slot[j].tid = 0;
+			i = j;
+		}
+	}
+}
+
+int jt_ptable_has_pid(const struct jt_ptable *t, pid_t pid)
+{
+	if (pid <= 0)
+		return 0;
+	if (jt_ptable_find(t, pid))
+		return 1;
+	/* a thread group whose leader thread has already gone */
+	jt_ptable_each(t, p)
+		if (p->tgid == pid)
+			return 1;
+	return 0;
+}

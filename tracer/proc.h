@@ -1,0 +1,46 @@
+/*
+ * The process table: every thread of the sandbox, keyed by thread id.
+ * Open addressing; it grows with the sandbox, and the procs limit ends
+ * the run long before it could grow without bound.
+ */
+#ifndef JT_TRACER_PROC_H
+#define JT_TRACER_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum {
+	JT_TASK_STARTED = 1 << 0,	/* its first stop has been seen */
+	JT_TASK_RET_PENDING = 1 << 1,	/* set the return value at the syscall-exit stop */
+	JT_TASK_IN_GROUP_STOP = 1 << 2,
+	JT_TASK_KILLED = 1 << 3,	/* SIGKILL sent at the end of the run */
+};
+
+struct jt_task {
+	pid_t tid;		/* 0: a free slot */
+	pid_t tgid;
+	unsigned flags;
+	int stops_to_exit;	/* syscall stops before the exit stop (JT_TASK_RET_PENDING) */
+	long ret;		/* the return value to set */
+};
+
+struct jt_ptable {
+	struct jt_task *slot;
+	size_t cap;		/* a power of two */
+	size_t count;
+	size_t peak;
+};
+
+int jt_ptable_init(struct jt_ptable *t);
+void jt_ptable_free(struct jt_ptable *t);
+struct jt_task *jt_ptable_find(const struct jt_ptable *t, pid_t tid);
+/** Add @tid (or return it when already there). NULL when out of memory. */
+struct jt_task *jt_ptable_add(struct jt_ptable *t, pid_t tid, pid_t tgid);
+void jt_ptable_del(struct jt_ptable *t, pid_t tid);
+/** Is @pid a thread or a thread group of the sandbox? */
+int jt_ptable_has_pid(const struct jt_ptable *t, pid_t pid);
+
+#define jt_ptable_each(t, p) \
+	for (struct jt_task *p = (t)->slot; p < (t)->slot + (t)->cap; p++) if (p->tid)
+
+#endif

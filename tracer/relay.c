@@ -1,0 +1,116 @@
+/*
+ * The program's stdout and stderr reach the caller through pipes that a
+ * thread of jailtrace relays, so output can be counted and capped. The
+ * thread never touches ptrace; it only raises a flag the loop reads.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+#include "tracer/internal.h"
+
+volatile sig_atomic_t jt_output_exceeded;
+
+static pthread_t relay_thread;
+static int relay_running;
+
+struct relay {
+	int in[2];
+	uint64_t cap;		/* 0: no cap */
+	uint64_t total;
+	int out_ok[2];		/* 0 once writing to our own fd failed */
+};
+
+static struct relay relay;
+
+static void forward(struct relay *r, int i, const char *buf, size_t n)
+{
+	if (r->cap) {
+		uint64_t room = r->total >= r->cap ? 0 : r->cap - r->total;
+
+		r->total += n;
+		if (r->total > r->cap)
+			jt_output_exceeded = 1;
+		if (n > room)
+			n = (size_t)room;
+	}
+	while (n > 0 && r->out_ok[i]) {
+		ssize_t w = write(1 + i, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r->out_ok[i] = 0;	/* our reader went away: keep draining */
+			break;
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	char buf[65536];
+	struct pollfd pfd[2];
+
+	for (;;) {
+		int n = 0;
+
+		for (int i = 0; i < 2; i++) {
+			pfd[i].fd = r->in[i];
+			pfd[i].events = POLLIN;
+			n += r->in[i] >= 0;
+		}
+		if (n == 0)
+			break;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t got;
+
+			if (r->in[i] < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(r->in[i], buf, sizeof(buf));
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (got <= 0) {
+				close(r->in[i]);
+				r->in[i] = -1;
+				continue;
+			}
+			forward(r, i, buf, (size_t)got);
+		}
+	}
+	return NULL;
+}
+
+int jt_relay_start(struct jt_run *run)
+{
+	sigset_t block, old;
+	int e;
+
+	relay = (struct relay){ .in = { run->out_fd[0], run->out_fd[1] },
+				.cap = run->limit[JT_LIMIT_OUTPUT], .out_ok = { 1, 1 } };
+	/* signals for jailtrace go to the loop thread, never to this one */
+	sigfillset(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	e = pthread_create(&relay_thread, NULL, relay_main, &relay);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e)
+		return -e;
+	relay_running = 1;
+	return 0;
+}
+
+void jt_relay_join(struct jt_run *run)
+{
+	(void)run;
+	if (relay_running)
+		pthread_join(relay_thread, NULL);
+	relay_running = 0;
+}

@@ -1,0 +1,163 @@
+/* The outcome of a run: the result object, its JSON and the summary line. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include "compat/names.h"
+#include "reports/json.h"
+#include "tracer/internal.h"
+
+static const char *const status_names[] = {
+	[JT_EXITED] = "exited", [JT_SIGNALED] = "signaled", [JT_TIMEOUT] = "timeout",
+	[JT_CPU_LIMIT] = "cpu_limit", [JT_MEMORY_LIMIT] = "memory_limit",
+	[JT_OUTPUT_LIMIT] = "output_limit", [JT_PROCS_LIMIT] = "procs_limit",
+	[JT_INTERRUPTED] = "interrupted", [JT_ERROR] = "error",
+};
+
+const char *jt_status_name(enum jt_status s)
+{
+	return (unsigned)s <= JT_ERROR ? status_names[s] : "?";
+}
+
+void jt_result_fill(struct jt_run *run, struct jt_result *res)
+{
+	static const enum jt_status of_stop[] = {
+		[JT_STOP_TIMEOUT] = JT_TIMEOUT, [JT_STOP_CPU] = JT_CPU_LIMIT,
+		[JT_STOP_MEMORY] = JT_MEMORY_LIMIT, [JT_STOP_OUTPUT] = JT_OUTPUT_LIMIT,
+		[JT_STOP_PROCS] = JT_PROCS_LIMIT, [JT_STOP_SIGNAL] = JT_INTERRUPTED,
+		[JT_STOP_ERROR] = JT_ERROR,
+	};
+	struct rusage ru;
+	int st = run->child_status;
+
+	memset(res, 0, sizeof(*res));
+	res->program_exit_code = -1;
+	if (run->child_done && WIFEXITED(st))
+		res->program_exit_code = WEXITSTATUS(st);
+	if (run->child_done && WIFSIGNALED(st))
+		res->signal = WTERMSIG(st);
+	res->wall_ms = (run->end_us - run->start_us) / 1000;
+	res->denials = run->denials;
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
+		uint64_t cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+
+		res->cpu_ms = cpu > run->cpu_ms ? cpu : run->cpu_ms;
+		res->peak_memory_kb = (uint64_t)ru.ru_maxrss;
+	}
+	if (run->peak_rss_kb > res->peak_memory_kb)
+		res->peak_memory_kb = run->peak_rss_kb;
+	snprintf(res->message, sizeof(res->message), "%s", run->message);
+
+	/* a limit or a stop outranks how the program then died */
+	if (run->stop != JT_STOP_NONE) {
+		res->status = of_stop[run->stop];
+		switch (run->stop) {
+		case JT_STOP_TIMEOUT: res->exit_code = 124; break;
+		case JT_STOP_SIGNAL: res->exit_code = 128 + run->stop_signal; break;
+		case JT_STOP_ERROR: res->exit_code = 125; break;
+		default: res->exit_code = 128 + SIGKILL; break;
+		}
+		return;
+	}
+	if (res->program_exit_code >= 0) {
+		res->status = JT_EXITED;
+		res->exit_code = res->program_exit_code;
+	} else {
+		res->status = JT_SIGNALED;
+		res->exit_code = 128 + res->signal;
+	}
+}
+
+int jt_result_json(const struct jt_result *res, char *buf, size_t len, const char *type,
+		   uint64_t t_us)
+{
+	struct jt_json j;
+	const char *sig = res->signal ? jt_signal_name(res->signal) : NULL;
+
+	jt_json_init(&j, buf, len);
+	jt_json_object(&j);
+	if (type) {
+		jt_json_key(&j, "type");
+		jt_json_str(&j, type);
+		jt_json_key(&j, "t");
+		jt_json_seconds(&j, t_us);
+	}
+	jt_json_key(&j, "status");
+	jt_json_str(&j, jt_status_name(res->status));
+	jt_json_key(&j, "exit_code");
+	jt_json_int(&j, res->exit_code);
+	jt_json_key(&j, "program_exit_code");
+	if (res->program_exit_code >= 0)
+		jt_json_int(&j, res->program_exit_code);
+	else
+		jt_json_null(&j);
+	jt_json_key(&j, "signal");
+	if (res->signal)
+		jt_json_int(&j, res->signal);
+	else
+		jt_json_null(&j);
+	jt_json_key(&j, "signal_name");
+	jt_json_str(&j, sig);
+	jt_json_key(&j, "wall_ms");
+	jt_json_uint(&j, res->wall_ms);
+	jt_json_key(&j, "cpu_ms");
+	jt_json_uint(&j, res->cpu_ms);
+	jt_json_key(&j, "peak_memory_kb");
+	jt_json_uint(&j, res->peak_memory_kb);
+	jt_json_key(&j, "denials");
+	jt_json_uint(&j, res->denials);
+	jt_json_key(&j, "message");
+	jt_json_str(&j, res->message[0] ? res->message : NULL);
+	jt_json_finish(&j);
+	return (int)j.len;
+}
+
+int jt_result_write_json(const struct jt_result *res, int fd)
+{
+	char buf[1024];
+	int n = jt_result_json(res, buf, sizeof(buf), NULL, 0);
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, (size_t)n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (int)w;
+	}
+	return 0;
+}
+
+void jt_result_print(const struct jt_result *res, FILE *out)
+{
+	char what[320];
+	const char *sig = jt_signal_name(res->signal);
+
+	switch (res->status) {
+	case JT_EXITED:
+		snprintf(what, sizeof(what), "exited %d", res->program_exit_code);
+		break;
+	case JT_SIGNALED:
+		snprintf(what, sizeof(what), "killed by %s", sig ? sig : "a signal");
+		break;
+	case JT_ERROR:
+		snprintf(what, sizeof(what), "error: %s", res->message);
+		break;
+	default:
+		snprintf(what, sizeof(what), "%s: %s", jt_status_name(res->status), res->message);
+		break;
+	}
+	fprintf(out, "jailtrace: %s; %llu.%02llus wall, %llu.%02llus cpu, %llu MiB peak, %llu denial%s; exit %d\n",
+		what, (unsigned long long)(res->wall_ms / 1000),
+		(unsigned long long)(res->wall_ms % 1000 / 10),
+		(unsigned long long)(res->cpu_ms / 1000), (unsigned long long)(res->cpu_ms % 1000 / 10),
+		(unsigned long long)((res->peak_memory_kb + 1023) / 1024),
+		(unsigned long long)res->denials, res->denials == 1 ? "" : "s", res->exit_code);
+}

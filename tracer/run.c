@@ -1,0 +1,381 @@
+/*
+ * jt_run: everything from the command to the result. Checks that the host
+ * can contain the program before starting it, starts it stopped, seizes
+ * it, runs the event loop, and reports.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/random.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include "filters/seccomp.h"
+#include "tracer/internal.h"
+
+#define JT_TICK_MS 50
+#define SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
+
+volatile sig_atomic_t jt_tick_due;
+volatile sig_atomic_t jt_got_signal;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	jt_tick_due = 1;
+}
+
+static void on_stop_signal(int sig)
+{
+	jt_got_signal = sig;
+}
+
+/* Handlers without SA_RESTART, so a blocked waitpid returns to the loop. */
+static void install_handlers(void)
+{
+	struct sigaction sa = { 0 };
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void set_timer(int on)
+{
+	struct itimerval it = { { 0, JT_TICK_MS * 1000 }, { 0, JT_TICK_MS * 1000 } };
+
+	if (!on)
+		memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int fail(struct jt_result *res, int code, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct jt_result *res, int code, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(res, 0, sizeof(*res));
+	res->status = JT_ERROR;
+	res->exit_code = code;
+	res->program_exit_code = -1;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+/* The program's environment: fixed basics, then the policy's rules, then --env. */
+static char **build_env(const jt_config *cfg)
+{
+	static const char *const base[] = {
+		"PATH=" SANDBOX_PATH, "HOME=/tmp", "LANG=C.UTF-8", "TERM=dumb",
+	};
+	struct jt_policy env;
+	size_t n = 0, cap = 4 + cfg->policy.n_env + cfg->n_env + 1;
+	char **out = calloc(cap, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	jt_policy_init(&env);
+	for (size_t i = 0; i < 4; i++)
+		jt_policy_env(&env, base[i]);
+	for (size_t i = 0; i < cfg->policy.n_env; i++) {
+		const struct jt_env_rule *r = &cfg->policy.env[i];
+		char *spec;
+
+		if (r->value ? asprintf(&spec, "%s=%s", r->name, r->value) < 0
+			     : !(spec = strdup(r->name)))
+			continue;
+		jt_policy_env(&env, spec);
+		free(spec);
+	}
+	for (size_t i = 0; i < cfg->n_env; i++)
+		jt_policy_env(&env, cfg->env[i]);
+	for (size_t i = 0; i < env.n_env && n + 1 < cap; i++) {
+		const char *v = env.env[i].value ? env.env[i].value : getenv(env.env[i].name);
+
+		if (v && asprintf(&out[n], "%s=%s", env.env[i].name, v) >= 0)
+			n++;
+	}
+	jt_policy_free(&env);
+	return out;
+}
+
+static void free_env(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* Can this host contain a program at all? Refuse rather than run unconfined. */
+static int check_host(const struct jt_kernel *k, char *msg, size_t len)
+{
+	if (!jt_kernel_has(k, JT_FEAT_SECCOMP)) {
+		snprintf(msg, len, "kernel %s has no seccomp filter with SECCOMP_RET_TRACE "
+			 "(Linux 3.5+); jailtrace cannot contain a program here", k->release);
+		return -ENOSYS;
+	}
+	if (!jt_kernel_has(k, JT_FEAT_EXITKILL)) {
+		snprintf(msg, len, "kernel %s has no PTRACE_O_EXITKILL (Linux 3.8+); the sandbox "
+			 "could outlive jailtrace, so jailtrace refuses to run", k->release);
+		return -ENOSYS;
+	}
+	if (k->yama_ptrace_scope >= 3) {
+		snprintf(msg, len, "ptrace is disabled on this host (kernel.yama.ptrace_scope=3)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static void mechanism_json(const struct jt_kernel *k, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "{\"stops\":\"seccomp\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
+		 "\"deny_at\":\"%s\",\"disabled\":%u}",
+		 jt_kernel_has(k, JT_FEAT_SYSCALL_INFO) ? "ptrace_get_syscall_info" : "registers",
+		 jt_kernel_has(k, JT_FEAT_VM_READV) ? "process_vm_readv" : "proc_pid_mem",
+		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop",
+		 k->disabled);
+}
+
+static void write_header(struct jt_run *run, char *const argv[])
+{
+	char id[33], start[80], user[64], host[256], cwd[PATH_MAX], mech[256];
+	char lim[JT_LIMIT_COUNT][24];
+	const char *limits[2 * JT_LIMIT_COUNT + 1];
+	unsigned char rnd[16] = { 0 };
+	struct timespec ts;
+	struct tm tm;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		/* ids need only be unique, not secret */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(rnd, &ts, sizeof(ts) < sizeof(rnd) ? sizeof(ts) : sizeof(rnd));
+		memcpy(rnd + 12, &run->tracer_pid, sizeof(pid_t));
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(start, sizeof(start), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	jt_user_name(getuid(), user, sizeof(user));
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "?");
+	mechanism_json(&run->kernel, mech, sizeof(mech));
+	for (int i = 0; i < JT_LIMIT_COUNT; i++) {
+		snprintf(lim[i], sizeof(lim[i]), "%llu", (unsigned long long)run->limit[i]);
+		limits[2 * i] = jt_limit_names[i];
+		limits[2 * i + 1] = lim[i];
+	}
+	limits[2 * JT_LIMIT_COUNT] = NULL;
+	struct jt_log_run hdr = {
+		.run_id = id, .start = start, .user = user, .host = host, .cwd = cwd,
+		.policy = run->policy->source, .kernel = run->kernel.release, .mechanism = mech,
+		.digest = run->policy->digest, .uid = getuid(), .gid = getgid(), .argv = argv,
+		.limits_json = limits,
+	};
+	jt_log_run_header(&run->log, &hdr);
+}
+
+/* Seize the stopped child with every option, then let it go on. */
+static int seize(struct jt_run *run)
+{
+	int status;
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
+		    PTRACE_O_EXITKILL;
+
+	while (waitpid(run->child, &status, WUNTRACED) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFSTOPPED(status))
+		return -ECHILD;	/* it failed before the stop; the error pipe says why */
+	if (ptrace(PTRACE_SEIZE, run->child, 0, (void *)opts) < 0)
+		return -errno;
+	if (!jt_ptable_add(&run->tasks, run->child, run->child))
+		return -ENOMEM;
+	jt_log_spawn(&run->log, run->child, run->child, getpid(), "fork");
+	kill(run->child, SIGCONT);
+	return 0;
+}
+
+/* Give the terminal to the sandbox's process group while it runs, as a shell would. */
+static void hand_terminal(struct jt_run *run, int to_sandbox)
+{
+	sigset_t ttou, old;
+
+	if (!run->stdin_tty)
+		return;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetpgrp(0, to_sandbox ? run->child : run->jailtrace_pgrp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void finish_log(struct jt_run *run, const struct jt_result *res)
+{
+	char buf[1024];
+	int n = jt_result_json(res, buf, sizeof(buf), "end", jt_log_now(&run->log));
+
+	jt_log_append(&run->log, buf, (size_t)n, 1);
+	jt_log_close(&run->log);
+}
+
+static int start(struct jt_run *run, char *const argv[], const char *path,
+		 struct jt_result *res, int *err_fd)
+{
+	struct sock_fprog prog = { 0 };
+	int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, out_w[2], r;
+	char **envp = build_env(run->cfg);
+
+	if (!envp)
+		return fail(res, 125, ENOMEM, "out of memory");
+	r = jt_seccomp_build(run->policy, &prog);
+	if (r < 0) {
+		free_env(envp);
+		return fail(res, 125, -r, "cannot build the seccomp filter: %s", strerror(-r));
+	}
+	for (int i = 0; i < 2; i++)
+		if (pipe2(pipes[i], O_CLOEXEC) < 0)
+			r = -errno;
+	if (r == 0 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		r = -errno;
+	out_w[0] = pipes[0][1];
+	out_w[1] = pipes[1][1];
+	run->start_us = jt_now_us();
+	if (r == 0)
+		r = jt_spawn(run, path, argv, envp, &prog, out_w, &run->child, err_fd);
+	for (int i = 0; i < 2; i++) {
+		if (pipes[i][1] >= 0)
+			close(pipes[i][1]);
+		run->out_fd[i] = pipes[i][0];
+	}
+	free(prog.filter);
+	free_env(envp);
+	if (r < 0)
+		return fail(res, 125, -r, "cannot start the program: %s", strerror(-r));
+	setpgid(run->child, run->child);
+	return 0;
+}
+
+int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
+{
+	struct jt_run *run;
+	char path[PATH_MAX], msg[256];
+	const char *disabled = getenv("JAILTRACE_DISABLE");
+	int r, err_fd = -1, code;
+
+	if (!argv || !argv[0])
+		return fail(res, 125, EINVAL, "no program to run");
+	r = jt_find_program(argv[0], SANDBOX_PATH, path, sizeof(path));
+	if (r < 0)
+		return fail(res, r == -ENOENT ? 127 : 126, -r, "%s: %s", argv[0], strerror(-r));
+	run = calloc(1, sizeof(*run));
+	if (!run)
+		return fail(res, 125, ENOMEM, "out of memory");
+	run->cfg = cfg;
+	run->policy = &cfg->policy;
+	run->tracer_pid = getpid();
+	run->jailtrace_pgrp = getpgrp();
+	for (int i = 0; i < JT_LIMIT_COUNT; i++)
+		run->limit[i] = jt_config_get_limit(cfg, (enum jt_limit)i);
+	jt_log_none(&run->log);
+
+	r = jt_kernel_probe(&run->kernel);
+	if (r == 0 && disabled && *disabled)
+		r = jt_kernel_disable(&run->kernel, disabled);
+	if (r == 0 && cfg->disabled)
+		r = jt_kernel_disable(&run->kernel, cfg->disabled);
+	if (r < 0) {
+		r = fail(res, 125, -r, "cannot probe the kernel, or bad JAILTRACE_DISABLE");
+		goto out;
+	}
+	if ((r = check_host(&run->kernel, msg, sizeof(msg))) < 0) {
+		r = fail(res, 125, -r, "%s", msg);
+		goto out;
+	}
+	if (cfg->log_path && (r = jt_log_open(&run->log, cfg->log_path)) < 0) {
+		r = fail(res, 125, -r, "cannot open log %s: %s", cfg->log_path,
+			 r == -ELOOP ? "it is a symbolic link" : strerror(-r));
+		goto out;
+	}
+	if ((r = jt_ptable_init(&run->tasks)) < 0) {
+		r = fail(res, 125, -r, "out of memory");
+		goto out;
+	}
+	write_header(run, argv);
+	install_handlers();
+	if ((r = start(run, argv, path, res, &err_fd)) < 0)
+		goto out;
+	r = seize(run);
+	if (r < 0) {
+		kill(run->child, SIGKILL);
+		waitpid(run->child, NULL, 0);
+		if (jt_spawn_error(err_fd, msg, sizeof(msg), &code))
+			r = fail(res, code, EINVAL, "%s", msg);
+		else
+			r = fail(res, 125, -r, "cannot trace the program: %s%s", strerror(-r),
+				 r == -EPERM ? " (is ptrace restricted here, or is jailtrace itself traced?)" : "");
+		goto out;
+	}
+	run->stdin_tty = isatty(0) && tcgetpgrp(0) == run->jailtrace_pgrp;
+	hand_terminal(run, 1);
+	if ((r = jt_relay_start(run)) < 0) {
+		jt_stop_run(run, JT_STOP_ERROR, "cannot start the output relay: %s", strerror(-r));
+		r = 0;
+	}
+	set_timer(1);
+	r = jt_loop(run);
+	set_timer(0);
+	if (r < 0)
+		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
+	jt_relay_join(run);
+	hand_terminal(run, 0);
+	jt_result_fill(run, res);
+	/* the program never ran if its exec failed after the checks above */
+	if (jt_spawn_error(err_fd, msg, sizeof(msg), &code)) {
+		res->status = JT_ERROR;
+		res->exit_code = code;
+		res->program_exit_code = -1;
+		snprintf(res->message, sizeof(res->message), "%s", msg);
+	}
+	finish_log(run, res);
+	r = 0;
+out:
+	if (err_fd >= 0)
+		close(err_fd);
+	if (run->log.fd >= 0) {
+		if (r < 0)
+			finish_log(run, res);
+		else
+			jt_log_close(&run->log);
+	}
+	jt_ptable_free(&run->tasks);
+	free(run);
+	return r;
+}

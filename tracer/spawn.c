@@ -1,0 +1,265 @@
+/*
+ * Starting the program: the child side between fork and exec. Everything
+ * here runs in the new process before any untrusted code, and fails closed:
+ * if a step does not work, the program is not started.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <linux/seccomp.h>
+#include "tracer/internal.h"
+
+/* What the child reports through the error pipe when a step fails. */
+struct spawn_error {
+	int step;
+	int err;
+};
+
+enum { STEP_SETUP, STEP_FDS, STEP_RLIMIT, STEP_CAPS, STEP_NNP, STEP_SECCOMP, STEP_EXEC };
+
+static const char *const step_names[] = {
+	"set up the process", "close inherited descriptors", "set resource limits",
+	"drop capabilities", "set no_new_privs", "install the seccomp filter", "execute",
+};
+
+static void die(int errfd, int step, int err)
+{
+	struct spawn_error e = { step, err };
+
+	if (write(errfd, &e, sizeof(e)) < 0) {
+		/* nothing more to do: the parent sees the exit */
+	}
+	_exit(step == STEP_EXEC ? (err == ENOENT ? 127 : 126) : 125);
+}
+
+/* Close every descriptor above 2 except @keep, without allocating. */
+static int close_fds(int keep)
+{
+	char buf[4096];
+	int dir;
+	long n;
+
+#ifdef SYS_close_range
+	if ((keep <= 3 || syscall(SYS_close_range, 3, keep - 1, 0) == 0) &&
+	    syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
+		return 0;
+#endif
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct { unsigned long long ino; long long off; unsigned short reclen;
+				 unsigned char type; char name[]; } *d = (void *)(buf + off);
+			int fd = atoi(d->name);
+
+			if (fd > 2 && fd != keep && fd != dir)
+				close(fd);
+			off += d->reclen;
+		}
+	}
+	close(dir);
+	return n < 0 ? -errno : 0;
+}
+
+static int set_limit(int resource, uint64_t value)
+{
+	struct rlimit rl;
+
+	if (value == 0)
+		return 0;
+	if (getrlimit(resource, &rl) < 0)
+		return -errno;
+	/* never raise what the caller was already held to */
+	if (rl.rlim_max == RLIM_INFINITY || value < rl.rlim_max)
+		rl.rlim_max = value;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(resource, &rl) < 0 ? -errno : 0;
+}
+
+static int set_limits(const struct jt_run *run)
+{
+	uint64_t cpu = run->limit[JT_LIMIT_CPU_MS];
+	struct rlimit core = { 0, 0 };
+	int r = 0;
+
+	/* the tracer counts the tree's CPU; this only stops one process running
+	 * away between two checks, a second after the tree's limit */
+	if (cpu)
+		r = set_limit(RLIMIT_CPU, (cpu + 999) / 1000 + 1);
+	if (r == 0)
+		r = set_limit(RLIMIT_AS, run->limit[JT_LIMIT_VMEM]);
+	if (r == 0)
+		r = set_limit(RLIMIT_FSIZE, run->limit[JT_LIMIT_FSIZE]);
+	if (r == 0)
+		r = set_limit(RLIMIT_NOFILE, run->limit[JT_LIMIT_NOFILE]);
+	if (r == 0 && setrlimit(RLIMIT_CORE, &core) < 0)
+		r = -errno;
+	return r;
+}
+
+/*
+ * A sandboxed root keeps uid 0 but no capability: the bounding set is
+ * emptied and the securebits make exec grant none back.
+ */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	if (!(d[0].permitted | d[1].permitted | d[0].effective | d[1].effective))
+		return 0;
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+		  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+		  SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) < 0)
+		return -errno;
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	return 0;
+}
+
+static int load_filter(const struct sock_fprog *prog)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0)
+		return 0;
+	/* before 3.17 there is only the prctl */
+	if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) == 0)
+		return 0;
+	return -errno;
+}
+
+static void child(const struct jt_run *run, const char *path, char *const argv[],
+		  char *const envp[], const struct sock_fprog *prog, int out_w[2], int errfd)
+{
+	sigset_t all;
+	int r;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die(errfd, STEP_SETUP, errno);
+	setpgid(0, 0);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (fcntl(0, F_GETFD) < 0) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd > 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+	if (dup2(out_w[0], 1) < 0 || dup2(out_w[1], 2) < 0)
+		die(errfd, STEP_SETUP, errno);
+	if ((r = close_fds(errfd)) < 0)
+		die(errfd, STEP_FDS, -r);
+	if ((r = set_limits(run)) < 0)
+		die(errfd, STEP_RLIMIT, -r);
+
+	/* wait here until the tracer has seized us */
+	raise(SIGSTOP);
+
+	if (getppid() != run->tracer_pid)
+		die(errfd, STEP_SETUP, ESRCH);	/* jailtrace died before the seize */
+	if ((r = drop_caps()) < 0)
+		die(errfd, STEP_CAPS, -r);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(errfd, STEP_NNP, errno);
+	if ((r = load_filter(prog)) < 0)
+		die(errfd, STEP_SECCOMP, -r);
+	execve(path, argv, envp);
+	die(errfd, STEP_EXEC, errno);
+}
+
+int jt_spawn(struct jt_run *run, const char *path, char *const argv[], char *const envp[],
+	     const struct sock_fprog *prog, int out_w[2], pid_t *pid, int *err_fd)
+{
+	int ep[2];
+
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return -errno;
+	*pid = fork();
+	if (*pid < 0) {
+		int e = errno;
+
+		close(ep[0]);
+		close(ep[1]);
+		return -e;
+	}
+	if (*pid == 0) {
+		close(ep[0]);
+		child(run, path, argv, envp, prog, out_w, ep[1]);
+	}
+	close(ep[1]);
+	*err_fd = ep[0];
+	return 0;
+}
+
+/* Read the child's report of a failed step, if any: "cannot STEP: why". */
+int jt_spawn_error(int err_fd, char *msg, size_t len, int *exit_code)
+{
+	struct spawn_error e;
+	ssize_t n;
+
+	do
+		n = read(err_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(e))
+		return 0;
+	if (e.step < 0 || e.step > STEP_EXEC)
+		e.step = STEP_SETUP;
+	snprintf(msg, len, "cannot %s: %s", step_names[e.step], strerror(e.err));
+	*exit_code = e.step == STEP_EXEC ? (e.err == ENOENT ? 127 : 126) : 125;
+	return 1;
+}
+
+/* Look @name up in @path_env the way execvp does. @return 0, -ENOENT or -EACCES. */
+int jt_find_program(const char *name, const char *path_env, char *out, size_t len)
+{
+	const char *p = path_env;
+	int found_unexecutable = 0;
+	struct stat st;
+
+	if (!*name)
+		return -ENOENT;
+	if (strchr(name, '/')) {
+		if ((size_t)snprintf(out, len, "%s", name) >= len)
+			return -ENAMETOOLONG;
+		if (stat(out, &st) < 0)
+			return -errno;
+		if (!S_ISREG(st.st_mode) || access(out, X_OK) < 0)
+			return -EACCES;
+		return 0;
+	}
+	while (*p) {
+		const char *end = strchrnul(p, ':');
+		int n = (int)(end - p);
+
+		if ((size_t)snprintf(out, len, "%.*s/%s", n, n ? p : ".", name) < len &&
+		    stat(out, &st) == 0) {
+			if (S_ISREG(st.st_mode) && access(out, X_OK) == 0)
+				return 0;
+			found_unexecutable = 1;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return found_unexecutable ? -EACCES : -ENOENT;
+}

@@ -1,0 +1,279 @@
+/*
+ * One seccomp stop: read the call, look up the facts its check needs,
+ * decide (filters/decide.c), write the decision record, then apply it.
+ * The record is on disk before the tracee runs again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <linux/audit.h>
+#include "compat/regs.h"
+#include "filters/decide.h"
+#include "filters/seccomp.h"
+#include "tracer/internal.h"
+
+#define X32_BIT 0x40000000L
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_WHO_PGRP 2
+
+/* Scratch for strings read out of the tracee, for the log. */
+struct strings {
+	char arg[6][JT_LOG_STR_MAX];
+	char argv[JT_LOG_ARGV_MAX][256];
+	struct jt_log_str argv_str[JT_LOG_ARGV_MAX];
+};
+
+static struct strings scratch;
+
+static const struct jt_abi *abi_of(const struct jt_syscall *sc)
+{
+	const struct jt_abi *abi = jt_abi_by_audit_arch(sc->arch);
+
+	if (abi && sc->arch == AUDIT_ARCH_X86_64 && (sc->nr & X32_BIT))
+		return &jt_abi_x32;
+	return abi;
+}
+
+/* Is any process of the sandbox in process group @pgrp? */
+static int group_inside(const struct jt_run *run, pid_t pgrp)
+{
+	if (pgrp <= 0 || pgrp == run->jailtrace_pgrp)
+		return 0;
+	jt_ptable_each(&run->tasks, p)
+		if (p->tid == p->tgid && getpgid(p->tid) == pgrp)
+			return 1;
+	return 0;
+}
+
+static enum jt_target process(const struct jt_run *run, const struct jt_task *caller, pid_t pid)
+{
+	const struct jt_task *t;
+
+	if (pid == 0 || pid == caller->tgid)
+		return JT_TARGET_SELF;
+	t = jt_ptable_find(&run->tasks, pid);
+	if (t)
+		return t->tgid == caller->tgid ? JT_TARGET_SELF : JT_TARGET_SANDBOX;
+	return jt_ptable_has_pid(&run->tasks, pid) ? JT_TARGET_SANDBOX : JT_TARGET_OUTSIDE;
+}
+
+static enum jt_target group(const struct jt_run *run, pid_t pgrp)
+{
+	return group_inside(run, pgrp) ? JT_TARGET_SANDBOX : JT_TARGET_OUTSIDE;
+}
+
+/* kill(2)'s pid: >0 a process, 0 the caller's group, -1 everything, <-1 a group. */
+static enum jt_target kill_target(const struct jt_run *run, const struct jt_task *t, int pid)
+{
+	if (pid > 0)
+		return process(run, t, pid);
+	if (pid == 0)
+		return JT_TARGET_SANDBOX;	/* its own group, made by jailtrace or inside */
+	if (pid == -1)
+		return JT_TARGET_OUTSIDE;
+	return group(run, -pid);
+}
+
+static enum jt_target prio_target(const struct jt_run *run, const struct jt_task *t,
+				  const struct jt_request *rq)
+{
+	int which = (int)rq->args[0], who = (int)rq->args[1];
+	int io = rq->sys == JT_SYS_ioprio_set;
+
+	if (which == (io ? IOPRIO_WHO_PROCESS : PRIO_PROCESS))
+		return process(run, t, who);
+	if (which == (io ? IOPRIO_WHO_PGRP : PRIO_PGRP))
+		return who == 0 ? JT_TARGET_SANDBOX : group(run, who);
+	if (which == (io ? 3 : PRIO_USER))
+		return JT_TARGET_OUTSIDE;	/* every process of a user */
+	return JT_TARGET_NONE;
+}
+
+static enum jt_target setpgid_target(const struct jt_run *run, const struct jt_task *t,
+				     const struct jt_request *rq)
+{
+	int pid = (int)rq->args[0], pgid = (int)rq->args[1];
+
+	if (pid == 0)
+		pid = t->tgid;
+	if (pgid == 0 || pgid == pid)
+		return JT_TARGET_SANDBOX;	/* a new group of its own */
+	return group(run, pgid);
+}
+
+/* Fill in the facts the syscall's check needs. @return 1 if it has a target. */
+static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_request *rq)
+{
+	const struct jt_check *c = jt_check_of(rq->sys);
+	int arg = (int)rq->args[c->arg];
+
+	switch (c->kind) {
+	case JT_CHECK_KILL:
+		rq->target = kill_target(run, t, arg);
+		return 1;
+	case JT_CHECK_PID:
+		rq->target = arg >= 0 ? process(run, t, arg) : JT_TARGET_NONE;
+		return 1;
+	case JT_CHECK_TID:
+		rq->target = arg > 0 ? process(run, t, arg) : JT_TARGET_NONE;
+		if (arg > 0 && rq->target == JT_TARGET_SELF && arg != t->tid &&
+		    !jt_ptable_find(&run->tasks, arg))
+			rq->target = JT_TARGET_OUTSIDE;
+		return 1;
+	case JT_CHECK_PRIO:
+		rq->target = prio_target(run, t, rq);
+		return 1;
+	case JT_CHECK_SETPGID:
+		rq->target = setpgid_target(run, t, rq);
+		return 1;
+	case JT_CHECK_FCNTL:
+		if (arg != F_SETOWN)
+			return 0;
+		arg = (int)rq->args[2];
+		rq->target = arg > 0 ? process(run, t, arg)
+			   : arg < 0 ? group(run, -arg) : JT_TARGET_NONE;
+		return 1;
+	case JT_CHECK_EXEC:
+		rq->first_exec = !run->first_exec_done && t->tid == run->child;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Read the path and string arguments, and argv, for the record. */
+static void read_strings(const struct jt_run *run, const struct jt_task *t,
+			 const struct jt_request *rq, struct jt_log_call *lc)
+{
+	const struct jt_sysinfo *si = &jt_sysinfo[rq->sys];
+	uint64_t ptrs[JT_LOG_ARGV_MAX + 1];
+	int ptr_size = rq->abi && rq->abi->audit_arch == AUDIT_ARCH_I386 ? 4 : 8;
+
+	for (int i = 0; i < si->nargs; i++) {
+		struct jt_log_str *s = &lc->str[i];
+		ssize_t n;
+
+		if (si->arg[i] == JT_ARG_PATH || si->arg[i] == JT_ARG_STR) {
+			n = jt_mem_string(run, t->tid, rq->args[i], scratch.arg[i],
+					  sizeof(scratch.arg[i]), &s->cut);
+			if (n < 0) {
+				s->err = (int)n;
+			} else {
+				s->s = scratch.arg[i];
+				s->len = (size_t)n;
+			}
+		} else if (si->arg[i] == JT_ARG_ARGV && !lc->argv) {
+			unsigned char raw[sizeof(ptrs)];
+			ssize_t got = jt_mem_read(run, t->tid, rq->args[i], raw,
+						  (size_t)ptr_size * (JT_LOG_ARGV_MAX + 1));
+			int k;
+
+			/* a short read is fine: the array may end near a page end */
+			if (got < 0)
+				got = 0;
+			for (k = 0; k < JT_LOG_ARGV_MAX && (k + 1) * ptr_size <= got; k++) {
+				uint64_t p = 0;
+
+				memcpy(&p, raw + k * ptr_size, (size_t)ptr_size);
+				if (!p)
+					break;
+				struct jt_log_str *a = &scratch.argv_str[k];
+
+				memset(a, 0, sizeof(*a));
+				n = jt_mem_string(run, t->tid, p, scratch.argv[k],
+						  sizeof(scratch.argv[k]), &a->cut);
+				if (n < 0) {
+					a->err = (int)n;
+				} else {
+					a->s = scratch.argv[k];
+					a->len = (size_t)n;
+				}
+			}
+			lc->argv = scratch.argv_str;
+			lc->argc = k;
+			lc->argv_cut = k == JT_LOG_ARGV_MAX;
+		}
+	}
+}
+
+/* Make the call fail with @err; on kernels before 4.8 the return value
+ * can only be set at the syscall-exit stop. */
+static int deny_call(struct jt_run *run, struct jt_task *t, int err)
+{
+	int r = jt_regs_skip(t->tid);
+
+	if (r < 0)
+		return r;
+	if (jt_kernel_has(&run->kernel, JT_FEAT_SKIP_AT_SECCOMP))
+		return jt_regs_set_return(t->tid, -err);
+	t->flags |= JT_TASK_RET_PENDING;
+	t->ret = -err;
+	/* a real pre-4.8 kernel still has the syscall-entry stop to come */
+	t->stops_to_exit = (run->kernel.have & JT_FEAT_SKIP_AT_SECCOMP) ? 1 : 2;
+	return 0;
+}
+
+int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
+{
+	struct jt_syscall sc;
+	struct jt_request rq;
+	struct jt_verdict v;
+	struct jt_log_call lc;
+	const struct jt_abi *abi;
+	char rulebuf[64];
+	int r;
+
+	r = jt_regs_syscall(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO),
+			    data == JT_TRACE_BADARCH, &sc);
+	if (r < 0)
+		return r;
+	memset(&rq, 0, sizeof(rq));
+	memset(&lc, 0, sizeof(lc));
+	abi = abi_of(&sc);
+	rq.audit_arch = sc.arch;
+	rq.nr = sc.nr;
+	memcpy(rq.args, sc.args, sizeof(rq.args));
+	rq.sys = abi ? jt_abi_sys(abi, sc.nr) : -1;
+	if (rq.sys < 0)
+		rq.sys = -1;
+	rq.abi = abi == jt_abi_native() ? abi : NULL;
+	if (rq.abi && rq.sys >= 0)
+		lc.has_target = facts(run, t, &rq);
+	jt_decide(run->policy, &rq, &v);
+	if (rq.sys >= 0 && jt_sysinfo[rq.sys].name && rq.first_exec)
+		run->first_exec_done = 1;
+
+	if (!v.quiet) {
+		lc.pid = t->tgid;
+		lc.tid = t->tid;
+		lc.abi = abi;
+		lc.audit_arch = sc.arch;
+		lc.nr = sc.nr;
+		lc.sys = rq.sys;
+		memcpy(lc.args, rq.args, sizeof(lc.args));
+		lc.target = rq.target;
+		lc.verdict = &v;
+		lc.rule = jt_verdict_rule(run->policy, &v, rulebuf, sizeof(rulebuf));
+		if (rq.sys >= 0 && run->log.fd >= 0)
+			read_strings(run, t, &rq, &lc);
+		r = jt_log_call(&run->log, &lc);
+		if (r < 0) {
+			/* no record, no action: end the run rather than act unlogged */
+			jt_stop_run(run, JT_STOP_ERROR, "audit log: %s", strerror(-r));
+			v.allow = 0;
+			v.err = EPERM;
+		}
+	}
+	if (!v.allow) {
+		run->denials++;
+		r = deny_call(run, t, v.err);
+		if (r < 0)
+			return r;
+	}
+	return ptrace(t->flags & JT_TASK_RET_PENDING ? PTRACE_SYSCALL : PTRACE_CONT,
+		      t->tid, 0, 0) < 0 ? -errno : 0;
+}
