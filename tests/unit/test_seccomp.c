@@ -1,0 +1,84 @@
+/*
+ * The compiled filter, loaded in a child with no tracer: calls it allows
+ * run, calls it denies fail with their errno, and calls that would stop in
+ * the tracer fail with ENOSYS (the kernel's answer to SECCOMP_RET_TRACE
+ * when nothing traces the process).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/seccomp.h>
+#include "filters/seccomp.h"
+#include "tests/unit/harness.h"
+
+static void load_default(void)
+{
+	struct jt_policy p;
+	struct sock_fprog prog;
+	char err[256];
+
+	jt_policy_init(&p);
+	ASSERT_EQ(jt_policy_default(&p, err, sizeof(err)), 0);
+	ASSERT_EQ(jt_seccomp_build(&p, &prog), 0);
+	ASSERT_TRUE(prog.len > 0);
+	ASSERT_EQ(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ASSERT_EQ(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog), 0);
+}
+
+static long call(long nr, long a, long b, long c)
+{
+	long r = syscall(nr, a, b, c, 0, 0, 0);
+
+	return r < 0 ? -errno : r;
+}
+
+TEST(allowed_calls_run_in_the_kernel)
+{
+	load_default();
+	EXPECT_EQ(call(SYS_getppid, 0, 0, 0), getppid());
+	EXPECT_TRUE(call(SYS_write, 1, (long)"", 0) == 0);
+}
+
+TEST(denied_calls_fail_in_the_kernel_with_their_errno)
+{
+	load_default();
+	EXPECT_EQ(call(SYS_ptrace, 0, 0, 0), -EPERM);
+	EXPECT_EQ(call(SYS_unshare, CLONE_NEWUSER, 0, 0), -EPERM);
+	EXPECT_EQ(call(SYS_clone3, 0, 0, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_io_uring_setup, 1, 0, 0), -ENOSYS);
+}
+
+TEST(checked_calls_stop_unless_the_fast_path_allows_them)
+{
+	int sv[2];
+
+	load_default();
+	/* stops: no tracer here, so ENOSYS */
+	EXPECT_EQ(call(SYS_kill, getpid(), 0, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_socket, AF_INET, SOCK_STREAM, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_ioctl, 0, TIOCSTI, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_syslog, 10, 0, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_prlimit64, 1, 0, 0), -ENOSYS);
+	/* fast path: in the kernel */
+	EXPECT_TRUE(syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	EXPECT_TRUE(call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0) == 0);
+	EXPECT_TRUE(call(SYS_ioctl, 0, FIONREAD, 0) != -ENOSYS);
+	EXPECT_TRUE(call(SYS_fcntl, 0, F_GETFD, 0) >= 0);
+}
+
+TEST(a_foreign_abi_stops)
+{
+	long ret;
+
+	load_default();
+	/* i386 getpid through int 0x80: the filter lists only x86_64 */
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20) : "memory");
+	EXPECT_EQ(ret, -ENOSYS);
+}
