@@ -149,18 +149,28 @@ static int check_host(const struct jt_kernel *k, char *msg, size_t len)
 
 static void mechanism_json(const struct jt_kernel *k, char *buf, size_t len)
 {
-	snprintf(buf, len,
+	size_t n = (size_t)snprintf(buf, len,
 		 "{\"stops\":\"seccomp\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
-		 "\"deny_at\":\"%s\",\"disabled\":%u}",
+		 "\"deny_at\":\"%s\",\"disabled\":[",
 		 jt_kernel_has(k, JT_FEAT_SYSCALL_INFO) ? "ptrace_get_syscall_info" : "registers",
 		 jt_kernel_has(k, JT_FEAT_VM_READV) ? "process_vm_readv" : "proc_pid_mem",
-		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop",
-		 k->disabled);
+		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop");
+	int first = 1;
+
+	for (int i = 0; i < JT_FEAT_COUNT && n < len; i++) {
+		if (!(k->disabled & (1u << i)))
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s\"%s\"", first ? "" : ",",
+				      jt_feature_name(1u << i));
+		first = 0;
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "]}");
 }
 
 static void write_header(struct jt_run *run, char *const argv[])
 {
-	char id[33], start[80], user[64], host[256], cwd[PATH_MAX], mech[256];
+	char id[33], start[80], user[64], host[256], cwd[PATH_MAX], mech[512];
 	char lim[JT_LIMIT_COUNT][24];
 	const char *limits[2 * JT_LIMIT_COUNT + 1];
 	unsigned char rnd[16] = { 0 };
