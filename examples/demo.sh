@@ -83,7 +83,9 @@ say "  a process of its own: sleep 300, pid $SLEEP_PID"
 head1 "1. The command"
 CMD=("$JT" run --memory "$MEMORY" --timeout "$TIMEOUT" --log "$LOG"
 	-- "$PY" -u "$SCRIPT" --stale-pid "$SLEEP_PID" --task "$TASK")
-say "  \$ ${CMD[*]}"
+say "  \$ $JT run --memory $MEMORY --timeout $TIMEOUT --log $LOG \\"
+say "        -- $PY -u $SCRIPT \\"
+say "        --stale-pid $SLEEP_PID --task $TASK"
 say "  ${D}(no --env: the program gets PATH, HOME, LANG, TERM and nothing else)${N}"
 
 head1 "2. What the program printed (relayed by jailtrace; its summary line last)"
@@ -95,30 +97,38 @@ say "  jailtrace exit status: $RC"
 
 # ------------------------------------------------------------------ log
 head1 "3. What the audit log recorded (jq on $(basename "$LOG"))"
-if ! jq -e . "$LOG" >/dev/null 2>&1; then
-	say "  ${R}the audit log is missing or not valid JSON Lines${N}"
+LOG_OK=1
+if [ ! -s "$LOG" ] || ! jq -e . "$LOG" >/dev/null 2>&1; then
+	LOG_OK=""
+	say "  ${R}the audit log is missing, empty or not valid JSON Lines${N}"
+else
+	NDENY=$(jq -s '[.[] | select(.type=="syscall" and .decision=="deny")] | length' "$LOG")
+	say "  denials ($NDENY):"
+	jq -r 'select(.type=="syscall" and .decision=="deny")
+		| "    t=\(.t * 1000 | floor)ms pid \(.pid) \(.name)(\(.args | map(if type=="string" then . else tojson end) | join(", ")))"
+		  + " -> \(.errno)   rule \(.rule)"
+		  + (if .facts then "   \(.facts | to_entries | map("\(.key)=\(.value)") | join(" "))" else "" end)' \
+		"$LOG" 2>/dev/null
+	say "  ${D}(socket(AF_INET, ...) is the network: one for 1.1.1.1:443, one for the DNS"
+	say "  lookup urllib needs for example.com; AF_UNIX sockets would have worked.)${N}"
+	say "  limit:"
+	jq -r 'def mib: . / 1048576 | floor | "\(.) MiB";
+		select(.type=="limit")
+		| "    t=\(.t * 1000 | floor)ms \(.limit): observed \(.observed) > limit \(.value)"
+		  + (if .limit == "memory" then " bytes (\(.observed | mib) > \(.value | mib))" else "" end)' \
+		"$LOG" 2>/dev/null
+	say "  processes: $(jq -s -r '[.[] | select(.type=="spawn")] | length' "$LOG" 2>/dev/null) started;" \
+		"$(jq -s -r '[.[] | select(.type=="exit") | (.signal // "exit \(.exit_code)")] | group_by(.) | map("\(length) ended by \(.[0])") | join(", ")' "$LOG" 2>/dev/null)"
+	say "  end:"
+	jq -r 'select(.type=="end")
+		| "    status \(.status), exit_code \(.exit_code), signal \(.signal_name // "none"),"
+		  + " \(.wall_ms) ms wall, \(.cpu_ms) ms cpu, peak \(.peak_memory_kb / 1024 | floor) MiB, \(.denials) denials",
+		  "    message: \(.message // "none")"' "$LOG" 2>/dev/null
 fi
-NDENY=$(jq -s '[.[] | select(.type=="syscall" and .decision=="deny")] | length' "$LOG" 2>/dev/null || echo 0)
-say "  denials ($NDENY):"
-jq -r 'select(.type=="syscall" and .decision=="deny")
-	| "    t=\(.t * 1000 | floor)ms pid \(.pid) \(.name)(\(.args | map(if type=="string" then . else tojson end) | join(", ")))"
-	  + " -> \(.errno)   rule \(.rule)"
-	  + (if .facts then "   \(.facts | to_entries | map("\(.key)=\(.value)") | join(" "))" else "" end)' \
-	"$LOG" 2>/dev/null
-say "  limit:"
-jq -r 'select(.type=="limit")
-	| "    t=\(.t * 1000 | floor)ms \(.limit): observed \(.observed) > limit \(.value)"' "$LOG" 2>/dev/null
-say "  processes: $(jq -s -r '[.[] | select(.type=="spawn")] | length' "$LOG" 2>/dev/null) started;" \
-	"$(jq -s -r '[.[] | select(.type=="exit") | (.signal // "exit \(.exit_code)")] | group_by(.) | map("\(length) ended by \(.[0])") | join(", ")' "$LOG" 2>/dev/null)"
-say "  end:"
-jq -r 'select(.type=="end")
-	| "    status \(.status), exit_code \(.exit_code), signal \(.signal_name // "none"),"
-	  + " \(.wall_ms) ms wall, \(.cpu_ms) ms cpu, peak \(.peak_memory_kb / 1024 | floor) MiB, \(.denials) denials",
-	  "    message: \(.message // "none")"' "$LOG" 2>/dev/null
 
 # ------------------------------------------------------------------ checks
 # Each check sets WHY (the evidence) and returns 0 for yes, 1 for no.
-q() { jq -s -r "$1" "$LOG" 2>/dev/null; }
+q() { [ -n "$LOG_OK" ] && jq -s -r "$1" "$LOG" 2>/dev/null; }
 
 check_secrets() {
 	local leaked="" name
@@ -150,7 +160,7 @@ check_network() {
 	if [ "${denied:-0}" -lt 1 ] || [ "${allowed:-1}" != 0 ]; then
 		WHY="log: ${denied:-?} socket() denied with EAFNOSUPPORT, ${allowed:-?} network socket() allowed"; return 1
 	fi
-	WHY="$denied socket() calls denied with EAFNOSUPPORT (the connect and the name lookup); none allowed"
+	WHY="$denied socket() calls denied with EAFNOSUPPORT, none allowed; the GET failed too"
 }
 
 check_processes() {
@@ -179,7 +189,7 @@ check_compute() {
 # A process of the run that still exists and is not a zombie.
 alive() {
 	local st
-	st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+	st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 
@@ -191,14 +201,14 @@ check_leftovers() {
 		n=$((n + 1))
 		# Only a process that still carries this run's marker counts: a
 		# number reused by an unrelated process does not.
-		if alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$TASK"; then
+		if alive "$pid" && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$TASK"; then
 			left="$left $pid"
 		fi
 	done
 	for f in /proc/[0-9]*/cmdline; do
 		pid=${f#/proc/}; pid=${pid%/cmdline}
 		[ "$pid" = $$ ] && continue
-		if tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "--task $TASK" && alive "$pid"; then
+		if tr '\0' ' ' 2>/dev/null <"$f" | grep -qF -- "--task $TASK" && alive "$pid"; then
 			case " $left " in *" $pid "*) ;; *) left="$left $pid" ;; esac
 		fi
 	done
@@ -217,18 +227,19 @@ row() {
 	local label=$1 fn=$2
 	WHY=""
 	if "$fn"; then
-		printf '  %s[yes]%s %-40s %s\n' "$G" "$N" "$label" "$WHY"
+		printf '  %s[yes]%s %s\n' "$G" "$N" "$label"
 	else
-		printf '  %s[NO] %s %-40s %s\n' "$R" "$N" "$label" "$WHY"
+		printf '  %s[NO]%s  %s\n' "$R" "$N" "$label"
 		FAILED=$((FAILED + 1))
 	fi
+	printf '        %s\n' "$WHY"
 }
 row "secrets: not visible" check_secrets
 row "network: denied" check_network
 row "other processes: untouched" check_processes
 row "compute: limit hit, exit 137" check_compute
 row "nothing left running" check_leftovers
-printf '  %s[--]%s %-40s %s\n' "$D" "$N" "file system: not claimed" \
+printf '  [n/a] %s\n        %s\n' "file system: not checked by this demo" \
 	"file-system confinement comes with the per-user jail (a later release)"
 
 ELAPSED=$((($(date +%s%N) - START_NS) / 1000000))

@@ -68,6 +68,7 @@ run_guarded() {
 	RC=$?
 	if [ "$which" != "$pid" ]; then
 		GUARD_FIRED=1
+		describe_proc "$pid" >&2
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		RC=$?
@@ -152,6 +153,7 @@ jt_wait() {
 	done
 	if kill -0 "$JT_PID" 2>/dev/null && ! is_zombie "$JT_PID"; then
 		GUARD_FIRED=1
+		describe_proc "$JT_PID" >&2
 		kill -KILL "$JT_PID" 2>/dev/null
 	fi
 	wait "$JT_PID" 2>/dev/null
@@ -386,6 +388,20 @@ describe_survivors() {
 	for p in $(survivors "$@"); do
 		echo "    pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | head -c 200)"
 	done
+}
+
+# describe_proc PID: state of a process that would not end, and of its
+# threads and children, for diagnostics.
+describe_proc() {
+	local t
+	echo "process $1 did not end: $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | head -c 160)"
+	grep -E '^(State|Threads|SigPnd|ShdPnd|SigBlk|SigIgn|TracerPid):' "/proc/$1/status" 2>/dev/null |
+		tr '\n\t' '  ' | sed 's/^/    /'
+	echo
+	for t in /proc/"$1"/task/*; do
+		echo "    task ${t##*/}: state $(cut -d' ' -f3 "$t/stat" 2>/dev/null) wchan $(cat "$t/wchan" 2>/dev/null)"
+	done | head -n 8
+	ps -o pid,ppid,stat,wchan:24,args --ppid "$1" 2>/dev/null | head -n 8 | cut -c 1-160 | sed 's/^/    /'
 }
 
 # ---------------------------------------------------------------- victims

@@ -67,6 +67,7 @@ static void usage(FILE *out)
 "usage: jailtrace COMMAND ...\n"
 "\n"
 "  run [OPTIONS] -- PROGRAM [ARGS...]   run a program in the sandbox\n"
+"  doctor [--json]                     what this host offers and what jailtrace will use\n"
 "  policy default                      print the built-in policy\n"
 "  policy check FILE                   check a policy file\n"
 "  version                             print the version\n"
@@ -228,6 +229,13 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "policy"))
 		return cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor")) {
+		if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json"))) {
+			fprintf(stderr, "usage: jailtrace doctor [--json]\n");
+			return EXIT_JT;
+		}
+		return jt_doctor(argc == 3);
+	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("jailtrace %s\n", JT_VERSION);
 		return 0;

@@ -98,6 +98,9 @@ extern volatile sig_atomic_t jt_got_signal;
 /* identity.c: names without NSS (a static binary has none). */
 void jt_user_name(uid_t uid, char *buf, size_t len);
 
+/* doctor.c: `jailtrace doctor`. @return the command's exit status. */
+int jt_doctor(int as_json);
+
 /* result.c */
 void jt_result_fill(struct jt_run *run, struct jt_result *res);
 int jt_result_json(const struct jt_result *res, char *buf, size_t len, const char *type,

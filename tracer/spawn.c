@@ -44,14 +44,14 @@ static void die(int errfd, int step, int err)
 }
 
 /* Close every descriptor above 2 except @keep, without allocating. */
-static int close_fds(int keep)
+static int close_fds(int keep, int use_close_range)
 {
 	char buf[4096];
 	int dir;
 	long n;
 
 #ifdef SYS_close_range
-	if ((keep <= 3 || syscall(SYS_close_range, 3, keep - 1, 0) == 0) &&
+	if (use_close_range && (keep <= 3 || syscall(SYS_close_range, 3, keep - 1, 0) == 0) &&
 	    syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
 		return 0;
 #endif
@@ -169,7 +169,7 @@ static void child(const struct jt_run *run, const char *path, char *const argv[]
 	}
 	if (dup2(out_w[0], 1) < 0 || dup2(out_w[1], 2) < 0)
 		die(errfd, STEP_SETUP, errno);
-	if ((r = close_fds(errfd)) < 0)
+	if ((r = close_fds(errfd, jt_kernel_has(&run->kernel, JT_FEAT_CLOSE_RANGE))) < 0)
 		die(errfd, STEP_FDS, -r);
 	if ((r = set_limits(run)) < 0)
 		die(errfd, STEP_RLIMIT, -r);
