@@ -146,12 +146,10 @@ jt_wait() {
 	local i
 	GUARD_FIRED=""
 	for ((i = 0; i < GUARD_SECS * 50; i++)); do
-		if ! kill -0 "$JT_PID" 2>/dev/null || is_zombie "$JT_PID"; then
-			break
-		fi
+		is_running "$JT_PID" || break
 		sleep 0.02
 	done
-	if kill -0 "$JT_PID" 2>/dev/null && ! is_zombie "$JT_PID"; then
+	if is_running "$JT_PID"; then
 		GUARD_FIRED=1
 		describe_proc "$JT_PID" >&2
 		kill -KILL "$JT_PID" 2>/dev/null
@@ -346,12 +344,25 @@ is_zombie() {
 	return 1
 }
 
+# is_running PID: a process with that pid exists and has not ended (one
+# read of /proc, so a reap between two checks cannot confuse it).
+is_running() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	case ${stat%% *} in Z|X|"") return 1 ;; esac
+	return 0
+}
+
 # alive PID START: that very process (same start time) exists and has not
 # ended.
 alive() {
-	local s
-	s=$(proc_start "$1") || return 1
-	[ "$s" = "$2" ] && ! is_zombie "$1"
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- "$1" "$2" $stat
+	case $3 in Z|X) return 1 ;; esac
+	[ "${22}" = "$2" ]
 }
 
 # survivors [MARKER]: pids of live processes whose command line contains
@@ -363,8 +374,7 @@ survivors() {
 		pid=${f#/proc/}
 		pid=${pid%/cmdline}
 		case " $SURVIVOR_IGNORE " in *" $pid "*) continue ;; esac
-		is_zombie "$pid" && continue
-		[ -e "/proc/$pid" ] && echo "$pid"
+		is_running "$pid" && echo "$pid"
 	done
 }
 

@@ -54,3 +54,18 @@ t_every_task_exit_is_logged() {
 		expect_log ".type == \"exit\" and .tid == $tid" "task $kind"
 	done <<<"$TASKS"
 }
+
+t_concurrent_decided_calls_from_many_threads_are_all_refused_and_logged() {
+	start_victim
+	native "$PROGS/callstorm" "$VICTIM" 16 50
+	[ "$(grep -c 'ok=50 failed=0$' "$T/nout")" = 16 ] || native_fail "not every call reached the outside process"
+	jt -- "$PROGS/callstorm" "$VICTIM" 16 50
+	expect_rc 0
+	expect_out_line "threads done 16"
+	[ "$(grep -c '^tid=[0-9]* ok=0 failed=50$' "$T/out")" = 16 ] || fail "not every call was refused"
+	for tid in $(sed -n 's/^tid=\([0-9]*\) .*/\1/p' "$T/out"); do
+		n=$(log_count ".type == \"syscall\" and .tid == $tid and .name == \"kill\" and .decision == \"deny\"") || exit 1
+		[ "$n" = 50 ] || fail "thread $tid made 50 refused calls, the log has $n records for it"
+	done
+	victim_alive || fail "the outside process died"
+}

@@ -34,3 +34,11 @@ t_stdout_and_stderr_are_relayed_to_their_own_streams() {
 	[ "$(cat "$T/out")" = to-out ] || fail "stdout is not exactly 'to-out'"
 	[ "$(cat "$T/err")" = to-err ] || fail "stderr is not exactly 'to-err'"
 }
+
+t_all_output_under_the_cap_reaches_the_host() {
+	jt --quiet -- "$PROGS/flood" 3000000 1000000
+	expect_rc 0
+	out=$(tr -cd x <"$T/out" | wc -c)
+	err=$(tr -cd x <"$T/err" | wc -c)
+	[ "$out" = 3000000 ] && [ "$err" = 1000000 ] || fail "host received $out bytes on stdout (3000000 written), $err on stderr (1000000 written)"
+}
