@@ -4,14 +4,17 @@
 # Runs examples/untrusted.py -- over-helpful, model-written-style Python code
 # -- under jailtrace, then tells the story from the program's output and the
 # audit log, and answers the checklist yes/no:
-#   secrets: not visible   network: denied   other processes: untouched
-#   compute: limit hit     nothing left running
+#   secrets: not in its environment   network: denied
+#   other processes: not signalled     compute: limit hit, exit 137
+#   nothing left running
+# and says plainly that the file system is not confined yet.
 # Exit status 0 when every answer is "yes", 1 when one is "no", 2 when the
 # demo itself cannot run. `make demo` runs it; it doubles as a smoke test.
 #
 # Needs: bash, jq, /usr/bin/python3 (Debian's; the sandbox's PATH is
 # /usr/local/bin:/usr/bin:/bin). Downloads nothing. Takes a second or two.
 
+# shellcheck disable=SC2317 # the check_* functions are called through row()
 set -u -o pipefail
 
 if [ $# -ne 1 ]; then
@@ -59,14 +62,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Fake secrets, in the host environment that jailtrace itself runs in.
-export OPENAI_API_KEY="sk-demo-FAKE-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')-not-a-real-key"
-export AWS_ACCESS_KEY_ID="AKIADEMOFAKE0000000"
-export AWS_SECRET_ACCESS_KEY="demoFAKEsecret/$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')/notreal"
-
 # A host process the program has no business touching.
-sleep 300 </dev/null >/dev/null 2>&1 &
+sleep 300 >/dev/null 2>&1 &
 SLEEP_PID=$!
+
+# Fake secrets, in the host environment that jailtrace itself runs in.
+rnd() { od -An -N6 -tx1 /dev/urandom | tr -d ' \n'; }
+OPENAI_API_KEY="sk-demo-FAKE-$(rnd)-not-a-real-key"
+AWS_ACCESS_KEY_ID="AKIADEMOFAKE0000000"
+AWS_SECRET_ACCESS_KEY="demoFAKEsecret/$(rnd)/notreal"
+export OPENAI_API_KEY AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+
 # A marker unique to this run: every process of the run carries it in its
 # command line (the script forks without exec), so survivors can be found.
 TASK=demo-$$-$RANDOM$RANDOM
@@ -117,8 +123,8 @@ else
 		| "    t=\(.t * 1000 | floor)ms \(.limit): observed \(.observed) > limit \(.value)"
 		  + (if .limit == "memory" then " bytes (\(.observed | mib) > \(.value | mib))" else "" end)' \
 		"$LOG" 2>/dev/null
-	say "  processes: $(jq -s -r '[.[] | select(.type=="spawn")] | length' "$LOG" 2>/dev/null) started;" \
-		"$(jq -s -r '[.[] | select(.type=="exit") | (.signal // "exit \(.exit_code)")] | group_by(.) | map("\(length) ended by \(.[0])") | join(", ")' "$LOG" 2>/dev/null)"
+	say "  processes: $(jq -s -r '[.[] | select(.type=="spawn")] | length' "$LOG" 2>/dev/null) started; ended:" \
+		"$(jq -s -r '[.[] | select(.type=="exit") | (.signal // "exit \(.exit_code)")] | group_by(.) | map("\(length) by \(.[0])") | join(", ")' "$LOG" 2>/dev/null)"
 	say "  end:"
 	jq -r 'select(.type=="end")
 		| "    status \(.status), exit_code \(.exit_code), signal \(.signal_name // "none"),"
@@ -180,6 +186,7 @@ check_compute() {
 	local status limit
 	status=$(q '[.[] | select(.type=="end")][0].status // "no end record"')
 	limit=$(q '[.[] | select(.type=="limit")][0].limit // "none"')
+	status=${status:-no end record} limit=${limit:-none}
 	if [ "$RC" != 137 ] || [ "$status" != memory_limit ] || [ "$limit" != memory ]; then
 		WHY="exit $RC, end status '$status', limit record '$limit' (wanted 137, memory_limit, memory)"; return 1
 	fi
@@ -213,7 +220,8 @@ check_leftovers() {
 		fi
 	done
 	if [ -n "$left" ]; then
-		WHY="still running:$left"; return 1
+		LEFTOVERS=$left
+		WHY="still running:$left (the demo kills them now)"; return 1
 	fi
 	if [ -z "$worker" ]; then
 		WHY="the program never reported its background refresher"; return 1
@@ -223,6 +231,7 @@ check_leftovers() {
 
 head1 "4. Checklist"
 FAILED=0
+LEFTOVERS=""
 row() {
 	local label=$1 fn=$2
 	WHY=""
@@ -234,13 +243,16 @@ row() {
 	fi
 	printf '        %s\n' "$WHY"
 }
-row "secrets: not visible" check_secrets
+row "secrets: not in its environment" check_secrets
 row "network: denied" check_network
-row "other processes: untouched" check_processes
+row "other processes: not signalled (host sleep alive)" check_processes
 row "compute: limit hit, exit 137" check_compute
 row "nothing left running" check_leftovers
-printf '  [n/a] %s\n        %s\n' "file system: not checked by this demo" \
-	"file-system confinement comes with the per-user jail (a later release)"
+printf '  [n/a] %s\n' "file system: not confined yet; that comes with the per-user jail (a later release)"
+say "        Until then the program reaches what your user can: files such as ~/.aws;"
+say "        and, when jailtrace runs as a non-root user, /proc/PID/environ (read) and"
+say "        /proc/PID/mem (read and write) of that user's other processes, jailtrace's"
+say "        own included. This demo does not check those."
 
 ELAPSED=$((($(date +%s%N) - START_NS) / 1000000))
 if [ "$FAILED" = 0 ]; then
@@ -249,7 +261,9 @@ if [ "$FAILED" = 0 ]; then
 	exit 0
 fi
 say ""
-say "${R}${B}$FAILED of 5 checks failed${N} (demo took ${ELAPSED} ms). Audit log kept: $LOG"
+say "${R}${B}$FAILED of 5 checks failed${N} (demo took ${ELAPSED} ms). Output and audit log kept in $WORK"
 trap - EXIT
 [ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null
+# shellcheck disable=SC2086 # a list of pids
+[ -n "$LEFTOVERS" ] && kill -KILL $LEFTOVERS 2>/dev/null
 exit 1
