@@ -39,8 +39,8 @@ static const struct row rows[] = {
 	  "no pidfd_getfd: delegated descriptors need another route" },
 	{ JT_FEAT_USER_NOTIF, "seccomp user notification available (not used yet)",
 	  "no seccomp user notification (not used yet)" },
-	{ JT_FEAT_LANDLOCK, "Landlock available (not needed by jailtrace)",
-	  "no Landlock (not needed by jailtrace)" },
+	{ JT_FEAT_LANDLOCK, "Landlock domain: no access to /proc/PID/mem or environ of processes outside",
+	  "no Landlock: a non-root program can reach /proc/PID/mem and environ of its user's other processes until the file-system view hides them" },
 };
 
 /* Can this process trace a child? Try it: the answer, not a guess. */

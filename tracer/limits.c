@@ -1,9 +1,11 @@
 /*
  * The periodic check (every JT_TICK_MS, driven by SIGALRM): wall time, and
- * the CPU time and resident memory of the whole tree, read from /proc
- * without cgroups. Process and output limits are counted where they
+ * the CPU time and memory of the whole tree, read from /proc without
+ * cgroups. Memory is the sum of resident sizes, or, once that sum is over
+ * the limit, the proportional set size that counts shared pages once. Process and output limits are counted where they
  * happen (loop.c, relay.c).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +86,42 @@ static void measure(const struct jt_run *run, uint64_t *cpu_ms, uint64_t *rss_kb
 	*rss_kb = pages * (uint64_t)page_kb;
 }
 
+/*
+ * Proportional set size of the tree in KiB (4.14+), or 0 when the kernel
+ * cannot say. Pages shared after fork count once in all, not once per
+ * process; it walks page tables, so it is asked only when the cheap
+ * resident sum is over the limit.
+ */
+static uint64_t measure_pss(const struct jt_run *run)
+{
+	uint64_t total = 0;
+
+	jt_ptable_each(&run->tasks, p) {
+		char path[64], buf[2048], *s;
+		ssize_t n;
+		int fd;
+
+		if (p->tid != p->tgid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", p->tid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT && access("/proc/self/smaps_rollup", R_OK) < 0)
+				return 0;
+			continue;	/* the process is gone */
+		}
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		s = strstr(buf, "\nPss:");
+		if (s)
+			total += strtoull(s + 5, NULL, 10);
+	}
+	return total;
+}
+
 void jt_limits_tick(struct jt_run *run)
 {
 	uint64_t now = jt_now_us(), timeout = run->limit[JT_LIMIT_TIMEOUT_MS];
@@ -99,6 +137,12 @@ void jt_limits_tick(struct jt_run *run)
 	}
 	measure(run, &cpu, &rss);
 	run->cpu_ms = cpu;
+	if (maxmem && rss * 1024 > maxmem) {
+		uint64_t pss = measure_pss(run);
+
+		if (pss)
+			rss = pss;
+	}
 	if (rss > run->peak_rss_kb)
 		run->peak_rss_kb = rss;
 	if (maxmem && rss * 1024 > maxmem) {

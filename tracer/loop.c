@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
 #include <sys/wait.h>
 #include "compat/regs.h"
 #include "tracer/internal.h"
@@ -101,7 +103,11 @@ static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 		kind = tgid == parent->tgid ? "thread" : "clone";
 	} else {
 		tgid = child;
-		kind = event == PTRACE_EVENT_FORK ? "fork" : "vfork";
+		kind = event == PTRACE_EVENT_VFORK ? "vfork" : "fork";
+		/* the kernel reports clone(CLONE_VM|SIGCHLD) as a fork; its memory is shared */
+		if (event == PTRACE_EVENT_FORK &&
+		    syscall(SYS_kcmp, parent->tid, child, KCMP_VM, 0, 0) == 0)
+			kind = "clone";
 	}
 	c = meet(run, child, tgid);
 	if (c)

@@ -151,10 +151,11 @@ static void mechanism_json(const struct jt_kernel *k, char *buf, size_t len)
 {
 	size_t n = (size_t)snprintf(buf, len,
 		 "{\"stops\":\"seccomp\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
-		 "\"deny_at\":\"%s\",\"disabled\":[",
+		 "\"deny_at\":\"%s\",\"isolation\":\"%s\",\"disabled\":[",
 		 jt_kernel_has(k, JT_FEAT_SYSCALL_INFO) ? "ptrace_get_syscall_info" : "registers",
 		 jt_kernel_has(k, JT_FEAT_VM_READV) ? "process_vm_readv" : "proc_pid_mem",
-		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop");
+		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop",
+		 jt_kernel_has(k, JT_FEAT_LANDLOCK) ? "landlock" : "none");
 	int first = 1;
 
 	for (int i = 0; i < JT_FEAT_COUNT && n < len; i++) {

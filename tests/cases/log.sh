@@ -48,7 +48,7 @@ t_run_header_has_the_documented_fields() {
 		'.host == $ENV.HOST' \
 		'.argv | type == "array" and all(type == "string") and .[-2:] == ["/bin/echo", "hello"]' \
 		'.cwd == $ENV.CWD' \
-		'.policy == "builtin"' \
+		'.policy == "default"' \
 		'.policy_digest | test("^sha256:[0-9a-f]{64}$")' \
 		'.kernel == $ENV.KERNEL' \
 		'.jailtrace | type == "string" and length > 0' \

@@ -77,3 +77,36 @@ t_program_cannot_kill_jailtrace() {
 	expect_out_line still-here
 	expect_result status exited
 }
+
+# start_mem_victim: an outside process of the same user with a buffer at a
+# known address; sets MV (pid) and MV_ADDR, output in $T/victim.out.
+start_mem_victim() {
+	"$PROGS/procmem" victim 3 >"$T/victim.out" 2>&1 &
+	MV=$!
+	wait_until 2 test -s "$T/victim.out" || fail "memory victim did not start"
+	MV_ADDR=$(head -n 1 "$T/victim.out")
+}
+
+t_writing_an_outside_process_memory_through_proc_fails() {
+	[ "$(id -u)" != 0 ] || skip "as root, dropped capabilities already forbid it; the jtuser pass tests it"
+	"$JT" doctor --json | grep -q '"landlock":{"kernel_has":true' ||
+		skip "no Landlock on this kernel: the file-system view will hide /proc/PID of outside processes"
+	start_mem_victim
+	native "$PROGS/procmem" write "$MV" "$MV_ADDR"
+	grep -qx "write: ok" "$T/nout" || native_fail "could not write the victim's memory natively"
+	wait "$MV"
+	grep -qx "WRITTEN FROM SANDBOX" "$T/victim.out" || native_fail "the native write did not land"
+	start_mem_victim
+	jt -- "$PROGS/procmem" write "$MV" "$MV_ADDR"
+	expect_no_out "write: ok"
+	wait "$MV"
+	grep -qx "host data, untouched" "$T/victim.out" || fail "the outside process's memory changed: $(cat "$T/victim.out")"
+}
+
+t_jailtrace_own_environment_is_not_readable_from_inside() {
+	native /bin/sh -c "$PROGS/procmem environ \$PPID"
+	grep -qx "environ: ok" "$T/nout" || native_fail "a child cannot read its parent's environ natively"
+	jt -- /bin/sh -c "exec $PROGS/procmem environ \$PPID"
+	expect_no_out "environ: ok"
+	grep -q "^environ: " "$T/out" || fail "procmem printed nothing"
+}

@@ -66,6 +66,7 @@ TEST(decision_table)
 			jt_test_failed = 1;
 		}
 	}
+	jt_policy_free(&p);
 }
 
 TEST(unhandled_abi_is_refused)
@@ -81,6 +82,7 @@ TEST(unhandled_abi_is_refused)
 	EXPECT_EQ(v.allow, 0);
 	EXPECT_EQ(v.err, ENOSYS);
 	EXPECT_STREQ(v.builtin, "abi-not-handled");
+	jt_policy_free(&p);
 }
 
 TEST(process_rules_deny_fork_and_later_exec_but_not_the_first)
@@ -103,6 +105,7 @@ TEST(process_rules_deny_fork_and_later_exec_but_not_the_first)
 	jt_decide(&p, &exec2, &v);
 	EXPECT_EQ(v.allow, 0);
 	EXPECT_EQ(v.err, EACCES);
+	jt_policy_free(&p);
 }
 
 TEST(signal_self_only_refuses_siblings)
@@ -120,4 +123,5 @@ TEST(signal_self_only_refuses_siblings)
 	rq.target = JT_TARGET_SELF;
 	jt_decide(&p, &rq, &v);
 	EXPECT_EQ(v.allow, 1);
+	jt_policy_free(&p);
 }

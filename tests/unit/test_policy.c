@@ -13,8 +13,19 @@
 static struct jt_policy p;
 static char err[512];
 
+static void free_policy(void)
+{
+	jt_policy_free(&p);
+}
+
+__attribute__((constructor)) static void at_exit_free(void)
+{
+	atexit(free_policy);
+}
+
 static int parse(const char *text)
 {
+	jt_policy_free(&p);
 	jt_policy_init(&p);
 	return jt_policy_parse(&p, "t.policy", text, err, sizeof(err));
 }
