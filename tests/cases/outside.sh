@@ -88,8 +88,8 @@ start_mem_victim() {
 }
 
 t_writing_an_outside_process_memory_through_proc_fails() {
-	[ "$(id -u)" != 0 ] || skip "as root, dropped capabilities already forbid it; the jtuser pass tests it"
-	"$JT" doctor --json | grep -q '"landlock":{"kernel_has":true' ||
+	# as root the program has no capabilities; otherwise Landlock keeps it out
+	[ "$(id -u)" = 0 ] || "$JT" doctor --json | grep -q '"landlock":{"kernel_has":true' ||
 		skip "no Landlock on this kernel: the file-system view will hide /proc/PID of outside processes"
 	start_mem_victim
 	native "$PROGS/procmem" write "$MV" "$MV_ADDR"
