@@ -338,16 +338,24 @@ int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 	jt_json_int(&j, c->nr);
 	jt_json_key(&j, "name");
 	jt_json_str(&j, si ? si->name : NULL);
-	jt_json_key(&j, "args");
+	/* raw values first and decoded arguments last: a record too long for
+	 * its buffer is cut at the end, and loses only argument text */
+	jt_json_key(&j, "raw");
 	jt_json_array(&j);
 	for (int i = 0; i < (si ? si->nargs : 6); i++)
-		json_arg(&j, c, i, si ? si->arg[i] : JT_ARG_HEX);
+		jt_json_hex(&j, c->args[i]);
 	jt_json_end(&j);
-	if (c->has_target) {
+	if (c->has_target || c->first_exec) {
 		jt_json_key(&j, "facts");
 		jt_json_object(&j);
-		jt_json_key(&j, "target");
-		jt_json_str(&j, jt_target_name(c->target));
+		if (c->has_target) {
+			jt_json_key(&j, "target");
+			jt_json_str(&j, jt_target_name(c->target));
+		}
+		if (c->first_exec) {
+			jt_json_key(&j, "first_exec");
+			jt_json_bool(&j, 1);
+		}
 		jt_json_end(&j);
 	}
 	jt_json_key(&j, "decision");
@@ -362,6 +370,11 @@ int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 		jt_json_null(&j);
 	else
 		jt_json_int(&j, c->verdict->err);
+	jt_json_key(&j, "args");
+	jt_json_array(&j);
+	for (int i = 0; i < (si ? si->nargs : 6); i++)
+		json_arg(&j, c, i, si ? si->arg[i] : JT_ARG_HEX);
+	jt_json_end(&j);
 	return emit(log, &j, 1);
 }
 

@@ -50,6 +50,7 @@ struct jt_log_call {
 	int argv_cut;
 	int has_target;
 	enum jt_target target;
+	int first_exec;
 	const struct jt_verdict *verdict;
 	const char *rule;
 };

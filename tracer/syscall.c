@@ -256,6 +256,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		lc.sys = rq.sys;
 		memcpy(lc.args, rq.args, sizeof(lc.args));
 		lc.target = rq.target;
+		lc.first_exec = rq.first_exec;
 		lc.verdict = &v;
 		lc.rule = jt_verdict_rule(run->policy, &v, rulebuf, sizeof(rulebuf));
 		if (rq.sys >= 0 && run->log.fd >= 0)
