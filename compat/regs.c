@@ -32,7 +32,32 @@ static int from_info(pid_t tid, struct jt_syscall *sc)
 	return 0;
 }
 
+static int result_from_info(pid_t tid, long *ret)
+{
+	struct ptrace_syscall_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(info), &info) < 0)
+		return -errno;
+	if (info.op != PTRACE_SYSCALL_INFO_EXIT)
+		return -EINVAL;
+	*ret = (long)info.exit.rval;
+	return 0;
+}
+
 #if defined(__x86_64__)
+
+int jt_regs_result(pid_t tid, int use_info, long *ret)
+{
+	struct user_regs_struct r;
+
+	if (use_info)
+		return result_from_info(tid, ret);
+	if (ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+		return -errno;
+	*ret = (long)r.rax;
+	return 0;
+}
 
 uint32_t jt_regs_foreign_arch(void)
 {
@@ -117,6 +142,19 @@ int jt_regs_syscall(pid_t tid, int use_info, int foreign, struct jt_syscall *sc)
 	sc->ip = r.pc;
 	for (int i = 0; i < 6; i++)
 		sc->args[i] = r.regs[i];
+	return 0;
+}
+
+int jt_regs_result(pid_t tid, int use_info, long *ret)
+{
+	struct user_regs_struct r;
+	int e;
+
+	if (use_info)
+		return result_from_info(tid, ret);
+	if ((e = getregs(tid, &r)) < 0)
+		return e;
+	*ret = (long)r.regs[0];
 	return 0;
 }
 

@@ -31,6 +31,12 @@ int jt_regs_skip(pid_t tid);
 /** Set the return value the thread will see. @return 0 or -errno. */
 int jt_regs_set_return(pid_t tid, long ret);
 
+/**
+ * The return value at a syscall-exit stop.
+ * @return 0 and *ret, or -errno.
+ */
+int jt_regs_result(pid_t tid, int use_info, long *ret);
+
 /** AUDIT_ARCH_* of the second ABI reachable on this architecture, or 0. */
 uint32_t jt_regs_foreign_arch(void);
 

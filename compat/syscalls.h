@@ -40,6 +40,8 @@ enum jt_arg {
 	JT_ARG_IOCTL,	/* ioctl request code */
 	JT_ARG_SOCKADDR,	/* struct sockaddr *, length in the next argument */
 	JT_ARG_AF,	/* address family */
+	JT_ARG_BUFIN,	/* bytes the kernel reads; the length is the next argument */
+	JT_ARG_BUFOUT,	/* bytes the kernel writes; the length is the return value */
 };
 
 struct jt_sysinfo {

@@ -166,7 +166,7 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int jt_seccomp_build(const struct jt_policy *p, struct sock_fprog *prog)
+int jt_seccomp_build(const struct jt_policy *p, unsigned flags, struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(JT_TRACE_DECIDE));
 	int r;
@@ -180,7 +180,7 @@ int jt_seccomp_build(const struct jt_policy *p, struct sock_fprog *prog)
 	/* a binary tree of syscall numbers: fewer BPF instructions per call */
 	if (r == 0)
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (r == 0)
+	if (r == 0 && !(flags & JT_SECCOMP_STOP_ALL))
 		r = add_rules(p, ctx);
 	if (r == 0)
 		r = export(ctx, prog);

@@ -14,10 +14,13 @@
 #define JT_TRACE_DECIDE 0	/* a call the tracer decides */
 #define JT_TRACE_BADARCH 1	/* an ABI the filter does not list */
 
+/* jt_seccomp_build flags */
+#define JT_SECCOMP_STOP_ALL 1	/* every call stops (full audit): no rule decides in the kernel */
+
 /**
  * Compile @p for the native ABI into a classic BPF program.
  * @return 0 and a malloc'd program in @prog (free prog->filter), or -errno.
  */
-int jt_seccomp_build(const struct jt_policy *p, struct sock_fprog *prog);
+int jt_seccomp_build(const struct jt_policy *p, unsigned flags, struct sock_fprog *prog);
 
 #endif

@@ -240,6 +240,8 @@ static void json_arg(struct jt_json *j, const struct jt_log_call *c, int i, int 
 		return;
 	case JT_ARG_PATH:
 	case JT_ARG_STR:
+	case JT_ARG_BUFIN:
+	case JT_ARG_BUFOUT:
 		if (c->str[i].s || c->str[i].err)
 			json_logstr(j, &c->str[i]);
 		else
@@ -312,70 +314,100 @@ static void json_arg(struct jt_json *j, const struct jt_log_call *c, int i, int 
 	}
 }
 
-int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
+static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_log_call *c,
+			const char *type)
 {
-	struct jt_json j;
 	const struct jt_sysinfo *si = c->sys >= 0 ? &jt_sysinfo[c->sys] : NULL;
 	const char *e;
 
-	if (log->fd < 0)
-		return 0;
-	head(log, &j, "syscall");
-	jt_json_key(&j, "pid");
-	jt_json_int(&j, c->pid);
-	jt_json_key(&j, "tid");
-	jt_json_int(&j, c->tid);
-	jt_json_key(&j, "abi");
+	head(log, j, type);
+	jt_json_key(j, "pid");
+	jt_json_int(j, c->pid);
+	jt_json_key(j, "tid");
+	jt_json_int(j, c->tid);
+	jt_json_key(j, "abi");
 	if (c->abi) {
-		jt_json_str(&j, c->abi->name);
+		jt_json_str(j, c->abi->name);
 	} else {
 		char b[32];
 
 		snprintf(b, sizeof(b), "arch-0x%x", c->audit_arch);
-		jt_json_str(&j, b);
+		jt_json_str(j, b);
 	}
-	jt_json_key(&j, "nr");
-	jt_json_int(&j, c->nr);
-	jt_json_key(&j, "name");
-	jt_json_str(&j, si ? si->name : NULL);
+	jt_json_key(j, "nr");
+	jt_json_int(j, c->nr);
+	jt_json_key(j, "name");
+	jt_json_str(j, si ? si->name : NULL);
 	/* raw values first and decoded arguments last: a record too long for
 	 * its buffer is cut at the end, and loses only argument text */
-	jt_json_key(&j, "raw");
-	jt_json_array(&j);
+	jt_json_key(j, "raw");
+	jt_json_array(j);
 	for (int i = 0; i < (si ? si->nargs : 6); i++)
-		jt_json_hex(&j, c->args[i]);
-	jt_json_end(&j);
+		jt_json_hex(j, c->args[i]);
+	jt_json_end(j);
 	if (c->has_target || c->first_exec) {
-		jt_json_key(&j, "facts");
-		jt_json_object(&j);
+		jt_json_key(j, "facts");
+		jt_json_object(j);
 		if (c->has_target) {
-			jt_json_key(&j, "target");
-			jt_json_str(&j, jt_target_name(c->target));
+			jt_json_key(j, "target");
+			jt_json_str(j, jt_target_name(c->target));
 		}
 		if (c->first_exec) {
-			jt_json_key(&j, "first_exec");
-			jt_json_bool(&j, 1);
+			jt_json_key(j, "first_exec");
+			jt_json_bool(j, 1);
 		}
-		jt_json_end(&j);
+		jt_json_end(j);
 	}
-	jt_json_key(&j, "decision");
-	jt_json_str(&j, c->verdict->allow ? "allow" : "deny");
-	jt_json_key(&j, "rule");
-	jt_json_str(&j, c->rule);
-	jt_json_key(&j, "errno");
+	jt_json_key(j, "decision");
+	jt_json_str(j, c->verdict->allow ? "allow" : "deny");
+	jt_json_key(j, "rule");
+	jt_json_str(j, c->rule);
+	jt_json_key(j, "errno");
 	e = c->verdict->allow ? NULL : jt_errno_name(c->verdict->err);
 	if (e)
-		jt_json_str(&j, e);
+		jt_json_str(j, e);
 	else if (c->verdict->allow)
-		jt_json_null(&j);
+		jt_json_null(j);
 	else
-		jt_json_int(&j, c->verdict->err);
-	jt_json_key(&j, "args");
-	jt_json_array(&j);
+		jt_json_int(j, c->verdict->err);
+	if (c->has_result) {
+		jt_json_key(j, "result");
+		jt_json_int(j, c->result);
+		if (c->result < 0 && c->result > -4096) {
+			const char *n = jt_errno_name((int)-c->result);
+
+			jt_json_key(j, "result_errno");
+			if (n)
+				jt_json_str(j, n);
+			else
+				jt_json_int(j, -c->result);
+		}
+	}
+	jt_json_key(j, "args");
+	jt_json_array(j);
 	for (int i = 0; i < (si ? si->nargs : 6); i++)
-		json_arg(&j, c, i, si ? si->arg[i] : JT_ARG_HEX);
-	jt_json_end(&j);
+		json_arg(j, c, i, si ? si->arg[i] : JT_ARG_HEX);
+	jt_json_end(j);
+}
+
+int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return 0;
+	call_record(log, &j, c, "syscall");
 	return emit(log, &j, 1);
+}
+
+void jt_log_audit(struct jt_log *log, const struct jt_log_call *c)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return;
+	call_record(log, &j, c, "call");
+	emit(log, &j, 0);
 }
 
 int jt_log_run_header(struct jt_log *log, const struct jt_log_run *r)

@@ -19,6 +19,7 @@
 #define JT_LOG_RECORD (24 * 1024)
 #define JT_LOG_STR_MAX 4096	/* bytes of a path or string argument kept */
 #define JT_LOG_ARGV_MAX 64	/* argv entries kept */
+#define JT_LOG_BUF_MAX 64	/* bytes of a read or written buffer kept (full audit) */
 
 struct jt_log {
 	int fd;			/* -1: no log */
@@ -53,6 +54,9 @@ struct jt_log_call {
 	int first_exec;
 	const struct jt_verdict *verdict;
 	const char *rule;
+	/* full audit ("call" records): the result, written after the call */
+	int has_result;
+	long result;
 };
 
 struct jt_log_run {
@@ -76,6 +80,8 @@ uint64_t jt_log_now(const struct jt_log *log);
 int jt_log_run_header(struct jt_log *log, const struct jt_log_run *run);
 /** A decision: written through before returning. @return 0 or -errno. */
 int jt_log_call(struct jt_log *log, const struct jt_log_call *call);
+/** A full-audit record of one finished call (batched, not written through). */
+void jt_log_audit(struct jt_log *log, const struct jt_log_call *call);
 void jt_log_spawn(struct jt_log *log, pid_t pid, pid_t tgid, pid_t parent, const char *kind);
 void jt_log_exec(struct jt_log *log, pid_t pid, const char *exe, const char *cmdline, size_t len);
 void jt_log_exit(struct jt_log *log, pid_t pid, pid_t tid, int status);

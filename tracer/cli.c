@@ -40,6 +40,8 @@ static void usage_run(FILE *out)
 "  --policy FILE    policy file (default: built in; see `jailtrace policy default`)\n"
 "  --log FILE       audit log, JSON Lines (created 0600, never through a symlink)\n"
 "  --result FILE    write the result as one JSON object\n"
+"  --audit MODE     decisions (default): log what the tracer decides;\n"
+"                   full: log every syscall with its result (slow: two stops each)\n"
 "  --env NAME       pass NAME from this environment; --env NAME=VALUE sets it\n"
 "  --quiet          no summary line on stderr\n"
 "  --disable LIST   treat kernel features as absent (testing fallbacks)\n"
@@ -81,7 +83,7 @@ static int err1(const char *what, const char *a)
 	return EXIT_JT;
 }
 
-enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_LIMIT };
+enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
 {
@@ -117,6 +119,7 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, 0, O_QUIET },
 		{ "disable", required_argument, 0, O_DISABLE },
 		{ "help", no_argument, 0, O_HELP },
+		{ "audit", required_argument, 0, O_AUDIT },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
 		{ "cpu", required_argument, 0, O_LIMIT + JT_LIMIT_CPU_MS },
 		{ "memory", required_argument, 0, O_LIMIT + JT_LIMIT_MEMORY },
@@ -146,6 +149,7 @@ static int cmd_run(int argc, char **argv)
 		case O_ENV: r = jt_config_env(cfg, optarg); break;
 		case O_QUIET: jt_config_set_quiet(cfg, 1); break;
 		case O_DISABLE: r = jt_config_disable_features(cfg, optarg); break;
+		case O_AUDIT: r = jt_config_set_audit(cfg, optarg); break;
 		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;
 		case '?':
 			if (optopt)

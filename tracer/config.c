@@ -116,6 +116,16 @@ int jt_config_set_log(jt_config *cfg, const char *path)
 	return 0;
 }
 
+int jt_config_set_audit(jt_config *cfg, const char *mode)
+{
+	if (strcmp(mode, "decisions") && strcmp(mode, "full")) {
+		snprintf(cfg->err, sizeof(cfg->err), "bad --audit \"%s\": expected decisions or full", mode);
+		return -EINVAL;
+	}
+	cfg->audit_full = !strcmp(mode, "full");
+	return 0;
+}
+
 void jt_config_set_quiet(jt_config *cfg, int quiet)
 {
 	cfg->quiet = quiet;

@@ -21,6 +21,7 @@ struct jt_config {
 	char *log_path;
 	char *disabled;
 	int quiet;
+	int audit_full;
 	char err[512];
 };
 
@@ -75,6 +76,15 @@ int jt_loop(struct jt_run *run);
 void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void jt_kill_all(struct jt_run *run);
+
+/* Resume a stopped task, through the syscall-exit stop when it has one pending. */
+int jt_resume(struct jt_task *t, int sig);
+
+/* audit.c: full audit, one "call" record per syscall with its result. */
+struct jt_log_call;
+int jt_audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_log_call *lc);
+void jt_audit_exit(struct jt_run *run, struct jt_task *t);
+void jt_audit_gone(struct jt_run *run, struct jt_task *t);
 
 /* syscall.c: one seccomp stop: read, decide, log, apply. */
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data);

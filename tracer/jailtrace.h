@@ -82,6 +82,13 @@ int jt_config_env(jt_config *cfg, const char *spec);
 /** Write the audit log to @path (created 0600, never through a symlink). */
 int jt_config_set_log(jt_config *cfg, const char *path);
 
+/**
+ * What the audit log records: "decisions" (default: every call the tracer
+ * decides) or "full" (every syscall of every thread, with its result; each
+ * call then stops twice, so it is slow). @return 0 or -EINVAL.
+ */
+int jt_config_set_audit(jt_config *cfg, const char *mode);
+
 /** Do not print the summary line on stderr at the end. */
 void jt_config_set_quiet(jt_config *cfg, int quiet);
 

@@ -123,8 +123,13 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 	int fd;
 
 	/* a non-leader thread that execs takes over the leader's id */
-	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) == 0 && (pid_t)former != t->tid)
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) == 0 && (pid_t)former != t->tid) {
+		struct jt_task *old = jt_ptable_find(&run->tasks, (pid_t)former);
+
+		if (old)
+			jt_audit_gone(run, old);
 		jt_ptable_del(&run->tasks, (pid_t)former);
+	}
 	t = jt_ptable_find(&run->tasks, t->tid);
 	if (t)
 		t->tgid = t->tid;
@@ -146,16 +151,30 @@ static int is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* A syscall stop (PTRACE_SYSCALL): only to set a return value on pre-4.8 kernels. */
-static void on_syscall_stop(struct jt_task *t)
+int jt_resume(struct jt_task *t, int sig)
 {
-	if ((t->flags & JT_TASK_RET_PENDING) && --t->stops_to_exit <= 0) {
+	int req = (t->flags & JT_TASK_RET_PENDING) || t->pending ? PTRACE_SYSCALL : PTRACE_CONT;
+
+	return ptrace(req, t->tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
+}
+
+/*
+ * A syscall stop (PTRACE_SYSCALL): the exit of a call whose return value
+ * must be set here (kernels before 4.8), or whose full-audit record waits
+ * for its result.
+ */
+static void on_syscall_stop(struct jt_run *run, struct jt_task *t)
+{
+	if (t->flags & JT_TASK_RET_PENDING) {
+		if (--t->stops_to_exit > 0) {
+			jt_resume(t, 0);
+			return;
+		}
 		jt_regs_set_return(t->tid, t->ret);
 		t->flags &= ~JT_TASK_RET_PENDING;
-		ptrace(PTRACE_CONT, t->tid, 0, 0);
-		return;
 	}
-	ptrace(t->flags & JT_TASK_RET_PENDING ? PTRACE_SYSCALL : PTRACE_CONT, t->tid, 0, 0);
+	jt_audit_exit(run, t);
+	jt_resume(t, 0);
 }
 
 static void on_stop(struct jt_run *run, struct jt_task *t, int status)
@@ -179,21 +198,23 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
 		on_new_task(run, t, event);
-		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		jt_resume(t, 0);
 		return;
 	case PTRACE_EVENT_EXEC:
 		on_exec(run, t);
-		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		t = jt_ptable_find(&run->tasks, t->tid);
+		if (t)
+			jt_resume(t, 0);
 		return;
 	case PTRACE_EVENT_STOP:
 		if (is_stop_signal(sig))
 			ptrace(PTRACE_LISTEN, t->tid, 0, 0);	/* group-stop: stay stopped */
 		else
-			ptrace(PTRACE_CONT, t->tid, 0, 0);
+			jt_resume(t, 0);
 		return;
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {
-			on_syscall_stop(t);
+			on_syscall_stop(run, t);
 			return;
 		}
 		if (sig == SIGXCPU) {
@@ -201,10 +222,10 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 			jt_stop_run(run, JT_STOP_CPU, "CPU time limit");
 		}
 		/* a signal on its way: deliver it */
-		ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)sig);
+		jt_resume(t, sig);
 		return;
 	default:
-		ptrace(PTRACE_CONT, t->tid, 0, 0);
+		jt_resume(t, 0);
 		return;
 	}
 }
@@ -214,6 +235,7 @@ static void on_gone(struct jt_run *run, pid_t pid, int status)
 	struct jt_task *t = jt_ptable_find(&run->tasks, pid);
 
 	if (t) {
+		jt_audit_gone(run, t);
 		jt_log_exit(&run->log, t->tgid, pid, status);
 		jt_ptable_del(&run->tasks, pid);
 	}

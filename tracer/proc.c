@@ -16,8 +16,11 @@ int jt_ptable_init(struct jt_ptable *t)
 	return t->slot ? 0 : -ENOMEM;
 }
 
+/* The table owns what its tasks hold. */
 void jt_ptable_free(struct jt_ptable *t)
 {
+	for (size_t i = 0; t->slot && i < t->cap; i++)
+		free(t->slot[i].pending);
 	free(t->slot);
 	t->slot = NULL;
 	t->cap = t->count = 0;
@@ -81,7 +84,8 @@ void jt_ptable_del(struct jt_ptable *t, pid_t tid)
 	if (!p)
 		return;
 	i = (size_t)(p - t->slot);
-	t->slot[i].tid = 0;
+	free(t->slot[i].pending);
+	t->slot[i] = (struct jt_task){ 0 };
 	t->count--;
 	for (j = (i + 1) & mask; t->slot[j].tid; j = (j + 1) & mask) {
 		size_t home = hash(t->slot[j].tid, t->cap);

@@ -16,12 +16,15 @@ enum {
 	JT_TASK_KILLED = 1 << 3,	/* SIGKILL sent at the end of the run */
 };
 
+struct jt_pending;
+
 struct jt_task {
 	pid_t tid;		/* 0: a free slot */
 	pid_t tgid;
 	unsigned flags;
 	int stops_to_exit;	/* syscall stops before the exit stop (JT_TASK_RET_PENDING) */
 	long ret;		/* the return value to set */
+	struct jt_pending *pending;	/* full audit: the call in progress */
 };
 
 struct jt_ptable {

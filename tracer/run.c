@@ -147,11 +147,12 @@ static int check_host(const struct jt_kernel *k, char *msg, size_t len)
 	return 0;
 }
 
-static void mechanism_json(const struct jt_kernel *k, char *buf, size_t len)
+static void mechanism_json(const struct jt_kernel *k, int full, char *buf, size_t len)
 {
 	size_t n = (size_t)snprintf(buf, len,
-		 "{\"stops\":\"seccomp\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
+		 "{\"stops\":\"%s\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
 		 "\"deny_at\":\"%s\",\"isolation\":\"%s\",\"disabled\":[",
+		 full ? "every_call" : "seccomp",
 		 jt_kernel_has(k, JT_FEAT_SYSCALL_INFO) ? "ptrace_get_syscall_info" : "registers",
 		 jt_kernel_has(k, JT_FEAT_VM_READV) ? "process_vm_readv" : "proc_pid_mem",
 		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop",
@@ -196,7 +197,7 @@ static void write_header(struct jt_run *run, char *const argv[])
 	host[sizeof(host) - 1] = '\0';
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "?");
-	mechanism_json(&run->kernel, mech, sizeof(mech));
+	mechanism_json(&run->kernel, run->cfg->audit_full, mech, sizeof(mech));
 	for (int i = 0; i < JT_LIMIT_COUNT; i++) {
 		snprintf(lim[i], sizeof(lim[i]), "%llu", (unsigned long long)run->limit[i]);
 		limits[2 * i] = jt_limit_names[i];
@@ -266,7 +267,7 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 
 	if (!envp)
 		return fail(res, 125, ENOMEM, "out of memory");
-	r = jt_seccomp_build(run->policy, &prog);
+	r = jt_seccomp_build(run->policy, run->cfg->audit_full ? JT_SECCOMP_STOP_ALL : 0, &prog);
 	if (r < 0) {
 		free_env(envp);
 		return fail(res, 125, -r, "cannot build the seccomp filter: %s", strerror(-r));

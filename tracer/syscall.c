@@ -217,6 +217,23 @@ static int deny_call(struct jt_run *run, struct jt_task *t, int err)
 	return 0;
 }
 
+static void audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
+			const struct jt_abi *abi, const struct jt_syscall *sc,
+			const struct jt_verdict *v, char *rulebuf)
+{
+	struct jt_log_call lc = {
+		.pid = t->tgid, .tid = t->tid, .abi = abi, .audit_arch = sc->arch,
+		.nr = sc->nr, .sys = rq->sys, .target = rq->target, .verdict = v,
+		.first_exec = rq->first_exec,
+		.rule = jt_verdict_rule(run->policy, v, rulebuf, 64),
+	};
+
+	memcpy(lc.args, rq->args, sizeof(lc.args));
+	lc.has_target = rq->target != JT_TARGET_NONE;
+	if (jt_audit_entry(run, t, &lc) < 0)
+		jt_stop_run(run, JT_STOP_ERROR, "out of memory for the audit record");
+}
+
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 {
 	struct jt_syscall sc;
@@ -275,6 +292,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		if (r < 0)
 			return r;
 	}
-	return ptrace(t->flags & JT_TASK_RET_PENDING ? PTRACE_SYSCALL : PTRACE_CONT,
-		      t->tid, 0, 0) < 0 ? -errno : 0;
+	if (run->cfg->audit_full)
+		audit_entry(run, t, &rq, abi, &sc, &v, rulebuf);
+	return jt_resume(t, 0);
 }
