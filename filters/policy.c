@@ -56,6 +56,7 @@ void jt_policy_init(struct jt_policy *p)
 	p->may_fork = p->may_thread = p->may_exec = 1;
 	for (int i = 0; i < 4; i++)
 		p->process_rule[i] = -1;
+	p->exec_rule = -1;
 }
 
 void jt_policy_free(struct jt_policy *p)
@@ -66,6 +67,11 @@ void jt_policy_free(struct jt_policy *p)
 		free(p->env[i].name);
 		free(p->env[i].value);
 	}
+	for (size_t i = 0; i < p->n_grants; i++) {
+		free(p->grants[i].host);
+		free(p->grants[i].inside);
+	}
+	free(p->grants);
 	free(p->where);
 	free(p->env);
 	free(p->ioctls);
@@ -391,6 +397,83 @@ static int rule_limit(struct parser *ps, const char *file, int line, char **w, i
 	return 0;
 }
 
+int jt_path_normalize(char *path)
+{
+	char *out = path, *in = path;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	while (*in) {
+		while (*in == '/')
+			in++;
+		char *end = strchrnul(in, '/');
+		size_t n = (size_t)(end - in);
+
+		if (n == 0 || (n == 1 && in[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+		} else {
+			*out++ = '/';
+			memmove(out, in, n);
+			out += n;
+		}
+		in = end;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+	return 0;
+}
+
+/* ro PATH | ro HOST:INSIDE | rw HOST:INSIDE | rw PATH */
+static int rule_grant(struct parser *ps, const char *file, int line, char **w, int n)
+{
+	struct jt_policy *p = ps->p;
+	struct jt_grant *g;
+	char *colon, *host, *inside;
+	int rule;
+
+	if (n != 2)
+		return fail(ps, file, line, "expected: %s PATH, or %s HOST:INSIDE", w[0], w[0]);
+	colon = strchr(w[1], ':');
+	host = strndup(w[1], colon ? (size_t)(colon - w[1]) : strlen(w[1]));
+	inside = strdup(colon ? colon + 1 : w[1]);
+	if (!host || !inside) {
+		free(host);
+		free(inside);
+		return -ENOMEM;
+	}
+	if (jt_path_normalize(host) < 0 || jt_path_normalize(inside) < 0) {
+		free(host);
+		free(inside);
+		return fail(ps, file, line, "%s needs absolute paths, not \"%s\"", w[0], w[1]);
+	}
+	rule = add_where(ps, file, line);
+	g = rule < 0 ? NULL : realloc(p->grants, (p->n_grants + 1) * sizeof(*g));
+	if (!g) {
+		free(host);
+		free(inside);
+		return rule < 0 ? rule : -ENOMEM;
+	}
+	p->grants = g;
+	p->grants[p->n_grants++] = (struct jt_grant){ host, inside, w[0][1] == 'w', rule };
+	return 0;
+}
+
+/* exec jail: programs may run files they wrote */
+static int rule_exec(struct parser *ps, const char *file, int line, char **w, int n)
+{
+	if (n != 2 || strcmp(w[1], "jail"))
+		return fail(ps, file, line, "expected: exec jail");
+	ps->p->exec_rule = add_where(ps, file, line);
+	if (ps->p->exec_rule < 0)
+		return ps->p->exec_rule;
+	ps->p->exec_jail = 1;
+	return 0;
+}
+
 static int parse_text(struct parser *ps, const char *name, const char *dir, const char *text);
 static int parse_file_text(struct parser *ps, const char *path, const char *text);
 
@@ -497,6 +580,10 @@ static int parse_line(struct parser *ps, const char *file, int line, const char 
 		return rule_limit(ps, file, line, w, n);
 	if (!strcmp(w[0], "include"))
 		return rule_include(ps, file, line, dir, w, n);
+	if (!strcmp(w[0], "ro") || !strcmp(w[0], "rw"))
+		return rule_grant(ps, file, line, w, n);
+	if (!strcmp(w[0], "exec"))
+		return rule_exec(ps, file, line, w, n);
 	return fail(ps, file, line, "unknown directive \"%s\"", w[0]);
 }
 

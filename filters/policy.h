@@ -27,6 +27,14 @@ struct jt_ioctl_rule {
 	int rule;
 };
 
+/* A host path shown to the program: read-only, or writable. */
+struct jt_grant {
+	char *host;		/* absolute, normalized: no "." or ".." or "//" */
+	char *inside;		/* absolute, normalized */
+	int writable;
+	int rule;
+};
+
 struct jt_env_rule {
 	char *name;
 	char *value;	/* NULL: pass through from jailtrace's environment */
@@ -47,6 +55,11 @@ struct jt_policy {
 
 	struct jt_env_rule *env;
 	size_t n_env;
+
+	struct jt_grant *grants;	/* the file-system view, in policy order */
+	size_t n_grants;
+	int exec_jail;			/* programs may run files from writable grants */
+	int exec_rule;
 
 	uint64_t limit[JT_NLIMITS];
 	unsigned limit_set;	/* bit per limit given by the policy */
@@ -74,6 +87,13 @@ int jt_policy_parse(struct jt_policy *p, const char *name, const char *text,
 
 void jt_policy_init(struct jt_policy *p);
 void jt_policy_free(struct jt_policy *p);
+
+/**
+ * Normalize an absolute path in place: collapse "//" and ".", resolve ".."
+ * lexically (never above "/"), drop a trailing "/".
+ * @return 0, or -EINVAL for a relative or empty path.
+ */
+int jt_path_normalize(char *path);
 
 /** "file:line" of rule @rule, or "default-deny" for -1. */
 const char *jt_policy_where(const struct jt_policy *p, int rule);

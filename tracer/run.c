@@ -327,6 +327,13 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "cannot probe the kernel, or bad JAILTRACE_DISABLE");
 		goto out;
 	}
+	if (cfg->policy.n_grants || cfg->policy.exec_jail) {
+		/* refuse rather than run with less confinement than the policy asks */
+		r = fail(res, 125, EOPNOTSUPP, "%s: file-system rules (ro, rw, exec jail) are not "
+			 "enforced by this version of jailtrace", jt_policy_where(&cfg->policy,
+			 cfg->policy.n_grants ? cfg->policy.grants[0].rule : cfg->policy.exec_rule));
+		goto out;
+	}
 	if ((r = check_host(&run->kernel, msg, sizeof(msg))) < 0) {
 		r = fail(res, 125, -r, "%s", msg);
 		goto out;

@@ -1,0 +1,382 @@
+/*
+ * The walk: a stack of directories from the view's root down to where the
+ * path has reached, each a descriptor the tracer holds (or a synthetic
+ * directory of the view), and a queue of components still to do. A
+ * symbolic link replaces its component by the link's text; ".." pops the
+ * stack, so it goes to the parent of where a link led, as in the kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "tracer/path.h"
+
+struct level {
+	int fd;			/* -1: synthetic */
+	int owned;		/* close it when popped */
+	size_t len;		/* length of the inside path at this level */
+	const struct jt_mount *mount;
+};
+
+struct walk {
+	const struct jt_view *v;
+	struct level *lv;
+	size_t depth, cap;
+	char *inside;		/* inside path of the top level */
+	size_t len, inside_cap;
+	char *todo;		/* components still to resolve, '/'-separated */
+	size_t pos;
+	int links;
+};
+
+static void pop(struct walk *k)
+{
+	struct level *l = &k->lv[k->depth - 1];
+
+	if (l->owned)
+		close(l->fd);
+	k->depth--;
+	k->len = k->depth ? k->lv[k->depth - 1].len : 1;
+	k->inside[k->len] = '\0';
+}
+
+static int push(struct walk *k, int fd, int owned, const char *name, const struct jt_mount *m)
+{
+	size_t n = strlen(name), need = k->len + 1 + n + 1;
+
+	if (need > JT_WALK_MAX_PATH) {
+		if (owned)
+			close(fd);
+		return -ENAMETOOLONG;
+	}
+	if (k->depth == k->cap) {
+		struct level *nl = realloc(k->lv, (k->cap = k->cap ? 2 * k->cap : 16) * sizeof(*nl));
+
+		if (!nl) {
+			if (owned)
+				close(fd);
+			return -ENOMEM;
+		}
+		k->lv = nl;
+	}
+	if (need > k->inside_cap) {
+		char *ni = realloc(k->inside, k->inside_cap = need * 2);
+
+		if (!ni) {
+			if (owned)
+				close(fd);
+			return -ENOMEM;
+		}
+		k->inside = ni;
+	}
+	if (k->depth > 0) {	/* the root level is "/" itself */
+		if (k->len > 1)
+			k->inside[k->len++] = '/';
+		memcpy(k->inside + k->len, name, n);
+		k->len += n;
+		k->inside[k->len] = '\0';
+	}
+	k->lv[k->depth++] = (struct level){ fd, owned, k->len, m };
+	return 0;
+}
+
+/* Back to the view's root, for a path or a link target that is absolute. */
+static int to_root(struct walk *k)
+{
+	const struct jt_mount *m;
+
+	while (k->depth)
+		pop(k);
+	k->len = 1;
+	strcpy(k->inside, "/");
+	m = jt_view_mount(k->v, "/", 1);
+	return push(k, m && (m->flags & JT_MNT_DIR) ? m->fd : -1, 0, "", m);
+}
+
+/* The components still to do become @text + "/" + the rest. */
+static int prepend(struct walk *k, const char *text)
+{
+	size_t tl = strlen(text), rest = strlen(k->todo + k->pos);
+	char *n = malloc(tl + 1 + rest + 1);
+
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, text, tl);
+	n[tl] = '/';
+	memcpy(n + tl + 1, k->todo + k->pos, rest + 1);
+	free(k->todo);
+	k->todo = n;
+	k->pos = 0;
+	return 0;
+}
+
+/* The next component into @name; 0 at the end. Empty and "." are skipped. */
+static int next(struct walk *k, char *name)
+{
+	for (;;) {
+		const char *s = k->todo + k->pos, *e;
+		size_t n;
+
+		while (*s == '/')
+			s++;
+		if (!*s) {
+			k->pos = (size_t)(s - k->todo);
+			return 0;
+		}
+		e = strchrnul(s, '/');
+		n = (size_t)(e - s);
+		k->pos = (size_t)(e - k->todo);
+		if (n > NAME_MAX)
+			return -ENAMETOOLONG;
+		if (n == 1 && s[0] == '.')
+			continue;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		return 1;
+	}
+}
+
+static int is_last(const struct walk *k)
+{
+	const char *s = k->todo + k->pos;
+
+	/* trailing "/" and "." components do not make a component last-but-one */
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			return 1;
+		if (s[0] == '.' && (s[1] == '/' || !s[1])) {
+			s++;
+			continue;
+		}
+		return 0;
+	}
+}
+
+/* A slash after the last name ("dir/") asks for a directory. */
+static int wants_dir(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 0 && path[n - 1] == '.' && (n == 1 || path[n - 2] == '/'))
+		n--;
+	return n > 0 && path[n - 1] == '/';
+}
+
+static int finish(struct walk *k, struct jt_walk *w, int dirfd, const char *name,
+		  const struct jt_mount *m, int fd, int exists, int is_link, int is_dir)
+{
+	size_t n = strlen(name);
+
+	w->name = strdup(name);
+	w->inside = malloc(k->len + 1 + n + 1);
+	if (!w->name || !w->inside)
+		return -ENOMEM;
+	memcpy(w->inside, k->inside, k->len + 1);
+	if (n) {
+		size_t at = k->len > 1 ? k->len : 0;
+
+		w->inside[at] = '/';
+		memcpy(w->inside + at + 1, name, n + 1);
+	}
+	w->mount = m;
+	w->dirfd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 3) : -1;
+	if (dirfd >= 0 && w->dirfd < 0)
+		return -errno;
+	w->fd = fd;
+	w->exists = exists;
+	w->is_link = is_link;
+	w->is_dir = is_dir;
+	return 0;
+}
+
+/* One name below the top level. @return 1 to go on, 0 when done, -errno. */
+static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
+		struct jt_walk *w)
+{
+	struct level *top = &k->lv[k->depth - 1];
+	int last = is_last(k);
+	size_t at = k->len > 1 ? k->len : 0, n = strlen(name);
+	char *cand = malloc(at + 1 + n + 1);
+	const struct jt_mount *m;
+	struct stat st;
+	int fd, r;
+
+	if (!cand)
+		return -ENOMEM;
+	memcpy(cand, k->inside, at);
+	cand[at] = '/';
+	memcpy(cand + at + 1, name, n + 1);
+	m = jt_view_mount(k->v, cand, at + 1 + n);
+	if (!m && top->fd < 0 && jt_view_is_ancestor(k->v, cand, at + 1 + n)) {
+		free(cand);
+		if (last)
+			return finish(k, w, -1, name, NULL, -1, 1, 0, 1) ?: 0;
+		return push(k, -1, 0, name, NULL) ?: 1;
+	}
+	free(cand);
+
+	if (m && (m->flags & JT_MNT_LINK)) {
+		if (last && (flags & JT_WALK_NOFOLLOW))
+			return finish(k, w, -1, name, m, -1, 1, 1, 0) ?: 0;
+		if (++k->links > JT_WALK_MAX_LINKS)
+			return -ELOOP;
+		if (m->link[0] == '/' && (r = to_root(k)) < 0)
+			return r;
+		return prepend(k, m->link) ?: 1;
+	}
+	if (m && !(m->flags & JT_MNT_DIR)) {
+		/* a single granted file: nothing below it */
+		if (!last)
+			return -ENOTDIR;
+		return finish(k, w, -1, name, m, m->fd, 1, 0, 0) ?: 0;
+	}
+	if (m) {
+		if (last)
+			return finish(k, w, -1, name, m, m->fd, 1, 0, 1) ?: 0;
+		return push(k, m->fd, 0, name, m) ?: 1;
+	}
+	if (top->fd < 0) {
+		/* not in the view; a synthetic directory takes no new entries */
+		if (last && (flags & JT_WALK_CREATE))
+			return finish(k, w, -1, name, NULL, -1, 0, 0, 0) ?: 0;
+		return -ENOENT;
+	}
+
+	fd = openat(top->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT && last && (flags & JT_WALK_CREATE))
+			return finish(k, w, top->fd, name, top->mount, -1, 0, 0, 0) ?: 0;
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t tl;
+
+		if (last && (flags & JT_WALK_NOFOLLOW) && !want_dir) {
+			close(fd);
+			return finish(k, w, top->fd, name, top->mount, -1, 1, 1, 0) ?: 0;
+		}
+		tl = readlinkat(fd, "", target, sizeof(target) - 1);
+		close(fd);
+		if (tl < 0)
+			return -errno;
+		target[tl] = '\0';
+		if (++k->links > JT_WALK_MAX_LINKS)
+			return -ELOOP;
+		if (tl == 0)
+			return -ENOENT;
+		/* a link target is read inside the view: "/" is the view's root */
+		if (target[0] == '/' && (r = to_root(k)) < 0)
+			return r;
+		return prepend(k, target) ?: 1;
+	}
+	if (last) {
+		close(fd);
+		if (want_dir && !S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		return finish(k, w, top->fd, name, top->mount, -1, 1, 0, S_ISDIR(st.st_mode)) ?: 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -ENOTDIR;
+	}
+	return push(k, fd, 1, name, top->mount) ?: 1;
+}
+
+void jt_walk_done(struct jt_walk *w)
+{
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	free(w->name);
+	free(w->inside);
+	memset(w, 0, sizeof(*w));
+	w->dirfd = w->fd = -1;
+}
+
+int jt_walk(const struct jt_view *v, const char *base, const char *path, unsigned flags,
+	    struct jt_walk *w)
+{
+	struct walk k = { .v = v };
+	char name[NAME_MAX + 1];
+	int r, want_dir = wants_dir(path);
+
+	memset(w, 0, sizeof(*w));
+	w->dirfd = w->fd = -1;
+	if (!*path)
+		return -ENOENT;
+	k.inside_cap = 256;
+	k.inside = malloc(k.inside_cap);
+	k.todo = path[0] == '/' ? strdup(path) : malloc(strlen(base) + 1 + strlen(path) + 1);
+	if (!k.inside || !k.todo) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (path[0] != '/') {
+		/* the base is itself an inside path: walk it too, links and all */
+		strcpy(k.todo, base);
+		strcat(k.todo, "/");
+		strcat(k.todo, path);
+	}
+	if ((r = to_root(&k)) < 0)
+		goto out;
+	for (;;) {
+		r = next(&k, name);
+		if (r <= 0)
+			break;
+		if (!strcmp(name, "..")) {
+			if (k.depth > 1)
+				pop(&k);
+			if (!is_last(&k))
+				continue;
+			r = 0;
+			break;
+		}
+		r = step(&k, name, flags, want_dir, w);
+		if (r <= 0)
+			goto out;
+	}
+	if (r < 0)
+		goto out;
+	/* the path ended at a directory on the stack ("/", "a/..", a mount root) */
+	{
+		struct level *top = &k.lv[k.depth - 1];
+		const struct jt_mount *m = top->mount;
+		int is_root = m && top->fd == m->fd && !top->owned;
+
+		if (top->fd < 0 || is_root) {
+			r = finish(&k, w, -1, "", top->fd < 0 ? NULL : m, top->fd, 1, 0, 1);
+		} else {
+			/* a real directory: answer with its parent and its name */
+			size_t n = top->len;
+			const char *slash = memrchr(k.inside, '/', n);
+			char last[NAME_MAX + 1];
+			size_t ln = slash ? n - (size_t)(slash - k.inside) - 1 : 0;
+
+			memcpy(last, slash + 1, ln);
+			last[ln] = '\0';
+			pop(&k);
+			r = finish(&k, w, k.lv[k.depth - 1].fd, last, k.lv[k.depth - 1].mount,
+				   -1, 1, 0, 1);
+		}
+	}
+out:
+	while (k.depth)
+		pop(&k);
+	free(k.lv);
+	free(k.inside);
+	free(k.todo);
+	if (r < 0)
+		jt_walk_done(w);
+	return r < 0 ? r : 0;
+}

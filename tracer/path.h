@@ -1,0 +1,46 @@
+/*
+ * Path resolution in the view: where a path is resolved.
+ *
+ * The tracer walks a path one component at a time on its own descriptors
+ * (openat with O_PATH|O_NOFOLLOW), interprets every symbolic link inside
+ * the view (an absolute target starts again at the view's root, never the
+ * host's), clamps ".." at "/", and answers with the parent directory as a
+ * descriptor plus the last name. The operation is then done on that
+ * descriptor with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW, so no string is ever
+ * resolved twice: a program that swaps a directory for a symbolic link
+ * between two steps only changes which object inside the view it gets.
+ */
+#ifndef JT_TRACER_PATH_H
+#define JT_TRACER_PATH_H
+
+#include "tracer/view.h"
+
+enum {
+	JT_WALK_NOFOLLOW = 1 << 0,	/* do not follow a link in the last component */
+	JT_WALK_CREATE = 1 << 1,	/* the last component need not exist */
+};
+
+#define JT_WALK_MAX_LINKS 40	/* as the kernel's MAXSYMLINKS */
+#define JT_WALK_MAX_PATH (1 << 16)	/* inside paths longer than PATH_MAX, up to this */
+
+struct jt_walk {
+	const struct jt_mount *mount;	/* the grant holding the result; NULL: synthetic */
+	int dirfd;		/* O_PATH descriptor of the parent directory, owned; -1 if none */
+	int fd;			/* for a mount root or a single-file grant: its descriptor (not owned); else -1 */
+	char *name;		/* the last component; "" for a mount root or a synthetic directory */
+	char *inside;		/* the canonical inside path of the result */
+	int exists;		/* the last component is there */
+	int is_link;		/* it is a symbolic link (only with JT_WALK_NOFOLLOW) */
+	int is_dir;		/* it is a directory (synthetic, mount root, or found) */
+};
+
+/**
+ * Resolve @path against the inside directory @base (for relative paths).
+ * @return 0 and @w filled (free with jt_walk_done), or -errno: ENOENT
+ * (missing, or not in the view), ENOTDIR, ELOOP, ENAMETOOLONG, EACCES.
+ */
+int jt_walk(const struct jt_view *v, const char *base, const char *path, unsigned flags,
+	    struct jt_walk *w);
+void jt_walk_done(struct jt_walk *w);
+
+#endif

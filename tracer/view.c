@@ -1,0 +1,156 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "tracer/view.h"
+
+void jt_view_free(struct jt_view *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->m[i].fd >= 0)
+			close(v->m[i].fd);
+		free(v->m[i].inside);
+		free(v->m[i].host);
+		free(v->m[i].link);
+	}
+	free(v->m);
+	v->m = NULL;
+	v->n = 0;
+}
+
+const struct jt_mount *jt_view_mount(const struct jt_view *v, const char *inside, size_t len)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->m[i].len == len && memcmp(v->m[i].inside, inside, len) == 0)
+			return &v->m[i];
+	return NULL;
+}
+
+int jt_view_is_ancestor(const struct jt_view *v, const char *inside, size_t len)
+{
+	/* "/" is the ancestor of everything; "/a" of "/a/..." */
+	if (len == 1 && inside[0] == '/')
+		return v->n > 0;
+	for (size_t i = 0; i < v->n; i++)
+		if (v->m[i].len > len && memcmp(v->m[i].inside, inside, len) == 0 &&
+		    v->m[i].inside[len] == '/')
+			return 1;
+	return 0;
+}
+
+int jt_view_inside_of(const struct jt_view *v, const char *host, char *out, size_t outlen)
+{
+	const struct jt_mount *best = NULL;
+	size_t best_len = 0, hl;
+
+	for (size_t i = 0; i < v->n; i++) {
+		size_t n = strlen(v->m[i].host);
+
+		if (v->m[i].flags & JT_MNT_LINK)
+			continue;
+		if (strncmp(host, v->m[i].host, n) != 0)
+			continue;
+		if (host[n] != '\0' && host[n] != '/' && !(n == 1 && host[0] == '/'))
+			continue;
+		if (!(v->m[i].flags & JT_MNT_DIR) && host[n] != '\0')
+			continue;
+		if (!best || n > best_len)
+			best = &v->m[i], best_len = n;
+	}
+	if (!best)
+		return -ENOENT;
+	if (best_len == 1)
+		best_len = 0;	/* a grant of "/" itself */
+	hl = strlen(host + best_len);
+	if (best->len + hl + 1 > outlen)
+		return -ENAMETOOLONG;
+	if (best->len == 1 && hl > 0) {
+		memcpy(out, host + best_len, hl + 1);
+		return (int)hl;
+	}
+	memcpy(out, best->inside, best->len);
+	memcpy(out + best->len, host + best_len, hl + 1);
+	return (int)(best->len + hl);
+}
+
+static int add(struct jt_view *v, const struct jt_grant *g, int skip_missing, char *err,
+	       size_t errlen)
+{
+	struct jt_mount *m = (struct jt_mount *)jt_view_mount(v, g->inside, strlen(g->inside));
+	struct stat st;
+	char link[4096];
+	ssize_t ln = -1;
+	/* a host path that is a symbolic link (/lib -> usr/lib) is shown as the
+	 * same link: what it points to must be granted too */
+	int fd = open(g->host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		ln = readlinkat(fd, "", link, sizeof(link) - 1);
+		if (ln < 0 || (size_t)ln >= sizeof(link) - 1) {
+			close(fd);
+			snprintf(err, errlen, "cannot read the link %s", g->host);
+			return -EINVAL;
+		}
+		link[ln] = '\0';
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (skip_missing && e == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot open %s for the view: %s", g->host, strerror(e));
+		return -e;
+	}
+	if (!m) {
+		m = realloc(v->m, (v->n + 1) * sizeof(*m));
+		if (!m) {
+			close(fd);
+			return -ENOMEM;
+		}
+		v->m = m;
+		m = &v->m[v->n++];
+		memset(m, 0, sizeof(*m));
+		m->fd = -1;
+	}
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->inside);
+	free(m->host);
+	free(m->link);
+	m->link = NULL;
+	if (ln >= 0) {
+		close(fd);
+		fd = -1;
+		if (!(m->link = strdup(link)))
+			return -ENOMEM;
+	}
+	m->inside = strdup(g->inside);
+	m->host = strdup(g->host);
+	m->len = m->inside ? strlen(m->inside) : 0;
+	m->fd = fd;
+	m->flags = (g->writable ? JT_MNT_RW : 0) | (S_ISDIR(st.st_mode) ? JT_MNT_DIR : 0) |
+		   (ln >= 0 ? JT_MNT_LINK : 0);
+	m->rule = g->rule;
+	return m->inside && m->host ? 0 : -ENOMEM;
+}
+
+int jt_view_build(struct jt_view *v, const struct jt_policy *p, int skip_missing,
+		  char *err, size_t errlen)
+{
+	v->m = NULL;
+	v->n = 0;
+	for (size_t i = 0; i < p->n_grants; i++) {
+		int r = add(v, &p->grants[i], skip_missing, err, errlen);
+
+		if (r < 0) {
+			jt_view_free(v);
+			return r;
+		}
+	}
+	return 0;
+}

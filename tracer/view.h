@@ -1,0 +1,58 @@
+/*
+ * The file-system view: what the program sees at which inside path. Each
+ * grant of the policy becomes a mount: an inside path and a descriptor of
+ * the host object, opened once at the start. Paths that lead to mounts
+ * ("/", "/home" when "/home/ann" is a mount) are synthetic, read-only
+ * directories; everything else does not exist.
+ */
+#ifndef JT_TRACER_VIEW_H
+#define JT_TRACER_VIEW_H
+
+#include <stddef.h>
+#include "filters/policy.h"
+
+enum {
+	JT_MNT_RW = 1 << 0,	/* the program may change what is below */
+	JT_MNT_DIR = 1 << 1,	/* a directory, not a single file */
+	JT_MNT_LINK = 1 << 2,	/* the host path is a symbolic link: shown as one (link) */
+};
+
+struct jt_mount {
+	char *inside;
+	size_t len;		/* strlen(inside) */
+	char *host;
+	int fd;			/* O_PATH descriptor of the host object; -1 for a link */
+	char *link;		/* JT_MNT_LINK: the link's text, read back inside the view */
+	unsigned flags;
+	int rule;		/* the policy line that granted it */
+};
+
+struct jt_view {
+	struct jt_mount *m;
+	size_t n;
+};
+
+/**
+ * Open every grant of @p. A later grant of the same inside path replaces
+ * an earlier one. A host path that does not exist is skipped when
+ * @skip_missing (the built-in grants name what many hosts lack), else an error.
+ * @return 0, or -errno with a message in @err.
+ */
+int jt_view_build(struct jt_view *v, const struct jt_policy *p, int skip_missing,
+		  char *err, size_t errlen);
+void jt_view_free(struct jt_view *v);
+
+/** The mount at exactly @inside (@len bytes), or NULL. */
+const struct jt_mount *jt_view_mount(const struct jt_view *v, const char *inside, size_t len);
+
+/** Is @inside a synthetic directory: a proper ancestor of some mount? */
+int jt_view_is_ancestor(const struct jt_view *v, const char *inside, size_t len);
+
+/**
+ * The inside path of host path @host: the longest mount whose host path is
+ * a prefix, read back through it. @return the length written, or -ENOENT
+ * when no mount holds it, -ENAMETOOLONG when @out is too small.
+ */
+int jt_view_inside_of(const struct jt_view *v, const char *host, char *out, size_t outlen);
+
+#endif
