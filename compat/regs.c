@@ -91,6 +91,42 @@ int jt_regs_syscall(pid_t tid, int use_info, int foreign, struct jt_syscall *sc)
 	return 0;
 }
 
+_Static_assert(sizeof(struct user_regs_struct) <= sizeof(struct jt_regs_saved),
+	       "jt_regs_saved too small");
+
+int jt_regs_save(pid_t tid, struct jt_regs_saved *s)
+{
+	return ptrace(PTRACE_GETREGS, tid, 0, s->raw) < 0 ? -errno : 0;
+}
+
+int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, long nr, const uint64_t args[6])
+{
+	struct user_regs_struct r;
+
+	memcpy(&r, s->raw, sizeof(r));
+	r.orig_rax = (unsigned long long)nr;
+	r.rdi = args[0], r.rsi = args[1], r.rdx = args[2];
+	r.r10 = args[3], r.r8 = args[4], r.r9 = args[5];
+	return ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ? -errno : 0;
+}
+
+int jt_regs_restore(pid_t tid, const struct jt_regs_saved *s, long ret)
+{
+	struct user_regs_struct r;
+
+	memcpy(&r, s->raw, sizeof(r));
+	r.rax = (unsigned long long)ret;
+	return ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ? -errno : 0;
+}
+
+uint64_t jt_regs_sp(const struct jt_regs_saved *s)
+{
+	struct user_regs_struct r;
+
+	memcpy(&r, s->raw, sizeof(r));
+	return r.rsp;
+}
+
 int jt_regs_skip(pid_t tid)
 {
 	if (ptrace(PTRACE_POKEUSER, tid, offsetof(struct user_regs_struct, orig_rax), (void *)-1L) < 0)
@@ -156,6 +192,48 @@ int jt_regs_result(pid_t tid, int use_info, long *ret)
 		return e;
 	*ret = (long)r.regs[0];
 	return 0;
+}
+
+_Static_assert(sizeof(struct user_regs_struct) <= sizeof(struct jt_regs_saved),
+	       "jt_regs_saved too small");
+
+int jt_regs_save(pid_t tid, struct jt_regs_saved *s)
+{
+	return getregs(tid, (struct user_regs_struct *)s->raw);
+}
+
+int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, long nr, const uint64_t args[6])
+{
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	int n = (int)nr;
+	struct iovec nio = { &n, sizeof(n) };
+
+	memcpy(&r, s->raw, sizeof(r));
+	for (int i = 0; i < 6; i++)
+		r.regs[i] = args[i];
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0 ||
+	    ptrace(PTRACE_SETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &nio) < 0)
+		return -errno;
+	return 0;
+}
+
+int jt_regs_restore(pid_t tid, const struct jt_regs_saved *s, long ret)
+{
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+
+	memcpy(&r, s->raw, sizeof(r));
+	r.regs[0] = (unsigned long long)ret;
+	return ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0 ? -errno : 0;
+}
+
+uint64_t jt_regs_sp(const struct jt_regs_saved *s)
+{
+	struct user_regs_struct r;
+
+	memcpy(&r, s->raw, sizeof(r));
+	return r.sp;
 }
 
 int jt_regs_skip(pid_t tid)

@@ -37,6 +37,26 @@ int jt_regs_set_return(pid_t tid, long ret);
  */
 int jt_regs_result(pid_t tid, int use_info, long *ret);
 
+/* All registers of a stopped thread, to rewrite a call and restore it. */
+struct jt_regs_saved {
+	unsigned char raw[512];
+};
+
+/** Save the registers of a thread at a syscall stop. @return 0 or -errno. */
+int jt_regs_save(pid_t tid, struct jt_regs_saved *s);
+
+/**
+ * Turn the call at this seccomp stop into call @nr with @args (the rest of
+ * the registers as saved). @return 0 or -errno.
+ */
+int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, long nr, const uint64_t args[6]);
+
+/** At the syscall-exit stop: every register as saved, and @ret as the result. */
+int jt_regs_restore(pid_t tid, const struct jt_regs_saved *s, long ret);
+
+/** The stack pointer in saved registers. */
+uint64_t jt_regs_sp(const struct jt_regs_saved *s);
+
 /** AUDIT_ARCH_* of the second ABI reachable on this architecture, or 0. */
 uint32_t jt_regs_foreign_arch(void);
 

@@ -4,6 +4,7 @@
  * every policy, because without them an allowed call would reach outside
  * the sandbox (signal a host process, escape tracing, ...).
  */
+#include <errno.h>
 #include <sched.h>
 #include <linux/seccomp.h>
 #include "filters/decide.h"
@@ -47,6 +48,39 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	C(ioctl, JT_CHECK_IOCTL, 1),
 	C(execve, JT_CHECK_EXEC, 0),
 	C(execveat, JT_CHECK_EXEC, 1),
+	/* paths: performed by the tracer under a view (tracer/fs.c) */
+	C(open, JT_CHECK_PATH, 0), C(openat, JT_CHECK_PATH, 1), C(creat, JT_CHECK_PATH, 0),
+	C(stat, JT_CHECK_PATH, 0), C(lstat, JT_CHECK_PATH, 0), C(newfstatat, JT_CHECK_PATH, 1),
+	C(statx, JT_CHECK_PATH, 1), C(access, JT_CHECK_PATH, 0), C(faccessat, JT_CHECK_PATH, 1),
+	C(faccessat2, JT_CHECK_PATH, 1), C(readlink, JT_CHECK_PATH, 0),
+	C(readlinkat, JT_CHECK_PATH, 1), C(getcwd, JT_CHECK_PATH, 0), C(chdir, JT_CHECK_PATH, 0),
+	C(fchdir, JT_CHECK_PATH, 0), C(mkdir, JT_CHECK_PATH, 0), C(mkdirat, JT_CHECK_PATH, 1),
+	C(mknod, JT_CHECK_PATH, 0), C(mknodat, JT_CHECK_PATH, 1), C(symlink, JT_CHECK_PATH, 1),
+	C(symlinkat, JT_CHECK_PATH, 2), C(unlink, JT_CHECK_PATH, 0), C(unlinkat, JT_CHECK_PATH, 1),
+	C(rmdir, JT_CHECK_PATH, 0), C(rename, JT_CHECK_PATH, 0), C(renameat, JT_CHECK_PATH, 1),
+	C(renameat2, JT_CHECK_PATH, 1), C(link, JT_CHECK_PATH, 0), C(linkat, JT_CHECK_PATH, 1),
+	C(chmod, JT_CHECK_PATH, 0), C(fchmodat, JT_CHECK_PATH, 1), C(chown, JT_CHECK_PATH, 0),
+	C(lchown, JT_CHECK_PATH, 0), C(fchownat, JT_CHECK_PATH, 1), C(truncate, JT_CHECK_PATH, 0),
+	C(utime, JT_CHECK_PATH, 0), C(utimes, JT_CHECK_PATH, 0), C(utimensat, JT_CHECK_PATH, 1),
+	C(statfs, JT_CHECK_PATH, 0),
+	/* path calls the view does not perform yet: refused under a view */
+	[JT_SYS_openat2] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },
+	[JT_SYS_futimesat] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },
+	[JT_SYS_setxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_lsetxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_getxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_lgetxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_listxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_llistxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_removexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_lremovexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
+	[JT_SYS_inotify_add_watch] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
+	/* unix socket paths and abstract names reach the host: not yet granted */
+	[JT_SYS_connect] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
+	[JT_SYS_bind] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
+	/* the handover descriptor stays where it is */
+	C(close, JT_CHECK_RESERVED_FD, 0), C(dup2, JT_CHECK_RESERVED_FD, 1),
+	C(dup3, JT_CHECK_RESERVED_FD, 1), C(close_range, JT_CHECK_CLOSE_RANGE, 0),
 };
 
 const struct jt_check *jt_check_of(int sys)

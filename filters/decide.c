@@ -116,6 +116,9 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 	case JT_CHECK_SOCKET:
 		if ((int)rq->args[c->arg] != AF_UNIX)
 			return deny(v, EAFNOSUPPORT, rule, "network-off");
+		/* an unconnected datagram socket could send to any host path */
+		if (p->n_grants && ((int)rq->args[1] & 0xf) == SOCK_DGRAM)
+			return deny(v, EACCES, rule, "not-in-this-view-yet");
 		return allow(v, rule);
 	case JT_CHECK_IOCTL: {
 		int r = jt_policy_ioctl(p, (uint32_t)rq->args[c->arg]);
@@ -128,8 +131,63 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 		if (!rq->first_exec && !p->may_exec)
 			return deny(v, EACCES, p->process_rule[2], NULL);
 		return allow(v, rule);
+	case JT_CHECK_PATH:
+		/* without a view the kernel resolves paths; with one, the tracer does */
+		v->quiet = !p->n_grants;
+		return allow(v, rule);
+	case JT_CHECK_VIEW_DENY:
+		if (p->n_grants)
+			return deny(v, c->err, -1, "not-in-this-view-yet");
+		v->quiet = 1;
+		return allow(v, rule);
+	case JT_CHECK_RESERVED_FD:
+		if (rq->reserved_fd > 2 && (int)rq->args[c->arg] == rq->reserved_fd)
+			return deny(v, EBADF, -1, "handover-descriptor");
+		v->quiet = 1;
+		return allow(v, rule);
+	case JT_CHECK_CLOSE_RANGE:
+		/* libc and Python fall back to closing one by one, which keeps it */
+		if (rq->reserved_fd > 2 && (unsigned)rq->args[0] <= (unsigned)rq->reserved_fd &&
+		    (unsigned)rq->args[1] >= (unsigned)rq->reserved_fd)
+			return deny(v, EINVAL, -1, "handover-descriptor");
+		v->quiet = 1;
+		return allow(v, rule);
 	}
 	return deny(v, ENOSYS, -1, "unknown-check");
+}
+
+void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
+		    const struct jt_path_facts *f, struct jt_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (!f->in_view) {
+		deny(v, ENOENT, -1, "not-in-view");
+		return;
+	}
+	switch (a) {
+	case JT_PATH_WRITE:
+	case JT_PATH_CREATE:
+		if (!f->writable) {
+			deny(v, EROFS, f->rule, f->rule < 0 ? "read-only" : NULL);
+			return;
+		}
+		break;
+	case JT_PATH_LINK_SOURCE:
+		if (!f->writable) {
+			deny(v, EPERM, f->rule, "link-to-read-only");
+			return;
+		}
+		break;
+	case JT_PATH_EXEC:
+		if (f->writable && !p->exec_jail) {
+			deny(v, EACCES, -1, "exec-from-writable");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	allow(v, f->rule);
 }
 
 const char *jt_verdict_rule(const struct jt_policy *p, const struct jt_verdict *v,

@@ -27,12 +27,17 @@ enum jt_check_kind {
 	JT_CHECK_SOCKET,	/* address family: only AF_UNIX without network rules */
 	JT_CHECK_IOCTL,		/* request code in the allow list */
 	JT_CHECK_EXEC,		/* the exec rule (the first exec is jailtrace's own) */
+	JT_CHECK_PATH,		/* a path: under a view, the tracer resolves and performs it */
+	JT_CHECK_VIEW_DENY,	/* under a view, refused with check.err (for now) */
+	JT_CHECK_RESERVED_FD,	/* arg must not be the handover descriptor */
+	JT_CHECK_CLOSE_RANGE,	/* the range must not hold the handover descriptor */
 };
 
 struct jt_check {
 	unsigned char kind;
 	unsigned char arg;	/* which argument holds the pid, flags, code */
 	uint64_t mask;		/* JT_CHECK_FLAGS: the forbidden bits */
+	short err;		/* JT_CHECK_VIEW_DENY: the errno */
 };
 
 /* The check of each syscall; kind JT_CHECK_NONE for most. */
@@ -55,6 +60,7 @@ struct jt_request {
 	/* facts, looked up by the transport as jt_check_of(sys) asks */
 	enum jt_target target;
 	int first_exec;			/* jailtrace's own exec of the program */
+	int reserved_fd;		/* the handover descriptor under a view; 0-2: none */
 };
 
 struct jt_verdict {
@@ -70,6 +76,31 @@ struct jt_verdict {
  * @return 0 (the verdict is in @v).
  */
 int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_verdict *v);
+
+/* What a path operation does to its object, for jt_decide_path. */
+enum jt_path_access {
+	JT_PATH_LOOKUP,		/* stat, access, readlink, chdir, open O_PATH */
+	JT_PATH_READ,		/* open for reading */
+	JT_PATH_WRITE,		/* change the object: open for writing, chmod, truncate, ... */
+	JT_PATH_CREATE,		/* add or remove an entry of its directory */
+	JT_PATH_EXEC,		/* run it */
+	JT_PATH_LINK_SOURCE,	/* the existing side of a hard link */
+};
+
+/* Facts the transport found by resolving the path in the view. */
+struct jt_path_facts {
+	int in_view;		/* the path leads to something the view holds (or may create) */
+	int writable;		/* it lies in a writable grant */
+	int rule;		/* the grant's policy rule, or -1 (a synthetic directory) */
+};
+
+/**
+ * Decide a path operation: ENOENT outside the view, EROFS for changes to
+ * read-only grants, EACCES for running what the program may have written
+ * (unless `exec jail`) and for hard links to what it may not change.
+ */
+void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
+		    const struct jt_path_facts *f, struct jt_verdict *v);
 
 /** The rule of a verdict as the log names it: "file:line", "builtin:NAME", "default-deny". */
 const char *jt_verdict_rule(const struct jt_policy *p, const struct jt_verdict *v,

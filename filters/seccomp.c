@@ -60,9 +60,10 @@ static int clone_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 
 /* The in-kernel part of an allowed syscall that has a check. */
 static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
-			const struct jt_check *c)
+			const struct jt_check *c, int reserved_fd)
 {
 	int r = 0;
+	int view = p->n_grants > 0;
 
 	switch (c->kind) {
 	case JT_CHECK_PID:
@@ -92,7 +93,33 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	case JT_CHECK_FORK:
 		return p->may_fork ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL) : 0;
 	case JT_CHECK_SOCKET:
-		return eq32(ctx, nr, c->arg, AF_UNIX);
+		if (!view)
+			return eq32(ctx, nr, c->arg, AF_UNIX);
+		for (int type = SOCK_STREAM; r == 0 && type <= SOCK_SEQPACKET; type++) {
+			struct scmp_arg_cmp cmp[2] = {
+				{ 0, SCMP_CMP_MASKED_EQ, LO32, AF_UNIX },
+				{ 1, SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)type },
+			};
+
+			if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
+				r = add(ctx, SCMP_ACT_ALLOW, nr, 2, cmp);
+		}
+		return r;
+	case JT_CHECK_PATH:
+	case JT_CHECK_VIEW_DENY:
+		return view ? 0 : add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+	case JT_CHECK_RESERVED_FD: {
+		struct scmp_arg_cmp cmp = { c->arg, SCMP_CMP_NE, (uint64_t)reserved_fd, 0 };
+
+		return reserved_fd < 0 ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL)
+				       : add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
+	}
+	case JT_CHECK_CLOSE_RANGE: {
+		struct scmp_arg_cmp cmp = { 1, SCMP_CMP_LT, (uint64_t)reserved_fd, 0 };
+
+		return reserved_fd < 0 ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL)
+				       : add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
+	}
 	case JT_CHECK_IOCTL:
 		for (size_t i = 0; r == 0 && i < p->n_ioctls; i++)
 			r = eq32(ctx, nr, c->arg, p->ioctls[i].code);
@@ -102,7 +129,7 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	}
 }
 
-static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx)
+static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, int reserved_fd)
 {
 	for (int sys = 0; sys < JT_SYS_COUNT; sys++) {
 		int nr = seccomp_syscall_resolve_name(jt_sysinfo[sys].name);
@@ -116,7 +143,7 @@ static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx)
 		else if (p->action[sys] == JT_ALLOW && c->kind == JT_CHECK_NONE)
 			r = add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
 		else if (p->action[sys] == JT_ALLOW)
-			r = checked_rule(p, ctx, nr, c);
+			r = checked_rule(p, ctx, nr, c, reserved_fd);
 		if (r < 0)
 			return r;
 	}
@@ -166,7 +193,8 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int jt_seccomp_build(const struct jt_policy *p, unsigned flags, struct sock_fprog *prog)
+int jt_seccomp_build(const struct jt_policy *p, unsigned flags, int reserved_fd,
+		     struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(JT_TRACE_DECIDE));
 	int r;
@@ -181,7 +209,7 @@ int jt_seccomp_build(const struct jt_policy *p, unsigned flags, struct sock_fpro
 	if (r == 0)
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r == 0 && !(flags & JT_SECCOMP_STOP_ALL))
-		r = add_rules(p, ctx);
+		r = add_rules(p, ctx, reserved_fd);
 	if (r == 0)
 		r = export(ctx, prog);
 	seccomp_release(ctx);

@@ -18,9 +18,12 @@
 #define JT_SECCOMP_STOP_ALL 1	/* every call stops (full audit): no rule decides in the kernel */
 
 /**
- * Compile @p for the native ABI into a classic BPF program.
+ * Compile @p for the native ABI into a classic BPF program. @reserved_fd is
+ * the handover descriptor under a view (-1: none); calls that would close
+ * or replace it stop.
  * @return 0 and a malloc'd program in @prog (free prog->filter), or -errno.
  */
-int jt_seccomp_build(const struct jt_policy *p, unsigned flags, struct sock_fprog *prog);
+int jt_seccomp_build(const struct jt_policy *p, unsigned flags, int reserved_fd,
+		     struct sock_fprog *prog);
 
 #endif

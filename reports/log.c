@@ -7,14 +7,17 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "compat/names.h"
+#include "reports/backtrace.h"
 #include "reports/json.h"
 #include "reports/log.h"
+#include "reports/syslog.h"
 
 static uint64_t mono_us(void)
 {
@@ -132,6 +135,40 @@ static int emit(struct jt_log *log, struct jt_json *j, int write_through)
 {
 	jt_json_finish(j);
 	return jt_log_append(log, j->buf, j->len, write_through);
+}
+
+/* emit(), written through, and the same line to syslog with --syslog */
+static int emit_syslog(struct jt_log *log, struct jt_json *j, int severity)
+{
+	jt_json_finish(j);
+	if (log->syslog)
+		jt_syslog(severity, j->buf, j->len - 1, 0);
+	return jt_log_append(log, j->buf, j->len, 1);
+}
+
+/* "stack", "build_ids", "stack_error" (docs/audit-log.md) */
+static void json_stack(struct jt_json *j, const struct jt_stack *s)
+{
+	if (!s)
+		return;
+	jt_json_key(j, "stack");
+	jt_json_array(j);
+	for (int i = 0; i < s->n; i++)
+		jt_json_str(j, s->frame[i]);
+	jt_json_end(j);
+	if (s->nobj) {
+		jt_json_key(j, "build_ids");
+		jt_json_object(j);
+		for (int i = 0; i < s->nobj; i++) {
+			jt_json_key(j, s->obj[i].name);	/* plain: made so by backtrace.c */
+			jt_json_str(j, s->obj[i].build_id);
+		}
+		jt_json_end(j);
+	}
+	if (s->error[0]) {
+		jt_json_key(j, "stack_error");
+		jt_json_str(j, s->error);
+	}
 }
 
 struct flag {
@@ -345,12 +382,16 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 	for (int i = 0; i < (si ? si->nargs : 6); i++)
 		jt_json_hex(j, c->args[i]);
 	jt_json_end(j);
-	if (c->has_target || c->first_exec) {
+	if (c->has_target || c->first_exec || c->path) {
 		jt_json_key(j, "facts");
 		jt_json_object(j);
 		if (c->has_target) {
 			jt_json_key(j, "target");
 			jt_json_str(j, jt_target_name(c->target));
+		}
+		if (c->path) {
+			jt_json_key(j, "path");
+			jt_json_str(j, c->path);
 		}
 		if (c->first_exec) {
 			jt_json_key(j, "first_exec");
@@ -370,6 +411,7 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 		jt_json_null(j);
 	else
 		jt_json_int(j, c->verdict->err);
+	json_stack(j, c->stack);
 	if (c->has_result) {
 		jt_json_key(j, "result");
 		jt_json_int(j, c->result);
@@ -393,11 +435,12 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 {
 	struct jt_json j;
+	int to_syslog = log->syslog && !c->verdict->allow;
 
-	if (log->fd < 0)
+	if (log->fd < 0 && !to_syslog)
 		return 0;
 	call_record(log, &j, c, "syscall");
-	return emit(log, &j, 1);
+	return to_syslog ? emit_syslog(log, &j, LOG_WARNING) : emit(log, &j, 1);
 }
 
 void jt_log_audit(struct jt_log *log, const struct jt_log_call *c)
@@ -514,6 +557,12 @@ void jt_log_exec(struct jt_log *log, pid_t pid, const char *exe, const char *cmd
 
 void jt_log_exit(struct jt_log *log, pid_t pid, pid_t tid, int status)
 {
+	jt_log_exit_stack(log, pid, tid, status, NULL);
+}
+
+void jt_log_exit_stack(struct jt_log *log, pid_t pid, pid_t tid, int status,
+		       const struct jt_stack *stack)
+{
 	struct jt_json j;
 
 	if (log->fd < 0)
@@ -535,14 +584,21 @@ void jt_log_exit(struct jt_log *log, pid_t pid, pid_t tid, int status)
 		else
 			jt_json_int(&j, WTERMSIG(status));
 	}
+	json_stack(&j, stack);
 	emit(log, &j, 0);
 }
 
 void jt_log_limit(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed)
 {
+	jt_log_limit_stack(log, limit, value, observed, NULL);
+}
+
+void jt_log_limit_stack(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed,
+			const struct jt_stack *stack)
+{
 	struct jt_json j;
 
-	if (log->fd < 0)
+	if (log->fd < 0 && !log->syslog)
 		return;
 	head(log, &j, "limit");
 	jt_json_key(&j, "limit");
@@ -551,5 +607,6 @@ void jt_log_limit(struct jt_log *log, const char *limit, uint64_t value, uint64_
 	jt_json_uint(&j, value);
 	jt_json_key(&j, "observed");
 	jt_json_uint(&j, observed);
-	emit(log, &j, 1);
+	json_stack(&j, stack);
+	emit_syslog(log, &j, LOG_WARNING);
 }

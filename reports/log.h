@@ -26,6 +26,7 @@ struct jt_log {
 	uint64_t start_us;	/* CLOCK_MONOTONIC at the start of the run */
 	size_t pending;
 	int failed;		/* -errno of the first failed write, else 0 */
+	int syslog;		/* denials, limits and the end also go to syslog */
 	char batch[JT_LOG_BATCH];
 	char rec[JT_LOG_RECORD];
 };
@@ -37,6 +38,8 @@ struct jt_log_str {
 	int err;		/* -EFAULT etc. when reading failed */
 	int cut;		/* longer than what was read */
 };
+
+struct jt_stack;
 
 struct jt_log_call {
 	pid_t pid, tid;
@@ -52,8 +55,10 @@ struct jt_log_call {
 	int has_target;
 	enum jt_target target;
 	int first_exec;
+	const char *path;		/* the view: the inside path a path call resolved to */
 	const struct jt_verdict *verdict;
 	const char *rule;
+	const struct jt_stack *stack;	/* reports/backtrace.h; NULL: none */
 	/* full audit ("call" records): the result, written after the call */
 	int has_result;
 	long result;
@@ -86,6 +91,11 @@ void jt_log_spawn(struct jt_log *log, pid_t pid, pid_t tgid, pid_t parent, const
 void jt_log_exec(struct jt_log *log, pid_t pid, const char *exe, const char *cmdline, size_t len);
 void jt_log_exit(struct jt_log *log, pid_t pid, pid_t tid, int status);
 void jt_log_limit(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed);
+/** The same records with the stack of a thread (NULL: none). */
+void jt_log_exit_stack(struct jt_log *log, pid_t pid, pid_t tid, int status,
+		       const struct jt_stack *stack);
+void jt_log_limit_stack(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed,
+			const struct jt_stack *stack);
 /** Append a finished record (a JSON object and '\n'). */
 int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through);
 int jt_log_flush(struct jt_log *log);

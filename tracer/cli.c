@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "filters/policy.h"
+#include "reports/forensics.h"
 #include "tracer/internal.h"
 
 #define EXIT_JT 125
@@ -43,6 +44,8 @@ static void usage_run(FILE *out)
 "  --audit MODE     decisions (default): log what the tracer decides;\n"
 "                   full: log every syscall with its result (slow: two stops each)\n"
 "  --env NAME       pass NAME from this environment; --env NAME=VALUE sets it\n"
+"  --no-backtrace   no stacks in the log (taken at denials, limits, fatal signals)\n"
+"  --syslog         also send denials, limit events and the end record to syslog\n"
 "  --quiet          no summary line on stderr\n"
 "  --disable LIST   treat kernel features as absent (testing fallbacks)\n"
 "\n"
@@ -72,6 +75,9 @@ static void usage(FILE *out)
 "  doctor [--json]                     what this host offers and what jailtrace will use\n"
 "  policy default                      print the built-in policy\n"
 "  policy check FILE                   check a policy file\n"
+"  report [--format json] [--html OUT] LOG   summarize a run's audit log\n"
+"  replay LOG --policy FILE            what another policy would have decided\n"
+"  learn LOG > POLICY                  the tightest policy for what the run did\n"
 "  version                             print the version\n"
 "\n"
 "`jailtrace run --help` lists the options and limits.\n");
@@ -83,7 +89,8 @@ static int err1(const char *what, const char *a)
 	return EXIT_JT;
 }
 
-enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT, O_LIMIT };
+enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT, O_NO_BACKTRACE,
+       O_SYSLOG, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
 {
@@ -120,6 +127,8 @@ static int cmd_run(int argc, char **argv)
 		{ "disable", required_argument, 0, O_DISABLE },
 		{ "help", no_argument, 0, O_HELP },
 		{ "audit", required_argument, 0, O_AUDIT },
+		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
+		{ "syslog", no_argument, 0, O_SYSLOG },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
 		{ "cpu", required_argument, 0, O_LIMIT + JT_LIMIT_CPU_MS },
 		{ "memory", required_argument, 0, O_LIMIT + JT_LIMIT_MEMORY },
@@ -150,6 +159,8 @@ static int cmd_run(int argc, char **argv)
 		case O_QUIET: jt_config_set_quiet(cfg, 1); break;
 		case O_DISABLE: r = jt_config_disable_features(cfg, optarg); break;
 		case O_AUDIT: r = jt_config_set_audit(cfg, optarg); break;
+		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
+		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;
 		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;
 		case '?':
 			if (optopt)
@@ -231,6 +242,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return jt_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "replay"))
+		return jt_cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "learn"))
+		return jt_cmd_learn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "policy"))
 		return cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor")) {

@@ -46,6 +46,8 @@ void jt_config_free(jt_config *cfg)
 	free(cfg->env);
 	free(cfg->log_path);
 	free(cfg->disabled);
+	free(cfg->jail);
+	free(cfg->cwd);
 	free(cfg);
 }
 
@@ -126,9 +128,45 @@ int jt_config_set_audit(jt_config *cfg, const char *mode)
 	return 0;
 }
 
+static int set_path(jt_config *cfg, char **slot, const char *path, const char *what)
+{
+	char *p;
+
+	if (path[0] != '/') {
+		snprintf(cfg->err, sizeof(cfg->err), "%s needs an absolute path, not \"%s\"", what, path);
+		return -EINVAL;
+	}
+	if (!(p = strdup(path)))
+		return -ENOMEM;
+	jt_path_normalize(p);
+	free(*slot);
+	*slot = p;
+	return 0;
+}
+
+int jt_config_set_jail(jt_config *cfg, const char *dir)
+{
+	return set_path(cfg, &cfg->jail, dir, "--jail");
+}
+
+int jt_config_set_cwd(jt_config *cfg, const char *inside)
+{
+	return set_path(cfg, &cfg->cwd, inside, "--cwd");
+}
+
 void jt_config_set_quiet(jt_config *cfg, int quiet)
 {
 	cfg->quiet = quiet;
+}
+
+void jt_config_set_backtrace(jt_config *cfg, int on)
+{
+	cfg->no_backtrace = !on;
+}
+
+void jt_config_set_syslog(jt_config *cfg, int on)
+{
+	cfg->syslog = on;
 }
 
 int jt_config_disable_features(jt_config *cfg, const char *names)

@@ -11,6 +11,8 @@
 #include "reports/log.h"
 #include "tracer/jailtrace.h"
 #include "tracer/proc.h"
+#include "tracer/view.h"
+#include <limits.h>
 
 struct jt_config {
 	struct jt_policy policy;
@@ -22,6 +24,10 @@ struct jt_config {
 	char *disabled;
 	int quiet;
 	int audit_full;
+	char *jail;			/* --jail: the host directory of the jail */
+	char *cwd;			/* --cwd: the inside working directory */
+	int no_backtrace;		/* --no-backtrace */
+	int syslog;			/* --syslog */
 	char err[512];
 };
 
@@ -63,7 +69,31 @@ struct jt_run {
 	uint64_t denials;
 	int out_fd[2];			/* read ends of the stdout and stderr pipes */
 	int stdin_tty;			/* we handed the terminal to the sandbox */
+	struct jt_stacks *stacks;	/* stack.c; NULL until the first stack */
+
+	/* the file-system view (when the policy grants paths) */
+	int use_view;
+	struct jt_view view;
+	char skeleton[PATH_MAX];	/* host directory standing for synthetic ones */
+	char jail[PATH_MAX];		/* host directory of the writable jail */
+	int jail_ephemeral;
+	const char *cwd_inside;
+	int chan[2];			/* handover pair: [0] the tracer's, [1] the child's */
+	int chan_fd;			/* where every tracee holds [1] */
+	pid_t inject_busy;
+	pid_t *deferred;
+	size_t n_deferred, cap_deferred;
 };
+
+/* jail.c: the jail directory, and the grants jailtrace adds (into @p) */
+int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen);
+
+/* inject.c: handing descriptors to tracees */
+int jt_inject_setup(struct jt_run *run);
+int jt_inject_busy(struct jt_run *run, struct jt_task *t);
+int jt_inject_fd(struct jt_run *run, struct jt_task *t, int fd, int cloexec);
+void jt_inject_exit(struct jt_run *run, struct jt_task *t);
+void jt_inject_gone(struct jt_run *run, struct jt_task *t);
 
 /* spawn.c: start the program stopped, ready to be seized. */
 int jt_spawn(struct jt_run *run, const char *path, char *const argv[], char *const envp[],
@@ -93,6 +123,21 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data);
 ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *buf, size_t len);
 ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *buf,
 		      size_t max, int *cut);
+
+int jt_mem_write(const struct jt_run *run, pid_t tid, uint64_t addr, const void *buf, size_t len);
+
+/* stack.c: stacks for the log, at denials, limits and fatal signals. */
+struct jt_stack;
+/** The stack of @tid (in a ptrace stop), or NULL when none is wanted. */
+const struct jt_stack *jt_stack_of(struct jt_run *run, pid_t tid);
+/** The limit record, with the stack of @stopped (0: interrupt a running thread). */
+void jt_limit_event(struct jt_run *run, const char *limit, uint64_t value, uint64_t observed,
+		    pid_t stopped);
+/** At a signal-delivery stop: keep the stack when @sig is about to kill the thread. */
+void jt_stack_signal(struct jt_run *run, struct jt_task *t, int sig);
+/** The exit record, with the stack kept when a fatal signal killed the thread. */
+void jt_stack_exit(struct jt_run *run, pid_t tgid, pid_t tid, int status);
+void jt_stacks_free(struct jt_run *run);
 
 /* limits.c: the periodic check of time, CPU and memory. */
 void jt_limits_tick(struct jt_run *run);

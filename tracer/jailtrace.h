@@ -89,8 +89,27 @@ int jt_config_set_log(jt_config *cfg, const char *path);
  */
 int jt_config_set_audit(jt_config *cfg, const char *mode);
 
+/**
+ * Keep the writable jail in host directory @dir (created 0700 when
+ * missing, kept after the run); without it a run gets a fresh jail that
+ * is removed at the end. Used when the policy grants paths (a view).
+ */
+int jt_config_set_jail(jt_config *cfg, const char *dir);
+
+/** The program's working directory inside the view (default /work). */
+int jt_config_set_cwd(jt_config *cfg, const char *inside);
+
 /** Do not print the summary line on stderr at the end. */
 void jt_config_set_quiet(jt_config *cfg, int quiet);
+
+/**
+ * Record the stack of the thread in the log at denied calls, limits and
+ * fatal signals (@on = 1, the default), or not (--no-backtrace).
+ */
+void jt_config_set_backtrace(jt_config *cfg, int on);
+
+/** Also send denials, limit events and the end record to syslog (--syslog). */
+void jt_config_set_syslog(jt_config *cfg, int on);
 
 /**
  * Treat kernel features as absent (comma-separated names as printed by

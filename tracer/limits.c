@@ -130,7 +130,7 @@ void jt_limits_tick(struct jt_run *run)
 	if (run->killing)
 		return;
 	if (timeout && now - run->start_us >= timeout * 1000) {
-		jt_log_limit(&run->log, "timeout", timeout, (now - run->start_us) / 1000);
+		jt_limit_event(run, "timeout", timeout, (now - run->start_us) / 1000, 0);
 		jt_stop_run(run, JT_STOP_TIMEOUT, "wall time limit of %llu ms",
 			    (unsigned long long)timeout);
 		return;
@@ -146,11 +146,11 @@ void jt_limits_tick(struct jt_run *run)
 	if (rss > run->peak_rss_kb)
 		run->peak_rss_kb = rss;
 	if (maxmem && rss * 1024 > maxmem) {
-		jt_log_limit(&run->log, "memory", maxmem, rss * 1024);
+		jt_limit_event(run, "memory", maxmem, rss * 1024, 0);
 		jt_stop_run(run, JT_STOP_MEMORY, "resident memory limit of %llu bytes",
 			    (unsigned long long)maxmem);
 	} else if (maxcpu && cpu > maxcpu) {
-		jt_log_limit(&run->log, "cpu", maxcpu, cpu);
+		jt_limit_event(run, "cpu", maxcpu, cpu, 0);
 		jt_stop_run(run, JT_STOP_CPU, "CPU time limit of %llu ms",
 			    (unsigned long long)maxcpu);
 	}

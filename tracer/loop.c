@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <linux/kcmp.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include "compat/regs.h"
 #include "tracer/internal.h"
 
@@ -64,8 +65,9 @@ static pid_t read_tgid(pid_t tid)
 	return s ? (pid_t)atoi(s + 6) : tid;
 }
 
-/* A task we have not met: a new child whose first stop came before its parent's event. */
-static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid)
+/* A task we have not met: a new child whose first stop came before its parent's event.
+ * @stopped: a thread in a stop now, whose stack a procs limit record shows. */
+static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid, pid_t stopped)
 {
 	struct jt_task *t = jt_ptable_add(&run->tasks, tid, tgid);
 	uint64_t max = run->limit[JT_LIMIT_PROCS];
@@ -77,7 +79,7 @@ static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid)
 		return NULL;
 	}
 	if (max && run->tasks.count > max && run->stop == JT_STOP_NONE) {
-		jt_log_limit(&run->log, "procs", max, run->tasks.count);
+		jt_limit_event(run, "procs", max, run->tasks.count, stopped);
 		jt_stop_run(run, JT_STOP_PROCS, "more than %llu processes and threads",
 			    (unsigned long long)max);
 	}
@@ -109,9 +111,20 @@ static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 		    syscall(SYS_kcmp, parent->tid, child, KCMP_VM, 0, 0) == 0)
 			kind = "clone";
 	}
-	c = meet(run, child, tgid);
-	if (c)
+	c = meet(run, child, tgid, parent->tid);
+	if (c) {
 		c->tgid = tgid;
+		if (parent->fs && !c->fs) {
+			/* threads (CLONE_FS) share a cwd; other children get a copy */
+			if (event == PTRACE_EVENT_CLONE &&
+			    syscall(SYS_kcmp, parent->tid, child, KCMP_FS, 0, 0) == 0) {
+				c->fs = parent->fs;
+				c->fs->refs++;
+			} else {
+				c->fs = jt_fsinfo_copy(parent->fs);
+			}
+		}
+	}
 	jt_log_spawn(&run->log, child, tgid, parent->tgid, kind);
 }
 
@@ -126,13 +139,35 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) == 0 && (pid_t)former != t->tid) {
 		struct jt_task *old = jt_ptable_find(&run->tasks, (pid_t)former);
 
-		if (old)
+		if (old) {
+			/* what the exec'ing thread was waiting for moves to the leader's id */
+			t->flags = (t->flags & ~JT_TASK_EXEC_CHECK) | (old->flags & JT_TASK_EXEC_CHECK);
+			t->exec_dev = old->exec_dev;
+			t->exec_ino = old->exec_ino;
+			free(t->exec_regs);
+			t->exec_regs = old->exec_regs;
+			old->exec_regs = NULL;
 			jt_audit_gone(run, old);
+		}
 		jt_ptable_del(&run->tasks, (pid_t)former);
 	}
 	t = jt_ptable_find(&run->tasks, t->tid);
 	if (t)
 		t->tgid = t->tid;
+	if (t && (t->flags & JT_TASK_EXEC_CHECK)) {
+		struct stat st;
+
+		/* before the new program's first instruction: is it what the view allowed? */
+		snprintf(path, sizeof(path), "/proc/%d/exe", t->tid);
+		t->flags &= ~JT_TASK_EXEC_CHECK;
+		t->flags |= JT_TASK_EXECED;
+		if (stat(path, &st) < 0 || st.st_dev != t->exec_dev || st.st_ino != t->exec_ino) {
+			kill(t->tid, SIGKILL);
+			t->flags |= JT_TASK_KILLED;
+			jt_stop_run(run, JT_STOP_ERROR, "process %d ran a file other than the one "
+				    "its exec was allowed for: killed", t->tid);
+		}
+	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", t ? t->tid : 0);
 	n = t ? readlink(path, exe, sizeof(exe) - 1) : -1;
 	exe[n > 0 ? n : 0] = '\0';
@@ -153,7 +188,8 @@ static int is_stop_signal(int sig)
 
 int jt_resume(struct jt_task *t, int sig)
 {
-	int req = (t->flags & JT_TASK_RET_PENDING) || t->pending ? PTRACE_SYSCALL : PTRACE_CONT;
+	int req = (t->flags & JT_TASK_RET_PENDING) || t->pending || t->inject || t->exec_regs
+		  ? PTRACE_SYSCALL : PTRACE_CONT;
 
 	return ptrace(req, t->tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }
@@ -172,6 +208,19 @@ static void on_syscall_stop(struct jt_run *run, struct jt_task *t)
 		}
 		jt_regs_set_return(t->tid, t->ret);
 		t->flags &= ~JT_TASK_RET_PENDING;
+	}
+	if (t->inject)
+		jt_inject_exit(run, t);
+	if (t->exec_regs) {
+		/* an exec that failed: the program's registers as they were, with its error */
+		long ret;
+
+		if (!(t->flags & JT_TASK_EXECED) &&
+		    jt_regs_result(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO), &ret) == 0)
+			jt_regs_restore(t->tid, t->exec_regs, ret);
+		free(t->exec_regs);
+		t->exec_regs = NULL;
+		t->flags &= ~(JT_TASK_EXECED | JT_TASK_EXEC_CHECK);
 	}
 	jt_audit_exit(run, t);
 	jt_resume(t, 0);
@@ -218,10 +267,11 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 			return;
 		}
 		if (sig == SIGXCPU) {
-			jt_log_limit(&run->log, "cpu", run->limit[JT_LIMIT_CPU_MS], run->cpu_ms);
+			jt_limit_event(run, "cpu", run->limit[JT_LIMIT_CPU_MS], run->cpu_ms, t->tid);
 			jt_stop_run(run, JT_STOP_CPU, "CPU time limit");
 		}
-		/* a signal on its way: deliver it */
+		/* a signal on its way: deliver it (with its stack kept first, if it kills) */
+		jt_stack_signal(run, t, sig);
 		jt_resume(t, sig);
 		return;
 	default:
@@ -236,7 +286,8 @@ static void on_gone(struct jt_run *run, pid_t pid, int status)
 
 	if (t) {
 		jt_audit_gone(run, t);
-		jt_log_exit(&run->log, t->tgid, pid, status);
+		jt_inject_gone(run, t);
+		jt_stack_exit(run, t->tgid, pid, status);
 		jt_ptable_del(&run->tasks, pid);
 	}
 	if (pid == run->child && !run->child_done) {
@@ -252,8 +303,8 @@ static void check_flags(struct jt_run *run)
 		jt_limits_tick(run);
 	}
 	if (jt_output_exceeded && run->stop == JT_STOP_NONE) {
-		jt_log_limit(&run->log, "output", run->limit[JT_LIMIT_OUTPUT],
-			     run->limit[JT_LIMIT_OUTPUT] + 1);
+		jt_limit_event(run, "output", run->limit[JT_LIMIT_OUTPUT],
+			       run->limit[JT_LIMIT_OUTPUT] + 1, 0);
 		jt_stop_run(run, JT_STOP_OUTPUT, "more than %llu bytes of output",
 			    (unsigned long long)run->limit[JT_LIMIT_OUTPUT]);
 	}
@@ -299,7 +350,7 @@ int jt_loop(struct jt_run *run)
 			continue;
 		t = jt_ptable_find(&run->tasks, pid);
 		if (!t)
-			t = meet(run, pid, read_tgid(pid));
+			t = meet(run, pid, read_tgid(pid), pid);
 		if (!t)
 			continue;
 		if (run->killing) {

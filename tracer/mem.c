@@ -83,3 +83,28 @@ ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *
 	*cut = 1;
 	return (ssize_t)len;
 }
+
+/* Write into the tracee: process_vm_writev, else /proc/PID/mem. @return 0 or -errno. */
+int jt_mem_write(const struct jt_run *run, pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec l = { (void *)buf, len }, r = { (void *)(uintptr_t)addr, len };
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (addr == 0)
+		return -EFAULT;
+	if (jt_kernel_has(&run->kernel, JT_FEAT_VM_READV)) {
+		n = process_vm_writev(tid, &l, 1, &r, 1, 0);
+		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EFAULT;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", tid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pwrite(fd, buf, len, (off_t)addr);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EFAULT;
+}

@@ -244,6 +244,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		/* not in the view; a synthetic directory takes no new entries */
 		if (last && (flags & JT_WALK_CREATE))
 			return finish(k, w, -1, name, NULL, -1, 0, 0, 0) ?: 0;
+		w->denied = 1;
 		return -ENOENT;
 	}
 
@@ -376,7 +377,11 @@ out:
 	free(k.lv);
 	free(k.inside);
 	free(k.todo);
-	if (r < 0)
+	if (r < 0) {
+		int denied = w->denied;
+
 		jt_walk_done(w);
+		w->denied = denied;
+	}
 	return r < 0 ? r : 0;
 }

@@ -32,6 +32,7 @@ struct jt_walk {
 	int exists;		/* the last component is there */
 	int is_link;		/* it is a symbolic link (only with JT_WALK_NOFOLLOW) */
 	int is_dir;		/* it is a directory (synthetic, mount root, or found) */
+	int denied;		/* on ENOENT: the path leaves the view (not merely missing) */
 };
 
 /**

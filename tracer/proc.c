@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tracer/proc.h"
 
 static size_t hash(pid_t tid, size_t cap)
@@ -16,11 +17,45 @@ int jt_ptable_init(struct jt_ptable *t)
 	return t->slot ? 0 : -ENOMEM;
 }
 
+struct jt_fsinfo *jt_fsinfo_new(const char *cwd)
+{
+	struct jt_fsinfo *fs = calloc(1, sizeof(*fs));
+
+	if (!fs || !(fs->cwd = strdup(cwd))) {
+		free(fs);
+		return NULL;
+	}
+	fs->refs = 1;
+	return fs;
+}
+
+struct jt_fsinfo *jt_fsinfo_copy(const struct jt_fsinfo *fs)
+{
+	return fs ? jt_fsinfo_new(fs->cwd) : NULL;
+}
+
+void jt_fsinfo_put(struct jt_fsinfo *fs)
+{
+	if (fs && --fs->refs == 0) {
+		free(fs->cwd);
+		free(fs);
+	}
+}
+
+static void task_free(struct jt_task *t)
+{
+	free(t->pending);
+	free(t->inject);
+	free(t->exec_regs);
+	jt_fsinfo_put(t->fs);
+}
+
 /* The table owns what its tasks hold. */
 void jt_ptable_free(struct jt_ptable *t)
 {
 	for (size_t i = 0; t->slot && i < t->cap; i++)
-		free(t->slot[i].pending);
+		if (t->slot[i].tid)
+			task_free(&t->slot[i]);
 	free(t->slot);
 	t->slot = NULL;
 	t->cap = t->count = 0;
@@ -84,7 +119,7 @@ void jt_ptable_del(struct jt_ptable *t, pid_t tid)
 	if (!p)
 		return;
 	i = (size_t)(p - t->slot);
-	free(t->slot[i].pending);
+	task_free(&t->slot[i]);
 	t->slot[i] = (struct jt_task){ 0 };
 	t->count--;
 	for (j = (i + 1) & mask; t->slot[j].tid; j = (j + 1) & mask) {

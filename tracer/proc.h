@@ -8,15 +8,26 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include "compat/regs.h"
 
 enum {
 	JT_TASK_STARTED = 1 << 0,	/* its first stop has been seen */
 	JT_TASK_RET_PENDING = 1 << 1,	/* set the return value at the syscall-exit stop */
 	JT_TASK_IN_GROUP_STOP = 1 << 2,
 	JT_TASK_KILLED = 1 << 3,	/* SIGKILL sent at the end of the run */
+	JT_TASK_DEFERRED = 1 << 4,	/* waits at its seccomp stop for the handover channel */
+	JT_TASK_EXEC_CHECK = 1 << 5,	/* an exec is under way: check what runs */
+	JT_TASK_EXECED = 1 << 6,	/* the exec event came: keep the new registers */
+};
+
+/* What threads sharing a file-system context (CLONE_FS) share: the cwd. */
+struct jt_fsinfo {
+	int refs;
+	char *cwd;		/* inside path */
 };
 
 struct jt_pending;
+struct jt_inject;
 
 struct jt_task {
 	pid_t tid;		/* 0: a free slot */
@@ -25,7 +36,16 @@ struct jt_task {
 	int stops_to_exit;	/* syscall stops before the exit stop (JT_TASK_RET_PENDING) */
 	long ret;		/* the return value to set */
 	struct jt_pending *pending;	/* full audit: the call in progress */
+	struct jt_inject *inject;	/* a descriptor handover in flight */
+	struct jt_fsinfo *fs;	/* the view: cwd (NULL without a view) */
+	dev_t exec_dev;		/* JT_TASK_EXEC_CHECK: the file that must run */
+	ino_t exec_ino;
+	struct jt_regs_saved *exec_regs;	/* to restore if the exec fails */
 };
+
+struct jt_fsinfo *jt_fsinfo_new(const char *cwd);
+struct jt_fsinfo *jt_fsinfo_copy(const struct jt_fsinfo *fs);
+void jt_fsinfo_put(struct jt_fsinfo *fs);
 
 struct jt_ptable {
 	struct jt_task *slot;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -19,7 +20,11 @@
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include "tracer/fs.h"
 #include "filters/seccomp.h"
+#include "reports/syslog.h"
 #include "tracer/internal.h"
 
 #define JT_TICK_MS 50
@@ -84,10 +89,11 @@ static int fail(struct jt_result *res, int code, int err, const char *fmt, ...)
 }
 
 /* The program's environment: fixed basics, then the policy's rules, then --env. */
-static char **build_env(const jt_config *cfg)
+static char **build_env(const jt_config *cfg, int view)
 {
-	static const char *const base[] = {
-		"PATH=" SANDBOX_PATH, "HOME=/tmp", "LANG=C.UTF-8", "TERM=dumb",
+	const char *const base[] = {
+		"PATH=" SANDBOX_PATH, view ? "HOME=/home/sandbox" : "HOME=/tmp", "LANG=C.UTF-8",
+		"TERM=dumb",
 	};
 	struct jt_policy env;
 	size_t n = 0, cap = 4 + cfg->policy.n_env + cfg->n_env + 1;
@@ -228,7 +234,11 @@ static int seize(struct jt_run *run)
 		return -ECHILD;	/* it failed before the stop; the error pipe says why */
 	if (ptrace(PTRACE_SEIZE, run->child, 0, (void *)opts) < 0)
 		return -errno;
-	if (!jt_ptable_add(&run->tasks, run->child, run->child))
+	struct jt_task *t = jt_ptable_add(&run->tasks, run->child, run->child);
+
+	if (!t)
+		return -ENOMEM;
+	if (run->use_view && !(t->fs = jt_fsinfo_new(run->cwd_inside)))
 		return -ENOMEM;
 	jt_log_spawn(&run->log, run->child, run->child, getpid(), "fork");
 	kill(run->child, SIGCONT);
@@ -255,6 +265,8 @@ static void finish_log(struct jt_run *run, const struct jt_result *res)
 	int n = jt_result_json(res, buf, sizeof(buf), "end", jt_log_now(&run->log));
 
 	jt_log_append(&run->log, buf, (size_t)n, 1);
+	if (run->log.syslog && n > 0)
+		jt_syslog(LOG_NOTICE, buf, (size_t)n - 1, 1);
 	jt_log_close(&run->log);
 }
 
@@ -263,11 +275,12 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 {
 	struct sock_fprog prog = { 0 };
 	int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, out_w[2], r;
-	char **envp = build_env(run->cfg);
+	char **envp = build_env(run->cfg, run->use_view);
 
 	if (!envp)
 		return fail(res, 125, ENOMEM, "out of memory");
-	r = jt_seccomp_build(run->policy, run->cfg->audit_full ? JT_SECCOMP_STOP_ALL : 0, &prog);
+	r = jt_seccomp_build(run->policy, run->cfg->audit_full ? JT_SECCOMP_STOP_ALL : 0,
+			     run->use_view ? run->chan_fd : -1, &prog);
 	if (r < 0) {
 		free_env(envp);
 		return fail(res, 125, -r, "cannot build the seccomp filter: %s", strerror(-r));
@@ -295,6 +308,62 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 	return 0;
 }
 
+/* The view: the jail, the grants, the skeleton, the handover channel. */
+static int setup_view(struct jt_run *run, struct jt_result *res)
+{
+	struct jt_policy extra;
+	char err[PATH_MAX + 128] = "";
+	int r;
+
+	run->chan[0] = run->chan[1] = -1;
+	run->cwd_inside = run->cfg->cwd ? run->cfg->cwd : "/work";
+	if (run->cfg->jail)
+		snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail);
+	jt_policy_init(&extra);
+	r = jt_jail_prepare(run, &extra, err, sizeof(err));
+	if (r == 0)
+		r = jt_view_build(&run->view, &run->cfg->policy, 0, err, sizeof(err));
+	if (r == 0)
+		r = jt_view_add(&run->view, &extra, 0, err, sizeof(err));
+	jt_policy_free(&extra);
+	if (r == 0 && (r = jt_skeleton_build(run)) < 0)
+		snprintf(err, sizeof(err), "cannot build the view's skeleton: %s", strerror(-r));
+	if (r == 0 && (r = jt_inject_setup(run)) < 0)
+		snprintf(err, sizeof(err), "cannot make the handover channel: %s", strerror(-r));
+	if (r < 0)
+		return fail(res, 125, -r, "%s", err[0] ? err : strerror(-r));
+	return 0;
+}
+
+static void teardown_view(struct jt_run *run)
+{
+	if (!run->use_view)
+		return;
+	jt_view_free(&run->view);
+	jt_skeleton_remove(run);
+	for (int i = 0; i < 2; i++)
+		if (run->chan[i] >= 0)
+			close(run->chan[i]);
+	free(run->deferred);
+}
+
+/*
+ * Without a view the tracer does nothing on the program's behalf. With one
+ * it opens, creates and removes files for it, so as root it must not bring
+ * capabilities the program does not have: they stay permitted, not effective.
+ */
+static void tracer_caps(int effective)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return;
+	for (int i = 0; i < 2; i++)
+		d[i].effective = effective ? d[i].permitted : 0;
+	syscall(SYS_capset, &h, d);
+}
+
 int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 {
 	struct jt_run *run;
@@ -317,6 +386,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	for (int i = 0; i < JT_LIMIT_COUNT; i++)
 		run->limit[i] = jt_config_get_limit(cfg, (enum jt_limit)i);
 	jt_log_none(&run->log);
+	run->log.syslog = cfg->syslog;
 
 	r = jt_kernel_probe(&run->kernel);
 	if (r == 0 && disabled && *disabled)
@@ -327,13 +397,15 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "cannot probe the kernel, or bad JAILTRACE_DISABLE");
 		goto out;
 	}
-	if (cfg->policy.n_grants || cfg->policy.exec_jail) {
+	if (cfg->policy.exec_jail) {
 		/* refuse rather than run with less confinement than the policy asks */
-		r = fail(res, 125, EOPNOTSUPP, "%s: file-system rules (ro, rw, exec jail) are not "
-			 "enforced by this version of jailtrace", jt_policy_where(&cfg->policy,
-			 cfg->policy.n_grants ? cfg->policy.grants[0].rule : cfg->policy.exec_rule));
+		r = fail(res, 125, EOPNOTSUPP, "%s: exec jail is not supported by this version "
+			 "of jailtrace", jt_policy_where(&cfg->policy, cfg->policy.exec_rule));
 		goto out;
 	}
+	run->use_view = cfg->policy.n_grants > 0;
+	if (run->use_view && (r = setup_view(run, res)) < 0)
+		goto out;
 	if ((r = check_host(&run->kernel, msg, sizeof(msg))) < 0) {
 		r = fail(res, 125, -r, "%s", msg);
 		goto out;
@@ -362,6 +434,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 				 r == -EPERM ? " (is ptrace restricted here, or is jailtrace itself traced?)" : "");
 		goto out;
 	}
+	if (run->use_view)
+		tracer_caps(0);
 	run->stdin_tty = isatty(0) && tcgetpgrp(0) == run->jailtrace_pgrp;
 	hand_terminal(run, 1);
 	if ((r = jt_relay_start(run)) < 0) {
@@ -374,6 +448,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	if (r < 0)
 		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
 	jt_relay_join(run);
+	if (run->use_view)
+		tracer_caps(1);
 	hand_terminal(run, 0);
 	jt_result_fill(run, res);
 	/* the program never ran if its exec failed after the checks above */
@@ -388,13 +464,17 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 out:
 	if (err_fd >= 0)
 		close(err_fd);
-	if (run->log.fd >= 0) {
+	if (run->log.fd >= 0 || run->log.syslog) {
 		if (r < 0)
 			finish_log(run, res);
 		else
 			jt_log_close(&run->log);
 	}
+	if (run->log.syslog)
+		jt_syslog_close();
+	jt_stacks_free(run);
 	jt_ptable_free(&run->tasks);
+	teardown_view(run);
 	free(run);
 	return r;
 }

@@ -45,17 +45,28 @@ static void die(int errfd, int step, int err)
 	_exit(step == STEP_EXEC ? (err == ENOENT ? 127 : 126) : 125);
 }
 
-/* Close every descriptor above 2 except @keep, without allocating. */
-static int close_fds(int keep, int use_close_range)
+/* Close every descriptor above 2 except @keep[0..1] (ascending, -1: none), without allocating. */
+static int close_fds(const int keep[2], int use_close_range)
 {
 	char buf[4096];
 	int dir;
 	long n;
 
 #ifdef SYS_close_range
-	if (use_close_range && (keep <= 3 || syscall(SYS_close_range, 3, keep - 1, 0) == 0) &&
-	    syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
-		return 0;
+	if (use_close_range) {
+		unsigned from = 3;
+		int ok = 1;
+
+		for (int i = 0; i < 2 && ok; i++) {
+			if (keep[i] < 0)
+				continue;
+			if ((unsigned)keep[i] > from)
+				ok = syscall(SYS_close_range, from, keep[i] - 1, 0) == 0;
+			from = (unsigned)keep[i] + 1;
+		}
+		if (ok && syscall(SYS_close_range, from, ~0U, 0) == 0)
+			return 0;
+	}
 #endif
 	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
@@ -66,7 +77,7 @@ static int close_fds(int keep, int use_close_range)
 				 unsigned char type; char name[]; } *d = (void *)(buf + off);
 			int fd = atoi(d->name);
 
-			if (fd > 2 && fd != keep && fd != dir)
+			if (fd > 2 && fd != keep[0] && fd != keep[1] && fd != dir)
 				close(fd);
 			off += d->reclen;
 		}
@@ -171,6 +182,7 @@ static int load_filter(const struct sock_fprog *prog)
 static void child(const struct jt_run *run, const char *path, char *const argv[],
 		  char *const envp[], const struct sock_fprog *prog, int out_w[2], int errfd)
 {
+	int keep[2] = { errfd, -1 };
 	sigset_t all;
 	int r;
 
@@ -191,7 +203,15 @@ static void child(const struct jt_run *run, const char *path, char *const argv[]
 	}
 	if (dup2(out_w[0], 1) < 0 || dup2(out_w[1], 2) < 0)
 		die(errfd, STEP_SETUP, errno);
-	if ((r = close_fds(errfd, jt_kernel_has(&run->kernel, JT_FEAT_CLOSE_RANGE))) < 0)
+	if (run->use_view) {
+		/* the handover channel, at its fixed number in every process of the sandbox */
+		if (dup2(run->chan[1], run->chan_fd) < 0)
+			die(errfd, STEP_SETUP, errno);
+		keep[1] = run->chan_fd;
+		if (chdir(run->jail) < 0)
+			die(errfd, STEP_SETUP, errno);
+	}
+	if ((r = close_fds(keep, jt_kernel_has(&run->kernel, JT_FEAT_CLOSE_RANGE))) < 0)
 		die(errfd, STEP_FDS, -r);
 	if ((r = set_limits(run)) < 0)
 		die(errfd, STEP_RLIMIT, -r);

@@ -14,7 +14,10 @@
 #include "compat/regs.h"
 #include "filters/decide.h"
 #include "filters/seccomp.h"
+#include "tracer/fs.h"
 #include "tracer/internal.h"
+#include <stdlib.h>
+#include <sys/syscall.h>
 
 #define X32_BIT 0x40000000L
 #define IOPRIO_WHO_PROCESS 1
@@ -202,16 +205,16 @@ static void read_strings(const struct jt_run *run, const struct jt_task *t,
 
 /* Make the call fail with @err; on kernels before 4.8 the return value
  * can only be set at the syscall-exit stop. */
-static int deny_call(struct jt_run *run, struct jt_task *t, int err)
+static int answer(struct jt_run *run, struct jt_task *t, long ret)
 {
 	int r = jt_regs_skip(t->tid);
 
 	if (r < 0)
 		return r;
 	if (jt_kernel_has(&run->kernel, JT_FEAT_SKIP_AT_SECCOMP))
-		return jt_regs_set_return(t->tid, -err);
+		return jt_regs_set_return(t->tid, ret);
 	t->flags |= JT_TASK_RET_PENDING;
-	t->ret = -err;
+	t->ret = ret;
 	/* a real pre-4.8 kernel still has the syscall-entry stop to come */
 	t->stops_to_exit = (run->kernel.have & JT_FEAT_SKIP_AT_SECCOMP) ? 1 : 2;
 	return 0;
@@ -232,6 +235,84 @@ static void audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_r
 	lc.has_target = rq->target != JT_TARGET_NONE;
 	if (jt_audit_entry(run, t, &lc) < 0)
 		jt_stop_run(run, JT_STOP_ERROR, "out of memory for the audit record");
+}
+
+static struct jt_fs_result fsres;
+
+/*
+ * A path call under the view: performed by the tracer (fs.c). Its record is
+ * written before the program sees the result; an exec goes on to the
+ * kernel with the checked host path, a new descriptor is handed over.
+ */
+static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
+		   struct jt_request *rq, const struct jt_abi *abi)
+{
+	struct jt_fs_result *res = &fsres;
+	struct jt_log_call lc;
+	char rulebuf[64];
+	int r, is_exec = rq->sys == JT_SYS_execve || rq->sys == JT_SYS_execveat;
+
+	if (jt_fs_may_inject(rq->sys) && (r = jt_inject_busy(run, t)) != 0)
+		return r < 0 ? r : 0;	/* it waits at its stop for the channel */
+	if (is_exec && !run->first_exec_done && t->tid == run->child) {
+		rq->first_exec = 1;
+		run->first_exec_done = 1;
+	}
+	memset(res, 0, sizeof(*res));
+	res->inject_fd = -1;
+	r = jt_fs_call(run, t, rq, res);
+	if (r < 0)
+		return r;
+	memset(&lc, 0, sizeof(lc));
+	lc.pid = t->tgid;
+	lc.tid = t->tid;
+	lc.abi = abi;
+	lc.audit_arch = sc->arch;
+	lc.nr = sc->nr;
+	lc.sys = rq->sys;
+	memcpy(lc.args, rq->args, sizeof(lc.args));
+	lc.first_exec = rq->first_exec;
+	lc.verdict = &res->verdict;
+	lc.rule = jt_verdict_rule(run->policy, &res->verdict, rulebuf, sizeof(rulebuf));
+	lc.path = res->path[0] ? res->path : NULL;
+	if (run->log.fd >= 0)
+		read_strings(run, t, rq, &lc);
+	if (!res->verdict.allow)
+		lc.stack = jt_stack_of(run, t->tid);
+	r = jt_log_call(&run->log, &lc);
+	if (r < 0) {
+		jt_stop_run(run, JT_STOP_ERROR, "audit log: %s", strerror(-r));
+		if (res->inject_fd >= 0)
+			close(res->inject_fd);
+		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
+	}
+	if (!res->verdict.allow)
+		run->denials++;
+	if (res->to_kernel && res->exec_path) {
+		uint64_t a[6] = { res->exec_path, res->exec_argv,
+				  rq->args[rq->sys == JT_SYS_execve ? 2 : 3] };
+
+		t->exec_regs = malloc(sizeof(*t->exec_regs));
+		if (!t->exec_regs)
+			r = answer(run, t, -ENOMEM);
+		else {
+			*t->exec_regs = res->regs;
+			r = jt_regs_set_call(t->tid, &res->regs, SYS_execve, a);
+		}
+	} else if (res->to_kernel) {
+		r = 0;
+	} else if (res->inject_fd >= 0) {
+		r = jt_inject_fd(run, t, res->inject_fd, res->cloexec);
+		if (r < 0)
+			r = answer(run, t, r);
+	} else {
+		r = answer(run, t, res->ret);
+	}
+	if (r < 0)
+		return r;
+	if (run->cfg->audit_full)
+		audit_entry(run, t, rq, abi, sc, &res->verdict, rulebuf);
+	return jt_resume(t, 0);
 }
 
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
@@ -258,6 +339,10 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	if (rq.sys < 0)
 		rq.sys = -1;
 	rq.abi = abi == jt_abi_native() ? abi : NULL;
+	rq.reserved_fd = run->use_view ? run->chan_fd : -1;
+	if (run->use_view && rq.abi && rq.sys >= 0 && jt_fs_handles(rq.sys) &&
+	    run->policy->action[rq.sys] == JT_ALLOW)
+		return fs_stop(run, t, &sc, &rq, abi);
 	if (rq.abi && rq.sys >= 0)
 		lc.has_target = facts(run, t, &rq);
 	jt_decide(run->policy, &rq, &v);
@@ -276,8 +361,11 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		lc.first_exec = rq.first_exec;
 		lc.verdict = &v;
 		lc.rule = jt_verdict_rule(run->policy, &v, rulebuf, sizeof(rulebuf));
-		if (rq.sys >= 0 && run->log.fd >= 0)
+		if (rq.sys >= 0 && (run->log.fd >= 0 || (run->log.syslog && !v.allow)))
 			read_strings(run, t, &rq, &lc);
+		/* only a denial takes a stack: allowed calls stay as fast as they were */
+		if (!v.allow)
+			lc.stack = jt_stack_of(run, t->tid);
 		r = jt_log_call(&run->log, &lc);
 		if (r < 0) {
 			/* no record, no action: end the run rather than act unlogged */
@@ -288,7 +376,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	}
 	if (!v.allow) {
 		run->denials++;
-		r = deny_call(run, t, v.err);
+		r = answer(run, t, -v.err);
 		if (r < 0)
 			return r;
 	}

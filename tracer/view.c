@@ -144,8 +144,16 @@ int jt_view_build(struct jt_view *v, const struct jt_policy *p, int skip_missing
 {
 	v->m = NULL;
 	v->n = 0;
+	return jt_view_add(v, p, skip_missing, err, errlen);
+}
+
+int jt_view_add(struct jt_view *v, const struct jt_policy *p, int skip_missing,
+		char *err, size_t errlen)
+{
 	for (size_t i = 0; i < p->n_grants; i++) {
-		int r = add(v, &p->grants[i], skip_missing, err, errlen);
+		/* the built-in grants name what not every host has */
+		int skip = skip_missing || !strncmp(jt_policy_where(p, p->grants[i].rule), "default:", 8);
+		int r = add(v, &p->grants[i], skip, err, errlen);
 
 		if (r < 0) {
 			jt_view_free(v);

@@ -40,6 +40,9 @@ struct jt_view {
  */
 int jt_view_build(struct jt_view *v, const struct jt_policy *p, int skip_missing,
 		  char *err, size_t errlen);
+/** Add @p's grants to a view already built. Same rules as jt_view_build. */
+int jt_view_add(struct jt_view *v, const struct jt_policy *p, int skip_missing,
+		char *err, size_t errlen);
 void jt_view_free(struct jt_view *v);
 
 /** The mount at exactly @inside (@len bytes), or NULL. */

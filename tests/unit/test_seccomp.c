@@ -26,7 +26,7 @@ static void load_default(void)
 
 	jt_policy_init(&p);
 	ASSERT_EQ(jt_policy_default(&p, err, sizeof(err)), 0);
-	ASSERT_EQ(jt_seccomp_build(&p, 0, &prog), 0);
+	ASSERT_EQ(jt_seccomp_build(&p, 0, -1, &prog), 0);
 	jt_policy_free(&p);
 	ASSERT_TRUE(prog.len > 0);
 	ASSERT_EQ(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);

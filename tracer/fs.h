@@ -1,0 +1,38 @@
+/* Path syscalls performed by the tracer in the view (fs.c), and the view's skeleton. */
+#ifndef JT_TRACER_FS_H
+#define JT_TRACER_FS_H
+
+#include <limits.h>
+#include "compat/regs.h"
+#include "filters/decide.h"
+
+struct jt_run;
+struct jt_task;
+
+struct jt_fs_result {
+	struct jt_verdict verdict;
+	long ret;		/* the call's result, when the tracer performed it */
+	int inject_fd;		/* >= 0: a descriptor to hand over as the result */
+	int cloexec;
+	int to_kernel;		/* let the kernel run the call (rewritten, for an exec) */
+	uint64_t exec_path, exec_argv;	/* an exec: the arguments to give the kernel */
+	struct jt_regs_saved regs;	/* ... and the registers they go into */
+	char path[PATH_MAX + 1];	/* the inside path resolved, for the log */
+};
+
+/* Does the tracer perform @sys (enum jt_sys) under a view? */
+int jt_fs_handles(int sys);
+/* May its result be a new descriptor (so it needs the handover channel)? */
+int jt_fs_may_inject(int sys);
+
+/** Resolve, decide and perform a path call. @return 0 (see @res) or -errno. */
+int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
+	       struct jt_fs_result *res);
+
+/* skeleton.c: real, read-only directories that stand for the synthetic ones. */
+int jt_skeleton_build(struct jt_run *run);
+void jt_skeleton_remove(struct jt_run *run);
+int jt_skeleton_open(struct jt_run *run, const char *inside);
+int jt_skeleton_inside(struct jt_run *run, const char *host, char *out, size_t len);
+
+#endif

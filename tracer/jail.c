@@ -1,0 +1,211 @@
+/*
+ * The jail and the view's skeleton, on the host side.
+ *
+ * The jail is one writable host directory per user (or a fresh one per
+ * run, removed at the end); inside, its tmp/, home/ and work/ appear as
+ * /tmp, /home/sandbox and /work. The skeleton is a private host directory
+ * of real, empty directories standing for the view's synthetic ones ("/",
+ * "/home", ...), so that opening and listing them works; it also holds the
+ * passwd and group files the sandbox is shown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "tracer/fs.h"
+#include "tracer/internal.h"
+
+#define SANDBOX_USER "sandbox"
+#define SANDBOX_HOME "/home/" SANDBOX_USER
+
+static const char *tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && t[0] == '/' ? t : "/tmp";
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Remove a tree jailtrace made, never following a link out of it. */
+static void remove_tree(const char *path)
+{
+	if (path[0])
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static int mkdirs(const char *root, const char *inside)
+{
+	char p[PATH_MAX];
+	size_t rl = strlen(root);
+
+	if (rl + strlen(inside) + 1 >= sizeof(p))
+		return -ENAMETOOLONG;
+	strcpy(p, root);
+	strcat(p, inside);
+	for (char *s = p + rl + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, n) != (ssize_t)n) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Grants jailtrace adds itself: the jail, passwd and group. */
+static int add_grant(struct jt_policy *p, const char *host, const char *inside, int rw)
+{
+	struct jt_grant *g = realloc(p->grants, (p->n_grants + 1) * sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	p->grants = g;
+	g[p->n_grants] = (struct jt_grant){ strdup(host), strdup(inside), rw, -1 };
+	if (!g[p->n_grants].host || !g[p->n_grants].inside)
+		return -ENOMEM;
+	p->n_grants++;
+	return 0;
+}
+
+int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen)
+{
+	static const char *const subdirs[] = { "tmp", "home", "work", "shm" };
+	static const char *const inside[] = { "/tmp", SANDBOX_HOME, "/work", "/dev/shm" };
+	char path[PATH_MAX + 32], text[512];
+	int r = 0;
+
+	/* the skeleton first: passwd and group live there */
+	snprintf(run->skeleton, sizeof(run->skeleton), "%s/jailtrace-view-XXXXXX", tmpdir());
+	if (!mkdtemp(run->skeleton)) {
+		snprintf(err, errlen, "cannot make the view's directory in %s: %s", tmpdir(), strerror(errno));
+		run->skeleton[0] = '\0';
+		return -errno;
+	}
+	/* at their own place in the skeleton, so "/" lists no stray entries */
+	snprintf(path, sizeof(path), "%s/etc", run->skeleton);
+	if (mkdir(path, 0755) < 0) {
+		snprintf(err, errlen, "cannot make %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/etc/passwd", run->skeleton);
+	snprintf(text, sizeof(text), "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+		 SANDBOX_USER ":x:%u:%u:sandbox:" SANDBOX_HOME ":/bin/sh\n"
+		 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		 (unsigned)getuid(), (unsigned)getgid());
+	if ((r = write_file(path, text)) == 0)
+		r = add_grant(p, path, "/etc/passwd", 0);
+	snprintf(path, sizeof(path), "%s/etc/group", run->skeleton);
+	snprintf(text, sizeof(text), "root:x:0:\n" SANDBOX_USER ":x:%u:\nnogroup:x:65534:\n",
+		 (unsigned)getgid());
+	if (r == 0 && (r = write_file(path, text)) == 0)
+		r = add_grant(p, path, "/etc/group", 0);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot write the sandbox's passwd and group: %s", strerror(-r));
+		return r;
+	}
+
+	if (!run->jail[0]) {
+		snprintf(run->jail, sizeof(run->jail), "%s/jailtrace-jail-XXXXXX", tmpdir());
+		if (!mkdtemp(run->jail)) {
+			snprintf(err, errlen, "cannot make a jail in %s: %s", tmpdir(), strerror(errno));
+			run->jail[0] = '\0';
+			return -errno;
+		}
+		run->jail_ephemeral = 1;
+	} else if (mkdir(run->jail, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot make the jail %s: %s", run->jail, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", run->jail, subdirs[i]);
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot make %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if ((r = add_grant(p, path, inside[i], 1)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Real directories for the synthetic ones, and an entry for each mount. */
+int jt_skeleton_build(struct jt_run *run)
+{
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < run->view.n; i++) {
+		const struct jt_mount *m = &run->view.m[i];
+		int r = mkdirs(run->skeleton, m->inside);
+
+		if (r < 0)
+			return r;
+		if (snprintf(p, sizeof(p), "%s%s", run->skeleton, m->inside) >= (int)sizeof(p))
+			return -ENAMETOOLONG;
+		if (m->flags & JT_MNT_LINK)
+			r = symlink(m->link, p);
+		else if (m->flags & JT_MNT_DIR)
+			r = mkdir(p, 0755);
+		else
+			r = close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444));
+		if (r < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+int jt_skeleton_open(struct jt_run *run, const char *inside)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	if (snprintf(p, sizeof(p), "%s%s", run->skeleton, inside) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	fd = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int jt_skeleton_inside(struct jt_run *run, const char *host, char *out, size_t len)
+{
+	size_t n = strlen(run->skeleton);
+
+	if (!n || strncmp(host, run->skeleton, n) || (host[n] && host[n] != '/'))
+		return -ENOENT;
+	snprintf(out, len, "%s", host[n] ? host + n : "/");
+	return 0;
+}
+
+void jt_skeleton_remove(struct jt_run *run)
+{
+	remove_tree(run->skeleton);
+	if (run->jail_ephemeral)
+		remove_tree(run->jail);
+}
