@@ -427,39 +427,60 @@ int jt_path_normalize(char *path)
 	return 0;
 }
 
+static int where_of(struct jt_policy *p, const char *text)
+{
+	char **w = realloc(p->where, (p->n_where + 1) * sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	p->where = w;
+	if (!(w[p->n_where] = strdup(text)))
+		return -ENOMEM;
+	return (int)p->n_where++;
+}
+
+/* One grant from "PATH" or "HOST:INSIDE". @return 0, -EINVAL (not absolute), -ENOMEM. */
+static int add_grant(struct jt_policy *p, const char *spec, int writable, int rule)
+{
+	const char *colon = strchr(spec, ':');
+	char *host = strndup(spec, colon ? (size_t)(colon - spec) : strlen(spec));
+	char *inside = strdup(colon ? colon + 1 : spec);
+	struct jt_grant *g;
+
+	if (!host || !inside || jt_path_normalize(host) < 0 || jt_path_normalize(inside) < 0 ||
+	    !(g = realloc(p->grants, (p->n_grants + 1) * sizeof(*g)))) {
+		int e = host && inside ? -EINVAL : -ENOMEM;
+
+		free(host);
+		free(inside);
+		return e;
+	}
+	p->grants = g;
+	p->grants[p->n_grants++] = (struct jt_grant){ host, inside, writable, rule };
+	return 0;
+}
+
+int jt_policy_grant(struct jt_policy *p, const char *spec, int writable, const char *where)
+{
+	int rule = where_of(p, where);
+
+	return rule < 0 ? rule : add_grant(p, spec, writable, rule);
+}
+
 /* ro PATH | ro HOST:INSIDE | rw HOST:INSIDE | rw PATH */
 static int rule_grant(struct parser *ps, const char *file, int line, char **w, int n)
 {
-	struct jt_policy *p = ps->p;
-	struct jt_grant *g;
-	char *colon, *host, *inside;
-	int rule;
+	int rule, r;
 
 	if (n != 2)
 		return fail(ps, file, line, "expected: %s PATH, or %s HOST:INSIDE", w[0], w[0]);
-	colon = strchr(w[1], ':');
-	host = strndup(w[1], colon ? (size_t)(colon - w[1]) : strlen(w[1]));
-	inside = strdup(colon ? colon + 1 : w[1]);
-	if (!host || !inside) {
-		free(host);
-		free(inside);
-		return -ENOMEM;
-	}
-	if (jt_path_normalize(host) < 0 || jt_path_normalize(inside) < 0) {
-		free(host);
-		free(inside);
-		return fail(ps, file, line, "%s needs absolute paths, not \"%s\"", w[0], w[1]);
-	}
 	rule = add_where(ps, file, line);
-	g = rule < 0 ? NULL : realloc(p->grants, (p->n_grants + 1) * sizeof(*g));
-	if (!g) {
-		free(host);
-		free(inside);
-		return rule < 0 ? rule : -ENOMEM;
-	}
-	p->grants = g;
-	p->grants[p->n_grants++] = (struct jt_grant){ host, inside, w[0][1] == 'w', rule };
-	return 0;
+	if (rule < 0)
+		return rule;
+	r = add_grant(ps->p, w[1], w[0][1] == 'w', rule);
+	if (r == -EINVAL)
+		return fail(ps, file, line, "%s needs absolute paths, not \"%s\"", w[0], w[1]);
+	return r;
 }
 
 /* exec jail: programs may run files they wrote */

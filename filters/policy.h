@@ -89,6 +89,12 @@ void jt_policy_init(struct jt_policy *p);
 void jt_policy_free(struct jt_policy *p);
 
 /**
+ * Add a grant, read-only or writable, from "PATH" or "HOST:INSIDE"; @where
+ * names it in the log (e.g. "--ro"). @return 0, -EINVAL, -ENOMEM.
+ */
+int jt_policy_grant(struct jt_policy *p, const char *spec, int writable, const char *where);
+
+/**
  * Normalize an absolute path in place: collapse "//" and ".", resolve ".."
  * lexically (never above "/"), drop a trailing "/".
  * @return 0, or -EINVAL for a relative or empty path.

@@ -435,7 +435,9 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 {
 	struct jt_json j;
-	int to_syslog = log->syslog && !c->verdict->allow;
+	/* a lookup outside the view (the loader probing /etc/ld.so.preload) stays in the log */
+	int to_syslog = log->syslog && !c->verdict->allow &&
+			!(c->verdict->builtin && !strcmp(c->verdict->builtin, "not-in-view"));
 
 	if (log->fd < 0 && !to_syslog)
 		return 0;

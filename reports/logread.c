@@ -219,14 +219,14 @@ static int get_str(struct jt_logread *rd, json_t *o, const char *type, const cha
 
 /* A string, or a number kept as its text (errno and signal numbers). */
 static int get_name(struct jt_logread *rd, json_t *o, const char *type, const char *key,
-		    const char **out)
+		    const char **out, char num[32])
 {
 	json_t *v = json_object_get(o, key);
 
 	*out = NULL;
 	if (v && json_is_integer(v)) {
-		snprintf(rd->num, sizeof(rd->num), "%lld", (long long)json_integer_value(v));
-		*out = rd->num;
+		snprintf(num, 32, "%lld", (long long)json_integer_value(v));
+		*out = num;
 		return 1;
 	}
 	return get_str(rd, o, type, key, 0, out);
@@ -345,6 +345,7 @@ static int parse_facts(struct jt_logread *rd, json_t *o, struct jt_rec_syscall *
 		s->has_target = 1;
 		s->target = (enum jt_target)i;
 	}
+	TRY(get_str(rd, facts, "syscall", "path", 0, &s->path));
 	fe = json_object_get(facts, "first_exec");
 	if (fe && !json_is_boolean(fe) && !json_is_null(fe))
 		return bad(rd, "syscall record: \"first_exec\" is not true or false");
@@ -352,9 +353,9 @@ static int parse_facts(struct jt_logread *rd, json_t *o, struct jt_rec_syscall *
 	return 0;
 }
 
-static int parse_syscall(struct jt_logread *rd, json_t *o, struct jt_rec_syscall *s)
+static int parse_syscall(struct jt_logread *rd, json_t *o, const char *t, struct jt_rec_syscall *s)
 {
-	const char *t = "syscall", *decision;
+	const char *decision;
 	json_t *raw, *v, *name;
 	size_t i;
 
@@ -364,7 +365,7 @@ static int parse_syscall(struct jt_logread *rd, json_t *o, struct jt_rec_syscall
 	TRY(get_int(rd, o, t, "nr", 1, &s->nr));
 	name = json_object_get(o, "name");
 	if (!name)
-		return bad(rd, "syscall record: \"name\" is missing");
+		return bad(rd, "%s record: \"name\" is missing", t);
 	TRY(get_str(rd, o, t, "name", 0, &s->name));
 
 	/* raw is what replay decides on; a log without it still reports */
@@ -372,29 +373,29 @@ static int parse_syscall(struct jt_logread *rd, json_t *o, struct jt_rec_syscall
 	raw = json_object_get(o, "raw");
 	if (raw) {
 		if (!json_is_array(raw) || json_array_size(raw) > 6)
-			return bad(rd, "syscall record: \"raw\" is not an array of at most 6 values");
+			return bad(rd, "%s record: \"raw\" is not an array of at most 6 values", t);
 		json_array_foreach(raw, i, v) {
 			if (!json_is_string(v) || parse_hex(json_string_value(v), &s->raw[i]) < 0)
-				return bad(rd, "syscall record: raw[%zu] is not a hex string \"0x...\"", i);
+				return bad(rd, "%s record: raw[%zu] is not a hex string \"0x...\"", t, i);
 		}
 		s->nraw = (int)json_array_size(raw);
 	}
 	TRY(parse_facts(rd, o, s));
 	TRY(get_str(rd, o, t, "decision", 1, &decision));
 	if (strcmp(decision, "allow") && strcmp(decision, "deny"))
-		return bad(rd, "syscall record: decision \"%s\" is neither allow nor deny", decision);
+		return bad(rd, "%s record: decision \"%s\" is neither allow nor deny", t, decision);
 	s->allow = !strcmp(decision, "allow");
 	TRY(get_str(rd, o, t, "rule", 1, &s->rule));
 	if (!json_object_get(o, "errno"))
-		return bad(rd, "syscall record: \"errno\" is missing");
-	TRY(get_name(rd, o, t, "errno", &s->err));
+		return bad(rd, "%s record: \"errno\" is missing", t);
+	TRY(get_name(rd, o, t, "errno", &s->err, rd->num));
 	if (!s->allow && !s->err)
-		return bad(rd, "syscall record: a denial without an errno");
+		return bad(rd, "%s record: a denial without an errno", t);
 	if (s->allow)
 		s->err = NULL;
 	s->args = json_object_get(o, "args");
 	if (s->args && !json_is_array(s->args))
-		return bad(rd, "syscall record: \"args\" is not an array");
+		return bad(rd, "%s record: \"args\" is not an array", t);
 	s->stack = json_object_get(o, "stack");
 	return 0;
 }
@@ -406,7 +407,7 @@ static int parse_exit(struct jt_logread *rd, json_t *o, struct jt_rec_exit *e)
 	e->has_code = get_int(rd, o, "exit", "exit_code", 0, &e->exit_code);
 	if (e->has_code < 0)
 		return e->has_code;
-	return get_name(rd, o, "exit", "signal", &e->signal);
+	return get_name(rd, o, "exit", "signal", &e->signal, rd->num);
 }
 
 static int parse_end(struct jt_logread *rd, json_t *o, struct jt_rec_end *e)
@@ -431,7 +432,7 @@ static const struct {
 } types[] = {
 	{ "run", JT_REC_RUN }, { "syscall", JT_REC_SYSCALL }, { "spawn", JT_REC_SPAWN },
 	{ "exec", JT_REC_EXEC }, { "exit", JT_REC_EXIT }, { "limit", JT_REC_LIMIT },
-	{ "end", JT_REC_END },
+	{ "end", JT_REC_END }, { "call", JT_REC_CALL },
 };
 
 static int parse_record(struct jt_logread *rd, json_t *o, struct jt_rec *rec)
@@ -455,11 +456,23 @@ static int parse_record(struct jt_logread *rd, json_t *o, struct jt_rec *rec)
 		TRY(get_num(rd, o, type, "t", rec->type != JT_REC_OTHER, &rec->t));
 
 	switch (rec->type) {
-	case JT_REC_RUN:
+	case JT_REC_RUN: {
+		json_t *stops;
+
 		rd->seen_run = 1;
-		return parse_run(rd, o, &rec->u.run);
+		TRY(parse_run(rd, o, &rec->u.run));
+		stops = json_object_get(rec->u.run.mechanism, "stops");
+		rd->full = json_is_string(stops) && !strcmp(json_string_value(stops), "every_call");
+		return 0;
+	}
 	case JT_REC_SYSCALL:
-		return parse_syscall(rd, o, &rec->u.sys);
+		return parse_syscall(rd, o, type, &rec->u.sys);
+	case JT_REC_CALL:
+		TRY(parse_syscall(rd, o, type, &rec->u.sys));
+		rec->u.sys.has_result = get_int(rd, o, type, "result", 0, &rec->u.sys.result);
+		if (rec->u.sys.has_result < 0)
+			return -EINVAL;
+		return get_name(rd, o, type, "result_errno", &rec->u.sys.result_err, rd->num2);
 	case JT_REC_SPAWN:
 		TRY(get_int(rd, o, type, "pid", 1, &rec->u.spawn.pid));
 		TRY(get_int(rd, o, type, "tgid", 1, &rec->u.spawn.tgid));
@@ -556,6 +569,9 @@ static void put(struct out *o, const char *s, size_t n)
 	if (o->len + n + 4 > o->cap) {
 		/* room for "..." and the NUL is kept back */
 		n = o->cap > o->len + 4 ? o->cap - o->len - 4 : 0;
+		/* never inside a UTF-8 sequence: the text goes into JSON too */
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
 		memcpy(o->b + o->len, s, n);
 		o->len += n;
 		memcpy(o->b + o->len, "...", 4);
@@ -619,12 +635,20 @@ static void value(struct out *o, json_t *v, int q, int depth)
 	case JSON_TRUE: puts_(o, "true"); return;
 	case JSON_FALSE: puts_(o, "false"); return;
 	case JSON_NULL: puts_(o, "null"); return;
-	case JSON_STRING:
+	case JSON_STRING: {
+		const char *str = json_string_value(v);
+		size_t n = json_string_length(v);
+
+		/* a name prints bare; anything with control bytes is quoted, so
+		 * one call is always one line */
+		for (size_t i = 0; !q && i < n; i++)
+			q = (unsigned char)str[i] < 0x20 || str[i] == 0x7f;
 		if (q)
-			quoted(o, json_string_value(v), json_string_length(v), 0);
+			quoted(o, str, n, 0);
 		else
-			puts_(o, json_string_value(v));
+			puts_(o, str);
 		return;
+	}
 	case JSON_ARRAY: {
 		size_t i;
 		json_t *e;
@@ -700,7 +724,9 @@ char *jt_logread_call_text(const struct jt_rec_syscall *s, char *buf, size_t len
 
 			if (i)
 				put(&o, ", ", 2);
-			value(&o, a, kind == JT_ARG_PATH || kind == JT_ARG_STR || kind == JT_ARG_ARGV, 0);
+			/* argv arrays quote their elements themselves */
+			value(&o, a, kind == JT_ARG_PATH || kind == JT_ARG_STR ||
+				     kind == JT_ARG_BUFIN || kind == JT_ARG_BUFOUT, 0);
 		}
 	} else {
 		for (int k = 0; k < s->nraw; k++) {

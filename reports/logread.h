@@ -26,6 +26,7 @@ enum jt_rec_type {
 	JT_REC_EXIT,
 	JT_REC_LIMIT,
 	JT_REC_END,
+	JT_REC_CALL,		/* --audit full: a finished call, fields of JT_REC_SYSCALL */
 	JT_REC_OTHER,		/* a type this reader does not know: kept, not an error */
 };
 
@@ -49,11 +50,16 @@ struct jt_rec_syscall {
 	int has_target;
 	enum jt_target target;
 	int first_exec;
+	const char *path;	/* facts.path: a path the file-system view resolved */
 	int allow;
 	const char *rule;
 	const char *err;	/* errno name ("EPERM", or "123" when unnamed); NULL if allowed */
 	json_t *args;		/* the decoded arguments (array), or NULL */
 	json_t *stack;		/* a stack, when a later jailtrace records one */
+	/* call records only */
+	int has_result;		/* 0: the thread never returned (exit_group, killed) */
+	long long result;
+	const char *result_err;	/* errno name of a failed call */
 };
 
 struct jt_rec_spawn {
@@ -97,7 +103,7 @@ struct jt_rec {
 	json_t *obj;		/* the whole record */
 	union {
 		struct jt_rec_run run;
-		struct jt_rec_syscall sys;
+		struct jt_rec_syscall sys;	/* JT_REC_SYSCALL and JT_REC_CALL */
 		struct jt_rec_spawn spawn;
 		struct jt_rec_exec exec;
 		struct jt_rec_exit exit;
@@ -116,8 +122,9 @@ struct jt_logread {
 	json_t *cur;
 	const char **vec;	/* argv of the current record */
 	size_t veccap;
-	char num[32];		/* an errno or signal given as a number */
+	char num[32], num2[32];	/* an errno or signal given as a number */
 	int seen_run, seen_end;
+	int full;		/* the header says --audit full (mechanism.stops) */
 	unsigned long records;
 	unsigned long cut_line;	/* the last line was cut mid-record: its number */
 	char warn[256];		/* why, when cut_line is set */

@@ -283,7 +283,9 @@ static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *
 		      const char *group, const char *what, const struct jt_rec *rec,
 		      const char *example)
 {
-	const char *decision = rec->u.sys.allow ? "allow" : "deny";
+	const struct jt_rec_syscall *s = &rec->u.sys;
+	const char *decision = !s->allow ? "deny" : rec->type != JT_REC_CALL ? "allow"
+			     : s->result_err ? s->result_err : "ok";
 	struct jt_rp_access *a;
 
 	for (size_t i = 0; i < *n; i++) {
@@ -378,9 +380,51 @@ static int on_syscall(struct jt_report *rep, const struct jt_rec *rec)
 	else
 		rep->denied++;
 	r = rec->u.sys.allow ? 0 : on_denial(rep, rec);
-	if (r == 0 && rec->u.sys.name)
+	/* with --audit full the call records show every access, with its result */
+	if (r == 0 && rec->u.sys.name && !rep->full)
 		r = on_access(rep, rec);
 	return r;
+}
+
+static int on_call(struct jt_report *rep, const struct jt_rec *rec)
+{
+	int sys = jt_sys_by_name(rec->u.sys.name);
+
+	rep->calls++;
+	if (!rep->sys_calls) {
+		rep->sys_calls = calloc(JT_SYS_COUNT, sizeof(*rep->sys_calls));
+		rep->sys_failed = calloc(JT_SYS_COUNT, sizeof(*rep->sys_failed));
+		if (!rep->sys_calls || !rep->sys_failed)
+			return -ENOMEM;
+	}
+	if (sys >= 0) {
+		rep->sys_calls[sys]++;
+		if (rec->u.sys.result_err || !rec->u.sys.allow)
+			rep->sys_failed[sys]++;
+	}
+	return rec->u.sys.name && rep->full ? on_access(rep, rec) : 0;
+}
+
+size_t jt_report_top_syscalls(const struct jt_report *rep, int *idx, size_t max)
+{
+	size_t n = 0;
+
+	/* a few hundred syscalls, a few dozen shown: insertion is enough */
+	for (int sys = 0; rep->sys_calls && sys < JT_SYS_COUNT; sys++) {
+		size_t k;
+
+		if (!rep->sys_calls[sys])
+			continue;
+		for (k = n; k > 0 && rep->sys_calls[idx[k - 1]] < rep->sys_calls[sys]; k--)
+			if (k < max)
+				idx[k] = idx[k - 1];
+		if (k < max) {
+			idx[k] = sys;
+			if (n < max)
+				n++;
+		}
+	}
+	return n;
 }
 
 static void on_other(struct jt_report *rep, const char *type)
@@ -435,11 +479,21 @@ static int on_record(struct jt_report *rep, const struct jt_rec *rec)
 	case JT_REC_END:
 		rep->end = json_incref(rec->obj);
 		return 0;
+	case JT_REC_CALL:
+		return on_call(rep, rec);
 	case JT_REC_OTHER:
 		on_other(rep, rec->type_name);
 		return 0;
 	}
 	return 0;
+}
+
+static int by_group(const void *a, const void *b)
+{
+	const struct jt_rp_access *x = a, *y = b;
+	int c = strcmp(x->group, y->group);
+
+	return c ? c : strcmp(x->what, y->what);
 }
 
 int jt_report_read(struct jt_report *rep, struct jt_logread *rd)
@@ -450,6 +504,7 @@ int jt_report_read(struct jt_report *rep, struct jt_logread *rd)
 	memset(rep, 0, sizeof(*rep));
 	rep->path = dup(rd->path);
 	while ((r = jt_logread_next(rd, &rec)) > 0) {
+		rep->full = rd->full;
 		r = on_record(rep, &rec);
 		if (r < 0) {
 			snprintf(rep->err, sizeof(rep->err), "%s:%lu: %s", rd->path, rec.line, strerror(-r));
@@ -461,6 +516,10 @@ int jt_report_read(struct jt_report *rep, struct jt_logread *rd)
 		return r;
 	}
 	rep->lines = rd->line;
+	if (rep->n_files)
+		qsort(rep->files, rep->n_files, sizeof(*rep->files), by_group);
+	if (rep->n_net)
+		qsort(rep->net, rep->n_net, sizeof(*rep->net), by_group);
 	rep->records = rd->records;
 	rep->cut_line = rd->cut_line;
 	if (rep->version > JT_LOG_VERSION)
@@ -470,8 +529,8 @@ int jt_report_read(struct jt_report *rep, struct jt_logread *rd)
 		note(rep, "the log has no end record: jailtrace did not end cleanly (it was killed, or is still running); "
 		     "this report covers the log up to %.3f s", rep->last_t);
 	if (rd->cut_line)
-		note(rep, "line %lu, the last, is cut: jailtrace died while writing it, so the program never saw that decision",
-		     rd->cut_line);
+		note(rep, "line %lu, the last, is cut (jailtrace died while writing it) and left out; "
+		     "had it been a decision, the program never acted on it", rd->cut_line);
 	if (rep->n_procs >= MAX_PROCS)
 		note(rep, "only the first %d processes are shown", MAX_PROCS);
 	if (rep->events_dropped)
@@ -550,6 +609,8 @@ void jt_report_free(struct jt_report *rep)
 	free(rep->other_types);
 	free(rep->other_counts);
 	free(rep->notes);
+	free(rep->sys_calls);
+	free(rep->sys_failed);
 	json_decref(rep->run);
 	json_decref(rep->end);
 	free(rep->path);
@@ -621,6 +682,11 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:ioctl-not-allowed", "an ioctl request code not on the allow list" },
 		{ "builtin:abi-not-handled", "a call through an ABI jailtrace does not handle (i386, x32)" },
 		{ "builtin:fcntl-setown-ex", "F_SETOWN_EX could direct signals outside the sandbox" },
+		{ "builtin:not-in-view", "the path is not in the sandbox's file-system view" },
+		{ "builtin:read-only", "a change to a read-only part of the view" },
+		{ "builtin:link-to-read-only", "a hard link to what the program may not change" },
+		{ "builtin:exec-from-writable", "running a file from a writable grant (no `exec jail`)" },
+		{ "builtin:handover-descriptor", "a descriptor the tracer keeps for itself in the program" },
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
@@ -648,6 +714,8 @@ const char *jt_report_ms(double ms, char *buf, size_t len)
 		snprintf(buf, len, "%g ms", ms);
 	else if (ms < 1000)
 		snprintf(buf, len, "%.0f ms", ms);
+	else if (ms < 120000 && (long long)ms % 1000 == 0)
+		snprintf(buf, len, "%lld s", (long long)ms / 1000);
 	else if (ms < 120000)
 		snprintf(buf, len, "%.2f s", ms / 1000);
 	else

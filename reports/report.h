@@ -66,7 +66,7 @@ struct jt_rp_limit {
 struct jt_rp_access {
 	char *group;		/* the directory, or the address family */
 	char *what;		/* read, write, create, remove, ... or the syscall */
-	char *decision;		/* allow, deny */
+	char *decision;		/* allow, deny; full audit: ok, deny or the errno it failed with */
 	char *example;		/* the path, or the call */
 	struct jt_rp_first first;
 };
@@ -88,6 +88,9 @@ struct jt_report {
 	double last_t;
 	unsigned long decisions, allowed, denied;
 	unsigned long cut_line;	/* the last line was cut */
+	int full;		/* --audit full: every call has a "call" record */
+	unsigned long calls;	/* call records */
+	unsigned long *sys_calls, *sys_failed;	/* per enum jt_sys, full audit only */
 
 	struct jt_rp_proc *procs;
 	size_t n_procs;
@@ -132,6 +135,8 @@ const char *jt_report_outcome(const struct jt_report *rep, char *buf, size_t len
 const char *jt_report_rule_meaning(const char *rule);
 /** Index of the process @pid in rep->procs, or -1. */
 long jt_report_proc(const struct jt_report *rep, long long pid);
+/** Indices of syscalls by call count, most first, at most @max; full audit only. */
+size_t jt_report_top_syscalls(const struct jt_report *rep, int *idx, size_t max);
 /** "1.5 GiB" for bytes, "250 ms" / "2.5 s" for milliseconds. */
 const char *jt_report_size(double bytes, char *buf, size_t len);
 const char *jt_report_ms(double ms, char *buf, size_t len);

@@ -117,10 +117,15 @@ jt() {
 	jt_plain --log "$T/log.jsonl" --result "$T/result.json" "$@"
 }
 
+# The test programs and the test's own directory are shown to the program
+# at their host paths (read-only and writable), so tests written before the
+# file-system view see the same paths.
+JT_VIEW=(--ro "$PROGS" --rw "$T")
+
 # jt_plain [OPTIONS] -- PROGRAM [ARGS]: `jailtrace run` with no added log or
 # result file (a --timeout 10s is still added unless given).
 jt_plain() {
-	_with_default_timeout "$@"
+	_with_default_timeout "${JT_VIEW[@]}" "$@"
 	LAST_CMD="jailtrace run ${JT_ARGS[*]}"
 	run_guarded "$T/out" "$T/err" "$JT" run "${JT_ARGS[@]}"
 	check_sanitizers "$T/err"
@@ -140,7 +145,7 @@ jt_cmd() {
 # Collect it with jt_wait.
 jt_bg() {
 	rm -f "$T/log.jsonl" "$T/result.json"
-	_with_default_timeout --log "$T/log.jsonl" --result "$T/result.json" "$@"
+	_with_default_timeout "${JT_VIEW[@]}" --log "$T/log.jsonl" --result "$T/result.json" "$@"
 	LAST_CMD="jailtrace run ${JT_ARGS[*]} (in the background)"
 	"$JT" run "${JT_ARGS[@]}" >"$T/out" 2>"$T/err" &
 	JT_PID=$!

@@ -55,6 +55,8 @@ cat >"$TMP/calls.c" <<'EOF'
  *                  the seccomp filter decides them in the kernel (no stop).
  * calls kill N:    N kill(self, 0) calls, which the tracer must decide
  *                  (target inside or outside the sandbox?): one stop each.
+ * calls deny N:    N kill(1, 0) calls, which the tracer denies (init is
+ *                  outside): one stop and, unless --no-backtrace, one stack each.
  * Raw syscall(2), so libc caches nothing. Exits 1 if a call fails.
  */
 #include <signal.h>
@@ -67,7 +69,10 @@ int main(int argc, char **argv)
 	long n = argc > 2 ? atol(argv[2]) : 100000;
 	long self = syscall(SYS_getpid), bad = 0;
 
-	if (argc > 1 && strcmp(argv[1], "kill") == 0)
+	if (argc > 1 && strcmp(argv[1], "deny") == 0)
+		for (long i = 0; i < n; i++)
+			syscall(SYS_kill, 1, 0);
+	else if (argc > 1 && strcmp(argv[1], "kill") == 0)
 		for (long i = 0; i < n; i++)
 			bad |= syscall(SYS_kill, self, 0);
 	else
@@ -320,6 +325,22 @@ for i, n in ((3, CALLS), (4, DECIDED)):
     print("  %-32s native %.3f us, jailtrace %+.3f us per call%s" % (
         title, native * 1e6, extra * 1e6,
         "" if stops is None else " (%d stop%s per run)" % (stops, "" if stops == 1 else "s")))
+
+# What a stack costs: the same denied calls with and without --no-backtrace.
+DENIED = 3000
+deny = [BIN + "/calls", "deny", str(DENIED)]
+dvs = [("stacks", [JT, "run", "--quiet", "--log", TMP + "/deny.jsonl", "--"] + deny),
+       ("none", [JT, "run", "--quiet", "--no-backtrace", "--log", TMP + "/deny-nb.jsonl", "--"] + deny)]
+druns = max(3, round(7 * SCALE))
+print("  measuring %-40s %3d runs each ..." % ("stacks at denials", druns), end="", flush=True,
+      file=sys.stderr)
+t0 = time.monotonic()
+dacc = measure(dvs, druns)
+print(" %.1f s" % (time.monotonic() - t0), file=sys.stderr)
+with_st, without = (statistics.median(dacc[n][0]) / DENIED for n in ("stacks", "none"))
+print("  %-32s %.1f us per denied call with its stack, %.1f us with --no-backtrace:" % (
+    "%d kill(1,0) (denied)" % DENIED, with_st * 1e6, without * 1e6))
+print("  %-32s a stack (5 frames) costs %.1f us" % ("", (with_st - without) * 1e6))
 if notes:
     print()
     print("notes (a ! above marks these):")

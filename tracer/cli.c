@@ -49,6 +49,13 @@ static void usage_run(FILE *out)
 "  --quiet          no summary line on stderr\n"
 "  --disable LIST   treat kernel features as absent (testing fallbacks)\n"
 "\n"
+"File-system view (when the policy grants paths, as the built-in one does):\n"
+"  --ro PATH        show a host path read-only; --ro HOST:INSIDE at another path\n"
+"  --rw HOST:INSIDE show a host path writable\n"
+"  --jail DIR       keep the writable jail (/tmp, /home/sandbox, /work) in DIR;\n"
+"                   default: a fresh one, removed at the end\n"
+"  --cwd DIR        the working directory inside (default /work)\n"
+"\n"
 "Limits (0 = none). TIME: 30, 30s, 500ms, 2m, 1h. SIZE: 4096, 64K, 16M, 2G.\n"
 "  --timeout TIME   wall time of the run            (default %s; exit 124)\n"
 "  --cpu TIME       CPU time of the whole tree      (default %s; exit 137)\n"
@@ -89,7 +96,8 @@ static int err1(const char *what, const char *a)
 	return EXIT_JT;
 }
 
-enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT, O_NO_BACKTRACE,
+enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
+       O_RO, O_RW, O_JAIL, O_CWD, O_NO_BACKTRACE,
        O_SYSLOG, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
@@ -127,6 +135,10 @@ static int cmd_run(int argc, char **argv)
 		{ "disable", required_argument, 0, O_DISABLE },
 		{ "help", no_argument, 0, O_HELP },
 		{ "audit", required_argument, 0, O_AUDIT },
+		{ "ro", required_argument, 0, O_RO },
+		{ "rw", required_argument, 0, O_RW },
+		{ "jail", required_argument, 0, O_JAIL },
+		{ "cwd", required_argument, 0, O_CWD },
 		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
 		{ "syslog", no_argument, 0, O_SYSLOG },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
@@ -140,6 +152,8 @@ static int cmd_run(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *policy = NULL, *result = NULL;
+	struct grant_opt { const char *spec; int rw; } grants[64];
+	int n_grants = 0;
 	struct jt_result res;
 	jt_config *cfg = jt_config_new();
 	int c, idx, code = EXIT_JT;
@@ -159,6 +173,13 @@ static int cmd_run(int argc, char **argv)
 		case O_QUIET: jt_config_set_quiet(cfg, 1); break;
 		case O_DISABLE: r = jt_config_disable_features(cfg, optarg); break;
 		case O_AUDIT: r = jt_config_set_audit(cfg, optarg); break;
+		case O_RO:
+		case O_RW:
+			if (n_grants < 64)
+				grants[n_grants++] = (struct grant_opt){ optarg, c == O_RW };
+			break;
+		case O_JAIL: r = jt_config_set_jail(cfg, optarg); break;
+		case O_CWD: r = jt_config_set_cwd(cfg, optarg); break;
 		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
 		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;
 		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;
@@ -186,6 +207,13 @@ static int cmd_run(int argc, char **argv)
 	if (policy && jt_config_load_policy(cfg, policy) < 0) {
 		fprintf(stderr, "%s\n", jt_config_error(cfg));
 		goto out;
+	}
+	/* --ro and --rw add to the policy, after it, so they win */
+	for (int i = 0; i < n_grants; i++) {
+		if (jt_config_grant(cfg, grants[i].spec, grants[i].rw) < 0) {
+			fprintf(stderr, "jailtrace: %s\n", jt_config_error(cfg));
+			goto out;
+		}
 	}
 	jt_run(cfg, argv + optind, &res);
 	code = res.exit_code;

@@ -144,6 +144,16 @@ static int set_path(jt_config *cfg, char **slot, const char *path, const char *w
 	return 0;
 }
 
+int jt_config_grant(jt_config *cfg, const char *spec, int writable)
+{
+	int r = jt_policy_grant(&cfg->policy, spec, writable, writable ? "--rw" : "--ro");
+
+	if (r == -EINVAL)
+		snprintf(cfg->err, sizeof(cfg->err), "--%s needs absolute paths, not \"%s\"",
+			 writable ? "rw" : "ro", spec);
+	return r;
+}
+
 int jt_config_set_jail(jt_config *cfg, const char *dir)
 {
 	return set_path(cfg, &cfg->jail, dir, "--jail");

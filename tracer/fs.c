@@ -70,6 +70,27 @@ static int read_path(struct fsop *op, int which, uint64_t addr)
 	return 0;
 }
 
+static int sandbox_pid(void *arg, pid_t pid)
+{
+	return jt_ptable_has_pid(&((struct jt_run *)arg)->tasks, pid);
+}
+
+static const char *cwd_of(void *arg, pid_t pid)
+{
+	struct jt_task *t = jt_ptable_find(&((struct jt_run *)arg)->tasks, pid);
+
+	return t && t->fs ? t->fs->cwd : NULL;
+}
+
+static const struct jt_walk_ctx *ctx_of(struct fsop *op)
+{
+	static struct jt_walk_ctx c;
+
+	c = (struct jt_walk_ctx){ op->t->tgid, op->t->tid, sandbox_pid, op->run,
+				  op->run->skeleton, cwd_of };
+	return &c;
+}
+
 /* The inside directory a relative path starts from: the cwd, or a descriptor. */
 static int base_of(struct fsop *op, int dirfd, char *out, size_t len)
 {
@@ -106,7 +127,7 @@ static int walk(struct fsop *op, int which, int dirfd, unsigned flags)
 	} else {
 		strcpy(base, "/");
 	}
-	r = jt_walk(&op->run->view, base, op->path[which], flags, &op->w[which]);
+	r = jt_walk_ctx(&op->run->view, ctx_of(op), base, op->path[which], flags, &op->w[which]);
 	op->facts.in_view = r == 0 || !op->w[which].denied;
 	if (r == 0) {
 		op->facts.writable = op->w[which].mount && (op->w[which].mount->flags & JT_MNT_RW);
@@ -316,9 +337,22 @@ static int do_readlink(struct fsop *op, int dirfd, uint64_t path, uint64_t buf, 
 	} else if (op->w[0].dirfd < 0) {
 		return op->ret = -EINVAL, 0;
 	} else {
-		n = readlinkat(op->w[0].dirfd, op->w[0].name, target, sizeof(target));
+		n = readlinkat(op->w[0].dirfd, op->w[0].name, target, sizeof(target) - 1);
 		if (n < 0)
 			return op->ret = -errno, 0;
+		if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC)) {
+			/* the kernel's text names host paths: say what the view calls them */
+			char inside[PATH_MAX], dir[PATH_MAX];
+			const char *slash = strrchr(op->w[0].inside, '/');
+
+			target[n] = '\0';
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - op->w[0].inside), op->w[0].inside);
+			if (jt_proc_link_inside(&op->run->view, ctx_of(op), dir, op->w[0].name, target,
+						inside, sizeof(inside)) < 0)
+				snprintf(inside, sizeof(inside), "/");
+			n = (ssize_t)strlen(inside);
+			memcpy(target, inside, (size_t)n);
+		}
 	}
 	if ((ssize_t)size <= 0)
 		return op->ret = -EINVAL, 0;
@@ -633,7 +667,7 @@ static int check_interp(struct fsop *op, const char *interp)
 {
 	struct jt_walk w;
 	struct stat in_view, on_host;
-	int r = jt_walk(&op->run->view, "/", interp, 0, &w), fd;
+	int r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &w), fd;
 
 	if (r < 0)
 		return -ENOENT;
@@ -754,7 +788,7 @@ static int do_exec(struct fsop *op, int dirfd, uint64_t path, uint64_t argv, int
 		if (interp[0] != '/')
 			return result(op, -ENOEXEC);
 		/* the interpreter, too, must be in the view and runnable */
-		r = jt_walk(&op->run->view, "/", interp, 0, &iw);
+		r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &iw);
 		if (r < 0)
 			return result(op, r == -ENOENT ? -ENOENT : r);
 		op->facts.writable = iw.mount && (iw.mount->flags & JT_MNT_RW);

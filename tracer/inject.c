@@ -149,6 +149,12 @@ int jt_inject_fd(struct jt_run *run, struct jt_task *t, int fd, int cloexec)
 	}
 	if (r == 0)
 		r = jt_mem_write(run, t->tid, inj->scratch + OFF_IOV, &iov, sizeof(iov));
+	if (r == 0) {
+		/* no stale descriptor number from an earlier handover at this address */
+		char zero[CMSG_SPACE(sizeof(int))] = { 0 };
+
+		r = jt_mem_write(run, t->tid, inj->scratch + OFF_CMSG, zero, sizeof(zero));
+	}
 	if (r == 0)
 		r = send_fd(run->chan[0], fd);
 	close(fd);
@@ -197,17 +203,21 @@ void jt_inject_exit(struct jt_run *run, struct jt_task *t)
 	if (jt_regs_result(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO), &ret) == 0 &&
 	    ret == 1) {
 		struct cmsghdr c;
+		struct msghdr m;
 		char buf[CMSG_SPACE(sizeof(int))];
 
 		/* the tracee's own memory: check what the kernel wrote, trust nothing else */
-		if (jt_mem_read(run, t->tid, inj->scratch + OFF_CMSG, buf, sizeof(buf)) ==
+		if (jt_mem_read(run, t->tid, inj->scratch + OFF_MSG, &m, sizeof(m)) == (ssize_t)sizeof(m) &&
+		    !(m.msg_flags & MSG_CTRUNC) && m.msg_controllen >= CMSG_LEN(sizeof(int)) &&
+		    jt_mem_read(run, t->tid, inj->scratch + OFF_CMSG, buf, sizeof(buf)) ==
 		    (ssize_t)sizeof(buf)) {
 			memcpy(&c, buf, sizeof(c));
 			if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_RIGHTS &&
 			    c.cmsg_len == CMSG_LEN(sizeof(int)))
 				memcpy(&fd, buf + CMSG_LEN(0), sizeof(int));
 		}
-		ret = fd >= 0 ? fd : -EIO;
+		/* no descriptor arrived: the program's table is full */
+		ret = fd >= 0 ? fd : -EMFILE;
 	} else if (ret >= 0) {
 		ret = -EIO;
 	} else {

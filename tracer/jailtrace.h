@@ -96,6 +96,12 @@ int jt_config_set_audit(jt_config *cfg, const char *mode);
  */
 int jt_config_set_jail(jt_config *cfg, const char *dir);
 
+/**
+ * Show a host path to the program: "PATH" at the same path, or
+ * "HOST:INSIDE"; @writable grants writing. @return 0 or -EINVAL.
+ */
+int jt_config_grant(jt_config *cfg, const char *spec, int writable);
+
 /** The program's working directory inside the view (default /work). */
 int jt_config_set_cwd(jt_config *cfg, const char *inside);
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ struct level {
 
 struct walk {
 	const struct jt_view *v;
+	const struct jt_walk_ctx *ctx;
 	struct level *lv;
 	size_t depth, cap;
 	char *inside;		/* inside path of the top level */
@@ -194,6 +196,141 @@ static int finish(struct walk *k, struct jt_walk *w, int dirfd, const char *name
 	return 0;
 }
 
+/* /proc/PID of the sandbox: the host's directory, read-only, links read back inside. */
+static const struct jt_mount proc_mount = {
+	.inside = "/proc", .len = 5, .host = "/proc", .fd = -1,
+	.flags = JT_MNT_DIR | JT_MNT_PROC, .rule = -1,
+};
+
+static int is_number(const char *s)
+{
+	if (!*s || *s == '0')
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * A name under "/proc": "self" and "thread-self" are links to the caller's
+ * entries, a number is a process of the sandbox or nothing. @return 2 when
+ * not handled here, else as step().
+ */
+static int proc_name(struct walk *k, const char *name, int last, unsigned flags, struct jt_walk *w)
+{
+	char text[64], host[64];
+	int fd;
+
+	if (!k->ctx || strcmp(k->inside, "/proc"))
+		return 2;
+	if (!strcmp(name, "self") || !strcmp(name, "thread-self")) {
+		if (name[0] == 's')
+			snprintf(text, sizeof(text), "%d", (int)k->ctx->tgid);
+		else
+			snprintf(text, sizeof(text), "%d/task/%d", (int)k->ctx->tgid, (int)k->ctx->tid);
+		if (last && (flags & JT_WALK_NOFOLLOW))
+			return finish(k, w, -1, name, &proc_mount, -1, 1, 1, 0) ?: 0;
+		if (++k->links > JT_WALK_MAX_LINKS)
+			return -ELOOP;
+		return prepend(k, text) ?: 1;
+	}
+	if (!is_number(name))
+		return 2;
+	if (!k->ctx->inside(k->ctx->arg, (pid_t)atoi(name))) {
+		w->denied = 1;
+		return -ENOENT;
+	}
+	snprintf(host, sizeof(host), "/proc/%s", name);
+	fd = open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	if (last) {
+		/* the answer is the directory itself */
+		int r = finish(k, w, -1, name, &proc_mount, -1, 1, 0, 1);
+
+		w->fd_owned = fd;
+		w->fd = fd;
+		return r ?: 0;
+	}
+	return push(k, fd, 1, name, &proc_mount) ?: 1;
+}
+
+int jt_proc_link_inside(const struct jt_view *v, const struct jt_walk_ctx *ctx,
+			const char *dir, const char *name, const char *text, char *out, size_t len)
+{
+	size_t sl = ctx && ctx->skeleton ? strlen(ctx->skeleton) : 0;
+
+	if (!strcmp(name, "root")) {
+		snprintf(out, len, "/");
+		return 0;
+	}
+	if (!strcmp(name, "cwd") && ctx && ctx->cwd_of) {
+		/* the cwd the tracer keeps: the kernel's is not the program's */
+		const char *c = ctx->cwd_of(ctx->arg, (pid_t)atoi(dir + 6));
+
+		if (c) {
+			snprintf(out, len, "%s", c);
+			return 0;
+		}
+	}
+	if (text[0] != '/') {
+		snprintf(out, len, "%s", text);
+		return 0;
+	}
+	if (jt_view_inside_of(v, text, out, len) >= 0)
+		return 0;
+	if (!strncmp(text, "/proc/", 6) && ctx && ctx->inside && ctx->inside(ctx->arg, (pid_t)atoi(text + 6))) {
+		snprintf(out, len, "%s", text);	/* a process of the sandbox: the same path inside */
+		return 0;
+	}
+	if (sl && !strncmp(text, ctx->skeleton, sl) && (!text[sl] || text[sl] == '/')) {
+		snprintf(out, len, "%s", text[sl] ? text + sl : "/");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * A link under /proc/PID (exe, cwd, root, fd/N): the kernel's text is a
+ * host path; it is read back into the view. What is not a path (a pipe, a
+ * socket) is the object itself, as the last component only.
+ */
+static int proc_link(struct walk *k, int linkfd, const char *name, int last, struct jt_walk *w)
+{
+	char text[PATH_MAX], inside[PATH_MAX];
+	ssize_t n = readlinkat(linkfd, "", text, sizeof(text) - 1);
+	struct level *top = &k->lv[k->depth - 1];
+	int fd;
+
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	if (text[0] != '/') {
+		if (!last)
+			return -ENOTDIR;
+		fd = openat(top->fd, name, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		{
+			int r = finish(k, w, -1, name, &proc_mount, -1, 1, 0, 0);
+
+			w->fd_owned = fd;
+			w->fd = fd;
+			return r ?: 0;
+		}
+	}
+	if (jt_proc_link_inside(k->v, k->ctx, k->inside, name, text, inside, sizeof(inside)) < 0) {
+		w->denied = 1;
+		return -ENOENT;
+	}
+	if (++k->links > JT_WALK_MAX_LINKS)
+		return -ELOOP;
+	if (to_root(k) < 0)
+		return -ENOMEM;
+	return prepend(k, inside) ?: 1;
+}
+
 /* One name below the top level. @return 1 to go on, 0 when done, -errno. */
 static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		struct jt_walk *w)
@@ -208,12 +345,26 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 
 	if (!cand)
 		return -ENOMEM;
+	r = proc_name(k, name, last, flags, w);
+	if (r != 2) {
+		free(cand);
+		return r;
+	}
 	memcpy(cand, k->inside, at);
 	cand[at] = '/';
 	memcpy(cand + at + 1, name, n + 1);
 	m = jt_view_mount(k->v, cand, at + 1 + n);
-	if (!m && top->fd < 0 && jt_view_is_ancestor(k->v, cand, at + 1 + n)) {
+	if (!m && jt_view_is_ancestor(k->v, cand, at + 1 + n)) {
+		/* a directory on the way to a grant below; a real one, if there is one, wins */
+		fd = top->fd < 0 ? -1 : openat(top->fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 		free(cand);
+		if (fd >= 0) {
+			if (last) {
+				close(fd);
+				return finish(k, w, top->fd, name, top->mount, -1, 1, 0, 1) ?: 0;
+			}
+			return push(k, fd, 1, name, top->mount) ?: 1;
+		}
 		if (last)
 			return finish(k, w, -1, name, NULL, -1, 1, 0, 1) ?: 0;
 		return push(k, -1, 0, name, NULL) ?: 1;
@@ -268,6 +419,11 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 			close(fd);
 			return finish(k, w, top->fd, name, top->mount, -1, 1, 1, 0) ?: 0;
 		}
+		if (top->mount && (top->mount->flags & JT_MNT_PROC)) {
+			r = proc_link(k, fd, name, last, w);
+			close(fd);
+			return r;
+		}
 		tl = readlinkat(fd, "", target, sizeof(target) - 1);
 		close(fd);
 		if (tl < 0)
@@ -299,6 +455,8 @@ void jt_walk_done(struct jt_walk *w)
 {
 	if (w->dirfd >= 0)
 		close(w->dirfd);
+	if (w->fd_owned > 0)
+		close(w->fd_owned);
 	free(w->name);
 	free(w->inside);
 	memset(w, 0, sizeof(*w));
@@ -308,7 +466,13 @@ void jt_walk_done(struct jt_walk *w)
 int jt_walk(const struct jt_view *v, const char *base, const char *path, unsigned flags,
 	    struct jt_walk *w)
 {
-	struct walk k = { .v = v };
+	return jt_walk_ctx(v, NULL, base, path, flags, w);
+}
+
+int jt_walk_ctx(const struct jt_view *v, const struct jt_walk_ctx *ctx, const char *base,
+		const char *path, unsigned flags, struct jt_walk *w)
+{
+	struct walk k = { .v = v, .ctx = ctx };
 	char name[NAME_MAX + 1];
 	int r, want_dir = wants_dir(path);
 

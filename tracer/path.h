@@ -23,6 +23,24 @@ enum {
 #define JT_WALK_MAX_LINKS 40	/* as the kernel's MAXSYMLINKS */
 #define JT_WALK_MAX_PATH (1 << 16)	/* inside paths longer than PATH_MAX, up to this */
 
+/* Who is asking: for /proc/self and which /proc/PID exist. NULL: no /proc. */
+struct jt_walk_ctx {
+	pid_t tgid, tid;
+	int (*inside)(void *arg, pid_t pid);	/* is @pid a process of the sandbox? */
+	void *arg;
+	const char *skeleton;	/* host directory standing for synthetic ones */
+	const char *(*cwd_of)(void *arg, pid_t pid);	/* the inside cwd of a process */
+};
+
+/**
+ * The inside text of a link under /proc/PID (@dir is its inside directory,
+ * "/proc/PID" or below): host paths read back through the view, "root" is
+ * "/", "cwd" the cwd the tracer keeps; "pipe:[...]" and the like as they are.
+ * @return 0, or -ENOENT when it leads out of the view.
+ */
+int jt_proc_link_inside(const struct jt_view *v, const struct jt_walk_ctx *ctx,
+			const char *dir, const char *name, const char *text, char *out, size_t len);
+
 struct jt_walk {
 	const struct jt_mount *mount;	/* the grant holding the result; NULL: synthetic */
 	int dirfd;		/* O_PATH descriptor of the parent directory, owned; -1 if none */
@@ -33,6 +51,7 @@ struct jt_walk {
 	int is_link;		/* it is a symbolic link (only with JT_WALK_NOFOLLOW) */
 	int is_dir;		/* it is a directory (synthetic, mount root, or found) */
 	int denied;		/* on ENOENT: the path leaves the view (not merely missing) */
+	int fd_owned;		/* fd is the walk's own (closed by jt_walk_done); 0: not */
 };
 
 /**
@@ -42,6 +61,9 @@ struct jt_walk {
  */
 int jt_walk(const struct jt_view *v, const char *base, const char *path, unsigned flags,
 	    struct jt_walk *w);
+/** The same, with /proc: /proc/self, /proc/PID of the sandbox, links read inside the view. */
+int jt_walk_ctx(const struct jt_view *v, const struct jt_walk_ctx *ctx, const char *base,
+		const char *path, unsigned flags, struct jt_walk *w);
 void jt_walk_done(struct jt_walk *w);
 
 #endif

@@ -208,7 +208,7 @@ static void child(const struct jt_run *run, const char *path, char *const argv[]
 		if (dup2(run->chan[1], run->chan_fd) < 0)
 			die(errfd, STEP_SETUP, errno);
 		keep[1] = run->chan_fd;
-		if (chdir(run->jail) < 0)
+		if (chdir(run->jail) < 0 || chdir("work") < 0)
 			die(errfd, STEP_SETUP, errno);
 	}
 	if ((r = close_fds(keep, jt_kernel_has(&run->kernel, JT_FEAT_CLOSE_RANGE))) < 0)

@@ -275,7 +275,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	lc.verdict = &res->verdict;
 	lc.rule = jt_verdict_rule(run->policy, &res->verdict, rulebuf, sizeof(rulebuf));
 	lc.path = res->path[0] ? res->path : NULL;
-	if (run->log.fd >= 0)
+	if (run->log.fd >= 0 || (run->log.syslog && !res->verdict.allow))
 		read_strings(run, t, rq, &lc);
 	if (!res->verdict.allow)
 		lc.stack = jt_stack_of(run, t->tid);

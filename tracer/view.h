@@ -15,6 +15,7 @@ enum {
 	JT_MNT_RW = 1 << 0,	/* the program may change what is below */
 	JT_MNT_DIR = 1 << 1,	/* a directory, not a single file */
 	JT_MNT_LINK = 1 << 2,	/* the host path is a symbolic link: shown as one (link) */
+	JT_MNT_PROC = 1 << 3,	/* /proc/PID of a sandboxed process: links read back inside */
 };
 
 struct jt_mount {

@@ -7,7 +7,7 @@ t_environment_holds_only_the_documented_variables() {
 	grep -qx 'JT_TEST_SECRET=hunter2' "$T/nout" || native_fail "the variable is not visible natively"
 	jt_plain -- /usr/bin/env
 	expect_rc 0
-	expected='HOME=/tmp
+	expected='HOME=/home/sandbox
 LANG=C.UTF-8
 PATH=/usr/local/bin:/usr/bin:/bin
 TERM=dumb'

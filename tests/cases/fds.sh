@@ -13,11 +13,16 @@ t_inherited_descriptor_is_not_readable_inside() {
 	expect_no_out "fd 7 "
 }
 
-t_program_starts_with_descriptors_0_1_2_only() {
+# Besides 0, 1 and 2 the program holds one descriptor: the socket through
+# which jailtrace hands it the files it opens for it (docs/design.md).
+t_program_starts_with_descriptors_0_1_2_and_the_handover_socket_only() {
 	exec 8</dev/null
 	native "$PROGS/fdprobe"
 	grep -qx 'fd 8 open' "$T/nout" || native_fail "fd 8 is not inherited natively"
-	jt -- "$PROGS/fdprobe"
+	jt -- /bin/sh -c "exec $PROGS/fdprobe; "
 	expect_rc 0
-	expect_out_line "open fds above 2: 0"
+	expect_out_line "open fds above 2: 1"
+	expect_out_line "fd 1023 open"
+	jt -- /bin/sh -c 'readlink /proc/self/fd/1023 2>/dev/null || ls -l /dev/null >/dev/null; exec 2>&-; echo ok'
+	expect_out_line ok
 }

@@ -18,7 +18,7 @@ int main(void)
 
 	syscall(SYS_getpid);
 	fd = open("/nonexistent/jailtrace-auditee", O_RDONLY);
-	fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+	fd = open("/etc/debian_version", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (read(fd, buf, sizeof(buf)) < 0)
 			return 1;

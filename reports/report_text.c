@@ -1,0 +1,297 @@
+/*
+ * The report as plain text, for a person with a terminal: the questions
+ * first (what, who, how long, how it ended), then the details.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "compat/syscalls.h"
+#include "reports/report.h"
+
+#define ARGV_SHOWN 120	/* characters of a command line shown */
+
+static const char *qd(const char *s, const char *dflt)
+{
+	return s ? s : dflt;
+}
+
+static const char *q(const char *s)
+{
+	return qd(s, "?");
+}
+
+/* A command line, shell-quoted where needed, cut at ARGV_SHOWN characters. */
+static const char *cmdline(char *const *argv, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; argv && argv[i] && n < len; i++) {
+		const char *a = argv[i];
+		int plain = *a != '\0';
+
+		for (const char *c = a; *c && plain; c++)
+			plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%", *c) != NULL;
+		n += (size_t)snprintf(buf + n, len - n, plain ? "%s%s" : "%s'%s'", i ? " " : "", a);
+	}
+	if (n >= ARGV_SHOWN && len > ARGV_SHOWN + 4)
+		strcpy(buf + ARGV_SHOWN, "...");
+	return buf;
+}
+
+/* The run header's argv as a vector. */
+static char **run_argv(const struct jt_report *rep)
+{
+	json_t *a = json_object_get(rep->run, "argv"), *v;
+	size_t i, n = json_is_array(a) ? json_array_size(a) : 0;
+	char **argv = calloc(n + 1, sizeof(char *));
+
+	if (!argv)
+		return NULL;
+	json_array_foreach(a, i, v)
+		argv[i] = (char *)(json_is_string(v) ? json_string_value(v) : "?");
+	return argv;
+}
+
+static void header(const struct jt_report *rep, FILE *out)
+{
+	char **argv = run_argv(rep), line[512], b1[32], b2[32], b3[32];
+	json_t *uid = json_object_get(rep->run, "uid"), *gid = json_object_get(rep->run, "gid");
+	json_t *cpu = json_object_get(rep->end, "cpu_ms"), *peak = json_object_get(rep->end, "peak_memory_kb");
+
+	fprintf(out, "jailtrace report of %s\n", rep->path);
+	fprintf(out, "run %s\n\n", q(jt_report_run_str(rep, "run_id")));
+	fprintf(out, "  what ran    %s\n", cmdline(argv, line, sizeof(line)));
+	free(argv);
+	fprintf(out, "  for         %s (uid %lld, gid %lld) on %s, in %s\n",
+		q(jt_report_run_str(rep, "user")),
+		json_is_integer(uid) ? (long long)json_integer_value(uid) : -1LL,
+		json_is_integer(gid) ? (long long)json_integer_value(gid) : -1LL,
+		q(jt_report_run_str(rep, "host")),
+		q(jt_report_run_str(rep, "cwd")));
+	fprintf(out, "  when        %s, for %s", q(jt_report_run_str(rep, "start")),
+		jt_report_ms(jt_report_duration(rep) * 1000, b1, sizeof(b1)));
+	if (json_is_integer(cpu) && json_is_integer(peak))
+		fprintf(out, " (CPU %s, peak memory %s)",
+			jt_report_ms((double)json_integer_value(cpu), b2, sizeof(b2)),
+			jt_report_size((double)json_integer_value(peak) * 1024, b3, sizeof(b3)));
+	fprintf(out, "\n  how ended   %s\n", jt_report_outcome(rep, line, sizeof(line)));
+	fprintf(out, "  policy      %s (%s)\n", q(jt_report_run_str(rep, "policy")),
+		qd(jt_report_run_str(rep, "policy_digest"), "no digest"));
+	fprintf(out, "  traced by   jailtrace %s on Linux %s\n",
+		q(jt_report_run_str(rep, "jailtrace")),
+		q(jt_report_run_str(rep, "kernel")));
+	fprintf(out, "  decisions   %lu recorded: %lu allowed, %lu denied\n",
+		rep->decisions, rep->allowed, rep->denied);
+	if (rep->n_notes) {
+		fprintf(out, "\nnotes\n");
+		for (size_t i = 0; i < rep->n_notes; i++)
+			fprintf(out, "  - %s\n", rep->notes[i]);
+	}
+}
+
+static void proc_line(const struct jt_report *rep, const struct jt_rp_proc *p, int depth, FILE *out)
+{
+	char line[512], tail[128];
+	size_t n = 0;
+
+	tail[0] = '\0';
+	if (p->ended && p->has_code)
+		n += (size_t)snprintf(tail + n, sizeof(tail) - n, "exit %lld", p->exit_code);
+	else if (p->ended && p->signal)
+		n += (size_t)snprintf(tail + n, sizeof(tail) - n, "killed by %s", p->signal);
+	else
+		n += (size_t)snprintf(tail + n, sizeof(tail) - n, "no exit record");
+	if (p->threads && n < sizeof(tail))
+		n += (size_t)snprintf(tail + n, sizeof(tail) - n, ", %u thread%s", p->threads, p->threads == 1 ? "" : "s");
+	if (p->denials && n < sizeof(tail))
+		snprintf(tail + n, sizeof(tail) - n, ", %lu denial%s", p->denials, p->denials == 1 ? "" : "s");
+	if (p->n_execs)
+		cmdline(p->execs[0].argv, line, sizeof(line));
+	else
+		snprintf(line, sizeof(line), "(%s of %lld, no exec)", p->kind ? p->kind : "process", p->parent);
+	fprintf(out, "  %*s%-7lld %s   [%s]\n", depth > 20 ? 40 : depth * 2, "", p->pid, line, tail);
+	for (size_t k = 1; k < p->n_execs; k++)
+		fprintf(out, "  %*s        then at %.3f s: %s\n", depth > 20 ? 40 : depth * 2, "",
+			p->execs[k].t, cmdline(p->execs[k].argv, line, sizeof(line)));
+}
+
+/* A process and its children; @shown keeps each one to one line, whatever
+ * pids a log repeats. No large buffer here: this recurses. */
+static void tree(const struct jt_report *rep, size_t i, int depth, char *shown, FILE *out)
+{
+	shown[i] = 1;
+	proc_line(rep, &rep->procs[i], depth, out);
+	for (size_t k = 0; k < rep->n_procs; k++)
+		if (!shown[k] && k != i && rep->procs[k].parent == rep->procs[i].pid)
+			tree(rep, k, depth + 1, shown, out);
+}
+
+static void processes(const struct jt_report *rep, FILE *out)
+{
+	char *shown = calloc(rep->n_procs + 1, 1);
+
+	fprintf(out, "\nprocesses (%zu)\n", rep->n_procs);
+	if (!shown)
+		return;
+	if (!rep->n_procs)
+		fprintf(out, "  none recorded\n");
+	for (size_t i = 0; i < rep->n_procs; i++)
+		if (!shown[i] && jt_report_proc(rep, rep->procs[i].parent) < 0)
+			tree(rep, i, 0, shown, out);
+	for (size_t i = 0; i < rep->n_procs; i++)
+		if (!shown[i])
+			tree(rep, i, 0, shown, out);
+	free(shown);
+}
+
+static void stack(json_t *st, FILE *out)
+{
+	size_t i;
+	json_t *f;
+
+	if (!json_is_array(st))
+		return;
+	json_array_foreach(st, i, f) {
+		char *s = json_is_string(f) ? NULL : json_dumps(f, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		if (i == 16) {
+			fprintf(out, "          ...\n");
+			break;
+		}
+		fprintf(out, "          at %s\n", s ? s : json_is_string(f) ? json_string_value(f) : "?");
+		free(s);
+	}
+}
+
+static void denials(const struct jt_report *rep, FILE *out)
+{
+	fprintf(out, "\ndenials (%lu call%s, %zu rule%s)\n", rep->denied, rep->denied == 1 ? "" : "s",
+		rep->n_rules, rep->n_rules == 1 ? "" : "s");
+	if (!rep->n_rules)
+		fprintf(out, "  none\n");
+	for (size_t i = 0; i < rep->n_rules; i++) {
+		const struct jt_rp_rule *r = &rep->rules[i];
+		const char *m = jt_report_rule_meaning(r->rule);
+
+		fprintf(out, "  %s: %lu call%s%s%s%s\n", r->rule, r->count, r->count == 1 ? "" : "s",
+			m ? " (" : "", m ? m : "", m ? ")" : "");
+		for (size_t k = 0; k < r->n_calls; k++) {
+			const struct jt_rp_denied *d = &r->calls[k];
+
+			fprintf(out, "    %-12s %-12s %5lux  first at %.6f s, pid %lld (log line %lu):\n",
+				d->name, d->err, d->first.count, d->first.t, d->first.pid, d->first.line);
+			fprintf(out, "        %s\n", d->first.call ? d->first.call : "?");
+			stack(d->first.stack, out);
+		}
+	}
+}
+
+static const struct {
+	const char *name;
+	char kind;	/* t time, s size, n count */
+} limit_kinds[] = {
+	{ "timeout", 't' }, { "cpu", 't' }, { "memory", 's' }, { "vmem", 's' },
+	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' },
+};
+
+static const char *limit_value(const char *name, double v, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(limit_kinds) / sizeof(limit_kinds[0]); i++)
+		if (!strcmp(name, limit_kinds[i].name))
+			break;
+	if (v == 0 && i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind != 'n')
+		snprintf(buf, len, "none");
+	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 't')
+		jt_report_ms(v, buf, len);
+	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 's')
+		jt_report_size(v, buf, len);
+	else
+		snprintf(buf, len, "%g", v);
+	return buf;
+}
+
+static void limits(const struct jt_report *rep, FILE *out)
+{
+	json_t *in = json_object_get(rep->run, "limits"), *v;
+	const char *k;
+	char b1[48], b2[48];
+	int first = 1;
+
+	fprintf(out, "\nlimits\n");
+	if (!rep->n_limits)
+		fprintf(out, "  none reached\n");
+	for (size_t i = 0; i < rep->n_limits; i++) {
+		const struct jt_rp_limit *l = &rep->limits[i];
+
+		fprintf(out, "  %s reached at %.3f s: limit %s, measured %s\n", l->limit, l->t,
+			limit_value(l->limit, l->value, b1, sizeof(b1)),
+			limit_value(l->limit, l->observed, b2, sizeof(b2)));
+	}
+	if (!json_is_object(in))
+		return;
+	fprintf(out, "  in force:");
+	json_object_foreach(in, k, v) {
+		if (!json_is_number(v))
+			continue;
+		fprintf(out, "%s %s %s", first ? "" : ",", k, limit_value(k, json_number_value(v), b1, sizeof(b1)));
+		first = 0;
+	}
+	fprintf(out, "\n");
+}
+
+static void access_list(const struct jt_rp_access *a, size_t n, FILE *out)
+{
+	const char *group = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!group || strcmp(group, a[i].group))
+			fprintf(out, "  %s\n", a[i].group);
+		group = a[i].group;
+		fprintf(out, "    %-8s %-6s %5lux  e.g. %s (%.6f s, pid %lld)\n", a[i].what, a[i].decision,
+			a[i].first.count, a[i].example ? a[i].example : "?", a[i].first.t, a[i].first.pid);
+	}
+}
+
+static void syscalls(const struct jt_report *rep, FILE *out)
+{
+	int idx[24];
+	size_t n = jt_report_top_syscalls(rep, idx, 24);
+
+	if (!rep->calls)
+		return;
+	fprintf(out, "\nsyscalls (full audit: %lu calls; the most made)\n", rep->calls);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-18s %8lu  %lu failed\n", jt_sys_name(idx[i]),
+			rep->sys_calls[idx[i]], rep->sys_failed[idx[i]]);
+}
+
+static void files_network(const struct jt_report *rep, FILE *out)
+{
+	const char *v = jt_report_run_str(rep, "jailtrace");
+
+	fprintf(out, "\nfiles\n");
+	if (!rep->n_files)
+		fprintf(out, "  not recorded: jailtrace %s lets file calls run in the kernel without a record\n",
+			v ? v : "?");
+	access_list(rep->files, rep->n_files, out);
+	fprintf(out, "\nnetwork\n");
+	if (!rep->n_net)
+		fprintf(out, "  no network attempt recorded (a socket() of a network family always stops and is logged)\n");
+	access_list(rep->net, rep->n_net, out);
+}
+
+int jt_report_text(const struct jt_report *rep, FILE *out)
+{
+	header(rep, out);
+	processes(rep, out);
+	denials(rep, out);
+	limits(rep, out);
+	syscalls(rep, out);
+	files_network(rep, out);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,243 @@
+# Stacks at violations: a denied call, a fatal signal and a limit carry the
+# stack of the thread, with the names of the program's own functions;
+# --no-backtrace removes them; a stack made to mislead the unwinder (bad
+# stack pointer, frames that loop, a caller inside a crafted ELF file)
+# still gives its record, with no crash and no hang. --syslog sends
+# denials, limits and the end record to syslog.
+
+# frame_re FUNCTION: a frame of stacker's own FUNCTION.
+frame_re() { printf '^stacker!%s[+]0x[0-9a-f]+$' "$1"; }
+
+# has_frames FUNCTION...: jq condition: the stack holds these frames of
+# stacker, innermost first, in this order.
+has_frames() {
+	local f res=""
+	for f in "$@"; do
+		res="$res${res:+,}\"$(frame_re "$f")\""
+	done
+	echo "((.stack | type == \"array\") and (.stack as \$s | [$res]
+		| map(. as \$re | \$s | map(test(\$re)) | indices(true) | .[0])
+		| all(. != null) and . == sort))"
+}
+
+stacker_build_id() { readelf -n "$PROGS/stacker" | awk '/Build ID/ { print $3 }'; }
+
+t_denied_call_has_the_stack_of_the_function_that_made_it() {
+	jt -- "$PROGS/stacker" deny
+	expect_rc 0
+	expect_out_line "kill: EPERM"
+	BUILD_ID=$(stacker_build_id) expect_log ".type == \"syscall\" and .name == \"kill\" and .decision == \"deny\"
+		and $(has_frames do_forbidden_call main)
+		and (.stack[0] | test(\"^libc[.]so[.]6!kill[+]0x[0-9a-f]+$\"))
+		and .build_ids.stacker == \$ENV.BUILD_ID and (.build_ids[\"libc.so.6\"] | test(\"^[0-9a-f]{40}$\"))
+		and (has(\"stack_error\") | not)" "a whole stack through do_forbidden_call"
+	# the stack comes before the arguments, which a long record loses first
+	log_select '.type == "syscall" and .decision == "deny" and .name == "kill"' | head -n 1 |
+		grep -q '"errno":"EPERM","stack":\[.*"args":' || fail "stack is not between errno and args"
+	problems=$(check_log_lines "$T/log.jsonl") || fail "malformed log:
+$problems"
+}
+
+t_allowed_calls_take_no_stack() {
+	jt -- /bin/sh -c "$PROGS/stacker deny"
+	expect_rc 0
+	n=$(log_count '.type == "syscall" and .decision == "allow"') || exit 1
+	[ "$n" -ge 2 ] || fail "expected the two execve records (allowed), got $n"
+	n=$(log_count '.type == "syscall" and .decision == "allow" and (has("stack") or has("stack_error"))') || exit 1
+	[ "$n" = 0 ] || fail "$n allowed calls carry a stack"
+	expect_log ".type == \"syscall\" and .decision == \"deny\" and $(has_frames do_forbidden_call main)"
+}
+
+t_denied_call_in_a_thread_has_the_thread_stack() {
+	jt -- "$PROGS/stacker" thread
+	expect_out_line "kill: EPERM"
+	expect_log ".type == \"syscall\" and .name == \"kill\" and .tid != .pid
+		and $(has_frames do_forbidden_call thread_body)
+		and ([.stack[] | test(\"!main[+]\")] | any | not)"
+}
+
+t_denied_call_in_a_shell_names_the_shell_and_libc() {
+	jt -- /bin/sh -c 'kill -0 1'
+	expect_log '.type == "syscall" and .name == "kill" and .decision == "deny"
+		and (.stack | length >= 3)
+		and (.stack[0] | test("^libc[.]so[.]6!kill[+]0x"))
+		and (.stack | any(test("^dash[!+]")))'
+}
+
+t_fatal_signal_exit_record_has_the_stack_of_the_faulting_function() {
+	jt -- "$PROGS/stacker" segv
+	expect_rc 139
+	expect_log ".type == \"exit\" and .signal == \"SIGSEGV\" and .tid == .pid
+		and (.stack[0] | test(\"$(frame_re do_null_write)\")) and $(has_frames do_null_write main)"
+	jt -- "$PROGS/stacker" abort
+	expect_rc 134
+	expect_log ".type == \"exit\" and .signal == \"SIGABRT\" and $(has_frames do_abort main)
+		and (.stack | any(test(\"^libc[.]so[.]6!abort[+]\")))"
+	problems=$(check_log_lines "$T/log.jsonl") || fail "malformed log:
+$problems"
+}
+
+t_fatal_signal_in_a_thread_goes_to_that_thread_exit_record() {
+	jt -- "$PROGS/stacker" segv-thread
+	expect_rc 139
+	expect_log ".type == \"exit\" and .signal == \"SIGSEGV\" and .tid != .pid
+		and $(has_frames do_null_write thread_segv)"
+	n=$(log_count '.type == "exit" and has("stack")') || exit 1
+	[ "$n" = 1 ] || fail "$n exit records carry a stack, expected only the faulting thread's"
+}
+
+t_a_signal_the_program_handles_takes_no_stack() {
+	jt -- "$PROGS/stacker" caught
+	expect_rc 3
+	# lookups outside the file-system view are denials with stacks of their own
+	n=$(log_count 'has("stack") and (.rule != "builtin:not-in-view")') || exit 1
+	[ "$n" = 0 ] || fail "$n records carry a stack, yet the SIGSEGV was handled"
+}
+
+t_time_limit_record_has_the_stack_of_the_running_program() {
+	jt --timeout 1s -- "$PROGS/stacker" spin
+	expect_rc 124
+	expect_log ".type == \"limit\" and .limit == \"timeout\" and $(has_frames do_spin_forever main)"
+}
+
+t_procs_limit_record_has_the_stack_of_a_forking_thread() {
+	jt --procs 4 -- "$PROGS/bomb" fork 10 2
+	expect_rc 137
+	expect_log '.type == "limit" and .limit == "procs" and (.stack | any(test("^bomb!main[+]")))
+		and (.stack | any(test("fork")))'
+}
+
+t_no_backtrace_removes_every_stack() {
+	for args in "deny" "segv" "thread"; do
+		jt --no-backtrace -- "$PROGS/stacker" $args
+		n=$(log_count 'has("stack") or has("stack_error") or has("build_ids")') || exit 1
+		[ "$n" = 0 ] || fail "stacker $args: $n records carry a stack under --no-backtrace"
+	done
+	jt --no-backtrace --timeout 1s -- "$PROGS/stacker" spin
+	expect_rc 124
+	expect_log '.type == "limit" and (has("stack") | not)'
+	jt --no-backtrace -- "$PROGS/stacker" deny
+	expect_log '.type == "syscall" and .decision == "deny" and .errno == "EPERM"' "the denial itself"
+}
+
+# expect_bounded_record: the run of a misleading stack ended by itself, the
+# denial is logged with a stack of at most 32 frames starting in
+# kill_with_stack, and the log is well formed.
+expect_bounded_record() {
+	expect_rc 0
+	expect_out_line "kill: EPERM"
+	expect_log ".type == \"syscall\" and .name == \"kill\" and .decision == \"deny\"
+		and (.stack | length >= 1 and length <= 32)
+		and (.stack[0] | test(\"$(frame_re kill_with_stack)\"))" "$1"
+	expect_jq "$T/result.json" '.wall_ms < 5000'
+	problems=$(check_log_lines "$T/log.jsonl") || fail "malformed log ($1):
+$problems"
+}
+
+t_corrupted_stack_pointer_still_gives_a_record() {
+	[ "$(uname -m)" = x86_64 ] || skip "the corrupted stack is made with x86_64 assembly"
+	for sp in 0x10 0 0xffffffffffff0000 0x8000000000000000; do
+		jt -- "$PROGS/stacker" badsp "$sp"
+		expect_bounded_record "stack pointer $sp"
+		expect_log '.type == "syscall" and .decision == "deny" and (.stack_error | test("^unreadable 0x"))' \
+			"a stack cut at an unreadable address, for stack pointer $sp"
+	done
+	jt -- "$PROGS/stacker" loopsp
+	expect_bounded_record "frames that point at themselves"
+}
+
+t_caller_inside_a_crafted_elf_file_still_gives_a_record() {
+	[ "$(uname -m)" = x86_64 ] || skip "the crafted frames are made with x86_64 assembly"
+	for v in 0 1 2 3 fuzz:1 fuzz:2 fuzz:3 fuzz:4 fuzz:5 fuzz:6 fuzz:7 fuzz:8 fuzz:9 fuzz:10; do
+		mkdir "$T/h.$v"
+		jt -- "$PROGS/stacker" hostile "$T/h.$v" "$v"
+		expect_bounded_record "crafted file, variant $v"
+	done
+}
+
+# syslog_receiver FILE: a syslog daemon stand-in on $T/syslog.sock that
+# writes each datagram to FILE as a line, for at most 20 s.
+syslog_receiver() {
+	rm -f "$T/syslog.sock" "$1" "$1.ready"
+	/usr/bin/python3 - "$T/syslog.sock" "$1" <<'PY' &
+import os, socket, sys, time
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o666)
+s.settimeout(0.1)
+open(out + ".ready", "w").close()
+end = time.time() + 20
+with open(out, "ab") as f:
+    while time.time() < end and os.path.exists(out + ".ready"):
+        try:
+            d = s.recv(1 << 20)
+        except socket.timeout:
+            continue
+        f.write(d.replace(b"\n", b" ") + b"\n")
+        f.flush()
+PY
+	RECEIVER=$!
+	wait_until 5 test -e "$1.ready" || fail "the syslog stand-in did not start"
+	export JAILTRACE_SYSLOG_SOCKET="$T/syslog.sock"
+}
+
+# syslog_stop FILE: lets the stand-in take what is on its way, then ends it.
+syslog_stop() {
+	sleep 0.3
+	rm -f "$1.ready"
+	wait "$RECEIVER" 2>/dev/null
+}
+
+# syslog_records FILE JQ_CONDITION: the JSON records in FILE's syslog lines
+# that match.
+syslog_records() {
+	sed -n 's/^<[0-9]*>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]\{8\} jailtrace\[[0-9]*\]: //p' "$1" |
+		jq -cR "fromjson? | select($2)"
+}
+
+t_syslog_gets_denials_limits_and_the_end_record() {
+	syslog_receiver "$T/syslog.txt"
+	jt --syslog --timeout 1s -- /bin/sh -c "$PROGS/stacker deny; exec $PROGS/stacker spin"
+	expect_rc 124
+	syslog_stop "$T/syslog.txt"
+	[ -s "$T/syslog.txt" ] || fail "nothing reached syslog"
+	grep -qE '^<12>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} jailtrace\[[0-9]+\]: \{"type":"syscall"' "$T/syslog.txt" ||
+		fail "no denial line with facility user, severity warning: $(head -c 600 "$T/syslog.txt")"
+	[ -n "$(syslog_records "$T/syslog.txt" '.type == "syscall" and .name == "kill" and .decision == "deny" and (.stack | length > 0)')" ] ||
+		fail "the denial (with its stack) is not in syslog: $(head -c 600 "$T/syslog.txt")"
+	[ -n "$(syslog_records "$T/syslog.txt" '.type == "limit" and .limit == "timeout"')" ] ||
+		fail "the timeout is not in syslog: $(head -c 600 "$T/syslog.txt")"
+	grep -qE '^<13>.*jailtrace\[[0-9]+\]: \{"type":"end".*"status":"timeout"' "$T/syslog.txt" ||
+		fail "no end record with severity notice: $(tail -c 600 "$T/syslog.txt")"
+	[ -z "$(syslog_records "$T/syslog.txt" '.type == "syscall" and .decision == "allow"')" ] ||
+		fail "an allowed call went to syslog"
+	[ "$(wc -l <"$T/syslog.txt")" = 3 ] || fail "expected 3 lines in syslog: $(cat "$T/syslog.txt" | cut -c 1-200)"
+}
+
+t_syslog_works_without_a_log_file_and_is_off_by_default() {
+	syslog_receiver "$T/syslog.txt"
+	jt_plain -- "$PROGS/stacker" deny
+	expect_out_line "kill: EPERM"
+	jt_plain --syslog -- "$PROGS/stacker" deny
+	expect_out_line "kill: EPERM"
+	syslog_stop "$T/syslog.txt"
+	[ -n "$(syslog_records "$T/syslog.txt" '.type == "syscall" and .decision == "deny"')" ] ||
+		fail "no denial in syslog with --syslog and no --log: $(head -c 600 "$T/syslog.txt")"
+	[ "$(wc -l <"$T/syslog.txt")" = 2 ] ||
+		fail "expected a denial and an end record, from the --syslog run only: $(cut -c 1-200 "$T/syslog.txt")"
+}
+
+t_syslog_is_not_flooded_by_a_program_denied_in_a_loop() {
+	syslog_receiver "$T/syslog.txt"
+	jt --syslog -- "$PROGS/stacker" many 1000
+	expect_out_line "kill: EPERM"
+	syslog_stop "$T/syslog.txt"
+	n=$(log_count '.type == "syscall" and .decision == "deny" and .name == "kill"') || exit 1
+	[ "$n" = 1000 ] || fail "the log itself holds $n denials of kill, expected 1000"
+	n=$(syslog_records "$T/syslog.txt" '.type == "syscall"' | wc -l)
+	[ "$n" -ge 20 ] && [ "$n" -le 110 ] || fail "$n denials reached syslog; expected a burst of about 100"
+	grep -qE 'jailtrace\[[0-9]+\]: [0-9]+ lines not sent to syslog' "$T/syslog.txt" ||
+		fail "no line saying how many were not sent"
+	[ -n "$(syslog_records "$T/syslog.txt" '.type == "end"')" ] || fail "the end record did not reach syslog"
+}

@@ -1,0 +1,203 @@
+/* Replay and learn: requests rebuilt from records and decided by jt_decide itself. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "filters/policy.h"
+#include "reports/learn.h"
+#include "reports/replay.h"
+#include "tests/unit/harness.h"
+
+#define HDR "{\"type\":\"run\",\"v\":1,\"run_id\":\"ab\",\"policy\":\"default\",\"limits\":{\"timeout\":10000,\"memory\":536870912}}\n"
+#define SPAWN "{\"type\":\"spawn\",\"t\":0.1,\"pid\":10,\"tgid\":10,\"parent\":9,\"kind\":\"fork\"}\n"
+#define EXEC1 "{\"type\":\"syscall\",\"t\":0.2,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":59,\"name\":\"execve\",\"raw\":[\"0x1\",\"0x2\",\"0x3\"],\"facts\":{\"first_exec\":true},\"decision\":\"allow\",\"rule\":\"default:79\",\"errno\":null}\n"
+#define KILL "{\"type\":\"syscall\",\"t\":0.5,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":62,\"name\":\"kill\",\"raw\":[\"0x1\",\"0x9\"],\"facts\":{\"target\":\"outside\"},\"decision\":\"deny\",\"rule\":\"builtin:target-outside\",\"errno\":\"EPERM\"}\n"
+#define SYSLOG "{\"type\":\"syscall\",\"t\":0.6,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":103,\"name\":\"syslog\",\"raw\":[\"0xa\",\"0x0\",\"0x0\"],\"decision\":\"deny\",\"rule\":\"default-deny\",\"errno\":\"ENOSYS\"}\n"
+#define INT80 "{\"type\":\"syscall\",\"t\":0.7,\"pid\":10,\"tid\":10,\"abi\":\"i386\",\"nr\":20,\"name\":\"getpid\",\"raw\":[\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"],\"decision\":\"deny\",\"rule\":\"builtin:abi-not-handled\",\"errno\":\"ENOSYS\"}\n"
+#define END "{\"type\":\"end\",\"t\":1.0,\"status\":\"exited\",\"exit_code\":0}\n"
+
+static char buf[1 << 16];
+
+static FILE *mem(const char *s)
+{
+	snprintf(buf, sizeof(buf), "%s", s);
+	return fmemopen(buf, strlen(buf), "r");
+}
+
+static void load(struct jt_policy *p, const char *text)
+{
+	char err[256];
+
+	jt_policy_init(p);
+	if (jt_policy_parse(p, "test", text, err, sizeof(err)) < 0) {
+		fprintf(stderr, "  policy: %s\n", err);
+		exit(1);
+	}
+}
+
+TEST(requests_rebuilt_from_records_decide_as_recorded)
+{
+	struct jt_logread rd;
+	struct jt_rec rec;
+	struct jt_policy p;
+	FILE *f = mem(HDR SPAWN EXEC1 KILL SYSLOG INT80 END);
+	int n = 0;
+
+	load(&p, "include default\n");
+	jt_logread_file(&rd, "run.jsonl", f);
+	while (jt_logread_next(&rd, &rec) > 0) {
+		struct jt_request rq;
+		struct jt_verdict v;
+		char why[128];
+
+		if (rec.type != JT_REC_SYSCALL)
+			continue;
+		ASSERT_EQ(jt_request_from_rec(&rec.u.sys, &rq, why, sizeof(why)), 0);
+		jt_decide(&p, &rq, &v);
+		if (!jt_verdict_matches(&rec.u.sys, &v)) {
+			fprintf(stderr, "  line %lu: %s decided %d/%d\n", rec.line, rec.u.sys.name, v.allow, v.err);
+			jt_test_failed = 1;
+		}
+		n++;
+	}
+	EXPECT_EQ(n, 4);
+	jt_logread_close(&rd);
+	jt_policy_free(&p);
+	fclose(f);
+}
+
+TEST(a_record_without_raw_arguments_cannot_be_replayed)
+{
+	struct jt_rec_syscall s = { .name = "kill", .abi = "x86_64", .nraw = -1 };
+	struct jt_request rq;
+	char why[128];
+
+	EXPECT_EQ(jt_request_from_rec(&s, &rq, why, sizeof(why)), -EINVAL);
+	EXPECT_TRUE(strstr(why, "raw") != NULL);
+	s.nraw = 0;
+	s.name = "no_such_call";
+	EXPECT_EQ(jt_request_from_rec(&s, &rq, why, sizeof(why)), -EINVAL);
+}
+
+static int replay(const char *log, const char *policy, struct jt_replay *r)
+{
+	struct jt_logread rd;
+	struct jt_policy p;
+	FILE *f = mem(log);
+	int e;
+
+	load(&p, policy);
+	jt_logread_file(&rd, "run.jsonl", f);
+	e = jt_replay_read(r, &rd, &p);
+	jt_logread_close(&rd);
+	jt_policy_free(&p);
+	fclose(f);
+	return e;
+}
+
+TEST(replay_counts_what_changes)
+{
+	struct jt_replay r;
+
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 KILL SYSLOG END, "include default\n", &r), 0);
+	EXPECT_EQ(r.total, 3);
+	EXPECT_EQ(r.same, 3);
+	jt_replay_free(&r);
+
+	/* looser: syslog allowed, kill no longer named (ENOSYS instead of EPERM) */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 KILL SYSLOG END, "include default\nallow syslog\ndeny kill EPERM\n", &r), 0);
+	EXPECT_EQ(r.newly_allowed, 1);
+	EXPECT_EQ(r.newly_denied, 0);
+	EXPECT_EQ(r.same, 2);		/* kill: denied EPERM both times, now in the kernel */
+	jt_replay_free(&r);
+
+	/* stricter: no execve at all */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 KILL SYSLOG END, "include default\ndeny execve EACCES\n", &r), 0);
+	EXPECT_EQ(r.newly_denied, 1);
+	ASSERT_EQ(r.n_changes, 1);
+	EXPECT_STREQ(r.changes[0].name, "execve");
+	EXPECT_EQ(r.changes[0].now_err, EACCES);
+	EXPECT_EQ(r.changes[0].now_quiet, 1);
+	jt_replay_free(&r);
+
+	/* another errno */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 SYSLOG END, "include default\ndeny syslog EPERM\n", &r), 0);
+	EXPECT_EQ(r.other_errno, 1);
+	jt_replay_free(&r);
+}
+
+static char *learn(const char *log, int *ret)
+{
+	struct jt_logread rd;
+	FILE *f = mem(log), *warn = fopen("/dev/null", "w");
+	char *text = NULL, err[512];
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	jt_logread_file(&rd, "run.jsonl", f);
+	*ret = jt_learn(&rd, NULL, out, warn, err, sizeof(err));
+	if (*ret < 0)
+		fprintf(stderr, "  learn: %s\n", err);
+	fclose(out);
+	fclose(warn);
+	jt_logread_close(&rd);
+	fclose(f);
+	return text;
+}
+
+TEST(learn_keeps_the_run_and_closes_what_it_did_not_use)
+{
+	int r;
+	char *text = learn(HDR SPAWN EXEC1 KILL SYSLOG INT80 END, &r);
+	struct jt_policy p;
+	struct jt_replay rp;
+
+	ASSERT_EQ(r, 0);
+	EXPECT_TRUE(strstr(text, "\nprocess fork deny") != NULL);
+	EXPECT_TRUE(strstr(text, "\nprocess thread deny") != NULL);
+	EXPECT_TRUE(strstr(text, "\nprocess exec deny") != NULL);
+	EXPECT_TRUE(strstr(text, "\nallow kill ") != NULL);	/* its check denied it: stays */
+	EXPECT_TRUE(strstr(text, "tgkill") != NULL);		/* named as left out */
+	EXPECT_TRUE(strstr(text, "\nlimit timeout 10s\n") != NULL);
+	EXPECT_TRUE(strstr(text, "\nlimit memory 512M\n") != NULL);
+	EXPECT_TRUE(strstr(text, "include") == NULL);
+	load(&p, text);
+	EXPECT_EQ(p.may_fork, 0);
+	EXPECT_EQ(p.action[JT_SYS_tgkill], JT_UNLISTED);
+	EXPECT_EQ(p.action[JT_SYS_read], JT_ALLOW);		/* in the kernel: may have been used */
+	EXPECT_EQ(p.action[JT_SYS_clone3], JT_DENY);
+	EXPECT_EQ(p.err[JT_SYS_clone3], ENOSYS);
+	EXPECT_EQ(p.action[JT_SYS_syslog], JT_UNLISTED);
+	jt_policy_free(&p);
+	/* and it decides the run as it was decided */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 KILL SYSLOG INT80 END, text, &rp), 0);
+	EXPECT_EQ(rp.same, rp.total);
+	jt_replay_free(&rp);
+	free(text);
+}
+
+TEST(learn_from_a_full_audit_allows_only_what_ran)
+{
+	const char *log =
+		"{\"type\":\"run\",\"v\":1,\"run_id\":\"ab\",\"policy\":\"default\",\"mechanism\":{\"stops\":\"every_call\"}}\n"
+		SPAWN
+		"{\"type\":\"call\",\"t\":0.2,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":59,\"name\":\"execve\",\"raw\":[\"0x1\",\"0x2\",\"0x3\"],\"facts\":{\"first_exec\":true},\"decision\":\"allow\",\"rule\":\"default:79\",\"errno\":null,\"result\":0}\n"
+		"{\"type\":\"call\",\"t\":0.3,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":1,\"name\":\"write\",\"raw\":[\"0x1\",\"0x2\",\"0x3\"],\"decision\":\"allow\",\"rule\":\"default:11\",\"errno\":null,\"result\":3}\n"
+		"{\"type\":\"call\",\"t\":0.4,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":435,\"name\":\"clone3\",\"raw\":[\"0x1\",\"0x58\"],\"decision\":\"deny\",\"rule\":\"default:101\",\"errno\":\"ENOSYS\",\"result\":-38,\"result_errno\":\"ENOSYS\"}\n"
+		"{\"type\":\"call\",\"t\":0.5,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":231,\"name\":\"exit_group\",\"raw\":[\"0x0\"],\"decision\":\"allow\",\"rule\":\"default:50\",\"errno\":null,\"result\":null}\n"
+		END;
+	int r;
+	char *text = learn(log, &r);
+	struct jt_policy p;
+
+	ASSERT_EQ(r, 0);
+	load(&p, text);
+	EXPECT_EQ(p.action[JT_SYS_write], JT_ALLOW);
+	EXPECT_EQ(p.action[JT_SYS_exit_group], JT_ALLOW);
+	EXPECT_EQ(p.action[JT_SYS_read], JT_UNLISTED);	/* never made */
+	EXPECT_EQ(p.action[JT_SYS_clone3], JT_DENY);
+	EXPECT_EQ(p.err[JT_SYS_clone3], ENOSYS);
+	EXPECT_EQ(p.n_ioctls, 0);
+	jt_policy_free(&p);
+	free(text);
+}
