@@ -219,7 +219,7 @@ static int is_number(const char *s)
  */
 static int proc_name(struct walk *k, const char *name, int last, unsigned flags, struct jt_walk *w)
 {
-	char text[64], host[64];
+	char text[64], host[NAME_MAX + 16];
 	int fd;
 
 	if (!k->ctx || strcmp(k->inside, "/proc"))
