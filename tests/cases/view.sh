@@ -1,0 +1,166 @@
+# The file-system view: the program sees read-only host grants and its own
+# writable jail, nothing else; paths are resolved by the tracer, so racing
+# threads and processes cannot lead the kernel out of the view. Each test
+# shows natively what the attack reaches, then what it reaches inside, and
+# judges from the host side.
+
+# secret FILE: a host file outside the view (JT_AUX is outside $T, which
+# the suite grants).
+secret() {
+	echo "TOPSECRET-$$" >"$1"
+	chmod 644 "$1"
+}
+
+t_a_host_file_outside_the_view_does_not_exist_inside() {
+	secret "$JT_AUX/secret"
+	native cat "$JT_AUX/secret"
+	grep -q TOPSECRET "$T/nout" || native_fail "the secret is not readable natively"
+	jt -- /bin/cat "$JT_AUX/secret"
+	expect_no_out TOPSECRET
+	grep -q "No such file or directory" "$T/err" || fail "expected ENOENT: $(cat "$T/err")"
+	expect_log ".type == \"syscall\" and .decision == \"deny\" and .rule == \"builtin:not-in-view\"
+		and .facts.path == \"$JT_AUX/secret\""
+}
+
+t_root_home_and_shadow_are_absent() {
+	native ls -d /root /etc/shadow /home
+	[ "$NRC" = 0 ] || native_fail "the host lacks /root, /etc/shadow or /home"
+	jt -- /bin/sh -c 'for p in /root /etc/shadow /etc/ssh /var /opt /srv; do
+		[ -e "$p" ] && echo "visible: $p"; done; echo checked'
+	expect_out_line checked
+	expect_no_out visible
+}
+
+t_writing_to_a_read_only_grant_fails_with_EROFS_and_the_host_is_unchanged() {
+	before=$(stat -c %Y /usr/bin)
+	jt -- /bin/sh -c 'echo x > /usr/bin/jailtrace-test-file; echo "rc=$?"; touch /usr/bin/env; echo "touch=$?"'
+	grep -q "Read-only file system" "$T/err" || fail "expected EROFS: $(cat "$T/err")"
+	[ ! -e /usr/bin/jailtrace-test-file ] || { rm -f /usr/bin/jailtrace-test-file; fail "a file was created in /usr/bin"; }
+	[ "$(stat -c %Y /usr/bin)" = "$before" ] || fail "/usr/bin changed"
+}
+
+t_files_written_inside_land_in_the_jail_and_nowhere_else() {
+	mkdir -m 700 "$JT_AUX/jail"
+	jt --jail "$JT_AUX/jail" -- /bin/sh -c 'echo one > /work/a; echo two > /tmp/b; echo three > ~/c; pwd'
+	expect_out_line /work
+	[ "$(cat "$JT_AUX/jail/work/a")" = one ] || fail "work/a: $(ls -la "$JT_AUX/jail/work")"
+	[ "$(cat "$JT_AUX/jail/tmp/b")" = two ] || fail "tmp/b missing"
+	[ "$(cat "$JT_AUX/jail/home/c")" = three ] || fail "home/c missing"
+	[ ! -e /work/a ] && [ ! -e /tmp/b ] || fail "a file landed on the host's own path"
+	[ "$(stat -c %a "$JT_AUX/jail/work")" = 700 ] || fail "jail directories are not 0700"
+}
+
+t_an_ephemeral_jail_is_removed_at_the_end() {
+	jt -- /bin/sh -c 'echo data > /tmp/leftover; ls /tmp'
+	expect_out_line leftover
+	[ -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'jailtrace-jail-*' -newer "$T/log.jsonl" 2>/dev/null)" ] ||
+		fail "a jail directory was left behind"
+	! ls -d "${TMPDIR:-/tmp}"/jailtrace-*/tmp/leftover 2>/dev/null | grep -q . || fail "leftover file still on the host"
+}
+
+t_an_absolute_link_in_the_jail_points_inside_the_view_not_to_the_host() {
+	secret "$JT_AUX/secret"
+	ln -s "$JT_AUX/secret" "$T/native-link"
+	native cat "$T/native-link"
+	grep -q TOPSECRET "$T/nout" || native_fail "the link does not reach the secret natively"
+	jt -- /bin/sh -c "ln -s $JT_AUX/secret /work/l; cat /work/l; ln -s /etc/shadow /work/s; cat /work/s; echo end"
+	expect_out_line end
+	expect_no_out TOPSECRET
+}
+
+t_dotdot_never_leaves_the_view() {
+	jt -- /bin/sh -c 'cd /tmp/../../../../..; pwd; ls | tr "\n" " "; echo; cat ../../etc/shadow; echo end'
+	expect_out_line /
+	expect_out_line end
+	grep -q '^bin dev etc home lib' "$T/out" || fail "/ is not the view's root: $(head -3 "$T/out")"
+}
+
+t_a_file_written_in_the_jail_does_not_run() {
+	native /bin/sh -c "cp /bin/true $T/t && $T/t && echo ran"
+	grep -qx ran "$T/nout" || native_fail "a copied binary does not run natively"
+	jt -- /bin/sh -c 'cp /bin/true /work/t; chmod +x /work/t; /work/t && echo ran; echo rc=$?'
+	expect_no_out ran
+	expect_log '.type == "syscall" and .name == "execve" and .decision == "deny" and .errno == "EACCES"'
+}
+
+t_a_hard_link_to_a_read_only_file_is_refused() {
+	jt -- /bin/sh -c 'ln /usr/bin/env /work/env-link; echo rc=$?'
+	expect_out_line rc=1
+	expect_log '.type == "syscall" and (.name == "link" or .name == "linkat") and .errno == "EPERM"'
+}
+
+t_proc_shows_only_the_sandbox_processes() {
+	native ls -d /proc/1
+	[ "$NRC" = 0 ] || native_fail "no /proc/1 on the host"
+	jt -- /bin/sh -c 'ls -d /proc/1 2>&1; ls -d /proc/$$ && echo self-ok; readlink /proc/self/cwd'
+	expect_out_line self-ok
+	expect_out_line /work
+	grep -q "No such file" "$T/out" || fail "/proc/1 is visible: $(cat "$T/out")"
+}
+
+t_passwd_names_the_sandbox_user_only() {
+	jt -- /bin/sh -c 'cat /etc/passwd; whoami 2>/dev/null; echo "$HOME"'
+	expect_out_line /home/sandbox
+	grep -q '^sandbox:' "$T/out" || fail "no sandbox user: $(cat "$T/out")"
+	[ "$(grep -c : "$T/out")" -le 3 ] || fail "the host's passwd leaked: $(cat "$T/out")"
+}
+
+t_a_thread_flipping_a_path_buffer_never_opens_the_forbidden_path() {
+	secret "$JT_AUX/secret"
+	echo granted >"$T/ok"
+	native "$PROGS/race" flip "$T/ok" "$JT_AUX/secret" 1
+	grep -q "read: TOPSECRET" "$T/nout" || native_fail "the flipping thread never got the secret natively"
+	jt -- "$PROGS/race" flip "$T/ok" "$JT_AUX/secret" 2
+	expect_out_line done
+	expect_out_line "read: granted"
+	expect_no_out TOPSECRET
+}
+
+t_a_process_swapping_a_directory_for_a_link_never_leads_out() {
+	secret "$JT_AUX/x"
+	mkdir "$T/d"
+	echo jail >"$T/d/x"
+	native "$PROGS/race" swap "$T/d" "$JT_AUX" 2
+	grep -q "read: TOPSECRET" "$T/nout" || native_fail "the swap never led the open out natively"
+	jt -- "$PROGS/race" swap "$T/d" "$JT_AUX" 3
+	expect_out_line done
+	expect_out_line "read: jail"
+	expect_no_out TOPSECRET
+}
+
+t_connect_to_a_host_unix_socket_fails_and_nothing_connects() {
+	/usr/bin/python3 - "$JT_AUX/sock" "$JT_AUX/accepted" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(5)
+s.settimeout(6); end = time.time() + 6
+while time.time() < end:
+    try: c, _ = s.accept(); open(sys.argv[2], "a").write("x\n"); c.close()
+    except socket.timeout: break
+PY
+	wait_until 3 test -S "$JT_AUX/sock" || fail "no listener"
+	native /usr/bin/python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected')" "$JT_AUX/sock"
+	grep -qx connected "$T/nout" || native_fail "cannot connect natively"
+	wait_until 3 test -s "$JT_AUX/accepted" || native_fail "the listener saw no native connection"
+	rm -f "$JT_AUX/accepted"
+	jt -- /usr/bin/python3 -c "import socket,sys
+s=socket.socket(socket.AF_UNIX)
+try: s.connect(sys.argv[1]); print('connected')
+except OSError as e: print('refused', e.errno)" "$JT_AUX/sock"
+	expect_no_out connected
+	sleep 0.3
+	[ ! -e "$JT_AUX/accepted" ] || fail "the host listener accepted a connection from inside"
+}
+
+t_a_python_program_works_in_its_jail() {
+	jt -- /usr/bin/python3 -c '
+import os, tempfile, subprocess, json, shutil
+d = tempfile.mkdtemp()
+with open(os.path.join(d, "f.json"), "w") as f: json.dump({"a": 1}, f)
+shutil.copytree(d, "/work/copy")
+os.rename("/work/copy/f.json", "/work/copy/g.json")
+print(sorted(os.listdir("/work/copy")), os.getcwd(), os.path.realpath("/work/copy/../copy"))
+print(subprocess.run(["ls", "/work/copy"], capture_output=True, text=True).stdout.strip())'
+	expect_rc 0
+	expect_out_line "['g.json'] /work /work/copy"
+	expect_out_line g.json
+}

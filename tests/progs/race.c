@@ -1,0 +1,119 @@
+/*
+ * Races against path checks, for the file-system view's tests.
+ *
+ *   race flip GOOD BAD SECS
+ *       One thread flips a path buffer between GOOD and BAD while another
+ *       opens whatever it holds and reads it. Prints "read: CONTENT" once
+ *       for each distinct content it got, then "done".
+ *   race swap DIR TARGET SECS
+ *       A child process keeps swapping directory DIR with a symbolic link
+ *       to TARGET; the parent opens DIR/x and reads it. Prints each distinct
+ *       content, then "done".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+static char path[4096];
+static const char *good, *bad;
+static volatile int stop;
+static char seen[8][64];
+static int n_seen;
+
+static void note(const char *content)
+{
+	for (int i = 0; i < n_seen; i++)
+		if (!strcmp(seen[i], content))
+			return;
+	if (n_seen < 8) {
+		snprintf(seen[n_seen++], sizeof(seen[0]), "%s", content);
+		printf("read: %s\n", content);
+		fflush(stdout);
+	}
+}
+
+static void read_once(const char *p)
+{
+	char buf[64];
+	int fd = open(p, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	note(buf);
+}
+
+static void *flipper(void *arg)
+{
+	(void)arg;
+	while (!stop) {
+		strcpy(path, good);
+		strcpy(path, bad);
+	}
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	double end;
+
+	if (argc != 5)
+		return 2;
+	end = now() + atof(argv[4]);
+	if (!strcmp(argv[1], "flip")) {
+		pthread_t t;
+
+		good = argv[2], bad = argv[3];
+		strcpy(path, good);
+		pthread_create(&t, NULL, flipper, NULL);
+		while (now() < end)
+			read_once(path);
+		stop = 1;
+		pthread_join(t, NULL);
+	} else if (!strcmp(argv[1], "swap")) {
+		char real[4200], x[4200];
+		pid_t pid;
+
+		snprintf(real, sizeof(real), "%s.real", argv[2]);
+		snprintf(x, sizeof(x), "%s/x", argv[2]);
+		pid = fork();
+		if (pid == 0) {
+			while (now() < end + 1) {
+				rename(argv[2], real);
+				symlink(argv[3], argv[2]);
+				unlink(argv[2]);
+				rename(real, argv[2]);
+			}
+			_exit(0);
+		}
+		while (now() < end)
+			read_once(x);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	} else {
+		return 2;
+	}
+	printf("done\n");
+	return 0;
+}
