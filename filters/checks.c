@@ -63,6 +63,9 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	C(lchown, JT_CHECK_PATH, 0), C(fchownat, JT_CHECK_PATH, 1), C(truncate, JT_CHECK_PATH, 0),
 	C(utime, JT_CHECK_PATH, 0), C(utimes, JT_CHECK_PATH, 0), C(utimensat, JT_CHECK_PATH, 1),
 	C(statfs, JT_CHECK_PATH, 0),
+	/* metadata through a descriptor: a read-only file's owner could change it */
+	C(fchmod, JT_CHECK_PATH, 0), C(fchown, JT_CHECK_PATH, 0),
+	C(fsetxattr, JT_CHECK_PATH, 0), C(fremovexattr, JT_CHECK_PATH, 0),
 	/* path calls the view does not perform yet: refused under a view */
 	[JT_SYS_openat2] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },
 	[JT_SYS_futimesat] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/stat.h>
@@ -584,6 +585,124 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 	return 0;
 }
 
+/*
+ * fchmod, fchown, fsetxattr, fremovexattr, futimens: on a descriptor the
+ * program holds, which may be a read-only file it merely opened. The tracer
+ * takes its own copy of that descriptor (so another thread's dup2 cannot
+ * swap it afterwards), checks where its file lies, and does the call on it.
+ */
+static int fd_copy(struct fsop *op, int fd)
+{
+	char p[64];
+	int copy;
+
+#ifdef SYS_pidfd_getfd
+	if (jt_kernel_has(&op->run->kernel, JT_FEAT_PIDFD_GETFD)) {
+		int pidfd = (int)syscall(SYS_pidfd_open, op->t->tgid, 0);
+
+		if (pidfd >= 0) {
+			copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+			close(pidfd);
+			if (copy >= 0)
+				return copy;
+		}
+	}
+#endif
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, fd);
+	copy = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (copy < 0 && errno == EISDIR)
+		copy = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return copy < 0 ? -EBADF : copy;
+}
+
+static int do_fdmeta(struct fsop *op, int fd, char what)
+{
+	char host[PATH_MAX], inside[PATH_MAX], p[64];
+	int copy = fd_copy(op, fd), r;
+	ssize_t n;
+
+	if (copy < 0)
+		return result(op, copy);
+	proc_fd(p, sizeof(p), copy);
+	n = readlink(p, host, sizeof(host) - 1);
+	host[n > 0 ? n : 0] = '\0';
+	op->facts.in_view = 1;
+	op->facts.writable = 0;
+	op->facts.rule = -1;
+	if (host[0] == '/') {
+		/* the longest grant holding the file says whether it may change */
+		for (size_t i = 0, best = 0; i < op->run->view.n; i++) {
+			const struct jt_mount *m = &op->run->view.m[i];
+			size_t l = strlen(m->host);
+
+			if ((m->flags & JT_MNT_LINK) || strncmp(host, m->host, l) ||
+			    (host[l] && host[l] != '/') || l < best)
+				continue;
+			best = l;
+			op->facts.writable = (m->flags & JT_MNT_RW) != 0;
+			op->facts.rule = m->rule;
+		}
+		snprintf(op->path[0], sizeof(op->path[0]), "%s",
+			 jt_view_inside_of(&op->run->view, host, inside, sizeof(inside)) >= 0 ? inside : host);
+	} else {
+		/* a pipe or a socket: nothing of the host to protect */
+		op->facts.writable = 1;
+	}
+	if (!decide(op, JT_PATH_WRITE)) {
+		close(copy);
+		return 0;
+	}
+	switch (what) {
+	case 'm':
+		r = (int)errno_or(fchmod(copy, (mode_t)A(1)));
+		break;
+	case 'o':
+		r = (int)errno_or(fchown(copy, (uid_t)A(1), (gid_t)A(2)));
+		break;
+	case 'u': {
+		struct timespec ts[2];
+
+		if (A(2) && jt_mem_read(op->run, op->t->tid, A(2), ts, sizeof(ts)) != sizeof(ts))
+			r = -EFAULT;
+		else
+			r = (int)errno_or(futimens(copy, A(2) ? ts : NULL));
+		break;
+	}
+	case 'x': {
+		char name[256], value[65536];
+		size_t vlen = (size_t)A(3);
+		int cut;
+		ssize_t nl = jt_mem_string(op->run, op->t->tid, A(1), name, sizeof(name), &cut);
+
+		if (nl < 0 || cut) {
+			r = nl < 0 ? (int)nl : -ERANGE;
+			break;
+		}
+		if (vlen > sizeof(value)) {
+			r = -E2BIG;
+			break;
+		}
+		if (vlen && jt_mem_read(op->run, op->t->tid, A(2), value, vlen) != (ssize_t)vlen) {
+			r = -EFAULT;
+			break;
+		}
+		r = (int)errno_or(fsetxattr(copy, name, value, vlen, (int)A(4)));
+		break;
+	}
+	default: {	/* 'r': fremovexattr */
+		char name[256];
+		int cut;
+		ssize_t nl = jt_mem_string(op->run, op->t->tid, A(1), name, sizeof(name), &cut);
+
+		r = nl < 0 ? (int)nl : cut ? -ERANGE : (int)errno_or(fremovexattr(copy, name));
+		break;
+	}
+	}
+	close(copy);
+	op->ret = r;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- exec */
 
 /*
@@ -874,6 +993,7 @@ int jt_fs_handles(int sys)
 	case JT_SYS_chown: case JT_SYS_lchown: case JT_SYS_fchownat:
 	case JT_SYS_truncate: case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat:
 	case JT_SYS_statfs: case JT_SYS_execve: case JT_SYS_execveat:
+	case JT_SYS_fchmod: case JT_SYS_fchown: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
 		return 1;
 	}
 	return 0;
@@ -932,9 +1052,13 @@ static int dispatch(struct fsop *op)
 		return do_meta(op, AT_FDCWD, A(0), 0, 'u');
 	case JT_SYS_utimensat:
 		if (!A(1))
-			return result(op, 0), op->to_kernel = 1, 0;	/* futimens: no path */
+			return do_fdmeta(op, (int)A(0), 'u');	/* futimens: a descriptor */
 		return do_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u');
 	case JT_SYS_statfs: return do_meta(op, AT_FDCWD, A(0), 0, 'f');
+	case JT_SYS_fchmod: return do_fdmeta(op, (int)A(0), 'm');
+	case JT_SYS_fchown: return do_fdmeta(op, (int)A(0), 'o');
+	case JT_SYS_fsetxattr: return do_fdmeta(op, (int)A(0), 'x');
+	case JT_SYS_fremovexattr: return do_fdmeta(op, (int)A(0), 'r');
 	case JT_SYS_execve: return do_exec(op, AT_FDCWD, A(0), A(1), 0);
 	case JT_SYS_execveat: return do_exec(op, (int)A(0), A(1), A(2), (int)A(4));
 	}

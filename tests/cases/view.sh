@@ -164,3 +164,19 @@ print(subprocess.run(["ls", "/work/copy"], capture_output=True, text=True).stdou
 	expect_out_line "['g.json'] /work /work/copy"
 	expect_out_line g.json
 }
+
+t_metadata_of_a_read_only_file_cannot_change_through_its_descriptor() {
+	mkdir "$JT_AUX/ro" && echo data >"$JT_AUX/ro/f" && chmod 644 "$JT_AUX/ro/f"
+	cp -p "$JT_AUX/ro/f" "$T/native-f"
+	native /usr/bin/python3 -c 'import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.fchmod(fd, 0o600); print("changed")' "$T/native-f"
+	grep -qx changed "$T/nout" || native_fail "fchmod through a read-only descriptor does not work natively"
+	before=$(stat -c '%a %Y' "$JT_AUX/ro/f")
+	jt --ro "$JT_AUX/ro" -- /usr/bin/python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for name, f in [("fchmod", lambda: os.fchmod(fd, 0o777)), ("futimens", lambda: os.utime(fd, (0, 0)))]:
+    try: f(); print(name, "changed")
+    except OSError as e: print(name, e.errno)' "$JT_AUX/ro/f"
+	expect_no_out changed
+	[ "$(stat -c '%a %Y' "$JT_AUX/ro/f")" = "$before" ] || fail "the host file changed: $(stat -c '%a %Y' "$JT_AUX/ro/f")"
+}
