@@ -48,6 +48,7 @@ void jt_config_free(jt_config *cfg)
 	free(cfg->disabled);
 	free(cfg->jail);
 	free(cfg->cwd);
+	free(cfg->user);
 	free(cfg);
 }
 
@@ -157,6 +158,23 @@ int jt_config_grant(jt_config *cfg, const char *spec, int writable)
 int jt_config_set_jail(jt_config *cfg, const char *dir)
 {
 	return set_path(cfg, &cfg->jail, dir, "--jail");
+}
+
+int jt_config_set_user(jt_config *cfg, const char *name)
+{
+	uid_t u;
+	gid_t g;
+	char *n;
+
+	if (jt_user_ids(name, &u, &g) < 0) {
+		snprintf(cfg->err, sizeof(cfg->err), "bad --user \"%s\": a name, without / or :", name);
+		return -EINVAL;
+	}
+	if (!(n = strdup(name)))
+		return -ENOMEM;
+	free(cfg->user);
+	cfg->user = n;
+	return 0;
 }
 
 int jt_config_set_cwd(jt_config *cfg, const char *inside)

@@ -26,6 +26,7 @@ struct jt_config {
 	int audit_full;
 	char *jail;			/* --jail: the host directory of the jail */
 	char *cwd;			/* --cwd: the inside working directory */
+	char *user;			/* --user: whose jail, and as root whose uid */
 	int no_backtrace;		/* --no-backtrace */
 	int syslog;			/* --syslog */
 	char err[512];
@@ -77,6 +78,10 @@ struct jt_run {
 	char skeleton[PATH_MAX];	/* host directory standing for synthetic ones */
 	char jail[PATH_MAX];		/* host directory of the writable jail */
 	int jail_ephemeral;
+	int jail_lock;			/* held while the run lasts: one run per jail */
+	int switch_user;		/* root with --user: the program runs as run_uid */
+	uid_t run_uid;
+	gid_t run_gid;
 	const char *cwd_inside;
 	int chan[2];			/* handover pair: [0] the tracer's, [1] the child's */
 	int chan_fd;			/* where every tracee holds [1] */
@@ -152,6 +157,9 @@ extern volatile sig_atomic_t jt_got_signal;
 
 /* identity.c: names without NSS (a static binary has none). */
 void jt_user_name(uid_t uid, char *buf, size_t len);
+#define JT_SANDBOX_UID_BASE 2000000000u
+#define JT_SANDBOX_UID_RANGE 100000000u
+int jt_user_ids(const char *name, uid_t *uid, gid_t *gid);
 
 /* doctor.c: `jailtrace doctor`. @return the command's exit status. */
 int jt_doctor(int as_json);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include "tracer/fs.h"
 #include "tracer/internal.h"
 
@@ -96,6 +97,65 @@ static int add_grant(struct jt_policy *p, const char *host, const char *inside, 
 	return 0;
 }
 
+/* mkdir -p: parents 0755 (users' jails sit side by side), the last 0700. */
+static int mkdir_p(const char *path)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(p))
+		return -ENAMETOOLONG;
+	memcpy(p, path, n + 1);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The data directory: /var/lib/jailtrace for root, else the XDG one. */
+static int data_dir(char *out, size_t len)
+{
+	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		return snprintf(out, len, "/var/lib/jailtrace") < (int)len ? 0 : -ENAMETOOLONG;
+	if (x && x[0] == '/')
+		return snprintf(out, len, "%s/jailtrace", x) < (int)len ? 0 : -ENAMETOOLONG;
+	if (home && home[0] == '/')
+		return snprintf(out, len, "%s/.local/share/jailtrace", home) < (int)len ? 0 : -ENAMETOOLONG;
+	return -ENOENT;
+}
+
+/* One run per jail at a time: a lock held while the run lasts. */
+static int lock_jail(struct jt_run *run, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/.lock", run->jail);
+	run->jail_lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (run->jail_lock < 0) {
+		snprintf(err, errlen, "cannot lock the jail %s: %s", run->jail, strerror(errno));
+		return -errno;
+	}
+	if (flock(run->jail_lock, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "the jail %s is in use by another run%s", run->jail,
+			 e == EWOULDBLOCK ? "; runs of one user do not share a jail at once" : "");
+		close(run->jail_lock);
+		run->jail_lock = -1;
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen)
 {
 	static const char *const subdirs[] = { "tmp", "home", "work", "shm" };
@@ -110,6 +170,8 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 		run->skeleton[0] = '\0';
 		return -errno;
 	}
+	/* the tracer works in it with the program's identity */
+	chmod(run->skeleton, 0755);
 	/* at their own place in the skeleton, so "/" lists no stray entries */
 	snprintf(path, sizeof(path), "%s/etc", run->skeleton);
 	if (mkdir(path, 0755) < 0) {
@@ -118,14 +180,17 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 	}
 	snprintf(path, sizeof(path), "%s/etc/passwd", run->skeleton);
 	snprintf(text, sizeof(text), "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-		 SANDBOX_USER ":x:%u:%u:sandbox:" SANDBOX_HOME ":/bin/sh\n"
+		 "%s:x:%u:%u:sandbox:" SANDBOX_HOME ":/bin/sh\n"
 		 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-		 (unsigned)getuid(), (unsigned)getgid());
+		 run->cfg->user ? run->cfg->user : SANDBOX_USER,
+		 (unsigned)(run->switch_user ? run->run_uid : getuid()),
+		 (unsigned)(run->switch_user ? run->run_gid : getgid()));
 	if ((r = write_file(path, text)) == 0)
 		r = add_grant(p, path, "/etc/passwd", 0);
 	snprintf(path, sizeof(path), "%s/etc/group", run->skeleton);
-	snprintf(text, sizeof(text), "root:x:0:\n" SANDBOX_USER ":x:%u:\nnogroup:x:65534:\n",
-		 (unsigned)getgid());
+	snprintf(text, sizeof(text), "root:x:0:\n%s:x:%u:\nnogroup:x:65534:\n",
+		 run->cfg->user ? run->cfg->user : SANDBOX_USER,
+		 (unsigned)(run->switch_user ? run->run_gid : getgid()));
 	if (r == 0 && (r = write_file(path, text)) == 0)
 		r = add_grant(p, path, "/etc/group", 0);
 	if (r < 0) {
@@ -133,6 +198,22 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 		return r;
 	}
 
+	run->jail_lock = -1;
+	if (!run->jail[0] && run->cfg->user) {
+		char dir[PATH_MAX];
+
+		if (data_dir(dir, sizeof(dir)) < 0) {
+			snprintf(err, errlen, "no data directory for --user: set XDG_DATA_HOME or HOME, or use --jail");
+			return -ENOENT;
+		}
+		if (snprintf(run->jail, sizeof(run->jail), "%s/jails/%s", dir, run->cfg->user) >=
+		    (int)sizeof(run->jail))
+			return -ENAMETOOLONG;
+		if ((r = mkdir_p(run->jail)) < 0) {
+			snprintf(err, errlen, "cannot make %s: %s", run->jail, strerror(-r));
+			return r;
+		}
+	}
 	if (!run->jail[0]) {
 		snprintf(run->jail, sizeof(run->jail), "%s/jailtrace-jail-XXXXXX", tmpdir());
 		if (!mkdtemp(run->jail)) {
@@ -145,10 +226,21 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 		snprintf(err, errlen, "cannot make the jail %s: %s", run->jail, strerror(errno));
 		return -errno;
 	}
+	if ((r = lock_jail(run, err, errlen)) < 0)
+		return r;
+	if (chmod(run->jail, 0700) < 0 ||
+	    (run->switch_user && chown(run->jail, run->run_uid, run->run_gid) < 0)) {
+		snprintf(err, errlen, "cannot give the jail %s to its user: %s", run->jail, strerror(errno));
+		return -errno;
+	}
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", run->jail, subdirs[i]);
 		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
 			snprintf(err, errlen, "cannot make %s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (run->switch_user && chown(path, run->run_uid, run->run_gid) < 0) {
+			snprintf(err, errlen, "cannot give %s to its user: %s", path, strerror(errno));
 			return -errno;
 		}
 		if ((r = add_grant(p, path, inside[i], 1)) < 0)
@@ -205,6 +297,9 @@ int jt_skeleton_inside(struct jt_run *run, const char *host, char *out, size_t l
 
 void jt_skeleton_remove(struct jt_run *run)
 {
+	if (run->jail_lock >= 0)
+		close(run->jail_lock);
+	run->jail_lock = -1;
 	remove_tree(run->skeleton);
 	if (run->jail_ephemeral)
 		remove_tree(run->jail);

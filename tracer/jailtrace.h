@@ -102,6 +102,15 @@ int jt_config_set_jail(jt_config *cfg, const char *dir);
  */
 int jt_config_grant(jt_config *cfg, const char *spec, int writable);
 
+/**
+ * Run for user @name: the jail is <data dir>/jails/NAME (unless set with
+ * jt_config_set_jail), and, when jailtrace runs as root, the program runs
+ * as that user's uid and gid (from the passwd file; for a name that is not
+ * a user there, a stable uid from 2000000000 up), with no supplementary
+ * groups and no PAM. @return 0 or -EINVAL.
+ */
+int jt_config_set_user(jt_config *cfg, const char *name);
+
 /** The program's working directory inside the view (default /work). */
 int jt_config_set_cwd(jt_config *cfg, const char *inside);
 

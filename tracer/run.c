@@ -21,6 +21,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
+#include <sys/fsuid.h>
 #include <linux/capability.h>
 #include "tracer/fs.h"
 #include "filters/seccomp.h"
@@ -317,6 +318,10 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 
 	run->chan[0] = run->chan[1] = -1;
 	run->cwd_inside = run->cfg->cwd ? run->cfg->cwd : "/work";
+	if (run->cfg->user && geteuid() == 0) {
+		run->switch_user = 1;
+		jt_user_ids(run->cfg->user, &run->run_uid, &run->run_gid);
+	}
 	if (run->cfg->jail)
 		snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail);
 	jt_policy_init(&extra);
@@ -352,16 +357,29 @@ static void teardown_view(struct jt_run *run)
  * it opens, creates and removes files for it, so as root it must not bring
  * capabilities the program does not have: they stay permitted, not effective.
  */
-static void tracer_caps(int effective)
+static void tracer_caps(struct jt_run *run, int effective)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
-	if (syscall(SYS_capget, &h, d) < 0)
-		return;
-	for (int i = 0; i < 2; i++)
-		d[i].effective = effective ? d[i].permitted : 0;
-	syscall(SYS_capset, &h, d);
+	if (!effective && run->switch_user) {
+		/* the file-system identity of the program's user, while caps still allow it */
+		setfsgid(run->run_gid);
+		setfsuid(run->run_uid);
+	}
+	if (syscall(SYS_capget, &h, d) >= 0) {
+		for (int i = 0; i < 2; i++)
+			d[i].effective = effective ? d[i].permitted : 0;
+		/* signals to and the memory of tracees of another uid: CAP_KILL and
+		 * CAP_SYS_PTRACE, which open no file */
+		if (!effective)
+			d[0].effective |= d[0].permitted & ((1u << CAP_KILL) | (1u << CAP_SYS_PTRACE));
+		syscall(SYS_capset, &h, d);
+	}
+	if (effective && run->switch_user) {
+		setfsuid(geteuid());
+		setfsgid(getegid());
+	}
 }
 
 int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
@@ -435,7 +453,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	}
 	if (run->use_view)
-		tracer_caps(0);
+		tracer_caps(run, 0);
 	run->stdin_tty = isatty(0) && tcgetpgrp(0) == run->jailtrace_pgrp;
 	hand_terminal(run, 1);
 	if ((r = jt_relay_start(run)) < 0) {
@@ -449,7 +467,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
 	jt_relay_join(run);
 	if (run->use_view)
-		tracer_caps(1);
+		tracer_caps(run, 1);
 	hand_terminal(run, 0);
 	jt_result_fill(run, res);
 	/* the program never ran if its exec failed after the checks above */

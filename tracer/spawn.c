@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
@@ -221,6 +222,10 @@ static void child(const struct jt_run *run, const char *path, char *const argv[]
 
 	if (getppid() != run->tracer_pid)
 		die(errfd, STEP_SETUP, ESRCH);	/* jailtrace died before the seize */
+	if (run->switch_user &&
+	    (setgroups(0, NULL) < 0 || setresgid(run->run_gid, run->run_gid, run->run_gid) < 0 ||
+	     setresuid(run->run_uid, run->run_uid, run->run_uid) < 0))
+		die(errfd, STEP_CAPS, errno);
 	if ((r = drop_caps()) < 0)
 		die(errfd, STEP_CAPS, -r);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -180,3 +180,52 @@ for name, f in [("fchmod", lambda: os.fchmod(fd, 0o777)), ("futimens", lambda: o
 	expect_no_out changed
 	[ "$(stat -c '%a %Y' "$JT_AUX/ro/f")" = "$before" ] || fail "the host file changed: $(stat -c '%a %Y' "$JT_AUX/ro/f")"
 }
+
+# --user: each user has a jail of its own; as root the program runs as that
+# user, without PAM.
+user_jail() {
+	if [ "$(id -u)" = 0 ]; then echo "/var/lib/jailtrace/jails/$1"; else echo "$T/data/jailtrace/jails/$1"; fi
+}
+
+t_a_user_runs_in_its_own_jail_and_as_root_as_its_own_uid() {
+	u=jt-test-$$-a
+	export XDG_DATA_HOME=$T/data
+	jt --user "$u" -- /bin/sh -c 'id -u; echo mine > /work/f'
+	expect_rc 0
+	j=$(user_jail "$u")
+	[ "$(cat "$j/work/f" 2>/dev/null)" = mine ] || fail "the file is not in $j/work"
+	[ "$(stat -c %a "$j")" = 700 ] || fail "the jail is not 0700"
+	if [ "$(id -u)" = 0 ]; then
+		id_inside=$(head -n 1 "$T/out")
+		[ "$id_inside" != 0 ] || fail "the program ran as root"
+		[ "$(stat -c %u "$j/work/f")" = "$id_inside" ] || fail "the file is not the user's"
+		rm -rf "$j"
+	fi
+}
+
+t_one_user_never_sees_another_users_jail() {
+	a=jt-test-$$-a b=jt-test-$$-b
+	export XDG_DATA_HOME=$T/data
+	jt --user "$a" -- /bin/sh -c 'echo SECRET-OF-A > /work/secret; echo done'
+	expect_out_line done
+	jt --user "$b" -- /bin/sh -c 'cat /work/secret; ls /work; echo end'
+	expect_out_line end
+	expect_no_out SECRET-OF-A
+	[ "$(id -u)" = 0 ] && rm -rf "$(user_jail "$a")" "$(user_jail "$b")"
+	true
+}
+
+t_two_runs_of_one_user_do_not_share_the_jail_at_once() {
+	u=jt-test-$$-c
+	export XDG_DATA_HOME=$T/data
+	jt_bg --user "$u" -- /bin/sleep 3
+	wait_until 3 test -e "$(user_jail "$u")/.lock" || fail "the first run did not start"
+	sleep 0.3
+	jt_plain --user "$u" -- /bin/true
+	expect_rc 125
+	grep -q "in use by another run" "$T/err" || fail "no clear refusal: $(cat "$T/err")"
+	kill "$JT_PID" 2>/dev/null
+	jt_wait
+	[ "$(id -u)" = 0 ] && rm -rf "$(user_jail "$u")"
+	true
+}
