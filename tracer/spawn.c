@@ -224,7 +224,10 @@ static void child(const struct jt_run *run, const char *path, char *const argv[]
 		die(errfd, STEP_SETUP, ESRCH);	/* jailtrace died before the seize */
 	if (run->switch_user &&
 	    (setgroups(0, NULL) < 0 || setresgid(run->run_gid, run->run_gid, run->run_gid) < 0 ||
-	     setresuid(run->run_uid, run->run_uid, run->run_uid) < 0))
+	     setresuid(run->run_uid, run->run_uid, run->run_uid) < 0 ||
+	     /* a uid change made it non-dumpable: its /proc files would be root's,
+	      * out of reach of the tracer working as this user */
+	     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0))
 		die(errfd, STEP_CAPS, errno);
 	if ((r = drop_caps()) < 0)
 		die(errfd, STEP_CAPS, -r);
