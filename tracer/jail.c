@@ -163,9 +163,12 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 	char path[PATH_MAX + 32], text[512];
 	int r = 0;
 
-	/* the skeleton first: passwd and group live there */
-	snprintf(run->skeleton, sizeof(run->skeleton), "%s/jailtrace-view-XXXXXX", tmpdir());
-	if (!mkdtemp(run->skeleton)) {
+	/* the skeleton first (in memory when the host has /dev/shm: it is small and
+	 * made anew each run); passwd and group live there */
+	snprintf(run->skeleton, sizeof(run->skeleton), "/dev/shm/jailtrace-view-XXXXXX");
+	if (!mkdtemp(run->skeleton))
+		snprintf(run->skeleton, sizeof(run->skeleton), "%s/jailtrace-view-XXXXXX", tmpdir());
+	if (run->skeleton[0] != '/' || (strncmp(run->skeleton, "/dev/shm/", 9) && !mkdtemp(run->skeleton))) {
 		snprintf(err, errlen, "cannot make the view's directory in %s: %s", tmpdir(), strerror(errno));
 		run->skeleton[0] = '\0';
 		return -errno;
