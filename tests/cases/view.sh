@@ -229,3 +229,11 @@ t_two_runs_of_one_user_do_not_share_the_jail_at_once() {
 	[ "$(id -u)" = 0 ] && rm -rf "$(user_jail "$u")"
 	true
 }
+
+t_many_threads_and_forks_opening_at_once_all_get_their_files() {
+	jt -- "$PROGS/openstorm"
+	expect_rc 0
+	expect_out_line "fails=0"
+	expect_log '.type == "syscall" and .name == "openat" and (.args[1] | type == "object")
+		and .args[1].unreadable == "EFAULT"'
+}
