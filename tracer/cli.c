@@ -58,6 +58,9 @@ static void usage_run(FILE *out)
 "  --user NAME      NAME's own jail, DATA/jails/NAME (DATA: /var/lib/jailtrace as\n"
 "                   root, else $XDG_DATA_HOME/jailtrace or ~/.local/share/jailtrace);\n"
 "                   as root the program also runs as NAME's uid (no PAM, no groups)\n"
+"  --ephemeral      a fresh jail, removed at the end (the default without --user/--jail)\n"
+"  --keep IN[:HOST] after the run, copy IN (a path in the jail) out to HOST\n"
+"                   (default: its name in the current directory)\n"
 "\n"
 "Limits (0 = none). TIME: 30, 30s, 500ms, 2m, 1h. SIZE: 4096, 64K, 16M, 2G.\n"
 "  --timeout TIME   wall time of the run            (default %s; exit 124)\n"
@@ -100,7 +103,7 @@ static int err1(const char *what, const char *a)
 }
 
 enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
-       O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_NO_BACKTRACE,
+       O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_KEEP, O_NO_BACKTRACE,
        O_SYSLOG, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
@@ -143,6 +146,8 @@ static int cmd_run(int argc, char **argv)
 		{ "jail", required_argument, 0, O_JAIL },
 		{ "cwd", required_argument, 0, O_CWD },
 		{ "user", required_argument, 0, O_USER },
+		{ "ephemeral", no_argument, 0, O_EPHEMERAL },
+		{ "keep", required_argument, 0, O_KEEP },
 		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
 		{ "syslog", no_argument, 0, O_SYSLOG },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
@@ -185,6 +190,8 @@ static int cmd_run(int argc, char **argv)
 		case O_JAIL: r = jt_config_set_jail(cfg, optarg); break;
 		case O_CWD: r = jt_config_set_cwd(cfg, optarg); break;
 		case O_USER: r = jt_config_set_user(cfg, optarg); break;
+		case O_EPHEMERAL: jt_config_set_ephemeral(cfg, 1); break;
+		case O_KEEP: r = jt_config_keep(cfg, optarg); break;
 		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
 		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;
 		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;

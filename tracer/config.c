@@ -49,6 +49,9 @@ void jt_config_free(jt_config *cfg)
 	free(cfg->jail);
 	free(cfg->cwd);
 	free(cfg->user);
+	for (size_t i = 0; i < cfg->n_keep; i++)
+		free(cfg->keep[i]);
+	free(cfg->keep);
 	free(cfg);
 }
 
@@ -174,6 +177,24 @@ int jt_config_set_user(jt_config *cfg, const char *name)
 		return -ENOMEM;
 	free(cfg->user);
 	cfg->user = n;
+	return 0;
+}
+
+void jt_config_set_ephemeral(jt_config *cfg, int on)
+{
+	cfg->ephemeral = on;
+}
+
+int jt_config_keep(jt_config *cfg, const char *spec)
+{
+	char **k = realloc(cfg->keep, (cfg->n_keep + 1) * sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	cfg->keep = k;
+	if (!(k[cfg->n_keep] = strdup(spec)))
+		return -ENOMEM;
+	cfg->n_keep++;
 	return 0;
 }
 

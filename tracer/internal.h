@@ -27,6 +27,9 @@ struct jt_config {
 	char *jail;			/* --jail: the host directory of the jail */
 	char *cwd;			/* --cwd: the inside working directory */
 	char *user;			/* --user: whose jail, and as root whose uid */
+	int ephemeral;			/* --ephemeral: a fresh jail even with --user */
+	char **keep;			/* --keep specs */
+	size_t n_keep;
 	int no_backtrace;		/* --no-backtrace */
 	int syslog;			/* --syslog */
 	char err[512];
@@ -92,6 +95,9 @@ struct jt_run {
 
 /* jail.c: the jail directory, and the grants jailtrace adds (into @p) */
 int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen);
+
+/* keep.c: --keep INSIDE[:HOST], after the run */
+int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen);
 
 /* inject.c: handing descriptors to tracees */
 int jt_inject_setup(struct jt_run *run);

@@ -202,7 +202,7 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 	}
 
 	run->jail_lock = -1;
-	if (!run->jail[0] && run->cfg->user) {
+	if (!run->jail[0] && run->cfg->user && !run->cfg->ephemeral) {
 		char dir[PATH_MAX];
 
 		if (data_dir(dir, sizeof(dir)) < 0) {
@@ -225,6 +225,10 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 			return -errno;
 		}
 		run->jail_ephemeral = 1;
+		if (run->switch_user && chown(run->jail, run->run_uid, run->run_gid) < 0) {
+			snprintf(err, errlen, "cannot give the jail %s to its user: %s", run->jail, strerror(errno));
+			return -errno;
+		}
 	} else if (mkdir(run->jail, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot make the jail %s: %s", run->jail, strerror(errno));
 		return -errno;

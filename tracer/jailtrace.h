@@ -111,6 +111,17 @@ int jt_config_grant(jt_config *cfg, const char *spec, int writable);
  */
 int jt_config_set_user(jt_config *cfg, const char *name);
 
+/** A fresh jail for this run, removed at the end, even with a --user. */
+void jt_config_set_ephemeral(jt_config *cfg, int on);
+
+/**
+ * After the run, copy INSIDE (a path in the jail) out to HOST (default: its
+ * name in the current directory); only regular files and directories are
+ * copied, never links. "INSIDE[:HOST]".
+ * @return 0 or -ENOMEM.
+ */
+int jt_config_keep(jt_config *cfg, const char *spec);
+
 /** The program's working directory inside the view (default /work). */
 int jt_config_set_cwd(jt_config *cfg, const char *inside);
 

@@ -477,6 +477,18 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		res->program_exit_code = -1;
 		snprintf(res->message, sizeof(res->message), "%s", msg);
 	}
+	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {
+		char kerr[PATH_MAX + 64];
+
+		if (jt_keep(run, cfg->keep[i], kerr, sizeof(kerr)) < 0) {
+			/* the outputs asked for are lost: say so, and fail a run that had succeeded */
+			snprintf(res->message, sizeof(res->message), "%.200s", kerr);
+			if (res->exit_code == 0) {
+				res->status = JT_ERROR;
+				res->exit_code = 125;
+			}
+		}
+	}
 	finish_log(run, res);
 	r = 0;
 out:

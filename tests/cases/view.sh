@@ -237,3 +237,17 @@ t_many_threads_and_forks_opening_at_once_all_get_their_files() {
 	expect_log '.type == "syscall" and .name == "openat" and (.args[1] | type == "object")
 		and .args[1].unreadable == "EFAULT"'
 }
+
+t_keep_copies_chosen_outputs_out_of_a_fresh_jail_and_no_links() {
+	jt --keep "/work/out:$T/kept" -- /bin/sh -c 'mkdir -p /work/out/sub; echo result > /work/out/sub/r; ln -s /etc/shadow /work/out/l; echo other > /work/other'
+	expect_rc 0
+	[ "$(cat "$T/kept/sub/r" 2>/dev/null)" = result ] || fail "the output was not kept: $(ls -R "$T/kept" 2>&1)"
+	[ ! -e "$T/kept/l" ] && [ ! -L "$T/kept/l" ] || fail "a link the program made was copied to the host"
+	[ ! -e "$T/other" ] || fail "more than asked was kept"
+}
+
+t_keep_of_a_path_outside_the_jail_is_an_error() {
+	jt --keep /usr/bin/env -- /bin/true
+	expect_rc 125
+	expect_result status error
+}
