@@ -78,9 +78,9 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	[JT_SYS_removexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
 	[JT_SYS_lremovexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
 	[JT_SYS_inotify_add_watch] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
-	/* unix socket paths and abstract names reach the host: not yet granted */
-	[JT_SYS_connect] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
-	[JT_SYS_bind] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
+	/* unix socket paths are resolved in the view; abstract names are refused */
+	C(connect, JT_CHECK_PATH, 1), C(bind, JT_CHECK_PATH, 1),
+	C(getsockname, JT_CHECK_PATH, 0), C(getpeername, JT_CHECK_PATH, 0),
 	/* the handover descriptor stays where it is */
 	C(close, JT_CHECK_RESERVED_FD, 0), C(dup2, JT_CHECK_RESERVED_FD, 1),
 	C(dup3, JT_CHECK_RESERVED_FD, 1), C(close_range, JT_CHECK_CLOSE_RANGE, 0),

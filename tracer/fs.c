@@ -703,6 +703,167 @@ static int do_fdmeta(struct fsop *op, int fd, char what)
 	return 0;
 }
 
+/*
+ * connect and bind: the address is read once; a unix path is resolved in the
+ * view, and the tracer connects or binds the program's own socket (its copy
+ * of the descriptor) to the checked inode through /proc/self/fd, so the
+ * kernel resolves nothing the program wrote. Abstract names are the whole
+ * host's: refused. Other families go to the kernel as read (socket() only
+ * makes unix sockets without network rules).
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/*
+ * The kernel keeps the path a socket was bound with, which is the tracer's
+ * "/proc/self/fd/N/NAME"; getsockname and getpeername give the inside path
+ * back through this table (latest bind of a string wins).
+ */
+#define BOUND_MAX 256
+static struct bound {
+	char stored[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char inside[sizeof(((struct sockaddr_un *)0)->sun_path)];
+} bound[BOUND_MAX];
+static unsigned n_bound;
+
+static void remember_bind(const char *stored, const char *inside)
+{
+	unsigned i;
+
+	for (i = 0; i < n_bound && i < BOUND_MAX && strcmp(bound[i].stored, stored); i++)
+		;
+	if (i == BOUND_MAX)
+		i = n_bound++ % BOUND_MAX;
+	else if (i == n_bound)
+		n_bound++;
+	snprintf(bound[i].stored, sizeof(bound[i].stored), "%s", stored);
+	snprintf(bound[i].inside, sizeof(bound[i].inside), "%s", inside);
+}
+
+static int do_sockname(struct fsop *op, int fd, uint64_t addr, uint64_t lenp, int peer)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa), want;
+	int copy = fd_copy(op, fd), r;
+
+	result(op, 0);
+	if (copy < 0)
+		return result(op, copy == -EBADF ? -EBADF : -ENOTSOCK);
+	memset(&sa, 0, sizeof(sa));
+	r = peer ? getpeername(copy, (struct sockaddr *)&sa, &len) : getsockname(copy, (struct sockaddr *)&sa, &len);
+	close(copy);
+	if (r < 0)
+		return result(op, -errno);
+	if (sa.sun_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path) &&
+	    !strncmp(sa.sun_path, "/proc/self/fd/", 14)) {
+		for (unsigned i = 0; i < n_bound && i < BOUND_MAX; i++)
+			if (!strcmp(bound[i].stored, sa.sun_path)) {
+				snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", bound[i].inside);
+				len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sa.sun_path) + 1);
+				break;
+			}
+	}
+	if (jt_mem_read(op->run, op->t->tid, lenp, &want, sizeof(want)) != sizeof(want))
+		return result(op, -EFAULT);
+	if ((r = jt_mem_write(op->run, op->t->tid, addr, &sa, want < len ? want : len)) < 0 ||
+	    (r = jt_mem_write(op->run, op->t->tid, lenp, &len, sizeof(len))) < 0)
+		return result(op, r);
+	return result(op, 0);
+}
+
+static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is_bind)
+{
+	struct sockaddr_un sa;
+	struct sockaddr_un to = { .sun_family = AF_UNIX };
+	socklen_t plen;
+	int copy, r, fl, obj = -1;
+
+	if (len < sizeof(sa_family_t) || len > sizeof(sa))
+		return result(op, -EINVAL);
+	memset(&sa, 0, sizeof(sa));
+	if (jt_mem_read(op->run, op->t->tid, addr, &sa, len) != (ssize_t)len)
+		return result(op, -EFAULT);
+	plen = len - (socklen_t)offsetof(struct sockaddr_un, sun_path);
+	if (plen > 0 && sa.sun_path[0] == '\0') {
+		/* the abstract namespace is the host's: X11, D-Bus, systemd... */
+		op->facts.in_view = 1;
+		op->v = (struct jt_verdict){ .allow = 0, .err = EACCES, .rule = -1,
+					     .builtin = "abstract-unix" };
+		op->ret = -EACCES;
+		return 0;
+	}
+	copy = fd_copy(op, fd);
+	if (copy < 0)
+		return result(op, copy == -EBADF ? -EBADF : -EACCES);
+	if (sa.sun_family != AF_UNIX) {
+		/* the bytes as read, not as the program may have rewritten them since */
+		op->ret = is_bind ? errno_or(bind(copy, (struct sockaddr *)&sa, len))
+				  : errno_or(connect(copy, (struct sockaddr *)&sa, len));
+		close(copy);
+		return result(op, op->ret);
+	}
+	if (plen == 0) {
+		/* autobind: an abstract name the kernel picks */
+		op->ret = errno_or(bind(copy, (struct sockaddr *)&sa, len));
+		close(copy);
+		return result(op, op->ret);
+	}
+	memcpy(op->path[0], sa.sun_path, strnlen(sa.sun_path, plen));
+	op->path[0][strnlen(sa.sun_path, plen)] = '\0';
+	r = walk(op, 0, AT_FDCWD, is_bind ? (JT_WALK_CREATE | JT_WALK_NOFOLLOW) : 0);
+	if (r < 0) {
+		close(copy);
+		return walk_failed(op, 0, r);
+	}
+	if (!decide(op, is_bind ? JT_PATH_CREATE : JT_PATH_LOOKUP)) {
+		close(copy);
+		return 0;
+	}
+	if (is_bind) {
+		if (op->w[0].exists || op->w[0].dirfd < 0) {
+			close(copy);
+			return result(op, op->w[0].exists ? -EADDRINUSE : -EROFS);
+		}
+		if (snprintf(to.sun_path, sizeof(to.sun_path), "/proc/self/fd/%d/%s", op->w[0].dirfd,
+			     op->w[0].name) >= (int)sizeof(to.sun_path)) {
+			close(copy);
+			return result(op, -ENAMETOOLONG);
+		}
+	} else {
+		struct stat st;
+
+		obj = object(op, 0, 0);
+		if (obj < 0 || fstat(obj, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+			if (obj >= 0)
+				close(obj);
+			close(copy);
+			return result(op, obj < 0 ? obj : -ECONNREFUSED);
+		}
+		snprintf(to.sun_path, sizeof(to.sun_path), "/proc/self/fd/%d", obj);
+	}
+	if (is_bind) {
+		mode_t old = umask(umask_of(op->t->tid));
+
+		op->ret = errno_or(bind(copy, (struct sockaddr *)&to, sizeof(to)));
+		umask(old);
+		if (op->ret == 0)
+			remember_bind(to.sun_path, op->w[0].inside);
+	} else {
+		/* never block the tracer: a full backlog answers EAGAIN */
+		fl = fcntl(copy, F_GETFL);
+		if (fl >= 0 && !(fl & O_NONBLOCK))
+			fcntl(copy, F_SETFL, fl | O_NONBLOCK);
+		op->ret = errno_or(connect(copy, (struct sockaddr *)&to, sizeof(to)));
+		if (fl >= 0 && !(fl & O_NONBLOCK))
+			fcntl(copy, F_SETFL, fl);
+		if (op->ret == -EINPROGRESS && !(fl & O_NONBLOCK))
+			op->ret = -EAGAIN;
+		close(obj);
+	}
+	close(copy);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- exec */
 
 /*
@@ -994,6 +1155,7 @@ int jt_fs_handles(int sys)
 	case JT_SYS_truncate: case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat:
 	case JT_SYS_statfs: case JT_SYS_execve: case JT_SYS_execveat:
 	case JT_SYS_fchmod: case JT_SYS_fchown: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
+	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
 		return 1;
 	}
 	return 0;
@@ -1055,6 +1217,10 @@ static int dispatch(struct fsop *op)
 			return do_fdmeta(op, (int)A(0), 'u');	/* futimens: a descriptor */
 		return do_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u');
 	case JT_SYS_statfs: return do_meta(op, AT_FDCWD, A(0), 0, 'f');
+	case JT_SYS_getsockname: return do_sockname(op, (int)A(0), A(1), A(2), 0);
+	case JT_SYS_getpeername: return do_sockname(op, (int)A(0), A(1), A(2), 1);
+	case JT_SYS_connect: return do_sock(op, (int)A(0), A(1), (socklen_t)A(2), 0);
+	case JT_SYS_bind: return do_sock(op, (int)A(0), A(1), (socklen_t)A(2), 1);
 	case JT_SYS_fchmod: return do_fdmeta(op, (int)A(0), 'm');
 	case JT_SYS_fchown: return do_fdmeta(op, (int)A(0), 'o');
 	case JT_SYS_fsetxattr: return do_fdmeta(op, (int)A(0), 'x');

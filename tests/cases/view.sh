@@ -251,3 +251,66 @@ t_keep_of_a_path_outside_the_jail_is_an_error() {
 	expect_rc 125
 	expect_result status error
 }
+
+# host_listener PATH LOG: a unix socket on the host that answers "HOST" and
+# writes a line to LOG per connection, for at most 8 s.
+host_listener() {
+	/usr/bin/python3 - "$1" "$2" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(64)
+s.settimeout(0.2); end = time.time() + 8
+while time.time() < end:
+    try:
+        c, _ = s.accept(); c.sendall(b"HOST"); c.close(); open(sys.argv[2], "a").write("x\n")
+    except socket.timeout: pass
+PY
+	wait_until 3 test -S "$1" || fail "no host listener"
+}
+
+t_unix_sockets_work_inside_the_jail() {
+	jt -- /usr/bin/python3 -c '
+import socket, multiprocessing
+s = socket.socket(socket.AF_UNIX); s.bind("/tmp/sock"); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect("/tmp/sock"); a, _ = s.accept()
+c.sendall(b"ping"); print(a.recv(4), s.getsockname(), c.getpeername())
+m = multiprocessing.Manager(); d = m.dict(); d["k"] = 1; print("manager", dict(d)); m.shutdown()'
+	expect_rc 0
+	expect_out_line "b'ping' /tmp/sock /tmp/sock"
+	expect_out_line "manager {'k': 1}"
+}
+
+t_abstract_unix_names_of_the_host_are_out_of_reach() {
+	/usr/bin/python3 - "$JT_AUX/abs.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind("\0jailtrace-test-abstract-%d" % __import__("os").getppid()); s.listen(4)
+s.settimeout(0.2); end = time.time() + 6
+while time.time() < end:
+    try: c, _ = s.accept(); open(sys.argv[1], "a").write("x\n"); c.close()
+    except socket.timeout: pass
+PY
+	name="\\0jailtrace-test-abstract-$$"
+	sleep 0.5
+	native /usr/bin/python3 -c "import socket; s=socket.socket(socket.AF_UNIX); s.connect('$name'); print('connected')"
+	grep -qx connected "$T/nout" || native_fail "cannot reach the abstract name natively"
+	rm -f "$JT_AUX/abs.log"
+	jt -- /usr/bin/python3 -c "import socket
+s=socket.socket(socket.AF_UNIX)
+try: s.connect('$name'); print('connected')
+except OSError as e: print('refused', e.errno)"
+	expect_out_line "refused 13"
+	sleep 0.3
+	[ ! -s "$JT_AUX/abs.log" ] || fail "the host's abstract listener got a connection"
+	expect_log '.type == "syscall" and .name == "connect" and .rule == "builtin:abstract-unix"'
+}
+
+t_a_thread_flipping_a_socket_address_never_reaches_the_host() {
+	host_listener "$JT_AUX/host.sock" "$JT_AUX/accepted"
+	native "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 1
+	grep -q "read: HOST" "$T/nout" || native_fail "the flipping thread never reached the host natively"
+	rm -f "$JT_AUX/accepted" "$T/good.sock"
+	jt -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 2
+	expect_out_line done
+	expect_out_line "read: JAIL"
+	expect_no_out HOST
+	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
+}

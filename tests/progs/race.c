@@ -9,7 +9,13 @@
  *       A child process keeps swapping directory DIR with a symbolic link
  *       to TARGET; the parent opens DIR/x and reads it. Prints each distinct
  *       content, then "done".
+ *   race conn GOOD BAD SECS
+ *       Listens on unix socket path GOOD (answering "JAIL"); one thread flips
+ *       an address between GOOD and BAD while another connects to it and
+ *       prints each distinct greeting it gets ("read: ..."), then "done".
  */
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -66,6 +72,34 @@ static void *flipper(void *arg)
 	return NULL;
 }
 
+static struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+static void *addr_flipper(void *arg)
+{
+	(void)arg;
+	while (!stop) {
+		strcpy(addr.sun_path, good);
+		strcpy(addr.sun_path, bad);
+	}
+	return NULL;
+}
+
+static void *jail_server(void *arg)
+{
+	int l = *(int *)arg;
+
+	for (;;) {
+		int c = accept(l, NULL, NULL);
+
+		if (c < 0)
+			return NULL;
+		if (write(c, "JAIL", 4) != 4) {
+			/* the client went away */
+		}
+		close(c);
+	}
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -89,6 +123,34 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, flipper, NULL);
 		while (now() < end)
 			read_once(path);
+		stop = 1;
+		pthread_join(t, NULL);
+	} else if (!strcmp(argv[1], "conn")) {
+		struct sockaddr_un me = { .sun_family = AF_UNIX };
+		pthread_t t, srv;
+		int l = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		good = argv[2], bad = argv[3];
+		snprintf(me.sun_path, sizeof(me.sun_path), "%s", good);
+		unlink(good);
+		if (bind(l, (struct sockaddr *)&me, sizeof(me)) < 0 || listen(l, 64) < 0) {
+			perror("listen");
+			return 1;
+		}
+		pthread_create(&srv, NULL, jail_server, &l);
+		pthread_create(&t, NULL, addr_flipper, NULL);
+		while (now() < end) {
+			int c = socket(AF_UNIX, SOCK_STREAM, 0);
+			char buf[16];
+			ssize_t n;
+
+			if (connect(c, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+			    (n = read(c, buf, sizeof(buf) - 1)) > 0) {
+				buf[n] = '\0';
+				note(buf);
+			}
+			close(c);
+		}
 		stop = 1;
 		pthread_join(t, NULL);
 	} else if (!strcmp(argv[1], "swap")) {
