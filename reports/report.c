@@ -174,6 +174,7 @@ static void on_exit_(struct jt_report *rep, const struct jt_rec *rec)
 	rep->procs[i].end = rec->t;
 	rep->procs[i].has_code = x->has_code;
 	rep->procs[i].exit_code = x->exit_code;
+	free(rep->procs[i].signal);	/* a log may repeat an exit: keep the last */
 	rep->procs[i].signal = dup(x->signal);
 }
 

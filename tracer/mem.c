@@ -25,8 +25,9 @@ static ssize_t read_proc_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
 	if (fd < 0)
 		return -errno;
 	n = pread(fd, buf, len, (off_t)addr);
+	/* an unmapped address reads as EIO here; the kernel would say EFAULT */
 	if (n < 0)
-		n = -errno;
+		n = errno == EIO ? -EFAULT : -errno;
 	close(fd);
 	return n == 0 ? -EFAULT : n;
 }
