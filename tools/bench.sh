@@ -2,17 +2,36 @@
 # tools/bench.sh BUILD_DIR   (`make bench`)
 #
 # Measures what jailtrace costs: wall time of a few workloads run natively
-# and as `BUILD_DIR/jailtrace run --quiet --log FILE -- CMD` (and, when PRoot
-# is installed, `proot -r / CMD`), in the same run, as medians of N runs with
-# native and sandboxed runs interleaved so that drift hits all of them.
-# Prints a table of medians and ratios to native. A measurement, never a
-# pass/fail test: it exits 0 unless it cannot measure at all.
+# and as `BUILD_DIR/jailtrace run --quiet --log FILE [--ro ...] -- CMD`, and,
+# when installed, under PRoot (`proot -r / CMD`) and under
+# `strace --seccomp-bpf -f -e trace=%file -o /dev/null CMD`, in the same run,
+# as medians of N runs with all variants interleaved so that drift hits all
+# of them. Prints a table of medians and ratios to native, then the targets
+# of issue 3 next to the ratios. A measurement, never a pass/fail test: it
+# exits 0 whatever it measures (2 only when it cannot measure at all).
+#
+# Workloads: start-up (/bin/true), compute, a fork/exec shell loop, calls
+# that need no decision and calls the tracer decides, a pandas script (read
+# a 200k-row CSV, group, plot to PNG with matplotlib's Agg backend) and a
+# file-heavy shell pipeline (find + cat over 20,000 files under /usr/share).
+# Before timing, one untimed run of each workload in each variant checks
+# its output (exit status, nothing on stderr, the same stdout as native, the
+# PNG written, inside the jail for jailtrace); what fails is listed in notes.
+#
+# Under jailtrace the program sees the file-system view: the bench's own
+# programs and data are granted with --ro, the pandas run keeps its jail in
+# a directory (--jail) so its PNG can be inspected from outside.
+#
+# As root, installs what the extra workloads need when missing (Debian:
+# python3-pandas python3-matplotlib proot); BENCH_NO_INSTALL=1 stops that.
+# Without them the pandas row or the PRoot column is left out, with a note.
 #
 # Timer: hyperfine when installed (in rounds, so runs still interleave),
 # otherwise a posix_spawn loop in /usr/bin/python3.
 #   BENCH_TIMER=python|hyperfine   force one
 #   BENCH_SCALE=F                  multiply every run count by F (e.g. 0.3)
-# Takes about 30 s here (2-CPU VM); well under 2 minutes with PRoot.
+# Takes about 3 minutes here (2-CPU VM) with PRoot and strace, most of it
+# the file-heavy row.
 
 set -u -o pipefail
 
@@ -20,7 +39,9 @@ if [ $# -ne 1 ]; then
 	echo "usage: $0 BUILD_DIR" >&2
 	exit 2
 fi
-BUILD=$1
+# Absolute: the sandboxed program resolves relative paths against its own
+# working directory (/work inside).
+BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "bench: $1: no such directory" >&2; exit 2; }
 JT=$BUILD/jailtrace
 PY=/usr/bin/python3
 CC=${CC:-cc}
@@ -31,6 +52,37 @@ CC=${CC:-cc}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/jailtrace-bench.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------ packages
+# What the pandas row and the PRoot column need. Not build dependencies:
+# only the bench installs them.
+BENCH_DEBS="python3-pandas python3-matplotlib proot"
+deb_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
+}
+missing=""
+for p in $BENCH_DEBS; do
+	deb_installed "$p" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "bench: installing:$missing" >&2
+		# Without `apt-get update` first, unless the package lists are stale.
+		# shellcheck disable=SC2086
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				$missing >"$TMP/apt.log" 2>&1; then
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$TMP/apt.log" 2>&1
+			# shellcheck disable=SC2086
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				$missing >>"$TMP/apt.log" 2>&1 ||
+				{ echo "bench: apt-get install failed; the rows that need it are left out:" >&2
+				  tail -n 3 "$TMP/apt.log" | sed 's/^/  /' >&2; }
+		fi
+	else
+		echo "bench: not installed:$missing; the rows or columns that need them are left out" >&2
+		echo "       (as root: apt-get install -y$missing)" >&2
+	fi
+fi
 
 # ------------------------------------------------------------ programs
 # Small C programs of the bench itself, built into BUILD_DIR/bench.
@@ -88,6 +140,49 @@ for p in spin calls; do
 	fi
 done
 
+# The pandas workload and its data, in a directory granted read-only.
+DATA=$TMP/data
+mkdir -p "$DATA" "$TMP/out" "$TMP/home" || exit 2
+cat >"$DATA/analysis.py" <<'EOF'
+# analysis.py CSV PNG: read a CSV of sales, group, plot to PNG (Agg).
+import sys
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+
+csv, png = sys.argv[1], sys.argv[2]
+df = pd.read_csv(csv, parse_dates=["date"])
+df["revenue"] = df["units"] * df["price"]
+df["month"] = df["date"].dt.month
+by_month = df.pivot_table(index="month", columns="region", values="revenue", aggfunc="sum")
+by_product = df.groupby("product").agg(units=("units", "sum"), mean_price=("price", "mean"))
+fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+by_month.plot(ax=a, title="revenue by month and region")
+by_product["units"].sort_values().plot.barh(ax=b, title="units by product")
+fig.tight_layout()
+fig.savefig(png, dpi=80)
+print(len(df), by_month.shape, len(by_product), matplotlib.get_backend(),
+      "%.2f" % df["revenue"].sum())
+EOF
+PANDAS=""
+if deb_installed python3-pandas && deb_installed python3-matplotlib &&
+		"$PY" -c 'import pandas, matplotlib' 2>/dev/null; then
+	PANDAS="python3-pandas $(dpkg-query -W -f='${Version}' python3-pandas)"
+	PANDAS="$PANDAS, python3-matplotlib $(dpkg-query -W -f='${Version}' python3-matplotlib)"
+	"$PY" - "$DATA/sales.csv" 200000 <<'EOF' || exit 2
+import random, sys
+random.seed(3)
+regions = ["north", "south", "east", "west", "centre"]
+products = ["apples", "pears", "plums", "figs", "kiwis", "limes", "dates", "grapes"]
+with open(sys.argv[1], "w") as f:
+    f.write("date,region,product,units,price\n")
+    for i in range(int(sys.argv[2])):
+        f.write("2024-%02d-%02d,%s,%s,%d,%.2f\n" % (
+            1 + i % 12, 1 + i % 28, random.choice(regions), random.choice(products),
+            random.randint(1, 500), random.uniform(0.2, 9.9)))
+EOF
+fi
+
 # ------------------------------------------------------------ header
 TIMER=${BENCH_TIMER:-}
 if [ -z "$TIMER" ]; then
@@ -98,6 +193,11 @@ if [ "$TIMER" = hyperfine ] && ! command -v hyperfine >/dev/null 2>&1; then
 	exit 2
 fi
 PROOT=$(command -v proot 2>/dev/null || true)
+STRACE=$(command -v strace 2>/dev/null || true)
+# strace older than 5.3 has no --seccomp-bpf
+if [ -n "$STRACE" ] && ! "$STRACE" --seccomp-bpf -f -e trace=%file -o /dev/null /bin/true 2>/dev/null; then
+	STRACE=""
+fi
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 echo "jailtrace bench, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
@@ -110,43 +210,138 @@ else
 	if command -v hyperfine >/dev/null 2>&1; then why="BENCH_TIMER=python"; else why="hyperfine not installed"; fi
 	echo "timer:     /usr/bin/python3 posix_spawn + waitpid, wall time ($why)"
 fi
-echo "proot:     ${PROOT:-not installed (apt-get install proot adds a column)}"
+if [ -n "$PROOT" ]; then
+	echo "proot:     $PROOT $(dpkg-query -W -f='${Version}' proot 2>/dev/null), as proot -r / CMD"
+else
+	echo "proot:     not installed (apt-get install proot adds a column)"
+fi
+if [ -n "$STRACE" ]; then
+	echo "strace:    $STRACE $("$STRACE" -V 2>/dev/null | sed -n '1s/.*version //p'), as strace --seccomp-bpf -f -e trace=%file -o /dev/null CMD"
+else
+	echo "strace:    not installed or without --seccomp-bpf (no column)"
+fi
+if [ -n "$PANDAS" ]; then
+	echo "pandas:    $PANDAS, /usr/bin/python3"
+else
+	echo "pandas:    python3-pandas and python3-matplotlib not usable by $PY: row left out"
+fi
 
 # ------------------------------------------------------------ measure
-export BENCH_JT=$JT BENCH_TMP=$TMP BENCH_TIMER_KIND=$TIMER BENCH_PROOT=$PROOT
-export BENCH_BIN=$BUILD/bench BENCH_SCALE=${BENCH_SCALE:-1}
+export BENCH_JT=$JT BENCH_TMP=$TMP BENCH_TIMER_KIND=$TIMER BENCH_PROOT=$PROOT BENCH_STRACE=$STRACE
+export BENCH_BIN=$BUILD/bench BENCH_SCALE=${BENCH_SCALE:-1} BENCH_DATA=$DATA BENCH_PANDAS=$PANDAS
 "$PY" - <<'PYEOF'
-import json, math, os, shlex, signal, statistics, subprocess, sys, time
+import json, math, os, re, shlex, signal, statistics, subprocess, sys, time
 
 JT = os.environ["BENCH_JT"]
 TMP = os.environ["BENCH_TMP"]
 TIMER = os.environ["BENCH_TIMER_KIND"]
 PROOT = os.environ["BENCH_PROOT"]
+STRACE = os.environ["BENCH_STRACE"]
 BIN = os.environ["BENCH_BIN"]
+DATA = os.environ["BENCH_DATA"]
+PANDAS = os.environ["BENCH_PANDAS"] != ""
 SCALE = float(os.environ["BENCH_SCALE"])
+PY = "/usr/bin/python3"
 GUARD_S = 60          # one run that takes longer is killed and counted as failed
 CALLS = 100000        # calls that need no decision
 DECIDED = 20000       # calls that do (one stop each, so fewer)
+FILES = 20000         # files the file-heavy workload reads
 
-# Every variant gets the environment the sandbox gives its program.
-ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "TERM": "dumb"}
+# Every variant gets the environment the sandbox gives its program (HOME: a
+# directory of the bench's own, so native runs leave no caches behind).
+ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": TMP + "/home", "LANG": "C.UTF-8",
+       "TERM": "dumb"}
 
-PIPELINE = "for i in $(seq 300); do cat /etc/hostname | wc -c >/dev/null; done"
-# name, runs, argv
+# Debian's matplotlib reads /etc/matplotlibrc and fails without it ("Could not
+# find matplotlibrc file"); grant it when the built-in policy does not.
+policy = subprocess.run([JT, "policy", "default"], capture_output=True, text=True).stdout
+MPLRC = [] if re.search(r"^\s*ro\s+/etc(/matplotlibrc)?\s*$", policy, re.M) else ["--ro", "/etc/matplotlibrc"]
+
+
+class W:
+    """A workload: argv (or a function of the variant's name giving it),
+    extra jailtrace options, extra environment, the argv of the untimed check
+    run when it differs, and a check of the check run's results."""
+    def __init__(self, key, title, runs, argv, jt=(), env=None, check_argv=None, check=None):
+        self.key, self.title, self.runs, self.argv = key, title, runs, argv
+        self.jt, self.env = list(jt), dict(env or {})
+        self.check_argv, self.check = check_argv, check
+
+    def cmd(self, variant, check=False):
+        a = self.check_argv if check and self.check_argv else self.argv
+        return a(variant) if callable(a) else list(a)
+
+
+PIPELINE = "for i in $(seq 300); do cat /etc/debian_version | wc -c >/dev/null; done"
+HEAVY = "find /usr/share -type f -print0 | head -z -n %d | xargs -0 -r cat" % FILES
+HEAVY_CHECK = ("%s | wc -c; find /usr/share -type f -print0 | head -z -n %d | tr -cd '\\0' | wc -c"
+               % (HEAVY, FILES))
+PANDAS_JAIL = TMP + "/jail-pandas"
+
+
+def png_of(variant):
+    """Where the pandas run writes its plot: (path the program is given, host path)."""
+    if variant == "jailtrace":
+        return "/tmp/plot.png", PANDAS_JAIL + "/tmp/plot.png"
+    return TMP + "/out/%s.png" % variant, TMP + "/out/%s.png" % variant
+
+
+def check_png(results):
+    problems, sizes = [], []
+    for v in results:
+        host = png_of(v)[1]
+        try:
+            with open(host, "rb") as f:
+                head = f.read(8)
+            size = os.path.getsize(host)
+        except OSError as e:
+            problems.append("%s: no plot: %s" % (v, e))
+            continue
+        if head != b"\x89PNG\r\n\x1a\n" or size < 1000:
+            problems.append("%s: %s is not a PNG (%d bytes)" % (v, host, size))
+        sizes.append("%s %d" % (v, size))
+    return problems, "PNG bytes: " + ", ".join(sizes)
+
+
+def check_heavy(results):
+    out = results.get("native", (None, "", ""))[1].split()
+    if len(out) != 2 or out[1] != str(FILES):
+        return ["native: read %s files, not %d" % (out[1:] or "?", FILES)], ""
+    return [], "%s files, %s bytes" % (out[1], out[0])
+
+
+# key, title, runs, argv
 WORKLOADS = [
-    ("start-up: /bin/true", 101, ["/bin/true"]),
-    ("compute: spin 6e8 mul-adds", 5, [BIN + "/spin"]),
-    ("sh: 300 x cat | wc (fork/exec/pipe)", 11, ["/bin/sh", "-c", PIPELINE]),
-    ("%d getppid (no decision)" % CALLS, 21, [BIN + "/calls", "getppid", str(CALLS)]),
-    ("%d kill(self,0) (decided)" % DECIDED, 7, [BIN + "/calls", "kill", str(DECIDED)]),
+    W("true", "start-up: /bin/true", 101, ["/bin/true"]),
+    W("spin", "compute: spin 6e8 mul-adds", 5, [BIN + "/spin"], jt=["--ro", BIN]),
+    W("sh", "sh: 300 x cat | wc (fork/exec/pipe)", 11, ["/bin/sh", "-c", PIPELINE]),
+    W("getppid", "%d getppid (no decision)" % CALLS, 21, [BIN + "/calls", "getppid", str(CALLS)],
+      jt=["--ro", BIN]),
+    W("kill", "%d kill(self,0) (decided)" % DECIDED, 7, [BIN + "/calls", "kill", str(DECIDED)],
+      jt=["--ro", BIN]),
 ]
+if PANDAS:
+    WORKLOADS.append(W(
+        "pandas", "pandas: 200k-row CSV, group, plot PNG", 7,
+        lambda v: [PY, DATA + "/analysis.py", DATA + "/sales.csv", png_of(v)[0]],
+        jt=["--ro", DATA, "--jail", PANDAS_JAIL, "--env", "MPLBACKEND=Agg"] + MPLRC,
+        env={"MPLBACKEND": "Agg"}, check=check_png))
+WORKLOADS.append(W(
+    "heavy", "files: find+cat %dk files /usr/share" % (FILES // 1000), 5,
+    ["/bin/sh", "-c", HEAVY + " >/dev/null"],
+    check_argv=["/bin/sh", "-c", HEAVY_CHECK], check=check_heavy))
 
 
-def variants(slug, argv):
-    v = [("native", argv),
-         ("jailtrace", [JT, "run", "--quiet", "--log", "%s/%s.jsonl" % (TMP, slug), "--"] + argv)]
+def variants(w, slug, check=False):
+    argv = lambda v: w.cmd(v, check)
+    v = [("native", argv("native")),
+         ("jailtrace", [JT, "run", "--quiet", "--log", "%s/%s.jsonl" % (TMP, slug)] + w.jt
+          + ["--"] + argv("jailtrace"))]
     if PROOT:
-        v.append(("proot", [PROOT, "-r", "/"] + argv))
+        v.append(("proot", [PROOT, "-r", "/"] + argv("proot")))
+    if STRACE:
+        v.append(("strace", [STRACE, "--seccomp-bpf", "-f", "-e", "trace=%file", "-o", "/dev/null"]
+                  + argv("strace")))
     return v
 
 
@@ -166,10 +361,10 @@ DEVNULL_ACTIONS = [
 ]
 
 
-def time_python(argv):
+def time_python(argv, env):
     """One run: (seconds, exit status or None when the guard killed it)."""
     t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, ENV, file_actions=DEVNULL_ACTIONS)
+    pid = os.posix_spawn(argv[0], argv, env, file_actions=DEVNULL_ACTIONS)
     signal.alarm(GUARD_S)
     try:
         _, st = os.waitpid(pid, 0)
@@ -182,36 +377,71 @@ def time_python(argv):
     return time.perf_counter() - t0, os.waitstatus_to_exitcode(st)
 
 
-def round_python(vs, k):
+def round_python(vs, k, env):
     out = {name: ([], []) for name, _ in vs}
     for _ in range(k):
         for name, argv in vs:
-            t, rc = time_python(argv)
+            t, rc = time_python(argv, env)
             out[name][0].append(t)
             out[name][1].append(rc)
     return out
 
 
-def round_hyperfine(vs, k):
+def round_hyperfine(vs, k, env):
     js = os.path.join(TMP, "round.json")
     cmd = ["hyperfine", "-N", "--style", "none", "-i", "--runs", str(k), "--export-json", js]
     cmd += [shlex.join(argv) for _, argv in vs]
-    p = subprocess.run(cmd, env=ENV, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    p = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True, timeout=GUARD_S * k * len(vs) + 30)
     if p.returncode != 0:
-        sys.exit("bench: hyperfine failed: " + p.stderr.strip()[-500:])
+        print("bench: hyperfine failed: " + p.stderr.strip()[-500:], file=sys.stderr)
+        return None
     with open(js) as f:
         res = json.load(f)["results"]
     return {name: (r["times"], r["exit_codes"]) for (name, _), r in zip(vs, res)}
 
 
-def measure(argvs, runs):
+def check_run(w, slug, env):
+    """The untimed first run of each variant (also the warm-up: page cache,
+    dynamic loader, font caches): its output checked. Returns notes."""
+    results = {}
+    if w.key == "pandas":     # the check looks for the plot this run writes
+        for v in ("native", "jailtrace", "proot", "strace"):
+            if os.path.exists(png_of(v)[1]):
+                os.unlink(png_of(v)[1])
+    for name, argv in variants(w, slug, check=True):
+        try:
+            p = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=GUARD_S)
+            results[name] = (p.returncode, p.stdout.decode(errors="replace"),
+                             p.stderr.decode(errors="replace"))
+        except subprocess.TimeoutExpired:
+            results[name] = (None, "", "guard of %d s fired" % GUARD_S)
+    problems = []
+    for name, (rc, out, err) in results.items():
+        what = []
+        if rc != 0:
+            what.append("exit %s" % rc)
+        if err.strip():
+            what.append("stderr %r" % err.strip()[:300])
+        if name != "native" and out != results["native"][1]:
+            what.append("stdout %r, native %r" % (out.strip()[:100], results["native"][1].strip()[:100]))
+        if what:
+            problems.append("%s: %s" % (name, "; ".join(what)))
+    info = ""
+    if w.check:
+        more, info = w.check(results)
+        problems += more
+    out = results["native"][1].strip()
+    if not info and out:
+        info = "stdout %r" % out[:60]
+    return problems, info
+
+
+def measure(argvs, runs, env):
     """Interleaved runs of all variants; returns name -> (times, exit codes)."""
     names = [n for n, _ in argvs]
     acc = {n: ([], []) for n in names}
-    # one untimed warm-up run of each (page cache, dynamic loader)
-    for _, argv in argvs:
-        time_python(argv)
     if TIMER == "hyperfine":
         rounds = min(runs, 10)
         per = math.ceil(runs / rounds)
@@ -219,7 +449,9 @@ def measure(argvs, runs):
         rounds, per = runs, 1
     for r in range(rounds):
         order = argvs[r % len(argvs):] + argvs[:r % len(argvs)]   # rotate who goes first
-        got = round_hyperfine(order, per) if TIMER == "hyperfine" else round_python(order, per)
+        got = round_hyperfine(order, per, env) if TIMER == "hyperfine" else None
+        if got is None:
+            got = round_python(order, per, env)
         for n in names:
             acc[n][0].extend(got[n][0])
             acc[n][1].extend(got[n][1])
@@ -262,16 +494,24 @@ def log_facts(slug):
 
 t_start = time.monotonic()
 scale_note = "" if SCALE == 1 else " (run counts x%g)" % SCALE
-print("runs:      per workload, as shown; one warm-up run of each variant first%s" % scale_note)
+print("runs:      per workload, as shown; one untimed run of each variant first, its output checked%s"
+      % scale_note)
 print()
-rows, notes, med = [], [], {}
-for i, (title, runs, argv) in enumerate(WORKLOADS):
-    runs = max(3, round(runs * SCALE))
+REFS = [n for n, on in (("proot", PROOT), ("strace", STRACE)) if on]
+rows, notes, checks, med = [], [], [], {}
+for i, w in enumerate(WORKLOADS):
+    runs = max(5, round(w.runs * SCALE))      # medians of 5 at least
     slug = "w%d" % i
-    vs = variants(slug, argv)
-    print("  measuring %-40s %3d runs each ..." % (title, runs), end="", flush=True, file=sys.stderr)
+    env = dict(ENV, **w.env)
+    vs = variants(w, slug)
+    print("  measuring %-40s %3d runs each ..." % (w.title, runs), end="", flush=True, file=sys.stderr)
     t0 = time.monotonic()
-    acc = measure(vs, runs)
+    problems, info = check_run(w, slug, env)
+    for p in problems:
+        notes.append("%s, check run: %s" % (w.title, p))
+    checks.append("  %-40s %s%s" % (w.title, "ok" if not problems else "FAILED (see notes)",
+                                     ": " + info if info else ""))
+    acc = measure(vs, runs, env)
     print(" %.1f s" % (time.monotonic() - t0), file=sys.stderr)
     m = {}
     for name, (ts, rcs) in acc.items():
@@ -279,29 +519,34 @@ for i, (title, runs, argv) in enumerate(WORKLOADS):
         bad = [rc for rc in rcs if rc != 0]
         if bad:
             notes.append("%s, %s: %d of %d runs failed (exit %s)%s" % (
-                title, name, len(bad), len(rcs), sorted(set(bad), key=str)[:3],
+                w.title, name, len(bad), len(rcs), sorted(set(bad), key=str)[:3],
                 "; guard of %d s fired" % GUARD_S if None in bad else ""))
             m[name + "!"] = True
     stops, end = log_facts(slug)
     if end is not None and end.get("status") != "exited":
-        notes.append("%s, jailtrace: last run ended %s: %s" % (title, end.get("status"), end.get("message")))
-    med[i] = m
+        notes.append("%s, jailtrace: last run ended %s: %s" % (w.title, end.get("status"), end.get("message")))
+    med[w.key] = m
     m["spread"] = {name: spread(ts) for name, (ts, _) in acc.items()}
-    rows.append((title, runs, m, stops))
-hdr = ["workload", "runs", "native", "jailtrace", "ratio", "proot", "ratio", "stops/run"]
+    rows.append((w, runs, m, stops))
+
+hdr = ["workload", "runs", "native", "jailtrace", "ratio"]
+for r in ("proot", "strace"):
+    hdr += [r, "ratio"]
+hdr.append("stops/run")
 table = []
-for title, runs, m, stops in rows:
+for w, runs, m, stops in rows:
     def cell(name):
         sp = m["spread"].get(name)
         return fmt(m.get(name)) + ("!" if m.get(name + "!") else "") + (" " + sp if sp else "")
     nat = m["native"]
-    jt = m["jailtrace"]
-    pr = m.get("proot")
-    table.append([title, str(runs), cell("native"), cell("jailtrace"),
-                  "%.2fx" % (jt / nat),
-                  cell("proot") if PROOT else "not installed",
-                  "%.2fx" % (pr / nat) if pr else "-",
-                  "-" if stops is None else str(stops)])
+    r = [w.title, str(runs), cell("native"), cell("jailtrace"), "%.2fx" % (m["jailtrace"] / nat)]
+    for ref in ("proot", "strace"):
+        if ref in REFS:
+            r += [cell(ref), "%.2fx" % (m[ref] / nat)]
+        else:
+            r += ["not installed", "-"]
+    r.append("-" if stops is None else str(stops))
+    table.append(r)
 widths = [max(len(r[c]) for r in [hdr] + table) for c in range(len(hdr))]
 def line(r):
     return "  ".join(r[c].ljust(widths[c]) if c == 0 else r[c].rjust(widths[c]) for c in range(len(r)))
@@ -310,40 +555,78 @@ print("  ".join("-" * w for w in widths))
 for r in table:
     print(line(r))
 print()
-print("native/jailtrace/proot: median wall time, ± half the interquartile range (>= 4 runs);")
-print("ratio: median / native median; stops/run: syscall records in the last jailtrace")
-print("run's log (every tracer stop writes one).")
+print("native/jailtrace/proot/strace: median wall time, ± half the interquartile range")
+print("(>= 4 runs); ratio: median / native median; stops/run: syscall records in the")
+print("last jailtrace run's log (every tracer stop writes one). jailtrace runs with the")
+print("built-in policy and the audit log on; --ro grants the bench's programs and data;")
+print("the pandas run keeps its jail in a directory (--jail) and gets --env MPLBACKEND=Agg%s."
+      % (" and --ro /etc/matplotlibrc" if MPLRC and PANDAS else ""))
+print()
+print("check runs (exit 0, empty stderr, stdout as native, in every variant):")
+for c in checks:
+    print(c)
+
+# The targets of issue 3, next to what was measured: information, not a test.
+TARGETS = [("true", "start-up (/bin/true)", 2.0), ("pandas", "pandas script", 1.5),
+           ("heavy", "file-heavy (find+cat)", 5.0)]
+print()
+print("targets (issue 3; default policy, audit log on; information, not a test):")
+for key, name, limit in TARGETS:
+    m = med.get(key)
+    if m is None:
+        print("  %-22s not measured (python3-pandas/python3-matplotlib missing)" % name)
+        continue
+    jr = m["jailtrace"] / m["native"]
+    s = "  %-22s jailtrace %5.2fx  target <= %gx: %-7s" % (
+        name, jr, limit, "met" if jr <= limit and not m.get("jailtrace!") else "NOT met")
+    if "proot" in m:
+        pr = m["proot"] / m["native"]
+        s += "  faster than PRoot (%.2fx): %s" % (pr, "met" if m["jailtrace"] < m["proot"] else "NOT met")
+    else:
+        s += "  faster than PRoot: not measured (PRoot not installed)"
+    print(s)
 
 # Per-call cost of the two call workloads, the start-up difference taken out.
-start_extra = med[0]["jailtrace"] - med[0]["native"]
+start_extra = med["true"]["jailtrace"] - med["true"]["native"]
 print()
 print("per call, start-up overhead (%s) subtracted:" % fmt(start_extra))
-for i, n in ((3, CALLS), (4, DECIDED)):
-    title, _, m, stops = rows[i]
+for key, n in (("getppid", CALLS), ("kill", DECIDED)):
+    w, _, m, stops = next(r for r in rows if r[0].key == key)
     extra = (m["jailtrace"] - m["native"] - start_extra) / n
     native = m["native"] / n
     print("  %-32s native %.3f us, jailtrace %+.3f us per call%s" % (
-        title, native * 1e6, extra * 1e6,
+        w.title, native * 1e6, extra * 1e6,
         "" if stops is None else " (%d stop%s per run)" % (stops, "" if stops == 1 else "s")))
 
 # What a stack costs: the same denied calls with and without --no-backtrace.
 DENIED = 3000
 deny = [BIN + "/calls", "deny", str(DENIED)]
-dvs = [("stacks", [JT, "run", "--quiet", "--log", TMP + "/deny.jsonl", "--"] + deny),
-       ("none", [JT, "run", "--quiet", "--no-backtrace", "--log", TMP + "/deny-nb.jsonl", "--"] + deny)]
-druns = max(3, round(7 * SCALE))
+dvs = [("stacks", [JT, "run", "--quiet", "--ro", BIN, "--log", TMP + "/deny.jsonl", "--"] + deny),
+       ("none", [JT, "run", "--quiet", "--ro", BIN, "--no-backtrace", "--log", TMP + "/deny-nb.jsonl",
+                 "--"] + deny)]
+druns = max(5, round(7 * SCALE))
 print("  measuring %-40s %3d runs each ..." % ("stacks at denials", druns), end="", flush=True,
       file=sys.stderr)
 t0 = time.monotonic()
-dacc = measure(dvs, druns)
+for _, argv in dvs:
+    time_python(argv, ENV)
+dacc = measure(dvs, druns, ENV)
 print(" %.1f s" % (time.monotonic() - t0), file=sys.stderr)
+for n in ("stacks", "none"):
+    bad = [rc for rc in dacc[n][1] if rc != 0]
+    if bad:
+        notes.append("stacks at denials, %s: %d of %d runs failed (exit %s)" % (
+            n, len(bad), len(dacc[n][1]), sorted(set(bad), key=str)[:3]))
+stops, _ = log_facts("deny")
+if stops is not None and stops < DENIED:
+    notes.append("stacks at denials: only %d records of %d denied calls in the log" % (stops, DENIED))
 with_st, without = (statistics.median(dacc[n][0]) / DENIED for n in ("stacks", "none"))
 print("  %-32s %.1f us per denied call with its stack, %.1f us with --no-backtrace:" % (
     "%d kill(1,0) (denied)" % DENIED, with_st * 1e6, without * 1e6))
 print("  %-32s a stack (5 frames) costs %.1f us" % ("", (with_st - without) * 1e6))
 if notes:
     print()
-    print("notes (a ! above marks these):")
+    print("notes (a ! above marks failed timed runs):")
     for n in notes:
         print("  " + n)
 print()

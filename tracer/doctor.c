@@ -22,7 +22,7 @@ struct row {
 
 static const struct row rows[] = {
 	{ JT_FEAT_SECCOMP, "seccomp filter: only calls that need a decision stop",
-	  "no seccomp filter: jailtrace refuses to run (a PTRACE_SYSCALL fallback stopping every call, 10-50x slower, is not built)" },
+	  "no seccomp filter: every call stops twice (PTRACE_SYSCALL; needs PTRACE_GET_SYSCALL_INFO): expect 10-50x on syscall-heavy programs" },
 	{ JT_FEAT_EXITKILL, "PTRACE_O_EXITKILL: the sandbox dies with jailtrace",
 	  "no PTRACE_O_EXITKILL: jailtrace refuses to run (the sandbox could outlive it)" },
 	{ JT_FEAT_SKIP_AT_SECCOMP, "denied calls are answered at the seccomp stop: one stop each",
@@ -104,7 +104,8 @@ int jt_doctor(int as_json)
 	}
 	uname(&u);
 	traceable = try_ptrace(why, sizeof(why));
-	can = traceable && jt_kernel_has(&k, JT_FEAT_SECCOMP) && jt_kernel_has(&k, JT_FEAT_EXITKILL) &&
+	can = traceable && (jt_kernel_has(&k, JT_FEAT_SECCOMP) || jt_kernel_has(&k, JT_FEAT_SYSCALL_INFO)) &&
+	      jt_kernel_has(&k, JT_FEAT_EXITKILL) &&
 	      k.yama_ptrace_scope < 3;
 
 	if (as_json) {

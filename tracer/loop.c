@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
+#include <linux/ptrace.h>
 #include <sys/syscall.h>
 #include <linux/kcmp.h>
 #include <sys/wait.h>
@@ -181,15 +182,29 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 		jt_log_exec(&run->log, t->tid, exe, cmd, m > 0 ? (size_t)m : 0);
 }
 
+/* Is this syscall stop an entry? PTRACE_GET_SYSCALL_INFO says (the run
+ * requires it in this mode: registers alone cannot tell int 0x80 apart). */
+static int syscall_entry(struct jt_task *t)
+{
+	struct ptrace_syscall_info info;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info) < 0)
+		return 0;
+	return info.op == PTRACE_SYSCALL_INFO_ENTRY;
+}
+
 static int is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* No seccomp filter (or told to act as if): every call stops, entry and exit. */
+static int every_stop;
+
 int jt_resume(struct jt_task *t, int sig)
 {
-	int req = (t->flags & JT_TASK_RET_PENDING) || t->pending || t->inject || t->exec_regs
-		  ? PTRACE_SYSCALL : PTRACE_CONT;
+	int req = every_stop || (t->flags & JT_TASK_RET_PENDING) || t->pending || t->inject ||
+		  t->exec_regs ? PTRACE_SYSCALL : PTRACE_CONT;
 
 	return ptrace(req, t->tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }
@@ -263,6 +278,16 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 		return;
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {
+			if (every_stop && syscall_entry(t)) {
+				/* without a filter, the entry stop is where a call is decided */
+				r = jt_syscall_stop(run, t, 0);
+				if (r < 0 && r != -ESRCH) {
+					kill(t->tid, SIGKILL);
+					jt_stop_run(run, JT_STOP_ERROR, "cannot handle a syscall of %d: %s",
+						    t->tid, strerror(-r));
+				}
+				return;
+			}
 			on_syscall_stop(run, t);
 			return;
 		}
@@ -320,6 +345,7 @@ static void check_flags(struct jt_run *run)
 
 int jt_loop(struct jt_run *run)
 {
+	every_stop = !jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP);
 	for (;;) {
 		int status;
 		pid_t pid;

@@ -137,9 +137,11 @@ static void free_env(char **env)
 /* Can this host contain a program at all? Refuse rather than run unconfined. */
 static int check_host(const struct jt_kernel *k, char *msg, size_t len)
 {
-	if (!jt_kernel_has(k, JT_FEAT_SECCOMP)) {
-		snprintf(msg, len, "kernel %s has no seccomp filter with SECCOMP_RET_TRACE "
-			 "(Linux 3.5+); jailtrace cannot contain a program here", k->release);
+	if (!jt_kernel_has(k, JT_FEAT_SECCOMP) && !jt_kernel_has(k, JT_FEAT_SYSCALL_INFO)) {
+		/* every call would stop; registers alone cannot tell int 0x80 from syscall */
+		snprintf(msg, len, "kernel %s has no seccomp filter with SECCOMP_RET_TRACE (Linux 3.5+) "
+			 "nor PTRACE_GET_SYSCALL_INFO (5.3+); jailtrace cannot contain a program here",
+			 k->release);
 		return -ENOSYS;
 	}
 	if (!jt_kernel_has(k, JT_FEAT_EXITKILL)) {
@@ -159,7 +161,7 @@ static void mechanism_json(const struct jt_kernel *k, int full, char *buf, size_
 	size_t n = (size_t)snprintf(buf, len,
 		 "{\"stops\":\"%s\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
 		 "\"deny_at\":\"%s\",\"isolation\":\"%s\",\"disabled\":[",
-		 full ? "every_call" : "seccomp",
+		 full ? "every_call" : jt_kernel_has(k, JT_FEAT_SECCOMP) ? "seccomp" : "ptrace_syscall",
 		 jt_kernel_has(k, JT_FEAT_SYSCALL_INFO) ? "ptrace_get_syscall_info" : "registers",
 		 jt_kernel_has(k, JT_FEAT_VM_READV) ? "process_vm_readv" : "proc_pid_mem",
 		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop",

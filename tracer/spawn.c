@@ -235,7 +235,8 @@ static void child(const struct jt_run *run, const char *path, char *const argv[]
 		die(errfd, STEP_NNP, errno);
 	if (jt_kernel_has(&run->kernel, JT_FEAT_LANDLOCK) && (r = landlock_domain()) < 0)
 		die(errfd, STEP_LANDLOCK, -r);
-	if ((r = load_filter(prog)) < 0)
+	/* without seccomp every call stops in the tracer (PTRACE_SYSCALL) */
+	if (jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) && (r = load_filter(prog)) < 0)
 		die(errfd, STEP_SECCOMP, -r);
 	execve(path, argv, envp);
 	die(errfd, STEP_EXEC, errno);

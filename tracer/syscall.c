@@ -211,6 +211,13 @@ static int answer(struct jt_run *run, struct jt_task *t, long ret)
 
 	if (r < 0)
 		return r;
+	/* without a filter this is the entry stop already: the exit comes next */
+	if (!jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP)) {
+		t->flags |= JT_TASK_RET_PENDING;
+		t->ret = ret;
+		t->stops_to_exit = 1;
+		return 0;
+	}
 	if (jt_kernel_has(&run->kernel, JT_FEAT_SKIP_AT_SECCOMP))
 		return jt_regs_set_return(t->tid, ret);
 	t->flags |= JT_TASK_RET_PENDING;
@@ -342,6 +349,11 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		rq.sys = -1;
 	rq.abi = abi == jt_abi_native() ? abi : NULL;
 	rq.reserved_fd = run->use_view ? run->chan_fd : -1;
+	/* without a filter, jailtrace's own set-up before the first exec stops too:
+	 * it is not the program's, so it is neither decided nor recorded */
+	if (!jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) && !run->first_exec_done &&
+	    t->tid == run->child && rq.sys != JT_SYS_execve)
+		return jt_resume(t, 0);
 	if (run->use_view && rq.abi && rq.sys >= 0 && jt_fs_handles(rq.sys) &&
 	    run->policy->action[rq.sys] == JT_ALLOW)
 		return fs_stop(run, t, &sc, &rq, abi);
