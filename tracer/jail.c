@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,35 @@ static void remove_tree(const char *path)
 {
 	if (path[0])
 		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/*
+ * What runs killed by SIGKILL left: their views and fresh jails carry the
+ * pid of their jailtrace; when that process is gone and they are ours,
+ * they go now.
+ */
+static void remove_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		int pid;
+
+		if ((sscanf(e->d_name, "jailtrace-view-%d-", &pid) != 1 &&
+		     sscanf(e->d_name, "jailtrace-jail-%d-", &pid) != 1) || pid <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		remove_tree(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 static int mkdirs(const char *root, const char *inside)
@@ -165,9 +196,12 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 
 	/* the skeleton first (in memory when the host has /dev/shm: it is small and
 	 * made anew each run); passwd and group live there */
-	snprintf(run->skeleton, sizeof(run->skeleton), "/dev/shm/jailtrace-view-XXXXXX");
+	remove_stale("/dev/shm");
+	remove_stale(tmpdir());
+	snprintf(run->skeleton, sizeof(run->skeleton), "/dev/shm/jailtrace-view-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(run->skeleton))
-		snprintf(run->skeleton, sizeof(run->skeleton), "%s/jailtrace-view-XXXXXX", tmpdir());
+		snprintf(run->skeleton, sizeof(run->skeleton), "%s/jailtrace-view-%d-XXXXXX", tmpdir(),
+			 (int)getpid());
 	if (run->skeleton[0] != '/' || (strncmp(run->skeleton, "/dev/shm/", 9) && !mkdtemp(run->skeleton))) {
 		snprintf(err, errlen, "cannot make the view's directory in %s: %s", tmpdir(), strerror(errno));
 		run->skeleton[0] = '\0';
@@ -218,7 +252,7 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 		}
 	}
 	if (!run->jail[0]) {
-		snprintf(run->jail, sizeof(run->jail), "%s/jailtrace-jail-XXXXXX", tmpdir());
+		snprintf(run->jail, sizeof(run->jail), "%s/jailtrace-jail-%d-XXXXXX", tmpdir(), (int)getpid());
 		if (!mkdtemp(run->jail)) {
 			snprintf(err, errlen, "cannot make a jail in %s: %s", tmpdir(), strerror(errno));
 			run->jail[0] = '\0';

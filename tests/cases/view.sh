@@ -51,11 +51,21 @@ t_files_written_inside_land_in_the_jail_and_nowhere_else() {
 }
 
 t_an_ephemeral_jail_is_removed_at_the_end() {
-	jt -- /bin/sh -c 'echo data > /tmp/leftover; ls /tmp'
-	expect_out_line leftover
-	[ -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'jailtrace-jail-*' -newer "$T/log.jsonl" 2>/dev/null)" ] ||
-		fail "a jail directory was left behind"
-	! ls -d "${TMPDIR:-/tmp}"/jailtrace-*/tmp/leftover 2>/dev/null | grep -q . || fail "leftover file still on the host"
+	jt -- /bin/sh -c 'echo "data-$$" > /tmp/leftover; cat /tmp/leftover'
+	mark=$(head -n 1 "$T/out")
+	[ -n "$mark" ] || fail "no output"
+	! grep -qsx "$mark" "${TMPDIR:-/tmp}"/jailtrace-jail-*/tmp/leftover || fail "the run's jail is still on the host"
+}
+
+t_what_a_killed_run_left_is_removed_by_the_next() {
+	jt_bg -- /bin/sh -c 'echo "mark-$$" > /tmp/m; exec sleep 30'
+	wait_until 5 sh -c "grep -qs mark ${TMPDIR:-/tmp}/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the run did not start"
+	kill -KILL "$JT_PID"
+	jt_wait
+	ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "nothing was left to clean (cannot judge)"
+	jt -- /bin/true
+	! ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the killed run's jail is still there"
+	! ls -d /dev/shm/jailtrace-view-"$JT_PID"-* >/dev/null 2>&1 || fail "the killed run's view is still there"
 }
 
 t_an_absolute_link_in_the_jail_points_inside_the_view_not_to_the_host() {
