@@ -578,7 +578,7 @@ for key, name, limit in TARGETS:
         print("  %-22s not measured (python3-pandas/python3-matplotlib missing)" % name)
         continue
     jr = m["jailtrace"] / m["native"]
-    s = "  %-22s jailtrace %5.2fx  target <= %-4s %-7s" % (
+    s = "  %-22s jailtrace %5.2fx  target <= %-5s %-7s" % (
         name, jr, "%gx:" % limit, "met" if jr <= limit and not m.get("jailtrace!") else "NOT met")
     if "proot" in m:
         pr = m["proot"] / m["native"]

@@ -1,0 +1,1 @@
+build-aarch64/compat/regs.o: compat/regs.c compat/regs.h

@@ -1,0 +1,1 @@
+build-aarch64/reports/syslog.o: reports/syslog.c reports/syslog.h
