@@ -25,7 +25,7 @@ t_a_host_file_outside_the_view_does_not_exist_inside() {
 t_root_home_and_shadow_are_absent() {
 	native ls -d /root /etc/shadow /home
 	[ "$NRC" = 0 ] || native_fail "the host lacks /root, /etc/shadow or /home"
-	jt -- /bin/sh -c 'for p in /root /etc/shadow /etc/ssh /var /opt /srv; do
+	jt -- /bin/sh -c 'for p in /root /etc/shadow /etc/ssh /var/log /var/lib /opt /srv; do
 		[ -e "$p" ] && echo "visible: $p"; done; echo checked'
 	expect_out_line checked
 	expect_no_out visible
