@@ -193,21 +193,7 @@ static long errno_or(long r)
 /* The program's umask (Linux 4.7+ shows it), for what the tracer creates. */
 static mode_t umask_of(pid_t tid)
 {
-	char path[64], buf[2048], *s;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 022;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 022;
-	buf[n] = '\0';
-	s = strstr(buf, "\nUmask:");
-	return s ? (mode_t)strtoul(s + 7, NULL, 8) & 0777 : 022;
+	return (mode_t)jt_proc_status(tid, "Umask:", 8, 022) & 0777;
 }
 
 /* ---------------------------------------------------------------- handlers */

@@ -136,6 +136,8 @@ ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *
 		      size_t max, int *cut);
 
 int jt_mem_write(const struct jt_run *run, pid_t tid, uint64_t addr, const void *buf, size_t len);
+/* A number from /proc/TID/status ("Tgid:", "Umask:"), or @missing. */
+long jt_proc_status(pid_t tid, const char *key, int base, long missing);
 
 /* stack.c: stacks for the log, at denials, limits and fatal signals. */
 struct jt_stack;

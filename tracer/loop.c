@@ -49,21 +49,7 @@ void jt_kill_all(struct jt_run *run)
 
 static pid_t read_tgid(pid_t tid)
 {
-	char path[64], buf[1024], *s;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tid;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return tid;
-	buf[n] = '\0';
-	s = strstr(buf, "\nTgid:");
-	return s ? (pid_t)atoi(s + 6) : tid;
+	return (pid_t)jt_proc_status(tid, "Tgid:", 10, tid);
 }
 
 /* A task we have not met: a new child whose first stop came before its parent's event.

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/uio.h>
@@ -14,22 +15,45 @@
 
 #define PAGE 4096u
 
-static ssize_t read_proc_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
+/* /proc/TID/mem, read or written at @addr: the fallback of process_vm_*. */
+static ssize_t proc_mem(pid_t tid, uint64_t addr, void *buf, size_t len, int write)
 {
 	char path[64];
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = pread(fd, buf, len, (off_t)addr);
+	n = write ? pwrite(fd, buf, len, (off_t)addr) : pread(fd, buf, len, (off_t)addr);
 	/* an unmapped address reads as EIO here; the kernel would say EFAULT */
 	if (n < 0)
 		n = errno == EIO ? -EFAULT : -errno;
 	close(fd);
 	return n == 0 ? -EFAULT : n;
+}
+
+long jt_proc_status(pid_t tid, const char *key, int base, long missing)
+{
+	char path[64], buf[2048], *s;
+	size_t kl = strlen(key);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return missing;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return missing;
+	buf[n] = '\0';
+	for (s = buf; (s = strstr(s, key)); s += kl)
+		if (s == buf || s[-1] == '\n')
+			return strtol(s + kl, NULL, base);
+	return missing;
 }
 
 ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *buf, size_t len)
@@ -42,7 +66,7 @@ ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *bu
 	if (addr == 0)
 		return -EFAULT;
 	if (!jt_kernel_has(&run->kernel, JT_FEAT_VM_READV))
-		return read_proc_mem(tid, addr, buf, len);
+		return proc_mem(tid, addr, buf, len, 0);
 	n = process_vm_readv(tid, &l, 1, &r, 1, 0);
 	return n < 0 ? -errno : n;
 }
@@ -89,9 +113,7 @@ ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *
 int jt_mem_write(const struct jt_run *run, pid_t tid, uint64_t addr, const void *buf, size_t len)
 {
 	struct iovec l = { (void *)buf, len }, r = { (void *)(uintptr_t)addr, len };
-	char path[64];
 	ssize_t n;
-	int fd;
 
 	if (addr == 0)
 		return -EFAULT;
@@ -99,13 +121,6 @@ int jt_mem_write(const struct jt_run *run, pid_t tid, uint64_t addr, const void 
 		n = process_vm_writev(tid, &l, 1, &r, 1, 0);
 		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EFAULT;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/mem", tid);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pwrite(fd, buf, len, (off_t)addr);
-	if (n < 0)
-		n = -errno;
-	close(fd);
+	n = proc_mem(tid, addr, (void *)buf, len, 1);
 	return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EFAULT;
 }

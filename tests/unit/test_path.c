@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -71,14 +72,17 @@ static void setup(void)
 	ASSERT_EQ(jt_view_build(&view, &pol, 0, err, sizeof(err)), 0);
 }
 
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st, (void)f;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 static void teardown(void)
 {
-	char cmd[128];
-
 	jt_view_free(&view);
 	jt_policy_free(&pol);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", R);
-	if (system(cmd) != 0)
+	if (nftw(R, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		fprintf(stderr, "cannot remove %s\n", R);
 }
 
