@@ -236,6 +236,20 @@ TEST(long_names_and_deep_trees)
 	close(dfd);
 	expect("/", deep, 0, 0, deep);
 	free(deep);
+	/* deeper than PATH_MAX: removed by descriptors, from the bottom up */
+	{
+		int fds[301];
+
+		snprintf(p, sizeof(p), "%s/jail", R);
+		fds[0] = open(p, O_PATH | O_DIRECTORY);
+		for (int i = 1; i <= 300; i++)
+			fds[i] = openat(fds[i - 1], "aaaaaaaaaaaaaaaaaaaa", O_PATH | O_DIRECTORY);
+		for (int i = 300; i >= 1; i--) {
+			close(fds[i]);
+			unlinkat(fds[i - 1], "aaaaaaaaaaaaaaaaaaaa", AT_REMOVEDIR);
+		}
+		close(fds[0]);
+	}
 	teardown();
 }
 
