@@ -213,6 +213,13 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 	if ((r = walk(op, 0, dirfd, wf)) < 0)
 		return walk_failed(op, 0, r);
 	creating = !op->w[0].exists;
+	if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC) && op->w[0].fd >= 0) {
+		/* /proc/self/fd/N of a pipe or a socket: the program's own, to reopen as it likes */
+		struct stat st;
+
+		if (fstat(op->w[0].fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+			op->facts.writable = 1;
+	}
 	if ((flags & __O_TMPFILE) == __O_TMPFILE || creating)
 		a = JT_PATH_CREATE;
 	else if (acc != O_RDONLY || (flags & O_TRUNC))
@@ -318,7 +325,7 @@ static int do_readlink(struct fsop *op, int dirfd, uint64_t path, uint64_t buf, 
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))
 		return 0;
-	if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_LINK) && !op->w[0].dirfd) {
+	if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_LINK) && op->w[0].dirfd < 0) {
 		n = (ssize_t)strlen(op->w[0].mount->link);
 		memcpy(target, op->w[0].mount->link, (size_t)n);
 	} else if (op->w[0].dirfd < 0) {

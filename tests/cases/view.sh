@@ -324,3 +324,11 @@ t_a_thread_flipping_a_socket_address_never_reaches_the_host() {
 	expect_no_out HOST
 	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
 }
+
+t_dev_fd_stdin_stdout_and_process_substitution_work() {
+	native /bin/bash -c 'echo err > /dev/stderr; cat <(echo procsub); echo in | cat /dev/stdin; readlink /dev/fd /bin'
+	jt -- /bin/bash -c 'echo err > /dev/stderr; cat <(echo procsub); echo in | cat /dev/stdin; readlink /dev/fd /bin'
+	expect_rc 0
+	diff "$T/nout" "$T/out" >/dev/null || fail "differs from native: $(diff "$T/nout" "$T/out")"
+	grep -qx err "$T/err" || fail "no err on stderr"
+}
