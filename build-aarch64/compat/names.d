@@ -1,1 +1,0 @@
-build-aarch64/compat/names.o: compat/names.c compat/names.h

@@ -1,1 +1,0 @@
-build-aarch64/compat/probe.o: compat/probe.c compat/probe.h

@@ -1,1 +1,0 @@
-build-aarch64/compat/regs.o: compat/regs.c compat/regs.h

@@ -1,1 +1,0 @@
-build-aarch64/reports/elfsyms.o: reports/elfsyms.c reports/elfsyms.h

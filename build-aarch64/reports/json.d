@@ -1,1 +1,0 @@
-build-aarch64/reports/json.o: reports/json.c reports/json.h

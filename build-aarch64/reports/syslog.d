@@ -1,1 +1,0 @@
-build-aarch64/reports/syslog.o: reports/syslog.c reports/syslog.h

@@ -1,4 +1,0 @@
-build-aarch64/tracer/keep.o: tracer/keep.c tracer/internal.h \
- compat/probe.h filters/policy.h compat/syscalls.h compat/sysnames.h \
- reports/log.h filters/decide.h tracer/jailtrace.h tracer/proc.h \
- compat/regs.h tracer/view.h tracer/path.h
