@@ -244,6 +244,12 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 	} else {
 		mode_t old = 0;
 
+		/* decided as an open of what is there: if it vanished since, it is not
+		 * created (in a read-only grant that would be a write) */
+		if (!creating && (flags & O_CREAT) && (flags & O_EXCL))
+			return op->ret = -EEXIST, 0;
+		if (!creating)
+			flags &= ~(O_CREAT | O_EXCL);
 		if (flags & (O_CREAT | __O_TMPFILE))
 			old = umask(umask_of(op->t->tid));
 		fd = openat(op->w[0].dirfd, op->w[0].name, flags | O_NOFOLLOW | O_CLOEXEC, mode);

@@ -332,3 +332,20 @@ t_dev_fd_stdin_stdout_and_process_substitution_work() {
 	diff "$T/nout" "$T/out" >/dev/null || fail "differs from native: $(diff "$T/nout" "$T/out")"
 	grep -qx err "$T/err" || fail "no err on stderr"
 }
+
+t_open_flags_keep_their_meaning_in_the_view() {
+	prog='import os
+fd = os.open("/work/n", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o640); print("created", oct(os.stat("/work/n").st_mode & 0o777))
+for path, flags in [("/work/n", os.O_RDWR | os.O_CREAT | os.O_EXCL), ("/usr/bin/env", os.O_RDONLY | os.O_CREAT | os.O_EXCL),
+                    ("/usr/bin/env", os.O_RDONLY | os.O_CREAT), ("/work/missing", os.O_RDONLY), ("/work", os.O_WRONLY)]:
+    try: os.close(os.open(path, flags)); print(path, "ok")
+    except OSError as e: print(path, e.errno)'
+	jt -- /usr/bin/python3 -c "$prog"
+	expect_rc 0
+	expect_out_line "created 0o640"
+	expect_out_line "/work/n 17"
+	expect_out_line "/usr/bin/env 17"
+	expect_out_line "/usr/bin/env ok"
+	expect_out_line "/work/missing 2"
+	expect_out_line "/work 21"
+}
