@@ -260,7 +260,7 @@ static int load_base(struct learn *L, const char *base, struct jt_policy *p, cha
 		snprintf(desc, desclen, "none (the log is a full audit)");
 		return 0;
 	}
-	strcpy(hex, "sha256:");
+	memcpy(hex, "sha256:", 7);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 7 + 2 * i, 3, "%02x", p->digest[i]);
 	if (digest && strcmp(digest, hex)) {

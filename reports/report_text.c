@@ -36,7 +36,7 @@ static const char *cmdline(char *const *argv, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, plain ? "%s%s" : "%s'%s'", i ? " " : "", a);
 	}
 	if (n >= ARGV_SHOWN && len > ARGV_SHOWN + 4)
-		strcpy(buf + ARGV_SHOWN, "...");
+		memcpy(buf + ARGV_SHOWN, "...", 4);	/* len > ARGV_SHOWN + 4 */
 	return buf;
 }
 

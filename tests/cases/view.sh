@@ -32,6 +32,15 @@ t_root_home_and_shadow_are_absent() {
 }
 
 t_writing_to_a_read_only_grant_fails_with_EROFS_and_the_host_is_unchanged() {
+	# native control: a directory of this test's user is writable natively ...
+	mkdir "$JT_AUX/ro" && echo original >"$JT_AUX/ro/f"
+	native /bin/sh -c "echo native > $JT_AUX/ro/g && echo changed >> $JT_AUX/ro/f"
+	[ "$(cat "$JT_AUX/ro/g" 2>/dev/null)" = native ] || native_fail "cannot write the directory natively"
+	rm -f "$JT_AUX/ro/g"; echo original >"$JT_AUX/ro/f"
+	# ... and granted read-only, nothing in it changes
+	jt --ro "$JT_AUX/ro" -- /bin/sh -c "echo x > $JT_AUX/ro/g; echo y >> $JT_AUX/ro/f; rm -f $JT_AUX/ro/f; echo done"
+	expect_out_line done
+	[ ! -e "$JT_AUX/ro/g" ] && [ "$(cat "$JT_AUX/ro/f")" = original ] || fail "the read-only grant changed on the host"
 	before=$(stat -c %Y /usr/bin)
 	jt -- /bin/sh -c 'echo x > /usr/bin/jailtrace-test-file; echo "rc=$?"; touch /usr/bin/env; echo "touch=$?"'
 	grep -q "Read-only file system" "$T/err" || fail "expected EROFS: $(cat "$T/err")"
@@ -79,7 +88,13 @@ t_an_absolute_link_in_the_jail_points_inside_the_view_not_to_the_host() {
 }
 
 t_dotdot_never_leaves_the_view() {
-	jt -- /bin/sh -c 'cd /tmp/../../../../..; pwd; ls | tr "\n" " "; echo; cat ../../etc/shadow; echo end'
+	secret "$JT_AUX/secret"
+	# native control: enough ".." from the test directory reach the secret
+	up=$(echo "$T" | sed 's|[^/][^/]*|..|g')
+	native /bin/sh -c "cd $T && cat .$up$JT_AUX/secret"
+	grep -q TOPSECRET "$T/nout" || native_fail "the secret is not reachable by .. natively"
+	jt -- /bin/sh -c "cd $T && cat .$up$JT_AUX/secret; cd /tmp/../../../../..; pwd; ls | tr '\n' ' '; echo; cat ../../etc/shadow; echo end"
+	expect_no_out TOPSECRET
 	expect_out_line /
 	expect_out_line end
 	grep -q '^bin dev etc home lib' "$T/out" || fail "/ is not the view's root: $(head -3 "$T/out")"
@@ -94,8 +109,14 @@ t_a_file_written_in_the_jail_does_not_run() {
 }
 
 t_a_hard_link_to_a_read_only_file_is_refused() {
-	jt -- /bin/sh -c 'ln /usr/bin/env /work/env-link; echo rc=$?'
+	mkdir "$JT_AUX/ro" && echo data >"$JT_AUX/ro/f"
+	# native control: the file can be hard-linked natively (into $T, same file system)
+	native ln "$JT_AUX/ro/f" "$T/native-link"
+	[ "$(stat -c %h "$JT_AUX/ro/f")" = 2 ] || native_fail "cannot hard-link the file natively"
+	rm -f "$T/native-link"
+	jt --ro "$JT_AUX/ro" -- /bin/sh -c "ln $JT_AUX/ro/f $T/link; ln /usr/bin/env /work/env-link; echo rc=\$?"
 	expect_out_line rc=1
+	[ "$(stat -c %h "$JT_AUX/ro/f")" = 1 ] && [ ! -e "$T/link" ] || fail "a link to the read-only file was made on the host"
 	expect_log '.type == "syscall" and (.name == "link" or .name == "linkat") and .errno == "EPERM"'
 }
 
@@ -221,6 +242,9 @@ t_one_user_never_sees_another_users_jail() {
 	jt --user "$b" -- /bin/sh -c 'cat /work/secret; ls /work; echo end'
 	expect_out_line end
 	expect_no_out SECRET-OF-A
+	# from the host: A's jail holds the secret, B's does not
+	grep -qs SECRET-OF-A "$(user_jail "$a")/work/secret" || fail "A's secret is not in A's jail (cannot judge)"
+	! grep -rqs SECRET-OF-A "$(user_jail "$b")" || fail "A's secret is in B's jail"
 	[ "$(id -u)" = 0 ] && rm -rf "$(user_jail "$a")" "$(user_jail "$b")"
 	true
 }

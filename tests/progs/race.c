@@ -66,8 +66,8 @@ static void *flipper(void *arg)
 {
 	(void)arg;
 	while (!stop) {
-		strcpy(path, good);
-		strcpy(path, bad);
+		snprintf(path, sizeof(path), "%s", good);
+		snprintf(path, sizeof(path), "%s", bad);
 	}
 	return NULL;
 }
@@ -78,8 +78,8 @@ static void *addr_flipper(void *arg)
 {
 	(void)arg;
 	while (!stop) {
-		strcpy(addr.sun_path, good);
-		strcpy(addr.sun_path, bad);
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", good);
+		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", bad);
 	}
 	return NULL;
 }
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 		pthread_t t;
 
 		good = argv[2], bad = argv[3];
-		strcpy(path, good);
+		snprintf(path, sizeof(path), "%s", good);
 		pthread_create(&t, NULL, flipper, NULL);
 		while (now() < end)
 			read_once(path);
