@@ -127,6 +127,18 @@ uint64_t jt_regs_sp(const struct jt_regs_saved *s)
 	return r.rsp;
 }
 
+int jt_regs_restart(pid_t tid, const struct jt_regs_saved *s, long nr)
+{
+	struct user_regs_struct r;
+
+	/* "syscall" and "int 0x80" are both two bytes long */
+	memcpy(&r, s->raw, sizeof(r));
+	r.orig_rax = (unsigned long long)-1;
+	r.rax = (unsigned long long)nr;
+	r.rip -= 2;
+	return ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ? -errno : 0;
+}
+
 int jt_regs_skip(pid_t tid)
 {
 	if (ptrace(PTRACE_POKEUSER, tid, offsetof(struct user_regs_struct, orig_rax), (void *)-1L) < 0)
@@ -234,6 +246,22 @@ uint64_t jt_regs_sp(const struct jt_regs_saved *s)
 
 	memcpy(&r, s->raw, sizeof(r));
 	return r.sp;
+}
+
+int jt_regs_restart(pid_t tid, const struct jt_regs_saved *s, long nr)
+{
+	struct user_regs_struct r;
+	struct iovec io = { &r, sizeof(r) };
+	int skip = -1;
+	struct iovec nio = { &skip, sizeof(skip) };
+
+	(void)nr;	/* x8 still holds it; x0 is the first argument again */
+	memcpy(&r, s->raw, sizeof(r));
+	r.pc -= 4;
+	if (ptrace(PTRACE_SETREGSET, tid, (void *)NT_PRSTATUS, &io) < 0 ||
+	    ptrace(PTRACE_SETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &nio) < 0)
+		return -errno;
+	return 0;
 }
 
 int jt_regs_skip(pid_t tid)

@@ -54,6 +54,13 @@ int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, long nr, const ui
 /** At the syscall-exit stop: every register as saved, and @ret as the result. */
 int jt_regs_restore(pid_t tid, const struct jt_regs_saved *s, long ret);
 
+/**
+ * At a seccomp stop: skip the call and make the thread issue it again, with
+ * the registers as saved (the program waits by retrying: the tracer's
+ * non-blocking attempt would have blocked). @return 0 or -errno.
+ */
+int jt_regs_restart(pid_t tid, const struct jt_regs_saved *s, long nr);
+
 /** The stack pointer in saved registers. */
 uint64_t jt_regs_sp(const struct jt_regs_saved *s);
 

@@ -45,6 +45,10 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	[JT_SYS_seccomp] = { .kind = JT_CHECK_FLAGS, .arg = 1,
 			     .mask = SECCOMP_FILTER_FLAG_NEW_LISTENER },
 	C(socket, JT_CHECK_SOCKET, 0),
+	C(socketpair, JT_CHECK_SOCKETPAIR, 0),
+	/* the network: addresses decided and calls performed by the tracer */
+	C(listen, JT_CHECK_NET, 0), C(sendto, JT_CHECK_NET, 4),
+	C(sendmsg, JT_CHECK_NET, 2), C(sendmmsg, JT_CHECK_NET, 3),
 	C(ioctl, JT_CHECK_IOCTL, 1),
 	C(execve, JT_CHECK_EXEC, 0),
 	C(execveat, JT_CHECK_EXEC, 1),
@@ -78,8 +82,9 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	[JT_SYS_removexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
 	[JT_SYS_lremovexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
 	[JT_SYS_inotify_add_watch] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
-	/* unix socket paths are resolved in the view; abstract names are refused */
-	C(connect, JT_CHECK_PATH, 1), C(bind, JT_CHECK_PATH, 1),
+	/* unix socket paths are resolved in the view (abstract names are
+	 * refused), inet addresses decided by the tracer (tracer/net.c) */
+	C(connect, JT_CHECK_NET, 1), C(bind, JT_CHECK_NET, 1),
 	C(getsockname, JT_CHECK_PATH, 0), C(getpeername, JT_CHECK_PATH, 0),
 	/* the handover descriptor stays where it is */
 	C(close, JT_CHECK_RESERVED_FD, 0), C(dup2, JT_CHECK_RESERVED_FD, 1),

@@ -10,7 +10,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sched.h>
+#include <netinet/in.h>
 #include "filters/decide.h"
+#include "filters/net.h"
 
 #ifndef F_SETOWN_EX
 #define F_SETOWN_EX 15
@@ -71,6 +73,38 @@ static int check_fcntl(const struct jt_request *rq, struct jt_verdict *v, int ru
 	return allow(v, rule);
 }
 
+/*
+ * Sockets: unix ones (not datagrams under a view: they could address any
+ * socket of the host), TCP always (its connect is decided), UDP and ping
+ * only with a UDP grant, since every datagram may carry an address. The
+ * rest (raw, packet, netlink, ...) is what a host without them answers.
+ */
+static int check_socket(const struct jt_policy *p, const struct jt_request *rq,
+			struct jt_verdict *v, int rule)
+{
+	int family = (int)rq->args[0], type = (int)rq->args[1] & 0xf, proto = (int)rq->args[2];
+
+	if (family == AF_UNIX) {
+		if (p->n_grants && type == SOCK_DGRAM)
+			return deny(v, EACCES, rule, "unix-datagram");
+		return allow(v, rule);
+	}
+	if (family != AF_INET && family != AF_INET6)
+		return deny(v, EAFNOSUPPORT, rule, "network-family");
+	if (type == SOCK_STREAM)
+		return proto == 0 || proto == IPPROTO_TCP ? allow(v, rule)
+							  : deny(v, EPROTONOSUPPORT, rule, "network-protocol");
+	if (type == SOCK_RAW)
+		return deny(v, EPERM, rule, "network-raw");
+	if (type != SOCK_DGRAM)
+		return deny(v, ESOCKTNOSUPPORT, rule, "network-protocol");
+	if (proto != 0 && proto != IPPROTO_UDP && proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6)
+		return deny(v, EPROTONOSUPPORT, rule, "network-protocol");
+	if (!jt_net_may_udp(p))
+		return deny(v, EACCES, rule, "network-udp");
+	return allow(v, rule);
+}
+
 int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_verdict *v)
 {
 	const struct jt_check *c;
@@ -114,11 +148,15 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 			return deny(v, EAGAIN, p->process_rule[0], NULL);
 		return allow(v, rule);
 	case JT_CHECK_SOCKET:
-		if ((int)rq->args[c->arg] != AF_UNIX)
-			return deny(v, EAFNOSUPPORT, rule, "network-off");
-		/* an unconnected datagram socket could send to any host path */
+		return check_socket(p, rq, v, rule);
+	case JT_CHECK_SOCKETPAIR:
+		/* a datagram pair can still send to any named unix socket of the host */
 		if (p->n_grants && ((int)rq->args[1] & 0xf) == SOCK_DGRAM)
-			return deny(v, EACCES, rule, "not-in-this-view-yet");
+			return deny(v, EOPNOTSUPP, rule, "unix-datagram");
+		v->quiet = 1;
+		return allow(v, rule);
+	case JT_CHECK_NET:
+		/* what the address reaches is decided where it is read: tracer/net.c */
 		return allow(v, rule);
 	case JT_CHECK_IOCTL: {
 		int r = jt_policy_ioctl(p, (uint32_t)rq->args[c->arg]);

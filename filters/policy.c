@@ -72,6 +72,7 @@ void jt_policy_free(struct jt_policy *p)
 		free(p->grants[i].inside);
 	}
 	free(p->grants);
+	jt_net_free(p);
 	free(p->where);
 	free(p->env);
 	free(p->ioctls);
@@ -104,7 +105,10 @@ static int add_where(struct parser *ps, const char *file, int line)
 	if (!w)
 		return -ENOMEM;
 	p->where = w;
-	snprintf(buf, sizeof(buf), "%s:%d", file, line);
+	if (line > 0)
+		snprintf(buf, sizeof(buf), "%s:%d", file, line);
+	else
+		snprintf(buf, sizeof(buf), "%s", file);	/* a command-line option */
 	w[p->n_where] = strdup(buf);
 	if (!w[p->n_where])
 		return -ENOMEM;
@@ -456,7 +460,7 @@ static int add_grant(struct jt_policy *p, const char *spec, int writable, int ru
 		return e;
 	}
 	p->grants = g;
-	p->grants[p->n_grants++] = (struct jt_grant){ host, inside, writable, rule };
+	p->grants[p->n_grants++] = (struct jt_grant){ host, inside, writable, rule, 0 };
 	return 0;
 }
 
@@ -465,6 +469,48 @@ int jt_policy_grant(struct jt_policy *p, const char *spec, int writable, const c
 	int rule = where_of(p, where);
 
 	return rule < 0 ? rule : add_grant(p, spec, writable, rule);
+}
+
+int jt_policy_grant_socket(struct jt_policy *p, const char *path, int rule)
+{
+	int r;
+
+	if (strchr(path, ':'))
+		return -EINVAL;
+	r = add_grant(p, path, 0, rule);
+	if (r == 0)
+		p->grants[p->n_grants - 1].socket = 1;
+	return r;
+}
+
+/* net connect|bind ENDPOINT [tcp|udp], net unix PATH, net dns (filters/net.c) */
+static int rule_net(struct parser *ps, const char *file, int line, char **w, int n)
+{
+	char msg[256];
+	int rule = add_where(ps, file, line), r;
+
+	if (rule < 0)
+		return rule;
+	msg[0] = '\0';
+	r = jt_net_rule_parse(ps->p, w, n, rule, msg, sizeof(msg));
+	if (r == -EINVAL)
+		return fail(ps, file, line, "%s", msg[0] ? msg : "bad net rule");
+	return r;
+}
+
+/* proxy NAME UPSTREAM [header "Name: value"]... [env VAR]: words may be quoted */
+static int rule_proxy(struct parser *ps, const char *file, int line, const char *text)
+{
+	char msg[256];
+	int rule = add_where(ps, file, line), r;
+
+	if (rule < 0)
+		return rule;
+	msg[0] = '\0';
+	r = jt_proxy_parse(ps->p, text, rule, msg, sizeof(msg));
+	if (r == -EINVAL)
+		return fail(ps, file, line, "%s", msg[0] ? msg : "bad proxy rule");
+	return r;
 }
 
 /* ro PATH | ro HOST:INSIDE | rw HOST:INSIDE | rw PATH */
@@ -581,8 +627,13 @@ static int split(char *s, char **w)
 static int parse_line(struct parser *ps, const char *file, int line, const char *dir, char *s)
 {
 	char *w[MAX_WORDS];
-	int n = split(s, w);
+	int n;
 
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!strncmp(s, "proxy", 5) && (s[5] == ' ' || s[5] == '\t'))
+		return rule_proxy(ps, file, line, s + 5);
+	n = split(s, w);
 	if (n < 0)
 		return fail(ps, file, line, "more than %d words", MAX_WORDS);
 	if (n == 0)
@@ -605,6 +656,8 @@ static int parse_line(struct parser *ps, const char *file, int line, const char 
 		return rule_grant(ps, file, line, w, n);
 	if (!strcmp(w[0], "exec"))
 		return rule_exec(ps, file, line, w, n);
+	if (!strcmp(w[0], "net"))
+		return rule_net(ps, file, line, w, n);
 	return fail(ps, file, line, "unknown directive \"%s\"", w[0]);
 }
 
@@ -678,6 +731,20 @@ int jt_policy_parse(struct jt_policy *p, const char *name, const char *text,
 		    char *err, size_t errlen)
 {
 	return parse_top(p, name, text, 0, err, errlen);
+}
+
+int jt_policy_add_rule(struct jt_policy *p, const char *where, const char *text,
+		       char *err, size_t errlen)
+{
+	struct parser ps = { .p = p, .err = err, .errlen = errlen };
+	char *line = strdup(text);
+	int r;
+
+	if (!line)
+		return -ENOMEM;
+	r = parse_line(&ps, where, 0, NULL, line);
+	free(line);
+	return r;
 }
 
 int jt_policy_default(struct jt_policy *p, char *err, size_t errlen)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "compat/syscalls.h"
+#include "filters/net.h"
 
 enum jt_action {
 	JT_UNLISTED = 0,	/* no rule names it: denied (ENOSYS) and logged */
@@ -33,6 +34,7 @@ struct jt_grant {
 	char *inside;		/* absolute, normalized */
 	int writable;
 	int rule;
+	int socket;		/* `net unix`: a host socket the program may connect to */
 };
 
 struct jt_env_rule {
@@ -61,6 +63,13 @@ struct jt_policy {
 	int exec_jail;			/* programs may run files from writable grants */
 	int exec_rule;
 
+	struct jt_net_rule *net;	/* `net connect`, `net bind` (filters/net.h) */
+	size_t n_net;
+	struct jt_proxy *proxies;	/* `proxy` rules */
+	size_t n_proxies;
+	struct jt_net_addr *host_addrs;	/* this host's own addresses: "the local host" */
+	size_t n_host_addrs;
+
 	uint64_t limit[JT_NLIMITS];
 	unsigned limit_set;	/* bit per limit given by the policy */
 
@@ -85,6 +94,13 @@ int jt_policy_load(struct jt_policy *p, const char *path, char *err, size_t errl
 int jt_policy_parse(struct jt_policy *p, const char *name, const char *text,
 		    char *err, size_t errlen);
 
+/**
+ * Add one rule, in the policy language, to @p; @where names it in the log
+ * and in errors (a command-line option: "--allow-net"). @return 0, -EINVAL, -ENOMEM.
+ */
+int jt_policy_add_rule(struct jt_policy *p, const char *where, const char *text,
+		       char *err, size_t errlen);
+
 void jt_policy_init(struct jt_policy *p);
 void jt_policy_free(struct jt_policy *p);
 
@@ -93,6 +109,9 @@ void jt_policy_free(struct jt_policy *p);
  * names it in the log (e.g. "--ro"). @return 0, -EINVAL, -ENOMEM.
  */
 int jt_policy_grant(struct jt_policy *p, const char *spec, int writable, const char *where);
+
+/** `net unix PATH`: a read-only grant of a host socket the program may connect to. */
+int jt_policy_grant_socket(struct jt_policy *p, const char *path, int rule);
 
 /**
  * Normalize an absolute path in place: collapse "//" and ".", resolve ".."

@@ -13,8 +13,10 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include "filters/decide.h"
 #include "filters/seccomp.h"
+#include "filters/net.h"
 
 #define LO32 0xffffffffULL
 #define IOPRIO_WHO_PROCESS 1
@@ -58,6 +60,68 @@ static int clone_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	return add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
 }
 
+/* socketpair: any type but @type */
+static int ne_type(scmp_filter_ctx ctx, int nr, int type)
+{
+	struct scmp_arg_cmp cmp = { 1, SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)type };
+	int r = 0;
+
+	/* libseccomp has no "masked not equal": list the other types */
+	for (int t = SOCK_STREAM; r == 0 && t <= SOCK_SEQPACKET; t++) {
+		cmp.datum_b = (uint64_t)t;
+		if (t != type)
+			r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
+	}
+	return r;
+}
+
+/* socket(): what check_socket() allows, in the kernel; the rest stops. */
+static int socket_rules(const struct jt_policy *p, scmp_filter_ctx ctx, int nr, int view)
+{
+	static const struct { int family, type, proto, udp; } ok[] = {
+		{ AF_UNIX, SOCK_STREAM, -1, 0 }, { AF_UNIX, SOCK_SEQPACKET, -1, 0 },
+		{ AF_INET, SOCK_STREAM, 0, 0 }, { AF_INET, SOCK_STREAM, IPPROTO_TCP, 0 },
+		{ AF_INET6, SOCK_STREAM, 0, 0 }, { AF_INET6, SOCK_STREAM, IPPROTO_TCP, 0 },
+		{ AF_INET, SOCK_DGRAM, 0, 1 }, { AF_INET, SOCK_DGRAM, IPPROTO_UDP, 1 },
+		{ AF_INET6, SOCK_DGRAM, 0, 1 }, { AF_INET6, SOCK_DGRAM, IPPROTO_UDP, 1 },
+	};
+	int r = 0;
+
+	if (!view)
+		r = eq32(ctx, nr, 0, AF_UNIX);
+	for (size_t i = 0; r == 0 && i < sizeof(ok) / sizeof(*ok); i++) {
+		struct scmp_arg_cmp cmp[3] = {
+			{ 0, SCMP_CMP_MASKED_EQ, LO32, (uint64_t)ok[i].family },
+			{ 1, SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)ok[i].type },
+			{ 2, SCMP_CMP_MASKED_EQ, LO32, (uint64_t)(uint32_t)ok[i].proto },
+		};
+
+		if ((ok[i].udp && !jt_net_may_udp(p)) || (!view && ok[i].family == AF_UNIX))
+			continue;
+		r = add(ctx, SCMP_ACT_ALLOW, nr, ok[i].proto < 0 ? 2 : 3, cmp);
+	}
+	return r;
+}
+
+/*
+ * The network calls stop where an address may matter: always for connect,
+ * bind and listen; sendto with an address or TCP fast open; sendmsg and
+ * sendmmsg (the address is in memory) when datagram sockets may exist.
+ */
+static int net_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr, const struct jt_check *c)
+{
+	struct scmp_arg_cmp cmp[2] = {
+		{ (unsigned)(c->arg == 4 ? 3 : c->arg), SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, 0 },
+		{ 4, SCMP_CMP_EQ, 0, 0 },
+	};
+
+	if (c->arg == 4)	/* sendto(fd, buf, len, flags, addr, addrlen) */
+		return add(ctx, SCMP_ACT_ALLOW, nr, 2, cmp);
+	if (c->arg == 2 || c->arg == 3)	/* sendmsg flags, sendmmsg flags */
+		return jt_net_may_udp(p) ? 0 : add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
+	return 0;
+}
+
 /* The in-kernel part of an allowed syscall that has a check. */
 static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 			const struct jt_check *c, int reserved_fd)
@@ -93,18 +157,13 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	case JT_CHECK_FORK:
 		return p->may_fork ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL) : 0;
 	case JT_CHECK_SOCKET:
+		return socket_rules(p, ctx, nr, view);
+	case JT_CHECK_SOCKETPAIR:
 		if (!view)
-			return eq32(ctx, nr, c->arg, AF_UNIX);
-		for (int type = SOCK_STREAM; r == 0 && type <= SOCK_SEQPACKET; type++) {
-			struct scmp_arg_cmp cmp[2] = {
-				{ 0, SCMP_CMP_MASKED_EQ, LO32, AF_UNIX },
-				{ 1, SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)type },
-			};
-
-			if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
-				r = add(ctx, SCMP_ACT_ALLOW, nr, 2, cmp);
-		}
-		return r;
+			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		return ne_type(ctx, nr, SOCK_DGRAM);
+	case JT_CHECK_NET:
+		return net_rule(p, ctx, nr, c);
 	case JT_CHECK_PATH:
 	case JT_CHECK_VIEW_DENY:
 		return view ? 0 : add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);

@@ -382,7 +382,7 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 	for (int i = 0; i < (si ? si->nargs : 6); i++)
 		jt_json_hex(j, c->args[i]);
 	jt_json_end(j);
-	if (c->has_target || c->first_exec || c->path) {
+	if (c->has_target || c->first_exec || c->path || c->addr) {
 		jt_json_key(j, "facts");
 		jt_json_object(j);
 		if (c->has_target) {
@@ -392,6 +392,10 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 		if (c->path) {
 			jt_json_key(j, "path");
 			jt_json_str(j, c->path);
+		}
+		if (c->addr) {
+			jt_json_key(j, "addr");
+			jt_json_str(j, c->addr);
 		}
 		if (c->first_exec) {
 			jt_json_key(j, "first_exec");
@@ -611,4 +615,40 @@ void jt_log_limit_stack(struct jt_log *log, const char *limit, uint64_t value, u
 	jt_json_uint(&j, observed);
 	json_stack(&j, stack);
 	emit_syslog(log, &j, LOG_WARNING);
+}
+
+void jt_log_proxy(struct jt_log *log, const struct jt_log_proxy *p)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return;
+	head(log, &j, "proxy");
+	if (p->name) {
+		jt_json_key(&j, "name");
+		jt_json_str(&j, p->name);
+	}
+	jt_json_key(&j, "method");
+	jt_json_str(&j, p->method);
+	jt_json_key(&j, "path");
+	jt_json_str(&j, p->path);
+	jt_json_key(&j, "status");
+	jt_json_int(&j, p->status);
+	if (p->upstream_status) {
+		jt_json_key(&j, "upstream_status");
+		jt_json_int(&j, p->upstream_status);
+	}
+	jt_json_key(&j, "bytes_in");
+	jt_json_uint(&j, p->bytes_in);
+	jt_json_key(&j, "bytes_out");
+	jt_json_uint(&j, p->bytes_out);
+	if (p->error) {
+		jt_json_key(&j, "error");
+		jt_json_str(&j, p->error);
+	}
+	if (p->rule) {
+		jt_json_key(&j, "rule");
+		jt_json_str(&j, p->rule);
+	}
+	emit(log, &j, 0);
 }

@@ -56,12 +56,24 @@ struct jt_log_call {
 	enum jt_target target;
 	int first_exec;
 	const char *path;		/* the view: the inside path a path call resolved to */
+	const char *addr;		/* the network: "tcp 1.2.3.4:443", "udp [::1]:53" */
 	const struct jt_verdict *verdict;
 	const char *rule;
 	const struct jt_stack *stack;	/* reports/backtrace.h; NULL: none */
 	/* full audit ("call" records): the result, written after the call */
 	int has_result;
 	long result;
+};
+
+/* One request the proxy forwarded (or refused); never a header value. */
+struct jt_log_proxy {
+	const char *name;	/* the proxy rule's NAME, or NULL: none matched */
+	const char *method, *path;	/* as the program sent them (path without the query) */
+	int status;		/* what the program got */
+	int upstream_status;	/* what the upstream answered, 0: not asked */
+	uint64_t bytes_in, bytes_out;	/* request body, response body */
+	const char *error;	/* why it failed, or NULL */
+	const char *rule;	/* "file:line" of the proxy rule */
 };
 
 struct jt_log_run {
@@ -72,6 +84,9 @@ struct jt_log_run {
 	char *const *argv;
 	const char *const *limits_json;	/* NULL-terminated "name", value pairs as text */
 };
+
+/** A "proxy" record (docs/audit-log.md). */
+void jt_log_proxy(struct jt_log *log, const struct jt_log_proxy *p);
 
 /** Open @path for the log: created 0600, never through a symlink. @return 0 or -errno. */
 int jt_log_open(struct jt_log *log, const char *path);

@@ -346,6 +346,7 @@ static int parse_facts(struct jt_logread *rd, json_t *o, struct jt_rec_syscall *
 		s->target = (enum jt_target)i;
 	}
 	TRY(get_str(rd, facts, "syscall", "path", 0, &s->path));
+	TRY(get_str(rd, facts, "syscall", "addr", 0, &s->addr));
 	fe = json_object_get(facts, "first_exec");
 	if (fe && !json_is_boolean(fe) && !json_is_null(fe))
 		return bad(rd, "syscall record: \"first_exec\" is not true or false");

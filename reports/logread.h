@@ -51,6 +51,7 @@ struct jt_rec_syscall {
 	enum jt_target target;
 	int first_exec;
 	const char *path;	/* facts.path: a path the file-system view resolved */
+	const char *addr;	/* facts.addr: a network address as decided ("tcp 1.2.3.4:80") */
 	int allow;
 	const char *rule;
 	const char *err;	/* errno name ("EPERM", or "123" when unnamed); NULL if allowed */

@@ -47,6 +47,16 @@ static void usage_run(FILE *out)
 "  --no-backtrace   no stacks in the log (taken at denials, limits, fatal signals)\n"
 "  --syslog         also send denials, limit events and the end record to syslog\n"
 "  --quiet          no summary line on stderr\n"
+"\n"
+"Network (none by default; docs/policy.md):\n"
+"  --allow-net HOST[:PORT[-PORT]]  connect over TCP (IPv4, [IPv6], CIDR, or a\n"
+"                   name resolved now and put in the sandbox's /etc/hosts)\n"
+"  --allow-udp HOST[:PORT]  send datagrams there (and make UDP sockets)\n"
+"  --allow-bind ADDR:PORT   listen there, e.g. 127.0.0.1:8000\n"
+"  --allow-unix PATH        connect to this host unix socket\n"
+"  --allow-dns      the host's name servers (from /etc/resolv.conf)\n"
+"  --proxy 'NAME URL [header \"K: ${VAR}\"]...'  serve URL to the program at\n"
+"                   $NAME_BASE_URL, adding headers whose secrets stay outside\n"
 "  --disable LIST   treat kernel features as absent (testing fallbacks)\n"
 "\n"
 "File-system view (when the policy grants paths, as the built-in one does):\n"
@@ -104,7 +114,7 @@ static int err1(const char *what, const char *a)
 
 enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
        O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_KEEP, O_NO_BACKTRACE,
-       O_SYSLOG, O_LIMIT };
+       O_SYSLOG, O_NET, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
 {
@@ -130,6 +140,32 @@ static int set_limit_opt(jt_config *cfg, int which, const char *name, const char
 	return 0;
 }
 
+/* --allow-net HOST:PORT is the policy line "net connect HOST:PORT", and so on. */
+struct rule_opt {
+	char option[16];
+	char *text;
+};
+
+static int net_rule(struct rule_opt *r, const char *name, const char *arg)
+{
+	int n = -1;
+
+	snprintf(r->option, sizeof(r->option), "--%s", name);
+	if (!strcmp(name, "allow-net"))
+		n = asprintf(&r->text, "net connect %s", arg);
+	else if (!strcmp(name, "allow-udp"))
+		n = asprintf(&r->text, "net connect %s udp", arg);
+	else if (!strcmp(name, "allow-bind"))
+		n = asprintf(&r->text, "net bind %s", arg);
+	else if (!strcmp(name, "allow-unix"))
+		n = asprintf(&r->text, "net unix %s", arg);
+	else if (!strcmp(name, "allow-dns"))
+		n = asprintf(&r->text, "net dns");
+	else if (!strcmp(name, "proxy"))
+		n = asprintf(&r->text, "proxy %s", arg);
+	return n < 0 ? -1 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -150,6 +186,12 @@ static int cmd_run(int argc, char **argv)
 		{ "keep", required_argument, 0, O_KEEP },
 		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
 		{ "syslog", no_argument, 0, O_SYSLOG },
+		{ "allow-net", required_argument, 0, O_NET },
+		{ "allow-udp", required_argument, 0, O_NET },
+		{ "allow-bind", required_argument, 0, O_NET },
+		{ "allow-unix", required_argument, 0, O_NET },
+		{ "allow-dns", no_argument, 0, O_NET },
+		{ "proxy", required_argument, 0, O_NET },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
 		{ "cpu", required_argument, 0, O_LIMIT + JT_LIMIT_CPU_MS },
 		{ "memory", required_argument, 0, O_LIMIT + JT_LIMIT_MEMORY },
@@ -162,7 +204,8 @@ static int cmd_run(int argc, char **argv)
 	};
 	const char *policy = NULL, *result = NULL;
 	struct grant_opt { const char *spec; int rw; } grants[64];
-	int n_grants = 0;
+	struct rule_opt rules[64];
+	int n_grants = 0, n_rules = 0;
 	struct jt_result res;
 	jt_config *cfg = jt_config_new();
 	int c, idx, code = EXIT_JT;
@@ -194,6 +237,10 @@ static int cmd_run(int argc, char **argv)
 		case O_KEEP: r = jt_config_keep(cfg, optarg); break;
 		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
 		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;
+		case O_NET:
+			if (n_rules < 64 && net_rule(&rules[n_rules], opts[idx].name, optarg) == 0)
+				n_rules++;
+			break;
 		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;
 		case '?':
 			if (optopt)
@@ -227,6 +274,12 @@ static int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	for (int i = 0; i < n_rules; i++) {
+		if (jt_config_rule(cfg, rules[i].option, rules[i].text) < 0) {
+			fprintf(stderr, "jailtrace: %s\n", jt_config_error(cfg));
+			goto out;
+		}
+	}
 	jt_run(cfg, argv + optind, &res);
 	code = res.exit_code;
 	if (result) {
@@ -245,6 +298,8 @@ static int cmd_run(int argc, char **argv)
 	else if (!cfg->quiet)
 		jt_result_print(&res, stderr);
 out:
+	for (int i = 0; i < n_rules; i++)
+		free(rules[i].text);
 	jt_config_free(cfg);
 	return code;
 }

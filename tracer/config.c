@@ -158,6 +158,11 @@ int jt_config_grant(jt_config *cfg, const char *spec, int writable)
 	return r;
 }
 
+int jt_config_rule(jt_config *cfg, const char *option, const char *text)
+{
+	return jt_policy_add_rule(&cfg->policy, option, text, cfg->err, sizeof(cfg->err));
+}
+
 int jt_config_set_jail(jt_config *cfg, const char *dir)
 {
 	return set_path(cfg, &cfg->jail, dir, "--jail");

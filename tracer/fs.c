@@ -28,6 +28,7 @@
 #include "filters/decide.h"
 #include "tracer/fs.h"
 #include "tracer/internal.h"
+#include "tracer/net.h"
 #include "tracer/path.h"
 
 struct fsop {
@@ -44,6 +45,7 @@ struct fsop {
 	int to_kernel;		/* the kernel runs it: no path after all, or an exec */
 	uint64_t exec_path, exec_argv;	/* an exec: its rewritten arguments */
 	struct jt_regs_saved regs;
+	struct jt_fs_result *res;	/* where the network part writes (net.c) */
 };
 
 #define A(i) (op->rq->args[i])
@@ -590,28 +592,35 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
  * takes its own copy of that descriptor (so another thread's dup2 cannot
  * swap it afterwards), checks where its file lies, and does the call on it.
  */
-static int fd_copy(struct fsop *op, int fd)
+int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd)
 {
 	char p[64];
 	int copy;
 
 #ifdef SYS_pidfd_getfd
-	if (jt_kernel_has(&op->run->kernel, JT_FEAT_PIDFD_GETFD)) {
-		int pidfd = (int)syscall(SYS_pidfd_open, op->t->tgid, 0);
+	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD)) {
+		int pidfd = (int)syscall(SYS_pidfd_open, t->tgid, 0);
 
 		if (pidfd >= 0) {
 			copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 			close(pidfd);
 			if (copy >= 0)
 				return copy;
+			if (errno == EBADF)
+				return -EBADF;
 		}
 	}
 #endif
-	snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, fd);
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", t->tid, fd);
 	copy = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (copy < 0 && errno == EISDIR)
 		copy = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return copy < 0 ? -EBADF : copy;
+}
+
+static int fd_copy(struct fsop *op, int fd)
+{
+	return jt_fs_fd_copy(op->run, op->t, fd);
 }
 
 static int do_fdmeta(struct fsop *op, int fd, char what)
@@ -770,6 +779,14 @@ static int do_sockname(struct fsop *op, int fd, uint64_t addr, uint64_t lenp, in
 	return result(op, 0);
 }
 
+static int socket_grant(const struct jt_policy *p, int rule)
+{
+	for (size_t i = 0; rule >= 0 && i < p->n_grants; i++)
+		if (p->grants[i].rule == rule && p->grants[i].socket)
+			return 1;
+	return 0;
+}
+
 static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is_bind)
 {
 	struct sockaddr_un sa;
@@ -783,6 +800,18 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 	if (jt_mem_read(op->run, op->t->tid, addr, &sa, len) != (ssize_t)len)
 		return result(op, -EFAULT);
 	plen = len - (socklen_t)offsetof(struct sockaddr_un, sun_path);
+	if (sa.sun_family != AF_UNIX) {
+		/* the network: decided and performed on the bytes as read (net.c) */
+		copy = fd_copy(op, fd);
+		if (copy < 0)
+			return result(op, copy == -EBADF ? -EBADF : -EACCES);
+		op->res->verdict = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "network" };
+		jt_net_sock(op->run, op->t, fd, copy, &sa, len, is_bind, op->res);
+		close(copy);
+		op->v = op->res->verdict;
+		op->ret = op->res->ret;
+		return 0;
+	}
 	if (plen > 0 && sa.sun_path[0] == '\0') {
 		/* the abstract namespace is the host's: X11, D-Bus, systemd... */
 		op->facts.in_view = 1;
@@ -794,13 +823,6 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 	copy = fd_copy(op, fd);
 	if (copy < 0)
 		return result(op, copy == -EBADF ? -EBADF : -EACCES);
-	if (sa.sun_family != AF_UNIX) {
-		/* the bytes as read, not as the program may have rewritten them since */
-		op->ret = is_bind ? errno_or(bind(copy, (struct sockaddr *)&sa, len))
-				  : errno_or(connect(copy, (struct sockaddr *)&sa, len));
-		close(copy);
-		return result(op, op->ret);
-	}
 	if (plen == 0) {
 		/* autobind: an abstract name the kernel picks */
 		op->ret = errno_or(bind(copy, (struct sockaddr *)&sa, len));
@@ -832,6 +854,16 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 		struct stat st;
 
 		obj = object(op, 0, 0);
+		/* a host socket in a read-only grant is a service of the host
+		 * (docker.sock, a database): reached only through `net unix` */
+		if (obj >= 0 && !op->facts.writable && !socket_grant(op->run->policy, op->facts.rule)) {
+			close(obj);
+			close(copy);
+			op->v = (struct jt_verdict){ .allow = 0, .err = ECONNREFUSED, .rule = -1,
+						     .builtin = "unix-socket-not-granted" };
+			op->ret = -ECONNREFUSED;
+			return 0;
+		}
 		if (obj < 0 || fstat(obj, &st) < 0 || !S_ISSOCK(st.st_mode)) {
 			if (obj >= 0)
 				close(obj);
@@ -1241,6 +1273,7 @@ int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *r
 	op->run = run;
 	op->t = t;
 	op->rq = rq;
+	op->res = res;
 	op->inject_fd = -1;
 	op->w[0].dirfd = op->w[0].fd = op->w[1].dirfd = op->w[1].fd = -1;
 	op->facts.rule = -1;

@@ -18,6 +18,10 @@ struct jt_fs_result {
 	uint64_t exec_path, exec_argv;	/* an exec: the arguments to give the kernel */
 	struct jt_regs_saved regs;	/* ... and the registers they go into */
 	char path[PATH_MAX + 1];	/* the inside path resolved, for the log */
+	char addr[96];		/* a network address as decided, for the log */
+	int restart;		/* the program issues the call again (it would block) */
+	long rewrite_nr;	/* > 0: the kernel runs this call instead ... */
+	uint64_t rewrite_args[6];	/* ... with these arguments */
 };
 
 /* Does the tracer perform @sys (enum jt_sys) under a view? */
@@ -28,6 +32,13 @@ int jt_fs_may_inject(int sys);
 /** Resolve, decide and perform a path call. @return 0 (see @res) or -errno. */
 int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
 	       struct jt_fs_result *res);
+
+/**
+ * The tracer's own copy of the program's descriptor @fd (pidfd_getfd, or
+ * /proc/TID/fd/N for files), so another thread's dup2 cannot swap the
+ * object after the check. @return the copy, or -EBADF.
+ */
+int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd);
 
 /* skeleton.c: real, read-only directories that stand for the synthetic ones. */
 int jt_skeleton_build(struct jt_run *run);

@@ -89,6 +89,7 @@ struct jt_run {
 	int chan[2];			/* handover pair: [0] the tracer's, [1] the child's */
 	int chan_fd;			/* where every tracee holds [1] */
 	pid_t inject_busy;
+	struct jt_proxy_srv *proxy;	/* proxy.c: NULL without proxy rules */
 	pid_t *deferred;
 	size_t n_deferred, cap_deferred;
 };

@@ -121,11 +121,43 @@ static int add_grant(struct jt_policy *p, const char *host, const char *inside, 
 	if (!g)
 		return -ENOMEM;
 	p->grants = g;
-	g[p->n_grants] = (struct jt_grant){ strdup(host), strdup(inside), rw, -1 };
+	g[p->n_grants] = (struct jt_grant){ strdup(host), strdup(inside), rw, -1, 0 };
 	if (!g[p->n_grants].host || !g[p->n_grants].inside)
 		return -ENOMEM;
 	p->n_grants++;
 	return 0;
+}
+
+/*
+ * /etc/hosts: localhost, and each host name a `net connect` rule names with
+ * the addresses jailtrace resolved for it, so the program needs no DNS.
+ */
+static int write_hosts(struct jt_run *run, struct jt_policy *p)
+{
+	char path[PATH_MAX + 32], *text;
+	size_t cap = 256 + p->n_net * 320, len;
+	int r;
+
+	if (!(text = malloc(cap)))
+		return -ENOMEM;
+	len = (size_t)snprintf(text, cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	for (size_t i = 0; i < p->n_net; i++) {
+		char a[80], *colon;
+
+		if (!p->net[i].name || p->net[i].kind != JT_NET_CONNECT)
+			continue;
+		jt_net_format(&p->net[i].addr, 0, a, sizeof(a));
+		colon = strrchr(a, ':');	/* "1.2.3.4:0", "[::1]:0" */
+		*colon = '\0';
+		if (colon[-1] == ']')
+			colon[-1] = '\0';
+		len += (size_t)snprintf(text + len, cap - len, "%s\t%.255s\n", a[0] == '[' ? a + 1 : a,
+					p->net[i].name);
+	}
+	snprintf(path, sizeof(path), "%s/etc/hosts", run->skeleton);
+	r = write_file(path, text);
+	free(text);
+	return r < 0 ? r : add_grant(p, path, "/etc/hosts", 0);
 }
 
 /* mkdir -p: parents 0755 (users' jails sit side by side), the last 0700. */
@@ -232,6 +264,10 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 		r = add_grant(p, path, "/etc/group", 0);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot write the sandbox's passwd and group: %s", strerror(-r));
+		return r;
+	}
+	if ((r = write_hosts(run, p)) < 0) {
+		snprintf(err, errlen, "cannot write the sandbox's /etc/hosts: %s", strerror(-r));
 		return r;
 	}
 

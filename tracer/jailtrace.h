@@ -103,6 +103,13 @@ int jt_config_set_jail(jt_config *cfg, const char *dir);
 int jt_config_grant(jt_config *cfg, const char *spec, int writable);
 
 /**
+ * Add a policy rule given on the command line, e.g. ("--allow-net",
+ * "net connect example.org:443"). Call after the policy is loaded.
+ * @return 0, or -EINVAL with jt_config_error() saying why.
+ */
+int jt_config_rule(jt_config *cfg, const char *option, const char *text);
+
+/**
  * Run for user @name: the jail is <data dir>/jails/NAME (unless set with
  * jt_config_set_jail), and, when jailtrace runs as root, the program runs
  * as that user's uid and gid (from the passwd file; for a name that is not

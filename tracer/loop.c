@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include "compat/regs.h"
 #include "tracer/internal.h"
+#include "tracer/proxy.h"
 
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
@@ -338,6 +339,7 @@ int jt_loop(struct jt_run *run)
 		struct jt_task *t;
 
 		check_flags(run);
+		jt_proxy_drain(run);
 		if (run->log.pending) {
 			pid = waitpid(-1, &status, __WALL | WNOHANG);
 			if (pid == 0) {

@@ -27,6 +27,7 @@
 #include "filters/seccomp.h"
 #include "reports/syslog.h"
 #include "tracer/internal.h"
+#include "tracer/proxy.h"
 
 #define JT_TICK_MS 50
 #define SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -90,14 +91,15 @@ static int fail(struct jt_result *res, int code, int err, const char *fmt, ...)
 }
 
 /* The program's environment: fixed basics, then the policy's rules, then --env. */
-static char **build_env(const jt_config *cfg, int view)
+static char **build_env(const struct jt_run *run, int view)
 {
+	const jt_config *cfg = run->cfg;
 	const char *const base[] = {
 		"PATH=" SANDBOX_PATH, view ? "HOME=/home/sandbox" : "HOME=/tmp", "LANG=C.UTF-8",
 		"TERM=dumb",
 	};
 	struct jt_policy env;
-	size_t n = 0, cap = 4 + cfg->policy.n_env + cfg->n_env + 1;
+	size_t n = 0, cap = 4 + cfg->policy.n_env + cfg->n_env + cfg->policy.n_proxies + 1;
 	char **out = calloc(cap, sizeof(*out));
 
 	if (!out)
@@ -117,6 +119,9 @@ static char **build_env(const jt_config *cfg, int view)
 	}
 	for (size_t i = 0; i < cfg->n_env; i++)
 		jt_policy_env(&env, cfg->env[i]);
+	/* where each proxy is: NAME_BASE_URL=http://127.0.0.1:PORT/NAME */
+	for (size_t i = 0; jt_proxy_env(run, i); i++)
+		jt_policy_env(&env, jt_proxy_env(run, i));
 	for (size_t i = 0; i < env.n_env && n + 1 < cap; i++) {
 		const char *v = env.env[i].value ? env.env[i].value : getenv(env.env[i].name);
 
@@ -125,6 +130,32 @@ static char **build_env(const jt_config *cfg, int view)
 	}
 	jt_policy_free(&env);
 	return out;
+}
+
+/*
+ * Network grants are performed by the tracer on its copy of the program's
+ * socket, which needs pidfd_getfd (5.6+): without it they are refused, not
+ * run unconfined. Denials need nothing. Proxies start here, before the
+ * filter and the view are built, since they add a grant and an /etc/hosts.
+ */
+static int setup_net(struct jt_run *run, struct jt_result *res)
+{
+	struct jt_policy *p = &run->cfg->policy;
+	char msg[512];
+	int r;
+
+	if (!p->n_net && !p->n_proxies)
+		return 0;
+	if (!jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD))
+		return fail(res, 125, EOPNOTSUPP, "%s: network grants need pidfd_getfd (Linux 5.6+), "
+			    "which this host lacks; without the grants the program runs with no network",
+			    jt_policy_where(p, p->n_net ? p->net[0].rule : p->proxies[0].rule));
+	if ((r = jt_net_host_addrs(p)) < 0)
+		return fail(res, 125, -r, "cannot list this host's addresses: %s", strerror(-r));
+	msg[0] = '\0';
+	if ((r = jt_proxy_start(run, p, msg, sizeof(msg))) < 0)
+		return fail(res, 125, -r, "%s", msg[0] ? msg : strerror(-r));
+	return 0;
 }
 
 static void free_env(char **env)
@@ -278,7 +309,7 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 {
 	struct sock_fprog prog = { 0 };
 	int pipes[2][2] = { { -1, -1 }, { -1, -1 } }, out_w[2], r;
-	char **envp = build_env(run->cfg, run->use_view);
+	char **envp = build_env(run, run->use_view);
 
 	if (!envp)
 		return fail(res, 125, ENOMEM, "out of memory");
@@ -423,6 +454,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 			 "of jailtrace", jt_policy_where(&cfg->policy, cfg->policy.exec_rule));
 		goto out;
 	}
+	if ((r = setup_net(run, res)) < 0)
+		goto out;
 	run->use_view = cfg->policy.n_grants > 0;
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
@@ -467,6 +500,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	set_timer(0);
 	if (r < 0)
 		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
+	jt_proxy_stop(run);
 	jt_relay_join(run);
 	if (run->use_view)
 		tracer_caps(run, 1);
@@ -504,6 +538,7 @@ out:
 	}
 	if (run->log.syslog)
 		jt_syslog_close();
+	jt_proxy_stop(run);
 	jt_stacks_free(run);
 	jt_ptable_free(&run->tasks);
 	teardown_view(run);

@@ -16,6 +16,7 @@
 #include "filters/seccomp.h"
 #include "tracer/fs.h"
 #include "tracer/internal.h"
+#include "tracer/net.h"
 #include <stdlib.h>
 #include <sys/syscall.h>
 
@@ -252,7 +253,7 @@ static struct jt_fs_result fsres;
  * kernel with the checked host path, a new descriptor is handed over.
  */
 static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
-		   struct jt_request *rq, const struct jt_abi *abi)
+		   struct jt_request *rq, const struct jt_abi *abi, int net)
 {
 	struct jt_fs_result *res = &fsres;
 	struct jt_log_call lc;
@@ -267,7 +268,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	}
 	memset(res, 0, sizeof(*res));
 	res->inject_fd = -1;
-	r = jt_fs_call(run, t, rq, res);
+	r = net ? jt_net_call(run, t, rq, res) : jt_fs_call(run, t, rq, res);
 	if (r < 0)
 		return r;
 	memset(&lc, 0, sizeof(lc));
@@ -282,13 +283,15 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	lc.verdict = &res->verdict;
 	lc.rule = jt_verdict_rule(run->policy, &res->verdict, rulebuf, sizeof(rulebuf));
 	lc.path = res->path[0] ? res->path : NULL;
+	lc.addr = res->addr[0] ? res->addr : NULL;
 	if (run->log.fd >= 0 || (run->log.syslog && !res->verdict.allow))
 		read_strings(run, t, rq, &lc);
 	/* a lookup outside the view is how loaders and runtimes probe for optional
 	 * files: logged, but its stack (70 us to 1 ms) is not worth the price */
 	if (!res->verdict.allow && !(res->verdict.builtin && !strcmp(res->verdict.builtin, "not-in-view")))
 		lc.stack = jt_stack_of(run, t->tid);
-	r = jt_log_call(&run->log, &lc);
+	/* a call issued again is recorded when it is done, not at every try */
+	r = res->restart ? 0 : jt_log_call(&run->log, &lc);
 	if (r < 0) {
 		jt_stop_run(run, JT_STOP_ERROR, "audit log: %s", strerror(-r));
 		if (res->inject_fd >= 0)
@@ -310,6 +313,19 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		}
 	} else if (res->to_kernel) {
 		r = 0;
+	} else if (res->rewrite_nr) {
+		/* the kernel runs a call that reads nothing the program can rewrite */
+		r = jt_regs_save(t->tid, &res->regs);
+		if (r == 0)
+			r = jt_regs_set_call(t->tid, &res->regs, res->rewrite_nr, res->rewrite_args);
+	} else if (res->restart) {
+		/* it would block: the program issues it again (after 4.8: at this stop) */
+		if (jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) &&
+		    jt_kernel_has(&run->kernel, JT_FEAT_SKIP_AT_SECCOMP) &&
+		    (r = jt_regs_save(t->tid, &res->regs)) == 0)
+			r = jt_regs_restart(t->tid, &res->regs, sc->nr);
+		else
+			r = answer(run, t, -EAGAIN);
 	} else if (res->inject_fd >= 0) {
 		r = jt_inject_fd(run, t, res->inject_fd, res->cloexec);
 		if (r < 0)
@@ -356,7 +372,10 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		return jt_resume(t, 0);
 	if (run->use_view && rq.abi && rq.sys >= 0 && jt_fs_handles(rq.sys) &&
 	    run->policy->action[rq.sys] == JT_ALLOW)
-		return fs_stop(run, t, &sc, &rq, abi);
+		return fs_stop(run, t, &sc, &rq, abi, 0);
+	if (rq.abi && rq.sys >= 0 && jt_net_handles(rq.sys) &&
+	    run->policy->action[rq.sys] == JT_ALLOW)
+		return fs_stop(run, t, &sc, &rq, abi, 1);
 	if (rq.abi && rq.sys >= 0)
 		lc.has_target = facts(run, t, &rq);
 	jt_decide(run->policy, &rq, &v);

@@ -65,16 +65,6 @@ t_tiocsti_fails_with_ENOTTY_and_is_logged() {
 	expect_denied tiocsti ENOTTY ioctl
 }
 
-t_inet_socket_fails_with_EAFNOSUPPORT_and_is_logged() {
-	forbidden_natively_works socket-inet
-	expect_denied socket-inet EAFNOSUPPORT socket
-}
-
-t_inet6_socket_fails_with_EAFNOSUPPORT_and_is_logged() {
-	forbidden_natively_works socket-inet6
-	expect_denied socket-inet6 EAFNOSUPPORT socket
-}
-
 t_netlink_socket_fails_with_EAFNOSUPPORT_and_is_logged() {
 	forbidden_natively_works socket-netlink
 	expect_denied socket-netlink EAFNOSUPPORT socket

@@ -1,0 +1,832 @@
+/*
+ * The secrets proxy: the program asks http://127.0.0.1:PORT/NAME/rest, and
+ * jailtrace asks UPSTREAM/rest (libcurl) with the rule's headers, whose
+ * secret values come from jailtrace's own environment or a file and so
+ * never enter the sandbox. Answers are streamed back with every secret
+ * value blotted out, in case the upstream echoes what it was sent.
+ *
+ * It runs in threads of its own (one per request, a bounded number), so a
+ * slow upstream never holds up the tracer. It serves only sockets the
+ * tracer itself connected to it for the program (their ports are
+ * remembered at connect), not other processes of the host. Its records
+ * are queued and written by the tracer's thread, which owns the log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <curl/curl.h>
+#include "filters/net.h"
+#include "tracer/internal.h"
+#include "tracer/proxy.h"
+
+#define MAX_ACTIVE 64		/* requests served at once; more get 503 */
+#define HEAD_MAX (64 * 1024)	/* request line and headers */
+#define BODY_MAX (64 * 1024 * 1024)
+#define PORTS_MAX 4096		/* program sockets remembered */
+#define IO_TIMEOUT_S 60
+
+struct secret_hdr {
+	char *line;		/* "Name: value" with the secrets in */
+	size_t name_len;	/* the header name's length, to drop the program's own */
+};
+
+struct proxy_def {
+	const struct jt_proxy *rule;
+	struct secret_hdr *hdr;
+	size_t n_hdr;
+	char *env;		/* NAME_BASE_URL=... */
+	char *where;		/* "file:line" */
+};
+
+struct queued {
+	struct queued *next;
+	struct jt_log_proxy rec;
+	char name[64], method[16], path[512], error[256], where[128];
+};
+
+struct jt_proxy_srv {
+	int lfd;
+	int stop[2];
+	uint16_t port;
+	pthread_t acceptor;
+	pthread_mutex_t mu;
+	pthread_cond_t idle;
+	int active;
+	uint16_t ports[PORTS_MAX];
+	size_t n_ports;
+	struct queued *head, **tail;
+	struct proxy_def *defs;
+	size_t n_defs;
+	char **secrets;		/* every value substituted, to blot out of answers */
+	size_t n_secrets, max_secret;
+};
+
+/* ------------------------------------------------------------ set-up */
+
+static int add_secret(struct jt_proxy_srv *s, const char *v, size_t n)
+{
+	char **ns;
+
+	if (n == 0)
+		return 0;
+	if (!(ns = realloc(s->secrets, (s->n_secrets + 1) * sizeof(*ns))) || !(ns[s->n_secrets] = strndup(v, n)))
+		return -ENOMEM;
+	s->secrets = ns;
+	s->n_secrets++;
+	if (n > s->max_secret)
+		s->max_secret = n;
+	return 0;
+}
+
+static char *read_secret_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getline(&buf, &cap, f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		return strdup("");
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* "Authorization: Bearer ${KEY}" with ${KEY} from the environment or ${file:PATH}. */
+static int expand(struct jt_proxy_srv *s, const char *tpl, char **out, char *err, size_t errlen)
+{
+	size_t cap = strlen(tpl) + 1, len = 0;
+	char *o = malloc(cap);
+	const char *c = tpl;
+
+	if (!o)
+		return -ENOMEM;
+	while (*c) {
+		const char *end;
+		char name[256], *val = NULL, *file = NULL;
+		size_t vn;
+
+		if (c[0] != '$' || c[1] != '{' || !(end = strchr(c + 2, '}')) ||
+		    (size_t)(end - c - 2) >= sizeof(name)) {
+			o[len++] = *c++;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(end - c - 2), c + 2);
+		if (!strncmp(name, "file:", 5)) {
+			val = file = read_secret_file(name + 5);
+			if (!val) {
+				snprintf(err, errlen, "cannot read the secret file %.120s: %s", name + 5, strerror(errno));
+				free(o);
+				return -EINVAL;
+			}
+		} else if (!(val = getenv(name))) {
+			snprintf(err, errlen, "the environment variable %.120s is not set", name);
+			free(o);
+			return -EINVAL;
+		}
+		vn = strlen(val);
+		if (strpbrk(val, "\r\n")) {
+			snprintf(err, errlen, "the secret %.120s holds a line break", name);
+			free(file);
+			free(o);
+			return -EINVAL;
+		}
+		char *no = realloc(o, cap += vn);
+
+		if (!no || add_secret(s, val, vn) < 0) {
+			free(no ? no : o);
+			free(file);
+			return -ENOMEM;
+		}
+		o = no;
+		memcpy(o + len, val, vn);
+		len += vn;
+		free(file);
+		c = end + 1;
+	}
+	o[len] = '\0';
+	*out = o;
+	return 0;
+}
+
+static int make_defs(struct jt_run *run, struct jt_proxy_srv *s, const struct jt_policy *p,
+		     char *err, size_t errlen)
+{
+	char msg[256];
+
+	if (!(s->defs = calloc(p->n_proxies, sizeof(*s->defs))))
+		return -ENOMEM;
+	s->n_defs = p->n_proxies;
+	for (size_t i = 0; i < p->n_proxies; i++) {
+		const struct jt_proxy *x = &p->proxies[i];
+		struct proxy_def *d = &s->defs[i];
+
+		d->rule = x;
+		d->where = strdup(jt_policy_where(p, x->rule));
+		if (!d->where || !(d->hdr = calloc(x->n_headers ? x->n_headers : 1, sizeof(*d->hdr))))
+			return -ENOMEM;
+		for (size_t k = 0; k < x->n_headers; k++, d->n_hdr++) {
+			int r = expand(s, x->headers[k], &d->hdr[k].line, msg, sizeof(msg));
+
+			if (r < 0) {
+				snprintf(err, errlen, "%s: proxy %s: %s", d->where, x->name, msg);
+				return r;
+			}
+			d->hdr[k].name_len = (size_t)(strchr(d->hdr[k].line, ':') - d->hdr[k].line);
+		}
+		if (asprintf(&d->env, "%s=http://127.0.0.1:%u/%s", x->env, (unsigned)s->port, x->name) < 0)
+			return -ENOMEM;
+	}
+	(void)run;
+	return 0;
+}
+
+/* A secret must not go in through `env pass`, --env NAME or --env NAME=VALUE. */
+static int secret_in_env(const struct jt_run *run, const struct jt_policy *p, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->n_proxies; i++)
+		for (size_t k = 0; k < p->proxies[i].n_headers; k++) {
+			const char *h = p->proxies[i].headers[k];
+
+			for (const char *c = strstr(h, "${"); c; c = strstr(c + 2, "${")) {
+				const char *end = strchr(c, '}');
+				size_t n = end ? (size_t)(end - c - 2) : 0;
+
+				for (size_t e = 0; n && e < p->n_env; e++)
+					if (strlen(p->env[e].name) == n && !strncmp(p->env[e].name, c + 2, n))
+						goto found;
+				for (size_t e = 0; n && e < run->cfg->n_env; e++)
+					if (!strncmp(run->cfg->env[e], c + 2, n) &&
+					    (run->cfg->env[e][n] == '\0' || run->cfg->env[e][n] == '='))
+						goto found;
+				continue;
+found:
+				snprintf(err, errlen, "proxy %s: the secret %.*s would also be passed into the "
+					 "sandbox's environment", p->proxies[i].name, (int)n, c + 2);
+				return -EINVAL;
+			}
+		}
+	return 0;
+}
+
+/* ------------------------------------------------------------ records */
+
+static void record(struct jt_proxy_srv *s, const struct proxy_def *d, const char *method,
+		   const char *path, int status, int up, uint64_t in, uint64_t out, const char *error)
+{
+	struct queued *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return;
+	snprintf(q->name, sizeof(q->name), "%s", d ? d->rule->name : "");
+	snprintf(q->method, sizeof(q->method), "%s", method ? method : "");
+	/* the query may carry tokens of the program's own: not logged */
+	snprintf(q->path, sizeof(q->path), "%.*s", path ? (int)strcspn(path, "?") : 0, path ? path : "");
+	snprintf(q->error, sizeof(q->error), "%s", error ? error : "");
+	snprintf(q->where, sizeof(q->where), "%s", d ? d->where : "");
+	q->rec = (struct jt_log_proxy){ d ? q->name : NULL, q->method, q->path, status, up, in, out,
+					error ? q->error : NULL, d ? q->where : NULL };
+	pthread_mutex_lock(&s->mu);
+	*s->tail = q;
+	s->tail = &q->next;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void jt_proxy_drain(struct jt_run *run)
+{
+	struct jt_proxy_srv *s = run->proxy;
+	struct queued *q;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	q = s->head;
+	s->head = NULL;
+	s->tail = &s->head;
+	pthread_mutex_unlock(&s->mu);
+	while (q) {
+		struct queued *next = q->next;
+
+		jt_log_proxy(&run->log, &q->rec);
+		free(q);
+		q = next;
+	}
+}
+
+/* ------------------------------------------------------------ a request */
+
+struct conn {
+	struct jt_proxy_srv *s;
+	int fd;
+	/* the answer on its way back */
+	int head_sent, status;
+	char *head;		/* the upstream's status line and headers, filtered */
+	size_t head_len, head_cap;
+	char *carry;		/* the end of the body not yet sent (a secret may straddle) */
+	size_t carry_len;
+	uint64_t bytes_out;
+	int broken;		/* the program went away */
+};
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void reply(int fd, int status, const char *why)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+			 status, why, strlen(why) + 1, why);
+
+	write_all(fd, buf, (size_t)n);
+}
+
+/* Blot out every secret in @buf (in place when the length stays). @return the new length. */
+static size_t blot(const struct jt_proxy_srv *s, char *buf, size_t len)
+{
+	for (size_t i = 0; i < s->n_secrets; i++) {
+		size_t n = strlen(s->secrets[i]);
+
+		for (char *at = buf; n && (at = memmem(at, len - (size_t)(at - buf), s->secrets[i], n)); at += n)
+			memset(at, '*', n);
+	}
+	return len;
+}
+
+static int send_head(struct conn *c)
+{
+	static const char fallback[] = "HTTP/1.1 502 Bad Gateway\r\n";
+
+	if (c->head_sent)
+		return 0;
+	c->head_sent = 1;
+	if (!c->head_len && write_all(c->fd, fallback, sizeof(fallback) - 1) < 0)
+		return -1;
+	blot(c->s, c->head, c->head_len);
+	if ((c->head_len && write_all(c->fd, c->head, c->head_len) < 0) ||
+	    write_all(c->fd, "Connection: close\r\n\r\n", 21) < 0)
+		return -1;
+	return 0;
+}
+
+/* Send the body but its last (longest secret - 1) bytes, which a secret may continue. */
+static int send_body(struct conn *c, const char *p, size_t n, int last)
+{
+	size_t keep = c->s->max_secret ? c->s->max_secret - 1 : 0, total = c->carry_len + n, out;
+	char *buf = malloc(total ? total : 1);
+
+	if (!buf)
+		return -1;
+	memcpy(buf, c->carry, c->carry_len);
+	memcpy(buf + c->carry_len, p, n);
+	blot(c->s, buf, total);
+	out = last || total <= keep ? (last ? total : 0) : total - keep;
+	if (out && write_all(c->fd, buf, out) < 0) {
+		free(buf);
+		return -1;
+	}
+	c->bytes_out += out;
+	free(c->carry);
+	c->carry_len = total - out;
+	c->carry = malloc(c->carry_len ? c->carry_len : 1);
+	if (c->carry)
+		memcpy(c->carry, buf + out, c->carry_len);
+	else
+		c->carry_len = 0;
+	free(buf);
+	return 0;
+}
+
+static int hop_by_hop(const char *h, size_t n)
+{
+	static const char *const names[] = { "connection", "keep-alive", "transfer-encoding", "te",
+					     "upgrade", "proxy-authenticate", "proxy-authorization",
+					     "trailer", "content-length", "host", "expect" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strlen(names[i]) == n && !strncasecmp(h, names[i], n))
+			return 1;
+	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct conn *c = arg;
+	size_t len = size * n, name = 0;
+
+	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+		/* a new answer (after a 100 Continue): start over */
+		const char *sp = memchr(p, ' ', len);
+
+		c->head_len = 0;
+		c->status = sp ? atoi(sp + 1) : 502;
+	} else {
+		const char *colon = memchr(p, ':', len);
+
+		name = colon ? (size_t)(colon - p) : 0;
+		if (!colon || hop_by_hop(p, name))
+			return len;	/* and the blank line ending the headers */
+	}
+	if (c->head_len + len > c->head_cap) {
+		char *nh = realloc(c->head, c->head_cap = (c->head_len + len) * 2 + 256);
+
+		if (!nh)
+			return 0;
+		c->head = nh;
+	}
+	memcpy(c->head + c->head_len, p, len);
+	c->head_len += len;
+	return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->broken || send_head(c) < 0 || send_body(c, p, size * n, 0) < 0) {
+		c->broken = 1;
+		return 0;
+	}
+	return size * n;
+}
+
+/* "/NAME/rest?query": the proxy, and the rest; dot segments could climb out of UPSTREAM's path. */
+static const struct proxy_def *route(struct jt_proxy_srv *s, const char *target, const char **rest)
+{
+	const char *slash;
+	size_t n;
+
+	if (target[0] != '/')
+		return NULL;
+	slash = target + 1 + strcspn(target + 1, "/?");
+	n = (size_t)(slash - target - 1);
+	for (const char *c = target; *c && *c != '?'; c++)
+		if ((c[0] == '/' && c[1] == '.' && (c[2] == '/' || c[2] == '.' || !c[2] || c[2] == '?')) ||
+		    (c[0] == '%' && (c[1] == '2') && (c[2] == 'e' || c[2] == 'E' || c[2] == 'f' || c[2] == 'F')) ||
+		    c[0] == '\\')
+			return NULL;
+	for (size_t i = 0; i < s->n_defs; i++)
+		if (strlen(s->defs[i].rule->name) == n && !strncmp(s->defs[i].rule->name, target + 1, n)) {
+			*rest = slash;
+			return &s->defs[i];
+		}
+	return NULL;
+}
+
+static int peer_allowed(struct jt_proxy_srv *s, int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int ok = 0;
+
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->n_ports && i < PORTS_MAX; i++)
+		ok |= s->ports[i] == ntohs(sa.sin_port);
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+/* Read until the blank line; what follows it is the body's start. @return head length or -1. */
+static ssize_t read_head(int fd, char *buf, size_t cap, size_t *got)
+{
+	*got = 0;
+	while (*got < cap) {
+		ssize_t n = recv(fd, buf + *got, cap - *got, 0);
+		char *end;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		*got += (size_t)n;
+		if ((end = memmem(buf, *got, "\r\n\r\n", 4)))
+			return end - buf + 4;
+	}
+	return -1;
+}
+
+static void serve(struct conn *c)
+{
+	struct jt_proxy_srv *s = c->s;
+	char *head = malloc(HEAD_MAX + 1), *body = NULL, *line, *save, *url = NULL;
+	char method[16] = "", target[512] = "";
+	const char *rest = "";
+	const struct proxy_def *d = NULL;
+	struct curl_slist *hdrs = NULL;
+	size_t got, blen = 0;
+	ssize_t hlen;
+	CURL *curl = NULL;
+	CURLcode cr;
+	long up = 0;
+
+	if (!head)
+		return;
+	if (!peer_allowed(s, c->fd)) {
+		reply(c->fd, 403, "not a connection of this sandbox");
+		record(s, NULL, "", "", 403, 0, 0, 0, "peer is not the sandbox");
+		goto out;
+	}
+	hlen = read_head(c->fd, head, HEAD_MAX, &got);
+	if (hlen < 0) {
+		reply(c->fd, 400, "bad request");
+		record(s, NULL, "", "", 400, 0, 0, 0, "no request head");
+		goto out;
+	}
+	head[hlen - 2] = '\0';
+	line = strtok_r(head, "\r\n", &save);
+	if (!line || sscanf(line, "%15[A-Z] %511s HTTP/1.%*d", method, target) != 2) {
+		reply(c->fd, 400, "bad request line");
+		record(s, NULL, method, "", 400, 0, 0, 0, "bad request line");
+		goto out;
+	}
+	d = route(s, target, &rest);
+	if (!d) {
+		reply(c->fd, 403, "no proxy rule grants this path");
+		record(s, NULL, method, target, 403, 0, 0, 0, "no proxy rule for this path");
+		goto out;
+	}
+	for (size_t k = 0; k < d->n_hdr; k++)
+		hdrs = curl_slist_append(hdrs, d->hdr[k].line);
+	while ((line = strtok_r(NULL, "\r\n", &save))) {
+		const char *colon = strchr(line, ':');
+		size_t n = colon ? (size_t)(colon - line) : 0;
+		int mine = 0;
+
+		if (!colon)
+			continue;
+		if (n == 14 && !strncasecmp(line, "content-length", 14))
+			blen = strtoull(colon + 1, NULL, 10);
+		if (n == 17 && !strncasecmp(line, "transfer-encoding", 17)) {
+			reply(c->fd, 411, "send a Content-Length, not chunks");
+			record(s, d, method, target, 411, 0, 0, 0, "chunked request body");
+			goto out;
+		}
+		/* the rule's own headers win over the program's */
+		for (size_t k = 0; k < d->n_hdr; k++)
+			mine |= d->hdr[k].name_len == n && !strncasecmp(d->hdr[k].line, line, n);
+		if (!mine && !hop_by_hop(line, n))
+			hdrs = curl_slist_append(hdrs, line);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (blen > BODY_MAX) {
+		reply(c->fd, 413, "request body too large");
+		record(s, d, method, target, 413, 0, blen, 0, "request body too large");
+		goto out;
+	}
+	body = malloc(blen + 1);
+	if (!body)
+		goto out;
+	got -= (size_t)hlen;
+	if (got > blen)
+		got = blen;
+	memcpy(body, head + hlen, got);
+	while (got < blen) {
+		ssize_t n = recv(c->fd, body + got, blen - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < blen) {
+		reply(c->fd, 400, "request body cut short");
+		record(s, d, method, target, 400, 0, got, 0, "request body cut short");
+		goto out;
+	}
+	if (asprintf(&url, "%s%s", d->rule->upstream, rest) < 0 || !(curl = curl_easy_init()))
+		goto out;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long)IO_TIMEOUT_S);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, c);
+	if (!strcmp(method, "HEAD"))
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") || blen) {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	}
+	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	cr = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &up);
+	if (cr != CURLE_OK && !c->head_sent) {
+		reply(c->fd, 502, "the upstream failed");
+		record(s, d, method, target, 502, (int)up, blen, 0, curl_easy_strerror(cr));
+		goto out;
+	}
+	if (!c->broken && (send_head(c) < 0 || send_body(c, "", 0, 1) < 0))
+		c->broken = 1;
+	record(s, d, method, target, c->status ? c->status : 502, (int)up, blen, c->bytes_out,
+	       cr != CURLE_OK ? curl_easy_strerror(cr) : c->broken ? "the program went away" : NULL);
+out:
+	if (curl)
+		curl_easy_cleanup(curl);
+	curl_slist_free_all(hdrs);
+	free(url);
+	free(body);
+	free(head);
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct jt_proxy_srv *s = c->s;
+
+	serve(c);
+	close(c->fd);
+	free(c->head);
+	free(c->carry);
+	free(c);
+	pthread_mutex_lock(&s->mu);
+	if (--s->active == 0)
+		pthread_cond_broadcast(&s->idle);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void start_conn(struct jt_proxy_srv *s, int fd)
+{
+	struct timeval tv = { IO_TIMEOUT_S, 0 };
+	struct conn *c;
+	pthread_t th;
+	pthread_attr_t at;
+	int busy;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	pthread_mutex_lock(&s->mu);
+	busy = s->active >= MAX_ACTIVE;
+	if (!busy)
+		s->active++;
+	pthread_mutex_unlock(&s->mu);
+	if (busy || !(c = calloc(1, sizeof(*c)))) {
+		reply(fd, 503, "too many requests at once");
+		record(s, NULL, "", "", 503, 0, 0, 0, "too many requests at once");
+		close(fd);
+		if (!busy) {
+			pthread_mutex_lock(&s->mu);
+			s->active--;
+			pthread_mutex_unlock(&s->mu);
+		}
+		return;
+	}
+	c->s = s;
+	c->fd = fd;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	if (pthread_create(&th, &at, conn_main, c) != 0) {
+		reply(fd, 503, "cannot serve now");
+		close(fd);
+		free(c);
+		pthread_mutex_lock(&s->mu);
+		s->active--;
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_attr_destroy(&at);
+}
+
+static void *acceptor_main(void *arg)
+{
+	struct jt_proxy_srv *s = arg;
+	struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->stop[0], POLLIN, 0 } };
+
+	for (;;) {
+		int fd;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			start_conn(s, fd);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the tracer's side */
+
+static int listen_loopback(struct jt_proxy_srv *s)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+
+	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		return -errno;
+	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->lfd, 128) < 0 ||
+	    getsockname(s->lfd, (struct sockaddr *)&sa, &len) < 0)
+		return -errno;
+	s->port = ntohs(sa.sin_port);
+	return 0;
+}
+
+/* The sandbox may connect to the proxy's port on the local host: the proxy line's grant. */
+static int grant_port(struct jt_policy *p, uint16_t port, int rule)
+{
+	struct jt_net_rule r = { .kind = JT_NET_CONNECT, .proto = JT_NET_TCP, .local = 1,
+				 .prefix = 32, .port_lo = port, .port_hi = port, .rule = rule };
+	struct jt_net_rule *n = realloc(p->net, (p->n_net + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	r.addr.family = 4;
+	r.addr.a[0] = 127;
+	r.addr.a[3] = 1;
+	p->net = n;
+	p->net[p->n_net++] = r;
+	return 0;
+}
+
+static void srv_free(struct jt_proxy_srv *s)
+{
+	for (size_t i = 0; i < s->n_defs; i++) {
+		for (size_t k = 0; k < s->defs[i].n_hdr; k++)
+			free(s->defs[i].hdr[k].line);
+		free(s->defs[i].hdr);
+		free(s->defs[i].env);
+		free(s->defs[i].where);
+	}
+	for (size_t i = 0; i < s->n_secrets; i++) {
+		/* the secrets leave memory wiped */
+		explicit_bzero(s->secrets[i], strlen(s->secrets[i]));
+		free(s->secrets[i]);
+	}
+	free(s->secrets);
+	free(s->defs);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->stop[0] >= 0)
+		close(s->stop[0]);
+	if (s->stop[1] >= 0)
+		close(s->stop[1]);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->idle);
+	free(s);
+}
+
+int jt_proxy_start(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen)
+{
+	struct jt_proxy_srv *s;
+	int r;
+
+	if (!p->n_proxies)
+		return 0;
+	if ((r = secret_in_env(run, p, err, errlen)) < 0)
+		return r;
+	if (!(s = calloc(1, sizeof(*s))))
+		return -ENOMEM;
+	s->lfd = s->stop[0] = s->stop[1] = -1;
+	s->tail = &s->head;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	r = listen_loopback(s);
+	if (r < 0)
+		snprintf(err, errlen, "proxy: cannot listen on 127.0.0.1: %s", strerror(-r));
+	if (r == 0 && (r = make_defs(run, s, p, err, errlen)) == -ENOMEM)
+		snprintf(err, errlen, "proxy: out of memory");
+	for (size_t i = 0; r == 0 && i < p->n_proxies; i++)
+		r = grant_port(p, s->port, p->proxies[i].rule);
+	if (r == 0 && pipe2(s->stop, O_CLOEXEC) < 0)
+		r = -errno;
+	if (r == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "proxy: libcurl cannot start");
+		r = -EIO;
+	}
+	if (r == 0 && (r = -pthread_create(&s->acceptor, NULL, acceptor_main, s)) < 0)
+		snprintf(err, errlen, "proxy: cannot start its thread: %s", strerror(-r));
+	if (r < 0) {
+		srv_free(s);
+		return r;
+	}
+	run->proxy = s;
+	return 0;
+}
+
+const char *jt_proxy_env(const struct jt_run *run, size_t i)
+{
+	return run->proxy && i < run->proxy->n_defs ? run->proxy->defs[i].env : NULL;
+}
+
+void jt_proxy_connected(struct jt_run *run, int copy, const struct jt_net_dest *d)
+{
+	struct jt_proxy_srv *s = run->proxy;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	if (!s || d->port != s->port || !jt_net_is_local(run->policy, &d->addr) ||
+	    getsockname(copy, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->ports[s->n_ports++ % PORTS_MAX] = ntohs(sa.sin_port);
+	if (s->n_ports == 2 * PORTS_MAX)
+		s->n_ports = PORTS_MAX;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void jt_proxy_stop(struct jt_run *run)
+{
+	struct jt_proxy_srv *s = run->proxy;
+	struct timespec until;
+	int busy;
+
+	if (!s)
+		return;
+	if (write(s->stop[1], "x", 1) == 1)
+		pthread_join(s->acceptor, NULL);
+	/* requests still in flight get two seconds; their program is gone */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&s->mu);
+	while (s->active > 0 && pthread_cond_timedwait(&s->idle, &s->mu, &until) == 0)
+		;
+	busy = s->active > 0;
+	pthread_mutex_unlock(&s->mu);
+	jt_proxy_drain(run);
+	run->proxy = NULL;
+	if (!busy) {
+		srv_free(s);
+		curl_global_cleanup();
+	}
+	/* else: a thread still holds it, and jailtrace is about to exit */
+}
