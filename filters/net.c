@@ -168,8 +168,8 @@ void jt_decide_net(const struct jt_policy *p, const struct jt_net_dest *d, struc
 	}
 	if (d->kind == JT_NET_BIND)
 		deny(v, EACCES, -1, "network-bind");
-	else if (dest_local)
-		deny(v, ECONNREFUSED, -1, "network-local");
+	else if (dest_local && d->proto == JT_NET_TCP)
+		deny(v, ECONNREFUSED, -1, "network-local");	/* as if nothing listened */
 	else
 		deny(v, any_connect ? EACCES : ENETUNREACH, -1, "network-off");
 }

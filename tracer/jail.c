@@ -134,25 +134,26 @@ static int add_grant(struct jt_policy *p, const char *host, const char *inside, 
  */
 static int write_hosts(struct jt_run *run, struct jt_policy *p)
 {
+	const struct jt_policy *np = run->policy;
 	char path[PATH_MAX + 32], *text;
-	size_t cap = 256 + p->n_net * 320, len;
+	size_t cap = 256 + np->n_net * 320, len;
 	int r;
 
 	if (!(text = malloc(cap)))
 		return -ENOMEM;
 	len = (size_t)snprintf(text, cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	for (size_t i = 0; i < p->n_net; i++) {
+	for (size_t i = 0; i < np->n_net; i++) {
 		char a[80], *colon;
 
-		if (!p->net[i].name || p->net[i].kind != JT_NET_CONNECT)
+		if (!np->net[i].name || np->net[i].kind != JT_NET_CONNECT)
 			continue;
-		jt_net_format(&p->net[i].addr, 0, a, sizeof(a));
+		jt_net_format(&np->net[i].addr, 0, a, sizeof(a));
 		colon = strrchr(a, ':');	/* "1.2.3.4:0", "[::1]:0" */
 		*colon = '\0';
 		if (colon[-1] == ']')
 			colon[-1] = '\0';
 		len += (size_t)snprintf(text + len, cap - len, "%s\t%.255s\n", a[0] == '[' ? a + 1 : a,
-					p->net[i].name);
+					np->net[i].name);
 	}
 	snprintf(path, sizeof(path), "%s/etc/hosts", run->skeleton);
 	r = write_file(path, text);

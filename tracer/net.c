@@ -149,6 +149,10 @@ void jt_net_sock(struct jt_run *run, struct jt_task *t, int fd, int copy, const 
 	int r;
 
 	memcpy(&fam, sa, sizeof(fam));
+	if (copy < 0 && fam == AF_UNSPEC) {
+		refuse(op, EACCES, "no-socket-copy");
+		return;
+	}
 	if (fam == AF_UNSPEC && !is_bind) {
 		/* dissolves a datagram socket's association: reaches nothing */
 		res->ret = connect(copy, sa, len) < 0 ? -errno : 0;
@@ -160,16 +164,37 @@ void jt_net_sock(struct jt_run *run, struct jt_task *t, int fd, int copy, const 
 		refuse(op, r == -EINVAL ? EINVAL : EAFNOSUPPORT, "network-family");
 		return;
 	}
-	d.proto = proto_of(copy);
+	/* without a copy of the socket (no pidfd_getfd) only denials are possible */
+	d.proto = copy >= 0 ? proto_of(copy) : JT_NET_TCP;
 	if (!decide(op, &d))
 		return;
+	if (copy < 0) {
+		refuse(op, EACCES, "no-socket-copy");
+		return;
+	}
 	if (is_bind)
 		bind_inet(op, copy, sa, len);
 	else
 		connect_inet(op, fd, copy, sa, len, &d);
 }
 
-/* connect and bind outside a view: unix paths are the host's, inet decided */
+/* A unix address outside a view is the host's path: the bytes as read, on the copy. */
+static void unix_as_read(struct netop *op, int copy, const void *sa, socklen_t len, int is_bind)
+{
+	int fl = fcntl(copy, F_GETFL), nb = fl >= 0 && !(fl & O_NONBLOCK) && !is_bind;
+
+	/* never block the tracer: a full backlog answers EAGAIN */
+	if (nb)
+		fcntl(copy, F_SETFL, fl | O_NONBLOCK);
+	done(op, (is_bind ? bind(copy, sa, len) : connect(copy, sa, len)) < 0 ? -errno : 0);
+	if (nb) {
+		fcntl(copy, F_SETFL, fl);
+		if (op->res->ret == -EINPROGRESS)
+			op->res->ret = -EAGAIN;
+	}
+}
+
+/* connect and bind outside a view (under one, fs.c reads them first) */
 static int do_sock(struct netop *op, int fd, uint64_t addr, socklen_t len, int is_bind)
 {
 	struct sockaddr_storage sa;
@@ -180,25 +205,15 @@ static int do_sock(struct netop *op, int fd, uint64_t addr, socklen_t len, int i
 	memset(&sa, 0, sizeof(sa));
 	if (jt_mem_read(op->run, op->t->tid, addr, &sa, len) != (ssize_t)len)
 		return done(op, -EFAULT);
-	if ((copy = copy_or_refuse(op, fd)) < 0)
-		return 0;
-	if (sa.ss_family == AF_UNIX) {
-		/* the bytes as read, on the tracer's copy; never blocks the tracer */
-		int fl = fcntl(copy, F_GETFL);
-
-		if (!is_bind && fl >= 0 && !(fl & O_NONBLOCK))
-			fcntl(copy, F_SETFL, fl | O_NONBLOCK);
-		done(op, (is_bind ? bind(copy, (struct sockaddr *)&sa, len)
-				  : connect(copy, (struct sockaddr *)&sa, len)) < 0 ? -errno : 0);
-		if (!is_bind && fl >= 0 && !(fl & O_NONBLOCK)) {
-			fcntl(copy, F_SETFL, fl);
-			if (op->res->ret == -EINPROGRESS)
-				op->res->ret = -EAGAIN;
-		}
-	} else {
+	copy = jt_fs_fd_copy(op->run, op->t, fd);
+	if (sa.ss_family != AF_UNIX)
 		jt_net_sock(op->run, op->t, fd, copy, &sa, len, is_bind, op->res);
-	}
-	close(copy);
+	else if (copy >= 0)
+		unix_as_read(op, copy, &sa, len, is_bind);
+	else
+		refuse(op, EACCES, "no-socket-copy");
+	if (copy >= 0)
+		close(copy);
 	return 0;
 }
 
@@ -303,11 +318,18 @@ static int do_sendto(struct netop *op)
 		return done(op, -EINVAL);
 	if (jt_mem_read(op->run, op->t->tid, A(4), &sa, nlen) != (ssize_t)nlen)
 		return done(op, -EFAULT);
-	if ((copy = copy_or_refuse(op, (int)A(0))) < 0)
-		return 0;
-	r = check_dest(op, copy, &sa, nlen, flags);
+	copy = jt_fs_fd_copy(op->run, op->t, (int)A(0));
+	if (copy < 0 && !jt_net_may_udp(op->run->policy) && !(flags & MSG_FASTOPEN)) {
+		/* every inet socket is a stream one: the kernel ignores the address */
+		r = 0;
+	} else if (copy < 0) {
+		return refuse(op, EACCES, "no-socket-copy");
+	} else {
+		r = check_dest(op, copy, &sa, nlen, flags);
+	}
 	if (r <= 0) {
-		close(copy);
+		if (copy >= 0)
+			close(copy);
 		if (r == 0) {
 			/* the kernel ignores the address here: run it without */
 			op->res->rewrite_nr = SYS_sendto;

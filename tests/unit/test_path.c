@@ -49,7 +49,7 @@ static void grant(const char *host, const char *inside, int rw)
 
 	snprintf(h, sizeof(h), "%s/%s", R, host);
 	pol.grants = realloc(pol.grants, (pol.n_grants + 1) * sizeof(*pol.grants));
-	pol.grants[pol.n_grants++] = (struct jt_grant){ strdup(h), strdup(inside), rw, -1 };
+	pol.grants[pol.n_grants++] = (struct jt_grant){ strdup(h), strdup(inside), rw, -1, 0 };
 }
 
 static void setup(void)

@@ -1,0 +1,336 @@
+# The network as a capability: none by default; granted endpoints only;
+# addresses decided by what they reach and race-free; secrets kept outside
+# by the proxy. Every attack is judged from the host: a listener records
+# each connection or datagram that reaches it.
+
+NET_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
+
+# listen NAME KIND ADDRESS: a host listener; its port (or path) is $(port NAME),
+# what reached it is in $JT_AUX/NAME.rec.
+listen() {
+	local name=$1 pid
+	/usr/bin/python3 "$NET_TOOLS/listen.py" "$2" "$3" "$JT_AUX/$name.port" "$JT_AUX/$name.rec" \
+		</dev/null >"$JT_AUX/$name.log" 2>&1 &
+	pid=$!
+	wait_until 5 test -s "$JT_AUX/$name.port" || fail "listener $name did not start: $(cat "$JT_AUX/$name.log")"
+	VICTIMS+=("$pid:$(proc_start "$pid")")
+	touch "$JT_AUX/$name.rec"
+}
+
+port() { cat "$JT_AUX/$1.port"; }
+reached() { [ -s "$JT_AUX/$1.rec" ]; }
+forget() { : >"$JT_AUX/$1.rec"; }
+
+# upstream NAME: the echoing HTTP upstream of the proxy tests.
+upstream() {
+	local pid
+	/usr/bin/python3 "$NET_TOOLS/upstream.py" "$JT_AUX/$1.port" "$JT_AUX/$1.rec" \
+		</dev/null >"$JT_AUX/$1.log" 2>&1 &
+	pid=$!
+	wait_until 5 test -s "$JT_AUX/$1.port" || fail "upstream did not start: $(cat "$JT_AUX/$1.log")"
+	VICTIMS+=("$pid:$(proc_start "$pid")")
+	touch "$JT_AUX/$1.rec"
+}
+
+# probe_natively WHAT ARGS...: the attack works without jailtrace, and reaches $LISTENER.
+probe_natively() {
+	native "$PROGS/netprobe" "$@"
+	grep -qx "$1: ok" "$T/nout" || native_fail "netprobe $* does not work natively"
+}
+
+# ---------------------------------------------------------------- no network by default
+
+t_without_a_rule_a_tcp_connect_to_a_host_listener_is_refused_and_nothing_connects() {
+	listen l tcp 127.0.0.1
+	probe_natively connect 127.0.0.1 "$(port l)"
+	reached l || native_fail "the listener saw no native connection"
+	forget l
+	jt -- "$PROGS/netprobe" connect 127.0.0.1 "$(port l)"
+	expect_out_line "connect: ECONNREFUSED"
+	sleep 0.2
+	reached l && fail "the sandbox reached the host listener: $(cat "$JT_AUX/l.rec")"
+	expect_log ".type == \"syscall\" and .name == \"connect\" and .decision == \"deny\" and .facts.addr == \"tcp 127.0.0.1:$(port l)\""
+}
+
+t_every_spelling_of_the_local_host_is_refused_alike() {
+	listen l tcp6 ::
+	for a in 127.0.0.1 127.1.2.3 0.0.0.0 ::1 :: ::ffff:127.0.0.1; do
+		probe_natively connect "$a" "$(port l)"
+	done
+	reached l || native_fail "the listener saw no native connection"
+	forget l
+	for a in 127.0.0.1 127.1.2.3 0.0.0.0 ::1 :: ::ffff:127.0.0.1; do
+		jt -- "$PROGS/netprobe" connect "$a" "$(port l)"
+		expect_out_line "connect: ECONNREFUSED"
+	done
+	sleep 0.2
+	reached l && fail "a spelling of the local host got through: $(cat "$JT_AUX/l.rec")"
+	true
+}
+
+t_without_a_rule_a_remote_connect_is_ENETUNREACH_and_logged_with_its_address() {
+	jt -- "$PROGS/netprobe" connect 192.0.2.7 443
+	expect_out_line "connect: ENETUNREACH"
+	expect_log '.name == "connect" and .decision == "deny" and .errno == "ENETUNREACH" and .facts.addr == "tcp 192.0.2.7:443"'
+	jt -- "$PROGS/netprobe" connect 2001:db8::7 443
+	expect_out_line "connect: ENETUNREACH"
+	expect_log '.facts.addr == "tcp [2001:db8::7]:443"'
+}
+
+t_without_a_rule_no_datagram_reaches_a_host_udp_listener() {
+	listen u udp 127.0.0.1
+	probe_natively udp 127.0.0.1 "$(port u)"
+	probe_natively udpmsg 127.0.0.1 "$(port u)"
+	sleep 0.2
+	reached u || native_fail "the UDP listener got no native datagram"
+	forget u
+	jt -- "$PROGS/netprobe" udp 127.0.0.1 "$(port u)"
+	expect_out_line "udp: EACCES"
+	jt -- "$PROGS/netprobe" udpmsg 127.0.0.1 "$(port u)"
+	expect_out_line "udpmsg: EACCES"
+	sleep 0.2
+	reached u && fail "a datagram reached the host: $(cat "$JT_AUX/u.rec")"
+	expect_log '.name == "socket" and .decision == "deny" and .errno == "EACCES"'
+}
+
+t_without_a_rule_tcp_fast_open_reaches_nothing() {
+	listen l tcp 127.0.0.1
+	jt -- "$PROGS/netprobe" fastopen 127.0.0.1 "$(port l)"
+	expect_out_line "fastopen: ECONNREFUSED"
+	sleep 0.2
+	reached l && fail "fast open reached the host listener"
+	expect_log '.name == "sendto" and .decision == "deny" and (.facts.addr | startswith("tcp 127.0.0.1:"))'
+}
+
+t_without_a_rule_nothing_listens_for_the_host() {
+	native "$PROGS/netprobe" listen
+	grep -qx "listen: ok" "$T/nout" || native_fail "listen does not work natively"
+	jt -- "$PROGS/netprobe" bind 0.0.0.0 0
+	expect_out_line "bind: EACCES"
+	expect_log '.name == "bind" and .decision == "deny" and .facts.addr == "tcp 0.0.0.0:0"'
+	jt -- "$PROGS/netprobe" listen
+	expect_out_line "listen: EACCES"
+	expect_log '.name == "listen" and .decision == "deny"'
+}
+
+t_raw_packet_and_netlink_sockets_cannot_be_made() {
+	jt -- "$PROGS/netprobe" raw
+	expect_out_line "raw: EPERM"
+	expect_log '.name == "socket" and .decision == "deny" and .errno == "EPERM"'
+	jt -- "$PROGS/netprobe" packet
+	expect_out_line "packet: EAFNOSUPPORT"
+	expect_log '.name == "socket" and .decision == "deny" and .errno == "EAFNOSUPPORT"'
+}
+
+t_a_host_unix_socket_in_a_read_only_grant_needs_net_unix() {
+	mkdir -p "$JT_AUX/run"
+	listen s unix "$JT_AUX/run/service.sock"
+	probe_natively unix "$JT_AUX/run/service.sock"
+	reached s || native_fail "the unix listener saw no native connection"
+	forget s
+	jt --ro "$JT_AUX/run" -- "$PROGS/netprobe" unix "$JT_AUX/run/service.sock"
+	expect_out_line "unix: ECONNREFUSED"
+	sleep 0.2
+	reached s && fail "a host socket was reached through a plain read-only grant"
+	jt --allow-unix "$JT_AUX/run/service.sock" -- "$PROGS/netprobe" unix "$JT_AUX/run/service.sock"
+	expect_out_line "unix: ok"
+	wait_until 2 reached s || fail "the granted unix socket was not reached"
+}
+
+# ---------------------------------------------------------------- grants
+
+t_a_granted_endpoint_is_reached_and_its_neighbours_are_not() {
+	listen a tcp 127.0.0.1
+	listen b tcp 127.0.0.1
+	jt --allow-net "127.0.0.1:$(port a)" -- /bin/sh -c \
+		"$PROGS/netprobe connect 127.0.0.1 $(port a); $PROGS/netprobe connect 127.0.0.1 $(port b)"
+	expect_out_line "connect: ok"
+	expect_out_line "connect: ECONNREFUSED"
+	wait_until 2 reached a || fail "the granted listener was not reached"
+	reached b && fail "the listener next door was reached"
+	expect_log ".name == \"connect\" and .decision == \"allow\" and .rule == \"--allow-net\" and .facts.addr == \"tcp 127.0.0.1:$(port a)\""
+}
+
+t_a_grant_for_the_internet_does_not_open_the_local_host() {
+	listen l tcp 127.0.0.1
+	jt --allow-net 0.0.0.0/0 --allow-net ::/0 -- "$PROGS/netprobe" connect 127.0.0.1 "$(port l)"
+	expect_out_line "connect: ECONNREFUSED"
+	sleep 0.2
+	reached l && fail "0.0.0.0/0 opened the local host"
+	true
+}
+
+t_a_granted_bind_serves_the_host() {
+	local p
+	p=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	jt_bg --allow-bind "127.0.0.1:$p" -- /usr/bin/python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $p)); s.listen(); print('listening', flush=True)
+c, _ = s.accept(); c.sendall(b'served\n'); c.close()"
+	wait_until 5 grep -q listening "$T/out" || fail "the sandboxed server did not start"
+	/usr/bin/python3 -c "import socket; print(socket.create_connection(('127.0.0.1', $p)).recv(10).decode())" \
+		>"$T/client" || fail "the host could not reach the granted server"
+	jt_wait
+	grep -qx served "$T/client" || fail "the host did not get the answer: $(cat "$T/client")"
+}
+
+t_a_udp_grant_sends_to_its_port_only() {
+	listen a udp 127.0.0.1
+	listen b udp 127.0.0.1
+	jt --allow-udp "127.0.0.1:$(port a)" -- /bin/sh -c "$PROGS/netprobe udp 127.0.0.1 $(port a);
+		$PROGS/netprobe udpmsg 127.0.0.1 $(port b); $PROGS/netprobe udp 127.0.0.1 $(port b)"
+	expect_out_line "udp: ok"
+	expect_out_line "udpmsg: EACCES"
+	expect_out_line "udp: EACCES"
+	wait_until 2 reached a || fail "the granted datagram did not arrive"
+	sleep 0.2
+	reached b && fail "a datagram reached the port next door"
+	expect_log '.name == "sendmsg" and .decision == "deny" and (.facts.addr | startswith("udp 127.0.0.1:"))'
+}
+
+t_a_host_name_rule_is_resolved_at_start_and_listed_in_etc_hosts() {
+	local name
+	name=$(hostname)
+	getent hosts "$name" >/dev/null || skip "this host cannot resolve its own name"
+	jt --allow-net "$name:1" -- /bin/sh -c "cat /etc/hosts; getent hosts $name"
+	expect_rc 0
+	grep -q "[[:space:]]$name\$" "$T/out" || fail "/etc/hosts does not name $name"
+	grep -q localhost "$T/out" || fail "/etc/hosts lost localhost"
+}
+
+t_a_thread_flipping_the_address_never_reaches_the_forbidden_port() {
+	listen ok tcp 127.0.0.1
+	listen bad tcp 127.0.0.1
+	native "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
+	reached bad || native_fail "the flipping thread never won natively"
+	forget bad
+	jt --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
+	expect_rc 0
+	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through"
+	sleep 0.2
+	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") connections reached the forbidden port"
+	true
+}
+
+t_rules_with_errors_are_refused_with_their_line() {
+	printf 'include default\nnet connect 1.2.3.4:99999\n' >"$T/p1"
+	jt --policy "$T/p1" -- /bin/true
+	expect_rc 125
+	grep -q 'p1:2: bad endpoint "1.2.3.4:99999"' "$T/err" || fail "no line-numbered error: $(cat "$T/err")"
+	printf 'include default\nnet connect 10.0.0.0/40\n' >"$T/p2"
+	jt --policy "$T/p2" -- /bin/true
+	expect_rc 125
+	grep -q 'p2:2: bad address' "$T/err" || fail "no error for a bad prefix: $(cat "$T/err")"
+	jt --allow-net 'no_such!host' -- /bin/true
+	expect_rc 125
+	grep -q -- '--allow-net: bad host' "$T/err" || fail "no error for a bad host: $(cat "$T/err")"
+	jt --proxy 'api ftp://example.org' -- /bin/true
+	expect_rc 125
+	grep -q 'not an http:// or https:// URL' "$T/err" || fail "no error for a bad upstream: $(cat "$T/err")"
+}
+
+t_network_grants_are_refused_where_the_tracer_cannot_take_the_socket() {
+	jt --disable pidfd_getfd --allow-net 127.0.0.1:80 -- /bin/true
+	expect_rc 125
+	grep -q 'network grants need pidfd_getfd' "$T/err" || fail "no refusal: $(cat "$T/err")"
+	jt --disable pidfd_getfd -- "$PROGS/netprobe" connect 127.0.0.1 9
+	expect_out_line "connect: ECONNREFUSED"
+}
+
+# ---------------------------------------------------------------- the proxy
+
+SECRET=jt-secret-4f1c9a77e2
+# The program asks through the proxy, then copies out everything it can
+# reach that could hold the secret; the host searches the copy.
+PROXY_PROG='
+import os, sys, urllib.request, glob
+base = os.environ["API_BASE_URL"]
+r = urllib.request.urlopen(base + "/v1/echo?q=1")
+body = r.read()
+print("status", r.status)
+print(body.decode())
+print(dict(r.headers))
+sys.stdout.flush()
+out = open(sys.argv[1], "wb")
+out.write(body + repr(dict(r.headers)).encode() + repr(dict(os.environ)).encode())
+for p in glob.glob("/proc/[0-9]*/environ") + glob.glob("/proc/[0-9]*/cmdline"):
+    try: out.write(open(p, "rb").read())
+    except OSError: pass
+for top in ["/etc", "/tmp", "/work", "/home", "/dev/shm"]:
+    for d, _, fs in os.walk(top):
+        for f in fs:
+            try: out.write(open(os.path.join(d, f), "rb").read(1 << 20))
+            except OSError: pass
+print("searched", out.tell())
+'
+
+t_the_proxy_adds_the_secret_and_the_program_never_sees_it() {
+	upstream up
+	# native control: the upstream echoes a secret back to whoever sends it
+	/usr/bin/python3 -c "import urllib.request as u; print(u.urlopen(u.Request('http://127.0.0.1:$(port up)/x', headers={'Authorization': 'Bearer $SECRET'})).read().decode())" \
+		>"$T/nout" || native_fail "the upstream does not answer"
+	grep -q "$SECRET" "$T/nout" || native_fail "the upstream does not echo what it was sent"
+	: >"$JT_AUX/up.rec"
+	echo "$SECRET" | sed 's/^/Bearer /' >"$JT_AUX/secret-file"
+	API_KEY=$SECRET jt \
+		--proxy "api http://127.0.0.1:$(port up) header \"Authorization: Bearer \${API_KEY}\" header \"X-From-File: \${file:$JT_AUX/secret-file}\"" \
+		-- /usr/bin/python3 -c "$PROXY_PROG" "$T/dump"
+	expect_rc 0
+	expect_out_line "status 200"
+	grep -q '^searched [0-9]' "$T/out" || fail "the program did not search"
+	grep -q "$SECRET" "$T/dump" "$T/out" && fail "the program saw the secret"
+	grep -q "${SECRET:0:8}" "$T/dump" && fail "the program saw part of the secret"
+	grep -q "Authorization: Bearer \*" "$T/out" || fail "the echo lost the blotted header: $(cat "$T/out")"
+	grep -q "\"Authorization\": \"Bearer $SECRET\"" "$JT_AUX/up.rec" || fail "the upstream did not get the secret: $(cat "$JT_AUX/up.rec")"
+	grep -q "\"X-From-File\": \"Bearer $SECRET\"" "$JT_AUX/up.rec" || fail "the file secret did not arrive"
+	grep -q '"path": "/v1/echo?q=1"' "$JT_AUX/up.rec" || fail "the path was not forwarded"
+	expect_log '.type == "proxy" and .name == "api" and .method == "GET" and .path == "/api/v1/echo" and .status == 200 and .upstream_status == 200'
+	grep -q "$SECRET" "$T/log.jsonl" && fail "the secret is in the audit log"
+	true
+}
+
+t_the_proxy_refuses_paths_and_peers_it_does_not_serve() {
+	upstream up
+	jt_bg --proxy "api http://127.0.0.1:$(port up)" -- /usr/bin/python3 -c '
+import os, time, urllib.request, urllib.error
+base = os.environ["API_BASE_URL"]
+print(base, flush=True)
+for path in ["/other/x", "/api/../x", "/api/%2e%2e/x"]:
+    try: urllib.request.urlopen(base.rsplit("/", 1)[0] + path); print(path, 200)
+    except urllib.error.HTTPError as e: print(path, e.code)
+time.sleep(2)'
+	wait_until 5 grep -q '^http://127.0.0.1:' "$T/out" || fail "no proxy address inside"
+	base=$(head -1 "$T/out")
+	/usr/bin/python3 -c "
+import urllib.request, urllib.error
+try: urllib.request.urlopen('$base/v1'); print('host', 200)
+except urllib.error.HTTPError as e: print('host', e.code)" >"$T/host"
+	jt_wait
+	expect_out_line "/other/x 403"
+	expect_out_line "/api/../x 403"
+	expect_out_line "/api/%2e%2e/x 403"
+	grep -qx "host 403" "$T/host" || fail "a host process was served: $(cat "$T/host")"
+	[ -s "$JT_AUX/up.rec" ] && fail "the upstream was asked: $(cat "$JT_AUX/up.rec")"
+	true
+}
+
+t_a_slow_or_failing_upstream_stalls_neither_the_tracer_nor_other_requests() {
+	upstream up
+	jt --proxy "api http://127.0.0.1:$(port up)" --proxy "dead http://127.0.0.1:9" -- /usr/bin/python3 -c '
+import os, threading, time, urllib.request, urllib.error
+base = os.environ["API_BASE_URL"]
+t0 = time.time(); done = {}
+def slow(): urllib.request.urlopen(base + "/slow").read(); done["slow"] = time.time() - t0
+th = threading.Thread(target=slow); th.start(); time.sleep(0.3)
+urllib.request.urlopen(base + "/fast").read(); done["fast"] = time.time() - t0
+open("/tmp/x", "w").write("the tracer is free")
+th.join()
+try: urllib.request.urlopen(os.environ["DEAD_BASE_URL"] + "/x")
+except urllib.error.HTTPError as e: print("dead", e.code)
+print("fast-first", done["fast"] < done["slow"])'
+	expect_rc 0
+	expect_out_line "fast-first True"
+	expect_out_line "dead 502"
+	expect_log '.type == "proxy" and .name == "dead" and .status == 502 and .error != null'
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""An HTTP upstream for the proxy tests: it answers every request with the
+headers it received (in its body and in an X-Echo-Authorization header),
+and records them in RECORD, so a test sees what reached the upstream.
+/slow answers after 3 seconds.
+
+  upstream.py PORTFILE RECORD"""
+import http.server
+import json
+import os
+import sys
+import time
+
+portfile, record = sys.argv[1:3]
+
+
+class Echo(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body_in = self.rfile.read(n) if n else b""
+        with open(record, "a") as f:
+            f.write(json.dumps({"method": self.command, "path": self.path,
+                                "headers": dict(self.headers),
+                                "body": body_in.decode("latin-1")}) + "\n")
+        if self.path.startswith("/slow"):
+            time.sleep(3)
+        body = ("%s %s\n" % (self.command, self.path)).encode() + \
+            "".join("%s: %s\n" % kv for kv in self.headers.items()).encode() + body_in
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Echo-Authorization", self.headers.get("Authorization", ""))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = answer
+
+    def log_message(self, *a):
+        pass
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+with open(portfile + ".tmp", "w") as f:
+    f.write("%d\n" % srv.server_address[1])
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()
