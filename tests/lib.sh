@@ -307,6 +307,8 @@ schema = {
     "exit": {"t": isnum, "pid": isint, "tid": isint},
     "limit": {"t": isnum, "limit": lambda v: v in ("timeout", "cpu", "memory", "procs", "output"),
               "value": isnum, "observed": isnum},
+    "proxy": {"t": isnum, "method": isstr, "path": isstr, "status": isint,
+              "bytes_in": isint, "bytes_out": isint},
     "run": {"v": isint, "run_id": isstr},
     "end": {"t": isnum, "status": isstr, "exit_code": isint},
 }

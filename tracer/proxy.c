@@ -344,8 +344,10 @@ static int send_body(struct conn *c, const char *p, size_t n, int last)
 
 	if (!buf)
 		return -1;
-	memcpy(buf, c->carry, c->carry_len);
-	memcpy(buf + c->carry_len, p, n);
+	if (c->carry_len)
+		memcpy(buf, c->carry, c->carry_len);
+	if (n)
+		memcpy(buf + c->carry_len, p, n);
 	blot(c->s, buf, total);
 	out = last || total <= keep ? (last ? total : 0) : total - keep;
 	if (out && write_all(c->fd, buf, out) < 0) {

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/syscall.h>
 #include <linux/seccomp.h>
 #include "filters/seccomp.h"
@@ -69,12 +70,18 @@ TEST(checked_calls_stop_unless_the_fast_path_allows_them)
 	load_default();
 	/* stops: no tracer here, so ENOSYS */
 	EXPECT_EQ(call(SYS_kill, getpid(), 0, 0), -ENOSYS);
-	EXPECT_EQ(call(SYS_socket, AF_INET, SOCK_STREAM, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_socket, AF_INET, SOCK_DGRAM, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_socket, AF_INET, SOCK_RAW, IPPROTO_ICMP), -ENOSYS);
+	EXPECT_EQ(call(SYS_connect, 0, 0, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_listen, 0, 0, 0), -ENOSYS);
 	EXPECT_EQ(call(SYS_ioctl, 0, TIOCSTI, 0), -ENOSYS);
 	EXPECT_EQ(call(SYS_syslog, 10, 0, 0), -ENOSYS);
 	EXPECT_EQ(call(SYS_prlimit64, 1, 0, 0), -ENOSYS);
 	/* fast path: in the kernel */
 	EXPECT_TRUE(syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	/* a TCP socket is made in the kernel: its connect is what is decided */
+	EXPECT_TRUE(call(SYS_socket, AF_INET, SOCK_STREAM, 0) >= 0);
+	EXPECT_TRUE(call(SYS_sendto, sv[0], (long)"x", 1) == 1);
 	EXPECT_TRUE(call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0) == 0);
 	EXPECT_TRUE(call(SYS_ioctl, 0, FIONREAD, 0) != -ENOSYS);
 	EXPECT_TRUE(call(SYS_fcntl, 0, F_GETFD, 0) >= 0);
