@@ -615,7 +615,10 @@ int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd)
 	copy = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (copy < 0 && errno == EISDIR)
 		copy = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return copy < 0 ? -EBADF : copy;
+	if (copy >= 0)
+		return copy;
+	/* a socket cannot be reopened: there, but out of the tracer's reach */
+	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? -EACCES : -EBADF;
 }
 
 static int fd_copy(struct fsop *op, int fd)

@@ -36,7 +36,8 @@ int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *r
 /**
  * The tracer's own copy of the program's descriptor @fd (pidfd_getfd, or
  * /proc/TID/fd/N for files), so another thread's dup2 cannot swap the
- * object after the check. @return the copy, or -EBADF.
+ * object after the check. @return the copy, -EBADF (no such descriptor),
+ * -EACCES (a socket, without pidfd_getfd).
  */
 int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd);
 
