@@ -287,6 +287,30 @@ static int split_endpoint(const char *spec, char *host, size_t hlen, const char 
 	return host[0] ? 0 : -EINVAL;
 }
 
+/* "tcp 1.2.3.4:80", as the log writes it, back into a destination (replay). */
+int jt_net_parse(const char *text, struct jt_net_dest *d)
+{
+	struct jt_net_rule r;
+	char host[INET6_ADDRSTRLEN + 8];
+	const char *ports;
+
+	memset(d, 0, sizeof(*d));
+	if (!strncmp(text, "tcp ", 4))
+		d->proto = JT_NET_TCP;
+	else if (!strncmp(text, "udp ", 4))
+		d->proto = JT_NET_UDP;
+	else
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	if (split_endpoint(text + 4, host, sizeof(host), &ports) < 0 || !ports ||
+	    parse_ports(ports, &r) < 0 || r.port_lo != r.port_hi || strchr(host, '/') ||
+	    parse_numeric(host, &r) < 0)
+		return -EINVAL;
+	d->addr = r.addr;
+	d->port = r.port_lo;
+	return 0;
+}
+
 static int add_resolved(struct jt_policy *p, struct jt_net_rule *r, const char *name,
 			char *err, size_t errlen)
 {

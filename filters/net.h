@@ -60,6 +60,9 @@ struct jt_net_dest {
  */
 int jt_net_from_sockaddr(const void *sa, size_t len, struct jt_net_dest *d);
 
+/** "tcp 1.2.3.4:80" (a log record's facts.addr) into @d. @return 0 or -EINVAL. */
+int jt_net_parse(const char *text, struct jt_net_dest *d);
+
 /** "1.2.3.4:80", "[::1]:53" into @buf. */
 const char *jt_net_format(const struct jt_net_addr *a, unsigned port, char *buf, size_t len);
 

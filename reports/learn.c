@@ -44,6 +44,8 @@ struct learn {
 	size_t nv;
 	json_t *run, *end;
 	unsigned long allowed, denied;
+	char **net;			/* "net connect 1.2.3.4:443" the run was allowed */
+	size_t n_net;
 	/* what the policy will say */
 	unsigned char act[JT_SYS_COUNT];
 	short err[JT_SYS_COUNT];
@@ -105,6 +107,29 @@ static int by_process_rule(const struct jt_rec_syscall *s, int sys)
 	return is_signal(sys) && err == EPERM && s->has_target && s->target == JT_TARGET_SANDBOX;
 }
 
+/*
+ * An address the run was allowed to reach becomes the narrowest rule for
+ * it. The proxy's port changes every run: its `proxy` line grants it.
+ */
+static int learn_net(struct learn *L, const struct jt_rec_syscall *s, int sys)
+{
+	const char *kind = sys == JT_SYS_bind || sys == JT_SYS_listen ? "bind" : "connect";
+	char line[160], **n;
+
+	if (!s->allow || !s->addr || !strcmp(s->rule, "--proxy") || strlen(s->addr) < 5)
+		return 0;
+	snprintf(line, sizeof(line), "net %s %s%s", kind, s->addr + 4,
+		 !strncmp(s->addr, "udp", 3) ? " udp" : "");
+	for (size_t i = 0; i < L->n_net; i++)
+		if (!strcmp(L->net[i], line))
+			return 0;
+	if (!(n = realloc(L->net, (L->n_net + 1) * sizeof(*n))) || !(n[L->n_net] = strdup(line)))
+		return n ? (L->net = n, -ENOMEM) : -ENOMEM;
+	L->net = n;
+	L->n_net++;
+	return 0;
+}
+
 static int on_request(struct learn *L, const struct jt_rec *rec)
 {
 	const struct jt_rec_syscall *s = &rec->u.sys;
@@ -127,8 +152,10 @@ static int on_request(struct learn *L, const struct jt_rec *rec)
 	v->line = rec->line;
 	v->allow = s->allow;
 	v->err = s->allow ? 0 : jt_rec_errno(s->err);
-	v->path = jt_rec_by_transport(s);
+	v->path = jt_rec_by_transport(s) || s->addr;
 	s->allow ? L->allowed++ : L->denied++;
+	if (rq.sys >= 0 && learn_net(L, s, rq.sys) < 0)
+		return -ENOMEM;
 
 	/* refused whatever the policy says: no evidence about it */
 	sys = rq.sys;
@@ -625,6 +652,9 @@ static void learn_free(struct learn *L)
 		free(L->st[i].first);
 		free(L->st[i].deny_rule);
 	}
+	for (size_t i = 0; i < L->n_net; i++)
+		free(L->net[i]);
+	free(L->net);
 	free(L->ioctl_ok);
 	free(L->ioctl_bad);
 	free(L->v);
@@ -668,6 +698,10 @@ int jt_learn(struct jt_logread *rd, const char *base_path, FILE *out, FILE *warn
 	ioctls(L, &base, have_base, f);
 	process_rules(L, f);
 	limits_env(L, &base, have_base, f);
+	if (L->n_net)
+		fprintf(f, "\n# -- the network the run reached (each address as it was decided)\n");
+	for (size_t i = 0; i < L->n_net; i++)
+		fprintf(f, "%s\n", L->net[i]);
 	if (fclose(f) != 0 || !text) {
 		r = -ENOMEM;
 		snprintf(err, errlen, "learn: out of memory");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compat/names.h"
+#include "filters/net.h"
 #include "reports/replay.h"
 
 #define MAX_CHANGES 4096	/* kinds of change kept; more are counted */
@@ -76,7 +77,9 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 	while ((n = jt_logread_next(rd, &rec)) > 0) {
 		struct jt_request rq;
 		struct jt_verdict v;
+		struct jt_net_dest dest;
 		enum jt_change kind;
+		int by_net;
 		char why[256];
 		int e;
 
@@ -92,15 +95,23 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 			return -EINVAL;
 		}
 		jt_decide(p, &rq, &v);
+		/* a network call: its address is in the record, decided again */
+		by_net = v.allow && rec.u.sys.addr && jt_net_parse(rec.u.sys.addr, &dest) == 0;
+		if (by_net) {
+			dest.kind = rq.sys == JT_SYS_bind || rq.sys == JT_SYS_listen ? JT_NET_BIND
+										  : JT_NET_CONNECT;
+			jt_decide_net(p, &dest, &v);
+		}
 		/* the view's own denials (and other transport checks) rest on
 		 * facts the log does not hold: not replayed; for what they
 		 * allowed, the syscall part still decides */
-		if (jt_rec_by_transport(&rec.u.sys) && !rec.u.sys.allow) {
+		if (!by_net && jt_rec_by_transport(&rec.u.sys) && !rec.u.sys.allow) {
 			r->transport_denials++;
 			continue;
 		}
 		r->total++;
-		kind = jt_rec_by_transport(&rec.u.sys) && v.allow ? JT_SAME : classify(&rec.u.sys, &v);
+		kind = !by_net && jt_rec_by_transport(&rec.u.sys) && v.allow ? JT_SAME
+									     : classify(&rec.u.sys, &v);
 		switch (kind) {
 		case JT_SAME: r->same++; continue;
 		case JT_NEWLY_DENIED: r->newly_denied++; break;

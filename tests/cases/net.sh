@@ -334,3 +334,20 @@ print("fast-first", done["fast"] < done["slow"])'
 	expect_out_line "dead 502"
 	expect_log '.type == "proxy" and .name == "dead" and .status == 502 and .error != null'
 }
+
+# ---------------------------------------------------------------- forensics
+
+t_replay_decides_a_logged_address_again_and_learn_grants_what_was_reached() {
+	listen l tcp 127.0.0.1
+	jt -- "$PROGS/netprobe" connect 192.0.2.7 443
+	expect_out_line "connect: ENETUNREACH"
+	printf 'include default\nnet connect 192.0.2.0/24:443\n' >"$T/open.policy"
+	jt_cmd replay "$T/log.jsonl" --policy "$T/open.policy"
+	[ "$RC" = 0 ] || fail "replay: exit $RC"
+	grep -q 'connect .*was ENETUNREACH by builtin:network-off; now allowed by .*open.policy:2' "$T/out" ||
+		fail "replay did not decide the address again: $(cat "$T/out")"
+	jt --allow-net "127.0.0.1:$(port l)" -- "$PROGS/netprobe" connect 127.0.0.1 "$(port l)"
+	expect_out_line "connect: ok"
+	jt_cmd learn "$T/log.jsonl"
+	grep -qx "net connect 127.0.0.1:$(port l)" "$T/out" || fail "learn did not grant the address: $(tail -5 "$T/out")"
+}
