@@ -351,3 +351,16 @@ t_replay_decides_a_logged_address_again_and_learn_grants_what_was_reached() {
 	jt_cmd learn "$T/log.jsonl"
 	grep -qx "net connect 127.0.0.1:$(port l)" "$T/out" || fail "learn did not grant the address: $(tail -5 "$T/out")"
 }
+
+t_net_dns_lets_the_resolver_reach_the_host_name_servers_only() {
+	local ns
+	ns=$(awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ { print $2; exit }' /etc/resolv.conf 2>/dev/null)
+	[ -n "$ns" ] || skip "this host's /etc/resolv.conf names no IPv4 name server"
+	jt -- /bin/cat /etc/resolv.conf
+	[ "$RC" != 0 ] || fail "/etc/resolv.conf is visible without net dns"
+	jt --allow-dns -- /bin/sh -c "grep -c nameserver /etc/resolv.conf; $PROGS/netprobe udp $ns 53; $PROGS/netprobe udp $ns 54; $PROGS/netprobe udp 192.0.2.1 53"
+	expect_out_line "udp: ok"
+	[ "$(grep -c '^udp: ok$' "$T/out")" = 1 ] || fail "more than the name server's port 53 was reached: $(cat "$T/out")"
+	expect_log ".name == \"sendto\" and .decision == \"allow\" and .facts.addr == \"udp $ns:53\""
+	expect_log ".name == \"sendto\" and .decision == \"deny\" and .facts.addr == \"udp $ns:54\""
+}
