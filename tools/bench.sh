@@ -327,6 +327,31 @@ if PANDAS:
         lambda v: [PY, DATA + "/analysis.py", DATA + "/sales.csv", png_of(v)[0]],
         jt=["--ro", DATA, "--jail", PANDAS_JAIL, "--env", "MPLBACKEND=Agg"] + MPLRC,
         env={"MPLBACKEND": "Agg"}, check=check_png))
+# The network: a loopback server of the bench's own (a thread here, on the
+# host), and a client making CONNECTS connections to it, each decided and
+# made by the tracer under a `net connect` grant.
+import socket as _socket, threading as _threading
+CONNECTS = 500
+_srv = _socket.socket()
+_srv.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
+_srv.bind(("127.0.0.1", 0))
+_srv.listen(128)
+NET_PORT = _srv.getsockname()[1]
+
+
+def _serve():
+    while True:
+        c, _ = _srv.accept()
+        c.sendall(b"hello\n")
+        c.close()
+
+
+_threading.Thread(target=_serve, daemon=True).start()
+NET_CLIENT = ("import socket\nfor _ in range(%d):\n"
+              "    s = socket.create_connection(('127.0.0.1', %d)); s.recv(6); s.close()" % (CONNECTS, NET_PORT))
+WORKLOADS.append(W(
+    "net", "network: %d loopback connects (granted)" % CONNECTS, 7, [PY, "-c", NET_CLIENT],
+    jt=["--allow-net", "127.0.0.1:%d" % NET_PORT]))
 WORKLOADS.append(W(
     "heavy", "files: find+cat %dk files /usr/share" % (FILES // 1000), 5,
     ["/bin/sh", "-c", HEAVY + " >/dev/null"],
