@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <dlfcn.h>
 #include <curl/curl.h>
 #include "filters/net.h"
 #include "tracer/internal.h"
@@ -33,6 +34,59 @@
 #define BODY_MAX (64 * 1024 * 1024)
 #define PORTS_MAX 4096		/* program sockets remembered */
 #define IO_TIMEOUT_S 60
+
+/*
+ * libcurl is loaded when a run has a proxy, not linked: its thirty-odd
+ * libraries (TLS, Kerberos, LDAP, ...) would cost every run about 3 ms of
+ * start-up. The calls below go through this table.
+ */
+static struct {
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} lc;
+
+/* dlsym's void * into a function pointer (POSIX allows it; C does not say) */
+static int sym(void *h, const char *name, void *fn, size_t size, char *err, size_t errlen)
+{
+	void *p = dlsym(h, name);
+
+	if (!p) {
+		snprintf(err, errlen, "proxy: libcurl lacks %s", name);
+		return -ENOENT;
+	}
+	memcpy(fn, &p, size);
+	return 0;
+}
+
+static int load_curl(char *err, size_t errlen)
+{
+	void *h;
+
+	if (lc.global_init)
+		return 0;
+	h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(err, errlen, "proxy: cannot load libcurl (Debian: libcurl4): %s", dlerror());
+		return -ENOENT;
+	}
+#define SYM(field, name) sym(h, name, &lc.field, sizeof(lc.field), err, errlen)
+	if (SYM(global_cleanup, "curl_global_cleanup") || SYM(easy_init, "curl_easy_init") ||
+	    SYM(easy_setopt, "curl_easy_setopt") || SYM(easy_perform, "curl_easy_perform") ||
+	    SYM(easy_getinfo, "curl_easy_getinfo") || SYM(easy_cleanup, "curl_easy_cleanup") ||
+	    SYM(easy_strerror, "curl_easy_strerror") || SYM(slist_append, "curl_slist_append") ||
+	    SYM(slist_free_all, "curl_slist_free_all") || SYM(global_init, "curl_global_init"))
+		return -ENOENT;
+#undef SYM
+	return 0;
+}
 
 struct secret_hdr {
 	char *line;		/* "Name: value" with the secrets in */
@@ -517,7 +571,7 @@ static void serve(struct conn *c)
 		goto out;
 	}
 	for (size_t k = 0; k < d->n_hdr; k++)
-		hdrs = curl_slist_append(hdrs, d->hdr[k].line);
+		hdrs = lc.slist_append(hdrs, d->hdr[k].line);
 	while ((line = strtok_r(NULL, "\r\n", &save))) {
 		const char *colon = strchr(line, ':');
 		size_t n = colon ? (size_t)(colon - line) : 0;
@@ -536,9 +590,9 @@ static void serve(struct conn *c)
 		for (size_t k = 0; k < d->n_hdr; k++)
 			mine |= d->hdr[k].name_len == n && !strncasecmp(d->hdr[k].line, line, n);
 		if (!mine && !hop_by_hop(line, n))
-			hdrs = curl_slist_append(hdrs, line);
+			hdrs = lc.slist_append(hdrs, line);
 	}
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = lc.slist_append(hdrs, "Expect:");
 	if (blen > BODY_MAX) {
 		reply(c->fd, 413, "request body too large");
 		record(s, d, method, target, 413, 0, blen, 0, "request body too large");
@@ -565,42 +619,42 @@ static void serve(struct conn *c)
 		record(s, d, method, target, 400, 0, got, 0, "request body cut short");
 		goto out;
 	}
-	if (asprintf(&url, "%s%s", d->rule->upstream, rest) < 0 || !(curl = curl_easy_init()))
+	if (asprintf(&url, "%s%s", d->rule->upstream, rest) < 0 || !(curl = lc.easy_init()))
 		goto out;
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long)IO_TIMEOUT_S);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, c);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, c);
+	lc.easy_setopt(curl, CURLOPT_URL, url);
+	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	lc.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lc.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long)IO_TIMEOUT_S);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	lc.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	lc.easy_setopt(curl, CURLOPT_HEADERDATA, c);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, c);
 	if (!strcmp(method, "HEAD"))
-		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+		lc.easy_setopt(curl, CURLOPT_NOBODY, 1L);
 	else if (strcmp(method, "GET") || blen) {
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	}
-	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-	cr = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &up);
+	lc.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	cr = lc.easy_perform(curl);
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &up);
 	if (cr != CURLE_OK && !c->head_sent) {
 		reply(c->fd, 502, "the upstream failed");
-		record(s, d, method, target, 502, (int)up, blen, 0, curl_easy_strerror(cr));
+		record(s, d, method, target, 502, (int)up, blen, 0, lc.easy_strerror(cr));
 		goto out;
 	}
 	if (!c->broken && (send_head(c) < 0 || send_body(c, "", 0, 1) < 0))
 		c->broken = 1;
 	record(s, d, method, target, c->status ? c->status : 502, (int)up, blen, c->bytes_out,
-	       cr != CURLE_OK ? curl_easy_strerror(cr) : c->broken ? "the program went away" : NULL);
+	       cr != CURLE_OK ? lc.easy_strerror(cr) : c->broken ? "the program went away" : NULL);
 out:
 	if (curl)
-		curl_easy_cleanup(curl);
-	curl_slist_free_all(hdrs);
+		lc.easy_cleanup(curl);
+	lc.slist_free_all(hdrs);
 	free(url);
 	free(body);
 	free(head);
@@ -771,7 +825,9 @@ int jt_proxy_start(struct jt_run *run, struct jt_policy *p, char *err, size_t er
 		r = grant_port(p, s->port, p->proxies[i].rule);
 	if (r == 0 && pipe2(s->stop, O_CLOEXEC) < 0)
 		r = -errno;
-	if (r == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (r == 0)
+		r = load_curl(err, errlen);
+	if (r == 0 && lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "proxy: libcurl cannot start");
 		r = -EIO;
 	}
@@ -828,7 +884,7 @@ void jt_proxy_stop(struct jt_run *run)
 	run->proxy = NULL;
 	if (!busy) {
 		srv_free(s);
-		curl_global_cleanup();
+		lc.global_cleanup();
 	}
 	/* else: a thread still holds it, and jailtrace is about to exit */
 }
