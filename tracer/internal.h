@@ -71,6 +71,7 @@ struct jt_run {
 	uint64_t peak_rss_kb;
 	uint64_t cpu_ms;		/* last measured CPU time of the tree */
 	uint64_t denials;
+	struct jt_denials *denial_tab;	/* denials.c: what was denied, for the summary */
 	int out_fd[2];			/* read ends of the stdout and stderr pipes */
 	int stdin_tty;			/* we handed the terminal to the sandbox */
 	struct jt_stacks *stacks;	/* stack.c; NULL until the first stack */

@@ -40,6 +40,8 @@ enum jt_status {
 	JT_ERROR,
 };
 
+#define JT_RESULT_HINTS 5
+
 struct jt_result {
 	enum jt_status status;
 	int exit_code;		/* what the jailtrace command exits with */
@@ -50,6 +52,14 @@ struct jt_result {
 	uint64_t peak_memory_kb;
 	uint64_t denials;
 	char message[256];	/* why, for JT_ERROR and the limits; else "" */
+	/* the most frequent denied requests, each with what would grant it */
+	unsigned n_hints;
+	struct {
+		uint64_t count;
+		char text[400];	/* "open /etc/os-release: not in the view — grant with --ro ..." */
+	} hints[JT_RESULT_HINTS];
+	uint64_t hints_more;	/* denials of other requests, not named */
+	uint64_t hints_absent;	/* lookups of paths the host lacks too: as natively */
 };
 
 /**

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include "compat/names.h"
 #include "reports/json.h"
+#include "tracer/denials.h"
 #include "tracer/internal.h"
 
 static const char *const status_names[] = {
@@ -41,6 +42,7 @@ void jt_result_fill(struct jt_run *run, struct jt_result *res)
 		res->signal = WTERMSIG(st);
 	res->wall_ms = (run->end_us - run->start_us) / 1000;
 	res->denials = run->denials;
+	jt_denials_explain(run, res);
 	if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
 		uint64_t cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 			       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
@@ -160,4 +162,14 @@ void jt_result_print(const struct jt_result *res, FILE *out)
 		(unsigned long long)(res->cpu_ms / 1000), (unsigned long long)(res->cpu_ms % 1000 / 10),
 		(unsigned long long)((res->peak_memory_kb + 1023) / 1024),
 		(unsigned long long)res->denials, res->denials == 1 ? "" : "s", res->exit_code);
+	/* why, in one glance: the most frequent denials and what would grant each */
+	for (unsigned i = 0; i < res->n_hints && i < JT_RESULT_HINTS; i++)
+		fprintf(out, "jailtrace: denied %llux %s\n", (unsigned long long)res->hints[i].count,
+			res->hints[i].text);
+	if (res->hints_more)
+		fprintf(out, "jailtrace: %llu other denial%s; the audit log (--log) has each\n",
+			(unsigned long long)res->hints_more, res->hints_more == 1 ? "" : "s");
+	if (res->hints_absent)
+		fprintf(out, "jailtrace: %llu denial%s looked up paths this host lacks too (as natively)\n",
+			(unsigned long long)res->hints_absent, res->hints_absent == 1 ? "" : "s");
 }

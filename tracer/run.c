@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/fsuid.h>
 #include <linux/capability.h>
+#include "tracer/denials.h"
 #include "tracer/fs.h"
 #include "filters/seccomp.h"
 #include "reports/syslog.h"
@@ -540,6 +541,7 @@ out:
 		jt_syslog_close();
 	jt_proxy_stop(run);
 	jt_stacks_free(run);
+	jt_denials_free(run);
 	jt_ptable_free(&run->tasks);
 	teardown_view(run);
 	free(run);

@@ -14,6 +14,7 @@
 #include "compat/regs.h"
 #include "filters/decide.h"
 #include "filters/seccomp.h"
+#include "tracer/denials.h"
 #include "tracer/fs.h"
 #include "tracer/internal.h"
 #include "tracer/net.h"
@@ -298,8 +299,10 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 			close(res->inject_fd);
 		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
 	}
-	if (!res->verdict.allow)
+	if (!res->verdict.allow) {
 		run->denials++;
+		jt_denial_note(run, t, rq, &res->verdict, res->path, res->addr);
+	}
 	if (res->to_kernel && res->exec_path) {
 		uint64_t a[6] = { res->exec_path, res->exec_argv,
 				  rq->args[rq->sys == JT_SYS_execve ? 2 : 3] };
@@ -409,6 +412,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	}
 	if (!v.allow) {
 		run->denials++;
+		jt_denial_note(run, t, &rq, &v, NULL, NULL);
 		r = answer(run, t, -v.err);
 		if (r < 0)
 			return r;

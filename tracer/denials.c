@@ -1,0 +1,310 @@
+/*
+ * Denials that explain themselves: the tracer counts each distinct denied
+ * request (what was asked, and why it was refused), and at the end of the
+ * run the summary names the most frequent ones with the option or policy
+ * line that would grant them. A person whose program broke learns why in
+ * one glance; `jailtrace learn` stays the tool for whole policies.
+ *
+ * Not on the hot path: only denials come here, and the table is bounded
+ * (what does not fit is counted as "other"), so a program that provokes
+ * millions of denials costs a bounded amount of memory and time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "compat/names.h"
+#include "compat/syscalls.h"
+#include "tracer/denials.h"
+#include "tracer/internal.h"
+
+#define JT_DENIALS_MAX 64
+
+struct seen {
+	int sys;
+	int err;
+	int rule;
+	const char *builtin;	/* static strings of decide.c, net.c */
+	int write;		/* a path request that changes something */
+	const char *verb;	/* open, stat, rmdir, ... (static) */
+	uint64_t count;
+	char what[256];		/* path, address or ioctl name; "" for none */
+};
+
+struct jt_denials {
+	size_t n;
+	uint64_t other;		/* denials that did not fit in the table */
+	struct seen e[JT_DENIALS_MAX];
+};
+
+/* The verb a person knows a call by: openat is an open, newfstatat a stat. */
+static const char *verb(int sys, const uint64_t *args)
+{
+	switch (sys) {
+	case JT_SYS_open: case JT_SYS_openat: case JT_SYS_openat2: case JT_SYS_creat:
+		return "open";
+	case JT_SYS_stat: case JT_SYS_lstat: case JT_SYS_newfstatat: case JT_SYS_statx:
+		return "stat";
+	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
+		return "access";
+	case JT_SYS_execve: case JT_SYS_execveat:
+		return "exec";
+	case JT_SYS_readlink: case JT_SYS_readlinkat:
+		return "readlink";
+	case JT_SYS_mkdir: case JT_SYS_mkdirat:
+		return "mkdir";
+	case JT_SYS_mknod: case JT_SYS_mknodat:
+		return "mknod";
+	case JT_SYS_unlink: case JT_SYS_rmdir:
+		return sys == JT_SYS_rmdir ? "rmdir" : "unlink";
+	case JT_SYS_unlinkat:
+		return (args[2] & AT_REMOVEDIR) ? "rmdir" : "unlink";
+	case JT_SYS_rename: case JT_SYS_renameat: case JT_SYS_renameat2:
+		return "rename";
+	case JT_SYS_link: case JT_SYS_linkat:
+		return "link";
+	case JT_SYS_symlink: case JT_SYS_symlinkat:
+		return "symlink";
+	case JT_SYS_chmod: case JT_SYS_fchmodat:
+		return "chmod";
+	case JT_SYS_chown: case JT_SYS_lchown: case JT_SYS_fchownat:
+		return "chown";
+	case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat:
+		return "utimes";
+	case JT_SYS_chdir:
+		return "chdir";
+	}
+	return jt_sys_name(sys);
+}
+
+/* Does this path request change what it names (so --rw, not --ro, grants it)? */
+static int is_write(int sys, const uint64_t *args)
+{
+	int flags;
+
+	switch (sys) {
+	case JT_SYS_open: flags = (int)args[1]; break;
+	case JT_SYS_openat: flags = (int)args[2]; break;
+	case JT_SYS_creat: return 1;
+	case JT_SYS_stat: case JT_SYS_lstat: case JT_SYS_newfstatat: case JT_SYS_statx:
+	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
+	case JT_SYS_execve: case JT_SYS_execveat: case JT_SYS_readlink: case JT_SYS_readlinkat:
+	case JT_SYS_chdir: case JT_SYS_statfs:
+		return 0;
+	default:
+		return jt_sysinfo[sys].name != NULL;
+	}
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+}
+
+void jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
+		    const struct jt_verdict *v, const char *path, const char *addr)
+{
+	struct jt_denials *d = run->denial_tab;
+	int sys = rq->abi ? rq->sys : -1;
+	int wr = sys >= 0 && path && path[0] ? is_write(sys, rq->args) : 0;
+	char what[256] = "";
+	struct seen *s;
+
+	if (!d && !(d = run->denial_tab = calloc(1, sizeof(*d))))
+		return;		/* the summary is a courtesy: no memory, no hints */
+	if (path && path[0]) {
+		/* a relative path is named as the absolute inside path a grant needs */
+		const char *cwd = t && t->fs ? t->fs->cwd : "/";
+
+		if (path[0] == '/')
+			snprintf(what, sizeof(what), "%s", path);
+		else
+			snprintf(what, sizeof(what), "%s%s%s", cwd,
+				 cwd[0] && cwd[strlen(cwd) - 1] == '/' ? "" : "/", path);
+	} else if (addr && addr[0]) {
+		snprintf(what, sizeof(what), "%s", addr);
+	} else if (sys == JT_SYS_ioctl) {
+		const char *n = jt_ioctl_name((uint32_t)rq->args[1]);
+
+		if (n)
+			snprintf(what, sizeof(what), "%s", n);
+		else
+			snprintf(what, sizeof(what), "0x%x", (unsigned)(uint32_t)rq->args[1]);
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		s = &d->e[i];
+		if (s->sys == sys && s->err == v->err && s->builtin == v->builtin &&
+		    s->rule == v->rule && s->write == wr && !strcmp(s->what, what) &&
+		    (sys < 0 || s->verb == verb(sys, rq->args))) {
+			s->count++;
+			return;
+		}
+	}
+	if (d->n == JT_DENIALS_MAX) {
+		d->other++;
+		return;
+	}
+	s = &d->e[d->n++];
+	s->sys = sys;
+	s->err = v->err;
+	s->rule = v->rule;
+	s->builtin = v->builtin;
+	s->write = wr;
+	s->verb = sys >= 0 ? verb(sys, rq->args) : "a call";
+	s->count = 1;
+	memcpy(s->what, what, sizeof(s->what));
+}
+
+/* A path the host itself lacks: granting it would change nothing. */
+static int host_lacks(const char *path)
+{
+	struct stat st;
+
+	return path[0] == '/' && lstat(path, &st) < 0 && errno == ENOENT;
+}
+
+/* The directory holding @path ("/" for "/x"). */
+static void parent_of(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
+
+	snprintf(out, len, "%.*s", (int)n, path);
+}
+
+/* "address proto host:port" as net.c writes it: the endpoint alone. */
+static const char *endpoint(const char *what)
+{
+	const char *sp = strchr(what, ' ');
+
+	return sp ? sp + 1 : what;
+}
+
+/* A hint cut at the end of @out is still a hint: truncation is fine here. */
+static void put(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+}
+
+/* One line: what was asked, why it was refused, and what would grant it. */
+static void explain(const struct jt_policy *p, const struct seen *s, char *out, size_t len)
+{
+	const char *b = s->builtin ? s->builtin : "";
+	const char *name = s->sys >= 0 ? jt_sys_name(s->sys) : "a call";
+	char head[300], dir[256];
+
+	if (s->sys >= 0 && s->what[0])
+		snprintf(head, sizeof(head), "%s %s",
+			 s->sys == JT_SYS_ioctl ? "ioctl" : s->verb, s->what);
+	else
+		snprintf(head, sizeof(head), "%s", name);
+	if (!strcmp(b, "not-in-view")) {
+		if (!s->write)
+			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --ro %s", head, s->what);
+		else if (!host_lacks(s->what))
+			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --rw %s:%s", head,
+				 s->what, s->what);
+		else {
+			parent_of(s->what, dir, sizeof(dir));
+			put(out, len, "%s: not in the view \xe2\x80\x94 grant a host directory with "
+				 "--rw HOSTDIR:%s", head, dir);
+		}
+	} else if (s->err == EROFS) {
+		/* a change to a read-only grant: the jail is where files are written;
+		 * what does not exist yet needs its directory granted */
+		if (host_lacks(s->what))
+			parent_of(s->what, dir, sizeof(dir));
+		else
+			snprintf(dir, sizeof(dir), "%s", s->what);
+		put(out, len, "%s: read-only (%s) \xe2\x80\x94 write under /tmp, /home/sandbox "
+			 "or /work, or grant with --rw HOST:%s", head,
+			 s->rule >= 0 ? jt_policy_where(p, s->rule) : "a read-only grant", dir);
+	} else if (!strcmp(b, "exec-from-writable")) {
+		put(out, len, "%s: files in the writable jail do not run under this version "
+			 "(by design; not grantable)", head);
+	} else if (!strcmp(b, "link-to-read-only")) {
+		put(out, len, "%s: a hard link to a read-only file (by design: copy it instead)",
+			 head);
+	} else if (!strcmp(b, "network-off") || !strcmp(b, "network-local")) {
+		put(out, len, "%s: no network \xe2\x80\x94 grant with --allow-net %s", head,
+			 s->what[0] ? endpoint(s->what) : "HOST:PORT");
+	} else if (!strcmp(b, "network-bind")) {
+		put(out, len, "%s: listening is off \xe2\x80\x94 grant with --allow-bind %s", head,
+			 s->what[0] ? endpoint(s->what) : "ADDR:PORT");
+	} else if (!strcmp(b, "network-udp")) {
+		put(out, len, "%s: no UDP \xe2\x80\x94 grant with --allow-udp HOST:PORT", head);
+	} else if (!strcmp(b, "ioctl-not-allowed")) {
+		put(out, len, "%s: not on the ioctl list \xe2\x80\x94 grant with the policy line "
+			 "\"ioctl allow %s\"", head, s->what);
+	} else if (!strcmp(b, "target-outside")) {
+		put(out, len, "%s: the target is outside the sandbox (by design; not grantable)",
+			 head);
+	} else if (s->builtin) {
+		put(out, len, "%s: refused by the built-in check %s (by design; not grantable)",
+			 head, s->builtin);
+	} else if (s->sys >= 0 && s->err == ENOSYS && s->rule < 0) {
+		put(out, len, "%s: no rule allows it \xe2\x80\x94 grant with the policy line "
+			 "\"allow %s\"", head, name);
+	} else if (s->sys == JT_SYS_execve || s->sys == JT_SYS_execveat) {
+		put(out, len, "%s: %s forbids exec \xe2\x80\x94 grant with the policy line "
+			 "\"process exec allow\"", head, jt_policy_where(p, s->rule));
+	} else if (s->err == EAGAIN && (s->sys == JT_SYS_clone || s->sys == JT_SYS_fork ||
+					s->sys == JT_SYS_vfork)) {
+		put(out, len, "%s: %s forbids it \xe2\x80\x94 grant with the policy line "
+			 "\"process fork allow\" (or \"process thread allow\")", head,
+			 jt_policy_where(p, s->rule));
+	} else {
+		put(out, len, "%s: %s (%s)", head, jt_errno_name(s->err) ? jt_errno_name(s->err)
+			 : "refused", jt_policy_where(p, s->rule));
+	}
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct seen *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+void jt_denials_explain(struct jt_run *run, struct jt_result *res)
+{
+	struct jt_denials *d = run->denial_tab;
+	uint64_t absent = 0;
+
+	res->n_hints = 0;
+	res->hints_more = 0;
+	if (!d)
+		return;
+	qsort(d->e, d->n, sizeof(d->e[0]), by_count);
+	for (size_t i = 0; i < d->n; i++) {
+		struct seen *s = &d->e[i];
+
+		/* a lookup of what this host lacks too fails natively the same way */
+		if (s->builtin && !strcmp(s->builtin, "not-in-view") && host_lacks(s->what)) {
+			if (!s->write) {
+				absent += s->count;
+				continue;
+			}
+		}
+		if (res->n_hints == JT_RESULT_HINTS) {
+			res->hints_more += s->count;
+			continue;
+		}
+		res->hints[res->n_hints].count = s->count;
+		explain(run->policy, s, res->hints[res->n_hints].text,
+			sizeof(res->hints[res->n_hints].text));
+		res->n_hints++;
+	}
+	res->hints_more += d->other;
+	res->hints_absent = absent;
+}
+
+void jt_denials_free(struct jt_run *run)
+{
+	free(run->denial_tab);
+	run->denial_tab = NULL;
+}

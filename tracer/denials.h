@@ -1,0 +1,23 @@
+/* Denials that explain themselves: counted during the run, named at its end. */
+#ifndef JT_TRACER_DENIALS_H
+#define JT_TRACER_DENIALS_H
+
+#include "filters/decide.h"
+
+struct jt_run;
+struct jt_task;
+struct jt_result;
+
+/*
+ * Count one denied request: @path (an inside path, maybe relative to the
+ * task's cwd) or @addr (a network endpoint) when the call named one.
+ */
+void jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
+		    const struct jt_verdict *v, const char *path, const char *addr);
+
+/* Fill @res->hints with the most frequent denials and what would grant each. */
+void jt_denials_explain(struct jt_run *run, struct jt_result *res);
+
+void jt_denials_free(struct jt_run *run);
+
+#endif
