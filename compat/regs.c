@@ -28,6 +28,14 @@ static int from_info(pid_t tid, struct jt_syscall *sc)
 	sc->nr = (long)info.entry.nr;
 	for (int i = 0; i < 6; i++)
 		sc->args[i] = info.entry.args[i];
+#if defined(__x86_64__)
+	if (info.arch == AUDIT_ARCH_I386) {
+		/* the compat entry reads the low halves only; so do we */
+		sc->nr = (long)(uint32_t)sc->nr;
+		for (int i = 0; i < 6; i++)
+			sc->args[i] = (uint32_t)sc->args[i];
+	}
+#endif
 	sc->ip = info.instruction_pointer;
 	return 0;
 }
@@ -74,8 +82,9 @@ int jt_regs_syscall(pid_t tid, int use_info, int foreign, struct jt_syscall *sc)
 		return -errno;
 	sc->nr = (long)r.orig_rax;
 	sc->ip = r.rip;
-	if (foreign) {
-		/* int 0x80 or a 32-bit program: the i386 argument registers */
+	if (foreign && !(r.orig_rax & 0x40000000)) {
+		/* int 0x80 or a 32-bit program: the i386 argument registers
+		 * (an x32 number, which no i386 call has, keeps x86_64's) */
 		uint64_t a[6] = { r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp };
 
 		sc->arch = AUDIT_ARCH_I386;
@@ -99,14 +108,23 @@ int jt_regs_save(pid_t tid, struct jt_regs_saved *s)
 	return ptrace(PTRACE_GETREGS, tid, 0, s->raw) < 0 ? -errno : 0;
 }
 
-int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, long nr, const uint64_t args[6])
+int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, uint32_t arch, long nr,
+		     const uint64_t args[6])
 {
 	struct user_regs_struct r;
 
 	memcpy(&r, s->raw, sizeof(r));
 	r.orig_rax = (unsigned long long)nr;
-	r.rdi = args[0], r.rsi = args[1], r.rdx = args[2];
-	r.r10 = args[3], r.r8 = args[4], r.r9 = args[5];
+	if (arch == AUDIT_ARCH_I386) {
+		/* the same registers int 0x80 and the 32-bit vDSO entry read */
+		r.rbx = (uint32_t)args[0], r.rcx = (uint32_t)args[1], r.rdx = (uint32_t)args[2];
+		r.rsi = (uint32_t)args[3], r.rdi = (uint32_t)args[4], r.rbp = (uint32_t)args[5];
+	} else if (arch == AUDIT_ARCH_X86_64) {
+		r.rdi = args[0], r.rsi = args[1], r.rdx = args[2];
+		r.r10 = args[3], r.r8 = args[4], r.r9 = args[5];
+	} else {
+		return -ENOSYS;
+	}
 	return ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ? -errno : 0;
 }
 
@@ -214,13 +232,16 @@ int jt_regs_save(pid_t tid, struct jt_regs_saved *s)
 	return getregs(tid, (struct user_regs_struct *)s->raw);
 }
 
-int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, long nr, const uint64_t args[6])
+int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, uint32_t arch, long nr,
+		     const uint64_t args[6])
 {
 	struct user_regs_struct r;
 	struct iovec io = { &r, sizeof(r) };
 	int n = (int)nr;
 	struct iovec nio = { &n, sizeof(n) };
 
+	if (arch != AUDIT_ARCH_AARCH64)
+		return -ENOSYS;
 	memcpy(&r, s->raw, sizeof(r));
 	for (int i = 0; i < 6; i++)
 		r.regs[i] = args[i];

@@ -21,6 +21,8 @@ struct jt_syscall {
  * @use_info: use PTRACE_GET_SYSCALL_INFO (5.3+); else read registers,
  * taking the ABI from @foreign (the filter's SECCOMP_RET_TRACE data said
  * the call came through the other ABI of this architecture).
+ * Arguments of a 32-bit ABI are cut to 32 bits, as the kernel reads them:
+ * `int 0x80` from 64-bit code may leave anything in the upper halves.
  * @return 0 or -errno (-ESRCH: the thread is gone).
  */
 int jt_regs_syscall(pid_t tid, int use_info, int foreign, struct jt_syscall *sc);
@@ -46,10 +48,13 @@ struct jt_regs_saved {
 int jt_regs_save(pid_t tid, struct jt_regs_saved *s);
 
 /**
- * Turn the call at this seccomp stop into call @nr with @args (the rest of
- * the registers as saved). @return 0 or -errno.
+ * Turn the call at this seccomp stop into call @nr of ABI @arch
+ * (AUDIT_ARCH_*: the ABI the stopped call came through, whose argument
+ * registers the kernel will read) with @args, the rest of the registers
+ * as saved. @return 0 or -errno (-ENOSYS: an ABI this build cannot set).
  */
-int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, long nr, const uint64_t args[6]);
+int jt_regs_set_call(pid_t tid, const struct jt_regs_saved *s, uint32_t arch, long nr,
+		     const uint64_t args[6]);
 
 /** At the syscall-exit stop: every register as saved, and @ret as the result. */
 int jt_regs_restore(pid_t tid, const struct jt_regs_saved *s, long ret);

@@ -39,8 +39,9 @@ static const short sys_aarch64[] = {
 };
 #pragma GCC diagnostic pop
 
-#define ABI(n, audit, scmp, base, table) {			\
-	.name = n, .audit_arch = audit, .scmp_arch = scmp,	\
+#define ABI(n, i, reg, ptr, audit, scmp, base, table) {	\
+	.name = n, .id = i, .reg_size = reg, .ptr_size = ptr,	\
+	.audit_arch = audit, .scmp_arch = scmp,			\
 	.nr_base = base,					\
 	.nr_count = sizeof(table) / sizeof(table[0]),		\
 	.sys = table,						\
@@ -53,13 +54,13 @@ static const short sys_aarch64[] = {
  * the syscall number tells them apart.
  */
 const struct jt_abi jt_abi_x86_64 =
-	ABI("x86_64", AUDIT_ARCH_X86_64, SCMP_ARCH_X86_64, 0, sys_x86_64);
+	ABI("x86_64", JT_ABI_X86_64, 8, 8, AUDIT_ARCH_X86_64, SCMP_ARCH_X86_64, 0, sys_x86_64);
 const struct jt_abi jt_abi_i386 =
-	ABI("i386", AUDIT_ARCH_I386, SCMP_ARCH_X86, 0, sys_i386);
+	ABI("i386", JT_ABI_I386, 4, 4, AUDIT_ARCH_I386, SCMP_ARCH_X86, 0, sys_i386);
 const struct jt_abi jt_abi_x32 =
-	ABI("x32", AUDIT_ARCH_X86_64, SCMP_ARCH_X32, 0x40000000L, sys_x32);
+	ABI("x32", JT_ABI_X32, 8, 4, AUDIT_ARCH_X86_64, SCMP_ARCH_X32, 0x40000000L, sys_x32);
 const struct jt_abi jt_abi_aarch64 =
-	ABI("aarch64", AUDIT_ARCH_AARCH64, SCMP_ARCH_AARCH64, 0, sys_aarch64);
+	ABI("aarch64", JT_ABI_AARCH64, 8, 8, AUDIT_ARCH_AARCH64, SCMP_ARCH_AARCH64, 0, sys_aarch64);
 
 const struct jt_abi *const jt_abis[] = {
 #if defined(__x86_64__)
@@ -77,6 +78,56 @@ const struct jt_abi *const jt_abis[] = {
 const struct jt_abi *jt_abi_native(void)
 {
 	return jt_abis[0];
+}
+
+int jt_abi_handled(const struct jt_abi *abi)
+{
+#if defined(__x86_64__)
+	return abi == &jt_abi_x86_64 || abi == &jt_abi_i386;
+#else
+	return abi && abi == jt_abi_native();
+#endif
+}
+
+const struct jt_abi *jt_abis_foreign(void)
+{
+#if defined(__x86_64__)
+	return &jt_abi_i386;
+#else
+	return NULL;
+#endif
+}
+
+const struct jt_abi *jt_abi_any_by_name(const char *name)
+{
+	static const struct jt_abi *const all[] = {
+		&jt_abi_x86_64, &jt_abi_i386, &jt_abi_x32, &jt_abi_aarch64,
+	};
+
+	for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(all[i]->name, name))
+			return all[i];
+	return NULL;
+}
+
+const struct jt_socketcall *jt_socketcall_of(unsigned long call)
+{
+	static const struct jt_socketcall calls[] = {
+		[1] = { JT_SYS_socket, 3 },	[2] = { JT_SYS_bind, 3 },
+		[3] = { JT_SYS_connect, 3 },	[4] = { JT_SYS_listen, 2 },
+		[5] = { JT_SYS_accept4, 3 },	[6] = { JT_SYS_getsockname, 3 },
+		[7] = { JT_SYS_getpeername, 3 },	[8] = { JT_SYS_socketpair, 4 },
+		[9] = { JT_SYS_sendto, 4 },	[10] = { JT_SYS_recvfrom, 4 },
+		[11] = { JT_SYS_sendto, 6 },	[12] = { JT_SYS_recvfrom, 6 },
+		[13] = { JT_SYS_shutdown, 2 },	[14] = { JT_SYS_setsockopt, 5 },
+		[15] = { JT_SYS_getsockopt, 5 },	[16] = { JT_SYS_sendmsg, 3 },
+		[17] = { JT_SYS_recvmsg, 3 },	[18] = { JT_SYS_accept4, 4 },
+		[19] = { JT_SYS_recvmmsg, 5 },	[20] = { JT_SYS_sendmmsg, 4 },
+	};
+
+	if (call < 1 || call >= sizeof(calls) / sizeof(calls[0]))
+		return NULL;
+	return &calls[call];
 }
 
 /* For AUDIT_ARCH_X86_64 this is x86_64, never x32: see above. */

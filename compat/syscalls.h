@@ -52,8 +52,14 @@ struct jt_sysinfo {
 
 extern const struct jt_sysinfo jt_sysinfo[JT_SYS_COUNT];
 
+/* Every ABI any build knows, for per-ABI policy settings. */
+enum jt_abi_id { JT_ABI_X86_64, JT_ABI_I386, JT_ABI_X32, JT_ABI_AARCH64, JT_ABI_COUNT };
+
 struct jt_abi {
 	const char *name;	/* "x86_64", "i386", "x32", "aarch64" */
+	unsigned char id;	/* enum jt_abi_id */
+	unsigned char reg_size;	/* bytes of an argument register the kernel reads: 4 on i386 */
+	unsigned char ptr_size;	/* bytes of a pointer, long and size_t in the program's memory */
 	uint32_t audit_arch;	/* AUDIT_ARCH_* seen in seccomp_data.arch */
 	uint32_t scmp_arch;	/* SCMP_ARCH_* for libseccomp */
 	long nr_base;		/* added to table index: 0x40000000 for x32 */
@@ -68,6 +74,33 @@ extern const struct jt_abi jt_abi_x86_64, jt_abi_i386, jt_abi_x32, jt_abi_aarch6
 extern const struct jt_abi *const jt_abis[];
 
 const struct jt_abi *jt_abi_native(void);
+
+/*
+ * Does this build decide calls of @abi? The native ABI and, on x86_64,
+ * i386; x32 is refused by name wherever it is not handled.
+ */
+int jt_abi_handled(const struct jt_abi *abi);
+
+/* The second ABI this build decides (i386 on x86_64), or NULL. */
+const struct jt_abi *jt_abis_foreign(void);
+
+/* Any ABI by name, whether or not this build traces it (for policies). */
+const struct jt_abi *jt_abi_any_by_name(const char *name);
+
+/*
+ * i386 socketcall(call, args): the call numbers of <linux/net.h> and what
+ * each one is. @sys is the call it is decided as (enum jt_sys), with
+ * @nargs words read from args; send, recv and accept are decided as
+ * sendto, recvfrom and accept4 with the extra arguments 0, as the kernel
+ * itself runs them, so that one rule governs each.
+ */
+struct jt_socketcall {
+	short sys;
+	unsigned char nargs;	/* words the program passes */
+};
+
+/** The entry for socketcall's @call, or NULL when the kernel would say EINVAL. */
+const struct jt_socketcall *jt_socketcall_of(unsigned long call);
 const struct jt_abi *jt_abi_by_audit_arch(uint32_t audit_arch);
 const struct jt_abi *jt_abi_by_name(const char *name);
 

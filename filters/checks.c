@@ -36,7 +36,7 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	C(setpriority, JT_CHECK_PRIO, 0),
 	C(ioprio_set, JT_CHECK_PRIO, 0),
 	C(setpgid, JT_CHECK_SETPGID, 0),
-	C(fcntl, JT_CHECK_FCNTL, 1),
+	C(fcntl, JT_CHECK_FCNTL, 1), C(fcntl64, JT_CHECK_FCNTL, 1),
 	/* process creation: stay traced, no namespaces */
 	[JT_SYS_clone] = { .kind = JT_CHECK_CLONE, .arg = 0, .mask = CLONE_FORBIDDEN },
 	C(fork, JT_CHECK_FORK, 0),
@@ -66,7 +66,17 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	C(chmod, JT_CHECK_PATH, 0), C(fchmodat, JT_CHECK_PATH, 1), C(chown, JT_CHECK_PATH, 0),
 	C(lchown, JT_CHECK_PATH, 0), C(fchownat, JT_CHECK_PATH, 1), C(truncate, JT_CHECK_PATH, 0),
 	C(utime, JT_CHECK_PATH, 0), C(utimes, JT_CHECK_PATH, 0), C(utimensat, JT_CHECK_PATH, 1),
-	C(statfs, JT_CHECK_PATH, 0),
+	C(statfs, JT_CHECK_PATH, 0), C(fchmodat2, JT_CHECK_PATH, 1),
+	/* the same, as the i386 ABI names them (32-bit ids, 64-bit sizes and times) */
+	C(stat64, JT_CHECK_PATH, 0), C(lstat64, JT_CHECK_PATH, 0), C(fstatat64, JT_CHECK_PATH, 1),
+	C(statfs64, JT_CHECK_PATH, 0), C(truncate64, JT_CHECK_PATH, 0),
+	C(chown32, JT_CHECK_PATH, 0), C(lchown32, JT_CHECK_PATH, 0), C(fchown32, JT_CHECK_PATH, 0),
+	C(utimensat_time64, JT_CHECK_PATH, 1),
+	/* i386's pre-1996 stat layout: no libc uses it; refused under a view */
+	[JT_SYS_oldstat] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },
+	[JT_SYS_oldlstat] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },
+	/* i386 socket calls through one entry, their arguments in memory */
+	C(socketcall, JT_CHECK_SOCKETCALL, 0),
 	/* metadata through a descriptor: a read-only file's owner could change it */
 	C(fchmod, JT_CHECK_PATH, 0), C(fchown, JT_CHECK_PATH, 0),
 	C(fsetxattr, JT_CHECK_PATH, 0), C(fremovexattr, JT_CHECK_PATH, 0),

@@ -113,6 +113,9 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 	memset(v, 0, sizeof(*v));
 	if (!rq->abi)
 		return deny(v, ENOSYS, -1, "abi-not-handled");
+	/* as on a kernel built without it: no call of that ABI exists */
+	if (p->abi_refused[rq->abi->id])
+		return deny(v, ENOSYS, p->abi_rule[rq->abi->id], NULL);
 	if (rq->sys < 0 || rq->sys >= JT_SYS_COUNT)
 		return deny(v, ENOSYS, -1, NULL);
 	rule = p->rule[rq->sys];
@@ -183,6 +186,9 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 			return deny(v, EBADF, -1, "handover-descriptor");
 		v->quiet = 1;
 		return allow(v, rule);
+	case JT_CHECK_SOCKETCALL:
+		/* the transport decodes it into the call it carries first */
+		return deny(v, ENOSYS, -1, "socketcall-not-decoded");
 	case JT_CHECK_CLOSE_RANGE:
 		/* libc and Python fall back to closing one by one, which keeps it */
 		if (rq->reserved_fd > 2 && (unsigned)rq->args[0] <= (unsigned)rq->reserved_fd &&

@@ -33,6 +33,7 @@ enum jt_check_kind {
 	JT_CHECK_VIEW_DENY,	/* under a view, refused with check.err (for now) */
 	JT_CHECK_RESERVED_FD,	/* arg must not be the handover descriptor */
 	JT_CHECK_CLOSE_RANGE,	/* the range must not hold the handover descriptor */
+	JT_CHECK_SOCKETCALL,	/* i386: the tracer decodes it and decides the call it carries */
 };
 
 struct jt_check {

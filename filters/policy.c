@@ -57,6 +57,8 @@ void jt_policy_init(struct jt_policy *p)
 	for (int i = 0; i < 4; i++)
 		p->process_rule[i] = -1;
 	p->exec_rule = -1;
+	for (int i = 0; i < JT_ABI_COUNT; i++)
+		p->abi_rule[i] = -1;
 }
 
 void jt_policy_free(struct jt_policy *p)
@@ -541,6 +543,33 @@ static int rule_exec(struct parser *ps, const char *file, int line, char **w, in
 	return 0;
 }
 
+/*
+ * abi NAME allow|deny: a program that needs no 32-bit code can have the
+ * i386 ABI (32-bit binaries, int 0x80) refused outright. The native ABI
+ * cannot be refused, and x32 is never handled, so cannot be allowed.
+ */
+static int rule_abi(struct parser *ps, const char *file, int line, char **w, int n)
+{
+	const struct jt_abi *abi;
+	int rule;
+
+	if (n != 3 || (strcmp(w[2], "allow") && strcmp(w[2], "deny")))
+		return fail(ps, file, line, "expected: abi NAME allow|deny");
+	abi = jt_abi_any_by_name(w[1]);
+	if (!abi)
+		return fail(ps, file, line, "unknown ABI \"%s\"", w[1]);
+	if (abi == jt_abi_native() && !strcmp(w[2], "deny"))
+		return fail(ps, file, line, "the native ABI (%s) cannot be refused", w[1]);
+	if (!jt_abi_handled(abi) && abi != jt_abi_native() && !strcmp(w[2], "allow"))
+		return fail(ps, file, line, "calls through %s are not handled by this build", w[1]);
+	rule = add_where(ps, file, line);
+	if (rule < 0)
+		return rule;
+	ps->p->abi_refused[abi->id] = !strcmp(w[2], "deny");
+	ps->p->abi_rule[abi->id] = rule;
+	return 0;
+}
+
 static int parse_text(struct parser *ps, const char *name, const char *dir, const char *text);
 static int parse_file_text(struct parser *ps, const char *path, const char *text);
 
@@ -656,6 +685,8 @@ static int parse_line(struct parser *ps, const char *file, int line, const char 
 		return rule_grant(ps, file, line, w, n);
 	if (!strcmp(w[0], "exec"))
 		return rule_exec(ps, file, line, w, n);
+	if (!strcmp(w[0], "abi"))
+		return rule_abi(ps, file, line, w, n);
 	if (!strcmp(w[0], "net"))
 		return rule_net(ps, file, line, w, n);
 	return fail(ps, file, line, "unknown directive \"%s\"", w[0]);

@@ -63,6 +63,10 @@ struct jt_policy {
 	int exec_jail;			/* programs may run files from writable grants */
 	int exec_rule;
 
+	/* `abi NAME deny`: every call through that ABI is refused (ENOSYS) */
+	unsigned char abi_refused[JT_ABI_COUNT];
+	int abi_rule[JT_ABI_COUNT];
+
 	struct jt_net_rule *net;	/* `net connect`, `net bind` (filters/net.h) */
 	size_t n_net;
 	struct jt_proxy *proxies;	/* `proxy` rules */

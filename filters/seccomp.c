@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <seccomp.h>
 #include <sched.h>
+#include <linux/seccomp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -29,10 +30,25 @@ static const int fcntl_plain[] = {
 	F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS,
 };
 
+/*
+ * The foreign (i386) filter is built with exact rules: libseccomp would
+ * otherwise turn a rule with arguments on an i386 socket call into a rule
+ * on socketcall(SYS_...) without them, whose arguments sit in memory where
+ * no filter can see them, and so allow every socket() in the kernel. Exact,
+ * it refuses such a rule (EINVAL), and that call then stops in the tracer,
+ * which reads socketcall's arguments once and decides the call they carry.
+ */
+static int exact_rules;
+
 static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n,
 	       const struct scmp_arg_cmp *cmp)
 {
-	return seccomp_rule_add_array(ctx, action, nr, n, cmp);
+	int r;
+
+	if (!exact_rules)
+		return seccomp_rule_add_array(ctx, action, nr, n, cmp);
+	r = seccomp_rule_add_exact_array(ctx, action, nr, n, cmp);
+	return r == -EINVAL && n > 0 ? 0 : r;	/* not expressible: it stops */
 }
 
 static int eq32(scmp_filter_ctx ctx, int nr, unsigned arg, uint32_t v)
@@ -188,15 +204,22 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	}
 }
 
-static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, int reserved_fd)
+static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, const struct jt_abi *abi,
+		     int reserved_fd)
 {
 	for (int sys = 0; sys < JT_SYS_COUNT; sys++) {
+		/* libseccomp takes native numbers (negative pseudo-numbers for
+		 * calls only other ABIs have) and translates them per ABI */
 		int nr = seccomp_syscall_resolve_name(jt_sysinfo[sys].name);
 		const struct jt_check *c = jt_check_of(sys);
 		int r = 0;
 
-		if (nr < 0)
-			continue;	/* not in the native ABI */
+		if (nr == __NR_SCMP_ERROR || jt_abi_nr(abi, sys) < 0)
+			continue;	/* not in this ABI */
+		if (abi == jt_abi_native() && nr < 0)
+			continue;
+		if (c->kind == JT_CHECK_SOCKETCALL)
+			continue;	/* always decoded by the tracer */
 		if (p->action[sys] == JT_DENY)
 			r = add(ctx, SCMP_ACT_ERRNO((uint32_t)p->err[sys]), nr, 0, NULL);
 		else if (p->action[sys] == JT_ALLOW && c->kind == JT_CHECK_NONE)
@@ -252,25 +275,89 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int jt_seccomp_build(const struct jt_policy *p, unsigned flags, int reserved_fd,
-		     struct sock_fprog *prog)
+/* The program of one ABI; its default (a stop) carries @trace. */
+static int build_abi(const struct jt_policy *p, unsigned flags, int reserved_fd,
+		     const struct jt_abi *abi, uint32_t trace, struct sock_fprog *prog)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(JT_TRACE_DECIDE));
-	int r;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(trace));
+	int r = 0;
 
 	if (!ctx)
 		return -ENOMEM;
+	if (abi != jt_abi_native()) {
+		r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+		if (r == 0)
+			r = seccomp_arch_add(ctx, abi->scmp_arch);
+	}
 	/* An ABI we do not list still stops, so the tracer refuses it by name. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(JT_TRACE_BADARCH));
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(JT_TRACE_BADARCH));
 	if (r == 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	/* a binary tree of syscall numbers: fewer BPF instructions per call */
 	if (r == 0)
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	exact_rules = abi != jt_abi_native();
 	if (r == 0 && !(flags & JT_SECCOMP_STOP_ALL))
-		r = add_rules(p, ctx, reserved_fd);
+		r = add_rules(p, ctx, abi, reserved_fd);
+	exact_rules = 0;
 	if (r == 0)
 		r = export(ctx, prog);
 	seccomp_release(ctx);
+	return r;
+}
+
+/*
+ * Two programs, one per ABI, each complete (every path ends in a return,
+ * every jump stays inside it), joined by a dispatch on the arch:
+ *
+ *	ld  [arch]
+ *	jeq FOREIGN_ARCH, 0, 1	; the foreign ABI: to the ja, else over it
+ *	ja  +len(native)
+ *	<native program>
+ *	<foreign program>
+ *
+ * libseccomp cannot give one filter two default actions, and the foreign
+ * ABI's stops must say which ABI they come from (JT_TRACE_FOREIGN).
+ */
+static int join(struct sock_fprog *native, struct sock_fprog *foreign, uint32_t arch,
+		struct sock_fprog *prog)
+{
+	size_t len = 3 + (size_t)native->len + foreign->len;
+	struct sock_filter *f;
+
+	if (len > BPF_MAXINSNS)
+		return -E2BIG;
+	if (!(f = malloc(len * sizeof(*f))))
+		return -ENOMEM;
+	f[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					    offsetof(struct seccomp_data, arch));
+	f[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 1);
+	f[2] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, native->len);
+	memcpy(f + 3, native->filter, native->len * sizeof(*f));
+	memcpy(f + 3 + native->len, foreign->filter, foreign->len * sizeof(*f));
+	prog->len = (unsigned short)len;
+	prog->filter = f;
+	return 0;
+}
+
+int jt_seccomp_build(const struct jt_policy *p, unsigned flags, int reserved_fd,
+		     struct sock_fprog *prog)
+{
+	const struct jt_abi *foreign = jt_abis_foreign();
+	struct sock_fprog native = { 0 }, second = { 0 };
+	int r;
+
+	r = build_abi(p, flags, reserved_fd, jt_abi_native(), JT_TRACE_DECIDE, &native);
+	if (r < 0 || !foreign || p->abi_refused[foreign->id]) {
+		/* a refused ABI goes to JT_TRACE_BADARCH: the tracer refuses it, logged */
+		*prog = native;
+		return r;
+	}
+	r = build_abi(p, flags, reserved_fd, foreign, JT_TRACE_FOREIGN, &second);
+	if (r == 0)
+		r = join(&native, &second, foreign->audit_arch, prog);
+	free(native.filter);
+	free(second.filter);
 	return r;
 }

@@ -13,16 +13,23 @@
 /* SECCOMP_RET_TRACE data: why the call stopped. */
 #define JT_TRACE_DECIDE 0	/* a call the tracer decides */
 #define JT_TRACE_BADARCH 1	/* an ABI the filter does not list */
+#define JT_TRACE_FOREIGN 2	/* a call the tracer decides, made through the second
+				 * ABI of this architecture (i386 on x86_64): registers
+				 * alone cannot say so for `int 0x80` from 64-bit code */
 
 /* jt_seccomp_build flags */
 #define JT_SECCOMP_STOP_ALL 1	/* every call stops (full audit): no rule decides in the kernel */
 
 /**
- * Compile @p for the native ABI into a classic BPF program. @reserved_fd is
+ * Compile @p into a classic BPF program: for the native ABI and, unless
+ * @p refuses it, the second ABI of this architecture (i386 on x86_64),
+ * whose calls stop with JT_TRACE_FOREIGN; any other ABI stops with
+ * JT_TRACE_BADARCH. @reserved_fd is
  * the handover descriptor under a view (-1: none); calls that would close
  * or replace it stop.
  * @return 0 and a malloc'd program in @prog (free prog->filter), or -errno.
  */
+
 int jt_seccomp_build(const struct jt_policy *p, unsigned flags, int reserved_fd,
 		     struct sock_fprog *prog);
 

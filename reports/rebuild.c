@@ -19,9 +19,9 @@ int jt_request_from_rec(const struct jt_rec_syscall *s, struct jt_request *rq, c
 			 s->name ? s->name : "syscall");
 		return -EINVAL;
 	}
-	/* as the tracer does: only the native ABI is handled; the others are
+	/* as the tracer does: the native ABI and i386 are handled; x32 is
 	 * refused by name (builtin:abi-not-handled) */
-	rq->abi = abi == jt_abi_native() ? abi : NULL;
+	rq->abi = jt_abi_handled(abi) ? abi : NULL;
 	rq->audit_arch = abi ? abi->audit_arch : 0;
 	rq->nr = (long)s->nr;
 	rq->sys = -1;

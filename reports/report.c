@@ -681,7 +681,7 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:forbidden-flags", "flags the sandbox never allows (a seccomp listener)" },
 		{ "builtin:network-off", "a network socket family: no network rules in this version" },
 		{ "builtin:ioctl-not-allowed", "an ioctl request code not on the allow list" },
-		{ "builtin:abi-not-handled", "a call through an ABI jailtrace does not handle (i386, x32)" },
+		{ "builtin:abi-not-handled", "a call through an ABI jailtrace does not handle (x32)" },
 		{ "builtin:fcntl-setown-ex", "F_SETOWN_EX could direct signals outside the sandbox" },
 		{ "builtin:not-in-view", "the path is not in the sandbox's file-system view" },
 		{ "builtin:read-only", "a change to a read-only part of the view" },

@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/stat.h>
+#include "compat/layout.h"
 #include "compat/regs.h"
 #include "filters/decide.h"
 #include "tracer/fs.h"
@@ -264,7 +265,8 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 	return 0;
 }
 
-/* stat, lstat, newfstatat, statx: the tracer's stat, copied out. */
+/* stat, lstat, newfstatat, statx (and i386's stat64...): the tracer's stat, copied
+ * out in the layout of the program's ABI (compat/layout.c). */
 static int do_stat(struct fsop *op, int dirfd, uint64_t path, int flags, uint64_t buf, int statx_mask)
 {
 	struct stat st;
@@ -290,9 +292,13 @@ static int do_stat(struct fsop *op, int dirfd, uint64_t path, int flags, uint64_
 		if (r == 0)
 			r = jt_mem_write(op->run, op->t->tid, buf, &stx, sizeof(stx));
 	} else {
+		unsigned char out[JT_LAYOUT_MAX];
+
 		r = (int)errno_or(fstatat(obj, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
 		if (r == 0)
-			r = jt_mem_write(op->run, op->t->tid, buf, &st, sizeof(st));
+			r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
+		if (r > 0)
+			r = jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r);
 	}
 	close(obj);
 	op->ret = r;
@@ -533,6 +539,18 @@ static int do_link(struct fsop *op, int olddir, uint64_t oldpath, int newdir, ui
 	return 0;
 }
 
+/* utimensat's two times, in the layout of the program's ABI. @return 0 or -EFAULT. */
+static int read_times(struct fsop *op, uint64_t addr, struct timespec ts[2])
+{
+	unsigned char raw[2 * sizeof(struct timespec)];
+	size_t n = jt_layout_timespec2_size(op->rq->abi, op->rq->sys);
+
+	if (jt_mem_read(op->run, op->t->tid, addr, raw, n) != (ssize_t)n)
+		return -EFAULT;
+	jt_layout_timespec2(op->rq->abi, op->rq->sys, raw, ts);
+	return 0;
+}
+
 /* chmod, chown, truncate, utimes, statfs: on the object's own descriptor. */
 static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char what)
 {
@@ -549,9 +567,16 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 		return op->ret = obj, 0;
 	proc_fd(p, sizeof(p), obj);
 	switch (what) {
-	case 'm':
-		op->ret = errno_or(chmod(p, (mode_t)A(op->rq->sys == JT_SYS_chmod ? 1 : 2)));
+	case 'm': {
+		struct stat st;
+
+		/* fchmodat2(AT_SYMLINK_NOFOLLOW) of a link: what the kernel answers */
+		if (nofollow && fstat(obj, &st) == 0 && S_ISLNK(st.st_mode))
+			op->ret = -EOPNOTSUPP;
+		else
+			op->ret = errno_or(chmod(p, (mode_t)A(op->rq->sys == JT_SYS_chmod ? 1 : 2)));
 		break;
+	}
 	case 'o': {
 		int u = op->rq->sys == JT_SYS_fchownat ? 2 : 1;
 
@@ -559,14 +584,19 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 					    AT_EMPTY_PATH));
 		break;
 	}
-	case 't':
-		op->ret = errno_or(truncate(p, (off_t)A(1)));
+	case 't': {
+		/* i386's truncate takes a signed 32-bit length, truncate64 one in two halves */
+		off_t len = op->rq->sys == JT_SYS_truncate64 ? (off_t)(A(1) | A(2) << 32)
+			  : op->rq->abi->reg_size == 4 ? (off_t)(int32_t)A(1) : (off_t)A(1);
+
+		op->ret = errno_or(truncate(p, len));
 		break;
+	}
 	case 'u': {
 		struct timespec ts[2];
-		uint64_t times = A(op->rq->sys == JT_SYS_utimensat ? 2 : 1);
+		uint64_t times = A(op->rq->sys == JT_SYS_utime || op->rq->sys == JT_SYS_utimes ? 1 : 2);
 
-		if (times && jt_mem_read(op->run, op->t->tid, times, ts, sizeof(ts)) != sizeof(ts)) {
+		if (times && read_times(op, times, ts) < 0) {
 			op->ret = -EFAULT;
 			break;
 		}
@@ -575,10 +605,14 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 	}
 	case 'f': {
 		struct statfs sf;
+		unsigned char out[JT_LAYOUT_MAX];
+		int s64 = op->rq->sys == JT_SYS_statfs64;	/* (path, size, buf) */
 
 		op->ret = errno_or(fstatfs(obj, &sf));
 		if (op->ret == 0)
-			op->ret = jt_mem_write(op->run, op->t->tid, A(1), &sf, sizeof(sf));
+			op->ret = jt_layout_statfs(op->rq->abi, op->rq->sys, A(1), &sf, out);
+		if (op->ret > 0)
+			op->ret = jt_mem_write(op->run, op->t->tid, A(s64 ? 2 : 1), out, (size_t)op->ret);
 		break;
 	}
 	}
@@ -673,7 +707,7 @@ static int do_fdmeta(struct fsop *op, int fd, char what)
 	case 'u': {
 		struct timespec ts[2];
 
-		if (A(2) && jt_mem_read(op->run, op->t->tid, A(2), ts, sizeof(ts)) != sizeof(ts))
+		if (A(2) && read_times(op, A(2), ts) < 0)
 			r = -EFAULT;
 		else
 			r = (int)errno_or(futimens(copy, A(2) ? ts : NULL));
@@ -1029,6 +1063,8 @@ static uint64_t put_argv(struct fsop *op, uint64_t *top, const char *const *strs
 			 uint64_t rest, int *err)
 {
 	uint64_t ptrs[64 + 256 + 1];
+	unsigned char out[sizeof(ptrs)];
+	size_t psz = op->rq->abi->ptr_size;
 	int k = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -1041,19 +1077,22 @@ static uint64_t put_argv(struct fsop *op, uint64_t *top, const char *const *strs
 	}
 	/* the original argv[1...] follow: copy their pointers (the strings stay where they are) */
 	for (int i = 1; rest && k < (int)(sizeof(ptrs) / sizeof(ptrs[0])) - 1; i++) {
-		uint64_t p = 0;
+		unsigned char raw[8];
 
-		if (jt_mem_read(op->run, op->t->tid, rest + (uint64_t)i * 8, &p, 8) != 8) {
+		if (jt_mem_read(op->run, op->t->tid, rest + (uint64_t)i * psz, raw, psz) != (ssize_t)psz) {
 			*err = -EFAULT;
 			return 0;
 		}
-		if (!p)
+		if (!(ptrs[k] = jt_layout_ptr_get(op->rq->abi, raw)))
 			break;
-		ptrs[k++] = p;
+		k++;
 	}
 	ptrs[k++] = 0;
-	*top = (*top - (uint64_t)k * 8) & ~(uint64_t)15;
-	*err = jt_mem_write(op->run, op->t->tid, *top, ptrs, (size_t)k * 8);
+	/* as an array of the program's pointers (4 bytes for an i386 one) */
+	for (int i = 0; i < k; i++)
+		jt_layout_ptr_put(op->rq->abi, out + (size_t)i * psz, ptrs[i]);
+	*top = (*top - (uint64_t)k * psz) & ~(uint64_t)15;
+	*err = jt_mem_write(op->run, op->t->tid, *top, out, (size_t)k * psz);
 	return *top;
 }
 
@@ -1189,6 +1228,11 @@ int jt_fs_handles(int sys)
 	case JT_SYS_statfs: case JT_SYS_execve: case JT_SYS_execveat:
 	case JT_SYS_fchmod: case JT_SYS_fchown: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
 	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
+	case JT_SYS_fchmodat2:
+	/* the i386 ABI's names for the same (compat/layout.c has their structures) */
+	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
+	case JT_SYS_truncate64: case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32:
+	case JT_SYS_utimensat_time64:
 		return 1;
 	}
 	return 0;
@@ -1246,10 +1290,20 @@ static int dispatch(struct fsop *op)
 			return result(op, -ENOSYS);
 		return do_meta(op, AT_FDCWD, A(0), 0, 'u');
 	case JT_SYS_utimensat:
+	case JT_SYS_utimensat_time64:
 		if (!A(1))
 			return do_fdmeta(op, (int)A(0), 'u');	/* futimens: a descriptor */
 		return do_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u');
 	case JT_SYS_statfs: return do_meta(op, AT_FDCWD, A(0), 0, 'f');
+	case JT_SYS_fchmodat2: return do_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'm');
+	case JT_SYS_stat64: return do_stat(op, AT_FDCWD, A(0), 0, A(1), -1);
+	case JT_SYS_lstat64: return do_stat(op, AT_FDCWD, A(0), AT_SYMLINK_NOFOLLOW, A(1), -1);
+	case JT_SYS_fstatat64: return do_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1);
+	case JT_SYS_statfs64: return do_meta(op, AT_FDCWD, A(0), 0, 'f');
+	case JT_SYS_truncate64: return do_meta(op, AT_FDCWD, A(0), 0, 't');
+	case JT_SYS_chown32: return do_meta(op, AT_FDCWD, A(0), 0, 'o');
+	case JT_SYS_lchown32: return do_meta(op, AT_FDCWD, A(0), 1, 'o');
+	case JT_SYS_fchown32: return do_fdmeta(op, (int)A(0), 'o');
 	case JT_SYS_getsockname: return do_sockname(op, (int)A(0), A(1), A(2), 0);
 	case JT_SYS_getpeername: return do_sockname(op, (int)A(0), A(1), A(2), 1);
 	case JT_SYS_connect: return do_sock(op, (int)A(0), A(1), (socklen_t)A(2), 0);

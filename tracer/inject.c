@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include "compat/layout.h"
 #include "compat/regs.h"
 #include "tracer/internal.h"
 
@@ -32,10 +33,13 @@
 #define OFF_IOV 64
 #define OFF_DATA 96
 #define OFF_CMSG 128
+#define OFF_ARGS 160	/* i386: socketcall's argument words */
+#define SYS_RECVMSG 17	/* socketcall's call number of recvmsg (<linux/net.h>) */
 
 struct jt_inject {
 	struct jt_regs_saved regs;
 	uint64_t scratch;
+	const struct jt_abi *abi;	/* of the stopped call: the layouts the kernel writes */
 };
 
 int jt_inject_setup(struct jt_run *run)
@@ -124,45 +128,68 @@ int jt_inject_busy(struct jt_run *run, struct jt_task *t)
 	return defer(run, t);
 }
 
-int jt_inject_fd(struct jt_run *run, struct jt_task *t, int fd, int cloexec)
+/*
+ * The receiving call in the program's ABI: recvmsg on x86_64 and aarch64;
+ * on i386 socketcall(SYS_RECVMSG, args), which every kernel has (the
+ * direct i386 recvmsg came with 4.3), its three argument words in the
+ * scratch area. @return 0 or -errno.
+ */
+static int receive_call(struct jt_run *run, struct jt_task *t, struct jt_inject *inj, int cloexec)
+{
+	uint64_t args[6] = { (uint64_t)run->chan_fd, inj->scratch + OFF_MSG,
+			     MSG_DONTWAIT | (cloexec ? MSG_CMSG_CLOEXEC : 0) };
+	long nr;
+
+	if (inj->abi == &jt_abi_i386) {
+		uint32_t w[3] = { (uint32_t)args[0], (uint32_t)args[1], (uint32_t)args[2] };
+		int r = jt_mem_write(run, t->tid, inj->scratch + OFF_ARGS, w, sizeof(w));
+
+		if (r < 0)
+			return r;
+		args[0] = SYS_RECVMSG;
+		args[1] = inj->scratch + OFF_ARGS;
+		args[2] = 0;
+		nr = jt_abi_nr(inj->abi, JT_SYS_socketcall);
+	} else {
+		nr = jt_abi_nr(inj->abi, JT_SYS_recvmsg);
+	}
+	return jt_regs_set_call(t->tid, &inj->regs, inj->abi->audit_arch, nr, args);
+}
+
+int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi, int fd,
+		 int cloexec)
 {
 	struct jt_inject *inj = calloc(1, sizeof(*inj));
-	struct msghdr m = { 0 };
-	struct iovec iov;
-	uint64_t args[6] = { 0 };
+	struct jt_layout_msg l;
+	unsigned char msg[64], iov[32];
 	int r;
 
 	if (!inj) {
 		close(fd);
 		return -ENOMEM;
 	}
+	inj->abi = abi;
+	jt_layout_msg(abi, &l);
 	r = jt_regs_save(t->tid, &inj->regs);
 	if (r == 0) {
 		inj->scratch = (jt_regs_sp(&inj->regs) - SCRATCH_BELOW) & ~(uint64_t)15;
-		iov.iov_base = (void *)(uintptr_t)(inj->scratch + OFF_DATA);
-		iov.iov_len = 1;
-		m.msg_iov = (struct iovec *)(uintptr_t)(inj->scratch + OFF_IOV);
-		m.msg_iovlen = 1;
-		m.msg_control = (void *)(uintptr_t)(inj->scratch + OFF_CMSG);
-		m.msg_controllen = CMSG_SPACE(sizeof(int));
-		r = jt_mem_write(run, t->tid, inj->scratch + OFF_MSG, &m, sizeof(m));
+		jt_layout_msg_put(abi, msg, iov, inj->scratch + OFF_IOV, inj->scratch + OFF_DATA, 1,
+				  inj->scratch + OFF_CMSG, l.control_len);
+		r = jt_mem_write(run, t->tid, inj->scratch + OFF_MSG, msg, l.msg_size);
 	}
 	if (r == 0)
-		r = jt_mem_write(run, t->tid, inj->scratch + OFF_IOV, &iov, sizeof(iov));
+		r = jt_mem_write(run, t->tid, inj->scratch + OFF_IOV, iov, l.iov_size);
 	if (r == 0) {
 		/* no stale descriptor number from an earlier handover at this address */
 		char zero[CMSG_SPACE(sizeof(int))] = { 0 };
 
-		r = jt_mem_write(run, t->tid, inj->scratch + OFF_CMSG, zero, sizeof(zero));
+		r = jt_mem_write(run, t->tid, inj->scratch + OFF_CMSG, zero, l.control_len);
 	}
 	if (r == 0)
 		r = send_fd(run->chan[0], fd);
 	close(fd);
 	if (r == 0) {
-		args[0] = (uint64_t)run->chan_fd;
-		args[1] = inj->scratch + OFF_MSG;
-		args[2] = MSG_DONTWAIT | (cloexec ? MSG_CMSG_CLOEXEC : 0);
-		r = jt_regs_set_call(t->tid, &inj->regs, SYS_recvmsg, args);
+		r = receive_call(run, t, inj, cloexec);
 		if (r < 0)
 			drain(run);
 	}
@@ -202,19 +229,22 @@ void jt_inject_exit(struct jt_run *run, struct jt_task *t)
 		return;
 	if (jt_regs_result(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO), &ret) == 0 &&
 	    ret == 1) {
-		struct cmsghdr c;
-		struct msghdr m;
-		char buf[CMSG_SPACE(sizeof(int))];
+		struct jt_layout_msg l;
+		unsigned char m[64], buf[CMSG_SPACE(sizeof(int))];
+		uint64_t controllen, clen;
+		int flags, level, type;
 
-		/* the tracee's own memory: check what the kernel wrote, trust nothing else */
-		if (jt_mem_read(run, t->tid, inj->scratch + OFF_MSG, &m, sizeof(m)) == (ssize_t)sizeof(m) &&
-		    !(m.msg_flags & MSG_CTRUNC) && m.msg_controllen >= CMSG_LEN(sizeof(int)) &&
-		    jt_mem_read(run, t->tid, inj->scratch + OFF_CMSG, buf, sizeof(buf)) ==
-		    (ssize_t)sizeof(buf)) {
-			memcpy(&c, buf, sizeof(c));
-			if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_RIGHTS &&
-			    c.cmsg_len == CMSG_LEN(sizeof(int)))
-				memcpy(&fd, buf + CMSG_LEN(0), sizeof(int));
+		/* the tracee's own memory, in its ABI's layout: check what the kernel
+		 * wrote, trust nothing else */
+		jt_layout_msg(inj->abi, &l);
+		if (jt_mem_read(run, t->tid, inj->scratch + OFF_MSG, m, l.msg_size) == (ssize_t)l.msg_size &&
+		    (jt_layout_msg_get(inj->abi, m, &controllen, &flags), !(flags & MSG_CTRUNC)) &&
+		    controllen >= l.cmsg_len &&
+		    jt_mem_read(run, t->tid, inj->scratch + OFF_CMSG, buf, l.control_len) ==
+		    (ssize_t)l.control_len) {
+			jt_layout_cmsg_get(inj->abi, buf, &clen, &level, &type);
+			if (level == SOL_SOCKET && type == SCM_RIGHTS && clen == l.cmsg_len)
+				memcpy(&fd, buf + l.cmsg_data, sizeof(int));
 		}
 		/* no descriptor arrived: the program's table is full */
 		ret = fd >= 0 ? fd : -EMFILE;

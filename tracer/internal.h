@@ -104,7 +104,8 @@ int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen);
 /* inject.c: handing descriptors to tracees */
 int jt_inject_setup(struct jt_run *run);
 int jt_inject_busy(struct jt_run *run, struct jt_task *t);
-int jt_inject_fd(struct jt_run *run, struct jt_task *t, int fd, int cloexec);
+int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi, int fd,
+		 int cloexec);
 void jt_inject_exit(struct jt_run *run, struct jt_task *t);
 void jt_inject_gone(struct jt_run *run, struct jt_task *t);
 

@@ -156,7 +156,7 @@ static void read_strings(const struct jt_run *run, const struct jt_task *t,
 {
 	const struct jt_sysinfo *si = &jt_sysinfo[rq->sys];
 	uint64_t ptrs[JT_LOG_ARGV_MAX + 1];
-	int ptr_size = rq->abi && rq->abi->audit_arch == AUDIT_ARCH_I386 ? 4 : 8;
+	int ptr_size = rq->abi ? rq->abi->ptr_size : 8;
 
 	for (int i = 0; i < si->nargs; i++) {
 		struct jt_log_str *s = &lc->str[i];
@@ -249,6 +249,33 @@ static void audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_r
 static struct jt_fs_result fsres;
 
 /*
+ * Let the kernel run call @nr of the stopped call's ABI with @args instead.
+ * The program expects every register but the result back as it was (i386
+ * code keeps values in ebx, esi, edi and ebp across a call; compilers
+ * assume a syscall's input registers survive it), so they are restored at
+ * the exit stop, with the result, as after a failed exec (loop.c).
+ * @return 0 or -errno.
+ */
+static int rewrite(struct jt_task *t, const struct jt_syscall *sc, long nr, const uint64_t args[6])
+{
+	struct jt_regs_saved *regs = malloc(sizeof(*regs));
+	int r;
+
+	if (!regs)
+		return -ENOMEM;
+	r = jt_regs_save(t->tid, regs);
+	if (r == 0)
+		r = jt_regs_set_call(t->tid, regs, sc->arch, nr, args);
+	if (r < 0) {
+		free(regs);
+		return r;
+	}
+	free(t->exec_regs);
+	t->exec_regs = regs;
+	return 0;
+}
+
+/*
  * A path call under the view: performed by the tracer (fs.c). Its record is
  * written before the program sees the result; an exec goes on to the
  * kernel with the checked host path, a new descriptor is handed over.
@@ -312,15 +339,17 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 			r = answer(run, t, -ENOMEM);
 		else {
 			*t->exec_regs = res->regs;
-			r = jt_regs_set_call(t->tid, &res->regs, SYS_execve, a);
+			r = jt_regs_set_call(t->tid, &res->regs, sc->arch,
+					     jt_abi_nr(rq->abi, JT_SYS_execve), a);
 		}
 	} else if (res->to_kernel) {
 		r = 0;
 	} else if (res->rewrite_nr) {
-		/* the kernel runs a call that reads nothing the program can rewrite */
-		r = jt_regs_save(t->tid, &res->regs);
-		if (r == 0)
-			r = jt_regs_set_call(t->tid, &res->regs, res->rewrite_nr, res->rewrite_args);
+		/* the kernel runs a call that reads nothing the program can rewrite
+		 * (named by its native number: the ABI's own is the same call's) */
+		long nr = jt_abi_nr(rq->abi, jt_abi_sys(jt_abi_native(), res->rewrite_nr));
+
+		r = nr < 0 ? answer(run, t, -ENOSYS) : rewrite(t, sc, nr, res->rewrite_args);
 	} else if (res->restart) {
 		/* it would block: the program issues it again (after 4.8: at this stop) */
 		if (jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) &&
@@ -330,7 +359,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		else
 			r = answer(run, t, -EAGAIN);
 	} else if (res->inject_fd >= 0) {
-		r = jt_inject_fd(run, t, res->inject_fd, res->cloexec);
+		r = jt_inject_fd(run, t, rq->abi, res->inject_fd, res->cloexec);
 		if (r < 0)
 			r = answer(run, t, r);
 	} else {
@@ -343,6 +372,105 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	return jt_resume(t, 0);
 }
 
+/*
+ * The calls the tracer performs whose handlers know the i386 layouts of
+ * what they read and write (compat/layout.c). Any other call the tracer
+ * would perform for an i386 program is refused (ENOSYS) rather than done
+ * with a 64-bit layout: i386's old stat and statfs and its 16-bit chown
+ * calls (libc uses stat64, statx, statfs64, chown32), and sendmsg and
+ * sendmmsg when they stop (their msghdr is not translated).
+ */
+static int translated(int sys)
+{
+	switch (sys) {
+	case JT_SYS_open: case JT_SYS_openat: case JT_SYS_creat: case JT_SYS_statx:
+	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
+	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
+	case JT_SYS_readlink: case JT_SYS_readlinkat:
+	case JT_SYS_getcwd: case JT_SYS_chdir: case JT_SYS_fchdir:
+	case JT_SYS_mkdir: case JT_SYS_mkdirat: case JT_SYS_mknod: case JT_SYS_mknodat:
+	case JT_SYS_symlink: case JT_SYS_symlinkat:
+	case JT_SYS_unlink: case JT_SYS_unlinkat: case JT_SYS_rmdir:
+	case JT_SYS_rename: case JT_SYS_renameat: case JT_SYS_renameat2:
+	case JT_SYS_link: case JT_SYS_linkat:
+	case JT_SYS_chmod: case JT_SYS_fchmodat: case JT_SYS_fchmodat2: case JT_SYS_fchmod:
+	case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32: case JT_SYS_fchownat:
+	case JT_SYS_truncate: case JT_SYS_truncate64:
+	case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat: case JT_SYS_utimensat_time64:
+	case JT_SYS_execve: case JT_SYS_execveat: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
+	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
+	case JT_SYS_listen: case JT_SYS_sendto:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A new descriptor reaches the program through a recvmsg whose msghdr the
+ * tracer writes below the stack pointer (inject.c). An i386 call can only
+ * address the low 4 GiB, and `int 0x80` from 64-bit code runs on a stack
+ * above them: such an open is refused before anything is done, rather than
+ * performed and then not handed over. @return 1 if so.
+ */
+static int no_handover(struct jt_task *t, const struct jt_request *rq)
+{
+	struct jt_regs_saved regs;
+	uint64_t sp;
+
+	if (rq->abi->ptr_size == 8 || !jt_fs_may_inject(rq->sys))
+		return 0;
+	if (jt_regs_save(t->tid, &regs) < 0)
+		return 1;
+	sp = jt_regs_sp(&regs);
+	return sp > 0xffffffffULL || sp < 4096;
+}
+
+/* Does the tracer perform @rq itself (fs.c, net.c) rather than decide it? */
+static int performed(const struct jt_run *run, const struct jt_request *rq)
+{
+	if (!rq->abi || rq->sys < 0 || run->policy->action[rq->sys] != JT_ALLOW ||
+	    run->policy->abi_refused[rq->abi->id])
+		return 0;
+	return (run->use_view && jt_fs_handles(rq->sys)) || jt_net_handles(rq->sys);
+}
+
+/*
+ * i386 socketcall(call, args): its arguments are in memory another thread
+ * can rewrite, so they are read once, here, and the request becomes the
+ * call they carry (socket, connect, ...), decided and performed from this
+ * copy as the same call of the native ABI is. @return 1, or -errno for
+ * the call's result (a bad call number, a bad pointer).
+ */
+static int demux(struct jt_run *run, struct jt_task *t, struct jt_request *rq)
+{
+	const struct jt_socketcall *c = jt_socketcall_of(rq->args[0]);
+	uint32_t w[6] = { 0 };
+	size_t n;
+
+	if (!c)
+		return -EINVAL;
+	n = c->nargs * sizeof(w[0]);
+	if (jt_mem_read(run, t->tid, rq->args[1], w, n) != (ssize_t)n)
+		return -EFAULT;
+	rq->sys = c->sys;
+	for (int i = 0; i < 6; i++)
+		rq->args[i] = w[i];
+	return 1;
+}
+
+/*
+ * An allowed socketcall with a check was decided on arguments the kernel
+ * would read again from memory: it runs as the direct call (Linux 4.3+),
+ * from registers. @return 0 or -errno.
+ */
+static int run_demuxed(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
+		       const struct jt_request *rq)
+{
+	long nr = jt_abi_nr(rq->abi, rq->sys);
+
+	return nr < 0 ? answer(run, t, -ENOSYS) : rewrite(t, sc, nr, rq->args);
+}
+
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 {
 	struct jt_syscall sc;
@@ -351,10 +479,12 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	struct jt_log_call lc;
 	const struct jt_abi *abi;
 	char rulebuf[64];
-	int r;
+	int r, muxed = 0;
+	const char *refused = NULL;
 
+	/* the filter's data, not the instruction, says a call came through i386 */
 	r = jt_regs_syscall(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO),
-			    data == JT_TRACE_BADARCH, &sc);
+			    data == JT_TRACE_BADARCH || data == JT_TRACE_FOREIGN, &sc);
 	if (r < 0)
 		return r;
 	memset(&rq, 0, sizeof(rq));
@@ -366,22 +496,31 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	rq.sys = abi ? jt_abi_sys(abi, sc.nr) : -1;
 	if (rq.sys < 0)
 		rq.sys = -1;
-	rq.abi = abi == jt_abi_native() ? abi : NULL;
+	rq.abi = jt_abi_handled(abi) ? abi : NULL;
 	rq.reserved_fd = run->use_view ? run->chan_fd : -1;
 	/* without a filter, jailtrace's own set-up before the first exec stops too:
 	 * it is not the program's, so it is neither decided nor recorded */
 	if (!jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) && !run->first_exec_done &&
 	    t->tid == run->child && rq.sys != JT_SYS_execve)
 		return jt_resume(t, 0);
-	if (run->use_view && rq.abi && rq.sys >= 0 && jt_fs_handles(rq.sys) &&
-	    run->policy->action[rq.sys] == JT_ALLOW)
+	if (rq.sys == JT_SYS_socketcall && rq.abi && !run->policy->abi_refused[rq.abi->id])
+		muxed = demux(run, t, &rq);
+	if (muxed >= 0 && rq.abi != jt_abi_native() && performed(run, &rq))
+		refused = !translated(rq.sys) ? "abi-layout-not-handled"
+			: run->use_view && no_handover(t, &rq) ? "no-handover-below-4g" : NULL;
+	if (muxed >= 0 && !refused && run->use_view && performed(run, &rq) && jt_fs_handles(rq.sys))
 		return fs_stop(run, t, &sc, &rq, abi, 0);
-	if (rq.abi && rq.sys >= 0 && jt_net_handles(rq.sys) &&
-	    run->policy->action[rq.sys] == JT_ALLOW)
+	if (muxed >= 0 && !refused && performed(run, &rq) && jt_net_handles(rq.sys))
 		return fs_stop(run, t, &sc, &rq, abi, 1);
 	if (rq.abi && rq.sys >= 0)
 		lc.has_target = facts(run, t, &rq);
-	jt_decide(run->policy, &rq, &v);
+	if (muxed < 0)
+		/* what the kernel answers: a bad call number or argument pointer */
+		v = (struct jt_verdict){ .err = -muxed, .rule = -1, .builtin = "socketcall-arguments" };
+	else if (refused)
+		v = (struct jt_verdict){ .err = ENOSYS, .rule = -1, .builtin = refused };
+	else
+		jt_decide(run->policy, &rq, &v);
 	if (rq.sys >= 0 && jt_sysinfo[rq.sys].name && rq.first_exec)
 		run->first_exec_done = 1;
 
@@ -414,6 +553,10 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		run->denials++;
 		jt_denial_note(run, t, &rq, &v, NULL, NULL);
 		r = answer(run, t, -v.err);
+		if (r < 0)
+			return r;
+	} else if (muxed > 0 && jt_check_of(rq.sys)->kind != JT_CHECK_NONE) {
+		r = run_demuxed(run, t, &sc, &rq);
 		if (r < 0)
 			return r;
 	}

@@ -75,15 +75,3 @@ t_unix_socketpair_works_inside() {
 	expect_rc 0
 	expect_out_line "socketpair-unix: ok"
 }
-
-t_i386_syscall_via_int80_does_not_run_and_is_logged() {
-	native "$PROGS/int80"
-	grep -qx 'int80 getpid: ok' "$T/nout" && grep -qx 'int80-write-reached-fd1' "$T/nout" ||
-		native_fail "int 0x80 system calls do not work natively"
-	jt -- "$PROGS/int80"
-	expect_rc 0
-	expect_no_out int80-write-reached-fd1
-	expect_out_line "int80 getpid: -38"
-	expect_out_line "int80 write: -38"
-	expect_log '.type == "syscall" and .abi == "i386" and .decision == "deny" and .errno == "ENOSYS"'
-}

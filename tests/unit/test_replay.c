@@ -13,7 +13,8 @@
 #define EXEC1 "{\"type\":\"syscall\",\"t\":0.2,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":59,\"name\":\"execve\",\"raw\":[\"0x1\",\"0x2\",\"0x3\"],\"facts\":{\"first_exec\":true},\"decision\":\"allow\",\"rule\":\"default:79\",\"errno\":null}\n"
 #define KILL "{\"type\":\"syscall\",\"t\":0.5,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":62,\"name\":\"kill\",\"raw\":[\"0x1\",\"0x9\"],\"facts\":{\"target\":\"outside\"},\"decision\":\"deny\",\"rule\":\"builtin:target-outside\",\"errno\":\"EPERM\"}\n"
 #define SYSLOG "{\"type\":\"syscall\",\"t\":0.6,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":103,\"name\":\"syslog\",\"raw\":[\"0xa\",\"0x0\",\"0x0\"],\"decision\":\"deny\",\"rule\":\"default-deny\",\"errno\":\"ENOSYS\"}\n"
-#define INT80 "{\"type\":\"syscall\",\"t\":0.7,\"pid\":10,\"tid\":10,\"abi\":\"i386\",\"nr\":20,\"name\":\"getpid\",\"raw\":[\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"],\"decision\":\"deny\",\"rule\":\"builtin:abi-not-handled\",\"errno\":\"ENOSYS\"}\n"
+/* a call through an ABI that is never handled (x32 getpid) */
+#define X32 "{\"type\":\"syscall\",\"t\":0.7,\"pid\":10,\"tid\":10,\"abi\":\"x32\",\"nr\":1073741863,\"name\":\"getpid\",\"raw\":[\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x0\"],\"decision\":\"deny\",\"rule\":\"builtin:abi-not-handled\",\"errno\":\"ENOSYS\"}\n"
 #define END "{\"type\":\"end\",\"t\":1.0,\"status\":\"exited\",\"exit_code\":0}\n"
 
 static char buf[1 << 16];
@@ -40,7 +41,7 @@ TEST(requests_rebuilt_from_records_decide_as_recorded)
 	struct jt_logread rd;
 	struct jt_rec rec;
 	struct jt_policy p;
-	FILE *f = mem(HDR SPAWN EXEC1 KILL SYSLOG INT80 END);
+	FILE *f = mem(HDR SPAWN EXEC1 KILL SYSLOG X32 END);
 	int n = 0;
 
 	load(&p, "include default\n");
@@ -148,7 +149,7 @@ static char *learn(const char *log, int *ret)
 TEST(learn_keeps_the_run_and_closes_what_it_did_not_use)
 {
 	int r;
-	char *text = learn(HDR SPAWN EXEC1 KILL SYSLOG INT80 END, &r);
+	char *text = learn(HDR SPAWN EXEC1 KILL SYSLOG X32 END, &r);
 	struct jt_policy p;
 	struct jt_replay rp;
 
@@ -170,7 +171,7 @@ TEST(learn_keeps_the_run_and_closes_what_it_did_not_use)
 	EXPECT_EQ(p.action[JT_SYS_syslog], JT_UNLISTED);
 	jt_policy_free(&p);
 	/* and it decides the run as it was decided */
-	ASSERT_EQ(replay(HDR SPAWN EXEC1 KILL SYSLOG INT80 END, text, &rp), 0);
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 KILL SYSLOG X32 END, text, &rp), 0);
 	EXPECT_EQ(rp.same, rp.total);
 	jt_replay_free(&rp);
 	free(text);

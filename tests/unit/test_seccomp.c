@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
+#include <stdint.h>
 #include <linux/seccomp.h>
 #include "filters/seccomp.h"
 #include "tests/unit/harness.h"
@@ -88,13 +90,51 @@ TEST(checked_calls_stop_unless_the_fast_path_allows_them)
 	END_FILTERED();
 }
 
-TEST(a_foreign_abi_stops)
+static long int80(long nr, long a, long b)
 {
 	long ret;
 
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b) : "memory");
+	return ret;
+}
+
+TEST(i386_calls_are_decided_by_the_same_policy)
+{
+	uint32_t *args = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	ASSERT_TRUE(args != MAP_FAILED);
 	load_default();
-	/* i386 getpid through int 0x80: the filter lists only x86_64 */
-	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20) : "memory");
-	EXPECT_EQ(ret, -ENOSYS);
+	/* i386 getpid (20) runs in the kernel, as x86_64's does */
+	EXPECT_EQ(int80(20, 0, 0), getpid());
+	/* i386 kill (37) and ptrace (26): a stop, and a denial in the kernel */
+	EXPECT_EQ(int80(37, getpid(), 0), -ENOSYS);
+	EXPECT_EQ(int80(26, 0, 0), -EPERM);
+	/* socketcall(SYS_SOCKET, raw): libseccomp would have allowed every
+	 * socketcall(SYS_SOCKET) for the AF_UNIX rule; it stops instead */
+	args[0] = AF_INET, args[1] = SOCK_RAW, args[2] = IPPROTO_ICMP;
+	EXPECT_EQ(int80(102, 1, (long)(uintptr_t)args), -ENOSYS);
+	args[0] = AF_UNIX, args[1] = SOCK_STREAM, args[2] = 0;
+	EXPECT_EQ(int80(102, 1, (long)(uintptr_t)args), -ENOSYS);
+	END_FILTERED();
+}
+
+TEST(a_refused_i386_abi_and_x32_stop)
+{
+	struct jt_policy p;
+	struct sock_fprog prog;
+	char err[256];
+
+	jt_policy_init(&p);
+	ASSERT_EQ(jt_policy_default(&p, err, sizeof(err)), 0);
+	ASSERT_EQ(jt_policy_add_rule(&p, "test", "abi i386 deny", err, sizeof(err)), 0);
+	ASSERT_EQ(jt_seccomp_build(&p, 0, -1, &prog), 0);
+	jt_policy_free(&p);
+	ASSERT_EQ(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ASSERT_EQ(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog), 0);
+	EXPECT_EQ(int80(20, 0, 0), -ENOSYS);
+	/* x32 getpid (0x40000000 + 39) */
+	EXPECT_EQ(call(0x40000000 + 39, 0, 0, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_getpid, 0, 0, 0), getpid());
 	END_FILTERED();
 }
