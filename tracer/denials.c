@@ -76,6 +76,8 @@ static const char *verb(int sys, const uint64_t *args)
 		return "utimes";
 	case JT_SYS_chdir:
 		return "chdir";
+	case JT_SYS_connect:
+		return "connect";
 	}
 	return jt_sys_name(sys);
 }
@@ -92,7 +94,7 @@ static int is_write(int sys, const uint64_t *args)
 	case JT_SYS_stat: case JT_SYS_lstat: case JT_SYS_newfstatat: case JT_SYS_statx:
 	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
 	case JT_SYS_execve: case JT_SYS_execveat: case JT_SYS_readlink: case JT_SYS_readlinkat:
-	case JT_SYS_chdir: case JT_SYS_statfs:
+	case JT_SYS_chdir: case JT_SYS_statfs: case JT_SYS_connect:
 		return 0;
 	default:
 		return jt_sysinfo[sys].name != NULL;
@@ -203,7 +205,9 @@ static void explain(const struct jt_policy *p, const struct seen *s, char *out, 
 	else
 		snprintf(head, sizeof(head), "%s", name);
 	if (!strcmp(b, "not-in-view")) {
-		if (!s->write)
+		if (s->sys == JT_SYS_connect)
+			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --allow-unix %s", head, s->what);
+		else if (!s->write)
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --ro %s", head, s->what);
 		else if (!host_lacks(s->what))
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --rw %s:%s", head,

@@ -11,6 +11,7 @@
  * calls through /proc/self/fd/N of an O_PATH descriptor the tracer opened
  * with O_NOFOLLOW and checked.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +28,7 @@
 #include "compat/layout.h"
 #include "compat/regs.h"
 #include "filters/decide.h"
+#include "tracer/fifo.h"
 #include "tracer/fs.h"
 #include "tracer/internal.h"
 #include "tracer/net.h"
@@ -95,10 +97,75 @@ static const struct jt_walk_ctx *ctx_of(struct fsop *op)
 	return &c;
 }
 
+/*
+ * The host path of a directory descriptor too deep for readlink (the kernel
+ * answers ENAMETOOLONG past a page): named one level at a time, upwards,
+ * by the entry of each parent that has its inode, until an ancestor is short
+ * enough to read. What it names is only a starting point: the walk that
+ * follows checks every step in the view. @return its length or -errno.
+ */
+static int long_host_path(const char *link, char *out, size_t len)
+{
+	int cur = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC), levels = 0;
+	size_t pos = len - 1;	/* the path is built from the end of @out */
+	char self[64];
+	ssize_t n;
+
+	if (cur < 0)
+		return -EBADF;
+	out[pos] = '\0';
+	for (;;) {
+		struct stat st, pst;
+		struct dirent *e;
+		DIR *d;
+		int parent, rd, found = 0;
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", cur);
+		n = readlink(self, out, pos);
+		if (n > 0 && (size_t)n < pos && out[0] == '/') {
+			/* an ancestor readlink can show: the rest follows it */
+			memmove(out + n, out + pos, len - pos);
+			close(cur);
+			return (int)(n + (ssize_t)(len - pos) - 1);
+		}
+		if (++levels > 4096 || fstat(cur, &st) < 0 ||
+		    (parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			break;
+		close(cur);
+		cur = parent;
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", parent);
+		if ((rd = open(self, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || !(d = fdopendir(rd))) {
+			if (rd >= 0)
+				close(rd);
+			break;
+		}
+		while ((e = readdir(d))) {
+			size_t nl = strlen(e->d_name);
+
+			if (e->d_ino != st.st_ino || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if (fstatat(parent, e->d_name, &pst, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    pst.st_dev != st.st_dev || pst.st_ino != st.st_ino || nl + 2 > pos)
+				continue;
+			pos -= nl;
+			memcpy(out + pos, e->d_name, nl);
+			out[--pos] = '/';
+			found = 1;
+			break;
+		}
+		closedir(d);
+		if (!found)
+			break;
+	}
+	close(cur);
+	return -ENAMETOOLONG;
+}
+
 /* The inside directory a relative path starts from: the cwd, or a descriptor. */
 static int base_of(struct fsop *op, int dirfd, char *out, size_t len)
 {
-	char link[64], host[PATH_MAX];
+	static char deep[JT_WALK_MAX_PATH];
+	char link[64], host[PATH_MAX], *h = host;
 	ssize_t n;
 	int r;
 
@@ -108,30 +175,42 @@ static int base_of(struct fsop *op, int dirfd, char *out, size_t len)
 	}
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", op->t->tid, dirfd);
 	n = readlink(link, host, sizeof(host) - 1);
-	if (n < 0)
+	if (n < 0 && errno == ENAMETOOLONG) {
+		/* a directory of a deep tree, reached step by step */
+		if ((n = long_host_path(link, deep, sizeof(deep))) < 0)
+			return (int)n;
+		h = deep;
+	} else if (n < 0) {
 		return -EBADF;
-	host[n] = '\0';
-	if (host[0] != '/')
+	} else {
+		host[n] = '\0';
+	}
+	if (h[0] != '/')
 		return -ENOTDIR;	/* a pipe, a socket, ... */
-	r = jt_view_inside_of(&op->run->view, host, out, len);
-	if (r == -ENOENT && jt_skeleton_inside(op->run, host, out, len) == 0)
+	r = jt_view_inside_of(&op->run->view, h, out, len);
+	if (r == -ENOENT && jt_skeleton_inside(op->run, h, out, len) == 0)
 		return 0;
-	return r < 0 ? -ENOENT : 0;
+	return r < 0 ? (r == -ENAMETOOLONG ? r : -ENOENT) : 0;
 }
 
 static int walk(struct fsop *op, int which, int dirfd, unsigned flags)
 {
-	char base[PATH_MAX];
+	static char base[JT_WALK_MAX_PATH];	/* inside paths of deep trees are long */
+	const char *b = base;
 	int r;
 
-	if (op->path[which][0] != '/') {
+	if (op->path[which][0] != '/' && dirfd == AT_FDCWD && op->t->fs) {
+		/* the cwd as it is: a deep tree reached one chdir at a time makes it
+		 * longer than PATH_MAX, and a copy cut short would name another place */
+		b = op->t->fs->cwd;
+	} else if (op->path[which][0] != '/') {
 		r = base_of(op, dirfd, base, sizeof(base));
 		if (r < 0)
 			return r;
 	} else {
 		strcpy(base, "/");
 	}
-	r = jt_walk_ctx(&op->run->view, ctx_of(op), base, op->path[which], flags, &op->w[which]);
+	r = jt_walk_ctx(&op->run->view, ctx_of(op), b, op->path[which], flags, &op->w[which]);
 	op->facts.in_view = r == 0 || !op->w[which].denied;
 	if (r == 0) {
 		op->facts.writable = op->w[which].mount && (op->w[which].mount->flags & JT_MNT_RW);
@@ -201,6 +280,15 @@ static mode_t umask_of(pid_t tid)
 
 /* ---------------------------------------------------------------- handlers */
 
+/* An open that would wait for a FIFO's other end (O_RDWR and O_NONBLOCK never do). */
+static int fifo_would_block(const struct fsop *op, int flags)
+{
+	int acc = flags & O_ACCMODE;
+
+	return !(flags & (O_NONBLOCK | O_PATH)) && (acc == O_RDONLY || acc == O_WRONLY) &&
+	       op->res != NULL;
+}
+
 static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
@@ -253,6 +341,21 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 			return op->ret = -EEXIST, 0;
 		if (!creating)
 			flags &= ~(O_CREAT | O_EXCL);
+		if (!creating && fifo_would_block(op, flags)) {
+			/* the tracer must not wait for the other end: fifo.c */
+			struct stat st;
+
+			if (fstatat(op->w[0].dirfd, op->w[0].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISFIFO(st.st_mode)) {
+				fd = jt_fifo_open(op->t, op->w[0].dirfd, op->w[0].name, flags, &st);
+				if (fd == -EWOULDBLOCK)
+					return op->res->restart = 1, 0;
+				if (fd < 0)
+					return op->ret = fd, 0;
+				op->inject_fd = fd;
+				return 0;
+			}
+		}
 		if (flags & (O_CREAT | __O_TMPFILE))
 			old = umask(umask_of(op->t->tid));
 		fd = openat(op->w[0].dirfd, op->w[0].name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -423,7 +526,7 @@ static int do_chdir(struct fsop *op, uint64_t path)
 
 static int do_fchdir(struct fsop *op, int fd)
 {
-	char inside[PATH_MAX];
+	static char inside[JT_WALK_MAX_PATH];
 	struct stat st;
 	char link[64];
 	int r = base_of(op, fd, inside, sizeof(inside));
@@ -518,6 +621,10 @@ static int do_link(struct fsop *op, int olddir, uint64_t oldpath, int newdir, ui
 		return result(op, r);
 	if ((r = walk(op, 0, olddir, (flags & AT_SYMLINK_FOLLOW) ? 0 : JT_WALK_NOFOLLOW)) < 0)
 		return walk_failed(op, 0, r);
+	/* /proc is a file system of its own: a link from it (link("/proc/self/fd/N"),
+	 * the link itself) never crosses into another, as the kernel says first */
+	if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC))
+		return result(op, -EXDEV);
 	if (!decide(op, JT_PATH_LINK_SOURCE))
 		return 0;
 	if ((r = walk(op, 1, newdir, JT_WALK_NOFOLLOW | JT_WALK_CREATE)) < 0)
@@ -782,7 +889,7 @@ static void remember_bind(const char *stored, const char *inside)
 	else if (i == n_bound)
 		n_bound++;
 	snprintf(bound[i].stored, sizeof(bound[i].stored), "%s", stored);
-	snprintf(bound[i].inside, sizeof(bound[i].inside), "%s", inside);
+	snprintf(bound[i].inside, sizeof(bound[i].inside), "%.*s", (int)sizeof(bound[i].inside) - 1, inside);
 }
 
 static int do_sockname(struct fsop *op, int fd, uint64_t addr, uint64_t lenp, int peer)
@@ -914,7 +1021,7 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 		op->ret = errno_or(bind(copy, (struct sockaddr *)&to, sizeof(to)));
 		umask(old);
 		if (op->ret == 0)
-			remember_bind(to.sun_path, op->w[0].inside);
+			remember_bind(to.sun_path, op->path[0]);	/* named back as it was bound */
 	} else {
 		/* never block the tracer: a full backlog answers EAGAIN */
 		fl = fcntl(copy, F_GETFL);

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "tracer/fifo.h"
 #include "tracer/proc.h"
 
 static size_t hash(pid_t tid, size_t cap)
@@ -47,6 +48,7 @@ static void task_free(struct jt_task *t)
 	free(t->pending);
 	free(t->inject);
 	free(t->exec_regs);
+	jt_fifo_forget(t);
 	jt_fsinfo_put(t->fs);
 }
 

@@ -41,6 +41,7 @@ struct jt_task {
 	dev_t exec_dev;		/* JT_TASK_EXEC_CHECK: the file that must run */
 	ino_t exec_ino;
 	struct jt_regs_saved *exec_regs;	/* to restore if the exec fails */
+	struct jt_fifo_wait *fifo;	/* fifo.c: a read end kept while an open waits */
 };
 
 struct jt_fsinfo *jt_fsinfo_new(const char *cwd);

@@ -42,3 +42,67 @@ t_all_output_under_the_cap_reaches_the_host() {
 	err=$(tr -cd x <"$T/err" | wc -c)
 	[ "$out" = 3000000 ] && [ "$err" = 1000000 ] || fail "host received $out bytes on stdout (3000000 written), $err on stderr (1000000 written)"
 }
+
+# usefulness_same PROGRAM: runs the python PROGRAM natively (in an empty
+# directory) and inside (cwd /work); the output and status must agree.
+usefulness_same() {
+	mkdir -p "$T/nat"
+	printf '%s\n' "$1" >"$T/prog.py"
+	native env -C "$T/nat" /usr/bin/python3 "$T/prog.py"
+	[ "$NRC" = 0 ] || native_fail "the program fails natively"
+	jt --quiet -- /usr/bin/python3 "$T/prog.py"
+	[ "$RC" = "$NRC" ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC, native $NRC): $(diff "$T/nout" "$T/out" | head -n 12)"
+}
+
+# A tree deeper than PATH_MAX, made one chdir at a time, and removed by
+# shutil.rmtree, which goes by directory descriptors: the tracer names such a
+# descriptor by walking up, and keeps a cwd longer than PATH_MAX whole.
+t_trees_deeper_than_path_max_are_made_and_removed() {
+	usefulness_same 'import os, shutil
+top = os.getcwd(); os.mkdir("deep"); os.chdir("deep")
+for i in range(30):
+    d = "%03d" % i + "d" * 197
+    os.mkdir(d); os.chdir(d)
+open("leaf", "w").write("x")
+print(len(os.getcwd()) > 4096, open("leaf").read(), sorted(os.listdir(".")))
+fd = os.open("..", os.O_RDONLY | os.O_DIRECTORY); print(len(os.listdir(fd))); os.close(fd)
+os.chdir(top); shutil.rmtree("deep"); print(os.listdir("."))'
+}
+
+# A blocking open of a FIFO waits for the other end without blocking the
+# tracer (which serves the other end's open too), in either order.
+t_fifo_opens_wait_for_the_other_end() {
+	usefulness_same 'import os, time
+os.mkfifo("f")
+for writer_first in (False, True):
+    pid = os.fork()
+    if pid == 0:
+        if writer_first: time.sleep(0.2)
+        with open("f") as r: os._exit(len(r.read()))
+    if not writer_first: time.sleep(0.2)
+    with open("f", "w") as w: w.write("hello")
+    print("reader got", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+fd = os.open("f", os.O_RDONLY | os.O_NONBLOCK); print("nonblocking reader opens at once"); os.close(fd)
+try: os.open("f", os.O_WRONLY | os.O_NONBLOCK)
+except OSError as e: print("nonblocking writer without a reader:", e.errno)'
+}
+
+# getsockname and getpeername give a unix socket back by the name it was
+# bound with (relative here), as the kernel does.
+t_unix_socket_names_read_back_as_bound() {
+	usefulness_same 'import socket
+s = socket.socket(socket.AF_UNIX); s.bind("sock"); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect("sock")
+print(s.getsockname(), c.getpeername())'
+}
+
+# A hard link from /proc (the descriptor link itself) crosses file systems:
+# EXDEV, as natively, not the read-only refusal.
+t_link_from_proc_is_cross_device() {
+	usefulness_same 'import os
+fd = os.open("f", os.O_CREAT | os.O_RDWR)
+for follow in (True, False):
+    try: os.link("/proc/self/fd/%d" % fd, "l", follow_symlinks=follow); print("linked")
+    except OSError as e: print("errno", e.errno)'
+}
