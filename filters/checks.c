@@ -46,6 +46,8 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 			     .mask = SECCOMP_FILTER_FLAG_NEW_LISTENER },
 	C(socket, JT_CHECK_SOCKET, 0),
 	C(socketpair, JT_CHECK_SOCKETPAIR, 0),
+	/* the program may share the tracer's CPU for a while: it is told all of them */
+	C(sched_getaffinity, JT_CHECK_AFFINITY, 0),
 	/* the network: addresses decided and calls performed by the tracer */
 	C(listen, JT_CHECK_NET, 0), C(sendto, JT_CHECK_NET, 4),
 	C(sendmsg, JT_CHECK_NET, 2), C(sendmmsg, JT_CHECK_NET, 3),

@@ -27,6 +27,7 @@ enum jt_check_kind {
 	JT_CHECK_SOCKET,	/* family, type, protocol: see check_socket() */
 	JT_CHECK_SOCKETPAIR,	/* no unix datagram pairs under a view */
 	JT_CHECK_NET,		/* an address: the tracer decides and performs it (tracer/net.c) */
+	JT_CHECK_AFFINITY,	/* sched_getaffinity: answered with the run's CPUs (tracer/cpu.c) */
 	JT_CHECK_IOCTL,		/* request code in the allow list */
 	JT_CHECK_EXEC,		/* the exec rule (the first exec is jailtrace's own) */
 	JT_CHECK_PATH,		/* a path: under a view, the tracer resolves and performs it */

@@ -29,6 +29,13 @@
  * or replace it stop.
  * @return 0 and a malloc'd program in @prog (free prog->filter), or -errno.
  */
+/**
+ * What jt_seccomp_build(@p, @flags, @reserved_fd) depends on, as a SHA-256
+ * (filters/seccomp_key.c): the key of the cache of compiled programs. A
+ * change to what the build reads must be mirrored there.
+ * @return 0, or -1 when it cannot be told (no cache then).
+ */
+int jt_seccomp_key(const struct jt_policy *p, unsigned flags, int reserved_fd, unsigned char key[32]);
 
 int jt_seccomp_build(const struct jt_policy *p, unsigned flags, int reserved_fd,
 		     struct sock_fprog *prog);

@@ -47,6 +47,8 @@ static void usage_run(FILE *out)
 "  --no-backtrace   no stacks in the log (taken at denials, limits, fatal signals)\n"
 "  --syslog         also send denials, limit events and the end record to syslog\n"
 "  --quiet          no summary line on stderr\n"
+"  --no-pin         every CPU from the start (by default the program shares the\n"
+"                   tracer's CPU, where a stop costs least, until it wants more)\n"
 "\n"
 "Network (none by default; docs/policy.md):\n"
 "  --allow-net HOST[:PORT[-PORT]]  connect over TCP (IPv4, [IPv6], CIDR, or a\n"
@@ -114,7 +116,7 @@ static int err1(const char *what, const char *a)
 
 enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
        O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_KEEP, O_NO_BACKTRACE,
-       O_SYSLOG, O_NET, O_LIMIT };
+       O_SYSLOG, O_NET, O_NO_PIN, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
 {
@@ -185,6 +187,7 @@ static int cmd_run(int argc, char **argv)
 		{ "ephemeral", no_argument, 0, O_EPHEMERAL },
 		{ "keep", required_argument, 0, O_KEEP },
 		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
+		{ "no-pin", no_argument, 0, O_NO_PIN },
 		{ "syslog", no_argument, 0, O_SYSLOG },
 		{ "allow-net", required_argument, 0, O_NET },
 		{ "allow-udp", required_argument, 0, O_NET },
@@ -237,6 +240,7 @@ static int cmd_run(int argc, char **argv)
 		case O_KEEP: r = jt_config_keep(cfg, optarg); break;
 		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
 		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;
+		case O_NO_PIN: jt_config_set_pin(cfg, 0); break;
 		case O_NET:
 			if (n_rules < 64 && net_rule(&rules[n_rules], opts[idx].name, optarg) == 0)
 				n_rules++;

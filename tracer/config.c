@@ -28,6 +28,8 @@ jt_config *jt_config_new(void)
 	if (!cfg)
 		return NULL;
 	jt_policy_init(&cfg->policy);
+	/* JAILTRACE_FILTER_CACHE=0: build the seccomp program every run */
+	cfg->no_filter_cache = getenv("JAILTRACE_FILTER_CACHE") && !strcmp(getenv("JAILTRACE_FILTER_CACHE"), "0");
 	if (jt_policy_default(&cfg->policy, cfg->err, sizeof(cfg->err)) < 0) {
 		/* the built-in policy is tested; this is a broken build */
 		jt_config_free(cfg);
@@ -206,6 +208,11 @@ int jt_config_keep(jt_config *cfg, const char *spec)
 int jt_config_set_cwd(jt_config *cfg, const char *inside)
 {
 	return set_path(cfg, &cfg->cwd, inside, "--cwd");
+}
+
+void jt_config_set_pin(jt_config *cfg, int pin)
+{
+	cfg->no_pin = !pin;
 }
 
 void jt_config_set_quiet(jt_config *cfg, int quiet)

@@ -2,6 +2,7 @@
 #ifndef JT_TRACER_INTERNAL_H
 #define JT_TRACER_INTERNAL_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,6 +33,8 @@ struct jt_config {
 	size_t n_keep;
 	int no_backtrace;		/* --no-backtrace */
 	int syslog;			/* --syslog */
+	int no_pin;			/* --no-pin: every CPU from the start (cpu.c) */
+	int no_filter_cache;		/* JAILTRACE_FILTER_CACHE=0 (filtercache.c) */
 	char err[512];
 };
 
@@ -74,6 +77,12 @@ struct jt_run {
 	struct jt_denials *denial_tab;	/* denials.c: what was denied, for the summary */
 	int out_fd[2];			/* read ends of the stdout and stderr pipes */
 	int stdin_tty;			/* we handed the terminal to the sandbox */
+	/* cpu.c: where the sandbox runs */
+	cpu_set_t cpus_all;		/* the CPUs the run was given */
+	int pin_cpu;			/* the one it shares with the tracer, or -1 */
+	int busy_ticks;			/* ticks in a row with two tasks runnable */
+	int spread_at;			/* it has been spread over cpus_all */
+	uint64_t last_delay;		/* the tracer's run_delay at the last tick (ns) */
 	struct jt_stacks *stacks;	/* stack.c; NULL until the first stack */
 
 	/* the file-system view (when the policy grants paths) */

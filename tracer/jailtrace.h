@@ -144,6 +144,12 @@ int jt_config_set_cwd(jt_config *cfg, const char *inside);
 
 /** Do not print the summary line on stderr at the end. */
 void jt_config_set_quiet(jt_config *cfg, int quiet);
+/**
+ * @pin 1 (the default): the program starts on the tracer's CPU, where a
+ * stop costs least, and is spread over the run's CPUs once two of its
+ * tasks want one; 0: every CPU from the start.
+ */
+void jt_config_set_pin(jt_config *cfg, int pin);
 
 /**
  * Record the stack of the thread in the log at denied calls, limits and

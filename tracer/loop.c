@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include "compat/regs.h"
+#include "tracer/cpu.h"
 #include "tracer/internal.h"
 #include "tracer/proxy.h"
 
@@ -75,6 +76,7 @@ static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid, pid_t sto
 		kill(tid, SIGKILL);
 		t->flags |= JT_TASK_KILLED;
 	}
+	jt_cpu_new_task(run, tid);
 	return t;
 }
 
@@ -313,6 +315,7 @@ static void check_flags(struct jt_run *run)
 	if (jt_tick_due) {
 		jt_tick_due = 0;
 		jt_limits_tick(run);
+		jt_cpu_tick(run);
 	}
 	if (jt_output_exceeded && run->stop == JT_STOP_NONE) {
 		jt_limit_event(run, "output", run->limit[JT_LIMIT_OUTPUT],

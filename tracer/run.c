@@ -27,6 +27,8 @@
 #include "tracer/fs.h"
 #include "filters/seccomp.h"
 #include "reports/syslog.h"
+#include "tracer/cpu.h"
+#include "tracer/filtercache.h"
 #include "tracer/internal.h"
 #include "tracer/proxy.h"
 
@@ -305,6 +307,27 @@ static void finish_log(struct jt_run *run, const struct jt_result *res)
 	jt_log_close(&run->log);
 }
 
+/*
+ * The seccomp program: from the per-user cache when this policy's was
+ * built before (filtercache.c), else built now and kept. Not when the
+ * program could write the cache: a writable grant or the jail holding it.
+ */
+static int filter(struct jt_run *run, struct sock_fprog *prog)
+{
+	unsigned flags = run->cfg->audit_full ? JT_SECCOMP_STOP_ALL : 0;
+	int fd = run->use_view ? run->chan_fd : -1, r, cache;
+	unsigned char key[32];
+
+	cache = !run->cfg->no_filter_cache && jt_filtercache_safe(run) &&
+		jt_seccomp_key(run->policy, flags, fd, key) == 0;
+	if (cache && jt_filtercache_get(key, prog) == 0)
+		return 0;
+	r = jt_seccomp_build(run->policy, flags, fd, prog);
+	if (r == 0 && cache)
+		jt_filtercache_put(key, prog);
+	return r;
+}
+
 static int start(struct jt_run *run, char *const argv[], const char *path,
 		 struct jt_result *res, int *err_fd)
 {
@@ -314,8 +337,7 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 
 	if (!envp)
 		return fail(res, 125, ENOMEM, "out of memory");
-	r = jt_seccomp_build(run->policy, run->cfg->audit_full ? JT_SECCOMP_STOP_ALL : 0,
-			     run->use_view ? run->chan_fd : -1, &prog);
+	r = filter(run, &prog);
 	if (r < 0) {
 		free_env(envp);
 		return fail(res, 125, -r, "cannot build the seccomp filter: %s", strerror(-r));
@@ -457,6 +479,10 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	}
 	if ((r = setup_net(run, res)) < 0)
 		goto out;
+	if ((r = jt_cpu_setup(run)) < 0) {
+		r = fail(res, 125, -r, "cannot place the run on a CPU: %s", strerror(-r));
+		goto out;
+	}
 	run->use_view = cfg->policy.n_grants > 0;
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
@@ -540,6 +566,7 @@ out:
 	if (run->log.syslog)
 		jt_syslog_close();
 	jt_proxy_stop(run);
+	jt_cpu_done(run);
 	jt_stacks_free(run);
 	jt_denials_free(run);
 	jt_ptable_free(&run->tasks);

@@ -16,6 +16,7 @@
 #include "filters/seccomp.h"
 #include "tracer/denials.h"
 #include "tracer/fs.h"
+#include "tracer/cpu.h"
 #include "tracer/internal.h"
 #include "tracer/net.h"
 #include <stdlib.h>
@@ -471,6 +472,14 @@ static int run_demuxed(struct jt_run *run, struct jt_task *t, const struct jt_sy
 	return nr < 0 ? answer(run, t, -ENOSYS) : rewrite(t, sc, nr, rq->args);
 }
 
+/* sched_getaffinity of a process of the run: it is told the run's CPUs (cpu.c). */
+static int own_affinity(const struct jt_run *run, const struct jt_task *t, const struct jt_request *rq)
+{
+	if (!rq->abi || run->policy->action[rq->sys] != JT_ALLOW || run->policy->abi_refused[rq->abi->id])
+		return 0;
+	return (pid_t)rq->args[0] == 0 || process(run, t, (pid_t)rq->args[0]) != JT_TARGET_OUTSIDE;
+}
+
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 {
 	struct jt_syscall sc;
@@ -505,6 +514,9 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		return jt_resume(t, 0);
 	if (rq.sys == JT_SYS_socketcall && rq.abi && !run->policy->abi_refused[rq.abi->id])
 		muxed = demux(run, t, &rq);
+	if (rq.sys == JT_SYS_sched_getaffinity && own_affinity(run, t, &rq))
+		return answer(run, t, jt_cpu_getaffinity(run, t, (size_t)rq.args[1], rq.args[2])) ?:
+		       jt_resume(t, 0);
 	if (muxed >= 0 && rq.abi != jt_abi_native() && performed(run, &rq))
 		refused = !translated(rq.sys) ? "abi-layout-not-handled"
 			: run->use_view && no_handover(t, &rq) ? "no-handover-below-4g" : NULL;

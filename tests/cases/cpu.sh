@@ -1,0 +1,32 @@
+# Where the sandbox runs: on the tracer's CPU until it wants more (tracer/cpu.c).
+
+t_the_program_is_told_every_cpu_the_run_was_given() {
+	native /usr/bin/python3 -c 'import os; print(sorted(os.sched_getaffinity(0)))'
+	jt -- /usr/bin/python3 -c 'import os; print(sorted(os.sched_getaffinity(0)))'
+	expect_rc 0
+	[ "$(cat "$T/out")" = "$(cat "$T/nout")" ] || fail "inside $(cat "$T/out"), natively $(cat "$T/nout")"
+	jt -- /usr/bin/nproc
+	[ "$(cat "$T/out")" = "$(nproc)" ] || fail "nproc says $(cat "$T/out") inside, $(nproc) natively"
+}
+
+t_two_busy_processes_are_spread_over_the_cpus() {
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to spread"
+	jt -- /usr/bin/python3 -c '
+import multiprocessing as mp
+def spin(n):
+    s = 0
+    for i in range(n): s += i
+    return s
+with mp.Pool(2) as p: p.map(spin, [3000000] * 8)
+print(open("/proc/self/status").read().split("Cpus_allowed_list:")[1].split()[0])'
+	expect_rc 0
+	grep -q '[-,]' "$T/out" || fail "still on one CPU after a busy pool: $(cat "$T/out")"
+}
+
+t_a_quiet_program_stays_on_the_tracer_cpu_and_no_pin_gives_it_all() {
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to pin"
+	jt -- /bin/grep Cpus_allowed_list /proc/self/status
+	grep -q 'Cpus_allowed_list:[[:space:]]*[0-9]*$' "$T/out" || fail "not on one CPU: $(cat "$T/out")"
+	jt --no-pin -- /bin/grep Cpus_allowed_list /proc/self/status
+	grep -q '[-,]' "$T/out" || fail "--no-pin left it on one CPU: $(cat "$T/out")"
+}

@@ -1,0 +1,158 @@
+/*
+ * Where the sandbox runs. A stop is a round trip tracee -> tracer -> tracee;
+ * on one CPU it is two context switches (about 20 us here), across two it
+ * is two wake-up interrupts as well (about 55 us). So a run starts with the
+ * program on the tracer's CPU, which is what a program that mostly waits
+ * for the tracer wants, and is spread out again, for good, once it shows
+ * it wants more than one CPU: two of its tasks runnable at two ticks in a
+ * row. Meanwhile sched_getaffinity answers the CPUs the run was given, so
+ * programs size their pools as they would natively (and so make the
+ * demand that spreads them). A CPU crowded by others (other runs pinned
+ * there too) spreads the run as well: the tracer's own wait for that CPU
+ * (run_delay in /proc/thread-self/schedstat) is watched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "tracer/cpu.h"
+#include "tracer/internal.h"
+
+#define SAMPLE_MAX 256	/* tasks looked at per tick */
+#define JT_CPU_CROWDED_NS 10000000ULL	/* a fifth of the 50 ms tick */
+
+int jt_cpu_setup(struct jt_run *run)
+{
+	int cpu;
+
+	run->pin_cpu = -1;
+	if (sched_getaffinity(0, sizeof(run->cpus_all), &run->cpus_all) < 0)
+		return 0;
+	if (run->cfg->no_pin || CPU_COUNT(&run->cpus_all) < 2)
+		return 0;
+	cpu = sched_getcpu();
+	if (cpu < 0 || !CPU_ISSET(cpu, &run->cpus_all))
+		return 0;
+	run->pin_cpu = cpu;
+	return jt_cpu_pin(0, cpu);
+}
+
+int jt_cpu_pin(pid_t tid, int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(tid, sizeof(one), &one) < 0 ? -errno : 0;
+}
+
+/* 'R' in /proc/TID/stat: running or waiting for a CPU (a ptrace stop is 't'). */
+static int runnable(pid_t tid)
+{
+	char path[64], buf[512], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	s = strrchr(buf, ')');
+	return s && s[1] == ' ' && s[2] == 'R';
+}
+
+/* Every task back on the run's CPUs, unless it chose its own since. */
+static void spread(struct jt_run *run)
+{
+	cpu_set_t cur;
+
+	run->pin_cpu = -1;
+	run->spread_at = 1;
+	sched_setaffinity(0, sizeof(run->cpus_all), &run->cpus_all);
+	jt_ptable_each(&run->tasks, p) {
+		if (sched_getaffinity(p->tid, sizeof(cur), &cur) == 0 && CPU_COUNT(&cur) == 1)
+			sched_setaffinity(p->tid, sizeof(run->cpus_all), &run->cpus_all);
+	}
+}
+
+/* Nanoseconds the tracer's thread has waited for a CPU, or 0. */
+static uint64_t run_delay(void)
+{
+	char buf[128];
+	unsigned long long run, wait = 0;
+	ssize_t n;
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? wait : 0;
+}
+
+void jt_cpu_tick(struct jt_run *run)
+{
+	int n = 0, seen = 0;
+	uint64_t delay;
+
+	if (run->pin_cpu < 0)
+		return;
+	jt_ptable_each(&run->tasks, p) {
+		if (seen++ == SAMPLE_MAX || n == 2)
+			break;
+		n += runnable(p->tid);
+	}
+	/* waiting for the CPU a fifth of a tick or more: it is crowded */
+	delay = run_delay();
+	if (run->last_delay && delay - run->last_delay > JT_CPU_CROWDED_NS)
+		n = 2;
+	run->last_delay = delay;
+	run->busy_ticks = n >= 2 ? run->busy_ticks + 1 : 0;
+	if (run->busy_ticks >= 2)
+		spread(run);
+}
+
+void jt_cpu_new_task(struct jt_run *run, pid_t tid)
+{
+	cpu_set_t cur;
+
+	/* made while the run was being spread: it may carry the old mask */
+	if (run->pin_cpu < 0 && run->spread_at && sched_getaffinity(tid, sizeof(cur), &cur) == 0 &&
+	    CPU_COUNT(&cur) == 1 && CPU_COUNT(&run->cpus_all) > 1)
+		sched_setaffinity(tid, sizeof(run->cpus_all), &run->cpus_all);
+}
+
+long jt_cpu_getaffinity(struct jt_run *run, struct jt_task *t, size_t len, uint64_t buf)
+{
+	unsigned char mask[sizeof(cpu_set_t)];
+	long r;
+
+	/* the kernel's answer for the size (and EINVAL for a short buffer) ... */
+	r = syscall(SYS_sched_getaffinity, 0, len < sizeof(mask) ? len : sizeof(mask), mask);
+	if (r < 0)
+		return -errno;
+	/* ... and the run's CPUs for the bits */
+	memcpy(mask, &run->cpus_all, (size_t)r);
+	if (jt_mem_write(run, t->tid, buf, mask, (size_t)r) < 0)
+		return -EFAULT;
+	return r;
+}
+
+void jt_cpu_done(struct jt_run *run)
+{
+	/* the caller of jt_run gets its thread back as it was */
+	if (CPU_COUNT(&run->cpus_all) > 0)
+		sched_setaffinity(0, sizeof(run->cpus_all), &run->cpus_all);
+}

@@ -1,0 +1,182 @@
+/*
+ * Compiled seccomp programs, kept between runs. libseccomp takes several
+ * milliseconds to build the two-ABI program, most of a run's start-up;
+ * the same policy gives the same program, so it is built once per key
+ * (filters/seccomp.c says what the program depends on) and read back after.
+ *
+ * The cache is the user's own: a directory 0700 that it owns
+ * ($JAILTRACE_CACHE_DIR; root: /var/cache/jailtrace; else
+ * $XDG_CACHE_HOME/jailtrace or ~/.cache/jailtrace). A directory that anyone else could write, or a file
+ * that is not a plausible program, is not used: the program is built.
+ * Nothing in the sandbox can reach it (it is not in any view).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <linux/filter.h>
+#include <nettle/sha2.h>
+#include "filters/seccomp.h"
+#include "tracer/filtercache.h"
+#include "tracer/internal.h"
+
+#define PROG_MAX 4096	/* instructions: the kernel's limit */
+
+static int cache_dir(char *out, size_t len)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *own = getenv("JAILTRACE_CACHE_DIR");
+
+	if (own && own[0] == '/')
+		return snprintf(out, len, "%s", own) < (int)len ? 0 : -ENAMETOOLONG;
+	if (geteuid() == 0)
+		return snprintf(out, len, "/var/cache/jailtrace") < (int)len ? 0 : -ENAMETOOLONG;
+	if (x && x[0] == '/')
+		return snprintf(out, len, "%s/jailtrace", x) < (int)len ? 0 : -ENAMETOOLONG;
+	if (home && home[0] == '/')
+		return snprintf(out, len, "%s/.cache/jailtrace", home) < (int)len ? 0 : -ENAMETOOLONG;
+	return -ENOENT;
+}
+
+/* The directory, made if missing; only if it is ours alone. @return an fd or -errno. */
+static int open_dir(int create)
+{
+	char dir[4096];
+	struct stat st;
+	int fd;
+
+	if (cache_dir(dir, sizeof(dir)) < 0)
+		return -ENOENT;
+	if (create) {
+		char *slash = strrchr(dir, '/');
+
+		/* the parent (~/.cache) as a user would have it; ours 0700 */
+		if (slash && slash != dir) {
+			*slash = '\0';
+			mkdir(dir, 0755);
+			*slash = '/';
+		}
+		mkdir(dir, 0700);
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* Is @dir at or below @top? */
+static int below(const char *dir, const char *top)
+{
+	size_t n = strlen(top);
+
+	while (n > 1 && top[n - 1] == '/')
+		n--;
+	return !strncmp(dir, top, n) && (dir[n] == '/' || dir[n] == '\0' || n == 1);
+}
+
+int jt_filtercache_safe(const struct jt_run *run)
+{
+	const struct jt_policy *p = run->policy;
+	char dir[4096], real[4096];
+
+	if (cache_dir(dir, sizeof(dir)) < 0)
+		return 0;
+	/* the directory as the kernel finds it (it may be reached through links) */
+	if (realpath(dir, real))
+		snprintf(dir, sizeof(dir), "%s", real);
+	for (size_t i = 0; i < p->n_grants; i++) {
+		const char *host = p->grants[i].host;
+
+		if (p->grants[i].writable && (below(dir, host) || (realpath(host, real) && below(dir, real))))
+			return 0;
+	}
+	if (run->jail[0] && (below(dir, run->jail) || (realpath(run->jail, real) && below(dir, real))))
+		return 0;
+	return 1;
+}
+
+static void name_of(const unsigned char key[32], char *out)
+{
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", key[i]);
+	memcpy(out + 64, ".bpf", 5);
+}
+
+static void sum(const void *p, size_t len, unsigned char out[32])
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, p);
+	sha256_digest(&c, 32, out);
+}
+
+int jt_filtercache_get(const unsigned char key[32], struct sock_fprog *prog)
+{
+	char name[70];
+	unsigned char *buf, check[32];
+	struct stat st;
+	size_t len;
+	int dir = open_dir(0), fd;
+	ssize_t n;
+
+	if (dir < 0)
+		return dir;
+	name_of(key, name);
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dir);
+	if (fd < 0)
+		return -errno;
+	/* one name only: no hard link elsewhere could have changed it */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1 ||
+	    st.st_size <= 32 ||
+	    (st.st_size - 32) % sizeof(struct sock_filter) ||
+	    st.st_size - 32 > PROG_MAX * (off_t)sizeof(struct sock_filter) ||
+	    !(buf = malloc((size_t)st.st_size))) {
+		close(fd);
+		return -EINVAL;
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	len = (size_t)st.st_size - 32;
+	if (n == st.st_size)
+		sum(buf, len, check);
+	if (n != st.st_size || memcmp(check, buf + len, 32)) {
+		free(buf);
+		return -EIO;
+	}
+	prog->len = (unsigned short)(len / sizeof(struct sock_filter));
+	prog->filter = (struct sock_filter *)buf;
+	return 0;
+}
+
+void jt_filtercache_put(const unsigned char key[32], const struct sock_fprog *prog)
+{
+	char name[70], tmp[96];
+	unsigned char check[32];
+	size_t len = prog->len * sizeof(struct sock_filter);
+	int dir = open_dir(1), fd, ok;
+
+	if (dir < 0)
+		return;
+	name_of(key, name);
+	snprintf(tmp, sizeof(tmp), ".%d.%s", (int)getpid(), name);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		sum(prog->filter, len, check);
+		ok = write(fd, prog->filter, len) == (ssize_t)len && write(fd, check, 32) == 32 &&
+		     fsync(fd) == 0;
+		ok &= close(fd) == 0;
+		/* whole or not at all: a reader sees no file or this one */
+		if (!ok || renameat(dir, tmp, dir, name) < 0)
+			unlinkat(dir, tmp, 0);
+	}
+	close(dir);
+}
