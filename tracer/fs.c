@@ -301,6 +301,17 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 		wf |= JT_WALK_NOFOLLOW;
 	if (flags & O_CREAT)
 		wf |= JT_WALK_CREATE;
+	if ((flags & O_CREAT) && op->path[0][0] && op->path[0][strlen(op->path[0]) - 1] == '/') {
+		/* O_CREAT on "name/": once the directories before it are found, the
+		 * kernel answers EISDIR, whether name exists or not */
+		size_t n = strlen(op->path[0]);
+
+		while (n > 1 && op->path[0][n - 1] == '/')
+			op->path[0][--n] = '\0';
+		if ((r = walk(op, 0, dirfd, wf)) < 0)
+			return walk_failed(op, 0, r);
+		return result(op, -EISDIR);
+	}
 	if ((r = walk(op, 0, dirfd, wf)) < 0)
 		return walk_failed(op, 0, r);
 	creating = !op->w[0].exists;

@@ -80,6 +80,30 @@ static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid, pid_t sto
 	return t;
 }
 
+/*
+ * A child whose first stop came before its parent's event: its cwd is its
+ * parent's, which has not run since the fork (the event stops it first), so
+ * a chdir the child makes now is kept, not overwritten by the event's copy.
+ */
+static void early_fs(struct jt_run *run, struct jt_task *t)
+{
+	struct jt_task *p = NULL;
+	long ppid;
+
+	if (t->tgid != t->tid)
+		p = jt_ptable_find(&run->tasks, t->tgid);
+	if (!p && (ppid = jt_proc_status(t->tid, "PPid:", 10, 0)) > 0)
+		p = jt_ptable_find(&run->tasks, (pid_t)ppid);
+	if (!p || !p->fs)
+		return;
+	if (syscall(SYS_kcmp, p->tid, t->tid, KCMP_FS, 0, 0) == 0) {
+		t->fs = p->fs;
+		t->fs->refs++;
+	} else {
+		t->fs = jt_fsinfo_copy(p->fs);
+	}
+}
+
 static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 {
 	unsigned long msg = 0;
@@ -366,8 +390,8 @@ int jt_loop(struct jt_run *run)
 		if (!WIFSTOPPED(status))
 			continue;
 		t = jt_ptable_find(&run->tasks, pid);
-		if (!t)
-			t = meet(run, pid, read_tgid(pid), pid);
+		if (!t && (t = meet(run, pid, read_tgid(pid), pid)) && run->use_view)
+			early_fs(run, t);
 		if (!t)
 			continue;
 		if (run->killing) {

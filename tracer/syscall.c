@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <linux/audit.h>
 #include "compat/regs.h"
 #include "filters/decide.h"
@@ -112,6 +113,18 @@ static enum jt_target setpgid_target(const struct jt_run *run, const struct jt_t
 }
 
 /* Fill in the facts the syscall's check needs. @return 1 if it has a target. */
+/* Is @fd an open descriptor of @tid? (A fact for errno fidelity only.) */
+static int fd_open(pid_t tid, int fd)
+{
+	char p[64];
+	struct stat st;
+
+	if (fd < 0)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", tid, fd);
+	return lstat(p, &st) == 0;
+}
+
 static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_request *rq)
 {
 	const struct jt_check *c = jt_check_of(rq->sys);
@@ -533,6 +546,9 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		v = (struct jt_verdict){ .err = ENOSYS, .rule = -1, .builtin = refused };
 	else
 		jt_decide(run->policy, &rq, &v);
+	if (!v.allow && v.builtin && !strcmp(v.builtin, "ioctl-not-allowed") &&
+	    !fd_open(t->tid, (int)rq.args[0]))
+		v.err = EBADF;	/* the kernel looks at the descriptor before the request */
 	if (rq.sys >= 0 && jt_sysinfo[rq.sys].name && rq.first_exec)
 		run->first_exec_done = 1;
 

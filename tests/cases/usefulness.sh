@@ -106,3 +106,45 @@ for follow in (True, False):
     try: os.link("/proc/self/fd/%d" % fd, "l", follow_symlinks=follow); print("linked")
     except OSError as e: print("errno", e.errno)'
 }
+
+# A child's chdir before its parent's fork event has been seen (several
+# processes forking at once make that order common) is its own: the child
+# keeps it, and its exec runs in that directory.
+t_a_child_keeps_its_chdir_when_it_runs_before_the_fork_event() {
+	GUARD_SECS=45
+	printf '%s\n' 'import subprocess
+bad = 0
+for i in range(150):
+    out = subprocess.run(["/usr/bin/pwd"], cwd="/usr/bin", capture_output=True).stdout
+    bad += out != b"/usr/bin\n"
+print("bad", bad)' >"$T/race.py"
+	native /bin/sh -c "/usr/bin/python3 $T/race.py & /usr/bin/python3 $T/race.py & /usr/bin/python3 $T/race.py; wait"
+	[ "$(grep -c '^bad 0$' "$T/nout")" = 3 ] || native_fail "children do not run in their cwd natively"
+	jt --quiet --timeout 40s -- /bin/sh -c "/usr/bin/python3 $T/race.py & /usr/bin/python3 $T/race.py & /usr/bin/python3 $T/race.py; wait"
+	expect_rc 0
+	[ "$(grep -c '^bad 0$' "$T/out")" = 3 ] || fail "children ran in their parent's directory: $(cat "$T/out")"
+}
+
+# open(O_CREAT) of "name/" is EISDIR, as natively, and creates nothing.
+t_open_creat_with_a_trailing_slash_is_eisdir() {
+	usefulness_same 'import os
+os.mkdir("sd"); open("sd/file", "w").close()
+for p, flags in (("sd/nope/", os.O_WRONLY | os.O_CREAT), ("sd/nope/", os.O_RDONLY),
+                 ("sd/file/", os.O_WRONLY | os.O_CREAT), ("sd/", os.O_WRONLY | os.O_CREAT),
+                 ("missing/x/", os.O_WRONLY | os.O_CREAT)):
+    try: os.open(p, flags, 0o644); print(p, "opened")
+    except OSError as e: print(p, e.errno)
+print(sorted(os.listdir("sd")))'
+}
+
+# An ioctl the policy does not list, on a descriptor that is not open: EBADF
+# first, as the kernel checks the descriptor before the request.
+t_an_unlisted_ioctl_on_a_bad_descriptor_is_ebadf() {
+	usefulness_same 'import os
+for fd in (99, -1):
+    try: os.tcsetpgrp(fd, os.getpgrp())
+    except OSError as e: print(fd, e.errno)
+r, w = os.pipe()
+try: os.tcsetpgrp(r, os.getpgrp())
+except OSError as e: print("pipe", e.errno)'
+}
