@@ -107,7 +107,7 @@ static void early_fs(struct jt_run *run, struct jt_task *t)
 static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 {
 	unsigned long msg = 0;
-	pid_t child, tgid;
+	pid_t child, tgid, ptid;
 	const char *kind;
 	struct jt_task *c;
 
@@ -125,8 +125,11 @@ static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 		    syscall(SYS_kcmp, parent->tid, child, KCMP_VM, 0, 0) == 0)
 			kind = "clone";
 	}
-	c = meet(run, child, tgid, parent->tid);
-	if (c) {
+	ptid = parent->tid;
+	c = meet(run, child, tgid, ptid);
+	/* meet() may have grown the table: the parent's entry moved */
+	parent = jt_ptable_find(&run->tasks, ptid);
+	if (c && parent) {
 		c->tgid = tgid;
 		if (parent->fs && !c->fs) {
 			/* threads (CLONE_FS) share a cwd; other children get a copy */
@@ -138,8 +141,12 @@ static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 				c->fs = jt_fsinfo_copy(parent->fs);
 			}
 		}
+		if (c->flags & JT_TASK_WAIT_PARENT) {
+			c->flags &= ~JT_TASK_WAIT_PARENT;
+			jt_resume(c, 0);
+		}
 	}
-	jt_log_spawn(&run->log, child, tgid, parent->tgid, kind);
+	jt_log_spawn(&run->log, child, tgid, parent ? parent->tgid : ptid, kind);
 }
 
 static void on_exec(struct jt_run *run, struct jt_task *t)
@@ -234,7 +241,14 @@ static void on_syscall_stop(struct jt_run *run, struct jt_task *t)
 			jt_resume(t, 0);
 			return;
 		}
-		jt_regs_set_return(t->tid, t->ret);
+		if (t->restart_regs) {
+			/* a call that would have blocked: rewound, the program issues it again */
+			jt_regs_restart(t->tid, t->restart_regs, t->restart_nr);
+			free(t->restart_regs);
+			t->restart_regs = NULL;
+		} else {
+			jt_regs_set_return(t->tid, t->ret);
+		}
 		t->flags &= ~JT_TASK_RET_PENDING;
 	}
 	if (t->inject)
@@ -274,9 +288,15 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
+	{
+		pid_t tid = t->tid;
+
 		on_new_task(run, t, event);
-		jt_resume(t, 0);
+		t = jt_ptable_find(&run->tasks, tid);
+		if (t)
+			jt_resume(t, 0);
 		return;
+	}
 	case PTRACE_EVENT_EXEC:
 		on_exec(run, t);
 		t = jt_ptable_find(&run->tasks, t->tid);
@@ -284,6 +304,15 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 			jt_resume(t, 0);
 		return;
 	case PTRACE_EVENT_STOP:
+		/* a new task can stop before its parent's fork event is seen: it
+		 * waits for its cwd there, or its first relative path would be
+		 * resolved from "/" */
+		if (run->use_view && !t->fs && !(t->flags & JT_TASK_STARTED)) {
+			t->flags |= JT_TASK_STARTED | JT_TASK_WAIT_PARENT;
+			t->wait_ticks = 0;
+			return;
+		}
+		t->flags |= JT_TASK_STARTED;
 		if (is_stop_signal(sig))
 			ptrace(PTRACE_LISTEN, t->tid, 0, 0);	/* group-stop: stay stopped */
 		else
@@ -334,12 +363,34 @@ static void on_gone(struct jt_run *run, pid_t pid, int status)
 	}
 }
 
+/*
+ * A new task waits at its first stop for its parent's fork event (which
+ * gives it its cwd). If that never comes (the parent was killed between
+ * the fork and its report), after a second it starts from the run's cwd.
+ */
+static void orphans_tick(struct jt_run *run)
+{
+	jt_ptable_each(&run->tasks, p) {
+		if (!(p->flags & JT_TASK_WAIT_PARENT) || ++p->wait_ticks < 20)
+			continue;
+		p->flags &= ~JT_TASK_WAIT_PARENT;
+		if (!p->fs)
+			p->fs = jt_fsinfo_new(run->cwd_inside);
+		if (!p->fs) {
+			kill(p->tid, SIGKILL);	/* no cwd, no path calls */
+			continue;
+		}
+		jt_resume(p, 0);
+	}
+}
+
 static void check_flags(struct jt_run *run)
 {
 	if (jt_tick_due) {
 		jt_tick_due = 0;
 		jt_limits_tick(run);
 		jt_cpu_tick(run);
+		orphans_tick(run);
 	}
 	if (jt_output_exceeded && run->stop == JT_STOP_NONE) {
 		jt_limit_event(run, "output", run->limit[JT_LIMIT_OUTPUT],

@@ -48,6 +48,7 @@ static void task_free(struct jt_task *t)
 	free(t->pending);
 	free(t->inject);
 	free(t->exec_regs);
+	free(t->restart_regs);
 	jt_fifo_forget(t);
 	jt_fsinfo_put(t->fs);
 }

@@ -18,6 +18,7 @@ enum {
 	JT_TASK_DEFERRED = 1 << 4,	/* waits at its seccomp stop for the handover channel */
 	JT_TASK_EXEC_CHECK = 1 << 5,	/* an exec is under way: check what runs */
 	JT_TASK_EXECED = 1 << 6,	/* the exec event came: keep the new registers */
+	JT_TASK_WAIT_PARENT = 1 << 7,	/* stopped until its parent's fork event gives it a cwd */
 };
 
 /* What threads sharing a file-system context (CLONE_FS) share: the cwd. */
@@ -41,6 +42,9 @@ struct jt_task {
 	dev_t exec_dev;		/* JT_TASK_EXEC_CHECK: the file that must run */
 	ino_t exec_ino;
 	struct jt_regs_saved *exec_regs;	/* to restore if the exec fails */
+	struct jt_regs_saved *restart_regs;	/* JT_TASK_RET_PENDING: issue the call again */
+	long restart_nr;
+	int wait_ticks;		/* JT_TASK_WAIT_PARENT: ticks it has waited */
 	struct jt_fifo_wait *fifo;	/* fifo.c: a read end kept while an open waits */
 };
 

@@ -365,13 +365,19 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 
 		r = nr < 0 ? answer(run, t, -ENOSYS) : rewrite(t, sc, nr, res->rewrite_args);
 	} else if (res->restart) {
-		/* it would block: the program issues it again (after 4.8: at this stop) */
-		if (jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) &&
-		    jt_kernel_has(&run->kernel, JT_FEAT_SKIP_AT_SECCOMP) &&
-		    (r = jt_regs_save(t->tid, &res->regs)) == 0)
+		/* it would block: the program issues it again, rewound at this stop
+		 * (4.8+) or at the syscall-exit stop before */
+		r = jt_regs_save(t->tid, &res->regs);
+		if (r == 0 && jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) &&
+		    jt_kernel_has(&run->kernel, JT_FEAT_SKIP_AT_SECCOMP))
 			r = jt_regs_restart(t->tid, &res->regs, sc->nr);
-		else
+		else if (r == 0 && !(t->restart_regs = malloc(sizeof(*t->restart_regs))))
+			r = answer(run, t, -ENOMEM);
+		else if (r == 0) {
+			*t->restart_regs = res->regs;
+			t->restart_nr = sc->nr;
 			r = answer(run, t, -EAGAIN);
+		}
 	} else if (res->inject_fd >= 0) {
 		r = jt_inject_fd(run, t, rq->abi, res->inject_fd, res->cloexec);
 		if (r < 0)
