@@ -504,10 +504,16 @@ static int peer_allowed(struct jt_proxy_srv *s, int fd)
 
 	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
 		return 0;
-	pthread_mutex_lock(&s->mu);
-	for (size_t i = 0; i < s->n_ports && i < PORTS_MAX; i++)
-		ok |= s->ports[i] == ntohs(sa.sin_port);
-	pthread_mutex_unlock(&s->mu);
+	/* the tracer notes the port just after its connect returns, which may
+	 * be just after this accept: a moment's grace */
+	for (int tries = 0; !ok && tries < 100; tries++) {
+		if (tries)
+			usleep(2000);
+		pthread_mutex_lock(&s->mu);
+		for (size_t i = 0; i < s->n_ports && i < PORTS_MAX; i++)
+			ok |= s->ports[i] == ntohs(sa.sin_port);
+		pthread_mutex_unlock(&s->mu);
+	}
 	return ok;
 }
 
