@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,21 +31,50 @@ static const char *tmpdir(void)
 	return t && t[0] == '/' ? t : "/tmp";
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/*
+ * Remove @name in directory @at and all below it, by descriptors: a tree the
+ * program made may be deeper than PATH_MAX, hold directories it made
+ * unreadable, or links, which are removed and never followed. It stays on
+ * the file system it started on.
+ */
+static void remove_at(int at, const char *name, dev_t dev, int depth)
 {
-	(void)st, (void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlinkat(at, name, 0);
+		return;
+	}
+	if (depth > 4096)
+		return;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && fchmodat(at, name, 0700, 0) == 0)
+		fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		unlinkat(at, name, AT_REMOVEDIR);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_at(dirfd(d), e->d_name, dev, depth + 1);
+	closedir(d);
+	unlinkat(at, name, AT_REMOVEDIR);
 }
 
 /* Remove a tree jailtrace made, never following a link out of it. */
 static void remove_tree(const char *path)
 {
-	if (path[0])
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	struct stat st;
+
+	if (path[0] && lstat(path, &st) == 0)
+		remove_at(AT_FDCWD, path, st.st_dev, 0);
 }
 
 /*

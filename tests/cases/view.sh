@@ -66,6 +66,22 @@ t_an_ephemeral_jail_is_removed_at_the_end() {
 	! grep -qsx "$mark" "${TMPDIR:-/tmp}"/jailtrace-jail-*/tmp/leftover || fail "the run's jail is still on the host"
 }
 
+t_an_ephemeral_jail_deeper_than_PATH_MAX_and_locked_up_is_removed_at_the_end() {
+	jt_bg -- /usr/bin/python3 -c '
+import os, time
+os.chdir("/tmp")
+for i in range(40):
+    os.mkdir("d" * 200); os.chdir("d" * 200)
+open("leaf", "w").write("x")
+os.chdir("/tmp"); os.mkdir("shut"); open("shut/f", "w").write("y"); os.chmod("shut", 0)
+print("ready", flush=True); time.sleep(1)'
+	wait_until 10 grep -q ready "$T/out" || fail "the program did not build its tree"
+	ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "no jail to judge"
+	jt_wait
+	! ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the jail is still on the host"
+	true
+}
+
 t_what_a_killed_run_left_is_removed_by_the_next() {
 	jt_bg -- /bin/sh -c 'echo "mark-$$" > /tmp/m; exec sleep 30'
 	wait_until 5 sh -c "grep -qs mark ${TMPDIR:-/tmp}/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the run did not start"
