@@ -27,7 +27,7 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	C(prlimit64, JT_CHECK_PID, 0),
 	C(process_vm_readv, JT_CHECK_PID, 0),
 	C(process_vm_writev, JT_CHECK_PID, 0),
-	C(sched_setaffinity, JT_CHECK_PID, 0),
+	C(sched_setaffinity, JT_CHECK_SETAFFINITY, 0),
 	C(sched_setparam, JT_CHECK_PID, 0),
 	C(sched_setscheduler, JT_CHECK_PID, 0),
 	C(sched_setattr, JT_CHECK_PID, 0),

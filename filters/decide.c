@@ -41,6 +41,8 @@ static int check_target(const struct jt_policy *p, const struct jt_request *rq,
 {
 	if (rq->target == JT_TARGET_OUTSIDE)
 		return deny(v, EPERM, rule, "target-outside");
+	if (rq->target == JT_TARGET_GONE)
+		return deny(v, ESRCH, rule, "no-such-process");
 	if (p->signal_self_only && rq->target == JT_TARGET_SANDBOX &&
 	    (rq->sys == JT_SYS_kill || rq->sys == JT_SYS_tkill || rq->sys == JT_SYS_tgkill ||
 	     rq->sys == JT_SYS_rt_sigqueueinfo || rq->sys == JT_SYS_rt_tgsigqueueinfo))
@@ -134,6 +136,7 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 		return allow(v, rule);
 	case JT_CHECK_KILL:
 	case JT_CHECK_PID:
+	case JT_CHECK_SETAFFINITY:
 	case JT_CHECK_TID:
 	case JT_CHECK_PRIO:
 	case JT_CHECK_SETPGID:
@@ -249,7 +252,7 @@ const char *jt_verdict_rule(const struct jt_policy *p, const struct jt_verdict *
 
 const char *jt_target_name(enum jt_target t)
 {
-	static const char *names[] = { "none", "self", "sandbox", "outside" };
+	static const char *names[] = { "none", "self", "sandbox", "outside", "gone" };
 
-	return (unsigned)t < 4 ? names[t] : "?";
+	return (unsigned)t < 5 ? names[t] : "?";
 }

@@ -27,6 +27,7 @@ enum jt_check_kind {
 	JT_CHECK_SOCKET,	/* family, type, protocol: see check_socket() */
 	JT_CHECK_SOCKETPAIR,	/* no unix datagram pairs under a view */
 	JT_CHECK_NET,		/* an address: the tracer decides and performs it (tracer/net.c) */
+	JT_CHECK_SETAFFINITY,	/* sched_setaffinity: a pid, and the run stops sharing a CPU */
 	JT_CHECK_AFFINITY,	/* sched_getaffinity: answered with the run's CPUs (tracer/cpu.c) */
 	JT_CHECK_IOCTL,		/* request code in the allow list */
 	JT_CHECK_EXEC,		/* the exec rule (the first exec is jailtrace's own) */
@@ -53,6 +54,7 @@ enum jt_target {
 	JT_TARGET_SELF,		/* the caller's own thread group */
 	JT_TARGET_SANDBOX,	/* processes or a group inside the sandbox */
 	JT_TARGET_OUTSIDE,	/* anything else, including "every process" */
+	JT_TARGET_GONE,		/* a process id no process has now: ESRCH, as natively */
 };
 
 struct jt_request {

@@ -327,7 +327,7 @@ static int parse_hex(const char *s, uint64_t *out)
 
 static int parse_facts(struct jt_logread *rd, json_t *o, struct jt_rec_syscall *s)
 {
-	static const char *const targets[] = { "none", "self", "sandbox", "outside" };
+	static const char *const targets[] = { "none", "self", "sandbox", "outside", "gone" };
 	json_t *facts, *fe;
 	const char *target;
 
@@ -338,9 +338,9 @@ static int parse_facts(struct jt_logread *rd, json_t *o, struct jt_rec_syscall *
 	if (target) {
 		int i;
 
-		for (i = 0; i < 4 && strcmp(target, targets[i]); i++)
+		for (i = 0; i < 5 && strcmp(target, targets[i]); i++)
 			;
-		if (i == 4)
+		if (i == 5)
 			return bad(rd, "syscall record: unknown target \"%s\"", target);
 		s->has_target = 1;
 		s->target = (enum jt_target)i;

@@ -56,7 +56,7 @@ int jt_rec_by_transport(const struct jt_rec_syscall *s)
 {
 	/* the built-in checks of jt_decide; any other builtin is the transport's */
 	static const char *const decide[] = {
-		"target-outside", "clone-flags", "forbidden-flags", "network-family",
+		"target-outside", "no-such-process", "clone-flags", "forbidden-flags", "network-family",
 		"network-udp", "network-raw", "network-protocol", "unix-datagram",
 		"ioctl-not-allowed", "abi-not-handled", "fcntl-setown-ex", "unknown-check",
 	};

@@ -71,10 +71,12 @@ static int runnable(pid_t tid)
 }
 
 /* Every task back on the run's CPUs, unless it chose its own since. */
-static void spread(struct jt_run *run)
+void jt_cpu_spread(struct jt_run *run)
 {
 	cpu_set_t cur;
 
+	if (run->pin_cpu < 0)
+		return;
 	run->pin_cpu = -1;
 	run->spread_at = 1;
 	sched_setaffinity(0, sizeof(run->cpus_all), &run->cpus_all);
@@ -121,7 +123,7 @@ void jt_cpu_tick(struct jt_run *run)
 	run->last_delay = delay;
 	run->busy_ticks = n >= 2 ? run->busy_ticks + 1 : 0;
 	if (run->busy_ticks >= 2)
-		spread(run);
+		jt_cpu_spread(run);
 }
 
 void jt_cpu_new_task(struct jt_run *run, pid_t tid)

@@ -56,6 +56,35 @@ static int group_inside(const struct jt_run *run, pid_t pgrp)
 	return 0;
 }
 
+/*
+ * A pid the run does not hold: a child of the run that exited and waits to
+ * be reaped (the tracer has let it go, its parent has not) is the run's;
+ * a pid no process has is gone (ESRCH, as natively); the rest is outside.
+ */
+static enum jt_target outside_or_gone(const struct jt_run *run, pid_t pid)
+{
+	char path[64], buf[512], *s;
+	int ppid = 0, fd;
+	char state = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT && kill(pid, 0) < 0 && errno == ESRCH ? JT_TARGET_GONE
+									    : JT_TARGET_OUTSIDE;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return JT_TARGET_OUTSIDE;
+	buf[n] = '\0';
+	s = strrchr(buf, ')');
+	if (s && sscanf(s + 1, " %c %d", &state, &ppid) == 2 && state == 'Z' &&
+	    jt_ptable_has_pid(&run->tasks, ppid))
+		return JT_TARGET_SANDBOX;
+	return JT_TARGET_OUTSIDE;
+}
+
 static enum jt_target process(const struct jt_run *run, const struct jt_task *caller, pid_t pid)
 {
 	const struct jt_task *t;
@@ -65,7 +94,9 @@ static enum jt_target process(const struct jt_run *run, const struct jt_task *ca
 	t = jt_ptable_find(&run->tasks, pid);
 	if (t)
 		return t->tgid == caller->tgid ? JT_TARGET_SELF : JT_TARGET_SANDBOX;
-	return jt_ptable_has_pid(&run->tasks, pid) ? JT_TARGET_SANDBOX : JT_TARGET_OUTSIDE;
+	if (jt_ptable_has_pid(&run->tasks, pid))
+		return JT_TARGET_SANDBOX;
+	return outside_or_gone(run, pid);
 }
 
 static enum jt_target group(const struct jt_run *run, pid_t pgrp)
@@ -135,6 +166,7 @@ static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_re
 		rq->target = kill_target(run, t, arg);
 		return 1;
 	case JT_CHECK_PID:
+	case JT_CHECK_SETAFFINITY:
 		rq->target = arg >= 0 ? process(run, t, arg) : JT_TARGET_NONE;
 		return 1;
 	case JT_CHECK_TID:
@@ -494,7 +526,8 @@ static int run_demuxed(struct jt_run *run, struct jt_task *t, const struct jt_sy
 /* sched_getaffinity of a process of the run: it is told the run's CPUs (cpu.c). */
 static int own_affinity(const struct jt_run *run, const struct jt_task *t, const struct jt_request *rq)
 {
-	if (!rq->abi || run->policy->action[rq->sys] != JT_ALLOW || run->policy->abi_refused[rq->abi->id])
+	if (run->pin_cpu < 0 || !rq->abi || run->policy->action[rq->sys] != JT_ALLOW ||
+	    run->policy->abi_refused[rq->abi->id])
 		return 0;
 	return (pid_t)rq->args[0] == 0 || process(run, t, (pid_t)rq->args[0]) != JT_TARGET_OUTSIDE;
 }
@@ -583,6 +616,9 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 			v.err = EPERM;
 		}
 	}
+	/* a program that places itself on CPUs: the run no longer shares one */
+	if (v.allow && rq.sys == JT_SYS_sched_setaffinity)
+		jt_cpu_spread(run);
 	if (!v.allow) {
 		run->denials++;
 		jt_denial_note(run, t, &rq, &v, NULL, NULL);

@@ -30,3 +30,15 @@ t_a_quiet_program_stays_on_the_tracer_cpu_and_no_pin_gives_it_all() {
 	jt --no-pin -- /bin/grep Cpus_allowed_list /proc/self/status
 	grep -q '[-,]' "$T/out" || fail "--no-pin left it on one CPU: $(cat "$T/out")"
 }
+
+t_an_affinity_the_program_sets_reads_back_as_set() {
+	[ "$(nproc)" -ge 2 ] || skip "one CPU"
+	prog='import os
+cpu = max(os.sched_getaffinity(0))
+os.sched_setaffinity(0, {cpu})
+print(os.sched_getaffinity(0) == {cpu})'
+	native /usr/bin/python3 -c "$prog"
+	grep -qx True "$T/nout" || native_fail "the mask does not read back natively"
+	jt -- /usr/bin/python3 -c "$prog"
+	expect_out_line True
+}

@@ -69,3 +69,20 @@ t_concurrent_decided_calls_from_many_threads_are_all_refused_and_logged() {
 	done
 	victim_alive || fail "the outside process died"
 }
+
+t_a_child_that_exited_unreaped_is_the_programs_and_a_reaped_pid_is_gone() {
+	prog='import os, errno, time
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+time.sleep(0.3)
+fd = os.pidfd_open(pid); print("pidfd of the zombie: ok"); os.close(fd)
+os.waitpid(pid, 0)
+try: os.kill(pid, 0); print("kill: alive")
+except OSError as e: print("kill:", errno.errorcode[e.errno])'
+	native /usr/bin/python3 -c "$prog"
+	grep -qx "kill: ESRCH" "$T/nout" || native_fail "natively: $(cat "$T/nout")"
+	jt -- /usr/bin/python3 -c "$prog"
+	expect_out_line "pidfd of the zombie: ok"
+	expect_out_line "kill: ESRCH"
+}
