@@ -129,6 +129,8 @@ static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 	c = meet(run, child, tgid, ptid);
 	/* meet() may have grown the table: the parent's entry moved */
 	parent = jt_ptable_find(&run->tasks, ptid);
+	if (c)
+		c->flags |= JT_TASK_ANNOUNCED;
 	if (c && parent) {
 		c->tgid = tgid;
 		if (parent->fs && !c->fs) {
@@ -305,9 +307,10 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 		return;
 	case PTRACE_EVENT_STOP:
 		/* a new task can stop before its parent's fork event is seen: it
-		 * waits for its cwd there, or its first relative path would be
-		 * resolved from "/" */
-		if (run->use_view && !t->fs && !(t->flags & JT_TASK_STARTED)) {
+		 * waits there for it, or its first relative path could be resolved
+		 * from "/", and it could end before its parent's event says what
+		 * it is (a thread or a process) */
+		if (!(t->flags & (JT_TASK_STARTED | JT_TASK_ANNOUNCED))) {
 			t->flags |= JT_TASK_STARTED | JT_TASK_WAIT_PARENT;
 			t->wait_ticks = 0;
 			return;
@@ -374,9 +377,9 @@ static void orphans_tick(struct jt_run *run)
 		if (!(p->flags & JT_TASK_WAIT_PARENT) || ++p->wait_ticks < 20)
 			continue;
 		p->flags &= ~JT_TASK_WAIT_PARENT;
-		if (!p->fs)
+		if (run->use_view && !p->fs)
 			p->fs = jt_fsinfo_new(run->cwd_inside);
-		if (!p->fs) {
+		if (run->use_view && !p->fs) {
 			kill(p->tid, SIGKILL);	/* no cwd, no path calls */
 			continue;
 		}

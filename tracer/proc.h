@@ -19,6 +19,7 @@ enum {
 	JT_TASK_EXEC_CHECK = 1 << 5,	/* an exec is under way: check what runs */
 	JT_TASK_EXECED = 1 << 6,	/* the exec event came: keep the new registers */
 	JT_TASK_WAIT_PARENT = 1 << 7,	/* stopped until its parent's fork event gives it a cwd */
+	JT_TASK_ANNOUNCED = 1 << 8,	/* its parent's fork event (or jailtrace's spawn) was seen */
 };
 
 /* What threads sharing a file-system context (CLONE_FS) share: the cwd. */

@@ -275,6 +275,7 @@ static int seize(struct jt_run *run)
 
 	if (!t)
 		return -ENOMEM;
+	t->flags |= JT_TASK_ANNOUNCED;
 	if (run->use_view && !(t->fs = jt_fsinfo_new(run->cwd_inside)))
 		return -ENOMEM;
 	jt_log_spawn(&run->log, run->child, run->child, getpid(), "fork");
