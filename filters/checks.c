@@ -85,15 +85,12 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	/* path calls the view does not perform yet: refused under a view */
 	[JT_SYS_openat2] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },
 	[JT_SYS_futimesat] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOSYS },
-	[JT_SYS_setxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_lsetxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_getxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_lgetxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_listxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_llistxattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_removexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_lremovexattr] = { .kind = JT_CHECK_VIEW_DENY, .err = ENOTSUP },
-	[JT_SYS_inotify_add_watch] = { .kind = JT_CHECK_VIEW_DENY, .err = EACCES },
+	/* extended attributes and inotify watches by path */
+	C(getxattr, JT_CHECK_PATH, 0), C(lgetxattr, JT_CHECK_PATH, 0),
+	C(setxattr, JT_CHECK_PATH, 0), C(lsetxattr, JT_CHECK_PATH, 0),
+	C(listxattr, JT_CHECK_PATH, 0), C(llistxattr, JT_CHECK_PATH, 0),
+	C(removexattr, JT_CHECK_PATH, 0), C(lremovexattr, JT_CHECK_PATH, 0),
+	C(inotify_add_watch, JT_CHECK_PATH, 1),
 	/* unix socket paths are resolved in the view (abstract names are
 	 * refused), inet addresses decided by the tracer (tracer/net.c) */
 	C(connect, JT_CHECK_NET, 1), C(bind, JT_CHECK_NET, 1),

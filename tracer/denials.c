@@ -95,6 +95,8 @@ static int is_write(int sys, const uint64_t *args)
 	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
 	case JT_SYS_execve: case JT_SYS_execveat: case JT_SYS_readlink: case JT_SYS_readlinkat:
 	case JT_SYS_chdir: case JT_SYS_statfs: case JT_SYS_connect:
+	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_listxattr: case JT_SYS_llistxattr:
+	case JT_SYS_inotify_add_watch:
 		return 0;
 	default:
 		return jt_sysinfo[sys].name != NULL;

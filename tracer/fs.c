@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/stat.h>
@@ -738,6 +739,27 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 	return 0;
 }
 
+/* An attribute name as the kernel takes it: 1-255 bytes, else ERANGE. */
+static int xattr_name(struct fsop *op, uint64_t addr, char name[XATTR_NAME_MAX + 1])
+{
+	int cut;
+	ssize_t n = jt_mem_string(op->run, op->t->tid, addr, name, XATTR_NAME_MAX + 1, &cut);
+
+	if (n < 0)
+		return (int)n;
+	return cut || n == 0 ? -ERANGE : 0;
+}
+
+/* A value to set, copied once: over 64 KiB is E2BIG, as in the kernel. */
+static int xattr_value_in(struct fsop *op, uint64_t addr, size_t len, char *value)
+{
+	if (len > XATTR_SIZE_MAX)
+		return -E2BIG;
+	if (len && jt_mem_read(op->run, op->t->tid, addr, value, len) != (ssize_t)len)
+		return -EFAULT;
+	return 0;
+}
+
 /*
  * fchmod, fchown, fsetxattr, fremovexattr, futimens: on a descriptor the
  * program holds, which may be a read-only file it merely opened. The tracer
@@ -832,37 +854,133 @@ static int do_fdmeta(struct fsop *op, int fd, char what)
 		break;
 	}
 	case 'x': {
-		char name[256], value[65536];
+		static char value[XATTR_SIZE_MAX];
+		char name[XATTR_NAME_MAX + 1];
 		size_t vlen = (size_t)A(3);
-		int cut;
-		ssize_t nl = jt_mem_string(op->run, op->t->tid, A(1), name, sizeof(name), &cut);
 
-		if (nl < 0 || cut) {
-			r = nl < 0 ? (int)nl : -ERANGE;
-			break;
-		}
-		if (vlen > sizeof(value)) {
-			r = -E2BIG;
-			break;
-		}
-		if (vlen && jt_mem_read(op->run, op->t->tid, A(2), value, vlen) != (ssize_t)vlen) {
-			r = -EFAULT;
-			break;
-		}
-		r = (int)errno_or(fsetxattr(copy, name, value, vlen, (int)A(4)));
+		if ((r = xattr_name(op, A(1), name)) == 0 &&
+		    (r = xattr_value_in(op, A(2), vlen, value)) == 0)
+			r = (int)errno_or(fsetxattr(copy, name, value, vlen, (int)A(4)));
 		break;
 	}
 	default: {	/* 'r': fremovexattr */
-		char name[256];
-		int cut;
-		ssize_t nl = jt_mem_string(op->run, op->t->tid, A(1), name, sizeof(name), &cut);
+		char name[XATTR_NAME_MAX + 1];
 
-		r = nl < 0 ? (int)nl : cut ? -ERANGE : (int)errno_or(fremovexattr(copy, name));
+		if ((r = xattr_name(op, A(1), name)) == 0)
+			r = (int)errno_or(fremovexattr(copy, name));
 		break;
 	}
 	}
 	close(copy);
 	op->ret = r;
+	return 0;
+}
+
+/*
+ * The path the tracer hands a call that acts on the walk's object: its own
+ * O_PATH descriptor, through /proc/self/fd/N, which the kernel follows to
+ * the very inode checked. A link itself (the l* xattr calls, IN_DONT_FOLLOW)
+ * cannot be named so (that would be the /proc link): it is named by its
+ * entry in the checked directory, not followed, so a swap of that entry
+ * only changes which entry of the same directory is reached.
+ * @return 1 when @p names the link itself, 0 otherwise.
+ */
+static int object_path(struct fsop *op, int obj, int nofollow, char *p, size_t len)
+{
+	struct stat st;
+
+	if (nofollow && op->w[0].dirfd >= 0 && op->w[0].name[0] && fstat(obj, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		snprintf(p, len, "/proc/self/fd/%d/%s", op->w[0].dirfd, op->w[0].name);
+		return 1;
+	}
+	proc_fd(p, len, obj);
+	return 0;
+}
+
+/*
+ * getxattr, setxattr, listxattr, removexattr and their l* forms: resolved
+ * in the view, performed by the tracer on the checked object. Reading is a
+ * lookup; setting and removing change the file, so only a writable grant
+ * allows them (EROFS elsewhere, as a read-only mount answers).
+ */
+static int do_xattr(struct fsop *op, uint64_t path, int nofollow, char what)
+{
+	static char buf[XATTR_SIZE_MAX > XATTR_LIST_MAX ? XATTR_SIZE_MAX : XATTR_LIST_MAX];
+	char p[PATH_MAX], name[XATTR_NAME_MAX + 1];
+	size_t size = (size_t)A(what == 'l' ? 2 : 3), cap;
+	int r, obj, link;
+
+	if ((r = read_path(op, 0, path)) < 0)
+		return result(op, r);
+	if ((r = walk(op, 0, AT_FDCWD, nofollow ? JT_WALK_NOFOLLOW : 0)) < 0)
+		return walk_failed(op, 0, r);
+	if (!decide(op, what == 'g' || what == 'l' ? JT_PATH_LOOKUP : JT_PATH_WRITE))
+		return 0;
+	if (what != 'l' && (r = xattr_name(op, A(1), name)) < 0)
+		return op->ret = r, 0;
+	if (what == 's' && (r = xattr_value_in(op, A(2), size, buf)) < 0)
+		return op->ret = r, 0;
+	if ((obj = object(op, 0, nofollow)) < 0)
+		return op->ret = obj, 0;
+	link = object_path(op, obj, nofollow, p, sizeof(p));
+	cap = size < sizeof(buf) ? size : sizeof(buf);
+	switch (what) {
+	case 'g':
+		op->ret = errno_or(link ? lgetxattr(p, name, cap ? buf : NULL, cap)
+					: getxattr(p, name, cap ? buf : NULL, cap));
+		break;
+	case 'l':
+		op->ret = errno_or(link ? llistxattr(p, cap ? buf : NULL, cap)
+					: listxattr(p, cap ? buf : NULL, cap));
+		break;
+	case 's':
+		op->ret = errno_or(link ? lsetxattr(p, name, buf, size, (int)A(4))
+					: setxattr(p, name, buf, size, (int)A(4)));
+		break;
+	default:	/* 'r' */
+		op->ret = errno_or(link ? lremovexattr(p, name) : removexattr(p, name));
+		break;
+	}
+	close(obj);
+	if ((what == 'g' || what == 'l') && op->ret > 0 && cap) {
+		r = jt_mem_write(op->run, op->t->tid, A(what == 'l' ? 1 : 2), buf, (size_t)op->ret);
+		if (r < 0)
+			op->ret = r;
+	}
+	return 0;
+}
+
+/*
+ * inotify_add_watch: the watch is added by the tracer, on its own copy of
+ * the program's inotify descriptor (pidfd_getfd, Linux 5.6+), to the
+ * checked object. Events then name entries of a directory the program may
+ * list anyway. Without pidfd_getfd the descriptor cannot be copied (an
+ * inotify instance cannot be reopened through /proc): EACCES, as for a
+ * file one may not read.
+ */
+static int do_inotify(struct fsop *op, int fd, uint64_t path, uint32_t mask)
+{
+	char p[PATH_MAX];
+	int r, obj, copy, nofollow = (mask & IN_DONT_FOLLOW) != 0;
+
+	if ((r = read_path(op, 0, path)) < 0)
+		return result(op, r);
+	if ((r = walk(op, 0, AT_FDCWD, nofollow ? JT_WALK_NOFOLLOW : 0)) < 0)
+		return walk_failed(op, 0, r);
+	if (!decide(op, JT_PATH_LOOKUP))
+		return 0;
+	if ((copy = fd_copy(op, fd)) < 0)
+		return op->ret = copy, 0;
+	if ((obj = object(op, 0, nofollow)) < 0) {
+		close(copy);
+		return op->ret = obj, 0;
+	}
+	if (!object_path(op, obj, nofollow, p, sizeof(p)))
+		mask &= ~(uint32_t)IN_DONT_FOLLOW;	/* follow /proc/self/fd/N to the object */
+	op->ret = errno_or(inotify_add_watch(copy, p, mask));
+	close(obj);
+	close(copy);
 	return 0;
 }
 
@@ -1347,6 +1465,9 @@ int jt_fs_handles(int sys)
 	case JT_SYS_fchmod: case JT_SYS_fchown: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
 	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
 	case JT_SYS_fchmodat2:
+	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
+	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
+	case JT_SYS_inotify_add_watch:
 	/* the i386 ABI's names for the same (compat/layout.c has their structures) */
 	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
 	case JT_SYS_truncate64: case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32:
@@ -1430,6 +1551,15 @@ static int dispatch(struct fsop *op)
 	case JT_SYS_fchown: return do_fdmeta(op, (int)A(0), 'o');
 	case JT_SYS_fsetxattr: return do_fdmeta(op, (int)A(0), 'x');
 	case JT_SYS_fremovexattr: return do_fdmeta(op, (int)A(0), 'r');
+	case JT_SYS_getxattr: return do_xattr(op, A(0), 0, 'g');
+	case JT_SYS_lgetxattr: return do_xattr(op, A(0), 1, 'g');
+	case JT_SYS_setxattr: return do_xattr(op, A(0), 0, 's');
+	case JT_SYS_lsetxattr: return do_xattr(op, A(0), 1, 's');
+	case JT_SYS_listxattr: return do_xattr(op, A(0), 0, 'l');
+	case JT_SYS_llistxattr: return do_xattr(op, A(0), 1, 'l');
+	case JT_SYS_removexattr: return do_xattr(op, A(0), 0, 'r');
+	case JT_SYS_lremovexattr: return do_xattr(op, A(0), 1, 'r');
+	case JT_SYS_inotify_add_watch: return do_inotify(op, (int)A(0), A(1), (uint32_t)A(2));
 	case JT_SYS_execve: return do_exec(op, AT_FDCWD, A(0), A(1), 0);
 	case JT_SYS_execveat: return do_exec(op, (int)A(0), A(1), A(2), (int)A(4));
 	}

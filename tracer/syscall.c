@@ -452,6 +452,9 @@ static int translated(int sys)
 	case JT_SYS_execve: case JT_SYS_execveat: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
 	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
 	case JT_SYS_listen: case JT_SYS_sendto:
+	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
+	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
+	case JT_SYS_inotify_add_watch:
 		return 1;
 	}
 	return 0;
