@@ -1218,10 +1218,12 @@ static int elf_interp(int fd, char *out, size_t len)
 /*
  * The loader named by PT_INTERP must be in the view, and be the host's file
  * of that path; run from a writable grant it needs `exec jail` like any
- * file the program wrote (*@written is then set). When @id, how the maps
- * name it is put there. @return 0, 1 (denied: see op->v), or -errno.
+ * file the program wrote (*@written is then set). When @want_id or when it
+ * is written, how the maps name it is put in @id. @return 0, 1 (denied:
+ * see op->v), or -errno.
  */
-static int check_interp(struct fsop *op, const char *interp, struct jt_exec_map *id, int *written)
+static int check_interp(struct fsop *op, const char *interp, int want_id, struct jt_exec_map *id,
+			int *written)
 {
 	struct jt_path_facts f = { .in_view = 1, .rule = -1 };
 	struct jt_verdict v;
@@ -1254,7 +1256,7 @@ static int check_interp(struct fsop *op, const char *interp, struct jt_exec_map 
 		return -ELIBBAD;
 	}
 	r = 0;
-	if (id) {
+	if (want_id || f.writable) {
 		proc_fd(p, sizeof(p), fd);
 		rd = open(p, O_RDONLY | O_CLOEXEC);
 		r = rd < 0 ? -errno : map_identity(rd, id);
@@ -1389,7 +1391,7 @@ static int exec_checked(struct fsop *op, int fd, int written, const char *script
 	r = elf_interp(fd, host, sizeof(host));
 	if (r == 0 && host[0]) {
 		/* the loader's identity is wanted when anything here is the program's */
-		r = check_interp(op, host, &maps[1], &loader_rw);
+		r = check_interp(op, host, written, &maps[1], &loader_rw);
 		if (r == 1) {
 			close(fd);
 			return 0;
