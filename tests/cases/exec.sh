@@ -154,3 +154,18 @@ t_exec_jail_a_program_naming_a_loader_outside_the_view_does_not_run() {
 	[ ! -e "$T/marker" ] || fail "the loader outside the view ran inside"
 	expect_out_line rc=127
 }
+
+t_exec_jail_a_thread_rewriting_the_path_handed_to_the_kernel_never_runs_another_file() {
+	# the tracer writes the checked file's host path below the stack for the
+	# kernel; a thread rewrites every copy of it it finds there (and flips the
+	# program's own buffer, which is what reaches the kernel natively)
+	printf '#!/bin/sh\necho evil >>"$1"\n' >"$JT_AUX/evil"
+	chmod 755 "$JT_AUX/evil"
+	cp /bin/true "$T/ok"
+	ln -s "$JT_AUX/evil" "$T/ev"
+	native "$PROGS/execrace" scratch "$T/ok" "$T/ev" 2 "$T/marker-native"
+	[ -s "$T/marker-native" ] || native_fail "the flipped path never ran the host script natively"
+	exec_jail_policy
+	jt --policy "$T/policy" -- "$PROGS/execrace" scratch "$T/ok" "$T/ev" 3 "$T/marker"
+	judge_race "$T/marker"
+}

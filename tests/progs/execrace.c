@@ -10,6 +10,12 @@
  *   execrace exec TARGET SECS [ARGS...]
  *       Runs TARGET ARGS... again and again for SECS seconds (fork, execv,
  *       wait); prints "runs: N" (how many ended with status 0), then "done".
+ *   execrace scratch GOOD EVIL SECS [ARGS...]
+ *       Again and again for SECS seconds, a child execs the path in a buffer
+ *       while a second thread flips the buffer between GOOD and EVIL (same
+ *       length) and rewrites every copy of GOOD it finds on the main stack
+ *       (where a tracer might have put the path it hands the kernel) with
+ *       EVIL. Prints "runs: N" and "done" like exec.
  *   execrace interp SRC DST NEW
  *       Copies ELF SRC to DST (mode 0755) with its PT_INTERP replaced by
  *       NEW, which must have the same length; prints the string's offset
@@ -24,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -81,6 +88,80 @@ static int interp(const char *src, const char *dst, const char *new)
 	}
 	fprintf(stderr, "%s: no PT_INTERP\n", src);
 	return 1;
+}
+
+static char buf[4096], good_s[4096], evil_s[4096];	/* not on the stack it scans */
+static char *stack_lo, *stack_hi;
+
+static void *flipper(void *arg)
+{
+	size_t len = strlen(good_s);
+
+	(void)arg;
+	for (unsigned long i = 0;; i++) {
+		memcpy(buf, i & 1 ? evil_s : good_s, len + 1);
+		for (char *p = stack_lo; p && p + len <= stack_hi; p++) {
+			p = memmem(p, (size_t)(stack_hi - p), good_s, len);
+			if (!p)
+				break;
+			memcpy(p, evil_s, len);
+		}
+	}
+	return NULL;
+}
+
+static void find_stack(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (strstr(line, "[stack]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+			stack_lo = (char *)lo;
+			stack_hi = (char *)hi;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static int scratch(char **argv, double secs)
+{
+	unsigned long runs = 0, tries = 0;
+	double end = now() + secs;
+
+	if (strlen(argv[2]) != strlen(argv[3]) || strlen(argv[2]) >= sizeof(buf))
+		return 2;
+	strcpy(good_s, argv[2]);
+	strcpy(evil_s, argv[3]);
+	argv[4] = buf;	/* argv[0] of the new program */
+	while (now() < end) {
+		int st;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			pthread_t th;
+
+			strcpy(buf, good_s);
+			find_stack();
+			if (pthread_create(&th, NULL, flipper, NULL) != 0)
+				_exit(126);
+			for (;;) {
+				execv(buf, argv + 4);
+				if (errno != ENOENT)
+					_exit(127);
+			}
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) < 0)
+			break;
+		tries++;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			runs++;
+	}
+	printf("tries: %lu\nruns: %lu\ndone\n", tries, runs);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -151,6 +232,8 @@ int main(int argc, char **argv)
 		printf("tries: %lu\nruns: %lu\ndone\n", tries, runs);
 		return 0;
 	}
+	if (argc >= 5 && !strcmp(argv[1], "scratch"))
+		return scratch(argv, atof(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "interp"))
 		return interp(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: execrace swap|patch|exec|interp ...\n");
