@@ -229,8 +229,14 @@ void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
 		}
 		break;
 	case JT_PATH_EXEC:
+		/* a file the program wrote (a writable grant, a memfd) runs only under
+		 * `exec jail`, and is then checked again at the exec event (tracer) */
 		if (f->writable && !p->exec_jail) {
 			deny(v, EACCES, -1, "exec-from-writable");
+			return;
+		}
+		if (f->writable) {
+			allow(v, p->exec_rule);
 			return;
 		}
 		break;

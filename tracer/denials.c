@@ -230,8 +230,8 @@ static void explain(const struct jt_policy *p, const struct seen *s, char *out, 
 			 "or /work, or grant with --rw HOST:%s", head,
 			 s->rule >= 0 ? jt_policy_where(p, s->rule) : "a read-only grant", dir);
 	} else if (!strcmp(b, "exec-from-writable")) {
-		put(out, len, "%s: files in the writable jail do not run under this version "
-			 "(by design; not grantable)", head);
+		put(out, len, "%s: a file the program wrote \xe2\x80\x94 grant with the policy "
+			 "line `exec jail`", head);
 	} else if (!strcmp(b, "link-to-read-only")) {
 		put(out, len, "%s: a hard link to a read-only file (by design: copy it instead)",
 			 head);

@@ -15,10 +15,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
@@ -216,6 +218,11 @@ static int walk(struct fsop *op, int which, int dirfd, unsigned flags)
 	if (r == 0) {
 		op->facts.writable = op->w[which].mount && (op->w[which].mount->flags & JT_MNT_RW);
 		op->facts.rule = op->w[which].mount ? op->w[which].mount->rule : -1;
+		/* /proc/self/fd/N of what has no path (a pipe, a socket, a memfd): the
+		 * program's own, to reopen as it likes, and to run only as what it wrote */
+		if (op->w[which].mount && (op->w[which].mount->flags & JT_MNT_PROC) &&
+		    op->w[which].fd >= 0 && !op->w[which].is_dir)
+			op->facts.writable = 1;
 	}
 	return r;
 }
@@ -316,13 +323,6 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 	if ((r = walk(op, 0, dirfd, wf)) < 0)
 		return walk_failed(op, 0, r);
 	creating = !op->w[0].exists;
-	if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC) && op->w[0].fd >= 0) {
-		/* /proc/self/fd/N of a pipe or a socket: the program's own, to reopen as it likes */
-		struct stat st;
-
-		if (fstat(op->w[0].fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
-			op->facts.writable = 1;
-	}
 	if ((flags & __O_TMPFILE) == __O_TMPFILE || creating)
 		a = JT_PATH_CREATE;
 	else if (acc != O_RDONLY || (flags & O_TRUNC))
@@ -470,8 +470,10 @@ static int do_readlink(struct fsop *op, int dirfd, uint64_t path, uint64_t buf, 
 
 			target[n] = '\0';
 			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - op->w[0].inside), op->w[0].inside);
-			if (jt_proc_link_inside(&op->run->view, ctx_of(op), dir, op->w[0].name, target,
-						inside, sizeof(inside)) < 0)
+			if (jt_proc_is_memfd(op->w[0].dirfd, op->w[0].name, target))
+				snprintf(inside, sizeof(inside), "%s", target);	/* names nothing of the host */
+			else if (jt_proc_link_inside(&op->run->view, ctx_of(op), dir, op->w[0].name,
+						     target, inside, sizeof(inside)) < 0)
 				snprintf(inside, sizeof(inside), "/");
 			n = (ssize_t)strlen(inside);
 			memcpy(target, inside, (size_t)n);
@@ -1211,6 +1213,92 @@ static int host_path(int fd, char *out, size_t len)
 	return out[0] == '/' ? 0 : -ENOENT;
 }
 
+/*
+ * One line of /proc/PID/maps: its start, and the device and inode of the
+ * file mapped there (0 and 0 for anonymous memory). @return 1 if it names
+ * a file (an inode, or a path that is not "[stack]" and the like), 0 if
+ * not, -1 if it cannot be parsed.
+ */
+static int maps_line(const char *line, unsigned long long *start, unsigned long long *dev,
+		     unsigned long long *ino)
+{
+	unsigned long long maj, min;
+	int n = 0;
+
+	if (sscanf(line, "%llx-%*x %*s %*x %llx:%llx %llu %n", start, &maj, &min, ino, &n) != 4 || !n)
+		return -1;
+	*dev = maj << 32 | min;
+	return *ino != 0 || (line[n] && line[n] != '\n' && line[n] != '[');
+}
+
+/*
+ * How /proc/PID/maps names the file open at @fd: the tracer maps one page of
+ * it and reads its own maps. (stat's device and inode are not always those
+ * of the mapping: overlayfs maps the file of the layer below, btrfs shows
+ * the file system's device, not the subvolume's.) @return 0 or -errno.
+ */
+static int map_identity(int fd, struct jt_exec_map *id)
+{
+	void *p = mmap(NULL, 1, PROT_READ, MAP_PRIVATE, fd, 0);
+	unsigned long long start, dev, ino;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r = -ENOENT;
+
+	if (p == MAP_FAILED)
+		return -errno;
+	f = fopen("/proc/self/maps", "re");
+	if (!f) {
+		r = -errno;
+		munmap(p, 1);
+		return r;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		if (maps_line(line, &start, &dev, &ino) == 1 && start == (uintptr_t)p) {
+			id->dev = dev;
+			id->ino = ino;
+			r = 0;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	munmap(p, 1);
+	return r;
+}
+
+int jt_exec_maps_ok(const struct jt_task *t, char *why, size_t len)
+{
+	unsigned long long start, dev, ino;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r = 1, k;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->tid);
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	while (r == 1 && getline(&line, &cap, f) > 0) {
+		if ((k = maps_line(line, &start, &dev, &ino)) < 0) {
+			r = -EINVAL;
+			break;
+		}
+		if (!k)
+			continue;
+		r = 0;
+		for (int i = 0; i < t->n_exec_maps && i < 2; i++)
+			if (t->exec_maps[i].dev == dev && t->exec_maps[i].ino == ino)
+				r = 1;
+		if (!r)
+			snprintf(why, len, "another file mapped (device %llx:%llx, inode %llu)",
+				 dev >> 32, dev & 0xffffffffULL, ino);
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
 /* PT_INTERP of an ELF file: "" for a static one. @return 0, or -ENOEXEC. */
 static int elf_interp(int fd, char *out, size_t len)
 {
@@ -1245,26 +1333,56 @@ static int elf_interp(int fd, char *out, size_t len)
 	return r;
 }
 
-/* The loader named by PT_INTERP must be in the view, and be the host's file of that path. */
-static int check_interp(struct fsop *op, const char *interp)
+/*
+ * The loader named by PT_INTERP must be in the view, and be the host's file
+ * of that path; run from a writable grant it needs `exec jail` like any
+ * file the program wrote (*@written is then set). When @want_id or when it
+ * is written, how the maps name it is put in @id. @return 0, 1 (denied:
+ * see op->v), or -errno.
+ */
+static int check_interp(struct fsop *op, const char *interp, int want_id, struct jt_exec_map *id,
+			int *written)
 {
+	struct jt_path_facts f = { .in_view = 1, .rule = -1 };
+	struct jt_verdict v;
 	struct jt_walk w;
 	struct stat in_view, on_host;
-	int r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &w), fd;
+	int r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &w), fd, rd;
+	char p[64];
 
 	if (r < 0)
 		return -ENOENT;
+	f.writable = w.mount && (w.mount->flags & JT_MNT_RW);
+	f.rule = w.mount ? w.mount->rule : -1;
 	fd = w.fd >= 0 ? fcntl(w.fd, F_DUPFD_CLOEXEC, 3)
 		       : w.dirfd >= 0 ? openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
 	jt_walk_done(&w);
 	if (fd < 0)
 		return -ENOENT;
+	jt_decide_path(op->run->policy, JT_PATH_EXEC, &f, &v);
+	if (!v.allow) {
+		close(fd);
+		op->v = v;
+		op->ret = -v.err;
+		return 1;
+	}
+	*written = f.writable;
 	r = fstat(fd, &in_view);
-	close(fd);
 	if (r < 0 || stat(interp, &on_host) < 0 || in_view.st_dev != on_host.st_dev ||
-	    in_view.st_ino != on_host.st_ino)
+	    in_view.st_ino != on_host.st_ino) {
+		close(fd);
 		return -ELIBBAD;
-	return 0;
+	}
+	r = 0;
+	if (want_id || f.writable) {
+		proc_fd(p, sizeof(p), fd);
+		rd = open(p, O_RDONLY | O_CLOEXEC);
+		r = rd < 0 ? -errno : map_identity(rd, id);
+		if (rd >= 0)
+			close(rd);
+	}
+	close(fd);
+	return r;
 }
 
 /* A "#!" line: interpreter and optional argument. @return 1 if a script. */
@@ -1332,41 +1450,24 @@ static uint64_t put_argv(struct fsop *op, uint64_t *top, const char *const *strs
 	return *top;
 }
 
-static int do_exec(struct fsop *op, int dirfd, uint64_t path, uint64_t argv, int at_flags)
+/*
+ * The checked file, open for reading at @fd (taken over), runs: a script's
+ * interpreter is resolved and checked in turn, an ELF's loader checked, and
+ * the kernel given the host path of the file to run (with the interpreter's
+ * arguments for a script), or, @as_given (fexecve of an ELF), the call as
+ * the program made it. @written: the file is the program's (a writable
+ * grant, a memfd): it may change until the kernel reads it, so the exec
+ * event checks every mapping of the new image too. @script is the path a
+ * script's interpreter is given.
+ */
+static int exec_checked(struct fsop *op, int fd, int written, const char *script, uint64_t argv,
+			int as_given, const char *kernel_path)
 {
-	char interp[PATH_MAX], arg[256], host[PATH_MAX], script[PATH_MAX + 1];
+	char interp[PATH_MAX], arg[256], host[PATH_MAX];
+	struct jt_exec_map maps[2];
 	struct stat st;
-	int r, fd, is_script;
+	int r, is_script, n_maps = 0, loader_rw = 0;
 
-	if ((r = read_path(op, 0, path)) < 0)
-		return result(op, r);
-	if (!op->path[0][0] && (at_flags & AT_EMPTY_PATH))
-		return result(op, -ENOSYS);	/* fexecve: not in this version */
-	if ((r = walk(op, 0, dirfd, (at_flags & AT_SYMLINK_NOFOLLOW) ? JT_WALK_NOFOLLOW : 0)) < 0)
-		return walk_failed(op, 0, r);
-	if (!decide(op, JT_PATH_EXEC))
-		return 0;
-	if ((fd = object(op, 0, 0)) < 0)
-		return result(op, fd == -ELOOP && (at_flags & AT_SYMLINK_NOFOLLOW) ? -ELOOP : fd);
-	/* reopen for reading: the O_PATH descriptor cannot be read */
-	{
-		char p[64];
-		int rd;
-
-		proc_fd(p, sizeof(p), fd);
-		rd = open(p, O_RDONLY | O_CLOEXEC);
-		r = executable(fd, &st);
-		close(fd);
-		if (r < 0) {
-			if (rd >= 0)
-				close(rd);
-			return result(op, r);
-		}
-		if (rd < 0)
-			return result(op, -errno);
-		fd = rd;
-	}
-	snprintf(script, sizeof(script), "%s", op->w[0].inside);
 	is_script = shebang(fd, interp, sizeof(interp), arg, sizeof(arg));
 	if (is_script) {
 		struct jt_walk iw;
@@ -1379,12 +1480,16 @@ static int do_exec(struct fsop *op, int dirfd, uint64_t path, uint64_t argv, int
 		r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &iw);
 		if (r < 0)
 			return result(op, r == -ENOENT ? -ENOENT : r);
+		op->facts.in_view = 1;
 		op->facts.writable = iw.mount && (iw.mount->flags & JT_MNT_RW);
 		op->facts.rule = iw.mount ? iw.mount->rule : -1;
 		jt_walk_done(&op->w[1]);
 		op->w[1] = iw;
 		if (!decide(op, JT_PATH_EXEC))
 			return 0;
+		/* the kernel now reads the interpreter, not the script */
+		written = op->facts.writable;
+		as_given = 0;
 		if ((ifd = object(op, 1, 0)) < 0)
 			return result(op, ifd);
 		{
@@ -1402,45 +1507,183 @@ static int do_exec(struct fsop *op, int dirfd, uint64_t path, uint64_t argv, int
 		}
 	}
 	r = elf_interp(fd, host, sizeof(host));
-	if (r == 0 && host[0])
-		r = check_interp(op, host);
+	if (r == 0 && host[0]) {
+		/* the loader's identity is wanted when anything here is the program's */
+		r = check_interp(op, host, written, &maps[1], &loader_rw);
+		if (r == 1) {
+			close(fd);
+			return 0;
+		}
+		n_maps = 1;
+	}
+	written |= loader_rw;
 	if (r == 0)
 		r = fstat(fd, &st) < 0 ? -errno : 0;
-	if (r == 0)
+	if (r == 0 && !as_given && kernel_path && !is_script)
+		snprintf(host, sizeof(host), "%s", kernel_path);
+	else if (r == 0 && !as_given)
 		r = host_path(fd, host, sizeof(host));
-	close(fd);
-	if (r < 0)
+	if (r == 0 && written)
+		r = map_identity(fd, &maps[0]);
+	if (r < 0) {
+		close(fd);
 		return result(op, r);
+	}
 
 	/* hand the kernel the host path; the exec event checks what ran */
-	{
+	if (!as_given) {
 		uint64_t top, hp, newargv = argv;
 		size_t hl = strlen(host) + 1;
 		int err = 0;
 
 		if ((r = jt_regs_save(op->t->tid, &op->regs)) < 0)
-			return result(op, r);
+			goto fail;
 		top = (jt_regs_sp(&op->regs) - EXEC_SCRATCH) & ~(uint64_t)15;
 		top -= hl;
 		hp = top;
 		if ((r = jt_mem_write(op->run, op->t->tid, hp, host, hl)) < 0)
-			return result(op, r);
+			goto fail;
 		if (is_script) {
 			const char *strs[3] = { interp, arg[0] ? arg : script, script };
 
 			newargv = put_argv(op, &top, strs, arg[0] ? 3 : 2, argv, &err);
-			if (err < 0)
-				return result(op, err);
+			if ((r = err) < 0)
+				goto fail;
 		}
-		op->t->exec_dev = st.st_dev;
-		op->t->exec_ino = st.st_ino;
-		op->t->flags |= JT_TASK_EXEC_CHECK;
 		op->exec_path = hp;
 		op->exec_argv = newargv;
-		op->v.allow = 1;
-		op->to_kernel = 1;
 	}
+	op->t->exec_dev = st.st_dev;
+	op->t->exec_ino = st.st_ino;
+	op->t->flags &= ~JT_TASK_EXEC_MAPS;
+	op->t->flags |= JT_TASK_EXEC_CHECK | (written ? JT_TASK_EXEC_MAPS : 0);
+	if (written) {
+		/* the program's file may have changed since it was read here */
+		op->t->exec_maps[0] = maps[0];
+		op->t->exec_maps[1] = maps[1];
+		op->t->n_exec_maps = 1 + n_maps;
+	}
+	/* held until the exec event, so no other file can take its inode number */
+	jt_task_exec_release(op->t);
+	op->t->exec_hold = fd + 1;
+	op->v.allow = 1;
+	op->to_kernel = 1;
 	return 0;
+fail:
+	close(fd);
+	return result(op, r);
+}
+
+/* Open the checked O_PATH descriptor @fd (closed) for reading. @return it or -errno. */
+static int exec_reopen(int fd, struct stat *st)
+{
+	char p[64];
+	int rd, r;
+
+	proc_fd(p, sizeof(p), fd);
+	rd = open(p, O_RDONLY | O_CLOEXEC);
+	r = executable(fd, st);
+	close(fd);
+	if (r < 0) {
+		if (rd >= 0)
+			close(rd);
+		return r;
+	}
+	return rd < 0 ? -errno : rd;
+}
+
+/*
+ * fexecve, execveat(fd, "", AT_EMPTY_PATH): the program's descriptor. The
+ * tracer takes its own copy, and the file is read-only only if it lies in
+ * a read-only grant and is still the file of its host path there; anything
+ * else (a writable grant, a memfd, an unlinked file) is the program's own
+ * and runs only under `exec jail`. A script runs as the kernel runs it,
+ * its interpreter given /dev/fd/N.
+ */
+static int do_fexec(struct fsop *op, int pfd, uint64_t argv)
+{
+	char host[PATH_MAX], inside[PATH_MAX], p[64], script[64];
+	struct stat st, at_host;
+	int copy = fd_copy(op, pfd), fd, ro = 0;
+	ssize_t n;
+
+	if (copy < 0)
+		return result(op, copy == -EACCES ? -EACCES : -EBADF);
+	proc_fd(p, sizeof(p), copy);
+	n = readlink(p, host, sizeof(host) - 1);
+	host[n > 0 ? n : 0] = '\0';
+	op->facts.in_view = 1;
+	op->facts.rule = -1;
+	snprintf(op->path[0], sizeof(op->path[0]), "%s", host);
+	if (host[0] == '/' && fstat(copy, &st) == 0 && stat(host, &at_host) == 0 &&
+	    st.st_dev == at_host.st_dev && st.st_ino == at_host.st_ino) {
+		/* the longest grant holding the file says whether the program may change it */
+		for (size_t i = 0, best = 0; i < op->run->view.n; i++) {
+			const struct jt_mount *m = &op->run->view.m[i];
+			size_t l = strlen(m->host);
+
+			if ((m->flags & JT_MNT_LINK) || strncmp(host, m->host, l) ||
+			    (host[l] && host[l] != '/' && l > 1) || l < best)
+				continue;
+			best = l;
+			ro = !(m->flags & JT_MNT_RW);
+			op->facts.rule = m->rule;
+		}
+		if (jt_view_inside_of(&op->run->view, host, inside, sizeof(inside)) >= 0)
+			snprintf(op->path[0], sizeof(op->path[0]), "%s", inside);
+	}
+	op->facts.writable = !ro;
+	if (!decide(op, JT_PATH_EXEC)) {
+		close(copy);
+		return 0;
+	}
+	if ((fd = exec_reopen(copy, &st)) < 0)
+		return result(op, fd);
+	snprintf(script, sizeof(script), "/dev/fd/%d", pfd);
+	{
+		/* the kernel cannot give a script's interpreter a descriptor closed on exec */
+		char line[64], info[64];
+		unsigned flags = 0;
+		FILE *f;
+
+		snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", op->t->tid, pfd);
+		if ((f = fopen(info, "re"))) {
+			while (fgets(line, sizeof(line), f))
+				if (sscanf(line, "flags: %o", &flags) == 1)
+					break;
+			fclose(f);
+		}
+		if ((flags & O_CLOEXEC) && pread(fd, line, 2, 0) == 2 && line[0] == '#' && line[1] == '!') {
+			close(fd);
+			return result(op, -ENOENT);
+		}
+	}
+	return exec_checked(op, fd, !ro, script, argv, 1, NULL);
+}
+
+static int do_exec(struct fsop *op, int dirfd, uint64_t path, uint64_t argv, int at_flags)
+{
+	struct stat st;
+	int r, fd, proc_obj;
+
+	if ((r = read_path(op, 0, path)) < 0)
+		return result(op, r);
+	if (!op->path[0][0] && (at_flags & AT_EMPTY_PATH))
+		return do_fexec(op, dirfd, argv);
+	if ((r = walk(op, 0, dirfd, (at_flags & AT_SYMLINK_NOFOLLOW) ? JT_WALK_NOFOLLOW : 0)) < 0)
+		return walk_failed(op, 0, r);
+	if (!decide(op, JT_PATH_EXEC))
+		return 0;
+	if ((fd = object(op, 0, 0)) < 0)
+		return result(op, fd == -ELOOP && (at_flags & AT_SYMLINK_NOFOLLOW) ? -ELOOP : fd);
+	/* reopen for reading: the O_PATH descriptor cannot be read */
+	if ((fd = exec_reopen(fd, &st)) < 0)
+		return result(op, fd);
+	/* /proc/PID/fd/N of what has no path (a memfd): the kernel reaches it
+	 * through the same link of the host's /proc; the exec event checks it */
+	proc_obj = op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC) && op->w[0].fd >= 0;
+	return exec_checked(op, fd, op->facts.writable, op->w[0].inside, argv, 0,
+			    proc_obj ? op->w[0].inside : NULL);
 }
 
 /* ---------------------------------------------------------------- dispatch */

@@ -41,6 +41,13 @@ int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *r
  */
 int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd);
 
+/**
+ * At the exec event of a file the program wrote (JT_TASK_EXEC_MAPS): is
+ * every file mapped in the new image the checked program or the loader
+ * its check found? @return 1 yes, 0 no (@why says what), -errno unreadable.
+ */
+int jt_exec_maps_ok(const struct jt_task *t, char *why, size_t len);
+
 /* skeleton.c: real, read-only directories that stand for the synthetic ones. */
 int jt_skeleton_build(struct jt_run *run);
 void jt_skeleton_remove(struct jt_run *run);

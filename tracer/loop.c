@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include "compat/regs.h"
 #include "tracer/cpu.h"
+#include "tracer/fs.h"
 #include "tracer/internal.h"
 #include "tracer/proxy.h"
 
@@ -165,8 +166,14 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 		if (old) {
 			/* what the exec'ing thread was waiting for moves to the leader's id */
 			t->flags = (t->flags & ~JT_TASK_EXEC_CHECK) | (old->flags & JT_TASK_EXEC_CHECK);
+			t->flags = (t->flags & ~JT_TASK_EXEC_MAPS) | (old->flags & JT_TASK_EXEC_MAPS);
 			t->exec_dev = old->exec_dev;
 			t->exec_ino = old->exec_ino;
+			memcpy(t->exec_maps, old->exec_maps, sizeof(t->exec_maps));
+			t->n_exec_maps = old->n_exec_maps;
+			jt_task_exec_release(t);
+			t->exec_hold = old->exec_hold;
+			old->exec_hold = 0;
 			free(t->exec_regs);
 			t->exec_regs = old->exec_regs;
 			old->exec_regs = NULL;
@@ -179,17 +186,26 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 		t->tgid = t->tid;
 	if (t && (t->flags & JT_TASK_EXEC_CHECK)) {
 		struct stat st;
+		char why[160];
+		int maps = t->flags & JT_TASK_EXEC_MAPS, ok;
 
 		/* before the new program's first instruction: is it what the view allowed? */
 		snprintf(path, sizeof(path), "/proc/%d/exe", t->tid);
-		t->flags &= ~JT_TASK_EXEC_CHECK;
+		t->flags &= ~(JT_TASK_EXEC_CHECK | JT_TASK_EXEC_MAPS);
 		t->flags |= JT_TASK_EXECED;
 		if (stat(path, &st) < 0 || st.st_dev != t->exec_dev || st.st_ino != t->exec_ino) {
 			kill(t->tid, SIGKILL);
 			t->flags |= JT_TASK_KILLED;
 			jt_stop_run(run, JT_STOP_ERROR, "process %d ran a file other than the one "
 				    "its exec was allowed for: killed", t->tid);
+		} else if (maps && (ok = jt_exec_maps_ok(t, why, sizeof(why))) != 1) {
+			/* a file it wrote may have changed since the check (its loader, say) */
+			kill(t->tid, SIGKILL);
+			t->flags |= JT_TASK_KILLED;
+			jt_stop_run(run, JT_STOP_ERROR, "process %d ran a file it wrote with %s: killed",
+				    t->tid, ok < 0 ? "mappings jailtrace could not read" : why);
 		}
+		jt_task_exec_release(t);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", t ? t->tid : 0);
 	n = t ? readlink(path, exe, sizeof(exe) - 1) : -1;
@@ -264,7 +280,8 @@ static void on_syscall_stop(struct jt_run *run, struct jt_task *t)
 			jt_regs_restore(t->tid, t->exec_regs, ret);
 		free(t->exec_regs);
 		t->exec_regs = NULL;
-		t->flags &= ~(JT_TASK_EXECED | JT_TASK_EXEC_CHECK);
+		t->flags &= ~(JT_TASK_EXECED | JT_TASK_EXEC_CHECK | JT_TASK_EXEC_MAPS);
+		jt_task_exec_release(t);
 	}
 	jt_audit_exit(run, t);
 	jt_resume(t, 0);

@@ -292,6 +292,20 @@ int jt_proc_link_inside(const struct jt_view *v, const struct jt_walk_ctx *ctx,
 }
 
 /*
+ * A memfd's link text looks like a path ("/memfd:NAME (deleted)") but names
+ * no file of the host: it is the object itself, like a pipe. Only a file
+ * no directory holds (no link left) counts.
+ */
+int jt_proc_is_memfd(int dirfd, const char *name, const char *text)
+{
+	size_t n = strlen(text);
+	struct stat st;
+
+	return !strncmp(text, "/memfd:", 7) && n > 17 && !strcmp(text + n - 10, " (deleted)") &&
+	       fstatat(dirfd, name, &st, 0) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0;
+}
+
+/*
  * A link under /proc/PID (exe, cwd, root, fd/N): the kernel's text is a
  * host path; it is read back into the view. What is not a path (a pipe, a
  * socket) is the object itself, as the last component only.
@@ -306,7 +320,7 @@ static int proc_link(struct walk *k, int linkfd, const char *name, int last, str
 	if (n < 0)
 		return -errno;
 	text[n] = '\0';
-	if (text[0] != '/') {
+	if (text[0] != '/' || jt_proc_is_memfd(top->fd, name, text)) {
 		if (!last)
 			return -ENOTDIR;
 		fd = openat(top->fd, name, O_PATH | O_CLOEXEC);

@@ -40,6 +40,8 @@ struct jt_walk_ctx {
  */
 int jt_proc_link_inside(const struct jt_view *v, const struct jt_walk_ctx *ctx,
 			const char *dir, const char *name, const char *text, char *out, size_t len);
+/* Is the /proc link @name in @dirfd, whose text is @text, a memfd (no host path)? */
+int jt_proc_is_memfd(int dirfd, const char *name, const char *text);
 
 struct jt_walk {
 	const struct jt_mount *mount;	/* the grant holding the result; NULL: synthetic */

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "tracer/fifo.h"
 #include "tracer/proc.h"
 
@@ -51,6 +52,14 @@ static void task_free(struct jt_task *t)
 	free(t->restart_regs);
 	jt_fifo_forget(t);
 	jt_fsinfo_put(t->fs);
+	jt_task_exec_release(t);
+}
+
+void jt_task_exec_release(struct jt_task *t)
+{
+	if (t->exec_hold > 0)
+		close(t->exec_hold - 1);
+	t->exec_hold = 0;
 }
 
 /* The table owns what its tasks hold. */

@@ -20,6 +20,7 @@ enum {
 	JT_TASK_EXECED = 1 << 6,	/* the exec event came: keep the new registers */
 	JT_TASK_WAIT_PARENT = 1 << 7,	/* stopped until its parent's fork event gives it a cwd */
 	JT_TASK_ANNOUNCED = 1 << 8,	/* its parent's fork event (or jailtrace's spawn) was seen */
+	JT_TASK_EXEC_MAPS = 1 << 9,	/* with EXEC_CHECK: a file the program wrote, check every mapping */
 };
 
 /* What threads sharing a file-system context (CLONE_FS) share: the cwd. */
@@ -42,6 +43,12 @@ struct jt_task {
 	struct jt_fsinfo *fs;	/* the view: cwd (NULL without a view) */
 	dev_t exec_dev;		/* JT_TASK_EXEC_CHECK: the file that must run */
 	ino_t exec_ino;
+	/* JT_TASK_EXEC_MAPS: the files (as /proc/PID/maps names them) that may be
+	 * mapped at the exec event: the program and the loader its check found */
+	struct jt_exec_map { unsigned long long dev, ino; } exec_maps[2];
+	int n_exec_maps;
+	int exec_hold;		/* 1 + the tracer's descriptor of the checked file, kept
+				 * until the exec event: its inode cannot be reused meanwhile */
 	struct jt_regs_saved *exec_regs;	/* to restore if the exec fails */
 	struct jt_regs_saved *restart_regs;	/* JT_TASK_RET_PENDING: issue the call again */
 	long restart_nr;
@@ -52,6 +59,8 @@ struct jt_task {
 struct jt_fsinfo *jt_fsinfo_new(const char *cwd);
 struct jt_fsinfo *jt_fsinfo_copy(const struct jt_fsinfo *fs);
 void jt_fsinfo_put(struct jt_fsinfo *fs);
+/* Close the descriptor an exec check holds (exec_hold). */
+void jt_task_exec_release(struct jt_task *t);
 
 struct jt_ptable {
 	struct jt_task *slot;

@@ -472,12 +472,6 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "cannot probe the kernel, or bad JAILTRACE_DISABLE");
 		goto out;
 	}
-	if (cfg->policy.exec_jail) {
-		/* refuse rather than run with less confinement than the policy asks */
-		r = fail(res, 125, EOPNOTSUPP, "%s: exec jail is not supported by this version "
-			 "of jailtrace", jt_policy_where(&cfg->policy, cfg->policy.exec_rule));
-		goto out;
-	}
 	if ((r = setup_net(run, res)) < 0)
 		goto out;
 	if ((r = jt_cpu_setup(run)) < 0) {

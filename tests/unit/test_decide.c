@@ -127,3 +127,32 @@ TEST(signal_self_only_refuses_siblings)
 	EXPECT_EQ(v.allow, 1);
 	jt_policy_free(&p);
 }
+
+TEST(exec_of_a_written_file_needs_exec_jail_and_names_its_line)
+{
+	struct jt_policy p;
+	struct jt_verdict v;
+	char err[256];
+	struct jt_path_facts ro = { .in_view = 1, .writable = 0, .rule = 3 };
+	struct jt_path_facts rw = { .in_view = 1, .writable = 1, .rule = -1 };
+
+	jt_policy_init(&p);
+	ASSERT_EQ(jt_policy_parse(&p, "t", "include default\n", err, sizeof(err)), 0);
+	jt_decide_path(&p, JT_PATH_EXEC, &ro, &v);
+	EXPECT_EQ(v.allow, 1);
+	jt_decide_path(&p, JT_PATH_EXEC, &rw, &v);
+	EXPECT_EQ(v.allow, 0);
+	EXPECT_EQ(v.err, EACCES);
+	EXPECT_STREQ(v.builtin, "exec-from-writable");
+	jt_policy_free(&p);
+
+	jt_policy_init(&p);
+	ASSERT_EQ(jt_policy_parse(&p, "t", "include default\nexec jail\n", err, sizeof(err)), 0);
+	jt_decide_path(&p, JT_PATH_EXEC, &rw, &v);
+	EXPECT_EQ(v.allow, 1);
+	EXPECT_EQ(v.rule, p.exec_rule);
+	jt_decide_path(&p, JT_PATH_EXEC, &ro, &v);
+	EXPECT_EQ(v.allow, 1);
+	EXPECT_EQ(v.rule, 3);
+	jt_policy_free(&p);
+}
