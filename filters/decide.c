@@ -337,24 +337,33 @@ open:
 	return 0;
 }
 
+int jt_grant_of(const struct jt_policy *p, const char *inside)
+{
+	size_t best_len = 0;
+	int best = -1;
+
+	/* the longest grant that holds it, as the walk finds it step by step;
+	 * of two grants of one inside path, the later (the view keeps it) */
+	for (size_t i = 0; inside[0] == '/' && i < p->n_grants; i++) {
+		size_t n = strlen(p->grants[i].inside);
+
+		if (under(inside, p->grants[i].inside) && (best < 0 || n >= best_len))
+			best = (int)i, best_len = n;
+	}
+	return best;
+}
+
 int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_path_facts *f)
 {
-	const struct jt_grant *best = NULL;
-	size_t best_len = 0;
+	int gi = jt_grant_of(p, inside);
+	const struct jt_grant *best = gi >= 0 ? &p->grants[gi] : NULL;
+	size_t best_len = best ? strlen(best->inside) : 0;
 
 	f->in_view = 0;
 	f->writable = 0;
 	f->rule = -1;
 	if (inside[0] != '/')
 		return -1;
-	/* the longest grant that holds it, as the walk finds it step by step;
-	 * of two grants of one inside path, the later (the view keeps it) */
-	for (size_t i = 0; i < p->n_grants; i++) {
-		size_t n = strlen(p->grants[i].inside);
-
-		if (under(inside, p->grants[i].inside) && (!best || n >= best_len))
-			best = &p->grants[i], best_len = n;
-	}
 	for (size_t i = 0; i < JT_JAIL_DIRS; i++) {
 		size_t n = strlen(jt_jail_dirs[i]);
 

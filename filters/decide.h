@@ -121,6 +121,9 @@ void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
  */
 int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_path_facts *f);
 
+/** The index of the grant of @p that holds @inside (as jt_path_facts_of finds it), or -1. */
+int jt_grant_of(const struct jt_policy *p, const char *inside);
+
 /*
  * What a path syscall does to the object of its first path, as the
  * tracer decides it (tracer/fs.c): an open by its flags (O_CREAT of a

@@ -277,9 +277,10 @@ static int answer(struct jt_run *run, struct jt_task *t, long ret)
 
 static void audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
 			const struct jt_abi *abi, const struct jt_syscall *sc,
-			const struct jt_verdict *v, char *rulebuf)
+			const struct jt_verdict *v, char *rulebuf, const char *path, const char *addr)
 {
 	struct jt_log_call lc = {
+		.path = path, .addr = addr,
 		.pid = t->tgid, .tid = t->tid, .abi = abi, .audit_arch = sc->arch,
 		.nr = sc->nr, .sys = rq->sys, .target = rq->target, .verdict = v,
 		.first_exec = rq->first_exec,
@@ -421,7 +422,8 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	if (r < 0)
 		return r;
 	if (run->cfg->audit_full)
-		audit_entry(run, t, rq, abi, sc, &res->verdict, rulebuf);
+		audit_entry(run, t, rq, abi, sc, &res->verdict, rulebuf, res->path[0] ? res->path : NULL,
+			    res->addr[0] ? res->addr : NULL);
 	return jt_resume(t, 0);
 }
 
@@ -635,6 +637,6 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 			return r;
 	}
 	if (run->cfg->audit_full)
-		audit_entry(run, t, &rq, abi, &sc, &v, rulebuf);
+		audit_entry(run, t, &rq, abi, &sc, &v, rulebuf, NULL, NULL);
 	return jt_resume(t, 0);
 }
