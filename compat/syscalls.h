@@ -42,6 +42,9 @@ enum jt_arg {
 	JT_ARG_AF,	/* address family */
 	JT_ARG_BUFIN,	/* bytes the kernel reads; the length is the next argument */
 	JT_ARG_BUFOUT,	/* bytes the kernel writes; the length is the return value */
+	JT_ARG_PROT,	/* mmap/mprotect protection, printed by name */
+	JT_ARG_MMAPFLAGS,	/* mmap flags, printed by name */
+	JT_ARG_SOCKTYPE,	/* socket type with SOCK_NONBLOCK/SOCK_CLOEXEC, by name */
 };
 
 struct jt_sysinfo {

@@ -262,3 +262,148 @@ const char *jt_target_name(enum jt_target t)
 
 	return (unsigned)t < 5 ? names[t] : "?";
 }
+
+/* ------------------------------------------- the view, for a resolved path */
+
+const char *const jt_jail_dirs[JT_JAIL_DIRS] = { "/tmp", "/home/sandbox", "/work", "/dev/shm" };
+
+/* Files jailtrace writes into every view (tracer/jail.c): read-only. */
+static const char *const own_files[] = { "/etc/passwd", "/etc/group", "/etc/hosts" };
+
+/* Is @path @top or below it? */
+static int under(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	if (n == 1 && top[0] == '/')
+		return path[0] == '/';
+	return !strncmp(path, top, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Is @path a directory that leads to @top ("/" and "/etc" lead to "/etc/ssl")? */
+static int leads_to(const char *path, const char *top)
+{
+	size_t n = strlen(path);
+
+	if (n == 1 && path[0] == '/')
+		return 1;
+	return !strncmp(top, path, n) && top[n] == '/';
+}
+
+int jt_path_access_of(int sys, const uint64_t args[6], int recorded_err, enum jt_path_access *a)
+{
+	int flags;
+
+	switch (sys) {
+	case JT_SYS_open: flags = (int)args[1]; goto open;
+	case JT_SYS_openat: flags = (int)args[2]; goto open;
+	case JT_SYS_creat:
+		*a = JT_PATH_CREATE;
+		return 0;
+	case JT_SYS_stat: case JT_SYS_lstat: case JT_SYS_newfstatat: case JT_SYS_statx:
+	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64:
+	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
+	case JT_SYS_readlink: case JT_SYS_readlinkat: case JT_SYS_chdir:
+	case JT_SYS_statfs: case JT_SYS_statfs64:
+	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_listxattr: case JT_SYS_llistxattr:
+	case JT_SYS_inotify_add_watch: case JT_SYS_connect:
+		*a = JT_PATH_LOOKUP;
+		return 0;
+	case JT_SYS_mkdir: case JT_SYS_mkdirat: case JT_SYS_mknod: case JT_SYS_mknodat:
+	case JT_SYS_symlink: case JT_SYS_symlinkat: case JT_SYS_unlink: case JT_SYS_unlinkat:
+	case JT_SYS_rmdir: case JT_SYS_rename: case JT_SYS_renameat: case JT_SYS_renameat2:
+	case JT_SYS_bind:
+		*a = JT_PATH_CREATE;
+		return 0;
+	case JT_SYS_link: case JT_SYS_linkat:
+		*a = JT_PATH_LINK_SOURCE;
+		return 0;
+	case JT_SYS_chmod: case JT_SYS_fchmodat: case JT_SYS_fchmodat2:
+	case JT_SYS_chown: case JT_SYS_lchown: case JT_SYS_fchownat: case JT_SYS_chown32:
+	case JT_SYS_lchown32: case JT_SYS_truncate: case JT_SYS_truncate64:
+	case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat: case JT_SYS_utimensat_time64:
+	case JT_SYS_setxattr: case JT_SYS_lsetxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
+		*a = JT_PATH_WRITE;
+		return 0;
+	case JT_SYS_execve: case JT_SYS_execveat:
+		*a = JT_PATH_EXEC;
+		return 0;
+	}
+	return -1;
+open:
+	if ((flags & __O_TMPFILE) == __O_TMPFILE)
+		*a = JT_PATH_CREATE;
+	else if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ||
+		 ((flags & O_CREAT) && ((flags & O_EXCL) || recorded_err == EROFS)))
+		*a = JT_PATH_WRITE;	/* a change, as creating is (both need a writable grant) */
+	else if (flags & O_PATH)
+		*a = JT_PATH_LOOKUP;
+	else
+		*a = JT_PATH_READ;	/* O_CREAT of what exists: the tracer reads it */
+	return 0;
+}
+
+int jt_grant_of(const struct jt_policy *p, const char *inside)
+{
+	size_t best_len = 0;
+	int best = -1;
+
+	/* the longest grant that holds it, as the walk finds it step by step;
+	 * of two grants of one inside path, the later (the view keeps it) */
+	for (size_t i = 0; inside[0] == '/' && i < p->n_grants; i++) {
+		size_t n = strlen(p->grants[i].inside);
+
+		if (under(inside, p->grants[i].inside) && (best < 0 || n >= best_len))
+			best = (int)i, best_len = n;
+	}
+	return best;
+}
+
+int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_path_facts *f)
+{
+	int gi = jt_grant_of(p, inside);
+	const struct jt_grant *best = gi >= 0 ? &p->grants[gi] : NULL;
+	size_t best_len = best ? strlen(best->inside) : 0;
+
+	f->in_view = 0;
+	f->writable = 0;
+	f->rule = -1;
+	if (inside[0] != '/')
+		return -1;
+	for (size_t i = 0; i < JT_JAIL_DIRS; i++) {
+		size_t n = strlen(jt_jail_dirs[i]);
+
+		if (under(inside, jt_jail_dirs[i]) && (!best || n >= best_len)) {
+			best = NULL, best_len = n;
+			f->in_view = f->writable = 1;
+			f->rule = -1;
+		}
+	}
+	for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++)
+		if (!strcmp(inside, own_files[i])) {
+			best = NULL;
+			f->in_view = 1;
+			f->writable = 0;
+			f->rule = -1;
+			return 0;
+		}
+	if (best) {
+		f->in_view = 1;
+		f->writable = best->writable;
+		f->rule = best->rule;
+		return 0;
+	}
+	if (f->in_view)
+		return 0;
+	/* a directory that only leads to grants: a real, empty, read-only one */
+	for (size_t i = 0; i < p->n_grants; i++)
+		if (leads_to(inside, p->grants[i].inside))
+			f->in_view = 1;
+	for (size_t i = 0; i < JT_JAIL_DIRS; i++)
+		if (leads_to(inside, jt_jail_dirs[i]))
+			f->in_view = 1;
+	for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++)
+		if (leads_to(inside, own_files[i]))
+			f->in_view = 1;
+	return 0;
+}

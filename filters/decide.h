@@ -108,6 +108,37 @@ struct jt_path_facts {
 void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
 		    const struct jt_path_facts *f, struct jt_verdict *v);
 
+/*
+ * The view's facts for a path it already resolved, under @p's grants
+ * alone: the longest grant that holds it (a grant of "/a" holds "/a" and
+ * everything below), the jail's directories (writable, no policy line),
+ * the files jailtrace writes into every view (/etc/passwd, /etc/group,
+ * /etc/hosts: read-only), and the directories that only lead to those
+ * (read-only, rule -1). Replay and learn decide a logged path again with
+ * it; the tracer's walk (tracer/path.c) finds the same grant step by step
+ * on the host. /proc/PID is not here: it depends on the run's processes.
+ * @return 0, or -1 for a path that is not absolute (the facts say not in view).
+ */
+int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_path_facts *f);
+
+/** The index of the grant of @p that holds @inside (as jt_path_facts_of finds it), or -1. */
+int jt_grant_of(const struct jt_policy *p, const char *inside);
+
+/*
+ * What a path syscall does to the object of its first path, as the
+ * tracer decides it (tracer/fs.c): an open by its flags (O_CREAT of a
+ * file that existed is a read; the log does not say whether it existed,
+ * so an O_CREAT without O_EXCL that was refused EROFS counts as a change),
+ * mkdir, unlink, rename... a change of the directory, chmod... a change
+ * of the object, stat... a lookup, exec a run, link the link's source.
+ * @return 0, or -1 for a call with no path of its own (fchmod, getcwd).
+ */
+int jt_path_access_of(int sys, const uint64_t args[6], int recorded_err, enum jt_path_access *a);
+
+/* The jail's inside directories, writable in every view (tracer/jail.c). */
+#define JT_JAIL_DIRS 4
+extern const char *const jt_jail_dirs[JT_JAIL_DIRS];
+
 /** The rule of a verdict as the log names it: "file:line", "builtin:NAME", "default-deny". */
 const char *jt_verdict_rule(const struct jt_policy *p, const struct jt_verdict *v,
 			    char *buf, size_t len);

@@ -8,10 +8,14 @@
  * later jailtrace's default cannot change it) and checked: every recorded
  * request, decided again under it by jt_decide, must come out as it did.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "compat/names.h"
 #include "filters/policy.h"
@@ -31,6 +35,14 @@ struct vreq {
 	unsigned long line;
 	int allow, err;
 	int path;		/* a decision of the file-system view */
+	/* what jt_redecide_path needs of the record */
+	char *fpath, *rule, *errname;
+};
+
+/* A path the run's view decisions rested on (see used_paths()). */
+struct used {
+	char *path;
+	int exec;		/* an exec: its interpreter is walked in the view too */
 };
 
 struct learn {
@@ -46,6 +58,8 @@ struct learn {
 	unsigned long allowed, denied;
 	char **net;			/* "net connect 1.2.3.4:443" the run was allowed */
 	size_t n_net;
+	struct used *used;		/* paths the view held for the run */
+	size_t n_used;
 	/* what the policy will say */
 	unsigned char act[JT_SYS_COUNT];
 	short err[JT_SYS_COUNT];
@@ -130,6 +144,62 @@ static int learn_net(struct learn *L, const struct jt_rec_syscall *s, int sys)
 	return 0;
 }
 
+static int add_used(struct learn *L, const char *path, int exec)
+{
+	struct used *u;
+
+	if (!path || path[0] != '/')
+		return 0;
+	for (size_t i = 0; i < L->n_used; i++)
+		if (!strcmp(L->used[i].path, path)) {
+			L->used[i].exec |= exec;
+			return 0;
+		}
+	if (L->n_used % 256 == 0) {
+		u = realloc(L->used, (L->n_used + 256) * sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		L->used = u;
+	}
+	if (!(L->used[L->n_used].path = strdup(path)))
+		return -ENOMEM;
+	L->used[L->n_used++].exec = exec;
+	return 0;
+}
+
+/*
+ * The paths a view decision of the run rested on: for what it allowed, the
+ * inside path resolved and the path asked for (it may pass through a link
+ * the view shows, /lib -> usr/lib); for what it refused inside the view
+ * (EROFS, an exec from the jail), the path, so the refusal stays the same.
+ * Refusals outside the view need nothing; a command-line grant (--ro,
+ * --rw) is not the policy's.
+ */
+static int learn_path(struct learn *L, const struct jt_rec_syscall *s, int sys)
+{
+	int exec = sys == JT_SYS_execve || sys == JT_SYS_execveat;
+	int r = 0;
+
+	if (!s->path || s->addr || (s->rule && s->rule[0] == '-'))
+		return 0;
+	if (!s->allow && s->rule && !strcmp(s->rule, "builtin:not-in-view"))
+		return 0;
+	r = add_used(L, s->path, exec);
+	if (r == 0 && s->allow && sys != JT_SYS_symlink && sys != JT_SYS_symlinkat) {
+		const struct jt_sysinfo *si = &jt_sysinfo[sys];
+
+		for (int i = 0; i < si->nargs; i++)
+			if (si->arg[i] == JT_ARG_PATH) {
+				json_t *a = json_array_get(s->args, (size_t)i);
+
+				if (json_is_string(a))
+					r = add_used(L, json_string_value(a), exec);
+				break;
+			}
+	}
+	return r;
+}
+
 static int on_request(struct learn *L, const struct jt_rec *rec)
 {
 	const struct jt_rec_syscall *s = &rec->u.sys;
@@ -153,8 +223,18 @@ static int on_request(struct learn *L, const struct jt_rec *rec)
 	v->allow = s->allow;
 	v->err = s->allow ? 0 : jt_rec_errno(s->err);
 	v->path = jt_rec_by_transport(s) || s->addr;
+	v->fpath = v->rule = v->errname = NULL;
+	if (s->path && !s->addr) {
+		v->fpath = strdup(s->path);
+		v->rule = strdup(s->rule);
+		v->errname = s->err ? strdup(s->err) : NULL;
+		if (!v->fpath || !v->rule || (s->err && !v->errname))
+			return -ENOMEM;
+	}
 	s->allow ? L->allowed++ : L->denied++;
 	if (rq.sys >= 0 && learn_net(L, s, rq.sys) < 0)
+		return -ENOMEM;
+	if (rq.sys >= 0 && rq.abi && learn_path(L, s, rq.sys) < 0)
 		return -ENOMEM;
 
 	/* refused whatever the policy says: no evidence about it */
@@ -559,7 +639,267 @@ static const char *limit_text(const char *name, json_t *v, char *buf, size_t len
 	return buf;
 }
 
-static void limits_env(const struct learn *L, const struct jt_policy *base, int have_base, FILE *f)
+/* ------------------------------------------------ the file-system view */
+
+/* The host path of @inside under grant @g (they differ for HOST:INSIDE). */
+static void host_of(const struct jt_grant *g, const char *inside, char *out, size_t len)
+{
+	size_t n = strlen(g->inside);
+
+	if (n == 1)
+		n = 0;		/* a grant of "/" */
+	snprintf(out, len, "%s%s", strcmp(g->host, "/") ? g->host : "", inside + n);
+	if (!out[0])
+		snprintf(out, len, "/");
+}
+
+/*
+ * @path as the host resolves it, one component at a time: every link met
+ * on the way is a path the walk in the view passes too (the view shows
+ * the host's links as they are), and so is where it ends.
+ */
+static int host_chain(struct learn *L, const char *path)
+{
+	char cur[PATH_MAX], next[PATH_MAX], link[PATH_MAX];
+	int hops = 0, r;
+
+	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur) || jt_path_normalize(cur) < 0)
+		return 0;
+	for (size_t i = 1; cur[i - 1]; i++) {
+		struct stat st;
+		ssize_t n;
+		char save;
+
+		if (cur[i] != '/' && cur[i] != '\0')
+			continue;
+		save = cur[i];
+		cur[i] = '\0';
+		if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			cur[i] = save;
+			if (save == '\0')
+				break;
+			continue;
+		}
+		if ((r = add_used(L, cur, 0)) < 0)
+			return r;
+		n = readlink(cur, link, sizeof(link) - 1);
+		if (n <= 0 || ++hops > 40)
+			return 0;
+		link[n] = '\0';
+		if (link[0] == '/')
+			r = snprintf(next, sizeof(next), "%s%s%s", link, save ? "/" : "", save ? cur + i + 1 : "");
+		else {
+			char *slash = strrchr(cur, '/');
+
+			*slash = '\0';
+			r = snprintf(next, sizeof(next), "%s/%s%s%s", cur, link, save ? "/" : "",
+				     save ? cur + i + 1 : "");
+		}
+		if (r >= (int)sizeof(next) || jt_path_normalize(next) < 0)
+			return 0;
+		memcpy(cur, next, strlen(next) + 1);
+		i = 0;
+	}
+	return add_used(L, cur, 0);
+}
+
+/*
+ * The interpreter an exec walks in the view besides the program: a
+ * script's `#!` line, an ELF file's PT_INTERP (the dynamic loader). The
+ * log does not show these walks, so they are read from the host file.
+ */
+static int exec_interp(struct learn *L, const char *host)
+{
+	unsigned char b[256];
+	char interp[PATH_MAX];
+	int fd = open(host, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+	int r = 0;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, b, sizeof(b) - 1, 0);
+	interp[0] = '\0';
+	if (n > 2 && b[0] == '#' && b[1] == '!') {
+		char *p = (char *)b + 2, *e;
+
+		b[n] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
+			;
+		snprintf(interp, sizeof(interp), "%.*s", (int)(e - p), p);
+	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && !memcmp(b, ELFMAG, SELFMAG)) {
+		int is64 = b[EI_CLASS] == ELFCLASS64;
+		uint64_t phoff = is64 ? ((Elf64_Ehdr *)b)->e_phoff : ((Elf32_Ehdr *)b)->e_phoff;
+		unsigned phnum = is64 ? ((Elf64_Ehdr *)b)->e_phnum : ((Elf32_Ehdr *)b)->e_phnum;
+
+		for (unsigned i = 0; i < phnum && i < 64; i++) {
+			Elf64_Phdr p64;
+			Elf32_Phdr p32;
+			uint64_t off, sz;
+
+			if (is64 ? pread(fd, &p64, sizeof(p64), (off_t)(phoff + i * sizeof(p64))) != sizeof(p64)
+				 : pread(fd, &p32, sizeof(p32), (off_t)(phoff + i * sizeof(p32))) != sizeof(p32))
+				break;
+			if ((is64 ? p64.p_type : p32.p_type) != PT_INTERP)
+				continue;
+			off = is64 ? p64.p_offset : p32.p_offset;
+			sz = is64 ? p64.p_filesz : p32.p_filesz;
+			if (sz == 0 || sz >= sizeof(interp) ||
+			    pread(fd, interp, (size_t)sz, (off_t)off) != (ssize_t)sz)
+				interp[0] = '\0';
+			else
+				interp[sz] = '\0';
+			break;
+		}
+	}
+	close(fd);
+	if (interp[0] == '/')
+		r = add_used(L, interp, 1);
+	return r;
+}
+
+/* Is @path a directory that leads to @top? */
+static int leads(const char *path, const char *top)
+{
+	size_t n = strlen(path);
+
+	return (n == 1 && path[0] == '/') || (!strncmp(top, path, n) && top[n] == '/');
+}
+
+/* A path a grant can be narrowed to: it exists on the host, is no link, and is one word. */
+static int narrowable(const char *host, const char *inside)
+{
+	struct stat st;
+
+	return lstat(host, &st) == 0 && !S_ISLNK(st.st_mode) && !strpbrk(inside, " \t#:") &&
+	       !strpbrk(host, " \t#:");
+}
+
+/*
+ * The grants the run needed, and only those. A grant of the base is kept
+ * when a path the run used lies in it (the longest grant that holds the
+ * path, as the view finds it); a directory grant under which the run
+ * used one path only is narrowed to that path when the host has it;
+ * a directory that only leads to grants keeps one of them. The rest is
+ * named in a comment.
+ */
+static void view_grants(struct learn *L, const struct jt_policy *base, FILE *f)
+{
+	size_t ng = base->n_grants;
+	unsigned long *count = calloc(ng ? ng : 1, sizeof(*count));
+	const char **example = calloc(ng ? ng : 1, sizeof(*example));
+	struct words w = { f, "#  ", 0, NULL };
+	char host[PATH_MAX];
+
+	if (!count || !example) {
+		free(count);
+		free(example);
+		fprintf(f, "\n# out of memory: the file-system view is left out\n");
+		return;
+	}
+	/* what the walks passed: links on the way, the interpreters of execs */
+	for (size_t i = 0; i < L->n_used; i++) {
+		char path[PATH_MAX];
+		int gi;
+
+		snprintf(path, sizeof(path), "%s", L->used[i].path);
+		gi = jt_grant_of(base, path);
+		if (gi >= 0)
+			host_of(&base->grants[gi], path, host, sizeof(host));
+		else
+			snprintf(host, sizeof(host), "%s", path);
+		if (host_chain(L, host) < 0)
+			break;
+		if (L->used[i].exec && exec_interp(L, host) < 0)
+			break;
+	}
+	for (size_t i = 0; i < L->n_used; i++) {
+		int gi = jt_grant_of(base, L->used[i].path);
+
+		if (gi >= 0 && !count[gi]++)
+			example[gi] = L->used[i].path;
+	}
+	/* a directory that only leads to grants (a lookup of /etc, /var) needs one */
+	for (size_t i = 0; i < L->n_used; i++) {
+		const char *u = L->used[i].path;
+		int need = jt_grant_of(base, u) < 0, pick = -1;
+		struct jt_path_facts pf;
+
+		if (!need)
+			continue;
+		for (size_t k = 0; k < ng && need; k++)
+			if (leads(u, base->grants[k].inside) && count[k])
+				need = 0;
+		jt_path_facts_of(base, u, &pf);
+		for (size_t k = 0; k < JT_JAIL_DIRS && need; k++)
+			if (leads(u, jt_jail_dirs[k]))
+				need = 0;
+		if (!need || !pf.in_view || leads(u, "/etc/passwd"))
+			continue;
+		for (size_t k = 0; k < ng && pick < 0; k++) {
+			struct stat st;
+
+			if (leads(u, base->grants[k].inside) && lstat(base->grants[k].host, &st) == 0)
+				pick = (int)k;
+		}
+		if (pick >= 0 && !count[pick]++)
+			example[pick] = u;
+	}
+
+	fprintf(f, "\n# -- the file-system view: the grants of the base the run used (a grant\n"
+		   "#    under which it used one path only is narrowed to that path)\n");
+	for (size_t i = 0; i < ng; i++) {
+		const struct jt_grant *g = &base->grants[i];
+		const char *kind = g->socket ? "net unix" : g->writable ? "rw" : "ro";
+		char nhost[PATH_MAX];
+		struct stat st;
+		int later = 0;
+
+		for (size_t k = i + 1; k < ng; k++)
+			later |= !strcmp(base->grants[k].inside, g->inside);
+		if (!count[i] || later)
+			continue;
+		if (lstat(g->host, &st) < 0) {
+			/* a policy file may not name a path the host lacks */
+			fprintf(f, "# (not on this host) %s %s\n", kind, g->host);
+			continue;
+		}
+		host_of(g, example[i], nhost, sizeof(nhost));
+		if (count[i] == 1 && strcmp(example[i], g->inside) && !g->socket && S_ISDIR(st.st_mode) &&
+		    narrowable(nhost, example[i])) {
+			if (!strcmp(nhost, example[i]))
+				fprintf(f, "%s %s", kind, nhost);
+			else
+				fprintf(f, "%s %s:%s", kind, nhost, example[i]);
+			fprintf(f, "   # the one path used under %s (%s)\n", g->inside,
+				jt_policy_where(base, g->rule));
+			continue;
+		}
+		if (!strcmp(g->host, g->inside) || g->socket)
+			fprintf(f, "%s %s", kind, g->host);
+		else
+			fprintf(f, "%s %s:%s", kind, g->host, g->inside);
+		if (count[i] == 1)
+			fprintf(f, "   # used: %s\n", example[i]);
+		else
+			fprintf(f, "   # %lu paths used, e.g. %s\n", count[i], example[i]);
+	}
+	if (base->exec_jail)
+		fprintf(f, "exec jail\n");
+	fprintf(f, "\n# -- grants of the base the run did not use: left out\n");
+	for (size_t i = 0; i < ng; i++)
+		if (!count[i])
+			word(&w, base->grants[i].inside);
+	if (!w.col)
+		fprintf(f, "#   none\n");
+	words_end(&w);
+	free(count);
+	free(example);
+}
+
+static void limits_env(struct learn *L, const struct jt_policy *base, int have_base, FILE *f)
 {
 	static const char *const names[] = { "timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile" };
 	json_t *lim = json_object_get(L->run, "limits");
@@ -581,23 +921,7 @@ static void limits_env(const struct learn *L, const struct jt_policy *base, int 
 	}
 	if (!have_base)
 		return;
-	if (base->n_grants || base->exec_jail)
-		fprintf(f, "\n# -- the file-system view of the base\n");
-	for (size_t i = 0; i < base->n_grants; i++) {
-		const struct jt_grant *g = &base->grants[i];
-		struct stat st;
-
-		/* the built-in default names paths some hosts lack; a policy file
-		 * may not, so those stay as a comment */
-		if (lstat(g->host, &st) < 0)
-			fprintf(f, "# (not on this host) ");
-		if (!strcmp(g->host, g->inside))
-			fprintf(f, "%s %s\n", g->writable ? "rw" : "ro", g->host);
-		else
-			fprintf(f, "%s %s:%s\n", g->writable ? "rw" : "ro", g->host, g->inside);
-	}
-	if (base->exec_jail)
-		fprintf(f, "exec jail\n");
+	view_grants(L, base, f);
 	if (base->n_env)
 		fprintf(f, "\n# -- environment rules of the base (--env on the command line is not in the log)\n");
 	for (size_t i = 0; i < base->n_env; i++) {
@@ -628,11 +952,23 @@ static int check(const struct learn *L, const char *text, const char *log, FILE 
 		struct jt_verdict v;
 		char b[16];
 
+		int by_path = 0;
+
 		jt_decide(&p, &q->rq, &v);
+		if (v.allow && q->fpath) {
+			struct jt_rec_syscall s;
+
+			memset(&s, 0, sizeof(s));
+			s.path = q->fpath;
+			s.rule = q->rule;
+			s.err = q->errname;
+			s.allow = q->allow;
+			by_path = jt_redecide_path(&p, &s, &q->rq, &v);
+		}
 		if (q->allow == v.allow && (v.allow || q->err == v.err))
 			continue;
-		/* the view decides these again on the grants, kept from the base */
-		if (q->path && (!q->allow || v.allow))
+		/* what the log cannot place is decided again by the view itself */
+		if (q->path && !by_path && (!q->allow || v.allow))
 			continue;
 		if (bad++ < 10)
 			fprintf(warn, "jailtrace: learn: %s:%lu: %s was %s, the learned policy %s it (%s, %s)\n",
@@ -655,6 +991,14 @@ static void learn_free(struct learn *L)
 	for (size_t i = 0; i < L->n_net; i++)
 		free(L->net[i]);
 	free(L->net);
+	for (size_t i = 0; i < L->n_used; i++)
+		free(L->used[i].path);
+	free(L->used);
+	for (size_t i = 0; i < L->nv; i++) {
+		free(L->v[i].fpath);
+		free(L->v[i].rule);
+		free(L->v[i].errname);
+	}
 	free(L->ioctl_ok);
 	free(L->ioctl_bad);
 	free(L->v);

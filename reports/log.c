@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -206,6 +208,25 @@ static const struct flag oflags[] = {
 	F(O_LARGEFILE), F(O_TMPFILE), F(O_DIRECTORY), F(O_NOFOLLOW), F(O_NOATIME),
 	F(O_CLOEXEC), F(O_PATH),
 };
+static const struct flag protflags[] = {
+	F(PROT_READ), F(PROT_WRITE), F(PROT_EXEC), F(PROT_GROWSDOWN), F(PROT_GROWSUP),
+};
+/* the sharing type is a value in the low bits, the rest are bits */
+static const struct flag mapflags[] = {
+	F(MAP_SHARED_VALIDATE), F(MAP_SHARED), F(MAP_PRIVATE), F(MAP_FIXED), F(MAP_ANONYMOUS),
+#ifdef MAP_32BIT
+	F(MAP_32BIT),
+#endif
+	F(MAP_GROWSDOWN), F(MAP_DENYWRITE), F(MAP_EXECUTABLE), F(MAP_LOCKED),
+	F(MAP_NORESERVE), F(MAP_POPULATE), F(MAP_NONBLOCK), F(MAP_STACK), F(MAP_HUGETLB),
+	F(MAP_SYNC), F(MAP_FIXED_NOREPLACE),
+};
+static const struct flag sockflags[] = { F(SOCK_NONBLOCK), F(SOCK_CLOEXEC) };
+static const char *const socktypes[] = {
+	[SOCK_STREAM] = "SOCK_STREAM", [SOCK_DGRAM] = "SOCK_DGRAM", [SOCK_RAW] = "SOCK_RAW",
+	[SOCK_RDM] = "SOCK_RDM", [SOCK_SEQPACKET] = "SOCK_SEQPACKET", [SOCK_DCCP] = "SOCK_DCCP",
+	[SOCK_PACKET] = "SOCK_PACKET",
+};
 static const struct flag cloneflags[] = {
 	F(CLONE_VM), F(CLONE_FS), F(CLONE_FILES), F(CLONE_SIGHAND), F(CLONE_PIDFD),
 	F(CLONE_PTRACE), F(CLONE_VFORK), F(CLONE_PARENT), F(CLONE_THREAD),
@@ -321,6 +342,51 @@ static void json_arg(struct jt_json *j, const struct jt_log_call *c, int i, int 
 		len = strlen(b);
 		if (v & CSIGNAL)
 			snprintf(b + len, sizeof(b) - len, "|%s", sig ? sig : "?");
+		jt_json_str(j, b);
+		return;
+	}
+	case JT_ARG_PROT: {
+		char b[128];
+
+		flags_str(b, sizeof(b), v & 0xffffffff, protflags, COUNT(protflags),
+			  (v & 0xffffffff) ? NULL : "PROT_NONE");
+		jt_json_str(j, b);
+		return;
+	}
+	case JT_ARG_MMAPFLAGS: {
+		char b[512];
+		uint64_t type = v & MAP_TYPE, rest = v & 0xffffffff & ~(uint64_t)MAP_TYPE;
+		size_t len;
+
+		/* the type (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE) is a value */
+		snprintf(b, sizeof(b), "%s", type == MAP_SHARED ? "MAP_SHARED" : type == MAP_PRIVATE ? "MAP_PRIVATE"
+			 : type == MAP_SHARED_VALIDATE ? "MAP_SHARED_VALIDATE" : "");
+		if (type > MAP_SHARED_VALIDATE)
+			snprintf(b, sizeof(b), "0x%llx", (unsigned long long)type);
+		len = strlen(b);
+		if (rest || !len) {
+			char r[448];
+
+			flags_str(r, sizeof(r), rest, mapflags + 3, COUNT(mapflags) - 3, NULL);
+			snprintf(b + len, sizeof(b) - len, "%s%s", len ? "|" : "", r);
+		}
+		jt_json_str(j, b);
+		return;
+	}
+	case JT_ARG_SOCKTYPE: {
+		unsigned t = (unsigned)v & 0xf;
+		char b[160], r[128];
+
+		flags_str(r, sizeof(r), v & 0xffffffff & ~(uint64_t)0xf, sockflags, COUNT(sockflags), NULL);
+		if (t < COUNT(socktypes) && socktypes[t])
+			snprintf(b, sizeof(b), "%s", socktypes[t]);
+		else
+			snprintf(b, sizeof(b), "%u", t);
+		if (v & 0xffffffff & ~(uint64_t)0xf) {
+			size_t len = strlen(b);
+
+			snprintf(b + len, sizeof(b) - len, "|%s", r);
+		}
 		jt_json_str(j, b);
 		return;
 	}

@@ -77,3 +77,46 @@ int jt_verdict_matches(const struct jt_rec_syscall *s, const struct jt_verdict *
 		return s->allow == v->allow;
 	return jt_rec_errno(s->err) == v->err;
 }
+
+/* /proc/PID, /proc/self, /proc/thread-self: the run's own processes, not a grant. */
+static int is_proc_of_run(const char *path)
+{
+	const char *r = path + 6;
+
+	if (strncmp(path, "/proc/", 6))
+		return 0;
+	if (!strncmp(r, "self", 4) && (r[4] == '/' || !r[4]))
+		return 1;
+	if (!strncmp(r, "thread-self", 11) && (r[11] == '/' || !r[11]))
+		return 1;
+	if (*r < '1' || *r > '9')
+		return 0;
+	while (*r >= '0' && *r <= '9')
+		r++;
+	return *r == '/' || !*r;
+}
+
+int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
+		     const struct jt_request *rq, struct jt_verdict *v)
+{
+	struct jt_path_facts f;
+	enum jt_path_access a;
+
+	if (!s->path || s->addr || rq->sys < 0 || !rq->abi)
+		return 0;
+	if (s->rule && !strcmp(s->rule, "builtin:handover-descriptor"))
+		return 0;
+	/* a grant given on the command line (--ro, --rw) is not in the log: the
+	 * path stays as it was decided, as under the same command line */
+	if (s->rule && s->rule[0] == '-')
+		return 0;
+	if (jt_path_access_of(rq->sys, rq->args, s->allow ? 0 : jt_rec_errno(s->err), &a) < 0)
+		return 0;
+	/* a path outside the view is logged as asked: relative to a cwd the
+	 * record does not hold, it cannot be placed */
+	if (s->path[0] != '/' || is_proc_of_run(s->path))
+		return 0;
+	jt_path_facts_of(p, s->path, &f);
+	jt_decide_path(p, a, &f, v);
+	return 1;
+}

@@ -79,7 +79,7 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 		struct jt_verdict v;
 		struct jt_net_dest dest;
 		enum jt_change kind;
-		int by_net;
+		int by_net, by_path;
 		char why[256];
 		int e;
 
@@ -102,16 +102,18 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 										  : JT_NET_CONNECT;
 			jt_decide_net(p, &dest, &v);
 		}
-		/* the view's own denials (and other transport checks) rest on
-		 * facts the log does not hold: not replayed; for what they
-		 * allowed, the syscall part still decides */
-		if (!by_net && jt_rec_by_transport(&rec.u.sys) && !rec.u.sys.allow) {
+		/* a path call: the resolved path against the new policy's view */
+		by_path = !by_net && v.allow && jt_redecide_path(p, &rec.u.sys, &rq, &v);
+		/* other transport checks rest on facts the log does not hold:
+		 * their denials are not replayed; for what they allowed, the
+		 * syscall part still decides */
+		if (!by_net && !by_path && jt_rec_by_transport(&rec.u.sys) && !rec.u.sys.allow) {
 			r->transport_denials++;
 			continue;
 		}
 		r->total++;
-		kind = !by_net && jt_rec_by_transport(&rec.u.sys) && v.allow ? JT_SAME
-									     : classify(&rec.u.sys, &v);
+		kind = !by_net && !by_path && jt_rec_by_transport(&rec.u.sys) && v.allow
+			       ? JT_SAME : classify(&rec.u.sys, &v);
 		switch (kind) {
 		case JT_SAME: r->same++; continue;
 		case JT_NEWLY_DENIED: r->newly_denied++; break;
@@ -199,8 +201,8 @@ int jt_replay_text(const struct jt_replay *r, const char *log, const char *polic
 	if (r->full)
 		fprintf(out, "  (a full-audit log: every call the program made was replayed)\n");
 	if (r->transport_denials)
-		fprintf(out, "  %lu denials of the file-system view and the transport were not decided again (they\n"
-			"  rest on facts the log does not hold all of); their allows were, for the syscall part\n",
+		fprintf(out, "  %lu denials were not decided again (a relative path outside the view, /proc of the\n"
+			"  run's processes, a command-line grant, a reserved descriptor: facts the log lacks)\n",
 			r->transport_denials);
 	section(r, JT_NEWLY_DENIED, "newly denied (the run needed these: under this policy the program would fail there)", out);
 	section(r, JT_NEWLY_ALLOWED, "newly allowed", out);

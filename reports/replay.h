@@ -29,6 +29,21 @@ int jt_rec_errno(const char *name);
  */
 int jt_rec_by_transport(const struct jt_rec_syscall *s);
 
+/**
+ * A path call under the view decided again under @p, by jt_decide_path,
+ * on the facts @p's grants give the inside path the tracer resolved
+ * (the record's facts.path; for a path outside the view, the path
+ * asked for) and the access the syscall and its flags make. Only the
+ * first path of a call is in the record (rename's and link's second are
+ * not). Not decided again: a relative path outside the view (the record
+ * has no cwd), /proc/PID of the run's processes, a call on a descriptor,
+ * a path a command-line grant decided (--ro, --rw: the log does not hold
+ * the grant; it is taken as given again).
+ * @return 1 with @v set, 0 when the record is not such a decision.
+ */
+int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
+		     const struct jt_request *rq, struct jt_verdict *v);
+
 /** 1 when @v is the decision the record shows (allow, or deny with its errno). */
 int jt_verdict_matches(const struct jt_rec_syscall *s, const struct jt_verdict *v);
 

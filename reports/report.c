@@ -106,7 +106,14 @@ static void first_of(struct jt_rp_first *f, const struct jt_rec *rec)
 	f->pid = rec->u.sys.pid;
 	f->tid = rec->u.sys.tid;
 	f->line = rec->line;
-	f->call = dup(jt_logread_call_text(&rec->u.sys, call, sizeof(call)));
+	jt_logread_call_text(&rec->u.sys, call, sizeof(call));
+	if (rec->u.sys.addr && rec->u.sys.addr[0]) {
+		/* the address the pointer held, as decided */
+		size_t n = strlen(call);
+
+		snprintf(call + n, sizeof(call) - n, " to %s", rec->u.sys.addr);
+	}
+	f->call = dup(call);
 	f->args = json_incref(rec->u.sys.args);
 	f->stack = json_incref(rec->u.sys.stack);
 }
@@ -280,9 +287,10 @@ static const char *file_what(const char *name, int sys, json_t *args)
 	return name;
 }
 
+/* @addr: for the network, the address as decided: each is a group of its own */
 static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *n,
 		      const char *group, const char *what, const struct jt_rec *rec,
-		      const char *example)
+		      const char *example, const char *addr)
 {
 	const struct jt_rec_syscall *s = &rec->u.sys;
 	const char *decision = !s->allow ? "deny" : rec->type != JT_REC_CALL ? "allow"
@@ -291,7 +299,8 @@ static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *
 
 	for (size_t i = 0; i < *n; i++) {
 		a = &(*arr)[i];
-		if (!strcmp(a->group, group) && !strcmp(a->what, what) && !strcmp(a->decision, decision)) {
+		if (!strcmp(a->group, group) && !strcmp(a->what, what) && !strcmp(a->decision, decision) &&
+		    !(a->addr ? !addr || strcmp(a->addr, addr) : addr != NULL)) {
 			a->first.count++;
 			return 0;
 		}
@@ -305,8 +314,9 @@ static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *
 	a->what = dup(what);
 	a->decision = dup(decision);
 	a->example = dup(example);
+	a->addr = addr ? dup(addr) : NULL;
 	first_of(&a->first, rec);
-	return a->group && a->what && a->decision ? 0 : -ENOMEM;
+	return a->group && a->what && a->decision && (!addr || a->addr) ? 0 : -ENOMEM;
 }
 
 static int on_file(struct jt_report *rep, const struct jt_rec *rec, int sys, int argi)
@@ -317,7 +327,12 @@ static int on_file(struct jt_report *rep, const struct jt_rec *rec, int sys, int
 
 	if (v && json_is_object(v) && json_is_string(json_object_get(v, "cut")))
 		v = json_object_get(v, "cut");
-	if (!v || !json_is_string(v))
+	if (rec->u.sys.path && rec->u.sys.path[0])
+		/* the inside path the view resolved: absolute, so it groups by directory */
+		snprintf(path, sizeof(path), "%s", rec->u.sys.path);
+	else if (v && json_is_string(v) && !json_string_value(v)[0])
+		return 0;	/* "" with AT_EMPTY_PATH: a call on a descriptor, not a path */
+	else if (!v || !json_is_string(v))
 		snprintf(path, sizeof(path), "(unreadable)");
 	else
 		snprintf(path, sizeof(path), "%s", json_string_value(v));
@@ -329,7 +344,7 @@ static int on_file(struct jt_report *rep, const struct jt_rec *rec, int sys, int
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	return add_access(rep, &rep->files, &rep->n_files, dir,
-			  file_what(rec->u.sys.name, sys, rec->u.sys.args), rec, path);
+			  file_what(rec->u.sys.name, sys, rec->u.sys.args), rec, path, NULL);
 }
 
 static int is_net(const char *name)
@@ -357,11 +372,24 @@ static int on_access(struct jt_report *rep, const struct jt_rec *rec)
 		char call[256];
 		const char *group = s->name;
 
+		/* the address as decided ("tcp 10.1.1.1:80"), not the pointer to it */
+		if (s->addr && s->addr[0]) {
+			const char *ep = strchr(s->addr, ' ');
+
+			group = ep && ep[1] == '[' ? "AF_INET6" : "AF_INET";
+			snprintf(call, sizeof(call), "%s %s", s->name, s->addr);
+			return add_access(rep, &rep->net, &rep->n_net, group, s->name, rec, call, s->addr);
+		}
+		if (s->path && s->path[0]) {
+			snprintf(call, sizeof(call), "%s unix %s", s->name, s->path);
+			return add_access(rep, &rep->net, &rep->n_net, "AF_UNIX", s->name, rec, call,
+					  s->path);
+		}
 		/* socket(AF_INET, ...): the family is what a reader wants */
 		if (a0 && json_is_string(a0) && !strncmp(json_string_value(a0), "AF_", 3))
 			group = json_string_value(a0);
 		return add_access(rep, &rep->net, &rep->n_net, group, s->name, rec,
-				  jt_logread_call_text(s, call, sizeof(call)));
+				  jt_logread_call_text(s, call, sizeof(call)), NULL);
 	}
 	if (sys == JT_SYS_execve || sys == JT_SYS_execveat || !s->args)
 		return 0;	/* programs are in the process tree */
@@ -593,6 +621,7 @@ void jt_report_free(struct jt_report *rep)
 			free(a[i].what);
 			free(a[i].decision);
 			free(a[i].example);
+			free(a[i].addr);
 			free_first(&a[i].first);
 		}
 		free(a);
@@ -679,7 +708,14 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:target-outside", "aimed at a process outside the sandbox" },
 		{ "builtin:clone-flags", "clone with flags that would escape tracing or make namespaces" },
 		{ "builtin:forbidden-flags", "flags the sandbox never allows (a seccomp listener)" },
-		{ "builtin:network-off", "a network socket family: no network rules in this version" },
+		{ "builtin:network-off", "an address no `net` rule or --allow-net grants" },
+		{ "builtin:network-local", "this host's own address, not granted: refused as if nothing listened" },
+		{ "builtin:network-bind", "binding or listening, not granted (--allow-bind)" },
+		{ "builtin:network-udp", "UDP to an address no `net ... udp` rule grants" },
+		{ "builtin:network-family", "a socket family the sandbox does not offer" },
+		{ "builtin:network-protocol", "a socket type or protocol the sandbox does not offer" },
+		{ "builtin:network-raw", "a raw socket" },
+		{ "builtin:unix-datagram", "an unconnected unix datagram socket (it could send to any host path)" },
 		{ "builtin:ioctl-not-allowed", "an ioctl request code not on the allow list" },
 		{ "builtin:abi-not-handled", "a call through an ABI jailtrace does not handle (x32)" },
 		{ "builtin:fcntl-setown-ex", "F_SETOWN_EX could direct signals outside the sandbox" },

@@ -67,7 +67,8 @@ struct jt_rp_access {
 	char *group;		/* the directory, or the address family */
 	char *what;		/* read, write, create, remove, ... or the syscall */
 	char *decision;		/* allow, deny; full audit: ok, deny or the errno it failed with */
-	char *example;		/* the path, or the call */
+	char *example;		/* the path, or the call ("connect tcp 10.1.1.1:80") */
+	char *addr;		/* network: the address as decided (facts.addr, or a unix path) */
 	struct jt_rp_first first;
 };
 

@@ -371,9 +371,9 @@ int jt_report_html(const struct jt_report *rep, FILE *out)
 	limits(rep, out);
 	syscalls(rep, out);
 	access(rep->files, rep->n_files, "Files", "files",
-	       "Not recorded: this version of jailtrace lets file calls run in the kernel without a record.", out);
+	       "No file call recorded (under the file-system view every call that names a path stops and is logged).", out);
 	access(rep->net, rep->n_net, "Network", "network",
-	       "No network attempt recorded (a socket() of a network family always stops and is logged).", out);
+	       "No network attempt recorded (every connect, bind, listen and send to an address stops and is logged).", out);
 	fputs("</body></html>\n", out);
 	fflush(out);
 	return ferror(out) ? -EIO : 0;

@@ -122,6 +122,8 @@ static json_t *access(const struct jt_rp_access *acc, size_t n, const char *grou
 		json_object_set_new(g, "decision", jstr(acc[i].decision));
 		json_object_set_new(g, "count", json_integer((json_int_t)acc[i].first.count));
 		json_object_set_new(g, "example", jstr(acc[i].example));
+		if (acc[i].addr)
+			json_object_set_new(g, "address", jstr(acc[i].addr));
 		json_object_set_new(g, "first", first(&acc[i].first));
 		json_array_append_new(a, g);
 	}

@@ -271,16 +271,13 @@ static void syscalls(const struct jt_report *rep, FILE *out)
 
 static void files_network(const struct jt_report *rep, FILE *out)
 {
-	const char *v = jt_report_run_str(rep, "jailtrace");
-
 	fprintf(out, "\nfiles\n");
 	if (!rep->n_files)
-		fprintf(out, "  not recorded: jailtrace %s lets file calls run in the kernel without a record\n",
-			v ? v : "?");
+		fprintf(out, "  no file call recorded (under the file-system view every call that names a path stops and is logged)\n");
 	access_list(rep->files, rep->n_files, out);
 	fprintf(out, "\nnetwork\n");
 	if (!rep->n_net)
-		fprintf(out, "  no network attempt recorded (a socket() of a network family always stops and is logged)\n");
+		fprintf(out, "  no network attempt recorded (every connect, bind, listen and send to an address stops and is logged)\n");
 	access_list(rep->net, rep->n_net, out);
 }
 

@@ -44,7 +44,7 @@ static const struct abi {
 static const char *const kinds[] = {
 	"INT", "UINT", "HEX", "PTR", "FD", "DIRFD", "PATH", "STR", "ARGV",
 	"SIZE", "PID", "SIG", "OFLAGS", "MODE", "CLONEFLAGS", "IOCTL",
-	"SOCKADDR", "AF", "BUFIN", "BUFOUT",
+	"SOCKADDR", "AF", "BUFIN", "BUFOUT", "PROT", "MMAPFLAGS", "SOCKTYPE",
 };
 
 struct sysargs {

@@ -5,6 +5,7 @@
  * what it writes at exit, JT_LOG_BUF_MAX bytes of each.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -18,6 +19,8 @@ struct jt_pending {
 	struct jt_verdict v;
 	char rule[64];
 	char str[6][AUDIT_STR];
+	char path[PATH_MAX + 1];	/* facts.path and facts.addr of the decision */
+	char addr[96];
 };
 
 static void read_arg(const struct jt_run *run, pid_t tid, uint64_t addr, size_t len,
@@ -53,6 +56,9 @@ int jt_audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_log_ca
 	p->lc.verdict = &p->v;
 	p->lc.rule = p->rule;
 	p->lc.argv = NULL;	/* argv is in the decision record of an exec */
+	/* the facts the decision rested on: replay and learn read them here too */
+	p->lc.path = lc->path ? (snprintf(p->path, sizeof(p->path), "%s", lc->path), p->path) : NULL;
+	p->lc.addr = lc->addr ? (snprintf(p->addr, sizeof(p->addr), "%s", lc->addr), p->addr) : NULL;
 	memset(p->lc.str, 0, sizeof(p->lc.str));
 	for (int i = 0; si && i < si->nargs; i++) {
 		int k = si->arg[i];

@@ -31,6 +31,7 @@ struct seen {
 	int write;		/* a path request that changes something */
 	const char *verb;	/* open, stat, rmdir, ... (static) */
 	uint64_t count;
+	int lacks;		/* the host lacks the path too: 1, 0, or -1 not looked at yet */
 	char what[256];		/* path, address or ioctl name; "" for none */
 };
 
@@ -104,8 +105,31 @@ static int is_write(int sys, const uint64_t *args)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
-void jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
-		    const struct jt_verdict *v, const char *path, const char *addr)
+/* A path the host itself lacks: granting it would change nothing. */
+static int host_lacks(const char *path)
+{
+	struct stat st;
+
+	return path[0] == '/' && lstat(path, &st) < 0 && errno == ENOENT;
+}
+
+/* host_lacks(s->what), looked at once per entry. */
+static int lacks(struct seen *s)
+{
+	if (s->lacks < 0)
+		s->lacks = host_lacks(s->what);
+	return s->lacks;
+}
+
+/* What the caller learns of a denial: does it hide a path the host has? */
+static int hides(const struct seen *s)
+{
+	return s->builtin && !strcmp(s->builtin, "not-in-view") && s->what[0] == '/' &&
+	       !lacks((struct seen *)s);
+}
+
+int jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
+		   const struct jt_verdict *v, const char *path, const char *addr)
 {
 	struct jt_denials *d = run->denial_tab;
 	int sys = rq->abi ? rq->sys : -1;
@@ -113,8 +137,10 @@ void jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt
 	char what[256] = "";
 	struct seen *s;
 
-	if (!d && !(d = run->denial_tab = calloc(1, sizeof(*d))))
-		return;		/* the summary is a courtesy: no memory, no hints */
+	if (!d && !(d = run->denial_tab = calloc(1, sizeof(*d)))) {
+		/* the summary is a courtesy: no memory, no hints (and a stack) */
+		return 1;
+	}
 	if (path && path[0]) {
 		/* a relative path is named as the absolute inside path a grant needs */
 		const char *cwd = t && t->fs ? t->fs->cwd : "/";
@@ -140,12 +166,16 @@ void jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt
 		    s->rule == v->rule && s->write == wr && !strcmp(s->what, what) &&
 		    (sys < 0 || s->verb == verb(sys, rq->args))) {
 			s->count++;
-			return;
+			return hides(s);
 		}
 	}
 	if (d->n == JT_DENIALS_MAX) {
+		/* not kept: looked at for this denial alone */
+		struct seen one = { .builtin = v->builtin, .lacks = -1 };
+
 		d->other++;
-		return;
+		memcpy(one.what, what, sizeof(one.what));
+		return !v->builtin || strcmp(v->builtin, "not-in-view") || hides(&one);
 	}
 	s = &d->e[d->n++];
 	s->sys = sys;
@@ -155,15 +185,9 @@ void jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt
 	s->write = wr;
 	s->verb = sys >= 0 ? verb(sys, rq->args) : "a call";
 	s->count = 1;
+	s->lacks = -1;
 	memcpy(s->what, what, sizeof(s->what));
-}
-
-/* A path the host itself lacks: granting it would change nothing. */
-static int host_lacks(const char *path)
-{
-	struct stat st;
-
-	return path[0] == '/' && lstat(path, &st) < 0 && errno == ENOENT;
+	return !v->builtin || strcmp(v->builtin, "not-in-view") || hides(s);
 }
 
 /* The directory holding @path ("/" for "/x"). */
@@ -195,7 +219,7 @@ static void put(char *out, size_t len, const char *fmt, ...)
 }
 
 /* One line: what was asked, why it was refused, and what would grant it. */
-static void explain(const struct jt_policy *p, const struct seen *s, char *out, size_t len)
+static void explain(const struct jt_policy *p, struct seen *s, char *out, size_t len)
 {
 	const char *b = s->builtin ? s->builtin : "";
 	const char *name = s->sys >= 0 ? jt_sys_name(s->sys) : "a call";
@@ -211,7 +235,7 @@ static void explain(const struct jt_policy *p, const struct seen *s, char *out, 
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --allow-unix %s", head, s->what);
 		else if (!s->write)
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --ro %s", head, s->what);
-		else if (!host_lacks(s->what))
+		else if (!lacks(s))
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --rw %s:%s", head,
 				 s->what, s->what);
 		else {
@@ -222,7 +246,7 @@ static void explain(const struct jt_policy *p, const struct seen *s, char *out, 
 	} else if (s->err == EROFS) {
 		/* a change to a read-only grant: the jail is where files are written;
 		 * what does not exist yet needs its directory granted */
-		if (host_lacks(s->what))
+		if (lacks(s))
 			parent_of(s->what, dir, sizeof(dir));
 		else
 			snprintf(dir, sizeof(dir), "%s", s->what);
@@ -290,7 +314,7 @@ void jt_denials_explain(struct jt_run *run, struct jt_result *res)
 		struct seen *s = &d->e[i];
 
 		/* a lookup of what this host lacks too fails natively the same way */
-		if (s->builtin && !strcmp(s->builtin, "not-in-view") && host_lacks(s->what)) {
+		if (s->builtin && !strcmp(s->builtin, "not-in-view") && lacks(s)) {
 			if (!s->write) {
 				absent += s->count;
 				continue;

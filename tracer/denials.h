@@ -11,9 +11,13 @@ struct jt_result;
 /*
  * Count one denied request: @path (an inside path, maybe relative to the
  * task's cwd) or @addr (a network endpoint) when the call named one.
+ * @return 0 for a path outside the view that this host lacks too (the
+ * lookup fails natively the same way: not worth a stack), else 1. The
+ * host is looked at (lstat) once per distinct path, and the summary at
+ * the end of the run uses the same answer.
  */
-void jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
-		    const struct jt_verdict *v, const char *path, const char *addr);
+int jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
+		   const struct jt_verdict *v, const char *path, const char *addr);
 
 /* Fill @res->hints with the most frequent denials and what would grant each. */
 void jt_denials_explain(struct jt_run *run, struct jt_result *res);

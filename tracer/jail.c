@@ -251,7 +251,8 @@ static int lock_jail(struct jt_run *run, char *err, size_t errlen)
 int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen)
 {
 	static const char *const subdirs[] = { "tmp", "home", "work", "shm" };
-	static const char *const inside[] = { "/tmp", SANDBOX_HOME, "/work", "/dev/shm" };
+	const char *const *inside = jt_jail_dirs;	/* "/tmp", SANDBOX_HOME, "/work", "/dev/shm" */
+	_Static_assert(sizeof(subdirs) / sizeof(*subdirs) == JT_JAIL_DIRS, "one inside path per subdir");
 	char path[PATH_MAX + 32], text[512];
 	int r = 0;
 

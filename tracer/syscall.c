@@ -277,9 +277,10 @@ static int answer(struct jt_run *run, struct jt_task *t, long ret)
 
 static void audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
 			const struct jt_abi *abi, const struct jt_syscall *sc,
-			const struct jt_verdict *v, char *rulebuf)
+			const struct jt_verdict *v, char *rulebuf, const char *path, const char *addr)
 {
 	struct jt_log_call lc = {
+		.path = path, .addr = addr,
 		.pid = t->tgid, .tid = t->tid, .abi = abi, .audit_arch = sc->arch,
 		.nr = sc->nr, .sys = rq->sys, .target = rq->target, .verdict = v,
 		.first_exec = rq->first_exec,
@@ -360,10 +361,15 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	lc.addr = res->addr[0] ? res->addr : NULL;
 	if (run->log.fd >= 0 || (run->log.syslog && !res->verdict.allow))
 		read_strings(run, t, rq, &lc);
-	/* a lookup outside the view is how loaders and runtimes probe for optional
-	 * files: logged, but its stack (70 us to 1 ms) is not worth the price */
-	if (!res->verdict.allow && !(res->verdict.builtin && !strcmp(res->verdict.builtin, "not-in-view")))
-		lc.stack = jt_stack_of(run, t->tid);
+	/* counted first: the count knows whether a path outside the view hides
+	 * something the host has. Looking up what the host lacks too is how
+	 * loaders and runtimes probe for optional files; it fails natively the
+	 * same way, and its stack (60-200 us) is not worth the price */
+	if (!res->verdict.allow) {
+		run->denials++;
+		if (jt_denial_note(run, t, rq, &res->verdict, res->path, res->addr))
+			lc.stack = jt_stack_of(run, t->tid);
+	}
 	/* a call issued again is recorded when it is done, not at every try */
 	r = res->restart ? 0 : jt_log_call(&run->log, &lc);
 	if (r < 0) {
@@ -371,10 +377,6 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		if (res->inject_fd >= 0)
 			close(res->inject_fd);
 		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
-	}
-	if (!res->verdict.allow) {
-		run->denials++;
-		jt_denial_note(run, t, rq, &res->verdict, res->path, res->addr);
 	}
 	if (res->to_kernel && res->exec_path) {
 		uint64_t a[6] = { res->exec_path, res->exec_argv,
@@ -420,7 +422,8 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	if (r < 0)
 		return r;
 	if (run->cfg->audit_full)
-		audit_entry(run, t, rq, abi, sc, &res->verdict, rulebuf);
+		audit_entry(run, t, rq, abi, sc, &res->verdict, rulebuf, res->path[0] ? res->path : NULL,
+			    res->addr[0] ? res->addr : NULL);
 	return jt_resume(t, 0);
 }
 
@@ -634,6 +637,6 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 			return r;
 	}
 	if (run->cfg->audit_full)
-		audit_entry(run, t, &rq, abi, &sc, &v, rulebuf);
+		audit_entry(run, t, &rq, abi, &sc, &v, rulebuf, NULL, NULL);
 	return jt_resume(t, 0);
 }

@@ -38,6 +38,26 @@ t_denied_call_has_the_stack_of_the_function_that_made_it() {
 $problems"
 }
 
+t_denied_open_of_a_hidden_host_file_has_the_stack() {
+	[ -e /etc/shadow ] || skip "this host has no /etc/shadow"
+	jt -- "$PROGS/stacker" open /etc/shadow
+	expect_rc 0
+	expect_out_line "kill: ENOENT"
+	expect_log ".type == \"syscall\" and .name == \"openat\" and .decision == \"deny\"
+		and .rule == \"builtin:not-in-view\" and .args[1] == \"/etc/shadow\"
+		and $(has_frames do_hidden_open main)" "the stack of the open of /etc/shadow"
+}
+
+t_lookup_of_a_path_the_host_lacks_takes_no_stack() {
+	[ ! -e /etc/jailtrace-no-such-file ] || skip "this host has /etc/jailtrace-no-such-file"
+	jt -- "$PROGS/stacker" open /etc/jailtrace-no-such-file
+	expect_rc 0
+	expect_out_line "kill: ENOENT"
+	expect_log '.type == "syscall" and .name == "openat" and .decision == "deny"
+		and .rule == "builtin:not-in-view" and .args[1] == "/etc/jailtrace-no-such-file"
+		and (has("stack") or has("stack_error") | not)' "the open of a missing path, without a stack"
+}
+
 t_allowed_calls_take_no_stack() {
 	jt -- /bin/sh -c "$PROGS/stacker deny"
 	expect_rc 0

@@ -57,6 +57,25 @@ t_learned_policy_is_tighter_than_the_runs_own() {
 		"a thread is refused under a policy learned from a run without one"
 }
 
+t_learned_policy_keeps_only_the_grants_the_run_used() {
+	learn_round_trip /bin/sh -c 'cat /etc/os-release >/dev/null; ls /usr/share >/dev/null'
+	# used: the programs under /usr (through the links /bin and /lib), the file it read
+	for want in 'ro /usr' 'ro /bin' 'ro /etc/os-release' 'ro /etc/ld.so.cache'; do
+		grep -qE "^$want( |$)" "$T/learned.policy" || fail "the learned policy lacks '$want'"
+	done
+	grep -qE '^ro /usr +# [0-9]+ paths used, e[.]g[.] /' "$T/learned.policy" ||
+		fail "the /usr grant has no comment saying what used it"
+	# not used: grants of the base the run never touched are left out, and named
+	for gone in /etc/ssl /etc/fonts /etc/python3.11 /proc/cpuinfo /dev/urandom; do
+		! grep -qE "^(ro|rw) $gone( |$|:)" "$T/learned.policy" || fail "the learned policy grants $gone, which the run did not use"
+		sed -n '/^# -- grants of the base the run did not use/,/^$/p' "$T/learned.policy" | grep -qE "[ ]$gone( |$)" ||
+			fail "$gone is not named among the grants left out"
+	done
+	# and left out, they are not in the view of a run under it
+	jt --policy "$T/learned.policy" -- /bin/sh -c 'test -e /etc/ssl || echo gone'
+	expect_out_line gone
+}
+
 t_learn_from_a_full_audit_allows_only_the_syscalls_that_ran() {
 	jt --audit full -- /bin/echo hello
 	expect_rc 0

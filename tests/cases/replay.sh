@@ -49,6 +49,44 @@ t_replay_under_a_looser_policy_shows_newly_allowed_and_exits_0() {
 	grep -q "1 newly allowed" "$T/out" || fail "the count of newly allowed calls is wrong"
 }
 
+# the built-in default without one of its lines
+default_without() {
+	jt_cmd policy default
+	grep -vxF -- "$1" "$T/out" >"$T/policy"
+	! cmp -s "$T/out" "$T/policy" || fail "the default has no line '$1'"
+}
+
+t_replay_without_a_grant_the_run_used_is_newly_denied_and_exits_1() {
+	jt -- /bin/true
+	expect_rc 0
+	n=$(log_count '.type == "syscall" and .name == "openat" and .facts.path == "/etc/ld.so.cache" and .decision == "allow"') || exit 1
+	[ "$n" -ge 1 ] || fail "the run did not open /etc/ld.so.cache"
+	default_without "ro /etc/ld.so.cache"
+	jt_cmd replay "$T/log.jsonl" --policy "$T/policy"
+	expect_rc 1
+	grep -qE "^  openat +${n}x  was allowed by default:[0-9]+; now ENOENT by builtin:not-in-view$" "$T/out" ||
+		fail "the opens of /etc/ld.so.cache are not newly denied: $(cat "$T/out")"
+	grep -qF 'openat(AT_FDCWD, "/etc/ld.so.cache"' "$T/out" || fail "no example of the open"
+	jt_cmd replay --format json "$T/log.jsonl" --policy "$T/policy"
+	expect_rc 1
+	expect_jq "$T/out" ".newly_denied == $n" '.exit_status == 1' \
+		'all(.changes[]; .name == "openat" and .now.rule == "builtin:not-in-view" and .was.rule != null)'
+}
+
+t_replay_with_a_grant_of_a_denied_path_is_newly_allowed() {
+	[ -e /etc/shadow ] || skip "this host has no /etc/shadow"
+	jt -- /bin/sh -c 'cat /etc/shadow >/dev/null 2>&1; exit 0'
+	expect_rc 0
+	expect_log '.type == "syscall" and .name == "openat" and .facts.path == "/etc/shadow" and .rule == "builtin:not-in-view"'
+	policy "include default" "ro /etc/shadow"
+	jt_cmd replay "$T/log.jsonl" --policy "$T/policy"
+	expect_rc 0
+	grep -qE "^  openat +1x  was ENOENT by builtin:not-in-view; now allowed by $T/policy:2$" "$T/out" ||
+		fail "the open of /etc/shadow is not newly allowed: $(cat "$T/out")"
+	grep -qE '^  [0-9]+ recorded decisions: [0-9]+ the same, 0 newly denied, 1 newly allowed' "$T/out" ||
+		fail "other changes than the open of /etc/shadow: $(sed -n 2p "$T/out")"
+}
+
 t_replay_of_a_denial_with_another_errno_is_not_a_failure() {
 	a_run
 	# kill is no longer allowed at all: the host-process signal fails with

@@ -35,6 +35,45 @@ t_report_json_holds_the_same_content() {
 		'.timeline | map(.kind) | index("denial") != null'
 }
 
+# files_net_run: a shell that reads a file, creates one and removes it,
+# then is denied a connect to an address no rule grants
+files_net_run() {
+	jt -- /bin/sh -c "cat /usr/lib/os-release >/dev/null; echo x >/tmp/made; rm /tmp/made;
+		'$PROGS/netprobe' connect 192.0.2.7 443"
+	expect_rc 0
+	expect_out_line "connect: ENETUNREACH"
+}
+
+t_report_network_section_names_the_address_and_files_group_by_directory() {
+	files_net_run
+	jt_cmd report "$T/log.jsonl"
+	expect_rc 0
+	sed -n '/^network$/,$p' "$T/out" >"$T/net"
+	grep -qE '^    connect +deny +1x +e[.]g[.] connect tcp 192[.]0[.]2[.]7:443 ' "$T/net" ||
+		fail "the network section does not name the address: $(cat "$T/net")"
+	grep -qE 'connect[(]3, 0x' "$T/net" && fail "the network section shows the raw arguments"
+	grep -qF "no network rules in this version" "$T/out" && fail "the stale rule text is back"
+	grep -qE '^        connect[(].*[)] to tcp 192[.]0[.]2[.]7:443$' "$T/out" ||
+		fail "the denial's first occurrence does not name the address"
+	# files: grouped by directory, each with what was done
+	sed -n '/^files$/,/^network$/p' "$T/out" >"$T/files"
+	awk '/^  \/usr\/lib$/ { d = 1; next } /^  [^ ]/ { d = 0 } d && /^    read +allow .* e[.]g[.] \/usr\/lib\/os-release /' "$T/files" |
+		grep -q . || fail "the files section has no read of /usr/lib/os-release under /usr/lib: $(cat "$T/files")"
+	for what in create remove; do
+		awk -v w="$what" '/^  \/tmp$/ { d = 1; next } /^  [^ ]/ { d = 0 } d && $1 == w && $2 == "allow" && /\/tmp\/made/' "$T/files" |
+			grep -q . || fail "the files section has no $what of /tmp/made under /tmp: $(cat "$T/files")"
+	done
+	jt_cmd report --format json "$T/log.jsonl"
+	expect_rc 0
+	expect_jq "$T/out" '.network.recorded == true' \
+		'[.network.groups[] | select(.what == "connect" and .address == "tcp 192.0.2.7:443" and .decision == "deny")] | length == 1' \
+		'[.files.groups[] | select(.directory == "/tmp") | .what] | index("create") != null and index("remove") != null' \
+		'[.files.groups[] | select(.directory == "/usr/lib" and .what == "read" and .example == "/usr/lib/os-release")] | length == 1'
+	jt_cmd report --html "$T/report.html" "$T/log.jsonl"
+	expect_rc 0
+	grep -qF "connect tcp 192.0.2.7:443" "$T/report.html" || fail "the page does not name the address"
+}
+
 # cut_log: a run that jailtrace is SIGKILLed in the middle of
 cut_log() {
 	start_victim

@@ -42,6 +42,17 @@ __attribute__((noinline)) long do_forbidden_call(void)
 	return rc < 0 ? -errno : rc;
 }
 
+/* A path outside the view: the errno is ENOENT whether the host has it or not. */
+__attribute__((noinline)) long do_hidden_open(const char *path)
+{
+	long fd = open(path, O_RDONLY);
+
+	__asm__ volatile("" ::: "memory");
+	if (fd >= 0)
+		close((int)fd);
+	return fd < 0 ? -errno : 0;
+}
+
 __attribute__((noinline)) void do_null_write(void)
 {
 	*null_pointer = 1;
@@ -216,6 +227,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "deny")) {
 		report(do_forbidden_call());
+	} else if (!strcmp(mode, "open") && argc > 2) {
+		report(do_hidden_open(argv[2]));
 	} else if (!strcmp(mode, "many") && argc > 2) {
 		long n = atol(argv[2]), rc = 0;
 

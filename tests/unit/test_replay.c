@@ -127,6 +127,99 @@ TEST(replay_counts_what_changes)
 	jt_replay_free(&r);
 }
 
+/* path calls of the view: the inside path the tracer resolved, in facts.path */
+#define OPEN_CACHE "{\"type\":\"syscall\",\"t\":0.3,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":257,\"name\":\"openat\",\"raw\":[\"0xffffff9c\",\"0x7f00\",\"0x80000\",\"0x0\"],\"facts\":{\"path\":\"/etc/ld.so.cache\"},\"decision\":\"allow\",\"rule\":\"default:110\",\"errno\":null}\n"
+#define OPEN_SHADOW "{\"type\":\"syscall\",\"t\":0.4,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":257,\"name\":\"openat\",\"raw\":[\"0xffffff9c\",\"0x7f00\",\"0x0\",\"0x0\"],\"facts\":{\"path\":\"/etc/shadow\"},\"decision\":\"deny\",\"rule\":\"builtin:not-in-view\",\"errno\":\"ENOENT\"}\n"
+#define WRITE_WORK "{\"type\":\"syscall\",\"t\":0.45,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":257,\"name\":\"openat\",\"raw\":[\"0xffffff9c\",\"0x7f00\",\"0x241\",\"0x1b6\"],\"facts\":{\"path\":\"/work/out.txt\"},\"decision\":\"allow\",\"rule\":\"default-deny\",\"errno\":null}\n"
+#define WRITE_USR "{\"type\":\"syscall\",\"t\":0.46,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":87,\"name\":\"unlink\",\"raw\":[\"0x7f00\"],\"facts\":{\"path\":\"/usr/bin/ls\"},\"decision\":\"deny\",\"rule\":\"default:103\",\"errno\":\"EROFS\"}\n"
+/* outside the view, asked relative to a cwd the record does not hold */
+#define OPEN_REL "{\"type\":\"syscall\",\"t\":0.47,\"pid\":10,\"tid\":10,\"abi\":\"x86_64\",\"nr\":257,\"name\":\"openat\",\"raw\":[\"0xffffff9c\",\"0x7f00\",\"0x0\",\"0x0\"],\"facts\":{\"path\":\"../x\"},\"decision\":\"deny\",\"rule\":\"builtin:not-in-view\",\"errno\":\"ENOENT\"}\n"
+
+TEST(path_facts_follow_the_longest_grant_and_the_jail)
+{
+	struct jt_policy p;
+	struct jt_path_facts f;
+
+	load(&p, "ro /usr\nrw /usr/local\nro /etc/ssl\n");
+	jt_path_facts_of(&p, "/usr/bin/ls", &f);
+	EXPECT_EQ(f.in_view, 1);
+	EXPECT_EQ(f.writable, 0);
+	EXPECT_EQ(f.rule, p.grants[0].rule);
+	jt_path_facts_of(&p, "/usr/local/bin/x", &f);
+	EXPECT_EQ(f.writable, 1);
+	EXPECT_EQ(f.rule, p.grants[1].rule);
+	jt_path_facts_of(&p, "/usrx", &f);
+	EXPECT_EQ(f.in_view, 0);
+	jt_path_facts_of(&p, "/etc", &f);	/* leads to /etc/ssl: a synthetic directory */
+	EXPECT_EQ(f.in_view, 1);
+	EXPECT_EQ(f.writable, 0);
+	EXPECT_EQ(f.rule, -1);
+	jt_path_facts_of(&p, "/etc/shadow", &f);
+	EXPECT_EQ(f.in_view, 0);
+	jt_path_facts_of(&p, "/home/sandbox/.cache/x", &f);
+	EXPECT_EQ(f.in_view, 1);
+	EXPECT_EQ(f.writable, 1);
+	jt_path_facts_of(&p, "/etc/passwd", &f);	/* jailtrace's own */
+	EXPECT_EQ(f.in_view, 1);
+	EXPECT_EQ(f.writable, 0);
+	jt_policy_free(&p);
+}
+
+TEST(replay_decides_path_calls_against_the_new_view)
+{
+	struct jt_replay r;
+	char *nocache, *at;
+
+	/* the built-in default without its grant of /etc/ld.so.cache */
+	nocache = strdup(jt_default_policy);
+	ASSERT_EQ(nocache != NULL, 1);
+	at = strstr(nocache, "\nro /etc/ld.so.cache\n");
+	ASSERT_EQ(at != NULL, 1);
+	memcpy(at + 1, "#", 1);
+
+	/* the same policy: nothing changes, the denials of the view included */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 OPEN_CACHE OPEN_SHADOW WRITE_WORK WRITE_USR END,
+			 "include default\n", &r), 0);
+	EXPECT_EQ(r.total, 5);
+	EXPECT_EQ(r.same, 5);
+	EXPECT_EQ(r.transport_denials, 0);
+	jt_replay_free(&r);
+
+	/* a grant the run used dropped: newly denied, not in the view */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 OPEN_CACHE OPEN_SHADOW WRITE_WORK END, nocache, &r), 0);
+	EXPECT_EQ(r.newly_denied, 1);
+	ASSERT_EQ(r.n_changes, 1);
+	EXPECT_STREQ(r.changes[0].name, "openat");
+	EXPECT_STREQ(r.changes[0].was_rule, "default:110");
+	EXPECT_STREQ(r.changes[0].now_rule, "builtin:not-in-view");
+	EXPECT_EQ(r.changes[0].now_err, ENOENT);
+	jt_replay_free(&r);
+
+	/* a grant of what the run was denied: newly allowed, by that line */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 OPEN_CACHE OPEN_SHADOW END, "include default\nro /etc/shadow\n", &r), 0);
+	EXPECT_EQ(r.newly_allowed, 1);
+	EXPECT_EQ(r.newly_denied, 0);
+	ASSERT_EQ(r.n_changes, 1);
+	EXPECT_STREQ(r.changes[0].now_rule, "test:2");
+	jt_replay_free(&r);
+
+	/* a read-only grant under the jail: the write there is newly denied (EROFS);
+	 * /usr made writable: the unlink refused EROFS is newly allowed */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 WRITE_WORK WRITE_USR END, "include default\nro /usr/bin/ls:/work/out.txt\nrw /usr\n", &r), 0);
+	EXPECT_EQ(r.newly_denied, 1);
+	EXPECT_EQ(r.newly_allowed, 1);
+	for (size_t i = 0; i < r.n_changes; i++)
+		if (r.changes[i].kind == JT_NEWLY_DENIED)
+			EXPECT_EQ(r.changes[i].now_err, EROFS);
+	jt_replay_free(&r);
+
+	/* a relative path outside the view: not placed, counted */
+	ASSERT_EQ(replay(HDR SPAWN EXEC1 OPEN_REL END, "include default\n", &r), 0);
+	EXPECT_EQ(r.transport_denials, 1);
+	jt_replay_free(&r);
+	free(nocache);
+}
+
 static char *learn(const char *log, int *ret)
 {
 	struct jt_logread rd;
