@@ -140,3 +140,32 @@ PY
 	jq -e '.features.user_notif | .kernel_has == false and .used == false' "$T/f.json" >/dev/null ||
 		fail "with ADDFD failing doctor says: $(jq -c .features.user_notif "$T/f.json")"
 }
+
+# A host where ptrace is forbidden (a container profile that refuses it),
+# stood in for by a seccomp filter that makes ptrace fail with EPERM: strace
+# fails there, and jailtrace refuses with one line rather than run the
+# program unconfined. (LeakSanitizer needs ptrace at exit: off for these.)
+t_run_refuses_with_125_where_ptrace_is_forbidden() {
+	command -v strace >/dev/null || skip "no strace for the native control"
+	native strace -o /dev/null /bin/true
+	[ "$NRC" = 0 ] || native_fail "strace does not work here at all"
+	native "$PROGS/hostfilter" noptrace strace -o /dev/null /bin/true
+	[ "$NRC" != 0 ] || native_fail "strace works under the filter: ptrace is not forbidden"
+	LAST_CMD="hostfilter noptrace jailtrace run ..."
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 run_guarded "$T/out" "$T/err" \
+		"$PROGS/hostfilter" noptrace "$JT" run --result "$T/result.json" "${JT_VIEW[@]}" -- \
+		/bin/sh -c 'echo ran >"$0/ran"' "$T"
+	check_sanitizers "$T/err"
+	expect_rc 125
+	[ ! -e "$T/ran" ] || fail "the program ran"
+	[ "$(wc -l <"$T/err")" = 1 ] || fail "expected one line on stderr"
+	grep -q 'ptrace' "$T/err" || fail "the message does not name ptrace"
+	expect_result status error
+}
+
+t_doctor_says_it_cannot_contain_where_ptrace_is_forbidden() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		"$PROGS/hostfilter" noptrace "$JT" doctor --json >"$T/d.json"
+	[ $? = 1 ] || fail "doctor did not exit 1"
+	expect_jq "$T/d.json" '.ptrace == false' '.can_contain == false' '.ptrace_detail | contains("not permitted")'
+}
