@@ -236,10 +236,10 @@ t_a_thread_flipping_the_address_never_reaches_the_forbidden_port() {
 t_a_thread_flipping_the_sendto_address_never_reaches_the_forbidden_port() {
 	listen ok udp 127.0.0.1
 	listen bad udp 127.0.0.1
-	native_race bad "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 300
+	native_race bad "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 2000
 	forget bad
 	forget ok
-	jt --allow-udp "127.0.0.1:$(port ok)" -- "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 300
+	jt --allow-udp "127.0.0.1:$(port ok)" -- "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 2000
 	expect_rc 0
 	grep -q '^sent=[1-9]' "$T/out" || fail "no datagram to the granted port was sent"
 	wait_until 2 reached ok || fail "no datagram reached the granted port"
