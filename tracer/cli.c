@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,21 @@
 #include "tracer/internal.h"
 
 #define EXIT_JT 125
+
+/* The last error of `jailtrace run` before the run started, for --result. */
+static char run_error[256];
+
+static void run_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void run_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(run_error, sizeof(run_error), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", run_error);
+}
 
 static void usage_run(FILE *out)
 {
@@ -135,7 +151,7 @@ static int set_limit_opt(jt_config *cfg, int which, const char *name, const char
 		r = jt_parse_size(val, &v);
 	}
 	if (r < 0) {
-		fprintf(stderr, "jailtrace: bad value \"%s\" for --%s\n", val, name);
+		run_err("jailtrace: bad value \"%s\" for --%s", val, name);
 		return EXIT_JT;
 	}
 	jt_config_set_limit(cfg, (enum jt_limit)which, v);
@@ -166,6 +182,24 @@ static int net_rule(struct rule_opt *r, const char *name, const char *arg)
 	else if (!strcmp(name, "proxy"))
 		n = asprintf(&r->text, "proxy %s", arg);
 	return n < 0 ? -1 : 0;
+}
+
+/* Writes --result FILE (when given); the exit status, EXIT_JT if it cannot. */
+static int write_result(const char *file, const struct jt_result *res, int code)
+{
+	int fd;
+
+	if (!file)
+		return code;
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || jt_result_write_json(res, fd) < 0) {
+		fprintf(stderr, "jailtrace: cannot write result %s: %s\n", file, strerror(errno));
+		if (code == 0)
+			code = EXIT_JT;
+	}
+	if (fd >= 0)
+		close(fd);
+	return code;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -248,9 +282,9 @@ static int cmd_run(int argc, char **argv)
 		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;
 		case '?':
 			if (optopt)
-				fprintf(stderr, "jailtrace: option --%s needs a value\n", opts[idx].name);
+				run_err("jailtrace: option --%s needs a value", opts[idx].name);
 			else
-				fprintf(stderr, "jailtrace: unknown option \"%s\" (see jailtrace run --help)\n",
+				run_err("jailtrace: unknown option \"%s\" (see jailtrace run --help)",
 					argv[optind - 1]);
 			goto out;
 		default:
@@ -259,49 +293,52 @@ static int cmd_run(int argc, char **argv)
 				goto out;
 		}
 		if (r < 0) {
-			fprintf(stderr, "jailtrace: %s\n", jt_config_error(cfg));
+			run_err("jailtrace: %s", jt_config_error(cfg));
 			goto out;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "jailtrace: no program given (jailtrace run [OPTIONS] -- PROGRAM [ARGS...])\n");
+		run_err("jailtrace: no program given (jailtrace run [OPTIONS] -- PROGRAM [ARGS...])");
 		goto out;
 	}
 	if (policy && jt_config_load_policy(cfg, policy) < 0) {
-		fprintf(stderr, "%s\n", jt_config_error(cfg));
+		run_err("%s", jt_config_error(cfg));
 		goto out;
 	}
 	/* --ro and --rw add to the policy, after it, so they win */
 	for (int i = 0; i < n_grants; i++) {
 		if (jt_config_grant(cfg, grants[i].spec, grants[i].rw) < 0) {
-			fprintf(stderr, "jailtrace: %s\n", jt_config_error(cfg));
+			run_err("jailtrace: %s", jt_config_error(cfg));
 			goto out;
 		}
 	}
 	for (int i = 0; i < n_rules; i++) {
 		if (jt_config_rule(cfg, rules[i].option, rules[i].text) < 0) {
-			fprintf(stderr, "jailtrace: %s\n", jt_config_error(cfg));
+			run_err("jailtrace: %s", jt_config_error(cfg));
 			goto out;
 		}
 	}
 	jt_run(cfg, argv + optind, &res);
-	code = res.exit_code;
-	if (result) {
-		int fd = open(result, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-
-		if (fd < 0 || jt_result_write_json(&res, fd) < 0) {
-			fprintf(stderr, "jailtrace: cannot write result %s: %s\n", result, strerror(errno));
-			if (code == 0)
-				code = EXIT_JT;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
+	code = write_result(result, &res, res.exit_code);
 	if (res.status == JT_ERROR)
 		fprintf(stderr, "jailtrace: %s\n", res.message);
 	else if (!cfg->quiet)
 		jt_result_print(&res, stderr);
+	result = NULL;
 out:
+	if (result) {
+		/* refused before the run: the result says so too */
+		const char *m = run_error;
+
+		memset(&res, 0, sizeof(res));
+		res.status = JT_ERROR;
+		res.exit_code = EXIT_JT;
+		res.program_exit_code = -1;
+		if (!strncmp(m, "jailtrace: ", 11))
+			m += 11;
+		snprintf(res.message, sizeof(res.message), "%s", m);
+		write_result(result, &res, code);
+	}
 	for (int i = 0; i < n_rules; i++)
 		free(rules[i].text);
 	jt_config_free(cfg);

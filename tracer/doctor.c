@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <linux/ptrace.h>
+#include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include "reports/json.h"
@@ -16,35 +22,42 @@
 
 struct row {
 	unsigned feat;
+	int used;		/* a run uses it when the host has it (else it is only probed) */
 	const char *with;	/* what jailtrace does when the feature is there */
 	const char *without;	/* ... and when it is not, with the cost */
 };
 
 static const struct row rows[] = {
-	{ JT_FEAT_SECCOMP, "seccomp filter: only calls that need a decision stop",
+	{ JT_FEAT_SECCOMP, 1, "seccomp filter: only calls that need a decision stop",
 	  "no seccomp filter: every call stops twice (PTRACE_SYSCALL; needs PTRACE_GET_SYSCALL_INFO): expect 10-50x on syscall-heavy programs" },
-	{ JT_FEAT_EXITKILL, "PTRACE_O_EXITKILL: the sandbox dies with jailtrace",
+	{ JT_FEAT_EXITKILL, 1, "PTRACE_O_EXITKILL: the sandbox dies with jailtrace",
 	  "no PTRACE_O_EXITKILL: jailtrace refuses to run (the sandbox could outlive it)" },
-	{ JT_FEAT_SKIP_AT_SECCOMP, "denied calls are answered at the seccomp stop: one stop each",
+	{ JT_FEAT_SKIP_AT_SECCOMP, 1, "denied calls are answered at the seccomp stop: one stop each",
 	  "denied calls are answered at the syscall-exit stop: two stops each" },
-	{ JT_FEAT_SYSCALL_INFO, "PTRACE_GET_SYSCALL_INFO: ABI and arguments in one call",
+	{ JT_FEAT_SYSCALL_INFO, 1, "PTRACE_GET_SYSCALL_INFO: ABI and arguments in one call",
 	  "registers read per architecture (about 1 us more per stop)" },
-	{ JT_FEAT_VM_READV, "process_vm_readv for tracee memory",
+	{ JT_FEAT_VM_READV, 1, "process_vm_readv for tracee memory",
 	  "/proc/PID/mem for tracee memory (an open per read, slower)" },
-	{ JT_FEAT_CLOSE_RANGE, "close_range closes inherited descriptors",
+	{ JT_FEAT_CLOSE_RANGE, 1, "close_range closes inherited descriptors",
 	  "inherited descriptors closed by walking /proc/self/fd" },
-	{ JT_FEAT_OPENAT2, "openat2 RESOLVE_IN_ROOT available (used by the file-system view)",
-	  "no openat2: paths will be resolved by the tracer, component by component" },
-	{ JT_FEAT_PIDFD_GETFD, "pidfd_getfd: network grants and unix sockets in the view are performed on the tracer's copy of the socket",
+	{ JT_FEAT_OPENAT2, 0, "openat2 RESOLVE_IN_ROOT present, not used: the tracer resolves paths component by component on every kernel",
+	  "no openat2: not needed (the tracer resolves paths component by component)" },
+	{ JT_FEAT_PIDFD_GETFD, 1, "pidfd_getfd: network grants and unix sockets in the view are performed on the tracer's copy of the socket",
 	  "no pidfd_getfd: network grants are refused (exit 125; denials still work) and unix sockets cannot be bound or connected in the view" },
-	{ JT_FEAT_USER_NOTIF, "seccomp user notification available (not used yet)",
-	  "no seccomp user notification (not used yet)" },
-	{ JT_FEAT_LANDLOCK, "Landlock domain: no access to /proc/PID/mem or environ of processes outside",
+	{ JT_FEAT_USER_NOTIF, 0, "seccomp user notification with ADDFD present, not used: requests arrive at ptrace stops",
+	  "no seccomp user notification with ADDFD: not needed (requests arrive at ptrace stops)" },
+	{ JT_FEAT_LANDLOCK, 1, "Landlock domain: no access to /proc/PID/mem or environ of processes outside",
 	  "no Landlock: a non-root program can reach /proc/PID/mem and environ of its user's other processes until the file-system view hides them" },
 };
 
-/* Can this process trace a child? Try it: the answer, not a guess. */
-static int try_ptrace(char *why, size_t len)
+/* Features the run takes from the kernel version (start-up cost matters),
+ * which doctor probes by calling them. */
+static const unsigned probed_here = JT_FEAT_SYSCALL_INFO | JT_FEAT_USER_NOTIF;
+
+/* Can this process trace a child? Try it: the answer, not a guess. On the
+ * seized child, PTRACE_GET_SYSCALL_INFO tells whether the kernel has it
+ * (*info: 1 yes, 0 no (EIO: an unknown request), -1 not known). */
+static int try_ptrace(char *why, size_t len, int *info)
 {
 	pid_t pid = fork();
 	int st, ok = 0;
@@ -58,9 +71,21 @@ static int try_ptrace(char *why, size_t len)
 		_exit(0);
 	}
 	if (waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st)) {
+		*info = -1;
 		if (ptrace(PTRACE_SEIZE, pid, 0, (void *)PTRACE_O_EXITKILL) == 0) {
+			struct ptrace_syscall_info si;
+
 			ok = 1;
 			snprintf(why, len, "a child can be traced");
+			/* the seized child is in a group-stop; an interrupt makes it a ptrace-stop */
+			if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0 &&
+			    waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+				errno = 0;
+				if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof(si), &si) > 0)
+					*info = 1;
+				else if (errno == EIO || errno == EINVAL)
+					*info = 0;
+			}
 		} else {
 			snprintf(why, len, "PTRACE_SEIZE of a child failed: %s", strerror(errno));
 		}
@@ -69,6 +94,42 @@ static int try_ptrace(char *why, size_t len)
 	while (waitpid(pid, &st, __WALL) > 0 || errno == EINTR)
 		;
 	return ok;
+}
+
+/*
+ * Seccomp user notification with ADDFD (5.9): a child makes a listener
+ * under an allow-all filter and asks it to add a descriptor to a request
+ * that does not exist: ENOENT where ADDFD is known, EINVAL where it is not
+ * (5.0-5.8), and no listener at all before 5.0. 1 yes, 0 no, -1 not known.
+ */
+static int try_user_notif(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		struct sock_fprog prog = { 1, &allow };
+		struct seccomp_notif_addfd addfd = { .id = 0, .srcfd = 0 };
+		long fd;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(2);
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		if (fd < 0)
+			_exit(errno == EINVAL ? 1 : 2);
+		if (ioctl((int)fd, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) == 0 || errno == ENOENT)
+			_exit(0);
+		_exit(errno == EINVAL || errno == ENOTTY ? 1 : 2);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 2)
+		return -1;
+	return WEXITSTATUS(st) == 0;
 }
 
 static int tracer_pid(void)
@@ -86,13 +147,49 @@ static int tracer_pid(void)
 	return pid;
 }
 
+/* Present, not disabled, and a run takes it to be there. */
+static int usable(const struct jt_kernel *k, unsigned actual, unsigned f)
+{
+	return (actual & f) && jt_kernel_has(k, f);
+}
+
+/* How the kernel_has claim was found: "call" (the call itself was tried,
+ * here or by every run), "version" (the kernel release says so). */
+static const char *probe_kind(unsigned f, int probed)
+{
+	if (f & probed_here)
+		return probed >= 0 ? "call" : "version";
+	return f & (JT_FEAT_EXITKILL | JT_FEAT_SKIP_AT_SECCOMP) ? "version" : "call";
+}
+
+/* A run guesses from the version a feature the call answered otherwise. */
+static int guess_wrong(const struct jt_kernel *k, unsigned actual, unsigned f, int probed)
+{
+	return (f & probed_here) && probed >= 0 && ((k->have ^ actual) & f);
+}
+
+static const char *guess_note(const struct jt_kernel *k, unsigned f, char *buf, size_t len)
+{
+	if ((k->have & f) && f == JT_FEAT_SYSCALL_INFO)
+		snprintf(buf, len, "Linux %s should have it but the call fails: a run would rely on it "
+			 "(JAILTRACE_DISABLE=%s makes it take the fallback)", k->release, jt_feature_name(f));
+	else if (k->have & f)
+		snprintf(buf, len, "Linux %s should have it but the call fails (a run does not use it)",
+			 k->release);
+	else
+		snprintf(buf, len, "the call works although Linux %s is older than the version that "
+			 "brought it: a run does not use it", k->release);
+	return buf;
+}
+
 int jt_doctor(int as_json)
 {
 	struct jt_kernel k;
 	struct utsname u;
 	const char *disabled = getenv("JAILTRACE_DISABLE");
-	char why[256], buf[8192];
-	int traceable, can, r;
+	char why[256], why2[256], buf[8192];
+	int traceable, can, r, info = -1, notif, probe[JT_FEAT_COUNT];
+	unsigned actual;
 
 	r = jt_kernel_probe(&k);
 	if (r == 0 && disabled && *disabled)
@@ -103,7 +200,20 @@ int jt_doctor(int as_json)
 		return 125;
 	}
 	uname(&u);
-	traceable = try_ptrace(why, sizeof(why));
+	traceable = try_ptrace(why, sizeof(why), &info);
+	notif = try_user_notif();
+	/* what the kernel really has: the run's guesses replaced by the calls' answers */
+	actual = k.have;
+	for (int i = 0; i < JT_FEAT_COUNT; i++) {
+		unsigned f = 1u << i;
+		int v = f == JT_FEAT_SYSCALL_INFO ? info : f == JT_FEAT_USER_NOTIF ? notif : -1;
+
+		probe[i] = v;
+		if (v == 1)
+			actual |= f;
+		else if (v == 0)
+			actual &= ~f;
+	}
 	can = traceable && (jt_kernel_has(&k, JT_FEAT_SECCOMP) || jt_kernel_has(&k, JT_FEAT_SYSCALL_INFO)) &&
 	      jt_kernel_has(&k, JT_FEAT_EXITKILL) &&
 	      k.yama_ptrace_scope < 3;
@@ -122,14 +232,23 @@ int jt_doctor(int as_json)
 		jt_json_key(&j, "features");
 		jt_json_object(&j);
 		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-			jt_json_key(&j, jt_feature_name(rows[i].feat));
+			unsigned f = rows[i].feat;
+			int b = __builtin_ctz(f);
+
+			jt_json_key(&j, jt_feature_name(f));
 			jt_json_object(&j);
 			jt_json_key(&j, "kernel_has");
-			jt_json_bool(&j, (k.have & rows[i].feat) != 0);
+			jt_json_bool(&j, (actual & f) != 0);
 			jt_json_key(&j, "used");
-			jt_json_bool(&j, jt_kernel_has(&k, rows[i].feat));
+			jt_json_bool(&j, rows[i].used && usable(&k, actual, f));
+			jt_json_key(&j, "probe");
+			jt_json_str(&j, probe_kind(f, probe[b]));
 			jt_json_key(&j, "effect");
-			jt_json_str(&j, jt_kernel_has(&k, rows[i].feat) ? rows[i].with : rows[i].without);
+			jt_json_str(&j, usable(&k, actual, f) ? rows[i].with : rows[i].without);
+			if (guess_wrong(&k, actual, f, probe[b])) {
+				jt_json_key(&j, "note");
+				jt_json_str(&j, guess_note(&k, f, why2, sizeof(why2)));
+			}
 			jt_json_end(&j);
 		}
 		jt_json_end(&j);
@@ -152,11 +271,13 @@ int jt_doctor(int as_json)
 	       u.machine, jt_abi_native()->name);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		unsigned f = rows[i].feat;
-		const char *state = jt_kernel_has(&k, f) ? "yes" :
-				    (k.have & f) ? "off" : "no";
+		const char *state = usable(&k, actual, f) ? "yes" :
+				    (actual & f) ? "off" : "no";
 
 		printf("  %-16s %-4s %s\n", jt_feature_name(f), state,
-		       jt_kernel_has(&k, f) ? rows[i].with : rows[i].without);
+		       usable(&k, actual, f) ? rows[i].with : rows[i].without);
+		if (guess_wrong(&k, actual, f, probe[__builtin_ctz(f)]))
+			printf("  %-16s      %s\n", "", guess_note(&k, f, why2, sizeof(why2)));
 	}
 	printf("\n  ptrace           %-4s %s", traceable ? "yes" : "no", why);
 	if (k.yama_ptrace_scope >= 0)

@@ -472,6 +472,13 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "cannot probe the kernel, or bad JAILTRACE_DISABLE");
 		goto out;
 	}
+	/* opened first, so that every refusal below ends the log with its reason */
+	if (cfg->log_path && (r = jt_log_open(&run->log, cfg->log_path)) < 0) {
+		r = fail(res, 125, -r, "cannot open log %s: %s", cfg->log_path,
+			 r == -ELOOP ? "it is a symbolic link" : strerror(-r));
+		goto out;
+	}
+	write_header(run, argv);
 	if ((r = setup_net(run, res)) < 0)
 		goto out;
 	if ((r = jt_cpu_setup(run)) < 0) {
@@ -485,16 +492,10 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "%s", msg);
 		goto out;
 	}
-	if (cfg->log_path && (r = jt_log_open(&run->log, cfg->log_path)) < 0) {
-		r = fail(res, 125, -r, "cannot open log %s: %s", cfg->log_path,
-			 r == -ELOOP ? "it is a symbolic link" : strerror(-r));
-		goto out;
-	}
 	if ((r = jt_ptable_init(&run->tasks)) < 0) {
 		r = fail(res, 125, -r, "out of memory");
 		goto out;
 	}
-	write_header(run, argv);
 	install_handlers();
 	if ((r = start(run, argv, path, res, &err_fd)) < 0)
 		goto out;

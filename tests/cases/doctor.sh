@@ -39,7 +39,8 @@ t_doctor_feature_claims_agree_with_the_kernel() {
 		[ "$(doctor_json .features.seccomp.kernel_has)" = "$k" ] || fail "seccomp claim disagrees with actions_avail"
 	fi
 	# what the kernel version promises (a distribution may backport more, never less)
-	for f in syscall_info:5.3 pidfd_getfd:5.6 openat2:5.6 close_range:5.9 skip_at_seccomp:4.8; do
+	# (syscall_info and user_notif are probed by calling them: tests below)
+	for f in pidfd_getfd:5.6 openat2:5.6 close_range:5.9 skip_at_seccomp:4.8; do
 		if version_ge "$rel" "${f#*:}"; then
 			[ "$(doctor_json ".features.${f%%:*}.kernel_has")" = true ] ||
 				fail "${f%%:*} is in Linux ${f#*:} but doctor says this $rel lacks it"
@@ -61,4 +62,110 @@ t_doctor_shows_a_forced_fallback_as_unused_with_its_cost() {
 	jq -r .features.seccomp.effect "$T/d.json" | grep -q 'every call stops' || fail "no cost named: $(jq -r .features.seccomp.effect "$T/d.json")"
 	[ "$(jq -r .features.pidfd_getfd.used "$T/d.json")" = false ] || fail "pidfd_getfd still used"
 	jq -r .features.pidfd_getfd.effect "$T/d.json" | grep -q 'network grants are refused' || fail "no consequence named"
+}
+
+# "used" means a run uses the mechanism here: the run's own header says
+# which it took; openat2 and user notification are no run's mechanism.
+t_doctor_says_used_only_for_what_a_run_uses() {
+	"$JT" doctor --json >"$T/d.json"
+	jt -- /bin/true
+	expect_rc 0
+	head -n 1 "$T/log.jsonl" | jq -c .mechanism >"$T/mech.json"
+	jq -n --slurpfile d "$T/d.json" --slurpfile m "$T/mech.json" '$d[0].features as $f | $m[0] as $m |
+		[($f.seccomp.used == ($m.stops == "seccomp")),
+		 ($f.syscall_info.used == ($m.syscall_info == "ptrace_get_syscall_info")),
+		 ($f.vm_readv.used == ($m.memory == "process_vm_readv")),
+		 ($f.skip_at_seccomp.used == ($m.deny_at == "seccomp_stop")),
+		 ($f.landlock.used == ($m.isolation == "landlock")),
+		 ($f.openat2.used == false), ($f.user_notif.used == false)] | all' | grep -qx true ||
+		fail "doctor's used disagrees with the run: $(jq -c .features "$T/d.json") run: $(cat "$T/mech.json")"
+	jq -r .features.openat2.effect "$T/d.json" | grep -q 'not used\|not needed' || fail "openat2 text: $(jq -r .features.openat2.effect "$T/d.json")"
+	jq -r .features.user_notif.effect "$T/d.json" | grep -q 'not used\|not needed' || fail "user_notif text: $(jq -r .features.user_notif.effect "$T/d.json")"
+}
+
+# syscall_info is asked of a traced child, not read off the version: where
+# the call fails (a filter standing in for a kernel before 5.3), doctor says
+# so although the version promises it.
+t_doctor_probes_syscall_info_by_calling_it() {
+	unset JAILTRACE_DISABLE	# the host's answer, not a forced fallback
+	"$JT" doctor --json >"$T/d.json"
+	[ "$(jq -r .features.syscall_info.probe "$T/d.json")" = call ] || fail "not probed: $(jq -c .features.syscall_info "$T/d.json")"
+	# a run that works on PTRACE_GET_SYSCALL_INFO shows the call works here
+	jt -- /bin/true
+	expect_rc 0
+	m=$(head -n 1 "$T/log.jsonl" | jq -r .mechanism.syscall_info)
+	[ "$m" = ptrace_get_syscall_info ] && want=true || want=false
+	[ "$(jq -r .features.syscall_info.kernel_has "$T/d.json")" = "$want" ] ||
+		fail "doctor says $(jq -r .features.syscall_info.kernel_has "$T/d.json"), a run used $m"
+	[ "$want" = true ] || return 0
+	"$PROGS/hostfilter" nosyscallinfo "$JT" doctor --json >"$T/f.json"
+	jq -e '.features.syscall_info | .kernel_has == false and .used == false and (.note | contains("call fails"))' \
+		"$T/f.json" >/dev/null || fail "with the call failing doctor says: $(jq -c .features.syscall_info "$T/f.json")"
+}
+
+# user notification with ADDFD: doctor's claim agrees with the kernel's list
+# of seccomp actions and with a probe of its own (Python, ctypes), and
+# follows the call where it fails.
+t_doctor_probes_user_notif_by_calling_it() {
+	cat >"$T/addfd.py" <<'PY'
+import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+pid = os.fork()
+if pid == 0:
+    libc.prctl(38, 1, 0, 0, 0)                      # PR_SET_NO_NEW_PRIVS
+    filt = ctypes.create_string_buffer(struct.pack("HBBI", 0x06, 0, 0, 0x7fff0000))  # RET ALLOW
+    prog = ctypes.create_string_buffer(struct.pack("HxxxxxxP", 1, ctypes.addressof(filt)))
+    fd = libc.syscall(317, 1, 8, prog)              # seccomp(SET_MODE_FILTER, NEW_LISTENER)
+    if fd < 0:
+        os._exit(1)
+    addfd = ctypes.create_string_buffer(24)
+    r = libc.ioctl(fd, ctypes.c_ulong(0x40182103), addfd)  # SECCOMP_IOCTL_NOTIF_ADDFD
+    os._exit(0 if r == 0 or ctypes.get_errno() == 2 else 1)  # ENOENT: no such request
+_, st = os.waitpid(pid, 0)
+print("true" if os.WEXITSTATUS(st) == 0 else "false")
+PY
+	unset JAILTRACE_DISABLE
+	"$JT" doctor --json >"$T/d.json"
+	[ "$(jq -r .features.user_notif.probe "$T/d.json")" = call ] || fail "not probed: $(jq -c .features.user_notif "$T/d.json")"
+	own=$(/usr/bin/python3 "$T/addfd.py")
+	[ "$(jq -r .features.user_notif.kernel_has "$T/d.json")" = "$own" ] ||
+		fail "doctor says $(jq -r .features.user_notif.kernel_has "$T/d.json"), the probe $own"
+	if [ -r /proc/sys/kernel/seccomp/actions_avail ] && ! grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail; then
+		[ "$own" = false ] || fail "ADDFD works but the kernel lists no user_notif action"
+	fi
+	[ "$own" = true ] || return 0
+	"$PROGS/hostfilter" noaddfd /usr/bin/python3 "$T/addfd.py" >"$T/nout"
+	[ "$(cat "$T/nout")" = false ] || native_fail "the filter does not make ADDFD fail"
+	"$PROGS/hostfilter" noaddfd "$JT" doctor --json >"$T/f.json"
+	jq -e '.features.user_notif | .kernel_has == false and .used == false' "$T/f.json" >/dev/null ||
+		fail "with ADDFD failing doctor says: $(jq -c .features.user_notif "$T/f.json")"
+}
+
+# A host where ptrace is forbidden (a container profile that refuses it),
+# stood in for by a seccomp filter that makes ptrace fail with EPERM: strace
+# fails there, and jailtrace refuses with one line rather than run the
+# program unconfined. (LeakSanitizer needs ptrace at exit: off for these.)
+t_run_refuses_with_125_where_ptrace_is_forbidden() {
+	command -v strace >/dev/null || skip "no strace for the native control"
+	native strace -o /dev/null /bin/true
+	[ "$NRC" = 0 ] || native_fail "strace does not work here at all"
+	native "$PROGS/hostfilter" noptrace strace -o /dev/null /bin/true
+	[ "$NRC" != 0 ] || native_fail "strace works under the filter: ptrace is not forbidden"
+	LAST_CMD="hostfilter noptrace jailtrace run ..."
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 run_guarded "$T/out" "$T/err" \
+		"$PROGS/hostfilter" noptrace "$JT" run --result "$T/result.json" "${JT_VIEW[@]}" -- \
+		/bin/sh -c 'echo ran >"$0/ran"' "$T"
+	check_sanitizers "$T/err"
+	expect_rc 125
+	[ ! -e "$T/ran" ] || fail "the program ran"
+	[ "$(wc -l <"$T/err")" = 1 ] || fail "expected one line on stderr"
+	grep -q 'ptrace' "$T/err" || fail "the message does not name ptrace"
+	expect_result status error
+}
+
+t_doctor_says_it_cannot_contain_where_ptrace_is_forbidden() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		"$PROGS/hostfilter" noptrace "$JT" doctor --json >"$T/d.json"
+	[ $? = 1 ] || fail "doctor did not exit 1"
+	expect_jq "$T/d.json" '.ptrace == false' '.can_contain == false' '.ptrace_detail | contains("not permitted")'
 }

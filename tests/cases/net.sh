@@ -114,6 +114,13 @@ t_without_a_rule_nothing_listens_for_the_host() {
 }
 
 t_raw_packet_and_netlink_sockets_cannot_be_made() {
+	# native control: as root both can be made; as a user the kernel refuses
+	# them already, and there is nothing to contain
+	[ "$(id -u)" = 0 ] || skip "natively only root can make raw and packet sockets"
+	native "$PROGS/netprobe" raw
+	grep -qx "raw: ok" "$T/nout" || native_fail "root cannot make a raw socket natively"
+	native "$PROGS/netprobe" packet
+	grep -qx "packet: ok" "$T/nout" || native_fail "root cannot make a packet socket natively"
 	jt -- "$PROGS/netprobe" raw
 	expect_out_line "raw: EPERM"
 	expect_log '.name == "socket" and .decision == "deny" and .errno == "EPERM"'
@@ -199,17 +206,97 @@ t_a_host_name_rule_is_resolved_at_start_and_listed_in_etc_hosts() {
 	grep -q localhost "$T/out" || fail "/etc/hosts lost localhost"
 }
 
+# native_race LISTENER CMD...: runs the racing CMD natively until the
+# flipping thread wins (LISTENER reached), at most 5 times: on a loaded
+# host the flipper may not get a CPU beside the caller in one run.
+native_race() {
+	local l=$1 i
+	shift
+	for i in 1 2 3 4 5; do
+		native "$@"
+		sleep 0.1
+		reached "$l" && return 0
+	done
+	native_fail "the flipping thread never won natively (5 runs)"
+}
+
 t_a_thread_flipping_the_address_never_reaches_the_forbidden_port() {
 	listen ok tcp 127.0.0.1
 	listen bad tcp 127.0.0.1
-	native "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
-	reached bad || native_fail "the flipping thread never won natively"
+	native_race bad "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
 	forget bad
 	jt --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
 	expect_rc 0
 	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through"
 	sleep 0.2
 	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") connections reached the forbidden port"
+	true
+}
+
+t_a_thread_flipping_the_sendto_address_never_reaches_the_forbidden_port() {
+	listen ok udp 127.0.0.1
+	listen bad udp 127.0.0.1
+	native_race bad "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 2000
+	forget bad
+	forget ok
+	jt --allow-udp "127.0.0.1:$(port ok)" -- "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 2000
+	expect_rc 0
+	grep -q '^sent=[1-9]' "$T/out" || fail "no datagram to the granted port was sent"
+	wait_until 2 reached ok || fail "no datagram reached the granted port"
+	sleep 0.2
+	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") datagrams reached the forbidden port"
+	# the race ran inside too: the tracer saw the forbidden address
+	expect_log ".name == \"sendto\" and .decision == \"deny\" and .facts.addr == \"udp 127.0.0.1:$(port bad)\""
+}
+
+# free_port: a TCP port of 127.0.0.1 nothing listens on (now).
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# host_reaches PORT: the host can connect to 127.0.0.1:PORT.
+host_reaches() {
+	/usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)' "$1" 2>/dev/null
+}
+
+t_a_thread_flipping_the_bind_address_never_binds_the_forbidden_port() {
+	local ok bad
+	ok=$(free_port)
+	bad=$(free_port)
+	[ "$ok" != "$bad" ] || bad=$(free_port)
+	# native control: some bind gets the forbidden port, and the host reaches
+	# it (up to 5 runs: on a loaded host the flipper may not get a CPU)
+	for i in 1 2 3 4 5; do
+		"$PROGS/netrace" bind "$ok" "$bad" 2000 >"$T/nout" 2>&1 &
+		wait_until 10 grep -qx holding "$T/nout" || native_fail "netrace did not finish its binds natively"
+		host_reaches "$bad" && won=1
+		wait
+		[ -z "${won:-}" ] || break
+	done
+	[ -n "${won:-}" ] || native_fail "the flipping thread never won natively (5 runs)"
+	jt_bg --allow-bind "127.0.0.1:$ok" -- "$PROGS/netrace" bind "$ok" "$bad" 2000
+	wait_until 10 grep -qx holding "$T/out" || { kill -KILL "$JT_PID"; fail "netrace did not finish its binds inside"; }
+	host_reaches "$bad" && { jt_wait; fail "the host reached the forbidden port bound inside"; }
+	jt_wait
+	expect_rc 0
+	grep -q '^binds=[1-9]' "$T/out" || fail "no bind of the granted port went through"
+	expect_log ".name == \"bind\" and .decision == \"deny\" and .facts.addr == \"tcp 127.0.0.1:$bad\""
+}
+
+t_an_ipv6_loopback_grant_is_reached_end_to_end() {
+	/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
+		skip "this host has no IPv6 loopback"
+	listen l tcp6 ::1
+	listen other tcp6 ::1
+	probe_natively connect ::1 "$(port l)"
+	reached l || native_fail "the listener on ::1 saw no native connection"
+	forget l
+	jt --allow-net "[::1]:$(port l)" -- /bin/sh -c \
+		"$PROGS/netprobe connect ::1 $(port l); $PROGS/netprobe connect ::1 $(port other)"
+	expect_out_line "connect: ok"
+	expect_out_line "connect: ECONNREFUSED"
+	wait_until 2 reached l || fail "the granted listener on ::1 was not reached"
+	grep -q "'::1'" "$JT_AUX/l.rec" || fail "the connection did not come over IPv6: $(cat "$JT_AUX/l.rec")"
+	reached other && fail "the listener next door on ::1 was reached"
 	true
 }
 

@@ -110,3 +110,98 @@ t_jailtrace_own_environment_is_not_readable_from_inside() {
 	expect_no_out "environ: ok"
 	grep -q "^environ: " "$T/out" || fail "procmem printed nothing"
 }
+
+# Calls that change another process (its limits, priority, CPUs, policy,
+# memory): natively they change an outside process of the same user; inside
+# they fail with EPERM and the victim, read from the host, is as it was.
+
+# stat_field PID N: field N of /proc/PID/stat (1-based, as proc(5) counts).
+stat_field() {
+	local stat n=$2
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- $stat
+	shift $((n - 3))
+	echo "$1"
+}
+nofile_limits() { grep '^Max open files' "/proc/$1/limits" | awk '{ print $4, $5 }'; }
+cpus_allowed() { awk '$1 == "Cpus_allowed_list:" { print $2 }' "/proc/$1/status"; }
+
+t_prlimit_of_an_outside_process_fails_and_its_limits_stay() {
+	start_victim
+	native "$PROGS/killer" prlimit "$VICTIM" 77
+	[ "$(nofile_limits "$VICTIM")" = "77 77" ] || native_fail "the victim's limits did not change: $(nofile_limits "$VICTIM")"
+	start_victim
+	before=$(nofile_limits "$VICTIM")
+	[ "$before" != "77 77" ] || fail "the victim starts with 77 descriptors"
+	jt -- "$PROGS/killer" prlimit "$VICTIM" 77
+	expect_out_line "prlimit: EPERM"
+	[ "$(nofile_limits "$VICTIM")" = "$before" ] || fail "the victim's limits changed: $(nofile_limits "$VICTIM")"
+}
+
+t_python_prlimit_of_an_outside_process_fails_and_its_limits_stay() {
+	local py="import resource, sys
+try:
+    resource.prlimit(int(sys.argv[1]), resource.RLIMIT_NOFILE, (77, 77)); print('prlimit: ok')
+except OSError as e:
+    print('prlimit:', e.errno)"
+	start_victim
+	native /usr/bin/python3 -c "$py" "$VICTIM"
+	[ "$(nofile_limits "$VICTIM")" = "77 77" ] || native_fail "the victim's limits did not change"
+	start_victim
+	before=$(nofile_limits "$VICTIM")
+	jt -- /usr/bin/python3 -c "$py" "$VICTIM"
+	expect_out_line "prlimit: 1"
+	[ "$(nofile_limits "$VICTIM")" = "$before" ] || fail "the victim's limits changed: $(nofile_limits "$VICTIM")"
+}
+
+t_setpriority_of_an_outside_process_fails_and_its_nice_stays() {
+	start_victim
+	before=$(stat_field "$VICTIM" 19)
+	want=$((before + 5 > 19 ? 19 : before + 5))
+	[ "$want" != "$before" ] || skip "the victim already runs at nice 19"
+	native "$PROGS/killer" nice "$VICTIM" "$want"
+	[ "$(stat_field "$VICTIM" 19)" = "$want" ] || native_fail "the victim's nice did not change"
+	start_victim
+	jt -- "$PROGS/killer" nice "$VICTIM" "$want"
+	expect_out_line "nice: EPERM"
+	[ "$(stat_field "$VICTIM" 19)" = "$before" ] || fail "the victim's nice changed to $(stat_field "$VICTIM" 19)"
+}
+
+t_sched_setaffinity_of_an_outside_process_fails_and_its_cpus_stay() {
+	start_victim
+	before=$(cpus_allowed "$VICTIM")
+	cpu=$(taskset -pc "$VICTIM" | sed 's/.*: //' | tr ',' '\n' | sed 's/.*-//' | tail -n 1)
+	[ "$before" != "$cpu" ] || skip "the victim may run on one CPU only ($before)"
+	native "$PROGS/killer" affinity "$VICTIM" "$cpu"
+	[ "$(cpus_allowed "$VICTIM")" = "$cpu" ] || native_fail "the victim's CPUs did not change: $(cpus_allowed "$VICTIM")"
+	start_victim
+	jt -- "$PROGS/killer" affinity "$VICTIM" "$cpu"
+	expect_out_line "affinity: EPERM"
+	[ "$(cpus_allowed "$VICTIM")" = "$before" ] || fail "the victim's CPUs changed to $(cpus_allowed "$VICTIM")"
+}
+
+t_sched_setscheduler_of_an_outside_process_fails_and_its_policy_stays() {
+	start_victim
+	before=$(stat_field "$VICTIM" 41)
+	[ "$before" != 3 ] || skip "the victim already runs under SCHED_BATCH"
+	native "$PROGS/killer" batch "$VICTIM"
+	[ "$(stat_field "$VICTIM" 41)" = 3 ] || native_fail "the victim's policy did not become SCHED_BATCH"
+	start_victim
+	jt -- "$PROGS/killer" batch "$VICTIM"
+	expect_out_line "batch: EPERM"
+	[ "$(stat_field "$VICTIM" 41)" = "$before" ] || fail "the victim's policy changed to $(stat_field "$VICTIM" 41)"
+}
+
+t_process_vm_writev_to_an_outside_process_fails_and_its_memory_stays() {
+	start_mem_victim
+	native "$PROGS/killer" vmwrite "$MV" "$MV_ADDR"
+	grep -qx "vmwrite: ok" "$T/nout" || native_fail "process_vm_writev failed natively"
+	wait "$MV"
+	grep -qx "WRITTEN FROM SANDBOX" "$T/victim.out" || native_fail "the native write did not land"
+	start_mem_victim
+	jt -- "$PROGS/killer" vmwrite "$MV" "$MV_ADDR"
+	expect_out_line "vmwrite: EPERM"
+	wait "$MV"
+	grep -qx "host data, untouched" "$T/victim.out" || fail "the outside process's memory changed: $(cat "$T/victim.out")"
+}

@@ -37,3 +37,36 @@ t_result_measures_peak_memory_of_the_program() {
 	expect_rc 0
 	expect_jq "$T/result.json" '.peak_memory_kb >= 60000'
 }
+
+# jailtrace's own errors (exit 125) are results too: a caller reading only
+# the result file must learn that the program never ran, and why.
+t_result_says_error_when_the_policy_file_is_missing() {
+	jt --policy "$T/no-such.policy" -- /bin/true
+	expect_rc 125
+	[ "$(wc -l <"$T/err")" = 1 ] || fail "expected one line on stderr"
+	expect_result status error
+	expect_result exit_code 125
+	expect_result program_exit_code null
+	expect_jq "$T/result.json" '.message | contains("no-such.policy")'
+}
+
+t_result_says_error_for_a_bad_option_value() {
+	jt --memory lots -- /bin/true
+	expect_rc 125
+	expect_result status error
+	expect_result exit_code 125
+	expect_jq "$T/result.json" '.message | contains("--memory")'
+}
+
+t_log_ends_with_an_error_record_when_jailtrace_refuses_the_run() {
+	printf 'include default\nexec jail\n' >"$T/p.policy"
+	jt --policy "$T/p.policy" -- /bin/sh -c 'echo ran >"$0"/ran' "$T"
+	expect_rc 125
+	[ ! -e "$T/ran" ] || fail "the program ran"
+	expect_result status error
+	problems=$(check_log_lines "$T/log.jsonl") || fail "bad log: $problems"
+	tail -n 1 "$T/log.jsonl" >"$T/last"
+	expect_jq "$T/last" '.type == "end"' '.status == "error"' '.exit_code == 125' \
+		'.message | contains("p.policy:2")'
+	expect_jq "$T/log.jsonl" '.type == "run"'
+}

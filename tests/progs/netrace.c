@@ -1,9 +1,19 @@
 /*
- * netrace OKPORT BADPORT N: N blocking TCP connects to 127.0.0.1 while a
- * second thread flips the port of the very sockaddr being passed between
- * OKPORT and BADPORT. Prints "connects=C" (connects that succeeded).
- * Natively some connects reach BADPORT; under a sandbox granting only
- * OKPORT, none may.
+ * netrace: a second thread flips the port of the very sockaddr being passed
+ * to the kernel between OKPORT and BADPORT (127.0.0.1), while the main
+ * thread makes N calls with it.
+ *
+ *   netrace OKPORT BADPORT N         N blocking TCP connects; prints
+ *                                    "connects=C" (connects that succeeded)
+ *   netrace sendto OKPORT BADPORT N  N UDP sendto()s of "race"; prints
+ *                                    "sent=S" (sends that succeeded)
+ *   netrace bind OKPORT BADPORT N    N TCP sockets bound (and listening)
+ *                                    with it; one that got BADPORT stays
+ *                                    open. Prints "binds=B", then "holding"
+ *                                    and keeps its sockets 2 seconds, so the
+ *                                    host can try to connect to BADPORT.
+ * Natively some calls reach BADPORT; under a sandbox granting only OKPORT,
+ * none may.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,7 +31,7 @@ static unsigned short ok_port, bad_port;
 static void *flipper(void *arg)
 {
 	(void)arg;
-	/* each value stays for a while: natively half the connects go astray */
+	/* each value stays for a while: natively half the calls go astray */
 	while (!done) {
 		*(volatile unsigned short *)&sa.sin_port = htons(bad_port);
 		for (volatile int i = 0; i < 2000; i++)
@@ -35,10 +45,16 @@ static void *flipper(void *arg)
 
 int main(int argc, char **argv)
 {
+	const char *mode = "connect";
 	pthread_t th;
-	int n, connects = 0;
+	int n, count = 0, kept = -1;
 
-	if (argc != 4)
+	if (argc == 5) {
+		mode = argv[1];
+		argv++;
+		argc--;
+	}
+	if (argc != 4 || (strcmp(mode, "connect") && strcmp(mode, "sendto") && strcmp(mode, "bind")))
 		return 2;
 	ok_port = (unsigned short)atoi(argv[1]);
 	bad_port = (unsigned short)atoi(argv[2]);
@@ -48,16 +64,41 @@ int main(int argc, char **argv)
 	sa.sin_port = htons(ok_port);
 	pthread_create(&th, NULL, flipper, NULL);
 	for (int i = 0; i < n; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		int fd = socket(AF_INET, *mode == 's' ? SOCK_DGRAM : SOCK_STREAM, 0);
 
 		if (fd < 0)
 			return 3;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			connects++;
+		if (*mode == 'c') {
+			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+				count++;
+		} else if (*mode == 's') {
+			if (sendto(fd, "race", 4, 0, (struct sockaddr *)&sa, sizeof(sa)) == 4)
+				count++;
+		} else {
+			struct sockaddr_in got;
+			socklen_t len = sizeof(got);
+
+			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(fd, 5) == 0) {
+				count++;
+				if (kept < 0 && getsockname(fd, (struct sockaddr *)&got, &len) == 0 &&
+				    got.sin_port == htons(bad_port)) {
+					kept = fd;
+					continue;
+				}
+			}
+		}
 		close(fd);
 	}
 	done = 1;
 	pthread_join(th, NULL);
-	printf("connects=%d\n", connects);
+	if (*mode == 'c')
+		printf("connects=%d\n", count);
+	else if (*mode == 's')
+		printf("sent=%d\n", count);
+	else {
+		printf("binds=%d\nholding\n", count);
+		fflush(stdout);
+		sleep(2);
+	}
 	return 0;
 }
