@@ -356,6 +356,18 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 	return 0;
 }
 
+/* The entry for mount @m at host path @p: a link, a directory or an empty file. */
+static int skeleton_entry(const struct jt_mount *m, const char *p)
+{
+	if (m->flags & JT_MNT_LINK)
+		return symlink(m->link, p);
+	if (m->flags & JT_MNT_DIR)
+		return mkdir(p, 0755);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+
+	return fd < 0 ? -1 : close(fd);
+}
+
 /* Real directories for the synthetic ones, and an entry for each mount. */
 int jt_skeleton_build(struct jt_run *run)
 {
@@ -363,22 +375,77 @@ int jt_skeleton_build(struct jt_run *run)
 
 	for (size_t i = 0; i < run->view.n; i++) {
 		const struct jt_mount *m = &run->view.m[i];
-		int r = mkdirs(run->skeleton, m->inside);
+		int r;
 
-		if (r < 0)
-			return r;
 		if (snprintf(p, sizeof(p), "%s%s", run->skeleton, m->inside) >= (int)sizeof(p))
 			return -ENAMETOOLONG;
-		if (m->flags & JT_MNT_LINK)
-			r = symlink(m->link, p);
-		else if (m->flags & JT_MNT_DIR)
-			r = mkdir(p, 0755);
-		else
-			r = close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444));
+		/* most parents are there already: made only when the entry needs them */
+		r = skeleton_entry(m, p);
+		if (r < 0 && errno == ENOENT) {
+			if ((r = mkdirs(run->skeleton, m->inside)) < 0)
+				return r;
+			r = skeleton_entry(m, p);
+		}
 		if (r < 0 && errno != EEXIST)
 			return -errno;
 	}
 	return 0;
+}
+
+static int longer_first(const void *a, const void *b)
+{
+	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
+	int c = strcmp(*(char *const *)a, *(char *const *)b);
+
+	return la != lb ? (la < lb ? 1 : -1) : c;
+}
+
+/*
+ * Remove exactly what jt_skeleton_build and jt_jail_prepare made: the
+ * program cannot write the skeleton, so it holds nothing else. Each entry
+ * and each directory on the way to one, deepest first, with no directory
+ * read. @return 0 when the skeleton is gone, -1 when something was left.
+ */
+static int skeleton_unmake(struct jt_run *run)
+{
+	size_t n = 0, cap = 0;
+	char **paths, p[PATH_MAX];
+	int r = -1;
+
+	for (size_t i = 0; i < run->view.n; i++)
+		for (const char *s = run->view.m[i].inside; *s; s++)
+			cap += *s == '/';
+	if (!(paths = calloc(cap + 1, sizeof(*paths))))
+		return -1;
+	for (size_t i = 0; i < run->view.n; i++) {
+		const char *in = run->view.m[i].inside;
+
+		/* "/a/b/c" gives "/a", "/a/b", "/a/b/c": one per '/' */
+		for (const char *s = in + 1; n < cap; s++) {
+			if (*s && *s != '/')
+				continue;
+			if (!(paths[n] = strndup(in, (size_t)(s - in))))
+				goto out;
+			n++;
+			if (!*s)
+				break;
+		}
+	}
+	qsort(paths, n, sizeof(*paths), longer_first);
+	for (size_t i = 0; i < n; i++) {
+		if (i && !strcmp(paths[i], paths[i - 1]))
+			continue;
+		if (snprintf(p, sizeof(p), "%s%s", run->skeleton, paths[i]) >= (int)sizeof(p))
+			continue;
+		if (unlink(p) < 0 && errno == EISDIR)
+			rmdir(p);
+	}
+	r = rmdir(run->skeleton) == 0 ? 0 : -1;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return r;
 }
 
 int jt_skeleton_open(struct jt_run *run, const char *inside)
@@ -407,7 +474,8 @@ void jt_skeleton_remove(struct jt_run *run)
 	if (run->jail_lock >= 0)
 		close(run->jail_lock);
 	run->jail_lock = -1;
-	remove_tree(run->skeleton);
+	if (run->skeleton[0] && skeleton_unmake(run) < 0)
+		remove_tree(run->skeleton);
 	if (run->jail_ephemeral)
 		remove_tree(run->jail);
 }

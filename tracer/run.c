@@ -401,8 +401,8 @@ static void teardown_view(struct jt_run *run)
 {
 	if (!run->use_view)
 		return;
+	jt_skeleton_remove(run);	/* by the view's list of what it made */
 	jt_view_free(&run->view);
-	jt_skeleton_remove(run);
 	for (int i = 0; i < 2; i++)
 		if (run->chan[i] >= 0)
 			close(run->chan[i]);
