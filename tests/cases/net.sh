@@ -20,6 +20,16 @@ listen() {
 port() { cat "$JT_AUX/$1.port"; }
 reached() { [ -s "$JT_AUX/$1.rec" ]; }
 forget() { : >"$JT_AUX/$1.rec"; }
+# settle NAME: wait until the listener has logged what its backlog still held
+# (a native control's connections are accepted after the control ended).
+settle() {
+	local n=-1 i
+	for i in $(seq 50); do
+		[ "$(wc -l <"$JT_AUX/$1.rec")" = "$n" ] && return 0
+		n=$(wc -l <"$JT_AUX/$1.rec")
+		sleep 0.1
+	done
+}
 
 # upstream NAME: the echoing HTTP upstream of the proxy tests.
 upstream() {
@@ -126,7 +136,7 @@ t_a_host_unix_socket_in_a_read_only_grant_needs_net_unix() {
 	mkdir -p "$JT_AUX/run"
 	listen s unix "$JT_AUX/run/service.sock"
 	probe_natively unix "$JT_AUX/run/service.sock"
-	reached s || native_fail "the unix listener saw no native connection"
+	wait_until 2 reached s || native_fail "the unix listener saw no native connection"
 	forget s
 	jt --ro "$JT_AUX/run" -- "$PROGS/netprobe" unix "$JT_AUX/run/service.sock"
 	expect_out_line "unix: ECONNREFUSED"
@@ -204,6 +214,7 @@ t_a_thread_flipping_the_address_never_reaches_the_forbidden_port() {
 	listen bad tcp 127.0.0.1
 	native "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
 	reached bad || native_fail "the flipping thread never won natively"
+	settle bad
 	forget bad
 	jt --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
 	expect_rc 0
