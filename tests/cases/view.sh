@@ -335,6 +335,44 @@ m = multiprocessing.Manager(); d = m.dict(); d["k"] = 1; print("manager", dict(d
 	expect_out_line "manager {'k': 1}"
 }
 
+# Before 5.6 (no pidfd_getfd) the tracer fetches the socket over the handover descriptor.
+t_without_pidfd_getfd_unix_sockets_work_inside_the_jail() {
+	jt --disable pidfd_getfd -- /usr/bin/python3 -c '
+import socket, os, threading
+s = socket.socket(socket.AF_UNIX); s.bind("/tmp/sock"); s.listen(8)
+def serve():
+    for _ in range(8):
+        a, _ = s.accept(); a.sendall(a.recv(8)); a.close()
+threading.Thread(target=serve).start()
+def client(i, out):
+    c = socket.socket(socket.AF_UNIX); c.connect("/tmp/sock"); c.sendall(b"p%d" % i); out.append(c.recv(8))
+out = []; ts = [threading.Thread(target=client, args=(i, out)) for i in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+c = socket.socket(socket.AF_UNIX)
+try: c.connect("/tmp/nothing")
+except OSError as e: print("missing", e.errno)
+import ctypes; libc = ctypes.CDLL(None, use_errno=True)
+print("badfd", libc.connect(77, b"\x01\x00/tmp/sock\x00", 12), ctypes.get_errno())
+print(sorted(out) == sorted(b"p%d" % i for i in range(8)), s.getsockname())'
+	expect_rc 0
+	expect_out_line "missing 2"
+	expect_out_line "badfd -1 9"
+	expect_out_line "True /tmp/sock"
+	expect_log '.type == "syscall" and .name == "connect" and .decision == "allow" and .facts.path == "/tmp/sock"'
+	# one record per call (8 clients, the missing name, the bad descriptor), not one per stop
+	[ "$(jq -c 'select(.type == "syscall" and .name == "connect")' "$T/log.jsonl" | wc -l)" = 10 ] ||
+		fail "not one record per connect: $(jq -c 'select(.name == "connect")' "$T/log.jsonl")"
+}
+
+t_without_pidfd_getfd_a_thread_flipping_a_socket_address_never_reaches_the_host() {
+	host_listener "$JT_AUX/host.sock" "$JT_AUX/accepted"
+	jt --disable pidfd_getfd -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 2
+	expect_out_line done
+	expect_out_line "read: JAIL"
+	expect_no_out HOST
+	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
+}
+
 t_abstract_unix_names_of_the_host_are_out_of_reach() {
 	/usr/bin/python3 - "$JT_AUX/abs.log" <<'PY' &
 import socket, sys, time
