@@ -234,6 +234,25 @@ for name, f in [("fchmod", lambda: os.fchmod(fd, 0o777)), ("futimens", lambda: o
 	[ "$(stat -c '%a %Y' "$JT_AUX/ro/f")" = "$before" ] || fail "the host file changed: $(stat -c '%a %Y' "$JT_AUX/ro/f")"
 }
 
+# Without pidfd_getfd a descriptor /proc cannot reopen (here a write-only
+# file of mode 0200) is fetched by the tracer; a thread that swaps the
+# descriptor number under the call only changes which object the tracer
+# holds, and the decision is made on that object.
+t_without_pidfd_getfd_a_thread_swapping_the_descriptor_never_changes_a_read_only_file() {
+	mkdir "$JT_AUX/ro" && echo data >"$JT_AUX/ro/f" && chmod 644 "$JT_AUX/ro/f"
+	cp -p "$JT_AUX/ro/f" "$T/native-f"
+	for _ in 1 2 3; do
+		native "$PROGS/fdrace" "$T/native-f" "$T/native-w" 200000
+		[ "$(stat -c %a "$T/native-f")" = 200 ] && break
+	done
+	[ "$(stat -c %a "$T/native-f")" = 200 ] || native_fail "the swapped descriptor never reached the file natively"
+	jt --disable pidfd_getfd --ro "$JT_AUX/ro" -- "$PROGS/fdrace" "$JT_AUX/ro/f" /tmp/w 2000
+	expect_rc 0
+	grep -q '^changed=[1-9][0-9]* refused=[1-9]' "$T/out" || fail "the jail file was never changed or the host file never tried: $(cat "$T/out")"
+	[ "$(stat -c %a "$JT_AUX/ro/f")" = 644 ] || fail "the read-only host file changed: $(stat -c %a "$JT_AUX/ro/f")"
+	expect_log '.type == "syscall" and .name == "fchmod" and .decision == "deny"'
+}
+
 # --user: each user has a jail of its own; as root the program runs as that
 # user, without PAM.
 user_jail() {
