@@ -227,6 +227,25 @@ void jt_layout_msg_get(const struct jt_abi *abi, const void *msg, uint64_t *cont
 	*flags = m.msg_flags;
 }
 
+void jt_layout_cmsg_rights(const struct jt_abi *abi, void *buf, int fd)
+{
+	struct jt_layout_msg l;
+
+	jt_layout_msg(abi, &l);
+	memset(buf, 0, l.control_len);
+	if (is_i386(abi)) {
+		uint32_t c[3] = { (uint32_t)l.cmsg_len, SOL_SOCKET, SCM_RIGHTS };
+
+		memcpy(buf, c, sizeof(c));
+	} else {
+		struct cmsghdr c = { .cmsg_len = l.cmsg_len, .cmsg_level = SOL_SOCKET,
+				     .cmsg_type = SCM_RIGHTS };
+
+		memcpy(buf, &c, sizeof(c));
+	}
+	memcpy((char *)buf + l.cmsg_data, &fd, sizeof(fd));
+}
+
 void jt_layout_cmsg_get(const struct jt_abi *abi, const void *buf, uint64_t *len, int *level,
 			int *type)
 {

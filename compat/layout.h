@@ -65,6 +65,9 @@ void jt_layout_msg_put(const struct jt_abi *abi, void *msg, void *iov, uint64_t 
 /** What recvmsg left in struct msghdr: msg_controllen and msg_flags. */
 void jt_layout_msg_get(const struct jt_abi *abi, const void *msg, uint64_t *controllen, int *flags);
 
+/** Encode one SCM_RIGHTS cmsghdr carrying @fd (control_len bytes at @buf). */
+void jt_layout_cmsg_rights(const struct jt_abi *abi, void *buf, int fd);
+
 /** A cmsghdr at @buf: its length, level, type. */
 void jt_layout_cmsg_get(const struct jt_abi *abi, const void *buf, uint64_t *len, int *level,
 			int *type);

@@ -768,7 +768,7 @@ static int xattr_value_in(struct fsop *op, uint64_t addr, size_t len, char *valu
  * takes its own copy of that descriptor (so another thread's dup2 cannot
  * swap it afterwards), checks where its file lies, and does the call on it.
  */
-int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd)
+int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 {
 	char p[64];
 	int copy;
@@ -787,14 +787,22 @@ int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd)
 		}
 	}
 #endif
+	/* fetched for this call at its earlier stop */
+	if ((copy = jt_fetched_take(t, fd)) != -ENOENT)
+		return copy;
 	snprintf(p, sizeof(p), "/proc/%d/fd/%d", t->tid, fd);
 	copy = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (copy < 0 && errno == EISDIR)
 		copy = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (copy >= 0)
 		return copy;
-	/* a socket cannot be reopened: there, but out of the tracer's reach */
-	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? -EACCES : -EBADF;
+	/* a socket cannot be reopened: there, but out of the tracer's reach... */
+	if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return -EBADF;
+	/* ... unless it is fetched over the handover pair (the first asked wins) */
+	if (run->use_view && fd != run->chan_fd && !t->fetch_want)
+		t->fetch_want = fd + 1;
+	return -EACCES;
 }
 
 static int fd_copy(struct fsop *op, int fd)
@@ -955,11 +963,10 @@ static int do_xattr(struct fsop *op, uint64_t path, int nofollow, char what)
 
 /*
  * inotify_add_watch: the watch is added by the tracer, on its own copy of
- * the program's inotify descriptor (pidfd_getfd, Linux 5.6+), to the
- * checked object. Events then name entries of a directory the program may
- * list anyway. Without pidfd_getfd the descriptor cannot be copied (an
- * inotify instance cannot be reopened through /proc): EACCES, as for a
- * file one may not read.
+ * the program's inotify descriptor (pidfd_getfd, Linux 5.6+, or fetched
+ * over the handover pair before: an inotify instance cannot be reopened
+ * through /proc), to the checked object. Events then name entries of a
+ * directory the program may list anyway.
  */
 static int do_inotify(struct fsop *op, int fd, uint64_t path, uint32_t mask)
 {

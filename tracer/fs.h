@@ -35,11 +35,14 @@ int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *r
 
 /**
  * The tracer's own copy of the program's descriptor @fd (pidfd_getfd, or
- * /proc/TID/fd/N for files), so another thread's dup2 cannot swap the
- * object after the check. @return the copy, -EBADF (no such descriptor),
- * -EACCES (a socket, without pidfd_getfd).
+ * /proc/TID/fd/N for files, or one fetched over the handover pair), so
+ * another thread's dup2 cannot swap the object after the check.
+ * @return the copy, -EBADF (no such descriptor), -EACCES (out of reach).
+ * Without pidfd_getfd, a socket or an inotify descriptor not fetched yet is
+ * -EACCES with t->fetch_want set: the caller's answer is then dropped, the
+ * descriptor fetched and the call issued again (syscall.c, fs_stop).
  */
-int jt_fs_fd_copy(struct jt_run *run, const struct jt_task *t, int fd);
+int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd);
 
 /**
  * At the exec event of a file the program wrote (JT_TASK_EXEC_MAPS): is

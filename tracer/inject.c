@@ -13,8 +13,18 @@
  * The pair is shared by the whole sandbox, so one handover is in flight
  * at a time; other tasks that need one wait at their seccomp stop. If the
  * task in flight dies first, the tracer drains the message itself.
+ *
+ * Without pidfd_getfd (before 5.6) the same pair carries descriptors the
+ * other way: a handler that needs its own copy of a program's socket or
+ * inotify descriptor (which /proc cannot reopen) asks for it, and the
+ * stopped call is turned into sendmsg(chan_fd, SCM_RIGHTS [fd]); at the
+ * syscall-exit stop the tracer takes the copy off its end, restores every
+ * register and rewinds the call, which the program then issues again. At
+ * that second stop the handler finds the copy (jt_fetched_take) and
+ * decides and acts on it alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +44,44 @@
 #define OFF_DATA 96
 #define OFF_CMSG 128
 #define OFF_ARGS 160	/* i386: socketcall's argument words */
-#define SYS_RECVMSG 17	/* socketcall's call number of recvmsg (<linux/net.h>) */
+#define SYS_SENDMSG 16	/* socketcall's call numbers (<linux/net.h>) */
+#define SYS_RECVMSG 17
 
 struct jt_inject {
 	struct jt_regs_saved regs;
 	uint64_t scratch;
 	const struct jt_abi *abi;	/* of the stopped call: the layouts the kernel writes */
+	int stops;			/* syscall stops until the exit stop */
 };
+
+/* A fetch in flight: the call to issue again, and the descriptor asked for. */
+struct jt_fetch {
+	struct jt_regs_saved regs;
+	long nr;			/* the stopped call's number, in its ABI */
+	uint64_t args[6];		/* ... and its arguments */
+	int fd;
+	int stops;
+};
+
+/* What fetches brought for the call issued again: (number, copy or -errno). */
+struct jt_fetched {
+	long nr;			/* the call they were fetched for */
+	uint64_t args[6];
+	size_t n, cap;
+	struct { int fd, copy; } e[];
+};
+
+/*
+ * Syscall stops between resuming a rewritten call at its seccomp stop and
+ * its exit: one, but a kernel before 4.8 reports the syscall entry after
+ * the seccomp stop; without a filter this is the entry stop already.
+ */
+static int stops_to_exit(const struct jt_run *run)
+{
+	if (!jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP))
+		return 1;
+	return (run->kernel.have & JT_FEAT_SKIP_AT_SECCOMP) ? 1 : 2;
+}
 
 int jt_inject_setup(struct jt_run *run)
 {
@@ -169,6 +210,7 @@ int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi
 		return -ENOMEM;
 	}
 	inj->abi = abi;
+	inj->stops = stops_to_exit(run);
 	jt_layout_msg(abi, &l);
 	r = jt_regs_save(t->tid, &inj->regs);
 	if (r == 0) {
@@ -214,7 +256,7 @@ static void next_waiting(struct jt_run *run)
 		if (!t || !(t->flags & JT_TASK_DEFERRED))
 			continue;
 		t->flags &= ~JT_TASK_DEFERRED;
-		if (jt_syscall_stop(run, t, 0) < 0)
+		if (jt_syscall_stop(run, t, t->stop_data) < 0)
 			kill(t->tid, SIGKILL);
 	}
 }
@@ -225,7 +267,7 @@ void jt_inject_exit(struct jt_run *run, struct jt_task *t)
 	long ret = -EIO;
 	int fd = -1;
 
-	if (!inj)
+	if (!inj || --inj->stops > 0)
 		return;
 	if (jt_regs_result(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO), &ret) == 0 &&
 	    ret == 1) {
@@ -263,13 +305,242 @@ void jt_inject_exit(struct jt_run *run, struct jt_task *t)
 
 void jt_inject_gone(struct jt_run *run, struct jt_task *t)
 {
-	if (t->inject) {
+	if (t->inject || t->fetch) {
 		free(t->inject);
 		t->inject = NULL;
+		free(t->fetch);
+		t->fetch = NULL;
 		drain(run);
 		run->inject_busy = 0;
 	}
+	jt_fetched_clear(t);
 	t->flags &= ~JT_TASK_DEFERRED;
 	if (!run->killing)
 		next_waiting(run);
+}
+
+/* ---------------------------------------------------------------- fetching */
+
+void jt_fetched_clear(struct jt_task *t)
+{
+	struct jt_fetched *f = t->fetched;
+
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->e[i].copy >= 0)
+			close(f->e[i].copy);
+	free(f);
+	t->fetched = NULL;
+}
+
+/* Keep @copy (or -errno) as what descriptor @fd of @t was. Takes @copy. */
+static void fetched_put(struct jt_task *t, int fd, int copy)
+{
+	struct jt_fetched *f = t->fetched;
+
+	if (!f || f->n == f->cap) {
+		size_t cap = f ? f->cap * 2 : 4;
+		struct jt_fetched *g = realloc(f, sizeof(*f) + cap * sizeof(f->e[0]));
+
+		if (!g) {
+			if (copy >= 0)
+				close(copy);
+			return;	/* not kept: the handler asks again, or answers EACCES */
+		}
+		if (!f) {
+			g->n = 0;
+			g->nr = -1;
+		}
+		g->cap = cap;
+		t->fetched = f = g;
+	}
+	f->e[f->n].fd = fd;
+	f->e[f->n].copy = copy;
+	f->n++;
+}
+
+int jt_fetched_take(struct jt_task *t, int fd)
+{
+	struct jt_fetched *f = t->fetched;
+
+	for (size_t i = 0; f && i < f->n; i++) {
+		if (f->e[i].fd != fd)
+			continue;
+		if (f->e[i].copy < 0)
+			return f->e[i].copy;
+		/* a copy of the copy: the handler closes what it gets */
+		int c = fcntl(f->e[i].copy, F_DUPFD_CLOEXEC, 0);
+
+		return c >= 0 ? c : -EACCES;
+	}
+	return -ENOENT;
+}
+
+void jt_fetched_check(struct jt_task *t, long nr, const uint64_t args[6])
+{
+	struct jt_fetched *f = t->fetched;
+
+	if (f && (f->nr != nr || memcmp(f->args, args, sizeof(f->args))))
+		jt_fetched_clear(t);
+}
+
+/* Keep what @fd was for call @nr (@args) of @t, among what was kept for it. */
+static void fetched_keep(struct jt_task *t, long nr, const uint64_t args[6], int fd, int copy)
+{
+	jt_fetched_check(t, nr, args);
+	fetched_put(t, fd, copy);
+	if (t->fetched) {
+		t->fetched->nr = nr;
+		memcpy(t->fetched->args, args, sizeof(t->fetched->args));
+	}
+}
+
+void jt_fetch_fail(struct jt_task *t, long nr, const uint64_t args[6], int fd, int err)
+{
+	fetched_keep(t, nr, args, fd, err);
+}
+
+
+/*
+ * The sending call in the program's ABI: sendmsg(chan_fd, msg, MSG_DONTWAIT
+ * | MSG_NOSIGNAL), on i386 through socketcall(SYS_SENDMSG, args).
+ */
+static int send_call(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi,
+		     const struct jt_regs_saved *regs, uint64_t scratch)
+{
+	uint64_t args[6] = { (uint64_t)run->chan_fd, scratch + OFF_MSG, MSG_DONTWAIT | MSG_NOSIGNAL };
+	long nr;
+
+	if (abi == &jt_abi_i386) {
+		uint32_t w[3] = { (uint32_t)args[0], (uint32_t)args[1], (uint32_t)args[2] };
+		int r = jt_mem_write(run, t->tid, scratch + OFF_ARGS, w, sizeof(w));
+
+		if (r < 0)
+			return r;
+		args[0] = SYS_SENDMSG;
+		args[1] = scratch + OFF_ARGS;
+		args[2] = 0;
+		nr = jt_abi_nr(abi, JT_SYS_socketcall);
+	} else {
+		nr = jt_abi_nr(abi, JT_SYS_sendmsg);
+	}
+	if (nr < 0)
+		return -ENOSYS;
+	return jt_regs_set_call(t->tid, regs, abi->audit_arch, nr, args);
+}
+
+int jt_fetch_start(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi, long nr,
+		   const uint64_t args[6], int fd)
+{
+	struct jt_fetch *f;
+	struct jt_layout_msg l;
+	unsigned char msg[64], iov[32], ctl[CMSG_SPACE(sizeof(int))];
+	uint64_t sp, scratch;
+	char data = 'j';
+	int r;
+
+	if (!run->use_view || fd < 0 || fd == run->chan_fd)
+		return -EACCES;
+	if (run->inject_busy)
+		return defer(run, t);
+	if (!(f = calloc(1, sizeof(*f))))
+		return -ENOMEM;
+	f->nr = nr;
+	memcpy(f->args, args, sizeof(f->args));
+	f->fd = fd;
+	f->stops = stops_to_exit(run);
+	jt_layout_msg(abi, &l);
+	r = jt_regs_save(t->tid, &f->regs);
+	sp = jt_regs_sp(&f->regs);
+	/* an i386 call addresses the low 4 GiB only (int 0x80 from 64-bit code
+	 * may run on a stack above them) */
+	if (r == 0 && (sp < 4096 + SCRATCH_BELOW || (abi->ptr_size == 4 && sp > 0xffffffffULL)))
+		r = -EFAULT;
+	scratch = (sp - SCRATCH_BELOW) & ~(uint64_t)15;
+	if (r == 0) {
+		jt_layout_msg_put(abi, msg, iov, scratch + OFF_IOV, scratch + OFF_DATA, 1,
+				  scratch + OFF_CMSG, l.control_len);
+		jt_layout_cmsg_rights(abi, ctl, fd);
+		r = jt_mem_write(run, t->tid, scratch + OFF_MSG, msg, l.msg_size);
+	}
+	if (r == 0)
+		r = jt_mem_write(run, t->tid, scratch + OFF_IOV, iov, l.iov_size);
+	if (r == 0)
+		r = jt_mem_write(run, t->tid, scratch + OFF_DATA, &data, 1);
+	if (r == 0)
+		r = jt_mem_write(run, t->tid, scratch + OFF_CMSG, ctl, l.control_len);
+	if (r == 0)
+		r = send_call(run, t, abi, &f->regs, scratch);
+	if (r < 0) {
+		free(f);
+		return r;
+	}
+	/* what the program itself may have sent into the pair is no answer */
+	drain(run);
+	t->fetch = f;
+	run->inject_busy = t->tid;
+	return 0;
+}
+
+/* The copy the kernel queued on the tracer's end, or -errno. */
+static int receive_copy(struct jt_run *run)
+{
+	char data;
+	struct iovec iov = { &data, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (recvmsg(run->chan[0], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -EACCES;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= c->cmsg_len; i++) {
+			int one;
+
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (fd < 0)
+				fd = one;
+			else
+				close(one);
+		}
+	}
+	if (fd >= 0 && (m.msg_flags & MSG_CTRUNC)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd >= 0 ? fd : -EACCES;
+}
+
+int jt_fetch_exit(struct jt_run *run, struct jt_task *t)
+{
+	struct jt_fetch *f = t->fetch;
+	long ret = -EIO;
+	int copy;
+
+	if (!f || --f->stops > 0)
+		return 0;
+	if (jt_regs_result(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO), &ret) < 0)
+		ret = -EIO;
+	if (ret == 1)
+		copy = receive_copy(run);
+	else
+		/* a bad descriptor is EBADF, as natively; anything else: out of reach */
+		copy = ret == -EBADF ? -EBADF : -EACCES;
+	drain(run);
+	fetched_keep(t, f->nr, f->args, f->fd, copy);
+	/* every register as it was, the call rewound: the program issues it again */
+	jt_regs_restart(t->tid, &f->regs, f->nr);
+	free(f);
+	t->fetch = NULL;
+	run->inject_busy = 0;
+	next_waiting(run);
+	return 1;
 }

@@ -117,6 +117,22 @@ int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi
 		 int cloexec);
 void jt_inject_exit(struct jt_run *run, struct jt_task *t);
 void jt_inject_gone(struct jt_run *run, struct jt_task *t);
+/*
+ * Fetching a program's descriptor without pidfd_getfd: turn the call at this
+ * seccomp stop (number @nr of @abi) into sendmsg(chan_fd, SCM_RIGHTS [@fd]);
+ * it is issued again after the exit stop. @return 0 (in flight), 1 (waits for
+ * the channel), -errno (cannot here: jt_fetch_fail then says so).
+ */
+int jt_fetch_start(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi, long nr,
+		   const uint64_t args[6], int fd);
+/* At a syscall stop: the fetch's exit. @return 1 when it was that stop. */
+int jt_fetch_exit(struct jt_run *run, struct jt_task *t);
+/* Record that @fd of @t cannot be fetched for call @nr (@args): @err for the handler. */
+void jt_fetch_fail(struct jt_task *t, long nr, const uint64_t args[6], int fd, int err);
+/* A copy of what @fd was when fetched (the caller closes it), -errno, or -ENOENT: none. */
+int jt_fetched_take(struct jt_task *t, int fd);
+/* At a seccomp stop of call @nr (@args): copies fetched for another call are dropped. */
+void jt_fetched_check(struct jt_task *t, long nr, const uint64_t args[6]);
 
 /* spawn.c: start the program stopped, ready to be seized. */
 int jt_spawn(struct jt_run *run, const char *path, char *const argv[], char *const envp[],

@@ -178,6 +178,8 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 			t->exec_regs = old->exec_regs;
 			old->exec_regs = NULL;
 			jt_audit_gone(run, old);
+			/* a handover or fetch it had in flight ends with it */
+			jt_inject_gone(run, old);
 		}
 		jt_ptable_del(&run->tasks, (pid_t)former);
 	}
@@ -242,7 +244,7 @@ static int every_stop;
 int jt_resume(struct jt_task *t, int sig)
 {
 	int req = every_stop || (t->flags & JT_TASK_RET_PENDING) || t->pending || t->inject ||
-		  t->exec_regs ? PTRACE_SYSCALL : PTRACE_CONT;
+		  t->fetch || t->exec_regs ? PTRACE_SYSCALL : PTRACE_CONT;
 
 	return ptrace(req, t->tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }
@@ -254,6 +256,12 @@ int jt_resume(struct jt_task *t, int sig)
  */
 static void on_syscall_stop(struct jt_run *run, struct jt_task *t)
 {
+	if (t->fetch) {
+		/* a descriptor fetched (inject.c): the call is rewound, issued again */
+		jt_fetch_exit(run, t);
+		jt_resume(t, 0);
+		return;
+	}
 	if (t->flags & JT_TASK_RET_PENDING) {
 		if (--t->stops_to_exit > 0) {
 			jt_resume(t, 0);
@@ -357,7 +365,9 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 			jt_limit_event(run, "cpu", run->limit[JT_LIMIT_CPU_MS], run->cpu_ms, t->tid);
 			jt_stop_run(run, JT_STOP_CPU, "CPU time limit");
 		}
-		/* a signal on its way: deliver it (with its stack kept first, if it kills) */
+		/* a signal on its way: deliver it (with its stack kept first, if it kills);
+		 * a call issued again after its handler fetches its descriptors anew */
+		jt_fetched_clear(t);
 		jt_stack_signal(run, t, sig);
 		jt_resume(t, sig);
 		return;

@@ -3,7 +3,8 @@
  *
  * The address is read out of the program once, decided (filters/net.c),
  * and the tracer performs the call itself on its own copy of the program's
- * socket (pidfd_getfd), with the bytes it decided on: the kernel never
+ * socket (pidfd_getfd, or fetched before 5.6: inject.c), with the bytes it
+ * decided on: the kernel never
  * re-reads a sockaddr the program can rewrite, and another thread's dup2
  * cannot swap the socket after the check. Where the kernel ignores an
  * address (a send on a stream socket) the call runs with the address
@@ -164,7 +165,7 @@ void jt_net_sock(struct jt_run *run, struct jt_task *t, int fd, int copy, const 
 		refuse(op, r == -EINVAL ? EINVAL : EAFNOSUPPORT, "network-family");
 		return;
 	}
-	/* without a copy of the socket (no pidfd_getfd) only denials are possible */
+	/* without a copy of the socket (no view to fetch it over) only denials are possible */
 	d.proto = copy >= 0 ? proto_of(copy) : JT_NET_TCP;
 	if (!decide(op, &d))
 		return;

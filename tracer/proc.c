@@ -48,6 +48,8 @@ static void task_free(struct jt_task *t)
 {
 	free(t->pending);
 	free(t->inject);
+	free(t->fetch);
+	jt_fetched_clear(t);
 	free(t->exec_regs);
 	free(t->restart_regs);
 	jt_fifo_forget(t);

@@ -31,6 +31,8 @@ struct jt_fsinfo {
 
 struct jt_pending;
 struct jt_inject;
+struct jt_fetch;
+struct jt_fetched;
 
 struct jt_task {
 	pid_t tid;		/* 0: a free slot */
@@ -54,7 +56,15 @@ struct jt_task {
 	long restart_nr;
 	int wait_ticks;		/* JT_TASK_WAIT_PARENT: ticks it has waited */
 	struct jt_fifo_wait *fifo;	/* fifo.c: a read end kept while an open waits */
+	unsigned long stop_data;	/* the filter's data at its last seccomp stop */
+	/* without pidfd_getfd (inject.c): descriptors fetched over the handover pair */
+	struct jt_fetch *fetch;		/* a fetch in flight */
+	struct jt_fetched *fetched;	/* copies for the call issued again after it */
+	int fetch_want;			/* 1 + the descriptor a handler asked for, or 0 */
 };
+
+/* inject.c: close the fetched copies of @t's descriptors, if any */
+void jt_fetched_clear(struct jt_task *t);
 
 struct jt_fsinfo *jt_fsinfo_new(const char *cwd);
 struct jt_fsinfo *jt_fsinfo_copy(const struct jt_fsinfo *fs);

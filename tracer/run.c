@@ -137,8 +137,10 @@ static char **build_env(const struct jt_run *run, int view)
 
 /*
  * Network grants are performed by the tracer on its copy of the program's
- * socket, which needs pidfd_getfd (5.6+): without it they are refused, not
- * run unconfined. Denials need nothing. Proxies start here, before the
+ * socket: pidfd_getfd (5.6+), or, before, one fetched over the view's
+ * handover pair (inject.c). A policy with network grants and no file-system
+ * view has no such pair: there, without pidfd_getfd, it is refused rather
+ * than run unconfined. Denials need nothing. Proxies start here, before the
  * filter and the view are built, since they add a grant and an /etc/hosts.
  */
 static int setup_net(struct jt_run *run, struct jt_result *res)
@@ -149,9 +151,10 @@ static int setup_net(struct jt_run *run, struct jt_result *res)
 
 	if (!p->n_net && !p->n_proxies)
 		return 0;
-	if (!jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD))
-		return fail(res, 125, EOPNOTSUPP, "%s: network grants need pidfd_getfd (Linux 5.6+), "
-			    "which this host lacks; without the grants the program runs with no network",
+	if (!jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD) && !p->n_grants)
+		return fail(res, 125, EOPNOTSUPP, "%s: network grants without a file-system view "
+			    "need pidfd_getfd (Linux 5.6+), which this host lacks; without the grants "
+			    "the program runs with no network",
 			    jt_policy_where(p, p->n_net ? p->net[0].rule : p->proxies[0].rule));
 	if ((r = jt_net_host_addrs(p)) < 0)
 		return fail(res, 125, -r, "cannot list this host's addresses: %s", strerror(-r));

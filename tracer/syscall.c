@@ -341,9 +341,31 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		rq->first_exec = 1;
 		run->first_exec_done = 1;
 	}
-	memset(res, 0, sizeof(*res));
-	res->inject_fd = -1;
-	r = net ? jt_net_call(run, t, rq, res) : jt_fs_call(run, t, rq, res);
+	for (int round = 0;; round++) {
+		int fd;
+
+		memset(res, 0, sizeof(*res));
+		res->inject_fd = -1;
+		t->fetch_want = 0;
+		r = net ? jt_net_call(run, t, rq, res) : jt_fs_call(run, t, rq, res);
+		if (r < 0 || !t->fetch_want)
+			break;
+		/* no pidfd_getfd: the handler needs a descriptor /proc cannot reopen.
+		 * Its answer is dropped; the descriptor is fetched and the call
+		 * issued again (inject.c), or, where that cannot be, it is out of reach */
+		fd = t->fetch_want - 1;
+		t->fetch_want = 0;
+		if (res->inject_fd >= 0)
+			close(res->inject_fd);
+		r = round < 256 ? jt_fetch_start(run, t, rq->abi, sc->nr, sc->args, fd) : -EACCES;
+		if (r == 0)
+			return jt_resume(t, 0);
+		if (r > 0)
+			return 0;	/* it waits at its stop for the channel */
+		jt_fetch_fail(t, sc->nr, sc->args, fd, r == -EBADF ? -EBADF : -EACCES);
+	}
+	/* what was fetched served this call only */
+	jt_fetched_clear(t);
 	if (r < 0)
 		return r;
 	memset(&lc, 0, sizeof(lc));
@@ -549,11 +571,17 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	int r, muxed = 0;
 	const char *refused = NULL;
 
+	/* the re-check (4.8+) of the sendmsg a fetch made of the call: it runs */
+	if (t->fetch)
+		return jt_resume(t, 0);
+	t->stop_data = data;
 	/* the filter's data, not the instruction, says a call came through i386 */
 	r = jt_regs_syscall(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO),
 			    data == JT_TRACE_BADARCH || data == JT_TRACE_FOREIGN, &sc);
 	if (r < 0)
 		return r;
+	/* copies fetched serve the very call they were fetched for, issued again */
+	jt_fetched_check(t, sc.nr, sc.args);
 	memset(&rq, 0, sizeof(rq));
 	memset(&lc, 0, sizeof(lc));
 	abi = abi_of(&sc);

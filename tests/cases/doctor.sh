@@ -61,7 +61,7 @@ t_doctor_shows_a_forced_fallback_as_unused_with_its_cost() {
 	[ "$(jq -r .features.seccomp.used "$T/d.json")" = false ] || fail "seccomp still used"
 	jq -r .features.seccomp.effect "$T/d.json" | grep -q 'every call stops' || fail "no cost named: $(jq -r .features.seccomp.effect "$T/d.json")"
 	[ "$(jq -r .features.pidfd_getfd.used "$T/d.json")" = false ] || fail "pidfd_getfd still used"
-	jq -r .features.pidfd_getfd.effect "$T/d.json" | grep -q 'network grants are refused' || fail "no consequence named"
+	jq -r .features.pidfd_getfd.effect "$T/d.json" | grep -q 'two more stops' || fail "no cost named: $(jq -r .features.pidfd_getfd.effect "$T/d.json")"
 }
 
 # "used" means a run uses the mechanism here: the run's own header says

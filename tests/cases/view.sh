@@ -234,6 +234,25 @@ for name, f in [("fchmod", lambda: os.fchmod(fd, 0o777)), ("futimens", lambda: o
 	[ "$(stat -c '%a %Y' "$JT_AUX/ro/f")" = "$before" ] || fail "the host file changed: $(stat -c '%a %Y' "$JT_AUX/ro/f")"
 }
 
+# Without pidfd_getfd a descriptor /proc cannot reopen (here a write-only
+# file of mode 0200) is fetched by the tracer; a thread that swaps the
+# descriptor number under the call only changes which object the tracer
+# holds, and the decision is made on that object.
+t_without_pidfd_getfd_a_thread_swapping_the_descriptor_never_changes_a_read_only_file() {
+	mkdir "$JT_AUX/ro" && echo data >"$JT_AUX/ro/f" && chmod 644 "$JT_AUX/ro/f"
+	cp -p "$JT_AUX/ro/f" "$T/native-f"
+	for _ in 1 2 3; do
+		native "$PROGS/fdrace" "$T/native-f" "$T/native-w" 200000
+		[ "$(stat -c %a "$T/native-f")" = 200 ] && break
+	done
+	[ "$(stat -c %a "$T/native-f")" = 200 ] || native_fail "the swapped descriptor never reached the file natively"
+	jt --disable pidfd_getfd --ro "$JT_AUX/ro" -- "$PROGS/fdrace" "$JT_AUX/ro/f" /tmp/w 2000
+	expect_rc 0
+	grep -q '^changed=[1-9][0-9]* refused=[1-9]' "$T/out" || fail "the jail file was never changed or the host file never tried: $(cat "$T/out")"
+	[ "$(stat -c %a "$JT_AUX/ro/f")" = 644 ] || fail "the read-only host file changed: $(stat -c %a "$JT_AUX/ro/f")"
+	expect_log '.type == "syscall" and .name == "fchmod" and .decision == "deny"'
+}
+
 # --user: each user has a jail of its own; as root the program runs as that
 # user, without PAM.
 user_jail() {
@@ -333,6 +352,44 @@ m = multiprocessing.Manager(); d = m.dict(); d["k"] = 1; print("manager", dict(d
 	expect_rc 0
 	expect_out_line "b'ping' /tmp/sock /tmp/sock"
 	expect_out_line "manager {'k': 1}"
+}
+
+# Before 5.6 (no pidfd_getfd) the tracer fetches the socket over the handover descriptor.
+t_without_pidfd_getfd_unix_sockets_work_inside_the_jail() {
+	jt --disable pidfd_getfd -- /usr/bin/python3 -c '
+import socket, os, threading
+s = socket.socket(socket.AF_UNIX); s.bind("/tmp/sock"); s.listen(8)
+def serve():
+    for _ in range(8):
+        a, _ = s.accept(); a.sendall(a.recv(8)); a.close()
+threading.Thread(target=serve).start()
+def client(i, out):
+    c = socket.socket(socket.AF_UNIX); c.connect("/tmp/sock"); c.sendall(b"p%d" % i); out.append(c.recv(8))
+out = []; ts = [threading.Thread(target=client, args=(i, out)) for i in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+c = socket.socket(socket.AF_UNIX)
+try: c.connect("/tmp/nothing")
+except OSError as e: print("missing", e.errno)
+import ctypes; libc = ctypes.CDLL(None, use_errno=True)
+print("badfd", libc.connect(77, b"\x01\x00/tmp/sock\x00", 12), ctypes.get_errno())
+print(sorted(out) == sorted(b"p%d" % i for i in range(8)), s.getsockname())'
+	expect_rc 0
+	expect_out_line "missing 2"
+	expect_out_line "badfd -1 9"
+	expect_out_line "True /tmp/sock"
+	expect_log '.type == "syscall" and .name == "connect" and .decision == "allow" and .facts.path == "/tmp/sock"'
+	# one record per call (8 clients, the missing name, the bad descriptor), not one per stop
+	[ "$(jq -c 'select(.type == "syscall" and .name == "connect")' "$T/log.jsonl" | wc -l)" = 10 ] ||
+		fail "not one record per connect: $(jq -c 'select(.name == "connect")' "$T/log.jsonl")"
+}
+
+t_without_pidfd_getfd_a_thread_flipping_a_socket_address_never_reaches_the_host() {
+	host_listener "$JT_AUX/host.sock" "$JT_AUX/accepted"
+	jt --disable pidfd_getfd -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 2
+	expect_out_line done
+	expect_out_line "read: JAIL"
+	expect_no_out HOST
+	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
 }
 
 t_abstract_unix_names_of_the_host_are_out_of_reach() {

@@ -143,6 +143,16 @@ t_inotify_on_a_jail_directory_reports_events_as_natively() {
 $(cat "$T/diff")"
 }
 
+t_without_pidfd_getfd_inotify_watches_are_added_on_a_fetched_copy() {
+	mkdir "$T/nat"
+	native /usr/bin/python3 -c "$INOTIFY_PROG" "$T/nat" "$T/nat/new" 5
+	grep -q "event 0x100 new" "$T/nout" || native_fail "inotify does not work natively: $(cat "$T/nout" "$T/nerr")"
+	jt --quiet --disable pidfd_getfd -- /usr/bin/python3 -c "$INOTIFY_PROG" /tmp /tmp/new 5
+	expect_rc 0
+	diff <(grep -v watching "$T/nout") <(grep -v watching "$T/out") >"$T/diff" || fail "events differ from native:
+$(cat "$T/diff")"
+}
+
 t_inotify_cannot_watch_a_host_directory_outside_the_view() {
 	mkdir "$JT_AUX/hidden"
 	# native control: a watch on the host directory sees what the host does there
