@@ -24,7 +24,9 @@ static const struct row rows[] = {
 	{ JT_FEAT_SECCOMP, "seccomp filter: only calls that need a decision stop",
 	  "no seccomp filter: every call stops twice (PTRACE_SYSCALL; needs PTRACE_GET_SYSCALL_INFO): expect 10-50x on syscall-heavy programs" },
 	{ JT_FEAT_EXITKILL, "PTRACE_O_EXITKILL: the sandbox dies with jailtrace",
-	  "no PTRACE_O_EXITKILL: jailtrace refuses to run (the sandbox could outlive it)" },
+	  "no PTRACE_O_EXITKILL: refused, since a call waiting for a decision when jailtrace dies would run undecided; "
+	  "JAILTRACE_WATCHDOG=1 runs anyway with a watchdog process, the sandbox's parent and subreaper, that kills all of it if jailtrace dies "
+	  "(one more process per run and, at its end, one read of /proc/PID/stat per process of the host)" },
 	{ JT_FEAT_SKIP_AT_SECCOMP, "denied calls are answered at the seccomp stop: one stop each",
 	  "denied calls are answered at the syscall-exit stop: two stops each" },
 	{ JT_FEAT_SYSCALL_INFO, "PTRACE_GET_SYSCALL_INFO: ABI and arguments in one call",
@@ -58,7 +60,7 @@ static int try_ptrace(char *why, size_t len)
 		_exit(0);
 	}
 	if (waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st)) {
-		if (ptrace(PTRACE_SEIZE, pid, 0, (void *)PTRACE_O_EXITKILL) == 0) {
+		if (ptrace(PTRACE_SEIZE, pid, 0, 0) == 0) {
 			ok = 1;
 			snprintf(why, len, "a child can be traced");
 		} else {
@@ -105,7 +107,7 @@ int jt_doctor(int as_json)
 	uname(&u);
 	traceable = try_ptrace(why, sizeof(why));
 	can = traceable && (jt_kernel_has(&k, JT_FEAT_SECCOMP) || jt_kernel_has(&k, JT_FEAT_SYSCALL_INFO)) &&
-	      jt_kernel_has(&k, JT_FEAT_EXITKILL) &&
+	      (jt_kernel_has(&k, JT_FEAT_EXITKILL) || jt_watchdog_accepted()) &&
 	      k.yama_ptrace_scope < 3;
 
 	if (as_json) {

@@ -62,3 +62,16 @@ t_doctor_shows_a_forced_fallback_as_unused_with_its_cost() {
 	[ "$(jq -r .features.pidfd_getfd.used "$T/d.json")" = false ] || fail "pidfd_getfd still used"
 	jq -r .features.pidfd_getfd.effect "$T/d.json" | grep -q 'network grants are refused' || fail "no consequence named"
 }
+
+t_doctor_shows_a_forced_exitkill_fallback_and_what_it_takes() {
+	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG= "$JT" doctor --json >"$T/d.json"
+	[ "$(jq -r .features.exitkill.kernel_has "$T/d.json")" = true ] || skip "this kernel has no PTRACE_O_EXITKILL"
+	[ "$(jq -r .features.exitkill.used "$T/d.json")" = false ] || fail "exitkill still used"
+	jq -r .features.exitkill.effect "$T/d.json" | grep -q 'refused.*undecided.*JAILTRACE_WATCHDOG=1.*watchdog process' ||
+		fail "the effect does not name the refusal, why, and the watchdog: $(jq -r .features.exitkill.effect "$T/d.json")"
+	[ "$(jq -r .can_contain "$T/d.json")" = false ] || fail "doctor says it can contain without exitkill nor the watchdog"
+	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG=1 "$JT" doctor --json >"$T/w.json"
+	[ "$(jq -r .can_contain "$T/w.json")" = true ] || fail "doctor says it cannot contain with the watchdog"
+	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG= "$JT" doctor >"$T/d.txt"
+	grep -qE '^  exitkill +off +no PTRACE_O_EXITKILL: refused' "$T/d.txt" || fail "text line: $(grep exitkill "$T/d.txt")"
+}
