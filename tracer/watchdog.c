@@ -110,7 +110,7 @@ struct wd_proc {
 	unsigned long long start;	/* field 22: with the pid, one process */
 	long threads;
 	char state;
-	signed char mark;		/* 0 unknown, 1 a descendant, 2 not */
+	signed char mark;		/* 0 unknown, 1 a descendant, 2 not, 3 cannot tell */
 };
 
 /* One /proc/PID/stat: state, parent, threads, start time. */
@@ -243,11 +243,15 @@ static long find(const struct wd_scan *sc, pid_t pid)
 	return -1;
 }
 
-/* Is scan entry @i a descendant of @self? The answer holds for the whole path up. */
+/*
+ * Is scan entry @i a descendant of @self (1), not (2), or cannot this scan
+ * tell (3: a parent on the way up left before the scan read it, so its
+ * child now has another)? The answer holds for the whole path up.
+ */
 static int descends(struct wd_scan *sc, size_t i, pid_t self)
 {
 	long j = (long)i;
-	int res = 2;
+	int res = 3;
 
 	for (size_t steps = 0; steps <= sc->n; steps++) {
 		struct wd_proc *p = &sc->p[j];
@@ -267,6 +271,8 @@ static int descends(struct wd_scan *sc, size_t i, pid_t self)
 		if ((j = find(sc, p->ppid)) < 0)
 			break;	/* its parent is not in this scan: next time */
 	}
+	if (j < 0)
+		res = 3;
 	j = (long)i;
 	for (size_t steps = 0; steps <= sc->n && j >= 0 && !sc->p[j].mark; steps++) {
 		sc->p[j].mark = (signed char)res;
@@ -274,7 +280,7 @@ static int descends(struct wd_scan *sc, size_t i, pid_t self)
 			break;
 		j = find(sc, sc->p[j].ppid);
 	}
-	return res == 1;
+	return res;
 }
 
 /* A process still able to run: not a zombie, or a zombie leader with live threads. */
@@ -288,8 +294,9 @@ static int alive(const struct wd_proc *p)
  * A process that has been sent SIGKILL can create no other (fork checks
  * for a pending fatal signal under the lock that makes the child visible),
  * and a process that exits leaves its children to this one, the subreaper:
- * so a scan that meets no live descendant, during which pids did not wrap,
- * proves there is none (docs/design.md).
+ * so a scan that meets no live descendant and no process whose parent it
+ * could not find, during which pids did not wrap, proves there is none
+ * (docs/design.md).
  */
 static void sweep(struct wd_scan *sc, pid_t self, pid_t child, int child_reaped)
 {
@@ -297,7 +304,7 @@ static void sweep(struct wd_scan *sc, pid_t self, pid_t child, int child_reaped)
 
 	for (;;) {
 		long before = last_pid(), after;
-		size_t live = 0;
+		size_t live = 0, unsure = 0;
 
 		/* the program's group at once, while its number cannot have been reused */
 		if (!child_reaped)
@@ -306,8 +313,11 @@ static void sweep(struct wd_scan *sc, pid_t self, pid_t child, int child_reaped)
 		after = last_pid();
 		for (size_t i = 0; i < sc->n; i++) {
 			struct wd_proc *p = &sc->p[i], now;
+			int d = descends(sc, i, self);
 
-			if (!descends(sc, i, self) || !alive(p))
+			if (d == 3 && alive(p))
+				unsure++;	/* reparented meanwhile: the next scan sees where */
+			if (d != 1 || !alive(p))
 				continue;
 			/* the same process as in the scan (start time), not a reused pid */
 			if (wd_stat(p->pid, &now) == 0 && now.start == p->start) {
@@ -315,7 +325,7 @@ static void sweep(struct wd_scan *sc, pid_t self, pid_t child, int child_reaped)
 				live++;
 			}
 		}
-		if (!live && sc->complete && before >= 0 && after >= before)
+		if (!live && !unsure && sc->complete && before >= 0 && after >= before)
 			return;
 		if (wd_now_ms() > deadline)
 			return;
