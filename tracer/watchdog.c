@@ -370,8 +370,10 @@ static void wd_close_fds(int a, int b)
 	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return;
-	/* closing while reading the directory can skip entries: read it again until clean */
-	for (int again = 1; again;) {
+	/* closing while reading the directory can skip entries: read it again
+	 * until a pass closes nothing (bounded: valgrind keeps descriptors that
+	 * cannot be closed) */
+	for (int again = 1, pass = 0; again && pass < 8; pass++) {
 		again = 0;
 		lseek(dir, 0, SEEK_SET);
 		while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
@@ -385,10 +387,8 @@ static void wd_close_fds(int a, int b)
 					continue;
 				for (const char *c = d->name; *c; c++)
 					fd = fd * 10 + (*c - '0');
-				if (fd > 2 && fd != a && fd != b && fd != dir) {
-					close(fd);
+				if (fd > 2 && fd != a && fd != b && fd != dir && close(fd) == 0)
 					again = 1;
-				}
 			}
 		}
 	}
