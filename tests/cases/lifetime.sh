@@ -266,3 +266,25 @@ t_no_watchdog_with_exitkill() {
 	jt_wait
 	expect_rc 0
 }
+
+# With PTRACE_O_EXITKILL a call waiting at its seccomp stop when jailtrace
+# is killed never runs (the kernel queues SIGKILL before it resumes). Without
+# it, it runs undecided: that is why the watchdog is not the default
+# (docs/design.md, "When jailtrace dies").
+t_sigkill_of_jailtrace_lets_no_waiting_call_run() {
+	case ,${JAILTRACE_DISABLE:-}, in *,exitkill,*) skip "without PTRACE_O_EXITKILL a waiting call runs undecided (documented)" ;; esac
+	printf 'TOPSECRET\n' >"$JT_AUX/secret"
+	# native control: the file opens
+	native timeout 0.3 "$PROGS/grabber" "$JT_AUX/secret" "$T/native-out"
+	grep -q TOPSECRET "$T/native-out" || native_fail "the file does not open natively"
+	for i in 1 2 3 4 5; do
+		mkdir "$T/in$i"
+		jt_bg --timeout 15s -- "$PROGS/grabber" "$JT_AUX/secret" "$T/in$i/out"
+		wait_until 5 test -e "$T/in$i/out" || { kill -KILL "$JT_PID"; fail "the program did not start inside"; }
+		sleep 0.3
+		kill -KILL "$JT_PID"
+		jt_wait
+		wait_until 2 no_survivors "$T/in$i" || fail "the program outlived jailtrace"
+		! grep -q TOPSECRET "$T/in$i/out" || fail "a call waiting when jailtrace died ran undecided (run $i)"
+	done
+}
