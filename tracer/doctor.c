@@ -31,7 +31,9 @@ static const struct row rows[] = {
 	{ JT_FEAT_SECCOMP, 1, "seccomp filter: only calls that need a decision stop",
 	  "no seccomp filter: every call stops twice (PTRACE_SYSCALL; needs PTRACE_GET_SYSCALL_INFO): expect 10-50x on syscall-heavy programs" },
 	{ JT_FEAT_EXITKILL, 1, "PTRACE_O_EXITKILL: the sandbox dies with jailtrace",
-	  "no PTRACE_O_EXITKILL: jailtrace refuses to run (the sandbox could outlive it)" },
+	  "no PTRACE_O_EXITKILL: refused, since a call waiting for a decision when jailtrace dies would run undecided; "
+	  "JAILTRACE_WATCHDOG=1 runs anyway with a watchdog process, the sandbox's parent and subreaper, that kills all of it if jailtrace dies "
+	  "(one more process per run and, at its end, one read of /proc/PID/stat per process of the host)" },
 	{ JT_FEAT_SKIP_AT_SECCOMP, 1, "denied calls are answered at the seccomp stop: one stop each",
 	  "denied calls are answered at the syscall-exit stop: two stops each" },
 	{ JT_FEAT_SYSCALL_INFO, 1, "PTRACE_GET_SYSCALL_INFO: ABI and arguments in one call",
@@ -72,7 +74,7 @@ static int try_ptrace(char *why, size_t len, int *info)
 	}
 	if (waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st)) {
 		*info = -1;
-		if (ptrace(PTRACE_SEIZE, pid, 0, (void *)PTRACE_O_EXITKILL) == 0) {
+		if (ptrace(PTRACE_SEIZE, pid, 0, 0) == 0) {
 			struct ptrace_syscall_info si;
 
 			ok = 1;
@@ -215,7 +217,7 @@ int jt_doctor(int as_json)
 			actual &= ~f;
 	}
 	can = traceable && (jt_kernel_has(&k, JT_FEAT_SECCOMP) || jt_kernel_has(&k, JT_FEAT_SYSCALL_INFO)) &&
-	      jt_kernel_has(&k, JT_FEAT_EXITKILL) &&
+	      (jt_kernel_has(&k, JT_FEAT_EXITKILL) || jt_watchdog_accepted()) &&
 	      k.yama_ptrace_scope < 3;
 
 	if (as_json) {

@@ -62,6 +62,7 @@ struct jt_run {
 	uint64_t limit[JT_LIMIT_COUNT];	/* in force: command line, policy, default */
 	pid_t child;			/* the program's first process */
 	pid_t tracer_pid;
+	pid_t spawn_parent;		/* the first process's parent: jailtrace or the watchdog */
 	pid_t jailtrace_pgrp;
 	int child_status;
 	int child_done;
@@ -102,6 +103,13 @@ struct jt_run {
 	struct jt_proxy_srv *proxy;	/* proxy.c: NULL without proxy rules */
 	pid_t *deferred;
 	size_t n_deferred, cap_deferred;
+
+	/* watchdog.c: without PTRACE_O_EXITKILL only */
+	pid_t watchdog;			/* 0: none (or reaped) */
+	int wd_fd;			/* write end of its pipe: a byte or EOF ends its wait */
+	int wd_told;			/* it was told jailtrace is done */
+	int wd_child_status;		/* how the first process stopped (or ended) */
+	struct jt_wd_shared *wd_shared;
 };
 
 /* jail.c: the jail directory, and the grants jailtrace adds (into @p) */
@@ -137,8 +145,30 @@ void jt_fetched_check(struct jt_task *t, long nr, const uint64_t args[6]);
 /* spawn.c: start the program stopped, ready to be seized. */
 int jt_spawn(struct jt_run *run, const char *path, char *const argv[], char *const envp[],
 	     const struct sock_fprog *prog, int out_w[2], pid_t *pid, int *err_fd);
+void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv[],
+		    char *const envp[], const struct sock_fprog *prog, int out_w[2], int errfd)
+	__attribute__((noreturn));
 int jt_spawn_error(int err_fd, char *msg, size_t len, int *exit_code);
 int jt_find_program(const char *name, const char *path_env, char *out, size_t len);
+
+/*
+ * watchdog.c: without PTRACE_O_EXITKILL, a process that is the sandbox's
+ * parent and subreaper and kills all of it when jailtrace dies.
+ */
+/** JAILTRACE_WATCHDOG=1: run without PTRACE_O_EXITKILL, with the watchdog. */
+int jt_watchdog_accepted(void);
+/** Fork the watchdog, which forks the program (as jt_spawn does) and reports it stopped. */
+int jt_watchdog_start(struct jt_run *run, const char *path, char *const argv[],
+		      char *const envp[], const struct sock_fprog *prog, int out_w[2],
+		      int *err_fd);
+/** Tell it jailtrace is done: it kills what is left of the sandbox and exits. */
+void jt_watchdog_release(struct jt_run *run);
+/** The loop reaped @pid: 1 when it was the watchdog (an error unless released). */
+int jt_watchdog_gone(struct jt_run *run, pid_t pid, int status);
+/** Release it and wait for its end. */
+void jt_watchdog_finish(struct jt_run *run);
+/** CPU time of the processes the watchdog has reaped. */
+uint64_t jt_watchdog_cpu_ms(const struct jt_run *run);
 
 /* loop.c: the ptrace event loop, until nothing of the sandbox is left. */
 int jt_loop(struct jt_run *run);

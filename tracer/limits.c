@@ -79,6 +79,8 @@ static void measure(const struct jt_run *run, uint64_t *cpu_ms, uint64_t *rss_kb
 		}
 	}
 	*cpu_ms = ticks * 1000 / (uint64_t)hz;
+	/* processes the watchdog reaped (without PTRACE_O_EXITKILL it is their parent) */
+	*cpu_ms += jt_watchdog_cpu_ms(run);
 	/* processes already reaped by jailtrace (orphans, and the first one) */
 	if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
 		*cpu_ms += (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +

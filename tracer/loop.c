@@ -436,6 +436,10 @@ static void check_flags(struct jt_run *run)
 		run->end_us = jt_now_us();
 		jt_kill_all(run);
 	}
+	/* nothing traced is left: the watchdog sweeps for stragglers and ends,
+	 * and its exit lets waitpid say ECHILD */
+	if (run->killing && run->tasks.count == 0 && run->watchdog)
+		jt_watchdog_release(run);
 }
 
 int jt_loop(struct jt_run *run)
@@ -465,7 +469,8 @@ int jt_loop(struct jt_run *run)
 			return -errno;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			on_gone(run, pid, status);
+			if (!jt_watchdog_gone(run, pid, status))
+				on_gone(run, pid, status);
 			continue;
 		}
 		if (!WIFSTOPPED(status))

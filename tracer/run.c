@@ -181,9 +181,13 @@ static int check_host(const struct jt_kernel *k, char *msg, size_t len)
 			 k->release);
 		return -ENOSYS;
 	}
-	if (!jt_kernel_has(k, JT_FEAT_EXITKILL)) {
-		snprintf(msg, len, "kernel %s has no PTRACE_O_EXITKILL (Linux 3.8+); the sandbox "
-			 "could outlive jailtrace, so jailtrace refuses to run", k->release);
+	if (!jt_kernel_has(k, JT_FEAT_EXITKILL) && !jt_watchdog_accepted()) {
+		/* the watchdog kills the sandbox if jailtrace dies, but a call stopped
+		 * for a decision at that moment runs undecided (docs/design.md) */
+		snprintf(msg, len, "kernel %s has no PTRACE_O_EXITKILL (Linux 3.8+): if jailtrace "
+			 "died, a call waiting for its decision would run undecided; "
+			 "JAILTRACE_WATCHDOG=1 runs anyway, with a watchdog that kills the "
+			 "sandbox if jailtrace dies", k->release);
 		return -ENOSYS;
 	}
 	if (k->yama_ptrace_scope >= 3) {
@@ -264,12 +268,17 @@ static int seize(struct jt_run *run)
 {
 	int status;
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |
-		    PTRACE_O_EXITKILL;
+		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
 
-	while (waitpid(run->child, &status, WUNTRACED) < 0)
-		if (errno != EINTR)
-			return -errno;
+	/* without it (before 3.8 the option is EINVAL) the watchdog stands in */
+	if (jt_kernel_has(&run->kernel, JT_FEAT_EXITKILL))
+		opts |= PTRACE_O_EXITKILL;
+	if (run->watchdog)
+		status = run->wd_child_status;	/* its parent, the watchdog, saw it stop */
+	else
+		while (waitpid(run->child, &status, WUNTRACED) < 0)
+			if (errno != EINTR)
+				return -errno;
 	if (!WIFSTOPPED(status))
 		return -ECHILD;	/* it failed before the stop; the error pipe says why */
 	if (ptrace(PTRACE_SEIZE, run->child, 0, (void *)opts) < 0)
@@ -354,8 +363,10 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 	out_w[0] = pipes[0][1];
 	out_w[1] = pipes[1][1];
 	run->start_us = jt_now_us();
-	if (r == 0)
+	if (r == 0 && jt_kernel_has(&run->kernel, JT_FEAT_EXITKILL))
 		r = jt_spawn(run, path, argv, envp, &prog, out_w, &run->child, err_fd);
+	else if (r == 0)
+		r = jt_watchdog_start(run, path, argv, envp, &prog, out_w, err_fd);
 	for (int i = 0; i < 2; i++) {
 		if (pipes[i][1] >= 0)
 			close(pipes[i][1]);
@@ -365,7 +376,8 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 	free_env(envp);
 	if (r < 0)
 		return fail(res, 125, -r, "cannot start the program: %s", strerror(-r));
-	setpgid(run->child, run->child);
+	if (!run->watchdog)
+		setpgid(run->child, run->child);
 	return 0;
 }
 
@@ -460,6 +472,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->cfg = cfg;
 	run->policy = &cfg->policy;
 	run->tracer_pid = getpid();
+	run->spawn_parent = run->tracer_pid;
+	run->wd_fd = -1;
 	run->jailtrace_pgrp = getpgrp();
 	for (int i = 0; i < JT_LIMIT_COUNT; i++)
 		run->limit[i] = jt_config_get_limit(cfg, (enum jt_limit)i);
@@ -554,6 +568,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	finish_log(run, res);
 	r = 0;
 out:
+	/* whatever happened, the watchdog kills what may be left, and ends */
+	jt_watchdog_finish(run);
 	if (err_fd >= 0)
 		close(err_fd);
 	if (run->log.fd >= 0 || run->log.syslog) {

@@ -36,7 +36,7 @@ static const char *const step_names[] = {
 	"install the seccomp filter", "execute",
 };
 
-static void die(int errfd, int step, int err)
+static void __attribute__((noreturn)) die(int errfd, int step, int err)
 {
 	struct spawn_error e = { step, err };
 
@@ -180,8 +180,8 @@ static int load_filter(const struct sock_fprog *prog)
 	return -errno;
 }
 
-static void child(const struct jt_run *run, const char *path, char *const argv[],
-		  char *const envp[], const struct sock_fprog *prog, int out_w[2], int errfd)
+void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv[],
+		    char *const envp[], const struct sock_fprog *prog, int out_w[2], int errfd)
 {
 	int keep[2] = { errfd, -1 };
 	sigset_t all;
@@ -220,8 +220,8 @@ static void child(const struct jt_run *run, const char *path, char *const argv[]
 	/* wait here until the tracer has seized us */
 	raise(SIGSTOP);
 
-	if (getppid() != run->tracer_pid)
-		die(errfd, STEP_SETUP, ESRCH);	/* jailtrace died before the seize */
+	if (getppid() != run->spawn_parent)
+		die(errfd, STEP_SETUP, ESRCH);	/* jailtrace (or the watchdog) died before the seize */
 	if (run->switch_user &&
 	    (setgroups(0, NULL) < 0 || setresgid(run->run_gid, run->run_gid, run->run_gid) < 0 ||
 	     setresuid(run->run_uid, run->run_uid, run->run_uid) < 0 ||
@@ -259,7 +259,7 @@ int jt_spawn(struct jt_run *run, const char *path, char *const argv[], char *con
 	}
 	if (*pid == 0) {
 		close(ep[0]);
-		child(run, path, argv, envp, prog, out_w, ep[1]);
+		jt_spawn_child(run, path, argv, envp, prog, out_w, ep[1]);
 	}
 	close(ep[1]);
 	*err_fd = ep[0];

@@ -169,3 +169,16 @@ t_doctor_says_it_cannot_contain_where_ptrace_is_forbidden() {
 	[ $? = 1 ] || fail "doctor did not exit 1"
 	expect_jq "$T/d.json" '.ptrace == false' '.can_contain == false' '.ptrace_detail | contains("not permitted")'
 }
+
+t_doctor_shows_a_forced_exitkill_fallback_and_what_it_takes() {
+	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG= "$JT" doctor --json >"$T/d.json"
+	[ "$(jq -r .features.exitkill.kernel_has "$T/d.json")" = true ] || skip "this kernel has no PTRACE_O_EXITKILL"
+	[ "$(jq -r .features.exitkill.used "$T/d.json")" = false ] || fail "exitkill still used"
+	jq -r .features.exitkill.effect "$T/d.json" | grep -q 'refused.*undecided.*JAILTRACE_WATCHDOG=1.*watchdog process' ||
+		fail "the effect does not name the refusal, why, and the watchdog: $(jq -r .features.exitkill.effect "$T/d.json")"
+	[ "$(jq -r .can_contain "$T/d.json")" = false ] || fail "doctor says it can contain without exitkill nor the watchdog"
+	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG=1 "$JT" doctor --json >"$T/w.json"
+	[ "$(jq -r .can_contain "$T/w.json")" = true ] || fail "doctor says it cannot contain with the watchdog"
+	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG= "$JT" doctor >"$T/d.txt"
+	grep -qE '^  exitkill +off +no PTRACE_O_EXITKILL: refused' "$T/d.txt" || fail "text line: $(grep exitkill "$T/d.txt")"
+}

@@ -103,7 +103,6 @@ native_leftover() {
 	kill -KILL $p
 }
 
-is_stopped() { [ "$(stat_state "$1")" = T ]; }
 is_blocked_in_pipe_read() { [ "$(stat_state "$1")" = S ] && grep -q pipe_read "/proc/$1/wchan"; }
 leads_its_session() { [ "$(ps -o sid= -p "$1" | tr -d ' ')" = "$1" ]; }
 stat_state() { local s; s=$(cat "/proc/$1/stat") && s=${s##*) } && echo "${s%% *}"; }
@@ -136,4 +135,220 @@ t_a_setsid_leftover_is_killed_at_the_end_of_the_run() {
 	jt_leftover setsid
 	has_line "$T/in/pid" || fail "the leftover never started inside (cannot judge)"
 	heartbeat_stopped "$T/in/heartbeat" || fail "the heartbeat goes on after the run"
+
+# The same kills without PTRACE_O_EXITKILL: the watchdog stands in (the
+# legacy pass runs every test of this file that way; these run it in every
+# pass).
+watchdog_mode() {
+	JAILTRACE_DISABLE=${JAILTRACE_DISABLE:+$JAILTRACE_DISABLE,}exitkill
+	JAILTRACE_WATCHDOG=1
+	export JAILTRACE_DISABLE JAILTRACE_WATCHDOG
+}
+
+t_without_exitkill_jailtrace_refuses_unless_the_watchdog_is_asked_for() {
+	mkdir "$T/in"
+	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG= jt -- "$PROGS/daemonize" plain "$T/in" 1
+	expect_rc 125
+	grep -q 'PTRACE_O_EXITKILL.*undecided.*JAILTRACE_WATCHDOG=1' "$T/err" || fail "no reason given: $(head -c 400 "$T/err")"
+	[ ! -e "$T/in/pid" ] || fail "the program ran"
+}
+
+# proc_state PID: the state letter of /proc/PID/stat (T stopped, t traced).
+proc_state() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	echo "${stat%% *}"
+}
+
+is_stopped() { case $(proc_state "$1") in T|t) return 0 ;; esac; return 1; }
+
+# kill_marked DIR: kills every process with DIR in its command line, again
+# and again until none is left and DIR/heartbeat (if any) stands still (a
+# fork chain makes new ones meanwhile, and may hide between two looks).
+kill_marked() {
+	local i p
+	for ((i = 0; i < 300; i++)); do
+		p=$(survivors "$1")
+		[ -n "$p" ] && { kill -KILL $p 2>/dev/null; continue; }
+		[ -e "$1/heartbeat" ] && ! _still "$1/heartbeat" && continue
+		[ -z "$(survivors "$1")" ] && return 0
+	done
+	return 1
+}
+
+_still() {
+	local a
+	a=$(cat "$1" 2>/dev/null)
+	sleep 0.1
+	[ "$a" = "$(cat "$1" 2>/dev/null)" ]
+}
+
+# native_chain_outlives_parent DIR: control; a chain of processes that fork
+# and exit all the time (each in a new session) goes on after the shell
+# that started it is killed.
+native_chain_outlives_parent() {
+	mkdir -p "$1"
+	/bin/sh -c '"$1" hop "$2" 8 & wait' sh "$PROGS/daemonize" "$1" &
+	local parent=$!
+	wait_until 3 has_line "$1/pid" || native_fail "the chain did not start"
+	kill -KILL "$parent"
+	heartbeat_advances "$1/heartbeat" || native_fail "the chain died with its parent"
+	kill_marked "$1" || native_fail "cannot kill the native chain"
+}
+
+sigkill_kills_a_fork_chain() {
+	native_chain_outlives_parent "$T/native"
+	mkdir "$T/in"
+	jt_bg --timeout 15s -- "$PROGS/daemonize" hop "$T/in" 20
+	wait_until 5 has_line "$T/in/pid" || { kill -KILL "$JT_PID"; fail "the chain did not start inside"; }
+	heartbeat_advances "$T/in/heartbeat" || { kill -KILL "$JT_PID"; fail "the chain does not run inside"; }
+	sleep 0.3
+	kill -KILL "$JT_PID"
+	jt_wait
+	# the chain's processes live 10 ms each, too short for survivors to see
+	# them all: its heartbeat is the judge (and the watchdog, with the
+	# marker in its command line, must be gone too)
+	wait_until 3 chain_gone "$T/in" || fail "the chain outlived jailtrace:
+$(describe_survivors "$T/in")
+heartbeat $(cat "$T/in/heartbeat"), then $(sleep 0.3; cat "$T/in/heartbeat")"
+}
+
+chain_gone() { no_survivors "$1" && heartbeat_stopped "$1/heartbeat"; }
+
+t_sigkill_of_jailtrace_kills_a_fork_chain_that_never_stops() {
+	sigkill_kills_a_fork_chain
+}
+
+t_watchdog_sigkill_of_jailtrace_kills_a_fork_chain_that_never_stops() {
+	watchdog_mode
+	sigkill_kills_a_fork_chain
+}
+
+sigkill_kills_a_stopped_process() {
+	local s
+	# native control: a stopped process outlives its SIGKILLed parent
+	mkdir "$T/native" "$T/in"
+	/bin/sh -c '"$1" stopped "$2" 8 & wait' sh "$PROGS/daemonize" "$T/native" &
+	parent=$!
+	wait_until 3 has_line "$T/native/stopped" || native_fail "the stopped child did not start"
+	s=$(cat "$T/native/stopped")
+	wait_until 2 is_stopped "$s" || native_fail "the child did not stop"
+	kill -KILL "$parent"
+	sleep 0.3
+	is_running "$s" || native_fail "the stopped child died with its parent"
+	kill_marked "$T/native"
+
+	jt_bg --timeout 15s -- "$PROGS/daemonize" stopped "$T/in" 20
+	wait_until 5 has_line "$T/in/stopped" || { kill -KILL "$JT_PID"; fail "the child did not start inside"; }
+	s=$(cat "$T/in/stopped")
+	wait_until 3 is_stopped "$s" || { kill -KILL "$JT_PID"; fail "the child did not stop inside"; }
+	kill -KILL "$JT_PID"
+	jt_wait
+	wait_until 3 no_survivors "$T/in" || fail "the sandbox outlived jailtrace:
+$(describe_survivors "$T/in")"
+	[ ! -e "$T/in/continued" ] || fail "the stopped process was continued"
+}
+
+t_sigkill_of_jailtrace_kills_a_stopped_process() {
+	sigkill_kills_a_stopped_process
+}
+
+t_watchdog_sigkill_of_jailtrace_kills_a_stopped_process() {
+	watchdog_mode
+	sigkill_kills_a_stopped_process
+}
+
+t_watchdog_sigkill_of_jailtrace_kills_a_daemonized_grandchild() {
+	watchdog_mode
+	mkdir "$T/in"
+	jt_bg --timeout 15s -- "$PROGS/daemonize" daemon-stay "$T/in" 20
+	wait_until 5 has_line "$T/in/pid" || { kill -KILL "$JT_PID"; fail "the daemon did not start inside"; }
+	heartbeat_advances "$T/in/heartbeat" || { kill -KILL "$JT_PID"; fail "the daemon is not running inside"; }
+	kill -KILL "$JT_PID"
+	jt_wait
+	wait_until 3 no_survivors "$T/in" || fail "the sandbox outlived jailtrace:
+$(describe_survivors "$T/in")"
+	heartbeat_stopped "$T/in/heartbeat" || fail "the heartbeat goes on after jailtrace died"
+}
+
+# children PID: the pids whose parent is PID.
+children() {
+	local f stat
+	for f in /proc/[0-9]*/stat; do
+		read -r stat 2>/dev/null <"$f" || continue
+		stat=${stat##*) }
+		set -- "$1" $stat
+		[ "$3" = "$1" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+	done
+}
+
+t_watchdog_is_the_programs_parent_and_ends_with_the_run() {
+	local wd prog
+	watchdog_mode
+	mkdir "$T/in"
+	jt_bg --timeout 15s -- "$PROGS/daemonize" plain "$T/in" 3
+	wait_until 5 has_line "$T/in/pid" || { kill -KILL "$JT_PID"; fail "the program did not start inside"; }
+	prog=$(cat "$T/in/pid")
+	wd=$(children "$JT_PID")
+	[ -n "$wd" ] && [ "$wd" != "$prog" ] || { kill -KILL "$JT_PID"; fail "jailtrace's child is '$wd', not a watchdog (program $prog)"; }
+	[ "$(children "$wd")" = "$prog" ] || { kill -KILL "$JT_PID"; fail "the watchdog $wd is not the program's parent: its children are '$(children "$wd")'"; }
+	grep -q '^Seccomp:[[:space:]]*0' "/proc/$wd/status" || fail "the watchdog runs under the sandbox's filter"
+	grep -q '^TracerPid:[[:space:]]*0' "/proc/$wd/status" || fail "the watchdog is traced"
+	jt_wait
+	expect_rc 0
+	is_running "$wd" && fail "the watchdog $wd outlived the run"
+	no_survivors "$T/in" || fail "something outlived the run:
+$(describe_survivors "$T/in")"
+}
+
+t_watchdog_killed_ends_the_run_with_an_error() {
+	local wd
+	watchdog_mode
+	mkdir "$T/in"
+	jt_bg --timeout 15s -- "$PROGS/daemonize" daemon-stay "$T/in" 20
+	wait_until 5 has_line "$T/in/pid" || { kill -KILL "$JT_PID"; fail "the daemon did not start inside"; }
+	wd=$(children "$JT_PID")
+	[ -n "$wd" ] || { kill -KILL "$JT_PID"; fail "no watchdog"; }
+	kill -KILL "$wd"
+	jt_wait
+	expect_rc 125
+	grep -q 'watchdog' "$T/err" || fail "jailtrace does not say the watchdog died: $(head -c 300 "$T/err")"
+	expect_result status error
+	wait_until 3 no_survivors "$T/in" || fail "the sandbox outlived the run:
+$(describe_survivors "$T/in")"
+}
+
+t_no_watchdog_with_exitkill() {
+	local prog
+	case ,${JAILTRACE_DISABLE:-}, in *,exitkill,*) skip "exitkill is disabled in this pass" ;; esac
+	mkdir "$T/in"
+	jt_bg --timeout 15s -- "$PROGS/daemonize" plain "$T/in" 2
+	wait_until 5 has_line "$T/in/pid" || { kill -KILL "$JT_PID"; fail "the program did not start inside"; }
+	prog=$(cat "$T/in/pid")
+	[ "$(children "$JT_PID")" = "$prog" ] || { kill -KILL "$JT_PID"; fail "jailtrace's children are '$(children "$JT_PID")', not just the program $prog"; }
+	jt_wait
+	expect_rc 0
+}
+
+# With PTRACE_O_EXITKILL a call waiting at its seccomp stop when jailtrace
+# is killed never runs (the kernel queues SIGKILL before it resumes). Without
+# it, it runs undecided: that is why the watchdog is not the default
+# (docs/design.md, "When jailtrace dies").
+t_sigkill_of_jailtrace_lets_no_waiting_call_run() {
+	case ,${JAILTRACE_DISABLE:-}, in *,exitkill,*) skip "without PTRACE_O_EXITKILL a waiting call runs undecided (documented)" ;; esac
+	printf 'TOPSECRET\n' >"$JT_AUX/secret"
+	# native control: the file opens
+	native timeout 0.3 "$PROGS/grabber" "$JT_AUX/secret" "$T/native-out"
+	grep -q TOPSECRET "$T/native-out" || native_fail "the file does not open natively"
+	for i in 1 2 3 4 5; do
+		mkdir "$T/in$i"
+		jt_bg --timeout 15s -- "$PROGS/grabber" "$JT_AUX/secret" "$T/in$i/out"
+		wait_until 5 test -e "$T/in$i/out" || { kill -KILL "$JT_PID"; fail "the program did not start inside"; }
+		sleep 0.3
+		kill -KILL "$JT_PID"
+		jt_wait
+		wait_until 2 no_survivors "$T/in$i" || fail "the program outlived jailtrace"
+		! grep -q TOPSECRET "$T/in$i/out" || fail "a call waiting when jailtrace died ran undecided (run $i)"
+	done
 }

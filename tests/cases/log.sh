@@ -126,6 +126,10 @@ $problems"
 }
 
 t_every_decision_the_program_saw_is_on_disk_after_sigkill() {
+	# with the watchdog (no PTRACE_O_EXITKILL) the program runs on for a
+	# moment after jailtrace died: its decided calls fail with ENOSYS, undecided
+	# and unlogged, and one that was waiting at its stop runs (docs/design.md)
+	case ,${JAILTRACE_DISABLE:-}, in *,exitkill,*) skip "without PTRACE_O_EXITKILL calls return undecided once jailtrace is dead" ;; esac
 	# native control: the calls reach the outside process
 	start_victim
 	native "$PROGS/spammer" "$VICTIM" "$T/native-count" 0.05

@@ -8,6 +8,15 @@
  *                The original waits until DIR/pid exists, prints
  *                "daemon PID" and exits 0.
  *   daemon-stay  as daemon, but the original then sleeps SECONDS and exits 0.
+ *   hop          four chains of processes that never stop forking: each
+ *                process forks (the child calls setsid) and exits, about
+ *                every 10 ms, so the live ones change pid all the time and
+ *                are always orphans; every one adds 1 to DIR/heartbeat. The
+ *                original writes DIR/pid, starts them and sleeps SECONDS.
+ *   stopped      this process forks a child that ignores SIGHUP, writes its
+ *                pid to DIR/stopped and stops itself with SIGSTOP (if ever
+ *                continued, it makes DIR/continued and sleeps SECONDS); then
+ *                it heartbeats itself.
  * Heartbeat: the process rewrites DIR/heartbeat every 10 ms with an
  * increasing counter ("%020lu\n"), for at most SECONDS, then exits 0; so a
  * leaked process cleans itself up eventually. DIR/pid holds "PID\n", written
@@ -15,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +85,87 @@ static int heartbeat(void)
 	return 0;
 }
 
+static int write_pid(const char *name)
+{
+	char p[4200], line[64];
+	int fd, n;
+
+	path(p, sizeof p, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	n = snprintf(line, sizeof line, "%d\n", (int)getpid());
+	if (write(fd, line, n) != n)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int hop(void)
+{
+	char p[4200], line[64];
+	double end = now() + seconds;
+	int fd, n;
+
+	path(p, sizeof p, "heartbeat");
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write_pid("pid") < 0)
+		return 1;
+	for (int i = 0; i < 4; i++) {
+		pid_t c = fork();
+
+		if (c == 0)
+			break;
+		if (i == 3) {
+			/* the original stays: a run ends when its first process does */
+			nap_ms((long)(seconds * 1000));
+			return 0;
+		}
+	}
+	while (now() < end) {
+		pid_t c = fork();
+		unsigned long count = 0;
+
+		if (c > 0)
+			_exit(0);
+		if (c < 0) {
+			nap_ms(10);
+			continue;
+		}
+		setsid();
+		/* a counter shared by the chains: only that it changes matters */
+		if (pread(fd, line, 20, 0) == 20) {
+			line[20] = 0;
+			count = strtoul(line, NULL, 10);
+		}
+		n = snprintf(line, sizeof line, "%020lu\n", count + 1);
+		if (pwrite(fd, line, n, 0) != n)
+			_exit(1);
+		nap_ms(10);
+	}
+	return 0;
+}
+
+static int stopped(void)
+{
+	pid_t c = fork();
+
+	if (c < 0)
+		return 1;
+	if (c == 0) {
+		signal(SIGHUP, SIG_IGN);
+		if (write_pid("stopped") < 0)
+			_exit(1);
+		raise(SIGSTOP);
+		/* continued: say so if it still can, and live on without files */
+		snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/continued");
+		mkdir(dir, 0755);
+		nap_ms((long)(seconds * 1000));
+		_exit(0);
+	}
+	return heartbeat();
+}
+
 int main(int argc, char **argv)
 {
 	char p[4200], line[64];
@@ -82,7 +173,7 @@ int main(int argc, char **argv)
 	int st, fd;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: daemonize plain|daemon|daemon-stay DIR SECONDS\n");
+		fprintf(stderr, "usage: daemonize plain|daemon|daemon-stay|hop|stopped DIR SECONDS\n");
 		return 2;
 	}
 	snprintf(dir, sizeof dir, "%s", argv[2]);
@@ -90,6 +181,10 @@ int main(int argc, char **argv)
 
 	if (strcmp(argv[1], "plain") == 0)
 		return heartbeat();
+	if (strcmp(argv[1], "hop") == 0)
+		return hop();
+	if (strcmp(argv[1], "stopped") == 0)
+		return stopped();
 
 	fflush(stdout);
 	mid = fork();
