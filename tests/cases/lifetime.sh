@@ -135,6 +135,7 @@ t_a_setsid_leftover_is_killed_at_the_end_of_the_run() {
 	jt_leftover setsid
 	has_line "$T/in/pid" || fail "the leftover never started inside (cannot judge)"
 	heartbeat_stopped "$T/in/heartbeat" || fail "the heartbeat goes on after the run"
+}
 
 # The same kills without PTRACE_O_EXITKILL: the watchdog stands in (the
 # legacy pass runs every test of this file that way; these run it in every
