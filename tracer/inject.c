@@ -117,31 +117,54 @@ static int send_fd(int sock, int fd)
 	return sendmsg(sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) == 1 ? 0 : -errno;
 }
 
+/*
+ * One message from @sock, without waiting: the first descriptor it carried
+ * in *@fd (-1 if none, or if the kernel cut the control data), every other
+ * one closed. @return what recvmsg returned.
+ */
+static ssize_t recv_fd(int sock, int *fd)
+{
+	char data;
+	struct iovec iov = { &data, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t n = recvmsg(sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	*fd = -1;
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= c->cmsg_len; i++) {
+			int one;
+
+			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*fd < 0)
+				*fd = one;
+			else
+				close(one);
+		}
+	}
+	if (*fd >= 0 && (m.msg_flags & MSG_CTRUNC)) {
+		close(*fd);
+		*fd = -1;
+	}
+	return n;
+}
+
 /* Take back a message no tracee received, and close what it carried. */
 static void drain(struct jt_run *run)
 {
-	for (;;) {
-		char data;
-		struct iovec iov = { &data, 1 };
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-				    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-		struct cmsghdr *c;
+	int fd;
 
-		if (recvmsg(run->chan[1], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
-			return;
-		for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-			int fd;
-
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				memcpy(&fd, CMSG_DATA(c), sizeof(int));
-				close(fd);
-			}
-		}
-	}
+	while (recv_fd(run->chan[1], &fd) > 0)
+		if (fd >= 0)
+			close(fd);
 }
 
 static int defer(struct jt_run *run, struct jt_task *t)
@@ -486,35 +509,12 @@ int jt_fetch_start(struct jt_run *run, struct jt_task *t, const struct jt_abi *a
 /* The copy the kernel queued on the tracer's end, or -errno. */
 static int receive_copy(struct jt_run *run)
 {
-	char data;
-	struct iovec iov = { &data, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	int fd = -1;
+	int fd;
 
-	if (recvmsg(run->chan[0], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+	if (recv_fd(run->chan[0], &fd) != 1) {
+		if (fd >= 0)
+			close(fd);
 		return -EACCES;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= c->cmsg_len; i++) {
-			int one;
-
-			memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (fd < 0)
-				fd = one;
-			else
-				close(one);
-		}
-	}
-	if (fd >= 0 && (m.msg_flags & MSG_CTRUNC)) {
-		close(fd);
-		fd = -1;
 	}
 	return fd >= 0 ? fd : -EACCES;
 }
