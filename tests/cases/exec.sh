@@ -117,8 +117,12 @@ t_exec_jail_a_file_swapped_for_a_host_script_never_runs_it() {
 	printf '#!%s\n' "$EVIL/evil" >"$T/bad"
 	chmod 755 "$T/bad"
 	cp "$T/good" "$T/t"
-	native /bin/sh -c "$PROGS/execrace swap $T/t $T/good $T/bad 2 & $PROGS/execrace exec $T/t 2 $T/marker-native; wait"
-	[ -s "$T/marker-native" ] || native_fail "the host script never ran natively"
+	for _ in 1 2 3 4 5; do	# a few tries: the swapper needs a CPU beside the exec
+		native /bin/sh -c "$PROGS/execrace swap $T/t $T/good $T/bad 2 & $PROGS/execrace exec $T/t 2 $T/marker-native; wait"
+		[ -s "$T/marker-native" ] && break
+		cp "$T/good" "$T/t"
+	done
+	[ -s "$T/marker-native" ] || native_fail "the host script never ran natively (5 tries)"
 	exec_jail_policy
 	jt --policy "$T/policy" -- /bin/sh -c "$PROGS/execrace swap $T/t $T/good $T/bad 3 & $PROGS/execrace exec $T/t 3 $T/marker; wait"
 	judge_race "$T/marker"
@@ -132,8 +136,11 @@ t_exec_jail_a_loader_rewritten_in_place_to_a_host_file_never_runs() {
 	new="$EVIL/$(printf '%*s' $((${#old} - ${#EVIL} - 1)) '' | tr ' ' x)"
 	cp "$PROGS/evilld" "$new"
 	[ "${#new}" = "${#old}" ] || fail "loader path of the wrong length: $new"
-	native /bin/sh -c "$PROGS/execrace patch $T/t $off $old $new 2 & $PROGS/execrace exec $T/t 2 $T/marker-native; wait"
-	[ -s "$T/marker-native" ] || native_fail "the rewritten loader never ran natively"
+	for _ in 1 2 3 4 5; do	# a few tries: the patcher needs a CPU beside the exec
+		native /bin/sh -c "$PROGS/execrace patch $T/t $off $old $new 2 & $PROGS/execrace exec $T/t 2 $T/marker-native; wait"
+		[ -s "$T/marker-native" ] && break
+	done
+	[ -s "$T/marker-native" ] || native_fail "the rewritten loader never ran natively (5 tries)"
 	exec_jail_policy
 	jt --policy "$T/policy" -- /bin/sh -c "$PROGS/execrace patch $T/t $off $old $new 3 & $PROGS/execrace exec $T/t 3 $T/marker; wait"
 	judge_race "$T/marker"
@@ -163,8 +170,12 @@ t_exec_jail_a_thread_rewriting_the_path_handed_to_the_kernel_never_runs_another_
 	chmod 755 "$JT_AUX/evil"
 	cp /bin/true "$T/ok"
 	ln -s "$JT_AUX/evil" "$T/ev"
-	native "$PROGS/execrace" scratch "$T/ok" "$T/ev" 2 "$T/marker-native"
-	[ -s "$T/marker-native" ] || native_fail "the flipped path never ran the host script natively"
+	# natively the flipper wins only when it gets a CPU beside the exec: a few tries
+	for _ in 1 2 3 4 5; do
+		native "$PROGS/execrace" scratch "$T/ok" "$T/ev" 2 "$T/marker-native"
+		[ -s "$T/marker-native" ] && break
+	done
+	[ -s "$T/marker-native" ] || native_fail "the flipped path never ran the host script natively (5 tries)"
 	exec_jail_policy
 	jt --policy "$T/policy" -- "$PROGS/execrace" scratch "$T/ok" "$T/ev" 3 "$T/marker"
 	judge_race "$T/marker"

@@ -134,8 +134,8 @@ static int scratch(char **argv, double secs)
 
 	if (strlen(argv[2]) != strlen(argv[3]) || strlen(argv[2]) >= sizeof(buf))
 		return 2;
-	strcpy(good_s, argv[2]);
-	strcpy(evil_s, argv[3]);
+	memcpy(good_s, argv[2], strlen(argv[2]) + 1);
+	memcpy(evil_s, argv[3], strlen(argv[3]) + 1);
 	argv[4] = buf;	/* argv[0] of the new program */
 	while (now() < end) {
 		int st;
@@ -144,7 +144,7 @@ static int scratch(char **argv, double secs)
 		if (pid == 0) {
 			pthread_t th;
 
-			strcpy(buf, good_s);
+			memcpy(buf, good_s, strlen(good_s) + 1);
 			find_stack();
 			if (pthread_create(&th, NULL, flipper, NULL) != 0)
 				_exit(126);
