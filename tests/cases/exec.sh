@@ -18,6 +18,17 @@ evil_dir() {
 	trap '_cleanup; rm -rf "$EVIL"' EXIT
 }
 
+# evil_loader: $T/t, a copy of /bin/true; off and old, the offset and text
+# of its PT_INTERP; new, a host path of the same length outside the view
+# (in $EVIL) holding evilld, a "loader" that writes the marker it is given.
+evil_loader() {
+	evil_dir
+	read -r off old < <("$PROGS/execrace" interp /bin/true "$T/t" -) || fail "cannot read PT_INTERP of /bin/true"
+	[ "${#old}" -gt 18 ] || skip "PT_INTERP of /bin/true is too short: $old"
+	new="$EVIL/$(printf '%*s' $((${#old} - ${#EVIL} - 1)) '' | tr ' ' x)"
+	cp "$PROGS/evilld" "$new"
+}
+
 t_exec_of_a_script_written_in_the_jail_is_EACCES_by_default() {
 	native /bin/sh -c "printf '#!/bin/sh\necho ran\n' >$T/s && chmod +x $T/s && $T/s"
 	grep -qx ran "$T/nout" || native_fail "a written script does not run natively"
@@ -130,11 +141,7 @@ t_exec_jail_a_file_swapped_for_a_host_script_never_runs_it() {
 
 t_exec_jail_a_loader_rewritten_in_place_to_a_host_file_never_runs() {
 	local off old new
-	evil_dir
-	read -r off old < <("$PROGS/execrace" interp /bin/true "$T/t" -) || fail "cannot read PT_INTERP of /bin/true"
-	[ "${#old}" -gt 18 ] || skip "PT_INTERP of /bin/true is too short: $old"
-	new="$EVIL/$(printf '%*s' $((${#old} - ${#EVIL} - 1)) '' | tr ' ' x)"
-	cp "$PROGS/evilld" "$new"
+	evil_loader
 	[ "${#new}" = "${#old}" ] || fail "loader path of the wrong length: $new"
 	for _ in 1 2 3 4 5; do	# a few tries: the patcher needs a CPU beside the exec
 		native /bin/sh -c "$PROGS/execrace patch $T/t $off $old $new 2 & $PROGS/execrace exec $T/t 2 $T/marker-native; wait"
@@ -148,11 +155,7 @@ t_exec_jail_a_loader_rewritten_in_place_to_a_host_file_never_runs() {
 
 t_exec_jail_a_program_naming_a_loader_outside_the_view_does_not_run() {
 	local off old new
-	evil_dir
-	read -r off old < <("$PROGS/execrace" interp /bin/true "$T/t" -) || fail "cannot read PT_INTERP of /bin/true"
-	[ "${#old}" -gt 18 ] || skip "PT_INTERP of /bin/true is too short: $old"
-	new="$EVIL/$(printf '%*s' $((${#old} - ${#EVIL} - 1)) '' | tr ' ' x)"
-	cp "$PROGS/evilld" "$new"
+	evil_loader
 	"$PROGS/execrace" interp /bin/true "$T/bad" "$new" >/dev/null || fail "cannot patch the copy"
 	native "$T/bad" "$T/marker-native"
 	[ -s "$T/marker-native" ] || native_fail "the loader outside the view never ran natively"
