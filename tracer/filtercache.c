@@ -81,25 +81,29 @@ static int below(const char *dir, const char *top)
 	return !strncmp(dir, top, n) && (dir[n] == '/' || dir[n] == '\0' || n == 1);
 }
 
-int jt_filtercache_safe(const struct jt_run *run)
+int jt_cache_dir_safe(const struct jt_run *run, const char *dir)
 {
 	const struct jt_policy *p = run->policy;
-	char dir[4096], real[4096];
+	char at[4096], real[4096];
 
-	if (cache_dir(dir, sizeof(dir)) < 0)
-		return 0;
 	/* the directory as the kernel finds it (it may be reached through links) */
-	if (realpath(dir, real))
-		snprintf(dir, sizeof(dir), "%s", real);
+	snprintf(at, sizeof(at), "%s", realpath(dir, real) ? real : dir);
 	for (size_t i = 0; i < p->n_grants; i++) {
 		const char *host = p->grants[i].host;
 
-		if (p->grants[i].writable && (below(dir, host) || (realpath(host, real) && below(dir, real))))
+		if (p->grants[i].writable && (below(at, host) || (realpath(host, real) && below(at, real))))
 			return 0;
 	}
-	if (run->jail[0] && (below(dir, run->jail) || (realpath(run->jail, real) && below(dir, real))))
+	if (run->jail[0] && (below(at, run->jail) || (realpath(run->jail, real) && below(at, real))))
 		return 0;
 	return 1;
+}
+
+int jt_filtercache_safe(const struct jt_run *run)
+{
+	char dir[4096];
+
+	return cache_dir(dir, sizeof(dir)) == 0 && jt_cache_dir_safe(run, dir);
 }
 
 static void name_of(const unsigned char key[32], char *out)

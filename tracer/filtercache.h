@@ -12,6 +12,9 @@ struct jt_run;
  */
 int jt_filtercache_safe(const struct jt_run *run);
 
+/** The same question for any directory jailtrace keeps between runs. */
+int jt_cache_dir_safe(const struct jt_run *run, const char *dir);
+
 /** The program cached under @key (from jt_seccomp_key). @return 0 (free prog->filter) or -errno. */
 int jt_filtercache_get(const unsigned char key[32], struct sock_fprog *prog);
 

@@ -51,8 +51,12 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd);
  */
 int jt_exec_maps_ok(const struct jt_task *t, char *why, size_t len);
 
-/* skeleton.c: real, read-only directories that stand for the synthetic ones. */
-int jt_skeleton_build(struct jt_run *run);
+/*
+ * skeleton.c: real, read-only directories that stand for the synthetic
+ * ones, and the passwd, group and hosts files the program is shown (their
+ * grants go into @etc). After the view holds every other mount.
+ */
+int jt_skeleton_build(struct jt_run *run, struct jt_policy *etc, char *err, size_t errlen);
 void jt_skeleton_remove(struct jt_run *run);
 int jt_skeleton_open(struct jt_run *run, const char *inside);
 int jt_skeleton_inside(struct jt_run *run, const char *host, char *out, size_t len);

@@ -90,6 +90,8 @@ struct jt_run {
 	int use_view;
 	struct jt_view view;
 	char skeleton[PATH_MAX];	/* host directory standing for synthetic ones */
+	int skeleton_kept;		/* it is the cached one: left in place at the end */
+	int skeleton_lock;		/* a shared lock on it while the run lasts, or -1 */
 	char jail[PATH_MAX];		/* host directory of the writable jail */
 	int jail_ephemeral;
 	int jail_lock;			/* held while the run lasts: one run per jail */
@@ -112,8 +114,13 @@ struct jt_run {
 	struct jt_wd_shared *wd_shared;
 };
 
-/* jail.c: the jail directory, and the grants jailtrace adds (into @p) */
+/* jail.c: the jail directory, and its grants (into @p) */
 int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen);
+void jt_jail_remove(struct jt_run *run);
+int jt_grant_add(struct jt_policy *p, const char *host, const char *inside, int rw);
+const char *jt_tmpdir(void);
+/* remove a tree jailtrace made, never following a link out of it */
+void jt_remove_tree(const char *path);
 
 /* keep.c: --keep INSIDE[:HOST], after the run */
 int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen);

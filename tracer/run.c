@@ -403,8 +403,13 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 	if (r == 0)
 		r = jt_view_add(&run->view, &extra, 0, err, sizeof(err));
 	jt_policy_free(&extra);
-	if (r == 0 && (r = jt_skeleton_build(run)) < 0)
-		snprintf(err, sizeof(err), "cannot build the view's skeleton: %s", strerror(-r));
+	/* the skeleton stands for every mount but its own files: it comes last */
+	jt_policy_init(&extra);
+	if (r == 0)
+		r = jt_skeleton_build(run, &extra, err, sizeof(err));
+	if (r == 0)
+		r = jt_view_add(&run->view, &extra, 0, err, sizeof(err));
+	jt_policy_free(&extra);
 	if (r == 0 && (r = jt_inject_setup(run)) < 0)
 		snprintf(err, sizeof(err), "cannot make the handover channel: %s", strerror(-r));
 	if (r < 0)
@@ -417,6 +422,7 @@ static void teardown_view(struct jt_run *run)
 	if (!run->use_view)
 		return;
 	jt_skeleton_remove(run);	/* by the view's list of what it made */
+	jt_jail_remove(run);
 	jt_view_free(&run->view);
 	for (int i = 0; i < 2; i++)
 		if (run->chan[i] >= 0)
