@@ -12,6 +12,7 @@
  * budget of reads and a deadline; libunwind's own table search then does
  * the rest (UNW_INFO_FORMAT_REMOTE_TABLE, as for a local unwind).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -49,6 +50,75 @@
 /* exported by libunwind for libunwind-ptrace itself; not in its headers */
 extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t, unw_word_t, unw_dyn_info_t *,
 					      unw_proc_info_t *, int, void *);
+
+/*
+ * libunwind is loaded at the first stack, not linked: its libraries
+ * (libunwind-ptrace, libunwind-ARCH, libunwind, liblzma) would be mapped
+ * at every start-up, and most runs never take a stack. Its static
+ * archives are not PIC, so they cannot go in the (PIE) binary either.
+ * The calls below go through this table; the names are the arch-specific
+ * symbols the unw_* macros of the headers expand to.
+ */
+static struct {
+	int state;		/* 0 not tried, 1 loaded, -1 failed */
+	__typeof__(unw_create_addr_space) *create_addr_space;
+	__typeof__(unw_set_caching_policy) *set_caching_policy;
+	__typeof__(unw_destroy_addr_space) *destroy_addr_space;
+	__typeof__(unw_init_remote) *init_remote;
+	__typeof__(unw_get_reg) *get_reg;
+	__typeof__(unw_step) *step;
+	__typeof__(unw_is_signal_frame) *is_signal_frame;
+	__typeof__(unw_strerror) *error_text;
+	__typeof__(UNW_OBJ(dwarf_search_unwind_table)) *search_table;
+	__typeof__(_UPT_create) *upt_create;
+	__typeof__(_UPT_destroy) *upt_destroy;
+	__typeof__(_UPT_access_reg) *upt_access_reg;
+	__typeof__(_UPT_access_fpreg) *upt_access_fpreg;
+} lu;
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* dlsym's void * into a function pointer (POSIX allows it; C does not say) */
+static int sym(void *h, const char *name, void *fn, size_t size)
+{
+	void *p = dlsym(h, name);
+
+	memcpy(fn, &p, size);
+	return p ? 0 : -1;
+}
+
+/* @return 0 when libunwind is there, -1 (for good) when it is not */
+static int load_unwind(void)
+{
+	void *arch, *upt;
+
+	if (lu.state)
+		return lu.state > 0 ? 0 : -1;
+	lu.state = -1;
+	/*
+	 * Debian's libunwind-ptrace.so.0 names no library it needs: the
+	 * arch library must be global before it loads, as when linked.
+	 */
+	arch = dlopen("libunwind-" STR(UNW_TARGET) ".so.8", RTLD_NOW | RTLD_GLOBAL);
+	upt = arch ? dlopen("libunwind-ptrace.so.0", RTLD_NOW | RTLD_LOCAL) : NULL;
+	if (!upt)
+		return -1;
+#define SYM(h, field, name) sym(h, STR(name), &lu.field, sizeof(lu.field))
+	if (SYM(arch, create_addr_space, unw_create_addr_space) ||
+	    SYM(arch, set_caching_policy, unw_set_caching_policy) ||
+	    SYM(arch, destroy_addr_space, unw_destroy_addr_space) ||
+	    SYM(arch, init_remote, unw_init_remote) || SYM(arch, get_reg, unw_get_reg) ||
+	    SYM(arch, step, unw_step) || SYM(arch, is_signal_frame, unw_is_signal_frame) ||
+	    SYM(arch, error_text, unw_strerror) ||
+	    SYM(arch, search_table, UNW_OBJ(dwarf_search_unwind_table)) ||
+	    SYM(upt, upt_create, _UPT_create) || SYM(upt, upt_destroy, _UPT_destroy) ||
+	    SYM(upt, upt_access_reg, _UPT_access_reg) || SYM(upt, upt_access_fpreg, _UPT_access_fpreg))
+		return -1;
+#undef SYM
+	lu.state = 1;
+	return 0;
+}
 
 struct map {
 	uint64_t start, end, off;
@@ -383,7 +453,7 @@ static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_
 	di.u.rti.segbase = hdr;
 	di.u.rti.table_data = p;
 	di.u.rti.table_len = count * 8 / sizeof(unw_word_t);	/* entries are two int32 */
-	return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
+	return lu.search_table(as, ip, &di, pi, need_unwind_info, arg);
 }
 
 /* libunwind frees the table-format unwind info it got from the search itself */
@@ -412,7 +482,7 @@ static int acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val
 
 	if (write)
 		return -UNW_EINVAL;
-	return _UPT_access_reg(as, reg, val, 0, bt->upt);
+	return lu.upt_access_reg(as, reg, val, 0, bt->upt);
 }
 
 static int acc_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val,
@@ -422,7 +492,7 @@ static int acc_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *
 
 	if (write)
 		return -UNW_EINVAL;
-	return _UPT_access_fpreg(as, reg, val, 0, bt->upt);
+	return lu.upt_access_fpreg(as, reg, val, 0, bt->upt);
 }
 
 static int acc_resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
@@ -517,39 +587,49 @@ static void frame(struct jt_bt *bt, uint64_t ip, int exact, struct jt_stack *st)
 
 struct jt_bt *jt_bt_new(void)
 {
-	struct jt_bt *bt = calloc(1, sizeof(*bt));
-
-	if (!bt)
-		return NULL;
-	bt->as = unw_create_addr_space(&accessors, 0);
-	if (!bt->as) {
-		free(bt);
-		return NULL;
-	}
-	/* its cache would hold one process's unwind rules for the next one's
-	 * addresses; without it, no locking (two sigprocmask calls) per frame */
-	unw_set_caching_policy(bt->as, UNW_CACHE_NONE);
-	return bt;
+	return calloc(1, sizeof(struct jt_bt));
 }
 
 void jt_bt_free(struct jt_bt *bt)
 {
 	if (!bt)
 		return;
-	unw_destroy_addr_space(bt->as);
+	if (bt->as)
+		lu.destroy_addr_space(bt->as);
 	jt_elf_cache_free(&bt->cache);
 	free(bt);
+}
+
+/* The address space, made at the first stack. @return NULL or why not. */
+static const char *address_space(struct jt_bt *bt)
+{
+	if (bt->as)
+		return NULL;
+	if (load_unwind() < 0)
+		return "no-libunwind";
+	bt->as = lu.create_addr_space(&accessors, 0);
+	if (!bt->as)
+		return "out-of-memory";
+	/* its cache would hold one process's unwind rules for the next one's
+	 * addresses; without it, no locking (two sigprocmask calls) per frame */
+	lu.set_caching_policy(bt->as, UNW_CACHE_NONE);
+	return NULL;
 }
 
 void jt_bt_take(struct jt_bt *bt, pid_t tid, int vm_readv, struct jt_stack *st)
 {
 	unw_cursor_t cur;
 	unw_word_t last_ip = 0, last_sp = 0;
+	const char *why;
 	int r, exact = 1;
 
 	st->n = 0;
 	st->nobj = 0;
 	st->error[0] = '\0';
+	if ((why = address_space(bt))) {
+		snprintf(st->error, sizeof(st->error), "%s", why);
+		return;
+	}
 	bt->tid = tid;
 	bt->vm_readv = vm_readv;
 	bt->deadline = jt_elf_now_us() + JT_BT_DEADLINE_US;
@@ -563,20 +643,20 @@ void jt_bt_take(struct jt_bt *bt, pid_t tid, int vm_readv, struct jt_stack *st)
 		snprintf(st->error, sizeof(st->error), "%s", bt->error ? bt->error : "no-maps");
 		return;
 	}
-	bt->upt = _UPT_create(tid);
+	bt->upt = lu.upt_create(tid);
 	if (!bt->upt) {
 		snprintf(st->error, sizeof(st->error), "out-of-memory");
 		return;
 	}
-	r = unw_init_remote(&cur, bt->as, bt);
+	r = lu.init_remote(&cur, bt->as, bt);
 	if (r < 0)
 		set_error(bt, "no-registers");
 	while (r >= 0) {
 		unw_word_t ip = 0, sp = 0;
 
-		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+		if (lu.get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
 			break;
-		unw_get_reg(&cur, UNW_REG_SP, &sp);
+		lu.get_reg(&cur, UNW_REG_SP, &sp);
 		if (st->n > 0 && ip == last_ip && sp == last_sp) {
 			set_error(bt, "loop");
 			break;
@@ -596,20 +676,20 @@ void jt_bt_take(struct jt_bt *bt, pid_t tid, int vm_readv, struct jt_stack *st)
 			break;
 		}
 		/* the frame a signal interrupted holds the exact address, not a return address */
-		exact = unw_is_signal_frame(&cur) > 0;
+		exact = lu.is_signal_frame(&cur) > 0;
 		bt->unreadable = 0;
-		r = unw_step(&cur);
+		r = lu.step(&cur);
 		if (r < 0 && !bt->error && bt->unreadable)
 			snprintf(st->error, sizeof(st->error), "unreadable 0x%llx",
 				 (unsigned long long)(bt->unreadable - 1));
 		else if (r < 0 && !bt->error)
-			snprintf(st->error, sizeof(st->error), "unwind: %s", unw_strerror(r));
+			snprintf(st->error, sizeof(st->error), "unwind: %s", lu.error_text(r));
 		if (r <= 0)
 			break;
 	}
 	if (bt->error && !st->error[0])
 		snprintf(st->error, sizeof(st->error), "%s", bt->error);
-	_UPT_destroy(bt->upt);
+	lu.upt_destroy(bt->upt);
 	bt->upt = NULL;
 	if (bt->memfd >= 0)
 		close(bt->memfd);
