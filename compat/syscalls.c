@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/audit.h>
@@ -174,18 +175,43 @@ long jt_abi_nr(const struct jt_abi *abi, int sys)
 	return -ENOSYS;
 }
 
-static int cmpname(const void *key, const void *elem)
+/*
+ * Names to numbers through a hash table made at the first lookup: every
+ * run parses the built-in policy's 500 syscall names, and a binary search
+ * spent nine string compares on each.
+ */
+#define NAME_SLOTS 2048	/* a power of two, over three times JT_SYS_COUNT */
+_Static_assert(JT_SYS_COUNT * 3 < NAME_SLOTS, "the name table stays sparse");
+static short name_slot[NAME_SLOTS];	/* enum jt_sys + 1; 0: empty */
+static pthread_once_t name_once = PTHREAD_ONCE_INIT;
+
+static unsigned name_hash(const char *s)
 {
-	return strcmp(key, ((const struct jt_sysinfo *)elem)->name);
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h & (NAME_SLOTS - 1);
+}
+
+static void name_table(void)
+{
+	for (int sys = 0; sys < JT_SYS_COUNT; sys++) {
+		unsigned i = name_hash(jt_sysinfo[sys].name);
+
+		while (name_slot[i])
+			i = (i + 1) & (NAME_SLOTS - 1);
+		name_slot[i] = (short)(sys + 1);
+	}
 }
 
 int jt_sys_by_name(const char *name)
 {
-	const struct jt_sysinfo *s;
-
 	if (!name)
 		return -ENOENT;
-	s = bsearch(name, jt_sysinfo, JT_SYS_COUNT, sizeof(jt_sysinfo[0]),
-		    cmpname);
-	return s ? (int)(s - jt_sysinfo) : -ENOENT;
+	pthread_once(&name_once, name_table);
+	for (unsigned i = name_hash(name); name_slot[i]; i = (i + 1) & (NAME_SLOTS - 1))
+		if (!strcmp(jt_sysinfo[name_slot[i] - 1].name, name))
+			return name_slot[i] - 1;
+	return -ENOENT;
 }

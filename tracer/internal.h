@@ -114,13 +114,15 @@ struct jt_run {
 	struct jt_wd_shared *wd_shared;
 };
 
-/* jail.c: the jail directory, and its grants (into @p) */
+/* jail.c: the jail directory, and its grants (into @p; a fresh jail's lazy ones into the view) */
 int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen);
 void jt_jail_remove(struct jt_run *run);
 int jt_grant_add(struct jt_policy *p, const char *host, const char *inside, int rw);
 const char *jt_tmpdir(void);
 /* remove a tree jailtrace made, never following a link out of it */
 void jt_remove_tree(const char *path);
+/* remove what runs killed by SIGKILL left in @dir (their fresh jails, private skeletons) */
+void jt_remove_stale(const char *dir);
 
 /* keep.c: --keep INSIDE[:HOST], after the run */
 int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen);

@@ -75,7 +75,7 @@ void jt_remove_tree(const char *path)
  * pid of their jailtrace; when that process is gone and they are ours,
  * they go now.
  */
-static void remove_stale(const char *dir)
+void jt_remove_stale(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -99,7 +99,32 @@ static void remove_stale(const char *dir)
 		closedir(d);
 }
 
-/* Grants jailtrace adds itself: the jail, passwd and group. */
+/*
+ * A fresh jail: in TMPDIR/jailtrace-UID, the user's own directory (0711:
+ * as root with --user the tracer reaches the jail as that user), so that
+ * looking for what killed runs left reads only it, not all of TMPDIR; in
+ * TMPDIR itself when that directory is not ours alone.
+ */
+static int fresh_jail(struct jt_run *run)
+{
+	char dir[PATH_MAX - 64];
+	struct stat st;
+
+	if (snprintf(dir, sizeof(dir), "%s/jailtrace-%u", jt_tmpdir(), (unsigned)geteuid()) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		snprintf(dir, sizeof(dir), "%s", jt_tmpdir());
+	else if ((st.st_mode & 0777) != 0711)
+		chmod(dir, 0711);	/* made under a umask that took the search bits */
+	/* what runs killed by SIGKILL left */
+	jt_remove_stale(dir);
+	snprintf(run->jail, sizeof(run->jail), "%s/jailtrace-jail-%d-XXXXXX", dir, (int)getpid());
+	return mkdtemp(run->jail) ? 0 : -errno;
+}
+
+/* Grants jailtrace adds itself: the jail's directories. */
 int jt_grant_add(struct jt_policy *p, const char *host, const char *inside, int rw)
 {
 	struct jt_grant *g = realloc(p->grants, (p->n_grants + 1) * sizeof(*g));
@@ -181,9 +206,6 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 	char path[PATH_MAX + 32];
 	int r = 0;
 
-	/* what runs killed by SIGKILL left */
-	remove_stale("/dev/shm");
-	remove_stale(jt_tmpdir());
 	run->jail_lock = -1;
 	if (!run->jail[0] && run->cfg->user && !run->cfg->ephemeral) {
 		char dir[PATH_MAX];
@@ -201,11 +223,10 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 		}
 	}
 	if (!run->jail[0]) {
-		snprintf(run->jail, sizeof(run->jail), "%s/jailtrace-jail-%d-XXXXXX", jt_tmpdir(), (int)getpid());
-		if (!mkdtemp(run->jail)) {
-			snprintf(err, errlen, "cannot make a jail in %s: %s", jt_tmpdir(), strerror(errno));
+		if ((r = fresh_jail(run)) < 0) {
+			snprintf(err, errlen, "cannot make a jail in %s: %s", jt_tmpdir(), strerror(-r));
 			run->jail[0] = '\0';
-			return -errno;
+			return r;
 		}
 		run->jail_ephemeral = 1;
 	} else if (mkdir(run->jail, 0700) < 0 && errno != EEXIST) {
@@ -222,6 +243,13 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 	}
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(*subdirs); i++) {
 		snprintf(path, sizeof(path), "%s/%s", run->jail, subdirs[i]);
+		/* a fresh jail's directories are made when first used: on a disk, each
+		 * made and removed costs about as much as a native /bin/true */
+		if (run->jail_ephemeral) {
+			if ((r = jt_view_add_lazy(&run->view, path, inside[i])) < 0)
+				return r;
+			continue;
+		}
 		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
 			snprintf(err, errlen, "cannot make %s: %s", path, strerror(errno));
 			return -errno;

@@ -401,9 +401,13 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		return finish(k, w, -1, name, m, m->fd, 1, 0, 0) ?: 0;
 	}
 	if (m) {
+		int mfd = jt_mount_fd(m);
+
+		if (mfd < 0 && (m->flags & JT_MNT_LAZY))
+			return -errno;
 		if (last)
-			return finish(k, w, -1, name, m, m->fd, 1, 0, 1) ?: 0;
-		return push(k, m->fd, 0, name, m) ?: 1;
+			return finish(k, w, -1, name, m, mfd, 1, 0, 1) ?: 0;
+		return push(k, mfd, 0, name, m) ?: 1;
 	}
 	if (top->fd < 0) {
 		/* not in the view; a synthetic directory takes no new entries */

@@ -397,9 +397,9 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 	if (run->cfg->jail)
 		snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail);
 	jt_policy_init(&extra);
-	r = jt_jail_prepare(run, &extra, err, sizeof(err));
+	r = jt_view_build(&run->view, &run->cfg->policy, 0, err, sizeof(err));
 	if (r == 0)
-		r = jt_view_build(&run->view, &run->cfg->policy, 0, err, sizeof(err));
+		r = jt_jail_prepare(run, &extra, err, sizeof(err));
 	if (r == 0)
 		r = jt_view_add(&run->view, &extra, 0, err, sizeof(err));
 	jt_policy_free(&extra);

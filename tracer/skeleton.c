@@ -362,6 +362,8 @@ static int skeleton_shared(struct jt_run *run, const struct etc_files *f)
 /* A skeleton for this run only, removed at its end. */
 static int skeleton_private(struct jt_run *run, const struct etc_files *f)
 {
+	jt_remove_stale("/dev/shm");
+	jt_remove_stale(jt_tmpdir());
 	snprintf(run->skeleton, sizeof(run->skeleton), "/dev/shm/jailtrace-view-%d-XXXXXX", (int)getpid());
 	if (!mkdtemp(run->skeleton)) {
 		snprintf(run->skeleton, sizeof(run->skeleton), "%s/jailtrace-view-%d-XXXXXX", jt_tmpdir(),

@@ -209,7 +209,10 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 		if (dup2(run->chan[1], run->chan_fd) < 0)
 			die(errfd, STEP_SETUP, errno);
 		keep[1] = run->chan_fd;
-		if (chdir(run->jail) < 0 || chdir("work") < 0)
+		/* the tracer keeps the program's working directory; the kernel's is
+		 * only where a call the tracer performs never looks (a fresh jail's
+		 * work/ is made when first used) */
+		if (chdir(run->jail) < 0 || (!run->jail_ephemeral && chdir("work") < 0))
 			die(errfd, STEP_SETUP, errno);
 	}
 	if ((r = close_fds(keep, jt_kernel_has(&run->kernel, JT_FEAT_CLOSE_RANGE))) < 0)

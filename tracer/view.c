@@ -76,10 +76,61 @@ int jt_view_inside_of(const struct jt_view *v, const char *host, char *out, size
 	return (int)(best->len + hl);
 }
 
+/* The mount at @inside, emptied for reuse, or a new one. */
+static struct jt_mount *slot(struct jt_view *v, const char *inside)
+{
+	struct jt_mount *m = (struct jt_mount *)jt_view_mount(v, inside, strlen(inside));
+
+	if (!m) {
+		m = realloc(v->m, (v->n + 1) * sizeof(*m));
+		if (!m)
+			return NULL;
+		v->m = m;
+		m = &v->m[v->n++];
+		memset(m, 0, sizeof(*m));
+		m->fd = -1;
+	}
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->inside);
+	free(m->host);
+	free(m->link);
+	m->fd = -1;
+	m->inside = m->host = m->link = NULL;
+	return m;
+}
+
+int jt_view_add_lazy(struct jt_view *v, const char *host, const char *inside)
+{
+	struct jt_mount *m = slot(v, inside);
+
+	if (!m)
+		return -ENOMEM;
+	m->inside = strdup(inside);
+	m->host = strdup(host);
+	m->len = m->inside ? strlen(m->inside) : 0;
+	m->flags = JT_MNT_RW | JT_MNT_DIR | JT_MNT_LAZY;
+	m->rule = -1;
+	return m->inside && m->host ? 0 : -ENOMEM;
+}
+
+int jt_mount_fd(const struct jt_mount *m)
+{
+	/* the view is read-only to walks but for this one descriptor, kept once made */
+	struct jt_mount *lazy = (struct jt_mount *)m;
+
+	if (m->fd >= 0 || !(m->flags & JT_MNT_LAZY))
+		return m->fd;
+	if (mkdir(m->host, 0700) < 0 && errno != EEXIST)
+		return -1;
+	lazy->fd = open(m->host, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return m->fd;
+}
+
 static int add(struct jt_view *v, const struct jt_grant *g, int skip_missing, char *err,
 	       size_t errlen)
 {
-	struct jt_mount *m = (struct jt_mount *)jt_view_mount(v, g->inside, strlen(g->inside));
+	struct jt_mount *m;
 	struct stat st;
 	char link[4096];
 	ssize_t ln = -1;
@@ -106,23 +157,10 @@ static int add(struct jt_view *v, const struct jt_grant *g, int skip_missing, ch
 		snprintf(err, errlen, "cannot open %s for the view: %s", g->host, strerror(e));
 		return -e;
 	}
-	if (!m) {
-		m = realloc(v->m, (v->n + 1) * sizeof(*m));
-		if (!m) {
-			close(fd);
-			return -ENOMEM;
-		}
-		v->m = m;
-		m = &v->m[v->n++];
-		memset(m, 0, sizeof(*m));
-		m->fd = -1;
+	if (!(m = slot(v, g->inside))) {
+		close(fd);
+		return -ENOMEM;
 	}
-	if (m->fd >= 0)
-		close(m->fd);
-	free(m->inside);
-	free(m->host);
-	free(m->link);
-	m->link = NULL;
 	if (ln >= 0) {
 		close(fd);
 		fd = -1;

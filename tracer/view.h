@@ -16,6 +16,7 @@ enum {
 	JT_MNT_DIR = 1 << 1,	/* a directory, not a single file */
 	JT_MNT_LINK = 1 << 2,	/* the host path is a symbolic link: shown as one (link) */
 	JT_MNT_PROC = 1 << 3,	/* /proc/PID of a sandboxed process: links read back inside */
+	JT_MNT_LAZY = 1 << 4,	/* a fresh jail's directory: made at its first use */
 };
 
 struct jt_mount {
@@ -44,6 +45,15 @@ int jt_view_build(struct jt_view *v, const struct jt_policy *p, int skip_missing
 /** Add @p's grants to a view already built. Same rules as jt_view_build. */
 int jt_view_add(struct jt_view *v, const struct jt_policy *p, int skip_missing,
 		char *err, size_t errlen);
+/**
+ * Add a writable directory @host that does not exist yet: made 0700 (with
+ * the tracer's file-system identity, so the program's) when a walk first
+ * reaches it. A fresh jail's /tmp, home and /dev/shm, which most short
+ * runs never touch: each made and removed costs a disk inode.
+ */
+int jt_view_add_lazy(struct jt_view *v, const char *host, const char *inside);
+/** The mount's descriptor, its directory made first if it is lazy; -1 for a link. */
+int jt_mount_fd(const struct jt_mount *m);
 void jt_view_free(struct jt_view *v);
 
 /** The mount at exactly @inside (@len bytes), or NULL. */

@@ -4,6 +4,9 @@
 # shows natively what the attack reaches, then what it reaches inside, and
 # judges from the host side.
 
+# Where fresh jails are made (tracer/jail.c, fresh_jail).
+FRESH_JAILS="${TMPDIR:-/tmp}/jailtrace-$(id -u)"
+
 # secret FILE: a host file outside the view (JT_AUX is outside $T, which
 # the suite grants).
 secret() {
@@ -63,7 +66,7 @@ t_an_ephemeral_jail_is_removed_at_the_end() {
 	jt -- /bin/sh -c 'echo "data-$$" > /tmp/leftover; cat /tmp/leftover'
 	mark=$(head -n 1 "$T/out")
 	[ -n "$mark" ] || fail "no output"
-	! grep -qsx "$mark" "${TMPDIR:-/tmp}"/jailtrace-jail-*/tmp/leftover || fail "the run's jail is still on the host"
+	! grep -qsx "$mark" "$FRESH_JAILS"/jailtrace-jail-*/tmp/leftover || fail "the run's jail is still on the host"
 }
 
 t_an_ephemeral_jail_deeper_than_PATH_MAX_and_locked_up_is_removed_at_the_end() {
@@ -76,21 +79,46 @@ open("leaf", "w").write("x")
 os.chdir("/tmp"); os.mkdir("shut"); open("shut/f", "w").write("y"); os.chmod("shut", 0)
 print("ready", flush=True); time.sleep(1)'
 	wait_until 10 grep -q ready "$T/out" || fail "the program did not build its tree"
-	ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "no jail to judge"
+	ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "no jail to judge"
 	jt_wait
-	! ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the jail is still on the host"
+	! ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the jail is still on the host"
 	true
 }
 
 t_what_a_killed_run_left_is_removed_by_the_next() {
 	jt_bg -- /bin/sh -c 'echo "mark-$$" > /tmp/m; exec sleep 30'
-	wait_until 5 sh -c "grep -qs mark ${TMPDIR:-/tmp}/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the run did not start"
+	wait_until 5 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the run did not start"
 	kill -KILL "$JT_PID"
 	jt_wait
-	ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "nothing was left to clean (cannot judge)"
+	ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "nothing was left to clean (cannot judge)"
 	jt -- /bin/true
-	! ls -d "${TMPDIR:-/tmp}"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the killed run's jail is still there"
+	! ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the killed run's jail is still there"
 	! ls -d /dev/shm/jailtrace-view-"$JT_PID"-* >/dev/null 2>&1 || fail "the killed run's view is still there"
+}
+
+t_a_fresh_jail_is_made_in_the_users_own_directory_of_TMPDIR() {
+	export TMPDIR="$JT_AUX/tmpdir"
+	mkdir -p "$TMPDIR"
+	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 30'
+	wait_until 5 sh -c "grep -qs mark $TMPDIR/jailtrace-$(id -u)/jailtrace-jail-$JT_PID-*/tmp/m" ||
+		fail "no fresh jail in $TMPDIR/jailtrace-$(id -u): $(ls -la "$TMPDIR")"
+	[ "$(stat -c %a "$TMPDIR/jailtrace-$(id -u)")" = 711 ] || fail "the jails' directory is not 0711"
+	[ "$(stat -c %a "$TMPDIR/jailtrace-$(id -u)"/jailtrace-jail-"$JT_PID"-*)" = 700 ] || fail "the jail is not 0700"
+	kill -TERM "$JT_PID"
+	jt_wait
+	! ls -d "$TMPDIR/jailtrace-$(id -u)"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the jail was left"
+}
+
+t_a_jails_directory_others_may_write_is_not_used() {
+	export TMPDIR="$JT_AUX/tmpdir"
+	mkdir -p "$TMPDIR/jailtrace-$(id -u)"
+	chmod 777 "$TMPDIR/jailtrace-$(id -u)"
+	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 30'
+	wait_until 5 sh -c "grep -qs mark $TMPDIR/jailtrace-jail-$JT_PID-*/tmp/m" ||
+		fail "the fresh jail is not in TMPDIR itself: $(ls -la "$TMPDIR" "$TMPDIR/jailtrace-$(id -u)")"
+	[ -z "$(ls -A "$TMPDIR/jailtrace-$(id -u)")" ] || fail "a directory others may write was used"
+	kill -TERM "$JT_PID"
+	jt_wait
 }
 
 t_an_absolute_link_in_the_jail_points_inside_the_view_not_to_the_host() {
