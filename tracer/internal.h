@@ -94,6 +94,7 @@ struct jt_run {
 	int skeleton_lock;		/* a shared lock on it while the run lasts, or -1 */
 	char jail[PATH_MAX];		/* host directory of the writable jail */
 	int jail_ephemeral;
+	int jail_lazy;			/* the fresh jail is made with its first directory */
 	int jail_lock;			/* held while the run lasts: one run per jail */
 	int switch_user;		/* root with --user: the program runs as run_uid */
 	uid_t run_uid;

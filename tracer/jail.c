@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include "tracer/fs.h"
 #include "tracer/internal.h"
 
@@ -99,28 +100,50 @@ void jt_remove_stale(const char *dir)
 		closedir(d);
 }
 
+/* "XXXXXX" of @name replaced by random letters and digits, as mkdtemp does. */
+static int random_name(char *name)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char *x = name + strlen(name) - 6;
+	unsigned char b[6];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -EIO;
+	for (int i = 0; i < 6; i++)
+		x[i] = set[b[i] % (sizeof(set) - 1)];
+	return 0;
+}
+
 /*
  * A fresh jail: in TMPDIR/jailtrace-UID, the user's own directory (0711:
  * as root with --user the tracer reaches the jail as that user), so that
- * looking for what killed runs left reads only it, not all of TMPDIR; in
- * TMPDIR itself when that directory is not ours alone.
+ * looking for what killed runs left reads only it, not all of TMPDIR. There
+ * the jail itself is made with its first directory (jt_mount_fd): a run
+ * that touches none makes nothing on the disk. In TMPDIR itself when that
+ * directory is not ours alone, made now (others may make names there).
  */
 static int fresh_jail(struct jt_run *run)
 {
 	char dir[PATH_MAX - 64];
 	struct stat st;
+	int ours;
 
 	if (snprintf(dir, sizeof(dir), "%s/jailtrace-%u", jt_tmpdir(), (unsigned)geteuid()) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
 	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
 		return -errno;
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+	ours = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+	/* as root with --user the tracer works as that user, who may not write dir */
+	run->jail_lazy = ours && !run->switch_user;
+	if (!ours)
 		snprintf(dir, sizeof(dir), "%s", jt_tmpdir());
 	else if ((st.st_mode & 0777) != 0711)
 		chmod(dir, 0711);	/* made under a umask that took the search bits */
 	/* what runs killed by SIGKILL left */
 	jt_remove_stale(dir);
 	snprintf(run->jail, sizeof(run->jail), "%s/jailtrace-jail-%d-XXXXXX", dir, (int)getpid());
+	if (run->jail_lazy)
+		return random_name(run->jail);
 	return mkdtemp(run->jail) ? 0 : -errno;
 }
 
@@ -237,7 +260,7 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 	if (!run->jail_ephemeral && (r = lock_jail(run, err, errlen)) < 0)
 		return r;
 	if ((!run->jail_ephemeral && chmod(run->jail, 0700) < 0) ||
-	    (run->switch_user && chown(run->jail, run->run_uid, run->run_gid) < 0)) {
+	    (run->switch_user && !run->jail_lazy && chown(run->jail, run->run_uid, run->run_gid) < 0)) {
 		snprintf(err, errlen, "cannot give the jail %s to its user: %s", run->jail, strerror(errno));
 		return -errno;
 	}

@@ -170,6 +170,19 @@ static int landlock_domain(void)
 	return r;
 }
 
+/* chdir to the directory that holds @path (a fresh jail not made yet). */
+static int chdir_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	return chdir(dir);
+}
+
 static int load_filter(const struct sock_fprog *prog)
 {
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0)
@@ -212,7 +225,8 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 		/* the tracer keeps the program's working directory; the kernel's is
 		 * only where a call the tracer performs never looks (a fresh jail's
 		 * work/ is made when first used) */
-		if (chdir(run->jail) < 0 || (!run->jail_ephemeral && chdir("work") < 0))
+		if (run->jail_lazy ? chdir_parent(run->jail) < 0 :
+		    chdir(run->jail) < 0 || (!run->jail_ephemeral && chdir("work") < 0))
 			die(errfd, STEP_SETUP, errno);
 	}
 	if ((r = close_fds(keep, jt_kernel_has(&run->kernel, JT_FEAT_CLOSE_RANGE))) < 0)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +122,23 @@ int jt_mount_fd(const struct jt_mount *m)
 
 	if (m->fd >= 0 || !(m->flags & JT_MNT_LAZY))
 		return m->fd;
-	if (mkdir(m->host, 0700) < 0 && errno != EEXIST)
+	int r = mkdir(m->host, 0700);
+
+	if (r < 0 && errno == ENOENT) {
+		/* the fresh jail itself, made with its first directory */
+		char parent[PATH_MAX];
+		char *slash;
+
+		snprintf(parent, sizeof(parent), "%s", m->host);
+		slash = strrchr(parent, '/');
+		if (!slash || slash == parent)
+			return -1;
+		*slash = '\0';
+		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+			return -1;
+		r = mkdir(m->host, 0700);
+	}
+	if (r < 0 && errno != EEXIST)
 		return -1;
 	lazy->fd = open(m->host, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return m->fd;
