@@ -111,6 +111,20 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* A byte that stands for itself in a JSON string. */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Close a string cut for want of room, so the record parses. */
+static void cut_string(struct jt_json *j)
+{
+	j->overflow = 0;
+	put(j, "\"", 1);
+	j->overflow = 1;
+}
+
 void jt_json_strn(struct jt_json *j, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -120,10 +134,26 @@ void jt_json_strn(struct jt_json *j, const char *str, size_t n)
 		return;
 	put(j, "\"", 1);
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(s + i, n - i);
+		size_t len, outlen, run = 0;
 		const char *out = esc;
-		size_t outlen;
 
+		/* a run of plain bytes (most of a path) in one copy: as many of
+		 * them as one at a time would have found room for */
+		while (i + run < n && plain(s[i + run]))
+			run++;
+		if (run) {
+			size_t fit = j->len + 1 + RESERVE < j->cap ? j->cap - j->len - 1 - RESERVE : 0;
+
+			if (fit < run) {
+				put(j, (const char *)s + i, fit);
+				cut_string(j);
+				return;
+			}
+			put(j, (const char *)s + i, run);
+			i += run;
+			continue;
+		}
+		len = utf8_len(s + i, n - i);
 		if (len == 0) {
 			outlen = (size_t)snprintf(esc, sizeof(esc), "\\udc%02x", s[i]);
 			len = 1;
@@ -144,10 +174,7 @@ void jt_json_strn(struct jt_json *j, const char *str, size_t n)
 			outlen = 1;
 		}
 		if (!room(j, outlen + 1)) {
-			/* cut inside a string: close it so the record parses */
-			j->overflow = 0;
-			put(j, "\"", 1);
-			j->overflow = 1;
+			cut_string(j);
 			return;
 		}
 		put(j, out, outlen);
