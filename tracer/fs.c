@@ -76,6 +76,11 @@ static int read_path(struct fsop *op, int which, uint64_t addr)
 		return (int)n;
 	if (cut)
 		return -ENAMETOOLONG;
+	/* the copy decided on is the one the record shows: kept before a
+	 * handler trims it (do_open drops trailing slashes in place) */
+	memcpy(op->res->read_str[which], op->path[which], (size_t)n + 1);
+	op->res->read_addr[which] = addr;
+	op->res->read_len[which] = (size_t)n;
 	return 0;
 }
 
@@ -96,7 +101,8 @@ static const struct jt_walk_ctx *ctx_of(struct fsop *op)
 	static struct jt_walk_ctx c;
 
 	c = (struct jt_walk_ctx){ op->t->tgid, op->t->tid, sandbox_pid, op->run,
-				  op->run->skeleton, cwd_of };
+				  op->run->skeleton, cwd_of,
+				  jt_kernel_has(&op->run->kernel, JT_FEAT_OPENAT2) };
 	return &c;
 }
 
@@ -368,15 +374,48 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 				return 0;
 			}
 		}
-		if (flags & (O_CREAT | __O_TMPFILE))
+		/* __O_TMPFILE includes O_DIRECTORY: test all its bits, or every
+		 * directory open would read /proc/TID/status for nothing */
+		int makes = (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE;
+
+		if (makes)
 			old = umask(umask_of(op->t->tid));
 		fd = openat(op->w[0].dirfd, op->w[0].name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (flags & (O_CREAT | __O_TMPFILE))
+		if (makes)
 			umask(old);
 	}
 	if (fd < 0)
 		return op->ret = -errno, 0;
 	op->inject_fd = fd;
+	return 0;
+}
+
+/*
+ * The stat of a name in the walk's parent directory, not followed: what
+ * object() would open with O_PATH|O_NOFOLLOW and stat, in one call.
+ */
+static int stat_at(struct fsop *op, int statx_mask, uint64_t buf)
+{
+	const struct jt_walk *w = &op->w[0];
+	struct statx stx;
+	struct stat st;
+	int r;
+
+	if (statx_mask >= 0) {
+		r = (int)errno_or(syscall(SYS_statx, w->dirfd, w->name, AT_SYMLINK_NOFOLLOW,
+					  statx_mask, &stx));
+		if (r == 0)
+			r = jt_mem_write(op->run, op->t->tid, buf, &stx, sizeof(stx));
+	} else {
+		unsigned char out[JT_LAYOUT_MAX];
+
+		r = (int)errno_or(fstatat(w->dirfd, w->name, &st, AT_SYMLINK_NOFOLLOW));
+		if (r == 0)
+			r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
+		if (r > 0)
+			r = jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r);
+	}
+	op->ret = r;
 	return 0;
 }
 
@@ -398,6 +437,8 @@ static int do_stat(struct fsop *op, int dirfd, uint64_t path, int flags, uint64_
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))
 		return 0;
+	if (op->w[0].dirfd >= 0 && op->w[0].fd < 0 && op->w[0].name[0])
+		return stat_at(op, statx_mask, buf);
 	obj = object(op, 0, 1);
 	if (obj < 0)
 		return op->ret = obj, 0;

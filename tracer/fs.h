@@ -22,6 +22,13 @@ struct jt_fs_result {
 	int restart;		/* the program issues the call again (it would block) */
 	long rewrite_nr;	/* > 0: the kernel runs this call instead ... */
 	uint64_t rewrite_args[6];	/* ... with these arguments */
+	/* The path arguments as read to decide, whole (not cut): the record
+	 * shows these rather than read the program's memory again, which
+	 * costs a read per call and may show what another thread wrote since.
+	 * read_str is last and left out of the per-call clearing (fs_stop). */
+	uint64_t read_addr[2];	/* the address each was read at; 0: none */
+	size_t read_len[2];
+	char read_str[2][PATH_MAX + 1];
 };
 
 /* Does the tracer perform @sys (enum jt_sys) under a view? */

@@ -72,6 +72,29 @@ struct jt_fetched {
 };
 
 /*
+ * The scratch area as one block, message header, iovec, data byte and
+ * control data at their offsets (zero between), so it goes into the
+ * tracee in one write instead of one per piece.
+ */
+struct scratch_block {
+	unsigned char b[OFF_CMSG + CMSG_SPACE(sizeof(int))];
+};
+
+/* The block for a message of @l whose control data is @ctl (NULL: zeros);
+ * @return how many bytes of it to write. */
+static size_t scratch_fill(struct scratch_block *s, const struct jt_abi *abi,
+			   const struct jt_layout_msg *l, uint64_t scratch, const void *ctl)
+{
+	memset(s, 0, sizeof(*s));
+	jt_layout_msg_put(abi, s->b + OFF_MSG, s->b + OFF_IOV, scratch + OFF_IOV,
+			  scratch + OFF_DATA, 1, scratch + OFF_CMSG, l->control_len);
+	s->b[OFF_DATA] = 'j';
+	if (ctl)
+		memcpy(s->b + OFF_CMSG, ctl, l->control_len);
+	return OFF_CMSG + l->control_len;
+}
+
+/*
  * Syscall stops between resuming a rewritten call at its seccomp stop and
  * its exit: one, but a kernel before 4.8 reports the syscall entry after
  * the seccomp stop; without a filter this is the entry stop already.
@@ -225,7 +248,7 @@ int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi
 {
 	struct jt_inject *inj = calloc(1, sizeof(*inj));
 	struct jt_layout_msg l;
-	unsigned char msg[64], iov[32];
+	struct scratch_block blk;
 	int r;
 
 	if (!inj) {
@@ -237,18 +260,13 @@ int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi
 	jt_layout_msg(abi, &l);
 	r = jt_regs_save(t->tid, &inj->regs);
 	if (r == 0) {
-		inj->scratch = (jt_regs_sp(&inj->regs) - SCRATCH_BELOW) & ~(uint64_t)15;
-		jt_layout_msg_put(abi, msg, iov, inj->scratch + OFF_IOV, inj->scratch + OFF_DATA, 1,
-				  inj->scratch + OFF_CMSG, l.control_len);
-		r = jt_mem_write(run, t->tid, inj->scratch + OFF_MSG, msg, l.msg_size);
-	}
-	if (r == 0)
-		r = jt_mem_write(run, t->tid, inj->scratch + OFF_IOV, iov, l.iov_size);
-	if (r == 0) {
-		/* no stale descriptor number from an earlier handover at this address */
-		char zero[CMSG_SPACE(sizeof(int))] = { 0 };
+		size_t len;
 
-		r = jt_mem_write(run, t->tid, inj->scratch + OFF_CMSG, zero, l.control_len);
+		inj->scratch = (jt_regs_sp(&inj->regs) - SCRATCH_BELOW) & ~(uint64_t)15;
+		/* control data zero: no stale descriptor number from an earlier
+		 * handover at this address */
+		len = scratch_fill(&blk, abi, &l, inj->scratch, NULL);
+		r = jt_mem_write(run, t->tid, inj->scratch + OFF_MSG, blk.b, len);
 	}
 	if (r == 0)
 		r = send_fd(run->chan[0], fd);
@@ -295,18 +313,20 @@ void jt_inject_exit(struct jt_run *run, struct jt_task *t)
 	if (jt_regs_result(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO), &ret) == 0 &&
 	    ret == 1) {
 		struct jt_layout_msg l;
-		unsigned char m[64], buf[CMSG_SPACE(sizeof(int))];
+		struct scratch_block blk;
+		const unsigned char *buf = blk.b + OFF_CMSG;
 		uint64_t controllen, clen;
+		size_t len;
 		int flags, level, type;
 
 		/* the tracee's own memory, in its ABI's layout: check what the kernel
-		 * wrote, trust nothing else */
+		 * wrote, trust nothing else. Header to control data in one read. */
 		jt_layout_msg(inj->abi, &l);
-		if (jt_mem_read(run, t->tid, inj->scratch + OFF_MSG, m, l.msg_size) == (ssize_t)l.msg_size &&
-		    (jt_layout_msg_get(inj->abi, m, &controllen, &flags), !(flags & MSG_CTRUNC)) &&
-		    controllen >= l.cmsg_len &&
-		    jt_mem_read(run, t->tid, inj->scratch + OFF_CMSG, buf, l.control_len) ==
-		    (ssize_t)l.control_len) {
+		len = OFF_CMSG + l.control_len;
+		if (jt_mem_read(run, t->tid, inj->scratch + OFF_MSG, blk.b, len) == (ssize_t)len &&
+		    (jt_layout_msg_get(inj->abi, blk.b + OFF_MSG, &controllen, &flags),
+		     !(flags & MSG_CTRUNC)) &&
+		    controllen >= l.cmsg_len) {
 			jt_layout_cmsg_get(inj->abi, buf, &clen, &level, &type);
 			if (level == SOL_SOCKET && type == SCM_RIGHTS && clen == l.cmsg_len)
 				memcpy(&fd, buf + l.cmsg_data, sizeof(int));
@@ -458,9 +478,9 @@ int jt_fetch_start(struct jt_run *run, struct jt_task *t, const struct jt_abi *a
 {
 	struct jt_fetch *f;
 	struct jt_layout_msg l;
-	unsigned char msg[64], iov[32], ctl[CMSG_SPACE(sizeof(int))];
+	struct scratch_block blk;
+	unsigned char ctl[CMSG_SPACE(sizeof(int))];
 	uint64_t sp, scratch;
-	char data = 'j';
 	int r;
 
 	if (!run->use_view || fd < 0 || fd == run->chan_fd)
@@ -482,17 +502,12 @@ int jt_fetch_start(struct jt_run *run, struct jt_task *t, const struct jt_abi *a
 		r = -EFAULT;
 	scratch = (sp - SCRATCH_BELOW) & ~(uint64_t)15;
 	if (r == 0) {
-		jt_layout_msg_put(abi, msg, iov, scratch + OFF_IOV, scratch + OFF_DATA, 1,
-				  scratch + OFF_CMSG, l.control_len);
+		size_t len;
+
 		jt_layout_cmsg_rights(abi, ctl, fd);
-		r = jt_mem_write(run, t->tid, scratch + OFF_MSG, msg, l.msg_size);
+		len = scratch_fill(&blk, abi, &l, scratch, ctl);
+		r = jt_mem_write(run, t->tid, scratch + OFF_MSG, blk.b, len);
 	}
-	if (r == 0)
-		r = jt_mem_write(run, t->tid, scratch + OFF_IOV, iov, l.iov_size);
-	if (r == 0)
-		r = jt_mem_write(run, t->tid, scratch + OFF_DATA, &data, 1);
-	if (r == 0)
-		r = jt_mem_write(run, t->tid, scratch + OFF_CMSG, ctl, l.control_len);
 	if (r == 0)
 		r = send_call(run, t, abi, &f->regs, scratch);
 	if (r < 0) {

@@ -195,7 +195,9 @@ int jt_audit_entry(struct jt_run *run, struct jt_task *t, const struct jt_log_ca
 void jt_audit_exit(struct jt_run *run, struct jt_task *t);
 void jt_audit_gone(struct jt_run *run, struct jt_task *t);
 
-/* syscall.c: one seccomp stop: read, decide, log, apply. */
+/* syscall.c: one seccomp stop: read, decide, log, apply. @data is the
+ * filter's SECCOMP_RET_DATA, read only where registers give the call
+ * (without PTRACE_GET_SYSCALL_INFO, which tells the ABI itself); else 0. */
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data);
 
 /* mem.c: reading the tracee's memory, every byte of it hostile. */

@@ -303,7 +303,10 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP:
-		ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+		/* the filter's data only tells the ABI when registers are read;
+		 * PTRACE_GET_SYSCALL_INFO says it itself: one ptrace call less a stop */
+		if (!jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO))
+			ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 		r = jt_syscall_stop(run, t, msg);
 		if (r < 0 && r != -ESRCH) {
 			/* a call we cannot read or refuse must not run */

@@ -71,9 +71,14 @@ ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *bu
 	return n < 0 ? -errno : n;
 }
 
+/* The first read of a string: most paths are short, and a read to the page
+ * end copies (and searches) up to 4 KiB for a name of 30 bytes. */
+#define STRING_FIRST 256u
+
 /*
  * A NUL-terminated string of at most @max - 1 bytes, read a page at a time
- * so that a string ending just before an unmapped page still reads.
+ * (the first read shorter) so that a string ending just before an unmapped
+ * page still reads; no read crosses a page end.
  * @return its length; *cut is set when no NUL came within @max - 1 bytes.
  */
 ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *buf,
@@ -89,6 +94,8 @@ ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *
 		ssize_t n;
 		char *nul;
 
+		if (len == 0 && chunk > STRING_FIRST)
+			chunk = STRING_FIRST;
 		if (chunk > max - 1 - len)
 			chunk = max - 1 - len;
 		n = jt_mem_read(run, tid, addr + len, buf + len, chunk);

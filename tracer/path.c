@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include "tracer/path.h"
 
 struct level {
@@ -186,9 +188,15 @@ static int finish(struct walk *k, struct jt_walk *w, int dirfd, const char *name
 		memcpy(w->inside + at + 1, name, n + 1);
 	}
 	w->mount = m;
-	w->dirfd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 3) : -1;
-	if (dirfd >= 0 && w->dirfd < 0)
-		return -errno;
+	if (dirfd >= 3 && k->depth && k->lv[k->depth - 1].fd == dirfd && k->lv[k->depth - 1].owned) {
+		/* the walk's own top directory, about to be closed: taken, not copied */
+		k->lv[k->depth - 1].owned = 0;
+		w->dirfd = dirfd;
+	} else {
+		w->dirfd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 3) : -1;
+		if (dirfd >= 0 && w->dirfd < 0)
+			return -errno;
+	}
 	w->fd = fd;
 	w->exists = exists;
 	w->is_link = is_link;
@@ -417,6 +425,21 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		return -ENOENT;
 	}
 
+	if (last) {
+		/* the last name needs no descriptor of its own unless it is a link:
+		 * one fstatat, not openat, fstat and close */
+		r = fstatat(top->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+		if (r == -ENOENT && (flags & JT_WALK_CREATE))
+			return finish(k, w, top->fd, name, top->mount, -1, 0, 0, 0) ?: 0;
+		if (r == -ENOENT)
+			return r;
+		if (r == 0 && !S_ISLNK(st.st_mode)) {
+			if (want_dir && !S_ISDIR(st.st_mode))
+				return -ENOTDIR;
+			return finish(k, w, top->fd, name, top->mount, -1, 1, 0, S_ISDIR(st.st_mode)) ?: 0;
+		}
+		/* a link, or another failure: as below, which says it as the walk always has */
+	}
 	fd = openat(top->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
@@ -469,6 +492,131 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 	return push(k, fd, 1, name, top->mount) ?: 1;
 }
 
+/* ---------------------------------------------------------------- fast path */
+
+/*
+ * The directories before the last name, resolved by the kernel in one call
+ * from the mount's descriptor, where no symbolic link may be followed and
+ * nothing may lead out of it: what the walk's steps (O_PATH|O_NOFOLLOW,
+ * each a directory, no link) would reach, without one openat and fstat
+ * per directory. -1 when it cannot (any failure: the walk then finds the
+ * precise answer itself).
+ */
+static int open_beneath(int dirfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+#ifdef SYS_openat2
+	return (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+#else
+	(void)dirfd, (void)rel, (void)how;
+	return -1;
+#endif
+}
+
+/*
+ * Where the fast path applies: the components are plain names (no ".",
+ * "..", none too long), and every directory before the last lies inside one
+ * granted directory below its root, no grant or synthetic directory on the
+ * way after it, and not /proc. Sets *@m to that grant, @parent to the
+ * parent's inside path, @rel to its part below the grant (both @cap
+ * bytes) and *@last to the offset of the last name in the walk's todo.
+ * @return 1 if it applies, 0 if not.
+ */
+static int fast_plan(const struct walk *k, const struct jt_mount **m, char *parent,
+		     char *rel, size_t cap, size_t *last)
+{
+	const char *todo = k->todo, *s = todo;
+	size_t pl = 0, rl = 0, names = 0;
+
+	*m = k->lv[0].mount;
+	for (;;) {
+		const struct jt_mount *g;
+		const char *e;
+		size_t n;
+
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		e = strchrnul(s, '/');
+		n = (size_t)(e - s);
+		if (n > NAME_MAX || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		*last = (size_t)(s - todo);
+		names++;
+		s = e;
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;	/* that was the last name: the step does it */
+		/* a directory on the way: where is it in the view? */
+		if (pl + 1 + n + 1 > cap || rl + 1 + n + 1 > cap)
+			return 0;
+		parent[pl++] = '/';
+		memcpy(parent + pl, todo + *last, n);
+		pl += n;
+		parent[pl] = '\0';
+		if (names == 1 && !strcmp(parent, "/proc"))
+			return 0;	/* /proc/PID and its links are the walk's */
+		g = jt_view_mount(k->v, parent, pl);
+		if (g) {
+			if ((g->flags & (JT_MNT_LINK | JT_MNT_PROC)) || !(g->flags & JT_MNT_DIR))
+				return 0;
+			*m = g;
+			rl = 0;
+			continue;
+		}
+		/* a synthetic directory, or a real one with grants below: the walk's */
+		if (!*m || jt_view_is_ancestor(k->v, parent, pl))
+			return 0;
+		if (rl)
+			rel[rl++] = '/';
+		memcpy(rel + rl, todo + *last, n);
+		rl += n;
+	}
+	rel[rl] = '\0';
+	return names >= 2 && *m && ((*m)->flags & JT_MNT_DIR) && (*m)->fd >= 0;
+}
+
+/*
+ * The whole walk in two calls when it can: the parent directory by
+ * open_beneath, then the last name by the walk's own step. A last name
+ * that is a link to follow starts the walk over (its ".." would need the
+ * directories skipped). @return 0 or -errno as jt_walk_ctx, 2 when the
+ * walk must do it.
+ */
+static int fast_walk(struct walk *k, unsigned flags, int want_dir, struct jt_walk *w)
+{
+	const struct jt_mount *m;
+	char parent[PATH_MAX], rel[PATH_MAX], name[NAME_MAX + 1];
+	size_t last = 0;
+	int fd, r;
+
+	if (!k->ctx || !k->ctx->beneath || k->depth != 1 ||
+	    !fast_plan(k, &m, parent, rel, sizeof(rel), &last))
+		return 2;
+	if (rel[0]) {
+		fd = open_beneath(m->fd, rel);
+		if (fd < 0)
+			return 2;
+	} else {
+		fd = m->fd;	/* the parent is the grant's root, as the walk has it */
+	}
+	/* the parent as one level above the root: its inside path, its grant */
+	r = push(k, fd, rel[0] != 0, parent + 1, m);
+	if (r < 0)
+		return r;
+	k->pos = last;
+	r = next(k, name);
+	if (r <= 0)
+		return r < 0 ? r : 2;
+	r = step(k, name, flags, want_dir, w);
+	return r == 1 ? 2 : r;
+}
+
 void jt_walk_done(struct jt_walk *w)
 {
 	if (w->dirfd >= 0)
@@ -479,6 +627,26 @@ void jt_walk_done(struct jt_walk *w)
 	free(w->inside);
 	memset(w, 0, sizeof(*w));
 	w->dirfd = w->fd = -1;
+}
+
+/* The walk at the view's root, every name of @base + @path still to do. */
+static int start(struct walk *k, const char *base, const char *path)
+{
+	while (k->depth)
+		pop(k);
+	free(k->todo);
+	k->pos = 0;
+	k->links = 0;
+	k->todo = path[0] == '/' ? strdup(path) : malloc(strlen(base) + 1 + strlen(path) + 1);
+	if (!k->todo)
+		return -ENOMEM;
+	if (path[0] != '/') {
+		/* the base is itself an inside path: walk it too, links and all */
+		strcpy(k->todo, base);
+		strcat(k->todo, "/");
+		strcat(k->todo, path);
+	}
+	return to_root(k);
 }
 
 int jt_walk(const struct jt_view *v, const char *base, const char *path, unsigned flags,
@@ -500,18 +668,17 @@ int jt_walk_ctx(const struct jt_view *v, const struct jt_walk_ctx *ctx, const ch
 		return -ENOENT;
 	k.inside_cap = 256;
 	k.inside = malloc(k.inside_cap);
-	k.todo = path[0] == '/' ? strdup(path) : malloc(strlen(base) + 1 + strlen(path) + 1);
-	if (!k.inside || !k.todo) {
+	if (!k.inside) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (path[0] != '/') {
-		/* the base is itself an inside path: walk it too, links and all */
-		strcpy(k.todo, base);
-		strcat(k.todo, "/");
-		strcat(k.todo, path);
-	}
-	if ((r = to_root(&k)) < 0)
+	if ((r = start(&k, base, path)) < 0)
+		goto out;
+	r = fast_walk(&k, flags, want_dir, w);
+	if (r != 2)
+		goto out;
+	/* the walk from the start, one name at a time */
+	if ((r = start(&k, base, path)) < 0)
 		goto out;
 	for (;;) {
 		r = next(&k, name);

@@ -30,6 +30,10 @@ struct jt_walk_ctx {
 	void *arg;
 	const char *skeleton;	/* host directory standing for synthetic ones */
 	const char *(*cwd_of)(void *arg, pid_t pid);	/* the inside cwd of a process */
+	/* openat2 may resolve the directories before the last name in one
+	 * call (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, 5.6+), where the walk
+	 * would take each in turn: the same result, or the walk takes over */
+	int beneath;
 };
 
 /**

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -196,9 +197,33 @@ static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_re
 	}
 }
 
-/* Read the path and string arguments, and argv, for the record. */
+/*
+ * A path argument the fs handler already read at @addr, for the record:
+ * the copy it decided on, cut to what the record keeps. @return 1 if found.
+ */
+static int path_read_before(const struct jt_fs_result *res, uint64_t addr, struct jt_log_str *s)
+{
+	for (int k = 0; res && k < 2; k++) {
+		if (!res->read_addr[k] || res->read_addr[k] != addr)
+			continue;
+		s->s = res->read_str[k];
+		s->len = res->read_len[k];
+		/* as jt_mem_string into JT_LOG_STR_MAX bytes would have cut it:
+		 * it reads JT_LOG_STR_MAX - 1 bytes and needs the NUL among them */
+		if (s->len >= JT_LOG_STR_MAX - 1) {
+			s->len = JT_LOG_STR_MAX - 1;
+			s->cut = 1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Read the path and string arguments, and argv, for the record; @res
+ * (or NULL) holds the paths an fs handler read already. */
 static void read_strings(const struct jt_run *run, const struct jt_task *t,
-			 const struct jt_request *rq, struct jt_log_call *lc)
+			 const struct jt_request *rq, struct jt_log_call *lc,
+			 const struct jt_fs_result *res)
 {
 	const struct jt_sysinfo *si = &jt_sysinfo[rq->sys];
 	uint64_t ptrs[JT_LOG_ARGV_MAX + 1];
@@ -208,6 +233,8 @@ static void read_strings(const struct jt_run *run, const struct jt_task *t,
 		struct jt_log_str *s = &lc->str[i];
 		ssize_t n;
 
+		if (si->arg[i] == JT_ARG_PATH && path_read_before(res, rq->args[i], s))
+			continue;
 		if (si->arg[i] == JT_ARG_PATH || si->arg[i] == JT_ARG_STR) {
 			n = jt_mem_string(run, t->tid, rq->args[i], scratch.arg[i],
 					  sizeof(scratch.arg[i]), &s->cut);
@@ -344,7 +371,8 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	for (int round = 0;; round++) {
 		int fd;
 
-		memset(res, 0, sizeof(*res));
+		/* read_str, last, is only read where read_addr says it was written */
+		memset(res, 0, offsetof(struct jt_fs_result, read_str));
 		res->inject_fd = -1;
 		t->fetch_want = 0;
 		r = net ? jt_net_call(run, t, rq, res) : jt_fs_call(run, t, rq, res);
@@ -382,7 +410,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	lc.path = res->path[0] ? res->path : NULL;
 	lc.addr = res->addr[0] ? res->addr : NULL;
 	if (run->log.fd >= 0 || (run->log.syslog && !res->verdict.allow))
-		read_strings(run, t, rq, &lc);
+		read_strings(run, t, rq, &lc, res);
 	/* counted first: the count knows whether a path outside the view hides
 	 * something the host has. Looking up what the host lacks too is how
 	 * loaders and runtimes probe for optional files; it fails natively the
@@ -638,7 +666,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		lc.verdict = &v;
 		lc.rule = jt_verdict_rule(run->policy, &v, rulebuf, sizeof(rulebuf));
 		if (rq.sys >= 0 && (run->log.fd >= 0 || (run->log.syslog && !v.allow)))
-			read_strings(run, t, &rq, &lc);
+			read_strings(run, t, &rq, &lc, NULL);
 		/* only a denial takes a stack: allowed calls stay as fast as they were */
 		if (!v.allow)
 			lc.stack = jt_stack_of(run, t->tid);
