@@ -109,6 +109,23 @@ t_a_fresh_jail_is_made_in_the_users_own_directory_of_TMPDIR() {
 	! ls -d "$TMPDIR/jailtrace-$(id -u)"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the jail was left"
 }
 
+t_a_fresh_jail_is_made_only_when_the_program_first_uses_it() {
+	jt_bg -- /bin/sh -c 'exec sleep 30'
+	wait_until 5 sh -c "pgrep -P $JT_PID >/dev/null" || fail "the run did not start"
+	sleep 0.3
+	! ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 ||
+		fail "a run that touched no jail directory made one: $(ls -R "$FRESH_JAILS")"
+	kill -TERM "$JT_PID"
+	jt_wait
+	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 30'
+	wait_until 5 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the first use made no jail"
+	[ "$(stat -c %a:%U "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)" = "700:$(id -un)" ] ||
+		fail "the jail's tmp is not 0700 and the user's: $(stat -c %a:%U "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)"
+	[ ! -e "$(echo "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*)/home" ] || fail "an unused directory was made"
+	kill -TERM "$JT_PID"
+	jt_wait
+}
+
 t_a_jails_directory_others_may_write_is_not_used() {
 	export TMPDIR="$JT_AUX/tmpdir"
 	mkdir -p "$TMPDIR/jailtrace-$(id -u)"
