@@ -37,13 +37,33 @@ void jt_log_none(struct jt_log *log)
 	log->failed = 0;
 }
 
+/*
+ * A log an earlier run left is replaced, not truncated: on ext4 truncating
+ * frees its blocks at once and makes the close write the new ones out (a
+ * guard against empty files after a crash), 0.2-0.4 ms of every run here;
+ * a new file costs neither. Only for a plain file of ours with one link:
+ * a FIFO, /dev/stdout, a file linked elsewhere or someone else's, and a
+ * directory that forbids it, are written in place as before.
+ */
+static int replace(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_size == 0 ||
+	    st.st_uid != geteuid() || unlink(path) < 0)
+		return -1;
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+}
+
 int jt_log_open(struct jt_log *log, const char *path)
 {
 	struct stat st;
 	int fd;
 
 	jt_log_none(log);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	fd = replace(path);
+	if (fd < 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
 		return errno == ELOOP ? -ELOOP : -errno;
 	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {

@@ -32,6 +32,24 @@ t_log_through_a_dangling_symlink_creates_nothing() {
 	[ ! -e "$T/planted" ] || fail "jailtrace created the symlink's target"
 }
 
+t_a_log_left_by_an_earlier_run_holds_only_the_new_run() {
+	jt_plain --log "$T/again.jsonl" -- /bin/sh -c 'kill -0 1; exit 3'
+	jt_plain --log "$T/again.jsonl" -- /bin/true
+	expect_rc 0
+	[ "$(jq -c 'select(.type == "run")' "$T/again.jsonl" | wc -l)" = 1 ] || fail "more than one run in the log"
+	jq -e 'select(.type == "end") | .exit_code == 0' "$T/again.jsonl" >/dev/null || fail "the end is not the new run's"
+	[ "$(file_mode "$T/again.jsonl")" = 600 ] || fail "log mode is $(file_mode "$T/again.jsonl")"
+}
+
+t_a_log_with_a_second_link_is_rewritten_in_place() {
+	echo "old text" >"$T/linked.jsonl"
+	ln "$T/linked.jsonl" "$T/other-name"
+	jt_plain --log "$T/linked.jsonl" -- /bin/true
+	expect_rc 0
+	cmp -s "$T/linked.jsonl" "$T/other-name" || fail "the log's other link was left with the old text"
+	! grep -q "old text" "$T/linked.jsonl" || fail "the old text is still in the log"
+}
+
 t_run_header_has_the_documented_fields() {
 	jt -- /bin/echo hello
 	expect_rc 0
