@@ -155,15 +155,6 @@ static int add(struct jt_view *v, const struct jt_grant *g, int skip_missing, ch
 	 * same link: what it points to must be granted too */
 	int fd = open(g->host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-		ln = readlinkat(fd, "", link, sizeof(link) - 1);
-		if (ln < 0 || (size_t)ln >= sizeof(link) - 1) {
-			close(fd);
-			snprintf(err, errlen, "cannot read the link %s", g->host);
-			return -EINVAL;
-		}
-		link[ln] = '\0';
-	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
 
@@ -173,6 +164,15 @@ static int add(struct jt_view *v, const struct jt_grant *g, int skip_missing, ch
 			return 0;
 		snprintf(err, errlen, "cannot open %s for the view: %s", g->host, strerror(e));
 		return -e;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		ln = readlinkat(fd, "", link, sizeof(link) - 1);
+		if (ln < 0 || (size_t)ln >= sizeof(link) - 1) {
+			close(fd);
+			snprintf(err, errlen, "cannot read the link %s", g->host);
+			return -EINVAL;
+		}
+		link[ln] = '\0';
 	}
 	if (!(m = slot(v, g->inside))) {
 		close(fd);
