@@ -354,6 +354,8 @@ int jt_seccomp_build(const struct jt_policy *p, unsigned flags, int reserved_fd,
 		*prog = native;
 		return r;
 	}
+	if (flags & JT_SECCOMP_FOREIGN_STOPS)
+		flags |= JT_SECCOMP_STOP_ALL;
 	r = build_abi(p, flags, reserved_fd, foreign, JT_TRACE_FOREIGN, &second);
 	if (r == 0)
 		r = join(&native, &second, foreign->audit_arch, prog);

@@ -19,6 +19,8 @@
 
 /* jt_seccomp_build flags */
 #define JT_SECCOMP_STOP_ALL 1	/* every call stops (full audit): no rule decides in the kernel */
+#define JT_SECCOMP_FOREIGN_STOPS 2	/* every call of the second ABI stops: a program half as
+					 * long, for a run that starts a native program */
 
 /**
  * Compile @p into a classic BPF program: for the native ABI and, unless

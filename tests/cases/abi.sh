@@ -100,6 +100,19 @@ t_a_32bit_programs_ordinary_work_gives_the_same_output_inside_as_natively() {
 	expect_log '.type == "syscall" and .abi == "i386" and .name == "execve" and .decision == "allow"'
 }
 
+t_a_32bit_program_a_64bit_one_starts_works_with_each_of_its_calls_decided() {
+	needs_i386
+	mkdir "$T/native" "$T/inside"
+	native /bin/sh -c '"$1" "$2"' sh "$PROGS/work32" "$T/native"
+	[ "$NRC" = 0 ] || native_fail "work32 fails natively under sh"
+	# the run starts a 64-bit shell: its seccomp program has no i386 rules
+	jt -- /bin/sh -c '"$1" "$2"' sh "$PROGS/work32" "$T/inside"
+	expect_rc 0
+	diff "$T/nout" "$T/out" >"$T/diff" || fail "inside, work32 printed something else: $(cat "$T/diff")"
+	expect_out_line "hello from a 32-bit exec"
+	expect_log '.type == "syscall" and .abi == "i386" and .name == "execve" and .decision == "allow"'
+}
+
 t_a_32bit_call_whose_layout_the_tracer_does_not_write_is_refused_not_answered_in_64bit() {
 	needs_i386
 	# i386's old stat (nr 106) has a struct stat the tracer does not translate:

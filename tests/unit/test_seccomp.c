@@ -21,7 +21,7 @@
 #include "filters/seccomp.h"
 #include "tests/unit/harness.h"
 
-static void load_default(void)
+static void load_default_flags(unsigned flags)
 {
 	struct jt_policy p;
 	struct sock_fprog prog;
@@ -29,11 +29,16 @@ static void load_default(void)
 
 	jt_policy_init(&p);
 	ASSERT_EQ(jt_policy_default(&p, err, sizeof(err)), 0);
-	ASSERT_EQ(jt_seccomp_build(&p, 0, -1, &prog), 0);
+	ASSERT_EQ(jt_seccomp_build(&p, flags, -1, &prog), 0);
 	jt_policy_free(&p);
 	ASSERT_TRUE(prog.len > 0);
 	ASSERT_EQ(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
 	ASSERT_EQ(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog), 0);
+}
+
+static void load_default(void)
+{
+	load_default_flags(0);
 }
 
 /* LeakSanitizer checks at exit through ptrace, which the filter denies:
@@ -116,6 +121,16 @@ TEST(i386_calls_are_decided_by_the_same_policy)
 	EXPECT_EQ(int80(102, 1, (long)(uintptr_t)args), -ENOSYS);
 	args[0] = AF_UNIX, args[1] = SOCK_STREAM, args[2] = 0;
 	EXPECT_EQ(int80(102, 1, (long)(uintptr_t)args), -ENOSYS);
+	END_FILTERED();
+}
+
+TEST(with_foreign_stops_every_i386_call_stops_and_native_ones_still_run)
+{
+	load_default_flags(JT_SECCOMP_FOREIGN_STOPS);
+	EXPECT_EQ(call(SYS_getpid, 0, 0, 0), getpid());
+	/* i386 getpid (20) and ptrace (26): both stop, for the tracer to decide */
+	EXPECT_EQ(int80(20, 0, 0), -ENOSYS);
+	EXPECT_EQ(int80(26, 0, 0), -ENOSYS);
 	END_FILTERED();
 }
 
