@@ -637,15 +637,17 @@ static int start(struct walk *k, const char *base, const char *path)
 	free(k->todo);
 	k->pos = 0;
 	k->links = 0;
-	k->todo = path[0] == '/' ? strdup(path) : malloc(strlen(base) + 1 + strlen(path) + 1);
+	if (path[0] == '/') {
+		k->todo = strdup(path);
+	} else {
+		/* the base is itself an inside path: walk it too, links and all */
+		size_t n = strlen(base) + 1 + strlen(path) + 1;
+
+		if ((k->todo = malloc(n)))
+			snprintf(k->todo, n, "%s/%s", base, path);
+	}
 	if (!k->todo)
 		return -ENOMEM;
-	if (path[0] != '/') {
-		/* the base is itself an inside path: walk it too, links and all */
-		strcpy(k->todo, base);
-		strcat(k->todo, "/");
-		strcat(k->todo, path);
-	}
 	return to_root(k);
 }
 

@@ -118,8 +118,11 @@ static void skeleton_key(const struct jt_run *run, const struct etc_files *f, ch
 			sha256_update(&c, strlen(m->link) + 1, (const uint8_t *)m->link);
 	}
 	sha256_digest(&c, sizeof(d), d);
-	for (size_t i = 0; i < sizeof(d); i++)
-		sprintf(hex + 2 * i, "%02x", d[i]);
+	for (size_t i = 0; i < sizeof(d); i++) {
+		hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+	}
+	hex[2 * sizeof(d)] = '\0';
 }
 
 static int mkdirs(const char *root, const char *inside)
@@ -127,10 +130,8 @@ static int mkdirs(const char *root, const char *inside)
 	char p[PATH_MAX];
 	size_t rl = strlen(root);
 
-	if (rl + strlen(inside) + 1 >= sizeof(p))
+	if (snprintf(p, sizeof(p), "%s%s", root, inside) >= (int)sizeof(p))
 		return -ENAMETOOLONG;
-	strcpy(p, root);
-	strcat(p, inside);
 	for (char *s = p + rl + 1; *s; s++) {
 		if (*s != '/')
 			continue;
