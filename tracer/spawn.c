@@ -140,9 +140,13 @@ static int drop_caps(void)
 		  SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
 		  SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) < 0)
 		return -errno;
+	/* capabilities are numbered without gaps: EINVAL is past the last one */
 	for (int cap = 0; cap <= 63; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return -errno;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno != EINVAL)
+				return -errno;
+			break;
+		}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capset, &h, d) < 0)

@@ -47,3 +47,35 @@ t_setuid_root_su_gains_no_root_inside() {
 	[ "$nnp" = 1 ] || fail "su inside has NoNewPrivs $nnp"
 	[ ! -e "$T/made-by-root" ] || fail "a file was made: $(stat -c '%U %n' "$T/made-by-root")"
 }
+
+# sh_pid: the pid of the /bin/sh whose command line holds $T.
+sh_pid() {
+	local p
+	for p in $(survivors); do
+		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n 1)" = /bin/sh ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+sh_running() { SH=$(sh_pid); }
+# caps_of PID: its capability sets and securebits-free facts, one line
+caps_of() { awk '/^Cap(Inh|Prm|Eff|Bnd|Amb):/ { printf "%s%s ", $1, $2 }' "/proc/$1/status"; }
+
+t_root_inside_holds_no_capability_even_in_its_bounding_set() {
+	[ "$(id -u)" = 0 ] || skip "only root has capabilities to lose"
+	# native control: a root shell started the same way has them all
+	(/bin/sh -c "/bin/sleep 3; : $T") &
+	wait_until 2 sh_running || native_fail "the shell did not start natively"
+	c=$(caps_of "$SH")
+	kill -KILL "$SH"
+	wait
+	case "$c" in *"CapEff:0000000000000000"* | *"CapBnd:0000000000000000"*)
+		native_fail "natively root already lacks capabilities: $c" ;; esac
+	# inside: the program, after its exec, has none left to use or regain
+	jt_bg -- /bin/sh -c "/bin/sleep 3; : $T"
+	wait_until 3 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
+	c=$(caps_of "$SH")
+	kill -KILL "$SH"
+	jt_wait
+	want="CapInh:0000000000000000 CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000000000 CapAmb:0000000000000000 "
+	[ "$c" = "$want" ] || fail "capabilities inside: $c"
+}
