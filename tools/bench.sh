@@ -134,7 +134,77 @@ int main(int argc, char **argv)
 	return bad != 0;
 }
 EOF
-for p in spin calls; do
+cat >"$TMP/floor.c" <<'EOF'
+/*
+ * floor PROGRAM [ARGS]: the least a ptrace+seccomp launcher can do. It pins
+ * itself (and so the child) to one CPU, as jailtrace does, forks and seizes
+ * the child, which loads a seccomp program that stops execve and the path
+ * calls jailtrace decides, and continues every stop without a decision: no
+ * policy, no view, no log. Its start-up is the floor under any launcher of
+ * this kind, jailtrace included.
+ */
+#define _GNU_SOURCE
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#define STOP(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
+		 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)
+int main(int argc, char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		STOP(__NR_execve), STOP(__NR_open), STOP(__NR_openat), STOP(__NR_access),
+		STOP(__NR_faccessat), STOP(__NR_stat), STOP(__NR_lstat), STOP(__NR_newfstatat),
+		STOP(__NR_readlink), STOP(__NR_statx),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(*f), f };
+	cpu_set_t one;
+	int st, cpu = sched_getcpu();
+	pid_t c;
+
+	if (argc < 2)
+		return 2;
+	CPU_ZERO(&one);
+	CPU_SET(cpu < 0 ? 0 : cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	if ((c = fork()) == 0) {
+		raise(SIGSTOP);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(126);
+		execv(argv[1], argv + 1);
+		_exit(127);
+	}
+	if (c < 0 || waitpid(c, &st, WUNTRACED) < 0 ||
+	    ptrace(PTRACE_SEIZE, c, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC) < 0)
+		return 125;
+	kill(c, SIGCONT);
+	for (int code = 0;;) {
+		pid_t p = waitpid(-1, &st, __WALL);
+
+		if (p < 0)
+			return code;
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			continue;
+		}
+		int sig = WSTOPSIG(st);
+
+		/* events, the seize's SIGSTOP and the SIGCONT are not the program's */
+		ptrace(PTRACE_CONT, p, 0,
+		       st >> 16 || sig == SIGTRAP || sig == SIGSTOP || sig == SIGCONT ? 0 : sig);
+	}
+}
+EOF
+for p in spin calls floor; do
 	if ! "$CC" -O2 -o "$BUILD/bench/$p" "$TMP/$p.c"; then
 		echo "bench: cannot build $p with $CC" >&2
 		exit 2
@@ -611,6 +681,35 @@ for key, name, limit in TARGETS:
     else:
         s += "  faster than PRoot: not measured (PRoot not installed)"
     print(s)
+
+# The floor under the start-up target: two execs with nothing traced (env
+# execs /bin/true), and a bare ptrace+seccomp launcher (bench/floor: no
+# policy, no view, no log). A launcher that is a program of its own cannot
+# start another in less than the first; a tracer of this kind in less than
+# the second.
+FLOOR = [("native", ["/bin/true"], "/bin/true"),
+         ("two execs", ["/usr/bin/env", "/bin/true"], "env /bin/true: a second exec, nothing traced"),
+         ("ptrace floor", [BIN + "/floor", "/bin/true"], "pin, fork, seize, seccomp stops continued undecided"),
+         ("jailtrace", [JT, "run", "--quiet", "--log", TMP + "/floor.jsonl", "--", "/bin/true"],
+          "default policy, audit log on")]
+if PROOT:
+    FLOOR.append(("proot", [PROOT, "-r", "/", "/bin/true"], "proot -r / /bin/true"))
+fruns = max(5, round(101 * SCALE))
+print("  measuring %-40s %3d runs each ..." % ("start-up floor", fruns), end="", flush=True,
+      file=sys.stderr)
+t0 = time.monotonic()
+facc = measure([(n, a) for n, a, _ in FLOOR], fruns, ENV)
+print(" %.1f s" % (time.monotonic() - t0), file=sys.stderr)
+fmed = {n: statistics.median(facc[n][0]) for n, _, _ in FLOOR}
+for n, _, _ in FLOOR:
+    bad = [rc for rc in facc[n][1] if rc != 0]
+    if bad:
+        notes.append("start-up floor, %s: %d of %d runs failed (exit %s)" % (
+            n, len(bad), len(facc[n][1]), sorted(set(bad), key=str)[:3]))
+print()
+print("start-up floor (/bin/true, %d runs each, interleaved; ratio to native):" % fruns)
+for n, _, what in FLOOR:
+    print("  %-13s %9s  %5.2fx  %s" % (n, fmt(fmed[n]), fmed[n] / fmed["native"], what))
 
 # Per-call cost of the two call workloads, the start-up difference taken out.
 start_extra = med["true"]["jailtrace"] - med["true"]["native"]
