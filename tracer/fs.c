@@ -303,6 +303,18 @@ static int fifo_would_block(const struct fsop *op, int flags)
 	       op->res != NULL;
 }
 
+/*
+ * Could the name the walk found be a fifo by now? In a read-only grant the
+ * program cannot swap it, so the walk's own stat says; in a writable one a
+ * fresh look is needed.
+ */
+static int may_be_fifo(const struct jt_walk *w)
+{
+	if (!w->mode || (w->mount && (w->mount->flags & JT_MNT_RW)))
+		return 1;
+	return S_ISFIFO(w->mode);
+}
+
 static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
@@ -359,7 +371,7 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 			return op->ret = -EEXIST, 0;
 		if (!creating)
 			flags &= ~(O_CREAT | O_EXCL);
-		if (!creating && fifo_would_block(op, flags)) {
+		if (!creating && fifo_would_block(op, flags) && may_be_fifo(&op->w[0])) {
 			/* the tracer must not wait for the other end: fifo.c */
 			struct stat st;
 

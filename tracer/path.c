@@ -436,6 +436,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		if (r == 0 && !S_ISLNK(st.st_mode)) {
 			if (want_dir && !S_ISDIR(st.st_mode))
 				return -ENOTDIR;
+			w->mode = st.st_mode;
 			return finish(k, w, top->fd, name, top->mount, -1, 1, 0, S_ISDIR(st.st_mode)) ?: 0;
 		}
 		/* a link, or another failure: as below, which says it as the walk always has */
@@ -483,6 +484,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		close(fd);
 		if (want_dir && !S_ISDIR(st.st_mode))
 			return -ENOTDIR;
+		w->mode = st.st_mode;
 		return finish(k, w, top->fd, name, top->mount, -1, 1, 0, S_ISDIR(st.st_mode)) ?: 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {

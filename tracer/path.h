@@ -56,6 +56,7 @@ struct jt_walk {
 	int exists;		/* the last component is there */
 	int is_link;		/* it is a symbolic link (only with JT_WALK_NOFOLLOW) */
 	int is_dir;		/* it is a directory (synthetic, mount root, or found) */
+	mode_t mode;		/* its st_mode when the walk looked at it; 0: not looked at */
 	int denied;		/* on ENOENT: the path leaves the view (not merely missing) */
 	int fd_owned;		/* fd is the walk's own (closed by jt_walk_done); 0: not */
 };
