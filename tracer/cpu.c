@@ -9,7 +9,8 @@
  * programs size their pools as they would natively (and so make the
  * demand that spreads them). A CPU crowded by others (other runs pinned
  * there too) spreads the run as well: the tracer's own wait for that CPU
- * (run_delay in /proc/thread-self/schedstat) is watched.
+ * (run_delay in /proc/thread-self/schedstat) is watched, against its own
+ * time on it, since a busy program keeps its tracer waiting too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,28 +87,30 @@ void jt_cpu_spread(struct jt_run *run)
 	}
 }
 
-/* Nanoseconds the tracer's thread has waited for a CPU, or 0. */
-static uint64_t run_delay(void)
+/* Nanoseconds the tracer's thread has run and waited for a CPU; 0 and 0 if unknown. */
+static void sched_times(uint64_t *run, uint64_t *wait)
 {
 	char buf[128];
-	unsigned long long run, wait = 0;
+	unsigned long long r, w;
 	ssize_t n;
 	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 
+	*run = *wait = 0;
 	if (fd < 0)
-		return 0;
+		return;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return;
 	buf[n] = '\0';
-	return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? wait : 0;
+	if (sscanf(buf, "%llu %llu", &r, &w) == 2)
+		*run = r, *wait = w;
 }
 
 void jt_cpu_tick(struct jt_run *run)
 {
 	int n = 0, seen = 0;
-	uint64_t delay;
+	uint64_t delay, ran;
 
 	if (run->pin_cpu < 0)
 		return;
@@ -116,11 +119,20 @@ void jt_cpu_tick(struct jt_run *run)
 			break;
 		n += runnable(p->tid);
 	}
-	/* waiting for the CPU a fifth of a tick or more: it is crowded */
-	delay = run_delay();
-	if (run->last_delay && delay - run->last_delay > JT_CPU_CROWDED_NS)
+	/* waiting for the CPU a fifth of a tick or more, and longer than it ran:
+	 * others crowd it. A tracer that ran longer was kept waiting by its own
+	 * program, which more CPUs would not speed up but slow down: each stop
+	 * would cross CPUs (a run bound by its stops, like a shell pipeline) */
+	sched_times(&ran, &delay);
+	/* a tracer busy half the tick is what the program waits for: its tasks
+	 * are runnable because they wait for it, and would still */
+	if (run->last_run && ran - run->last_run > JT_TICK_MS * 1000000ULL / 2)
+		n = 0;
+	if (run->last_delay && delay - run->last_delay > JT_CPU_CROWDED_NS &&
+	    delay - run->last_delay > ran - run->last_run)
 		n = 2;
 	run->last_delay = delay;
+	run->last_run = ran;
 	run->busy_ticks = n >= 2 ? run->busy_ticks + 1 : 0;
 	if (run->busy_ticks >= 2)
 		jt_cpu_spread(run);

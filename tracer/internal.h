@@ -84,6 +84,7 @@ struct jt_run {
 	int busy_ticks;			/* ticks in a row with two tasks runnable */
 	int spread_at;			/* it has been spread over cpus_all */
 	uint64_t last_delay;		/* the tracer's run_delay at the last tick (ns) */
+	uint64_t last_run;		/* and its time on the CPU (ns) */
 	struct jt_stacks *stacks;	/* stack.c; NULL until the first stack */
 
 	/* the file-system view (when the policy grants paths) */
@@ -230,6 +231,7 @@ uint64_t jt_now_us(void);
 int jt_relay_start(struct jt_run *run);
 void jt_relay_join(struct jt_run *run);
 extern volatile sig_atomic_t jt_output_exceeded;
+#define JT_TICK_MS 50	/* the clock of limits and CPU placement */
 extern volatile sig_atomic_t jt_tick_due;
 extern volatile sig_atomic_t jt_got_signal;
 

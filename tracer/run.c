@@ -33,7 +33,6 @@
 #include "tracer/internal.h"
 #include "tracer/proxy.h"
 
-#define JT_TICK_MS 50
 #define SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
 
 volatile sig_atomic_t jt_tick_due;

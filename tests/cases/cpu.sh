@@ -42,3 +42,32 @@ print(os.sched_getaffinity(0) == {cpu})'
 	jt -- /usr/bin/python3 -c "$prog"
 	expect_out_line True
 }
+
+# A pipeline whose every process waits for the tracer, reading 6000 files.
+STOP_BOUND='find /usr/share -type f -print0 | head -z -n 6000 | xargs -0 cat >/dev/null
+grep Cpus_allowed_list /proc/self/status'
+
+t_a_pipeline_bound_by_its_stops_stays_on_the_tracer_cpu() {
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to pin"
+	# its tasks are often runnable, but waiting for the tracer: more CPUs
+	# would make each stop cross them, and the run slower
+	jt -- /bin/sh -c "$STOP_BOUND"
+	expect_rc 0
+	grep -q 'Cpus_allowed_list:[[:space:]]*[0-9]*$' "$T/out" || fail "spread: $(cat "$T/out")"
+}
+
+t_a_cpu_crowded_by_others_spreads_the_run() {
+	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to spread"
+	# a busy loop on every CPU, outside the sandbox
+	local hogs="" c
+	for c in $(seq 0 $(($(nproc) - 1))); do
+		taskset -c "$c" /bin/sh -c 'while :; do :; done' &
+		hogs="$hogs $!"
+	done
+	jt -- /bin/sh -c "$STOP_BOUND"
+	# shellcheck disable=SC2086
+	kill -KILL $hogs
+	wait 2>/dev/null
+	expect_rc 0
+	grep -q '[-,]' "$T/out" || fail "still on one CPU of a crowded host: $(cat "$T/out")"
+}
