@@ -17,6 +17,9 @@
 # Before timing, one untimed run of each workload in each variant checks
 # its output (exit status, nothing on stderr, the same stdout as native, the
 # PNG written, inside the jail for jailtrace); what fails is listed in notes.
+# Then the floor under the start-up target: /bin/true natively, after a
+# second exec (env /bin/true), and under a bare ptrace+seccomp launcher of
+# the bench's own (bench/floor: its stops continued, nothing decided).
 #
 # Under jailtrace the program sees the file-system view: the bench's own
 # programs and data are granted with --ro, the pandas run keeps its jail in
@@ -30,9 +33,10 @@
 # otherwise a posix_spawn loop in /usr/bin/python3.
 #   BENCH_TIMER=python|hyperfine   force one
 #   BENCH_SCALE=F                  multiply every run count by F (e.g. 0.3)
-# Takes about 3.5 minutes here (2-CPU VM) with PRoot and strace, most of it
-# the file-heavy and shell rows (PRoot: 10 s and 3.6 s a run); run counts
-# are small for the slow rows (5, the least for a median).
+# Takes 3.5 to 9 minutes on 2-CPU VMs with PRoot and strace, most of it
+# PRoot's rows (file-heavy 10-18 s a run, 100,000 getppid 14 s: it stops
+# every call); run counts are small for the slow rows (5, the least for a
+# median).
 
 set -u -o pipefail
 

@@ -49,6 +49,10 @@ grep Cpus_allowed_list /proc/self/status'
 
 t_a_pipeline_bound_by_its_stops_stays_on_the_tracer_cpu() {
 	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to pin"
+	# natively first: the files then come from the page cache, so the run
+	# inside waits for the tracer, not for the disk
+	native /bin/sh -c "$STOP_BOUND"
+	grep -q '[-,]' "$T/nout" || native_fail "natively not on every CPU: $(cat "$T/nout")"
 	# its tasks are often runnable, but waiting for the tracer: more CPUs
 	# would make each stop cross them, and the run slower
 	jt -- /bin/sh -c "$STOP_BOUND"
@@ -58,6 +62,8 @@ t_a_pipeline_bound_by_its_stops_stays_on_the_tracer_cpu() {
 
 t_a_cpu_crowded_by_others_spreads_the_run() {
 	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to spread"
+	# the files in the page cache first, so that only the crowd can spread it
+	native /bin/sh -c "$STOP_BOUND"
 	# a busy loop on every CPU, outside the sandbox
 	local hogs="" c
 	for c in $(seq 0 $(($(nproc) - 1))); do
