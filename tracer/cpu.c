@@ -119,15 +119,15 @@ void jt_cpu_tick(struct jt_run *run)
 			break;
 		n += runnable(p->tid);
 	}
-	/* waiting for the CPU a fifth of a tick or more, and longer than it ran:
-	 * others crowd it. A tracer that ran longer was kept waiting by its own
-	 * program, which more CPUs would not speed up but slow down: each stop
-	 * would cross CPUs (a run bound by its stops, like a shell pipeline) */
 	sched_times(&ran, &delay);
 	/* a tracer busy half the tick is what the program waits for: its tasks
-	 * are runnable because they wait for it, and would still */
+	 * are runnable because they wait for it, and would still, each stop
+	 * then crossing CPUs (a run bound by its stops, like a shell pipeline) */
 	if (run->last_run && ran - run->last_run > JT_TICK_MS * 1000000ULL / 2)
 		n = 0;
+	/* waiting for the CPU a fifth of a tick or more, and longer than it ran:
+	 * others crowd it. A tracer that ran longer was kept waiting by its own
+	 * program, which more CPUs would not speed up but slow down */
 	if (run->last_delay && delay - run->last_delay > JT_CPU_CROWDED_NS &&
 	    delay - run->last_delay > ran - run->last_run)
 		n = 2;
