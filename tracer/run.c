@@ -321,11 +321,6 @@ static void finish_log(struct jt_run *run, const struct jt_result *res)
 }
 
 /*
- * The seccomp program: from the per-user cache when this policy's was
- * built before (filtercache.c), else built now and kept. Not when the
- * program could write the cache: a writable grant or the jail holding it.
- */
-/*
  * Does the run start a program of the second ABI (i386 on x86_64)? Most
  * never run one, and its rules are half the seccomp program, whose load
  * the kernel pays in every run (0.13 ms here). Without them each call of
@@ -345,6 +340,11 @@ static int starts_foreign(const char *path)
 	return n < (ssize_t)sizeof(h) || (!memcmp(h, ELFMAG, SELFMAG) && h[EI_CLASS] == ELFCLASS32);
 }
 
+/*
+ * The seccomp program: from the per-user cache when this policy's was
+ * built before (filtercache.c), else built now and kept. Not when the
+ * program could write the cache: a writable grant or the jail holding it.
+ */
 static int filter(struct jt_run *run, const char *path, struct sock_fprog *prog)
 {
 	unsigned flags = run->cfg->audit_full ? JT_SECCOMP_STOP_ALL : 0;

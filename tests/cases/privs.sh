@@ -10,15 +10,15 @@ t_no_new_privs_is_set_inside() {
 	grep -qx 'NoNewPrivs:[[:space:]]*1' "$T/out" || fail "NO_NEW_PRIVS is not set inside: $(cat "$T/out")"
 }
 
-# su_pid: the pid of the su process whose command line holds $T.
-su_pid() {
+# pid_of PROG: the pid of the PROG process whose command line holds $T.
+pid_of() {
 	local p
 	for p in $(survivors); do
-		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n 1)" = /usr/bin/su ] && { echo "$p"; return 0; }
+		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n 1)" = "$1" ] && { echo "$p"; return 0; }
 	done
 	return 1
 }
-su_waiting() { SU=$(su_pid) && grep -q '^Uid:' "/proc/$SU/status"; }
+su_waiting() { SU=$(pid_of /usr/bin/su) && grep -q '^Uid:' "/proc/$SU/status"; }
 # euid_of PID: the effective uid (second field of the Uid: line).
 euid_of() { awk '$1 == "Uid:" { print $3 }' "/proc/$1/status"; }
 
@@ -48,16 +48,8 @@ t_setuid_root_su_gains_no_root_inside() {
 	[ ! -e "$T/made-by-root" ] || fail "a file was made: $(stat -c '%U %n' "$T/made-by-root")"
 }
 
-# sh_pid: the pid of the /bin/sh whose command line holds $T.
-sh_pid() {
-	local p
-	for p in $(survivors); do
-		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n 1)" = /bin/sh ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-sh_running() { SH=$(sh_pid); }
-# caps_of PID: its capability sets and securebits-free facts, one line
+sh_running() { SH=$(pid_of /bin/sh); }
+# caps_of PID: its capability sets, one line
 caps_of() { awk '/^Cap(Inh|Prm|Eff|Bnd|Amb):/ { printf "%s%s ", $1, $2 }' "/proc/$1/status"; }
 
 t_root_inside_holds_no_capability_even_in_its_bounding_set() {
