@@ -173,7 +173,8 @@ t_exec_jail_a_thread_rewriting_the_path_handed_to_the_kernel_never_runs_another_
 	chmod 755 "$JT_AUX/evil"
 	cp /bin/true "$T/ok"
 	ln -s "$JT_AUX/evil" "$T/ev"
-	# natively the flipper wins only when it gets a CPU beside the exec: a few tries
+	# execrace waits for the flipper before each exec, so natively about
+	# half the tries run the host script; a few runs in case the host is slow
 	for _ in 1 2 3 4 5; do
 		native "$PROGS/execrace" scratch "$T/ok" "$T/ev" 2 "$T/marker-native"
 		[ -s "$T/marker-native" ] && break

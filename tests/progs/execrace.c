@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -92,6 +93,7 @@ static int interp(const char *src, const char *dst, const char *new)
 
 static char buf[4096], good_s[4096], evil_s[4096];	/* not on the stack it scans */
 static char *stack_lo, *stack_hi;
+static volatile int flipping;	/* the flipper has been round its loop once */
 
 static void *flipper(void *arg)
 {
@@ -106,6 +108,8 @@ static void *flipper(void *arg)
 				break;
 			memcpy(p, evil_s, len);
 		}
+		if (i == 1)
+			flipping = 1;
 	}
 	return NULL;
 }
@@ -148,6 +152,10 @@ static int scratch(char **argv, double secs)
 			find_stack();
 			if (pthread_create(&th, NULL, flipper, NULL) != 0)
 				_exit(126);
+			/* exec before the new thread has a CPU and it never
+			 * races: a busy or single CPU would make every try lose */
+			while (!flipping)
+				sched_yield();
 			for (;;) {
 				execv(buf, argv + 4);
 				if (errno != ENOENT)
