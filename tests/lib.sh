@@ -191,6 +191,11 @@ native_fail() {
 		echo "  native exit status: ${NRC:-}"
 		[ -s "$T/nout" ] && { echo "  native stdout:"; head -n 8 "$T/nout" | cut -c 1-200 | sed 's/^/    /'; }
 		[ -s "$T/nerr" ] && { echo "  native stderr:"; head -n 8 "$T/nerr" | cut -c 1-200 | sed 's/^/    /'; }
+		# a victim gone before the control could harm it: say how it ended
+		if [ -n "${VICTIM:-}" ] && ! victim_alive; then
+			wait "$VICTIM" 2>/dev/null
+			echo "  victim $VICTIM is gone (wait status $?)"
+		fi
 	} >&2
 	LAST_CMD=""
 	fail "native control failed"
