@@ -79,7 +79,9 @@ run_guarded() {
 		wait "$pid" 2>/dev/null
 		RC=$?
 	else
-		kill "$sp" 2>/dev/null
+		# SIGKILL, never TERM: a guard not yet at its exec is a copy of
+		# this shell, whose TERM trap runs _cleanup and kills the victims
+		kill -KILL "$sp" 2>/dev/null
 		wait "$sp" 2>/dev/null
 	fi
 	return 0
