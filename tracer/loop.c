@@ -105,6 +105,19 @@ static void early_fs(struct jt_run *run, struct jt_task *t)
 	}
 }
 
+/*
+ * Is TID still one of ours? A child whose parent's event came only after
+ * orphans_tick let it go may have ended and been reaped already: its
+ * number may by now be another process's, which the table must not take
+ * in (the end of the run kills every task in it).
+ */
+static int still_traced(pid_t tid)
+{
+	siginfo_t si;
+
+	return waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) == 0;
+}
+
 static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 {
 	unsigned long msg = 0;
@@ -127,7 +140,9 @@ static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 			kind = "clone";
 	}
 	ptid = parent->tid;
-	c = meet(run, child, tgid, ptid);
+	c = jt_ptable_find(&run->tasks, child);
+	if (!c && still_traced(child))
+		c = meet(run, child, tgid, ptid);
 	/* meet() may have grown the table: the parent's entry moved */
 	parent = jt_ptable_find(&run->tasks, ptid);
 	if (c)
