@@ -474,6 +474,19 @@ _victim_ready() {
 
 victim_alive() { alive "$VICTIM" "$VICTIM_START"; }
 
+# hog_every_cpu: a busy loop on each CPU, outside the sandbox; their pids
+# in HOGS, killed when the test ends if not before.
+HOGS=()
+hog_every_cpu() {
+	local c pid
+	for c in $(seq 0 $(($(nproc) - 1))); do
+		taskset -c "$c" /bin/sh -c 'while :; do :; done' &
+		pid=$!
+		HOGS+=("$pid")
+		VICTIMS+=("$pid:$(proc_start "$pid")")
+	done
+}
+
 # ---------------------------------------------------------------- files
 
 # heartbeat_advances FILE: the counter in FILE changes within 1 s.

@@ -70,18 +70,12 @@ t_a_cpu_crowded_by_others_spreads_the_run() {
 	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to spread"
 	# the files in the page cache first, so that only the crowd can spread it
 	native /bin/sh -c "$STOP_BOUND"
-	# a busy loop on every CPU, outside the sandbox
-	local hogs="" c
-	for c in $(seq 0 $(($(nproc) - 1))); do
-		taskset -c "$c" /bin/sh -c 'while :; do :; done' &
-		hogs="$hogs $!"
-	done
+	hog_every_cpu
 	# for two seconds, however fast: sharing each CPU with a busy loop (and
 	# in the noseccomp pass with every call a stop) a count of files would
 	# take too long there and be over too soon elsewhere
 	jt --timeout 18s -- /bin/sh -c "$CROWDED"
-	# shellcheck disable=SC2086
-	kill -KILL $hogs
+	kill -KILL "${HOGS[@]}"
 	wait 2>/dev/null
 	expect_rc 0
 	grep -q '[-,]' "$T/out" || fail "still on one CPU of a crowded host: $(cat "$T/out")"

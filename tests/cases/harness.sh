@@ -2,16 +2,6 @@
 # containment test judges jailtrace by whether a victim or a listener is
 # still there, so the helpers themselves must never touch one.
 
-# hog_every_cpu: a busy loop on each CPU, killed when the test ends.
-hog_every_cpu() {
-	local c pid
-	for c in $(seq 0 $(($(nproc) - 1))); do
-		taskset -c "$c" /bin/sh -c 'while :; do :; done' &
-		pid=$!
-		VICTIMS+=("$pid:$(proc_start "$pid")")
-	done
-}
-
 t_native_runs_never_kill_the_tests_victims() {
 	# each native run starts a guard that is killed when the run ends first;
 	# on a busy host the guard is often still a copy of the test's shell,
