@@ -12,10 +12,10 @@
  *       wait); prints "runs: N" (how many ended with status 0), then "done".
  *   execrace scratch GOOD EVIL SECS [ARGS...]
  *       Again and again for SECS seconds, a child execs the path in a buffer
- *       while a second thread flips the buffer between GOOD and EVIL (same
- *       length) and rewrites every copy of GOOD it finds on the main stack
- *       (where a tracer might have put the path it hands the kernel) with
- *       EVIL. Prints "runs: N" and "done" like exec.
+ *       (once its second thread runs) while that thread flips the buffer
+ *       between GOOD and EVIL (same length) and rewrites every copy of
+ *       GOOD it finds on the main stack (where a tracer might have put the
+ *       path it hands the kernel) with EVIL. Prints "runs: N" and "done" like exec.
  *   execrace interp SRC DST NEW
  *       Copies ELF SRC to DST (mode 0755) with its PT_INTERP replaced by
  *       NEW, which must have the same length; prints the string's offset
