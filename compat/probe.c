@@ -121,6 +121,10 @@ int jt_kernel_disable(struct jt_kernel *k, const char *list)
 	for (w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
 		int i;
 
+		if (!strcmp(w, "i386")) {
+			k->pretend_no_i386 = 1;
+			continue;
+		}
 		for (i = 0; i < JT_FEAT_COUNT && strcmp(w, names[i]); i++)
 			;
 		if (i == JT_FEAT_COUNT) {
@@ -132,3 +136,125 @@ int jt_kernel_disable(struct jt_kernel *k, const char *list)
 	free(copy);
 	return r;
 }
+
+#if defined(__x86_64__)
+#include <elf.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* The status of a child that ran @fn, or -errno. */
+static int in_child(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(fn());
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return st;
+}
+
+static int int80_getpid(void)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L /* i386 getpid */) : "memory");
+	return ret == getpid() ? 42 : 1;
+}
+
+/* A static i386 program whose only instructions are exit(42). */
+static size_t tiny_i386_program(unsigned char *b, size_t len)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x01, 0x00, 0x00, 0x00,	/* mov $1, %eax (exit) */
+		0xbb, 0x2a, 0x00, 0x00, 0x00,	/* mov $42, %ebx */
+		0xcd, 0x80,			/* int $0x80 */
+	};
+	const uint32_t base = 0x08048000;
+	size_t n = sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr) + sizeof(code);
+	Elf32_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB, EV_CURRENT },
+		.e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
+		.e_entry = base + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr),
+		.e_phoff = sizeof(Elf32_Ehdr), .e_ehsize = sizeof(Elf32_Ehdr),
+		.e_phentsize = sizeof(Elf32_Phdr), .e_phnum = 1,
+	};
+	Elf32_Phdr ph = {
+		.p_type = PT_LOAD, .p_vaddr = base, .p_paddr = base,
+		.p_filesz = (uint32_t)n, .p_memsz = (uint32_t)n,
+		.p_flags = PF_R | PF_X, .p_align = 0x1000,
+	};
+
+	if (len < n)
+		return 0;
+	memcpy(b, &eh, sizeof(eh));
+	memcpy(b + sizeof(eh), &ph, sizeof(ph));
+	memcpy(b + sizeof(eh) + sizeof(ph), code, sizeof(code));
+	return n;
+}
+
+static unsigned char i386_prog[256];
+static size_t i386_len;
+static char i386_path[64];
+
+/* In the child: a memfd (3.17) needs no directory that allows exec; before
+ * it, the temporary file the parent wrote. */
+static int exec_i386(void)
+{
+	char *argv[] = { "jailtrace-i386-probe", NULL }, *envp[] = { NULL };
+	int fd = (int)syscall(SYS_memfd_create, "jailtrace-i386-probe", 0);
+
+	if (fd >= 0) {
+		if (write(fd, i386_prog, i386_len) != (ssize_t)i386_len)
+			return 3;
+		fexecve(fd, argv, envp);
+	} else if (i386_path[0]) {
+		execve(i386_path, argv, envp);
+	} else {
+		return 3;
+	}
+	return errno == ENOEXEC ? 2 : 3;
+}
+
+/* exit 42: it ran; killed by a signal or exit 2: the kernel refused it. */
+static int verdict(int st)
+{
+	if (st < 0)
+		return st;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
+		return 1;
+	if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 2))
+		return 0;
+	return -EIO;
+}
+
+void jt_probe_i386(int *programs, int *int80)
+{
+	int fd = -1;
+
+	i386_len = tiny_i386_program(i386_prog, sizeof(i386_prog));
+	i386_path[0] = '\0';
+	if (!syscall_exists(SYS_memfd_create, 0, ~0L, 0)) {
+		snprintf(i386_path, sizeof(i386_path), "/tmp/jailtrace-i386-probe.XXXXXX");
+		fd = mkstemp(i386_path);
+		if (fd < 0 || write(fd, i386_prog, i386_len) != (ssize_t)i386_len || fchmod(fd, 0700) < 0)
+			i386_path[0] = '\0';
+		if (fd >= 0)
+			close(fd);
+	}
+	*programs = verdict(in_child(exec_i386));
+	if (fd >= 0)
+		unlink(i386_path);
+	*int80 = verdict(in_child(int80_getpid));
+}
+#else
+void jt_probe_i386(int *programs, int *int80)
+{
+	*programs = *int80 = -ENOSYS;
+}
+#endif

@@ -26,12 +26,14 @@ struct jt_kernel {
 	unsigned have;		/* what the kernel offers */
 	unsigned disabled;	/* what we were told to pretend is absent */
 	int yama_ptrace_scope;	/* -1 when there is no Yama */
+	int pretend_no_i386;	/* "i386" in the list: as a kernel that runs no i386 code */
 };
 
 /** Probe the running kernel. @return 0 or -errno. */
 int jt_kernel_probe(struct jt_kernel *k);
 
-/** Pretend the comma-separated features are absent. @return 0 or -EINVAL. */
+/** Pretend the comma-separated features are absent (and "i386": the i386
+ * ABI, for doctor). @return 0 or -EINVAL. */
 int jt_kernel_disable(struct jt_kernel *k, const char *names);
 
 static inline int jt_kernel_has(const struct jt_kernel *k, unsigned feat)
@@ -40,5 +42,16 @@ static inline int jt_kernel_has(const struct jt_kernel *k, unsigned feat)
 }
 
 const char *jt_feature_name(unsigned feat);
+
+/**
+ * Does this kernel run i386 code? Some x86_64 kernels run none
+ * (CONFIG_IA32_EMULATION off, or ia32_emulation=0): a 32-bit program then
+ * fails with ENOEXEC and int 0x80 from 64-bit code raises SIGSEGV. Each is
+ * tried in a child: @programs runs a static 32-bit program built in memory,
+ * @int80 makes getpid through int 0x80. Each is 1 yes, 0 no, or -errno when
+ * it could not be tried (-ENOSYS: the machine has no i386 ABI at all).
+ * A run does not need the answer; `jailtrace doctor` shows it.
+ */
+void jt_probe_i386(int *programs, int *int80);
 
 #endif

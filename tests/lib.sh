@@ -43,6 +43,24 @@ skip() {
 	exit 77
 }
 
+# needs_i386_programs: this host runs 32-bit (i386) programs, decided by
+# running one natively (some x86_64 kernels run none: CONFIG_IA32_EMULATION
+# off, or ia32_emulation=0); else the test skips and says why.
+# TEST_PRETEND_NO_I386=1 answers "no", to test the skip on a host that has them.
+needs_i386_programs() {
+	[ -x "$PROGS/hello32" ] || skip "no 32-bit test programs (x86_64 with gcc-multilib only)"
+	[ -z "${TEST_PRETEND_NO_I386:-}" ] && [ "$("$PROGS/hello32" 2>/dev/null)" = "hello from i386" ] ||
+		skip "this kernel runs no 32-bit programs (natively a 32-bit hello does not run)"
+}
+
+# needs_int80: this host runs i386 calls made with int 0x80 from 64-bit
+# code, decided by making one natively; else the test skips and says why.
+needs_int80() {
+	[ -x "$PROGS/int80" ] || skip "int 0x80 is x86_64's"
+	[ -z "${TEST_PRETEND_NO_I386:-}" ] && "$PROGS/int80" 2>/dev/null </dev/null | grep -qx 'int80 getpid: ok' ||
+		skip "this kernel runs no i386 calls (natively int 0x80 from 64-bit code fails)"
+}
+
 # Prints the last jailtrace run: command, exit status, start of its output.
 show_last_run() {
 	[ -n "$LAST_CMD" ] || return 0

@@ -72,13 +72,14 @@ static int runnable(pid_t tid)
 }
 
 /* Every task back on the run's CPUs, unless it chose its own since. */
-void jt_cpu_spread(struct jt_run *run)
+void jt_cpu_spread(struct jt_run *run, const char *why)
 {
 	cpu_set_t cur;
 
 	if (run->pin_cpu < 0)
 		return;
 	run->pin_cpu = -1;
+	run->spread_why = why;
 	run->spread_at = 1;
 	sched_setaffinity(0, sizeof(run->cpus_all), &run->cpus_all);
 	jt_ptable_each(&run->tasks, p) {
@@ -109,7 +110,7 @@ static void sched_times(uint64_t *run, uint64_t *wait)
 
 void jt_cpu_tick(struct jt_run *run)
 {
-	int n = 0, seen = 0;
+	int n = 0, seen = 0, crowded = 0;
 	uint64_t delay, ran;
 
 	if (run->pin_cpu < 0)
@@ -130,12 +131,13 @@ void jt_cpu_tick(struct jt_run *run)
 	 * program, which more CPUs would not speed up but slow down */
 	if (run->last_delay && delay - run->last_delay > JT_CPU_CROWDED_NS &&
 	    delay - run->last_delay > ran - run->last_run)
-		n = 2;
+		n = 2, crowded = 1;
 	run->last_delay = delay;
 	run->last_run = ran;
 	run->busy_ticks = n >= 2 ? run->busy_ticks + 1 : 0;
+	run->crowded_ticks = crowded ? run->crowded_ticks + 1 : 0;
 	if (run->busy_ticks >= 2)
-		jt_cpu_spread(run);
+		jt_cpu_spread(run, run->crowded_ticks ? "crowded" : "demand");
 }
 
 void jt_cpu_new_task(struct jt_run *run, pid_t tid)

@@ -16,7 +16,7 @@ int jt_cpu_pin(pid_t tid, int cpu);
 /** The periodic check: spread the run when two of its tasks want a CPU. */
 void jt_cpu_tick(struct jt_run *run);
 /** Spread the run over its CPUs now (and for good). */
-void jt_cpu_spread(struct jt_run *run);
+void jt_cpu_spread(struct jt_run *run, const char *why);
 /** A new task of the run: give it the run's CPUs if the run was spread. */
 void jt_cpu_new_task(struct jt_run *run, pid_t tid);
 /** At the end of the run: jailtrace's thread on the CPUs it had. */

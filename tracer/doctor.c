@@ -56,6 +56,11 @@ static const struct row rows[] = {
  * which doctor probes by calling them. */
 static const unsigned probed_here = JT_FEAT_SYSCALL_INFO | JT_FEAT_USER_NOTIF;
 
+static const char *yes_no(int v)
+{
+	return v > 0 ? "yes" : v == 0 ? "no" : "?";
+}
+
 /* Can this process trace a child? Try it: the answer, not a guess. On the
  * seized child, PTRACE_GET_SYSCALL_INFO tells whether the kernel has it
  * (*info: 1 yes, 0 no (EIO: an unknown request), -1 not known). */
@@ -190,7 +195,7 @@ int jt_doctor(int as_json)
 	struct utsname u;
 	const char *disabled = getenv("JAILTRACE_DISABLE");
 	char why[256], why2[256], buf[8192];
-	int traceable, can, r, info = -1, notif, probe[JT_FEAT_COUNT];
+	int traceable, can, r, info = -1, notif, probe[JT_FEAT_COUNT], i386_programs, int80;
 	unsigned actual;
 
 	r = jt_kernel_probe(&k);
@@ -216,6 +221,9 @@ int jt_doctor(int as_json)
 		else if (v == 0)
 			actual &= ~f;
 	}
+	jt_probe_i386(&i386_programs, &int80);
+	if (k.pretend_no_i386)
+		i386_programs = int80 = 0;
 	can = traceable && (jt_kernel_has(&k, JT_FEAT_SECCOMP) || jt_kernel_has(&k, JT_FEAT_SYSCALL_INFO)) &&
 	      (jt_kernel_has(&k, JT_FEAT_EXITKILL) || jt_watchdog_accepted()) &&
 	      k.yama_ptrace_scope < 3;
@@ -262,6 +270,12 @@ int jt_doctor(int as_json)
 		jt_json_bool(&j, traceable);
 		jt_json_key(&j, "ptrace_detail");
 		jt_json_str(&j, why);
+		if (i386_programs != -ENOSYS) {
+			jt_json_key(&j, "i386_programs");
+			i386_programs < 0 ? jt_json_null(&j) : jt_json_bool(&j, i386_programs);
+			jt_json_key(&j, "int80");
+			int80 < 0 ? jt_json_null(&j) : jt_json_bool(&j, int80);
+		}
 		jt_json_key(&j, "can_contain");
 		jt_json_bool(&j, can);
 		jt_json_finish(&j);
@@ -286,9 +300,21 @@ int jt_doctor(int as_json)
 		printf(" (yama ptrace_scope=%d)", k.yama_ptrace_scope);
 	if (tracer_pid())
 		printf("; jailtrace is itself traced by pid %d", tracer_pid());
+	if (i386_programs != -ENOSYS) {
+		printf("\n  i386 programs    %-4s %s", yes_no(i386_programs), i386_programs > 0 ?
+		       "32-bit programs run; their calls go through the same policy (abi i386 in the log)" :
+		       i386_programs == 0 ? "this kernel runs no 32-bit programs (natively: Exec format error)" :
+		       "could not be tried");
+		printf("\n  int 0x80         %-4s %s", yes_no(int80), int80 > 0 ?
+		       "64-bit code can make i386 calls; they are decided as i386 calls" :
+		       int80 == 0 ? "this kernel runs no i386 calls from 64-bit code (natively: SIGSEGV)" :
+		       "could not be tried");
+	}
 	printf("\n\n%s\n", can ? "jailtrace can contain programs on this host."
 			       : "jailtrace cannot contain programs on this host: `jailtrace run` will refuse.");
 	if (k.disabled)
 		printf("(\"off\": present but disabled by JAILTRACE_DISABLE)\n");
+	if (k.pretend_no_i386)
+		printf("(i386: answered \"no\" as JAILTRACE_DISABLE asks)\n");
 	return can ? 0 : 1;
 }

@@ -82,7 +82,9 @@ struct jt_run {
 	cpu_set_t cpus_all;		/* the CPUs the run was given */
 	int pin_cpu;			/* the one it shares with the tracer, or -1 */
 	int busy_ticks;			/* ticks in a row with two tasks runnable */
+	int crowded_ticks;		/* ... of them, ticks the tracer waited for its CPU */
 	int spread_at;			/* it has been spread over cpus_all */
+	const char *spread_why;		/* ... because: "demand", "crowded", "program" */
 	uint64_t last_delay;		/* the tracer's run_delay at the last tick (ns) */
 	uint64_t last_run;		/* and its time on the CPU (ns) */
 	struct jt_stacks *stacks;	/* stack.c; NULL until the first stack */

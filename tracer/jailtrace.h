@@ -51,6 +51,11 @@ struct jt_result {
 	uint64_t cpu_ms;
 	uint64_t peak_memory_kb;
 	uint64_t denials;
+	/* why the run was spread over all its CPUs: "demand" (two of its tasks
+	 * runnable, not waiting for the tracer), "crowded" (others kept the
+	 * tracer's CPU busy), "program" (it set its own affinity); "" when it
+	 * stayed on the tracer's CPU or was never pinned (tracer/cpu.c) */
+	char cpu_spread[16];
 	char message[256];	/* why, for JT_ERROR and the limits; else "" */
 	/* the most frequent denied requests, each with what would grant it */
 	unsigned n_hints;

@@ -53,6 +53,7 @@ void jt_result_fill(struct jt_run *run, struct jt_result *res)
 	if (run->peak_rss_kb > res->peak_memory_kb)
 		res->peak_memory_kb = run->peak_rss_kb;
 	snprintf(res->message, sizeof(res->message), "%s", run->message);
+	snprintf(res->cpu_spread, sizeof(res->cpu_spread), "%s", run->spread_why ? run->spread_why : "");
 
 	/* a limit or a stop outranks how the program then died */
 	if (run->stop != JT_STOP_NONE) {
@@ -112,6 +113,8 @@ int jt_result_json(const struct jt_result *res, char *buf, size_t len, const cha
 	jt_json_uint(&j, res->peak_memory_kb);
 	jt_json_key(&j, "denials");
 	jt_json_uint(&j, res->denials);
+	jt_json_key(&j, "cpu_spread");
+	jt_json_str(&j, res->cpu_spread[0] ? res->cpu_spread : NULL);
 	jt_json_key(&j, "message");
 	jt_json_str(&j, res->message[0] ? res->message : NULL);
 	jt_json_finish(&j);

@@ -680,7 +680,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	}
 	/* a program that places itself on CPUs: the run no longer shares one */
 	if (v.allow && rq.sys == JT_SYS_sched_setaffinity)
-		jt_cpu_spread(run);
+		jt_cpu_spread(run, "program");
 	if (!v.allow) {
 		run->denials++;
 		jt_denial_note(run, t, &rq, &v, NULL, NULL);

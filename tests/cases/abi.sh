@@ -6,11 +6,6 @@
 
 NET_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
 
-# needs_i386: the 32-bit test programs exist (x86_64 hosts with gcc-multilib).
-needs_i386() {
-	[ -x "$PROGS/work32" ] || skip "no 32-bit test programs (x86_64 and gcc-multilib only)"
-}
-
 secret() {
 	echo "TOPSECRET-$$" >"$1"
 	chmod 644 "$1"
@@ -34,7 +29,7 @@ forget() { : >"$JT_AUX/$1.rec"; }
 # ---------------------------------------------------------------- 32-bit programs
 
 t_a_32bit_program_cannot_read_a_host_file_outside_the_view() {
-	needs_i386
+	needs_i386_programs
 	secret "$JT_AUX/secret"
 	native "$PROGS/escape32" read "$JT_AUX/secret"
 	grep -q TOPSECRET "$T/nout" || native_fail "the 32-bit program cannot read the file natively"
@@ -46,7 +41,7 @@ t_a_32bit_program_cannot_read_a_host_file_outside_the_view() {
 }
 
 t_a_32bit_program_cannot_create_a_host_file() {
-	needs_i386
+	needs_i386_programs
 	native "$PROGS/escape32" create "$JT_AUX/made-natively"
 	[ -f "$JT_AUX/made-natively" ] || native_fail "the 32-bit program cannot create the file natively"
 	jt -- "$PROGS/escape32" create "$JT_AUX/made-inside"
@@ -56,7 +51,7 @@ t_a_32bit_program_cannot_create_a_host_file() {
 }
 
 t_a_32bit_program_cannot_reach_a_loopback_listener_without_a_rule() {
-	needs_i386
+	needs_i386_programs
 	listen l
 	native "$PROGS/netprobe32" connect 127.0.0.1 "$(port l)"
 	grep -qx "connect: ok" "$T/nout" && wait_until 2 reached l ||
@@ -72,7 +67,7 @@ t_a_32bit_program_cannot_reach_a_loopback_listener_without_a_rule() {
 }
 
 t_a_32bit_program_reaches_a_granted_listener() {
-	needs_i386
+	needs_i386_programs
 	listen l
 	jt --allow-net "127.0.0.1:$(port l)" -- "$PROGS/netprobe32" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: ok"
@@ -80,7 +75,7 @@ t_a_32bit_program_reaches_a_granted_listener() {
 }
 
 t_a_32bit_programs_ordinary_work_gives_the_same_output_inside_as_natively() {
-	needs_i386
+	needs_i386_programs
 	mkdir "$T/native" "$T/inside"
 	native "$PROGS/work32" "$T/native"
 	[ "$NRC" = 0 ] || native_fail "work32 fails natively"
@@ -101,7 +96,7 @@ t_a_32bit_programs_ordinary_work_gives_the_same_output_inside_as_natively() {
 }
 
 t_a_32bit_program_a_64bit_one_starts_works_with_each_of_its_calls_decided() {
-	needs_i386
+	needs_i386_programs
 	mkdir "$T/native" "$T/inside"
 	native /bin/sh -c '"$1" "$2"' sh "$PROGS/work32" "$T/native"
 	[ "$NRC" = 0 ] || native_fail "work32 fails natively under sh"
@@ -114,7 +109,7 @@ t_a_32bit_program_a_64bit_one_starts_works_with_each_of_its_calls_decided() {
 }
 
 t_a_32bit_call_whose_layout_the_tracer_does_not_write_is_refused_not_answered_in_64bit() {
-	needs_i386
+	needs_i386_programs
 	# i386's old stat (nr 106) has a struct stat the tracer does not translate:
 	# refused, never answered with x86_64's larger struct stat
 	echo 12345 >"$T/file"
@@ -128,6 +123,7 @@ t_a_32bit_call_whose_layout_the_tracer_does_not_write_is_refused_not_answered_in
 # ---------------------------------------------------------------- int 0x80 from 64-bit code
 
 t_int80_from_64bit_code_cannot_read_a_host_file_outside_the_view() {
+	needs_int80
 	secret "$JT_AUX/secret"
 	native "$PROGS/int80probe" read "$JT_AUX/secret"
 	grep -q TOPSECRET "$T/nout" || native_fail "int 0x80 cannot read the file natively"
@@ -138,6 +134,7 @@ t_int80_from_64bit_code_cannot_read_a_host_file_outside_the_view() {
 }
 
 t_int80_from_64bit_code_cannot_create_a_host_file() {
+	needs_int80
 	native "$PROGS/int80probe" create "$JT_AUX/made-natively"
 	[ -f "$JT_AUX/made-natively" ] || native_fail "int 0x80 cannot create the file natively"
 	jt -- "$PROGS/int80probe" create "$JT_AUX/made-inside"
@@ -146,6 +143,7 @@ t_int80_from_64bit_code_cannot_create_a_host_file() {
 }
 
 t_int80_from_64bit_code_cannot_reach_a_loopback_listener() {
+	needs_int80
 	listen l
 	native "$PROGS/int80probe" connect 127.0.0.1 "$(port l)"
 	grep -qx "connect: ok" "$T/nout" && wait_until 2 reached l ||
@@ -159,6 +157,7 @@ t_int80_from_64bit_code_cannot_reach_a_loopback_listener() {
 }
 
 t_int80_from_64bit_code_does_ordinary_work_in_the_jail() {
+	needs_int80
 	mkdir "$T/native" "$T/inside"
 	native "$PROGS/int80probe" work "$T/native"
 	[ "$NRC" = 0 ] && ! grep -q ": -" "$T/nout" || native_fail "int80probe work fails natively"
@@ -170,6 +169,7 @@ t_int80_from_64bit_code_does_ordinary_work_in_the_jail() {
 }
 
 t_int80_from_64bit_code_opens_nothing_it_cannot_hand_over() {
+	needs_int80
 	# a new descriptor is handed over through memory below the stack, which an
 	# i386 call cannot address from a 64-bit stack: refused before anything is done
 	jt -- "$PROGS/int80probe" create "$T/new"
@@ -179,6 +179,7 @@ t_int80_from_64bit_code_opens_nothing_it_cannot_hand_over() {
 }
 
 t_int80_getpid_and_write_run_and_their_text_arrives() {
+	needs_int80
 	native "$PROGS/int80"
 	grep -qx 'int80 getpid: ok' "$T/nout" && grep -qx 'int80-write-reached-fd1' "$T/nout" ||
 		native_fail "int 0x80 system calls do not work natively"
@@ -192,7 +193,8 @@ t_int80_getpid_and_write_run_and_their_text_arrives() {
 # ---------------------------------------------------------------- refusing the ABI
 
 t_a_policy_can_refuse_the_i386_abi_outright() {
-	needs_i386
+	needs_i386_programs
+	needs_int80
 	printf 'include default\nabi i386 deny\n' >"$T/no32.policy"
 	mkdir "$T/inside"
 	jt --policy "$T/no32.policy" -- "$PROGS/work32" "$T/inside"

@@ -140,12 +140,17 @@ t_no_backtrace_removes_every_stack() {
 	expect_log '.type == "syscall" and .decision == "deny" and .errno == "EPERM"' "the denial itself"
 }
 
-# expect_bounded_record: the run of a misleading stack ended by itself, the
-# denial is logged with a stack of at most 32 frames starting in
-# kill_with_stack, and the log is well formed.
+# expect_bounded_record WHAT [SIGNAL]: the run of a misleading stack ended
+# by itself (or the program by SIGNAL after the call), the denial is logged
+# with a stack of at most 32 frames starting in kill_with_stack, and the log
+# is well formed.
 expect_bounded_record() {
-	expect_rc 0
-	expect_out_line "kill: EPERM"
+	if [ -n "${2:-}" ]; then
+		expect_log ".type == \"exit\" and .signal == \"$2\"" "the program's end by $2 ($1)"
+	else
+		expect_rc 0
+		expect_out_line "kill: EPERM"
+	fi
 	expect_log ".type == \"syscall\" and .name == \"kill\" and .decision == \"deny\"
 		and (.stack | length >= 1 and length <= 32)
 		and (.stack[0] | test(\"$(frame_re kill_with_stack)\"))" "$1"
@@ -158,7 +163,13 @@ t_corrupted_stack_pointer_still_gives_a_record() {
 	[ "$(uname -m)" = x86_64 ] || skip "the corrupted stack is made with x86_64 assembly"
 	for sp in 0x10 0 0xffffffffffff0000 0x8000000000000000; do
 		jt -- "$PROGS/stacker" badsp "$sp"
-		expect_bounded_record "stack pointer $sp"
+		# a non-canonical stack pointer: some CPUs fault on the kernel's
+		# return to it (SIGSEGV), after the decision judged here
+		if [ "$sp" = 0x8000000000000000 ] && [ "$RC" = 139 ]; then
+			expect_bounded_record "stack pointer $sp" SIGSEGV
+		else
+			expect_bounded_record "stack pointer $sp"
+		fi
 		expect_log '.type == "syscall" and .decision == "deny" and (.stack_error | test("^unreadable 0x"))' \
 			"a stack cut at an unreadable address, for stack pointer $sp"
 	done

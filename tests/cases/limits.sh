@@ -141,12 +141,8 @@ t_nofile_limit_gives_EMFILE() {
 }
 
 # 32-bit programs (the i386 ABI) are held to the same limits.
-needs_i386() {
-	[ -x "$PROGS/bomb32" ] || skip "no 32-bit test programs (x86_64 and gcc-multilib only)"
-}
-
 t_a_32bit_fork_bomb_ends_the_run_with_137_and_status_procs_limit() {
-	needs_i386
+	needs_i386_programs
 	native "$PROGS/bomb32" fork 64 0 "$T/native"
 	expect_native_line "made 64"
 	jt --procs 16 -- "$PROGS/bomb32" fork 64 5 "$T/in"
@@ -155,7 +151,7 @@ t_a_32bit_fork_bomb_ends_the_run_with_137_and_status_procs_limit() {
 }
 
 t_a_32bit_memory_hog_ends_the_run_with_137_and_status_memory_limit() {
-	needs_i386
+	needs_i386_programs
 	native "$PROGS/memhog32" grow 128 0
 	grep -q ' reached 128 MB$' "$T/nout" || native_fail "the 32-bit program could not use 128 MB"
 	jt --memory 48M -- "$PROGS/memhog32" grow 128 3

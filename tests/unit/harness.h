@@ -2,8 +2,10 @@
  * A small test harness in the manner of kselftest_harness.h: each TEST runs
  * in its own forked process, so a crash fails one test, not the suite.
  * ASSERT_* ends the test, EXPECT_* records a failure and goes on.
- * The binary prints one "ok"/"FAIL" line per test and a closing
- * "N passed, N failed" line; it exits 1 when anything failed.
+ * SKIP(why) ends a test that cannot run on this host (a kernel feature is
+ * missing, decided by a native probe).
+ * The binary prints one "ok"/"FAIL"/"skip NAME: why" line per test and a
+ * closing "N passed, N failed, N skipped" line; it exits 1 when anything failed.
  */
 #ifndef JT_TEST_HARNESS_H
 #define JT_TEST_HARNESS_H
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 struct jt_test {
@@ -23,6 +26,14 @@ struct jt_test {
 static struct jt_test jt_tests[JT_MAX_TESTS];
 static int jt_ntests;
 static int jt_test_failed;
+static char *jt_skip_why;	/* shared with the test's process */
+
+#define SKIP(why)                                                         \
+	do {                                                              \
+		if (jt_skip_why)                                          \
+			snprintf(jt_skip_why, 256, "%s", (why));          \
+		exit(77);                                                 \
+	} while (0)
 
 static inline void jt_test_register(const char *name, void (*fn)(void))
 {
@@ -66,7 +77,11 @@ static inline void jt_test_register(const char *name, void (*fn)(void))
 
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0;
+	int passed = 0, failed = 0, skipped = 0;
+
+	jt_skip_why = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (jt_skip_why == MAP_FAILED)
+		jt_skip_why = NULL;
 
 	for (int i = 0; i < jt_ntests; i++) {
 		int st;
@@ -81,7 +96,10 @@ int main(int argc, char **argv)
 			exit(jt_test_failed);
 		}
 		waitpid(pid, &st, 0);
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+			printf("skip %s: %s\n", jt_tests[i].name, jt_skip_why ? jt_skip_why : "?");
+			skipped++;
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 			printf("ok %s\n", jt_tests[i].name);
 			passed++;
 		} else {
@@ -89,7 +107,7 @@ int main(int argc, char **argv)
 			failed++;
 		}
 	}
-	printf("%d passed, %d failed\n", passed, failed);
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed != 0;
 }
 
