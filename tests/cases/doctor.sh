@@ -189,3 +189,26 @@ t_doctor_shows_a_forced_exitkill_fallback_and_what_it_takes() {
 	JAILTRACE_DISABLE=exitkill JAILTRACE_WATCHDOG= "$JT" doctor >"$T/d.txt"
 	grep -qE '^  exitkill +off +no PTRACE_O_EXITKILL: refused' "$T/d.txt" || fail "text line: $(grep exitkill "$T/d.txt")"
 }
+
+t_doctor_says_whether_this_kernel_runs_i386_code_as_a_native_run_shows() {
+	[ "$(uname -m)" = x86_64 ] || skip "i386 code is x86_64's"
+	[ -x "$PROGS/hello32" ] || skip "no 32-bit test programs (gcc-multilib)"
+	local programs=false int80=false
+	[ "$("$PROGS/hello32" 2>/dev/null)" = "hello from i386" ] && programs=true # the native probe
+	"$PROGS/int80" 2>/dev/null </dev/null | grep -qx 'int80 getpid: ok' && int80=true # the native probe
+	[ "$(doctor_json .i386_programs)" = "$programs" ] ||
+		fail "doctor says i386 programs: $(doctor_json .i386_programs); natively a 32-bit hello ran: $programs"
+	[ "$(doctor_json .int80)" = "$int80" ] ||
+		fail "doctor says int 0x80: $(doctor_json .int80); natively it ran: $int80"
+	"$JT" doctor >"$T/text"
+	grep -Eq "^  i386 programs +$([ $programs = true ] && echo yes || echo no) " "$T/text" ||
+		fail "no i386 programs line that agrees: $(grep i386 "$T/text")"
+	# as on a kernel that runs none, with the reason named
+	JAILTRACE_DISABLE=i386 "$JT" doctor >"$T/text"
+	grep -q "^  i386 programs    no   this kernel runs no 32-bit programs" "$T/text" ||
+		fail "pretending no i386: $(grep -A1 i386 "$T/text")"
+	grep -q "^  int 0x80         no   this kernel runs no i386 calls" "$T/text" ||
+		fail "pretending no i386: $(grep -A1 int "$T/text")"
+	[ "$(JAILTRACE_DISABLE=i386 "$JT" doctor --json | jq -c '[.i386_programs, .int80]')" = "[false,false]" ] ||
+		fail "--json does not say no"
+}

@@ -21,11 +21,13 @@ t_native_runs_never_kill_the_tests_victims() {
 # i386_tests: "FILE NAME KIND probed|unprobed" for each test whose body runs
 # i386 code, once per KIND it runs (programs: a 32-bit program; int80: int
 # 0x80 from 64-bit code), saying whether its needs_* probe came before.
+# A line that is itself the probe ends with "# the native probe".
 i386_tests() {
 	awk '
 	/^t_[A-Za-z0-9_]+\(\) *\{/ { name = $1; sub(/\(\).*/, "", name); split("", probed); split("", used); next }
 	name != "" && /^\}/ { name = ""; next }
 	name == "" { next }
+	/# the native probe$/ { next }
 	/needs_i386_programs/ { probed["programs"] = 1 }
 	/needs_int80/ { probed["int80"] = 1 }
 	/\$PROGS\/[a-z0-9_]*32([^0-9a-z_]|$)/ { use("programs") }
