@@ -192,7 +192,7 @@ t_doctor_shows_a_forced_exitkill_fallback_and_what_it_takes() {
 
 t_doctor_says_whether_this_kernel_runs_i386_code_as_a_native_run_shows() {
 	[ "$(uname -m)" = x86_64 ] || skip "i386 code is x86_64's"
-	[ -x "$PROGS/hello32" ] || skip "no 32-bit test programs (gcc-multilib)"
+	[ -x "$PROGS/hello32" ] || skip "no 32-bit test programs (gcc-multilib)" # the native probe
 	local programs=false int80=false
 	[ "$("$PROGS/hello32" 2>/dev/null)" = "hello from i386" ] && programs=true # the native probe
 	"$PROGS/int80" 2>/dev/null </dev/null | grep -qx 'int80 getpid: ok' && int80=true # the native probe
