@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #define JT_BT_DEPTH 32			/* frames kept */
-#define JT_BT_DEADLINE_US 20000		/* for one stack, symbols included */
+#define JT_BT_DEADLINE_US 20000		/* of the tracer's CPU time for one stack, symbols included */
 #define JT_BT_FRAME 200			/* bytes of one frame's text */
 #define JT_BT_OBJECT 64			/* bytes of an object's name */
 

@@ -65,7 +65,7 @@ int jt_elf_vaddr(const struct jt_elf *e, uint64_t off, uint64_t *vaddr);
 /** The function holding @vaddr, and its start; NULL when none does. */
 const char *jt_elf_symbol(const struct jt_elf *e, uint64_t vaddr, uint64_t *start);
 
-/** CLOCK_MONOTONIC in microseconds. */
+/** The calling thread's CPU time in microseconds (the clock of the deadlines). */
 uint64_t jt_elf_now_us(void);
 
 #endif

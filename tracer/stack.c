@@ -19,7 +19,9 @@
 #include "tracer/internal.h"
 
 #define FATAL_MAX 8		/* stacks waiting for their thread's exit record */
-#define INTERRUPT_WAIT_US 20000	/* for a running thread to stop */
+/* for a running thread to stop: it stops as soon as it runs, but a busy
+ * host may keep it waiting for a CPU for tens of ms (once, at a limit) */
+#define INTERRUPT_WAIT_US 250000
 
 struct jt_stacks {
 	struct jt_bt *bt;
