@@ -585,6 +585,37 @@ static void frame(struct jt_bt *bt, uint64_t ip, int exact, struct jt_stack *st)
 		add_build_id(st, name, e->build_id);
 }
 
+/* ---------------------------------------------------------------- Python */
+
+#define PY_DEADLINE_US 5000
+
+static int py_read(void *arg, uint64_t addr, void *out, size_t len)
+{
+	return mem_read(arg, addr, out, len);
+}
+
+/* The thread's Python frames, when an interpreter of a known version is mapped. */
+static void python_frames(struct jt_bt *bt, struct jt_stack *st)
+{
+	for (int i = 0; i < bt->nmap; i++) {
+		const struct map *m = &bt->map[i];
+		const struct jt_elf *e;
+		uint64_t vaddr, bias, version = 0;
+
+		if (!m->ino || !strstr(base_name(bt->paths + m->path), "python"))
+			continue;
+		e = object(bt, m);
+		if (!e || !e->py_runtime || !e->py_version || jt_elf_vaddr(e, m->off, &vaddr) < 0)
+			continue;
+		bias = m->start - vaddr;
+		if (mem_read(bt, bias + e->py_version, &version, sizeof(version)) < 0 ||
+		    !jt_py_version_ok(version))
+			return;
+		st->npy = jt_py_frames(py_read, bt, bias + e->py_runtime, bt->tid, st->py, JT_PY_DEPTH);
+		return;
+	}
+}
+
 struct jt_bt *jt_bt_new(void)
 {
 	return calloc(1, sizeof(struct jt_bt));
@@ -625,6 +656,7 @@ void jt_bt_take(struct jt_bt *bt, pid_t tid, int vm_readv, struct jt_stack *st)
 
 	st->n = 0;
 	st->nobj = 0;
+	st->npy = 0;
 	st->error[0] = '\0';
 	if ((why = address_space(bt))) {
 		snprintf(st->error, sizeof(st->error), "%s", why);
@@ -689,6 +721,11 @@ void jt_bt_take(struct jt_bt *bt, pid_t tid, int vm_readv, struct jt_stack *st)
 	}
 	if (bt->error && !st->error[0])
 		snprintf(st->error, sizeof(st->error), "%s", bt->error);
+	/* with a budget of its own: a deep C stack must not hide the script's */
+	bt->error = NULL;
+	bt->reads = 0;
+	bt->deadline = jt_elf_now_us() + PY_DEADLINE_US;
+	python_frames(bt, st);
 	lu.upt_destroy(bt->upt);
 	bt->upt = NULL;
 	if (bt->memfd >= 0)

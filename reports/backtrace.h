@@ -11,6 +11,7 @@
 #define JT_REPORTS_BACKTRACE_H
 
 #include <sys/types.h>
+#include "reports/pyframes.h"
 
 #define JT_BT_DEPTH 32			/* frames kept */
 #define JT_BT_DEADLINE_US 20000		/* of the tracer's CPU time for one stack, symbols included */
@@ -26,6 +27,8 @@ struct jt_stack {
 		char name[JT_BT_OBJECT];	/* letters, digits and ._+- only */
 		char build_id[65];		/* hex */
 	} obj[JT_BT_DEPTH];
+	int npy;				/* Python frames (CPython 3.11), innermost first */
+	char py[JT_PY_DEPTH][JT_PY_FRAME];	/* "file:line in function" */
 };
 
 struct jt_bt;
@@ -38,7 +41,8 @@ void jt_bt_free(struct jt_bt *bt);
  * Fill @out with the stack of thread @tid, which must be in a ptrace stop
  * of the caller. @vm_readv: read its memory with process_vm_readv, else
  * with PTRACE_PEEKDATA. @out always ends up valid, at worst with no frame
- * and a reason.
+ * and a reason. A thread running CPython 3.11 code also gets its Python
+ * frames (within a budget of its own: 5 ms of CPU time).
  */
 void jt_bt_take(struct jt_bt *bt, pid_t tid, int vm_readv, struct jt_stack *out);
 

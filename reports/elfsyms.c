@@ -196,6 +196,19 @@ static int by_addr(const void *a, const void *b)
 }
 
 /* The function symbols of table @scn. @return 0, or TIMEOUT past the deadline. */
+/* The two objects a Python stack starts from (reports/pyframes.c). */
+static void python_object(struct jt_elf *e, Elf *elf, size_t strtab, const GElf_Sym *s)
+{
+	const char *name = elf_strptr(elf, strtab, s->st_name);
+
+	if (!name || (name[0] != '_' && name[0] != 'P'))
+		return;
+	if (!strcmp(name, "_PyRuntime"))
+		e->py_runtime = s->st_value;
+	else if (!strcmp(name, "Py_Version"))
+		e->py_version = s->st_value;
+}
+
 static int symbols(struct jt_elf *e, Elf *elf, Elf_Scn *scn, uint64_t deadline)
 {
 	GElf_Shdr sh, strsh;
@@ -224,6 +237,8 @@ static int symbols(struct jt_elf *e, Elf *elf, Elf_Scn *scn, uint64_t deadline)
 		if (!gelf_getsym(d, (int)i, &s))
 			continue;
 		type = GELF_ST_TYPE(s.st_info);
+		if (type == STT_OBJECT && s.st_shndx != SHN_UNDEF && s.st_value)
+			python_object(e, elf, sh.sh_link, &s);
 		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s.st_shndx == SHN_UNDEF ||
 		    !s.st_value)
 			continue;

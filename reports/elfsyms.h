@@ -34,6 +34,7 @@ struct jt_elf {
 	} load[JT_ELF_LOADS];
 	uint64_t eh_frame_hdr;		/* p_vaddr of PT_GNU_EH_FRAME; 0: none */
 	char build_id[2 * JT_ELF_BUILD_ID + 1];	/* hex; "" when none */
+	uint64_t py_runtime, py_version;	/* CPython's _PyRuntime, Py_Version; 0: none */
 	struct jt_elf_sym *sym;		/* sorted by address */
 	size_t nsym;
 	char *names;

@@ -168,7 +168,7 @@ static int emit_syslog(struct jt_log *log, struct jt_json *j, int severity)
 	return jt_log_append(log, j->buf, j->len, 1);
 }
 
-/* "stack", "build_ids", "stack_error" (docs/audit-log.md) */
+/* "stack", "build_ids", "stack_error", "py_stack" (docs/audit-log.md) */
 static void json_stack(struct jt_json *j, const struct jt_stack *s)
 {
 	if (!s)
@@ -190,6 +190,13 @@ static void json_stack(struct jt_json *j, const struct jt_stack *s)
 	if (s->error[0]) {
 		jt_json_key(j, "stack_error");
 		jt_json_str(j, s->error);
+	}
+	if (s->npy) {
+		jt_json_key(j, "py_stack");
+		jt_json_array(j);
+		for (int i = 0; i < s->npy; i++)
+			jt_json_str(j, s->py[i]);
+		jt_json_end(j);
 	}
 }
 

@@ -398,6 +398,7 @@ static int parse_syscall(struct jt_logread *rd, json_t *o, const char *t, struct
 	if (s->args && !json_is_array(s->args))
 		return bad(rd, "%s record: \"args\" is not an array", t);
 	s->stack = json_object_get(o, "stack");
+	s->py_stack = json_object_get(o, "py_stack");
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct jt_rec_syscall {
 	const char *err;	/* errno name ("EPERM", or "123" when unnamed); NULL if allowed */
 	json_t *args;		/* the decoded arguments (array), or NULL */
 	json_t *stack;		/* a stack, when a later jailtrace records one */
+	json_t *py_stack;	/* its Python frames, when it ran Python code */
 	/* call records only */
 	int has_result;		/* 0: the thread never returned (exit_group, killed) */
 	long long result;

@@ -116,6 +116,7 @@ static void first_of(struct jt_rp_first *f, const struct jt_rec *rec)
 	f->call = dup(call);
 	f->args = json_incref(rec->u.sys.args);
 	f->stack = json_incref(rec->u.sys.stack);
+	f->py_stack = json_incref(rec->u.sys.py_stack);
 }
 
 static void free_first(struct jt_rp_first *f)
@@ -123,6 +124,7 @@ static void free_first(struct jt_rp_first *f)
 	free(f->call);
 	json_decref(f->args);
 	json_decref(f->stack);
+	json_decref(f->py_stack);
 }
 
 static int on_spawn(struct jt_report *rep, const struct jt_rec *rec)

@@ -40,6 +40,7 @@ struct jt_rp_first {
 	char *call;		/* kill(1, SIGKILL) */
 	json_t *args;		/* as logged, or NULL */
 	json_t *stack;		/* when the log has one */
+	json_t *py_stack;	/* ... and its Python frames */
 };
 
 /* Denials of one syscall with one errno under one rule. */

@@ -277,6 +277,7 @@ static void denials(const struct jt_report *rep, FILE *out)
 			esc(out, d->first.call);
 			fprintf(out, "</code><br><span class=\"muted\">at %.6f s, pid %lld, log line %lu</span>",
 				d->first.t, d->first.pid, d->first.line);
+			stack(d->first.py_stack, out);	/* the script's own frames first */
 			stack(d->first.stack, out);
 			fputs("</td></tr>\n", out);
 		}

@@ -48,6 +48,8 @@ static json_t *first(const struct jt_rp_first *f)
 	json_object_set(o, "args", f->args ? f->args : json_null());
 	if (f->stack)
 		json_object_set(o, "stack", f->stack);
+	if (f->py_stack)
+		json_object_set(o, "py_stack", f->py_stack);
 	return o;
 }
 

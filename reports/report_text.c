@@ -183,6 +183,7 @@ static void denials(const struct jt_report *rep, FILE *out)
 			fprintf(out, "    %-12s %-12s %5lux  first at %.6f s, pid %lld (log line %lu):\n",
 				d->name, d->err, d->first.count, d->first.t, d->first.pid, d->first.line);
 			fprintf(out, "        %s\n", d->first.call ? d->first.call : "?");
+			stack(d->first.py_stack, out);	/* the script's own frames first */
 			stack(d->first.stack, out);
 		}
 	}

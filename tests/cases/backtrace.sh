@@ -272,3 +272,54 @@ t_syslog_is_not_flooded_by_a_program_denied_in_a_loop() {
 		fail "no line saying how many were not sent"
 	[ -n "$(syslog_records "$T/syslog.txt" '.type == "end"')" ] || fail "the end record did not reach syslog"
 }
+
+# ---------------------------------------------------------------- Python frames
+
+# needs_python311: Debian 12's CPython, whose frame layout jailtrace reads.
+needs_python311() {
+	[ "$(/usr/bin/python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))' 2>/dev/null)" = True ] ||
+		skip "/usr/bin/python3 is not CPython 3.11 (the one version whose frames are read)"
+}
+
+t_a_denial_in_python_names_the_scripts_functions_and_lines() {
+	needs_python311
+	cat >"$T/deny.py" <<'PY'
+import os
+
+def inner(path):
+    return os.open(path, os.O_RDONLY)
+
+def outer():
+    try:
+        inner("/etc/shadow")
+    except OSError as e:
+        print("denied", e.errno)
+
+class K:
+    def method(self):
+        outer()
+
+K().method()
+PY
+	jt -- /usr/bin/python3 "$T/deny.py"
+	expect_rc 0
+	expect_out_line "denied 2"
+	expect_log ".type == \"syscall\" and .decision == \"deny\" and .facts.path == \"/etc/shadow\"
+		and .py_stack == [\"$T/deny.py:4 in inner\", \"$T/deny.py:8 in outer\",
+			\"$T/deny.py:14 in K.method\", \"$T/deny.py:16 in <module>\"]
+		and (.stack | length > 0)" "the script's frames, innermost first, beside the C frames"
+	# the report shows them, the script's first
+	jt_cmd report "$T/log.jsonl"
+	grep -q "at $T/deny.py:4 in inner" "$T/out" || fail "the report does not show the script's frame: $(grep -A6 shadow "$T/out")"
+}
+
+t_a_deep_python_stack_is_cut_at_32_frames_and_a_limit_record_has_one_too() {
+	needs_python311
+	printf 'import sys\nsys.setrecursionlimit(5000)\ndef r(n):\n    return open("/etc/shadow") if n == 0 else r(n - 1)\ntry:\n    r(200)\nexcept OSError:\n    pass\nwhile True:\n    pass\n' >"$T/deep.py"
+	jt --timeout 2s -- /usr/bin/python3 "$T/deep.py"
+	expect_rc 124
+	expect_log '.type == "syscall" and .decision == "deny" and (.py_stack | length == 32)
+		and (.py_stack | all(test("deep.py:4 in r$")))' "32 frames of r"
+	expect_log ".type == \"limit\" and .limit == \"timeout\" and (.py_stack | length >= 1)
+		and (.py_stack[0] | test(\"deep.py:(9|10) in <module>\$\"))" "the spinning line"
+}
