@@ -315,6 +315,26 @@ static int may_be_fifo(const struct jt_walk *w)
 	return S_ISFIFO(w->mode);
 }
 
+/*
+ * Writable areas are nosuid, and more: no mode the tracer applies there
+ * carries set-user-ID, nor set-group-ID but on a directory (where it only
+ * passes the group on). A program that is uid 0 owns what it makes, and a
+ * set-user-ID-root file left in a jail another user can reach, or in a
+ * writable grant, would be a way up for anyone on the host.
+ */
+static mode_t no_setid(mode_t mode, int dir)
+{
+	return mode & ~(mode_t)(S_ISUID | (dir ? 0 : S_ISGID));
+}
+
+/* no_setid() for a chmod of the object open on @fd. */
+static mode_t no_setid_of(int fd, mode_t mode)
+{
+	struct stat st;
+
+	return no_setid(mode, fstat(fd, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
@@ -392,7 +412,7 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 
 		if (makes)
 			old = umask(umask_of(op->t->tid));
-		fd = openat(op->w[0].dirfd, op->w[0].name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+		fd = openat(op->w[0].dirfd, op->w[0].name, flags | O_NOFOLLOW | O_CLOEXEC, no_setid(mode, 0));
 		if (makes)
 			umask(old);
 	}
@@ -628,11 +648,11 @@ static int do_create(struct fsop *op, int dirfd, uint64_t path, int kind, mode_t
 		return op->ret = -EROFS, 0;
 	old = umask(umask_of(op->t->tid));
 	if (kind == 'd')
-		r = (int)errno_or(mkdirat(op->w[0].dirfd, op->w[0].name, mode));
+		r = (int)errno_or(mkdirat(op->w[0].dirfd, op->w[0].name, no_setid(mode, 1)));
 	else if (kind == 's')
 		r = (int)errno_or(symlinkat(op->path[1], op->w[0].dirfd, op->w[0].name));
 	else if (S_ISREG(mode) || S_ISFIFO(mode) || (mode & S_IFMT) == 0)
-		r = (int)errno_or(mknodat(op->w[0].dirfd, op->w[0].name, mode, 0));
+		r = (int)errno_or(mknodat(op->w[0].dirfd, op->w[0].name, no_setid(mode, 0), 0));
 	else
 		r = -EPERM;	/* no devices or sockets by path */
 	umask(old);
@@ -748,7 +768,7 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 		if (nofollow && fstat(obj, &st) == 0 && S_ISLNK(st.st_mode))
 			op->ret = -EOPNOTSUPP;
 		else
-			op->ret = errno_or(chmod(p, (mode_t)A(op->rq->sys == JT_SYS_chmod ? 1 : 2)));
+			op->ret = errno_or(chmod(p, no_setid_of(obj, (mode_t)A(op->rq->sys == JT_SYS_chmod ? 1 : 2))));
 		break;
 	}
 	case 'o': {
@@ -902,7 +922,7 @@ static int do_fdmeta(struct fsop *op, int fd, char what)
 	}
 	switch (what) {
 	case 'm':
-		r = (int)errno_or(fchmod(copy, (mode_t)A(1)));
+		r = (int)errno_or(fchmod(copy, no_setid_of(copy, (mode_t)A(1))));
 		break;
 	case 'o':
 		r = (int)errno_or(fchown(copy, (uid_t)A(1), (gid_t)A(2)));

@@ -497,3 +497,38 @@ for path, flags in [("/work/n", os.O_RDWR | os.O_CREAT | os.O_EXCL), ("/usr/bin/
 	expect_out_line "/work/missing 2"
 	expect_out_line "/work 21"
 }
+
+# Writable areas are nosuid: a set-user-ID file the program leaves (as uid
+# 0 it would be root's) is a way up for anyone on the host who can reach it.
+SETID_PROG='import os, stat, sys
+d = sys.argv[1]
+open(d + "/a", "w").close()
+os.chmod(d + "/a", 0o4755)                                  # chmod
+fd = os.open(d + "/b", os.O_CREAT | os.O_WRONLY, 0o6755)    # open with the bits
+os.fchmod(fd, 0o4711)                                       # fchmod
+os.close(fd)
+dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+open(d + "/c", "w").close()
+os.chmod("c", 0o2755, dir_fd=dfd)                           # fchmodat
+os.mknod(d + "/e", stat.S_IFREG | 0o4755)                   # mknod
+os.mkdir(d + "/g")
+os.chmod(d + "/g", 0o2775)                                  # a set-group-ID directory
+print("done")'
+
+t_set_id_bits_never_reach_a_file_in_a_writable_area() {
+	mkdir "$T/native" "$T/inside"
+	native /usr/bin/python3 -c "$SETID_PROG" "$T/native"
+	[ "$(find "$T/native" -type f -perm /6000 | wc -l)" = 4 ] ||
+		native_fail "natively the set-id bits are not all kept: $(ls -l "$T/native")"
+	jt -- /usr/bin/python3 -c "$SETID_PROG" "$T/inside"
+	expect_rc 0
+	expect_out_line done
+	# judged on the host: the files are there, none set-id
+	[ "$(find "$T/inside" -type f | wc -l)" = 4 ] || fail "the files were not made: $(ls -l "$T/inside")"
+	bad=$(find "$T/inside" -type f -perm /6000)
+	[ -z "$bad" ] || fail "set-id files left on the host: $(ls -l $bad)"
+	# in the jail too, and a set-group-ID directory keeps its bit (it only passes the group on)
+	[ -n "$(find "$T/inside/g" -maxdepth 0 -perm -2000)" ] || fail "the set-group-ID directory lost its bit"
+	jt -- /bin/sh -c 'cp /bin/true /work/t && chmod 4755 /work/t && stat -c %a /work/t'
+	expect_out_line 755
+}
