@@ -4,6 +4,7 @@
  * the newest filter's when two return TRACE), then opens host paths.
  *
  * usage: ownfilter HOW WHAT SECRET OUT
+ *        ownfilter HOW WHAT --exec PROGRAM [ARGS...]
  *   HOW   seccomp  seccomp(SECCOMP_SET_MODE_FILTER)
  *         prctl    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER)
  *         tsync    seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC)
@@ -15,14 +16,16 @@
  *         i386     TRACE|2 (jailtrace's i386 marker) for x86_64 open/openat/creat
  *         badarch  TRACE|1 (its unlisted-ABI marker) for the same
  *         other    TRACE|257 (data naming another call) for the same
- *         all      TRACE|2 for every x86_64 call (stops a tracer did not ask for)
+ *         all      TRACE|2 for every x86_64 call but write and exit_group
+ *                  (stops a tracer did not ask for)
  *         native   TRACE|0 for every i386 call; the opens are then made with
  *                  `int $0x80` from 64-bit code (i386 open 5 read as x86_64 fstat)
  *         notif    USER_NOTIF for x86_64 openat: a thread of this program
  *                  answers SECCOMP_USER_NOTIF_FLAG_CONTINUE (needs HOW listener)
  *         errno    ERRNO(E2BIG) for getppid only: an ordinary filter; then
  *                  prints "getppid: E2BIG" or "getppid: RET"
- * Prints "filter: installed" or "filter: refused ERRNO-NAME", then
+ * Prints "filter: installed" or "filter: refused ERRNO-NAME"; with --exec
+ * then execs PROGRAM (which keeps the filter), else prints
  * "read: TEXT" (the first line of SECRET) or "read: -ERRNO", and
  * "write: 0" when OUT was created and written, else "write: -ERRNO".
  * Exits 0 (2 on bad usage).
@@ -101,7 +104,12 @@ static int build(const char *what, struct sock_filter *f)
 		return opens_filter(f, SECCOMP_RET_USER_NOTIF);
 	f[n++] = LD(offsetof(struct seccomp_data, arch));
 	if (!strcmp(what, "all")) {
-		f[n++] = JEQ(AUDIT_ARCH_X86_64, 0, 1);
+		/* but write and exit, so that natively it still says what it did */
+		f[n++] = JEQ(AUDIT_ARCH_X86_64, 1, 0);
+		f[n++] = RET(SECCOMP_RET_ALLOW);
+		f[n++] = LD(offsetof(struct seccomp_data, nr));
+		f[n++] = JEQ(SYS_write, 2, 0);
+		f[n++] = JEQ(SYS_exit_group, 1, 0);
 		f[n++] = RET(SECCOMP_RET_TRACE | 2);
 		f[n++] = RET(SECCOMP_RET_ALLOW);
 	} else if (!strcmp(what, "native")) {
@@ -204,9 +212,9 @@ int main(int argc, char **argv)
 	char buf[256];
 	pthread_t th;
 
-	if (argc != 5) {
+	if (argc < 5 || (argc > 5 && strcmp(argv[3], "--exec"))) {
 		fprintf(stderr, "usage: ownfilter seccomp|prctl|tsync|listener|strict|none "
-				"i386|badarch|other|all|native|notif|errno SECRET OUT\n");
+				"i386|badarch|other|all|native|notif|errno SECRET OUT | --exec PROGRAM [ARGS...]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -226,6 +234,11 @@ int main(int argc, char **argv)
 			printf("filter: installed\n");
 		if (r == 0 && listener >= 0)
 			pthread_create(&th, NULL, answer_continue, NULL);
+	}
+	if (!strcmp(argv[3], "--exec")) {
+		execv(argv[4], argv + 4);
+		printf("exec: %s\n", strerrorname_np(errno));
+		return 0;
 	}
 	if (!strcmp(argv[2], "errno")) {
 		r = syscall(SYS_getppid);
