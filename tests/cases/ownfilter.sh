@@ -28,6 +28,9 @@ spoof_native_control() {
 	if [ "$2" = native ] && grep -qx 'read: -38' "$T/nout"; then
 		skip "int 0x80 from 64-bit code is not available on this kernel (ENOSYS natively)"
 	fi
+	if [ "$2" = x32 ] && grep -qx 'read: -38' "$T/nout"; then
+		skip "x32 calls are not available on this kernel (ENOSYS natively)"
+	fi
 	grep -q TOPSECRET "$T/nout" || native_fail "the secret is not readable natively"
 	grep -q PWNED "$JT_AUX/natively" 2>/dev/null || native_fail "the host file is not written natively"
 	native "$PROGS/ownfilter" "$1" "$2" "$JT_AUX/secret" "$JT_AUX/natively2"
@@ -109,6 +112,14 @@ t_own_filter_with_the_native_marker_cannot_open_a_host_file_through_int80() {
 	spoof_native_control seccomp native
 	spoof_inside seccomp native
 	expect_opens_decided_as_themselves native
+}
+
+# x32 calls (x86_64's arch, the x32 bit in the number) with the i386 marker:
+# the number keeps its bit, so they stay x32 calls, which are refused.
+t_own_filter_with_the_i386_marker_on_x32_calls_cannot_open_a_host_file() {
+	spoof_native_control seccomp x32
+	spoof_inside seccomp x32
+	own_filters_refused || expect_log '.type == "syscall" and .abi == "x32" and .decision == "deny"'
 }
 
 # A user-notification filter outranks SECCOMP_RET_TRACE, and its supervisor

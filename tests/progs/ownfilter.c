@@ -20,6 +20,8 @@
  *                  (stops a tracer did not ask for)
  *         native   TRACE|0 for every i386 call; the opens are then made with
  *                  `int $0x80` from 64-bit code (i386 open 5 read as x86_64 fstat)
+ *         x32      TRACE|2 for every x32 call; the opens are then made as
+ *                  x32 calls (openat with __X32_SYSCALL_BIT)
  *         notif    USER_NOTIF for x86_64 openat: a thread of this program
  *                  answers SECCOMP_USER_NOTIF_FLAG_CONTINUE (needs HOW listener)
  *         errno    ERRNO(E2BIG) for getppid only: an ordinary filter; then
@@ -59,6 +61,8 @@
 #ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
 #endif
+
+#define X32_BIT 0x40000000L
 
 static int listener = -1;
 
@@ -110,6 +114,13 @@ static int build(const char *what, struct sock_filter *f)
 		f[n++] = LD(offsetof(struct seccomp_data, nr));
 		f[n++] = JEQ(SYS_write, 2, 0);
 		f[n++] = JEQ(SYS_exit_group, 1, 0);
+		f[n++] = RET(SECCOMP_RET_TRACE | 2);
+		f[n++] = RET(SECCOMP_RET_ALLOW);
+	} else if (!strcmp(what, "x32")) {
+		f[n++] = JEQ(AUDIT_ARCH_X86_64, 1, 0);
+		f[n++] = RET(SECCOMP_RET_ALLOW);
+		f[n++] = LD(offsetof(struct seccomp_data, nr));
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_BIT, 0, 1);
 		f[n++] = RET(SECCOMP_RET_TRACE | 2);
 		f[n++] = RET(SECCOMP_RET_ALLOW);
 	} else if (!strcmp(what, "native")) {
@@ -193,13 +204,14 @@ static long open_int80(const char *path, int flags, int mode)
 	return i386_call3(5, (long)low, flags, mode);
 }
 
-static long do_open(int int80, const char *path, int flags)
+/* @abi: 0 x86_64, 1 i386 (int 0x80), 2 x32 */
+static long do_open(int abi, const char *path, int flags)
 {
 	long fd;
 
-	if (int80)
+	if (abi == 1)
 		return open_int80(path, flags, 0644);
-	fd = syscall(SYS_openat, AT_FDCWD, path, flags, 0644);
+	fd = syscall((abi == 2 ? X32_BIT : 0) | SYS_openat, AT_FDCWD, path, flags, 0644);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -207,14 +219,14 @@ int main(int argc, char **argv)
 {
 	struct sock_filter f[32];
 	struct sock_fprog prog;
-	int n, int80;
+	int n, abi;
 	long fd, r;
 	char buf[256];
 	pthread_t th;
 
 	if (argc < 5 || (argc > 5 && strcmp(argv[3], "--exec"))) {
 		fprintf(stderr, "usage: ownfilter seccomp|prctl|tsync|listener|strict|none "
-				"i386|badarch|other|all|native|notif|errno SECRET OUT | --exec PROGRAM [ARGS...]\n");
+				"i386|badarch|other|all|native|x32|notif|errno SECRET OUT | --exec PROGRAM [ARGS...]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -224,7 +236,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ownfilter: unknown %s\n", argv[2]);
 		return 2;
 	}
-	int80 = !strcmp(argv[2], "native");
+	abi = !strcmp(argv[2], "native") ? 1 : !strcmp(argv[2], "x32") ? 2 : 0;
 	prog = (struct sock_fprog){ (unsigned short)n, f };
 	if (strcmp(argv[1], "none")) {
 		r = install(argv[1], &prog);
@@ -247,7 +259,7 @@ int main(int argc, char **argv)
 		else
 			printf("getppid: %ld\n", r);
 	}
-	fd = do_open(int80, argv[3], O_RDONLY);
+	fd = do_open(abi, argv[3], O_RDONLY);
 	if (fd >= 0) {
 		ssize_t got = read((int)fd, buf, sizeof(buf) - 1);
 
@@ -258,7 +270,7 @@ int main(int argc, char **argv)
 	} else {
 		printf("read: %ld\n", fd);
 	}
-	fd = do_open(int80, argv[4], O_WRONLY | O_CREAT | O_TRUNC);
+	fd = do_open(abi, argv[4], O_WRONLY | O_CREAT | O_TRUNC);
 	if (fd >= 0) {
 		r = write((int)fd, "PWNED\n", 6) == 6 ? 0 : -errno;
 		close((int)fd);
