@@ -122,6 +122,25 @@ t_own_filter_with_the_i386_marker_on_x32_calls_cannot_open_a_host_file() {
 	own_filters_refused || expect_log '.type == "syscall" and .abi == "x32" and .decision == "deny"'
 }
 
+# Precedence: TRAP outranks jailtrace's TRACE, so the opens never run and
+# the program's handler gets SIGSYS for each, inside as natively (without a
+# filter of jailtrace's, the tracer answers first, at the entry stop).
+t_own_filter_that_traps_the_opens_reads_nothing() {
+	spoof_native_control seccomp trap
+	grep -qx 'sigsys: 2' "$T/nout" || native_fail "the opens did not raise SIGSYS natively"
+	jt -- "$PROGS/ownfilter" seccomp trap "$JT_AUX/secret" "$JT_AUX/inside"
+	expect_rc 0
+	expect_no_out TOPSECRET
+	[ -e "$JT_AUX/inside" ] && fail "a host file outside the view was created"
+	if own_filters_refused; then
+		expect_out_line 'filter: refused EINVAL'
+	elif [ "$(head -n 1 "$T/log.jsonl" | jq -r .mechanism.stops)" = ptrace_syscall ]; then
+		expect_out_line 'read: -2'
+	else
+		expect_out_line 'sigsys: 2'
+	fi
+}
+
 # A user-notification filter outranks SECCOMP_RET_TRACE, and its supervisor
 # (a thread of the program) could let the open run unseen: refused everywhere.
 t_own_filter_with_a_listener_is_refused_on_every_path() {

@@ -22,6 +22,8 @@
  *                  `int $0x80` from 64-bit code (i386 open 5 read as x86_64 fstat)
  *         x32      TRACE|2 for every x32 call; the opens are then made as
  *                  x32 calls (openat with __X32_SYSCALL_BIT)
+ *         trap     TRAP for the same (outranks TRACE): a SIGSYS handler
+ *                  counts them; prints "sigsys: N" last
  *         notif    USER_NOTIF for x86_64 openat: a thread of this program
  *                  answers SECCOMP_USER_NOTIF_FLAG_CONTINUE (needs HOW listener)
  *         errno    ERRNO(E2BIG) for getppid only: an ordinary filter; then
@@ -35,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,13 @@
 #define X32_BIT 0x40000000L
 
 static int listener = -1;
+static volatile sig_atomic_t sigsys;
+
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)si, (void)uc;
+	sigsys++;
+}
 
 static long i386_call3(long nr, long a, long b, long c)
 {
@@ -104,6 +114,8 @@ static int build(const char *what, struct sock_filter *f)
 		return opens_filter(f, SECCOMP_RET_TRACE | 1);
 	if (!strcmp(what, "other"))
 		return opens_filter(f, SECCOMP_RET_TRACE | 257);
+	if (!strcmp(what, "trap"))
+		return opens_filter(f, SECCOMP_RET_TRAP);
 	if (!strcmp(what, "notif"))
 		return opens_filter(f, SECCOMP_RET_USER_NOTIF);
 	f[n++] = LD(offsetof(struct seccomp_data, arch));
@@ -226,7 +238,7 @@ int main(int argc, char **argv)
 
 	if (argc < 5 || (argc > 5 && strcmp(argv[3], "--exec"))) {
 		fprintf(stderr, "usage: ownfilter seccomp|prctl|tsync|listener|strict|none "
-				"i386|badarch|other|all|native|x32|notif|errno SECRET OUT | --exec PROGRAM [ARGS...]\n");
+				"i386|badarch|other|all|native|x32|trap|notif|errno SECRET OUT | --exec PROGRAM [ARGS...]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -237,6 +249,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	abi = !strcmp(argv[2], "native") ? 1 : !strcmp(argv[2], "x32") ? 2 : 0;
+	if (!strcmp(argv[2], "trap")) {
+		struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+
+		sigaction(SIGSYS, &sa, NULL);
+	}
 	prog = (struct sock_fprog){ (unsigned short)n, f };
 	if (strcmp(argv[1], "none")) {
 		r = install(argv[1], &prog);
@@ -278,5 +295,7 @@ int main(int argc, char **argv)
 	} else {
 		printf("write: %ld\n", fd);
 	}
+	if (!strcmp(argv[2], "trap"))
+		printf("sigsys: %d\n", (int)sigsys);
 	return 0;
 }
