@@ -12,6 +12,7 @@
 #include <seccomp.h>
 #include <sched.h>
 #include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -204,8 +205,27 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	}
 }
 
+/*
+ * prctl for every option but PR_SET_SECCOMP, which stops. The kernel reads
+ * the option as an int, so only its low 32 bits are compared; libseccomp
+ * has no "masked not equal": each rule allows the options that differ from
+ * PR_SET_SECCOMP in one bit, and together they allow all that differ.
+ */
+static int prctl_but_seccomp(scmp_filter_ctx ctx, int nr)
+{
+	int r = 0;
+
+	for (int b = 0; r == 0 && b < 32; b++) {
+		uint64_t bit = 1ULL << b;
+		struct scmp_arg_cmp c = { 0, SCMP_CMP_MASKED_EQ, bit, ~(uint64_t)PR_SET_SECCOMP & bit };
+
+		r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
+	}
+	return r;
+}
+
 static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, const struct jt_abi *abi,
-		     int reserved_fd)
+		     int reserved_fd, unsigned flags)
 {
 	for (int sys = 0; sys < JT_SYS_COUNT; sys++) {
 		/* libseccomp takes native numbers (negative pseudo-numbers for
@@ -222,6 +242,11 @@ static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, const struc
 			continue;	/* always decoded by the tracer */
 		if (p->action[sys] == JT_DENY)
 			r = add(ctx, SCMP_ACT_ERRNO((uint32_t)p->err[sys]), nr, 0, NULL);
+		else if ((flags & JT_SECCOMP_OWN_STOPS) && sys == JT_SYS_seccomp)
+			continue;	/* allowed: stops, for the tracer to refuse a filter */
+		else if ((flags & JT_SECCOMP_OWN_STOPS) && sys == JT_SYS_prctl &&
+			 p->action[sys] == JT_ALLOW)
+			r = prctl_but_seccomp(ctx, nr);
 		else if (p->action[sys] == JT_ALLOW && c->kind == JT_CHECK_NONE)
 			r = add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
 		else if (p->action[sys] == JT_ALLOW)
@@ -299,7 +324,7 @@ static int build_abi(const struct jt_policy *p, unsigned flags, int reserved_fd,
 		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	exact_rules = abi != jt_abi_native();
 	if (r == 0 && !(flags & JT_SECCOMP_STOP_ALL))
-		r = add_rules(p, ctx, abi, reserved_fd);
+		r = add_rules(p, ctx, abi, reserved_fd, flags);
 	exact_rules = 0;
 	if (r == 0)
 		r = export(ctx, prog);

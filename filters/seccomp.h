@@ -21,6 +21,9 @@
 #define JT_SECCOMP_STOP_ALL 1	/* every call stops (full audit): no rule decides in the kernel */
 #define JT_SECCOMP_FOREIGN_STOPS 2	/* every call of the second ABI stops: a program half as
 					 * long, for a run that starts a native program */
+#define JT_SECCOMP_OWN_STOPS 4	/* seccomp() and prctl(PR_SET_SECCOMP) stop, even where the
+				 * policy allows them: the tracer refuses the program's
+				 * own filters (tracer/syscall.c) */
 
 /**
  * Compile @p into a classic BPF program: for the native ABI and, unless

@@ -251,4 +251,16 @@ void jt_result_fill(struct jt_run *run, struct jt_result *res);
 int jt_result_json(const struct jt_result *res, char *buf, size_t len, const char *type,
 		   uint64_t t_us);
 
+/*
+ * May the program add seccomp filters of its own? Not when the ABI of a call
+ * is read from the SECCOMP_RET_TRACE data of the tracer's filter (no
+ * PTRACE_GET_SYSCALL_INFO): when two filters return TRACE the kernel reports
+ * the newest one's data, which a filter of the program's could set to any
+ * ABI for any call (docs/design.md, "The program's own seccomp filters").
+ */
+static inline int jt_own_filters_refused(const struct jt_kernel *k)
+{
+	return jt_kernel_has(k, JT_FEAT_SECCOMP) && !jt_kernel_has(k, JT_FEAT_SYSCALL_INFO);
+}
+
 #endif

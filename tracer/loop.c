@@ -318,6 +318,11 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 
 	switch (event) {
 	case PTRACE_EVENT_SECCOMP:
+		if (every_stop) {
+			/* not asked for (run.c): the call was decided at its entry stop */
+			jt_resume(t, 0);
+			return;
+		}
 		/* the filter's data only tells the ABI when registers are read;
 		 * PTRACE_GET_SYSCALL_INFO says it itself: one ptrace call less a stop */
 		if (!jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO))

@@ -268,7 +268,13 @@ static int seize(struct jt_run *run)
 {
 	int status;
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP;
+		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC;
+
+	/* without a filter of jailtrace's, calls are decided at their entry stop,
+	 * before any filter of the program's runs: its SECCOMP_RET_TRACE then
+	 * answers ENOSYS, as with no tracer, rather than stop a decided call again */
+	if (jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP))
+		opts |= PTRACE_O_TRACESECCOMP;
 
 	/* without it (before 3.8 the option is EINVAL) the watchdog stands in */
 	if (jt_kernel_has(&run->kernel, JT_FEAT_EXITKILL))
@@ -353,6 +359,8 @@ static int filter(struct jt_run *run, const char *path, struct sock_fprog *prog)
 
 	if (!starts_foreign(path))
 		flags |= JT_SECCOMP_FOREIGN_STOPS;
+	if (jt_own_filters_refused(&run->kernel))
+		flags |= JT_SECCOMP_OWN_STOPS;
 
 	cache = !run->cfg->no_filter_cache && jt_filtercache_safe(run) &&
 		jt_seccomp_key(run->policy, flags, fd, key) == 0;

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <linux/audit.h>
+#include <linux/seccomp.h>
 #include "compat/regs.h"
 #include "filters/decide.h"
 #include "filters/seccomp.h"
@@ -588,6 +590,23 @@ static int own_affinity(const struct jt_run *run, const struct jt_task *t, const
 	return (pid_t)rq->args[0] == 0 || process(run, t, (pid_t)rq->args[0]) != JT_TARGET_OUTSIDE;
 }
 
+/*
+ * A seccomp filter the program would add, where it may not
+ * (jt_own_filters_refused): seccomp(SECCOMP_SET_MODE_FILTER or _STRICT) and
+ * prctl(PR_SET_SECCOMP, any mode). Their seccomp stops come from the
+ * tracer's filter (filters/seccomp.c, JT_SECCOMP_OWN_STOPS), since none of
+ * the program's can exist yet. @return 1 if @rq is one.
+ */
+static int own_filter(const struct jt_run *run, const struct jt_request *rq)
+{
+	if (!jt_own_filters_refused(&run->kernel))
+		return 0;
+	if (rq->sys == JT_SYS_seccomp)
+		return (uint32_t)rq->args[0] == SECCOMP_SET_MODE_FILTER ||
+		       (uint32_t)rq->args[0] == SECCOMP_SET_MODE_STRICT;
+	return rq->sys == JT_SYS_prctl && (int)rq->args[0] == PR_SET_SECCOMP;
+}
+
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 {
 	struct jt_syscall sc;
@@ -647,6 +666,10 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		v = (struct jt_verdict){ .err = ENOSYS, .rule = -1, .builtin = refused };
 	else
 		jt_decide(run->policy, &rq, &v);
+	/* what a kernel without seccomp filters answers: programs that can run
+	 * without their filter go on (those that cannot, stop) */
+	if (v.allow && own_filter(run, &rq))
+		v = (struct jt_verdict){ .err = EINVAL, .rule = -1, .builtin = "own-seccomp-filter" };
 	if (!v.allow && v.builtin && !strcmp(v.builtin, "ioctl-not-allowed") &&
 	    !fd_open(t->tid, (int)rq.args[0]))
 		v.err = EBADF;	/* the kernel looks at the descriptor before the request */

@@ -169,3 +169,34 @@ TEST(a_refused_i386_abi_and_x32_stop)
 	EXPECT_EQ(call(SYS_getpid, 0, 0, 0), getpid());
 	END_FILTERED();
 }
+
+/* Where the program's own filters are refused (no PTRACE_GET_SYSCALL_INFO):
+ * seccomp() and prctl(PR_SET_SECCOMP) stop, whatever the upper half of the
+ * option (the kernel reads an int); every other prctl runs in the kernel. */
+TEST(with_own_stops_a_filter_of_the_programs_stops_in_both_abis)
+{
+	char name[32];
+
+	load_default_flags(JT_SECCOMP_OWN_STOPS);
+	EXPECT_EQ(call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_prctl, 0x100000000L | PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0), -ENOSYS);
+	EXPECT_EQ(call(SYS_prctl, PR_GET_NAME, (long)name, 0), 0);
+	EXPECT_EQ(call(SYS_prctl, PR_GET_SECCOMP, 0, 0), 2);
+	EXPECT_TRUE(call(SYS_prctl, PR_SET_SECCOMP ^ 0x40, 0, 0) != -ENOSYS);	/* the kernel answers */
+	/* i386 prctl (172) and seccomp (354) */
+	EXPECT_EQ(int80(172, PR_SET_SECCOMP, SECCOMP_MODE_FILTER), -ENOSYS);
+	EXPECT_EQ(int80(354, SECCOMP_SET_MODE_FILTER, 0), -ENOSYS);
+	EXPECT_EQ(int80(172, PR_GET_SECCOMP, 0), 2);
+	END_FILTERED();
+}
+
+TEST(without_own_stops_a_filter_of_the_programs_is_the_kernels_to_take)
+{
+	load_default();
+	/* no program: EFAULT from the kernel, not a stop */
+	EXPECT_EQ(call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, 0), -EFAULT);
+	EXPECT_EQ(call(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0), -EFAULT);
+	END_FILTERED();
+}
