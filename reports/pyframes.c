@@ -92,7 +92,7 @@ static unsigned varint(const uint8_t *p, const uint8_t *end, const uint8_t **nex
  * (bits 0-2); kinds 13 and 14 carry a signed varint line delta, 10-12 a
  * delta of 0-2, 15 no line at all. -1 when not found.
  */
-static int line_of(const uint8_t *t, size_t n, int first, int lasti)
+int jt_py_line(const uint8_t *t, size_t n, int first, int lasti)
 {
 	const uint8_t *p = t, *end = t + n;
 	int line = first, at = 0, result = -1;
@@ -145,7 +145,7 @@ static void frame_text(jt_py_read rd, void *arg, uint64_t frame, char *out, size
 	    rd(arg, frame + FRAME_PREV_INSTR, &prev, sizeof(prev)) == 0) {
 		int64_t lasti = ((int64_t)prev - (int64_t)(code + CODE_CODE)) / 2;
 
-		line = lasti < 0 ? first : lasti < (1 << 24) ? line_of(lt, (size_t)tlen, first, (int)lasti) : -1;
+		line = lasti < 0 ? first : lasti < (1 << 24) ? jt_py_line(lt, (size_t)tlen, first, (int)lasti) : -1;
 	}
 	if (line >= 0)
 		snprintf(out, len, "%.110s:%d in %.70s", file, line, func);

@@ -19,6 +19,13 @@ typedef int (*jt_py_read)(void *arg, uint64_t addr, void *out, size_t len);
 int jt_py_version_ok(uint64_t py_version);
 
 /**
+ * The line of code unit @lasti from a 3.11 location table @t of @n bytes
+ * (co_linetable) of a code object starting at line @first. -1 when the
+ * table gives none.
+ */
+int jt_py_line(const uint8_t *t, size_t n, int first, int lasti);
+
+/**
  * Fill @out with up to @max frames ("file:line in function", innermost
  * first) of thread @tid, from the interpreter's _PyRuntime at @runtime.
  * @return the number of frames (0 when the thread runs no Python code).
