@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "filters/policy.h"
 #include "reports/forensics.h"
 #include "tracer/internal.h"
@@ -54,7 +55,8 @@ static void usage_run(FILE *out)
 "It starts with descriptors 0-2 only, a minimal environment and no\n"
 "capabilities; everything it leaves behind is killed when it exits.\n"
 "\n"
-"  --policy FILE    policy file (default: built in; see `jailtrace policy default`)\n"
+"  --policy FILE    policy file, - for standard input (default: built in;\n"
+"                   see `jailtrace policy default`)\n"
 "  --log FILE       audit log, JSON Lines (created 0600, never through a symlink)\n"
 "  --result FILE    write the result as one JSON object\n"
 "  --audit MODE     decisions (default): log what the tracer decides;\n"
@@ -202,6 +204,28 @@ static int write_result(const char *file, const struct jt_result *res, int code)
 	return code;
 }
 
+/*
+ * Can --result FILE be written at the end? A missing or unwritable
+ * directory is refused before the run, not found after the work is done.
+ */
+static int result_dir_ok(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	if (stat(dir, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+	    access(dir, W_OK | X_OK) < 0) {
+		run_err("jailtrace: --result %s: cannot write in %s: %s", file, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -297,6 +321,10 @@ static int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (result && result_dir_ok(result) < 0) {
+		result = NULL;	/* nowhere to write it */
+		goto out;
+	}
 	if (optind >= argc) {
 		run_err("jailtrace: no program given (jailtrace run [OPTIONS] -- PROGRAM [ARGS...])");
 		goto out;
@@ -345,28 +373,69 @@ out:
 	return code;
 }
 
+/*
+ * Grants of a policy whose host path this host lacks: left out of the
+ * view, as the built-in list's are (policies are shared between hosts),
+ * but a typo looks the same, so `policy check` names each.
+ */
+static unsigned list_missing_grants(const struct jt_policy *p)
+{
+	unsigned n = 0;
+	struct stat st;
+
+	for (size_t i = 0; i < p->n_grants; i++) {
+		const char *where = jt_policy_where(p, p->grants[i].rule);
+
+		if (!strncmp(where, "default:", 8) || lstat(p->grants[i].host, &st) == 0)
+			continue;	/* the built-in list names what many hosts lack */
+		printf("%s: %s: not on this host (left out of the view)\n", where, p->grants[i].host);
+		n++;
+	}
+	return n;
+}
+
+static void usage_policy(FILE *out)
+{
+	fprintf(out,
+"usage: jailtrace policy default       print the built-in policy\n"
+"       jailtrace policy check FILE    check a policy file (- reads standard input),\n"
+"                                      and list the paths it grants that this host lacks\n");
+}
+
 static int cmd_policy(int argc, char **argv)
 {
 	struct jt_policy p;
 	char err[512];
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage_policy(stdout);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "default")) {
 		fputs(jt_default_policy, stdout);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "check")) {
+		unsigned missing;
+
 		jt_policy_init(&p);
 		int r = jt_policy_load(&p, argv[2], err, sizeof(err));
 
-		jt_policy_free(&p);
 		if (r < 0) {
+			jt_policy_free(&p);
 			fprintf(stderr, "%s\n", err);
 			return EXIT_JT;
 		}
-		printf("%s: ok\n", argv[2]);
+		missing = list_missing_grants(&p);
+		jt_policy_free(&p);
+		if (missing)
+			printf("%s: ok; %u granted path%s not on this host\n", argv[2], missing,
+			       missing == 1 ? "" : "s");
+		else
+			printf("%s: ok\n", argv[2]);
 		return 0;
 	}
-	fprintf(stderr, "usage: jailtrace policy default | jailtrace policy check FILE\n");
+	usage_policy(stderr);
 	return EXIT_JT;
 }
 
@@ -387,6 +456,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "policy"))
 		return cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor")) {
+		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("usage: jailtrace doctor [--json]\n\n"
+			       "What this host offers (kernel features, limits) and what jailtrace\n"
+			       "will use; --json prints it as one JSON object.\n");
+			return 0;
+		}
 		if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json"))) {
 			fprintf(stderr, "usage: jailtrace doctor [--json]\n");
 			return EXIT_JT;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "tracer/internal.h"
 
 const uint64_t jt_limit_default[JT_LIMIT_COUNT] = {
@@ -150,14 +151,31 @@ static int set_path(jt_config *cfg, char **slot, const char *path, const char *w
 	return 0;
 }
 
+/*
+ * A grant on the command line names a host path the user means now: one
+ * that is not there (a typo) is an error before the run, as bubblewrap
+ * makes it, not a program failing later on a path it cannot see. A policy
+ * file's grants may name what a host lacks: policies are shared.
+ */
 int jt_config_grant(jt_config *cfg, const char *spec, int writable)
 {
 	int r = jt_policy_grant(&cfg->policy, spec, writable, writable ? "--rw" : "--ro");
+	const struct jt_grant *g;
+	struct stat st;
 
 	if (r == -EINVAL)
 		snprintf(cfg->err, sizeof(cfg->err), "--%s needs absolute paths, not \"%s\"",
 			 writable ? "rw" : "ro", spec);
-	return r;
+	if (r < 0)
+		return r;
+	g = &cfg->policy.grants[cfg->policy.n_grants - 1];
+	if (lstat(g->host, &st) < 0) {
+		r = -errno;
+		snprintf(cfg->err, sizeof(cfg->err), "--%s %s: %s", writable ? "rw" : "ro",
+			 g->host, strerror(-r));
+		return r;
+	}
+	return 0;
 }
 
 int jt_config_rule(jt_config *cfg, const char *option, const char *text)

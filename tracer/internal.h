@@ -126,8 +126,12 @@ void jt_remove_tree(const char *path);
 /* remove what runs killed by SIGKILL left in @dir (their fresh jails, private skeletons) */
 void jt_remove_stale(const char *dir);
 
-/* keep.c: --keep INSIDE[:HOST], after the run */
+/* keep.c: --keep INSIDE[:HOST], after the run: -errno (@err says why), or how
+ * many links and special files it left out (@err names them when not 0) */
 int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen);
+/** Before the run: can --keep @spec copy where it would? -EEXIST when its
+ * destination exists, -errno when its directory cannot be opened. */
+int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen);
 
 /* inject.c: handing descriptors to tracees */
 int jt_inject_setup(struct jt_run *run);

@@ -108,7 +108,8 @@ int jt_config_set_jail(jt_config *cfg, const char *dir);
 
 /**
  * Show a host path to the program: "PATH" at the same path, or
- * "HOST:INSIDE"; @writable grants writing. @return 0 or -EINVAL.
+ * "HOST:INSIDE"; @writable grants writing. @return 0, -EINVAL (not absolute),
+ * or -errno when HOST is not there (ENOENT), with jt_config_error() naming it.
  */
 int jt_config_grant(jt_config *cfg, const char *spec, int writable);
 

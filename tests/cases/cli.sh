@@ -1,0 +1,118 @@
+# What a first-time user meets on the command line: grants that name
+# nothing, outputs that cannot be kept, help, and messages that say what
+# the shell would say.
+
+# expect_refused WHAT: the last run exited 125 with one line on stderr
+# naming WHAT, and ran nothing (no $T/ran).
+expect_refused() {
+	expect_rc 125
+	[ "$(wc -l <"$T/err")" = 1 ] || fail "expected exactly one line on stderr"
+	grep -qF -- "$1" "$T/err" || fail "stderr does not name '$1'"
+	[ ! -e "$T/ran" ] || fail "the program ran"
+}
+
+t_ro_of_a_missing_host_path_is_an_error_before_the_run() {
+	jt_plain --ro "$JT_AUX/nonexistent" -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--ro $JT_AUX/nonexistent: No such file or directory"
+	echo a,b >"$JT_AUX/data.csv"
+	# a typo in HOST of HOST:INSIDE
+	jt_plain --ro "$JT_AUX/dta.csv:/data/data.csv" -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--ro $JT_AUX/dta.csv: No such file or directory"
+	jt_plain --rw "$JT_AUX/nodir:/out" -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--rw $JT_AUX/nodir: No such file or directory"
+	# the same grant spelled right runs
+	jt_plain --ro "$JT_AUX/data.csv:/data/data.csv" -- /bin/cat /data/data.csv
+	expect_rc 0
+	expect_out_line a,b
+}
+
+t_cwd_that_is_not_in_the_view_is_an_error_before_the_run() {
+	jt_plain --cwd /nope -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--cwd /nope: No such file or directory"
+	jt_plain --cwd /etc/passwd -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--cwd /etc/passwd: Not a directory"
+	jt_plain --cwd /usr/bin -- /bin/pwd
+	expect_rc 0
+	expect_out_line /usr/bin
+}
+
+t_policy_file_grants_of_missing_paths_run_and_policy_check_lists_them() {
+	printf 'include default\nro %s\nro /etc/hostname\n' "$JT_AUX/not-here" >"$T/p.policy"
+	jt_cmd policy check "$T/p.policy"
+	expect_rc 0
+	grep -qF "$T/p.policy:2: $JT_AUX/not-here: not on this host" "$T/out" ||
+		fail "policy check does not list the missing grant: $(cat "$T/out")"
+	! grep -q '/etc/hostname' "$T/out" || fail "policy check lists a path the host has"
+	# policies are shared between hosts: the run goes on without it
+	jt --policy "$T/p.policy" -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_rc 0
+	[ -e "$T/ran" ] || fail "the program did not run"
+}
+
+t_keep_to_an_existing_host_path_is_refused_before_the_run() {
+	echo mine >"$T/exists"
+	jt_plain --keep "out.txt:$T/exists" -- /bin/sh -c "echo ran >'$T/ran'; echo theirs >out.txt"
+	expect_refused "$T/exists exists"
+	[ "$(cat "$T/exists")" = mine ] || fail "the host file was changed"
+	jt_plain --keep "out.txt:$JT_AUX/no-dir/out.txt" -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "$JT_AUX/no-dir/out.txt"
+}
+
+t_keep_says_what_it_skipped() {
+	jt_plain --keep "d:$T/kept" -- /bin/sh -c 'mkdir d; echo a >d/a; ln -s /etc/passwd d/link'
+	expect_rc 0
+	[ "$(cat "$T/kept/a")" = a ] || fail "the regular file was not kept"
+	[ ! -e "$T/kept/link" ] && [ ! -L "$T/kept/link" ] || fail "the link was copied"
+	grep -q -- "--keep d:$T/kept: skipped 1 symbolic link" "$T/err" || fail "--keep does not say what it skipped"
+}
+
+t_result_in_a_missing_directory_is_refused_before_the_run() {
+	jt_plain --result "$JT_AUX/no-dir/r.json" -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--result $JT_AUX/no-dir/r.json"
+}
+
+t_help_of_doctor_and_policy_prints_usage_and_exits_0() {
+	jt_cmd doctor --help
+	expect_rc 0
+	grep -q '^usage: jailtrace doctor' "$T/out" || fail "no usage on stdout"
+	jt_cmd policy --help
+	expect_rc 0
+	grep -q '^usage: jailtrace policy' "$T/out" || fail "no usage on stdout"
+}
+
+t_a_directory_as_the_program_is_a_directory_as_the_shell_says() {
+	native /bin/sh -c "exec '$T'"
+	grep -q 'Is a directory\|Permission denied' "$T/nerr" || native_fail "no message natively"
+	jt_plain -- "$T"
+	expect_rc 126
+	grep -qF "$T: Is a directory" "$T/err" || fail "not 'Is a directory'"
+}
+
+# jt_stdin FILE ARGS...: jailtrace ARGS with FILE as its standard input
+# (a background job's own would be /dev/null).
+jt_stdin() {
+	local f=$1
+	shift
+	LAST_CMD="jailtrace $* <$f"
+	run_guarded "$T/out" "$T/err" sh -c '"$@" <"$0"' "$f" "$JT" "$@"
+	check_sanitizers "$T/err"
+	[ -z "$GUARD_FIRED" ] || fail "jailtrace did not end within ${GUARD_SECS}s"
+}
+
+t_policy_from_standard_input() {
+	printf 'include default\nro /etc/hostname\n' >"$T/p.policy"
+	jt_stdin "$T/p.policy" run --timeout 10s --policy - -- /bin/cat /etc/hostname
+	expect_rc 0
+	expect_out_line "$(cat /etc/hostname)"
+	printf 'include defualt\n' >"$T/bad.policy"
+	jt_stdin "$T/bad.policy" policy check -
+	expect_rc 125
+	grep -qF 'did you mean `include default`' "$T/err" || fail "no suggestion"
+}
+
+t_summary_says_the_exit_status_once() {
+	jt_plain -- /bin/sh -c 'exit 3'
+	expect_rc 3
+	grep -q '^jailtrace: exited 3;' "$T/err" || fail "no summary"
+	! grep -q 'exit 3$' "$T/err" || fail "the summary says the exit status twice"
+}
