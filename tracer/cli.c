@@ -94,6 +94,9 @@ static void usage_run(FILE *out)
 "\n"
 "Limits (0 = none). TIME: 30, 30s, 500ms, 2m, 1h. SIZE: 4096, 64K, 16M, 2G.\n"
 "  --timeout TIME   wall time of the run            (default %s; exit 124)\n"
+"  --grace TIME     after --timeout, or SIGINT/SIGTERM/SIGHUP to jailtrace, the\n"
+"                   program gets SIGTERM (or that signal) and TIME to end before\n"
+"                   SIGKILL (default 5s; 0: SIGKILL at once)\n"
 "  --cpu TIME       CPU time of the whole tree      (default %s; exit 137)\n"
 "  --memory SIZE    resident memory of the tree     (default %s; exit 137)\n"
 "  --vmem SIZE      address space of each process   (default %s; ENOMEM)\n"
@@ -134,7 +137,7 @@ static int err1(const char *what, const char *a)
 
 enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
        O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_KEEP, O_NO_BACKTRACE,
-       O_SYSLOG, O_NET, O_NO_PIN, O_LIMIT };
+       O_SYSLOG, O_NET, O_NO_PIN, O_GRACE, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
 {
@@ -247,6 +250,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
 		{ "no-pin", no_argument, 0, O_NO_PIN },
 		{ "syslog", no_argument, 0, O_SYSLOG },
+		{ "grace", required_argument, 0, O_GRACE },
 		{ "allow-net", required_argument, 0, O_NET },
 		{ "allow-udp", required_argument, 0, O_NET },
 		{ "allow-bind", required_argument, 0, O_NET },
@@ -299,6 +303,17 @@ static int cmd_run(int argc, char **argv)
 		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
 		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;
 		case O_NO_PIN: jt_config_set_pin(cfg, 0); break;
+		case O_GRACE:
+		{
+			uint64_t ms;
+
+			if (jt_parse_time_ms(optarg, &ms) < 0) {
+				run_err("jailtrace: bad value \"%s\" for --grace", optarg);
+				goto out;
+			}
+			jt_config_set_grace(cfg, ms);
+			break;
+		}
 		case O_NET:
 			if (n_rules < 64 && net_rule(&rules[n_rules], opts[idx].name, optarg) == 0)
 				n_rules++;

@@ -29,6 +29,7 @@ jt_config *jt_config_new(void)
 	if (!cfg)
 		return NULL;
 	jt_policy_init(&cfg->policy);
+	cfg->grace_ms = JT_GRACE_MS_DEFAULT;
 	/* JAILTRACE_FILTER_CACHE=0: build the seccomp program every run */
 	cfg->no_filter_cache = getenv("JAILTRACE_FILTER_CACHE") && !strcmp(getenv("JAILTRACE_FILTER_CACHE"), "0");
 	if (jt_policy_default(&cfg->policy, cfg->err, sizeof(cfg->err)) < 0) {
@@ -231,6 +232,11 @@ int jt_config_set_cwd(jt_config *cfg, const char *inside)
 void jt_config_set_pin(jt_config *cfg, int pin)
 {
 	cfg->no_pin = !pin;
+}
+
+void jt_config_set_grace(jt_config *cfg, uint64_t ms)
+{
+	cfg->grace_ms = ms;
 }
 
 void jt_config_set_quiet(jt_config *cfg, int quiet)

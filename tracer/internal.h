@@ -35,6 +35,7 @@ struct jt_config {
 	int syslog;			/* --syslog */
 	int no_pin;			/* --no-pin: every CPU from the start (cpu.c) */
 	int no_filter_cache;		/* JAILTRACE_FILTER_CACHE=0 (filtercache.c) */
+	uint64_t grace_ms;		/* --grace: from a stop signal to SIGKILL */
 	char err[512];
 };
 
@@ -70,6 +71,8 @@ struct jt_run {
 	enum jt_stop stop;
 	int stop_signal;		/* with JT_STOP_SIGNAL */
 	int killing;			/* SIGKILL sent to everything */
+	uint64_t grace_end_us;		/* the stop signal was sent; SIGKILL at this time */
+	int grace_signals;		/* jt_signal_count when it was sent */
 	char message[256];
 	uint64_t start_us, end_us;
 	uint64_t peak_rss_kb;
@@ -235,9 +238,11 @@ uint64_t jt_now_us(void);
 int jt_relay_start(struct jt_run *run);
 void jt_relay_join(struct jt_run *run);
 extern volatile sig_atomic_t jt_output_exceeded;
+#define JT_GRACE_MS_DEFAULT 5000	/* as `docker stop`; `timeout -k` asks for one */
 #define JT_TICK_MS 50	/* the clock of limits and CPU placement */
 extern volatile sig_atomic_t jt_tick_due;
 extern volatile sig_atomic_t jt_got_signal;
+extern volatile sig_atomic_t jt_signal_count;	/* how many stop signals came */
 
 /* identity.c: names without NSS (a static binary has none). */
 void jt_user_name(uid_t uid, char *buf, size_t len);

@@ -143,6 +143,14 @@ int jt_config_keep(jt_config *cfg, const char *spec);
 /** The program's working directory inside the view (default /work). */
 int jt_config_set_cwd(jt_config *cfg, const char *inside);
 
+/**
+ * When the run is stopped by SIGINT, SIGTERM or SIGHUP to jailtrace (the
+ * same signal is sent on) or by the wall time limit (SIGTERM), the
+ * program's processes get @ms milliseconds to end before SIGKILL
+ * (default 5000; 0: SIGKILL at once).
+ */
+void jt_config_set_grace(jt_config *cfg, uint64_t ms);
+
 /** Do not print the summary line on stderr at the end. */
 void jt_config_set_quiet(jt_config *cfg, int quiet);
 /**

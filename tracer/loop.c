@@ -17,6 +17,7 @@
 #include <linux/kcmp.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include "compat/names.h"
 #include "compat/regs.h"
 #include "tracer/cpu.h"
 #include "tracer/fs.h"
@@ -432,6 +433,71 @@ static void orphans_tick(struct jt_run *run)
 	}
 }
 
+/*
+ * Told to stop (SIGINT, SIGTERM, SIGHUP) or out of wall time, the program
+ * is asked first, as `timeout -k` and `docker stop` ask: the signal goes
+ * to the processes of its process group, as a terminal's ^C would send
+ * it (SIGTERM for the time limit), and the run's end waits --grace for
+ * the first process to end. Then, or at once when the first process has
+ * ended or a second signal comes, everything left is killed (the design
+ * rule: nothing outlives the run). Other limits kill at once: a program
+ * over its memory or output has no time to spend.
+ */
+static int grace_signal(const struct jt_run *run)
+{
+	if (run->stop == JT_STOP_SIGNAL)
+		return run->stop_signal;
+	return run->stop == JT_STOP_TIMEOUT ? SIGTERM : 0;
+}
+
+static void grace_note(struct jt_run *run, const char *what)
+{
+	size_t n = strlen(run->message);
+
+	snprintf(run->message + n, sizeof(run->message) - n, "; %s", what);
+}
+
+static int in_grace(struct jt_run *run)
+{
+	int sig = grace_signal(run);
+	uint64_t now;
+	char note[96];
+
+	if (!sig || run->child_done || !run->cfg->grace_ms) {
+		if (run->grace_end_us && run->child_done)
+			grace_note(run, "it ended within the grace period");
+		return 0;
+	}
+	now = jt_now_us();
+	if (!run->grace_end_us) {
+		pid_t group = run->child;
+
+		run->grace_end_us = now + run->cfg->grace_ms * 1000;
+		run->grace_signals = jt_signal_count;
+		jt_ptable_each(&run->tasks, p) {
+			if (p->tid == p->tgid && getpgid(p->tid) == group)
+				kill(p->tid, sig);
+		}
+		snprintf(note, sizeof(note), "%s sent to the program", jt_signal_name(sig));
+		grace_note(run, note);
+		return 1;
+	}
+	if (jt_signal_count > run->grace_signals) {
+		grace_note(run, "killed at a second signal");
+		return 0;
+	}
+	if (now < run->grace_end_us)
+		return 1;
+	if (run->cfg->grace_ms % 1000)
+		snprintf(note, sizeof(note), "killed after the grace period of %llums",
+			 (unsigned long long)run->cfg->grace_ms);
+	else
+		snprintf(note, sizeof(note), "killed after the grace period of %llus",
+			 (unsigned long long)run->cfg->grace_ms / 1000);
+	grace_note(run, note);
+	return 0;
+}
+
 static void check_flags(struct jt_run *run)
 {
 	if (jt_tick_due) {
@@ -448,9 +514,9 @@ static void check_flags(struct jt_run *run)
 	}
 	if (jt_got_signal && run->stop == JT_STOP_NONE) {
 		run->stop_signal = jt_got_signal;
-		jt_stop_run(run, JT_STOP_SIGNAL, "jailtrace got signal %d", (int)jt_got_signal);
+		jt_stop_run(run, JT_STOP_SIGNAL, "jailtrace got %s", jt_signal_name(jt_got_signal));
 	}
-	if ((run->stop != JT_STOP_NONE || run->child_done) && !run->killing) {
+	if ((run->stop != JT_STOP_NONE || run->child_done) && !run->killing && !in_grace(run)) {
 		run->end_us = jt_now_us();
 		jt_kill_all(run);
 	}

@@ -38,6 +38,7 @@
 
 volatile sig_atomic_t jt_tick_due;
 volatile sig_atomic_t jt_got_signal;
+volatile sig_atomic_t jt_signal_count;
 
 static void on_alarm(int sig)
 {
@@ -48,6 +49,7 @@ static void on_alarm(int sig)
 static void on_stop_signal(int sig)
 {
 	jt_got_signal = sig;
+	jt_signal_count++;
 }
 
 /* Handlers without SA_RESTART, so a blocked waitpid returns to the loop. */

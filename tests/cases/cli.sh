@@ -116,3 +116,84 @@ t_summary_says_the_exit_status_once() {
 	grep -q '^jailtrace: exited 3;' "$T/err" || fail "no summary"
 	! grep -q 'exit 3$' "$T/err" || fail "the summary says the exit status twice"
 }
+
+# ---------------------------------------------------------------- stopping
+
+# handler_py: $T/h.py, a program whose SIGTERM/SIGINT/SIGHUP handler writes
+# "handled N" to $T/mark and exits 0; it writes $T/ready once it waits, and
+# a child of it, in its process group, sleeps with $T in its command line.
+handler_py() {
+	cat >"$T/h.py" <<PY
+import signal, subprocess, sys, time
+def h(sig, frame):
+    open("$T/mark", "w").write("handled %d" % sig)
+    sys.exit(0)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(s, h)
+subprocess.Popen(["/bin/sh", "-c", "trap '' TERM INT HUP; while :; do sleep 0.1; done", "$T/child"])
+open("$T/ready", "w").write("x")
+while True:
+    time.sleep(0.05)
+PY
+}
+
+# the python program (and its child) gone from the host after the run
+expect_no_survivors() {
+	wait_until 2 test -z "$(survivors "$T/")" || fail "processes outlived the run: $(survivors "$T/")"
+}
+
+t_timeout_sends_sigterm_and_the_programs_handler_runs() {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || skip "no $py"
+	handler_py
+	native timeout -k 5s 1s "$py" "$T/h.py"
+	[ "$(cat "$T/mark" 2>/dev/null)" = "handled 15" ] || native_fail "the handler did not run under timeout(1)"
+	# timeout(1) leaves the trapping child behind: not ours to judge
+	kill -KILL $(survivors "$T/child") 2>/dev/null
+	rm -f "$T/mark" "$T/ready"
+	jt --timeout 1s -- "$py" "$T/h.py"
+	expect_rc 124
+	[ "$(cat "$T/mark" 2>/dev/null)" = "handled 15" ] || fail "the program's SIGTERM handler did not run"
+	grep -q 'SIGTERM sent to the program' "$T/err" || fail "the summary does not say SIGTERM was sent"
+	expect_no_survivors
+}
+
+t_stop_signals_to_jailtrace_reach_the_program_first() {
+	local py=/usr/bin/python3 sig n
+	[ -x "$py" ] || skip "no $py"
+	handler_py
+	for sig in INT TERM HUP; do
+		n=$(kill -l "$sig")
+		rm -f "$T/mark" "$T/ready"
+		jt_bg -- "$py" "$T/h.py"
+		wait_until 10 test -e "$T/ready" || { kill -KILL "$JT_PID"; fail "the program did not start"; }
+		kill -"$sig" "$JT_PID"
+		jt_wait
+		expect_rc $((128 + n))
+		[ "$(cat "$T/mark" 2>/dev/null)" = "handled $n" ] || fail "the program's SIG$sig handler did not run"
+		grep -q "jailtrace got SIG$sig; SIG$sig sent to the program" "$T/err" ||
+			fail "the summary does not name SIG$sig: $(head -1 "$T/err")"
+		expect_no_survivors
+	done
+}
+
+t_a_program_that_ignores_sigterm_is_killed_after_the_grace() {
+	jt --timeout 1s --grace 1s -- /bin/sh -c "trap '' TERM; echo \$\$ >'$T/pid'; while :; do sleep 0.1; done"
+	expect_rc 124
+	[ -s "$T/pid" ] || fail "the program did not start"
+	grep -q 'SIGTERM sent to the program; killed after the grace period of 1s' "$T/err" ||
+		fail "the summary does not say it was killed after the grace: $(head -1 "$T/err")"
+	! is_running "$(cat "$T/pid")" || fail "the program outlived the run"
+	expect_no_survivors
+}
+
+t_grace_0_kills_at_once() {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || skip "no $py"
+	handler_py
+	jt --timeout 1s --grace 0 -- "$py" "$T/h.py"
+	expect_rc 124
+	[ -e "$T/ready" ] || fail "the program did not start"
+	[ ! -e "$T/mark" ] || fail "the program was signalled first: $(cat "$T/mark")"
+	expect_no_survivors
+}
