@@ -45,6 +45,7 @@ struct jt_rp_first {
 /* Denials of one syscall with one errno under one rule. */
 struct jt_rp_denied {
 	char *name, *err;
+	unsigned long quiet;	/* of them by design or as natively (jt_report_quiet) */
 	struct jt_rp_first first;
 };
 
@@ -88,6 +89,7 @@ struct jt_report {
 	unsigned long lines, records;
 	double last_t;
 	unsigned long decisions, allowed, denied;
+	unsigned long quiet;	/* denials that are no news: by design, or as natively */
 	unsigned long cut_line;	/* the last line was cut */
 	int full;		/* --audit full: every call has a "call" record */
 	unsigned long calls;	/* call records */

@@ -22,6 +22,33 @@ const char *const jt_limit_names[JT_LIMIT_COUNT] = {
 	"timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile",
 };
 
+/* The largest unit that states @v exactly: 16M, not 16777216; 90s, not 90000. */
+void jt_limit_text(enum jt_limit l, uint64_t v, char *buf, size_t len)
+{
+	static const struct { uint64_t div; const char *unit; } times[] = {
+		{ 3600000, "h" }, { 60000, "m" }, { 1000, "s" }, { 1, "ms" },
+	}, sizes[] = {
+		{ 1ULL << 40, "T" }, { 1ULL << 30, "G" }, { 1ULL << 20, "M" }, { 1ULL << 10, "K" },
+		{ 1, "" },
+	};
+	const char *name = (unsigned)l < JT_LIMIT_COUNT ? jt_limit_names[l] : "?";
+	size_t i = 0;
+
+	if (l == JT_LIMIT_PROCS || l == JT_LIMIT_NOFILE || v == 0) {
+		snprintf(buf, len, "--%s %llu", name, (unsigned long long)v);
+	} else if (l == JT_LIMIT_TIMEOUT_MS || l == JT_LIMIT_CPU_MS) {
+		while (v % times[i].div)
+			i++;
+		snprintf(buf, len, "--%s %llu%s", name, (unsigned long long)(v / times[i].div),
+			 times[i].unit);
+	} else {
+		while (v % sizes[i].div)
+			i++;
+		snprintf(buf, len, "--%s %llu%s", name, (unsigned long long)(v / sizes[i].div),
+			 sizes[i].unit);
+	}
+}
+
 jt_config *jt_config_new(void)
 {
 	jt_config *cfg = calloc(1, sizeof(*cfg));

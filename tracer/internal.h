@@ -40,6 +40,8 @@ struct jt_config {
 };
 
 extern const uint64_t jt_limit_default[JT_LIMIT_COUNT];
+/* "--memory 100M": a limit as its option, in the largest exact unit */
+void jt_limit_text(enum jt_limit l, uint64_t v, char *buf, size_t len);
 extern const char *const jt_limit_names[JT_LIMIT_COUNT];
 
 /* Why the run is ending early; the first reason wins. */
@@ -190,6 +192,8 @@ uint64_t jt_watchdog_cpu_ms(const struct jt_run *run);
 
 /* loop.c: the ptrace event loop, until nothing of the sandbox is left. */
 int jt_loop(struct jt_run *run);
+/* in the grace after a stop (loop.c): a limit reached now ends it; 1 if so */
+int jt_grace_cut(struct jt_run *run, const char *limit);
 void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void jt_kill_all(struct jt_run *run);

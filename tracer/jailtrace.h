@@ -60,6 +60,7 @@ struct jt_result {
 	} hints[JT_RESULT_HINTS];
 	uint64_t hints_more;	/* denials of other requests, not named */
 	uint64_t hints_absent;	/* lookups of paths the host lacks too: as natively */
+	uint64_t hints_by_design; /* refusals that protect jailtrace's own descriptor */
 };
 
 /**

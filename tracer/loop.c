@@ -71,8 +71,10 @@ static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid, pid_t sto
 	}
 	if (max && run->tasks.count > max && run->stop == JT_STOP_NONE) {
 		jt_limit_event(run, "procs", max, run->tasks.count, stopped);
-		jt_stop_run(run, JT_STOP_PROCS, "more than %llu processes and threads",
-			    (unsigned long long)max);
+		char text[48];
+
+		jt_limit_text(JT_LIMIT_PROCS, max, text, sizeof(text));
+		jt_stop_run(run, JT_STOP_PROCS, "%s reached (live processes and threads)", text);
 	}
 	if (run->killing) {
 		kill(tid, SIGKILL);
@@ -380,9 +382,12 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 			on_syscall_stop(run, t);
 			return;
 		}
-		if (sig == SIGXCPU) {
+		if (sig == SIGXCPU && !jt_grace_cut(run, "cpu")) {
+			char text[48];
+
+			jt_limit_text(JT_LIMIT_CPU_MS, run->limit[JT_LIMIT_CPU_MS], text, sizeof(text));
 			jt_limit_event(run, "cpu", run->limit[JT_LIMIT_CPU_MS], run->cpu_ms, t->tid);
-			jt_stop_run(run, JT_STOP_CPU, "CPU time limit");
+			jt_stop_run(run, JT_STOP_CPU, "%s reached (CPU time of a process)", text);
 		}
 		/* a signal on its way: deliver it (with its stack kept first, if it kills);
 		 * a call issued again after its handler fetches its descriptors anew */
@@ -457,6 +462,20 @@ static void grace_note(struct jt_run *run, const char *what)
 	snprintf(run->message + n, sizeof(run->message) - n, "; %s", what);
 }
 
+int jt_grace_cut(struct jt_run *run, const char *limit)
+{
+	char note[64];
+
+	if (run->stop == JT_STOP_NONE)
+		return 0;
+	if (run->grace_end_us > 1) {
+		snprintf(note, sizeof(note), "killed in the grace period at the %s limit", limit);
+		grace_note(run, note);
+		run->grace_end_us = 1;	/* past: the next check kills */
+	}
+	return 1;
+}
+
 static int in_grace(struct jt_run *run)
 {
 	int sig = grace_signal(run);
@@ -482,6 +501,8 @@ static int in_grace(struct jt_run *run)
 		grace_note(run, note);
 		return 1;
 	}
+	if (run->grace_end_us == 1)
+		return 0;	/* cut short by a limit (jt_grace_cut) */
 	if (jt_signal_count > run->grace_signals) {
 		grace_note(run, "killed at a second signal");
 		return 0;
@@ -507,10 +528,12 @@ static void check_flags(struct jt_run *run)
 		orphans_tick(run);
 	}
 	if (jt_output_exceeded && run->stop == JT_STOP_NONE) {
+		char text[48];
+
+		jt_limit_text(JT_LIMIT_OUTPUT, run->limit[JT_LIMIT_OUTPUT], text, sizeof(text));
 		jt_limit_event(run, "output", run->limit[JT_LIMIT_OUTPUT],
 			       run->limit[JT_LIMIT_OUTPUT] + 1, 0);
-		jt_stop_run(run, JT_STOP_OUTPUT, "more than %llu bytes of output",
-			    (unsigned long long)run->limit[JT_LIMIT_OUTPUT]);
+		jt_stop_run(run, JT_STOP_OUTPUT, "%s reached (stdout and stderr)", text);
 	}
 	if (jt_got_signal && run->stop == JT_STOP_NONE) {
 		run->stop_signal = jt_got_signal;

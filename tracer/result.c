@@ -141,6 +141,11 @@ void jt_result_print(const struct jt_result *res, FILE *out)
 {
 	char what[320], tail[24] = "";
 	const char *sig = jt_signal_name(res->signal);
+	/* what the person needs to know of: not the lookups that fail natively
+	 * too, nor the refusals that guard jailtrace's own descriptor (the log
+	 * and the result's "denials" count every one) */
+	uint64_t quiet = res->hints_absent + res->hints_by_design;
+	uint64_t denials = res->denials > quiet ? res->denials - quiet : 0;
 
 	switch (res->status) {
 	case JT_EXITED:
@@ -164,7 +169,7 @@ void jt_result_print(const struct jt_result *res, FILE *out)
 		(unsigned long long)(res->wall_ms % 1000 / 10),
 		(unsigned long long)(res->cpu_ms / 1000), (unsigned long long)(res->cpu_ms % 1000 / 10),
 		(unsigned long long)((res->peak_memory_kb + 1023) / 1024),
-		(unsigned long long)res->denials, res->denials == 1 ? "" : "s", tail);
+		(unsigned long long)denials, denials == 1 ? "" : "s", tail);
 	/* why, in one glance: the most frequent denials and what would grant each */
 	for (unsigned i = 0; i < res->n_hints && i < JT_RESULT_HINTS; i++)
 		fprintf(out, "jailtrace: denied %llux %s\n", (unsigned long long)res->hints[i].count,
@@ -172,7 +177,4 @@ void jt_result_print(const struct jt_result *res, FILE *out)
 	if (res->hints_more)
 		fprintf(out, "jailtrace: %llu other denial%s; the audit log (--log) has each\n",
 			(unsigned long long)res->hints_more, res->hints_more == 1 ? "" : "s");
-	if (res->hints_absent)
-		fprintf(out, "jailtrace: %llu denial%s looked up paths this host lacks too (as natively)\n",
-			(unsigned long long)res->hints_absent, res->hints_absent == 1 ? "" : "s");
 }

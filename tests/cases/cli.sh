@@ -197,3 +197,45 @@ t_grace_0_kills_at_once() {
 	[ ! -e "$T/mark" ] || fail "the program was signalled first: $(cat "$T/mark")"
 	expect_no_survivors
 }
+
+# ---------------------------------------------------------------- the summary
+
+t_summary_leaves_out_by_design_refusals_and_lookups_that_fail_natively() {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || skip "no $py"
+	# python's subprocess closes every descriptor, jailtrace's handover one too
+	jt -- "$py" -c 'import os, subprocess; subprocess.run(["/bin/true"]); os.stat("/no-such-path-jt") if False else None
+try:
+    os.stat("/no-such-dir-jt/x")
+except FileNotFoundError:
+    pass'
+	expect_rc 0
+	n=$(log_count '.type == "syscall" and .rule == "builtin:handover-descriptor"') || exit 1
+	[ "$n" -ge 1 ] || fail "no refusal of the handover descriptor in the log: the test shows nothing"
+	grep -q '^jailtrace: exited 0; .* 0 denials$' "$T/err" || fail "the summary counts them: $(head -1 "$T/err")"
+	! grep -q 'handover-descriptor\|lacks too' "$T/err" || fail "the summary names them"
+	# the log and the result still count every one
+	[ "$(result_field denials)" -ge "$n" ] || fail "the result does not count them"
+	jt_cmd report --html "$T/r.html" "$T/log.jsonl"
+	expect_rc 0
+	grep -q '<span class="ok">0 denied</span>' "$T/r.html" || fail "the page shows them as denied"
+	! grep -q 'fill="#cf222e"' "$T/r.html" || fail "the page shows them as red dots"
+}
+
+t_summary_hints_allow_dns_for_name_lookups() {
+	jt -- /usr/bin/getent hosts example.com
+	grep -q 'no name lookups .* --allow-dns' "$T/err" || fail "no --allow-dns hint: $(cat "$T/err")"
+}
+
+t_limits_are_named_by_their_option_in_the_units_given() {
+	jt --output 1K -- /usr/bin/yes
+	expect_rc 137
+	grep -q -- '--output 1K reached' "$T/err" || fail "not named as given: $(head -1 "$T/err")"
+	jt --procs 3 -- /bin/sh -c 'sleep 2 & sleep 2 & sleep 2 & sleep 2 & wait'
+	expect_rc 137
+	grep -q -- '--procs 3 reached' "$T/err" || fail "not named as given: $(head -1 "$T/err")"
+	jt_cmd report --html "$T/r.html" "$T/log.jsonl"
+	expect_rc 0
+	! grep -qE '[0-9]e\+[0-9]' "$T/r.html" || fail "the page shows $(grep -oE '[0-9.]+e\+[0-9]+' "$T/r.html" | head -1)"
+	grep -q 'memory 2.0 GiB' "$T/r.html" || fail "the page does not show the memory limit in units"
+}
