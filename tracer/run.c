@@ -264,6 +264,8 @@ static void write_header(struct jt_run *run, char *const argv[])
 		.limits_json = limits,
 	};
 	jt_log_run_header(&run->log, &hdr);
+	if (run->log.syslog)
+		jt_syslog_context(id, user, argv);
 }
 
 /* Seize the stopped child with every option, then let it go on. */
