@@ -419,11 +419,12 @@ static int check_cwd(struct jt_run *run, char *err, size_t len)
 	struct jt_walk w;
 	int r = jt_walk(&run->view, "/", run->cwd_inside, 0, &w);
 
-	if (r == 0 && !w.is_dir)
-		r = -ENOTDIR;
-	if (r == 0)
+	if (r == 0) {
+		if (!w.is_dir)
+			r = -ENOTDIR;
 		jt_walk_done(&w);
-	else
+	}
+	if (r < 0)
 		snprintf(err, len, "--cwd %s: %s inside the sandbox", run->cwd_inside, strerror(-r));
 	return r;
 }
