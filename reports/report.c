@@ -786,6 +786,34 @@ const char *jt_report_rule_meaning(const char *rule)
 	return NULL;
 }
 
+static const struct {
+	const char *name;
+	char kind;	/* t time, s size, n count */
+} limit_kinds[] = {
+	{ "timeout", 't' }, { "cpu", 't' }, { "memory", 's' }, { "vmem", 's' },
+	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' },
+};
+
+const char *jt_report_limit(const char *name, double v, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(limit_kinds) / sizeof(limit_kinds[0]); i++)
+		if (!strcmp(name, limit_kinds[i].name))
+			break;
+	if (v == 0 && i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind != 'n')
+		snprintf(buf, len, "none");
+	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 't')
+		jt_report_ms(v, buf, len);
+	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 's')
+		jt_report_size(v, buf, len);
+	else if (v >= 0 && v < 1e15)
+		snprintf(buf, len, "%.0f", v);	/* a count: 1000000, not 1e+06 */
+	else
+		snprintf(buf, len, "%g", v);	/* from a log: anything */
+	return buf;
+}
+
 const char *jt_report_size(double bytes, char *buf, size_t len)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -292,22 +292,6 @@ static void denials(const struct jt_report *rep, FILE *out)
 	fputs("</section>\n", out);
 }
 
-/* A limit's value as a person reads it: 2G, 60s, 256 (the log keeps bytes and ms). */
-static const char *limit_value(const char *limit, double v, char *buf, size_t len)
-{
-	if (v == 0) {
-		snprintf(buf, len, "0");
-		return buf;
-	}
-	if (!strcmp(limit, "timeout") || !strcmp(limit, "cpu"))
-		return jt_report_ms(v, buf, len);
-	if (!strcmp(limit, "procs") || !strcmp(limit, "nofile")) {
-		snprintf(buf, len, "%.0f", v);
-		return buf;
-	}
-	return jt_report_size(v, buf, len);
-}
-
 static void limits(const struct jt_report *rep, FILE *out)
 {
 	json_t *in = json_object_get(rep->run, "limits"), *v;
@@ -321,18 +305,18 @@ static void limits(const struct jt_report *rep, FILE *out)
 		fputs("<p class=\"bad\">", out);
 		esc(out, rep->limits[i].limit);
 		fprintf(out, " reached at %.3f s: limit %s, ", rep->limits[i].t,
-			limit_value(rep->limits[i].limit, rep->limits[i].value, b1, sizeof(b1)));
+			jt_report_limit(rep->limits[i].limit, rep->limits[i].value, b1, sizeof(b1)));
 		fprintf(out, "measured %s</p>\n",
-			limit_value(rep->limits[i].limit, rep->limits[i].observed, b2, sizeof(b2)));
+			jt_report_limit(rep->limits[i].limit, rep->limits[i].observed, b2, sizeof(b2)));
 	}
 	if (!json_is_object(in))
 		return;
-	fputs("<p class=\"muted\">In force (0 = none):", out);
+	fputs("<p class=\"muted\">In force:", out);
 	json_object_foreach(in, k, v) {
 		fputc(' ', out);
 		esc(out, k);
 		if (json_is_number(v))
-			fprintf(out, " %s", limit_value(k, json_number_value(v), b1, sizeof(b1)));
+			fprintf(out, " %s", jt_report_limit(k, json_number_value(v), b1, sizeof(b1)));
 	}
 	fputs("</p>\n", out);
 }
