@@ -494,7 +494,9 @@ static int in_grace(struct jt_run *run)
 		run->grace_end_us = now + run->cfg->grace_ms * 1000;
 		run->grace_signals = jt_signal_count;
 		jt_ptable_each(&run->tasks, p) {
-			if (p->tid == p->tgid && getpgid(p->tid) == group)
+			/* its group, as a terminal would signal it, and the first
+			 * process even if it moved to another group */
+			if (p->tid == p->tgid && (p->tid == group || getpgid(p->tid) == group))
 				kill(p->tid, sig);
 		}
 		snprintf(note, sizeof(note), "%s sent to the program", jt_signal_name(sig));
