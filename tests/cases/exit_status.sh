@@ -69,7 +69,7 @@ t_a_closed_pipe_ends_the_writer_with_sigpipe_as_natively() {
 	cp "$T/out.err" "$T/err"
 	[ "$(cat "$T/out")" = 141 ] || fail "jailtrace run -- yes | head -1 exited $(cat "$T/out"), natively 141"
 	grep -q 'killed by SIGPIPE' "$T/err" || fail "the summary does not say SIGPIPE"
-	! grep -q 'output_limit\|bytes of output' "$T/err" || fail "it ran into the output limit"
+	! grep -q 'output_limit\|--output' "$T/err" || fail "it ran into the output limit"
 }
 
 t_a_closed_pipe_gives_the_writer_epipe_as_natively() {
