@@ -609,6 +609,76 @@ static int read_file(const char *path, char **out)
 	return 0;
 }
 
+/* Read all of descriptor @fd (a pipe, say), up to MAX_FILE bytes. */
+static int read_stream(int fd, char **out)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1), *nb;
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= MAX_FILE) {
+				free(buf);
+				return -EFBIG;
+			}
+			cap *= 2;
+			if (!(nb = realloc(buf, cap + 1))) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/*
+ * Is @a a typo of @b: at most two letters changed, added, dropped or
+ * swapped (optimal string alignment distance)? For "did you mean".
+ */
+static int near(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned d[24][24];
+
+	if (la >= 24 || lb >= 24)
+		return 0;
+	for (size_t i = 0; i <= la; i++)
+		for (size_t j = 0; j <= lb; j++) {
+			unsigned v;
+
+			if (!i || !j) {
+				d[i][j] = (unsigned)(i + j);
+				continue;
+			}
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb] <= 2;
+}
+
 static int rule_include(struct parser *ps, const char *file, int line, const char *dir,
 			char **w, int n)
 {
@@ -629,6 +699,9 @@ static int rule_include(struct parser *ps, const char *file, int line, const cha
 	if (r < 0 || (size_t)r >= sizeof(path))
 		return fail(ps, file, line, "include path too long");
 	r = read_file(path, &text);
+	if (r == -ENOENT && !strchr(w[1], '/') && near(w[1], "default"))
+		return fail(ps, file, line, "cannot read \"%s\": %s (did you mean `include default`?)",
+			    path, strerror(-r));
 	if (r < 0)
 		return fail(ps, file, line, "cannot read \"%s\": %s", path, strerror(-r));
 	r = parse_file_text(ps, path, text);
@@ -791,9 +864,22 @@ int jt_policy_default(struct jt_policy *p, char *err, size_t errlen)
 
 int jt_policy_load(struct jt_policy *p, const char *path, char *err, size_t errlen)
 {
-	char *text;
-	int r = read_file(path, &text);
+	char *text = NULL;
+	int r;
 
+	if (!strcmp(path, "-")) {
+		/* the policy on standard input: includes are relative to the current directory */
+		r = read_stream(0, &text);
+		if (r < 0) {
+			if (err && errlen)
+				snprintf(err, errlen, "standard input: cannot read policy: %s", strerror(-r));
+			return r;
+		}
+		r = parse_top(p, "(stdin)", text, 0, err, errlen);
+		free(text);
+		return r;
+	}
+	r = read_file(path, &text);
 	if (r < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: cannot read policy: %s", path, strerror(-r));

@@ -88,8 +88,8 @@ struct jt_policy {
 int jt_policy_default(struct jt_policy *p, char *err, size_t errlen);
 
 /**
- * Parse the policy file @path into @p (which starts empty: deny all).
- * On a syntax error @err gets "file:line: message".
+ * Parse the policy file @path into @p (which starts empty: deny all);
+ * "-" reads it from standard input (named "(stdin)"). On a syntax error @err gets "file:line: message".
  * @return 0, -EINVAL on a bad policy, -errno when a file cannot be read.
  */
 int jt_policy_load(struct jt_policy *p, const char *path, char *err, size_t errlen);

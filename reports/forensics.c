@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "filters/policy.h"
 #include "reports/forensics.h"
 #include "reports/learn.h"
@@ -21,7 +22,8 @@ static const char report_usage[] =
 	"Summarize a run's audit log: what ran, for whom, how long, how it ended,\n"
 	"the process tree, denials by rule, limits, files and network.\n"
 	"  --format json  one JSON object for tools\n"
-	"  --html OUT     write one self-contained HTML page to OUT (mode 0600)\n";
+	"  --html OUT     write one self-contained HTML page to OUT (with the read and\n"
+"                 write bits of the log's directory)\n";
 
 static const char replay_usage[] =
 	"usage: jailtrace replay LOG --policy FILE [--format text|json]\n"
@@ -89,6 +91,44 @@ static int parse(int argc, char **argv, unsigned allowed, const char *usage, str
 
 #define BIT(o) (1u << ((o) - O_FORMAT))
 
+static mode_t current_umask(void)
+{
+	mode_t m = umask(077);
+
+	umask(m);
+	return m;
+}
+
+/*
+ * The page is for the people who may read the log's directory: it gets
+ * that directory's read and write bits (0700: 0600, 0755: 0644) and, when
+ * root writes it, the directory's owner, who could not read a root-owned
+ * 0600 page in their own directory. Never through a symbolic link.
+ */
+static int open_page(const char *html, const char *log)
+{
+	const char *slash = strrchr(log, '/');
+	char dir[4096];
+	struct stat st;
+	mode_t mode = 0600;
+	int fd, have;
+
+	snprintf(dir, sizeof(dir), "%.*s", !slash ? 1 : slash == log ? 1 : (int)(slash - log),
+		 !slash ? "." : log);
+	have = stat(dir, &st) == 0;
+	if (have)
+		mode = st.st_mode & 0666;
+	fd = open(html, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	if (have && geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0) {
+		/* a page root keeps: still readable by root alone */
+		mode = 0600;
+	}
+	fchmod(fd, mode & ~current_umask());
+	return fd;
+}
+
 int jt_cmd_report(int argc, char **argv)
 {
 	struct jt_report rep;
@@ -109,8 +149,7 @@ int jt_cmd_report(int argc, char **argv)
 		return EXIT_JT;
 	}
 	if (a.html) {
-		/* the page shows what the log shows: as private as the log */
-		int fd = open(a.html, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int fd = open_page(a.html, a.log);
 
 		out = fd < 0 ? NULL : fdopen(fd, "w");
 		if (!out) {

@@ -532,9 +532,9 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 {
 	struct jt_json j;
-	/* a lookup outside the view (the loader probing /etc/ld.so.preload) stays in the log */
-	int to_syslog = log->syslog && !c->verdict->allow &&
-			!(c->verdict->builtin && !strcmp(c->verdict->builtin, "not-in-view"));
+	/* a lookup of a path the host lacks too (the loader probing
+	 * /etc/ld.so.preload) fails natively the same way: it stays in the log */
+	int to_syslog = log->syslog && !c->verdict->allow && !c->as_natively;
 
 	if (log->fd < 0 && !to_syslog)
 		return 0;
@@ -557,7 +557,7 @@ int jt_log_run_header(struct jt_log *log, const struct jt_log_run *r)
 	struct jt_json j;
 	char hex[65];
 
-	if (log->fd < 0)
+	if (log->fd < 0 && !log->syslog)
 		return 0;
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", r->digest[i]);
@@ -610,7 +610,11 @@ int jt_log_run_header(struct jt_log *log, const struct jt_log_run *r)
 		}
 		jt_json_end(&j);
 	}
-	return emit(log, &j, 1);
+	/* the header goes to syslog too, always: the lines after it name its run_id */
+	jt_json_finish(&j);
+	if (log->syslog)
+		jt_syslog(LOG_NOTICE, j.buf, j.len - 1, 1);
+	return jt_log_append(log, j.buf, j.len, 1);
 }
 
 void jt_log_spawn(struct jt_log *log, pid_t pid, pid_t tgid, pid_t parent, const char *kind)

@@ -60,6 +60,7 @@ struct jt_log_call {
 	const struct jt_verdict *verdict;
 	const char *rule;
 	const struct jt_stack *stack;	/* reports/backtrace.h; NULL: none */
+	int as_natively;		/* a denied lookup of a path the host lacks too */
 	/* full audit ("call" records): the result, written after the call */
 	int has_result;
 	long result;

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "compat/syscalls.h"
 #include "reports/log.h"
 #include "reports/report.h"
@@ -187,6 +189,51 @@ static void on_exit_(struct jt_report *rep, const struct jt_rec *rec)
 	rep->procs[i].signal = dup(x->signal);
 }
 
+/* Calls that only look a path up: where the host lacks it, they fail natively too. */
+static int lookup_only(const char *name)
+{
+	static const char *const lookups[] = {
+		"stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
+		"readlink", "readlinkat", "execve", "execveat", "stat64", "lstat64", "fstatat64",
+	};
+
+	for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++)
+		if (!strcmp(name, lookups[i]))
+			return 1;
+	return 0;
+}
+
+static int absent(const char *path)
+{
+	struct stat st;
+
+	return path && path[0] == '/' && lstat(path, &st) < 0 && errno == ENOENT;
+}
+
+/*
+ * A denial that is no news to the person reading the report: jailtrace's
+ * own handover descriptor, refused by design (Python's subprocess closes
+ * every descriptor in each child), and a path outside the view that this
+ * host lacks too, where the call fails the same way natively (looked at on
+ * the host the report is made on, which is most often the run's).
+ */
+static int quiet_denial(const struct jt_rec_syscall *s)
+{
+	char parent[4096];
+	const char *slash;
+
+	if (!strcmp(s->rule, "builtin:handover-descriptor"))
+		return 1;
+	if (strcmp(s->rule, "builtin:not-in-view") || !absent(s->path))
+		return 0;
+	if (s->name && lookup_only(s->name))
+		return 1;
+	/* any call on a path whose directory is missing too fails natively */
+	slash = strrchr(s->path, '/');
+	snprintf(parent, sizeof(parent), "%.*s", slash == s->path ? 1 : (int)(slash - s->path), s->path);
+	return absent(parent);
+}
+
 static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 {
 	const struct jt_rec_syscall *s = &rec->u.sys;
@@ -196,6 +243,7 @@ static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 	char call[256];
 	size_t i;
 	long pi;
+	int quiet;
 
 	for (i = 0; i < rep->n_rules; i++)
 		if (!strcmp(rep->rules[i].rule, s->rule))
@@ -216,10 +264,13 @@ static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 	}
 	r = &rep->rules[i];
 	r->count++;
+	quiet = quiet_denial(s);
+	rep->quiet += (unsigned long)quiet;
 	for (i = 0; i < r->n_calls; i++) {
 		d = &r->calls[i];
 		if (!strcmp(d->name, name) && !strcmp(d->err, s->err)) {
 			d->first.count++;
+			d->quiet += (unsigned long)quiet;
 			goto counted;
 		}
 	}
@@ -228,10 +279,13 @@ static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 	d = &r->calls[r->n_calls++];
 	d->name = dup(name);
 	d->err = dup(s->err);
+	d->quiet = (unsigned long)quiet;
 	first_of(&d->first, rec);
 	if (!d->name || !d->err)
 		return -ENOMEM;
 counted:
+	if (quiet)
+		return 0;	/* in the list, not among the marks of trouble */
 	pi = jt_report_proc(rep, s->pid);
 	if (pi >= 0)
 		rep->procs[pi].denials++;
@@ -732,6 +786,34 @@ const char *jt_report_rule_meaning(const char *rule)
 		if (!strcmp(rule, m[i].rule))
 			return m[i].meaning;
 	return NULL;
+}
+
+static const struct {
+	const char *name;
+	char kind;	/* t time, s size, n count */
+} limit_kinds[] = {
+	{ "timeout", 't' }, { "cpu", 't' }, { "memory", 's' }, { "vmem", 's' },
+	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' },
+};
+
+const char *jt_report_limit(const char *name, double v, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(limit_kinds) / sizeof(limit_kinds[0]); i++)
+		if (!strcmp(name, limit_kinds[i].name))
+			break;
+	if (v == 0 && i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind != 'n')
+		snprintf(buf, len, "none");
+	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 't')
+		jt_report_ms(v, buf, len);
+	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 's')
+		jt_report_size(v, buf, len);
+	else if (v >= 0 && v < 1e15)
+		snprintf(buf, len, "%.0f", v);	/* a count: 1000000, not 1e+06 */
+	else
+		snprintf(buf, len, "%g", v);	/* from a log: anything */
+	return buf;
 }
 
 const char *jt_report_size(double bytes, char *buf, size_t len)

@@ -46,6 +46,7 @@ struct jt_rp_first {
 /* Denials of one syscall with one errno under one rule. */
 struct jt_rp_denied {
 	char *name, *err;
+	unsigned long quiet;	/* of them by design or as natively (jt_report_quiet) */
 	struct jt_rp_first first;
 };
 
@@ -89,6 +90,7 @@ struct jt_report {
 	unsigned long lines, records;
 	double last_t;
 	unsigned long decisions, allowed, denied;
+	unsigned long quiet;	/* denials that are no news: by design, or as natively */
 	unsigned long cut_line;	/* the last line was cut */
 	int full;		/* --audit full: every call has a "call" record */
 	unsigned long calls;	/* call records */
@@ -142,6 +144,8 @@ size_t jt_report_top_syscalls(const struct jt_report *rep, int *idx, size_t max)
 /** "1.5 GiB" for bytes, "250 ms" / "2.5 s" for milliseconds. */
 const char *jt_report_size(double bytes, char *buf, size_t len);
 const char *jt_report_ms(double ms, char *buf, size_t len);
+/** A limit's value as a person reads it: "2.0 GiB", "60 s", "256", "none". */
+const char *jt_report_limit(const char *name, double v, char *buf, size_t len);
 
 int jt_report_text(const struct jt_report *rep, FILE *out);
 int jt_report_json(const struct jt_report *rep, FILE *out);

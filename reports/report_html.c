@@ -105,8 +105,13 @@ static void summary(const struct jt_report *rep, FILE *out)
 	fputs(" on Linux ", out);
 	esc(out, jt_report_run_str(rep, "kernel"));
 	fprintf(out, "</td></tr>\n<tr><th>decisions</th><td>%lu recorded: %lu allowed, "
-		"<span class=\"%s\">%lu denied</span></td></tr>\n</table>\n",
-		rep->decisions, rep->allowed, rep->denied ? "bad" : "ok", rep->denied);
+		"<span class=\"%s\">%lu denied</span>",
+		rep->decisions, rep->allowed, rep->denied > rep->quiet ? "bad" : "ok",
+		rep->denied - rep->quiet);
+	if (rep->quiet)
+		fprintf(out, " <span class=\"muted\">(and %lu by design or as on the host: "
+			"paths it lacks too)</span>", rep->quiet);
+	fputs("</td></tr>\n</table>\n", out);
 	for (i = 0; i < rep->n_notes; i++) {
 		fputs("<div class=\"note\">", out);
 		esc(out, rep->notes[i]);
@@ -269,7 +274,9 @@ static void denials(const struct jt_report *rep, FILE *out)
 		for (size_t k = 0; k < r->n_calls; k++) {
 			const struct jt_rp_denied *d = &r->calls[k];
 
-			fputs("<tr class=\"denial\"><td class=\"mono\">", out);
+			/* no news (by design, or as natively) is not shown as trouble */
+			fprintf(out, "<tr class=\"%s\"><td class=\"mono\">",
+				d->quiet == d->first.count ? "denial muted" : "denial");
 			esc(out, d->name);
 			fputs("</td><td class=\"mono\">", out);
 			esc(out, d->err);
@@ -290,6 +297,7 @@ static void limits(const struct jt_report *rep, FILE *out)
 {
 	json_t *in = json_object_get(rep->run, "limits"), *v;
 	const char *k;
+	char b1[32], b2[32];
 
 	fputs("<h2>Limits</h2>\n", out);
 	if (!rep->n_limits)
@@ -297,17 +305,19 @@ static void limits(const struct jt_report *rep, FILE *out)
 	for (size_t i = 0; i < rep->n_limits; i++) {
 		fputs("<p class=\"bad\">", out);
 		esc(out, rep->limits[i].limit);
-		fprintf(out, " reached at %.3f s: limit %g, measured %g</p>\n", rep->limits[i].t,
-			rep->limits[i].value, rep->limits[i].observed);
+		fprintf(out, " reached at %.3f s: limit %s, ", rep->limits[i].t,
+			jt_report_limit(rep->limits[i].limit, rep->limits[i].value, b1, sizeof(b1)));
+		fprintf(out, "measured %s</p>\n",
+			jt_report_limit(rep->limits[i].limit, rep->limits[i].observed, b2, sizeof(b2)));
 	}
 	if (!json_is_object(in))
 		return;
-	fputs("<p class=\"muted\">In force (ms, bytes, counts; 0 = none):", out);
+	fputs("<p class=\"muted\">In force:", out);
 	json_object_foreach(in, k, v) {
 		fputc(' ', out);
 		esc(out, k);
 		if (json_is_number(v))
-			fprintf(out, " %g", json_number_value(v));
+			fprintf(out, " %s", jt_report_limit(k, json_number_value(v), b1, sizeof(b1)));
 	}
 	fputs("</p>\n", out);
 }

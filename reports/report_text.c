@@ -189,32 +189,6 @@ static void denials(const struct jt_report *rep, FILE *out)
 	}
 }
 
-static const struct {
-	const char *name;
-	char kind;	/* t time, s size, n count */
-} limit_kinds[] = {
-	{ "timeout", 't' }, { "cpu", 't' }, { "memory", 's' }, { "vmem", 's' },
-	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' },
-};
-
-static const char *limit_value(const char *name, double v, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(limit_kinds) / sizeof(limit_kinds[0]); i++)
-		if (!strcmp(name, limit_kinds[i].name))
-			break;
-	if (v == 0 && i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind != 'n')
-		snprintf(buf, len, "none");
-	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 't')
-		jt_report_ms(v, buf, len);
-	else if (i < sizeof(limit_kinds) / sizeof(limit_kinds[0]) && limit_kinds[i].kind == 's')
-		jt_report_size(v, buf, len);
-	else
-		snprintf(buf, len, "%g", v);
-	return buf;
-}
-
 static void limits(const struct jt_report *rep, FILE *out)
 {
 	json_t *in = json_object_get(rep->run, "limits"), *v;
@@ -229,8 +203,8 @@ static void limits(const struct jt_report *rep, FILE *out)
 		const struct jt_rp_limit *l = &rep->limits[i];
 
 		fprintf(out, "  %s reached at %.3f s: limit %s, measured %s\n", l->limit, l->t,
-			limit_value(l->limit, l->value, b1, sizeof(b1)),
-			limit_value(l->limit, l->observed, b2, sizeof(b2)));
+			jt_report_limit(l->limit, l->value, b1, sizeof(b1)),
+			jt_report_limit(l->limit, l->observed, b2, sizeof(b2)));
 	}
 	if (!json_is_object(in))
 		return;
@@ -238,7 +212,7 @@ static void limits(const struct jt_report *rep, FILE *out)
 	json_object_foreach(in, k, v) {
 		if (!json_is_number(v))
 			continue;
-		fprintf(out, "%s %s %s", first ? "" : ",", k, limit_value(k, json_number_value(v), b1, sizeof(b1)));
+		fprintf(out, "%s %s %s", first ? "" : ",", k, jt_report_limit(k, json_number_value(v), b1, sizeof(b1)));
 		first = 0;
 	}
 	fprintf(out, "\n");

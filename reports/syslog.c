@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include "reports/json.h"
 #include "reports/syslog.h"
 
 #define MSG_MAX (32 * 1024)	/* bytes of one line; a longer record is cut */
@@ -24,6 +25,41 @@ static int sock = -1;
 static uint64_t milli_tokens = JT_SYSLOG_BURST * 1000, last_us;
 static unsigned long dropped;
 static char line[MSG_MAX];
+static char context[1024];	/* "\"run_id\":...,\"argv\":[...]," or "" */
+static size_t context_len;
+
+void jt_syslog_context(const char *run_id, const char *user, char *const argv[])
+{
+	char buf[sizeof(context) + 2];
+	struct jt_json j;
+
+	jt_json_init(&j, buf, sizeof(buf));
+	jt_json_object(&j);
+	jt_json_key(&j, "run_id");
+	jt_json_str(&j, run_id);
+	jt_json_key(&j, "user");
+	jt_json_str(&j, user);
+	jt_json_key(&j, "argv");
+	jt_json_array(&j);
+	for (size_t i = 0; argv && argv[i]; i++) {
+		if (j.len > 700) {
+			jt_json_str(&j, "...");
+			break;
+		}
+		jt_json_strn(&j, argv[i], strnlen(argv[i], 200));
+	}
+	jt_json_end(&j);
+	jt_json_finish(&j);
+	context_len = 0;
+	context[0] = '\0';
+	/* {A} -> "A," : the fields go in front of each record's own */
+	if (j.overflow || j.len < 3 || j.len - 3 + 1 >= sizeof(context))
+		return;
+	context_len = j.len - 3;
+	memcpy(context, buf + 1, context_len);
+	context[context_len++] = ',';
+	context[context_len] = '\0';
+}
 
 static uint64_t now_us(void)
 {
@@ -69,6 +105,15 @@ static void send_line(int severity, const char *msg, size_t len)
 		     (int)getpid());
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
+	if (context_len && len > 1 && msg[0] == '{' && msg[1] != '}' &&
+	    (size_t)n + 1 + context_len < sizeof(line)) {
+		/* the run's name first: {"run_id":...,"argv":[...],"type":... */
+		line[n++] = '{';
+		memcpy(line + n, context, context_len);
+		n += (int)context_len;
+		msg++;
+		len--;
+	}
 	if (len > sizeof(line) - (size_t)n)
 		len = sizeof(line) - (size_t)n;
 	memcpy(line + n, msg, len);
@@ -116,6 +161,8 @@ void jt_syslog_close(void)
 	if (sock >= 0)
 		close(sock);
 	sock = -1;
+	context_len = 0;
+	context[0] = '\0';
 	milli_tokens = JT_SYSLOG_BURST * 1000;
 	last_us = 0;
 	dropped = 0;

@@ -19,7 +19,15 @@
  */
 void jt_syslog(int severity, const char *msg, size_t len, int always);
 
-/** Close the socket (at the end of a run). */
+/**
+ * Name the run on every later line: "run_id", "user" and "argv" (each
+ * argument cut at 200 bytes, the list at about 700) go first in each
+ * JSON record sent, so a line read alone in the host's log says whose
+ * program it was. Call after the run header is sent (it has them).
+ */
+void jt_syslog_context(const char *run_id, const char *user, char *const argv[]);
+
+/** Close the socket (at the end of a run), and forget the context. */
 void jt_syslog_close(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "filters/policy.h"
 #include "reports/forensics.h"
 #include "tracer/internal.h"
@@ -54,14 +55,16 @@ static void usage_run(FILE *out)
 "It starts with descriptors 0-2 only, a minimal environment and no\n"
 "capabilities; everything it leaves behind is killed when it exits.\n"
 "\n"
-"  --policy FILE    policy file (default: built in; see `jailtrace policy default`)\n"
+"  --policy FILE    policy file, - for standard input (default: built in;\n"
+"                   see `jailtrace policy default`)\n"
 "  --log FILE       audit log, JSON Lines (created 0600, never through a symlink)\n"
 "  --result FILE    write the result as one JSON object\n"
 "  --audit MODE     decisions (default): log what the tracer decides;\n"
 "                   full: log every syscall with its result (slow: two stops each)\n"
 "  --env NAME       pass NAME from this environment; --env NAME=VALUE sets it\n"
 "  --no-backtrace   no stacks in the log (taken at denials, limits, fatal signals)\n"
-"  --syslog         also send denials, limit events and the end record to syslog\n"
+"  --syslog         also send the run header, denials, limit events and the end\n"
+"                   record to syslog, each line naming the run, user and argv\n"
 "  --quiet          no summary line on stderr\n"
 "  --no-pin         every CPU from the start (by default the program shares the\n"
 "                   tracer's CPU, where a stop costs least, until it wants more)\n"
@@ -92,6 +95,9 @@ static void usage_run(FILE *out)
 "\n"
 "Limits (0 = none). TIME: 30, 30s, 500ms, 2m, 1h. SIZE: 4096, 64K, 16M, 2G.\n"
 "  --timeout TIME   wall time of the run            (default %s; exit 124)\n"
+"  --grace TIME     after --timeout, or SIGINT/SIGTERM/SIGHUP to jailtrace, the\n"
+"                   program gets SIGTERM (or that signal) and TIME to end before\n"
+"                   SIGKILL (default 5s; 0: SIGKILL at once)\n"
 "  --cpu TIME       CPU time of the whole tree      (default %s; exit 137)\n"
 "  --memory SIZE    resident memory of the tree     (default %s; exit 137)\n"
 "  --vmem SIZE      address space of each process   (default %s; ENOMEM)\n"
@@ -115,7 +121,7 @@ static void usage(FILE *out)
 "  run [OPTIONS] -- PROGRAM [ARGS...]   run a program in the sandbox\n"
 "  doctor [--json]                     what this host offers and what jailtrace will use\n"
 "  policy default                      print the built-in policy\n"
-"  policy check FILE                   check a policy file\n"
+"  policy check FILE                   check a policy file (- reads standard input)\n"
 "  report [--format json] [--html OUT] LOG   summarize a run's audit log\n"
 "  replay LOG --policy FILE            what another policy would have decided\n"
 "  learn LOG > POLICY                  the tightest policy for what the run did\n"
@@ -132,7 +138,7 @@ static int err1(const char *what, const char *a)
 
 enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
        O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_KEEP, O_NO_BACKTRACE,
-       O_SYSLOG, O_NET, O_NO_PIN, O_LIMIT };
+       O_SYSLOG, O_NET, O_NO_PIN, O_GRACE, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
 {
@@ -202,6 +208,28 @@ static int write_result(const char *file, const struct jt_result *res, int code)
 	return code;
 }
 
+/*
+ * Can --result FILE be written at the end? A missing or unwritable
+ * directory is refused before the run, not found after the work is done.
+ */
+static int result_dir_ok(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	if (stat(dir, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+	    access(dir, W_OK | X_OK) < 0) {
+		run_err("jailtrace: --result %s: cannot write in %s: %s", file, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -223,6 +251,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
 		{ "no-pin", no_argument, 0, O_NO_PIN },
 		{ "syslog", no_argument, 0, O_SYSLOG },
+		{ "grace", required_argument, 0, O_GRACE },
 		{ "allow-net", required_argument, 0, O_NET },
 		{ "allow-udp", required_argument, 0, O_NET },
 		{ "allow-bind", required_argument, 0, O_NET },
@@ -275,6 +304,17 @@ static int cmd_run(int argc, char **argv)
 		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
 		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;
 		case O_NO_PIN: jt_config_set_pin(cfg, 0); break;
+		case O_GRACE:
+		{
+			uint64_t ms;
+
+			if (jt_parse_time_ms(optarg, &ms) < 0) {
+				run_err("jailtrace: bad value \"%s\" for --grace", optarg);
+				goto out;
+			}
+			jt_config_set_grace(cfg, ms);
+			break;
+		}
 		case O_NET:
 			if (n_rules < 64 && net_rule(&rules[n_rules], opts[idx].name, optarg) == 0)
 				n_rules++;
@@ -296,6 +336,10 @@ static int cmd_run(int argc, char **argv)
 			run_err("jailtrace: %s", jt_config_error(cfg));
 			goto out;
 		}
+	}
+	if (result && result_dir_ok(result) < 0) {
+		result = NULL;	/* nowhere to write it */
+		goto out;
 	}
 	if (optind >= argc) {
 		run_err("jailtrace: no program given (jailtrace run [OPTIONS] -- PROGRAM [ARGS...])");
@@ -345,28 +389,71 @@ out:
 	return code;
 }
 
+/*
+ * Grants of a policy whose host path this host lacks: left out of the
+ * view, as the built-in list's are (policies are shared between hosts),
+ * but a typo looks the same, so `policy check` names each.
+ */
+static unsigned list_missing_grants(const struct jt_policy *p)
+{
+	unsigned n = 0;
+	struct stat st;
+
+	for (size_t i = 0; i < p->n_grants; i++) {
+		const char *where = jt_policy_where(p, p->grants[i].rule);
+
+		if (!strncmp(where, "default:", 8))
+			continue;	/* the built-in list names what many hosts lack */
+		if (lstat(p->grants[i].host, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+			continue;	/* there, or not ours to see (EACCES): not a typo */
+		printf("%s: %s: not on this host (left out of the view)\n", where, p->grants[i].host);
+		n++;
+	}
+	return n;
+}
+
+static void usage_policy(FILE *out)
+{
+	fprintf(out,
+"usage: jailtrace policy default       print the built-in policy\n"
+"       jailtrace policy check FILE    check a policy file (- reads standard input),\n"
+"                                      and list the paths it grants that this host lacks\n");
+}
+
 static int cmd_policy(int argc, char **argv)
 {
 	struct jt_policy p;
 	char err[512];
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage_policy(stdout);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "default")) {
 		fputs(jt_default_policy, stdout);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "check")) {
+		unsigned missing;
+
 		jt_policy_init(&p);
 		int r = jt_policy_load(&p, argv[2], err, sizeof(err));
 
-		jt_policy_free(&p);
 		if (r < 0) {
+			jt_policy_free(&p);
 			fprintf(stderr, "%s\n", err);
 			return EXIT_JT;
 		}
-		printf("%s: ok\n", argv[2]);
+		missing = list_missing_grants(&p);
+		jt_policy_free(&p);
+		if (missing)
+			printf("%s: ok; %u granted path%s not on this host\n", argv[2], missing,
+			       missing == 1 ? "" : "s");
+		else
+			printf("%s: ok\n", argv[2]);
 		return 0;
 	}
-	fprintf(stderr, "usage: jailtrace policy default | jailtrace policy check FILE\n");
+	usage_policy(stderr);
 	return EXIT_JT;
 }
 
@@ -387,6 +474,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "policy"))
 		return cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor")) {
+		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("usage: jailtrace doctor [--json]\n\n"
+			       "What this host offers (kernel features, limits) and what jailtrace\n"
+			       "will use; --json prints it as one JSON object.\n");
+			return 0;
+		}
 		if (argc > 3 || (argc == 3 && strcmp(argv[2], "--json"))) {
 			fprintf(stderr, "usage: jailtrace doctor [--json]\n");
 			return EXIT_JT;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "tracer/internal.h"
 
 const uint64_t jt_limit_default[JT_LIMIT_COUNT] = {
@@ -21,6 +22,33 @@ const char *const jt_limit_names[JT_LIMIT_COUNT] = {
 	"timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile",
 };
 
+/* The largest unit that states @v exactly: 16M, not 16777216; 90s, not 90000. */
+void jt_limit_text(enum jt_limit l, uint64_t v, char *buf, size_t len)
+{
+	static const struct { uint64_t div; const char *unit; } times[] = {
+		{ 3600000, "h" }, { 60000, "m" }, { 1000, "s" }, { 1, "ms" },
+	}, sizes[] = {
+		{ 1ULL << 40, "T" }, { 1ULL << 30, "G" }, { 1ULL << 20, "M" }, { 1ULL << 10, "K" },
+		{ 1, "" },
+	};
+	const char *name = (unsigned)l < JT_LIMIT_COUNT ? jt_limit_names[l] : "?";
+	size_t i = 0;
+
+	if (l == JT_LIMIT_PROCS || l == JT_LIMIT_NOFILE || v == 0) {
+		snprintf(buf, len, "--%s %llu", name, (unsigned long long)v);
+	} else if (l == JT_LIMIT_TIMEOUT_MS || l == JT_LIMIT_CPU_MS) {
+		while (v % times[i].div)
+			i++;
+		snprintf(buf, len, "--%s %llu%s", name, (unsigned long long)(v / times[i].div),
+			 times[i].unit);
+	} else {
+		while (v % sizes[i].div)
+			i++;
+		snprintf(buf, len, "--%s %llu%s", name, (unsigned long long)(v / sizes[i].div),
+			 sizes[i].unit);
+	}
+}
+
 jt_config *jt_config_new(void)
 {
 	jt_config *cfg = calloc(1, sizeof(*cfg));
@@ -28,6 +56,7 @@ jt_config *jt_config_new(void)
 	if (!cfg)
 		return NULL;
 	jt_policy_init(&cfg->policy);
+	cfg->grace_ms = JT_GRACE_MS_DEFAULT;
 	/* JAILTRACE_FILTER_CACHE=0: build the seccomp program every run */
 	cfg->no_filter_cache = getenv("JAILTRACE_FILTER_CACHE") && !strcmp(getenv("JAILTRACE_FILTER_CACHE"), "0");
 	if (jt_policy_default(&cfg->policy, cfg->err, sizeof(cfg->err)) < 0) {
@@ -150,14 +179,31 @@ static int set_path(jt_config *cfg, char **slot, const char *path, const char *w
 	return 0;
 }
 
+/*
+ * A grant on the command line names a host path the user means now: one
+ * that is not there (a typo) is an error before the run, as bubblewrap
+ * makes it, not a program failing later on a path it cannot see. A policy
+ * file's grants may name what a host lacks: policies are shared.
+ */
 int jt_config_grant(jt_config *cfg, const char *spec, int writable)
 {
 	int r = jt_policy_grant(&cfg->policy, spec, writable, writable ? "--rw" : "--ro");
+	const struct jt_grant *g;
+	struct stat st;
 
 	if (r == -EINVAL)
 		snprintf(cfg->err, sizeof(cfg->err), "--%s needs absolute paths, not \"%s\"",
 			 writable ? "rw" : "ro", spec);
-	return r;
+	if (r < 0)
+		return r;
+	g = &cfg->policy.grants[cfg->policy.n_grants - 1];
+	if (lstat(g->host, &st) < 0) {
+		r = -errno;
+		snprintf(cfg->err, sizeof(cfg->err), "--%s %s: %s", writable ? "rw" : "ro",
+			 g->host, strerror(-r));
+		return r;
+	}
+	return 0;
 }
 
 int jt_config_rule(jt_config *cfg, const char *option, const char *text)
@@ -213,6 +259,11 @@ int jt_config_set_cwd(jt_config *cfg, const char *inside)
 void jt_config_set_pin(jt_config *cfg, int pin)
 {
 	cfg->no_pin = !pin;
+}
+
+void jt_config_set_grace(jt_config *cfg, uint64_t ms)
+{
+	cfg->grace_ms = ms;
 }
 
 void jt_config_set_quiet(jt_config *cfg, int quiet)

@@ -218,8 +218,28 @@ static void put(char *out, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* One line: what was asked, why it was refused, and what would grant it. */
-static void explain(const struct jt_policy *p, struct seen *s, char *out, size_t len)
+/*
+ * Refusals that are no news to the person who ran the program: the
+ * handover descriptor jailtrace keeps in every process (Python's
+ * subprocess closes every descriptor it did not open, in each child) is
+ * refused by design, and the program goes on as it would natively.
+ */
+static int by_design(const struct seen *s)
+{
+	return s->builtin && !strcmp(s->builtin, "handover-descriptor");
+}
+
+/* A request for a name lookup: the resolver's file, or a name server's port. */
+static int is_dns(const struct seen *s)
+{
+	size_t n = strlen(s->what);
+
+	return !strcmp(s->what, "/etc/resolv.conf") || (n > 3 && !strcmp(s->what + n - 3, ":53"));
+}
+
+/* One line: what was asked, why it was refused, and what would grant it.
+ * @dns: the run also asked for a name lookup, which --allow-dns grants. */
+static void explain(const struct jt_policy *p, struct seen *s, int dns, char *out, size_t len)
 {
 	const char *b = s->builtin ? s->builtin : "";
 	const char *name = s->sys >= 0 ? jt_sys_name(s->sys) : "a call";
@@ -230,7 +250,10 @@ static void explain(const struct jt_policy *p, struct seen *s, char *out, size_t
 			 s->sys == JT_SYS_ioctl ? "ioctl" : s->verb, s->what);
 	else
 		snprintf(head, sizeof(head), "%s", name);
-	if (!strcmp(b, "not-in-view")) {
+	if (is_dns(s) || (dns && !strcmp(b, "network-udp"))) {
+		put(out, len, "%s: no name lookups \xe2\x80\x94 grant with --allow-dns "
+			 "(the host's name servers)", head);
+	} else if (!strcmp(b, "not-in-view")) {
 		if (s->sys == JT_SYS_connect)
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --allow-unix %s", head, s->what);
 		else if (!s->write)
@@ -303,15 +326,23 @@ static int by_count(const void *a, const void *b)
 void jt_denials_explain(struct jt_run *run, struct jt_result *res)
 {
 	struct jt_denials *d = run->denial_tab;
-	uint64_t absent = 0;
+	uint64_t absent = 0, design = 0;
+	int dns = 0;
 
 	res->n_hints = 0;
 	res->hints_more = 0;
 	if (!d)
 		return;
 	qsort(d->e, d->n, sizeof(d->e[0]), by_count);
+	for (size_t i = 0; i < d->n; i++)
+		dns |= is_dns(&d->e[i]);
 	for (size_t i = 0; i < d->n; i++) {
 		struct seen *s = &d->e[i];
+
+		if (by_design(s)) {
+			design += s->count;
+			continue;
+		}
 
 		/* a lookup of what this host lacks too fails natively the same way */
 		if (s->builtin && !strcmp(s->builtin, "not-in-view") && lacks(s)) {
@@ -325,12 +356,13 @@ void jt_denials_explain(struct jt_run *run, struct jt_result *res)
 			continue;
 		}
 		res->hints[res->n_hints].count = s->count;
-		explain(run->policy, s, res->hints[res->n_hints].text,
+		explain(run->policy, s, dns, res->hints[res->n_hints].text,
 			sizeof(res->hints[res->n_hints].text));
 		res->n_hints++;
 	}
 	res->hints_more += d->other;
 	res->hints_absent = absent;
+	res->hints_by_design = design;
 }
 
 void jt_denials_free(struct jt_run *run)

@@ -35,10 +35,13 @@ struct jt_config {
 	int syslog;			/* --syslog */
 	int no_pin;			/* --no-pin: every CPU from the start (cpu.c) */
 	int no_filter_cache;		/* JAILTRACE_FILTER_CACHE=0 (filtercache.c) */
+	uint64_t grace_ms;		/* --grace: from a stop signal to SIGKILL */
 	char err[512];
 };
 
 extern const uint64_t jt_limit_default[JT_LIMIT_COUNT];
+/* "--memory 100M": a limit as its option, in the largest exact unit */
+void jt_limit_text(enum jt_limit l, uint64_t v, char *buf, size_t len);
 extern const char *const jt_limit_names[JT_LIMIT_COUNT];
 
 /* Why the run is ending early; the first reason wins. */
@@ -70,6 +73,8 @@ struct jt_run {
 	enum jt_stop stop;
 	int stop_signal;		/* with JT_STOP_SIGNAL */
 	int killing;			/* SIGKILL sent to everything */
+	uint64_t grace_end_us;		/* the stop signal was sent; SIGKILL at this time */
+	int grace_signals;		/* jt_signal_count when it was sent */
 	char message[256];
 	uint64_t start_us, end_us;
 	uint64_t peak_rss_kb;
@@ -128,8 +133,12 @@ void jt_remove_tree(const char *path);
 /* remove what runs killed by SIGKILL left in @dir (their fresh jails, private skeletons) */
 void jt_remove_stale(const char *dir);
 
-/* keep.c: --keep INSIDE[:HOST], after the run */
+/* keep.c: --keep INSIDE[:HOST], after the run: -errno (@err says why), or how
+ * many links and special files it left out (@err names them when not 0) */
 int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen);
+/** Before the run: can --keep @spec copy where it would? -EEXIST when its
+ * destination exists, -errno when its directory cannot be opened. */
+int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen);
 
 /* inject.c: handing descriptors to tracees */
 int jt_inject_setup(struct jt_run *run);
@@ -185,6 +194,8 @@ uint64_t jt_watchdog_cpu_ms(const struct jt_run *run);
 
 /* loop.c: the ptrace event loop, until nothing of the sandbox is left. */
 int jt_loop(struct jt_run *run);
+/* in the grace after a stop (loop.c): a limit reached now ends it; 1 if so */
+int jt_grace_cut(struct jt_run *run, const char *limit);
 void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void jt_kill_all(struct jt_run *run);
@@ -233,9 +244,11 @@ uint64_t jt_now_us(void);
 int jt_relay_start(struct jt_run *run);
 void jt_relay_join(struct jt_run *run);
 extern volatile sig_atomic_t jt_output_exceeded;
+#define JT_GRACE_MS_DEFAULT 5000	/* as `docker stop`; `timeout -k` asks for one */
 #define JT_TICK_MS 50	/* the clock of limits and CPU placement */
 extern volatile sig_atomic_t jt_tick_due;
 extern volatile sig_atomic_t jt_got_signal;
+extern volatile sig_atomic_t jt_signal_count;	/* how many stop signals came */
 
 /* identity.c: names without NSS (a static binary has none). */
 void jt_user_name(uid_t uid, char *buf, size_t len);

@@ -65,6 +65,7 @@ struct jt_result {
 	} hints[JT_RESULT_HINTS];
 	uint64_t hints_more;	/* denials of other requests, not named */
 	uint64_t hints_absent;	/* lookups of paths the host lacks too: as natively */
+	uint64_t hints_by_design; /* refusals that protect jailtrace's own descriptor */
 };
 
 /**
@@ -113,7 +114,8 @@ int jt_config_set_jail(jt_config *cfg, const char *dir);
 
 /**
  * Show a host path to the program: "PATH" at the same path, or
- * "HOST:INSIDE"; @writable grants writing. @return 0 or -EINVAL.
+ * "HOST:INSIDE"; @writable grants writing. @return 0, -EINVAL (not absolute),
+ * or -errno when HOST is not there (ENOENT), with jt_config_error() naming it.
  */
 int jt_config_grant(jt_config *cfg, const char *spec, int writable);
 
@@ -146,6 +148,14 @@ int jt_config_keep(jt_config *cfg, const char *spec);
 
 /** The program's working directory inside the view (default /work). */
 int jt_config_set_cwd(jt_config *cfg, const char *inside);
+
+/**
+ * When the run is stopped by SIGINT, SIGTERM or SIGHUP to jailtrace (the
+ * same signal is sent on) or by the wall time limit (SIGTERM), the
+ * program's processes get @ms milliseconds to end before SIGKILL
+ * (default 5000; 0: SIGKILL at once).
+ */
+void jt_config_set_grace(jt_config *cfg, uint64_t ms);
 
 /** Do not print the summary line on stderr at the end. */
 void jt_config_set_quiet(jt_config *cfg, int quiet);

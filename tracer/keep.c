@@ -36,7 +36,14 @@ static int copy_file(int src, int dstdir, const char *name, mode_t mode)
 	return n < 0 ? -EIO : 0;
 }
 
-static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname, int depth)
+/* What a copy left out (links, fifos, sockets, devices): the count and the first. */
+struct skipped {
+	unsigned n;
+	char first[256];
+};
+
+static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname, int depth,
+		   struct skipped *sk)
 {
 	struct stat st;
 	int fd, r = 0;
@@ -53,8 +60,12 @@ static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname,
 		close(fd);
 		return r;
 	}
-	if (!S_ISDIR(st.st_mode))
-		return 0;	/* links, fifos, sockets: nothing to keep */
+	if (!S_ISDIR(st.st_mode)) {
+		/* links, fifos, sockets: nothing to keep, but the user is told */
+		if (sk->n++ == 0)
+			snprintf(sk->first, sizeof(sk->first), "%s", dname);
+		return 0;
+	}
 	if (mkdirat(dstdir, dname, 0700) < 0)
 		return -errno;
 	{
@@ -71,7 +82,7 @@ static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname,
 		while (d && dfd >= 0 && r == 0 && (e = readdir(d))) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
-			r = copy_at(dirfd(d), e->d_name, dfd, e->d_name, depth + 1);
+			r = copy_at(dirfd(d), e->d_name, dfd, e->d_name, depth + 1, sk);
 		}
 		if (d)
 			closedir(d);
@@ -83,13 +94,93 @@ static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname,
 	return r;
 }
 
+/*
+ * Where --keep INSIDE[:HOST] copies to: HOST, or INSIDE's name in the
+ * current directory ("jail" for a whole jail directory). @name: the last
+ * component of INSIDE as the view resolved it, or NULL: from the text.
+ */
+static void keep_dest(const char *spec, const char *name, char *host, size_t len)
+{
+	const char *colon = strchr(spec, ':'), *end, *base;
+
+	if (colon) {
+		snprintf(host, len, "%s", colon + 1);
+		return;
+	}
+	if (!name) {
+		size_t n;
+
+		end = spec + strlen(spec);
+		while (end > spec + 1 && end[-1] == '/')
+			end--;
+		for (base = end; base > spec && base[-1] != '/'; base--)
+			;
+		n = (size_t)(end - base);
+		if (n == 0 || (n == 1 && base[0] == '.') || (n == 2 && !strncmp(base, "..", 2)))
+			snprintf(host, len, "./jail");
+		else
+			snprintf(host, len, "./%.*s", (int)n, base);
+		return;
+	}
+	snprintf(host, len, "./%s", name[0] ? name : "jail");
+}
+
+/* The directory HOST is copied into, opened; and HOST's own name in it. */
+static int open_dest_dir(char *host, const char **leaf)
+{
+	char *slash = strrchr(host, '/');
+	int fd;
+
+	if (!slash) {
+		*leaf = host;
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	*slash = '\0';
+	fd = open(host[0] ? host : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*slash = '/';
+	*leaf = slash + 1;
+	return fd;
+}
+
+int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen)
+{
+	const char *colon = strchr(spec, ':'), *leaf;
+	char inside[PATH_MAX], host[PATH_MAX];
+	struct jt_walk w;
+	struct stat st;
+	int dir, named;
+
+	snprintf(inside, sizeof(inside), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+	/* as jt_keep will name it: its parent may not be there yet */
+	named = jt_walk(&run->view, run->cwd_inside, inside, JT_WALK_NOFOLLOW | JT_WALK_CREATE, &w) == 0;
+	keep_dest(spec, named ? w.name : NULL, host, sizeof(host));
+	if (named)
+		jt_walk_done(&w);
+	if ((dir = open_dest_dir(host, &leaf)) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "--keep %s: cannot copy into the directory of %s: %s", spec, host,
+			 strerror(e));
+		return -e;
+	}
+	if (fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(dir);
+		snprintf(err, errlen, "--keep %s: host path %s exists; jailtrace does not overwrite it", spec, host);
+		return -EEXIST;
+	}
+	close(dir);
+	return 0;
+}
+
 int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
 {
-	const char *colon = strchr(spec, ':');
-	char inside[PATH_MAX], host[PATH_MAX], *slash;
+	const char *colon = strchr(spec, ':'), *leaf;
+	char inside[PATH_MAX], host[PATH_MAX];
+	struct skipped sk = { 0 };
 	struct jt_walk w;
 	int r, hostdir, src;
 
+	err[0] = '\0';
 	snprintf(inside, sizeof(inside), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
 	r = jt_walk(&run->view, run->cwd_inside, inside, JT_WALK_NOFOLLOW, &w);
 	if (r < 0 || !w.mount || !(w.mount->flags & JT_MNT_RW)) {
@@ -98,28 +189,22 @@ int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "--keep %s: not in the jail%s", inside, r < 0 ? " (no such path)" : "");
 		return r < 0 ? r : -EINVAL;
 	}
-	if (colon)
-		snprintf(host, sizeof(host), "%s", colon + 1);
-	else
-		snprintf(host, sizeof(host), "./%s", w.name[0] ? w.name : "jail");
-	slash = strrchr(host, '/');
-	if (slash) {
-		*slash = '\0';
-		hostdir = open(host[0] ? host : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		*slash = '/';
-	} else {
-		hostdir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (hostdir < 0) {
+	keep_dest(spec, w.name, host, sizeof(host));
+	if ((hostdir = open_dest_dir(host, &leaf)) < 0) {
+		r = -errno;
 		jt_walk_done(&w);
-		snprintf(err, errlen, "--keep %s: cannot open where to copy it: %s", spec, strerror(errno));
-		return -errno;
+		snprintf(err, errlen, "--keep %s: cannot open where to copy it: %s", spec, strerror(-r));
+		return r;
 	}
 	src = w.dirfd >= 0 ? w.dirfd : w.fd;
-	r = copy_at(src, w.dirfd >= 0 ? w.name : "", hostdir, slash ? slash + 1 : host, 0);
+	r = copy_at(src, w.dirfd >= 0 ? w.name : "", hostdir, leaf, 0, &sk);
 	if (r < 0)
 		snprintf(err, errlen, "--keep %s: %s", spec, strerror(-r));
+	else if (sk.n)
+		snprintf(err, errlen, "--keep %s: skipped %u symbolic link%s or special file%s (%s%s): "
+			 "only regular files and directories are copied", spec, sk.n,
+			 sk.n == 1 ? "" : "s", sk.n == 1 ? "" : "s", sk.first, sk.n > 1 ? ", ..." : "");
 	close(hostdir);
 	jt_walk_done(&w);
-	return r;
+	return r < 0 ? r : (int)sk.n;
 }

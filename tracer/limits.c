@@ -128,13 +128,14 @@ void jt_limits_tick(struct jt_run *run)
 {
 	uint64_t now = jt_now_us(), timeout = run->limit[JT_LIMIT_TIMEOUT_MS];
 	uint64_t cpu, rss, maxmem = run->limit[JT_LIMIT_MEMORY], maxcpu = run->limit[JT_LIMIT_CPU_MS];
+	char text[48];
 
 	if (run->killing)
 		return;
-	if (timeout && now - run->start_us >= timeout * 1000) {
+	if (timeout && run->stop == JT_STOP_NONE && now - run->start_us >= timeout * 1000) {
+		jt_limit_text(JT_LIMIT_TIMEOUT_MS, timeout, text, sizeof(text));
 		jt_limit_event(run, "timeout", timeout, (now - run->start_us) / 1000, 0);
-		jt_stop_run(run, JT_STOP_TIMEOUT, "wall time limit of %llu ms",
-			    (unsigned long long)timeout);
+		jt_stop_run(run, JT_STOP_TIMEOUT, "%s reached (wall time)", text);
 		return;
 	}
 	measure(run, &cpu, &rss);
@@ -147,13 +148,13 @@ void jt_limits_tick(struct jt_run *run)
 	}
 	if (rss > run->peak_rss_kb)
 		run->peak_rss_kb = rss;
-	if (maxmem && rss * 1024 > maxmem) {
+	if (maxmem && rss * 1024 > maxmem && !jt_grace_cut(run, "memory")) {
+		jt_limit_text(JT_LIMIT_MEMORY, maxmem, text, sizeof(text));
 		jt_limit_event(run, "memory", maxmem, rss * 1024, 0);
-		jt_stop_run(run, JT_STOP_MEMORY, "resident memory limit of %llu bytes",
-			    (unsigned long long)maxmem);
-	} else if (maxcpu && cpu > maxcpu) {
+		jt_stop_run(run, JT_STOP_MEMORY, "%s reached (resident memory of the tree)", text);
+	} else if (maxcpu && cpu > maxcpu && !jt_grace_cut(run, "cpu")) {
+		jt_limit_text(JT_LIMIT_CPU_MS, maxcpu, text, sizeof(text));
 		jt_limit_event(run, "cpu", maxcpu, cpu, 0);
-		jt_stop_run(run, JT_STOP_CPU, "CPU time limit of %llu ms",
-			    (unsigned long long)maxcpu);
+		jt_stop_run(run, JT_STOP_CPU, "%s reached (CPU time of the tree)", text);
 	}
 }

@@ -17,6 +17,7 @@
 #include <linux/kcmp.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include "compat/names.h"
 #include "compat/regs.h"
 #include "tracer/cpu.h"
 #include "tracer/fs.h"
@@ -70,8 +71,10 @@ static struct jt_task *meet(struct jt_run *run, pid_t tid, pid_t tgid, pid_t sto
 	}
 	if (max && run->tasks.count > max && run->stop == JT_STOP_NONE) {
 		jt_limit_event(run, "procs", max, run->tasks.count, stopped);
-		jt_stop_run(run, JT_STOP_PROCS, "more than %llu processes and threads",
-			    (unsigned long long)max);
+		char text[48];
+
+		jt_limit_text(JT_LIMIT_PROCS, max, text, sizeof(text));
+		jt_stop_run(run, JT_STOP_PROCS, "%s reached (live processes and threads)", text);
 	}
 	if (run->killing) {
 		kill(tid, SIGKILL);
@@ -384,9 +387,12 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 			on_syscall_stop(run, t);
 			return;
 		}
-		if (sig == SIGXCPU) {
+		if (sig == SIGXCPU && !jt_grace_cut(run, "cpu")) {
+			char text[48];
+
+			jt_limit_text(JT_LIMIT_CPU_MS, run->limit[JT_LIMIT_CPU_MS], text, sizeof(text));
 			jt_limit_event(run, "cpu", run->limit[JT_LIMIT_CPU_MS], run->cpu_ms, t->tid);
-			jt_stop_run(run, JT_STOP_CPU, "CPU time limit");
+			jt_stop_run(run, JT_STOP_CPU, "%s reached (CPU time of a process)", text);
 		}
 		/* a signal on its way: deliver it (with its stack kept first, if it kills);
 		 * a call issued again after its handler fetches its descriptors anew */
@@ -437,6 +443,89 @@ static void orphans_tick(struct jt_run *run)
 	}
 }
 
+/*
+ * Told to stop (SIGINT, SIGTERM, SIGHUP) or out of wall time, the program
+ * is asked first, as `timeout -k` and `docker stop` ask: the signal goes
+ * to the processes of its process group, as a terminal's ^C would send
+ * it (SIGTERM for the time limit), and the run's end waits --grace for
+ * the first process to end. Then, or at once when the first process has
+ * ended or a second signal comes, everything left is killed (the design
+ * rule: nothing outlives the run). Other limits kill at once: a program
+ * over its memory or output has no time to spend.
+ */
+static int grace_signal(const struct jt_run *run)
+{
+	if (run->stop == JT_STOP_SIGNAL)
+		return run->stop_signal;
+	return run->stop == JT_STOP_TIMEOUT ? SIGTERM : 0;
+}
+
+static void grace_note(struct jt_run *run, const char *what)
+{
+	size_t n = strlen(run->message);
+
+	snprintf(run->message + n, sizeof(run->message) - n, "; %s", what);
+}
+
+int jt_grace_cut(struct jt_run *run, const char *limit)
+{
+	char note[64];
+
+	if (run->stop == JT_STOP_NONE)
+		return 0;
+	if (run->grace_end_us > 1) {
+		snprintf(note, sizeof(note), "killed in the grace period at the %s limit", limit);
+		grace_note(run, note);
+		run->grace_end_us = 1;	/* past: the next check kills */
+	}
+	return 1;
+}
+
+static int in_grace(struct jt_run *run)
+{
+	int sig = grace_signal(run);
+	uint64_t now;
+	char note[96];
+
+	if (!sig || run->child_done || !run->cfg->grace_ms) {
+		if (run->grace_end_us && run->child_done)
+			grace_note(run, "it ended within the grace period");
+		return 0;
+	}
+	now = jt_now_us();
+	if (!run->grace_end_us) {
+		pid_t group = run->child;
+
+		run->grace_end_us = now + run->cfg->grace_ms * 1000;
+		run->grace_signals = jt_signal_count;
+		jt_ptable_each(&run->tasks, p) {
+			/* its group, as a terminal would signal it, and the first
+			 * process even if it moved to another group */
+			if (p->tid == p->tgid && (p->tid == group || getpgid(p->tid) == group))
+				kill(p->tid, sig);
+		}
+		snprintf(note, sizeof(note), "%s sent to the program", jt_signal_name(sig));
+		grace_note(run, note);
+		return 1;
+	}
+	if (run->grace_end_us == 1)
+		return 0;	/* cut short by a limit (jt_grace_cut) */
+	if (jt_signal_count > run->grace_signals) {
+		grace_note(run, "killed at a second signal");
+		return 0;
+	}
+	if (now < run->grace_end_us)
+		return 1;
+	if (run->cfg->grace_ms % 1000)
+		snprintf(note, sizeof(note), "killed after the grace period of %llums",
+			 (unsigned long long)run->cfg->grace_ms);
+	else
+		snprintf(note, sizeof(note), "killed after the grace period of %llus",
+			 (unsigned long long)run->cfg->grace_ms / 1000);
+	grace_note(run, note);
+	return 0;
+}
+
 static void check_flags(struct jt_run *run)
 {
 	if (jt_tick_due) {
@@ -446,16 +535,18 @@ static void check_flags(struct jt_run *run)
 		orphans_tick(run);
 	}
 	if (jt_output_exceeded && run->stop == JT_STOP_NONE) {
+		char text[48];
+
+		jt_limit_text(JT_LIMIT_OUTPUT, run->limit[JT_LIMIT_OUTPUT], text, sizeof(text));
 		jt_limit_event(run, "output", run->limit[JT_LIMIT_OUTPUT],
 			       run->limit[JT_LIMIT_OUTPUT] + 1, 0);
-		jt_stop_run(run, JT_STOP_OUTPUT, "more than %llu bytes of output",
-			    (unsigned long long)run->limit[JT_LIMIT_OUTPUT]);
+		jt_stop_run(run, JT_STOP_OUTPUT, "%s reached (stdout and stderr)", text);
 	}
 	if (jt_got_signal && run->stop == JT_STOP_NONE) {
 		run->stop_signal = jt_got_signal;
-		jt_stop_run(run, JT_STOP_SIGNAL, "jailtrace got signal %d", (int)jt_got_signal);
+		jt_stop_run(run, JT_STOP_SIGNAL, "jailtrace got %s", jt_signal_name(jt_got_signal));
 	}
-	if ((run->stop != JT_STOP_NONE || run->child_done) && !run->killing) {
+	if ((run->stop != JT_STOP_NONE || run->child_done) && !run->killing && !in_grace(run)) {
 		run->end_us = jt_now_us();
 		jt_kill_all(run);
 	}

@@ -22,6 +22,22 @@ struct relay {
 	int out_ok[2];		/* 0 once writing to our own fd failed */
 };
 
+/*
+ * Our reader went away (EPIPE): so has the program's, as it would natively.
+ * Closing the read end of its pipe makes its next write fail with EPIPE
+ * and SIGPIPE, and `jailtrace run -- yes | head -1` ends as `yes | head -1`
+ * does (141), not with the output limit. Any other error (EIO on a
+ * terminal gone, ENOSPC): drain and drop the rest, so the program runs on.
+ */
+static void reader_gone(struct relay *r, int i, int err)
+{
+	r->out_ok[i] = 0;
+	if (err == EPIPE && r->in[i] >= 0) {
+		close(r->in[i]);
+		r->in[i] = -1;
+	}
+}
+
 static struct relay relay;
 
 static void forward(struct relay *r, int i, const char *buf, size_t n)
@@ -41,7 +57,7 @@ static void forward(struct relay *r, int i, const char *buf, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			r->out_ok[i] = 0;	/* our reader went away: keep draining */
+			reader_gone(r, i, w < 0 ? errno : EIO);
 			break;
 		}
 		buf += w;

@@ -142,8 +142,13 @@ int jt_result_write_json(const struct jt_result *res, int fd)
 
 void jt_result_print(const struct jt_result *res, FILE *out)
 {
-	char what[320];
+	char what[320], tail[24] = "";
 	const char *sig = jt_signal_name(res->signal);
+	/* what the person needs to know of: not the lookups that fail natively
+	 * too, nor the refusals that guard jailtrace's own descriptor (the log
+	 * and the result's "denials" count every one) */
+	uint64_t quiet = res->hints_absent + res->hints_by_design;
+	uint64_t denials = res->denials > quiet ? res->denials - quiet : 0;
 
 	switch (res->status) {
 	case JT_EXITED:
@@ -159,12 +164,15 @@ void jt_result_print(const struct jt_result *res, FILE *out)
 		snprintf(what, sizeof(what), "%s: %s", jt_status_name(res->status), res->message);
 		break;
 	}
-	fprintf(out, "jailtrace: %s; %llu.%02llus wall, %llu.%02llus cpu, %llu MiB peak, %llu denial%s; exit %d\n",
+	/* the exit status once: "exited 3" says it; a signal or a limit maps to 128+N */
+	if (res->status != JT_EXITED)
+		snprintf(tail, sizeof(tail), "; exit %d", res->exit_code);
+	fprintf(out, "jailtrace: %s; %llu.%02llus wall, %llu.%02llus cpu, %llu MiB peak, %llu denial%s%s\n",
 		what, (unsigned long long)(res->wall_ms / 1000),
 		(unsigned long long)(res->wall_ms % 1000 / 10),
 		(unsigned long long)(res->cpu_ms / 1000), (unsigned long long)(res->cpu_ms % 1000 / 10),
 		(unsigned long long)((res->peak_memory_kb + 1023) / 1024),
-		(unsigned long long)res->denials, res->denials == 1 ? "" : "s", res->exit_code);
+		(unsigned long long)denials, denials == 1 ? "" : "s", tail);
 	/* why, in one glance: the most frequent denials and what would grant each */
 	for (unsigned i = 0; i < res->n_hints && i < JT_RESULT_HINTS; i++)
 		fprintf(out, "jailtrace: denied %llux %s\n", (unsigned long long)res->hints[i].count,
@@ -172,7 +180,4 @@ void jt_result_print(const struct jt_result *res, FILE *out)
 	if (res->hints_more)
 		fprintf(out, "jailtrace: %llu other denial%s; the audit log (--log) has each\n",
 			(unsigned long long)res->hints_more, res->hints_more == 1 ? "" : "s");
-	if (res->hints_absent)
-		fprintf(out, "jailtrace: %llu denial%s looked up paths this host lacks too (as natively)\n",
-			(unsigned long long)res->hints_absent, res->hints_absent == 1 ? "" : "s");
 }

@@ -26,6 +26,7 @@
 #include <linux/capability.h>
 #include "tracer/denials.h"
 #include "tracer/fs.h"
+#include "tracer/path.h"
 #include "filters/seccomp.h"
 #include "reports/syslog.h"
 #include "tracer/cpu.h"
@@ -37,6 +38,7 @@
 
 volatile sig_atomic_t jt_tick_due;
 volatile sig_atomic_t jt_got_signal;
+volatile sig_atomic_t jt_signal_count;
 
 static void on_alarm(int sig)
 {
@@ -47,6 +49,7 @@ static void on_alarm(int sig)
 static void on_stop_signal(int sig)
 {
 	jt_got_signal = sig;
+	jt_signal_count++;
 }
 
 /* Handlers without SA_RESTART, so a blocked waitpid returns to the loop. */
@@ -261,6 +264,8 @@ static void write_header(struct jt_run *run, char *const argv[])
 		.limits_json = limits,
 	};
 	jt_log_run_header(&run->log, &hdr);
+	if (run->log.syslog)
+		jt_syslog_context(id, user, argv);
 }
 
 /* Seize the stopped child with every option, then let it go on. */
@@ -412,6 +417,26 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 	return 0;
 }
 
+/*
+ * --cwd names a directory of the view: one that is not there is an error
+ * before the run (as `bwrap --chdir` makes it), not a program that starts
+ * in a directory it cannot list.
+ */
+static int check_cwd(struct jt_run *run, char *err, size_t len)
+{
+	struct jt_walk w;
+	int r = jt_walk(&run->view, "/", run->cwd_inside, 0, &w);
+
+	if (r == 0) {
+		if (!w.is_dir)
+			r = -ENOTDIR;
+		jt_walk_done(&w);
+	}
+	if (r < 0)
+		snprintf(err, len, "--cwd %s: %s inside the sandbox", run->cwd_inside, strerror(-r));
+	return r;
+}
+
 /* The view: the jail, the grants, the skeleton, the handover channel. */
 static int setup_view(struct jt_run *run, struct jt_result *res)
 {
@@ -441,6 +466,8 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 	if (r == 0)
 		r = jt_view_add(&run->view, &extra, 0, err, sizeof(err));
 	jt_policy_free(&extra);
+	if (r == 0 && run->cfg->cwd)
+		r = check_cwd(run, err, sizeof(err));
 	if (r == 0 && (r = jt_inject_setup(run)) < 0)
 		snprintf(err, sizeof(err), "cannot make the handover channel: %s", strerror(-r));
 	if (r < 0)
@@ -542,6 +569,13 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->use_view = cfg->policy.n_grants > 0;
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
+	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {
+		/* an output that cannot be kept is refused now, not after the work */
+		if ((r = jt_keep_check(run, cfg->keep[i], msg, sizeof(msg))) < 0) {
+			r = fail(res, 125, -r, "%s", msg);
+			goto out;
+		}
+	}
 	if ((r = check_host(&run->kernel, msg, sizeof(msg))) < 0) {
 		r = fail(res, 125, -r, "%s", msg);
 		goto out;
@@ -593,7 +627,11 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {
 		char kerr[PATH_MAX + 64];
 
-		if (jt_keep(run, cfg->keep[i], kerr, sizeof(kerr)) < 0) {
+		int k = jt_keep(run, cfg->keep[i], kerr, sizeof(kerr));
+
+		if (k > 0 && !cfg->quiet)
+			fprintf(stderr, "jailtrace: %s\n", kerr);
+		if (k < 0) {
 			/* the outputs asked for are lost: say so, and fail a run that had succeeded */
 			snprintf(res->message, sizeof(res->message), "%.200s", kerr);
 			if (res->exit_code == 0) {

@@ -322,6 +322,8 @@ int jt_find_program(const char *name, const char *path_env, char *out, size_t le
 			return -ENAMETOOLONG;
 		if (stat(out, &st) < 0)
 			return -errno;
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;	/* what a shell says: "Is a directory" (126) */
 		if (!S_ISREG(st.st_mode) || access(out, X_OK) < 0)
 			return -EACCES;
 		return 0;

@@ -421,6 +421,8 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		run->denials++;
 		if (jt_denial_note(run, t, rq, &res->verdict, res->path, res->addr))
 			lc.stack = jt_stack_of(run, t->tid);
+		else
+			lc.as_natively = 1;	/* not sent to syslog either */
 	}
 	/* a call issued again is recorded when it is done, not at every try */
 	r = res->restart ? 0 : jt_log_call(&run->log, &lc);

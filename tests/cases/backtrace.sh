@@ -233,17 +233,23 @@ t_syslog_gets_denials_limits_and_the_end_record() {
 	expect_rc 124
 	syslog_stop "$T/syslog.txt"
 	[ -s "$T/syslog.txt" ] || fail "nothing reached syslog"
-	grep -qE '^<12>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} jailtrace\[[0-9]+\]: \{"type":"syscall"' "$T/syslog.txt" ||
-		fail "no denial line with facility user, severity warning: $(head -c 600 "$T/syslog.txt")"
+	grep -qE '^<12>[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} jailtrace\[[0-9]+\]: \{"run_id":"[0-9a-f]{32}","user":"[^"]+","argv":\[.*\],"type":"syscall"' "$T/syslog.txt" ||
+		fail "no denial line with facility user, severity warning, naming its run: $(head -c 600 "$T/syslog.txt")"
 	[ -n "$(syslog_records "$T/syslog.txt" '.type == "syscall" and .name == "kill" and .decision == "deny" and (.stack | length > 0)')" ] ||
 		fail "the denial (with its stack) is not in syslog: $(head -c 600 "$T/syslog.txt")"
 	[ -n "$(syslog_records "$T/syslog.txt" '.type == "limit" and .limit == "timeout"')" ] ||
 		fail "the timeout is not in syslog: $(head -c 600 "$T/syslog.txt")"
-	grep -qE '^<13>.*jailtrace\[[0-9]+\]: \{"type":"end".*"status":"timeout"' "$T/syslog.txt" ||
+	grep -qE '^<13>.*jailtrace\[[0-9]+\]: \{"run_id":.*"type":"end".*"status":"timeout"' "$T/syslog.txt" ||
 		fail "no end record with severity notice: $(tail -c 600 "$T/syslog.txt")"
+	# the run header first, and every line names the same run and program
+	id=$(jq -r 'select(.type == "run") | .run_id' "$T/log.jsonl")
+	[ -n "$(syslog_records "$T/syslog.txt" ".type == \"run\" and .run_id == \"$id\" and (.argv | length) == 3")" ] ||
+		fail "the run header is not in syslog: $(head -c 600 "$T/syslog.txt")"
+	[ "$(syslog_records "$T/syslog.txt" ".run_id == \"$id\" and .argv[0] == \"/bin/sh\" and .user != null" | wc -l)" = 4 ] ||
+		fail "not every line names the run, its user and argv: $(cut -c 1-300 "$T/syslog.txt")"
 	[ -z "$(syslog_records "$T/syslog.txt" '.type == "syscall" and .decision == "allow"')" ] ||
 		fail "an allowed call went to syslog"
-	[ "$(wc -l <"$T/syslog.txt")" = 3 ] || fail "expected 3 lines in syslog: $(cat "$T/syslog.txt" | cut -c 1-200)"
+	[ "$(wc -l <"$T/syslog.txt")" = 4 ] || fail "expected 4 lines in syslog (run, denial, limit, end): $(cat "$T/syslog.txt" | cut -c 1-200)"
 }
 
 t_syslog_works_without_a_log_file_and_is_off_by_default() {
@@ -255,8 +261,23 @@ t_syslog_works_without_a_log_file_and_is_off_by_default() {
 	syslog_stop "$T/syslog.txt"
 	[ -n "$(syslog_records "$T/syslog.txt" '.type == "syscall" and .decision == "deny"')" ] ||
 		fail "no denial in syslog with --syslog and no --log: $(head -c 600 "$T/syslog.txt")"
-	[ "$(wc -l <"$T/syslog.txt")" = 2 ] ||
-		fail "expected a denial and an end record, from the --syslog run only: $(cut -c 1-200 "$T/syslog.txt")"
+	[ "$(wc -l <"$T/syslog.txt")" = 3 ] ||
+		fail "expected the run header, a denial and an end record, from the --syslog run only: $(cut -c 1-200 "$T/syslog.txt")"
+}
+
+# A path the view hides is the forensic case: it goes to syslog; a lookup
+# of one the host lacks too fails natively the same way and stays in the log.
+t_syslog_gets_paths_the_view_hides_not_lookups_of_absent_ones() {
+	[ -e /etc/shadow ] || skip "no /etc/shadow on this host"
+	syslog_receiver "$T/syslog.txt"
+	jt --syslog -- /bin/sh -c 'cat /etc/shadow; cat /no-such-dir-jt/x; exit 0'
+	expect_rc 0
+	syslog_stop "$T/syslog.txt"
+	[ -n "$(syslog_records "$T/syslog.txt" '.type == "syscall" and .facts.path == "/etc/shadow" and .decision == "deny"')" ] ||
+		fail "the hidden /etc/shadow did not reach syslog: $(cut -c 1-300 "$T/syslog.txt")"
+	[ -z "$(syslog_records "$T/syslog.txt" '.facts.path == "/no-such-dir-jt/x"')" ] ||
+		fail "a lookup of an absent path went to syslog"
+	[ -n "$(log_select '.facts.path == "/no-such-dir-jt/x"')" ] || fail "the absent lookup is not in the log"
 }
 
 t_syslog_is_not_flooded_by_a_program_denied_in_a_loop() {

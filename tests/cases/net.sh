@@ -526,3 +526,24 @@ t_net_dns_lets_the_resolver_reach_the_host_name_servers_only() {
 	expect_log ".name == \"sendto\" and .decision == \"allow\" and .facts.addr == \"udp $ns:53\""
 	expect_log ".name == \"sendto\" and .decision == \"deny\" and .facts.addr == \"udp $ns:54\""
 }
+
+# Without any net rule the sandbox is a host without a network: its own
+# interface addresses are not there (ENETUNREACH), loopback is refused as
+# if nothing listened (README and docs/policy.md say so).
+t_without_a_rule_the_hosts_interface_address_is_unreachable_and_loopback_refused() {
+	local addr
+	addr=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
+	[ -n "$addr" ] || skip "this host has no global IPv4 address"
+	listen l tcp 0.0.0.0
+	probe_natively connect "$addr" "$(port l)"
+	settle l
+	reached l || native_fail "the listener saw no native connection to $addr"
+	forget l
+	jt -- "$PROGS/netprobe" connect "$addr" "$(port l)"
+	expect_out_line "connect: ENETUNREACH"
+	jt -- "$PROGS/netprobe" connect 127.0.0.1 "$(port l)"
+	expect_out_line "connect: ECONNREFUSED"
+	sleep 0.2
+	reached l && fail "the sandbox reached the host listener: $(cat "$JT_AUX/l.rec")"
+	true
+}

@@ -156,7 +156,12 @@ t_report_html_is_one_self_contained_page() {
 	umask 022
 	jt_cmd report --html "$T/report.html" "$T/log.jsonl"
 	expect_rc 0
-	[ "$(file_mode "$T/report.html")" = 600 ] || fail "the page has mode $(file_mode "$T/report.html"), expected 600"
+	[ "$(file_mode "$T/report.html")" = 600 ] || fail "the page has mode $(file_mode "$T/report.html"), expected 600 (the log's directory is 0700)"
+	# a log in a shared directory: a page its readers can open
+	mkdir "$T/shared" && chmod 755 "$T/shared" && cp "$T/log.jsonl" "$T/shared/log.jsonl"
+	jt_cmd report --html "$T/shared/report.html" "$T/shared/log.jsonl"
+	expect_rc 0
+	[ "$(file_mode "$T/shared/report.html")" = 644 ] || fail "the page in a 0755 directory has mode $(file_mode "$T/shared/report.html"), expected 644"
 	for want in '<!DOCTYPE html>' 'builtin:target-outside' 'default-deny' 'kill(1, 0)' '<svg' '<style>'; do
 		grep -qF -- "$want" "$T/report.html" || fail "the page lacks '$want'"
 	done
