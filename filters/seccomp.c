@@ -30,6 +30,14 @@ static const int fcntl_plain[] = {
 	F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS,
 };
 
+/* ... except, under a view, those that lock, lease or watch a file: the
+ * tracer keeps them off the host's files (tracer/fs.c) */
+static int fcntl_stops_in_view(int cmd)
+{
+	return cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW ||
+	       cmd == F_SETLEASE || cmd == F_NOTIFY;
+}
+
 /*
  * The foreign (i386) filter is built with exact rules: libseccomp would
  * otherwise turn a rule with arguments on an i386 socket call into a rule
@@ -161,7 +169,8 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 		return eq32(ctx, nr, 1, 0);
 	case JT_CHECK_FCNTL:
 		for (size_t i = 0; r == 0 && i < sizeof(fcntl_plain) / sizeof(*fcntl_plain); i++)
-			r = eq32(ctx, nr, c->arg, (uint32_t)fcntl_plain[i]);
+			if (!view || !fcntl_stops_in_view(fcntl_plain[i]))
+				r = eq32(ctx, nr, c->arg, (uint32_t)fcntl_plain[i]);
 		return r;
 	case JT_CHECK_FLAGS: {
 		struct scmp_arg_cmp cmp = { c->arg, SCMP_CMP_MASKED_EQ, c->mask, 0 };
