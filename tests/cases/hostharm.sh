@@ -219,6 +219,15 @@ while n < 2000:
         break
     n += 1
 print("held", n, "errno", err)
+if n >= 4:
+    for fd in range(3, 200):
+        if os.path.islink("/proc/self/fd/%d" % fd) and os.readlink("/proc/self/fd/%d" % fd) == "anon_inode:inotify":
+            os.close(fd); n -= 1
+            if n % 4 == 0:
+                break
+    print("again", "ok" if libc.inotify_init1(os.O_CLOEXEC) >= 0 else "errno %d" % ctypes.get_errno())
+    while n < 2000 and libc.inotify_init1(os.O_CLOEXEC) >= 0:	# all of them held again
+        n += 1
 print("ready", flush=True)
 if sys.argv[1] == "-":
     sys.stdin.read()
@@ -264,6 +273,44 @@ t_inotify_instances_are_capped_so_the_host_user_keeps_its_own() {
 	grep -q "^held [0-9]* errno 24$" "$T/out" || fail "expected EMFILE inside: $(cat "$T/out")"
 	[ "$(sed -n 's/^held \([0-9]*\) .*/\1/p' "$T/out")" -le $((max / 4)) ] || fail "more than a quarter of the host's instances: $(cat "$T/out")"
 	expect_log '.type == "syscall" and .name == "inotify_init1" and .decision == "deny" and .rule == "builtin:inotify-instances"'
+	# what is closed is given back: the count at the cap is the live one
+	expect_out_line "again ok"
+}
+
+# One instance, a watch on each file of argv[1] until one fails; then a new
+# instance after closing that one, and a watch on it.
+WATCHES_PROG='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_CLOEXEC)
+n, err = 0, 0
+for name in sorted(os.listdir(sys.argv[1])):
+    if libc.inotify_add_watch(fd, os.path.join(sys.argv[1], name).encode(), 0x2) < 0:
+        err = ctypes.get_errno()
+        break
+    n += 1
+print("watches", n, "errno", err)
+os.close(fd)
+fd = libc.inotify_init1(os.O_CLOEXEC)
+w = libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x2)
+print("again", "ok" if w >= 0 else "errno %d" % ctypes.get_errno())
+'
+
+t_inotify_watches_are_capped_per_run_and_given_back_when_closed() {
+	local max cap
+	max=$(cat /proc/sys/fs/inotify/max_user_watches 2>/dev/null) || skip "no inotify on this host"
+	cap=$((max / 4 < 8192 ? max / 4 : 8192))
+	mkdir "$T/w"
+	(cd "$T/w" && seq -f "f%05g" 1 $((cap + 50)) | xargs touch)
+	# natively the user's whole allowance is there to take (a quarter of it is
+	# what a run may hold)
+	GUARD_SECS=90
+	native /usr/bin/python3 -c "$WATCHES_PROG" "$T/w"
+	grep -qx "watches $((cap + 50)) errno 0" "$T/nout" || native_fail "the watches were not all given natively: $(cat "$T/nout" "$T/nerr")"
+	jt --timeout 80s -- /usr/bin/python3 -c "$WATCHES_PROG" "$T/w"
+	expect_rc 0
+	expect_out_line "watches $cap errno 28"
+	expect_out_line "again ok"
+	expect_log '.type == "syscall" and .name == "inotify_add_watch" and .decision == "deny" and .rule == "builtin:inotify-watches"'
 }
 
 # io_setup(argv[1] events), held until argv[2] exists.
