@@ -12,6 +12,7 @@
 #include <seccomp.h>
 #include <sched.h>
 #include <linux/seccomp.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -204,6 +205,12 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 		return reserved_fd < 0 ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL)
 				       : add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
 	}
+	case JT_CHECK_EPOLL_ADD:
+		/* only an added watch counts: changes and removals run in the kernel */
+		if (!view)
+			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		r = eq32(ctx, nr, c->arg, EPOLL_CTL_MOD);
+		return r ? r : eq32(ctx, nr, c->arg, EPOLL_CTL_DEL);
 	case JT_CHECK_IOCTL:
 		for (size_t i = 0; r == 0 && i < p->n_ioctls; i++)
 			r = eq32(ctx, nr, c->arg, p->ioctls[i].code);

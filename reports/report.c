@@ -730,6 +730,7 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:watch-read-only", "an inotify watch outside the writable grants: it would report what host processes do" },
 		{ "builtin:inotify-instances", "more inotify instances than a run may hold (the user's are shared with the host)" },
 		{ "builtin:inotify-watches", "more inotify watches than a run may hold (the user's are shared with the host)" },
+		{ "builtin:epoll-watches", "more epoll watches than a run may hold (the user's are shared with the host)" },
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
@@ -86,7 +87,8 @@ static int to_kernel(struct fsop *op)
 /* The run's inotify instances and watches as /proc shows them now. @return 1. */
 static int inotify_recount(struct jt_run *run)
 {
-	jt_inotify_count(run, &run->inotify_instances, &run->inotify_watches);
+	jt_anon_count(run, "anon_inode:inotify", "inotify wd:", &run->inotify_instances,
+		      &run->inotify_watches);
 	return 1;
 }
 
@@ -1096,6 +1098,27 @@ static int do_inotify_init(struct fsop *op)
 	return to_kernel(op);
 }
 
+/*
+ * epoll_ctl(EPOLL_CTL_ADD) (the filter leaves only these to the tracer):
+ * each watch counts against the user's fs.epoll.max_user_watches, and an
+ * event loop of the host (root's: systemd's) fails to add one past it.
+ * The same rule as inotify's: counted as allowed, counted again at the cap.
+ */
+static int do_epoll_add(struct fsop *op)
+{
+	struct jt_run *run = op->run;
+
+	if (run->epoll_watches >= jt_epoll_watch_cap()) {
+		unsigned n;
+
+		jt_anon_count(run, "anon_inode:[eventpoll]", "tfd:", &n, &run->epoll_watches);
+		if (run->epoll_watches >= jt_epoll_watch_cap())
+			return refuse(op, ENOSPC, "epoll-watches");
+	}
+	run->epoll_watches++;
+	return to_kernel(op);
+}
+
 /* ---------------------------------------------- locks, leases and dnotify */
 
 #define I386_F_SETLK64 13	/* fcntl64 only: struct flock64 */
@@ -1964,6 +1987,8 @@ int jt_fs_performs(const struct jt_request *rq)
 {
 	if (rq->sys == JT_SYS_fcntl || rq->sys == JT_SYS_fcntl64)
 		return lock_cmd(rq);
+	if (rq->sys == JT_SYS_epoll_ctl)
+		return (int)rq->args[1] == EPOLL_CTL_ADD;
 	return jt_fs_handles(rq->sys);
 }
 
@@ -2052,6 +2077,7 @@ static int dispatch(struct fsop *op)
 	case JT_SYS_inotify_add_watch: return do_inotify(op, (int)A(0), A(1), (uint32_t)A(2));
 	case JT_SYS_inotify_init: case JT_SYS_inotify_init1: return do_inotify_init(op);
 	case JT_SYS_flock: return do_flock(op, (int)A(0), (int)A(1));
+	case JT_SYS_epoll_ctl: return do_epoll_add(op);
 	case JT_SYS_fcntl: case JT_SYS_fcntl64: return do_fcntl(op, (int)A(0), (int)A(1), A(2));
 	case JT_SYS_execve: return do_exec(op, AT_FDCWD, A(0), A(1), 0);
 	case JT_SYS_execveat: return do_exec(op, (int)A(0), A(1), A(2), (int)A(4));

@@ -77,8 +77,16 @@ int jt_fd_flags(pid_t tid, int fd);
 #define JT_INOTIFY_WATCHES 8192
 unsigned jt_inotify_instance_cap(void);
 unsigned jt_inotify_watch_cap(void);
-/** Live inotify instances of the run (each counted once) and their watches. */
-void jt_inotify_count(const struct jt_run *run, unsigned *instances, unsigned long *watches);
+/* epoll watches (fs.epoll.max_user_watches, per user): the same rule */
+#define JT_EPOLL_WATCHES 65536
+unsigned jt_epoll_watch_cap(void);
+/**
+ * Live instances of the run whose descriptors read @kind in /proc
+ * ("anon_inode:inotify", "anon_inode:[eventpoll]"), each counted once,
+ * and their watches: the lines of their fdinfo that start with @tag.
+ */
+void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
+		   unsigned *instances, unsigned long *watches);
 
 /*
  * skeleton.c: real, read-only directories that stand for the synthetic

@@ -3,8 +3,8 @@
  * a file: locks and leases on the host's files, and the per-user kernel
  * counters of inotify. fs.c decides the calls; this file finds the facts:
  * whether a program's descriptor names a file the host can reach (outside
- * every writable grant), and how many inotify instances and watches the
- * sandbox holds now.
+ * every writable grant), and how many inotify instances and watches, and
+ * epoll watches, the sandbox holds now.
  *
  * The facts are read from /proc at the moment of the call, not from a
  * table of descriptors: descriptors are dup'ed, inherited and passed over
@@ -113,8 +113,17 @@ unsigned jt_inotify_watch_cap(void)
 	return cap;
 }
 
-/* Watches of one instance: the "inotify wd:" lines of its fdinfo. */
-static unsigned long watches_of(pid_t pid, int fd)
+unsigned jt_epoll_watch_cap(void)
+{
+	static unsigned cap;
+
+	if (!cap)
+		cap = quarter_of("/proc/sys/fs/epoll/max_user_watches", JT_EPOLL_WATCHES);
+	return cap;
+}
+
+/* Watches of one instance: the lines of its fdinfo that start with @tag. */
+static unsigned long watches_of(pid_t pid, int fd, const char *tag)
 {
 	char p[64], line[512];
 	unsigned long n = 0;
@@ -126,7 +135,7 @@ static unsigned long watches_of(pid_t pid, int fd)
 		return 0;
 	/* a line may be longer than the buffer (a long handle): count line starts only */
 	while (fgets(line, sizeof(line), f)) {
-		if (bol && !strncmp(line, "inotify wd:", 11))
+		if (bol && !strncmp(line, tag, strlen(tag)))
 			n++;
 		bol = strchr(line, '\n') != NULL;
 	}
@@ -147,7 +156,8 @@ static int same_file(pid_t pa, int fa, pid_t pb, int fb)
 
 #define SEEN_MAX 4096
 
-void jt_inotify_count(const struct jt_run *run, unsigned *instances, unsigned long *watches)
+void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
+		   unsigned *instances, unsigned long *watches)
 {
 	static struct { pid_t pid; int fd; } seen[SEEN_MAX];
 	unsigned n = 0;
@@ -155,7 +165,7 @@ void jt_inotify_count(const struct jt_run *run, unsigned *instances, unsigned lo
 	*instances = 0;
 	*watches = 0;
 	jt_ptable_each(&run->tasks, t) {
-		char dir[64], p[64], link[32];
+		char dir[64], p[64], link[64];
 		struct dirent *e;
 		DIR *d;
 
@@ -175,7 +185,7 @@ void jt_inotify_count(const struct jt_run *run, unsigned *instances, unsigned lo
 			if (l < 0)
 				continue;
 			link[l] = '\0';
-			if (strcmp(link, "anon_inode:inotify"))
+			if (strcmp(link, kind))
 				continue;
 			/* an inherited or dup'ed descriptor of an instance counted already */
 			for (unsigned i = 0; i < n && !dup; i++)
@@ -185,7 +195,7 @@ void jt_inotify_count(const struct jt_run *run, unsigned *instances, unsigned lo
 			if (n < SEEN_MAX)
 				seen[n].pid = t->tid, seen[n].fd = fd, n++;
 			(*instances)++;
-			*watches += watches_of(t->tid, fd);
+			*watches += watches_of(t->tid, fd, tag);
 		}
 		closedir(d);
 	}

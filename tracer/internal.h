@@ -109,6 +109,7 @@ struct jt_run {
 	 * counted in /proc (counted again when these reach the caps) */
 	unsigned inotify_instances;
 	unsigned long inotify_watches;
+	unsigned long epoll_watches;
 	pid_t *deferred;
 	size_t n_deferred, cap_deferred;
 

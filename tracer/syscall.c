@@ -508,7 +508,7 @@ static int translated(int sys)
 	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
 	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
 	case JT_SYS_inotify_add_watch: case JT_SYS_inotify_init: case JT_SYS_inotify_init1:
-	case JT_SYS_flock: case JT_SYS_fcntl: case JT_SYS_fcntl64:
+	case JT_SYS_flock: case JT_SYS_fcntl: case JT_SYS_fcntl64: case JT_SYS_epoll_ctl:
 		return 1;
 	}
 	return 0;
