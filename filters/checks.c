@@ -91,6 +91,11 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	C(listxattr, JT_CHECK_PATH, 0), C(llistxattr, JT_CHECK_PATH, 0),
 	C(removexattr, JT_CHECK_PATH, 0), C(lremovexattr, JT_CHECK_PATH, 0),
 	C(inotify_add_watch, JT_CHECK_PATH, 1),
+	/* what is shared with the host's processes: inotify instances (a
+	 * per-user count) and locks on its files, decided by the tracer under
+	 * a view; fcntl's locks, leases and dnotify stop there too (seccomp.c) */
+	C(inotify_init, JT_CHECK_PATH, 0), C(inotify_init1, JT_CHECK_PATH, 0),
+	C(flock, JT_CHECK_PATH, 0), C(epoll_ctl, JT_CHECK_EPOLL_ADD, 1),
 	/* unix socket paths are resolved in the view (abstract names are
 	 * refused), inet addresses decided by the tracer (tracer/net.c) */
 	C(connect, JT_CHECK_NET, 1), C(bind, JT_CHECK_NET, 1),

@@ -36,6 +36,7 @@ enum jt_check_kind {
 	JT_CHECK_RESERVED_FD,	/* arg must not be the handover descriptor */
 	JT_CHECK_CLOSE_RANGE,	/* the range must not hold the handover descriptor */
 	JT_CHECK_SOCKETCALL,	/* i386: the tracer decodes it and decides the call it carries */
+	JT_CHECK_EPOLL_ADD,	/* under a view, EPOLL_CTL_ADD: the tracer counts the watches */
 };
 
 struct jt_check {

@@ -12,6 +12,7 @@
 #include <seccomp.h>
 #include <sched.h>
 #include <linux/seccomp.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -30,6 +31,14 @@ static const int fcntl_plain[] = {
 	F_OFD_SETLKW, F_SETLEASE, F_GETLEASE, F_NOTIFY, F_DUPFD_CLOEXEC,
 	F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS,
 };
+
+/* ... except, under a view, those that lock, lease or watch a file: the
+ * tracer keeps them off the host's files (tracer/fs.c) */
+static int fcntl_stops_in_view(int cmd)
+{
+	return cmd == F_SETLK || cmd == F_SETLKW || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW ||
+	       cmd == F_SETLEASE || cmd == F_NOTIFY;
+}
 
 /*
  * The foreign (i386) filter is built with exact rules: libseccomp would
@@ -162,7 +171,8 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 		return eq32(ctx, nr, 1, 0);
 	case JT_CHECK_FCNTL:
 		for (size_t i = 0; r == 0 && i < sizeof(fcntl_plain) / sizeof(*fcntl_plain); i++)
-			r = eq32(ctx, nr, c->arg, (uint32_t)fcntl_plain[i]);
+			if (!view || !fcntl_stops_in_view(fcntl_plain[i]))
+				r = eq32(ctx, nr, c->arg, (uint32_t)fcntl_plain[i]);
 		return r;
 	case JT_CHECK_FLAGS: {
 		struct scmp_arg_cmp cmp = { c->arg, SCMP_CMP_MASKED_EQ, c->mask, 0 };
@@ -196,6 +206,12 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 		return reserved_fd < 0 ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL)
 				       : add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
 	}
+	case JT_CHECK_EPOLL_ADD:
+		/* only an added watch counts: changes and removals run in the kernel */
+		if (!view)
+			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		r = eq32(ctx, nr, c->arg, EPOLL_CTL_MOD);
+		return r ? r : eq32(ctx, nr, c->arg, EPOLL_CTL_DEL);
 	case JT_CHECK_IOCTL:
 		for (size_t i = 0; r == 0 && i < p->n_ioctls; i++)
 			r = eq32(ctx, nr, c->arg, p->ioctls[i].code);

@@ -780,6 +780,13 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:link-to-read-only", "a hard link to what the program may not change" },
 		{ "builtin:exec-from-writable", "running a file from a writable grant (no `exec jail`)" },
 		{ "builtin:handover-descriptor", "a descriptor the tracer keeps for itself in the program" },
+		{ "builtin:lock-host-file", "an exclusive lock on a file host processes use (outside the writable grants)" },
+		{ "builtin:lease-host-file", "a lease on a file host processes use: their opens would wait for it" },
+		{ "builtin:dnotify-host-file", "dnotify on a directory of the host: it would report what host processes do" },
+		{ "builtin:watch-read-only", "an inotify watch outside the writable grants: it would report what host processes do" },
+		{ "builtin:inotify-instances", "more inotify instances than a run may hold (the user's are shared with the host)" },
+		{ "builtin:inotify-watches", "more inotify watches than a run may hold (the user's are shared with the host)" },
+		{ "builtin:epoll-watches", "more epoll watches than a run may hold (the user's are shared with the host)" },
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)

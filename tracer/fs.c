@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -64,6 +66,30 @@ static int result(struct fsop *op, long r)
 	op->v = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "view" };
 	op->ret = r;
 	return 0;
+}
+
+/* A refusal by a check of the tracer's own, named @builtin in the record. */
+static int refuse(struct fsop *op, int err, const char *builtin)
+{
+	op->v = (struct jt_verdict){ .allow = 0, .err = err, .rule = -1, .builtin = builtin };
+	op->ret = -err;
+	return 0;
+}
+
+/* Allowed by the policy's rule; the kernel runs the call as the program made it. */
+static int to_kernel(struct fsop *op)
+{
+	op->v = (struct jt_verdict){ .allow = 1, .rule = op->run->policy->rule[op->rq->sys] };
+	op->to_kernel = 1;
+	return 0;
+}
+
+/* The run's inotify instances and watches as /proc shows them now. @return 1. */
+static int inotify_recount(struct jt_run *run)
+{
+	jt_anon_count(run, "anon_inode:inotify", "inotify wd:", &run->inotify_instances,
+		      &run->inotify_watches);
+	return 1;
 }
 
 static int read_path(struct fsop *op, int which, uint64_t addr)
@@ -1052,6 +1078,12 @@ static int do_inotify(struct fsop *op, int fd, uint64_t path, uint32_t mask)
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))
 		return 0;
+	/* what host processes do in a read-only grant is theirs to keep */
+	if (!op->facts.writable)
+		return refuse(op, EACCES, "watch-read-only");
+	if (op->run->inotify_watches >= jt_inotify_watch_cap() && inotify_recount(op->run) &&
+	    op->run->inotify_watches >= jt_inotify_watch_cap())
+		return refuse(op, ENOSPC, "inotify-watches");
 	if ((copy = fd_copy(op, fd)) < 0)
 		return op->ret = copy, 0;
 	if ((obj = object(op, 0, nofollow)) < 0) {
@@ -1061,9 +1093,179 @@ static int do_inotify(struct fsop *op, int fd, uint64_t path, uint32_t mask)
 	if (!object_path(op, obj, nofollow, p, sizeof(p)))
 		mask &= ~(uint32_t)IN_DONT_FOLLOW;	/* follow /proc/self/fd/N to the object */
 	op->ret = errno_or(inotify_add_watch(copy, p, mask));
+	if (op->ret >= 0)
+		op->run->inotify_watches++;	/* or a watch changed: the recount knows */
 	close(obj);
 	close(copy);
 	return 0;
+}
+
+/*
+ * inotify_init, inotify_init1: instances count against the user's
+ * fs.inotify.max_user_instances, shared with every process of that uid on
+ * the host (root's: systemd's and udev's). The run may hold a few: each
+ * allowed one is counted, and at the cap they are counted again in /proc,
+ * where closed ones are gone. The kernel then makes it.
+ */
+static int do_inotify_init(struct fsop *op)
+{
+	struct jt_run *run = op->run;
+
+	if (run->inotify_instances >= jt_inotify_instance_cap() && inotify_recount(run) &&
+	    run->inotify_instances >= jt_inotify_instance_cap())
+		return refuse(op, EMFILE, "inotify-instances");
+	run->inotify_instances++;
+	return to_kernel(op);
+}
+
+/*
+ * epoll_ctl(EPOLL_CTL_ADD) (the filter leaves only these to the tracer):
+ * each watch counts against the user's fs.epoll.max_user_watches, and an
+ * event loop of the host (root's: systemd's) fails to add one past it.
+ * The same rule as inotify's: counted as allowed, counted again at the cap.
+ */
+static int do_epoll_add(struct fsop *op)
+{
+	struct jt_run *run = op->run;
+
+	if (run->epoll_watches >= jt_epoll_watch_cap()) {
+		unsigned n;
+
+		jt_anon_count(run, "anon_inode:[eventpoll]", "tfd:", &n, &run->epoll_watches);
+		if (run->epoll_watches >= jt_epoll_watch_cap())
+			return refuse(op, ENOSPC, "epoll-watches");
+	}
+	run->epoll_watches++;
+	return to_kernel(op);
+}
+
+/* ---------------------------------------------- locks, leases and dnotify */
+
+#define I386_F_SETLK64 13	/* fcntl64 only: struct flock64 */
+#define I386_F_SETLKW64 14
+
+static int lock_cmd(const struct jt_request *rq)
+{
+	switch ((int)rq->args[1]) {
+	case F_SETLK: case F_SETLKW: case F_OFD_SETLK: case F_OFD_SETLKW:
+	case F_SETLEASE: case F_NOTIFY:
+		return 1;
+	case I386_F_SETLK64: case I386_F_SETLKW64:
+		return rq->sys == JT_SYS_fcntl64;
+	}
+	return 0;
+}
+
+/* Answered without the kernel: no lock of the host's file is taken or dropped. */
+static int not_taken(struct fsop *op)
+{
+	op->v = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "lock-not-taken" };
+	op->ret = 0;
+	return 0;
+}
+
+/* The inside path of the program's descriptor, for the record. */
+static void fd_inside(struct fsop *op, int fd)
+{
+	char p[64], host[PATH_MAX], inside[PATH_MAX];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, fd);
+	n = readlink(p, host, sizeof(host) - 1);
+	if (n <= 0)
+		return;
+	host[n] = '\0';
+	snprintf(op->path[0], sizeof(op->path[0]), "%s",
+		 jt_view_inside_of(&op->run->view, host, inside, sizeof(inside)) >= 0 ? inside : host);
+}
+
+/*
+ * A lock of @type (F_RDLCK, F_WRLCK) on a host file: a shared one is not
+ * taken and succeeds. Inside the sandbox nothing can conflict with it (an
+ * exclusive one is refused), so two sandboxed processes see what they
+ * would see natively; the only one it would exclude is a host writer,
+ * which it must not. An exclusive one is refused as a host answers that
+ * cannot give it: EBADF on a descriptor not open for writing (what fcntl
+ * answers, and flock over NFS), ENOLCK on one that is.
+ */
+static int host_lock(struct fsop *op, int fd, int type)
+{
+	int flags = jt_fd_flags(op->t->tid, fd);
+
+	if (flags < 0)
+		return result(op, flags);
+	fd_inside(op, fd);
+	if (flags & O_PATH)
+		return result(op, -EBADF);
+	if (type == F_UNLCK)
+		return not_taken(op);
+	if (type == F_RDLCK)
+		return (flags & O_ACCMODE) == O_WRONLY ? result(op, -EBADF) : not_taken(op);
+	return refuse(op, (flags & O_ACCMODE) == O_RDONLY ? EBADF : ENOLCK, "lock-host-file");
+}
+
+/* Does @fd name a host file? 1 yes (handled: see op), 0 no (the kernel runs it). */
+static int host_file(struct fsop *op, int fd)
+{
+	int rule, r = jt_fd_host_file(op->run, op->t->tid, fd, &rule);
+
+	if (r < 0)
+		result(op, r);
+	else if (r == 0)
+		to_kernel(op);
+	return r != 0;
+}
+
+/*
+ * flock on a host file (outside every writable grant): a host process's
+ * `flock -w` or lockf must not wait for the sandbox. See host_lock().
+ */
+static int do_flock(struct fsop *op, int fd, int how)
+{
+	if (!host_file(op, fd))
+		return 0;
+	switch (how & ~LOCK_NB) {
+	case LOCK_SH: return host_lock(op, fd, F_RDLCK);
+	case LOCK_EX: return host_lock(op, fd, F_WRLCK);
+	case LOCK_UN: return host_lock(op, fd, F_UNLCK);
+	}
+	return result(op, -EINVAL);
+}
+
+/*
+ * fcntl's locks, leases and dnotify on a host file. A lease (of either
+ * kind) would make a host open or truncate of the file wait up to
+ * lease-break-time, and report it: refused EACCES, as to a process that
+ * does not own the file. dnotify reports what host processes do in a
+ * directory: refused EINVAL, as a kernel without it answers. The kernel
+ * runs them on the jail's files.
+ */
+static int do_fcntl(struct fsop *op, int fd, int cmd, uint64_t arg)
+{
+	short type;
+
+	if (!host_file(op, fd))
+		return 0;
+	switch (cmd) {
+	case F_SETLEASE:
+		fd_inside(op, fd);
+		if ((int)arg == F_UNLCK)
+			return not_taken(op);
+		if ((int)arg != F_RDLCK && (int)arg != F_WRLCK)
+			return result(op, -EINVAL);
+		return refuse(op, EACCES, "lease-host-file");
+	case F_NOTIFY:
+		fd_inside(op, fd);
+		if ((uint32_t)arg == 0)
+			return not_taken(op);
+		return refuse(op, EINVAL, "dnotify-host-file");
+	}
+	/* a record lock: l_type is the first field of every layout (flock, flock64) */
+	if (jt_mem_read(op->run, op->t->tid, arg, &type, sizeof(type)) != sizeof(type))
+		return result(op, -EFAULT);
+	if (type != F_RDLCK && type != F_WRLCK && type != F_UNLCK)
+		return result(op, -EINVAL);
+	return host_lock(op, fd, type);
 }
 
 /*
@@ -1790,7 +1992,8 @@ int jt_fs_handles(int sys)
 	case JT_SYS_fchmodat2:
 	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
 	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
-	case JT_SYS_inotify_add_watch:
+	case JT_SYS_inotify_add_watch: case JT_SYS_inotify_init: case JT_SYS_inotify_init1:
+	case JT_SYS_flock:
 	/* the i386 ABI's names for the same (compat/layout.c has their structures) */
 	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
 	case JT_SYS_truncate64: case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32:
@@ -1798,6 +2001,15 @@ int jt_fs_handles(int sys)
 		return 1;
 	}
 	return 0;
+}
+
+int jt_fs_performs(const struct jt_request *rq)
+{
+	if (rq->sys == JT_SYS_fcntl || rq->sys == JT_SYS_fcntl64)
+		return lock_cmd(rq);
+	if (rq->sys == JT_SYS_epoll_ctl)
+		return (int)rq->args[1] == EPOLL_CTL_ADD;
+	return jt_fs_handles(rq->sys);
 }
 
 int jt_fs_may_inject(int sys)
@@ -1883,6 +2095,10 @@ static int dispatch(struct fsop *op)
 	case JT_SYS_removexattr: return do_xattr(op, A(0), 0, 'r');
 	case JT_SYS_lremovexattr: return do_xattr(op, A(0), 1, 'r');
 	case JT_SYS_inotify_add_watch: return do_inotify(op, (int)A(0), A(1), (uint32_t)A(2));
+	case JT_SYS_inotify_init: case JT_SYS_inotify_init1: return do_inotify_init(op);
+	case JT_SYS_flock: return do_flock(op, (int)A(0), (int)A(1));
+	case JT_SYS_epoll_ctl: return do_epoll_add(op);
+	case JT_SYS_fcntl: case JT_SYS_fcntl64: return do_fcntl(op, (int)A(0), (int)A(1), A(2));
 	case JT_SYS_execve: return do_exec(op, AT_FDCWD, A(0), A(1), 0);
 	case JT_SYS_execveat: return do_exec(op, (int)A(0), A(1), A(2), (int)A(4));
 	}

@@ -3,6 +3,7 @@
 #define JT_TRACER_FS_H
 
 #include <limits.h>
+#include <sys/types.h>
 #include "compat/regs.h"
 #include "filters/decide.h"
 
@@ -33,6 +34,8 @@ struct jt_fs_result {
 
 /* Does the tracer perform @sys (enum jt_sys) under a view? */
 int jt_fs_handles(int sys);
+/* ... and this very call: fcntl only for its locks, leases and dnotify. */
+int jt_fs_performs(const struct jt_request *rq);
 /* May its result be a new descriptor (so it needs the handover channel)? */
 int jt_fs_may_inject(int sys);
 
@@ -57,6 +60,33 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd);
  * its check found? @return 1 yes, 0 no (@why says what), -errno unreadable.
  */
 int jt_exec_maps_ok(const struct jt_task *t, char *why, size_t len);
+
+/*
+ * hostshare.c: what the sandbox shares with the host's processes.
+ * Is the program's descriptor @fd a file host processes can reach (a path
+ * outside every writable grant, still linked)? @rule is the grant's line.
+ * @return 1 yes, 0 no (the jail, a pipe, a socket, a memfd), -EBADF.
+ */
+int jt_fd_host_file(const struct jt_run *run, pid_t tid, int fd, int *rule);
+/** The open flags of the program's descriptor (its fdinfo), or -EBADF. */
+int jt_fd_flags(pid_t tid, int fd);
+
+/* inotify instances and watches a run may hold: at most these, and at most
+ * a quarter of the host's per-user maximum (fs.inotify.max_user_*) */
+#define JT_INOTIFY_INSTANCES 32
+#define JT_INOTIFY_WATCHES 8192
+unsigned jt_inotify_instance_cap(void);
+unsigned jt_inotify_watch_cap(void);
+/* epoll watches (fs.epoll.max_user_watches, per user): the same rule */
+#define JT_EPOLL_WATCHES 65536
+unsigned jt_epoll_watch_cap(void);
+/**
+ * Live instances of the run whose descriptors read @kind in /proc
+ * ("anon_inode:inotify", "anon_inode:[eventpoll]"), each counted once,
+ * and their watches: the lines of their fdinfo that start with @tag.
+ */
+void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
+		   unsigned *instances, unsigned long *watches);
 
 /*
  * skeleton.c: real, read-only directories that stand for the synthetic

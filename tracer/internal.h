@@ -112,6 +112,11 @@ struct jt_run {
 	int chan_fd;			/* where every tracee holds [1] */
 	pid_t inject_busy;
 	struct jt_proxy_srv *proxy;	/* proxy.c: NULL without proxy rules */
+	/* fs.c: inotify instances and watches allowed since they were last
+	 * counted in /proc (counted again when these reach the caps) */
+	unsigned inotify_instances;
+	unsigned long inotify_watches;
+	unsigned long epoll_watches;
 	pid_t *deferred;
 	size_t n_deferred, cap_deferred;
 

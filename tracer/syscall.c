@@ -511,7 +511,8 @@ static int translated(int sys)
 	case JT_SYS_listen: case JT_SYS_sendto:
 	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
 	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
-	case JT_SYS_inotify_add_watch:
+	case JT_SYS_inotify_add_watch: case JT_SYS_inotify_init: case JT_SYS_inotify_init1:
+	case JT_SYS_flock: case JT_SYS_fcntl: case JT_SYS_fcntl64: case JT_SYS_epoll_ctl:
 		return 1;
 	}
 	return 0;
@@ -543,7 +544,7 @@ static int performed(const struct jt_run *run, const struct jt_request *rq)
 	if (!rq->abi || rq->sys < 0 || run->policy->action[rq->sys] != JT_ALLOW ||
 	    run->policy->abi_refused[rq->abi->id])
 		return 0;
-	return (run->use_view && jt_fs_handles(rq->sys)) || jt_net_handles(rq->sys);
+	return (run->use_view && jt_fs_performs(rq)) || jt_net_handles(rq->sys);
 }
 
 /*
@@ -655,7 +656,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	if (muxed >= 0 && rq.abi != jt_abi_native() && performed(run, &rq))
 		refused = !translated(rq.sys) ? "abi-layout-not-handled"
 			: run->use_view && no_handover(t, &rq) ? "no-handover-below-4g" : NULL;
-	if (muxed >= 0 && !refused && run->use_view && performed(run, &rq) && jt_fs_handles(rq.sys))
+	if (muxed >= 0 && !refused && run->use_view && performed(run, &rq) && jt_fs_performs(&rq))
 		return fs_stop(run, t, &sc, &rq, abi, 0);
 	if (muxed >= 0 && !refused && performed(run, &rq) && jt_net_handles(rq.sys))
 		return fs_stop(run, t, &sc, &rq, abi, 1);

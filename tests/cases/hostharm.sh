@@ -1,0 +1,460 @@
+# What the sandbox shares with the host's own processes without writing a
+# file: locks, leases and dnotify on files it may only read, inotify watches
+# that report what the host does there, and the kernel's per-user and
+# machine-wide counters (inotify instances, AIO contexts, SysV IPC). Each
+# test shows natively that a program blocks, refuses or spies on a host
+# process this way, then, from the host side, that it cannot inside.
+# (docs/design.md, "What the sandbox shares with the host")
+
+# ro_setup: $RO, a directory outside $T with a file f, granted read-only
+# by jt_ro (the test's own $T is writable in every run: JT_VIEW).
+ro_setup() {
+	RO="$JT_AUX/ro"
+	mkdir -p "$RO"
+	echo "host data" >"$RO/f"
+	chmod 755 "$RO"
+	chmod 644 "$RO/f"
+}
+
+# hold_native PROG HOW PATH: hostlock holds HOW on PATH natively, in the
+# background, until release_native.
+hold_native() {
+	rm -f "$T/done" "$T/nout"	# the background shell truncates it only after the fork
+	"$PROGS/$1" "$2" "$3" "$T/done" >"$T/nout" 2>"$T/nerr" </dev/null &
+	HOLDER=$!
+	wait_until 10 grep -qx ready "$T/nout" || native_fail "$1 $2 did not get ready"
+}
+release_native() { touch "$T/done"; wait "$HOLDER"; }
+
+# hold_inside PROG HOW PATH: the same under jailtrace, PATH's directory read-only.
+hold_inside() {
+	rm -f "$T/done" "$T/out"
+	jt_bg --ro "$RO" -- "$PROGS/$1" "$2" "$3" "$T/done"
+	wait_until 10 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "$1 $2 did not get ready"; }
+}
+release_inside() { touch "$T/done"; jt_wait; expect_rc 0; }
+
+# The 64-bit program, and the 32-bit one (fcntl64, F_SETLK64) where built.
+lock_progs() {
+	echo hostlock
+	[ -x "$PROGS/hostlock32" ] && echo hostlock32
+	return 0
+}
+
+# host_flock_ok PATH: can a host process take an exclusive flock at once?
+host_flock_ok() { flock -n -x "$1" true; }
+
+# host_lockf_ok PATH: can a host process take an exclusive lockf at once?
+host_lockf_ok() {
+	/usr/bin/python3 -c 'import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)' "$1" 2>/dev/null
+}
+
+t_a_lease_on_a_read_only_file_keeps_no_host_reader_or_writer_waiting() {
+	local bt prog
+	bt=$(cat /proc/sys/fs/lease-break-time 2>/dev/null) || skip "no /proc/sys/fs/lease-break-time"
+	[ "$bt" -ge 5 ] || skip "lease-break-time is ${bt}s: a held lease cannot be told from a slow reader"
+	ro_setup
+	for prog in $(lock_progs); do
+		# native control: a write lease makes a host reader wait, a read lease a writer
+		hold_native "$prog" lease-wr "$RO/f"
+		grep -qx "lease-wr ok" "$T/nout" || native_fail "no write lease natively"
+		timeout 2 cat "$RO/f" >/dev/null
+		[ $? = 124 ] || { release_native; native_fail "a host cat did not wait for the write lease"; }
+		release_native
+		hold_native "$prog" lease-rd "$RO/f"
+		grep -qx "lease-rd ok" "$T/nout" || native_fail "no read lease natively"
+		timeout 2 /bin/sh -c 'echo more >>"$1"' sh "$RO/f"
+		[ $? = 124 ] || { release_native; native_fail "a host writer did not wait for the read lease"; }
+		release_native
+		echo "host data" >"$RO/f"
+
+		hold_inside "$prog" lease-wr "$RO/f"
+		timeout 20 cat "$RO/f" >"$T/cat.out"
+		local rc=$?
+		release_inside
+		[ "$rc" = 0 ] && grep -qx "host data" "$T/cat.out" || fail "$prog: the host cat got $rc: $(cat "$T/cat.out")"
+		expect_out_line "lease-wr errno EACCES"
+		expect_log '.type == "syscall" and (.name == "fcntl" or .name == "fcntl64") and .decision == "deny" and .rule == "builtin:lease-host-file"'
+		hold_inside "$prog" lease-rd "$RO/f"
+		timeout 20 /bin/sh -c 'echo more >>"$1"' sh "$RO/f"
+		rc=$?
+		release_inside
+		[ "$rc" = 0 ] || fail "$prog: the host writer got $rc"
+		expect_out_line "lease-rd errno EACCES"
+		echo "host data" >"$RO/f"
+	done
+	# the loader's cache, which every program start of the host reads
+	[ -e /etc/ld.so.cache ] || return 0
+	touch "$T/done"
+	jt -- "$PROGS/hostlock" lease-wr /etc/ld.so.cache "$T/done"
+	expect_rc 0
+	expect_out_line "lease-wr errno EACCES"
+}
+
+t_flock_on_a_read_only_file_never_makes_host_flock_fail() {
+	local prog
+	command -v flock >/dev/null || skip "no flock(1) on this host"
+	ro_setup
+	for prog in $(lock_progs); do
+		hold_native "$prog" flock-ex "$RO/f"
+		grep -qx "flock-ex ok" "$T/nout" || native_fail "no exclusive flock natively"
+		host_flock_ok "$RO/f" && { release_native; native_fail "host flock -n got the lock natively"; }
+		release_native
+		hold_native "$prog" flock-sh "$RO/f"
+		host_flock_ok "$RO/f" && { release_native; native_fail "host flock -n got the lock beside a shared one"; }
+		release_native
+
+		# inside: a shared lock is not taken (nothing inside can conflict with
+		# it), an exclusive one is refused as NFS refuses it on a read-only file
+		hold_inside "$prog" flock-ex "$RO/f"
+		host_flock_ok "$RO/f" || { release_inside; fail "$prog: host flock -n failed beside flock-ex"; }
+		release_inside
+		expect_out_line "flock-ex errno EBADF"
+		expect_log '.type == "syscall" and .name == "flock" and .decision == "deny" and .rule == "builtin:lock-host-file"'
+		hold_inside "$prog" flock-sh "$RO/f"
+		host_flock_ok "$RO/f" || { release_inside; fail "$prog: host flock -n failed beside flock-sh"; }
+		release_inside
+		expect_out_line "flock-sh ok"
+	done
+}
+
+t_fcntl_and_ofd_read_locks_on_a_read_only_file_never_make_host_lockf_fail() {
+	local prog how
+	ro_setup
+	for prog in $(lock_progs); do
+		for how in posix-rd ofd-rd; do
+			hold_native "$prog" "$how" "$RO/f"
+			grep -qx "$how ok" "$T/nout" || native_fail "no $how lock natively"
+			host_lockf_ok "$RO/f" && { release_native; native_fail "host lockf got the lock beside $how"; }
+			release_native
+
+			hold_inside "$prog" "$how" "$RO/f"
+			host_lockf_ok "$RO/f" || { release_inside; fail "$prog: host lockf failed beside $how"; }
+			release_inside
+			expect_out_line "$how ok"
+		done
+		# an exclusive record lock needs a descriptor open for writing, here as natively
+		touch "$T/done"
+		jt --ro "$RO" -- "$PROGS/$prog" posix-wr "$RO/f" "$T/done"
+		expect_out_line "posix-wr errno EBADF"
+	done
+}
+
+t_dnotify_on_a_read_only_directory_reports_nothing_the_host_does() {
+	local prog
+	ro_setup
+	for prog in $(lock_progs); do
+		hold_native "$prog" dnotify "$RO"
+		grep -qx "dnotify ok" "$T/nout" || native_fail "no dnotify natively"
+		touch "$RO/host-activity"
+		release_native
+		grep -q "^notices [1-9]" "$T/nout" || native_fail "dnotify saw nothing natively: $(cat "$T/nout")"
+		rm -f "$RO/host-activity"
+
+		hold_inside "$prog" dnotify "$RO"
+		touch "$RO/host-activity"
+		release_inside
+		rm -f "$RO/host-activity"
+		expect_out_line "dnotify errno EINVAL"
+		expect_out_line "notices 0"
+		expect_log '.type == "syscall" and .decision == "deny" and .rule == "builtin:dnotify-host-file"'
+	done
+}
+
+# A watch on argv[1] (creations, opens, reads) until argv[2] exists; then
+# the size of the events it got.
+WATCH_PROG='import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+wd = libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x100 | 0x20 | 0x1)
+print("watch", "ok" if wd >= 0 else "errno %d" % ctypes.get_errno())
+print("ready", flush=True)
+for i in range(1500):
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.02)
+try:
+    print("events", len(os.read(fd, 65536)))
+except OSError:
+    print("events 0")
+'
+
+t_inotify_on_a_read_only_grant_sees_nothing_the_host_does() {
+	ro_setup
+	rm -f "$T/done" "$T/nout"
+	/usr/bin/python3 -c "$WATCH_PROG" "$RO" "$T/done" >"$T/nout" 2>"$T/nerr" </dev/null &
+	HOLDER=$!
+	wait_until 10 grep -qx ready "$T/nout" || native_fail "the watcher did not get ready"
+	cat "$RO/f" >/dev/null
+	touch "$RO/host-activity"
+	release_native
+	grep -q "^events [1-9]" "$T/nout" || native_fail "the watch saw nothing natively: $(cat "$T/nout" "$T/nerr")"
+	rm -f "$RO/host-activity"
+
+	rm -f "$T/done" "$T/out"
+	jt_bg --ro "$RO" -- /usr/bin/python3 -c "$WATCH_PROG" "$RO" "$T/done"
+	wait_until 10 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "the watcher did not get ready"; }
+	cat "$RO/f" >/dev/null
+	touch "$RO/host-activity"
+	release_inside
+	expect_out_line "watch errno 13"
+	expect_out_line "events 0"
+	expect_log '.type == "syscall" and .name == "inotify_add_watch" and .decision == "deny" and .rule == "builtin:watch-read-only"'
+	# the jail's own directories are watched as natively (xattr.sh has the events)
+	touch "$T/done"
+	jt -- /usr/bin/python3 -c "$WATCH_PROG" /tmp "$T/done"
+	expect_out_line "watch ok"
+}
+
+# inotify instances until one fails (at most 2000), then holds them until
+# stdin ends ("-") or the file argv[1] exists.
+MANY_PROG='import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+n, err = 0, 0
+while n < 2000:
+    if libc.inotify_init1(os.O_CLOEXEC) < 0:
+        err = ctypes.get_errno()
+        break
+    n += 1
+print("held", n, "errno", err)
+if n >= 4:
+    for fd in range(3, 200):
+        if os.path.islink("/proc/self/fd/%d" % fd) and os.readlink("/proc/self/fd/%d" % fd) == "anon_inode:inotify":
+            os.close(fd); n -= 1
+            if n % 4 == 0:
+                break
+    print("again", "ok" if libc.inotify_init1(os.O_CLOEXEC) >= 0 else "errno %d" % ctypes.get_errno())
+    while n < 2000 and libc.inotify_init1(os.O_CLOEXEC) >= 0:	# all of them held again
+        n += 1
+print("ready", flush=True)
+if sys.argv[1] == "-":
+    sys.stdin.read()
+else:
+    for i in range(1500):
+        if os.path.exists(sys.argv[1]):
+            break
+        time.sleep(0.02)
+'
+
+# host_inotify [SETPRIV...]: does a host process of that user get an instance?
+host_inotify() {
+	"$@" /usr/bin/python3 -c 'import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+print("ok" if libc.inotify_init1(0) >= 0 else "errno %d" % ctypes.get_errno())'
+}
+
+# until_done: ends when $T/done exists (the stdin of a native holder).
+until_done() { while [ ! -e "$T/done" ]; do sleep 0.05; done; }
+
+t_inotify_instances_are_capped_so_the_host_user_keeps_its_own() {
+	local max as=() probe
+	max=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null) || skip "no inotify on this host"
+	[ "$max" -le 1000 ] || skip "max_user_instances is $max: more than a process may hold"
+	# natively: as an unprivileged user, never root, whose instances the
+	# host's own services need; it holds them for a moment
+	[ "$(id -u)" = 0 ] && as=(setpriv --reuid 65534 --regid 65534 --clear-groups)
+	rm -f "$T/done" "$T/nout"
+	"${as[@]}" /usr/bin/python3 -c "$MANY_PROG" - "$T" >"$T/nout" 2>"$T/nerr" < <(until_done) &
+	HOLDER=$!
+	wait_until 10 grep -qx ready "$T/nout" || { touch "$T/done"; native_fail "the holder did not get ready"; }
+	probe=$(host_inotify "${as[@]}")
+	release_native
+	grep -q "^held [0-9]* errno 24$" "$T/nout" || native_fail "instances did not run out natively: $(cat "$T/nout")"
+	[ "$probe" = "errno 24" ] || native_fail "the host user still got an instance natively: $probe"
+
+	rm -f "$T/done" "$T/out"
+	jt_bg -- /usr/bin/python3 -c "$MANY_PROG" "$T/done"
+	wait_until 10 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "the holder did not get ready"; }
+	probe=$(host_inotify)
+	release_inside
+	[ "$probe" = ok ] || fail "the host user got no inotify instance: $probe"
+	grep -q "^held [0-9]* errno 24$" "$T/out" || fail "expected EMFILE inside: $(cat "$T/out")"
+	[ "$(sed -n 's/^held \([0-9]*\) .*/\1/p' "$T/out")" -le $((max / 4)) ] || fail "more than a quarter of the host's instances: $(cat "$T/out")"
+	expect_log '.type == "syscall" and .name == "inotify_init1" and .decision == "deny" and .rule == "builtin:inotify-instances"'
+	# what is closed is given back: the count at the cap is the live one
+	expect_out_line "again ok"
+}
+
+# One instance, a watch on each file of argv[1] until one fails; then a new
+# instance after closing that one, and a watch on it.
+WATCHES_PROG='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_CLOEXEC)
+n, err = 0, 0
+for name in sorted(os.listdir(sys.argv[1])):
+    if libc.inotify_add_watch(fd, os.path.join(sys.argv[1], name).encode(), 0x2) < 0:
+        err = ctypes.get_errno()
+        break
+    n += 1
+print("watches", n, "errno", err)
+os.close(fd)
+fd = libc.inotify_init1(os.O_CLOEXEC)
+w = libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x2)
+print("again", "ok" if w >= 0 else "errno %d" % ctypes.get_errno())
+'
+
+t_inotify_watches_are_capped_per_run_and_given_back_when_closed() {
+	local max cap
+	max=$(cat /proc/sys/fs/inotify/max_user_watches 2>/dev/null) || skip "no inotify on this host"
+	cap=$((max / 4 < 8192 ? max / 4 : 8192))
+	mkdir "$T/w"
+	(cd "$T/w" && seq -f "f%05g" 1 $((cap + 50)) | xargs touch)
+	# natively the user's whole allowance is there to take (a quarter of it is
+	# what a run may hold)
+	GUARD_SECS=90
+	native /usr/bin/python3 -c "$WATCHES_PROG" "$T/w"
+	grep -qx "watches $((cap + 50)) errno 0" "$T/nout" || native_fail "the watches were not all given natively: $(cat "$T/nout" "$T/nerr")"
+	jt --timeout 80s -- /usr/bin/python3 -c "$WATCHES_PROG" "$T/w"
+	expect_rc 0
+	expect_out_line "watches $cap errno 28"
+	expect_out_line "again ok"
+	expect_log '.type == "syscall" and .name == "inotify_add_watch" and .decision == "deny" and .rule == "builtin:inotify-watches"'
+}
+
+# io_setup(argv[1] events), held until argv[2] exists.
+AIO_PROG='import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+ctx = ctypes.c_ulong(0)
+r = libc.syscall(206, int(sys.argv[1]), ctypes.byref(ctx))
+print("io_setup", "ok" if r == 0 else "errno %d" % ctypes.get_errno())
+print("ready", flush=True)
+for i in range(1500):
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.02)
+'
+
+aio_nr() { cat /proc/sys/fs/aio-nr; }
+
+t_aio_contexts_are_refused_so_the_machine_keeps_its_pool() {
+	local before during
+	[ "$(uname -m)" = x86_64 ] || skip "the probe uses x86_64's io_setup number"
+	[ -r /proc/sys/fs/aio-nr ] || skip "no AIO on this host"
+	# natively a context takes at least its events from fs.aio-max-nr, one pool for the machine
+	rm -f "$T/done" "$T/nout"
+	before=$(aio_nr)
+	/usr/bin/python3 -c "$AIO_PROG" 4096 "$T/done" >"$T/nout" 2>"$T/nerr" </dev/null &
+	HOLDER=$!
+	wait_until 10 grep -qx ready "$T/nout" || native_fail "the holder did not get ready"
+	during=$(aio_nr)
+	release_native
+	grep -qx "io_setup ok" "$T/nout" || native_fail "io_setup failed natively: $(cat "$T/nout")"
+	[ $((during - before)) -ge 4096 ] || native_fail "aio-nr went from $before to $during only"
+
+	rm -f "$T/done" "$T/out"
+	before=$(aio_nr)
+	jt_bg -- /usr/bin/python3 -c "$AIO_PROG" 4096 "$T/done"
+	wait_until 10 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "the holder did not get ready"; }
+	during=$(aio_nr)
+	release_inside
+	expect_out_line "io_setup errno 38"
+	# refused in the kernel by the default policy's deny rule (not recorded, as every such rule)
+	[ $((during - before)) -lt 4096 ] || fail "aio-nr went from $before to $during"
+}
+
+# SysV objects under key argv[1] (they outlive the process); then keys and
+# POSIX queues, printing each errno.
+IPC_PROG='import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+key = int(sys.argv[1])
+for name, fn in (("shmget", lambda: libc.shmget(key, 4096, 0o1600)),
+                 ("msgget", lambda: libc.msgget(key, 0o1600)),
+                 ("semget", lambda: libc.semget(key, 1, 0o1600)),
+                 ("add_key", lambda: libc.syscall(248, b"user", b"jt-hostharm", b"x", 1, -2)),
+                 ("mq_open", lambda: libc.syscall(240, b"jt-hostharm", 0o100 | 2, 0o600, None))):
+    r = fn()
+    print(name, "ok" if r >= 0 else "errno %d" % ctypes.get_errno())
+'
+
+# ipc_objects KEY: the SysV objects of the host under KEY (decimal in /proc/sysvipc).
+ipc_objects() { awk -v k="$1" '$1 == k' /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem 2>/dev/null | wc -l; }
+
+t_host_wide_ipc_objects_keys_and_queues_are_refused() {
+	local key=$((0x4a540000 + $$ % 65536)) n
+	[ "$(uname -m)" = x86_64 ] || skip "the probe uses x86_64's call numbers"
+	[ -r /proc/sysvipc/shm ] || skip "no SysV IPC on this host"
+	[ "$(ipc_objects "$key")" = 0 ] || skip "the host already has IPC objects under key $key"
+	# natively they are the host's, and outlive the program
+	native /usr/bin/python3 -c "$IPC_PROG" "$key"
+	n=$(ipc_objects "$key")
+	ipcrm -M "$key" -Q "$key" -S "$key" 2>/dev/null
+	/usr/bin/python3 -c 'import ctypes; ctypes.CDLL(None).syscall(241, b"jt-hostharm")'	# mq_unlink
+	[ "$n" = 3 ] || native_fail "expected 3 SysV objects left natively, found $n"
+
+	jt -- /usr/bin/python3 -c "$IPC_PROG" "$key"
+	expect_rc 0
+	n=$(ipc_objects "$key")
+	[ "$n" = 0 ] || { ipcrm -M "$key" -Q "$key" -S "$key" 2>/dev/null; fail "$n SysV objects left on the host"; }
+	for call in shmget msgget semget add_key mq_open; do
+		expect_out_line "$call errno 38"
+	done
+}
+
+# Usefulness: what the jail's own files get is what the kernel gives.
+t_locks_and_leases_on_jail_files_work_between_sandboxed_processes() {
+	command -v flock >/dev/null || skip "no flock(1) on this host"
+	# flock excludes a second sandboxed process, natively and inside
+	native flock "$T/nat.lock" /bin/sh -c 'flock -n "$1" true; echo inner=$?' sh "$T/nat.lock"
+	grep -qx inner=1 "$T/nout" || native_fail "flock did not exclude natively: $(cat "$T/nout")"
+	jt -- /usr/bin/flock /tmp/l /bin/sh -c 'flock -n /tmp/l true; echo inner=$?'
+	expect_out_line inner=1
+	# a record lock too (lockf inside a child while the parent holds one)
+	jt -- /usr/bin/python3 -c 'import fcntl, os
+fd = os.open("/tmp/r", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+if os.fork() == 0:
+    fd2 = os.open("/tmp/r", os.O_RDWR)
+    try:
+        fcntl.lockf(fd2, fcntl.LOCK_EX | fcntl.LOCK_NB); print("child got it", flush=True)
+    except OSError as e:
+        print("child refused", e.errno, flush=True)
+    os._exit(0)
+os.wait()'
+	expect_out_line "child refused 11"
+	# a write lease on a file of the jail is the program's own business
+	echo x >"$T/jailfile"
+	touch "$T/done"
+	jt -- "$PROGS/hostlock" lease-wr "$T/jailfile" "$T/done"
+	expect_out_line "lease-wr ok"
+}
+
+# epoll watches: 100 instances, each watching the same 700 descriptors, until
+# one fails; then all closed, and one watch again.
+EPOLL_PROG='import os, select
+r, w = os.pipe()
+fds = [os.dup(r) for i in range(700)]
+eps, n, err = [], 0, 0
+try:
+    for i in range(100):
+        eps.append(select.epoll())
+        for f in fds:
+            eps[-1].register(f, select.EPOLLIN)
+            n += 1
+except OSError as e:
+    err = e.errno
+print("watches", n, "errno", err)
+for e in eps:
+    e.close()
+e = select.epoll()
+e.register(r, select.EPOLLIN)
+print("again ok")
+'
+
+t_epoll_watches_are_capped_per_run_and_given_back_when_closed() {
+	local max cap
+	max=$(cat /proc/sys/fs/epoll/max_user_watches 2>/dev/null) || skip "no epoll limit on this host"
+	cap=$((max / 4 < 65536 ? max / 4 : 65536))
+	[ "$max" -gt 70000 ] || skip "max_user_watches is $max: the native run would take them all"
+	# natively the user's allowance (fs.epoll.max_user_watches, shared with
+	# every event loop of that user) gives more than a run may hold
+	GUARD_SECS=90
+	native /usr/bin/python3 -c "$EPOLL_PROG"
+	grep -qx "watches 70000 errno 0" "$T/nout" || native_fail "the watches were not all given natively: $(cat "$T/nout" "$T/nerr")"
+	jt --timeout 80s -- /usr/bin/python3 -c "$EPOLL_PROG"
+	expect_rc 0
+	expect_out_line "watches $cap errno 28"
+	expect_out_line "again ok"
+	expect_log '.type == "syscall" and .name == "epoll_ctl" and .decision == "deny" and .rule == "builtin:epoll-watches"'
+}
