@@ -277,7 +277,8 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
 	const char *w = argc > 1 ? argv[1] : "";
-	socklen_t len = argc > 3 && strncmp(w, "ud", 2) ? addr_of(argv[2], atoi(argv[3]), &ss) : 0;
+	int unix_dgram = !strcmp(w, "udsend") || !strcmp(w, "udrace") || !strcmp(w, "udjail");
+	socklen_t len = argc > 3 && !unix_dgram ? addr_of(argv[2], atoi(argv[3]), &ss) : 0;
 	int fd = -1, r = -1;
 
 	if (!strcmp(w, "connect") && len) {
