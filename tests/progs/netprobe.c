@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -179,13 +180,15 @@ static int udsend(const char *type, const char *via, const char *addr)
 
 static struct sockaddr_un race_un;
 static char race_paths[2][sizeof(race_un.sun_path)];
-static volatile int race_done;
+static volatile int race_done, race_started;
 
 static void *flipper(void *arg)
 {
 	(void)arg;
-	for (unsigned i = 0; !race_done; i++)
+	for (unsigned i = 0; !race_done; i++) {
 		memcpy(race_un.sun_path, race_paths[i & 1], sizeof(race_un.sun_path));
+		race_started = 1;
+	}
 	return NULL;
 }
 
@@ -204,10 +207,16 @@ static int udrace(const char *via, const char *jail, const char *host, int n)
 	memcpy(race_un.sun_path, race_paths[0], sizeof(race_un.sun_path));
 	if (pthread_create(&th, NULL, flipper, NULL))
 		return -1;
-	for (int i = 0; i < n; i++)
+	while (!race_started)
+		sched_yield();
+	for (int i = 0; i < n; i++) {
+		/* on one CPU the flipper runs only when the sender lets it */
+		if (i % 16 == 0)
+			sched_yield();
 		if ((!strcmp(via, "sendmsg") ? sendmsg(fd, &m, MSG_DONTWAIT)
 		     : sendto(fd, "raced", 5, MSG_DONTWAIT, (struct sockaddr *)&race_un, sizeof(race_un))) == 5)
 			sent++;
+	}
 	race_done = 1;
 	pthread_join(th, NULL);
 	printf("udrace: sent %d\n", sent);
