@@ -435,19 +435,94 @@ static int check_control(struct netop *op, void *ctl, size_t clen, int *copies, 
 	return 0;
 }
 
+/* ------------------------------------------- the i386 layouts (net/compat.c) */
+
+/* Is the program's struct msghdr the 32-bit one (compat_msghdr)? */
+static int compat(const struct netop *op)
+{
+	return op->rq->abi && op->rq->abi->ptr_size == 4;
+}
+
+/* The program's msghdr at @at, in its ABI's layout, as a native one (its
+ * pointers widened, not followed). i386: seven 32-bit words. */
+static int read_msghdr(struct netop *op, uint64_t at, struct msghdr *m)
+{
+	uint32_t w[7];
+
+	if (!compat(op))
+		return jt_mem_read(op->run, op->t->tid, at, m, sizeof(*m)) == sizeof(*m) ? 0 : -EFAULT;
+	if (jt_mem_read(op->run, op->t->tid, at, w, sizeof(w)) != sizeof(w))
+		return -EFAULT;
+	*m = (struct msghdr){ .msg_name = (void *)(uintptr_t)w[0], .msg_namelen = w[1],
+			      .msg_iov = (void *)(uintptr_t)w[2], .msg_iovlen = w[3],
+			      .msg_control = (void *)(uintptr_t)w[4], .msg_controllen = w[5],
+			      .msg_flags = (int)w[6] };
+	return 0;
+}
+
+/* @n iovecs of the program's ABI at @at, as native ones. */
+static int read_iovs(struct netop *op, uint64_t at, size_t n, struct iovec *iov)
+{
+	static uint32_t w[2 * IOV_MAX_READ];
+
+	if (!compat(op))
+		return jt_mem_read(op->run, op->t->tid, at, iov, n * sizeof(*iov)) == (ssize_t)(n * sizeof(*iov))
+			       ? 0 : -EFAULT;
+	if (jt_mem_read(op->run, op->t->tid, at, w, n * 8) != (ssize_t)(n * 8))
+		return -EFAULT;
+	for (size_t i = 0; i < n; i++)
+		iov[i] = (struct iovec){ (void *)(uintptr_t)w[2 * i], w[2 * i + 1] };
+	return 0;
+}
+
+/*
+ * The program's control messages (@len bytes at @at) as native ones in
+ * @out (CONTROL_MAX * 2 bytes). i386's have 12-byte headers and 4-byte
+ * alignment, translated one by one as the kernel does; a malformed one is
+ * EINVAL. @return the native length or -errno.
+ */
+static long read_control(struct netop *op, uint64_t at, size_t len, char *out)
+{
+	static char in[CONTROL_MAX];
+	size_t off = 0, o = 0;
+
+	if (jt_mem_read(op->run, op->t->tid, at, compat(op) ? in : out, len) != (ssize_t)len)
+		return -EFAULT;
+	if (!compat(op))
+		return (long)len;
+	while (off + 12 <= len) {
+		uint32_t clen;
+		int32_t level, type;
+		struct cmsghdr *c = (struct cmsghdr *)(out + o);
+
+		memcpy(&clen, in + off, 4);
+		memcpy(&level, in + off + 4, 4);
+		memcpy(&type, in + off + 8, 4);
+		if (clen < 12 || clen > len - off || o + CMSG_SPACE(clen - 12) > 2 * CONTROL_MAX)
+			return -EINVAL;
+		c->cmsg_len = CMSG_LEN(clen - 12);
+		c->cmsg_level = level;
+		c->cmsg_type = type;
+		memcpy(CMSG_DATA(c), in + off + 12, clen - 12);
+		o += CMSG_SPACE(clen - 12);
+		off += (clen + 3) & ~(size_t)3;
+	}
+	return (long)o;
+}
+
 /* What @mp's iovec and control hold, read once, sent to @name (NULL: none). */
 static long send_checked(struct netop *op, int copy, struct msghdr *mp, void *name, int flags)
 {
 	struct msghdr m = *mp;
-	struct iovec iov[IOV_MAX_READ], one;
-	char ctl[CONTROL_MAX];
+	static struct iovec iov[IOV_MAX_READ];
+	static char ctl[2 * CONTROL_MAX] __attribute__((aligned(8)));
+	struct iovec one;
 	int copies[256], ncopies = 0;
 	size_t total = 0, off = 0;
 	char *buf = NULL;
 	long r;
 
-	if (m.msg_iovlen && jt_mem_read(op->run, op->t->tid, (uint64_t)(uintptr_t)m.msg_iov, iov,
-					m.msg_iovlen * sizeof(*iov)) != (ssize_t)(m.msg_iovlen * sizeof(*iov)))
+	if (m.msg_iovlen && read_iovs(op, (uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, iov) < 0)
 		return -EFAULT;
 	for (size_t i = 0; i < m.msg_iovlen; i++)
 		total += iov[i].iov_len < SEND_MAX ? iov[i].iov_len : SEND_MAX;
@@ -466,10 +541,11 @@ static long send_checked(struct netop *op, int copy, struct msghdr *mp, void *na
 		off += n;
 	}
 	r = 0;
-	if (m.msg_controllen &&
-	    (jt_mem_read(op->run, op->t->tid, (uint64_t)(uintptr_t)m.msg_control, ctl, m.msg_controllen) !=
-		     (ssize_t)m.msg_controllen))
-		r = -EFAULT;
+	if (m.msg_controllen) {
+		r = read_control(op, (uint64_t)(uintptr_t)m.msg_control, m.msg_controllen, ctl);
+		m.msg_controllen = r > 0 ? (size_t)r : 0;
+		r = r < 0 ? r : 0;
+	}
 	if (r == 0 && m.msg_controllen)
 		r = check_control(op, ctl, m.msg_controllen, copies, &ncopies);
 	if (r == 0) {
@@ -496,7 +572,7 @@ static long send_one(struct netop *op, int copy, uint64_t msg_addr, int flags, i
 	int with_name, obj;
 	long r;
 
-	if (jt_mem_read(op->run, op->t->tid, msg_addr, &m, sizeof(m)) != sizeof(m))
+	if (read_msghdr(op, msg_addr, &m) < 0)
 		return -EFAULT;
 	if (m.msg_namelen > sizeof(name) || m.msg_iovlen > IOV_MAX_READ ||
 	    m.msg_controllen > CONTROL_MAX)
@@ -535,8 +611,10 @@ static int do_sendmsg(struct netop *op)
 	return 0;
 }
 
-/* struct mmsghdr: a msghdr, then the bytes sent, padded to 64 bytes */
-#define MMSG_SIZE sizeof(struct mmsghdr)
+/* struct mmsghdr: a msghdr, then the bytes sent, padded to 64 bytes; i386's
+ * compat_mmsghdr: 28 bytes of msghdr, then the count */
+#define MMSG_SIZE(op) (compat(op) ? 32 : sizeof(struct mmsghdr))
+#define MMSG_LEN(op) (compat(op) ? 28 : offsetof(struct mmsghdr, msg_len))
 
 static int do_sendmmsg(struct netop *op)
 {
@@ -549,14 +627,14 @@ static int do_sendmmsg(struct netop *op)
 	if (copy < 0)
 		return 0;
 	for (i = 0; i < vlen; i++) {
-		uint64_t at = A(1) + i * MMSG_SIZE;
+		uint64_t at = A(1) + i * MMSG_SIZE(op);
 		unsigned sent;
 
 		r = send_one(op, copy, at, flags, &again);
 		if (r < 0)
 			break;
 		sent = (unsigned)r;
-		if (jt_mem_write(op->run, op->t->tid, at + offsetof(struct mmsghdr, msg_len), &sent,
+		if (jt_mem_write(op->run, op->t->tid, at + MMSG_LEN(op), &sent,
 				 sizeof(sent)) < 0) {
 			r = -EFAULT;
 			break;

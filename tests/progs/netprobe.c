@@ -27,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -236,6 +238,40 @@ static int expect(int fd, const char *what)
 	exit(0);
 }
 
+/* SCM_RIGHTS over a datagram pair: the descriptor of @path arrives, the
+ * same file (the control message read in the program's ABI's layout). */
+static int pass_fd(const char *path)
+{
+	union { struct cmsghdr c; char b[CMSG_SPACE(sizeof(int))]; } u;
+	struct iovec iov = { "fd", 2 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+	struct stat a, b;
+	int sv[2], fd = open(path, O_PATH), got = -1;
+	char buf[4];
+
+	memset(&u, 0, sizeof(u));
+	u.c.cmsg_len = CMSG_LEN(sizeof(int));
+	u.c.cmsg_level = SOL_SOCKET;
+	u.c.cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(&u.c), &fd, sizeof(fd));
+	if (fd < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0 || sendmsg(sv[0], &m, 0) != 2) {
+		printf("udjail: SCM_RIGHTS send: %s\n", ename(errno));
+		exit(0);
+	}
+	memset(&u, 0, sizeof(u));
+	iov = (struct iovec){ buf, sizeof(buf) };
+	if (recvmsg(sv[1], &m, 0) != 2 || u.c.cmsg_type != SCM_RIGHTS) {
+		printf("udjail: SCM_RIGHTS receive: %s\n", ename(errno));
+		exit(0);
+	}
+	memcpy(&got, CMSG_DATA(&u.c), sizeof(got));
+	if (fstat(fd, &a) < 0 || fstat(got, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+		printf("udjail: SCM_RIGHTS: another file arrived\n");
+		exit(0);
+	}
+	return 0;
+}
+
 static int udjail(const char *dir)
 {
 	static const char *types[] = { "dgram", "raw", "dgram-flags", "raw-flags" };
@@ -279,7 +315,7 @@ static int udjail(const char *dir)
 		close(fd);
 		close(peer);
 	}
-	return 0;
+	return pass_fd(path) ? -1 : 0;
 }
 
 int main(int argc, char **argv)
