@@ -1268,6 +1268,7 @@ int jt_fs_unix_dest(struct jt_run *run, struct jt_task *t, const void *addr, soc
 	op->inject_fd = -1;
 	op->w[0].dirfd = op->w[0].fd = op->w[1].dirfd = op->w[1].fd = -1;
 	op->facts.rule = -1;
+	res->path[0] = '\0';
 	memset(&sa, 0, sizeof(sa));
 	memcpy(&sa, addr, len < sizeof(sa) ? len : sizeof(sa));
 	if (len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(sa)) {

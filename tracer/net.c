@@ -292,6 +292,8 @@ static int unix_dest(struct netop *op, void *name, socklen_t *nlen, int *obj)
 {
 	struct sockaddr_un to;
 
+	/* each entry of a sendmmsg is recorded afresh: the last one decided shows */
+	op->res->addr[0] = '\0';
 	if (*nlen > offsetof(struct sockaddr_un, sun_path) + 1 &&
 	    ((char *)name)[offsetof(struct sockaddr_un, sun_path)] == '\0')
 		abstract_addr(op, name, *nlen);
