@@ -76,21 +76,20 @@ static int check_fcntl(const struct jt_request *rq, struct jt_verdict *v, int ru
 }
 
 /*
- * Sockets: unix ones (not datagrams under a view: they could address any
- * socket of the host), TCP always (its connect is decided), UDP and ping
- * only with a UDP grant, since every datagram may carry an address. The
- * rest (raw, packet, netlink, ...) is what a host without them answers.
+ * Sockets: unix ones of every type (under a view, every address they reach
+ * is decided where it is read: connect in fs.c, the address of each
+ * datagram in net.c, whatever the type number: the kernel makes SOCK_RAW a
+ * datagram socket), TCP always (its connect is decided), UDP and ping only
+ * with a UDP grant, since every datagram may carry an address. The rest
+ * (raw, packet, netlink, ...) is what a host without them answers.
  */
 static int check_socket(const struct jt_policy *p, const struct jt_request *rq,
 			struct jt_verdict *v, int rule)
 {
 	int family = (int)rq->args[0], type = (int)rq->args[1] & 0xf, proto = (int)rq->args[2];
 
-	if (family == AF_UNIX) {
-		if (p->n_grants && type == SOCK_DGRAM)
-			return deny(v, EACCES, rule, "unix-datagram");
+	if (family == AF_UNIX)
 		return allow(v, rule);
-	}
 	if (family != AF_INET && family != AF_INET6)
 		return deny(v, EAFNOSUPPORT, rule, "network-family");
 	if (type == SOCK_STREAM)
@@ -155,12 +154,15 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 		return allow(v, rule);
 	case JT_CHECK_SOCKET:
 		return check_socket(p, rq, v, rule);
-	case JT_CHECK_SOCKETPAIR:
-		/* a datagram pair can still send to any named unix socket of the host */
-		if (p->n_grants && ((int)rq->args[1] & 0xf) == SOCK_DGRAM)
-			return deny(v, EOPNOTSUPP, rule, "unix-datagram");
-		v->quiet = 1;
+	case JT_CHECK_SOCKETPAIR: {
+		int type = (int)rq->args[1] & 0xf;
+
+		/* a datagram pair (SOCK_DGRAM, or SOCK_RAW, which the kernel makes
+		 * one) can address other sockets: each send is decided (net.c),
+		 * and under a view the pair itself is on the record */
+		v->quiet = !p->n_grants || (type != SOCK_DGRAM && type != SOCK_RAW);
 		return allow(v, rule);
+	}
 	case JT_CHECK_NET:
 		/* what the address reaches is decided where it is read: tracer/net.c */
 		return allow(v, rule);

@@ -86,19 +86,18 @@ static int clone_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	return add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
 }
 
-/* socketpair: any type but @type */
-static int ne_type(scmp_filter_ctx ctx, int nr, int type)
+/*
+ * socketpair under a view: the stream types in the kernel; a datagram pair
+ * (SOCK_DGRAM, and SOCK_RAW, which the kernel turns into SOCK_DGRAM) stops,
+ * to be decided and recorded.
+ */
+static int stream_pairs(scmp_filter_ctx ctx, int nr)
 {
-	struct scmp_arg_cmp cmp = { 1, SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)type };
-	int r = 0;
+	struct scmp_arg_cmp cmp = { 1, SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM };
+	int r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
 
-	/* libseccomp has no "masked not equal": list the other types */
-	for (int t = SOCK_STREAM; r == 0 && t <= SOCK_SEQPACKET; t++) {
-		cmp.datum_b = (uint64_t)t;
-		if (t != type)
-			r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
-	}
-	return r;
+	cmp.datum_b = SOCK_SEQPACKET;
+	return r ? r : add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
 }
 
 /* socket(): what check_socket() allows, in the kernel; the rest stops. */
@@ -132,9 +131,13 @@ static int socket_rules(const struct jt_policy *p, scmp_filter_ctx ctx, int nr, 
 /*
  * The network calls stop where an address may matter: always for connect,
  * bind and listen; sendto with an address or TCP fast open; sendmsg and
- * sendmmsg (the address is in memory) when datagram sockets may exist.
+ * sendmmsg (the address is in memory) when datagram sockets may exist:
+ * with a UDP grant, and under a view, where unix datagram sockets (any
+ * number of them: socket, socketpair, SOCK_RAW) have their addresses
+ * resolved in the view. Without a view, unix paths are the host's anyway.
  */
-static int net_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr, const struct jt_check *c)
+static int net_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr, const struct jt_check *c,
+		    int view)
 {
 	struct scmp_arg_cmp cmp[2] = {
 		{ (unsigned)(c->arg == 4 ? 3 : c->arg), SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, 0 },
@@ -144,7 +147,7 @@ static int net_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr, cons
 	if (c->arg == 4)	/* sendto(fd, buf, len, flags, addr, addrlen) */
 		return add(ctx, SCMP_ACT_ALLOW, nr, 2, cmp);
 	if (c->arg == 2 || c->arg == 3)	/* sendmsg flags, sendmmsg flags */
-		return jt_net_may_udp(p) ? 0 : add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
+		return jt_net_may_udp(p) || view ? 0 : add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp);
 	return 0;
 }
 
@@ -188,9 +191,9 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 	case JT_CHECK_SOCKETPAIR:
 		if (!view)
 			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
-		return ne_type(ctx, nr, SOCK_DGRAM);
+		return stream_pairs(ctx, nr);
 	case JT_CHECK_NET:
-		return net_rule(p, ctx, nr, c);
+		return net_rule(p, ctx, nr, c, view);
 	case JT_CHECK_PATH:
 	case JT_CHECK_VIEW_DENY:
 		return view ? 0 : add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);

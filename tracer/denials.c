@@ -254,7 +254,8 @@ static void explain(const struct jt_policy *p, struct seen *s, int dns, char *ou
 		put(out, len, "%s: no name lookups \xe2\x80\x94 grant with --allow-dns "
 			 "(the host's name servers)", head);
 	} else if (!strcmp(b, "not-in-view")) {
-		if (s->sys == JT_SYS_connect)
+		if (s->sys == JT_SYS_connect || s->sys == JT_SYS_sendto || s->sys == JT_SYS_sendmsg ||
+		    s->sys == JT_SYS_sendmmsg)	/* a unix socket, or a datagram's destination */
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --allow-unix %s", head, s->what);
 		else if (!s->write)
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant with --ro %s", head, s->what);

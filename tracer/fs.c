@@ -1344,6 +1344,43 @@ static int socket_grant(const struct jt_policy *p, int rule)
 	return 0;
 }
 
+/* The abstract namespace is the host's (X11, D-Bus, systemd...): refused. */
+static int abstract(struct fsop *op)
+{
+	op->facts.in_view = 1;
+	op->v = (struct jt_verdict){ .allow = 0, .err = EACCES, .rule = -1, .builtin = "abstract-unix" };
+	op->ret = -EACCES;
+	return 0;
+}
+
+/*
+ * The socket the walk found, for a connect or a datagram sent to it: an
+ * O_PATH descriptor, whose /proc/self/fd/N the kernel is given instead of
+ * the program's path. @return it, or -1 with the answer in @op.
+ */
+static int peer_socket(struct fsop *op)
+{
+	struct stat st;
+	int obj = object(op, 0, 0);
+
+	/* a host socket in a read-only grant is a service of the host
+	 * (docker.sock, a database, /dev/log): reached only through `net unix` */
+	if (obj >= 0 && !op->facts.writable && !socket_grant(op->run->policy, op->facts.rule)) {
+		close(obj);
+		op->v = (struct jt_verdict){ .allow = 0, .err = ECONNREFUSED, .rule = -1,
+					     .builtin = "unix-socket-not-granted" };
+		op->ret = -ECONNREFUSED;
+		return -1;
+	}
+	if (obj < 0 || fstat(obj, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		if (obj >= 0)
+			close(obj);
+		result(op, obj < 0 ? obj : -ECONNREFUSED);
+		return -1;
+	}
+	return obj;
+}
+
 static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is_bind)
 {
 	struct sockaddr_un sa;
@@ -1368,14 +1405,8 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 		op->ret = op->res->ret;
 		return 0;
 	}
-	if (plen > 0 && sa.sun_path[0] == '\0') {
-		/* the abstract namespace is the host's: X11, D-Bus, systemd... */
-		op->facts.in_view = 1;
-		op->v = (struct jt_verdict){ .allow = 0, .err = EACCES, .rule = -1,
-					     .builtin = "abstract-unix" };
-		op->ret = -EACCES;
-		return 0;
-	}
+	if (plen > 0 && sa.sun_path[0] == '\0')
+		return abstract(op);
 	copy = fd_copy(op, fd);
 	if (copy < 0)
 		return result(op, copy == -EBADF ? -EBADF : -EACCES);
@@ -1406,26 +1437,10 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 			close(copy);
 			return result(op, -ENAMETOOLONG);
 		}
+	} else if ((obj = peer_socket(op)) < 0) {
+		close(copy);
+		return 0;
 	} else {
-		struct stat st;
-
-		obj = object(op, 0, 0);
-		/* a host socket in a read-only grant is a service of the host
-		 * (docker.sock, a database): reached only through `net unix` */
-		if (obj >= 0 && !op->facts.writable && !socket_grant(op->run->policy, op->facts.rule)) {
-			close(obj);
-			close(copy);
-			op->v = (struct jt_verdict){ .allow = 0, .err = ECONNREFUSED, .rule = -1,
-						     .builtin = "unix-socket-not-granted" };
-			op->ret = -ECONNREFUSED;
-			return 0;
-		}
-		if (obj < 0 || fstat(obj, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-			if (obj >= 0)
-				close(obj);
-			close(copy);
-			return result(op, obj < 0 ? obj : -ECONNREFUSED);
-		}
 		snprintf(to.sun_path, sizeof(to.sun_path), "/proc/self/fd/%d", obj);
 	}
 	if (is_bind) {
@@ -1449,6 +1464,60 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 	}
 	close(copy);
 	return 0;
+}
+
+/*
+ * The address of a datagram (sendto, sendmsg, sendmmsg on a unix datagram
+ * socket, SOCK_RAW's too) under the view: resolved, decided and refused as
+ * connect's is, so a datagram reaches what a connect could, and no socket of
+ * the host outside the view (/dev/log, journald's, an abstract name).
+ */
+int jt_fs_unix_dest(struct jt_run *run, struct jt_task *t, const void *addr, socklen_t len,
+		    struct sockaddr_un *to, struct jt_fs_result *res)
+{
+	struct fsop *op = calloc(1, sizeof(*op));
+	struct sockaddr_un sa;
+	socklen_t plen = len - (socklen_t)offsetof(struct sockaddr_un, sun_path);
+	int obj = -1, r;
+
+	if (!op) {
+		res->ret = -ENOMEM;
+		return -1;
+	}
+	op->run = run;
+	op->t = t;
+	op->res = res;
+	op->inject_fd = -1;
+	op->w[0].dirfd = op->w[0].fd = op->w[1].dirfd = op->w[1].fd = -1;
+	op->facts.rule = -1;
+	res->path[0] = '\0';
+	memset(&sa, 0, sizeof(sa));
+	memcpy(&sa, addr, len < sizeof(sa) ? len : sizeof(sa));
+	if (len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(sa)) {
+		result(op, -EINVAL);	/* as the kernel answers an unnamed or long address */
+	} else if (sa.sun_path[0] == '\0') {
+		abstract(op);
+	} else {
+		memcpy(op->path[0], sa.sun_path, strnlen(sa.sun_path, plen));
+		op->path[0][strnlen(sa.sun_path, plen)] = '\0';
+		r = walk(op, 0, AT_FDCWD, 0);
+		if (r < 0)
+			walk_failed(op, 0, r);
+		else if (decide(op, JT_PATH_LOOKUP))
+			obj = peer_socket(op);
+	}
+	if (obj >= 0) {
+		memset(to, 0, sizeof(*to));
+		to->sun_family = AF_UNIX;
+		snprintf(to->sun_path, sizeof(to->sun_path), "/proc/self/fd/%d", obj);
+	}
+	res->verdict = op->v;
+	res->ret = obj >= 0 ? 0 : op->ret;
+	if (op->path[0][0])
+		snprintf(res->path, sizeof(res->path), "%s", op->w[0].inside ? op->w[0].inside : op->path[0]);
+	jt_walk_done(&op->w[0]);
+	free(op);
+	return obj;
 }
 
 /* ---------------------------------------------------------------- exec */

@@ -3,6 +3,7 @@
 #define JT_TRACER_FS_H
 
 #include <limits.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include "compat/regs.h"
 #include "filters/decide.h"
@@ -42,6 +43,17 @@ int jt_fs_may_inject(int sys);
 /** Resolve, decide and perform a path call. @return 0 (see @res) or -errno. */
 int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
 	       struct jt_fs_result *res);
+
+/**
+ * The unix address @addr of a datagram, resolved in the view as connect's
+ * (abstract names refused): @to gets "/proc/self/fd/N" of the checked
+ * socket, which the tracer sends to. @return N (closed by the caller after
+ * the send), or -1 with @res's verdict and ret the answer. @res's path is
+ * the inside path, for the record.
+ */
+struct sockaddr_un;
+int jt_fs_unix_dest(struct jt_run *run, struct jt_task *t, const void *addr, socklen_t len,
+		    struct sockaddr_un *to, struct jt_fs_result *res);
 
 /**
  * The tracer's own copy of the program's descriptor @fd (pidfd_getfd, or

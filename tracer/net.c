@@ -271,31 +271,66 @@ static int send_result(struct netop *op, int copy, long r, int flags)
 	return done(op, r);
 }
 
+/* An abstract name, printable, for the record: "unix @NAME". */
+static void abstract_addr(struct netop *op, const void *name, socklen_t nlen)
+{
+	const char *p = (const char *)name + offsetof(struct sockaddr_un, sun_path) + 1;
+	size_t n = nlen - offsetof(struct sockaddr_un, sun_path) - 1, o;
+
+	o = (size_t)snprintf(op->res->addr, sizeof(op->res->addr), "unix @");
+	for (size_t i = 0; i < n && o + 1 < sizeof(op->res->addr); i++)
+		op->res->addr[o++] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
+	op->res->addr[o] = '\0';
+}
+
+/*
+ * A unix datagram's destination under the view: resolved in the view as a
+ * connect's path (fs.c); @name becomes "/proc/self/fd/N" of the checked
+ * socket, N in @obj for the caller to close after the send.
+ */
+static int unix_dest(struct netop *op, void *name, socklen_t *nlen, int *obj)
+{
+	struct sockaddr_un to;
+
+	/* each entry of a sendmmsg is recorded afresh: the last one decided shows */
+	op->res->addr[0] = '\0';
+	if (*nlen > offsetof(struct sockaddr_un, sun_path) + 1 &&
+	    ((char *)name)[offsetof(struct sockaddr_un, sun_path)] == '\0')
+		abstract_addr(op, name, *nlen);
+	*obj = jt_fs_unix_dest(op->run, op->t, name, *nlen, &to, op->res);
+	if (*obj < 0)
+		return -1;
+	memcpy(name, &to, sizeof(to));
+	*nlen = sizeof(to);
+	return 1;
+}
+
 /*
  * Check a destination before the tracer sends to it. @return 1 to send with
  * the address, 0 to send without it (a stream socket ignores it), -1 when
- * the answer is already in @op (refused).
+ * the answer is already in @op (refused). The type is what the kernel made
+ * of the socket (a unix SOCK_RAW is a datagram socket), read on the copy
+ * the tracer sends on. @name may be replaced by what to send to instead,
+ * with a descriptor in @obj to close after the send.
  */
-static int check_dest(struct netop *op, int copy, const void *name, socklen_t nlen, int flags)
+static int check_dest(struct netop *op, int copy, void *name, socklen_t *nlen, int flags, int *obj)
 {
 	struct jt_net_dest d = { .kind = JT_NET_CONNECT };
 	int type = sock_int(copy, SO_TYPE), r;
 	sa_family_t fam;
 
-	if (!name || nlen == 0)
+	*obj = -1;
+	if (!name || *nlen == 0)
 		return 0;
-	if (nlen < sizeof(fam))
+	if (*nlen < sizeof(fam))
 		return done(op, -EINVAL), -1;
 	memcpy(&fam, name, sizeof(fam));
 	if (type != SOCK_DGRAM && !(flags & MSG_FASTOPEN))
 		return 0;
-	if (fam == AF_UNIX) {
-		/* unix datagram sockets of the host are not in anyone's view */
-		if (op->run->use_view)
-			return refuse(op, ECONNREFUSED, "unix-datagram"), -1;
-		return 1;
-	}
-	r = jt_net_from_sockaddr(name, nlen, &d);
+	if (fam == AF_UNIX)
+		/* without a view the host's paths are the program's */
+		return op->run->use_view ? unix_dest(op, name, nlen, obj) : 1;
+	r = jt_net_from_sockaddr(name, *nlen, &d);
 	if (r < 0)
 		return refuse(op, r == -EINVAL ? EINVAL : EAFNOSUPPORT, "network-family"), -1;
 	d.proto = type == SOCK_DGRAM ? JT_NET_UDP : JT_NET_TCP;
@@ -312,7 +347,7 @@ static int do_sendto(struct netop *op)
 	struct sockaddr_storage sa;
 	socklen_t nlen = (socklen_t)A(5);
 	size_t len = (size_t)A(2);
-	int flags = (int)A(3), copy, r;
+	int flags = (int)A(3), copy, r, obj = -1;
 	char *buf;
 
 	if (nlen > sizeof(sa))
@@ -326,7 +361,7 @@ static int do_sendto(struct netop *op)
 	} else if (copy < 0) {
 		return refuse(op, EACCES, "no-socket-copy");
 	} else {
-		r = check_dest(op, copy, &sa, nlen, flags);
+		r = check_dest(op, copy, &sa, &nlen, flags, &obj);
 	}
 	if (r <= 0) {
 		if (copy >= 0)
@@ -345,6 +380,8 @@ static int do_sendto(struct netop *op)
 	buf = malloc(len ? len : 1);
 	if (!buf) {
 		close(copy);
+		if (obj >= 0)
+			close(obj);
 		return done(op, -ENOMEM);
 	}
 	if (len && jt_mem_read(op->run, op->t->tid, A(1), buf, len) != (ssize_t)len)
@@ -353,6 +390,8 @@ static int do_sendto(struct netop *op)
 		r = sendto(copy, buf, len, flags | MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, nlen) < 0
 			    ? -errno : (int)len;
 	free(buf);
+	if (obj >= 0)
+		close(obj);
 	send_result(op, copy, r, flags);
 	close(copy);
 	return 0;
@@ -398,32 +437,94 @@ static int check_control(struct netop *op, void *ctl, size_t clen, int *copies, 
 	return 0;
 }
 
-/* One struct msghdr of the program, sent by the tracer. @return bytes or -errno. */
-static long send_one(struct netop *op, int copy, uint64_t msg_addr, int flags, int *again)
+/* ------------------------------------------- the i386 layouts (net/compat.c) */
+
+/* Is the program's struct msghdr the 32-bit one (compat_msghdr)? */
+static int compat(const struct netop *op)
 {
-	struct msghdr m;
-	struct sockaddr_storage name;
-	struct iovec iov[IOV_MAX_READ], one;
-	char ctl[CONTROL_MAX];
-	int copies[256], ncopies = 0, with_name;
+	return op->rq->abi && op->rq->abi->ptr_size == 4;
+}
+
+/* The program's msghdr at @at, in its ABI's layout, as a native one (its
+ * pointers widened, not followed). i386: seven 32-bit words. */
+static int read_msghdr(struct netop *op, uint64_t at, struct msghdr *m)
+{
+	uint32_t w[7];
+
+	if (!compat(op))
+		return jt_mem_read(op->run, op->t->tid, at, m, sizeof(*m)) == sizeof(*m) ? 0 : -EFAULT;
+	if (jt_mem_read(op->run, op->t->tid, at, w, sizeof(w)) != sizeof(w))
+		return -EFAULT;
+	*m = (struct msghdr){ .msg_name = (void *)(uintptr_t)w[0], .msg_namelen = w[1],
+			      .msg_iov = (void *)(uintptr_t)w[2], .msg_iovlen = w[3],
+			      .msg_control = (void *)(uintptr_t)w[4], .msg_controllen = w[5],
+			      .msg_flags = (int)w[6] };
+	return 0;
+}
+
+/* @n iovecs of the program's ABI at @at, as native ones. */
+static int read_iovs(struct netop *op, uint64_t at, size_t n, struct iovec *iov)
+{
+	static uint32_t w[2 * IOV_MAX_READ];
+
+	if (!compat(op))
+		return jt_mem_read(op->run, op->t->tid, at, iov, n * sizeof(*iov)) == (ssize_t)(n * sizeof(*iov))
+			       ? 0 : -EFAULT;
+	if (jt_mem_read(op->run, op->t->tid, at, w, n * 8) != (ssize_t)(n * 8))
+		return -EFAULT;
+	for (size_t i = 0; i < n; i++)
+		iov[i] = (struct iovec){ (void *)(uintptr_t)w[2 * i], w[2 * i + 1] };
+	return 0;
+}
+
+/*
+ * The program's control messages (@len bytes at @at) as native ones in
+ * @out (CONTROL_MAX * 2 bytes). i386's have 12-byte headers and 4-byte
+ * alignment, translated one by one as the kernel does; a malformed one is
+ * EINVAL. @return the native length or -errno.
+ */
+static long read_control(struct netop *op, uint64_t at, size_t len, char *out)
+{
+	static char in[CONTROL_MAX];
+	size_t off = 0, o = 0;
+
+	if (jt_mem_read(op->run, op->t->tid, at, compat(op) ? in : out, len) != (ssize_t)len)
+		return -EFAULT;
+	if (!compat(op))
+		return (long)len;
+	while (off + 12 <= len) {
+		uint32_t clen;
+		int32_t level, type;
+		struct cmsghdr *c = (struct cmsghdr *)(out + o);
+
+		memcpy(&clen, in + off, 4);
+		memcpy(&level, in + off + 4, 4);
+		memcpy(&type, in + off + 8, 4);
+		if (clen < 12 || clen > len - off || o + CMSG_SPACE(clen - 12) > 2 * CONTROL_MAX)
+			return -EINVAL;
+		c->cmsg_len = CMSG_LEN(clen - 12);
+		c->cmsg_level = level;
+		c->cmsg_type = type;
+		memcpy(CMSG_DATA(c), in + off + 12, clen - 12);
+		o += CMSG_SPACE(clen - 12);
+		off += (clen + 3) & ~(size_t)3;
+	}
+	return (long)o;
+}
+
+/* What @mp's iovec and control hold, read once, sent to @name (NULL: none). */
+static long send_checked(struct netop *op, int copy, struct msghdr *mp, void *name, int flags)
+{
+	struct msghdr m = *mp;
+	static struct iovec iov[IOV_MAX_READ];
+	static char ctl[2 * CONTROL_MAX] __attribute__((aligned(8)));
+	struct iovec one;
+	int copies[256], ncopies = 0;
 	size_t total = 0, off = 0;
 	char *buf = NULL;
 	long r;
 
-	if (jt_mem_read(op->run, op->t->tid, msg_addr, &m, sizeof(m)) != sizeof(m))
-		return -EFAULT;
-	if (m.msg_namelen > sizeof(name) || m.msg_iovlen > IOV_MAX_READ ||
-	    m.msg_controllen > sizeof(ctl))
-		return m.msg_controllen > sizeof(ctl) ? -ENOBUFS : -EINVAL;
-	if (m.msg_name && m.msg_namelen &&
-	    jt_mem_read(op->run, op->t->tid, (uint64_t)(uintptr_t)m.msg_name, &name, m.msg_namelen) !=
-		    (ssize_t)m.msg_namelen)
-		return -EFAULT;
-	with_name = check_dest(op, copy, m.msg_name ? &name : NULL, m.msg_namelen, flags);
-	if (with_name < 0)
-		return op->res->ret;
-	if (m.msg_iovlen && jt_mem_read(op->run, op->t->tid, (uint64_t)(uintptr_t)m.msg_iov, iov,
-					m.msg_iovlen * sizeof(*iov)) != (ssize_t)(m.msg_iovlen * sizeof(*iov)))
+	if (m.msg_iovlen && read_iovs(op, (uint64_t)(uintptr_t)m.msg_iov, m.msg_iovlen, iov) < 0)
 		return -EFAULT;
 	for (size_t i = 0; i < m.msg_iovlen; i++)
 		total += iov[i].iov_len < SEND_MAX ? iov[i].iov_len : SEND_MAX;
@@ -442,18 +543,19 @@ static long send_one(struct netop *op, int copy, uint64_t msg_addr, int flags, i
 		off += n;
 	}
 	r = 0;
-	if (m.msg_controllen &&
-	    (jt_mem_read(op->run, op->t->tid, (uint64_t)(uintptr_t)m.msg_control, ctl, m.msg_controllen) !=
-		     (ssize_t)m.msg_controllen))
-		r = -EFAULT;
+	if (m.msg_controllen) {
+		r = read_control(op, (uint64_t)(uintptr_t)m.msg_control, m.msg_controllen, ctl);
+		m.msg_controllen = r > 0 ? (size_t)r : 0;
+		r = r < 0 ? r : 0;
+	}
 	if (r == 0 && m.msg_controllen)
 		r = check_control(op, ctl, m.msg_controllen, copies, &ncopies);
 	if (r == 0) {
 		one = (struct iovec){ buf, total };
 		m.msg_iov = &one;
 		m.msg_iovlen = 1;
-		m.msg_name = with_name ? &name : NULL;
-		m.msg_namelen = with_name ? m.msg_namelen : 0;
+		m.msg_name = name;
+		m.msg_namelen = name ? m.msg_namelen : 0;
 		m.msg_control = m.msg_controllen ? ctl : NULL;
 		r = sendmsg(copy, &m, (flags & ~MSG_FASTOPEN) | MSG_DONTWAIT | MSG_NOSIGNAL);
 		r = r < 0 ? -errno : r;
@@ -461,6 +563,34 @@ static long send_one(struct netop *op, int copy, uint64_t msg_addr, int flags, i
 	for (int i = 0; i < ncopies; i++)
 		close(copies[i]);
 	free(buf);
+	return r;
+}
+
+/* One struct msghdr of the program, sent by the tracer. @return bytes or -errno. */
+static long send_one(struct netop *op, int copy, uint64_t msg_addr, int flags, int *again)
+{
+	struct msghdr m;
+	struct sockaddr_storage name;
+	int with_name, obj;
+	long r;
+
+	if (read_msghdr(op, msg_addr, &m) < 0)
+		return -EFAULT;
+	if (m.msg_namelen > sizeof(name) || m.msg_iovlen > IOV_MAX_READ ||
+	    m.msg_controllen > CONTROL_MAX)
+		return m.msg_controllen > CONTROL_MAX ? -ENOBUFS : -EINVAL;
+	if (m.msg_name && m.msg_namelen &&
+	    jt_mem_read(op->run, op->t->tid, (uint64_t)(uintptr_t)m.msg_name, &name, m.msg_namelen) !=
+		    (ssize_t)m.msg_namelen)
+		return -EFAULT;
+	/* the name decided on (or what stands for it) is the one sent: the
+	 * program's msg_name is not read again */
+	with_name = check_dest(op, copy, m.msg_name ? &name : NULL, &m.msg_namelen, flags, &obj);
+	if (with_name < 0)
+		return op->res->ret;
+	r = send_checked(op, copy, &m, with_name ? &name : NULL, flags);
+	if (obj >= 0)
+		close(obj);
 	*again = r == -EAGAIN;
 	return r;
 }
@@ -483,8 +613,10 @@ static int do_sendmsg(struct netop *op)
 	return 0;
 }
 
-/* struct mmsghdr: a msghdr, then the bytes sent, padded to 64 bytes */
-#define MMSG_SIZE sizeof(struct mmsghdr)
+/* struct mmsghdr: a msghdr, then the bytes sent, padded to 64 bytes; i386's
+ * compat_mmsghdr: 28 bytes of msghdr, then the count */
+#define MMSG_SIZE(op) (compat(op) ? 32 : sizeof(struct mmsghdr))
+#define MMSG_LEN(op) (compat(op) ? 28 : offsetof(struct mmsghdr, msg_len))
 
 static int do_sendmmsg(struct netop *op)
 {
@@ -497,14 +629,14 @@ static int do_sendmmsg(struct netop *op)
 	if (copy < 0)
 		return 0;
 	for (i = 0; i < vlen; i++) {
-		uint64_t at = A(1) + i * MMSG_SIZE;
+		uint64_t at = A(1) + i * MMSG_SIZE(op);
 		unsigned sent;
 
 		r = send_one(op, copy, at, flags, &again);
 		if (r < 0)
 			break;
 		sent = (unsigned)r;
-		if (jt_mem_write(op->run, op->t->tid, at + offsetof(struct mmsghdr, msg_len), &sent,
+		if (jt_mem_write(op->run, op->t->tid, at + MMSG_LEN(op), &sent,
 				 sizeof(sent)) < 0) {
 			r = -EFAULT;
 			break;

@@ -486,8 +486,8 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
  * what they read and write (compat/layout.c). Any other call the tracer
  * would perform for an i386 program is refused (ENOSYS) rather than done
  * with a 64-bit layout: i386's old stat and statfs and its 16-bit chown
- * calls (libc uses stat64, statx, statfs64, chown32), and sendmsg and
- * sendmmsg when they stop (their msghdr is not translated).
+ * calls (libc uses stat64, statx, statfs64, chown32). sendmsg and
+ * sendmmsg read i386's compat_msghdr (tracer/net.c).
  */
 static int translated(int sys)
 {
@@ -508,7 +508,7 @@ static int translated(int sys)
 	case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat: case JT_SYS_utimensat_time64:
 	case JT_SYS_execve: case JT_SYS_execveat: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
 	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
-	case JT_SYS_listen: case JT_SYS_sendto:
+	case JT_SYS_listen: case JT_SYS_sendto: case JT_SYS_sendmsg: case JT_SYS_sendmmsg:
 	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
 	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
 	case JT_SYS_inotify_add_watch: case JT_SYS_inotify_init: case JT_SYS_inotify_init1:

@@ -3,7 +3,7 @@
 or datagram that reaches it, so a test can tell from the host what the
 sandbox reached.
 
-  listen.py tcp|tcp6|udp|unix|abstract ADDRESS PORTFILE RECORD
+  listen.py tcp|tcp6|udp|unix|abstract|unix-dgram|abstract-dgram ADDRESS PORTFILE RECORD
 
 ADDRESS: an IP to bind (port 0: the kernel picks), or a unix path or
 abstract name. The port (or the path) is written to PORTFILE once it
@@ -23,8 +23,9 @@ if kind in ("tcp", "tcp6", "udp"):
     s.bind((addr, 0))
     where = str(s.getsockname()[1])
 else:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.bind(addr if kind == "unix" else "\0" + addr)
+    typ = socket.SOCK_DGRAM if kind.endswith("-dgram") else socket.SOCK_STREAM
+    s = socket.socket(socket.AF_UNIX, typ)
+    s.bind(addr if kind.startswith("unix") else "\0" + addr)
     where = addr
 if s.type == socket.SOCK_STREAM:
     s.listen(64)

@@ -71,6 +71,35 @@ TEST(decision_table)
 	jt_policy_free(&p);
 }
 
+/* Under a view every unix type the kernel makes is allowed, and a datagram
+ * one (SOCK_RAW is one: the kernel turns it into SOCK_DGRAM) is on the
+ * record: its sends are decided address by address (tracer/net.c). */
+TEST(unix_datagram_sockets_are_allowed_and_recorded_under_a_view)
+{
+	static const struct { int sys, type, quiet; } c[] = {
+		{ JT_SYS_socket, SOCK_DGRAM, 0 }, { JT_SYS_socket, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0 },
+		{ JT_SYS_socket, SOCK_SEQPACKET, 0 },
+		{ JT_SYS_socketpair, SOCK_RAW, 0 }, { JT_SYS_socketpair, SOCK_DGRAM | SOCK_CLOEXEC, 0 },
+		{ JT_SYS_socketpair, SOCK_STREAM, 1 }, { JT_SYS_socketpair, SOCK_SEQPACKET, 1 },
+	};
+	struct jt_policy p;
+	char err[256];
+
+	jt_policy_init(&p);
+	ASSERT_EQ(jt_policy_default(&p, err, sizeof(err)), 0);
+	ASSERT_EQ(jt_policy_grant(&p, "/usr", 0, "test"), 0);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct jt_request rq = { .abi = jt_abi_native(), .sys = c[i].sys,
+					 .args = { AF_UNIX, (uint64_t)c[i].type } };
+		struct jt_verdict v;
+
+		jt_decide(&p, &rq, &v);
+		EXPECT_EQ(v.allow, 1);
+		EXPECT_EQ(v.quiet, c[i].quiet);
+	}
+	jt_policy_free(&p);
+}
+
 TEST(unhandled_abi_is_refused)
 {
 	struct jt_policy p;
