@@ -80,6 +80,8 @@ struct jt_run {
 	int stdin_tty;			/* we handed the terminal to the sandbox */
 	int use_pty;			/* tty.c: stdout is a terminal, the program gets a pty */
 	int pty_master, pty_slave;	/* ... its pair, -1 when none */
+	struct jt_pty *ptys;		/* ptys.c: the ptys the sandbox may open the slave of */
+	size_t n_ptys, cap_ptys;
 	/* cpu.c: where the sandbox runs */
 	cpu_set_t cpus_all;		/* the CPUs the run was given */
 	int pin_cpu;			/* the one it shares with the tracer, or -1 */
@@ -192,6 +194,14 @@ int jt_tty_child(int slave);
 int jt_tty_start(struct jt_run *run);
 void jt_tty_finish(struct jt_run *run);
 void jt_tty_restore(void);
+
+/* ptys.c: the sandbox's own ptys, by their slaves' devpts entries */
+int jt_pty_is_master(int fd);
+int jt_pty_track(struct jt_run *run, int master);
+/* An O_PATH descriptor of the slave of the sandbox's pty @index, or -1. */
+int jt_pty_slave(struct jt_run *run, unsigned index);
+int jt_pty_ctty(struct jt_run *run, pid_t tid);
+void jt_ptys_free(struct jt_run *run);
 
 /* loop.c: the ptrace event loop, until nothing of the sandbox is left. */
 int jt_loop(struct jt_run *run);

@@ -647,6 +647,7 @@ out:
 	jt_stacks_free(run);
 	jt_denials_free(run);
 	jt_ptable_free(&run->tasks);
+	jt_ptys_free(run);
 	teardown_view(run);
 	free(run);
 	return r;

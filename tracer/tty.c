@@ -60,7 +60,7 @@ int jt_tty_open(struct jt_run *run)
 {
 	struct termios tio;
 	struct winsize ws;
-	int m, s, unlock = 0;
+	int m, s, s2, unlock = 0;
 
 	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (m < 0)
@@ -71,6 +71,12 @@ int jt_tty_open(struct jt_run *run)
 
 		close(m);
 		return -e;
+	}
+	/* its slave is the sandbox's: /dev/tty and ttyname inside (ptys.c) */
+	if ((s2 = jt_pty_track(run, m)) < 0) {
+		close(s);
+		close(m);
+		return s2;
 	}
 	if (tcgetattr(real_tty(), &tio) == 0)
 		tcsetattr(s, TCSANOW, &tio);

@@ -41,10 +41,12 @@ t_tty_program_on_a_terminal_gets_one() {
 }
 
 t_tty_window_size_follows_the_real_terminal() {
-	local prog='import os,signal,shutil
-signal.signal(signal.SIGWINCH, lambda s, f: os.write(1, b"size %d %d\n" % os.get_terminal_size(1)))
+	local prog='import os,signal,time
+def h(s, f):
+    os.write(1, b"size %d %d\n" % os.get_terminal_size(1)); os._exit(0)
+signal.signal(signal.SIGWINCH, h)
 print("ready", flush=True)
-signal.pause()'
+time.sleep(30)'
 	ptyrun "$T/c" --size 20x70 --resize ready 40x132 -- "$JT" run --timeout 10s "${JT_VIEW[@]}" -- \
 		/usr/bin/python3 -c "$prog"
 	grep -aq 'size 132 40' "$T/c" || fail "no new size inside: $(head -c 300 "$T/c")"
@@ -108,4 +110,166 @@ t_tty_program_holds_no_descriptor_of_the_real_terminal() {
 	[ -n "$real" ] || fail "no terminal name"
 	grep -aq end "$T/c" || fail "no listing: $(head -c 300 "$T/c")"
 	! grep -aqx "$real" <(tr -d '\r' <"$T/c") || fail "the program holds the real terminal $real"
+}
+
+# ---------------------------------------------------------------- ptys inside
+# /dev/ptmx makes ptys of the sandbox's own; /dev/pts shows only their
+# slaves (tracer/ptys.c).
+
+t_pty_openpty_spawn_and_script_work_inside() {
+	local prog='import os, pty, sys
+import tty
+m, s = os.openpty()
+tty.setraw(s)
+name = os.ttyname(s)
+os.write(m, b"to-slave\n")
+print("read", os.read(s, 100))
+fd = os.open(name, os.O_RDWR | os.O_NOCTTY)
+os.write(fd, b"by-name\n")
+print("master", os.read(m, 100))
+print("listed", name.rsplit("/", 1)[1] in os.listdir("/dev/pts"))
+try:
+    print("pts-ptmx", os.isatty(os.open("/dev/pts/ptmx", os.O_RDWR | os.O_NOCTTY)))
+except OSError as e:
+    print("pts-ptmx", e.errno)	# natively mode 000 for all but root
+sys.stdout.flush()
+st = pty.spawn(["/bin/sh", "-c", "echo spawned; tty"])
+print("spawn-status", st)'
+	native /usr/bin/python3 -c "$prog" </dev/null
+	grep -q "^spawned" "$T/nout" || native_fail "pty.spawn does not work natively"
+	jt -- /usr/bin/python3 -c "$prog" </dev/null
+	expect_rc 0
+	expect_out_line "read b'to-slave\\n'"
+	expect_out_line "master b'by-name\\n'"
+	expect_out_line "pts-ptmx True"
+	grep -q "^spawned" "$T/out" || fail "pty.spawn: no output of its child"
+	grep -q "^/dev/pts/[0-9]" "$T/out" || fail "the spawned child has no terminal name"
+	expect_out_line "spawn-status 0"
+	jt -- /usr/bin/script -qc 'echo in-script; tty' /dev/null </dev/null
+	expect_rc 0
+	grep -q "^in-script" "$T/out" || fail "script(1) did not run its command"
+	grep -q "^/dev/pts/[0-9]" "$T/out" || fail "script's command has no terminal name"
+}
+
+# /dev/tty is the program's controlling terminal when it is its own pty;
+# without one (pipes), ENXIO as natively for a process without a terminal.
+t_pty_dev_tty_is_the_programs_own_terminal() {
+	local prog='import os
+try:
+    fd = os.open("/dev/tty", os.O_RDWR)
+    os.write(fd, b"via-dev-tty\n"); print("tty ok", os.ttyname(fd) == os.ttyname(1))
+except OSError as e:
+    print("tty", e.errno)'
+	ptyrun "$T/c" -- "$JT" run --timeout 10s "${JT_VIEW[@]}" -- /usr/bin/python3 -c "$prog"
+	grep -aq 'via-dev-tty' "$T/c" || fail "/dev/tty: $(head -c 300 "$T/c")"
+	grep -aq 'tty ok True' "$T/c" || fail "/dev/tty is not the program's terminal: $(head -c 300 "$T/c")"
+	jt -- /bin/sh -c 'setsid /usr/bin/python3 -c "$1" </dev/null' sh "$prog"
+	expect_out_line "tty 6"
+}
+
+# A host process holds a pty (an admin's terminal): natively the test's
+# user can open its slave and write to it; inside, neither by its number,
+# nor by listing /dev/pts, nor through /proc, nor by waiting for the
+# number of a pty of the sandbox's own to be the host's. Judged from the
+# host: what the host's master reads.
+_host_pty() {
+	rm -f "$JT_AUX/hostpty.name" "$JT_AUX/hostpty.got" "$T/hostpty.done"
+	/usr/bin/python3 -c '
+import os, sys, time, fcntl
+aux, t = sys.argv[1], sys.argv[2]
+m, s = os.openpty()
+if len(sys.argv) > 3:
+    # take the number the sandbox announces: open ptys until one has it
+    want = int(open(sys.argv[3]).read())
+    held = []
+    while int(os.ttyname(s).rsplit("/", 1)[1]) != want and len(held) < 64:
+        held.append((m, s)); m, s = os.openpty()
+open(aux + "/hostpty.name.tmp", "w").write(os.ttyname(s))
+os.rename(aux + "/hostpty.name.tmp", aux + "/hostpty.name")
+for i in range(1000):
+    if os.path.exists(t + "/hostpty.done"): break
+    time.sleep(0.02)
+fcntl.fcntl(m, fcntl.F_SETFL, os.O_NONBLOCK)
+try: got = os.read(m, 4096)
+except OSError: got = b""
+open(aux + "/hostpty.got", "wb").write(got)
+' "$JT_AUX" "$T" "$@" &
+	HOSTPTY_PID=$!
+	wait_until 10 test -s "$JT_AUX/hostpty.name" || fail "the host's pty was not made"
+	HOSTPTY=$(cat "$JT_AUX/hostpty.name")
+}
+
+# _host_pty_got: what the host's master read, in HOSTPTY_GOT.
+_host_pty_got() {
+	touch "$T/hostpty.done"
+	wait "$HOSTPTY_PID"
+	[ -e "$JT_AUX/hostpty.got" ] || fail "the host's pty holder did not report"
+	HOSTPTY_GOT=$(cat "$JT_AUX/hostpty.got")
+}
+
+t_pty_host_terminal_slaves_are_invisible_inside() {
+	_host_pty
+	native /bin/sh -c "echo NATIVE-MARK >$HOSTPTY"
+	_host_pty_got
+	[[ $HOSTPTY_GOT == *NATIVE-MARK* ]] || native_fail "natively the host's pty $HOSTPTY cannot be written"
+	_host_pty
+	local n=${HOSTPTY##*/} holder
+	holder=$(pgrep -f -n "hostpty" || true)
+	jt -- /usr/bin/python3 -c '
+import os, sys
+n, holder = sys.argv[1], sys.argv[2]
+def tryopen(p):
+    try:
+        fd = os.open(p, os.O_WRONLY | os.O_NOCTTY); os.write(fd, b"JT-MARK\n"); print("OPENED", p)
+    except OSError as e: print("no", p, e.errno)
+tryopen("/dev/pts/" + n)
+try: os.stat("/dev/pts/" + n); print("STAT", n)
+except OSError as e: print("stat", e.errno)
+print("listing", sorted(os.listdir("/dev/pts")))
+for i in range(int(n) + 16): tryopen("/dev/pts/%d" % i)
+for fd in range(0, 16): tryopen("/proc/%s/fd/%d" % (holder, fd))
+tryopen("/dev/pts/../pts/" + n)
+' "$n" "${holder:-1}"
+	expect_rc 0
+	_host_pty_got
+	[ -z "$HOSTPTY_GOT" ] || fail "the host's pty got: $HOSTPTY_GOT"
+	expect_no_out OPENED
+	expect_no_out STAT
+	expect_out_line "listing ['ptmx']"
+	expect_out_line "no /dev/pts/$n 2"
+}
+
+# The sandbox makes a pty, notes its number, frees it; the host then takes
+# that number for a terminal of its own: the sandbox's old name for it
+# leads nowhere.
+t_pty_number_reused_by_the_host_is_not_the_sandboxs() {
+	rm -f "$T/num" "$T/go"
+	jt_bg -- /usr/bin/python3 -c '
+import os, sys, time
+t = sys.argv[1]
+m, s = os.openpty()
+name = os.ttyname(s)
+os.close(s); os.close(m)
+open(t + "/num.tmp", "w").write(name.rsplit("/", 1)[1]); os.rename(t + "/num.tmp", t + "/num")
+for i in range(1000):
+    if os.path.exists(t + "/go"): break
+    time.sleep(0.02)
+try:
+    fd = os.open(name, os.O_WRONLY | os.O_NOCTTY); os.write(fd, b"JT-MARK\n"); print("OPENED", name)
+except OSError as e: print("no", name, e.errno)
+' "$T"
+	wait_until 10 test -s "$T/num" || { jt_wait; fail "the sandbox made no pty"; }
+	_host_pty "$T/num"
+	[ "${HOSTPTY##*/}" = "$(cat "$T/num")" ] || { touch "$T/go"; jt_wait; _host_pty_got;
+		skip "the host did not get the number the sandbox freed (another pty took it)"; }
+	# natively that name now reaches the host's pty
+	native /bin/sh -c "echo NATIVE-MARK >/dev/pts/$(cat "$T/num")"
+	touch "$T/go"
+	jt_wait
+	expect_rc 0
+	_host_pty_got
+	[[ $HOSTPTY_GOT == *NATIVE-MARK* ]] || native_fail "natively the reused number does not reach the host's pty"
+	[[ $HOSTPTY_GOT != *JT-MARK* ]] || fail "the host's pty got: $HOSTPTY_GOT"
+	expect_no_out OPENED
+	grep -q "^no /dev/pts/" "$T/out" || fail "no answer from the sandbox"
 }
