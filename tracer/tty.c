@@ -72,6 +72,15 @@ int jt_tty_open(struct jt_run *run)
 		close(m);
 		return -e;
 	}
+	/* the program's user owns its terminal, as login(1) makes it: opened
+	 * again as /dev/tty, it is opened with that user's rights (fs.c) */
+	if (run->switch_user && fchown(s, run->run_uid, (gid_t)-1) < 0) {
+		int e = errno;
+
+		close(s);
+		close(m);
+		return -e;
+	}
 	/* its slave is the sandbox's: /dev/tty and ttyname inside (ptys.c) */
 	if ((s2 = jt_pty_track(run, m)) < 0) {
 		close(s);

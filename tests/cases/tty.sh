@@ -273,3 +273,44 @@ except OSError as e: print("no", name, e.errno)
 	expect_no_out OPENED
 	grep -q "^no /dev/pts/" "$T/out" || fail "no answer from the sandbox"
 }
+
+# Job control inside: a shell on the program's pty sets its terminal's
+# foreground group (TIOCSPGRP, allowed in a session of the sandbox's own),
+# so ^Z stops its foreground job and bg/kill work as natively.
+t_tty_job_control_of_a_shell_inside() {
+	printf '%s\n' 'import time' 'print("job-" "ready", flush=True)' 'time.sleep(30)' >"$T/job.py"
+	ptyrun "$T/c" --keys '$ ' "/usr/bin/python3 $T/job.py\\r" \
+		--keys 'job-ready' '\x1a' --keys 'Stopped' 'bg; echo running-$(jobs -r | wc -l)\r' \
+		--keys 'running-' 'kill %1; wait; echo left-$(jobs -r | wc -l)\r' --keys 'left-' 'exit\r' -- \
+		"$JT" run --timeout 15s --log "$T/log.jsonl" "${JT_VIEW[@]}" --env 'PS1=$ ' -- /bin/bash --norc -i
+	grep -q '^exit 0' "$T/out" || fail "exit status: $(grep -E '^(exit|signal)' "$T/out"); $(tr -d '\r' <"$T/c" | head -c 600)"
+	! grep -aq 'no job control' "$T/c" || fail "the shell has no job control: $(head -c 300 "$T/c")"
+	grep -aq 'Stopped' "$T/c" || fail "^Z did not stop the job: $(tr -d '\r' <"$T/c" | head -c 600)"
+	grep -aq 'running-1' "$T/c" || fail "bg did not continue the job: $(tr -d '\r' <"$T/c" | head -c 600)"
+	grep -aq 'left-0' "$T/c" || fail "kill %1 did not end the job: $(tr -d '\r' <"$T/c" | head -c 600)"
+	expect_terminal_restored
+}
+
+# Without a pty of its own (stdout not a terminal) the program is in
+# jailtrace's session, whose terminal is the host's: it cannot make
+# another group of that session (a job of the user's shell) the
+# foreground one, which natively it can.
+t_tty_foreground_group_of_the_hosts_terminal_stays() {
+	local prog='import os, sys
+try:
+    os.tcsetpgrp(0, int(sys.argv[1])); print("SET")
+except OSError as e:
+    print("no", e.errno)'
+	ptyrun "$T/n" -- /bin/bash -c 'set -m; sleep 30 & bg=$!
+		/usr/bin/python3 -c "$1" $bg | cat; echo "fg-after $(ps -o tpgid= $$)"; kill $bg' sh "$prog"
+	grep -aq '^SET' "$T/n" || native_fail "natively the foreground group cannot be set: $(head -c 300 "$T/n")"
+	ptyrun "$T/c" -- /bin/bash -c 'set -m; sleep 30 & bg=$!
+		"$1" run --timeout 10s --log "$2/log.jsonl" -- /usr/bin/python3 -c "$3" $bg | cat
+		echo "bg $bg fg-after $(ps -o tpgid= $$)"; kill $bg' sh "$JT" "$T" "$prog"
+	grep -aq '^no 25' "$T/c" || fail "inside: $(head -c 300 "$T/c")"
+	local bgpid fg
+	bgpid=$(sed -n 's/^bg \([0-9]*\) .*/\1/p' "$T/c" | tr -d '\r')
+	fg=$(sed -n 's/.*fg-after *\([0-9]*\).*/\1/p' "$T/c" | tr -d '\r')
+	[ -n "$bgpid" ] && [ "$fg" != "$bgpid" ] || fail "the host's terminal's foreground is the job $bgpid"
+	expect_log "select(.type == \"syscall\" and .name == \"ioctl\" and .args[1] == \"TIOCSPGRP\" and .decision == \"deny\")"
+}

@@ -4,7 +4,7 @@
 Runs CMD on a fresh pty (its controlling terminal, in a session of its
 own), as a user at a terminal would: every byte CMD writes there goes to
 OUT; KEYS (Python escapes: '\\x03' is ^C) are typed once MARKER has been
-seen in the output; --resize changes the terminal's size (SIGWINCH to its
+seen in the output (after the previous action's); --resize changes the terminal's size (SIGWINCH to its
 foreground group) once MARKER has been seen. Prints the terminal's settings before and after, each
 on a line ("before ..." / "after ..."), and "exit N" or "signal N".
 The bound on its time is the caller's (run_guarded).
@@ -52,6 +52,7 @@ def main():
         os.execvp(cmd[0], cmd)
     got = b""
     done_actions = 0
+    mark_from = 0  # each marker is looked for in what came after the last action
     status = None
     # the slave stays open here (for its settings after), so the end is the
     # child's exit, then whatever is still buffered
@@ -60,12 +61,13 @@ def main():
         if r:
             data = os.read(m, 65536)
             got += data
-            while keys and keys[0][0] in got:
+            while keys and keys[0][0] in got[mark_from:]:
                 if done_actions in resizes:
                     fcntl.ioctl(s, termios.TIOCSWINSZ, keys.pop(0)[1])
                 else:
                     os.write(m, keys.pop(0)[1])
                 done_actions += 1
+                mark_from = len(got)
             continue
         if status is not None:
             break
