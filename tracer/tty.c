@@ -120,14 +120,16 @@ void jt_tty_restore(void)
 }
 
 /*
- * Raw mode on the terminal keys come from. Not when jailtrace runs in the
- * background of its terminal (a change there would stop it with SIGTTOU).
+ * Raw mode on the terminal keys come from: stdin. Not when only stdout is
+ * a terminal (no key is relayed, and ^C there must still stop jailtrace),
+ * nor when jailtrace runs in the background of its terminal (a change
+ * there would stop it with SIGTTOU).
  */
 static void make_raw(void)
 {
 	static int registered;
 	struct termios raw;
-	int fd = real_tty();
+	int fd = isatty(0) ? 0 : -1;
 
 	if (fd < 0 || tcgetpgrp(fd) != getpgrp() || tcgetattr(fd, &saved_termios) < 0)
 		return;

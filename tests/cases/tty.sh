@@ -314,3 +314,20 @@ except OSError as e:
 	[ -n "$bgpid" ] && [ "$fg" != "$bgpid" ] || fail "the host's terminal's foreground is the job $bgpid"
 	expect_log "select(.type == \"syscall\" and .name == \"ioctl\" and .args[1] == \"TIOCSPGRP\" and .decision == \"deny\")"
 }
+
+# Only stdout a terminal (input from a pipe): the program still gets a pty
+# and reads the pipe's data, but the real terminal is not made raw, so ^C
+# typed there still stops jailtrace (and so the program).
+t_tty_piped_input_and_a_terminal_for_output() {
+	ptyrun "$T/c" -- /bin/sh -c 'printf "line1\nline2\n" | "$1" run --timeout 10s -- /usr/bin/python3 -c "
+import os, sys
+print(\"tty\", int(os.isatty(0)), int(os.isatty(1)))
+print(\"lines\", [l.strip() for l in sys.stdin])"' sh "$JT"
+	grep -aq 'tty 1 1' "$T/c" || fail "inside: $(head -c 300 "$T/c")"
+	grep -aq "lines \['line1', 'line2'\]" "$T/c" || fail "the piped input: $(head -c 300 "$T/c")"
+	expect_terminal_restored
+	ptyrun "$T/c" --keys ready '\x03' -- /bin/sh -c 'echo | "$1" run --timeout 20s --result "$2/result.json" -- /usr/bin/python3 -c "
+import time; print(\"ready\", flush=True); time.sleep(30)"' sh "$JT" "$T"
+	expect_result status interrupted
+	expect_terminal_restored
+}
