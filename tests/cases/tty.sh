@@ -213,8 +213,7 @@ t_pty_host_terminal_slaves_are_invisible_inside() {
 	_host_pty_got
 	[[ $HOSTPTY_GOT == *NATIVE-MARK* ]] || native_fail "natively the host's pty $HOSTPTY cannot be written"
 	_host_pty
-	local n=${HOSTPTY##*/} holder
-	holder=$(pgrep -f -n "hostpty" || true)
+	local n=${HOSTPTY##*/}
 	jt -- /usr/bin/python3 -c '
 import os, sys
 n, holder = sys.argv[1], sys.argv[2]
@@ -229,7 +228,9 @@ print("listing", sorted(os.listdir("/dev/pts")))
 for i in range(int(n) + 16): tryopen("/dev/pts/%d" % i)
 for fd in range(0, 16): tryopen("/proc/%s/fd/%d" % (holder, fd))
 tryopen("/dev/pts/../pts/" + n)
-' "$n" "${holder:-1}"
+os.symlink("/dev/pts/" + n, "/tmp/hostpty-link"); tryopen("/tmp/hostpty-link")
+os.chdir("/dev/pts"); tryopen(n)
+' "$n" "$HOSTPTY_PID"
 	expect_rc 0
 	_host_pty_got
 	[ -z "$HOSTPTY_GOT" ] || fail "the host's pty got: $HOSTPTY_GOT"
