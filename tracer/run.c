@@ -417,7 +417,7 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 		}
 	}
 	if (run->pty_slave >= 0) {
-		close(run->pty_slave);	/* the master reads EIO once the program's copies are gone */
+		close(run->pty_slave);	/* the program holds the only copies */
 		run->pty_slave = -1;
 	}
 	free(prog.filter);

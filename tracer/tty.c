@@ -28,6 +28,7 @@
 static struct termios saved_termios;
 static int raw_fd = -1;		/* the terminal put in raw mode, until restored */
 static int winch_pipe[2] = { -1, -1 };
+static int done_pipe[2] = { -1, -1 };	/* written when the program is gone */
 static pthread_t tty_thread;
 static int tty_running;
 
@@ -267,23 +268,43 @@ static void copy_size(struct tty_relay *r)
 		ioctl(r->master, TIOCSWINSZ, &ws);	/* the kernel signals the program */
 }
 
-/* Until the master reads EIO: no slave is open any more, the program is gone. */
+/* Whatever the master still holds, without waiting (the program is gone). */
+static void drain(struct tty_relay *r, char *buf, size_t len)
+{
+	ssize_t got;
+
+	while ((got = read(r->master, buf, len)) > 0)
+		tty_forward(r, buf, (size_t)got);
+}
+
+/*
+ * Until jt_tty_finish says the program is gone (done_pipe). The master
+ * reads EIO while no slave is open, which is not the end: a program that
+ * closed its 0-2 may open /dev/tty again; then it is polled every 50 ms
+ * (poll says POLLHUP at once while it lasts).
+ */
 static void *tty_main(void *arg)
 {
 	struct tty_relay *r = arg;
-	char buf[65536];
+	static char buf[65536];
+	int hung_up = 0;
 
 	for (;;) {
-		struct pollfd p[3] = {
-			{ r->master, POLLIN | (r->n_pending ? POLLOUT : 0), 0 },
+		struct pollfd p[4] = {
+			{ hung_up ? -1 : r->master, POLLIN | (r->n_pending ? POLLOUT : 0), 0 },
 			{ r->n_pending || r->eof_pending ? -1 : r->in, POLLIN, 0 },
 			{ winch_pipe[0], POLLIN, 0 },
+			{ done_pipe[0], POLLIN, 0 },
 		};
 		ssize_t got;
+		int n = poll(p, 4, hung_up ? 50 : -1);
 
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n < 0)
+			continue;
+		if (p[3].revents) {
+			drain(r, buf, sizeof(buf));
 			break;
 		}
 		if (p[2].revents & POLLIN)
@@ -292,14 +313,16 @@ static void *tty_main(void *arg)
 			tty_feed(r);
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
 			read_input(r);
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (!hung_up && !(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		got = read(r->master, buf, sizeof(buf));
-		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
+			hung_up = 0;	/* a slave is open again, with nothing to say yet */
 			continue;
-		if (got <= 0)
-			break;
-		tty_forward(r, buf, (size_t)got);
+		}
+		hung_up = got <= 0;
+		if (got > 0)
+			tty_forward(r, buf, (size_t)got);
 	}
 	return NULL;
 }
@@ -316,7 +339,7 @@ int jt_tty_start(struct jt_run *run)
 	int relay_in = !isatty(0) || tcgetpgrp(0) == getpgrp();
 	int e;
 
-	if (pipe2(winch_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+	if (pipe2(winch_pipe, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(done_pipe, O_CLOEXEC) < 0)
 		return -errno;
 	tr = (struct tty_relay){ .master = run->pty_master, .in = relay_in ? 0 : -1,
 				 .cap = run->limit[JT_LIMIT_OUTPUT], .out_ok = 1 };
@@ -345,8 +368,14 @@ void jt_tty_finish(struct jt_run *run)
 {
 	struct sigaction sa = { 0 };
 
-	if (tty_running)
+	if (tty_running) {
+		char c = 1;
+
+		if (write(done_pipe[1], &c, 1) != 1) {
+			/* cannot happen on an empty pipe; the join would wait */
+		}
 		pthread_join(tty_thread, NULL);
+	}
 	tty_running = 0;
 	jt_tty_restore();
 	sa.sa_handler = SIG_DFL;
@@ -355,7 +384,9 @@ void jt_tty_finish(struct jt_run *run)
 	for (int i = 0; i < 2; i++) {
 		if (winch_pipe[i] >= 0)
 			close(winch_pipe[i]);
-		winch_pipe[i] = -1;
+		if (done_pipe[i] >= 0)
+			close(done_pipe[i]);
+		winch_pipe[i] = done_pipe[i] = -1;
 	}
 	if (run->pty_master >= 0)
 		close(run->pty_master);

@@ -332,3 +332,13 @@ import time; print(\"ready\", flush=True); time.sleep(30)"' sh "$JT" "$T"
 	expect_result status interrupted
 	expect_terminal_restored
 }
+
+# A program that closes 0-2 and opens its terminal again (/dev/tty) is
+# still shown: no slave open for a while is not the end of the relay.
+t_tty_output_after_the_terminal_was_closed_and_opened_again() {
+	ptyrun "$T/c" -- "$JT" run --timeout 10s "${JT_VIEW[@]}" -- /bin/sh -c \
+		'echo first; exec </dev/null >/dev/null 2>&1; sleep 0.3; echo again >/dev/tty'
+	grep -aq '^first' "$T/c" || fail "no output: $(head -c 300 "$T/c")"
+	grep -aq '^again' "$T/c" || fail "the output to /dev/tty after is lost: $(head -c 300 "$T/c")"
+	grep -q '^exit 0' "$T/out" || fail "exit status: $(grep -E '^(exit|signal)' "$T/out")"
+}
