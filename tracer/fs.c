@@ -122,13 +122,23 @@ static const char *cwd_of(void *arg, pid_t pid)
 	return t && t->fs ? t->fs->cwd : NULL;
 }
 
+static int pty_of(void *arg, unsigned index)
+{
+	return jt_pty_slave(arg, index);
+}
+
+static int ctty_of(void *arg, pid_t tid)
+{
+	return jt_pty_ctty(arg, tid);
+}
+
 static const struct jt_walk_ctx *ctx_of(struct fsop *op)
 {
 	static struct jt_walk_ctx c;
 
 	c = (struct jt_walk_ctx){ op->t->tgid, op->t->tid, sandbox_pid, op->run,
 				  op->run->skeleton, cwd_of,
-				  jt_kernel_has(&op->run->kernel, JT_FEAT_OPENAT2) };
+				  jt_kernel_has(&op->run->kernel, JT_FEAT_OPENAT2), pty_of, ctty_of };
 	return &c;
 }
 
@@ -361,6 +371,19 @@ static mode_t no_setid_of(int fd, mode_t mode)
 	return no_setid(mode, fstat(fd, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
+/*
+ * A granted single file reopened: when it is a pty master (the host's
+ * /dev/ptmx made a new pty), its slave becomes the sandbox's before the
+ * program has the master (ptys.c). @return 0 or -errno.
+ */
+static int pty_master_opened(struct fsop *op, int fd)
+{
+	if (op->w[0].fd < 0 || !op->w[0].mount ||
+	    (op->w[0].mount->flags & JT_MNT_DIR) || !jt_pty_is_master(fd))
+		return 0;
+	return jt_pty_track(op->run, fd);
+}
+
 static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
@@ -404,10 +427,15 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 
 		if (obj < 0)
 			return op->ret = obj, 0;
-		/* a mount root, a granted file, or a synthetic directory: reopen it */
+		/* a mount root, a granted file, or a synthetic directory: reopen it
+		 * (never as the tracer's controlling terminal) */
 		proc_fd(p, sizeof(p), obj);
-		fd = open(p, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+		fd = open(p, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY);
 		close(obj);
+		if (fd >= 0 && (r = pty_master_opened(op, fd)) < 0) {
+			close(fd);
+			return op->ret = r, 0;
+		}
 	} else {
 		mode_t old = 0;
 
@@ -438,7 +466,7 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 
 		if (makes)
 			old = umask(umask_of(op->t->tid));
-		fd = openat(op->w[0].dirfd, op->w[0].name, flags | O_NOFOLLOW | O_CLOEXEC, no_setid(mode, 0));
+		fd = openat(op->w[0].dirfd, op->w[0].name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, no_setid(mode, 0));
 		if (makes)
 			umask(old);
 	}

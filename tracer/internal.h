@@ -83,6 +83,10 @@ struct jt_run {
 	struct jt_denials *denial_tab;	/* denials.c: what was denied, for the summary */
 	int out_fd[2];			/* read ends of the stdout and stderr pipes */
 	int stdin_tty;			/* we handed the terminal to the sandbox */
+	int use_pty;			/* tty.c: stdout is a terminal, the program gets a pty */
+	int pty_master, pty_slave;	/* ... its pair, -1 when none */
+	struct jt_pty *ptys;		/* ptys.c: the ptys the sandbox may open the slave of */
+	size_t n_ptys, cap_ptys;
 	/* cpu.c: where the sandbox runs */
 	cpu_set_t cpus_all;		/* the CPUs the run was given */
 	int pin_cpu;			/* the one it shares with the tracer, or -1 */
@@ -196,6 +200,22 @@ int jt_watchdog_gone(struct jt_run *run, pid_t pid, int status);
 void jt_watchdog_finish(struct jt_run *run);
 /** CPU time of the processes the watchdog has reaped. */
 uint64_t jt_watchdog_cpu_ms(const struct jt_run *run);
+
+/* tty.c: a pty for the program when jailtrace's stdout is a terminal */
+int jt_tty_wanted(void);
+int jt_tty_open(struct jt_run *run);
+int jt_tty_child(int slave);
+int jt_tty_start(struct jt_run *run);
+void jt_tty_finish(struct jt_run *run);
+void jt_tty_restore(void);
+
+/* ptys.c: the sandbox's own ptys, by their slaves' devpts entries */
+int jt_pty_is_master(int fd);
+int jt_pty_track(struct jt_run *run, int master);
+/* An O_PATH descriptor of the slave of the sandbox's pty @index, or -1. */
+int jt_pty_slave(struct jt_run *run, unsigned index);
+int jt_pty_ctty(struct jt_run *run, pid_t tid);
+void jt_ptys_free(struct jt_run *run);
 
 /* loop.c: the ptrace event loop, until nothing of the sandbox is left. */
 int jt_loop(struct jt_run *run);

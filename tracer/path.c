@@ -264,10 +264,67 @@ static int proc_name(struct walk *k, const char *name, int last, unsigned flags,
 	return push(k, fd, 1, name, &proc_mount) ?: 1;
 }
 
+/* The slaves of the sandbox's ptys and its terminal: devices, read and written. */
+static const struct jt_mount pts_mount = {
+	.inside = "/dev/pts", .len = 8, .host = "/dev/pts", .fd = -1,
+	.flags = JT_MNT_RW, .rule = -1,
+};
+
+/* A pty number: digits, no sign, no leading zero but "0" itself. */
+static int pty_number(const char *s, unsigned *n)
+{
+	unsigned long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || (v = v * 10 + (unsigned)(*s - '0')) > 0xfffff)
+			return 0;
+	}
+	*n = (unsigned)v;
+	return 1;
+}
+
+/*
+ * "/dev/pts/N" is the slave of one of the sandbox's ptys, or nothing (the
+ * host's terminals are not in the view); "/dev/tty" is the caller's
+ * controlling terminal when that is one of them, else ENXIO as for a
+ * process without one. Both are entries held by the tracer (ptys.c),
+ * never looked up by name. @return 2 when not handled here, else as step().
+ */
+static int pts_name(struct walk *k, const char *name, int last, struct jt_walk *w)
+{
+	unsigned n;
+	int fd, r;
+
+	if (!k->ctx || !k->ctx->pty)
+		return 2;
+	if (!strcmp(k->inside, "/dev") && !strcmp(name, "tty")) {
+		if ((fd = k->ctx->ctty(k->ctx->arg, k->ctx->tid)) < 0)
+			return -ENXIO;
+	} else if (!strcmp(k->inside, "/dev/pts") && pty_number(name, &n)) {
+		if ((fd = k->ctx->pty(k->ctx->arg, n)) < 0) {
+			w->denied = 1;
+			return -ENOENT;
+		}
+	} else {
+		return 2;
+	}
+	if (!last) {
+		close(fd);
+		return -ENOTDIR;
+	}
+	r = finish(k, w, -1, name, &pts_mount, fd, 1, 0, 0);
+	w->fd_owned = fd;
+	return r ?: 0;
+}
+
 int jt_proc_link_inside(const struct jt_view *v, const struct jt_walk_ctx *ctx,
 			const char *dir, const char *name, const char *text, char *out, size_t len)
 {
 	size_t sl = ctx && ctx->skeleton ? strlen(ctx->skeleton) : 0;
+	unsigned n;
+	int fd;
 
 	if (!strcmp(name, "root")) {
 		snprintf(out, len, "/");
@@ -290,6 +347,13 @@ int jt_proc_link_inside(const struct jt_view *v, const struct jt_walk_ctx *ctx,
 		return 0;
 	if (!strncmp(text, "/proc/", 6) && ctx && ctx->inside && ctx->inside(ctx->arg, (pid_t)atoi(text + 6))) {
 		snprintf(out, len, "%s", text);	/* a process of the sandbox: the same path inside */
+		return 0;
+	}
+	if (!strncmp(text, "/dev/pts/", 9) && ctx && ctx->pty && pty_number(text + 9, &n) &&
+	    (fd = ctx->pty(ctx->arg, n)) >= 0) {
+		/* a slave of the sandbox's: the same path inside (ttyname) */
+		close(fd);
+		snprintf(out, len, "%s", text);
 		return 0;
 	}
 	if (sl && !strncmp(text, ctx->skeleton, sl) && (!text[sl] || text[sl] == '/')) {
@@ -368,6 +432,8 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 	if (!cand)
 		return -ENOMEM;
 	r = proc_name(k, name, last, flags, w);
+	if (r == 2)
+		r = pts_name(k, name, last, w);
 	if (r != 2) {
 		free(cand);
 		return r;

@@ -34,6 +34,11 @@ struct jt_walk_ctx {
 	 * call (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, 5.6+), where the walk
 	 * would take each in turn: the same result, or the walk takes over */
 	int beneath;
+	/* the sandbox's own ptys (ptys.c): an O_PATH descriptor of the slave
+	 * of pty @index, or of @tid's controlling terminal, when it is one of
+	 * them; else -1. NULL: no /dev/pts/N, no /dev/tty */
+	int (*pty)(void *arg, unsigned index);
+	int (*ctty)(void *arg, pid_t tid);
 };
 
 /**

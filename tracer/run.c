@@ -100,9 +100,11 @@ static int fail(struct jt_result *res, int code, int err, const char *fmt, ...)
 static char **build_env(const struct jt_run *run, int view)
 {
 	const jt_config *cfg = run->cfg;
+	const char *term = run->use_pty ? getenv("TERM") : NULL;
+	char term_spec[256];
 	const char *const base[] = {
 		"PATH=" SANDBOX_PATH, view ? "HOME=/home/sandbox" : "HOME=/tmp", "LANG=C.UTF-8",
-		"TERM=dumb",
+		term_spec,
 	};
 	struct jt_policy env;
 	size_t n = 0, cap = 4 + cfg->policy.n_env + cfg->n_env + cfg->policy.n_proxies + 1;
@@ -110,6 +112,11 @@ static char **build_env(const struct jt_run *run, int view)
 
 	if (!out)
 		return NULL;
+	/* on a pty of its own the program gets the terminal type of the real
+	 * one (a name, no secret); on pipes, a terminal that does nothing */
+	if (!term || !*term || strlen(term) > sizeof(term_spec) - 6)
+		term = "dumb";
+	snprintf(term_spec, sizeof(term_spec), "TERM=%s", term);
 	jt_policy_init(&env);
 	for (size_t i = 0; i < 4; i++)
 		jt_policy_env(&env, base[i]);
@@ -398,6 +405,16 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 		r = -errno;
 	out_w[0] = pipes[0][1];
 	out_w[1] = pipes[1][1];
+	if (r == 0 && run->use_pty && (r = jt_tty_open(run)) < 0) {
+		for (int i = 0; i < 4; i++)
+			close(pipes[i / 2][i % 2]);
+		free(prog.filter);
+		free_env(envp);
+		return fail(res, 125, -r, "cannot make a terminal (pty) for the program: %s",
+			    strerror(-r));
+	}
+	if (run->use_pty)
+		out_w[0] = out_w[1] = run->pty_slave;	/* the pipes stay unused */
 	run->start_us = jt_now_us();
 	if (r == 0 && jt_kernel_has(&run->kernel, JT_FEAT_EXITKILL))
 		r = jt_spawn(run, path, argv, envp, &prog, out_w, &run->child, err_fd);
@@ -407,12 +424,20 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 		if (pipes[i][1] >= 0)
 			close(pipes[i][1]);
 		run->out_fd[i] = pipes[i][0];
+		if (run->use_pty && pipes[i][0] >= 0) {
+			close(pipes[i][0]);	/* no writer: the pipe relay is not used */
+			run->out_fd[i] = -1;
+		}
+	}
+	if (run->pty_slave >= 0) {
+		close(run->pty_slave);	/* the program holds the only copies */
+		run->pty_slave = -1;
 	}
 	free(prog.filter);
 	free_env(envp);
 	if (r < 0)
 		return fail(res, 125, -r, "cannot start the program: %s", strerror(-r));
-	if (!run->watchdog)
+	if (!run->watchdog && !run->use_pty)
 		setpgid(run->child, run->child);
 	return 0;
 }
@@ -539,6 +564,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->spawn_parent = run->tracer_pid;
 	run->wd_fd = -1;
 	run->jailtrace_pgrp = getpgrp();
+	run->pty_master = run->pty_slave = -1;
+	run->use_pty = jt_tty_wanted();
 	for (int i = 0; i < JT_LIMIT_COUNT; i++)
 		run->limit[i] = jt_config_get_limit(cfg, (enum jt_limit)i);
 	jt_log_none(&run->log);
@@ -600,9 +627,13 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	}
 	if (run->use_view)
 		tracer_caps(run, 0);
-	run->stdin_tty = isatty(0) && tcgetpgrp(0) == run->jailtrace_pgrp;
+	/* with a pty the real terminal stays jailtrace's, in raw mode (tty.c) */
+	run->stdin_tty = !run->use_pty && isatty(0) && tcgetpgrp(0) == run->jailtrace_pgrp;
 	hand_terminal(run, 1);
-	if ((r = jt_relay_start(run)) < 0) {
+	if (run->use_pty && (r = jt_tty_start(run)) < 0) {
+		jt_stop_run(run, JT_STOP_ERROR, "cannot start the terminal relay: %s", strerror(-r));
+		r = 0;
+	} else if (!run->use_pty && (r = jt_relay_start(run)) < 0) {
 		jt_stop_run(run, JT_STOP_ERROR, "cannot start the output relay: %s", strerror(-r));
 		r = 0;
 	}
@@ -613,6 +644,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
 	jt_proxy_stop(run);
 	jt_relay_join(run);
+	jt_tty_finish(run);
 	if (run->use_view)
 		tracer_caps(run, 1);
 	hand_terminal(run, 0);
@@ -645,6 +677,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 out:
 	/* whatever happened, the watchdog kills what may be left, and ends */
 	jt_watchdog_finish(run);
+	jt_tty_finish(run);	/* the terminal as it was, before any message */
 	if (err_fd >= 0)
 		close(err_fd);
 	if (run->log.fd >= 0 || run->log.syslog) {
@@ -660,6 +693,7 @@ out:
 	jt_stacks_free(run);
 	jt_denials_free(run);
 	jt_ptable_free(&run->tasks);
+	jt_ptys_free(run);
 	teardown_view(run);
 	free(run);
 	return r;

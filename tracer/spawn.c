@@ -206,12 +206,17 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die(errfd, STEP_SETUP, errno);
-	setpgid(0, 0);
+	/* with a pty (tty.c) a session of its own, which its parent does not
+	 * make a group leader first; else a group of its own */
+	if (!run->use_pty)
+		setpgid(0, 0);
+	else if ((r = jt_tty_child(out_w[0])) < 0)
+		die(errfd, STEP_SETUP, -r);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (fcntl(0, F_GETFD) < 0) {
+	if (!run->use_pty && fcntl(0, F_GETFD) < 0) {
 		int fd = open("/dev/null", O_RDONLY);
 
 		if (fd > 0) {
@@ -219,7 +224,7 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 			close(fd);
 		}
 	}
-	if (dup2(out_w[0], 1) < 0 || dup2(out_w[1], 2) < 0)
+	if (!run->use_pty && (dup2(out_w[0], 1) < 0 || dup2(out_w[1], 2) < 0))
 		die(errfd, STEP_SETUP, errno);
 	if (run->use_view) {
 		/* the handover channel, at its fixed number in every process of the sandbox */

@@ -4,6 +4,7 @@
  * The record is on disk before the tracee runs again.
  */
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -194,6 +195,14 @@ static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_re
 	case JT_CHECK_EXEC:
 		rq->first_exec = !run->first_exec_done && t->tid == run->child;
 		return 0;
+	case JT_CHECK_IOCTL:
+		if ((uint32_t)rq->args[1] != TIOCSPGRP)
+			return 0;
+		/* a session other than jailtrace's was made inside (setsid, or the
+		 * pty's, tty.c): nothing outside can be in it */
+		rq->target = getsid(t->tid) != getsid(0) && getsid(t->tid) > 0 ? JT_TARGET_SANDBOX
+									 : JT_TARGET_OUTSIDE;
+		return 1;
 	default:
 		return 0;
 	}

@@ -451,7 +451,8 @@ watchdog_main(struct jt_run *run, const char *path, char *const argv[], char *co
 		wd_write_all(rep_w, &rep, sizeof(rep));
 		_exit(125);
 	}
-	setpgid(child, child);
+	if (!run->use_pty)
+		setpgid(child, child);	/* with a pty it makes a session of its own */
 	/* its memory stays out of the sandbox's reach, like jailtrace's own */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	wd_close_fds(done_r, rep_w);

@@ -39,6 +39,8 @@ static const struct row rows[] = {
 	{ "unix socket", JT_SYS_socket, AF_UNIX, SOCK_STREAM, 0, 1, 0, "default:" },
 	{ "ioctl TIOCSTI", JT_SYS_ioctl, 0, TIOCSTI, 0, 0, ENOTTY, "builtin:ioctl-not-allowed" },
 	{ "ioctl TCGETS", JT_SYS_ioctl, 0, TCGETS, 0, 1, 0, "default:" },
+	{ "ioctl TIOCSPGRP in jailtrace's session", JT_SYS_ioctl, 0, TIOCSPGRP, JT_TARGET_OUTSIDE, 0, ENOTTY, "builtin:ioctl-not-allowed" },
+	{ "ioctl TIOCSPGRP in a session of the sandbox's", JT_SYS_ioctl, 0, TIOCSPGRP, JT_TARGET_SANDBOX, 1, 0, "default:" },
 	{ "ioctl code with high bits set is the code", JT_SYS_ioctl, 0, 0xffffffff00000000ULL | TCGETS, 0, 1, 0, "default:" },
 	{ "setpriority for a user", JT_SYS_setpriority, 2, 0, JT_TARGET_OUTSIDE, 0, EPERM, "builtin:target-outside" },
 	{ "fcntl F_SETOWN outside", JT_SYS_fcntl, 3, 8 /* F_SETOWN */, JT_TARGET_OUTSIDE, 0, EPERM, "builtin:target-outside" },
