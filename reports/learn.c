@@ -150,6 +150,10 @@ static int add_used(struct learn *L, const char *path, int exec)
 
 	if (!path || path[0] != '/')
 		return 0;
+	/* the run's own /proc/PID needs no grant, but the view's /proc to walk
+	 * through: a directory only while a grant lies under it */
+	if (jt_is_proc_of_run(path))
+		path = "/proc";
 	for (size_t i = 0; i < L->n_used; i++)
 		if (!strcmp(L->used[i].path, path)) {
 			L->used[i].exec |= exec;

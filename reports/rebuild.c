@@ -79,7 +79,7 @@ int jt_verdict_matches(const struct jt_rec_syscall *s, const struct jt_verdict *
 }
 
 /* /proc/PID, /proc/self, /proc/thread-self: the run's own processes, not a grant. */
-static int is_proc_of_run(const char *path)
+int jt_is_proc_of_run(const char *path)
 {
 	const char *r = path + 6;
 
@@ -114,9 +114,18 @@ int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
 		return 0;
 	/* a path outside the view is logged as asked: relative to a cwd the
 	 * record does not hold, it cannot be placed */
-	if (s->path[0] != '/' || is_proc_of_run(s->path))
+	if (s->path[0] != '/')
 		return 0;
-	jt_path_facts_of(p, s->path, &f);
+	if (jt_is_proc_of_run(s->path)) {
+		/* the walk reaches the run's processes through the view's /proc, a
+		 * directory only while some grant lies under it: without one the
+		 * path is not there; with one it goes as it went */
+		if (jt_view_dir_facts(p, "/proc", &f) || jt_grant_of(p, "/proc") >= 0)
+			return 0;
+		f.in_view = 0;
+	} else {
+		jt_path_facts_of(p, s->path, &f);
+	}
 	jt_decide_path(p, a, &f, v);
 	return 1;
 }

@@ -44,6 +44,9 @@ int jt_rec_by_transport(const struct jt_rec_syscall *s);
 int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
 		     const struct jt_request *rq, struct jt_verdict *v);
 
+/** 1 for /proc/PID, /proc/self, /proc/thread-self and below: the run's own processes. */
+int jt_is_proc_of_run(const char *path);
+
 /** 1 when @v is the decision the record shows (allow, or deny with its errno). */
 int jt_verdict_matches(const struct jt_rec_syscall *s, const struct jt_verdict *v);
 
