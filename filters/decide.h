@@ -118,9 +118,12 @@ void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
  * everything below), the jail's directories (writable, no policy line),
  * the files jailtrace writes into every view (/etc/passwd, /etc/group,
  * /etc/hosts: read-only), and the directories that only lead to those
- * (read-only, rule -1). Replay and learn decide a logged path again with
- * it; the tracer's walk (tracer/path.c) finds the same grant step by step
- * on the host. /proc/PID is not here: it depends on the run's processes.
+ * (read-only; a directory that only leads to grants has the rule of one
+ * of them: jt_view_dir_facts). A grant whose host path is missing is not
+ * in the view (the tracer leaves it out). Replay and learn decide a logged
+ * path again with it; the tracer's walk (tracer/path.c) finds the same
+ * grant step by step on the host. /proc/PID is not here: it depends on
+ * the run's processes (reports/rebuild.c: only the view's /proc does not).
  * @return 0, or -1 for a path that is not absolute (the facts say not in view).
  */
 int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_path_facts *f);

@@ -36,9 +36,10 @@ int jt_rec_by_transport(const struct jt_rec_syscall *s);
  * asked for) and the access the syscall and its flags make. Only the
  * first path of a call is in the record (rename's and link's second are
  * not). Not decided again: a relative path outside the view (the record
- * has no cwd), /proc/PID of the run's processes, a call on a descriptor,
- * a path a command-line grant decided (--ro, --rw: the log does not hold
- * the grant; it is taken as given again).
+ * has no cwd), /proc/PID of the run's processes while @p's view has /proc
+ * (without it: ENOENT), a call on a descriptor, a path a command-line
+ * grant decided (--ro, --rw, or a directory that leads to one: the log
+ * does not hold the grant; it is taken as given again).
  * @return 1 with @v set, 0 when the record is not such a decision.
  */
 int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
