@@ -36,7 +36,7 @@ struct vreq {
 	int allow, err;
 	int path;		/* a decision of the file-system view */
 	/* what jt_redecide_path needs of the record */
-	char *fpath, *rule, *errname;
+	char *fpath, *rule, *errname, *asked;
 };
 
 /* A path the run's view decisions rested on (see used_paths()). */
@@ -227,12 +227,15 @@ static int on_request(struct learn *L, const struct jt_rec *rec)
 	v->allow = s->allow;
 	v->err = s->allow ? 0 : jt_rec_errno(s->err);
 	v->path = jt_rec_by_transport(s) || s->addr;
-	v->fpath = v->rule = v->errname = NULL;
+	v->fpath = v->rule = v->errname = v->asked = NULL;
 	if (s->path && !s->addr) {
+		const char *asked = jt_rec_asked_path(s, rq.sys);
+
 		v->fpath = strdup(s->path);
 		v->rule = strdup(s->rule);
 		v->errname = s->err ? strdup(s->err) : NULL;
-		if (!v->fpath || !v->rule || (s->err && !v->errname))
+		v->asked = asked ? strdup(asked) : NULL;
+		if (!v->fpath || !v->rule || (s->err && !v->errname) || (asked && !v->asked))
 			return -ENOMEM;
 	}
 	s->allow ? L->allowed++ : L->denied++;
@@ -937,7 +940,8 @@ static void limits_env(struct learn *L, const struct jt_policy *base, int have_b
 }
 
 /* Every recorded request decided again under the learned text. */
-static int check(const struct learn *L, const char *text, const char *log, FILE *warn)
+static int check(const struct learn *L, const char *text, const char *log, FILE *warn,
+		 const struct jt_policy *run)
 {
 	struct jt_policy p;
 	char perr[512], rule[64];
@@ -968,6 +972,9 @@ static int check(const struct learn *L, const char *text, const char *log, FILE 
 			s.err = q->errname;
 			s.allow = q->allow;
 			by_path = jt_redecide_path(&p, &s, &q->rq, &v);
+			/* the places the walk passed: the links on the way */
+			if (by_path && v.allow && q->allow)
+				jt_redecide_links(run, &p, q->asked, &v);
 		}
 		if (q->allow == v.allow && (v.allow || q->err == v.err))
 			continue;
@@ -1002,6 +1009,7 @@ static void learn_free(struct learn *L)
 		free(L->v[i].fpath);
 		free(L->v[i].rule);
 		free(L->v[i].errname);
+		free(L->v[i].asked);
 	}
 	free(L->ioctl_ok);
 	free(L->ioctl_bad);
@@ -1055,7 +1063,7 @@ int jt_learn(struct jt_logread *rd, const char *base_path, FILE *out, FILE *warn
 		snprintf(err, errlen, "learn: out of memory");
 		goto out;
 	}
-	r = check(L, text, rd->path, warn);
+	r = check(L, text, rd->path, warn, have_base ? &base : NULL);
 	if (fputs(text, out) == EOF || fflush(out) != 0) {
 		r = -EIO;
 		snprintf(err, errlen, "learn: cannot write the policy: %s", strerror(errno));

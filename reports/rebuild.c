@@ -4,8 +4,12 @@
  * same function can decide it again; nothing here decides.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "compat/names.h"
 #include "reports/replay.h"
 
@@ -128,4 +132,94 @@ int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
 	}
 	jt_decide_path(p, a, &f, v);
 	return 1;
+}
+
+const char *jt_rec_asked_path(const struct jt_rec_syscall *s, int sys)
+{
+	const struct jt_sysinfo *si;
+
+	if (sys < 0 || sys >= JT_SYS_COUNT || !s->args)
+		return NULL;
+	si = &jt_sysinfo[sys];
+	for (int i = 0; i < si->nargs; i++)
+		if (si->arg[i] == JT_ARG_PATH) {
+			json_t *a = json_array_get(s->args, (size_t)i);
+
+			return json_is_string(a) ? json_string_value(a) : NULL;
+		}
+	return NULL;
+}
+
+/*
+ * One place the walk of @path passes: in the view under @run, not under
+ * @p, is a denial. @return 1 denied (@v set), 0 go on, -1 stop (the place
+ * is not the host's path, or @run alone does not hold it: a command-line
+ * grant, /proc of the run; the record stays as it was).
+ */
+static int place(const struct jt_policy *run, const struct jt_policy *p, const char *path,
+		 struct jt_verdict *v)
+{
+	struct jt_path_facts fr, fp;
+	int gi;
+
+	jt_path_facts_of(run, path, &fr);
+	if (!fr.in_view || fr.part)
+		return -1;	/* not the policy's, or the jail's and jailtrace's own */
+	jt_path_facts_of(p, path, &fp);
+	if (!fp.in_view) {
+		jt_decide_path(p, JT_PATH_LOOKUP, &fp, v);
+		return 1;
+	}
+	gi = jt_grant_of(run, path);
+	if (gi >= 0 && strcmp(run->grants[gi].host, run->grants[gi].inside))
+		return -1;	/* HOST:INSIDE: the host's links are another path's */
+	return 0;
+}
+
+int jt_redecide_links(const struct jt_policy *run, const struct jt_policy *p, const char *asked,
+		      struct jt_verdict *v)
+{
+	char cur[PATH_MAX], next[PATH_MAX], link[PATH_MAX];
+	int hops = 0, r;
+
+	/* lexically only without "..": after a link it means another place */
+	if (!run || !asked || asked[0] != '/' || strstr(asked, "/..") ||
+	    snprintf(cur, sizeof(cur), "%s", asked) >= (int)sizeof(cur) || jt_path_normalize(cur) < 0)
+		return 0;
+	for (size_t i = 1; cur[i - 1]; i++) {
+		struct stat st;
+		ssize_t n;
+		char save;
+
+		if (cur[i] != '/' && cur[i] != '\0')
+			continue;
+		save = cur[i];
+		cur[i] = '\0';
+		if ((r = place(run, p, cur, v)) != 0)
+			return r > 0;
+		if (lstat(cur, &st) < 0)
+			return 0;	/* the host lacks it: the walk ended there */
+		if (!S_ISLNK(st.st_mode)) {
+			cur[i] = save;
+			if (save == '\0')
+				break;
+			continue;
+		}
+		n = readlink(cur, link, sizeof(link) - 1);
+		if (n <= 0 || ++hops > 40)
+			return 0;
+		link[n] = '\0';
+		if (link[0] == '/')
+			r = snprintf(next, sizeof(next), "%s%s%s", link, save ? "/" : "", save ? cur + i + 1 : "");
+		else {
+			*strrchr(cur, '/') = '\0';
+			r = snprintf(next, sizeof(next), "%s/%s%s%s", cur, link, save ? "/" : "",
+				     save ? cur + i + 1 : "");
+		}
+		if (r >= (int)sizeof(next) || strstr(next, "/..") || jt_path_normalize(next) < 0)
+			return 0;
+		memcpy(cur, next, strlen(next) + 1);
+		i = 0;
+	}
+	return 0;
 }

@@ -45,6 +45,21 @@ int jt_rec_by_transport(const struct jt_rec_syscall *s);
 int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
 		     const struct jt_request *rq, struct jt_verdict *v);
 
+/** The path argument of a record of @sys as the program gave it, or NULL. */
+const char *jt_rec_asked_path(const struct jt_rec_syscall *s, int sys);
+
+/*
+ * The walk of @asked (absolute, without ".."), as the host resolves it
+ * one component at a time, under @p: every place it passes (a directory,
+ * a link such as /lib -> usr/lib or /etc/alternatives/NAME, where a link
+ * leads) must be in @p's view as it was in the run's (@run, its policy).
+ * A place @run alone does not hold (a command-line grant, the jail,
+ * /proc of the run) ends the check: the record stays as it was.
+ * @return 1 with @v the denial (ENOENT, builtin:not-in-view), else 0.
+ */
+int jt_redecide_links(const struct jt_policy *run, const struct jt_policy *p, const char *asked,
+		      struct jt_verdict *v);
+
 /** 1 for /proc/PID, /proc/self, /proc/thread-self and below: the run's own processes. */
 int jt_is_proc_of_run(const char *path);
 
