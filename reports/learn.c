@@ -711,60 +711,16 @@ static int host_chain(struct learn *L, const char *path)
 }
 
 /*
- * The interpreter an exec walks in the view besides the program: a
- * script's `#!` line, an ELF file's PT_INTERP (the dynamic loader). The
- * log does not show these walks, so they are read from the host file.
+ * The interpreter an exec walks in the view besides the program (its
+ * `#!` line, an ELF file's PT_INTERP): the log does not show that walk.
  */
 static int exec_interp(struct learn *L, const char *host)
 {
-	unsigned char b[256];
 	char interp[PATH_MAX];
-	int fd = open(host, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
-	int r = 0;
 
-	if (fd < 0)
+	if (jt_exec_interp(host, interp, sizeof(interp)) <= 0)
 		return 0;
-	n = pread(fd, b, sizeof(b) - 1, 0);
-	interp[0] = '\0';
-	if (n > 2 && b[0] == '#' && b[1] == '!') {
-		char *p = (char *)b + 2, *e;
-
-		b[n] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
-			;
-		snprintf(interp, sizeof(interp), "%.*s", (int)(e - p), p);
-	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && !memcmp(b, ELFMAG, SELFMAG)) {
-		int is64 = b[EI_CLASS] == ELFCLASS64;
-		uint64_t phoff = is64 ? ((Elf64_Ehdr *)b)->e_phoff : ((Elf32_Ehdr *)b)->e_phoff;
-		unsigned phnum = is64 ? ((Elf64_Ehdr *)b)->e_phnum : ((Elf32_Ehdr *)b)->e_phnum;
-
-		for (unsigned i = 0; i < phnum && i < 64; i++) {
-			Elf64_Phdr p64;
-			Elf32_Phdr p32;
-			uint64_t off, sz;
-
-			if (is64 ? pread(fd, &p64, sizeof(p64), (off_t)(phoff + i * sizeof(p64))) != sizeof(p64)
-				 : pread(fd, &p32, sizeof(p32), (off_t)(phoff + i * sizeof(p32))) != sizeof(p32))
-				break;
-			if ((is64 ? p64.p_type : p32.p_type) != PT_INTERP)
-				continue;
-			off = is64 ? p64.p_offset : p32.p_offset;
-			sz = is64 ? p64.p_filesz : p32.p_filesz;
-			if (sz == 0 || sz >= sizeof(interp) ||
-			    pread(fd, interp, (size_t)sz, (off_t)off) != (ssize_t)sz)
-				interp[0] = '\0';
-			else
-				interp[sz] = '\0';
-			break;
-		}
-	}
-	close(fd);
-	if (interp[0] == '/')
-		r = add_used(L, interp, 1);
-	return r;
+	return add_used(L, interp, 1);
 }
 
 /* Is @path a directory that leads to @top? */
@@ -974,7 +930,9 @@ static int check(const struct learn *L, const char *text, const char *log, FILE 
 			by_path = jt_redecide_path(&p, &s, &q->rq, &v);
 			/* the places the walk passed: the links on the way */
 			if (by_path && v.allow && q->allow)
-				jt_redecide_links(run, &p, q->asked, &v);
+				if (!jt_redecide_links(run, &p, q->asked, &v) &&
+				    (q->rq.sys == JT_SYS_execve || q->rq.sys == JT_SYS_execveat))
+					jt_redecide_interp(run, &p, q->fpath, &v);
 		}
 		if (q->allow == v.allow && (v.allow || q->err == v.err))
 			continue;

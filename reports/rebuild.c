@@ -3,7 +3,9 @@
  * the raw register arguments and the facts the tracer looked up, so the
  * same function can decide it again; nothing here decides.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +222,84 @@ int jt_redecide_links(const struct jt_policy *run, const struct jt_policy *p, co
 			return 0;
 		memcpy(cur, next, strlen(next) + 1);
 		i = 0;
+	}
+	return 0;
+}
+
+/*
+ * The interpreter an exec of the host file @host walks besides the
+ * program: a script's `#!` line, an ELF file's PT_INTERP (the dynamic
+ * loader). The log does not show that walk: it is read from the file.
+ * @return 1 with @interp set (absolute), 0 none.
+ */
+int jt_exec_interp(const char *host, char *interp, size_t len)
+{
+	unsigned char b[256];
+	int fd = open(host, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, b, sizeof(b) - 1, 0);
+	interp[0] = '\0';
+	if (n > 2 && b[0] == '#' && b[1] == '!') {
+		char *p = (char *)b + 2, *e;
+
+		b[n] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
+			;
+		snprintf(interp, len, "%.*s", (int)(e - p), p);
+	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && !memcmp(b, ELFMAG, SELFMAG)) {
+		int is64 = b[EI_CLASS] == ELFCLASS64;
+		uint64_t phoff = is64 ? ((Elf64_Ehdr *)b)->e_phoff : ((Elf32_Ehdr *)b)->e_phoff;
+		unsigned phnum = is64 ? ((Elf64_Ehdr *)b)->e_phnum : ((Elf32_Ehdr *)b)->e_phnum;
+
+		for (unsigned i = 0; i < phnum && i < 64; i++) {
+			Elf64_Phdr p64;
+			Elf32_Phdr p32;
+			uint64_t off, sz;
+
+			if (is64 ? pread(fd, &p64, sizeof(p64), (off_t)(phoff + i * sizeof(p64))) != sizeof(p64)
+				 : pread(fd, &p32, sizeof(p32), (off_t)(phoff + i * sizeof(p32))) != sizeof(p32))
+				break;
+			if ((is64 ? p64.p_type : p32.p_type) != PT_INTERP)
+				continue;
+			off = is64 ? p64.p_offset : p32.p_offset;
+			sz = is64 ? p64.p_filesz : p32.p_filesz;
+			if (sz == 0 || sz >= len ||
+			    pread(fd, interp, (size_t)sz, (off_t)off) != (ssize_t)sz)
+				interp[0] = '\0';
+			else
+				interp[sz] = '\0';
+			break;
+		}
+	}
+	close(fd);
+	return interp[0] == '/';
+}
+
+int jt_redecide_interp(const struct jt_policy *run, const struct jt_policy *p, const char *prog,
+		       struct jt_verdict *v)
+{
+	char cur[PATH_MAX], interp[PATH_MAX];
+	struct jt_path_facts f;
+
+	if (!run || !prog || snprintf(cur, sizeof(cur), "%s", prog) >= (int)sizeof(cur))
+		return 0;
+	/* a script's interpreter, and the loader of that: a few levels at most */
+	for (int level = 0; level < 3; level++) {
+		int gi = jt_grant_of(run, cur);
+
+		jt_path_facts_of(run, cur, &f);
+		/* read where the host has it: a grant of the host's own path */
+		if (!f.in_view || f.part || gi < 0 || strcmp(run->grants[gi].host, run->grants[gi].inside) ||
+		    !jt_exec_interp(cur, interp, sizeof(interp)))
+			return 0;
+		if (jt_redecide_links(run, p, interp, v))
+			return 1;
+		memcpy(cur, interp, strlen(interp) + 1);
 	}
 	return 0;
 }

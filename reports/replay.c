@@ -141,9 +141,12 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 		}
 		/* a path call: the resolved path against the new policy's view */
 		by_path = !by_net && v.allow && jt_redecide_path(p, &rec.u.sys, &rq, &v);
-		/* and the places its walk passed on the way (links: /lib -> usr/lib) */
-		if (by_path && v.allow && rec.u.sys.allow && have_run)
-			jt_redecide_links(&runp, p, jt_rec_asked_path(&rec.u.sys, rq.sys), &v);
+		/* and the places its walk passed on the way (links: /lib -> usr/lib;
+		 * an exec's interpreter and loader) */
+		if (by_path && v.allow && rec.u.sys.allow && have_run &&
+		    !jt_redecide_links(&runp, p, jt_rec_asked_path(&rec.u.sys, rq.sys), &v) &&
+		    (rq.sys == JT_SYS_execve || rq.sys == JT_SYS_execveat))
+			jt_redecide_interp(&runp, p, rec.u.sys.path, &v);
 		/* other transport checks rest on facts the log does not hold:
 		 * their denials are not replayed; for what they allowed, the
 		 * syscall part still decides */

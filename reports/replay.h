@@ -60,6 +60,21 @@ const char *jt_rec_asked_path(const struct jt_rec_syscall *s, int sys);
 int jt_redecide_links(const struct jt_policy *run, const struct jt_policy *p, const char *asked,
 		      struct jt_verdict *v);
 
+/*
+ * The interpreter an exec of the host file @host walks besides it (a
+ * script's #! line, an ELF file's PT_INTERP), read from the file.
+ * @return 1 with @interp set (absolute), 0 none.
+ */
+int jt_exec_interp(const char *host, char *interp, size_t len);
+
+/*
+ * An exec of @prog (inside path, allowed in the run) under @p: the
+ * interpreter and loader its exec walks (jt_exec_interp, a few levels)
+ * decided as jt_redecide_links does. @return 1 with @v the denial, else 0.
+ */
+int jt_redecide_interp(const struct jt_policy *run, const struct jt_policy *p, const char *prog,
+		       struct jt_verdict *v);
+
 /** 1 for /proc/PID, /proc/self, /proc/thread-self and below: the run's own processes. */
 int jt_is_proc_of_run(const char *path);
 

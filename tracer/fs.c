@@ -1434,6 +1434,14 @@ static int check_interp(struct fsop *op, const char *interp, int want_id, struct
 	int r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &w), fd, rd;
 	char p[64];
 
+	if (r < 0 && w.denied) {
+		/* the loader is not in the view: a decision, as replay predicts it */
+		f.in_view = 0;
+		jt_decide_path(op->run->policy, JT_PATH_LOOKUP, &f, &v);
+		op->v = v;
+		op->ret = -v.err;
+		return 1;
+	}
 	if (r < 0)
 		return -ENOENT;
 	f.writable = w.mount && (w.mount->flags & JT_MNT_RW);
@@ -1562,6 +1570,12 @@ static int exec_checked(struct fsop *op, int fd, int written, const char *script
 			return result(op, -ENOEXEC);
 		/* the interpreter, too, must be in the view and runnable */
 		r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &iw);
+		if (r < 0 && iw.denied) {
+			/* the interpreter is not in the view: a decision */
+			op->facts.in_view = 0;
+			decide(op, JT_PATH_LOOKUP);
+			return 0;
+		}
 		if (r < 0)
 			return result(op, r == -ENOENT ? -ENOENT : r);
 		op->facts.in_view = 1;

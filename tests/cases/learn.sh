@@ -210,3 +210,36 @@ t_replay_predicts_the_rerun_of_a_policy_without_proc() {
 	expect_log '.type == "syscall" and .name == "openat" and .decision == "deny" and .errno == "ENOENT" and (.facts.path | test("^/proc/(self|[0-9]+)/fd$"))' \
 		"the denial replay predicted did not happen"
 }
+
+# The links a walk passes are decided again too: without `ro /lib64` (the
+# link to the loader every dynamic program names) and without `ro /bin`
+# (the link /bin/sh is asked through) the run cannot start, and replay
+# says so before it happens.
+t_replay_predicts_the_rerun_of_a_policy_without_a_link_grant() {
+	local drop
+	for drop in /lib64 /bin; do
+		[ -L "$drop" ] || { echo "($drop is no link on this host: not a case here)"; continue; }
+		jt -- /bin/sh -c 'echo hi'
+		expect_rc 0
+		cp "$T/log.jsonl" "$T/first.jsonl"
+		default_without_grant "$drop"
+		jt_cmd replay "$T/first.jsonl" --policy "$T/learned.policy"
+		expect_rc 1
+		grep -qE '^  execve +[0-9]+x  was allowed by default:[0-9]+; now ENOENT by builtin:not-in-view$' "$T/out" ||
+			fail "without ro $drop, replay does not predict the exec's failure: $(cat "$T/out")"
+		jt_cmd replay --format json "$T/first.jsonl" --policy "$T/learned.policy"
+		cp "$T/out" "$T/replay.json"
+		jt --policy "$T/learned.policy" -- /bin/sh -c 'echo hi'
+		[ "$RC" != 0 ] || fail "without ro $drop the run still ran"
+		new=$(comm -13 <(denials "$T/first.jsonl") <(denials "$T/log.jsonl"))
+		[ -n "$new" ] || fail "without ro $drop the run failed without a logged denial"
+		[ -z "$(comm -23 <(echo "$new") <(predicted "$T/replay.json"))" ] ||
+			fail "the rerun got denials replay did not predict: $new"
+	done
+}
+
+default_without_grant() {
+	jt_cmd policy default
+	grep -vxF -- "ro $1" "$T/out" >"$T/learned.policy"
+	! cmp -s "$T/out" "$T/learned.policy" || fail "the default has no line 'ro $1'"
+}
