@@ -165,8 +165,10 @@ static int place(const struct jt_policy *run, const struct jt_policy *p, const c
 	int gi;
 
 	jt_path_facts_of(run, path, &fr);
-	if (!fr.in_view || fr.part)
-		return -1;	/* not the policy's, or the jail's and jailtrace's own */
+	/* not the policy's, or the jail's and jailtrace's own files (a
+	 * directory of every view, /etc or /dev, is the host's: go on) */
+	if (!fr.in_view || (fr.part && strcmp(fr.part, "view-dir")))
+		return -1;
 	jt_path_facts_of(p, path, &fp);
 	if (!fp.in_view) {
 		jt_decide_path(p, JT_PATH_LOOKUP, &fp, v);

@@ -238,6 +238,32 @@ t_replay_predicts_the_rerun_of_a_policy_without_a_link_grant() {
 	done
 }
 
+# A link through another grant: /usr/bin/awk -> /etc/alternatives/awk ->
+# /usr/bin/mawk resolves into /usr, but its walk passes /etc/alternatives.
+t_replay_predicts_the_rerun_of_a_policy_without_the_alternatives() {
+	case $(readlink /usr/bin/awk) in
+	/etc/alternatives/*) ;;
+	*) skip "this host's awk is not reached through /etc/alternatives" ;;
+	esac
+	jt -- /bin/sh -c 'echo x y | awk "{print \$2}"'
+	expect_rc 0
+	expect_out_line y
+	cp "$T/log.jsonl" "$T/first.jsonl"
+	default_without_grant /etc/alternatives
+	jt_cmd replay --format json "$T/first.jsonl" --policy "$T/learned.policy"
+	expect_rc 1
+	cp "$T/out" "$T/replay.json"
+	predicted "$T/replay.json" | grep -qx 'newfstatat ENOENT builtin:not-in-view' ||
+		fail "replay does not predict the lookup of awk failing: $(cat "$T/out")"
+	jt --policy "$T/learned.policy" -- /bin/sh -c 'echo x y | awk "{print \$2}"'
+	[ "$RC" != 0 ] || fail "without /etc/alternatives awk still ran"
+	expect_log '.type == "syscall" and .decision == "deny" and .errno == "ENOENT" and .facts.path == "/usr/bin/awk"'
+	# and learn keeps the link's grant
+	jt_cmd learn "$T/first.jsonl"
+	expect_rc 0
+	grep -qE '^ro /etc/alternatives' "$T/out" || fail "learn drops /etc/alternatives, which awk's walk passed"
+}
+
 default_without_grant() {
 	jt_cmd policy default
 	grep -vxF -- "ro $1" "$T/out" >"$T/learned.policy"
