@@ -250,7 +250,8 @@ static int on_request(struct learn *L, const struct jt_rec *rec)
 		return 0;
 	st = &L->st[sys];
 	if (s->allow) {
-		if (!st->allowed++)
+		/* the first call of it, allowed or denied (a denial may come first) */
+		if (!st->allowed++ && !st->first)
 			st->first = strdup(jt_logread_call_text(s, call, sizeof(call)));
 		if (sys == JT_SYS_clone && (rq.args[0] & CLONE_THREAD))
 			L->need_thread = 1;
@@ -655,6 +656,11 @@ static void host_of(const struct jt_grant *g, const char *inside, char *out, siz
 
 	if (n == 1)
 		n = 0;		/* a grant of "/" */
+	if (strncmp(inside, g->inside, n) || (inside[n] && inside[n] != '/')) {
+		/* a directory that leads to the grant: the grant itself */
+		snprintf(out, len, "%s", g->host);
+		return;
+	}
 	snprintf(out, len, "%s%s", strcmp(g->host, "/") ? g->host : "", inside + n);
 	if (!out[0])
 		snprintf(out, len, "/");
@@ -830,8 +836,9 @@ static void view_grants(struct learn *L, const struct jt_policy *base, FILE *f)
 			continue;
 		}
 		host_of(g, example[i], nhost, sizeof(nhost));
+		/* narrowed to the one path used in it (not to a directory leading to it) */
 		if (count[i] == 1 && strcmp(example[i], g->inside) && !g->socket && S_ISDIR(st.st_mode) &&
-		    narrowable(nhost, example[i])) {
+		    !leads(example[i], g->inside) && narrowable(nhost, example[i])) {
 			if (!strcmp(nhost, example[i]))
 				fprintf(f, "%s %s", kind, nhost);
 			else

@@ -269,3 +269,13 @@ default_without_grant() {
 	grep -vxF -- "ro $1" "$T/out" >"$T/learned.policy"
 	! cmp -s "$T/out" "$T/learned.policy" || fail "the default has no line 'ro $1'"
 }
+
+# A lookup of a directory that only leads to grants (/var leads to
+# /var/cache/fontconfig) keeps one of them as it is, never mapped there.
+t_learned_policy_keeps_a_grant_a_directory_leads_to_as_it_is() {
+	[ -d /var/cache/fontconfig ] || skip "this host has no /var/cache/fontconfig"
+	learn_round_trip /bin/sh -c 'ls -d /var && ls /var >/dev/null'
+	expect_out_line /var
+	grep -qE '^ro /var/cache/fontconfig( |$)' "$T/learned.policy" ||
+		fail "the grant /var leads to is not kept as it is: $(grep -E '^ro /var' "$T/learned.policy")"
+}
