@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sched.h>
 #include <netinet/in.h>
@@ -257,6 +258,10 @@ void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
 		break;
 	}
 	allow(v, f->rule);
+	/* no policy line holds it: the part of the view that does says why, and
+	 * a log that said "default-deny" for an allow would mislead its reader */
+	if (f->rule < 0)
+		v->builtin = f->part ? f->part : "view";
 }
 
 const char *jt_verdict_rule(const struct jt_policy *p, const struct jt_verdict *v,
@@ -356,20 +361,68 @@ open:
 	return 0;
 }
 
+/* Is the host path of grant @g there? The view leaves out what the host lacks. */
+static int on_host(const struct jt_grant *g)
+{
+	struct stat st;
+
+	return lstat(g->host, &st) == 0;
+}
+
 int jt_grant_of(const struct jt_policy *p, const char *inside)
 {
 	size_t best_len = 0;
 	int best = -1;
 
 	/* the longest grant that holds it, as the walk finds it step by step;
-	 * of two grants of one inside path, the later (the view keeps it) */
+	 * of two grants of one inside path, the later (the view keeps it); a
+	 * grant whose host path is missing is not in the view at all */
 	for (size_t i = 0; inside[0] == '/' && i < p->n_grants; i++) {
 		size_t n = strlen(p->grants[i].inside);
 
-		if (under(inside, p->grants[i].inside) && (best < 0 || n >= best_len))
+		if (under(inside, p->grants[i].inside) && (best < 0 || n >= best_len) &&
+		    on_host(&p->grants[i]))
 			best = (int)i, best_len = n;
 	}
 	return best;
+}
+
+int jt_view_dir_facts(const struct jt_policy *p, const char *inside, struct jt_path_facts *f)
+{
+	int cmd = -1, pol = -1;
+
+	f->in_view = f->writable = 0;
+	f->rule = -1;
+	f->part = NULL;
+	if (inside[0] != '/')
+		return 0;
+	for (size_t i = 0; i < JT_JAIL_DIRS; i++)
+		if (leads_to(inside, jt_jail_dirs[i]))
+			goto always;
+	for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++)
+		if (leads_to(inside, own_files[i]))
+			goto always;
+	for (size_t i = 0; i < p->n_grants; i++) {
+		const struct jt_grant *g = &p->grants[i];
+
+		if (!leads_to(inside, g->inside))
+			continue;
+		if (g->rule < 0)
+			goto always;	/* jailtrace's own (the jail of --jail, its files) */
+		if (jt_policy_where(p, g->rule)[0] == '-') {
+			if (cmd < 0)
+				cmd = g->rule;
+		} else if (pol < 0 && on_host(g)) {
+			pol = g->rule;
+		}
+	}
+	f->rule = cmd >= 0 ? cmd : pol;
+	f->in_view = f->rule >= 0;
+	return f->in_view;
+always:
+	f->in_view = 1;
+	f->part = "view-dir";
+	return 1;
 }
 
 int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_path_facts *f)
@@ -381,6 +434,7 @@ int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_pa
 	f->in_view = 0;
 	f->writable = 0;
 	f->rule = -1;
+	f->part = NULL;
 	if (inside[0] != '/')
 		return -1;
 	for (size_t i = 0; i < JT_JAIL_DIRS; i++) {
@@ -390,33 +444,27 @@ int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_pa
 			best = NULL, best_len = n;
 			f->in_view = f->writable = 1;
 			f->rule = -1;
+			f->part = "jail";
 		}
 	}
 	for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++)
 		if (!strcmp(inside, own_files[i])) {
-			best = NULL;
 			f->in_view = 1;
 			f->writable = 0;
 			f->rule = -1;
+			f->part = "own-file";
 			return 0;
 		}
 	if (best) {
 		f->in_view = 1;
 		f->writable = best->writable;
 		f->rule = best->rule;
+		f->part = NULL;
 		return 0;
 	}
 	if (f->in_view)
 		return 0;
 	/* a directory that only leads to grants: a real, empty, read-only one */
-	for (size_t i = 0; i < p->n_grants; i++)
-		if (leads_to(inside, p->grants[i].inside))
-			f->in_view = 1;
-	for (size_t i = 0; i < JT_JAIL_DIRS; i++)
-		if (leads_to(inside, jt_jail_dirs[i]))
-			f->in_view = 1;
-	for (size_t i = 0; i < sizeof(own_files) / sizeof(own_files[0]); i++)
-		if (leads_to(inside, own_files[i]))
-			f->in_view = 1;
+	jt_view_dir_facts(p, inside, f);
 	return 0;
 }

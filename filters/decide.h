@@ -98,7 +98,11 @@ enum jt_path_access {
 struct jt_path_facts {
 	int in_view;		/* the path leads to something the view holds (or may create) */
 	int writable;		/* it lies in a writable grant */
-	int rule;		/* the grant's policy rule, or -1 (a synthetic directory) */
+	int rule;		/* the grant's policy rule, or -1 (a part of the view of its own) */
+	/* with rule -1: the part of the view jailtrace adds that holds it, named
+	 * in the log as builtin:PART ("jail", "own-file", "proc-of-run",
+	 * "view-dir"); NULL is "view" */
+	const char *part;
 };
 
 /**
@@ -115,15 +119,30 @@ void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
  * everything below), the jail's directories (writable, no policy line),
  * the files jailtrace writes into every view (/etc/passwd, /etc/group,
  * /etc/hosts: read-only), and the directories that only lead to those
- * (read-only, rule -1). Replay and learn decide a logged path again with
- * it; the tracer's walk (tracer/path.c) finds the same grant step by step
- * on the host. /proc/PID is not here: it depends on the run's processes.
+ * (read-only; a directory that only leads to grants has the rule of one
+ * of them: jt_view_dir_facts). A grant whose host path is missing is not
+ * in the view (the tracer leaves it out). Replay and learn decide a logged
+ * path again with it; the tracer's walk (tracer/path.c) finds the same
+ * grant step by step on the host. /proc/PID is not here: it depends on
+ * the run's processes (reports/rebuild.c: only the view's /proc does not).
  * @return 0, or -1 for a path that is not absolute (the facts say not in view).
  */
 int jt_path_facts_of(const struct jt_policy *p, const char *inside, struct jt_path_facts *f);
 
 /** The index of the grant of @p that holds @inside (as jt_path_facts_of finds it), or -1. */
 int jt_grant_of(const struct jt_policy *p, const char *inside);
+
+/*
+ * A directory that only leads to grants is in the view because of them:
+ * its rule is one of theirs, so that a log names what put it there. A
+ * directory that leads to the jail or to jailtrace's own files (or to a
+ * grant jailtrace added, rule -1) is in every view: -1 and "view-dir".
+ * Else a command-line grant (--ro, --rw) first, as it is given again
+ * with any policy; else a policy grant whose host path exists.
+ * Sets f->in_view, f->rule, f->part; f->writable is 0.
+ * @return 1 when @inside leads to something, else 0 (f says not in view).
+ */
+int jt_view_dir_facts(const struct jt_policy *p, const char *inside, struct jt_path_facts *f);
 
 /*
  * What a path syscall does to the object of its first path, as the

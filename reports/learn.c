@@ -36,7 +36,7 @@ struct vreq {
 	int allow, err;
 	int path;		/* a decision of the file-system view */
 	/* what jt_redecide_path needs of the record */
-	char *fpath, *rule, *errname;
+	char *fpath, *rule, *errname, *asked;
 };
 
 /* A path the run's view decisions rested on (see used_paths()). */
@@ -150,6 +150,10 @@ static int add_used(struct learn *L, const char *path, int exec)
 
 	if (!path || path[0] != '/')
 		return 0;
+	/* the run's own /proc/PID needs no grant, but the view's /proc to walk
+	 * through: a directory only while a grant lies under it */
+	if (jt_is_proc_of_run(path))
+		path = "/proc";
 	for (size_t i = 0; i < L->n_used; i++)
 		if (!strcmp(L->used[i].path, path)) {
 			L->used[i].exec |= exec;
@@ -223,12 +227,15 @@ static int on_request(struct learn *L, const struct jt_rec *rec)
 	v->allow = s->allow;
 	v->err = s->allow ? 0 : jt_rec_errno(s->err);
 	v->path = jt_rec_by_transport(s) || s->addr;
-	v->fpath = v->rule = v->errname = NULL;
+	v->fpath = v->rule = v->errname = v->asked = NULL;
 	if (s->path && !s->addr) {
+		const char *asked = jt_rec_asked_path(s, rq.sys);
+
 		v->fpath = strdup(s->path);
 		v->rule = strdup(s->rule);
 		v->errname = s->err ? strdup(s->err) : NULL;
-		if (!v->fpath || !v->rule || (s->err && !v->errname))
+		v->asked = asked ? strdup(asked) : NULL;
+		if (!v->fpath || !v->rule || (s->err && !v->errname) || (asked && !v->asked))
 			return -ENOMEM;
 	}
 	s->allow ? L->allowed++ : L->denied++;
@@ -243,7 +250,8 @@ static int on_request(struct learn *L, const struct jt_rec *rec)
 		return 0;
 	st = &L->st[sys];
 	if (s->allow) {
-		if (!st->allowed++)
+		/* the first call of it, allowed or denied (a denial may come first) */
+		if (!st->allowed++ && !st->first)
 			st->first = strdup(jt_logread_call_text(s, call, sizeof(call)));
 		if (sys == JT_SYS_clone && (rq.args[0] & CLONE_THREAD))
 			L->need_thread = 1;
@@ -648,6 +656,11 @@ static void host_of(const struct jt_grant *g, const char *inside, char *out, siz
 
 	if (n == 1)
 		n = 0;		/* a grant of "/" */
+	if (strncmp(inside, g->inside, n) || (inside[n] && inside[n] != '/')) {
+		/* a directory that leads to the grant: the grant itself */
+		snprintf(out, len, "%s", g->host);
+		return;
+	}
 	snprintf(out, len, "%s%s", strcmp(g->host, "/") ? g->host : "", inside + n);
 	if (!out[0])
 		snprintf(out, len, "/");
@@ -704,60 +717,16 @@ static int host_chain(struct learn *L, const char *path)
 }
 
 /*
- * The interpreter an exec walks in the view besides the program: a
- * script's `#!` line, an ELF file's PT_INTERP (the dynamic loader). The
- * log does not show these walks, so they are read from the host file.
+ * The interpreter an exec walks in the view besides the program (its
+ * `#!` line, an ELF file's PT_INTERP): the log does not show that walk.
  */
 static int exec_interp(struct learn *L, const char *host)
 {
-	unsigned char b[256];
 	char interp[PATH_MAX];
-	int fd = open(host, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
-	int r = 0;
 
-	if (fd < 0)
+	if (jt_exec_interp(host, interp, sizeof(interp)) <= 0)
 		return 0;
-	n = pread(fd, b, sizeof(b) - 1, 0);
-	interp[0] = '\0';
-	if (n > 2 && b[0] == '#' && b[1] == '!') {
-		char *p = (char *)b + 2, *e;
-
-		b[n] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		for (e = p; *e && *e != ' ' && *e != '\t' && *e != '\n'; e++)
-			;
-		snprintf(interp, sizeof(interp), "%.*s", (int)(e - p), p);
-	} else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && !memcmp(b, ELFMAG, SELFMAG)) {
-		int is64 = b[EI_CLASS] == ELFCLASS64;
-		uint64_t phoff = is64 ? ((Elf64_Ehdr *)b)->e_phoff : ((Elf32_Ehdr *)b)->e_phoff;
-		unsigned phnum = is64 ? ((Elf64_Ehdr *)b)->e_phnum : ((Elf32_Ehdr *)b)->e_phnum;
-
-		for (unsigned i = 0; i < phnum && i < 64; i++) {
-			Elf64_Phdr p64;
-			Elf32_Phdr p32;
-			uint64_t off, sz;
-
-			if (is64 ? pread(fd, &p64, sizeof(p64), (off_t)(phoff + i * sizeof(p64))) != sizeof(p64)
-				 : pread(fd, &p32, sizeof(p32), (off_t)(phoff + i * sizeof(p32))) != sizeof(p32))
-				break;
-			if ((is64 ? p64.p_type : p32.p_type) != PT_INTERP)
-				continue;
-			off = is64 ? p64.p_offset : p32.p_offset;
-			sz = is64 ? p64.p_filesz : p32.p_filesz;
-			if (sz == 0 || sz >= sizeof(interp) ||
-			    pread(fd, interp, (size_t)sz, (off_t)off) != (ssize_t)sz)
-				interp[0] = '\0';
-			else
-				interp[sz] = '\0';
-			break;
-		}
-	}
-	close(fd);
-	if (interp[0] == '/')
-		r = add_used(L, interp, 1);
-	return r;
+	return add_used(L, interp, 1);
 }
 
 /* Is @path a directory that leads to @top? */
@@ -867,8 +836,9 @@ static void view_grants(struct learn *L, const struct jt_policy *base, FILE *f)
 			continue;
 		}
 		host_of(g, example[i], nhost, sizeof(nhost));
+		/* narrowed to the one path used in it (not to a directory leading to it) */
 		if (count[i] == 1 && strcmp(example[i], g->inside) && !g->socket && S_ISDIR(st.st_mode) &&
-		    narrowable(nhost, example[i])) {
+		    !leads(example[i], g->inside) && narrowable(nhost, example[i])) {
 			if (!strcmp(nhost, example[i]))
 				fprintf(f, "%s %s", kind, nhost);
 			else
@@ -933,7 +903,8 @@ static void limits_env(struct learn *L, const struct jt_policy *base, int have_b
 }
 
 /* Every recorded request decided again under the learned text. */
-static int check(const struct learn *L, const char *text, const char *log, FILE *warn)
+static int check(const struct learn *L, const char *text, const char *log, FILE *warn,
+		 const struct jt_policy *run)
 {
 	struct jt_policy p;
 	char perr[512], rule[64];
@@ -964,6 +935,11 @@ static int check(const struct learn *L, const char *text, const char *log, FILE 
 			s.err = q->errname;
 			s.allow = q->allow;
 			by_path = jt_redecide_path(&p, &s, &q->rq, &v);
+			/* the places the walk passed: the links on the way */
+			if (by_path && v.allow && q->allow)
+				if (!jt_redecide_links(run, &p, q->asked, &v) &&
+				    (q->rq.sys == JT_SYS_execve || q->rq.sys == JT_SYS_execveat))
+					jt_redecide_interp(run, &p, q->fpath, &v);
 		}
 		if (q->allow == v.allow && (v.allow || q->err == v.err))
 			continue;
@@ -998,6 +974,7 @@ static void learn_free(struct learn *L)
 		free(L->v[i].fpath);
 		free(L->v[i].rule);
 		free(L->v[i].errname);
+		free(L->v[i].asked);
 	}
 	free(L->ioctl_ok);
 	free(L->ioctl_bad);
@@ -1051,7 +1028,7 @@ int jt_learn(struct jt_logread *rd, const char *base_path, FILE *out, FILE *warn
 		snprintf(err, errlen, "learn: out of memory");
 		goto out;
 	}
-	r = check(L, text, rd->path, warn);
+	r = check(L, text, rd->path, warn, have_base ? &base : NULL);
 	if (fputs(text, out) == EOF || fflush(out) != 0) {
 		r = -EIO;
 		snprintf(err, errlen, "learn: cannot write the policy: %s", strerror(errno));

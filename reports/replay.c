@@ -68,12 +68,46 @@ static int record(struct jt_replay *r, const struct jt_rec *rec, const struct jt
 	return c->name && c->was_rule && c->now_rule && c->call ? 0 : -ENOMEM;
 }
 
+/*
+ * The run's own policy, as the header names it, when it is still the one
+ * the run had (same digest): the walks of its paths are judged against it.
+ * @return 1 loaded, 0 not.
+ */
+static int run_policy(const struct jt_rec_run *h, struct jt_policy *runp)
+{
+	char path[4096], hex[80], err[256];
+	int r;
+
+	jt_policy_init(runp);
+	if (!h->policy)
+		return 0;
+	if (!strcmp(h->policy, "default"))
+		r = jt_policy_default(runp, err, sizeof(err));
+	else {
+		snprintf(path, sizeof(path), "%s%s%s", h->policy[0] != '/' && h->cwd ? h->cwd : "",
+			 h->policy[0] != '/' && h->cwd ? "/" : "", h->policy);
+		r = jt_policy_load(runp, path, err, sizeof(err));
+	}
+	memcpy(hex, "sha256:", 8);
+	for (int i = 0; r == 0 && i < 32; i++)
+		snprintf(hex + 7 + 2 * i, 3, "%02x", runp->digest[i]);
+	if (r < 0 || !h->policy_digest || strcmp(hex, h->policy_digest)) {
+		jt_policy_free(runp);
+		jt_policy_init(runp);
+		return 0;
+	}
+	return 1;
+}
+
 int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_policy *p)
 {
+	struct jt_policy runp;
+	int have_run = 0;
 	struct jt_rec rec;
 	int n;
 
 	memset(r, 0, sizeof(*r));
+	jt_policy_init(&runp);
 	while ((n = jt_logread_next(rd, &rec)) > 0) {
 		struct jt_request rq;
 		struct jt_verdict v;
@@ -85,6 +119,8 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 
 		if (rec.type == JT_REC_RUN && rec.u.run.policy)
 			r->run_policy = dup(rec.u.run.policy);
+		if (rec.type == JT_REC_RUN && !have_run)
+			have_run = run_policy(&rec.u.run, &runp);
 		/* a full-audit log has a call record for every call, the kernel's
 		 * own decisions included: those are replayed, not the subset */
 		r->full = rd->full;
@@ -92,6 +128,7 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 			continue;
 		if (jt_request_from_rec(&rec.u.sys, &rq, why, sizeof(why)) < 0) {
 			snprintf(r->err, sizeof(r->err), "%s:%lu: %s", rd->path, rec.line, why);
+			jt_policy_free(&runp);
 			return -EINVAL;
 		}
 		jt_decide(p, &rq, &v);
@@ -104,6 +141,12 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 		}
 		/* a path call: the resolved path against the new policy's view */
 		by_path = !by_net && v.allow && jt_redecide_path(p, &rec.u.sys, &rq, &v);
+		/* and the places its walk passed on the way (links: /lib -> usr/lib;
+		 * an exec's interpreter and loader) */
+		if (by_path && v.allow && rec.u.sys.allow && have_run &&
+		    !jt_redecide_links(&runp, p, jt_rec_asked_path(&rec.u.sys, rq.sys), &v) &&
+		    (rq.sys == JT_SYS_execve || rq.sys == JT_SYS_execveat))
+			jt_redecide_interp(&runp, p, rec.u.sys.path, &v);
 		/* other transport checks rest on facts the log does not hold:
 		 * their denials are not replayed; for what they allowed, the
 		 * syscall part still decides */
@@ -123,9 +166,11 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 		e = record(r, &rec, p, &v, kind);
 		if (e < 0) {
 			snprintf(r->err, sizeof(r->err), "%s: %s", rd->path, strerror(-e));
+			jt_policy_free(&runp);
 			return e;
 		}
 	}
+	jt_policy_free(&runp);
 	if (n < 0) {
 		snprintf(r->err, sizeof(r->err), "%s", rd->err);
 		return n;

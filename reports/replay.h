@@ -36,13 +36,47 @@ int jt_rec_by_transport(const struct jt_rec_syscall *s);
  * asked for) and the access the syscall and its flags make. Only the
  * first path of a call is in the record (rename's and link's second are
  * not). Not decided again: a relative path outside the view (the record
- * has no cwd), /proc/PID of the run's processes, a call on a descriptor,
- * a path a command-line grant decided (--ro, --rw: the log does not hold
- * the grant; it is taken as given again).
+ * has no cwd), /proc/PID of the run's processes while @p's view has /proc
+ * (without it: ENOENT), a call on a descriptor, a path a command-line
+ * grant decided (--ro, --rw, or a directory that leads to one: the log
+ * does not hold the grant; it is taken as given again).
  * @return 1 with @v set, 0 when the record is not such a decision.
  */
 int jt_redecide_path(const struct jt_policy *p, const struct jt_rec_syscall *s,
 		     const struct jt_request *rq, struct jt_verdict *v);
+
+/** The path argument of a record of @sys as the program gave it, or NULL. */
+const char *jt_rec_asked_path(const struct jt_rec_syscall *s, int sys);
+
+/*
+ * The walk of @asked (absolute, without ".."), as the host resolves it
+ * one component at a time, under @p: every place it passes (a directory,
+ * a link such as /lib -> usr/lib or /etc/alternatives/NAME, where a link
+ * leads) must be in @p's view as it was in the run's (@run, its policy).
+ * A place @run alone does not hold (a command-line grant, the jail,
+ * /proc of the run) ends the check: the record stays as it was.
+ * @return 1 with @v the denial (ENOENT, builtin:not-in-view), else 0.
+ */
+int jt_redecide_links(const struct jt_policy *run, const struct jt_policy *p, const char *asked,
+		      struct jt_verdict *v);
+
+/*
+ * The interpreter an exec of the host file @host walks besides it (a
+ * script's #! line, an ELF file's PT_INTERP), read from the file.
+ * @return 1 with @interp set (absolute), 0 none.
+ */
+int jt_exec_interp(const char *host, char *interp, size_t len);
+
+/*
+ * An exec of @prog (inside path, allowed in the run) under @p: the
+ * interpreter and loader its exec walks (jt_exec_interp, a few levels)
+ * decided as jt_redecide_links does. @return 1 with @v the denial, else 0.
+ */
+int jt_redecide_interp(const struct jt_policy *run, const struct jt_policy *p, const char *prog,
+		       struct jt_verdict *v);
+
+/** 1 for /proc/PID, /proc/self, /proc/thread-self and below: the run's own processes. */
+int jt_is_proc_of_run(const char *path);
 
 /** 1 when @v is the decision the record shows (allow, or deny with its errno). */
 int jt_verdict_matches(const struct jt_rec_syscall *s, const struct jt_verdict *v);

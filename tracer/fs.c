@@ -238,6 +238,27 @@ static int base_of(struct fsop *op, int dirfd, char *out, size_t len)
 	return r < 0 ? (r == -ENAMETOOLONG ? r : -ENOENT) : 0;
 }
 
+/*
+ * What holds a walk's answer when no policy line does (facts.part), so the
+ * log names it: /proc of the run, the jail, jailtrace's own files, or a
+ * directory that only leads to grants (then named by one of them:
+ * jt_view_dir_facts; replay and learn judge it by that grant).
+ */
+static const char *part_of(struct fsop *op, int which)
+{
+	const struct jt_mount *m = op->w[which].mount;
+	struct jt_path_facts f;
+
+	if (m && (m->flags & JT_MNT_PROC))
+		return "proc-of-run";
+	if (m)
+		return m->rule >= 0 ? NULL : (m->flags & JT_MNT_RW) ? "jail" : "own-file";
+	if (!op->w[which].inside || !jt_view_dir_facts(op->run->policy, op->w[which].inside, &f))
+		return "view-dir";
+	op->facts.rule = f.rule;
+	return f.part;
+}
+
 static int walk(struct fsop *op, int which, int dirfd, unsigned flags)
 {
 	static char base[JT_WALK_MAX_PATH];	/* inside paths of deep trees are long */
@@ -258,8 +279,11 @@ static int walk(struct fsop *op, int which, int dirfd, unsigned flags)
 	r = jt_walk_ctx(&op->run->view, ctx_of(op), b, op->path[which], flags, &op->w[which]);
 	op->facts.in_view = r == 0 || !op->w[which].denied;
 	if (r == 0) {
-		op->facts.writable = op->w[which].mount && (op->w[which].mount->flags & JT_MNT_RW);
-		op->facts.rule = op->w[which].mount ? op->w[which].mount->rule : -1;
+		const struct jt_mount *m = op->w[which].mount;
+
+		op->facts.writable = m && (m->flags & JT_MNT_RW);
+		op->facts.rule = m ? m->rule : -1;
+		op->facts.part = part_of(op, which);
 		/* /proc/self/fd/N of what has no path (a pipe, a socket, a memfd): the
 		 * program's own, to reopen as it likes, and to run only as what it wrote */
 		if (op->w[which].mount && (op->w[which].mount->flags & JT_MNT_PROC) &&
@@ -1729,6 +1753,14 @@ static int check_interp(struct fsop *op, const char *interp, int want_id, struct
 	int r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &w), fd, rd;
 	char p[64];
 
+	if (r < 0 && w.denied) {
+		/* the loader is not in the view: a decision, as replay predicts it */
+		f.in_view = 0;
+		jt_decide_path(op->run->policy, JT_PATH_LOOKUP, &f, &v);
+		op->v = v;
+		op->ret = -v.err;
+		return 1;
+	}
 	if (r < 0)
 		return -ENOENT;
 	f.writable = w.mount && (w.mount->flags & JT_MNT_RW);
@@ -1857,6 +1889,12 @@ static int exec_checked(struct fsop *op, int fd, int written, const char *script
 			return result(op, -ENOEXEC);
 		/* the interpreter, too, must be in the view and runnable */
 		r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &iw);
+		if (r < 0 && iw.denied) {
+			/* the interpreter is not in the view: a decision */
+			op->facts.in_view = 0;
+			decide(op, JT_PATH_LOOKUP);
+			return 0;
+		}
 		if (r < 0)
 			return result(op, r == -ENOENT ? -ENOENT : r);
 		op->facts.in_view = 1;

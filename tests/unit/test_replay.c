@@ -165,6 +165,66 @@ TEST(path_facts_follow_the_longest_grant_and_the_jail)
 	jt_policy_free(&p);
 }
 
+/* a directory that only leads to grants is allowed by one of them, named */
+TEST(view_directories_name_what_put_them_in_the_view)
+{
+	struct jt_policy p;
+	struct jt_path_facts f;
+	struct jt_verdict v;
+	char rb[64];
+
+	load(&p, "ro /usr/lib\nro /proc/cpuinfo\n");
+	ASSERT_EQ(jt_policy_grant(&p, "/usr/share", 0, "--ro"), 0);
+	/* a command-line grant first: any policy keeps it in the view */
+	jt_path_facts_of(&p, "/usr", &f);
+	EXPECT_EQ(f.in_view, 1);
+	EXPECT_STREQ(jt_policy_where(&p, f.rule), "--ro");
+	jt_path_facts_of(&p, "/proc", &f);
+	EXPECT_EQ(f.in_view, 1);
+	EXPECT_EQ(f.rule, p.grants[1].rule);
+	jt_decide_path(&p, JT_PATH_LOOKUP, &f, &v);
+	EXPECT_STREQ(jt_verdict_rule(&p, &v, rb, sizeof(rb)), "test:2");
+	/* the jail and jailtrace's own files lead to every view's directories */
+	jt_path_facts_of(&p, "/etc", &f);
+	EXPECT_EQ(f.rule, -1);
+	jt_decide_path(&p, JT_PATH_LOOKUP, &f, &v);
+	EXPECT_EQ(v.allow, 1);
+	EXPECT_STREQ(jt_verdict_rule(&p, &v, rb, sizeof(rb)), "builtin:view-dir");
+	jt_path_facts_of(&p, "/tmp/x", &f);
+	jt_decide_path(&p, JT_PATH_WRITE, &f, &v);
+	EXPECT_STREQ(jt_verdict_rule(&p, &v, rb, sizeof(rb)), "builtin:jail");
+	/* no grant under /sys: not there */
+	jt_path_facts_of(&p, "/sys", &f);
+	EXPECT_EQ(f.in_view, 0);
+	jt_policy_free(&p);
+}
+
+/* /proc/PID of the run goes as it went while the view has /proc, else not */
+TEST(proc_of_the_run_needs_a_grant_under_proc)
+{
+	struct jt_policy with, without;
+	struct jt_rec_syscall s;
+	struct jt_request rq;
+	struct jt_verdict v;
+
+	load(&with, "allow openat\nro /usr\nro /proc/cpuinfo\n");
+	load(&without, "allow openat\nro /usr\n");
+	memset(&s, 0, sizeof(s));
+	s.path = "/proc/4242/fd";
+	s.rule = "builtin:proc-of-run";
+	s.allow = 1;
+	memset(&rq, 0, sizeof(rq));
+	rq.abi = jt_abi_by_name("x86_64");
+	rq.sys = JT_SYS_openat;
+	rq.args[2] = 0x10000;	/* O_DIRECTORY */
+	EXPECT_EQ(jt_redecide_path(&with, &s, &rq, &v), 0);
+	EXPECT_EQ(jt_redecide_path(&without, &s, &rq, &v), 1);
+	EXPECT_EQ(v.allow, 0);
+	EXPECT_EQ(v.err, ENOENT);
+	jt_policy_free(&with);
+	jt_policy_free(&without);
+}
+
 TEST(replay_decides_path_calls_against_the_new_view)
 {
 	struct jt_replay r;
