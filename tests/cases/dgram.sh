@@ -146,16 +146,10 @@ t_a_datagram_address_rewritten_by_another_thread_reaches_no_host_socket() {
 
 # ---------------------------------------------------------------- i386
 
-# needs_i386: the 32-bit netprobe exists and runs here.
-needs_i386() {
-	[ -x "$PROGS/netprobe32" ] || skip "no 32-bit test programs (x86_64 and gcc-multilib only)"
-	native "$PROGS/netprobe32" udsend dgram sendto "$T/none.sock"
-	grep -qx "udsend: ENOENT" "$T/nout" || skip "32-bit programs do not run on this kernel"
-}
 
 t_a_32bit_program_sends_no_unix_datagram_to_the_host() {
 	local t v
-	needs_i386
+	needs_i386_programs
 	listen h unix-dgram "$JT_AUX/h.sock"
 	for t in dgram raw pair-raw; do
 		for v in sendto sendmsg sendmmsg connect socketcall-sendto socketcall-sendmsg; do
@@ -186,7 +180,7 @@ t_a_32bit_program_sends_no_unix_datagram_to_the_host() {
 # ---------------------------------------------------------------- usefulness
 
 t_a_32bit_program_sends_unix_datagrams_and_descriptors_in_the_jail() {
-	needs_i386
+	needs_i386_programs
 	mkdir -p "$T/jail"
 	native "$PROGS/netprobe32" udjail "$T/jail"
 	grep -qx "udjail: ok" "$T/nout" || native_fail "32-bit udjail does not work natively"
