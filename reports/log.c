@@ -35,6 +35,15 @@ void jt_log_none(struct jt_log *log)
 	log->start_us = mono_us();
 	log->pending = 0;
 	log->failed = 0;
+	log->max = log->size = 0;
+	log->over = 0;
+	log->wanted = log->dropped = log->repeats = log->repeat_t = 0;
+	log->last_len = 0;
+}
+
+void jt_log_set_max(struct jt_log *log, uint64_t max)
+{
+	log->max = max;
 }
 
 /*
@@ -105,6 +114,7 @@ int jt_log_flush(struct jt_log *log)
 {
 	int r;
 
+
 	if (log->fd < 0 || log->pending == 0)
 		return log->failed;
 	r = write_all(log->fd, log->batch, log->pending);
@@ -114,10 +124,47 @@ int jt_log_flush(struct jt_log *log)
 	return log->failed;
 }
 
-int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through)
+enum kind { DECISION, OTHER, END };
+
+/*
+ * Whether a record of @len bytes may go in under the bound. Ordinary
+ * records fill the log up to its tail; the first that does not fit marks
+ * the log over, which ends the run. A decision is then never written:
+ * the call is refused and not acted on, so no decision goes unrecorded.
+ * What ends the run (the limit record, exits, repeats) goes in the tail,
+ * the end record in the last JT_LOG_END_ROOM bytes of it; past that a
+ * record is counted in "dropped", which the end says.
+ */
+static int fits(struct jt_log *log, size_t len, enum kind kind)
+{
+	uint64_t tail = JT_LOG_TAIL(log->max);
+
+	if (!log->max)
+		return 1;
+	if (!log->over && log->size + len <= log->max - tail)
+		return 1;
+	if (!log->over)
+		log->wanted = log->size + len;
+	log->over = 1;
+	if (kind == DECISION)
+		return 0;
+	return log->size + len <= log->max - (kind == END ? 0 : JT_LOG_END_ROOM);
+}
+
+static int append(struct jt_log *log, const char *rec, size_t len, int write_through,
+		  enum kind kind)
 {
 	if (log->fd < 0)
 		return 0;
+	if (log->repeats)
+		jt_log_repeats(log);
+	if (!fits(log, len, kind)) {
+		if (kind == DECISION)
+			return -EFBIG;
+		log->dropped++;
+		return log->failed;
+	}
+	log->size += len;
 	if (log->pending + len > sizeof(log->batch))
 		jt_log_flush(log);
 	if (len > sizeof(log->batch)) {
@@ -130,6 +177,64 @@ int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_thr
 		log->pending += len;
 	}
 	return write_through ? jt_log_flush(log) : log->failed;
+}
+
+int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through)
+{
+	return append(log, rec, len, write_through, OTHER);
+}
+
+/*
+ * {"type":"repeat","t":T,"count":N}: the last "syscall" record before it
+ * came again N times, the last of them at T; the same pid, call, arguments
+ * as read, decision and rule. Written before any other record and at each
+ * tick, so a flood of one refused call costs the log a record per tick.
+ */
+void jt_log_repeats(struct jt_log *log)
+{
+	struct jt_json j;
+	char buf[128];	/* not log->rec: it may hold the record that follows */
+	uint64_t n = log->repeats;
+
+	if (!n || log->fd < 0)
+		return;
+	log->repeats = 0;
+	jt_json_init(&j, buf, sizeof(buf));
+	jt_json_object(&j);
+	jt_json_key(&j, "type");
+	jt_json_str(&j, "repeat");
+	jt_json_key(&j, "t");
+	jt_json_seconds(&j, log->repeat_t);
+	jt_json_key(&j, "count");
+	jt_json_uint(&j, n);
+	jt_json_finish(&j);
+	append(log, j.buf, j.len, 0, OTHER);
+}
+
+int jt_log_append_end(struct jt_log *log, const char *rec, size_t len)
+{
+	if (log->fd < 0)
+		return 0;
+	if (log->repeats)
+		jt_log_repeats(log);
+	if (log->dropped) {
+		/* {"type":"dropped","t":T,"records":N}: records the bound left out */
+		struct jt_json j;
+		char buf[128];
+
+		jt_json_init(&j, buf, sizeof(buf));
+		jt_json_object(&j);
+		jt_json_key(&j, "type");
+		jt_json_str(&j, "dropped");
+		jt_json_key(&j, "t");
+		jt_json_seconds(&j, jt_log_now(log));
+		jt_json_key(&j, "records");
+		jt_json_uint(&j, log->dropped);
+		jt_json_finish(&j);
+		if (log->max && log->size + j.len + len <= log->max)
+			append(log, j.buf, j.len, 0, END);
+	}
+	return append(log, rec, len, 1, END);
 }
 
 int jt_log_close(struct jt_log *log)
@@ -156,7 +261,7 @@ static void head(struct jt_log *log, struct jt_json *j, const char *type)
 static int emit(struct jt_log *log, struct jt_json *j, int write_through)
 {
 	jt_json_finish(j);
-	return jt_log_append(log, j->buf, j->len, write_through);
+	return append(log, j->buf, j->len, write_through, OTHER);
 }
 
 /* emit(), written through, and the same line to syslog with --syslog */
@@ -165,7 +270,7 @@ static int emit_syslog(struct jt_log *log, struct jt_json *j, int severity)
 	jt_json_finish(j);
 	if (log->syslog)
 		jt_syslog(severity, j->buf, j->len - 1, 0);
-	return jt_log_append(log, j->buf, j->len, 1);
+	return append(log, j->buf, j->len, 1, OTHER);
 }
 
 /* "stack", "build_ids", "stack_error" (docs/audit-log.md) */
@@ -522,17 +627,43 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 	jt_json_end(j);
 }
 
+/*
+ * A decision, written through. The same decision as the last one (same
+ * pid, tid, call, arguments as read, decision, rule, stack) is counted,
+ * not written again: a loop of one refused call costs a "repeat" record
+ * per tick instead of a record per call. That decision is on disk; what a
+ * SIGKILL of jailtrace loses is the count since the last repeat record.
+ */
 int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 {
 	struct jt_json j;
 	/* a lookup outside the view (the loader probing /etc/ld.so.preload) stays in the log */
 	int to_syslog = log->syslog && !c->verdict->allow &&
 			!(c->verdict->builtin && !strcmp(c->verdict->builtin, "not-in-view"));
+	const char *key;
+	size_t klen;
+	int r;
 
 	if (log->fd < 0 && !to_syslog)
 		return 0;
 	call_record(log, &j, c, "syscall");
-	return to_syslog ? emit_syslog(log, &j, LOG_WARNING) : emit(log, &j, 1);
+	jt_json_finish(&j);
+	key = strstr(j.buf, ",\"pid\":");
+	klen = key ? j.len - (size_t)(key - j.buf) : 0;
+	if (log->fd >= 0 && key && klen == log->last_len && !memcmp(key, log->last, klen)) {
+		log->repeats++;
+		log->repeat_t = jt_log_now(log);
+		return log->failed;
+	}
+	if (to_syslog)
+		jt_syslog(LOG_WARNING, j.buf, j.len - 1, 0);
+	r = append(log, j.buf, j.len, 1, DECISION);
+	log->last_len = 0;
+	if (r == 0 && key && klen <= sizeof(log->last)) {
+		memcpy(log->last, key, klen);
+		log->last_len = klen;
+	}
+	return r;
 }
 
 void jt_log_audit(struct jt_log *log, const struct jt_log_call *c)

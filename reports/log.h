@@ -20,6 +20,11 @@
 #define JT_LOG_STR_MAX 4096	/* bytes of a path or string argument kept */
 #define JT_LOG_ARGV_MAX 64	/* argv entries kept */
 #define JT_LOG_BUF_MAX 64	/* bytes of a read or written buffer kept (full audit) */
+/* Under a bound (--log-max), room kept for what ends a run once a record
+ * did not fit: the limit record, exits of the killed, repeats, the end. */
+#define JT_LOG_TAIL(max) ((max) / 4 < 256 * 1024 ? (max) / 4 : 256 * 1024)
+#define JT_LOG_END_ROOM 4096	/* of that, for the end record alone */
+#define JT_LOG_MIN (64 * 1024)	/* the smallest bound a run takes */
 
 struct jt_log {
 	int fd;			/* -1: no log */
@@ -27,6 +32,16 @@ struct jt_log {
 	size_t pending;
 	int failed;		/* -errno of the first failed write, else 0 */
 	int syslog;		/* denials, limits and the end also go to syslog */
+	uint64_t max;		/* bytes the file may reach; 0: no bound */
+	uint64_t size;		/* bytes appended (written and pending) */
+	int over;		/* a record did not fit under the bound: the run ends */
+	uint64_t wanted;	/* the size the first record over it would have made */
+	uint64_t dropped;	/* records left out after that (not decisions: see log.c) */
+	/* the last decision record from its "pid" on, and how many times the
+	 * same decision came again since without a record of its own */
+	uint64_t repeats, repeat_t;
+	size_t last_len;
+	char last[JT_LOG_RECORD];
 	char batch[JT_LOG_BATCH];
 	char rec[JT_LOG_RECORD];
 };
@@ -111,6 +126,12 @@ void jt_log_exit_stack(struct jt_log *log, pid_t pid, pid_t tid, int status,
 		       const struct jt_stack *stack);
 void jt_log_limit_stack(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed,
 			const struct jt_stack *stack);
+/** Bound the log to @max bytes (0: none). */
+void jt_log_set_max(struct jt_log *log, uint64_t max);
+/** Write out the count of repeated decisions, if any ("repeat" record). */
+void jt_log_repeats(struct jt_log *log);
+/** Append the record that ends the log: it goes in the room kept for it. */
+int jt_log_append_end(struct jt_log *log, const char *rec, size_t len);
 /** Append a finished record (a JSON object and '\n'). */
 int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through);
 int jt_log_flush(struct jt_log *log);

@@ -213,11 +213,11 @@ static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 		}
 	}
 	r = &rep->rules[i];
-	r->count++;
+	r->count += (unsigned long)s->count;
 	for (i = 0; i < r->n_calls; i++) {
 		d = &r->calls[i];
 		if (!strcmp(d->name, name) && !strcmp(d->err, s->err)) {
-			d->first.count++;
+			d->first.count += (unsigned long)s->count;
 			goto counted;
 		}
 	}
@@ -227,12 +227,13 @@ static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 	d->name = dup(name);
 	d->err = dup(s->err);
 	first_of(&d->first, rec);
+	d->first.count = (unsigned long)s->count;
 	if (!d->name || !d->err)
 		return -ENOMEM;
 counted:
 	pi = jt_report_proc(rep, s->pid);
 	if (pi >= 0)
-		rep->procs[pi].denials++;
+		rep->procs[pi].denials += (unsigned long)s->count;
 	add_event(rep, rec->t, s->pid, 'd', jt_logread_call_text(s, call, sizeof(call)));
 	return 0;
 }
@@ -301,7 +302,7 @@ static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *
 		a = &(*arr)[i];
 		if (!strcmp(a->group, group) && !strcmp(a->what, what) && !strcmp(a->decision, decision) &&
 		    !(a->addr ? !addr || strcmp(a->addr, addr) : addr != NULL)) {
-			a->first.count++;
+			a->first.count += (unsigned long)s->count;
 			return 0;
 		}
 	}
@@ -316,6 +317,7 @@ static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *
 	a->example = dup(example);
 	a->addr = addr ? dup(addr) : NULL;
 	first_of(&a->first, rec);
+	a->first.count = (unsigned long)s->count;
 	return a->group && a->what && a->decision && (!addr || a->addr) ? 0 : -ENOMEM;
 }
 
@@ -403,11 +405,12 @@ static int on_syscall(struct jt_report *rep, const struct jt_rec *rec)
 {
 	int r;
 
-	rep->decisions++;
+	/* a repeat record stands for count calls */
+	rep->decisions += (unsigned long)rec->u.sys.count;
 	if (rec->u.sys.allow)
-		rep->allowed++;
+		rep->allowed += (unsigned long)rec->u.sys.count;
 	else
-		rep->denied++;
+		rep->denied += (unsigned long)rec->u.sys.count;
 	r = rec->u.sys.allow ? 0 : on_denial(rep, rec);
 	/* with --audit full the call records show every access, with its result */
 	if (r == 0 && rec->u.sys.name && !rep->full)
@@ -510,6 +513,9 @@ static int on_record(struct jt_report *rep, const struct jt_rec *rec)
 		return 0;
 	case JT_REC_CALL:
 		return on_call(rep, rec);
+	case JT_REC_DROPPED:
+		rep->dropped += (uint64_t)rec->u.dropped.records;
+		return 0;
 	case JT_REC_OTHER:
 		on_other(rep, rec->type_name);
 		return 0;
@@ -560,6 +566,9 @@ int jt_report_read(struct jt_report *rep, struct jt_logread *rd)
 	if (rd->cut_line)
 		note(rep, "line %lu, the last, is cut (jailtrace died while writing it) and left out; "
 		     "had it been a decision, the program never acted on it", rd->cut_line);
+	if (rep->dropped)
+		note(rep, "%lu records (no decisions: those are refused when the log is full) were left out "
+		     "by the log limit", rep->dropped);
 	if (rep->n_procs >= MAX_PROCS)
 		note(rep, "only the first %d processes are shown", MAX_PROCS);
 	if (rep->events_dropped)

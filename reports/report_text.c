@@ -193,7 +193,7 @@ static const struct {
 	char kind;	/* t time, s size, n count */
 } limit_kinds[] = {
 	{ "timeout", 't' }, { "cpu", 't' }, { "memory", 's' }, { "vmem", 's' },
-	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' },
+	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' }, { "log", 's' },
 };
 
 static const char *limit_value(const char *name, double v, char *buf, size_t len)

@@ -99,12 +99,13 @@ static void usage_run(FILE *out)
 "  --output SIZE    bytes of stdout and stderr      (default %s; exit 137)\n"
 "  --fsize SIZE     size of a file written          (default %s; EFBIG)\n"
 "  --nofile N       descriptors of each process     (default %s; EMFILE)\n"
+"  --log-max SIZE   bytes of the --log file         (default %s; exit 137)\n"
 "\n"
 "Exit status: the program's; 128+N if signal N killed it; 124 timeout;\n"
 "137 another limit; 125 jailtrace's own error; 126 not executable; 127 not found.\n",
 		dflt[JT_LIMIT_TIMEOUT_MS], dflt[JT_LIMIT_CPU_MS], dflt[JT_LIMIT_MEMORY],
 		dflt[JT_LIMIT_VMEM], dflt[JT_LIMIT_PROCS], dflt[JT_LIMIT_OUTPUT],
-		dflt[JT_LIMIT_FSIZE], dflt[JT_LIMIT_NOFILE]);
+		dflt[JT_LIMIT_FSIZE], dflt[JT_LIMIT_NOFILE], dflt[JT_LIMIT_LOG]);
 }
 
 static void usage(FILE *out)
@@ -237,6 +238,7 @@ static int cmd_run(int argc, char **argv)
 		{ "output", required_argument, 0, O_LIMIT + JT_LIMIT_OUTPUT },
 		{ "fsize", required_argument, 0, O_LIMIT + JT_LIMIT_FSIZE },
 		{ "nofile", required_argument, 0, O_LIMIT + JT_LIMIT_NOFILE },
+		{ "log-max", required_argument, 0, O_LIMIT + JT_LIMIT_LOG },
 		{ 0, 0, 0, 0 },
 	};
 	const char *policy = NULL, *result = NULL;

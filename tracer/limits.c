@@ -124,11 +124,32 @@ static uint64_t measure_pss(const struct jt_run *run)
 	return total;
 }
 
+void jt_log_limit_check(struct jt_run *run)
+{
+	uint64_t max = run->limit[JT_LIMIT_LOG];
+
+	if (!run->log.over || run->stop != JT_STOP_NONE)
+		return;
+	/* the limit record goes in the room the log keeps for the end of a run */
+	jt_limit_event(run, "log", max, run->log.wanted, 0);
+	jt_stop_run(run, JT_STOP_LOG, "audit log limit of %llu bytes", (unsigned long long)max);
+}
+
+void jt_log_failed(struct jt_run *run, int err)
+{
+	if (err == -EFBIG && run->log.over)
+		jt_log_limit_check(run);
+	else
+		jt_stop_run(run, JT_STOP_ERROR, "audit log: %s", strerror(-err));
+}
+
 void jt_limits_tick(struct jt_run *run)
 {
 	uint64_t now = jt_now_us(), timeout = run->limit[JT_LIMIT_TIMEOUT_MS];
 	uint64_t cpu, rss, maxmem = run->limit[JT_LIMIT_MEMORY], maxcpu = run->limit[JT_LIMIT_CPU_MS];
 
+	/* a flood of one decision is counted: the count goes out once a tick */
+	jt_log_repeats(&run->log);
 	if (run->killing)
 		return;
 	if (timeout && now - run->start_us >= timeout * 1000) {
