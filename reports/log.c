@@ -396,6 +396,10 @@ static void json_logstr(struct jt_json *j, const struct jt_log_str *s)
 	jt_json_object(j);
 	jt_json_key(j, "cut");
 	jt_json_strn(j, s->s, s->len);
+	if (s->full_len > s->len) {
+		jt_json_key(j, "len");	/* the string's length in the program */
+		jt_json_uint(j, s->full_len);
+	}
 	jt_json_end(j);
 }
 
@@ -619,6 +623,11 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 			else
 				jt_json_int(j, -c->result);
 		}
+	}
+	if (c->argv_cut && c->argv_total > (size_t)c->argc) {
+		/* before the arguments: a record cut for room keeps it */
+		jt_json_key(j, "argc");
+		jt_json_uint(j, c->argv_total);
 	}
 	jt_json_key(j, "args");
 	jt_json_array(j);

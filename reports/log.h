@@ -19,6 +19,7 @@
 #define JT_LOG_RECORD (24 * 1024)
 #define JT_LOG_STR_MAX 4096	/* bytes of a path or string argument kept */
 #define JT_LOG_ARGV_MAX 64	/* argv entries kept */
+#define JT_LOG_MEASURE (1 << 20)	/* how far a cut string or argv is measured */
 #define JT_LOG_BUF_MAX 64	/* bytes of a read or written buffer kept (full audit) */
 /* Under a bound (--log-max), room kept for what ends a run once a record
  * did not fit: the limit record, exits of the killed, repeats, the end. */
@@ -52,6 +53,7 @@ struct jt_log_str {
 	size_t len;
 	int err;		/* -EFAULT etc. when reading failed */
 	int cut;		/* longer than what was read */
+	size_t full_len;	/* with cut: its length, as far as it was measured */
 };
 
 struct jt_stack;
@@ -67,6 +69,7 @@ struct jt_log_call {
 	const struct jt_log_str *argv;	/* for an argv argument */
 	int argc;
 	int argv_cut;
+	size_t argv_total;	/* with argv_cut: the entries the array has (as measured) */
 	int has_target;
 	enum jt_target target;
 	int first_exec;

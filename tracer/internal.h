@@ -204,6 +204,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data);
 
 /* mem.c: reading the tracee's memory, every byte of it hostile. */
 ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *buf, size_t len);
+size_t jt_mem_strlen(const struct jt_run *run, pid_t tid, uint64_t addr, size_t from, size_t max);
 ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *buf,
 		      size_t max, int *cut);
 
