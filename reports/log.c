@@ -37,7 +37,9 @@ void jt_log_none(struct jt_log *log)
 	log->failed = 0;
 	log->max = log->size = 0;
 	log->over = 0;
-	log->wanted = log->dropped = log->repeats = log->repeat_t = 0;
+	log->wanted = log->dropped = log->repeats = 0;
+	log->seekable = 0;
+	log->repeat_off = -1;
 	log->last_len = 0;
 }
 
@@ -87,6 +89,8 @@ int jt_log_open(struct jt_log *log, const char *path)
 		return -e;
 	}
 	log->fd = fd;
+	/* written from offset 0 (a new or truncated file): offsets are sizes */
+	log->seekable = S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) == 0;
 	return 0;
 }
 
@@ -156,8 +160,8 @@ static int append(struct jt_log *log, const char *rec, size_t len, int write_thr
 {
 	if (log->fd < 0)
 		return 0;
-	if (log->repeats)
-		jt_log_repeats(log);
+	/* a record after a repeat record: the next repeat starts a new one */
+	log->repeat_off = -1;
 	if (!fits(log, len, kind)) {
 		if (kind == DECISION)
 			return -EFBIG;
@@ -187,36 +191,54 @@ int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_thr
 /*
  * {"type":"repeat","t":T,"count":N}: the last "syscall" record before it
  * came again N times, the last of them at T; the same pid, call, arguments
- * as read, decision and rule. Written before any other record and at each
- * tick, so a flood of one refused call costs the log a record per tick.
+ * as read, decision and rule. T and N have a fixed width (padded with
+ * spaces, which JSON allows), so each repeat rewrites them in place: the
+ * count is on disk before the program acts on the repeated decision, and
+ * a flood of one call does not grow the log.
  */
-void jt_log_repeats(struct jt_log *log)
-{
-	struct jt_json j;
-	char buf[128];	/* not log->rec: it may hold the record that follows */
-	uint64_t n = log->repeats;
+#define REPEAT_HEAD "{\"type\":\"repeat\",\"t\":"
+#define REPEAT_W 20	/* the width of T, and of N */
+#define REPEAT_LEN (sizeof(REPEAT_HEAD) - 1 + REPEAT_W + sizeof(",\"count\":") - 1 + REPEAT_W + 2)
 
-	if (!n || log->fd < 0)
-		return;
-	log->repeats = 0;
-	jt_json_init(&j, buf, sizeof(buf));
-	jt_json_object(&j);
-	jt_json_key(&j, "type");
-	jt_json_str(&j, "repeat");
-	jt_json_key(&j, "t");
-	jt_json_seconds(&j, log->repeat_t);
-	jt_json_key(&j, "count");
-	jt_json_uint(&j, n);
-	jt_json_finish(&j);
-	append(log, j.buf, j.len, 0, OTHER);
+static int repeat(struct jt_log *log)
+{
+	char rec[REPEAT_LEN + 1];
+	uint64_t t = jt_log_now(log), count = log->repeat_off < 0 ? 1 : log->repeats + 1;
+	size_t head = sizeof(REPEAT_HEAD) - 1, n;
+	int64_t off = log->repeat_off;
+	ssize_t w;
+	int r;
+
+	snprintf(rec, sizeof(rec), REPEAT_HEAD "%-*s,\"count\":%-*llu}\n", REPEAT_W, "", REPEAT_W,
+		 (unsigned long long)count);
+	n = (size_t)snprintf(rec + head, REPEAT_W + 1, "%llu.%06llu", (unsigned long long)(t / 1000000),
+			     (unsigned long long)(t % 1000000));
+	rec[head + n] = ' ';
+	if (off < 0) {
+		off = (int64_t)log->size;
+		r = append(log, rec, REPEAT_LEN, 1, DECISION);
+		if (r == 0) {
+			log->repeat_off = off;
+			log->repeats = 1;
+		}
+		return r;
+	}
+	/* the record was written through and nothing came after it: T and N
+	 * are rewritten on disk, from where T starts to the closing brace */
+	n = REPEAT_LEN - head - 2;
+	w = pwrite(log->fd, rec + head, n, off + (int64_t)head);
+	if (w != (ssize_t)n) {
+		log->failed = w < 0 ? -errno : -EIO;
+		return log->failed;
+	}
+	log->repeats = count;
+	return 0;
 }
 
 int jt_log_append_end(struct jt_log *log, const char *rec, size_t len)
 {
 	if (log->fd < 0)
 		return 0;
-	if (log->repeats)
-		jt_log_repeats(log);
 	if (log->dropped) {
 		/* {"type":"dropped","t":T,"records":N}: records the bound left out */
 		struct jt_json j;
@@ -638,10 +660,9 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 
 /*
  * A decision, written through. The same decision as the last one (same
- * pid, tid, call, arguments as read, decision, rule, stack) is counted,
- * not written again: a loop of one refused call costs a "repeat" record
- * per tick instead of a record per call. That decision is on disk; what a
- * SIGKILL of jailtrace loses is the count since the last repeat record.
+ * pid, tid, call, arguments as read, decision, rule, stack) is counted in
+ * a repeat record, not written again: a loop of one refused call costs
+ * the log one record, not a record per call.
  */
 int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 {
@@ -659,15 +680,14 @@ int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 	jt_json_finish(&j);
 	key = strstr(j.buf, ",\"pid\":");
 	klen = key ? j.len - (size_t)(key - j.buf) : 0;
-	if (log->fd >= 0 && key && klen == log->last_len && !memcmp(key, log->last, klen)) {
-		log->repeats++;
-		log->repeat_t = jt_log_now(log);
-		return log->failed;
-	}
+	if (log->seekable && key && klen == log->last_len && !memcmp(key, log->last, klen))
+		return repeat(log);
 	if (to_syslog)
 		jt_syslog(LOG_WARNING, j.buf, j.len - 1, 0);
 	r = append(log, j.buf, j.len, 1, DECISION);
 	log->last_len = 0;
+	log->repeat_off = -1;
+	log->repeats = 0;
 	if (r == 0 && key && klen <= sizeof(log->last)) {
 		memcpy(log->last, key, klen);
 		log->last_len = klen;

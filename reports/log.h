@@ -38,9 +38,11 @@ struct jt_log {
 	int over;		/* a record did not fit under the bound: the run ends */
 	uint64_t wanted;	/* the size the first record over it would have made */
 	uint64_t dropped;	/* records left out after that (not decisions: see log.c) */
-	/* the last decision record from its "pid" on, and how many times the
-	 * same decision came again since without a record of its own */
-	uint64_t repeats, repeat_t;
+	int seekable;		/* a regular file: a repeat record is counted in place */
+	/* the last decision record from its "pid" on; the repeat record that
+	 * counts it (its offset in the file, -1: none yet) and its count */
+	int64_t repeat_off;
+	uint64_t repeats;
 	size_t last_len;
 	char last[JT_LOG_RECORD];
 	char batch[JT_LOG_BATCH];
@@ -131,8 +133,6 @@ void jt_log_limit_stack(struct jt_log *log, const char *limit, uint64_t value, u
 			const struct jt_stack *stack);
 /** Bound the log to @max bytes (0: none). */
 void jt_log_set_max(struct jt_log *log, uint64_t max);
-/** Write out the count of repeated decisions, if any ("repeat" record). */
-void jt_log_repeats(struct jt_log *log);
 /** Append the record that ends the log: it goes in the room kept for it. */
 int jt_log_append_end(struct jt_log *log, const char *rec, size_t len);
 /** Append a finished record (a JSON object and '\n'). */

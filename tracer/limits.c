@@ -148,8 +148,6 @@ void jt_limits_tick(struct jt_run *run)
 	uint64_t now = jt_now_us(), timeout = run->limit[JT_LIMIT_TIMEOUT_MS];
 	uint64_t cpu, rss, maxmem = run->limit[JT_LIMIT_MEMORY], maxcpu = run->limit[JT_LIMIT_CPU_MS];
 
-	/* a flood of one decision is counted: the count goes out once a tick */
-	jt_log_repeats(&run->log);
 	if (run->killing)
 		return;
 	if (timeout && now - run->start_us >= timeout * 1000) {
