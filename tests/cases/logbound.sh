@@ -83,3 +83,16 @@ t_log_huge_exec_argv_records_are_capped_and_say_their_size() {
 	expect_log '.type == "syscall" and .name == "execve" and .decision == "deny" and .argc == 101' "argc of a cut argv"
 	expect_log '.type == "syscall" and .name == "execve" and (.args[1][1] | type == "object" and .len == 4000)' "len of a cut argument"
 }
+
+t_keep_copies_a_sparse_file_with_its_holes() {
+	# native control: a plain copy of a sparse file writes its apparent size
+	truncate -s 64M "$T/native-sparse"
+	cat "$T/native-sparse" >"$T/native-copy"
+	[ "$(du -k "$T/native-copy" | cut -f1)" -ge 60000 ] || native_fail "a plain copy of a 64M sparse file took $(du -k "$T/native-copy" | cut -f1) KiB"
+	rm -f "$T/native-sparse" "$T/native-copy"
+	jt --keep /work/s:"$T/kept" -- /bin/sh -c 'truncate -s 64M /work/s; printf abc >>/work/s'
+	expect_rc 0
+	[ "$(stat -c %s "$T/kept")" = $((64 * 1048576 + 3)) ] || fail "the kept file has $(stat -c %s "$T/kept") bytes"
+	[ "$(tail -c 3 "$T/kept")" = abc ] || fail "the kept file lost its data"
+	[ "$(du -k "$T/kept" | cut -f1)" -le 1024 ] || fail "the kept copy takes $(du -k "$T/kept" | cut -f1) KiB on the host"
+}
