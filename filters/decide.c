@@ -192,6 +192,17 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 			return deny(v, EBADF, -1, "handover-descriptor");
 		v->quiet = 1;
 		return allow(v, rule);
+	case JT_CHECK_MAP_EXEC:
+		/* i386's old mmap reads its arguments from memory another thread
+		 * may rewrite after the check; libcs use mmap2 */
+		if (rq->sys == JT_SYS_mmap && rq->abi && rq->abi->id == JT_ABI_I386 && p->n_grants)
+			return deny(v, ENOSYS, -1, "old-mmap");
+		/* what a noexec mount answers: mmap EPERM, mprotect EACCES */
+		if (rq->map_written && !p->exec_jail)
+			return deny(v, rq->sys == JT_SYS_mprotect || rq->sys == JT_SYS_pkey_mprotect
+				       ? EACCES : EPERM, -1, "exec-written-map");
+		v->quiet = 1;
+		return allow(v, rule);
 	case JT_CHECK_SOCKETCALL:
 		/* the transport decodes it into the call it carries first */
 		return deny(v, ENOSYS, -1, "socketcall-not-decoded");

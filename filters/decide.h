@@ -36,6 +36,7 @@ enum jt_check_kind {
 	JT_CHECK_RESERVED_FD,	/* arg must not be the handover descriptor */
 	JT_CHECK_CLOSE_RANGE,	/* the range must not hold the handover descriptor */
 	JT_CHECK_SOCKETCALL,	/* i386: the tracer decodes it and decides the call it carries */
+	JT_CHECK_MAP_EXEC,	/* arg: prot; executable memory backed by a file the program wrote */
 };
 
 struct jt_check {
@@ -67,6 +68,7 @@ struct jt_request {
 	enum jt_target target;
 	int first_exec;			/* jailtrace's own exec of the program */
 	int reserved_fd;		/* the handover descriptor under a view; 0-2: none */
+	int map_written;		/* mmap/mprotect: PROT_EXEC of a file from a writable grant */
 };
 
 struct jt_verdict {

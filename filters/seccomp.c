@@ -12,6 +12,7 @@
 #include <seccomp.h>
 #include <sched.h>
 #include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -195,6 +196,18 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 		return reserved_fd < 0 ? add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL)
 				       : add(ctx, SCMP_ACT_ALLOW, nr, 1, &cmp);
 	}
+	case JT_CHECK_MAP_EXEC: {
+		/* no PROT_EXEC, or (mmap) anonymous memory: the kernel's alone */
+		struct scmp_arg_cmp noexec = { c->arg, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 };
+		struct scmp_arg_cmp anon = { 3, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS };
+		int is_mmap = nr == seccomp_syscall_resolve_name("mmap") ||
+			      nr == seccomp_syscall_resolve_name("mmap2");
+
+		if (!view)	/* no view, no writable grant */
+			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &noexec);
+		return r == 0 && is_mmap ? add(ctx, SCMP_ACT_ALLOW, nr, 1, &anon) : r;
+	}
 	case JT_CHECK_IOCTL:
 		for (size_t i = 0; r == 0 && i < p->n_ioctls; i++)
 			r = eq32(ctx, nr, c->arg, p->ioctls[i].code);
@@ -220,6 +233,9 @@ static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, const struc
 			continue;
 		if (c->kind == JT_CHECK_SOCKETCALL)
 			continue;	/* always decoded by the tracer */
+		if (c->kind == JT_CHECK_MAP_EXEC && sys == JT_SYS_mmap && abi->id == JT_ABI_I386 &&
+		    p->action[sys] == JT_ALLOW && p->n_grants)
+			continue;	/* i386's old mmap: its arguments are in memory, always read */
 		if (p->action[sys] == JT_DENY)
 			r = add(ctx, SCMP_ACT_ERRNO((uint32_t)p->err[sys]), nr, 0, NULL);
 		else if (p->action[sys] == JT_ALLOW && c->kind == JT_CHECK_NONE)

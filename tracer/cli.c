@@ -80,6 +80,8 @@ static void usage_run(FILE *out)
 "File-system view (when the policy grants paths, as the built-in one does):\n"
 "  --ro PATH        show a host path read-only; --ro HOST:INSIDE at another path\n"
 "  --rw HOST:INSIDE show a host path writable\n"
+"  --exec-jail      let the program run and map executable the files it wrote\n"
+"                   (policy `exec jail`; by default they are like a noexec mount)\n"
 "  --jail DIR       keep the writable jail (/tmp, /home/sandbox, /work) in DIR;\n"
 "                   default: a fresh one, removed at the end\n"
 "  --cwd DIR        the working directory inside (default /work)\n"
@@ -182,6 +184,8 @@ static int net_rule(struct rule_opt *r, const char *name, const char *arg)
 		n = asprintf(&r->text, "net dns");
 	else if (!strcmp(name, "proxy"))
 		n = asprintf(&r->text, "proxy %s", arg);
+	else if (!strcmp(name, "exec-jail"))
+		n = asprintf(&r->text, "exec jail");
 	return n < 0 ? -1 : 0;
 }
 
@@ -230,6 +234,7 @@ static int cmd_run(int argc, char **argv)
 		{ "allow-unix", required_argument, 0, O_NET },
 		{ "allow-dns", no_argument, 0, O_NET },
 		{ "proxy", required_argument, 0, O_NET },
+		{ "exec-jail", no_argument, 0, O_NET },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
 		{ "cpu", required_argument, 0, O_LIMIT + JT_LIMIT_CPU_MS },
 		{ "memory", required_argument, 0, O_LIMIT + JT_LIMIT_MEMORY },

@@ -192,6 +192,9 @@ static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_re
 	case JT_CHECK_EXEC:
 		rq->first_exec = !run->first_exec_done && t->tid == run->child;
 		return 0;
+	case JT_CHECK_MAP_EXEC:
+		rq->map_written = jt_map_exec_written(run, t, rq);
+		return 0;
 	default:
 		return 0;
 	}
