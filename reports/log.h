@@ -25,7 +25,7 @@
  * did not fit: the limit record, exits of the killed, repeats, the end. */
 #define JT_LOG_TAIL(max) ((max) / 4 < 256 * 1024 ? (max) / 4 : 256 * 1024)
 #define JT_LOG_END_ROOM 4096	/* of that, for the end record alone */
-#define JT_LOG_MIN (64 * 1024)	/* the smallest bound a run takes */
+#define JT_LOG_MIN (256 * 1024)	/* the smallest bound a run takes: a tail of 64K */
 
 struct jt_log {
 	int fd;			/* -1: no log */

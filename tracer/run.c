@@ -519,7 +519,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	}
 	if (run->limit[JT_LIMIT_LOG] && run->limit[JT_LIMIT_LOG] < JT_LOG_MIN) {
-		r = fail(res, 125, EINVAL, "log limit of %llu bytes is below the least, 64K",
+		r = fail(res, 125, EINVAL, "log limit of %llu bytes is below the least, 256K",
 			 (unsigned long long)run->limit[JT_LIMIT_LOG]);
 		goto out;
 	}

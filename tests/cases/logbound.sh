@@ -44,10 +44,10 @@ t_log_limit_from_the_policy_file() {
 	expect_log_ends_cleanly 524288
 }
 
-t_log_max_below_64K_is_refused() {
+t_log_max_below_256K_is_refused() {
 	jt --log-max 1000 -- /bin/true
 	expect_rc 125
-	grep -q 'log limit of 1000 bytes is below the least, 64K' "$T/err" || fail "no message naming the bound: $(head -c 300 "$T/err")"
+	grep -q 'log limit of 1000 bytes is below the least, 256K' "$T/err" || fail "no message naming the bound: $(head -c 300 "$T/err")"
 }
 
 t_log_repeats_of_one_denial_are_counted_not_written() {
