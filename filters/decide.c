@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sched.h>
@@ -201,6 +202,13 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 		if (rq->map_written && !p->exec_jail)
 			return deny(v, rq->sys == JT_SYS_mprotect || rq->sys == JT_SYS_pkey_mprotect
 				       ? EACCES : EPERM, -1, "exec-written-map");
+		v->quiet = 1;
+		return allow(v, rule);
+	case JT_CHECK_PERSONALITY:
+		/* 0xffffffff only asks; any other value with READ_IMPLIES_EXEC sets it */
+		if (p->n_grants && !p->exec_jail && (uint32_t)rq->args[0] != 0xffffffffu &&
+		    (rq->args[0] & READ_IMPLIES_EXEC))
+			return deny(v, EPERM, -1, "read-implies-exec");
 		v->quiet = 1;
 		return allow(v, rule);
 	case JT_CHECK_SOCKETCALL:

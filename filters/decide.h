@@ -37,6 +37,7 @@ enum jt_check_kind {
 	JT_CHECK_CLOSE_RANGE,	/* the range must not hold the handover descriptor */
 	JT_CHECK_SOCKETCALL,	/* i386: the tracer decodes it and decides the call it carries */
 	JT_CHECK_MAP_EXEC,	/* arg: prot; executable memory backed by a file the program wrote */
+	JT_CHECK_PERSONALITY,	/* no READ_IMPLIES_EXEC under a view without exec jail */
 };
 
 struct jt_check {

@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -207,6 +208,14 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
 		r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &noexec);
 		return r == 0 && is_mmap ? add(ctx, SCMP_ACT_ALLOW, nr, 1, &anon) : r;
+	}
+	case JT_CHECK_PERSONALITY: {
+		struct scmp_arg_cmp no_rie = { 0, SCMP_CMP_MASKED_EQ, READ_IMPLIES_EXEC, 0 };
+
+		if (!view)
+			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &no_rie);
+		return r ?: eq32(ctx, nr, 0, 0xffffffffu);
 	}
 	case JT_CHECK_IOCTL:
 		for (size_t i = 0; r == 0 && i < p->n_ioctls; i++)

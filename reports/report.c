@@ -733,6 +733,7 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:link-to-read-only", "a hard link to what the program may not change" },
 		{ "builtin:exec-from-writable", "running a file from a writable grant (no `exec jail`)" },
 		{ "builtin:exec-written-map", "mapping a file from a writable grant executable (no `exec jail`)" },
+		{ "builtin:read-implies-exec", "personality READ_IMPLIES_EXEC, which would make written files executable (no `exec jail`)" },
 		{ "builtin:old-mmap", "i386's old mmap, whose arguments are in memory (libcs use mmap2)" },
 		{ "builtin:handover-descriptor", "a descriptor the tracer keeps for itself in the program" },
 	};

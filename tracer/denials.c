@@ -253,7 +253,8 @@ static void explain(const struct jt_policy *p, struct seen *s, char *out, size_t
 		put(out, len, "%s: read-only (%s) \xe2\x80\x94 write under /tmp, /home/sandbox "
 			 "or /work, or grant with --rw HOST:%s", head,
 			 s->rule >= 0 ? jt_policy_where(p, s->rule) : "a read-only grant", dir);
-	} else if (!strcmp(b, "exec-from-writable") || !strcmp(b, "exec-written-map")) {
+	} else if (!strcmp(b, "exec-from-writable") || !strcmp(b, "exec-written-map") ||
+		   !strcmp(b, "read-implies-exec")) {
 		put(out, len, "%s: a file the program wrote \xe2\x80\x94 grant with --exec-jail "
 			 "(policy line `exec jail`)", head);
 	} else if (!strcmp(b, "link-to-read-only")) {

@@ -125,3 +125,18 @@ t_a_jit_still_runs_under_the_default() {
 	expect_rc 0
 	expect_out_line 499999500000
 }
+
+t_read_implies_exec_does_not_make_a_written_file_executable() {
+	tools=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
+	# native control: with READ_IMPLIES_EXEC a PROT_READ mapping is executable
+	cp /bin/true "$T/ntrue"
+	native /usr/bin/python3 "$tools/rie.py" "$T/ntrue"
+	grep -qx exec "$T/nout" || native_fail "READ_IMPLIES_EXEC did not make the mapping executable natively"
+	jt --ro "$tools" -- /bin/sh -c "cp /bin/true /work/w && /usr/bin/python3 $tools/rie.py /work/w"
+	expect_rc 0
+	expect_out_line "personality EPERM"
+	expect_out_line "noexec"
+	expect_log '.type == "syscall" and .name == "personality" and .errno == "EPERM" and .rule == "builtin:read-implies-exec"'
+	jt --ro "$tools" --exec-jail -- /bin/sh -c "cp /bin/true /work/w && /usr/bin/python3 $tools/rie.py /work/w"
+	expect_out_line "personality ok"
+}
