@@ -217,10 +217,10 @@ struct jt_stack;
 /** The stack of @tid (in a ptrace stop), or NULL when none is wanted. */
 const struct jt_stack *jt_stack_of(struct jt_run *run, pid_t tid);
 /** The limit record, with the stack of @stopped (0: interrupt a running thread). */
-/** A record the log refused (-errno): the log limit, or an error; the run ends. */
-void jt_log_failed(struct jt_run *run, int err);
-/** The log went over its bound with a record that was no decision: the run ends. */
-void jt_log_limit_check(struct jt_run *run);
+/** A record the log refused (-errno) at @stopped's stop: the log limit, or an error; the run ends. */
+void jt_log_failed(struct jt_run *run, int err, pid_t stopped);
+/** The log went over its bound: the run ends (@stopped: a thread at its stop, or 0). */
+void jt_log_limit_check(struct jt_run *run, pid_t stopped);
 void jt_limit_event(struct jt_run *run, const char *limit, uint64_t value, uint64_t observed,
 		    pid_t stopped);
 /** At a signal-delivery stop: keep the stack when @sig is about to kill the thread. */

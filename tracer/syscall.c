@@ -461,7 +461,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	/* a call issued again is recorded when it is done, not at every try */
 	r = res->restart ? 0 : jt_log_call(&run->log, &lc);
 	if (r < 0) {
-		jt_log_failed(run, r);
+		jt_log_failed(run, r, t->tid);
 		if (res->inject_fd >= 0)
 			close(res->inject_fd);
 		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
@@ -711,7 +711,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		r = jt_log_call(&run->log, &lc);
 		if (r < 0) {
 			/* no record, no action: end the run rather than act unlogged */
-			jt_log_failed(run, r);
+			jt_log_failed(run, r, t->tid);
 			v.allow = 0;
 			v.err = EPERM;
 		}
