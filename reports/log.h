@@ -14,7 +14,7 @@
 #include "compat/syscalls.h"
 #include "filters/decide.h"
 
-#define JT_LOG_VERSION 1
+#define JT_LOG_VERSION 2
 #define JT_LOG_BATCH (64 * 1024)
 #define JT_LOG_RECORD (24 * 1024)
 #define JT_LOG_STR_MAX 4096	/* bytes of a path or string argument kept */

@@ -56,7 +56,7 @@ t_run_header_has_the_documented_fields() {
 	USER_NAME=$(id -un) USER_ID=$(id -u) GROUP_ID=$(id -g) HOST=$(uname -n) KERNEL=$(uname -r) \
 	CWD=$(pwd -P) expect_jq "$T/log.jsonl" \
 		'.type == "run"' \
-		'.v == 1' \
+		'.v == 2' \
 		'.run_id | test("^[0-9a-f]{32}$")' \
 		'.start | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")' \
 		'(.start | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) - now | fabs < 300' \
