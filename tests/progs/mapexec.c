@@ -58,7 +58,12 @@ int main(int argc, char **argv)
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	say("anon-exec", p != MAP_FAILED);
 	if (p != MAP_FAILED) {
+#if defined(__x86_64__) || defined(__i386__)
 		*(unsigned char *)p = 0xc3;	/* ret */
+#elif defined(__aarch64__)
+		*(uint32_t *)p = 0xd65f03c0;	/* ret */
+		__builtin___clear_cache((char *)p, (char *)p + 4);
+#endif
 		((void (*)(void))p)();
 		printf("jit ran\n");
 	}
