@@ -52,6 +52,13 @@ static const struct jt_check checks[JT_SYS_COUNT] = {
 	C(listen, JT_CHECK_NET, 0), C(sendto, JT_CHECK_NET, 4),
 	C(sendmsg, JT_CHECK_NET, 2), C(sendmmsg, JT_CHECK_NET, 3),
 	C(ioctl, JT_CHECK_IOCTL, 1),
+	/* "like a noexec mount": no executable mapping of a file the program
+	 * wrote (the loader run by hand, dlopen of a written library) */
+	C(mmap, JT_CHECK_MAP_EXEC, 2), C(mmap2, JT_CHECK_MAP_EXEC, 2),
+	C(mprotect, JT_CHECK_MAP_EXEC, 2), C(pkey_mprotect, JT_CHECK_MAP_EXEC, 2),
+	/* READ_IMPLIES_EXEC would make a PROT_READ mapping (which does not
+	 * stop) of such a file executable */
+	C(personality, JT_CHECK_PERSONALITY, 0),
 	C(execve, JT_CHECK_EXEC, 0),
 	C(execveat, JT_CHECK_EXEC, 1),
 	/* paths: performed by the tracer under a view (tracer/fs.c) */

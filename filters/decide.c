@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -204,6 +205,24 @@ int jt_decide(const struct jt_policy *p, const struct jt_request *rq, struct jt_
 		return allow(v, rule);
 	case JT_CHECK_EPOLL_ADD:
 		/* under a view the tracer counts the watch (tracer/fs.c) */
+		v->quiet = 1;
+		return allow(v, rule);
+	case JT_CHECK_MAP_EXEC:
+		/* i386's old mmap reads its arguments from memory another thread
+		 * may rewrite after the check; libcs use mmap2 */
+		if (rq->sys == JT_SYS_mmap && rq->abi && rq->abi->id == JT_ABI_I386 && p->n_grants)
+			return deny(v, ENOSYS, -1, "old-mmap");
+		/* what a noexec mount answers: mmap EPERM, mprotect EACCES */
+		if (rq->map_written && !p->exec_jail)
+			return deny(v, rq->sys == JT_SYS_mprotect || rq->sys == JT_SYS_pkey_mprotect
+				       ? EACCES : EPERM, -1, "exec-written-map");
+		v->quiet = 1;
+		return allow(v, rule);
+	case JT_CHECK_PERSONALITY:
+		/* 0xffffffff only asks; any other value with READ_IMPLIES_EXEC sets it */
+		if (p->n_grants && !p->exec_jail && (uint32_t)rq->args[0] != 0xffffffffu &&
+		    (rq->args[0] & READ_IMPLIES_EXEC))
+			return deny(v, EPERM, -1, "read-implies-exec");
 		v->quiet = 1;
 		return allow(v, rule);
 	case JT_CHECK_SOCKETCALL:

@@ -37,6 +37,8 @@ enum jt_check_kind {
 	JT_CHECK_CLOSE_RANGE,	/* the range must not hold the handover descriptor */
 	JT_CHECK_SOCKETCALL,	/* i386: the tracer decodes it and decides the call it carries */
 	JT_CHECK_EPOLL_ADD,	/* under a view, EPOLL_CTL_ADD: the tracer counts the watches */
+	JT_CHECK_MAP_EXEC,	/* arg: prot; executable memory backed by a file the program wrote */
+	JT_CHECK_PERSONALITY,	/* no READ_IMPLIES_EXEC under a view without exec jail */
 };
 
 struct jt_check {
@@ -68,6 +70,7 @@ struct jt_request {
 	enum jt_target target;
 	int first_exec;			/* jailtrace's own exec of the program */
 	int reserved_fd;		/* the handover descriptor under a view; 0-2: none */
+	int map_written;		/* mmap/mprotect: PROT_EXEC of a file from a writable grant */
 };
 
 struct jt_verdict {

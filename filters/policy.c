@@ -202,6 +202,7 @@ static const struct {
 	{ "output", jt_parse_size },
 	{ "fsize", jt_parse_size },
 	{ "nofile", parse_count },
+	{ "log", jt_parse_size },
 };
 
 static int is_errno_word(const char *w)

@@ -14,6 +14,8 @@
 #include <linux/seccomp.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -215,6 +217,26 @@ static int checked_rule(const struct jt_policy *p, scmp_filter_ctx ctx, int nr,
 			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
 		r = eq32(ctx, nr, c->arg, EPOLL_CTL_MOD);
 		return r ? r : eq32(ctx, nr, c->arg, EPOLL_CTL_DEL);
+	case JT_CHECK_MAP_EXEC: {
+		/* no PROT_EXEC, or (mmap) anonymous memory: the kernel's alone */
+		struct scmp_arg_cmp noexec = { c->arg, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 };
+		struct scmp_arg_cmp anon = { 3, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS };
+		int is_mmap = nr == seccomp_syscall_resolve_name("mmap") ||
+			      nr == seccomp_syscall_resolve_name("mmap2");
+
+		if (!view)	/* no view, no writable grant */
+			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &noexec);
+		return r == 0 && is_mmap ? add(ctx, SCMP_ACT_ALLOW, nr, 1, &anon) : r;
+	}
+	case JT_CHECK_PERSONALITY: {
+		struct scmp_arg_cmp no_rie = { 0, SCMP_CMP_MASKED_EQ, READ_IMPLIES_EXEC, 0 };
+
+		if (!view)
+			return add(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
+		r = add(ctx, SCMP_ACT_ALLOW, nr, 1, &no_rie);
+		return r ?: eq32(ctx, nr, 0, 0xffffffffu);
+	}
 	case JT_CHECK_IOCTL:
 		for (size_t i = 0; r == 0 && i < p->n_ioctls; i++)
 			r = eq32(ctx, nr, c->arg, p->ioctls[i].code);
@@ -259,6 +281,9 @@ static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, const struc
 			continue;
 		if (c->kind == JT_CHECK_SOCKETCALL)
 			continue;	/* always decoded by the tracer */
+		if (c->kind == JT_CHECK_MAP_EXEC && sys == JT_SYS_mmap && abi->id == JT_ABI_I386 &&
+		    p->action[sys] == JT_ALLOW && p->n_grants)
+			continue;	/* i386's old mmap: its arguments are in memory, always read */
 		if (p->action[sys] == JT_DENY)
 			r = add(ctx, SCMP_ACT_ERRNO((uint32_t)p->err[sys]), nr, 0, NULL);
 		else if ((flags & JT_SECCOMP_OWN_STOPS) && sys == JT_SYS_seccomp)

@@ -871,7 +871,7 @@ static void view_grants(struct learn *L, const struct jt_policy *base, FILE *f)
 
 static void limits_env(struct learn *L, const struct jt_policy *base, int have_base, FILE *f)
 {
-	static const char *const names[] = { "timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile" };
+	static const char *const names[] = { "timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile", "log" };
 	json_t *lim = json_object_get(L->run, "limits");
 	json_t *wall = json_object_get(L->end, "wall_ms"), *cpu = json_object_get(L->end, "cpu_ms");
 	json_t *peak = json_object_get(L->end, "peak_memory_kb");

@@ -35,6 +35,17 @@ void jt_log_none(struct jt_log *log)
 	log->start_us = mono_us();
 	log->pending = 0;
 	log->failed = 0;
+	log->max = log->size = 0;
+	log->over = 0;
+	log->wanted = log->dropped = log->repeats = 0;
+	log->seekable = 0;
+	log->repeat_off = -1;
+	log->last_len = 0;
+}
+
+void jt_log_set_max(struct jt_log *log, uint64_t max)
+{
+	log->max = max;
 }
 
 /*
@@ -78,6 +89,8 @@ int jt_log_open(struct jt_log *log, const char *path)
 		return -e;
 	}
 	log->fd = fd;
+	/* written from offset 0 (a new or truncated file): offsets are sizes */
+	log->seekable = S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) == 0;
 	return 0;
 }
 
@@ -105,6 +118,7 @@ int jt_log_flush(struct jt_log *log)
 {
 	int r;
 
+
 	if (log->fd < 0 || log->pending == 0)
 		return log->failed;
 	r = write_all(log->fd, log->batch, log->pending);
@@ -114,10 +128,47 @@ int jt_log_flush(struct jt_log *log)
 	return log->failed;
 }
 
-int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through)
+enum kind { DECISION, OTHER, END };
+
+/*
+ * Whether a record of @len bytes may go in under the bound. Ordinary
+ * records fill the log up to its tail; the first that does not fit marks
+ * the log over, which ends the run. A decision is then never written:
+ * the call is refused and not acted on, so no decision goes unrecorded.
+ * What ends the run (the limit record, exits, repeats) goes in the tail,
+ * the end record in the last JT_LOG_END_ROOM bytes of it; past that a
+ * record is counted in "dropped", which the end says.
+ */
+static int fits(struct jt_log *log, size_t len, enum kind kind)
+{
+	uint64_t tail = JT_LOG_TAIL(log->max);
+
+	if (!log->max)
+		return 1;
+	if (!log->over && log->size + len <= log->max - tail)
+		return 1;
+	if (!log->over)
+		log->wanted = log->size + len;
+	log->over = 1;
+	if (kind == DECISION)
+		return 0;
+	return log->size + len <= log->max - (kind == END ? 0 : JT_LOG_END_ROOM);
+}
+
+static int append(struct jt_log *log, const char *rec, size_t len, int write_through,
+		  enum kind kind)
 {
 	if (log->fd < 0)
 		return 0;
+	/* a record after a repeat record: the next repeat starts a new one */
+	log->repeat_off = -1;
+	if (!fits(log, len, kind)) {
+		if (kind == DECISION)
+			return -EFBIG;
+		log->dropped++;
+		return log->failed;
+	}
+	log->size += len;
 	if (log->pending + len > sizeof(log->batch))
 		jt_log_flush(log);
 	if (len > sizeof(log->batch)) {
@@ -130,6 +181,82 @@ int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_thr
 		log->pending += len;
 	}
 	return write_through ? jt_log_flush(log) : log->failed;
+}
+
+int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through)
+{
+	return append(log, rec, len, write_through, OTHER);
+}
+
+/*
+ * {"type":"repeat","t":T,"count":N}: the last "syscall" record before it
+ * came again N times, the last of them at T; the same pid, call, arguments
+ * as read, decision and rule. T and N have a fixed width (padded with
+ * spaces, which JSON allows), so each repeat rewrites them in place: the
+ * count is on disk before the program acts on the repeated decision, and
+ * a flood of one call does not grow the log.
+ */
+#define REPEAT_HEAD "{\"type\":\"repeat\",\"t\":"
+#define REPEAT_W 20	/* the width of T, and of N */
+#define REPEAT_LEN (sizeof(REPEAT_HEAD) - 1 + REPEAT_W + sizeof(",\"count\":") - 1 + REPEAT_W + 2)
+
+static int repeat(struct jt_log *log)
+{
+	char rec[REPEAT_LEN + 1];
+	uint64_t t = jt_log_now(log), count = log->repeat_off < 0 ? 1 : log->repeats + 1;
+	size_t head = sizeof(REPEAT_HEAD) - 1, n;
+	int64_t off = log->repeat_off;
+	ssize_t w;
+	int r;
+
+	snprintf(rec, sizeof(rec), REPEAT_HEAD "%-*s,\"count\":%-*llu}\n", REPEAT_W, "", REPEAT_W,
+		 (unsigned long long)count);
+	n = (size_t)snprintf(rec + head, REPEAT_W + 1, "%llu.%06llu", (unsigned long long)(t / 1000000),
+			     (unsigned long long)(t % 1000000));
+	rec[head + n] = ' ';
+	if (off < 0) {
+		off = (int64_t)log->size;
+		r = append(log, rec, REPEAT_LEN, 1, DECISION);
+		if (r == 0) {
+			log->repeat_off = off;
+			log->repeats = 1;
+		}
+		return r;
+	}
+	/* the record was written through and nothing came after it: T and N
+	 * are rewritten on disk, from where T starts to the closing brace */
+	n = REPEAT_LEN - head - 2;
+	w = pwrite(log->fd, rec + head, n, off + (int64_t)head);
+	if (w != (ssize_t)n) {
+		log->failed = w < 0 ? -errno : -EIO;
+		return log->failed;
+	}
+	log->repeats = count;
+	return 0;
+}
+
+int jt_log_append_end(struct jt_log *log, const char *rec, size_t len)
+{
+	if (log->fd < 0)
+		return 0;
+	if (log->dropped) {
+		/* {"type":"dropped","t":T,"records":N}: records the bound left out */
+		struct jt_json j;
+		char buf[128];
+
+		jt_json_init(&j, buf, sizeof(buf));
+		jt_json_object(&j);
+		jt_json_key(&j, "type");
+		jt_json_str(&j, "dropped");
+		jt_json_key(&j, "t");
+		jt_json_seconds(&j, jt_log_now(log));
+		jt_json_key(&j, "records");
+		jt_json_uint(&j, log->dropped);
+		jt_json_finish(&j);
+		if (log->max && log->size + j.len + len <= log->max)
+			append(log, j.buf, j.len, 0, END);
+	}
+	return append(log, rec, len, 1, END);
 }
 
 int jt_log_close(struct jt_log *log)
@@ -156,7 +283,7 @@ static void head(struct jt_log *log, struct jt_json *j, const char *type)
 static int emit(struct jt_log *log, struct jt_json *j, int write_through)
 {
 	jt_json_finish(j);
-	return jt_log_append(log, j->buf, j->len, write_through);
+	return append(log, j->buf, j->len, write_through, OTHER);
 }
 
 /* emit(), written through, and the same line to syslog with --syslog */
@@ -165,7 +292,7 @@ static int emit_syslog(struct jt_log *log, struct jt_json *j, int severity)
 	jt_json_finish(j);
 	if (log->syslog)
 		jt_syslog(severity, j->buf, j->len - 1, 0);
-	return jt_log_append(log, j->buf, j->len, 1);
+	return append(log, j->buf, j->len, 1, OTHER);
 }
 
 /* "stack", "build_ids", "stack_error", "py_stack" (docs/audit-log.md) */
@@ -298,6 +425,10 @@ static void json_logstr(struct jt_json *j, const struct jt_log_str *s)
 	jt_json_object(j);
 	jt_json_key(j, "cut");
 	jt_json_strn(j, s->s, s->len);
+	if (s->full_len > s->len) {
+		jt_json_key(j, "len");	/* the string's length in the program */
+		jt_json_uint(j, s->full_len);
+	}
 	jt_json_end(j);
 }
 
@@ -522,6 +653,11 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 				jt_json_int(j, -c->result);
 		}
 	}
+	if (c->argv_cut && c->argv_total > (size_t)c->argc) {
+		/* before the arguments: a record cut for room keeps it */
+		jt_json_key(j, "argc");
+		jt_json_uint(j, c->argv_total);
+	}
 	jt_json_key(j, "args");
 	jt_json_array(j);
 	for (int i = 0; i < (si ? si->nargs : 6); i++)
@@ -529,17 +665,41 @@ static void call_record(struct jt_log *log, struct jt_json *j, const struct jt_l
 	jt_json_end(j);
 }
 
+/*
+ * A decision, written through. The same decision as the last one (same
+ * pid, tid, call, arguments as read, decision, rule, stack) is counted in
+ * a repeat record, not written again: a loop of one refused call costs
+ * the log one record, not a record per call.
+ */
 int jt_log_call(struct jt_log *log, const struct jt_log_call *c)
 {
 	struct jt_json j;
 	/* a lookup of a path the host lacks too (the loader probing
 	 * /etc/ld.so.preload) fails natively the same way: it stays in the log */
 	int to_syslog = log->syslog && !c->verdict->allow && !c->as_natively;
+	const char *key;
+	size_t klen;
+	int r;
 
 	if (log->fd < 0 && !to_syslog)
 		return 0;
 	call_record(log, &j, c, "syscall");
-	return to_syslog ? emit_syslog(log, &j, LOG_WARNING) : emit(log, &j, 1);
+	jt_json_finish(&j);
+	key = strstr(j.buf, ",\"pid\":");
+	klen = key ? j.len - (size_t)(key - j.buf) : 0;
+	if (log->seekable && key && klen == log->last_len && !memcmp(key, log->last, klen))
+		return repeat(log);
+	if (to_syslog)
+		jt_syslog(LOG_WARNING, j.buf, j.len - 1, 0);
+	r = append(log, j.buf, j.len, 1, DECISION);
+	log->last_len = 0;
+	log->repeat_off = -1;
+	log->repeats = 0;
+	if (r == 0 && key && klen <= sizeof(log->last)) {
+		memcpy(log->last, key, klen);
+		log->last_len = klen;
+	}
+	return r;
 }
 
 void jt_log_audit(struct jt_log *log, const struct jt_log_call *c)

@@ -14,12 +14,18 @@
 #include "compat/syscalls.h"
 #include "filters/decide.h"
 
-#define JT_LOG_VERSION 1
+#define JT_LOG_VERSION 2
 #define JT_LOG_BATCH (64 * 1024)
 #define JT_LOG_RECORD (24 * 1024)
 #define JT_LOG_STR_MAX 4096	/* bytes of a path or string argument kept */
 #define JT_LOG_ARGV_MAX 64	/* argv entries kept */
+#define JT_LOG_MEASURE (1 << 20)	/* how far a cut string or argv is measured */
 #define JT_LOG_BUF_MAX 64	/* bytes of a read or written buffer kept (full audit) */
+/* Under a bound (--log-max), room kept for what ends a run once a record
+ * did not fit: the limit record, exits of the killed, repeats, the end. */
+#define JT_LOG_TAIL(max) ((max) / 4 < 256 * 1024 ? (max) / 4 : 256 * 1024)
+#define JT_LOG_END_ROOM 4096	/* of that, for the end record alone */
+#define JT_LOG_MIN (256 * 1024)	/* the smallest bound a run takes: a tail of 64K */
 
 struct jt_log {
 	int fd;			/* -1: no log */
@@ -27,6 +33,18 @@ struct jt_log {
 	size_t pending;
 	int failed;		/* -errno of the first failed write, else 0 */
 	int syslog;		/* denials, limits and the end also go to syslog */
+	uint64_t max;		/* bytes the file may reach; 0: no bound */
+	uint64_t size;		/* bytes appended (written and pending) */
+	int over;		/* a record did not fit under the bound: the run ends */
+	uint64_t wanted;	/* the size the first record over it would have made */
+	uint64_t dropped;	/* records left out after that (not decisions: see log.c) */
+	int seekable;		/* a regular file: a repeat record is counted in place */
+	/* the last decision record from its "pid" on; the repeat record that
+	 * counts it (its offset in the file, -1: none yet) and its count */
+	int64_t repeat_off;
+	uint64_t repeats;
+	size_t last_len;
+	char last[JT_LOG_RECORD];
 	char batch[JT_LOG_BATCH];
 	char rec[JT_LOG_RECORD];
 };
@@ -37,6 +55,7 @@ struct jt_log_str {
 	size_t len;
 	int err;		/* -EFAULT etc. when reading failed */
 	int cut;		/* longer than what was read */
+	size_t full_len;	/* with cut: its length, as far as it was measured */
 };
 
 struct jt_stack;
@@ -52,6 +71,7 @@ struct jt_log_call {
 	const struct jt_log_str *argv;	/* for an argv argument */
 	int argc;
 	int argv_cut;
+	size_t argv_total;	/* with argv_cut: the entries the array has (as measured) */
 	int has_target;
 	enum jt_target target;
 	int first_exec;
@@ -112,6 +132,10 @@ void jt_log_exit_stack(struct jt_log *log, pid_t pid, pid_t tid, int status,
 		       const struct jt_stack *stack);
 void jt_log_limit_stack(struct jt_log *log, const char *limit, uint64_t value, uint64_t observed,
 			const struct jt_stack *stack);
+/** Bound the log to @max bytes (0: none). */
+void jt_log_set_max(struct jt_log *log, uint64_t max);
+/** Append the record that ends the log: it goes in the room kept for it. */
+int jt_log_append_end(struct jt_log *log, const char *rec, size_t len);
 /** Append a finished record (a JSON object and '\n'). */
 int jt_log_append(struct jt_log *log, const char *rec, size_t len, int write_through);
 int jt_log_flush(struct jt_log *log);

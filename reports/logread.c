@@ -50,6 +50,8 @@ void jt_logread_close(struct jt_logread *rd)
 	if (rd->own && rd->f)
 		fclose(rd->f);
 	json_decref(rd->cur);
+	json_decref(rd->last_sys);
+	rd->last_sys = NULL;
 	free(rd->buf);
 	free(rd->vec);
 	free(rd->path);
@@ -360,6 +362,7 @@ static int parse_syscall(struct jt_logread *rd, json_t *o, const char *t, struct
 	json_t *raw, *v, *name;
 	size_t i;
 
+	s->count = 1;
 	TRY(get_int(rd, o, t, "pid", 1, &s->pid));
 	TRY(get_int(rd, o, t, "tid", 1, &s->tid));
 	TRY(get_str(rd, o, t, "abi", 1, &s->abi));
@@ -434,8 +437,25 @@ static const struct {
 } types[] = {
 	{ "run", JT_REC_RUN }, { "syscall", JT_REC_SYSCALL }, { "spawn", JT_REC_SPAWN },
 	{ "exec", JT_REC_EXEC }, { "exit", JT_REC_EXIT }, { "limit", JT_REC_LIMIT },
-	{ "end", JT_REC_END }, { "call", JT_REC_CALL },
+	{ "end", JT_REC_END }, { "call", JT_REC_CALL }, { "repeat", JT_REC_SYSCALL },
+	{ "dropped", JT_REC_DROPPED },
 };
+
+/* {"type":"repeat","count":N}: the last syscall record, N more times */
+static int parse_repeat(struct jt_logread *rd, json_t *o, struct jt_rec *rec)
+{
+	long long n;
+
+	TRY(get_int(rd, o, "repeat", "count", 1, &n));
+	if (n < 1)
+		return bad(rd, "repeat record: count %lld", n);
+	if (!rd->last_sys)
+		return bad(rd, "a repeat record with no syscall record before it");
+	TRY(parse_syscall(rd, rd->last_sys, "syscall", &rec->u.sys));
+	rec->u.sys.count = n;
+	rec->obj = rd->last_sys;
+	return 0;
+}
 
 static int parse_record(struct jt_logread *rd, json_t *o, struct jt_rec *rec)
 {
@@ -468,7 +488,12 @@ static int parse_record(struct jt_logread *rd, json_t *o, struct jt_rec *rec)
 		return 0;
 	}
 	case JT_REC_SYSCALL:
-		return parse_syscall(rd, o, type, &rec->u.sys);
+		if (!strcmp(type, "repeat"))
+			return parse_repeat(rd, o, rec);
+		TRY(parse_syscall(rd, o, type, &rec->u.sys));
+		json_decref(rd->last_sys);
+		rd->last_sys = json_incref(o);
+		return 0;
 	case JT_REC_CALL:
 		TRY(parse_syscall(rd, o, type, &rec->u.sys));
 		rec->u.sys.has_result = get_int(rd, o, type, "result", 0, &rec->u.sys.result);
@@ -493,6 +518,10 @@ static int parse_record(struct jt_logread *rd, json_t *o, struct jt_rec *rec)
 	case JT_REC_END:
 		rd->seen_end = 1;
 		return parse_end(rd, o, &rec->u.end);
+	case JT_REC_DROPPED:
+		TRY(get_int(rd, o, type, "records", 1, &rec->u.dropped.records));
+		return rec->u.dropped.records < 0 ? bad(rd, "dropped record: records %lld",
+							rec->u.dropped.records) : 0;
 	case JT_REC_OTHER:
 		return 0;
 	}

@@ -27,6 +27,7 @@ enum jt_rec_type {
 	JT_REC_LIMIT,
 	JT_REC_END,
 	JT_REC_CALL,		/* --audit full: a finished call, fields of JT_REC_SYSCALL */
+	JT_REC_DROPPED,		/* records the log's bound left out */
 	JT_REC_OTHER,		/* a type this reader does not know: kept, not an error */
 };
 
@@ -58,6 +59,10 @@ struct jt_rec_syscall {
 	json_t *args;		/* the decoded arguments (array), or NULL */
 	json_t *stack;		/* a stack, when a later jailtrace records one */
 	json_t *py_stack;	/* its Python frames, when it ran Python code */
+	/* how many calls the record stands for: 1, or the count of a "repeat"
+	 * record, which the reader hands back as the syscall record it repeats
+	 * (type JT_REC_SYSCALL, type_name "repeat", obj that record) */
+	long long count;
 	/* call records only */
 	int has_result;		/* 0: the thread never returned (exit_group, killed) */
 	long long result;
@@ -88,6 +93,10 @@ struct jt_rec_limit {
 	double value, observed;
 };
 
+struct jt_rec_dropped {
+	long long records;
+};
+
 struct jt_rec_end {
 	const char *status;
 	long long exit_code;
@@ -111,6 +120,7 @@ struct jt_rec {
 		struct jt_rec_exit exit;
 		struct jt_rec_limit limit;
 		struct jt_rec_end end;
+		struct jt_rec_dropped dropped;
 	} u;
 };
 
@@ -122,6 +132,7 @@ struct jt_logread {
 	char *buf;
 	size_t cap;
 	json_t *cur;
+	json_t *last_sys;	/* the last syscall record: what a repeat record repeats */
 	const char **vec;	/* argv of the current record */
 	size_t veccap;
 	char num[32], num2[32];	/* an errno or signal given as a number */

@@ -263,14 +263,14 @@ static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 		}
 	}
 	r = &rep->rules[i];
-	r->count++;
+	r->count += (unsigned long)s->count;
 	quiet = quiet_denial(s);
-	rep->quiet += (unsigned long)quiet;
+	rep->quiet += quiet ? (unsigned long)s->count : 0;
 	for (i = 0; i < r->n_calls; i++) {
 		d = &r->calls[i];
 		if (!strcmp(d->name, name) && !strcmp(d->err, s->err)) {
-			d->first.count++;
-			d->quiet += (unsigned long)quiet;
+			d->first.count += (unsigned long)s->count;
+			d->quiet += quiet ? (unsigned long)s->count : 0;
 			goto counted;
 		}
 	}
@@ -279,8 +279,9 @@ static int on_denial(struct jt_report *rep, const struct jt_rec *rec)
 	d = &r->calls[r->n_calls++];
 	d->name = dup(name);
 	d->err = dup(s->err);
-	d->quiet = (unsigned long)quiet;
+	d->quiet = quiet ? (unsigned long)s->count : 0;
 	first_of(&d->first, rec);
+	d->first.count = (unsigned long)s->count;
 	if (!d->name || !d->err)
 		return -ENOMEM;
 counted:
@@ -288,7 +289,7 @@ counted:
 		return 0;	/* in the list, not among the marks of trouble */
 	pi = jt_report_proc(rep, s->pid);
 	if (pi >= 0)
-		rep->procs[pi].denials++;
+		rep->procs[pi].denials += (unsigned long)s->count;
 	add_event(rep, rec->t, s->pid, 'd', jt_logread_call_text(s, call, sizeof(call)));
 	return 0;
 }
@@ -357,7 +358,7 @@ static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *
 		a = &(*arr)[i];
 		if (!strcmp(a->group, group) && !strcmp(a->what, what) && !strcmp(a->decision, decision) &&
 		    !(a->addr ? !addr || strcmp(a->addr, addr) : addr != NULL)) {
-			a->first.count++;
+			a->first.count += (unsigned long)s->count;
 			return 0;
 		}
 	}
@@ -372,6 +373,7 @@ static int add_access(struct jt_report *rep, struct jt_rp_access **arr, size_t *
 	a->example = dup(example);
 	a->addr = addr ? dup(addr) : NULL;
 	first_of(&a->first, rec);
+	a->first.count = (unsigned long)s->count;
 	return a->group && a->what && a->decision && (!addr || a->addr) ? 0 : -ENOMEM;
 }
 
@@ -459,11 +461,12 @@ static int on_syscall(struct jt_report *rep, const struct jt_rec *rec)
 {
 	int r;
 
-	rep->decisions++;
+	/* a repeat record stands for count calls */
+	rep->decisions += (unsigned long)rec->u.sys.count;
 	if (rec->u.sys.allow)
-		rep->allowed++;
+		rep->allowed += (unsigned long)rec->u.sys.count;
 	else
-		rep->denied++;
+		rep->denied += (unsigned long)rec->u.sys.count;
 	r = rec->u.sys.allow ? 0 : on_denial(rep, rec);
 	/* with --audit full the call records show every access, with its result */
 	if (r == 0 && rec->u.sys.name && !rep->full)
@@ -566,6 +569,9 @@ static int on_record(struct jt_report *rep, const struct jt_rec *rec)
 		return 0;
 	case JT_REC_CALL:
 		return on_call(rep, rec);
+	case JT_REC_DROPPED:
+		rep->dropped += (uint64_t)rec->u.dropped.records;
+		return 0;
 	case JT_REC_OTHER:
 		on_other(rep, rec->type_name);
 		return 0;
@@ -616,6 +622,9 @@ int jt_report_read(struct jt_report *rep, struct jt_logread *rd)
 	if (rd->cut_line)
 		note(rep, "line %lu, the last, is cut (jailtrace died while writing it) and left out; "
 		     "had it been a decision, the program never acted on it", rd->cut_line);
+	if (rep->dropped)
+		note(rep, "%lu records (no decisions: those are refused when the log is full) were left out "
+		     "by the log limit", rep->dropped);
 	if (rep->n_procs >= MAX_PROCS)
 		note(rep, "only the first %d processes are shown", MAX_PROCS);
 	if (rep->events_dropped)
@@ -779,6 +788,9 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:read-only", "a change to a read-only part of the view" },
 		{ "builtin:link-to-read-only", "a hard link to what the program may not change" },
 		{ "builtin:exec-from-writable", "running a file from a writable grant (no `exec jail`)" },
+		{ "builtin:exec-written-map", "mapping a file from a writable grant executable (no `exec jail`)" },
+		{ "builtin:read-implies-exec", "personality READ_IMPLIES_EXEC, which would make written files executable (no `exec jail`)" },
+		{ "builtin:old-mmap", "i386's old mmap, whose arguments are in memory (libcs use mmap2)" },
 		{ "builtin:handover-descriptor", "a descriptor the tracer keeps for itself in the program" },
 		{ "builtin:lock-host-file", "an exclusive lock on a file host processes use (outside the writable grants)" },
 		{ "builtin:lease-host-file", "a lease on a file host processes use: their opens would wait for it" },
@@ -800,7 +812,7 @@ static const struct {
 	char kind;	/* t time, s size, n count */
 } limit_kinds[] = {
 	{ "timeout", 't' }, { "cpu", 't' }, { "memory", 's' }, { "vmem", 's' },
-	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' },
+	{ "procs", 'n' }, { "output", 's' }, { "fsize", 's' }, { "nofile", 'n' }, { "log", 's' },
 };
 
 const char *jt_report_limit(const char *name, double v, char *buf, size_t len)

@@ -107,6 +107,7 @@ struct jt_report {
 	struct jt_rp_event *events;
 	size_t n_events;
 	unsigned long events_dropped;
+	unsigned long dropped;	/* records the log's bound left out ("dropped") */
 
 	/* record types this reader does not know, and how many of each */
 	char **other_types;

@@ -285,6 +285,17 @@ log_count() {
 	[ -z "$out" ] && echo 0 || printf '%s\n' "$out" | wc -l
 }
 
+# log_calls JQ_CONDITION [FILE]: number of calls whose syscall records
+# match: a record counts once, and a "repeat" record after it (the same
+# decision again, counted in place) its count more.
+log_calls() {
+	local f=${2:-$T/log.jsonl}
+	[ -f "$f" ] || fail "no log file $f"
+	jq -nR "reduce (inputs | fromjson? | select(type == \"object\")) as \$r ({m: false, n: 0};
+		if \$r.type == \"syscall\" then .m = (\$r | $1) | .n += (if .m then 1 else 0 end)
+		elif \$r.type == \"repeat\" and .m then .n += \$r.count else . end) | .n" "$f"
+}
+
 # expect_log JQ_CONDITION [WHAT]: at least one record matches.
 expect_log() {
 	local n
@@ -330,13 +341,16 @@ schema = {
               "kind": lambda v: v in ("fork", "vfork", "clone", "thread")},
     "exec": {"t": isnum, "pid": isint, "exe": isstr, "argv": lambda v: isinstance(v, list)},
     "exit": {"t": isnum, "pid": isint, "tid": isint},
-    "limit": {"t": isnum, "limit": lambda v: v in ("timeout", "cpu", "memory", "procs", "output"),
+    "limit": {"t": isnum, "limit": lambda v: v in ("timeout", "cpu", "memory", "procs", "output", "log"),
               "value": isnum, "observed": isnum},
     "proxy": {"t": isnum, "method": isstr, "path": isstr, "status": isint,
               "bytes_in": isint, "bytes_out": isint},
     "run": {"v": isint, "run_id": isstr},
+    "repeat": {"t": isnum, "count": lambda v: isint(v) and v >= 1},
+    "dropped": {"t": isnum, "records": isint},
     "end": {"t": isnum, "status": isstr, "exit_code": isint},
 }
+seen = set()
 for i, line in enumerate(data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"), 1):
     try:
         rec = json.loads(line)
@@ -353,6 +367,9 @@ for i, line in enumerate(data.split(b"\n")[:-1] if data.endswith(b"\n") else dat
             problems.append("line %d (%s) lacks %r: %s" % (i, typ, k, line[:200].decode(errors="replace")))
         elif not ok(rec[k]):
             problems.append("line %d (%s) has bad %r=%r" % (i, typ, k, rec[k]))
+    if typ == "repeat" and not any(t == "syscall" for t in seen):
+        problems.append("line %d: a repeat record with no syscall record before it" % i)
+    seen.add(typ)
     if typ == "syscall" and "facts" in rec and not isinstance(rec["facts"], dict):
         problems.append("line %d: facts is not an object" % i)
     if typ == "syscall" and rec.get("decision") == "deny" and not rec.get("errno"):

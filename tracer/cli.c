@@ -83,6 +83,8 @@ static void usage_run(FILE *out)
 "File-system view (when the policy grants paths, as the built-in one does):\n"
 "  --ro PATH        show a host path read-only; --ro HOST:INSIDE at another path\n"
 "  --rw HOST:INSIDE show a host path writable\n"
+"  --exec-jail      let the program run and map executable the files it wrote\n"
+"                   (policy `exec jail`; by default they are like a noexec mount)\n"
 "  --jail DIR       keep the writable jail (/tmp, /home/sandbox, /work) in DIR;\n"
 "                   default: a fresh one, removed at the end\n"
 "  --cwd DIR        the working directory inside (default /work)\n"
@@ -105,12 +107,13 @@ static void usage_run(FILE *out)
 "  --output SIZE    bytes of stdout and stderr      (default %s; exit 137)\n"
 "  --fsize SIZE     size of a file written          (default %s; EFBIG)\n"
 "  --nofile N       descriptors of each process     (default %s; EMFILE)\n"
+"  --log-max SIZE   bytes of the --log file         (default %s; exit 137)\n"
 "\n"
 "Exit status: the program's; 128+N if signal N killed it; 124 timeout;\n"
 "137 another limit; 125 jailtrace's own error; 126 not executable; 127 not found.\n",
 		dflt[JT_LIMIT_TIMEOUT_MS], dflt[JT_LIMIT_CPU_MS], dflt[JT_LIMIT_MEMORY],
 		dflt[JT_LIMIT_VMEM], dflt[JT_LIMIT_PROCS], dflt[JT_LIMIT_OUTPUT],
-		dflt[JT_LIMIT_FSIZE], dflt[JT_LIMIT_NOFILE]);
+		dflt[JT_LIMIT_FSIZE], dflt[JT_LIMIT_NOFILE], dflt[JT_LIMIT_LOG]);
 }
 
 static void usage(FILE *out)
@@ -187,6 +190,8 @@ static int net_rule(struct rule_opt *r, const char *name, const char *arg)
 		n = asprintf(&r->text, "net dns");
 	else if (!strcmp(name, "proxy"))
 		n = asprintf(&r->text, "proxy %s", arg);
+	else if (!strcmp(name, "exec-jail"))
+		n = asprintf(&r->text, "exec jail");
 	return n < 0 ? -1 : 0;
 }
 
@@ -258,6 +263,7 @@ static int cmd_run(int argc, char **argv)
 		{ "allow-unix", required_argument, 0, O_NET },
 		{ "allow-dns", no_argument, 0, O_NET },
 		{ "proxy", required_argument, 0, O_NET },
+		{ "exec-jail", no_argument, 0, O_NET },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
 		{ "cpu", required_argument, 0, O_LIMIT + JT_LIMIT_CPU_MS },
 		{ "memory", required_argument, 0, O_LIMIT + JT_LIMIT_MEMORY },
@@ -266,6 +272,7 @@ static int cmd_run(int argc, char **argv)
 		{ "output", required_argument, 0, O_LIMIT + JT_LIMIT_OUTPUT },
 		{ "fsize", required_argument, 0, O_LIMIT + JT_LIMIT_FSIZE },
 		{ "nofile", required_argument, 0, O_LIMIT + JT_LIMIT_NOFILE },
+		{ "log-max", required_argument, 0, O_LIMIT + JT_LIMIT_LOG },
 		{ 0, 0, 0, 0 },
 	};
 	const char *policy = NULL, *result = NULL;

@@ -277,9 +277,10 @@ static void explain(const struct jt_policy *p, struct seen *s, int dns, char *ou
 		put(out, len, "%s: read-only (%s) \xe2\x80\x94 write under /tmp, /home/sandbox "
 			 "or /work, or grant with --rw HOST:%s", head,
 			 s->rule >= 0 ? jt_policy_where(p, s->rule) : "a read-only grant", dir);
-	} else if (!strcmp(b, "exec-from-writable")) {
-		put(out, len, "%s: a file the program wrote \xe2\x80\x94 grant with the policy "
-			 "line `exec jail`", head);
+	} else if (!strcmp(b, "exec-from-writable") || !strcmp(b, "exec-written-map") ||
+		   !strcmp(b, "read-implies-exec")) {
+		put(out, len, "%s: a file the program wrote \xe2\x80\x94 grant with --exec-jail "
+			 "(policy line `exec jail`)", head);
 	} else if (!strcmp(b, "link-to-read-only")) {
 		put(out, len, "%s: a hard link to a read-only file (by design: copy it instead)",
 			 head);

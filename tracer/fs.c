@@ -445,6 +445,13 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 	if (!decide(op, a))
 		return 0;
 	op->cloexec = (flags & O_CLOEXEC) != 0;
+	/* /proc/PID files that would describe the host: procfs.c */
+	if (jt_procfs_open(op->run, &op->w[0], flags, &fd)) {
+		if (fd < 0)
+			return op->ret = fd, 0;
+		op->inject_fd = fd;
+		return 0;
+	}
 	if (op->w[0].dirfd < 0 || op->w[0].fd >= 0 || !op->w[0].name[0]) {
 		char p[64];
 		int obj = object(op, 0, 0);

@@ -54,6 +54,7 @@ enum jt_stop {
 	JT_STOP_PROCS,
 	JT_STOP_SIGNAL,		/* jailtrace was told to stop */
 	JT_STOP_ERROR,
+	JT_STOP_LOG,		/* the audit log reached --log-max */
 };
 
 struct jt_run {
@@ -241,6 +242,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data);
 
 /* mem.c: reading the tracee's memory, every byte of it hostile. */
 ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *buf, size_t len);
+size_t jt_mem_strlen(const struct jt_run *run, pid_t tid, uint64_t addr, size_t from, size_t max);
 ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *buf,
 		      size_t max, int *cut);
 
@@ -253,6 +255,10 @@ struct jt_stack;
 /** The stack of @tid (in a ptrace stop), or NULL when none is wanted. */
 const struct jt_stack *jt_stack_of(struct jt_run *run, pid_t tid);
 /** The limit record, with the stack of @stopped (0: interrupt a running thread). */
+/** A record the log refused (-errno) at @stopped's stop: the log limit, or an error; the run ends. */
+void jt_log_failed(struct jt_run *run, int err, pid_t stopped);
+/** The log went over its bound: the run ends (@stopped: a thread at its stop, or 0). */
+void jt_log_limit_check(struct jt_run *run, pid_t stopped);
 void jt_limit_event(struct jt_run *run, const char *limit, uint64_t value, uint64_t observed,
 		    pid_t stopped);
 /** At a signal-delivery stop: keep the stack when @sig is about to kill the thread. */
@@ -260,6 +266,9 @@ void jt_stack_signal(struct jt_run *run, struct jt_task *t, int sig);
 /** The exit record, with the stack kept when a fatal signal killed the thread. */
 void jt_stack_exit(struct jt_run *run, pid_t tgid, pid_t tid, int status);
 void jt_stacks_free(struct jt_run *run);
+
+/* mapexec.c: does mmap/mprotect with PROT_EXEC reach a file the program wrote? */
+int jt_map_exec_written(const struct jt_run *run, const struct jt_task *t, const struct jt_request *rq);
 
 /* limits.c: the periodic check of time, CPU and memory. */
 void jt_limits_tick(struct jt_run *run);

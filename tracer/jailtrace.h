@@ -25,6 +25,7 @@ enum jt_limit {
 	JT_LIMIT_OUTPUT,	/* bytes of stdout and stderr together */
 	JT_LIMIT_FSIZE,		/* bytes per file written */
 	JT_LIMIT_NOFILE,	/* descriptors per process */
+	JT_LIMIT_LOG,		/* bytes of the audit log */
 	JT_LIMIT_COUNT
 };
 
@@ -38,6 +39,7 @@ enum jt_status {
 	JT_PROCS_LIMIT,
 	JT_INTERRUPTED,	/* jailtrace got SIGINT, SIGTERM or SIGHUP */
 	JT_ERROR,
+	JT_LOG_LIMIT,	/* the audit log reached its bound */
 };
 
 #define JT_RESULT_HINTS 5

@@ -19,21 +19,59 @@
 
 #define KEEP_DEPTH 64
 
-static int copy_file(int src, int dstdir, const char *name, mode_t mode)
+/* Copy [@from, @to) of @src to the same offsets of @dst. */
+static int copy_range(int src, int dst, off_t from, off_t to)
 {
 	char buf[65536];
-	ssize_t n;
+
+	while (from < to) {
+		size_t want = to - from < (off_t)sizeof(buf) ? (size_t)(to - from) : sizeof(buf);
+		ssize_t n = pread(src, buf, want, from);
+
+		if (n <= 0)
+			return n < 0 ? -EIO : 0;	/* shorter now: the copy ends there */
+		if (pwrite(dst, buf, (size_t)n, from) != n)
+			return -EIO;
+		from += n;
+	}
+	return 0;
+}
+
+/*
+ * A file is copied with its holes (SEEK_DATA/SEEK_HOLE): a sparse file
+ * the program made (a size of 1G in no blocks) takes on the host what it
+ * took in the jail, not its apparent size in zeros, so what --keep writes
+ * is bounded by what the run wrote.
+ */
+static int copy_file(int src, int dstdir, const char *name, mode_t mode)
+{
 	int dst = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+	struct stat st;
+	off_t data = 0, hole;
+	int r = 0;
 
 	if (dst < 0)
 		return -errno;
-	while ((n = read(src, buf, sizeof(buf))) > 0)
-		if (write(dst, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
+	if (fstat(src, &st) < 0) {
+		close(dst);
+		return -errno;
+	}
+	while (r == 0 && data < st.st_size) {
+		data = lseek(src, data, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;	/* only a hole is left */
+		hole = data < 0 ? st.st_size : lseek(src, data, SEEK_HOLE);
+		if (data < 0)
+			data = 0;	/* no SEEK_DATA here: all of it is data */
+		if (hole < 0 || hole > st.st_size)
+			hole = st.st_size;
+		r = copy_range(src, dst, data, hole);
+		data = hole;
+	}
+	if (r == 0 && ftruncate(dst, st.st_size) < 0)
+		r = -errno;
 	close(dst);
-	return n < 0 ? -EIO : 0;
+	return r < 0 ? -EIO : 0;
 }
 
 /* What a copy left out (links, fifos, sockets, devices): the count and the first. */

@@ -124,6 +124,25 @@ static uint64_t measure_pss(const struct jt_run *run)
 	return total;
 }
 
+void jt_log_limit_check(struct jt_run *run, pid_t stopped)
+{
+	uint64_t max = run->limit[JT_LIMIT_LOG];
+
+	if (!run->log.over || run->stop != JT_STOP_NONE)
+		return;
+	/* the limit record goes in the room the log keeps for the end of a run */
+	jt_limit_event(run, "log", max, run->log.wanted, stopped);
+	jt_stop_run(run, JT_STOP_LOG, "audit log limit of %llu bytes", (unsigned long long)max);
+}
+
+void jt_log_failed(struct jt_run *run, int err, pid_t stopped)
+{
+	if (err == -EFBIG && run->log.over)
+		jt_log_limit_check(run, stopped);
+	else
+		jt_stop_run(run, JT_STOP_ERROR, "audit log: %s", strerror(-err));
+}
+
 void jt_limits_tick(struct jt_run *run)
 {
 	uint64_t now = jt_now_us(), timeout = run->limit[JT_LIMIT_TIMEOUT_MS];

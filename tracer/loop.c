@@ -534,6 +534,7 @@ static void check_flags(struct jt_run *run)
 		jt_cpu_tick(run);
 		orphans_tick(run);
 	}
+	jt_log_limit_check(run, 0);
 	if (jt_output_exceeded && run->stop == JT_STOP_NONE) {
 		char text[48];
 

@@ -116,6 +116,37 @@ ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *
 	return (ssize_t)len;
 }
 
+/*
+ * The length of a string the record cut: how far its NUL lies from @addr,
+ * looked for a page at a time up to @max bytes. @return the length, or
+ * @max when there is no NUL within it (or memory ends first: then the
+ * bytes readable), for "len" beside a cut string in the record.
+ */
+size_t jt_mem_strlen(const struct jt_run *run, pid_t tid, uint64_t addr, size_t from, size_t max)
+{
+	char buf[4096];
+	size_t len = from;
+
+	while (len < max) {
+		size_t chunk = sizeof(buf) - (size_t)((addr + len) % sizeof(buf));
+		ssize_t n;
+		char *nul;
+
+		if (chunk > max - len)
+			chunk = max - len;
+		n = jt_mem_read(run, tid, addr + len, buf, chunk);
+		if (n <= 0)
+			return len;
+		nul = memchr(buf, '\0', (size_t)n);
+		if (nul)
+			return len + (size_t)(nul - buf);
+		len += (size_t)n;
+		if ((size_t)n < chunk)
+			return len;
+	}
+	return max;
+}
+
 /* Write into the tracee: process_vm_writev, else /proc/PID/mem. @return 0 or -errno. */
 int jt_mem_write(const struct jt_run *run, pid_t tid, uint64_t addr, const void *buf, size_t len)
 {

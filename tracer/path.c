@@ -232,11 +232,15 @@ static int proc_name(struct walk *k, const char *name, int last, unsigned flags,
 
 	if (!k->ctx || strcmp(k->inside, "/proc"))
 		return 2;
-	if (!strcmp(name, "self") || !strcmp(name, "thread-self")) {
+	if (!strcmp(name, "self") || !strcmp(name, "thread-self") || !strcmp(name, "net") ||
+	    !strcmp(name, "mounts")) {
+		/* /proc/net and /proc/mounts are the host's links to self/net, self/mounts */
 		if (name[0] == 's')
 			snprintf(text, sizeof(text), "%d", (int)k->ctx->tgid);
-		else
+		else if (name[0] == 't')
 			snprintf(text, sizeof(text), "%d/task/%d", (int)k->ctx->tgid, (int)k->ctx->tid);
+		else
+			snprintf(text, sizeof(text), "self/%s", name);
 		if (last && (flags & JT_WALK_NOFOLLOW))
 			return finish(k, w, -1, name, &proc_mount, -1, 1, 1, 0) ?: 0;
 		if (++k->links > JT_WALK_MAX_LINKS)
@@ -417,6 +421,16 @@ static int proc_link(struct walk *k, int linkfd, const char *name, int last, str
 	return prepend(k, inside) ?: 1;
 }
 
+/*
+ * A directory below /proc/PID/net (dev_snmp6/, stat/, netfilter/...): its
+ * entries name the host's interfaces and tables; the sandbox has none.
+ */
+static int proc_net_hidden(const struct walk *k, const struct level *top, mode_t mode)
+{
+	return S_ISDIR(mode) && top->mount && (top->mount->flags & JT_MNT_PROC) &&
+	       jt_procfs_net_dir(k->inside);
+}
+
 /* One name below the top level. @return 1 to go on, 0 when done, -errno. */
 static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		struct jt_walk *w)
@@ -500,6 +514,10 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		if (r == -ENOENT)
 			return r;
 		if (r == 0 && !S_ISLNK(st.st_mode)) {
+			if (proc_net_hidden(k, top, st.st_mode)) {
+				w->denied = 1;
+				return -ENOENT;
+			}
 			if (want_dir && !S_ISDIR(st.st_mode))
 				return -ENOTDIR;
 			w->mode = st.st_mode;
@@ -548,14 +566,20 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 	}
 	if (last) {
 		close(fd);
+		if (proc_net_hidden(k, top, st.st_mode)) {
+			w->denied = 1;
+			return -ENOENT;
+		}
 		if (want_dir && !S_ISDIR(st.st_mode))
 			return -ENOTDIR;
 		w->mode = st.st_mode;
 		return finish(k, w, top->fd, name, top->mount, -1, 1, 0, S_ISDIR(st.st_mode)) ?: 0;
 	}
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st.st_mode) || proc_net_hidden(k, top, st.st_mode)) {
 		close(fd);
-		return -ENOTDIR;
+		if (S_ISDIR(st.st_mode))
+			w->denied = 1;
+		return S_ISDIR(st.st_mode) ? -ENOENT : -ENOTDIR;
 	}
 	return push(k, fd, 1, name, top->mount) ?: 1;
 }

@@ -78,4 +78,15 @@ int jt_walk_ctx(const struct jt_view *v, const struct jt_walk_ctx *ctx, const ch
 		const char *path, unsigned flags, struct jt_walk *w);
 void jt_walk_done(struct jt_walk *w);
 
+struct jt_run;
+/**
+ * procfs.c: an open of /proc/PID/{net/FILE,mountinfo,mounts,mountstats,maps,
+ * smaps,numa_maps} (and under task/TID), answered for the sandbox.
+ * @return 1 with *@fd a read-only descriptor of the answer (or -errno), 0
+ * when @w is none of them.
+ */
+int jt_procfs_open(const struct jt_run *run, const struct jt_walk *w, int flags, int *fd);
+/** Is @inside /proc/PID/net (or /proc/PID/task/TID/net)? Its subdirectories are hidden. */
+int jt_procfs_net_dir(const char *inside);
+
 #endif

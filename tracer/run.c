@@ -332,7 +332,7 @@ static void finish_log(struct jt_run *run, const struct jt_result *res)
 	char buf[1024];
 	int n = jt_result_json(res, buf, sizeof(buf), "end", jt_log_now(&run->log));
 
-	jt_log_append(&run->log, buf, (size_t)n, 1);
+	jt_log_append_end(&run->log, buf, (size_t)n);
 	if (run->log.syslog && n > 0)
 		jt_syslog(LOG_NOTICE, buf, (size_t)n - 1, 1);
 	jt_log_close(&run->log);
@@ -580,12 +580,18 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "cannot probe the kernel, or bad JAILTRACE_DISABLE");
 		goto out;
 	}
+	if (run->limit[JT_LIMIT_LOG] && run->limit[JT_LIMIT_LOG] < JT_LOG_MIN) {
+		r = fail(res, 125, EINVAL, "log limit of %llu bytes is below the least, 256K",
+			 (unsigned long long)run->limit[JT_LIMIT_LOG]);
+		goto out;
+	}
 	/* opened first, so that every refusal below ends the log with its reason */
 	if (cfg->log_path && (r = jt_log_open(&run->log, cfg->log_path)) < 0) {
 		r = fail(res, 125, -r, "cannot open log %s: %s", cfg->log_path,
 			 r == -ELOOP ? "it is a symbolic link" : strerror(-r));
 		goto out;
 	}
+	jt_log_set_max(&run->log, run->limit[JT_LIMIT_LOG]);
 	write_header(run, argv);
 	if ((r = setup_net(run, res)) < 0)
 		goto out;

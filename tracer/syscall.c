@@ -203,6 +203,9 @@ static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_re
 		rq->target = getsid(t->tid) != getsid(0) && getsid(t->tid) > 0 ? JT_TARGET_SANDBOX
 									 : JT_TARGET_OUTSIDE;
 		return 1;
+	case JT_CHECK_MAP_EXEC:
+		rq->map_written = jt_map_exec_written(run, t, rq);
+		return 0;
 	default:
 		return 0;
 	}
@@ -222,12 +225,43 @@ static int path_read_before(const struct jt_fs_result *res, uint64_t addr, struc
 		/* as jt_mem_string into JT_LOG_STR_MAX bytes would have cut it:
 		 * it reads JT_LOG_STR_MAX - 1 bytes and needs the NUL among them */
 		if (s->len >= JT_LOG_STR_MAX - 1) {
+			s->full_len = s->len;
 			s->len = JT_LOG_STR_MAX - 1;
 			s->cut = 1;
 		}
 		return 1;
 	}
 	return 0;
+}
+
+/* How many entries the argv at @addr has (up to a bound), to say beside a cut one. */
+static size_t argv_count(const struct jt_run *run, pid_t tid, uint64_t addr, int ptr_size)
+{
+	unsigned char raw[4096];
+	size_t count = 0, max = JT_LOG_MEASURE / (size_t)ptr_size;
+
+	while (count < max) {
+		size_t chunk = sizeof(raw) - (size_t)((addr + count * (size_t)ptr_size) % sizeof(raw));
+		ssize_t got = jt_mem_read(run, tid, addr + count * (size_t)ptr_size, raw, chunk);
+
+		if (got < ptr_size)
+			return count;
+		for (ssize_t k = 0; k + ptr_size <= got; k += ptr_size, count++) {
+			uint64_t p = 0;
+
+			memcpy(&p, raw + k, (size_t)ptr_size);
+			if (!p)
+				return count;
+		}
+	}
+	return count;
+}
+
+/* A string the record cuts says its length in the program. */
+static void measure_cut(const struct jt_run *run, pid_t tid, uint64_t addr, struct jt_log_str *s)
+{
+	if (s->cut && s->s)
+		s->full_len = jt_mem_strlen(run, tid, addr, s->len, JT_LOG_MEASURE);
 }
 
 /* Read the path and string arguments, and argv, for the record; @res
@@ -254,6 +288,7 @@ static void read_strings(const struct jt_run *run, const struct jt_task *t,
 			} else {
 				s->s = scratch.arg[i];
 				s->len = (size_t)n;
+				measure_cut(run, t->tid, rq->args[i], s);
 			}
 		} else if (si->arg[i] == JT_ARG_ARGV && !lc->argv) {
 			unsigned char raw[sizeof(ptrs)];
@@ -280,11 +315,14 @@ static void read_strings(const struct jt_run *run, const struct jt_task *t,
 				} else {
 					a->s = scratch.argv[k];
 					a->len = (size_t)n;
+					measure_cut(run, t->tid, p, a);
 				}
 			}
 			lc->argv = scratch.argv_str;
 			lc->argc = k;
 			lc->argv_cut = k == JT_LOG_ARGV_MAX;
+			if (lc->argv_cut)
+				lc->argv_total = argv_count(run, t->tid, rq->args[i], ptr_size);
 		}
 	}
 }
@@ -436,7 +474,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	/* a call issued again is recorded when it is done, not at every try */
 	r = res->restart ? 0 : jt_log_call(&run->log, &lc);
 	if (r < 0) {
-		jt_stop_run(run, JT_STOP_ERROR, "audit log: %s", strerror(-r));
+		jt_log_failed(run, r, t->tid);
 		if (res->inject_fd >= 0)
 			close(res->inject_fd);
 		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
@@ -708,7 +746,7 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		r = jt_log_call(&run->log, &lc);
 		if (r < 0) {
 			/* no record, no action: end the run rather than act unlogged */
-			jt_stop_run(run, JT_STOP_ERROR, "audit log: %s", strerror(-r));
+			jt_log_failed(run, r, t->tid);
 			v.allow = 0;
 			v.err = EPERM;
 		}

@@ -56,7 +56,7 @@ t_run_header_has_the_documented_fields() {
 	USER_NAME=$(id -un) USER_ID=$(id -u) GROUP_ID=$(id -g) HOST=$(uname -n) KERNEL=$(uname -r) \
 	CWD=$(pwd -P) expect_jq "$T/log.jsonl" \
 		'.type == "run"' \
-		'.v == 1' \
+		'.v == 2' \
 		'.run_id | test("^[0-9a-f]{32}$")' \
 		'.start | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$")' \
 		'(.start | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) - now | fabs < 300' \
@@ -139,8 +139,8 @@ t_log_survives_sigkill_of_jailtrace_with_every_line_complete_but_an_unacted_last
 	spam_and_kill
 	problems=$(check_log_lines "$T/log.jsonl" cut-tail-ok) || fail "malformed log after SIGKILL:
 $problems"
-	n=$(log_count ".type == \"syscall\" and .name == \"kill\" and .args[0] == $VICTIM") || exit 1
-	[ "$n" -ge 300 ] || fail "only $n kill records in the log"
+	n=$(log_calls ".type == \"syscall\" and .name == \"kill\" and .args[0] == $VICTIM") || exit 1
+	[ "$n" -ge 300 ] || fail "only $n kill calls in the log"
 }
 
 t_every_decision_the_program_saw_is_on_disk_after_sigkill() {
@@ -153,6 +153,6 @@ t_every_decision_the_program_saw_is_on_disk_after_sigkill() {
 	native "$PROGS/spammer" "$VICTIM" "$T/native-count" 0.05
 	grep -qE '^calls [1-9][0-9]* ok [1-9]' "$T/nout" || native_fail "kill(outside, 0) did not succeed natively"
 	spam_and_kill
-	n=$(log_count ".type == \"syscall\" and .name == \"kill\" and .args[0] == $VICTIM and .decision == \"deny\"") || exit 1
+	n=$(log_calls ".type == \"syscall\" and .name == \"kill\" and .args[0] == $VICTIM and .decision == \"deny\"") || exit 1
 	[ "$n" -ge "$COUNT" ] || fail "the program saw $COUNT decided calls return, the log holds only $n"
 }

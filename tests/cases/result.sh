@@ -21,7 +21,7 @@ t_result_counts_the_logged_denials() {
 	start_victim
 	jt -- /bin/sh -c "kill -0 $VICTIM; kill -0 $VICTIM; kill -0 $VICTIM; exit 0"
 	expect_rc 0
-	n=$(log_count '.type == "syscall" and .decision == "deny"') || exit 1
+	n=$(log_calls '.type == "syscall" and .decision == "deny"') || exit 1
 	[ "$n" -ge 3 ] || fail "only $n deny records for 3 denied kills"
 	expect_result denials "$n"
 }

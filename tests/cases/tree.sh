@@ -64,7 +64,7 @@ t_concurrent_decided_calls_from_many_threads_are_all_refused_and_logged() {
 	expect_out_line "threads done 16"
 	[ "$(grep -c '^tid=[0-9]* ok=0 failed=50$' "$T/out")" = 16 ] || fail "not every call was refused"
 	for tid in $(sed -n 's/^tid=\([0-9]*\) .*/\1/p' "$T/out"); do
-		n=$(log_count ".type == \"syscall\" and .tid == $tid and .name == \"kill\" and .decision == \"deny\"") || exit 1
+		n=$(log_calls ".type == \"syscall\" and .tid == $tid and .name == \"kill\" and .decision == \"deny\"") || exit 1
 		[ "$n" = 50 ] || fail "thread $tid made 50 refused calls, the log has $n records for it"
 	done
 	victim_alive || fail "the outside process died"
