@@ -202,6 +202,8 @@ static const struct {
 	{ "output", jt_parse_size },
 	{ "fsize", jt_parse_size },
 	{ "nofile", parse_count },
+	{ "disk", jt_parse_size },
+	{ "inodes", parse_count },
 };
 
 static int is_errno_word(const char *w)

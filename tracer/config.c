@@ -15,10 +15,12 @@ const uint64_t jt_limit_default[JT_LIMIT_COUNT] = {
 	[JT_LIMIT_OUTPUT] = 16ULL << 20,
 	[JT_LIMIT_FSIZE] = 1ULL << 30,
 	[JT_LIMIT_NOFILE] = 1024,
+	[JT_LIMIT_DISK] = 1ULL << 30,
+	[JT_LIMIT_INODES] = 100000,
 };
 
 const char *const jt_limit_names[JT_LIMIT_COUNT] = {
-	"timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile",
+	"timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile", "disk", "inodes",
 };
 
 jt_config *jt_config_new(void)

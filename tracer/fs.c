@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
@@ -315,6 +316,50 @@ static int may_be_fifo(const struct jt_walk *w)
 	return S_ISFIFO(w->mode);
 }
 
+/*
+ * A name about to be made at walk @which: in the jail, EDQUOT once it is
+ * full (--disk, --inodes: disk.c), as a file system over its quota says.
+ * Grants of host directories (--rw) are the user's, not bounded here.
+ * @return 0 or -EDQUOT.
+ */
+static int jail_full(struct fsop *op, int which)
+{
+	const struct jt_mount *m = op->w[which].mount;
+	const char *jail = op->run->jail;
+	size_t l = strlen(jail);
+
+	if (!m || !l || strncmp(m->host, jail, l) || (m->host[l] && m->host[l] != '/'))
+		return 0;
+	return jt_disk_may_make(op->run);
+}
+
+/*
+ * The soft RLIMIT_FSIZE of task @tid, from /proc/TID/limits (readable
+ * without the capability prlimit needs for another user's process), or
+ * RLIM_INFINITY.
+ */
+static rlim_t fsize_of(pid_t tid)
+{
+	char path[64], buf[4096], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return RLIM_INFINITY;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return RLIM_INFINITY;
+	buf[n] = '\0';
+	if (!(s = strstr(buf, "\nMax file size")))
+		return RLIM_INFINITY;
+	s += strlen("\nMax file size");
+	while (*s == ' ')
+		s++;
+	return *s >= '0' && *s <= '9' ? (rlim_t)strtoull(s, NULL, 10) : RLIM_INFINITY;
+}
+
 static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
@@ -351,6 +396,8 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 		a = JT_PATH_READ;
 	if (!decide(op, a))
 		return 0;
+	if (a == JT_PATH_CREATE && (r = jail_full(op, 0)) < 0)
+		return op->ret = r, 0;
 	op->cloexec = (flags & O_CLOEXEC) != 0;
 	if (op->w[0].dirfd < 0 || op->w[0].fd >= 0 || !op->w[0].name[0]) {
 		char p[64];
@@ -626,6 +673,8 @@ static int do_create(struct fsop *op, int dirfd, uint64_t path, int kind, mode_t
 		return op->ret = -EEXIST, 0;
 	if (op->w[0].dirfd < 0)
 		return op->ret = -EROFS, 0;
+	if ((r = jail_full(op, 0)) < 0)
+		return op->ret = r, 0;
 	old = umask(umask_of(op->t->tid));
 	if (kind == 'd')
 		r = (int)errno_or(mkdirat(op->w[0].dirfd, op->w[0].name, mode));
@@ -700,6 +749,8 @@ static int do_link(struct fsop *op, int olddir, uint64_t oldpath, int newdir, ui
 		return 0;
 	if (op->w[1].exists)
 		return op->ret = -EEXIST, 0;
+	if ((r = jail_full(op, 1)) < 0)
+		return op->ret = r, 0;
 	if ((obj = object(op, 0, 1)) < 0)
 		return op->ret = obj, 0;
 	if (op->w[1].dirfd < 0) {
@@ -763,6 +814,13 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 		off_t len = op->rq->sys == JT_SYS_truncate64 ? (off_t)(A(1) | A(2) << 32)
 			  : op->rq->abi->reg_size == 4 ? (off_t)(int32_t)A(1) : (off_t)A(1);
 
+		/* the tracer's own limit is not the program's: a length past the
+		 * program's RLIMIT_FSIZE fails as the kernel fails it there */
+		if (len > 0 && (rlim_t)len > fsize_of(op->t->tid)) {
+			syscall(SYS_tgkill, op->t->tgid, op->t->tid, SIGXFSZ);
+			op->ret = -EFBIG;
+			break;
+		}
 		op->ret = errno_or(truncate(p, len));
 		break;
 	}

@@ -567,6 +567,9 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	set_timer(1);
 	r = jt_loop(run);
 	set_timer(0);
+	/* what the program wrote since the last walk of its jail counts too */
+	if (run->use_view && run->stop == JT_STOP_NONE)
+		jt_disk_tick(run, 1);
 	if (r < 0)
 		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
 	jt_proxy_stop(run);

@@ -10,22 +10,26 @@ use_own_tmpdir() {
 	JAILS="$TMPDIR/jailtrace-$(id -u)"
 }
 
-t_an_ephemeral_jail_with_4300_nested_directories_made_by_renames_is_removed() {
+# A chain of 4,200 directories: past the 4,096 levels where removal stopped
+# before. Making and removing it takes seconds on a busy disk: a longer guard.
+t_an_ephemeral_jail_with_4200_nested_directories_made_by_renames_is_removed() {
 	use_own_tmpdir
+	GUARD_SECS=90
 	mkdir "$T/native"
-	native "$PROGS/diskhog" deep "$T/native" 4300
-	grep -qx 'depth 4300' "$T/nout" || native_fail "the program did not make the chain"
-	[ "$(find "$T/native" -type d | wc -l)" -gt 4300 ] || native_fail "no chain of 4300 directories on the host"
+	native "$PROGS/diskhog" deep "$T/native" 4200
+	grep -qx 'depth 4200' "$T/nout" || native_fail "the program did not make the chain"
+	[ "$(find "$T/native" -type d | wc -l)" -gt 4200 ] || native_fail "no chain of 4200 directories on the host"
 	chmod -R u+rwx "$T/native"
-	jt -- "$PROGS/diskhog" deep /tmp 4300
+	jt --timeout 80s -- "$PROGS/diskhog" deep /tmp 4200
 	expect_rc 0
-	expect_out_line 'depth 4300'
+	expect_out_line 'depth 4200'
 	! ls -d "$JAILS"/jailtrace-jail-* >/dev/null 2>&1 ||
 		fail "the jail is still on the host: $(du -sh "$JAILS"/jailtrace-jail-* 2>&1)"
 }
 
 t_a_deep_locked_jail_a_killed_run_left_is_removed_by_the_next() {
 	use_own_tmpdir
+	GUARD_SECS=90
 	local dead stale
 	# a pid that is gone: a shell that has exited
 	sh -c 'exit 0' & dead=$!
@@ -33,9 +37,135 @@ t_a_deep_locked_jail_a_killed_run_left_is_removed_by_the_next() {
 	mkdir -p -m 711 "$JAILS"
 	stale="$JAILS/jailtrace-jail-$dead-abcdef"
 	mkdir -m 700 "$stale" "$stale/tmp"
-	native "$PROGS/diskhog" deep "$stale/tmp" 4300
-	grep -qx 'depth 4300' "$T/nout" || native_fail "the program did not make the chain"
+	native "$PROGS/diskhog" deep "$stale/tmp" 4200
+	grep -qx 'depth 4200' "$T/nout" || native_fail "the program did not make the chain"
 	jt -- /bin/true
 	expect_rc 0
 	[ ! -e "$stale" ] || fail "the stale jail is still there: $(find "$stale" 2>/dev/null | wc -l) entries"
+}
+
+# expect_disk_limit: the run ended by --disk: exit 137, status disk_limit, a
+# "limit" record, and the jail gone from the host.
+expect_disk_limit() {
+	expect_rc 137
+	expect_result status disk_limit
+	expect_log '.type == "limit" and .limit == "disk"'
+	! ls -d "$JAILS"/jailtrace-jail-* >/dev/null 2>&1 || fail "the jail is still on the host"
+}
+
+# the most a line "made N files" of $T/out says
+files_made() { sed -n 's/^made \([0-9]*\) files$/\1/p' "$T/out" | tail -n 1; }
+
+t_300_files_of_1M_under_fsize_1M_end_the_run_at_the_disk_limit() {
+	use_own_tmpdir
+	mkdir "$T/native"
+	native "$PROGS/diskhog" files "$T/native" 50 1024
+	grep -qx 'made 50 files' "$T/nout" || native_fail "the program did not write 50 files"
+	[ "$(du -sm "$T/native" | cut -f1)" -ge 50 ] || native_fail "50 files of 1 MiB do not fill 50 MiB"
+	rm -rf "$T/native"
+	# the jail is watched from the host while the run lasts
+	jt_bg --fsize 1M --disk 20M -- "$PROGS/diskhog" files /tmp 300 1024
+	local peak=0 now
+	while is_running "$JT_PID"; do
+		now=$(du -sm "$JAILS" 2>/dev/null | cut -f1)
+		[ "${now:-0}" -gt "$peak" ] && peak=$now
+		sleep 0.01
+	done
+	jt_wait
+	expect_disk_limit
+	[ "$(files_made)" -lt 300 ] || fail "all 300 files were made"
+	# one tick of writing past the limit at most: far from 300 MiB
+	[ "$peak" -lt 200 ] || fail "the jail held $peak MiB on the host under --disk 20M"
+}
+
+t_a_sparse_file_counts_its_blocks_allocated_past_its_end() {
+	use_own_tmpdir
+	mkdir "$T/native"
+	native "$PROGS/diskhog" sparse "$T/native" 64 0
+	grep -qx 'allocated 64 MiB' "$T/nout" || native_fail "fallocate KEEP_SIZE did not allocate 64 MiB here"
+	[ "$(du -sm "$T/native" | cut -f1)" -ge 64 ] || native_fail "blocks past the end are not on the disk here"
+	rm -rf "$T/native"
+	jt --disk 32M -- /bin/sh -c "$PROGS/diskhog sparse /tmp 64 3; exec sleep 5"
+	expect_disk_limit
+}
+
+t_inodes_limit_makes_new_names_fail_with_EDQUOT() {
+	use_own_tmpdir
+	mkdir "$T/native"
+	native "$PROGS/diskhog" files "$T/native" 200 0
+	grep -qx 'made 200 files' "$T/nout" || native_fail "the program did not make 200 files"
+	jt --inodes 100 -- "$PROGS/diskhog" files /tmp 200 0
+	expect_rc 1
+	grep -qE '^failed at file (9[0-9]|100): EDQUOT$' "$T/out" || fail "no EDQUOT near 100 files: $(tail -n 1 "$T/out")"
+	jt --inodes 100 -- /bin/sh -c 'cd /tmp && mkdir a && i=0; while [ $i -lt 150 ]; do mkdir a/d$i 2>/dev/null || break; i=$((i+1)); done; echo "dirs $i"'
+	grep -qE '^dirs (9[0-9]|100)$' "$T/out" || fail "mkdir was not stopped near 100: $(cat "$T/out")"
+}
+
+t_a_path_truncate_past_fsize_fails_with_EFBIG_as_ftruncate_does() {
+	use_own_tmpdir
+	mkdir "$T/native"
+	# natively the limit is the program's own: truncate(2) past it fails
+	native /bin/sh -c "ulimit -f 1024; trap '' XFSZ; : > '$T/native/f'; truncate -s 10T '$T/native/f'; echo rc=\$?"
+	grep -qx 'rc=1' "$T/nout" || native_fail "truncate past RLIMIT_FSIZE did not fail natively"
+	jt --fsize 1M -- /bin/sh -c "trap '' XFSZ; cd /tmp; : > f; truncate -s 10T f; echo rc=\$?; stat -c 'size %s' f;
+		truncate -s 512K f; echo rc=\$?; stat -c 'size %s' f"
+	expect_out_line 'rc=1'
+	expect_out_line 'size 0'
+	expect_out_line 'size 524288'
+	# without the trap, SIGXFSZ ends the program as natively
+	jt --fsize 1M -- /bin/sh -c ': > /tmp/f; exec truncate -s 2M /tmp/f'
+	expect_result signal 25
+}
+
+t_keep_copies_sparse_files_sparse_and_hard_links_once() {
+	use_own_tmpdir
+	mkdir "$T/native"
+	native "$PROGS/diskhog" sparse "$T/native" 1 15
+	grep -qx 'allocated 1 MiB' "$T/nout" || native_fail "the program did not make its file"
+	[ "$(stat -c %s "$T/native/sparse")" -gt 100000000 ] || native_fail "no sparse file of 100 MiB"
+	rm -rf "$T/native"
+	jt --keep "/tmp:$T/kept" -- "$PROGS/diskhog" sparse /tmp 1 15
+	expect_rc 0
+	[ "$(stat -c %s "$T/kept/sparse")" = 104857601 ] || fail "the kept file has another size"
+	[ "$(stat -c %h "$T/kept/sparse")" = 16 ] || fail "the 16 names are not one file: $(ls -li "$T/kept" | head -5)"
+	[ "$(du -sk "$T/kept" | cut -f1)" -lt 1024 ] || fail "the copy takes $(du -sh "$T/kept" | cut -f1) on the host"
+}
+
+# memory_used: the host's Shmem in KiB
+host_shmem_kb() { awk '/^Shmem:/ { print $2 }' /proc/meminfo; }
+
+t_memfd_pages_written_and_never_mapped_count_toward_the_memory_limit() {
+	use_own_tmpdir
+	local how before peak now
+	native "$PROGS/diskhog" memfd 256 0 write
+	grep -qx 'held 256 MiB' "$T/nout" || native_fail "the program could not hold 256 MiB in a memfd"
+	for how in write pwrite fallocate ftruncate-mmap; do
+		before=$(host_shmem_kb)
+		peak=$before
+		jt_bg --memory 64M -- "$PROGS/diskhog" memfd 256 3 "$how"
+		while is_running "$JT_PID"; do
+			now=$(host_shmem_kb)
+			[ "$now" -gt "$peak" ] && peak=$now
+			sleep 0.01
+		done
+		jt_wait
+		expect_rc 137
+		expect_result status memory_limit
+		expect_log '.type == "limit" and .limit == "memory"'
+		grep -q '^held 256 MiB' "$T/out" && fail "$how: all 256 MiB were held"
+		# the host's shared memory grew by less than the limit and one tick: not 256 MiB
+		[ $(((peak - before) / 1024)) -lt 200 ] || fail "$how: host Shmem grew by $(((peak - before) / 1024)) MiB"
+	done
+}
+
+t_pipe_buffers_count_toward_the_memory_limit() {
+	use_own_tmpdir
+	# 50 pipes of 1 MiB: within a user's 64 MiB of pipe buffers (pipe-user-pages-soft)
+	native "$PROGS/diskhog" pipes 50 0
+	grep -q '^piped [0-9]* KiB$' "$T/nout" || native_fail "the program could not fill its pipes"
+	[ "$(sed -n 's/^piped \([0-9]*\) KiB$/\1/p' "$T/nout")" -ge $((40 * 1024)) ] ||
+		native_fail "50 pipes hold less than 40 MiB here: $(cat "$T/nout")"
+	jt --memory 24M -- "$PROGS/diskhog" pipes 50 3
+	expect_rc 137
+	expect_result status memory_limit
 }
