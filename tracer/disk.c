@@ -283,8 +283,15 @@ int jt_disk_may_make(struct jt_run *run)
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
+#ifndef SECRETMEM_MAGIC
+#define SECRETMEM_MAGIC 0x5345434d
+#endif
 
-/* Which devices are in memory (tmpfs, the memfd mount, hugetlbfs): statfs once per device. */
+/*
+ * Which devices are in memory, by statfs once per device: 1 tmpfs (and the
+ * memfd mount), whose files count the blocks they hold; 2 hugetlbfs and
+ * memfd_secret, which keep no block count: their files count their size.
+ */
 struct memdevs {
 	struct { dev_t dev; int mem; } v[32];
 	size_t n;
@@ -293,12 +300,14 @@ struct memdevs {
 static int in_memory(struct memdevs *m, const char *path, dev_t dev)
 {
 	struct statfs sf;
-	int mem;
+	int mem = 0;
 
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].dev == dev)
 			return m->v[i].mem;
-	mem = statfs(path, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC);
+	if (statfs(path, &sf) == 0)
+		mem = sf.f_type == TMPFS_MAGIC ? 1 :
+		      sf.f_type == HUGETLBFS_MAGIC || sf.f_type == SECRETMEM_MAGIC ? 2 : 0;
 	if (m->n < sizeof(m->v) / sizeof(*m->v))
 		m->v[m->n++].dev = dev, m->v[m->n - 1].mem = mem;
 	return mem;
@@ -349,14 +358,19 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 			continue;
 		fd = atoi(e->d_name);
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", tgid, fd);
+		int mem = 0;
+
 		if (stat(path, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)))
 			continue;
 		if (S_ISREG(st.st_mode) && ((run->disk.tmpfs && st.st_dev == run->disk.dev) ||
-					    !in_memory(m, path, st.st_dev)))
+					    !(mem = in_memory(m, path, st.st_dev))))
 			continue;
 		if (seen_add(seen, st.st_dev, st.st_ino))
 			continue;
-		total += S_ISREG(st.st_mode) ? (uint64_t)st.st_blocks * 512 : pipe_bytes(pidfd, fd);
+		if (S_ISFIFO(st.st_mode))
+			total += pipe_bytes(pidfd, fd);
+		else
+			total += mem == 1 ? (uint64_t)st.st_blocks * 512 : (uint64_t)st.st_size;
 	}
 	if (pidfd >= 0)
 		close(pidfd);
