@@ -1237,6 +1237,10 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 			close(copy);
 			return result(op, op->w[0].exists ? -EADDRINUSE : -EROFS);
 		}
+		if ((r = jail_full(op, 0)) < 0) {
+			close(copy);
+			return result(op, r);
+		}
 		if (snprintf(to.sun_path, sizeof(to.sun_path), "/proc/self/fd/%d/%s", op->w[0].dirfd,
 			     op->w[0].name) >= (int)sizeof(to.sun_path)) {
 			close(copy);
