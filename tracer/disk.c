@@ -313,20 +313,31 @@ static int in_memory(struct memdevs *m, const char *path, dev_t dev)
 	return mem;
 }
 
-/* Bytes waiting in the pipe at descriptor @fd of process @pidfd (on the tracer's copy). */
-static uint64_t pipe_bytes(int pidfd, int fd)
+/*
+ * Bytes waiting in the pipe at descriptor @fd of process @pidfd, asked on
+ * the tracer's copy of the descriptor. Before 5.6 (no pidfd_getfd) an
+ * anonymous pipe is opened again through @path, for the moment of the
+ * ioctl; a named FIFO is not (an open of its read end would complete a
+ * writer's open waiting for a reader), and is not counted there.
+ */
+static uint64_t pipe_bytes(int pidfd, int fd, const char *path)
 {
-	uint64_t n = 0;
-#ifdef SYS_pidfd_getfd
-	int copy, avail = 0;
+	char link[32];
+	int copy = -1, avail = 0;
+	ssize_t n;
 
-	if (pidfd < 0 || (copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0)) < 0)
-		return 0;
-	if (ioctl(copy, FIONREAD, &avail) == 0 && avail > 0)
-		n = (uint64_t)avail;
-	close(copy);
+#ifdef SYS_pidfd_getfd
+	if (pidfd >= 0)
+		copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 #endif
-	return n;
+	if (pidfd < 0 && (n = readlink(path, link, sizeof(link) - 1)) > 5 && !memcmp(link, "pipe:", 5))
+		copy = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (copy < 0)
+		return 0;
+	if (ioctl(copy, FIONREAD, &avail) < 0 || avail < 0)
+		avail = 0;
+	close(copy);
+	return (uint64_t)avail;
 }
 
 /*
@@ -368,7 +379,7 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 		if (seen_add(seen, st.st_dev, st.st_ino))
 			continue;
 		if (S_ISFIFO(st.st_mode))
-			total += pipe_bytes(pidfd, fd);
+			total += pipe_bytes(pidfd, fd, path);
 		else
 			total += mem == 1 ? (uint64_t)st.st_blocks * 512 : (uint64_t)st.st_size;
 	}
