@@ -248,6 +248,8 @@ int jt_disk_tick(struct jt_run *run, int final)
 	run->disk_next_us = now + (10 * took > JT_TICK_MS * 1000 ? 10 * took : 0);
 	run->disk = u;
 	run->disk_inodes_made = 0;
+	/* files the program unlinked and holds open: found by the look at descriptors */
+	u.bytes += run->held_unlinked;
 	if (u.bytes > run->disk_peak)
 		run->disk_peak = u.bytes;
 	if (maxb && u.bytes > maxb) {
@@ -272,7 +274,7 @@ int jt_disk_may_make(struct jt_run *run)
 	uint64_t maxb = run->limit[JT_LIMIT_DISK], maxi = run->limit[JT_LIMIT_INODES];
 
 	if ((maxi && run->disk.inodes + run->disk_inodes_made >= maxi) ||
-	    (maxb && run->disk.bytes >= maxb))
+	    (maxb && run->disk.bytes + run->held_unlinked >= maxb))
 		return -EDQUOT;
 	run->disk_inodes_made++;
 	return 0;
@@ -343,10 +345,13 @@ static uint64_t pipe_bytes(int pidfd, int fd, const char *path)
 /*
  * The descriptors of process @tgid: memfd, tmpfs and hugetlbfs files it
  * holds, by the blocks they allocate, and bytes waiting in its pipes; each
- * file and pipe once in the whole tree (@seen). Files of a jail in memory
- * are counted by the walk of the jail, not here.
+ * file and pipe once in the whole tree (@seen). A file of the jail's file
+ * system with a name is counted by the walk of the jail, not here; one
+ * without (unlinked while open, O_TMPFILE) is added to *@unlinked: the
+ * walk cannot see it, and it holds its blocks as long as it is open.
  */
-static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struct memdevs *m)
+static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struct memdevs *m,
+			uint64_t *unlinked)
 {
 	char path[64];
 	uint64_t total = 0;
@@ -367,14 +372,18 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		fd = atoi(e->d_name);
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", tgid, fd);
 		int mem = 0;
 
+		fd = atoi(e->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", tgid, fd);
 		if (stat(path, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)))
 			continue;
-		if (S_ISREG(st.st_mode) && ((run->disk.tmpfs && st.st_dev == run->disk.dev) ||
-					    !(mem = in_memory(m, path, st.st_dev))))
+		if (S_ISREG(st.st_mode) && run->disk.dev && st.st_dev == run->disk.dev) {
+			if (st.st_nlink == 0 && !seen_add(seen, st.st_dev, st.st_ino))
+				*unlinked += (uint64_t)st.st_blocks * 512;
+			continue;
+		}
+		if (S_ISREG(st.st_mode) && !(mem = in_memory(m, path, st.st_dev)))
 			continue;
 		if (seen_add(seen, st.st_dev, st.st_ino))
 			continue;
@@ -392,23 +401,25 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 /*
  * Memory the tree holds that no process's resident size shows: memfd and
  * tmpfs pages written with write() and never mapped, pipe buffers, and the
- * jail's files when the jail is in memory. Walked again only after ten times
- * as long as the last walk took. @return the bytes.
+ * jail's files when the jail is in memory (its unlinked open files too,
+ * which also count toward --disk: jt_disk_tick). Looked at again only
+ * after ten times as long as the last look took. @return the bytes.
  */
 uint64_t jt_held_memory(struct jt_run *run)
 {
 	struct memdevs m = { .n = 0 };
 	struct seen seen = { 0 };
-	uint64_t now = jt_now_us(), took, total = 0;
+	uint64_t now = jt_now_us(), took, total = 0, unlinked = 0;
 
-	if (now < run->held_next_us)
-		return run->held_bytes + (run->disk.tmpfs ? run->disk.bytes : 0);
-	jt_ptable_each(&run->tasks, p)
-		if (p->tid == p->tgid)
-			total += held_by(run, p->tgid, &seen, &m);
-	free(seen.v);
-	took = jt_now_us() - now;
-	run->held_next_us = now + (10 * took > JT_TICK_MS * 1000 ? 10 * took : 0);
-	run->held_bytes = total;
-	return total + (run->disk.tmpfs ? run->disk.bytes : 0);
+	if (now >= run->held_next_us) {
+		jt_ptable_each(&run->tasks, p)
+			if (p->tid == p->tgid)
+				total += held_by(run, p->tgid, &seen, &m, &unlinked);
+		free(seen.v);
+		took = jt_now_us() - now;
+		run->held_next_us = now + (10 * took > JT_TICK_MS * 1000 ? 10 * took : 0);
+		run->held_bytes = total;
+		run->held_unlinked = unlinked;
+	}
+	return run->held_bytes + (run->disk.tmpfs ? run->disk.bytes + run->held_unlinked : 0);
 }

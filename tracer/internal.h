@@ -89,6 +89,7 @@ struct jt_run {
 	uint64_t disk_next_us;		/* no walk before this time */
 	uint64_t disk_inodes_made;	/* names made by decided calls since the walk */
 	uint64_t held_bytes;		/* memfd, tmpfs and pipe bytes the tree holds */
+	uint64_t held_unlinked;		/* jail files it holds open with no name left */
 	uint64_t held_next_us;		/* no look at the descriptors before this time */
 	uint64_t cpu_ms;		/* last measured CPU time of the tree */
 	uint64_t denials;

@@ -89,6 +89,17 @@ t_a_sparse_file_counts_its_blocks_allocated_past_its_end() {
 	expect_disk_limit
 }
 
+t_files_unlinked_and_held_open_count_toward_the_disk_limit() {
+	use_own_tmpdir
+	mkdir "$T/native"
+	native "$PROGS/diskhog" unlinked "$T/native" 16 8 0
+	grep -qx 'held 128 MiB' "$T/nout" || native_fail "the program could not hold 128 MiB unlinked"
+	jt --disk 32M -- "$PROGS/diskhog" unlinked /tmp 16 8 5
+	expect_disk_limit
+	grep -q '^held 128 MiB' "$T/out" && fail "all 128 MiB were held"
+	true
+}
+
 t_inodes_limit_makes_new_names_fail_with_EDQUOT() {
 	use_own_tmpdir
 	mkdir "$T/native"

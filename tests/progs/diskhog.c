@@ -17,6 +17,9 @@
  *                                 "held N MiB" each MiB, then sleeps SECS
  *   diskhog pipes N SECS          N pipes of 1 MiB (F_SETPIPE_SZ) filled, then
  *                                 sleeps SECS ("piped N KiB")
+ *   diskhog unlinked DIR N MIB SECS  N files of MIB MiB, each unlinked once
+ *                                 opened and kept open ("held I MiB" after
+ *                                 each), then sleeps SECS
  */
 
 #include <errno.h>
@@ -181,6 +184,26 @@ static int pipes(long n, int secs)
 	return 0;
 }
 
+static int unlinked(const char *dir, long n, long mib, int secs)
+{
+	memset(buf, 'u', sizeof(buf));
+	for (long i = 0; i < n; i++) {
+		char path[4096];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/u%ld", dir, i);
+		if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0 || unlink(path) < 0)
+			return fail("file", i);
+		for (long j = 0; j < mib; j++)
+			if (write(fd, buf, MIB) != MIB)
+				return fail("file", i);
+		printf("held %ld MiB\n", (i + 1) * mib);
+		fflush(stdout);
+	}
+	sleep(secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 5 && !strcmp(argv[1], "files"))
@@ -193,6 +216,8 @@ int main(int argc, char **argv)
 		return memfd(atol(argv[2]), atoi(argv[3]), argv[4]);
 	if (argc >= 4 && !strcmp(argv[1], "pipes"))
 		return pipes(atol(argv[2]), atoi(argv[3]));
+	if (argc >= 6 && !strcmp(argv[1], "unlinked"))
+		return unlinked(argv[2], atol(argv[3]), atol(argv[4]), atoi(argv[5]));
 	fprintf(stderr, "usage: see the comment at the top of diskhog.c\n");
 	return 2;
 }
