@@ -17,6 +17,7 @@
  * the jail is full.
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include "tracer/internal.h"
@@ -401,6 +403,114 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 	return total;
 }
 
+/* Live memfds of a run: more make memfd_create fail with EMFILE. */
+#define MEMFDS_MAX 256
+
+int jt_memfd_keep(struct jt_run *run, int fd)
+{
+	struct jt_kept_memfd *v;
+	struct stat st;
+	int copy;
+
+	if (run->n_memfds >= MEMFDS_MAX)
+		return -EMFILE;
+	if (fstat(fd, &st) < 0 || (copy = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	if (!(v = realloc(run->memfds, (run->n_memfds + 1) * sizeof(*v)))) {
+		close(copy);
+		return -ENOMEM;
+	}
+	run->memfds = v;
+	v[run->n_memfds++] = (struct jt_kept_memfd){ copy, st.st_dev, st.st_ino, 0 };
+	return 0;
+}
+
+void jt_memfds_free(struct jt_run *run)
+{
+	for (size_t i = 0; i < run->n_memfds; i++)
+		close(run->memfds[i].fd);
+	free(run->memfds);
+	run->memfds = NULL;
+	run->n_memfds = 0;
+}
+
+/*
+ * The inodes of the shared file mappings of process @tgid, from
+ * /proc/PID/maps ("start-end perms offset major:minor inode path"), into
+ * @mapped.
+ */
+static void mapped_by(pid_t tgid, struct seen *mapped)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long ino;
+		char perms[8];
+
+		if (sscanf(line, "%*x-%*x %7s %*x %x:%x %llu", perms, &maj, &min, &ino) == 4 &&
+		    ino && perms[3] == 's')
+			seen_add(mapped, makedev(maj, min), (ino_t)ino);
+		/* a line longer than the buffer: skip the rest of it */
+		while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
+			;
+	}
+	fclose(f);
+}
+
+static int seen_has(const struct seen *s, dev_t dev, ino_t ino)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t i = seen_hash(dev, ino, s->cap); s->v[i].ino; i = (i + 1) & (s->cap - 1))
+		if (s->v[i].ino == ino && s->v[i].dev == dev)
+			return 1;
+	return 0;
+}
+
+/*
+ * The memfds the tracer made for the tree and still keeps: one that no
+ * descriptor of the tree holds (those were counted) but a mapping does is
+ * counted by the blocks it holds; one that neither holds, two looks in a
+ * row, is let go (a descriptor still on its way to the program, or being
+ * passed over a socket, is missed by one look). @return the bytes.
+ */
+static uint64_t kept_memfds(struct jt_run *run, const struct seen *held)
+{
+	struct seen mapped = { 0 };
+	uint64_t total = 0;
+	size_t j = 0;
+
+	if (!run->n_memfds)
+		return 0;
+	jt_ptable_each(&run->tasks, p)
+		if (p->tid == p->tgid)
+			mapped_by(p->tgid, &mapped);
+	for (size_t i = 0; i < run->n_memfds; i++) {
+		struct jt_kept_memfd *k = &run->memfds[i];
+		struct stat st;
+
+		if (seen_has(held, k->dev, k->ino)) {
+			k->unseen = 0;
+		} else if (seen_has(&mapped, k->dev, k->ino)) {
+			k->unseen = 0;
+			if (fstat(k->fd, &st) == 0)
+				total += (uint64_t)st.st_blocks * 512;
+		} else if (++k->unseen >= 2) {
+			close(k->fd);
+			continue;
+		}
+		run->memfds[j++] = *k;
+	}
+	run->n_memfds = j;
+	free(mapped.v);
+	return total;
+}
+
 /*
  * Memory the tree holds that no process's resident size shows: memfd and
  * tmpfs pages written with write() and never mapped, pipe buffers, and the
@@ -418,6 +528,7 @@ uint64_t jt_held_memory(struct jt_run *run)
 		jt_ptable_each(&run->tasks, p)
 			if (p->tid == p->tgid)
 				total += held_by(run, p->tgid, &seen, &m, &unlinked);
+		total += kept_memfds(run, &seen);
 		free(seen.v);
 		took = jt_now_us() - now;
 		run->held_next_us = now + (10 * took > JT_TICK_MS * 1000 ? 10 * took : 0);

@@ -450,6 +450,36 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 }
 
 /*
+ * memfd_create, made by the tracer and handed over as an open's descriptor
+ * is: the tracer keeps a copy, so that the memfd's pages still count toward
+ * --memory when the program holds it only by a mapping of part of it
+ * (disk.c). Its name is checked as the kernel checks it (249 bytes).
+ */
+static int do_memfd(struct fsop *op, uint64_t name, unsigned flags)
+{
+	char nm[256];
+	int cut, fd, r;
+	ssize_t n = jt_mem_string(op->run, op->t->tid, name, nm, sizeof(nm), &cut);
+
+	if (n < 0)
+		return result(op, n);
+	if (cut || n > 249)
+		return result(op, -EINVAL);
+	snprintf(op->path[0], sizeof(op->path[0]), "memfd:%s", nm);
+	fd = (int)syscall(SYS_memfd_create, nm, (flags & ~(unsigned)MFD_CLOEXEC) | MFD_CLOEXEC);
+	if (fd < 0)
+		return result(op, -errno);
+	if ((r = jt_memfd_keep(op->run, fd)) < 0) {
+		close(fd);
+		return result(op, r);
+	}
+	result(op, 0);
+	op->cloexec = (flags & MFD_CLOEXEC) != 0;
+	op->inject_fd = fd;
+	return 0;
+}
+
+/*
  * The stat of a name in the walk's parent directory, not followed: what
  * object() would open with O_PATH|O_NOFOLLOW and stat, in one call.
  */
@@ -1832,7 +1862,7 @@ int jt_fs_handles(int sys)
 	case JT_SYS_fchmodat2:
 	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
 	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
-	case JT_SYS_inotify_add_watch:
+	case JT_SYS_inotify_add_watch: case JT_SYS_memfd_create:
 	/* the i386 ABI's names for the same (compat/layout.c has their structures) */
 	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
 	case JT_SYS_truncate64: case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32:
@@ -1844,7 +1874,8 @@ int jt_fs_handles(int sys)
 
 int jt_fs_may_inject(int sys)
 {
-	return sys == JT_SYS_open || sys == JT_SYS_openat || sys == JT_SYS_creat;
+	return sys == JT_SYS_open || sys == JT_SYS_openat || sys == JT_SYS_creat ||
+	       sys == JT_SYS_memfd_create;
 }
 
 static int dispatch(struct fsop *op)
@@ -1855,6 +1886,7 @@ static int dispatch(struct fsop *op)
 	case JT_SYS_open: return do_open(op, AT_FDCWD, A(0), (int)A(1), (mode_t)A(2));
 	case JT_SYS_openat: return do_open(op, (int)A(0), A(1), (int)A(2), (mode_t)A(3));
 	case JT_SYS_creat: return do_open(op, AT_FDCWD, A(0), O_CREAT | O_WRONLY | O_TRUNC, (mode_t)A(1));
+	case JT_SYS_memfd_create: return do_memfd(op, A(0), (unsigned)A(1));
 	case JT_SYS_stat: return do_stat(op, AT_FDCWD, A(0), 0, A(1), -1);
 	case JT_SYS_lstat: return do_stat(op, AT_FDCWD, A(0), AT_SYMLINK_NOFOLLOW, A(1), -1);
 	case JT_SYS_newfstatat: return do_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1);

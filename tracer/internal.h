@@ -54,6 +54,14 @@ enum jt_stop {
 	JT_STOP_ERROR,
 };
 
+/* disk.c: a memfd the tracer made for the tree, and its copy of it */
+struct jt_kept_memfd {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	int unseen;		/* looks in a row that found it neither held nor mapped */
+};
+
 /* disk.c: what a walk of the jail found */
 struct jt_disk_usage {
 	uint64_t bytes;		/* allocated (st_blocks), each inode once */
@@ -90,6 +98,8 @@ struct jt_run {
 	uint64_t disk_inodes_made;	/* names made by decided calls since the walk */
 	uint64_t held_bytes;		/* memfd, tmpfs and pipe bytes the tree holds */
 	uint64_t held_unlinked;		/* jail files it holds open with no name left */
+	struct jt_kept_memfd *memfds;	/* the tree's memfds, a copy of each (disk.c) */
+	size_t n_memfds;
 	uint64_t held_next_us;		/* no look at the descriptors before this time */
 	uint64_t cpu_ms;		/* last measured CPU time of the tree */
 	uint64_t denials;
@@ -139,6 +149,8 @@ int jt_disk_usage(const char *root, uint64_t max_bytes, struct jt_disk_usage *u)
 int jt_disk_tick(struct jt_run *run, int final);
 int jt_disk_may_make(struct jt_run *run);
 uint64_t jt_held_memory(struct jt_run *run);
+int jt_memfd_keep(struct jt_run *run, int fd);
+void jt_memfds_free(struct jt_run *run);
 
 /* jail.c: the jail directory, and its grants (into @p; a fresh jail's lazy ones into the view) */
 int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen);

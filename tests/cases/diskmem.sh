@@ -177,6 +177,35 @@ t_memfd_pages_written_and_never_mapped_count_toward_the_memory_limit() {
 	done
 }
 
+# Each memfd held only by a mapping of one of its pages once written:
+# natively 16 of 16 MiB stay held; no descriptor of the program names them.
+t_memfds_held_only_by_a_mapping_count_toward_the_memory_limit() {
+	use_own_tmpdir
+	native "$PROGS/diskhog" mapped 16 16 0
+	grep -qx 'held 256 MiB' "$T/nout" || native_fail "the program could not hold 16 memfds of 16 MiB"
+	jt --memory 64M -- "$PROGS/diskhog" mapped 16 16 3
+	expect_rc 137
+	expect_result status memory_limit
+	grep -q '^held 256 MiB' "$T/out" && fail "all 256 MiB were held"
+	wait_until 1 no_survivors || fail "processes outlived the run"
+}
+
+# A program that makes and drops memfds is not charged for those it dropped.
+t_memfds_closed_and_unmapped_are_let_go() {
+	use_own_tmpdir
+	jt --memory 64M -- /usr/bin/python3 -c '
+import os, mmap
+for i in range(64):
+    fd = os.memfd_create("x")
+    os.write(fd, b"y" * (4 << 20))
+    m = mmap.mmap(fd, 4096)
+    os.close(fd)
+    m.close()
+print("done", flush=True)'
+	expect_rc 0
+	expect_out_line done
+}
+
 t_pipe_buffers_count_toward_the_memory_limit() {
 	use_own_tmpdir
 	# 50 pipes of 1 MiB: within a user's 64 MiB of pipe buffers (pipe-user-pages-soft)

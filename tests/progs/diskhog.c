@@ -17,6 +17,9 @@
  *                                 "held N MiB" each MiB, then sleeps SECS
  *   diskhog pipes N SECS          N pipes of 1 MiB (F_SETPIPE_SZ) filled, then
  *                                 sleeps SECS ("piped N KiB")
+ *   diskhog mapped N MIB SECS     N memfds of MIB MiB, each written, one page of
+ *                                 it mapped and its descriptor closed ("held
+ *                                 I MiB" after each), then sleeps SECS
  *   diskhog unlinked DIR N MIB SECS  N files of MIB MiB, each unlinked once
  *                                 opened and kept open ("held I MiB" after
  *                                 each), then sleeps SECS
@@ -184,6 +187,27 @@ static int pipes(long n, int secs)
 	return 0;
 }
 
+static int mapped(long n, long mib, int secs)
+{
+	memset(buf, 'p', sizeof(buf));
+	for (long i = 0; i < n; i++) {
+		int fd = memfd_create("chunk", 0);
+
+		if (fd < 0)
+			return fail("memfd", i);
+		for (long j = 0; j < mib; j++)
+			if (write(fd, buf, MIB) != MIB)
+				return fail("memfd", i);
+		if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+			return fail("mmap", i);
+		close(fd);
+		printf("held %ld MiB\n", (i + 1) * mib);
+		fflush(stdout);
+	}
+	sleep(secs);
+	return 0;
+}
+
 static int unlinked(const char *dir, long n, long mib, int secs)
 {
 	memset(buf, 'u', sizeof(buf));
@@ -216,6 +240,8 @@ int main(int argc, char **argv)
 		return memfd(atol(argv[2]), atoi(argv[3]), argv[4]);
 	if (argc >= 4 && !strcmp(argv[1], "pipes"))
 		return pipes(atol(argv[2]), atoi(argv[3]));
+	if (argc >= 5 && !strcmp(argv[1], "mapped"))
+		return mapped(atol(argv[2]), atol(argv[3]), atoi(argv[4]));
 	if (argc >= 6 && !strcmp(argv[1], "unlinked"))
 		return unlinked(argv[2], atol(argv[3]), atol(argv[4]), atoi(argv[5]));
 	fprintf(stderr, "usage: see the comment at the top of diskhog.c\n");
