@@ -101,8 +101,8 @@ static void usage_run(FILE *out)
 "  --fsize SIZE     size of a file written          (default %s; EFBIG)\n"
 "  --nofile N       descriptors of each process     (default %s; EMFILE)\n"
 "  --disk SIZE      blocks the jail holds, each file once (default %s; exit 137;\n"
-"                   names made once it is full: EDQUOT)\n"
-"  --inodes N       files and directories in the jail (default %s; EDQUOT, exit 137)\n"
+"                   new names once it is full: EDQUOT)\n"
+"  --inodes N       files and directories in the jail (default %s; EDQUOT)\n"
 "\n"
 "Exit status: the program's; 128+N if signal N killed it; 124 timeout;\n"
 "137 another limit; 125 jailtrace's own error; 126 not executable; 127 not found.\n",
