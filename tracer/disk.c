@@ -373,12 +373,10 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 #endif
 	while ((e = readdir(d))) {
 		struct stat st;
-		int fd;
+		int fd, mem = 0;
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		int mem = 0;
-
 		fd = atoi(e->d_name);
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", tgid, fd);
 		if (stat(path, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)))
