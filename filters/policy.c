@@ -203,6 +203,8 @@ static const struct {
 	{ "fsize", jt_parse_size },
 	{ "nofile", parse_count },
 	{ "log", jt_parse_size },
+	{ "disk", jt_parse_size },
+	{ "inodes", parse_count },
 };
 
 static int is_errno_word(const char *w)

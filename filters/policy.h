@@ -21,7 +21,7 @@ enum jt_action {
 };
 
 /* Limits a policy may set; the same order as enum jt_limit. */
-#define JT_NLIMITS 9
+#define JT_NLIMITS 11
 
 struct jt_ioctl_rule {
 	uint32_t code;

@@ -41,7 +41,7 @@ static void usage_run(FILE *out)
 
 		if (i == JT_LIMIT_TIMEOUT_MS || i == JT_LIMIT_CPU_MS)
 			snprintf(dflt[i], sizeof(dflt[i]), "%llus", (unsigned long long)(v / 1000));
-		else if (i == JT_LIMIT_PROCS || i == JT_LIMIT_NOFILE)
+		else if (i == JT_LIMIT_PROCS || i == JT_LIMIT_NOFILE || i == JT_LIMIT_INODES)
 			snprintf(dflt[i], sizeof(dflt[i]), "%llu", (unsigned long long)v);
 		else if (v % (1ULL << 30) == 0)
 			snprintf(dflt[i], sizeof(dflt[i]), "%lluG", (unsigned long long)(v >> 30));
@@ -101,19 +101,24 @@ static void usage_run(FILE *out)
 "                   program gets SIGTERM (or that signal) and TIME to end before\n"
 "                   SIGKILL (default 5s; 0: SIGKILL at once)\n"
 "  --cpu TIME       CPU time of the whole tree      (default %s; exit 137)\n"
-"  --memory SIZE    resident memory of the tree     (default %s; exit 137)\n"
+"  --memory SIZE    memory of the tree: resident pages, and memfd, pipe and\n"
+"                   in-memory jail pages it holds (default %s; exit 137)\n"
 "  --vmem SIZE      address space of each process   (default %s; ENOMEM)\n"
 "  --procs N        live processes and threads      (default %s; exit 137)\n"
 "  --output SIZE    bytes of stdout and stderr      (default %s; exit 137)\n"
 "  --fsize SIZE     size of a file written          (default %s; EFBIG)\n"
 "  --nofile N       descriptors of each process     (default %s; EMFILE)\n"
 "  --log-max SIZE   bytes of the --log file         (default %s; exit 137)\n"
+"  --disk SIZE      blocks the jail holds, each file once (default %s; exit 137;\n"
+"                   new names once it is full: EDQUOT)\n"
+"  --inodes N       files and directories in the jail (default %s; EDQUOT)\n"
 "\n"
 "Exit status: the program's; 128+N if signal N killed it; 124 timeout;\n"
 "137 another limit; 125 jailtrace's own error; 126 not executable; 127 not found.\n",
 		dflt[JT_LIMIT_TIMEOUT_MS], dflt[JT_LIMIT_CPU_MS], dflt[JT_LIMIT_MEMORY],
 		dflt[JT_LIMIT_VMEM], dflt[JT_LIMIT_PROCS], dflt[JT_LIMIT_OUTPUT],
-		dflt[JT_LIMIT_FSIZE], dflt[JT_LIMIT_NOFILE], dflt[JT_LIMIT_LOG]);
+		dflt[JT_LIMIT_FSIZE], dflt[JT_LIMIT_NOFILE], dflt[JT_LIMIT_LOG], dflt[JT_LIMIT_DISK],
+		dflt[JT_LIMIT_INODES]);
 }
 
 static void usage(FILE *out)
@@ -150,7 +155,7 @@ static int set_limit_opt(jt_config *cfg, int which, const char *name, const char
 
 	if (which == JT_LIMIT_TIMEOUT_MS || which == JT_LIMIT_CPU_MS) {
 		r = jt_parse_time_ms(val, &v);
-	} else if (which == JT_LIMIT_PROCS || which == JT_LIMIT_NOFILE) {
+	} else if (which == JT_LIMIT_PROCS || which == JT_LIMIT_NOFILE || which == JT_LIMIT_INODES) {
 		char *end;
 
 		errno = 0;
@@ -273,6 +278,8 @@ static int cmd_run(int argc, char **argv)
 		{ "fsize", required_argument, 0, O_LIMIT + JT_LIMIT_FSIZE },
 		{ "nofile", required_argument, 0, O_LIMIT + JT_LIMIT_NOFILE },
 		{ "log-max", required_argument, 0, O_LIMIT + JT_LIMIT_LOG },
+		{ "disk", required_argument, 0, O_LIMIT + JT_LIMIT_DISK },
+		{ "inodes", required_argument, 0, O_LIMIT + JT_LIMIT_INODES },
 		{ 0, 0, 0, 0 },
 	};
 	const char *policy = NULL, *result = NULL;

@@ -17,10 +17,12 @@ const uint64_t jt_limit_default[JT_LIMIT_COUNT] = {
 	[JT_LIMIT_FSIZE] = 1ULL << 30,
 	[JT_LIMIT_NOFILE] = 1024,
 	[JT_LIMIT_LOG] = 64ULL << 20,
+	[JT_LIMIT_DISK] = 1ULL << 30,
+	[JT_LIMIT_INODES] = 100000,
 };
 
 const char *const jt_limit_names[JT_LIMIT_COUNT] = {
-	"timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile", "log",
+	"timeout", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile", "log", "disk", "inodes",
 };
 
 /* The largest unit that states @v exactly: 16M, not 16777216; 90s, not 90000. */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
@@ -408,6 +409,50 @@ static int pty_master_opened(struct fsop *op, int fd)
 	return jt_pty_track(op->run, fd);
 }
 
+/*
+ * A name about to be made at walk @which: in the jail, EDQUOT once it is
+ * full (--disk, --inodes: disk.c), as a file system over its quota says.
+ * Grants of host directories (--rw) are the user's, not bounded here.
+ * @return 0 or -EDQUOT.
+ */
+static int jail_full(struct fsop *op, int which)
+{
+	const struct jt_mount *m = op->w[which].mount;
+	const char *jail = op->run->jail;
+	size_t l = strlen(jail);
+
+	if (!m || !l || strncmp(m->host, jail, l) || (m->host[l] && m->host[l] != '/'))
+		return 0;
+	return jt_disk_may_make(op->run);
+}
+
+/*
+ * The soft RLIMIT_FSIZE of task @tid, from /proc/TID/limits (readable
+ * without the capability prlimit needs for another user's process), or
+ * RLIM_INFINITY.
+ */
+static rlim_t fsize_of(pid_t tid)
+{
+	char path[64], buf[4096], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return RLIM_INFINITY;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return RLIM_INFINITY;
+	buf[n] = '\0';
+	if (!(s = strstr(buf, "\nMax file size")))
+		return RLIM_INFINITY;
+	s += strlen("\nMax file size");
+	while (*s == ' ')
+		s++;
+	return *s >= '0' && *s <= '9' ? (rlim_t)strtoull(s, NULL, 10) : RLIM_INFINITY;
+}
+
 static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
@@ -444,6 +489,8 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 		a = JT_PATH_READ;
 	if (!decide(op, a))
 		return 0;
+	if (a == JT_PATH_CREATE && (r = jail_full(op, 0)) < 0)
+		return op->ret = r, 0;
 	op->cloexec = (flags & O_CLOEXEC) != 0;
 	/* /proc/PID files that would describe the host: procfs.c */
 	if (jt_procfs_open(op->run, &op->w[0], flags, &fd)) {
@@ -503,6 +550,36 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 	}
 	if (fd < 0)
 		return op->ret = -errno, 0;
+	op->inject_fd = fd;
+	return 0;
+}
+
+/*
+ * memfd_create, made by the tracer and handed over as an open's descriptor
+ * is: the tracer keeps a copy, so that the memfd's pages still count toward
+ * --memory when the program holds it only by a mapping of part of it
+ * (disk.c). Its name is checked as the kernel checks it (249 bytes).
+ */
+static int do_memfd(struct fsop *op, uint64_t name, unsigned flags)
+{
+	char nm[256];
+	int cut, fd, r;
+	ssize_t n = jt_mem_string(op->run, op->t->tid, name, nm, sizeof(nm), &cut);
+
+	if (n < 0)
+		return result(op, n);
+	if (cut || n > 249)
+		return result(op, -EINVAL);
+	snprintf(op->path[0], sizeof(op->path[0]), "memfd:%s", nm);
+	fd = (int)syscall(SYS_memfd_create, nm, (flags & ~(unsigned)MFD_CLOEXEC) | MFD_CLOEXEC);
+	if (fd < 0)
+		return result(op, -errno);
+	if ((r = jt_memfd_keep(op->run, fd)) < 0) {
+		close(fd);
+		return result(op, r);
+	}
+	result(op, 0);
+	op->cloexec = (flags & MFD_CLOEXEC) != 0;
 	op->inject_fd = fd;
 	return 0;
 }
@@ -731,6 +808,8 @@ static int do_create(struct fsop *op, int dirfd, uint64_t path, int kind, mode_t
 		return op->ret = -EEXIST, 0;
 	if (op->w[0].dirfd < 0)
 		return op->ret = -EROFS, 0;
+	if ((r = jail_full(op, 0)) < 0)
+		return op->ret = r, 0;
 	old = umask(umask_of(op->t->tid));
 	if (kind == 'd')
 		r = (int)errno_or(mkdirat(op->w[0].dirfd, op->w[0].name, no_setid(mode, 1)));
@@ -805,6 +884,8 @@ static int do_link(struct fsop *op, int olddir, uint64_t oldpath, int newdir, ui
 		return 0;
 	if (op->w[1].exists)
 		return op->ret = -EEXIST, 0;
+	if ((r = jail_full(op, 1)) < 0)
+		return op->ret = r, 0;
 	if ((obj = object(op, 0, 1)) < 0)
 		return op->ret = obj, 0;
 	if (op->w[1].dirfd < 0) {
@@ -868,6 +949,13 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 		off_t len = op->rq->sys == JT_SYS_truncate64 ? (off_t)(A(1) | A(2) << 32)
 			  : op->rq->abi->reg_size == 4 ? (off_t)(int32_t)A(1) : (off_t)A(1);
 
+		/* the tracer's own limit is not the program's: a length past the
+		 * program's RLIMIT_FSIZE fails as the kernel fails it there */
+		if (len > 0 && (rlim_t)len > fsize_of(op->t->tid)) {
+			syscall(SYS_tgkill, op->t->tgid, op->t->tid, SIGXFSZ);
+			op->ret = -EFBIG;
+			break;
+		}
 		op->ret = errno_or(truncate(p, len));
 		break;
 	}
@@ -1490,6 +1578,10 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 		if (op->w[0].exists || op->w[0].dirfd < 0) {
 			close(copy);
 			return result(op, op->w[0].exists ? -EADDRINUSE : -EROFS);
+		}
+		if ((r = jail_full(op, 0)) < 0) {
+			close(copy);
+			return result(op, r);
 		}
 		if (snprintf(to.sun_path, sizeof(to.sun_path), "/proc/self/fd/%d/%s", op->w[0].dirfd,
 			     op->w[0].name) >= (int)sizeof(to.sun_path)) {
@@ -2135,7 +2227,7 @@ int jt_fs_handles(int sys)
 	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
 	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
 	case JT_SYS_inotify_add_watch: case JT_SYS_inotify_init: case JT_SYS_inotify_init1:
-	case JT_SYS_flock:
+	case JT_SYS_flock: case JT_SYS_memfd_create:
 	/* the i386 ABI's names for the same (compat/layout.c has their structures) */
 	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
 	case JT_SYS_truncate64: case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32:
@@ -2156,7 +2248,8 @@ int jt_fs_performs(const struct jt_request *rq)
 
 int jt_fs_may_inject(int sys)
 {
-	return sys == JT_SYS_open || sys == JT_SYS_openat || sys == JT_SYS_creat;
+	return sys == JT_SYS_open || sys == JT_SYS_openat || sys == JT_SYS_creat ||
+	       sys == JT_SYS_memfd_create;
 }
 
 static int dispatch(struct fsop *op)
@@ -2167,6 +2260,7 @@ static int dispatch(struct fsop *op)
 	case JT_SYS_open: return do_open(op, AT_FDCWD, A(0), (int)A(1), (mode_t)A(2));
 	case JT_SYS_openat: return do_open(op, (int)A(0), A(1), (int)A(2), (mode_t)A(3));
 	case JT_SYS_creat: return do_open(op, AT_FDCWD, A(0), O_CREAT | O_WRONLY | O_TRUNC, (mode_t)A(1));
+	case JT_SYS_memfd_create: return do_memfd(op, A(0), (unsigned)A(1));
 	case JT_SYS_stat: return do_stat(op, AT_FDCWD, A(0), 0, A(1), -1);
 	case JT_SYS_lstat: return do_stat(op, AT_FDCWD, A(0), AT_SYMLINK_NOFOLLOW, A(1), -1);
 	case JT_SYS_newfstatat: return do_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1);

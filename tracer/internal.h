@@ -52,9 +52,27 @@ enum jt_stop {
 	JT_STOP_MEMORY,
 	JT_STOP_OUTPUT,
 	JT_STOP_PROCS,
+	JT_STOP_DISK,		/* --disk or --inodes */
 	JT_STOP_SIGNAL,		/* jailtrace was told to stop */
 	JT_STOP_ERROR,
 	JT_STOP_LOG,		/* the audit log reached --log-max */
+};
+
+/* disk.c: a memfd the tracer made for the tree, and its copy of it */
+struct jt_kept_memfd {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	int unseen;		/* looks in a row that found it neither held nor mapped */
+};
+
+/* disk.c: what a walk of the jail found */
+struct jt_disk_usage {
+	uint64_t bytes;		/* allocated (st_blocks), each inode once */
+	uint64_t inodes;	/* files and directories */
+	int complete;		/* every directory was read */
+	int tmpfs;		/* the jail is in memory: its bytes are memory too */
+	dev_t dev;		/* the jail's file system */
 };
 
 struct jt_run {
@@ -79,6 +97,16 @@ struct jt_run {
 	char message[256];
 	uint64_t start_us, end_us;
 	uint64_t peak_rss_kb;
+	/* disk.c: the jail at the last walk */
+	struct jt_disk_usage disk;
+	uint64_t disk_peak;		/* the most bytes a walk found */
+	uint64_t disk_next_us;		/* no walk before this time */
+	uint64_t disk_inodes_made;	/* names made by decided calls since the walk */
+	uint64_t held_bytes;		/* memfd, tmpfs and pipe bytes the tree holds */
+	uint64_t held_unlinked;		/* jail files it holds open with no name left */
+	struct jt_kept_memfd *memfds;	/* the tree's memfds, a copy of each (disk.c) */
+	size_t n_memfds;
+	uint64_t held_next_us;		/* no look at the descriptors before this time */
 	uint64_t cpu_ms;		/* last measured CPU time of the tree */
 	uint64_t denials;
 	struct jt_denials *denial_tab;	/* denials.c: what was denied, for the summary */
@@ -132,6 +160,14 @@ struct jt_run {
 	int wd_child_status;		/* how the first process stopped (or ended) */
 	struct jt_wd_shared *wd_shared;
 };
+
+/* disk.c */
+int jt_disk_usage(const char *root, uint64_t max_bytes, struct jt_disk_usage *u);
+int jt_disk_tick(struct jt_run *run, int final);
+int jt_disk_may_make(struct jt_run *run);
+uint64_t jt_held_memory(struct jt_run *run);
+int jt_memfd_keep(struct jt_run *run, int fd);
+void jt_memfds_free(struct jt_run *run);
 
 /* jail.c: the jail directory, and its grants (into @p; a fresh jail's lazy ones into the view) */
 int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen);

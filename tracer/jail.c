@@ -26,16 +26,105 @@ const char *jt_tmpdir(void)
 }
 
 /*
- * Remove @name in directory @at and all below it, by descriptors: a tree the
- * program made may be deeper than PATH_MAX, hold directories it made
- * unreadable, or links, which are removed and never followed. It stays on
- * the file system it started on.
+ * Directories the removal could not empty, by device and inode: it does not
+ * go down into them again (what is left there cannot be removed by us).
  */
-static void remove_at(int at, const char *name, dev_t dev, int depth)
+struct rm_stuck {
+	struct { dev_t dev; ino_t ino; } *v;
+	size_t n, cap;
+};
+
+static int rm_is_stuck(const struct rm_stuck *s, const struct stat *st)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+static void rm_mark_stuck(struct rm_stuck *s, int fd)
 {
 	struct stat st;
+
+	if (fstat(fd, &st) < 0 || rm_is_stuck(s, &st))
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		void *v = realloc(s->v, cap * sizeof(*s->v));
+
+		if (!v)
+			return;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].dev = st.st_dev;
+	s->v[s->n].ino = st.st_ino;
+	s->n++;
+}
+
+/* A directory entry, opened to go down into it, made searchable first if its
+ * mode (the program chose it) keeps us out. */
+static int rm_open_dir(int at, const char *name)
+{
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == EACCES && fchmodat(at, name, 0700, 0) == 0)
+		fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
+/*
+ * One pass over directory @fd: every entry that is not a directory is
+ * unlinked, an empty directory removed. @return a descriptor of the first
+ * directory that is not empty (to go down into), or -1 when none is left
+ * that we could enter.
+ */
+static int rm_pass(int fd, dev_t dev, const struct rm_stuck *stuck)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0), sub = -1;
 	struct dirent *e;
 	DIR *d;
+
+	if (dup_fd < 0)
+		return -1;
+	if (!(d = fdopendir(dup_fd))) {
+		close(dup_fd);
+		return -1;
+	}
+	while (sub < 0 && (e = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+			continue;	/* gone, or another file system mounted here */
+		if (!S_ISDIR(st.st_mode)) {
+			unlinkat(fd, e->d_name, 0);
+			continue;
+		}
+		if (unlinkat(fd, e->d_name, AT_REMOVEDIR) == 0 || rm_is_stuck(stuck, &st))
+			continue;
+		sub = rm_open_dir(fd, e->d_name);
+	}
+	closedir(d);
+	return sub;
+}
+
+/*
+ * Remove @name in directory @at and all below it, by descriptors and with a
+ * fixed number of them: a tree the program made may be deeper than
+ * PATH_MAX (made cheaply by renames), hold directories it made unreadable,
+ * very long names, or links, which are removed and never followed. It goes
+ * down one directory at a time, and back up by "..": no path and no stack
+ * of names, so depth costs nothing. A directory it comes back from is
+ * removed by the next pass over its parent; one it could not empty is not
+ * entered again. It stays on the file system it started on.
+ */
+static void remove_at(int at, const char *name, dev_t dev)
+{
+	struct rm_stuck stuck = { 0 };
+	struct stat st;
+	long depth = 0;
 	int fd;
 
 	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
@@ -44,21 +133,31 @@ static void remove_at(int at, const char *name, dev_t dev, int depth)
 		unlinkat(at, name, 0);
 		return;
 	}
-	if (depth > 4096)
-		return;
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == EACCES && fchmodat(at, name, 0700, 0) == 0)
-		fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
+	fd = rm_open_dir(at, name);
+	while (fd >= 0) {
+		int next;
+
+		/* removing entries takes write and search permission on it */
+		fchmod(fd, 0700);
+		next = rm_pass(fd, dev, &stuck);
+		if (next >= 0) {
 			close(fd);
-		unlinkat(at, name, AT_REMOVEDIR);
-		return;
+			fd = next;
+			depth++;
+			continue;
+		}
+		/* nothing left we can enter: what stays here, stays */
+		rm_mark_stuck(&stuck, fd);
+		if (depth == 0)
+			break;
+		next = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		depth--;
 	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			remove_at(dirfd(d), e->d_name, dev, depth + 1);
-	closedir(d);
+	if (fd >= 0)
+		close(fd);
+	free(stuck.v);
 	unlinkat(at, name, AT_REMOVEDIR);
 }
 
@@ -68,7 +167,7 @@ void jt_remove_tree(const char *path)
 	struct stat st;
 
 	if (path[0] && lstat(path, &st) == 0)
-		remove_at(AT_FDCWD, path, st.st_dev, 0);
+		remove_at(AT_FDCWD, path, st.st_dev);
 }
 
 /*

@@ -26,6 +26,8 @@ enum jt_limit {
 	JT_LIMIT_FSIZE,		/* bytes per file written */
 	JT_LIMIT_NOFILE,	/* descriptors per process */
 	JT_LIMIT_LOG,		/* bytes of the audit log */
+	JT_LIMIT_DISK,		/* bytes the jail holds on the host */
+	JT_LIMIT_INODES,	/* files and directories the jail holds */
 	JT_LIMIT_COUNT
 };
 
@@ -37,6 +39,7 @@ enum jt_status {
 	JT_MEMORY_LIMIT,
 	JT_OUTPUT_LIMIT,
 	JT_PROCS_LIMIT,
+	JT_DISK_LIMIT,	/* the jail held more than --disk or --inodes */
 	JT_INTERRUPTED,	/* jailtrace got SIGINT, SIGTERM or SIGHUP */
 	JT_ERROR,
 	JT_LOG_LIMIT,	/* the audit log reached its bound */

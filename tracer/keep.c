@@ -19,70 +19,116 @@
 
 #define KEEP_DEPTH 64
 
-/* Copy [@from, @to) of @src to the same offsets of @dst. */
-static int copy_range(int src, int dst, off_t from, off_t to)
+/*
+ * One copy: a file with several links is copied once and linked again
+ * (by its first copy's path under the destination), holes stay holes, and
+ * the bytes written stay within @budget (what the jail held, at most
+ * --disk): the copy never puts more on the host than the run was allowed.
+ */
+struct keep {
+	int top;			/* the directory the copy is made in */
+	char rel[PATH_MAX];		/* the path being copied, relative to top */
+	struct { dev_t dev; ino_t ino; char *rel; } *links;
+	size_t n_links;
+	uint64_t budget;		/* bytes the copy may still write; 0: no bound */
+	int bounded;
+	unsigned skipped;		/* links, fifos, sockets, devices left out */
+	char skipped_first[256];	/* the first of them */
+};
+
+/* The first copy of inode @st, when it has one already. */
+static const char *copied_as(const struct keep *k, const struct stat *st)
+{
+	for (size_t i = 0; i < k->n_links; i++)
+		if (k->links[i].dev == st->st_dev && k->links[i].ino == st->st_ino)
+			return k->links[i].rel;
+	return NULL;
+}
+
+static void remember(struct keep *k, const struct stat *st)
+{
+	void *v = realloc(k->links, (k->n_links + 1) * sizeof(*k->links));
+	char *rel = strdup(k->rel);
+
+	if (!v || !rel) {
+		free(rel);
+		if (v)
+			k->links = v;
+		return;	/* copied again if met again: still within the budget */
+	}
+	k->links = v;
+	k->links[k->n_links].dev = st->st_dev;
+	k->links[k->n_links].ino = st->st_ino;
+	k->links[k->n_links++].rel = rel;
+}
+
+/* Bytes [@off, @end) of @src at the same place in @dst. */
+static int copy_range(struct keep *k, int src, int dst, off_t off, off_t end)
 {
 	char buf[65536];
 
-	while (from < to) {
-		size_t want = to - from < (off_t)sizeof(buf) ? (size_t)(to - from) : sizeof(buf);
-		ssize_t n = pread(src, buf, want, from);
+	while (off < end) {
+		size_t want = end - off < (off_t)sizeof(buf) ? (size_t)(end - off) : sizeof(buf);
+		ssize_t n;
 
+		if (k->bounded && (uint64_t)want > k->budget)
+			return -EFBIG;
+		n = pread(src, buf, want, off);
 		if (n <= 0)
-			return n < 0 ? -EIO : 0;	/* shorter now: the copy ends there */
-		if (pwrite(dst, buf, (size_t)n, from) != n)
+			return n < 0 ? -errno : 0;	/* shrunk meanwhile: the rest is a hole */
+		if (pwrite(dst, buf, (size_t)n, off) != n)
 			return -EIO;
-		from += n;
+		off += n;
+		k->budget -= k->bounded ? (uint64_t)n : 0;
 	}
 	return 0;
 }
 
-/*
- * A file is copied with its holes (SEEK_DATA/SEEK_HOLE): a sparse file
- * the program made (a size of 1G in no blocks) takes on the host what it
- * took in the jail, not its apparent size in zeros, so what --keep writes
- * is bounded by what the run wrote.
- */
-static int copy_file(int src, int dstdir, const char *name, mode_t mode)
+/* The data of @src (by SEEK_DATA and SEEK_HOLE, so holes stay holes), then its size. */
+static int copy_file(struct keep *k, int src, int dstdir, const char *name, const struct stat *st)
 {
-	int dst = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
-	struct stat st;
-	off_t data = 0, hole;
+	int dst = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			 st->st_mode & 0777);
+	off_t off = 0, end;
 	int r = 0;
 
 	if (dst < 0)
 		return -errno;
-	if (fstat(src, &st) < 0) {
-		close(dst);
-		return -errno;
+	while (r == 0 && off < st->st_size) {
+		off = lseek(src, off, SEEK_DATA);
+		if (off < 0) {
+			/* ENXIO: only a hole is left; else a file system without SEEK_DATA */
+			if (errno != ENXIO)
+				r = copy_range(k, src, dst, 0, st->st_size);
+			break;
+		}
+		end = lseek(src, off, SEEK_HOLE);
+		if (end < 0 || end > st->st_size)
+			end = st->st_size;
+		r = copy_range(k, src, dst, off, end);
+		off = end;
 	}
-	while (r == 0 && data < st.st_size) {
-		data = lseek(src, data, SEEK_DATA);
-		if (data < 0 && errno == ENXIO)
-			break;	/* only a hole is left */
-		hole = data < 0 ? st.st_size : lseek(src, data, SEEK_HOLE);
-		if (data < 0)
-			data = 0;	/* no SEEK_DATA here: all of it is data */
-		if (hole < 0 || hole > st.st_size)
-			hole = st.st_size;
-		r = copy_range(src, dst, data, hole);
-		data = hole;
-	}
-	if (r == 0 && ftruncate(dst, st.st_size) < 0)
+	if (r == 0 && ftruncate(dst, st->st_size) < 0)
 		r = -errno;
 	close(dst);
-	return r < 0 ? -EIO : 0;
+	return r;
 }
 
-/* What a copy left out (links, fifos, sockets, devices): the count and the first. */
-struct skipped {
-	unsigned n;
-	char first[256];
-};
-
-static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname, int depth,
-		   struct skipped *sk)
+/* The file @sname in @srcdir, read-only; "" is @srcdir itself (a granted file). */
+static int open_src(int srcdir, const char *sname)
 {
+	char p[64];
+
+	if (sname[0])
+		return openat(srcdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", srcdir);
+	return open(p, O_RDONLY | O_CLOEXEC);
+}
+
+static int copy_at(struct keep *k, int srcdir, const char *sname, int dstdir, const char *dname,
+		   int depth)
+{
+	size_t rlen = strlen(k->rel);
 	struct stat st;
 	int fd, r = 0;
 
@@ -90,24 +136,40 @@ static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname,
 		return -ELOOP;
 	if (fstatat(srcdir, sname, &st, AT_SYMLINK_NOFOLLOW | (sname[0] ? 0 : AT_EMPTY_PATH)) < 0)
 		return -errno;
+	if (snprintf(k->rel + rlen, sizeof(k->rel) - rlen, "%s%s", rlen ? "/" : "", dname) >=
+	    (int)(sizeof(k->rel) - rlen))
+		return -ENAMETOOLONG;
 	if (S_ISREG(st.st_mode)) {
-		fd = openat(srcdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (sname[0] ? 0 : 0));
-		if (fd < 0)
-			return -errno;
-		r = copy_file(fd, dstdir, dname, st.st_mode);
-		close(fd);
+		const char *first = st.st_nlink > 1 ? copied_as(k, &st) : NULL;
+
+		if (first) {
+			r = linkat(k->top, first, dstdir, dname, 0) < 0 ? -errno : 0;
+		} else if ((fd = open_src(srcdir, sname)) < 0) {
+			r = -errno;
+		} else {
+			r = copy_file(k, fd, dstdir, dname, &st);
+			close(fd);
+			if (r == 0 && st.st_nlink > 1)
+				remember(k, &st);
+		}
+		k->rel[rlen] = '\0';
 		return r;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		/* links, fifos, sockets: nothing to keep, but the user is told */
-		if (sk->n++ == 0)
-			snprintf(sk->first, sizeof(sk->first), "%s", dname);
+		if (k->skipped++ == 0)
+			snprintf(k->skipped_first, sizeof(k->skipped_first), "%s", dname);
+		k->rel[rlen] = '\0';
 		return 0;
 	}
-	if (mkdirat(dstdir, dname, 0700) < 0)
+	if (mkdirat(dstdir, dname, 0700) < 0) {
+		k->rel[rlen] = '\0';
 		return -errno;
+	}
 	{
-		int sfd = openat(srcdir, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* "": the walk ended on a mount root (/tmp), which is @srcdir itself */
+		int sfd = openat(srcdir, sname[0] ? sname : ".",
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int dfd = openat(dstdir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		DIR *d = sfd >= 0 ? fdopendir(sfd) : NULL;
 		struct dirent *e;
@@ -120,7 +182,7 @@ static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname,
 		while (d && dfd >= 0 && r == 0 && (e = readdir(d))) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
-			r = copy_at(dirfd(d), e->d_name, dfd, e->d_name, depth + 1, sk);
+			r = copy_at(k, dirfd(d), e->d_name, dfd, e->d_name, depth + 1);
 		}
 		if (d)
 			closedir(d);
@@ -129,6 +191,7 @@ static int copy_at(int srcdir, const char *sname, int dstdir, const char *dname,
 		if (r == 0)
 			fchmodat(dstdir, dname, st.st_mode & 0777, 0);
 	}
+	k->rel[rlen] = '\0';
 	return r;
 }
 
@@ -214,9 +277,9 @@ int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
 {
 	const char *colon = strchr(spec, ':'), *leaf;
 	char inside[PATH_MAX], host[PATH_MAX];
-	struct skipped sk = { 0 };
 	struct jt_walk w;
 	int r, hostdir, src;
+	unsigned skipped;
 
 	err[0] = '\0';
 	snprintf(inside, sizeof(inside), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
@@ -235,14 +298,32 @@ int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
 		return r;
 	}
 	src = w.dirfd >= 0 ? w.dirfd : w.fd;
-	r = copy_at(src, w.dirfd >= 0 ? w.name : "", hostdir, leaf, 0, &sk);
-	if (r < 0)
+	{
+		/* no more than the jail holds now, nor than --disk */
+		uint64_t maxb = run->limit[JT_LIMIT_DISK];
+		struct keep k = { .top = hostdir, .bounded = 1 };
+
+		if (jt_disk_usage(run->jail, 0, &run->disk) < 0)
+			run->disk.bytes = 0;
+		k.budget = maxb && maxb < run->disk.bytes ? maxb : run->disk.bytes;
+
+		r = copy_at(&k, src, w.dirfd >= 0 ? w.name : "", hostdir, leaf, 0);
+		for (size_t i = 0; i < k.n_links; i++)
+			free(k.links[i].rel);
+		free(k.links);
+		skipped = k.skipped;
+		if (r == 0 && skipped)
+			snprintf(err, errlen, "--keep %s: skipped %u symbolic link%s or special file%s (%s%s): "
+				 "only regular files and directories are copied", spec, skipped,
+				 skipped == 1 ? "" : "s", skipped == 1 ? "" : "s", k.skipped_first,
+				 skipped > 1 ? ", ..." : "");
+	}
+	if (r == -EFBIG)
+		snprintf(err, errlen, "--keep %s: the copy would be larger than the jail held "
+			 "(%llu bytes)", spec, (unsigned long long)run->disk.bytes);
+	else if (r < 0)
 		snprintf(err, errlen, "--keep %s: %s", spec, strerror(-r));
-	else if (sk.n)
-		snprintf(err, errlen, "--keep %s: skipped %u symbolic link%s or special file%s (%s%s): "
-			 "only regular files and directories are copied", spec, sk.n,
-			 sk.n == 1 ? "" : "s", sk.n == 1 ? "" : "s", sk.first, sk.n > 1 ? ", ..." : "");
 	close(hostdir);
 	jt_walk_done(&w);
-	return r < 0 ? r : (int)sk.n;
+	return r < 0 ? r : (int)skipped;
 }

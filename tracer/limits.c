@@ -2,8 +2,11 @@
  * The periodic check (every JT_TICK_MS, driven by SIGALRM): wall time, and
  * the CPU time and memory of the whole tree, read from /proc without
  * cgroups. Memory is the sum of resident sizes, or, once that sum is over
- * the limit, the proportional set size that counts shared pages once. Process and output limits are counted where they
- * happen (loop.c, relay.c).
+ * the limit, the proportional set size that counts shared pages once; to
+ * it is added what the tree holds that no process maps (memfd and tmpfs
+ * files, pipe buffers, a jail in memory: disk.c). The jail's disk usage is
+ * walked from here too (disk.c). Process and output limits are counted
+ * where they happen (loop.c, relay.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -157,20 +160,24 @@ void jt_limits_tick(struct jt_run *run)
 		jt_stop_run(run, JT_STOP_TIMEOUT, "%s reached (wall time)", text);
 		return;
 	}
+	if (run->use_view && jt_disk_tick(run, 0))
+		return;
 	measure(run, &cpu, &rss);
 	run->cpu_ms = cpu;
+	/* what the tree holds in memory outside its processes' pages */
+	rss += jt_held_memory(run) / 1024;
 	if (maxmem && rss * 1024 > maxmem) {
 		uint64_t pss = measure_pss(run);
 
 		if (pss)
-			rss = pss;
+			rss = pss + jt_held_memory(run) / 1024;
 	}
 	if (rss > run->peak_rss_kb)
 		run->peak_rss_kb = rss;
 	if (maxmem && rss * 1024 > maxmem && !jt_grace_cut(run, "memory")) {
 		jt_limit_text(JT_LIMIT_MEMORY, maxmem, text, sizeof(text));
 		jt_limit_event(run, "memory", maxmem, rss * 1024, 0);
-		jt_stop_run(run, JT_STOP_MEMORY, "%s reached (resident memory of the tree)", text);
+		jt_stop_run(run, JT_STOP_MEMORY, "%s reached (resident, and held in memfd, pipes, tmpfs)", text);
 	} else if (maxcpu && cpu > maxcpu && !jt_grace_cut(run, "cpu")) {
 		jt_limit_text(JT_LIMIT_CPU_MS, maxcpu, text, sizeof(text));
 		jt_limit_event(run, "cpu", maxcpu, cpu, 0);

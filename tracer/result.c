@@ -15,6 +15,7 @@ static const char *const status_names[] = {
 	[JT_EXITED] = "exited", [JT_SIGNALED] = "signaled", [JT_TIMEOUT] = "timeout",
 	[JT_CPU_LIMIT] = "cpu_limit", [JT_MEMORY_LIMIT] = "memory_limit",
 	[JT_OUTPUT_LIMIT] = "output_limit", [JT_PROCS_LIMIT] = "procs_limit",
+	[JT_DISK_LIMIT] = "disk_limit",
 	[JT_INTERRUPTED] = "interrupted", [JT_ERROR] = "error", [JT_LOG_LIMIT] = "log_limit",
 };
 
@@ -28,7 +29,7 @@ void jt_result_fill(struct jt_run *run, struct jt_result *res)
 	static const enum jt_status of_stop[] = {
 		[JT_STOP_TIMEOUT] = JT_TIMEOUT, [JT_STOP_CPU] = JT_CPU_LIMIT,
 		[JT_STOP_MEMORY] = JT_MEMORY_LIMIT, [JT_STOP_OUTPUT] = JT_OUTPUT_LIMIT,
-		[JT_STOP_PROCS] = JT_PROCS_LIMIT, [JT_STOP_SIGNAL] = JT_INTERRUPTED,
+		[JT_STOP_PROCS] = JT_PROCS_LIMIT, [JT_STOP_DISK] = JT_DISK_LIMIT, [JT_STOP_SIGNAL] = JT_INTERRUPTED,
 		[JT_STOP_ERROR] = JT_ERROR, [JT_STOP_LOG] = JT_LOG_LIMIT,
 	};
 	struct rusage ru;

@@ -506,6 +506,7 @@ static void teardown_view(struct jt_run *run)
 		return;
 	jt_skeleton_remove(run);	/* by the view's list of what it made */
 	jt_jail_remove(run);
+	jt_memfds_free(run);
 	jt_view_free(&run->view);
 	for (int i = 0; i < 2; i++)
 		if (run->chan[i] >= 0)
@@ -646,6 +647,9 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	set_timer(1);
 	r = jt_loop(run);
 	set_timer(0);
+	/* what the program wrote since the last walk of its jail counts too */
+	if (run->use_view && run->stop == JT_STOP_NONE)
+		jt_disk_tick(run, 1);
 	if (r < 0)
 		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
 	jt_proxy_stop(run);
