@@ -18,9 +18,11 @@
 #define EXIT_JT 125
 
 static const char report_usage[] =
-	"usage: jailtrace report [--format text|json] [--html OUT] LOG\n"
+	"usage: jailtrace report [--summary | --format text|json | --html OUT] LOG\n"
 	"Summarize a run's audit log: what ran, for whom, how long, how it ended,\n"
 	"the process tree, denials by rule, limits, files and network.\n"
+	"  --summary      one screen: how it ended, the limits reached and the denials\n"
+	"                 that matter (not by design, not as natively), one line each\n"
 	"  --format json  one JSON object for tools\n"
 	"  --html OUT     write one self-contained HTML page to OUT (with the read and\n"
 "                 write bits of the log's directory)\n";
@@ -36,7 +38,7 @@ static const char learn_usage[] =
 	"Write the tightest policy under which the run gets the same decisions.\n"
 	"  --base FILE    the run's policy, when the log names a file not at hand\n";
 
-enum { O_FORMAT = 256, O_HTML, O_POLICY, O_BASE, O_HELP };
+enum { O_FORMAT = 256, O_HTML, O_POLICY, O_BASE, O_HELP, O_SUMMARY };
 
 static const struct option opts[] = {
 	{ "format", required_argument, 0, O_FORMAT },
@@ -44,12 +46,13 @@ static const struct option opts[] = {
 	{ "policy", required_argument, 0, O_POLICY },
 	{ "base", required_argument, 0, O_BASE },
 	{ "help", no_argument, 0, O_HELP },
+	{ "summary", no_argument, 0, O_SUMMARY },
 	{ 0, 0, 0, 0 },
 };
 
 struct args {
 	const char *format, *html, *policy, *base, *log;
-	int help;
+	int help, summary;
 };
 
 /* @allowed: the options this command takes, as O_* bits. @return 0 or EXIT_JT. */
@@ -75,6 +78,7 @@ static int parse(int argc, char **argv, unsigned allowed, const char *usage, str
 		case O_POLICY: a->policy = optarg; break;
 		case O_BASE: a->base = optarg; break;
 		case O_HELP: a->help = 1; return 0;
+		case O_SUMMARY: a->summary = 1; break;
 		}
 	}
 	if (strcmp(a->format, "text") && strcmp(a->format, "json")) {
@@ -136,7 +140,7 @@ int jt_cmd_report(int argc, char **argv)
 	FILE *out = stdout;
 	int r;
 
-	if (parse(argc, argv, BIT(O_FORMAT) | BIT(O_HTML) | BIT(O_HELP), report_usage, &a))
+	if (parse(argc, argv, BIT(O_FORMAT) | BIT(O_HTML) | BIT(O_HELP) | BIT(O_SUMMARY), report_usage, &a))
 		return EXIT_JT;
 	if (a.help) {
 		fputs(report_usage, stdout);
@@ -164,6 +168,8 @@ int jt_cmd_report(int argc, char **argv)
 			r = -errno;
 	} else if (!strcmp(a.format, "json")) {
 		r = jt_report_json(&rep, out);
+	} else if (a.summary) {
+		r = jt_report_summary(&rep, out);
 	} else {
 		r = jt_report_text(&rep, out);
 	}

@@ -149,6 +149,8 @@ const char *jt_report_ms(double ms, char *buf, size_t len);
 const char *jt_report_limit(const char *name, double v, char *buf, size_t len);
 
 int jt_report_text(const struct jt_report *rep, FILE *out);
+/** One screen of it: header, limits reached, the denials that matter. */
+int jt_report_summary(const struct jt_report *rep, FILE *out);
 int jt_report_json(const struct jt_report *rep, FILE *out);
 int jt_report_html(const struct jt_report *rep, FILE *out);
 

@@ -256,6 +256,50 @@ static void files_network(const struct jt_report *rep, FILE *out)
 	access_list(rep->net, rep->n_net, out);
 }
 
+/*
+ * One screen: the header, the limits reached, and the denials that are
+ * news (not by design, not as natively), one line each, most frequent
+ * rules first as the report orders them, at most SUMMARY_DENIALS.
+ */
+#define SUMMARY_DENIALS 10
+
+int jt_report_summary(const struct jt_report *rep, FILE *out)
+{
+	unsigned long news = 0, shown = 0, more = 0;
+	char b1[48];
+
+	header(rep, out);
+	for (size_t i = 0; i < rep->n_limits; i++)
+		fprintf(out, "  limit       %s reached at %.3f s (limit %s)\n", rep->limits[i].limit,
+			rep->limits[i].t, jt_report_limit(rep->limits[i].limit, rep->limits[i].value, b1, sizeof(b1)));
+	for (size_t i = 0; i < rep->n_rules; i++)
+		for (size_t k = 0; k < rep->rules[i].n_calls; k++)
+			news += rep->rules[i].calls[k].first.count - rep->rules[i].calls[k].quiet;
+	fprintf(out, "\ndenials that matter: %lu (of %lu; the others by design or as natively)\n",
+		news, rep->denied);
+	for (size_t i = 0; i < rep->n_rules; i++) {
+		const struct jt_rp_rule *r = &rep->rules[i];
+
+		for (size_t k = 0; k < r->n_calls; k++) {
+			const struct jt_rp_denied *d = &r->calls[k];
+
+			if (d->quiet >= d->first.count)
+				continue;
+			if (shown == SUMMARY_DENIALS) {
+				more++;
+				continue;
+			}
+			fprintf(out, "  %5lux %-7s %.90s  [%s]\n", d->first.count - d->quiet, d->err,
+				d->first.call ? d->first.call : d->name, r->rule);
+			shown++;
+		}
+	}
+	if (more)
+		fprintf(out, "  ... %lu more kinds: jailtrace report without --summary lists them\n", more);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}
+
 int jt_report_text(const struct jt_report *rep, FILE *out)
 {
 	header(rep, out);
