@@ -252,6 +252,8 @@ static const char *part_of(struct fsop *op, int which)
 
 	if (m && (m->flags & JT_MNT_PROC))
 		return "proc-of-run";
+	if (m && m->rule < 0 && !strcmp(m->inside, "/dev/pts"))
+		return "pty";	/* the sandbox's own (ptys.c) */
 	if (m)
 		return m->rule >= 0 ? NULL : (m->flags & JT_MNT_RW) ? "jail" : "own-file";
 	if (!op->w[which].inside || !jt_view_dir_facts(op->run->policy, op->w[which].inside, &f))

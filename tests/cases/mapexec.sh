@@ -95,8 +95,8 @@ t_mmap_and_mprotect_exec_of_a_written_file_fail_as_on_noexec() {
 }
 
 t_mmap_exec_of_a_written_file_fails_for_i386_too() {
-	[ -x "$PROGS/mapexec32" ] || skip "no 32-bit build"
-	"$PROGS/mapexec32" /bin/true >"$T/nout" 2>&1 || skip "32-bit programs do not run here"
+	needs_i386_programs
+	"$PROGS/mapexec32" /bin/true >"$T/nout" 2>&1 || native_fail "mapexec32 fails natively"
 	grep -qx "old-mmap-exec ok" "$T/nout" || native_fail "the old mmap did not map natively: $(cat "$T/nout")"
 	jt -- /bin/sh -c "cp /bin/true /work/w && $PROGS/mapexec32 /work/w"
 	expect_rc 0
