@@ -1053,6 +1053,29 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 	return -EACCES;
 }
 
+/*
+ * A copy that is the program's very open file description, to pass on in
+ * SCM_RIGHTS: a reopen through /proc would be another description (a
+ * pipe's write end reopened as a read end, an offset or O_APPEND not
+ * shared). pidfd_getfd, else fetched over the handover pair (each fetch
+ * issues the call again: inject.c); without a view, where there is no
+ * pair, the reopen is all there is.
+ */
+int jt_fs_fd_same(struct jt_run *run, struct jt_task *t, int fd)
+{
+	int copy;
+
+	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD) || !run->use_view)
+		return jt_fs_fd_copy(run, t, fd);
+	if ((copy = jt_fetched_take(t, fd)) != -ENOENT)
+		return copy;
+	if (fd == run->chan_fd)
+		return -EBADF;
+	if (!t->fetch_want)
+		t->fetch_want = fd + 1;
+	return -EACCES;
+}
+
 static int fd_copy(struct fsop *op, int fd)
 {
 	return jt_fs_fd_copy(op->run, op->t, fd);

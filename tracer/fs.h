@@ -65,6 +65,9 @@ int jt_fs_unix_dest(struct jt_run *run, struct jt_task *t, const void *addr, soc
  * descriptor fetched and the call issued again (syscall.c, fs_stop).
  */
 int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd);
+/** The program's @fd as the very same open file description (for SCM_RIGHTS):
+ * -EACCES with t->fetch_want set when it must be fetched first. */
+int jt_fs_fd_same(struct jt_run *run, struct jt_task *t, int fd);
 
 /**
  * At the exec event of a file the program wrote (JT_TASK_EXEC_MAPS): is

@@ -404,10 +404,10 @@ static int control_fds(struct netop *op, struct cmsghdr *c, int *copies, int *n)
 	int *fds = (int *)CMSG_DATA(c);
 
 	for (int i = 0; i < k; i++) {
-		int cp = jt_fs_fd_copy(op->run, op->t, fds[i]);
+		int cp = jt_fs_fd_same(op->run, op->t, fds[i]);
 
 		if (cp < 0)
-			return -EBADF;
+			return -EBADF;	/* or to be fetched first: the call is issued again */
 		copies[(*n)++] = cp;
 		fds[i] = cp;
 	}
@@ -633,6 +633,13 @@ static int do_sendmmsg(struct netop *op)
 		unsigned sent;
 
 		r = send_one(op, copy, at, flags, &again);
+		if (r < 0 && i > 0 && op->t->fetch_want) {
+			/* a descriptor of this entry must be fetched, which issues the
+			 * call again: the entries sent so far are its answer instead */
+			op->t->fetch_want = 0;
+			r = 0;
+			break;
+		}
 		if (r < 0)
 			break;
 		sent = (unsigned)r;

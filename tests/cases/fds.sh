@@ -26,3 +26,31 @@ t_program_starts_with_descriptors_0_1_2_and_the_handover_socket_only() {
 	jt -- /bin/sh -c 'readlink /proc/self/fd/1023 2>/dev/null || ls -l /dev/null >/dev/null; exec 2>&-; echo ok'
 	expect_out_line ok
 }
+
+# Descriptors passed in SCM_RIGHTS arrive as the very open file
+# descriptions sent (as multiprocessing's forkserver needs): a pipe's write
+# end stays one, a file's offset is shared. Every sendmsg is performed by
+# the tracer under the view; before 5.6 (no pidfd_getfd, the legacy pass)
+# its copies are fetched over the handover pair, never reopened by path.
+PASS_FDS='import os, socket
+from multiprocessing import reduction
+a, b = socket.socketpair()
+r, w = os.pipe()
+f = os.open("/work/f" if os.path.isdir("/work") and not os.environ.get("NATIVE") else "f", os.O_RDWR | os.O_CREAT, 0o600)
+os.write(f, b"12345")
+reduction.sendfds(a, [w, f, r])
+got = reduction.recvfds(b, 8)
+os.write(got[0], b"via-the-passed-write-end")
+print(os.read(r, 64).decode())
+os.write(got[1], b"678")
+print("offset shared:", os.lseek(f, 0, os.SEEK_CUR))'
+
+t_descriptors_passed_over_a_unix_socket_are_the_same_open_files() {
+	native env NATIVE=1 /usr/bin/python3 -c "$PASS_FDS"
+	grep -qx "via-the-passed-write-end" "$T/nout" && grep -qx "offset shared: 8" "$T/nout" ||
+		native_fail "natively the passed descriptors are not the same open files"
+	jt -- /usr/bin/python3 -c "$PASS_FDS"
+	expect_rc 0
+	expect_out_line "via-the-passed-write-end"
+	expect_out_line "offset shared: 8"
+}
