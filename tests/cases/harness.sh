@@ -54,7 +54,11 @@ t_i386_tests_skip_and_say_why_where_the_kernel_runs_no_i386_code() {
 	local file name need _ rc
 	i386_tests | awk '!seen[$2]++' >"$T/uses"
 	while read -r file name need _; do
+		# in a subshell with the test's own cleanup: a test that does not
+		# skip must not leave its victims and listeners running
 		(
+			VICTIMS=() HOGS=()
+			trap _cleanup EXIT
 			export TEST_PRETEND_NO_I386=1 T="$T/$name"
 			mkdir -p "$T" && cd "$T" && . "$file" && "$name"
 		) >"$T/$name.out" 2>&1 </dev/null
