@@ -15,7 +15,9 @@ t_native_runs_never_kill_the_tests_victims() {
 		native true
 		victim_alive || fail "the victim was killed after $i native runs of true"
 	done
-	[ "$i" -gt 20 ] || fail "only $((i - 1)) native runs in 20 s: too few to show anything"
+	# the old helper killed the victim within two runs; fewer than three
+	# runs in 20 s (a very busy host) cannot show it either way
+	[ "$i" -gt 3 ] || skip "the host was too busy: only $((i - 1)) native runs in 20 s"
 }
 
 # i386_tests: "FILE NAME KIND probed|unprobed" for each test whose body runs
