@@ -250,8 +250,12 @@ static int inside_name(const struct jt_run *run, const char *host, char *out, si
 			return -1;
 		snprintf(out, len, "%s", path[sl] ? path + sl : "/");
 	}
-	if (del && strlen(out) + dl < len)
-		strcat(out, deleted);
+	if (del) {
+		size_t o = strlen(out);
+
+		if (o + dl < len)
+			memcpy(out + o, deleted, dl + 1);
+	}
 	return 0;
 }
 
