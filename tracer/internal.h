@@ -314,6 +314,9 @@ uint64_t jt_now_us(void);
 int jt_relay_start(struct jt_run *run);
 void jt_relay_join(struct jt_run *run);
 extern volatile sig_atomic_t jt_output_exceeded;
+/* Count @n more bytes of the program's output in *@total against @cap (0:
+ * none), flagging jt_output_exceeded past it. @return how many may go out. */
+size_t jt_output_room(uint64_t *total, uint64_t cap, size_t n);
 #define JT_GRACE_MS_DEFAULT 5000	/* as `docker stop`; `timeout -k` asks for one */
 #define JT_TICK_MS 50	/* the clock of limits and CPU placement */
 extern volatile sig_atomic_t jt_tick_due;

@@ -40,17 +40,22 @@ static void reader_gone(struct relay *r, int i, int err)
 
 static struct relay relay;
 
+size_t jt_output_room(uint64_t *total, uint64_t cap, size_t n)
+{
+	uint64_t room;
+
+	if (!cap)
+		return n;
+	room = *total >= cap ? 0 : cap - *total;
+	*total += n;
+	if (*total > cap)
+		jt_output_exceeded = 1;
+	return n > room ? (size_t)room : n;
+}
+
 static void forward(struct relay *r, int i, const char *buf, size_t n)
 {
-	if (r->cap) {
-		uint64_t room = r->total >= r->cap ? 0 : r->cap - r->total;
-
-		r->total += n;
-		if (r->total > r->cap)
-			jt_output_exceeded = 1;
-		if (n > room)
-			n = (size_t)room;
-	}
+	n = jt_output_room(&r->total, r->cap, n);
 	while (n > 0 && r->out_ok[i]) {
 		ssize_t w = write(1 + i, buf, n);
 

@@ -172,15 +172,7 @@ static void on_winch(int sig)
 /* The program's output to jailtrace's stdout, within the output cap. */
 static void tty_forward(struct tty_relay *r, const char *buf, size_t n)
 {
-	if (r->cap) {
-		uint64_t room = r->total >= r->cap ? 0 : r->cap - r->total;
-
-		r->total += n;
-		if (r->total > r->cap)
-			jt_output_exceeded = 1;
-		if (n > room)
-			n = (size_t)room;
-	}
+	n = jt_output_room(&r->total, r->cap, n);
 	while (n > 0 && r->out_ok) {
 		ssize_t w = write(1, buf, n);
 
