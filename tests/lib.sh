@@ -509,6 +509,27 @@ _victim_ready() {
 
 victim_alive() { alive "$VICTIM" "$VICTIM_START"; }
 
+# ---------------------------------------------------------------- listeners
+
+NET_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/tools" && pwd)
+
+# listen NAME KIND ADDRESS: a host listener (tests/tools/listen.py: tcp,
+# udp, unix, unix-dgram, abstract-dgram, ...) registered as a victim;
+# $(port NAME) is its port (or path), what reached it is in
+# $JT_AUX/NAME.rec, one line a connection or datagram.
+listen() {
+	local name=$1 pid
+	/usr/bin/python3 "$NET_TOOLS/listen.py" "$2" "$3" "$JT_AUX/$name.port" "$JT_AUX/$name.rec" \
+		</dev/null >"$JT_AUX/$name.log" 2>&1 &
+	pid=$!
+	wait_until 5 test -s "$JT_AUX/$name.port" || fail "listener $name did not start: $(cat "$JT_AUX/$name.log")"
+	VICTIMS+=("$pid:$(proc_start "$pid")")
+	touch "$JT_AUX/$name.rec"
+}
+port() { cat "$JT_AUX/$1.port"; }
+reached() { [ -s "$JT_AUX/$1.rec" ]; }
+forget() { : >"$JT_AUX/$1.rec"; }
+
 # hog_every_cpu: a busy loop on each CPU, outside the sandbox; their pids
 # in HOGS, killed when the test ends if not before.
 HOGS=()

@@ -4,27 +4,11 @@
 # and a policy can refuse the ABI outright. Each attack is shown working
 # natively, then judged from the host side.
 
-NET_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
-
 secret() {
 	echo "TOPSECRET-$$" >"$1"
 	chmod 644 "$1"
 }
 
-# listen NAME: a host TCP listener on 127.0.0.1; $(port NAME) is its port,
-# and what reached it is recorded in $JT_AUX/NAME.rec.
-listen() {
-	local pid
-	/usr/bin/python3 "$NET_TOOLS/listen.py" tcp 127.0.0.1 "$JT_AUX/$1.port" "$JT_AUX/$1.rec" \
-		</dev/null >"$JT_AUX/$1.log" 2>&1 &
-	pid=$!
-	wait_until 5 test -s "$JT_AUX/$1.port" || fail "listener $1 did not start: $(cat "$JT_AUX/$1.log")"
-	VICTIMS+=("$pid:$(proc_start "$pid")")
-	touch "$JT_AUX/$1.rec"
-}
-port() { cat "$JT_AUX/$1.port"; }
-reached() { [ -s "$JT_AUX/$1.rec" ]; }
-forget() { : >"$JT_AUX/$1.rec"; }
 
 # ---------------------------------------------------------------- 32-bit programs
 
@@ -52,7 +36,7 @@ t_a_32bit_program_cannot_create_a_host_file() {
 
 t_a_32bit_program_cannot_reach_a_loopback_listener_without_a_rule() {
 	needs_i386_programs
-	listen l
+	listen l tcp 127.0.0.1
 	native "$PROGS/netprobe32" connect 127.0.0.1 "$(port l)"
 	grep -qx "connect: ok" "$T/nout" && wait_until 2 reached l ||
 		native_fail "the 32-bit program does not reach the listener natively"
@@ -68,7 +52,7 @@ t_a_32bit_program_cannot_reach_a_loopback_listener_without_a_rule() {
 
 t_a_32bit_program_reaches_a_granted_listener() {
 	needs_i386_programs
-	listen l
+	listen l tcp 127.0.0.1
 	jt --allow-net "127.0.0.1:$(port l)" -- "$PROGS/netprobe32" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: ok"
 	wait_until 2 reached l || fail "the granted listener was not reached"
@@ -144,7 +128,7 @@ t_int80_from_64bit_code_cannot_create_a_host_file() {
 
 t_int80_from_64bit_code_cannot_reach_a_loopback_listener() {
 	needs_int80
-	listen l
+	listen l tcp 127.0.0.1
 	native "$PROGS/int80probe" connect 127.0.0.1 "$(port l)"
 	grep -qx "connect: ok" "$T/nout" && wait_until 2 reached l ||
 		native_fail "int 0x80 socketcall does not reach the listener natively"

@@ -7,23 +7,9 @@
 # receive nothing; every refusal is on the record. Judged from the host: a
 # listener records each datagram that reaches it.
 
-NET_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
-
 UD_TYPES="dgram raw dgram-flags raw-flags pair-dgram pair-raw"
 UD_VIAS="sendto sendmsg sendmmsg connect"
 
-# listen NAME KIND ADDRESS: a host listener (listen.py); what reached it is
-# in $JT_AUX/NAME.rec, one line a datagram.
-listen() {
-	local name=$1 pid
-	/usr/bin/python3 "$NET_TOOLS/listen.py" "$2" "$3" "$JT_AUX/$name.port" "$JT_AUX/$name.rec" \
-		</dev/null >"$JT_AUX/$name.log" 2>&1 &
-	pid=$!
-	wait_until 5 test -s "$JT_AUX/$name.port" || fail "listener $name did not start: $(cat "$JT_AUX/$name.log")"
-	VICTIMS+=("$pid:$(proc_start "$pid")")
-	touch "$JT_AUX/$name.rec"
-}
-forget() { : >"$JT_AUX/$1.rec"; }
 count() { wc -l <"$JT_AUX/$1.rec"; }
 
 # drained NAME ADDR: a marker datagram sent natively after everything else

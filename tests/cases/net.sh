@@ -3,23 +3,6 @@
 # by the proxy. Every attack is judged from the host: a listener records
 # each connection or datagram that reaches it.
 
-NET_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
-
-# listen NAME KIND ADDRESS: a host listener; its port (or path) is $(port NAME),
-# what reached it is in $JT_AUX/NAME.rec.
-listen() {
-	local name=$1 pid
-	/usr/bin/python3 "$NET_TOOLS/listen.py" "$2" "$3" "$JT_AUX/$name.port" "$JT_AUX/$name.rec" \
-		</dev/null >"$JT_AUX/$name.log" 2>&1 &
-	pid=$!
-	wait_until 5 test -s "$JT_AUX/$name.port" || fail "listener $name did not start: $(cat "$JT_AUX/$name.log")"
-	VICTIMS+=("$pid:$(proc_start "$pid")")
-	touch "$JT_AUX/$name.rec"
-}
-
-port() { cat "$JT_AUX/$1.port"; }
-reached() { [ -s "$JT_AUX/$1.rec" ]; }
-forget() { : >"$JT_AUX/$1.rec"; }
 # settle NAME: wait until the listener has logged what its backlog still held
 # (a native control's connections are accepted after the control ended).
 settle() {
