@@ -54,21 +54,9 @@ int jt_cpu_pin(pid_t tid, int cpu)
 /* 'R' in /proc/TID/stat: running or waiting for a CPU (a ptrace stop is 't'). */
 static int runnable(pid_t tid)
 {
-	char path[64], buf[512], *s;
-	ssize_t n;
-	int fd;
+	char buf[512], *s = jt_proc_stat(tid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	s = strrchr(buf, ')');
-	return s && s[1] == ' ' && s[2] == 'R';
+	return s && s[0] == ' ' && s[1] == 'R';
 }
 
 /* Every task back on the run's CPUs, unless it chose its own since. */

@@ -285,6 +285,9 @@ ssize_t jt_mem_string(const struct jt_run *run, pid_t tid, uint64_t addr, char *
 int jt_mem_write(const struct jt_run *run, pid_t tid, uint64_t addr, const void *buf, size_t len);
 /* A number from /proc/TID/status ("Tgid:", "Umask:"), or @missing. */
 long jt_proc_status(pid_t tid, const char *key, int base, long missing);
+/* /proc/TID/stat read into @buf of @len, from just after the command name
+ * (" S ppid pgrp session tty_nr ..."); NULL, errno set, when unreadable. */
+char *jt_proc_stat(pid_t tid, char *buf, size_t len);
 
 /* stack.c: stacks for the log, at denials, limits and fatal signals. */
 struct jt_stack;

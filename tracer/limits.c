@@ -29,26 +29,13 @@ uint64_t jt_now_us(void)
 /* utime+stime+cutime+cstime in ticks, and rss in pages, of one process. */
 static int read_stat(pid_t pid, uint64_t *ticks, uint64_t *rss_pages)
 {
-	char path[64], buf[1024], *s;
+	char buf[1024], *s = jt_proc_stat(pid, buf, sizeof(buf));
 	unsigned long long f[24];
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* the command name may hold anything, even ") ": skip to the last ')' */
-	s = strrchr(buf, ')');
 	if (!s)
 		return -1;
 	/* fields from 3 (state) on; f[i] is field i + 3 */
-	s += 2;
+	s += 1;
 	for (int i = 0; i < 22; i++) {
 		while (*s == ' ')
 			s++;

@@ -34,6 +34,30 @@ static ssize_t proc_mem(pid_t tid, uint64_t addr, void *buf, size_t len, int wri
 	return n == 0 ? -EFAULT : n;
 }
 
+char *jt_proc_stat(pid_t tid, char *buf, size_t len)
+{
+	char path[64], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0) {
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	/* the command name may hold anything, even ") ": after the last ')' */
+	if (!(s = strrchr(buf, ')'))) {
+		errno = EIO;
+		return NULL;
+	}
+	return s + 1;
+}
+
 long jt_proc_status(pid_t tid, const char *key, int base, long missing)
 {
 	char path[64], buf[2048], *s;

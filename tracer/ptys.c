@@ -117,22 +117,12 @@ int jt_pty_slave(struct jt_run *run, unsigned index)
  */
 int jt_pty_ctty(struct jt_run *run, pid_t tid)
 {
-	char path[64], buf[1024], *s;
+	char buf[1024], *s = jt_proc_stat(tid, buf, sizeof(buf));
 	unsigned long long tty_nr;
 	unsigned maj, min;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* after the command's ")": state ppid pgrp session tty_nr */
-	if (!(s = strrchr(buf, ')')) || sscanf(s + 1, " %*c %*d %*d %*d %llu", &tty_nr) != 1)
+	/* state ppid pgrp session tty_nr */
+	if (!s || sscanf(s, " %*c %*d %*d %*d %llu", &tty_nr) != 1)
 		return -1;
 	maj = (unsigned)((tty_nr >> 8) & 0xfff);
 	min = (unsigned)((tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00));

@@ -67,23 +67,14 @@ static int group_inside(const struct jt_run *run, pid_t pgrp)
  */
 static enum jt_target outside_or_gone(const struct jt_run *run, pid_t pid)
 {
-	char path[64], buf[512], *s;
-	int ppid = 0, fd;
+	char buf[512], *s = jt_proc_stat(pid, buf, sizeof(buf));
 	char state = 0;
-	ssize_t n;
+	int ppid = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!s)
 		return errno == ENOENT && kill(pid, 0) < 0 && errno == ESRCH ? JT_TARGET_GONE
 									    : JT_TARGET_OUTSIDE;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return JT_TARGET_OUTSIDE;
-	buf[n] = '\0';
-	s = strrchr(buf, ')');
-	if (s && sscanf(s + 1, " %c %d", &state, &ppid) == 2 && state == 'Z' &&
+	if (sscanf(s, " %c %d", &state, &ppid) == 2 && state == 'Z' &&
 	    jt_ptable_has_pid(&run->tasks, ppid))
 		return JT_TARGET_SANDBOX;
 	return JT_TARGET_OUTSIDE;
