@@ -122,8 +122,11 @@ void jt_cpu_tick(struct jt_run *run)
 		n = 2, crowded = 1;
 	run->last_delay = delay;
 	run->last_run = ran;
+	/* a streak one crowded tick began is the crowd's doing: on the next
+	 * tick the program's own tasks still wait for that CPU, and look like
+	 * demand */
 	run->busy_ticks = n >= 2 ? run->busy_ticks + 1 : 0;
-	run->crowded_ticks = crowded ? run->crowded_ticks + 1 : 0;
+	run->crowded_ticks = n >= 2 ? run->crowded_ticks + crowded : 0;
 	if (run->busy_ticks >= 2)
 		jt_cpu_spread(run, run->crowded_ticks ? "crowded" : "demand");
 }
