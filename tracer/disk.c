@@ -194,6 +194,8 @@ int jt_disk_usage(const char *root, uint64_t max_bytes, struct jt_disk_usage *u)
 	memset(u, 0, sizeof(*u));
 	u->complete = 1;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		fd = jt_view_jail_dir(root);	/* as the jail's user, below a 0700 TMPDIR */
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;	/* a lazy jail not made yet holds nothing */
 	if (fstat(fd, &st) < 0 || push(&w, &st) < 0) {
@@ -247,6 +249,7 @@ int jt_disk_tick(struct jt_run *run, int final)
 
 	if (!run->jail[0] || (!final && now < run->disk_next_us))
 		return 0;
+	jt_view_as_jail();
 	if (jt_disk_usage(run->jail, maxb, &u) < 0)
 		return 0;
 	took = jt_now_us() - now;
@@ -364,6 +367,7 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 	int pidfd = -1;
 	DIR *d;
 
+	jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
 	snprintf(path, sizeof(path), "/proc/%d/fd", tgid);
 	if (!(d = opendir(path)))
 		return 0;

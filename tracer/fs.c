@@ -53,6 +53,7 @@ struct fsop {
 	int cloexec;
 	int to_kernel;		/* the kernel runs it: no path after all, or an exec */
 	uint64_t exec_path, exec_argv;	/* an exec: its rewritten arguments */
+	int exec_fd;			/* ... the program's descriptor of its file, or -1 */
 	struct jt_regs_saved regs;
 	struct jt_fs_result *res;	/* where the network part writes (net.c) */
 };
@@ -219,6 +220,7 @@ static int base_of(struct fsop *op, int dirfd, char *out, size_t len)
 		snprintf(out, len, "%s", op->t->fs ? op->t->fs->cwd : "/");
 		return 0;
 	}
+	jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", op->t->tid, dirfd);
 	n = readlink(link, host, sizeof(host) - 1);
 	if (n < 0 && errno == ENAMETOOLONG) {
@@ -573,6 +575,7 @@ static int do_memfd(struct fsop *op, uint64_t name, unsigned flags)
 	if (cut || n > 249)
 		return result(op, -EINVAL);
 	snprintf(op->path[0], sizeof(op->path[0]), "memfd:%s", nm);
+	jt_view_as_jail();	/* the program's own, as a file it made */
 	fd = (int)syscall(SYS_memfd_create, nm, (flags & ~(unsigned)MFD_CLOEXEC) | MFD_CLOEXEC);
 	if (fd < 0)
 		return result(op, -errno);
@@ -674,7 +677,9 @@ static int do_access(struct fsop *op, int dirfd, uint64_t path, int mode, int fl
 	if (obj < 0)
 		return op->ret = obj, 0;
 	proc_fd(p, sizeof(p), obj);
-	op->ret = errno_or(faccessat(AT_FDCWD, p, mode, flags & AT_EACCESS));
+	/* the program's real and effective ids are one (spawn.c); the tracer's
+	 * real uid is jailtrace's: the check is as whom the tracer works there */
+	op->ret = errno_or(faccessat(AT_FDCWD, p, mode, AT_EACCESS));
 	close(obj);
 	return 0;
 }
@@ -769,7 +774,7 @@ static int do_chdir(struct fsop *op, uint64_t path)
 	if (obj < 0)
 		return op->ret = obj, 0;
 	proc_fd(p, sizeof(p), obj);
-	r = (int)errno_or(access(p, X_OK));
+	r = (int)errno_or(faccessat(AT_FDCWD, p, X_OK, AT_EACCESS));
 	close(obj);
 	op->ret = r < 0 ? r : set_cwd(op, op->w[0].inside);
 	return 0;
@@ -785,6 +790,7 @@ static int do_fchdir(struct fsop *op, int fd)
 	result(op, 0);
 	if (r < 0)
 		return op->ret = r == -ENOENT ? -EACCES : r, 0;
+	jt_view_as_jail();
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", op->t->tid, fd);
 	if (stat(link, &st) < 0 || !S_ISDIR(st.st_mode))
 		return op->ret = -ENOTDIR, 0;
@@ -1038,6 +1044,7 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 	/* fetched for this call at its earlier stop */
 	if ((copy = jt_fetched_take(t, fd)) != -ENOENT)
 		return copy;
+	jt_view_as_jail();
 	snprintf(p, sizeof(p), "/proc/%d/fd/%d", t->tid, fd);
 	copy = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (copy < 0 && errno == EISDIR)
@@ -1045,7 +1052,7 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 	if (copy >= 0)
 		return copy;
 	/* a socket cannot be reopened: there, but out of the tracer's reach... */
-	if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+	if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW | AT_EACCESS) < 0)
 		return -EBADF;
 	/* ... unless it is fetched over the handover pair (the first asked wins) */
 	if (run->use_view && fd != run->chan_fd && !t->fetch_want)
@@ -1096,7 +1103,10 @@ static int do_fdmeta(struct fsop *op, int fd, char what)
 	op->facts.writable = 0;
 	op->facts.rule = -1;
 	if (host[0] == '/') {
-		/* the longest grant holding the file says whether it may change */
+		/* the longest grant holding the file says whether it may change,
+		 * and as whom */
+		const struct jt_mount *holder = NULL;
+
 		for (size_t i = 0, best = 0; i < op->run->view.n; i++) {
 			const struct jt_mount *m = &op->run->view.m[i];
 			size_t l = strlen(m->host);
@@ -1105,9 +1115,12 @@ static int do_fdmeta(struct fsop *op, int fd, char what)
 			    (host[l] && host[l] != '/') || l < best)
 				continue;
 			best = l;
+			holder = m;
 			op->facts.writable = (m->flags & JT_MNT_RW) != 0;
 			op->facts.rule = m->rule;
 		}
+		/* none: a memfd or a socket, the program's own */
+		holder ? jt_view_as(holder) : jt_view_as_jail();
 		snprintf(op->path[0], sizeof(op->path[0]), "%s",
 			 jt_view_inside_of(&op->run->view, host, inside, sizeof(inside)) >= 0 ? inside : host);
 	} else {
@@ -1342,6 +1355,7 @@ static void fd_inside(struct fsop *op, int fd)
 	char p[64], host[PATH_MAX], inside[PATH_MAX];
 	ssize_t n;
 
+	jt_view_as_jail();
 	snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, fd);
 	n = readlink(p, host, sizeof(host) - 1);
 	if (n <= 0)
@@ -1723,7 +1737,7 @@ static int executable(int fd, struct stat *st)
 	if (!S_ISREG(st->st_mode))
 		return -EACCES;
 	proc_fd(p, sizeof(p), fd);
-	return access(p, X_OK) < 0 ? -errno : 0;
+	return faccessat(AT_FDCWD, p, X_OK, AT_EACCESS) < 0 ? -errno : 0;
 }
 
 /* Host path of a descriptor the tracer holds. */
@@ -1985,6 +1999,51 @@ static uint64_t put_argv(struct fsop *op, uint64_t *top, const char *const *strs
 	return *top;
 }
 
+/* Can this kernel run a file by descriptor (execveat, 3.19)? */
+static int has_execveat(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = syscall(SYS_execveat, -1, "", NULL, NULL, AT_EMPTY_PATH) < 0 && errno != ENOSYS;
+	return known;
+}
+
+/*
+ * Can the program's user walk the host path @host to the exec'd file? As
+ * root the program is another user than the tracer, which reaches grants by
+ * descriptors: a grant below a directory only root may enter is in the view
+ * but not on a path the kernel can walk for the program. Then the checked
+ * file is given to it (its descriptor, close-on-exec) and run by number.
+ * @return 0: the path will do; 1: give the file first; 2 + the number it was
+ * given; -errno (the race of a file changed between the two stops: EACCES).
+ */
+static int unreachable(struct fsop *op, const char *host, const struct stat *st)
+{
+	char dir[PATH_MAX], p[64];
+	char *slash;
+	struct stat gs;
+	int given;
+
+	if (!op->run->switch_user || host[0] != '/')
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", host);
+	slash = strrchr(dir, '/');
+	slash[slash == dir] = '\0';
+	jt_view_as_jail();	/* the tracer's file-system uid is the program's */
+	if (faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == 0 || errno != EACCES)
+		return 0;
+	given = jt_given_take(op->t, op->rq->sys, op->rq->args);
+	if (given == -ENOENT)
+		return has_execveat() ? 1 : -EACCES;
+	if (given < 0)
+		return given;
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, given);
+	if (stat(p, &gs) < 0 || gs.st_dev != st->st_dev || gs.st_ino != st->st_ino)
+		return -EACCES;
+	return 2 + given;
+}
+
 /*
  * The checked file, open for reading at @fd (taken over), runs: a script's
  * interpreter is resolved and checked in turn, an ELF's loader checked, and
@@ -2072,6 +2131,18 @@ static int exec_checked(struct fsop *op, int fd, int written, const char *script
 	}
 
 	/* hand the kernel the host path; the exec event checks what ran */
+	if (!as_given && (r = unreachable(op, host, &st)) != 0) {
+		/* or the file itself, given to the program, where its user cannot
+		 * walk that path (as root: a grant under /root): run by number */
+		if (r == 1) {
+			op->t->give_want = fd + 1;	/* the answer is dropped: syscall.c */
+			return 0;
+		}
+		if (r < 0)
+			goto fail;
+		op->exec_fd = r - 2;
+		host[0] = '\0';	/* execveat(fd, "", ..., AT_EMPTY_PATH) */
+	}
 	if (!as_given) {
 		uint64_t top, hp, newargv = argv;
 		size_t hl = strlen(host) + 1;
@@ -2187,6 +2258,7 @@ static int do_fexec(struct fsop *op, int pfd, uint64_t argv)
 		unsigned flags = 0;
 		FILE *f;
 
+		jt_view_as_jail();
 		snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", op->t->tid, pfd);
 		if ((f = fopen(info, "re"))) {
 			while (fgets(line, sizeof(line), f))
@@ -2274,7 +2346,7 @@ int jt_fs_performs(const struct jt_request *rq)
 int jt_fs_may_inject(int sys)
 {
 	return sys == JT_SYS_open || sys == JT_SYS_openat || sys == JT_SYS_creat ||
-	       sys == JT_SYS_memfd_create;
+	       sys == JT_SYS_memfd_create || sys == JT_SYS_execve || sys == JT_SYS_execveat;
 }
 
 static int dispatch(struct fsop *op)
@@ -2379,6 +2451,7 @@ int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *r
 	op->rq = rq;
 	op->res = res;
 	op->inject_fd = -1;
+	op->exec_fd = -1;
 	op->w[0].dirfd = op->w[0].fd = op->w[1].dirfd = op->w[1].fd = -1;
 	op->facts.rule = -1;
 	r = dispatch(op);
@@ -2390,6 +2463,7 @@ int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *r
 		res->to_kernel = op->to_kernel;
 		res->exec_path = op->exec_path;
 		res->exec_argv = op->exec_argv;
+		res->exec_fd = op->exec_fd;
 		res->regs = op->regs;
 		snprintf(res->path, sizeof(res->path), "%s",
 			 op->w[0].inside ? op->w[0].inside : op->path[0]);

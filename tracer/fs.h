@@ -18,6 +18,7 @@ struct jt_fs_result {
 	int cloexec;
 	int to_kernel;		/* let the kernel run the call (rewritten, for an exec) */
 	uint64_t exec_path, exec_argv;	/* an exec: the arguments to give the kernel */
+	int exec_fd;			/* ... and the program's descriptor of it, or -1 */
 	struct jt_regs_saved regs;	/* ... and the registers they go into */
 	char path[PATH_MAX + 1];	/* the inside path resolved, for the log */
 	char addr[96];		/* a network address as decided, for the log */

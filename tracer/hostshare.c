@@ -31,6 +31,7 @@ int jt_fd_host_file(const struct jt_run *run, pid_t tid, int fd, int *rule)
 	ssize_t n;
 
 	*rule = -1;
+	jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
 	snprintf(p, sizeof(p), "/proc/%d/fd/%d", tid, fd);
 	n = readlink(p, host, sizeof(host) - 1);
 	if (n < 0)
@@ -62,6 +63,7 @@ int jt_fd_flags(pid_t tid, int fd)
 	int flags = -EBADF;
 	FILE *f;
 
+	jt_view_as_jail();
 	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", tid, fd);
 	if (!(f = fopen(p, "re")))
 		return -EBADF;
@@ -130,6 +132,7 @@ static unsigned long watches_of(pid_t pid, int fd, const char *tag)
 	int bol = 1;
 	FILE *f;
 
+	jt_view_as_jail();
 	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", pid, fd);
 	if (!(f = fopen(p, "re")))
 		return 0;
@@ -164,6 +167,7 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
 
 	*instances = 0;
 	*watches = 0;
+	jt_view_as_jail();
 	jt_ptable_each(&run->tasks, t) {
 		char dir[64], p[64], link[64];
 		struct dirent *e;

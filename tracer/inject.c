@@ -52,6 +52,9 @@ struct jt_inject {
 	uint64_t scratch;
 	const struct jt_abi *abi;	/* of the stopped call: the layouts the kernel writes */
 	int stops;			/* syscall stops until the exit stop */
+	long rewind_nr;			/* an exec's file given: the call to issue again */
+	int sys;			/* ... its JT_SYS_* and arguments */
+	uint64_t args[3];
 };
 
 /* A fetch in flight: the call to issue again, and the descriptor asked for. */
@@ -285,6 +288,29 @@ int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi
 	return 0;
 }
 
+int jt_give_start(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi, long nr,
+		  int sys, const uint64_t args[6], int fd)
+{
+	int r = jt_inject_fd(run, t, abi, fd, 1);
+
+	if (r < 0)
+		return r;
+	t->inject->rewind_nr = nr;
+	t->inject->sys = sys;
+	memcpy(t->inject->args, args, sizeof(t->inject->args));
+	return 0;
+}
+
+int jt_given_take(struct jt_task *t, int sys, const uint64_t args[6])
+{
+	int g = t->given;
+
+	if (!g || t->given_sys != sys || memcmp(t->given_args, args, sizeof(t->given_args)))
+		return -ENOENT;
+	t->given = 0;
+	return g > 0 ? g - 1 : g;
+}
+
 /* The next task waiting for the pair gets its stop handled again. */
 static void next_waiting(struct jt_run *run)
 {
@@ -339,7 +365,15 @@ void jt_inject_exit(struct jt_run *run, struct jt_task *t)
 		/* not received (a full descriptor table: EMFILE): take it back */
 		drain(run);
 	}
-	jt_regs_restore(t->tid, &inj->regs, ret);
+	if (inj->rewind_nr) {
+		/* the number (or why not) for the exec, which the program issues again */
+		t->given = ret >= 0 ? (int)ret + 1 : (int)ret;
+		t->given_sys = inj->sys;
+		memcpy(t->given_args, inj->args, sizeof(t->given_args));
+		jt_regs_restart(t->tid, &inj->regs, inj->rewind_nr);
+	} else {
+		jt_regs_restore(t->tid, &inj->regs, ret);
+	}
 	free(inj);
 	t->inject = NULL;
 	run->inject_busy = 0;

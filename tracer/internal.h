@@ -137,7 +137,9 @@ struct jt_run {
 	int jail_ephemeral;
 	int jail_lazy;			/* the fresh jail is made with its first directory */
 	int jail_lock;			/* held while the run lasts: one run per jail */
-	int switch_user;		/* root with --user: the program runs as run_uid */
+	int switch_user;		/* jailtrace is root: the program runs as run_uid */
+	int two_ids;			/* ... the sandbox user's: the jail is run_uid's, the
+					 * grants are reached as jailtrace's uid (view.c) */
 	uid_t run_uid;
 	gid_t run_gid;
 	const char *cwd_inside;
@@ -207,6 +209,16 @@ int jt_fetch_exit(struct jt_run *run, struct jt_task *t);
 void jt_fetch_fail(struct jt_task *t, long nr, const uint64_t args[6], int fd, int err);
 /* A copy of what @fd was when fetched (the caller closes it), -errno, or -ENOENT: none. */
 int jt_fetched_take(struct jt_task *t, int fd);
+/*
+ * Give @t the tracer's descriptor @fd (consumed) close-on-exec for the exec
+ * at this seccomp stop (number @nr, JT_SYS_* @sys, @args), and rewind the
+ * call: issued again, its handler finds the number (jt_given_take).
+ * @return 0 (in flight) or -errno.
+ */
+int jt_give_start(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi, long nr,
+		  int sys, const uint64_t args[6], int fd);
+/* The number given for call @sys (@args), -errno, or -ENOENT: none. */
+int jt_given_take(struct jt_task *t, int sys, const uint64_t args[6]);
 /* At a seccomp stop of call @nr (@args): copies fetched for another call are dropped. */
 void jt_fetched_check(struct jt_task *t, long nr, const uint64_t args[6]);
 
@@ -330,6 +342,8 @@ extern volatile sig_atomic_t jt_signal_count;	/* how many stop signals came */
 void jt_user_name(uid_t uid, char *buf, size_t len);
 #define JT_SANDBOX_UID_BASE 2000000000u
 #define JT_SANDBOX_UID_RANGE 100000000u
+/* root's program without --user: the user "sandbox", past every --user NAME's id */
+#define JT_SANDBOX_UID_DEFAULT (JT_SANDBOX_UID_BASE + JT_SANDBOX_UID_RANGE)
 int jt_user_ids(const char *name, uid_t *uid, gid_t *gid);
 
 /* doctor.c: `jailtrace doctor`. @return the command's exit status. */

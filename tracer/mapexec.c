@@ -61,10 +61,11 @@ static int mmap_written(const struct jt_run *run, const struct jt_task *t, const
 
 	if (!(rq->args[2] & PROT_EXEC) || (rq->args[3] & MAP_ANONYMOUS) || fd < 0)
 		return 0;
+	jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", t->tid, fd);
 	n = readlink(link, text, sizeof(text) - 1);
-	if (n < 0)
-		return 0;	/* no such descriptor: the kernel says EBADF */
+	if (n < 0)	/* no such descriptor: the kernel says EBADF; unreadable: refused */
+		return errno != ENOENT;
 	text[n] = '\0';
 	/* a memfd, a pipe, an anon inode are not files of the view */
 	if (text[0] != '/' || !strncmp(text, "/memfd:", 7))

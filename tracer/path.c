@@ -188,6 +188,7 @@ static int finish(struct walk *k, struct jt_walk *w, int dirfd, const char *name
 		memcpy(w->inside + at + 1, name, n + 1);
 	}
 	w->mount = m;
+	jt_view_as(m);	/* what is done with the result, as its grant's identity */
 	if (dirfd >= 3 && k->depth && k->lv[k->depth - 1].fd == dirfd && k->lv[k->depth - 1].owned) {
 		/* the walk's own top directory, about to be closed: taken, not copied */
 		k->lv[k->depth - 1].owned = 0;
@@ -445,6 +446,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 
 	if (!cand)
 		return -ENOMEM;
+	jt_view_as(top->mount);	/* looked up as the grant's identity */
 	r = proc_name(k, name, last, flags, w);
 	if (r == 2)
 		r = pts_name(k, name, last, w);

@@ -61,6 +61,12 @@ struct jt_task {
 	struct jt_fetch *fetch;		/* a fetch in flight */
 	struct jt_fetched *fetched;	/* copies for the call issued again after it */
 	int fetch_want;			/* 1 + the descriptor a handler asked for, or 0 */
+	/* an exec whose host path the program's user cannot walk: the checked
+	 * file is given to it (inject.c) and the call issued again by it (fs.c) */
+	int give_want;			/* 1 + the tracer's descriptor to give, or 0 */
+	int given;			/* 1 + the number it got, -errno, or 0: none */
+	int given_sys;			/* ... for this call (JT_SYS_*) */
+	uint64_t given_args[3];		/* ... with these arguments */
 };
 
 /* inject.c: close the fetched copies of @t's descriptors, if any */

@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/fsuid.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include "tracer/denials.h"
 #include "tracer/fs.h"
 #include "tracer/path.h"
@@ -462,6 +463,29 @@ static int check_cwd(struct jt_run *run, char *err, size_t len)
 	return r;
 }
 
+/*
+ * Whom the program runs as. Not as root: uid 0 owns root's files and
+ * processes, which the kernel then defends from nothing the program does,
+ * and programs that see euid 0 act as root. As root jailtrace gives it the
+ * uid of --user NAME, or else of the user "sandbox" (JT_SANDBOX_UID_DEFAULT),
+ * which owns the jail; the grants are still reached as jailtrace's own uid,
+ * with no capability, so that what an administrator grants is there as
+ * granted. --user root asks for uid 0 by name.
+ */
+static void run_as(struct jt_run *run)
+{
+	if (geteuid() != 0)
+		return;
+	run->switch_user = 1;
+	if (run->cfg->user) {
+		jt_user_ids(run->cfg->user, &run->run_uid, &run->run_gid);
+		return;
+	}
+	run->run_uid = JT_SANDBOX_UID_DEFAULT;
+	run->run_gid = JT_SANDBOX_UID_DEFAULT;
+	run->two_ids = run->use_view;
+}
+
 /* The view: the jail, the grants, the skeleton, the handover channel. */
 static int setup_view(struct jt_run *run, struct jt_result *res)
 {
@@ -471,10 +495,6 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 
 	run->chan[0] = run->chan[1] = -1;
 	run->cwd_inside = run->cfg->cwd ? run->cfg->cwd : "/work";
-	if (run->cfg->user && geteuid() == 0) {
-		run->switch_user = 1;
-		jt_user_ids(run->cfg->user, &run->run_uid, &run->run_gid);
-	}
 	if (run->cfg->jail)
 		snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail);
 	jt_policy_init(&extra);
@@ -491,6 +511,10 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 	if (r == 0)
 		r = jt_view_add(&run->view, &extra, 0, err, sizeof(err));
 	jt_policy_free(&extra);
+	if (r == 0)
+		jt_view_mark_jail(&run->view, run->jail);
+	if (run->two_ids)
+		jt_view_ids(0, geteuid(), getegid(), run->run_uid, run->run_gid);
 	if (r == 0 && run->cfg->cwd)
 		r = check_cwd(run, err, sizeof(err));
 	if (r == 0 && (r = jt_inject_setup(run)) < 0)
@@ -524,7 +548,18 @@ static void tracer_caps(struct jt_run *run, int effective)
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
-	if (!effective && run->switch_user) {
+	/* signals to, the memory of and the CPUs of tracees of another uid:
+	 * CAP_KILL, CAP_SYS_PTRACE and CAP_SYS_NICE, which open no file */
+	uint32_t keep = (1u << CAP_KILL) | (1u << CAP_SYS_PTRACE) | (1u << CAP_SYS_NICE);
+
+	if (!effective && run->two_ids) {
+		/* two identities, switched per grant (jt_view_as): the file-system
+		 * uid may go from 0 to the sandbox user's and back without bringing
+		 * back the capabilities that open files (no setuid fixup), and
+		 * CAP_SETUID and CAP_SETGID stay to set it */
+		prctl(PR_SET_SECUREBITS, prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) | SECBIT_NO_SETUID_FIXUP, 0, 0, 0);
+		keep |= (1u << CAP_SETUID) | (1u << CAP_SETGID);
+	} else if (!effective && run->switch_user) {
 		/* the file-system identity of the program's user, while caps still allow it */
 		setfsgid(run->run_gid);
 		setfsuid(run->run_uid);
@@ -532,12 +567,12 @@ static void tracer_caps(struct jt_run *run, int effective)
 	if (syscall(SYS_capget, &h, d) >= 0) {
 		for (int i = 0; i < 2; i++)
 			d[i].effective = effective ? d[i].permitted : 0;
-		/* signals to and the memory of tracees of another uid: CAP_KILL and
-		 * CAP_SYS_PTRACE, which open no file */
 		if (!effective)
-			d[0].effective |= d[0].permitted & ((1u << CAP_KILL) | (1u << CAP_SYS_PTRACE));
+			d[0].effective |= d[0].permitted & keep;
 		syscall(SYS_capset, &h, d);
 	}
+	if (run->two_ids)
+		jt_view_ids(!effective, geteuid(), getegid(), run->run_uid, run->run_gid);
 	if (effective && run->switch_user) {
 		setfsuid(geteuid());
 		setfsgid(getegid());
@@ -601,6 +636,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	}
 	run->use_view = cfg->policy.n_grants > 0;
+	run_as(run);
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {

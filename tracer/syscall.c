@@ -416,6 +416,21 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		res->inject_fd = -1;
 		t->fetch_want = 0;
 		r = net ? jt_net_call(run, t, rq, res) : jt_fs_call(run, t, rq, res);
+		if (r >= 0 && t->give_want) {
+			/* an exec's file, given to the program to run by its number
+			 * (fs.c); its answer is dropped, the call issued again */
+			fd = t->give_want - 1;
+			t->give_want = 0;
+			if (res->inject_fd >= 0)
+				close(res->inject_fd);
+			r = jt_give_start(run, t, rq->abi, sc->nr, rq->sys, rq->args, fd);
+			if (r == 0)
+				return jt_resume(t, 0);
+			t->given = r;	/* the handler answers this */
+			t->given_sys = rq->sys;
+			memcpy(t->given_args, rq->args, sizeof(t->given_args));
+			continue;
+		}
 		if (r < 0 || !t->fetch_want)
 			break;
 		/* no pidfd_getfd: the handler needs a descriptor /proc cannot reopen.
@@ -471,13 +486,20 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
 	}
 	if (res->to_kernel && res->exec_path) {
-		uint64_t a[6] = { res->exec_path, res->exec_argv,
-				  rq->args[rq->sys == JT_SYS_execve ? 2 : 3] };
+		uint64_t envp = rq->args[rq->sys == JT_SYS_execve ? 2 : 3];
+		uint64_t a[6] = { res->exec_path, res->exec_argv, envp };
+		uint64_t at[6] = { (uint64_t)res->exec_fd, res->exec_path, res->exec_argv, envp,
+				   AT_EMPTY_PATH };
 
 		t->exec_regs = malloc(sizeof(*t->exec_regs));
 		if (!t->exec_regs)
 			r = answer(run, t, -ENOMEM);
-		else {
+		else if (res->exec_fd >= 0) {
+			/* the file given to it, run by its number: no host path walked */
+			*t->exec_regs = res->regs;
+			r = jt_regs_set_call(t->tid, &res->regs, sc->arch,
+					     jt_abi_nr(rq->abi, JT_SYS_execveat), at);
+		} else {
 			*t->exec_regs = res->regs;
 			r = jt_regs_set_call(t->tid, &res->regs, sc->arch,
 					     jt_abi_nr(rq->abi, JT_SYS_execve), a);

@@ -5,11 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include "tracer/view.h"
 
+/*
+ * The identity the tracer works as: the tracer's one thread does every file
+ * operation of the run, and its file-system uid is its own (setfsuid is
+ * per thread), so this is the state of that thread.
+ */
+static struct {
+	int known, on, jail;	/* jail: 1 working as the jail's user, 0 as the host's */
+	uid_t uid[2];
+	gid_t gid[2];
+	int at;			/* O_PATH descriptor of the jail, its directories made in it */
+	size_t at_len;		/* strlen of the jail's host path */
+	char path[PATH_MAX];	/* ... that path */
+} ids = { .at = -1 };
+
 void jt_view_free(struct jt_view *v)
 {
+	if (ids.at >= 0)
+		close(ids.at);
+	ids.at = -1;
 	for (size_t i = 0; i < v->n; i++) {
 		if (v->m[i].fd >= 0)
 			close(v->m[i].fd);
@@ -115,6 +133,69 @@ int jt_view_add_lazy(struct jt_view *v, const char *host, const char *inside)
 	return m->inside && m->host ? 0 : -ENOMEM;
 }
 
+
+static void ids_set(int jail)
+{
+	setfsgid(ids.gid[jail]);
+	setfsuid(ids.uid[jail]);
+	ids.jail = jail;
+}
+
+void jt_view_ids(int on, uid_t host_uid, gid_t host_gid, uid_t jail_uid, gid_t jail_gid)
+{
+	ids.uid[0] = host_uid, ids.gid[0] = host_gid;
+	ids.uid[1] = jail_uid, ids.gid[1] = jail_gid;
+	ids.known = 1;
+	if (on || ids.on)
+		ids_set(0);
+	ids.on = on;
+}
+
+void jt_view_as(const struct jt_mount *m)
+{
+	int jail;
+
+	if (!ids.on || !m)
+		return;
+	/* /proc/PID of the sandbox is its user's too */
+	jail = (m->flags & (JT_MNT_JAIL | JT_MNT_PROC)) != 0;
+	if (jail != ids.jail)
+		ids_set(jail);
+}
+
+void jt_view_as_jail(void)
+{
+	if (ids.on && !ids.jail)
+		ids_set(1);
+}
+
+int jt_view_jail_dir(const char *path)
+{
+	if (ids.at < 0 || strcmp(path, ids.path)) {
+		errno = EACCES;
+		return -1;
+	}
+	return openat(ids.at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+void jt_view_mark_jail(struct jt_view *v, const char *jail)
+{
+	size_t l = strlen(jail);
+
+	/* the jail's directories are made in it by descriptor: its user may
+	 * not be able to walk the host path to it (a TMPDIR of mode 0700) */
+	if (ids.at >= 0)
+		close(ids.at);
+	ids.at = l ? open(jail, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	ids.at_len = l;
+	snprintf(ids.path, sizeof(ids.path), "%s", jail);
+
+	for (size_t i = 0; l && i < v->n; i++)
+		if (v->m[i].host && !strncmp(v->m[i].host, jail, l) &&
+		    (v->m[i].host[l] == '/' || !v->m[i].host[l]))
+			v->m[i].flags |= JT_MNT_JAIL;
+}
+
 int jt_mount_fd(const struct jt_mount *m)
 {
 	/* the view is read-only to walks but for this one descriptor, kept once made */
@@ -122,9 +203,13 @@ int jt_mount_fd(const struct jt_mount *m)
 
 	if (m->fd >= 0 || !(m->flags & JT_MNT_LAZY))
 		return m->fd;
-	int r = mkdir(m->host, 0700);
+	jt_view_as(m);
+	const char *leaf = m->host + ids.at_len;
+	int at = ids.at >= 0 && strlen(m->host) > ids.at_len && *leaf == '/' &&
+		 !strchr(leaf + 1, '/') ? ids.at : -1;
+	int r = at >= 0 ? mkdirat(at, leaf + 1, 0700) : mkdir(m->host, 0700);
 
-	if (r < 0 && errno == ENOENT) {
+	if (r < 0 && errno == ENOENT && at < 0) {
 		/* the fresh jail itself, made with its first directory */
 		char parent[PATH_MAX];
 		char *slash;
@@ -140,7 +225,12 @@ int jt_mount_fd(const struct jt_mount *m)
 	}
 	if (r < 0 && errno != EEXIST)
 		return -1;
-	lazy->fd = open(m->host, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* made before the run (a --keep checked), with every capability: given */
+	if (r == 0 && ids.known && (m->flags & JT_MNT_JAIL) && !ids.on)
+		fchownat(at >= 0 ? at : AT_FDCWD, at >= 0 ? leaf + 1 : m->host, ids.uid[1], ids.gid[1],
+			 AT_SYMLINK_NOFOLLOW);
+	lazy->fd = at >= 0 ? openat(at, leaf + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			   : open(m->host, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return m->fd;
 }
 

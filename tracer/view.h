@@ -9,6 +9,7 @@
 #define JT_TRACER_VIEW_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "filters/policy.h"
 
 enum {
@@ -17,6 +18,7 @@ enum {
 	JT_MNT_LINK = 1 << 2,	/* the host path is a symbolic link: shown as one (link) */
 	JT_MNT_PROC = 1 << 3,	/* /proc/PID of a sandboxed process: links read back inside */
 	JT_MNT_LAZY = 1 << 4,	/* a fresh jail's directory: made at its first use */
+	JT_MNT_JAIL = 1 << 5,	/* the jail's: reached as its user (jt_view_as) */
 };
 
 struct jt_mount {
@@ -33,6 +35,23 @@ struct jt_view {
 	struct jt_mount *m;
 	size_t n;
 };
+
+/**
+ * Two file-system identities for the tracer (root's program as the sandbox
+ * user): the jail's mounts are reached as @jail_uid, every other as
+ * @host_uid. On: the host's now, switched by jt_view_as. Off: the host's;
+ * a jail directory made meanwhile is given to @jail_uid.
+ */
+void jt_view_ids(int on, uid_t host_uid, gid_t host_gid, uid_t jail_uid, gid_t jail_gid);
+/** Work as @m's identity from now on (NULL: unchanged). */
+void jt_view_as(const struct jt_mount *m);
+/** Work as the jail's identity: for what the program makes that no grant holds. */
+void jt_view_as_jail(void);
+/** The jail @path opened for reading by the descriptor kept of it (its user
+ * may not walk the path to it), or -1 with errno. */
+int jt_view_jail_dir(const char *path);
+/** Mark the mounts whose host path is @jail or below it JT_MNT_JAIL. */
+void jt_view_mark_jail(struct jt_view *v, const char *jail);
 
 /**
  * Open every grant of @p. A later grant of the same inside path replaces

@@ -18,12 +18,13 @@ pid_of() {
 	done
 	return 1
 }
+# uid_inside: the uid a program runs as inside (the sandbox user's as root)
+uid_inside() { "$JT" run -- /usr/bin/id -u 2>/dev/null; }
 su_waiting() { SU=$(pid_of /usr/bin/su) && grep -q '^Uid:' "/proc/$SU/status"; }
 # euid_of PID: the effective uid (second field of the Uid: line).
 euid_of() { awk '$1 == "Uid:" { print $3 }' "/proc/$1/status"; }
 
 t_setuid_root_su_gains_no_root_inside() {
-	[ "$(id -u)" != 0 ] || skip "as root nothing is gained from setuid root"
 	[ "$(stat -c '%u %A' /usr/bin/su 2>/dev/null | cut -c 1,6)" = "0s" ] ||
 		skip "/usr/bin/su is not setuid root here"
 	# native control: su runs as root (euid 0) while it waits for the password
@@ -42,7 +43,7 @@ t_setuid_root_su_gains_no_root_inside() {
 	nnp=$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$SU/status")
 	kill -KILL "$SU"
 	jt_wait
-	me=$(id -u)
+	me=$(uid_inside)
 	[ "$uids" = "$me $me $me $me" ] || fail "su inside ran with uids $uids (real, effective, saved, fs)"
 	[ "$nnp" = 1 ] || fail "su inside has NoNewPrivs $nnp"
 	[ ! -e "$T/made-by-root" ] || fail "a file was made: $(stat -c '%U %n' "$T/made-by-root")"
@@ -70,4 +71,103 @@ t_root_inside_holds_no_capability_even_in_its_bounding_set() {
 	jt_wait
 	want="CapInh:0000000000000000 CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000000000 CapAmb:0000000000000000 "
 	[ "$c" = "$want" ] || fail "capabilities inside: $c"
+}
+
+# ------------------------------------------------ whom the program runs as
+# As root the program runs as the user "sandbox", an unprivileged uid of the
+# sandbox range, not as uid 0, which owns root's files and processes. The
+# jail is that user's; the grants are reached as jailtrace's own uid (with
+# no capability), so what is granted is there as granted. As any other user
+# the program runs as that user.
+
+# uids_of PID: its real, effective, saved and file-system uid
+uids_of() { awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "/proc/$1/status"; }
+
+t_as_root_the_program_runs_as_an_unprivileged_user_who_owns_the_jail() {
+	me=$(id -u)
+	# native control: started the same way, the shell has the test's uid
+	(/bin/sh -c "/bin/sleep 3; : $T") &
+	wait_until 2 sh_running || native_fail "the shell did not start natively"
+	n=$(uids_of "$SH")
+	kill -KILL "$SH"
+	wait
+	[ "$n" = "$me $me $me $me" ] || native_fail "natively the shell ran with uids $n"
+	jt_bg -- /bin/sh -c "id -un; echo made >/work/f; /bin/sleep 3; : $T"
+	wait_until 3 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
+	jail=$(ls -d "${TMPDIR:-/tmp}/jailtrace-$me/jailtrace-jail-$JT_PID-"* 2>/dev/null | head -n 1)
+	wait_until 3 test -s "$jail/work/f"
+	u=$(uids_of "$SH")
+	owner=$(stat -c %u "$jail/work/f" 2>/dev/null)
+	kill -KILL "$SH"
+	jt_wait
+	set -- $u
+	if [ "$me" = 0 ]; then
+		[ "$1" != 0 ] && [ "$u" = "$1 $1 $1 $1" ] || fail "inside the uids are $u, not one unprivileged uid"
+		[ "$1" -ge 2000000000 ] || fail "uid $1 is not of the sandbox range"
+		expect_out_line sandbox
+	else
+		[ "$u" = "$me $me $me $me" ] || fail "inside the uids are $u, not the user's $me"
+	fi
+	[ "$owner" = "$1" ] || fail "the jail's file is owned by ${owner:-no one found} (jail ${jail:-not found}), not by the program's uid $1"
+}
+
+t_grants_are_reached_as_jailtraces_own_user_with_nothing_more() {
+	mkdir -m 700 "$T/g"
+	echo private >"$T/g/secret"
+	chmod 600 "$T/g/secret"
+	# natively the test's own user reads its private file and writes there
+	native /bin/sh -c "cat $T/g/secret && echo n >$T/g/native"
+	[ "$NRC" = 0 ] && grep -qx private "$T/nout" || native_fail "the private file is not the test's own"
+	jt --ro "$T/g:/ro" -- /bin/sh -c "cat /ro/secret; cat $T/g/secret; echo new >$T/g/new; id -u"
+	expect_rc 0
+	[ "$(grep -cx private "$T/out")" = 2 ] || fail "the granted private file was not read in both grants: $(cat "$T/out")"
+	[ "$(stat -c %u "$T/g/new" 2>/dev/null)" = "$(id -u)" ] || fail "the file made in the grant is not jailtrace's user's"
+	# nothing more than that user may: a file only another user may write
+	# stays as it is (as root: with no capability, root's uid is no key)
+	[ "$(id -u)" = 0 ] || return 0
+	echo theirs >"$T/g/other"
+	chown 65534:65534 "$T/g/other"
+	chmod 644 "$T/g/other"
+	# natively root writes it
+	native /bin/sh -c "echo changed >$T/g/other"
+	[ "$(cat "$T/g/other")" = changed ] || native_fail "root could not write another user's file natively"
+	echo theirs >"$T/g/other"
+	jt -- /bin/sh -c "echo changed >$T/g/other"
+	[ "$(cat "$T/g/other")" = theirs ] || fail "another user's file in the grant was changed"
+}
+
+# tar.py SRC DEST: extract SRC into DEST, print each member's mode and mtime
+TAR_PY='import tarfile, os, sys
+tarfile.open(sys.argv[1]).extractall(sys.argv[2])
+for n in ("pkg", "pkg/f"):
+    st = os.stat(os.path.join(sys.argv[2], n))
+    print(n, oct(st.st_mode & 0o7777), int(st.st_mtime))'
+
+t_tar_extraction_keeps_modes_and_times_as_natively() {
+	/usr/bin/python3 - "$T/t.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    d = tarfile.TarInfo("pkg"); d.type = tarfile.DIRTYPE; d.mode = 0o755; d.mtime = 1000000000
+    d.uid = d.gid = 4321; t.addfile(d)
+    f = tarfile.TarInfo("pkg/f"); f.mode = 0o640; f.mtime = 1100000000; f.uid = f.gid = 4321
+    f.size = 6; t.addfile(f, io.BytesIO(b"hello\n"))
+PY
+	mkdir "$T/n"
+	native /usr/bin/python3 -c "$TAR_PY" "$T/t.tar" "$T/n"
+	grep -qx "pkg 0o755 1000000000" "$T/nout" || native_fail "natively: $(cat "$T/nout")"
+	jt -- /usr/bin/python3 -c "$TAR_PY" "$T/t.tar" /work
+	expect_rc 0
+	cmp -s "$T/out" "$T/nout" || fail "inside: $(cat "$T/out"); natively: $(cat "$T/nout")"
+}
+
+t_uid_0_inside_only_when_asked_for_by_name() {
+	jt --user root --ephemeral -- /usr/bin/id -u
+	expect_rc 0
+	# as any other user, asking for root gives nothing: the user's own uid
+	expect_out_line "$(id -u)"
+	jt -- /usr/bin/id -u
+	expect_rc 0
+	[ "$(id -u)" = 0 ] || return 0
+	grep -qx 0 "$T/out" && fail "uid 0 inside without --user root"
+	true
 }
