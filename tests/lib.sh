@@ -530,6 +530,12 @@ port() { cat "$JT_AUX/$1.port"; }
 reached() { [ -s "$JT_AUX/$1.rec" ]; }
 forget() { : >"$JT_AUX/$1.rec"; }
 
+# sandbox_ids: UID:GID the program runs as inside: as root the user
+# "sandbox" (tracer/internal.h, JT_SANDBOX_UID_DEFAULT), else the test's user.
+sandbox_ids() {
+	if [ "$(id -u)" = 0 ]; then echo 2100000000:2100000000; else echo "$(id -u):$(id -g)"; fi
+}
+
 # hog_every_cpu: a busy loop on each CPU, outside the sandbox; their pids
 # in HOGS, killed when the test ends if not before.
 HOGS=()

@@ -1025,7 +1025,7 @@ static int xattr_value_in(struct fsop *op, uint64_t addr, size_t len, char *valu
 int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 {
 	char p[64];
-	int copy;
+	int copy, as, gone;
 
 #ifdef SYS_pidfd_getfd
 	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD)) {
@@ -1044,15 +1044,17 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 	/* fetched for this call at its earlier stop */
 	if ((copy = jt_fetched_take(t, fd)) != -ENOENT)
 		return copy;
-	jt_view_as_jail();
+	as = jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
 	snprintf(p, sizeof(p), "/proc/%d/fd/%d", t->tid, fd);
 	copy = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (copy < 0 && errno == EISDIR)
 		copy = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	gone = copy < 0 && faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW | AT_EACCESS) < 0;
+	jt_view_as_back(as);
 	if (copy >= 0)
 		return copy;
 	/* a socket cannot be reopened: there, but out of the tracer's reach... */
-	if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW | AT_EACCESS) < 0)
+	if (gone)
 		return -EBADF;
 	/* ... unless it is fetched over the handover pair (the first asked wins) */
 	if (run->use_view && fd != run->chan_fd && !t->fetch_want)

@@ -132,9 +132,8 @@ static unsigned long watches_of(pid_t pid, int fd, const char *tag)
 	int bol = 1;
 	FILE *f;
 
-	jt_view_as_jail();
 	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", pid, fd);
-	if (!(f = fopen(p, "re")))
+	if (!(f = fopen(p, "re")))	/* as the sandbox's user: jt_anon_count */
 		return 0;
 	/* a line may be longer than the buffer (a long handle): count line starts only */
 	while (fgets(line, sizeof(line), f)) {
@@ -164,10 +163,11 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
 {
 	static struct { pid_t pid; int fd; } seen[SEEN_MAX];
 	unsigned n = 0;
+	/* the sandbox's /proc/TID/fd is its user's; a file call may be half done */
+	int as = jt_view_as_jail();
 
 	*instances = 0;
 	*watches = 0;
-	jt_view_as_jail();
 	jt_ptable_each(&run->tasks, t) {
 		char dir[64], p[64], link[64];
 		struct dirent *e;
@@ -203,4 +203,5 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
 		}
 		closedir(d);
 	}
+	jt_view_as_back(as);
 }

@@ -190,8 +190,10 @@ void jt_remove_stale(const char *dir)
 			continue;
 		if (kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
+		/* ours: as root, a fresh jail is the sandbox user's (run.c) */
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
-		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    (st.st_uid != geteuid() && !(geteuid() == 0 && st.st_uid == JT_SANDBOX_UID_DEFAULT)))
 			continue;
 		jt_remove_tree(path);
 	}
@@ -232,8 +234,9 @@ static int fresh_jail(struct jt_run *run)
 	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
 		return -errno;
 	ours = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
-	/* as root with --user the tracer works as that user, who may not write dir */
-	run->jail_lazy = ours && !run->switch_user;
+	/* as root with --user the tracer works as that user, who may not write
+	 * dir; as the sandbox user it makes the jail as root (view.c) */
+	run->jail_lazy = ours && (!run->switch_user || run->two_ids);
 	if (!ours)
 		snprintf(dir, sizeof(dir), "%s", jt_tmpdir());
 	else if ((st.st_mode & 0777) != 0711)

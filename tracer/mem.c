@@ -22,9 +22,11 @@ static ssize_t proc_mem(pid_t tid, uint64_t addr, void *buf, size_t len, int wri
 	ssize_t n;
 	int fd;
 
-	jt_view_as_jail();	/* the sandbox's /proc/TID/mem is its user's */
+	int as = jt_view_as_jail();	/* the sandbox's /proc/TID/mem is its user's */
+
 	snprintf(path, sizeof(path), "/proc/%d/mem", tid);
 	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	jt_view_as_back(as);
 	if (fd < 0)
 		return -errno;
 	n = write ? pwrite(fd, buf, len, (off_t)addr) : pread(fd, buf, len, (off_t)addr);

@@ -272,7 +272,7 @@ static int proc_name(struct walk *k, const char *name, int last, unsigned flags,
 /* The slaves of the sandbox's ptys and its terminal: devices, read and written. */
 static const struct jt_mount pts_mount = {
 	.inside = "/dev/pts", .len = 8, .host = "/dev/pts", .fd = -1,
-	.flags = JT_MNT_RW, .rule = -1,
+	.flags = JT_MNT_RW | JT_MNT_JAIL, .rule = -1,	/* the sandbox's terminals: its user's */
 };
 
 /* A pty number: digits, no sign, no leading zero but "0" itself. */

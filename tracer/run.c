@@ -402,6 +402,9 @@ static int start(struct jt_run *run, char *const argv[], const char *path,
 	for (int i = 0; i < 2; i++)
 		if (pipe2(pipes[i], O_CLOEXEC) < 0)
 			r = -errno;
+		/* the program's own, as if it had made them: /dev/stdout opens them again */
+		else if (run->switch_user && fchown(pipes[i][1], run->run_uid, run->run_gid) < 0)
+			r = -errno;
 	if (r == 0 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		r = -errno;
 	out_w[0] = pipes[0][1];

@@ -124,10 +124,12 @@ static int set_limits(const struct jt_run *run)
 }
 
 /*
- * A sandboxed root keeps uid 0 but no capability: the bounding set is
- * emptied and the securebits make exec grant none back.
+ * No capability, ever: the bounding set is emptied and the securebits make
+ * exec grant none back, while the capabilities to do so and to take the
+ * program's user's ids (switch_ids) are still there; clear_caps then drops
+ * the rest. With the securebits a uid change no longer clears them itself.
  */
-static int drop_caps(void)
+static int drop_bounding(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
@@ -148,6 +150,14 @@ static int drop_caps(void)
 			break;
 		}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return 0;
+}
+
+static int clear_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capset, &h, d) < 0)
 		return -errno;
@@ -248,6 +258,8 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 
 	if (getppid() != run->spawn_parent)
 		die(errfd, STEP_SETUP, ESRCH);	/* jailtrace (or the watchdog) died before the seize */
+	if ((r = drop_bounding()) < 0)
+		die(errfd, STEP_CAPS, -r);
 	if (run->switch_user &&
 	    (setgroups(0, NULL) < 0 || setresgid(run->run_gid, run->run_gid, run->run_gid) < 0 ||
 	     setresuid(run->run_uid, run->run_uid, run->run_uid) < 0 ||
@@ -255,7 +267,7 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 	      * out of reach of the tracer working as this user */
 	     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0))
 		die(errfd, STEP_CAPS, errno);
-	if ((r = drop_caps()) < 0)
+	if ((r = clear_caps()) < 0)
 		die(errfd, STEP_CAPS, -r);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die(errfd, STEP_NNP, errno);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include "tracer/view.h"
 
@@ -163,10 +165,19 @@ void jt_view_as(const struct jt_mount *m)
 		ids_set(jail);
 }
 
-void jt_view_as_jail(void)
+int jt_view_as_jail(void)
 {
+	int was = ids.jail;
+
 	if (ids.on && !ids.jail)
 		ids_set(1);
+	return was;
+}
+
+void jt_view_as_back(int was)
+{
+	if (ids.on && ids.jail != was)
+		ids_set(was);
 }
 
 int jt_view_jail_dir(const char *path)
@@ -196,6 +207,41 @@ void jt_view_mark_jail(struct jt_view *v, const char *jail)
 			v->m[i].flags |= JT_MNT_JAIL;
 }
 
+/*
+ * The fresh jail, made at its first use in the user's own directory: as the
+ * host's identity, which owns that directory, and given to the jail's user
+ * (CAP_CHOWN, effective for that call alone).
+ */
+static int make_jail(const char *path)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int was = ids.jail, r = 0;
+
+	if (ids.on)
+		ids_set(0);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		r = -1;
+	if (r == 0 && ids.on) {
+		if (syscall(SYS_capget, &h, d) < 0)
+			r = -1;
+		d[0].effective |= d[0].permitted & (1u << CAP_CHOWN);
+		if (r == 0 && syscall(SYS_capset, &h, d) < 0)
+			r = -1;
+		if (r == 0 && chown(path, ids.uid[1], ids.gid[1]) < 0)
+			r = -1;
+		d[0].effective &= ~(1u << CAP_CHOWN);
+		syscall(SYS_capset, &h, d);
+	} else if (r == 0 && ids.known && chown(path, ids.uid[1], ids.gid[1]) < 0) {
+		r = -1;	/* before the run (a --keep checked): every capability is there */
+	}
+	if (r == 0 && ids.known && strlen(path) == ids.at_len && ids.at < 0)
+		ids.at = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ids.on)
+		ids_set(was);
+	return r;
+}
+
 int jt_mount_fd(const struct jt_mount *m)
 {
 	/* the view is read-only to walks but for this one descriptor, kept once made */
@@ -219,9 +265,10 @@ int jt_mount_fd(const struct jt_mount *m)
 		if (!slash || slash == parent)
 			return -1;
 		*slash = '\0';
-		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+		if (make_jail(parent) < 0)
 			return -1;
-		r = mkdir(m->host, 0700);
+		at = ids.at;
+		r = at >= 0 ? mkdirat(at, leaf + 1, 0700) : mkdir(m->host, 0700);
 	}
 	if (r < 0 && errno != EEXIST)
 		return -1;

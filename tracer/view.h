@@ -45,8 +45,10 @@ struct jt_view {
 void jt_view_ids(int on, uid_t host_uid, gid_t host_gid, uid_t jail_uid, gid_t jail_gid);
 /** Work as @m's identity from now on (NULL: unchanged). */
 void jt_view_as(const struct jt_mount *m);
-/** Work as the jail's identity: for what the program makes that no grant holds. */
-void jt_view_as_jail(void);
+/** Work as the jail's identity: for what the program makes that no grant
+ * holds, and its /proc/TID. @return what it was, for jt_view_as_back. */
+int jt_view_as_jail(void);
+void jt_view_as_back(int was);
 /** The jail @path opened for reading by the descriptor kept of it (its user
  * may not walk the path to it), or -1 with errno. */
 int jt_view_jail_dir(const char *path);

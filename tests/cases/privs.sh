@@ -18,8 +18,6 @@ pid_of() {
 	done
 	return 1
 }
-# uid_inside: the uid a program runs as inside (the sandbox user's as root)
-uid_inside() { "$JT" run -- /usr/bin/id -u 2>/dev/null; }
 su_waiting() { SU=$(pid_of /usr/bin/su) && grep -q '^Uid:' "/proc/$SU/status"; }
 # euid_of PID: the effective uid (second field of the Uid: line).
 euid_of() { awk '$1 == "Uid:" { print $3 }' "/proc/$1/status"; }
@@ -43,7 +41,8 @@ t_setuid_root_su_gains_no_root_inside() {
 	nnp=$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$SU/status")
 	kill -KILL "$SU"
 	jt_wait
-	me=$(uid_inside)
+	me=$(sandbox_ids)
+	me=${me%%:*}
 	[ "$uids" = "$me $me $me $me" ] || fail "su inside ran with uids $uids (real, effective, saved, fs)"
 	[ "$nnp" = 1 ] || fail "su inside has NoNewPrivs $nnp"
 	[ ! -e "$T/made-by-root" ] || fail "a file was made: $(stat -c '%U %n' "$T/made-by-root")"
@@ -103,7 +102,7 @@ t_as_root_the_program_runs_as_an_unprivileged_user_who_owns_the_jail() {
 	set -- $u
 	if [ "$me" = 0 ]; then
 		[ "$1" != 0 ] && [ "$u" = "$1 $1 $1 $1" ] || fail "inside the uids are $u, not one unprivileged uid"
-		[ "$1" -ge 2000000000 ] || fail "uid $1 is not of the sandbox range"
+		[ "$1:$1" = "$(sandbox_ids)" ] || fail "uid $1 is not the sandbox user's $(sandbox_ids)"
 		expect_out_line sandbox
 	else
 		[ "$u" = "$me $me $me $me" ] || fail "inside the uids are $u, not the user's $me"

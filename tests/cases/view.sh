@@ -119,8 +119,9 @@ t_a_fresh_jail_is_made_only_when_the_program_first_uses_it() {
 	jt_wait
 	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 30'
 	wait_until 5 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the first use made no jail"
-	[ "$(stat -c %a:%U "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)" = "700:$(id -un)" ] ||
-		fail "the jail's tmp is not 0700 and the user's: $(stat -c %a:%U "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)"
+	ids=$(sandbox_ids)
+	[ "$(stat -c %a:%u "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)" = "700:${ids%%:*}" ] ||
+		fail "the jail's tmp is not 0700 and the program's user's: $(stat -c %a:%u "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)"
 	[ ! -e "$(echo "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*)/home" ] || fail "an unused directory was made"
 	kill -TERM "$JT_PID"
 	jt_wait

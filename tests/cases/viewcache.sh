@@ -12,12 +12,12 @@ t_two_runs_of_one_view_share_one_kept_skeleton() {
 	export JAILTRACE_VIEW_CACHE="$JT_AUX/skel"
 	jt -- /bin/cat /etc/passwd
 	expect_rc 0
-	expect_out_line "sandbox:x:$(id -u):$(id -g):sandbox:/home/sandbox:/bin/sh"
+	expect_out_line "sandbox:x:$(sandbox_ids):sandbox:/home/sandbox:/bin/sh"
 	[ "$(kept_skeletons "$JAILTRACE_VIEW_CACHE")" = 1 ] || fail "not one skeleton kept: $(ls -a "$JAILTRACE_VIEW_CACHE")"
 	first=$(stat -c %i "$JAILTRACE_VIEW_CACHE"/*/)
 	jt -- /bin/sh -c 'cat /etc/passwd; ls /'
 	expect_rc 0
-	expect_out_line "sandbox:x:$(id -u):$(id -g):sandbox:/home/sandbox:/bin/sh"
+	expect_out_line "sandbox:x:$(sandbox_ids):sandbox:/home/sandbox:/bin/sh"
 	expect_out_line usr
 	[ "$(kept_skeletons "$JAILTRACE_VIEW_CACHE")" = 1 ] || fail "the second run made another skeleton"
 	[ "$(stat -c %i "$JAILTRACE_VIEW_CACHE"/*/)" = "$first" ] || fail "the skeleton was made again"
@@ -69,7 +69,7 @@ t_a_view_cache_others_may_write_is_not_used() {
 	chmod 777 "$JAILTRACE_VIEW_CACHE"	# whatever the umask
 	jt -- /bin/cat /etc/passwd
 	expect_rc 0
-	expect_out_line "sandbox:x:$(id -u):$(id -g):sandbox:/home/sandbox:/bin/sh"
+	expect_out_line "sandbox:x:$(sandbox_ids):sandbox:/home/sandbox:/bin/sh"
 	[ "$(kept_skeletons "$JAILTRACE_VIEW_CACHE")" = 0 ] || fail "a world-writable directory was used"
 }
 
