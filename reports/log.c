@@ -737,6 +737,10 @@ int jt_log_run_header(struct jt_log *log, const struct jt_log_run *r)
 	jt_json_int(&j, r->uid);
 	jt_json_key(&j, "gid");
 	jt_json_int(&j, r->gid);
+	jt_json_key(&j, "program_uid");
+	jt_json_int(&j, r->program_uid);
+	jt_json_key(&j, "program_gid");
+	jt_json_int(&j, r->program_gid);
 	jt_json_key(&j, "host");
 	jt_json_str(&j, r->host);
 	jt_json_key(&j, "argv");

@@ -102,6 +102,8 @@ struct jt_log_run {
 	const unsigned char *digest;	/* 32 bytes */
 	uid_t uid;
 	gid_t gid;
+	uid_t program_uid;	/* whom the program ran as (as root: not uid 0) */
+	gid_t program_gid;
 	char *const *argv;
 	const char *const *limits_json;	/* NULL-terminated "name", value pairs as text */
 };

@@ -70,6 +70,13 @@ static void header(const struct jt_report *rep, FILE *out)
 		json_is_integer(gid) ? (long long)json_integer_value(gid) : -1LL,
 		q(jt_report_run_str(rep, "host")),
 		q(jt_report_run_str(rep, "cwd")));
+	{
+		json_t *pu = json_object_get(rep->run, "program_uid"), *pg = json_object_get(rep->run, "program_gid");
+
+		if (json_is_integer(pu) && json_is_integer(pg))
+			fprintf(out, "  as          uid %lld, gid %lld (the program's)\n",
+				(long long)json_integer_value(pu), (long long)json_integer_value(pg));
+	}
 	fprintf(out, "  when        %s, for %s", q(jt_report_run_str(rep, "start")),
 		jt_report_ms(jt_report_duration(rep) * 1000, b1, sizeof(b1)));
 	if (json_is_integer(cpu) && json_is_integer(peak))

@@ -269,6 +269,8 @@ static void write_header(struct jt_run *run, char *const argv[])
 		.run_id = id, .start = start, .user = user, .host = host, .cwd = cwd,
 		.policy = run->policy->source, .kernel = run->kernel.release, .mechanism = mech,
 		.digest = run->policy->digest, .uid = getuid(), .gid = getgid(), .argv = argv,
+		.program_uid = run->switch_user ? run->run_uid : getuid(),
+		.program_gid = run->switch_user ? run->run_gid : getgid(),
 		.limits_json = limits,
 	};
 	jt_log_run_header(&run->log, &hdr);
@@ -631,6 +633,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	}
 	jt_log_set_max(&run->log, run->limit[JT_LIMIT_LOG]);
+	run->use_view = cfg->policy.n_grants > 0;
+	run_as(run);	/* whom the program runs as: in the header */
 	write_header(run, argv);
 	if ((r = setup_net(run, res)) < 0)
 		goto out;
@@ -638,8 +642,6 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "cannot place the run on a CPU: %s", strerror(-r));
 		goto out;
 	}
-	run->use_view = cfg->policy.n_grants > 0;
-	run_as(run);
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {

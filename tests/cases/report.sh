@@ -12,7 +12,9 @@ t_report_says_what_ran_for_whom_how_it_ended_and_what_was_denied() {
 	a_run
 	jt_cmd report "$T/log.jsonl"
 	expect_rc 0
-	for want in "what ran    /bin/sh -c" "for         $(id -un) (uid $(id -u)" "exited with status 3" \
+	ids=$(sandbox_ids)
+	for want in "what ran    /bin/sh -c" "for         $(id -un) (uid $(id -u)" \
+		"as          uid ${ids%%:*}, gid ${ids#*:} (the program's)" "exited with status 3" \
 		"processes (3)" "builtin:target-outside: 1 call" "default-deny: 1 call" "kill(1, 0)" \
 		"syslog(10, 0x0, 0)" "none reached"; do
 		grep -qF -- "$want" "$T/out" || fail "the report lacks '$want'"
