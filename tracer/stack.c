@@ -65,7 +65,11 @@ void jt_stacks_free(struct jt_run *run)
 
 static void take(struct jt_run *run, struct jt_stacks *s, pid_t tid, struct jt_stack *out)
 {
+	/* /proc/TID/mem and the program's files, as its user: a file call may be half done */
+	int as = jt_view_as_jail();
+
 	jt_bt_take(s->bt, tid, jt_kernel_has(&run->kernel, JT_FEAT_VM_READV), out);
+	jt_view_as_back(as);
 }
 
 const struct jt_stack *jt_stack_of(struct jt_run *run, pid_t tid)
