@@ -184,3 +184,29 @@ t_exec_jail_a_thread_rewriting_the_path_handed_to_the_kernel_never_runs_another_
 	jt --policy "$T/policy" -- "$PROGS/execrace" scratch "$T/ok" "$T/ev" 3 "$T/marker"
 	judge_race "$T/marker"
 }
+
+# As root the program's user may not walk the host path of a granted
+# program below a directory only root enters (/root, a 0700 TMPDIR): the
+# tracer gives it the file it checked, to run by descriptor (fs.c,
+# unreachable). As any other user the directory is the user's own.
+t_a_granted_program_below_a_directory_only_its_owner_enters_runs_as_natively() {
+	mkdir -m 700 "$T/own"
+	mkdir "$T/own/bin"
+	cp /bin/echo "$T/own/bin/e"
+	printf '#!/bin/sh\necho script "$@"\n' >"$T/own/bin/s"
+	chmod 755 "$T/own/bin/s"
+	native /bin/sh -c "$T/own/bin/e elf; $T/own/bin/s args"
+	[ "$(cat "$T/nout")" = "$(printf 'elf\nscript args')" ] || native_fail "natively: $(cat "$T/nout")"
+	jt --ro "$T/own/bin:/opt/bin" -- /bin/sh -c "/opt/bin/e elf; exec /opt/bin/s args"
+	expect_rc 0
+	expect_out_line elf
+	expect_out_line "script args"
+	# each exec decided and recorded once, as it ran
+	[ "$(log_calls '.name == "execve" and .decision == "allow"')" = 3 ] ||
+		fail "execve records: $(log_select '.name == "execve"' | head -n 8)"
+	# a file that is not the owner's to run stays so inside
+	chmod 700 "$T/own/bin/e"
+	[ "$(id -u)" = 0 ] || return 0
+	jt --ro "$T/own/bin:/opt/bin" -- /bin/sh -c "/opt/bin/e x; echo rc=\$?"
+	expect_out_line rc=126
+}
