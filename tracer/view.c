@@ -183,7 +183,8 @@ void jt_view_as_back(int was)
 int jt_view_jail_dir(const char *path)
 {
 	if (ids.at < 0 || strcmp(path, ids.path)) {
-		errno = EACCES;
+		/* a fresh jail not made yet holds nothing */
+		errno = ids.known && !strcmp(path, ids.path) ? ENOENT : EACCES;
 		return -1;
 	}
 	return openat(ids.at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -216,13 +217,14 @@ static int make_jail(const char *path)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
-	int was = ids.jail, r = 0;
+	int was = ids.jail, r = 0, made;
 
 	if (ids.on)
 		ids_set(0);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	made = mkdir(path, 0700) == 0;
+	if (!made && errno != EEXIST)
 		r = -1;
-	if (r == 0 && ids.on) {
+	if (made && ids.known && ids.on) {
 		if (syscall(SYS_capget, &h, d) < 0)
 			r = -1;
 		d[0].effective |= d[0].permitted & (1u << CAP_CHOWN);
@@ -232,7 +234,7 @@ static int make_jail(const char *path)
 			r = -1;
 		d[0].effective &= ~(1u << CAP_CHOWN);
 		syscall(SYS_capset, &h, d);
-	} else if (r == 0 && ids.known && chown(path, ids.uid[1], ids.gid[1]) < 0) {
+	} else if (made && ids.known && chown(path, ids.uid[1], ids.gid[1]) < 0) {
 		r = -1;	/* before the run (a --keep checked): every capability is there */
 	}
 	if (r == 0 && ids.known && strlen(path) == ids.at_len && ids.at < 0)
@@ -251,8 +253,14 @@ int jt_mount_fd(const struct jt_mount *m)
 		return m->fd;
 	jt_view_as(m);
 	const char *leaf = m->host + ids.at_len;
-	int at = ids.at >= 0 && strlen(m->host) > ids.at_len && *leaf == '/' &&
-		 !strchr(leaf + 1, '/') ? ids.at : -1;
+	int in_jail = ids.known && ids.at_len && strlen(m->host) > ids.at_len &&
+		      !strncmp(m->host, ids.path, ids.at_len) && *leaf == '/' && !strchr(leaf + 1, '/');
+
+	/* the fresh jail itself, made with its first directory (by the host's
+	 * identity, which may walk to it: its user may not, below a 0700 TMPDIR) */
+	if (in_jail && ids.at < 0 && make_jail(ids.path) < 0)
+		return -1;
+	int at = in_jail ? ids.at : -1;
 	int r = at >= 0 ? mkdirat(at, leaf + 1, 0700) : mkdir(m->host, 0700);
 
 	if (r < 0 && errno == ENOENT && at < 0) {
