@@ -512,6 +512,9 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
 		/* a mount root, a granted file, or a synthetic directory: reopen it
 		 * (never as the tracer's controlling terminal) */
 		proc_fd(p, sizeof(p), obj);
+		/* a new pty's slave is its opener's: the program's user's, as natively */
+		if (jt_pty_is_master(obj))
+			jt_view_as_jail();
 		fd = open(p, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY);
 		close(obj);
 		if (fd >= 0 && (r = pty_master_opened(op, fd)) < 0) {

@@ -25,8 +25,12 @@ euid_of() { awk '$1 == "Uid:" { print $3 }' "/proc/$1/status"; }
 t_setuid_root_su_gains_no_root_inside() {
 	[ "$(stat -c '%u %A' /usr/bin/su 2>/dev/null | cut -c 1,6)" = "0s" ] ||
 		skip "/usr/bin/su is not setuid root here"
-	# native control: su runs as root (euid 0) while it waits for the password
-	(sleep 4 | /usr/bin/su -c "touch $T/made-by-root" root >/dev/null 2>&1) &
+	# native control: run by a user who is not root (as root: the sandbox
+	# user's uid), su runs as root (euid 0) while it waits for the password
+	local ids as=()
+	ids=$(sandbox_ids)
+	[ "$(id -u)" = 0 ] && as=(setpriv --reuid "${ids%%:*}" --regid "${ids#*:}" --clear-groups)
+	(sleep 4 | "${as[@]}" /usr/bin/su -c "touch $T/made-by-root" root >/dev/null 2>&1) &
 	wait_until 3 su_waiting || native_fail "su did not start natively"
 	e=$(euid_of "$SU")
 	kill -KILL "$SU"
