@@ -536,6 +536,7 @@ static void teardown_view(struct jt_run *run)
 	jt_skeleton_remove(run);	/* by the view's list of what it made */
 	jt_jail_remove(run);
 	jt_memfds_free(run);
+	jt_view_ids_done();
 	jt_view_free(&run->view);
 	for (int i = 0; i < 2; i++)
 		if (run->chan[i] >= 0)

@@ -27,9 +27,6 @@ static struct {
 
 void jt_view_free(struct jt_view *v)
 {
-	if (ids.at >= 0)
-		close(ids.at);
-	ids.at = -1;
 	for (size_t i = 0; i < v->n; i++) {
 		if (v->m[i].fd >= 0)
 			close(v->m[i].fd);
@@ -151,6 +148,16 @@ void jt_view_ids(int on, uid_t host_uid, gid_t host_gid, uid_t jail_uid, gid_t j
 	if (on || ids.on)
 		ids_set(0);
 	ids.on = on;
+}
+
+void jt_view_ids_done(void)
+{
+	if (ids.at >= 0)
+		close(ids.at);
+	ids.at = -1;
+	ids.at_len = 0;
+	ids.path[0] = '\0';
+	ids.known = ids.on = ids.jail = 0;
 }
 
 void jt_view_as(const struct jt_mount *m)

@@ -43,6 +43,8 @@ struct jt_view {
  * a jail directory made meanwhile is given to @jail_uid.
  */
 void jt_view_ids(int on, uid_t host_uid, gid_t host_gid, uid_t jail_uid, gid_t jail_gid);
+/** The run is over: forget the identities and the jail's descriptor. */
+void jt_view_ids_done(void);
 /** Work as @m's identity from now on (NULL: unchanged). */
 void jt_view_as(const struct jt_mount *m);
 /** Work as the jail's identity: for what the program makes that no grant
