@@ -565,9 +565,6 @@ int jt_loop(struct jt_run *run)
 		pid_t pid;
 		struct jt_task *t;
 
-		/* at rest as the sandbox's user, whose /proc/TID the tracer reads
-		 * (a grant's file operation took the host's identity: view.c) */
-		jt_view_as_jail();
 		check_flags(run);
 		jt_proxy_drain(run);
 		if (run->log.pending) {

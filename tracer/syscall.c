@@ -144,11 +144,15 @@ static int fd_open(pid_t tid, int fd)
 {
 	char p[64];
 	struct stat st;
+	int as, r;
 
 	if (fd < 0)
 		return 0;
+	as = jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
 	snprintf(p, sizeof(p), "/proc/%d/fd/%d", tid, fd);
-	return lstat(p, &st) == 0;
+	r = lstat(p, &st) == 0;
+	jt_view_as_back(as);
+	return r;
 }
 
 static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_request *rq)
