@@ -549,7 +549,7 @@ static void teardown_view(struct jt_run *run)
  * it opens, creates and removes files for it, so as root it must not bring
  * capabilities the program does not have: they stay permitted, not effective.
  */
-static void tracer_caps(struct jt_run *run, int effective)
+static int tracer_caps(struct jt_run *run, int effective)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
@@ -557,14 +557,19 @@ static void tracer_caps(struct jt_run *run, int effective)
 	/* signals to, the memory of and the CPUs of tracees of another uid:
 	 * CAP_KILL, CAP_SYS_PTRACE and CAP_SYS_NICE, which open no file */
 	uint32_t keep = (1u << CAP_KILL) | (1u << CAP_SYS_PTRACE) | (1u << CAP_SYS_NICE);
+	int err = 0;
 
 	if (!effective && run->two_ids) {
 		/* two identities, switched per grant (jt_view_as): the file-system
 		 * uid may go from 0 to the sandbox user's and back without bringing
 		 * back the capabilities that open files (no setuid fixup), and
-		 * CAP_SETUID and CAP_SETGID stay to set it */
-		prctl(PR_SET_SECUREBITS, prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) | SECBIT_NO_SETUID_FIXUP, 0, 0, 0);
-		keep |= (1u << CAP_SETUID) | (1u << CAP_SETGID);
+		 * CAP_SETUID and CAP_SETGID stay to set it. Without the securebit a
+		 * switch back to 0 would make them effective again: no switching */
+		if (prctl(PR_SET_SECUREBITS, prctl(PR_GET_SECUREBITS, 0, 0, 0, 0) | SECBIT_NO_SETUID_FIXUP,
+			  0, 0, 0) < 0)
+			err = -errno;
+		else
+			keep |= (1u << CAP_SETUID) | (1u << CAP_SETGID);
 	} else if (!effective && run->switch_user) {
 		/* the file-system identity of the program's user, while caps still allow it */
 		setfsgid(run->run_gid);
@@ -577,12 +582,13 @@ static void tracer_caps(struct jt_run *run, int effective)
 			d[0].effective |= d[0].permitted & keep;
 		syscall(SYS_capset, &h, d);
 	}
-	if (run->two_ids)
+	if (run->two_ids && !err)
 		jt_view_ids(!effective, geteuid(), getegid(), run->run_uid, run->run_gid);
 	if (effective && run->switch_user) {
 		setfsuid(geteuid());
 		setfsgid(getegid());
 	}
+	return err;
 }
 
 int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
@@ -674,8 +680,9 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 				 r == -EPERM ? " (is ptrace restricted here, or is jailtrace itself traced?)" : "");
 		goto out;
 	}
-	if (run->use_view)
-		tracer_caps(run, 0);
+	if (run->use_view && (r = tracer_caps(run, 0)) < 0)
+		jt_stop_run(run, JT_STOP_ERROR, "cannot keep the tracer's file capabilities off while it "
+			    "works as two users (SECBIT_NO_SETUID_FIXUP): %s", strerror(-r));
 	/* with a pty the real terminal stays jailtrace's, in raw mode (tty.c) */
 	run->stdin_tty = !run->use_pty && isatty(0) && tcgetpgrp(0) == run->jailtrace_pgrp;
 	hand_terminal(run, 1);

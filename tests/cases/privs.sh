@@ -174,3 +174,20 @@ t_uid_0_inside_only_when_asked_for_by_name() {
 	grep -qx 0 "$T/out" && fail "uid 0 inside without --user root"
 	true
 }
+
+# The tracer switches its file-system uid between root (grants) and the
+# sandbox user (jail) only with SECBIT_NO_SETUID_FIXUP, or a switch back to
+# 0 would make its file capabilities effective again. Where it cannot set
+# that bit (no CAP_SETPCAP), the run is refused before the program runs.
+t_a_root_run_that_cannot_keep_its_capabilities_off_refuses() {
+	[ "$(id -u)" = 0 ] || skip "only root has capabilities to keep off"
+	command -v capsh >/dev/null || skip "no capsh on this host"
+	# native control: without CAP_SETPCAP the program still runs and makes its file
+	native capsh --drop=cap_setpcap -- -c "touch $T/made-natively"
+	[ -e "$T/made-natively" ] || native_fail "capsh could not run a program without CAP_SETPCAP"
+	native capsh --drop=cap_setpcap -- -c "exec $JT run --rw $T -- /bin/touch $T/made-inside"
+	[ "$NRC" = 125 ] || fail "jailtrace without CAP_SETPCAP exited $NRC, not 125: $(cat "$T/nerr")"
+	[ "$(wc -l <"$T/nerr")" = 1 ] && grep -q SECBIT_NO_SETUID_FIXUP "$T/nerr" ||
+		fail "not one line naming the securebit: $(cat "$T/nerr")"
+	[ ! -e "$T/made-inside" ] || fail "the program ran"
+}
