@@ -155,12 +155,19 @@ with tarfile.open(sys.argv[1], "w") as t:
     f = tarfile.TarInfo("pkg/f"); f.mode = 0o640; f.mtime = 1100000000; f.uid = f.gid = 4321
     f.size = 6; t.addfile(f, io.BytesIO(b"hello\n"))
 PY
-	mkdir "$T/n"
+	mkdir "$T/n" "$T/i"
 	native /usr/bin/python3 -c "$TAR_PY" "$T/t.tar" "$T/n"
 	grep -qx "pkg 0o755 1000000000" "$T/nout" || native_fail "natively: $(cat "$T/nout")"
+	# in the jail (as the program sees it) and in a writable grant (as the host sees it)
 	jt -- /usr/bin/python3 -c "$TAR_PY" "$T/t.tar" /work
 	expect_rc 0
 	cmp -s "$T/out" "$T/nout" || fail "inside: $(cat "$T/out"); natively: $(cat "$T/nout")"
+	jt -- /usr/bin/python3 -c "$TAR_PY" "$T/t.tar" "$T/i"
+	expect_rc 0
+	for f in pkg pkg/f; do
+		[ "$(stat -c %a:%Y "$T/i/$f")" = "$(stat -c %a:%Y "$T/n/$f")" ] ||
+			fail "$f from the host: $(stat -c %a:%Y "$T/i/$f") inside, $(stat -c %a:%Y "$T/n/$f") natively"
+	done
 }
 
 t_uid_0_inside_only_when_asked_for_by_name() {
