@@ -59,7 +59,7 @@ caps_of() { awk '/^Cap(Inh|Prm|Eff|Bnd|Amb):/ { printf "%s%s ", $1, $2 }' "/proc
 t_root_inside_holds_no_capability_even_in_its_bounding_set() {
 	[ "$(id -u)" = 0 ] || skip "only root has capabilities to lose"
 	# native control: a root shell started the same way has them all
-	(/bin/sh -c "/bin/sleep 3; : $T") &
+	(/bin/sh -c "/bin/sleep 50; : $T") &
 	wait_until 2 sh_running || native_fail "the shell did not start natively"
 	c=$(caps_of "$SH")
 	kill -KILL "$SH"
@@ -67,7 +67,7 @@ t_root_inside_holds_no_capability_even_in_its_bounding_set() {
 	case "$c" in *"CapEff:0000000000000000"* | *"CapBnd:0000000000000000"*)
 		native_fail "natively root already lacks capabilities: $c" ;; esac
 	# inside: the program, after its exec, has none left to use or regain
-	jt_bg -- /bin/sh -c "/bin/sleep 3; : $T"
+	jt_bg --timeout 60s -- /bin/sh -c "/bin/sleep 50; : $T"
 	wait_until 3 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
 	c=$(caps_of "$SH")
 	kill -KILL "$SH"
@@ -89,13 +89,13 @@ uids_of() { awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "/proc/$1/status"; }
 t_as_root_the_program_runs_as_an_unprivileged_user_who_owns_the_jail() {
 	me=$(id -u)
 	# native control: started the same way, the shell has the test's uid
-	(/bin/sh -c "/bin/sleep 3; : $T") &
+	(/bin/sh -c "/bin/sleep 50; : $T") &
 	wait_until 2 sh_running || native_fail "the shell did not start natively"
 	n=$(uids_of "$SH")
 	kill -KILL "$SH"
 	wait
 	[ "$n" = "$me $me $me $me" ] || native_fail "natively the shell ran with uids $n"
-	jt_bg -- /bin/sh -c "id -un; echo made >/work/f; /bin/sleep 3; : $T"
+	jt_bg --timeout 60s -- /bin/sh -c "id -un; echo made >/work/f; /bin/sleep 50; : $T"
 	wait_until 3 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
 	jail=$(ls -d "${TMPDIR:-/tmp}/jailtrace-$me/jailtrace-jail-$JT_PID-"* 2>/dev/null | head -n 1)
 	wait_until 3 test -s "$jail/work/f"

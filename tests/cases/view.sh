@@ -339,10 +339,11 @@ t_one_user_never_sees_another_users_jail() {
 t_two_runs_of_one_user_do_not_share_the_jail_at_once() {
 	u=jt-test-$$-c
 	export XDG_DATA_HOME=$T/data
-	jt_bg --user "$u" -- /bin/sleep 3
-	wait_until 3 test -e "$(user_jail "$u")/.lock" || fail "the first run did not start"
+	jt_bg --timeout 60s --user "$u" -- /bin/sleep 50
+	wait_until 5 test -e "$(user_jail "$u")/.lock" || fail "the first run did not start"
 	sleep 0.3
 	jt_plain --user "$u" -- /bin/true
+	is_running "$JT_PID" || fail "the first run ended before the second started (cannot judge)"
 	expect_rc 125
 	grep -q "in use by another run" "$T/err" || fail "no clear refusal: $(cat "$T/err")"
 	kill "$JT_PID" 2>/dev/null

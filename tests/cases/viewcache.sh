@@ -100,13 +100,15 @@ t_at_most_32_skeletons_are_kept_and_the_newest_stay() {
 t_a_skeleton_in_use_is_not_pruned() {
 	export JAILTRACE_VIEW_CACHE="$JT_AUX/skel"
 	echo data >"$JT_AUX/input.csv"
-	jt_bg --ro "$JT_AUX/input.csv:/data/mine.csv" -- /bin/sh -c 'exec sleep 4'
+	jt_bg --timeout 60s --ro "$JT_AUX/input.csv:/data/mine.csv" -- /bin/sh -c 'exec sleep 50'
 	wait_until 5 sh -c "[ -n \"\$(ls -d '$JAILTRACE_VIEW_CACHE'/*/ 2>/dev/null)\" ]" || fail "the run did not start"
 	mine=$(ls -d "$JAILTRACE_VIEW_CACHE"/*/)
 	touch -d '2000-01-01' "$JAILTRACE_VIEW_CACHE"/*.lock	# the oldest of all
 	for i in $(seq 1 34); do
 		jt_plain --ro "$JT_AUX/input.csv:/data/in$i.csv" -- /bin/true
 	done
+	is_running "$JT_PID" || fail "the first run ended before the others pruned (cannot judge)"
 	[ -d "$mine" ] || fail "the skeleton of a run still going was removed"
+	kill "$JT_PID" 2>/dev/null
 	jt_wait
 }
