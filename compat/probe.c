@@ -101,7 +101,7 @@ int jt_kernel_probe(struct jt_kernel *k)
 	if (syscall_exists(SYS_close_range, ~0L, ~0L, 0))
 		k->have |= JT_FEAT_CLOSE_RANGE;
 #endif
-	if (at_least(k, 5, 9))
+	if (at_least(k, 5, 14))
 		k->have |= JT_FEAT_USER_NOTIF;
 #ifdef SYS_landlock_create_ruleset
 	if (syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* VERSION */) > 0)

@@ -15,7 +15,7 @@ enum jt_feature {
 	JT_FEAT_OPENAT2 = 1u << 5,	 /* openat2 with RESOLVE_* (5.6) */
 	JT_FEAT_PIDFD_GETFD = 1u << 6,	 /* pidfd_getfd (5.6) */
 	JT_FEAT_CLOSE_RANGE = 1u << 7,	 /* close_range (5.9) */
-	JT_FEAT_USER_NOTIF = 1u << 8,	 /* seccomp user notification with ADDFD (5.9) */
+	JT_FEAT_USER_NOTIF = 1u << 8,	 /* seccomp user notification, ADDFD with SEND (5.14) */
 	JT_FEAT_LANDLOCK = 1u << 9,	 /* Landlock (5.13) */
 	JT_FEAT_COUNT = 10
 };

@@ -301,6 +301,46 @@ static int add_rules(const struct jt_policy *p, scmp_filter_ctx ctx, const struc
 	return 0;
 }
 
+int jt_seccomp_notified(int sys)
+{
+	switch (sys) {
+	case JT_SYS_open: case JT_SYS_openat: case JT_SYS_creat:
+	case JT_SYS_stat: case JT_SYS_lstat: case JT_SYS_newfstatat: case JT_SYS_statx:
+	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
+	case JT_SYS_readlink: case JT_SYS_readlinkat:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The calls a user notification carries (native ABI, allowed, under a
+ * view): SECCOMP_RET_USER_NOTIF outranks SECCOMP_RET_TRACE and ALLOW, so no
+ * filter the program adds can turn one back into a stop or let it run.
+ */
+static int notify_rules(const struct jt_policy *p, scmp_filter_ctx ctx)
+{
+	for (int sys = 0; sys < JT_SYS_COUNT; sys++) {
+		int nr = seccomp_syscall_resolve_name(jt_sysinfo[sys].name), r;
+		const struct jt_check *c = jt_check_of(sys);
+
+		if (!jt_seccomp_notified(sys) || nr < 0 || p->action[sys] != JT_ALLOW ||
+		    c->kind != JT_CHECK_PATH)
+			continue;
+		if (sys == JT_SYS_open || sys == JT_SYS_openat) {
+			struct scmp_arg_cmp no_excl = { sys == JT_SYS_open ? 1 : 2, SCMP_CMP_MASKED_EQ,
+							O_EXCL | O_PATH, 0 };
+
+			r = add(ctx, SCMP_ACT_NOTIFY, nr, 1, &no_excl);
+		} else {
+			r = add(ctx, SCMP_ACT_NOTIFY, nr, 0, NULL);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 {
 	int fds[2], r;
@@ -370,6 +410,9 @@ static int build_abi(const struct jt_policy *p, unsigned flags, int reserved_fd,
 	if (r == 0 && !(flags & JT_SECCOMP_STOP_ALL))
 		r = add_rules(p, ctx, abi, reserved_fd, flags);
 	exact_rules = 0;
+	if (r == 0 && (flags & JT_SECCOMP_NOTIFY) && !(flags & JT_SECCOMP_STOP_ALL) &&
+	    abi == jt_abi_native() && p->n_grants > 0)
+		r = notify_rules(p, ctx);
 	if (r == 0)
 		r = export(ctx, prog);
 	seccomp_release(ctx);

@@ -24,6 +24,19 @@
 #define JT_SECCOMP_OWN_STOPS 4	/* seccomp() and prctl(PR_SET_SECCOMP) stop, even where the
 				 * policy allows them: the tracer refuses the program's
 				 * own filters (tracer/syscall.c) */
+#define JT_SECCOMP_NOTIFY 8	/* the native ABI's calls of jt_seccomp_notified go to a
+				 * user-notification listener (SECCOMP_RET_USER_NOTIF),
+				 * not to a ptrace stop (tracer/notify.c) */
+
+/**
+ * Is @sys a call a user notification carries under a view (with
+ * JT_SECCOMP_NOTIFY), when the policy allows it? Those whose handlers answer
+ * with a value or a new descriptor only: the path calls that open, stat,
+ * check access and read links. open and openat with O_EXCL still stop
+ * (a signal that restarts one after its creation would make it fail), and
+ * with O_PATH (SECCOMP_IOCTL_NOTIF_ADDFD cannot pass such a descriptor).
+ */
+int jt_seccomp_notified(int sys);
 
 /**
  * Compile @p into a classic BPF program: for the native ABI and, unless

@@ -117,8 +117,8 @@ check_sanitizers() {
 	fi
 }
 
-# Adds --timeout 10s when the options (before --) name none, so that no
-# run can hang the suite.
+# Adds --timeout 10s (JT_DEFAULT_TIMEOUT) when the options (before --) name
+# none, so that no run can hang the suite.
 _with_default_timeout() {
 	local a
 	JT_ARGS=()
@@ -126,7 +126,7 @@ _with_default_timeout() {
 		[ "$a" = "--" ] && break
 		case $a in --timeout|--timeout=*) JT_ARGS=("$@"); return ;; esac
 	done
-	JT_ARGS=(--timeout 10s "$@")
+	JT_ARGS=(--timeout "${JT_DEFAULT_TIMEOUT:-10s}" "$@")
 }
 
 # jt [OPTIONS] -- PROGRAM [ARGS]: `jailtrace run` with --log $T/log.jsonl,
@@ -162,10 +162,13 @@ jt_cmd() {
 
 # jt_bg [OPTIONS] -- PROGRAM [ARGS]: starts `jailtrace run` (with log and
 # result files, like jt) in the background; JT_PID is jailtrace's own pid.
-# Collect it with jt_wait.
+# Collect it with jt_wait. The test ends such a run (a signal, a file the
+# program waits for) or it ends by itself: its default --timeout is 60s, a
+# bound for a hang that a busy host's slow start cannot reach before the
+# test is done with the run (jt_wait fails it after GUARD_SECS anyway).
 jt_bg() {
 	rm -f "$T/log.jsonl" "$T/result.json"
-	_with_default_timeout "${JT_VIEW[@]}" --log "$T/log.jsonl" --result "$T/result.json" "$@"
+	JT_DEFAULT_TIMEOUT=60s _with_default_timeout "${JT_VIEW[@]}" --log "$T/log.jsonl" --result "$T/result.json" "$@"
 	LAST_CMD="jailtrace run ${JT_ARGS[*]} (in the background)"
 	"$JT" run "${JT_ARGS[@]}" >"$T/out" 2>"$T/err" &
 	JT_PID=$!
@@ -479,18 +482,20 @@ describe_proc() {
 
 # ---------------------------------------------------------------- victims
 
-# start_victim [setsid]: starts an outside process (sleep 30, in its own
+# start_victim [setsid]: starts an outside process (sleep 600, in its own
 # process group with setsid) that a test will try to harm; sets VICTIM (pid)
 # and VICTIM_START, and waits until it runs sleep (and leads its group).
+# It outlives any test (a busy host may stretch one past a minute): the
+# test's end kills it.
 VICTIMS=()
 start_victim() {
 	if [ "${1:-}" = setsid ]; then
-		setsid sleep 30 </dev/null >/dev/null 2>&1 &
+		setsid sleep 600 </dev/null >/dev/null 2>&1 &
 	else
-		sleep 30 </dev/null >/dev/null 2>&1 &
+		sleep 600 </dev/null >/dev/null 2>&1 &
 	fi
 	VICTIM=$!
-	wait_until 2 _victim_ready "$VICTIM" "${1:-}" || fail "victim $VICTIM did not start"
+	wait_until 10 _victim_ready "$VICTIM" "${1:-}" || fail "victim $VICTIM did not start"
 	VICTIM_START=$(proc_start "$VICTIM")
 	VICTIMS+=("$VICTIM:$VICTIM_START")
 }
@@ -522,13 +527,58 @@ listen() {
 	/usr/bin/python3 "$NET_TOOLS/listen.py" "$2" "$3" "$JT_AUX/$name.port" "$JT_AUX/$name.rec" \
 		</dev/null >"$JT_AUX/$name.log" 2>&1 &
 	pid=$!
-	wait_until 5 test -s "$JT_AUX/$name.port" || fail "listener $name did not start: $(cat "$JT_AUX/$name.log")"
+	wait_until 20 test -s "$JT_AUX/$name.port" || fail "listener $name did not start: $(cat "$JT_AUX/$name.log")"
 	VICTIMS+=("$pid:$(proc_start "$pid")")
 	touch "$JT_AUX/$name.rec"
+	echo "$2 $3" >"$JT_AUX/$name.kind"
 }
 port() { cat "$JT_AUX/$1.port"; }
 reached() { [ -s "$JT_AUX/$1.rec" ]; }
 forget() { : >"$JT_AUX/$1.rec"; }
+
+# caught_up NAME: the listener NAME has recorded everything that reached it
+# before now, judged by an event, not a guess at its speed: a marker
+# (connection or datagram) sent natively now is queued behind whatever came
+# before it; once the marker is in the record, so is all that, and the
+# marker's lines are taken out again. A datagram that a full queue dropped
+# is sent again.
+caught_up() {
+	local kind addr m i tries=1
+	read -r kind addr <"$JT_AUX/$1.kind" || fail "no listener $1"
+	case $addr in 0.0.0.0) addr=127.0.0.1 ;; ::) addr=::1 ;; esac
+	case $kind in udp | *-dgram) tries=20 ;; esac
+	for ((i = 0; i < tries; i++)); do
+		m=$(/usr/bin/python3 - "$kind" "$addr" "$(port "$1")" "jt-mark-$$-$1" <<'PY'
+import socket, sys
+kind, addr, port, mark = sys.argv[1:5]
+if kind in ("tcp", "tcp6", "udp"):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
+    if kind == "udp":
+        s.sendto(mark.encode(), (addr, int(port)))
+        print(mark)
+    else:
+        s.connect((addr, int(port)))
+        # the peer's port as the record shows it: ('127.0.0.1', P) or ('::1', P, 0, 0)
+        print((", %d," if fam == socket.AF_INET6 else ", %d)") % s.getsockname()[1])
+else:
+    where = port if kind.startswith("unix") else "\0" + port
+    if kind.endswith("-dgram"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.sendto(mark.encode(), where)
+    else:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind("\0" + mark)	# a peer name the record shows
+        s.connect(where)
+    print(mark)
+PY
+		) || fail "no marker reached listener $1"
+		wait_until $((20 / tries)) grep -qF -- "$m" "$JT_AUX/$1.rec" && break
+	done
+	grep -qF -- "$m" "$JT_AUX/$1.rec" || fail "listener $1 never recorded its marker"
+	grep -vF -- "$m" "$JT_AUX/$1.rec" >"$JT_AUX/$1.rec.tmp"
+	mv "$JT_AUX/$1.rec.tmp" "$JT_AUX/$1.rec"
+}
 
 # sandbox_ids: UID:GID the program runs as inside: as root the user
 # "sandbox" (tracer/internal.h, JT_SANDBOX_UID_DEFAULT), else the test's user.
@@ -551,11 +601,13 @@ hog_every_cpu() {
 
 # ---------------------------------------------------------------- files
 
-# heartbeat_advances FILE: the counter in FILE changes within 1 s.
+# heartbeat_advances FILE: the counter in FILE changes (within 10 s: a
+# live heartbeat changes every 10 ms, but a busy host may not run it for
+# seconds).
 heartbeat_advances() {
 	local a
 	a=$(cat "$1" 2>/dev/null)
-	wait_until 1 _changed "$1" "$a"
+	wait_until 10 _changed "$1" "$a"
 }
 
 # heartbeat_stopped FILE: the counter in FILE stays the same for 0.3 s.

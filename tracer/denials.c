@@ -128,54 +128,85 @@ static int hides(const struct seen *s)
 	       !lacks((struct seen *)s);
 }
 
+/* What a denial names (@what) and its entry in the table, if it has one yet. */
+static struct seen *entry_of(struct jt_denials *d, const struct jt_task *t,
+			     const struct jt_request *rq, const struct jt_verdict *v,
+			     const char *path, const char *addr, char what[256], int *wr)
+{
+	int sys = rq->abi ? rq->sys : -1;
+
+	*wr = sys >= 0 && path && path[0] ? is_write(sys, rq->args) : 0;
+	what[0] = '\0';
+	if (path && path[0]) {
+		/* a relative path is named as the absolute inside path a grant needs */
+		const char *cwd = t && t->fs ? t->fs->cwd : "/";
+
+		if (path[0] == '/')
+			snprintf(what, 256, "%s", path);
+		else
+			snprintf(what, 256, "%s%s%s", cwd,
+				 cwd[0] && cwd[strlen(cwd) - 1] == '/' ? "" : "/", path);
+	} else if (addr && addr[0]) {
+		snprintf(what, 256, "%s", addr);
+	} else if (sys == JT_SYS_ioctl) {
+		const char *n = jt_ioctl_name((uint32_t)rq->args[1]);
+
+		if (n)
+			snprintf(what, 256, "%s", n);
+		else
+			snprintf(what, 256, "0x%x", (unsigned)(uint32_t)rq->args[1]);
+	}
+	for (size_t i = 0; d && i < d->n; i++) {
+		struct seen *s = &d->e[i];
+
+		if (s->sys == sys && s->err == v->err && s->builtin == v->builtin &&
+		    s->rule == v->rule && s->write == *wr && !strcmp(s->what, what) &&
+		    (sys < 0 || s->verb == verb(sys, rq->args)))
+			return s;
+	}
+	return NULL;
+}
+
+/* Does a denial not seen before take a stack? */
+static int first_wants_stack(const struct jt_verdict *v, const char *what)
+{
+	struct seen one = { .builtin = v->builtin, .lacks = -1 };
+
+	snprintf(one.what, sizeof(one.what), "%s", what);
+	return !v->builtin || strcmp(v->builtin, "not-in-view") || hides(&one);
+}
+
+int jt_denial_hides(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
+		    const struct jt_verdict *v, const char *path, const char *addr)
+{
+	char what[256];
+	int wr;
+	struct seen *s = entry_of(run->denial_tab, t, rq, v, path, addr, what, &wr);
+
+	return s ? hides(s) : first_wants_stack(v, what);
+}
+
 int jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
 		   const struct jt_verdict *v, const char *path, const char *addr)
 {
 	struct jt_denials *d = run->denial_tab;
-	int sys = rq->abi ? rq->sys : -1;
-	int wr = sys >= 0 && path && path[0] ? is_write(sys, rq->args) : 0;
-	char what[256] = "";
+	int sys = rq->abi ? rq->sys : -1, wr;
+	char what[256];
 	struct seen *s;
 
 	if (!d && !(d = run->denial_tab = calloc(1, sizeof(*d)))) {
 		/* the summary is a courtesy: no memory, no hints (and a stack) */
 		return 1;
 	}
-	if (path && path[0]) {
-		/* a relative path is named as the absolute inside path a grant needs */
-		const char *cwd = t && t->fs ? t->fs->cwd : "/";
-
-		if (path[0] == '/')
-			snprintf(what, sizeof(what), "%s", path);
-		else
-			snprintf(what, sizeof(what), "%s%s%s", cwd,
-				 cwd[0] && cwd[strlen(cwd) - 1] == '/' ? "" : "/", path);
-	} else if (addr && addr[0]) {
-		snprintf(what, sizeof(what), "%s", addr);
-	} else if (sys == JT_SYS_ioctl) {
-		const char *n = jt_ioctl_name((uint32_t)rq->args[1]);
-
-		if (n)
-			snprintf(what, sizeof(what), "%s", n);
-		else
-			snprintf(what, sizeof(what), "0x%x", (unsigned)(uint32_t)rq->args[1]);
-	}
-	for (size_t i = 0; i < d->n; i++) {
-		s = &d->e[i];
-		if (s->sys == sys && s->err == v->err && s->builtin == v->builtin &&
-		    s->rule == v->rule && s->write == wr && !strcmp(s->what, what) &&
-		    (sys < 0 || s->verb == verb(sys, rq->args))) {
-			s->count++;
-			return hides(s);
-		}
+	s = entry_of(d, t, rq, v, path, addr, what, &wr);
+	if (s) {
+		s->count++;
+		return hides(s);
 	}
 	if (d->n == JT_DENIALS_MAX) {
 		/* not kept: looked at for this denial alone */
-		struct seen one = { .builtin = v->builtin, .lacks = -1 };
-
 		d->other++;
-		memcpy(one.what, what, sizeof(one.what));
-		return !v->builtin || strcmp(v->builtin, "not-in-view") || hides(&one);
+		return first_wants_stack(v, what);
 	}
 	s = &d->e[d->n++];
 	s->sys = sys;
@@ -187,7 +218,7 @@ int jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_
 	s->count = 1;
 	s->lacks = -1;
 	memcpy(s->what, what, sizeof(s->what));
-	return !v->builtin || strcmp(v->builtin, "not-in-view") || hides(s);
+	return first_wants_stack(v, what);
 }
 
 /* The directory holding @path ("/" for "/x"). */

@@ -19,6 +19,10 @@ struct jt_result;
 int jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
 		   const struct jt_verdict *v, const char *path, const char *addr);
 
+/** What jt_denial_note would answer, without counting the denial. */
+int jt_denial_hides(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
+		    const struct jt_verdict *v, const char *path, const char *addr);
+
 /* Fill @res->hints with the most frequent denials and what would grant each. */
 void jt_denials_explain(struct jt_run *run, struct jt_result *res);
 

@@ -46,8 +46,8 @@ static const struct row rows[] = {
 	  "no openat2: the tracer resolves every directory of a path in turn (an openat and an fstat each)" },
 	{ JT_FEAT_PIDFD_GETFD, 1, "pidfd_getfd: network grants, unix sockets and inotify watches in the view are performed on the tracer's copy of the descriptor",
 	  "no pidfd_getfd: the tracer fetches its copy of a socket or inotify descriptor over the handover descriptor, two more stops per such call (a connect, bind, inotify_add_watch); network grants without a file-system view are refused (exit 125)" },
-	{ JT_FEAT_USER_NOTIF, 0, "seccomp user notification with ADDFD present, not used: requests arrive at ptrace stops",
-	  "no seccomp user notification with ADDFD: not needed (requests arrive at ptrace stops)" },
+	{ JT_FEAT_USER_NOTIF, 1, "seccomp user notification with ADDFD_FLAG_SEND: opens, stats, access checks and link reads under a view reach the tracer as notifications, a decided open about twice as fast as at a ptrace stop (not when jailtrace itself runs under a seccomp filter, nor with --audit-full)",
+	  "no seccomp user notification with ADDFD_FLAG_SEND (5.14): every decided call arrives at a ptrace stop" },
 	{ JT_FEAT_LANDLOCK, 1, "Landlock domain: no access to /proc/PID/mem or environ of processes outside",
 	  "no Landlock: a non-root program can reach /proc/PID/mem and environ of its user's other processes until the file-system view hides them" },
 };
@@ -119,7 +119,8 @@ static int try_user_notif(void)
 	if (pid == 0) {
 		struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 		struct sock_fprog prog = { 1, &allow };
-		struct seccomp_notif_addfd addfd = { .id = 0, .srcfd = 0 };
+		/* SEND (5.14) is checked before the id: ENOENT then, EINVAL before */
+		struct seccomp_notif_addfd addfd = { .id = 0, .flags = 1u << 1, .srcfd = 0 };
 		long fd;
 
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -157,6 +158,8 @@ static int tracer_pid(void)
 /* Present, not disabled, and a run takes it to be there. */
 static int usable(const struct jt_kernel *k, unsigned actual, unsigned f)
 {
+	if (f == JT_FEAT_USER_NOTIF)
+		return (actual & f) && jt_notify_possible(k);
 	return (actual & f) && jt_kernel_has(k, f);
 }
 

@@ -621,6 +621,38 @@ static int stat_at(struct fsop *op, int statx_mask, uint64_t buf)
 	return 0;
 }
 
+static int fd_copy(struct fsop *op, int fd);
+
+/* The program's descriptor @fd, stat'ed as fstatat(fd, "", AT_EMPTY_PATH) does. */
+static int stat_fd(struct fsop *op, int fd, uint64_t buf, int statx_mask, int flags)
+{
+	int copy = fd_copy(op, fd), r;
+
+	result(op, 0);
+	if (copy < 0)
+		return op->ret = copy, 0;
+	if (statx_mask >= 0) {
+		struct statx stx;
+
+		r = (int)errno_or(syscall(SYS_statx, copy, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE),
+					  statx_mask, &stx));
+		if (r == 0)
+			r = jt_mem_write(op->run, op->t->tid, buf, &stx, sizeof(stx));
+	} else {
+		unsigned char out[JT_LAYOUT_MAX];
+		struct stat st;
+
+		r = (int)errno_or(fstatat(copy, "", &st, AT_EMPTY_PATH));
+		if (r == 0)
+			r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
+		if (r > 0)
+			r = jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r);
+	}
+	close(copy);
+	op->ret = r;
+	return 0;
+}
+
 /* stat, lstat, newfstatat, statx (and i386's stat64...): the tracer's stat, copied
  * out in the layout of the program's ABI (compat/layout.c). */
 static int do_stat(struct fsop *op, int dirfd, uint64_t path, int flags, uint64_t buf, int statx_mask)
@@ -629,12 +661,18 @@ static int do_stat(struct fsop *op, int dirfd, uint64_t path, int flags, uint64_
 	struct statx stx;
 	int r, obj;
 
-	if (!path && (flags & AT_EMPTY_PATH))
-		return result(op, 0), op->to_kernel = 1, 0;
-	if ((r = read_path(op, 0, path)) < 0)
-		return result(op, r);
-	if (!op->path[0][0] && (flags & AT_EMPTY_PATH))
-		return result(op, 0), op->to_kernel = 1, 0;
+	if (path || !(flags & AT_EMPTY_PATH)) {
+		if ((r = read_path(op, 0, path)) < 0)
+			return result(op, r);
+	}
+	if (!op->path[0][0] && (flags & AT_EMPTY_PATH)) {
+		/* fstat (glibc's is this call): on the tracer's copy of the
+		 * descriptor. Let through, the kernel would read the path again,
+		 * and another thread may have written a host path there since */
+		if (dirfd != AT_FDCWD)
+			return stat_fd(op, dirfd, buf, statx_mask, flags);
+		snprintf(op->path[0], sizeof(op->path[0]), ".");
+	}
 	if ((r = walk(op, 0, dirfd, (flags & AT_SYMLINK_NOFOLLOW) ? JT_WALK_NOFOLLOW : 0)) < 0)
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))
@@ -1032,11 +1070,13 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 
 #ifdef SYS_pidfd_getfd
 	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD)) {
-		int pidfd = (int)syscall(SYS_pidfd_open, t->tgid, 0);
+		/* kept with the task: glibc's fstat comes here, often */
+		int pidfd = t->pidfd - 1;
 
+		if (pidfd < 0 && (pidfd = (int)syscall(SYS_pidfd_open, t->tgid, 0)) >= 0)
+			t->pidfd = pidfd + 1;
 		if (pidfd >= 0) {
 			copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-			close(pidfd);
 			if (copy >= 0)
 				return copy;
 			if (errno == EBADF)

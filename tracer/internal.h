@@ -146,6 +146,11 @@ struct jt_run {
 	int chan[2];			/* handover pair: [0] the tracer's, [1] the child's */
 	int chan_fd;			/* where every tracee holds [1] */
 	pid_t inject_busy;
+	/* notify.c: the user-notification transport */
+	int notif_want;			/* the filter sends jt_seccomp_notified calls to a listener */
+	int notif_fd;			/* the tracer's copy of that listener, or -1 */
+	int notif_waiting;		/* notifications kept to be tried again (a FIFO's open) */
+	size_t notif_size;		/* the kernel's sizeof(struct seccomp_notif) */
 	struct jt_proxy_srv *proxy;	/* proxy.c: NULL without proxy rules */
 	/* fs.c: inotify instances and watches allowed since they were last
 	 * counted in /proc (counted again when these reach the caps) */
@@ -288,6 +293,36 @@ void jt_audit_gone(struct jt_run *run, struct jt_task *t);
  * (without PTRACE_GET_SYSCALL_INFO, which tells the ABI itself); else 0. */
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data);
 
+/*
+ * The same, for a call a user notification carries (notify.c), in two
+ * steps: perform it (fs.c), then, once the notification is known to be
+ * still waiting, record it. The answer is left in @res (ret, or inject_fd
+ * to hand over). perform: 0, JT_NOTIF_AGAIN (it would block: try it again
+ * later, nothing recorded) or -errno (-EPROTO: not a call a notification
+ * carries). record: 0, or JT_NOTIF_STACK: a denial that wants the thread's
+ * stack, which only a stop gives; nothing is recorded and it must not be
+ * answered (it is interrupted, and comes again).
+ */
+#define JT_NOTIF_AGAIN 1
+#define JT_NOTIF_STACK 2
+struct jt_syscall;
+struct jt_fs_result;
+int jt_notified_perform(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
+			struct jt_request *rq, struct jt_fs_result *res);
+int jt_notified_record(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
+		       const struct jt_request *rq, struct jt_fs_result *res);
+
+/* notify.c: the user-notification transport */
+extern volatile sig_atomic_t jt_child_due;	/* a SIGCHLD came: collect stops (loop.c) */
+/* Can a run here take it (the kernel, and jailtrace under no filter of its own)? */
+int jt_notify_possible(const struct jt_kernel *k);
+/* ... and does this run (a view, no full audit)? */
+int jt_notify_wanted(const struct jt_run *run);
+int jt_notify_take(struct jt_run *run, struct jt_task *t);
+void jt_notify_wait(struct jt_run *run);
+int jt_notify_interrupted(struct jt_run *run, struct jt_task *t);
+void jt_notify_done(struct jt_run *run);
+
 /* mem.c: reading the tracee's memory, every byte of it hostile. */
 ssize_t jt_mem_read(const struct jt_run *run, pid_t tid, uint64_t addr, void *buf, size_t len);
 size_t jt_mem_strlen(const struct jt_run *run, pid_t tid, uint64_t addr, size_t from, size_t max);
@@ -305,6 +340,8 @@ char *jt_proc_stat(pid_t tid, char *buf, size_t len);
 struct jt_stack;
 /** The stack of @tid (in a ptrace stop), or NULL when none is wanted. */
 const struct jt_stack *jt_stack_of(struct jt_run *run, pid_t tid);
+/** Do denials take stacks in this run (a log, and no --no-backtrace)? */
+int jt_stacks_on(struct jt_run *run);
 /** The limit record, with the stack of @stopped (0: interrupt a running thread). */
 /** A record the log refused (-errno) at @stopped's stop: the log limit, or an error; the run ends. */
 void jt_log_failed(struct jt_run *run, int err, pid_t stopped);

@@ -357,6 +357,9 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 			jt_resume(t, 0);
 		return;
 	case PTRACE_EVENT_STOP:
+		/* interrupted in a notification for a denial's stack (notify.c) */
+		if (sig == SIGTRAP && jt_notify_interrupted(run, t))
+			return;
 		/* a new task can stop before its parent's fork event is seen: it
 		 * waits there for it, or its first relative path could be resolved
 		 * from "/", and it could end before its parent's event says what
@@ -557,9 +560,12 @@ static void check_flags(struct jt_run *run)
 		jt_watchdog_release(run);
 }
 
+volatile sig_atomic_t jt_child_due = 1;
+
 int jt_loop(struct jt_run *run)
 {
 	every_stop = !jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP);
+	jt_child_due = 1;
 	for (;;) {
 		int status;
 		pid_t pid;
@@ -571,6 +577,20 @@ int jt_loop(struct jt_run *run)
 			pid = waitpid(-1, &status, __WALL | WNOHANG);
 			if (pid == 0) {
 				jt_log_flush(&run->log);
+				continue;
+			}
+		} else if (run->notif_fd >= 0) {
+			/* stops and notifications: one ppoll wakes on either
+			 * (notify.c). SIGCHLD stays blocked, read from a signalfd:
+			 * one that comes after the waitpid that found nothing is
+			 * there at the next ppoll */
+			if (!jt_child_due) {
+				jt_notify_wait(run);
+				continue;
+			}
+			pid = waitpid(-1, &status, __WALL | WNOHANG);
+			if (pid == 0) {
+				jt_child_due = 0;
 				continue;
 			}
 		} else {

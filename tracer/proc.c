@@ -52,6 +52,10 @@ static void task_free(struct jt_task *t)
 	jt_fetched_clear(t);
 	free(t->exec_regs);
 	free(t->restart_regs);
+	free(t->held_stack);
+	free(t->notif_kept);
+	if (t->pidfd > 0)
+		close(t->pidfd - 1);
 	jt_fifo_forget(t);
 	jt_fsinfo_put(t->fs);
 	jt_task_exec_release(t);

@@ -21,6 +21,7 @@ enum {
 	JT_TASK_WAIT_PARENT = 1 << 7,	/* stopped until its parent's fork event gives it a cwd */
 	JT_TASK_ANNOUNCED = 1 << 8,	/* its parent's fork event (or jailtrace's spawn) was seen */
 	JT_TASK_EXEC_MAPS = 1 << 9,	/* with EXEC_CHECK: a file the program wrote, check every mapping */
+	JT_TASK_STACK_WANTED = 1 << 10,	/* interrupted in a notification: take its stack (notify.c) */
 };
 
 /* What threads sharing a file-system context (CLONE_FS) share: the cwd. */
@@ -30,6 +31,7 @@ struct jt_fsinfo {
 };
 
 struct jt_pending;
+struct jt_stack;
 struct jt_inject;
 struct jt_fetch;
 struct jt_fetched;
@@ -67,6 +69,13 @@ struct jt_task {
 	int given;			/* 1 + the number it got, -errno, or 0: none */
 	int given_sys;			/* ... for this call (JT_SYS_*) */
 	uint64_t given_args[3];		/* ... with these arguments */
+	/* notify.c: a denied call's stack, taken at a stop it was interrupted
+	 * into, for the same call when it comes again */
+	struct jt_stack *held_stack;
+	long held_nr;
+	uint64_t held_args[6];
+	void *notif_kept;		/* a notification to try again (struct seccomp_notif) */
+	int pidfd;			/* 1 + a pidfd of its process (fs.c), or 0 */
 };
 
 /* inject.c: close the fetched copies of @t's descriptors, if any */

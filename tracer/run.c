@@ -71,6 +71,43 @@ static void install_handlers(void)
 	sigaction(SIGCHLD, &sa, NULL);
 }
 
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * With the user-notification transport the loop waits in ppoll on the
+ * listener and on a signalfd for SIGCHLD (notify.c): SIGCHLD is blocked,
+ * before any thread starts, so that none of them takes it instead. (The
+ * handler only keeps a blocked SIGCHLD from counting as ignored.)
+ */
+static void notify_signals(void)
+{
+	struct sigaction sa = { 0 };
+	sigset_t chld;
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+}
+
+static void notify_signals_undo(void)
+{
+	struct sigaction sa = { 0 };
+	sigset_t chld;
+
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &chld, NULL);
+}
+
 static void set_timer(int on)
 {
 	struct itimerval it = { { 0, JT_TICK_MS * 1000 }, { 0, JT_TICK_MS * 1000 } };
@@ -208,12 +245,13 @@ static int check_host(const struct jt_kernel *k, char *msg, size_t len)
 	return 0;
 }
 
-static void mechanism_json(const struct jt_kernel *k, int full, char *buf, size_t len)
+static void mechanism_json(const struct jt_kernel *k, int full, int notif, char *buf, size_t len)
 {
 	size_t n = (size_t)snprintf(buf, len,
-		 "{\"stops\":\"%s\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
+		 "{\"stops\":\"%s\",\"transport\":\"%s\",\"syscall_info\":\"%s\",\"memory\":\"%s\","
 		 "\"deny_at\":\"%s\",\"isolation\":\"%s\",\"disabled\":[",
 		 full ? "every_call" : jt_kernel_has(k, JT_FEAT_SECCOMP) ? "seccomp" : "ptrace_syscall",
+		 notif ? "user_notif" : "ptrace",
 		 jt_kernel_has(k, JT_FEAT_SYSCALL_INFO) ? "ptrace_get_syscall_info" : "registers",
 		 jt_kernel_has(k, JT_FEAT_VM_READV) ? "process_vm_readv" : "proc_pid_mem",
 		 jt_kernel_has(k, JT_FEAT_SKIP_AT_SECCOMP) ? "seccomp_stop" : "syscall_exit_stop",
@@ -258,7 +296,7 @@ static void write_header(struct jt_run *run, char *const argv[])
 	host[sizeof(host) - 1] = '\0';
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "?");
-	mechanism_json(&run->kernel, run->cfg->audit_full, mech, sizeof(mech));
+	mechanism_json(&run->kernel, run->cfg->audit_full, run->notif_want, mech, sizeof(mech));
 	for (int i = 0; i < JT_LIMIT_COUNT; i++) {
 		snprintf(lim[i], sizeof(lim[i]), "%llu", (unsigned long long)run->limit[i]);
 		limits[2 * i] = jt_limit_names[i];
@@ -376,6 +414,8 @@ static int filter(struct jt_run *run, const char *path, struct sock_fprog *prog)
 		flags |= JT_SECCOMP_FOREIGN_STOPS;
 	if (jt_own_filters_refused(&run->kernel))
 		flags |= JT_SECCOMP_OWN_STOPS;
+	if (run->notif_want)
+		flags |= JT_SECCOMP_NOTIFY;
 
 	cache = !run->cfg->no_filter_cache && jt_filtercache_safe(run) &&
 		jt_seccomp_key(run->policy, flags, fd, key) == 0;
@@ -611,6 +651,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->tracer_pid = getpid();
 	run->spawn_parent = run->tracer_pid;
 	run->wd_fd = -1;
+	run->notif_fd = -1;
 	run->jailtrace_pgrp = getpgrp();
 	run->pty_master = run->pty_slave = -1;
 	run->use_pty = jt_tty_wanted();
@@ -642,6 +683,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	jt_log_set_max(&run->log, run->limit[JT_LIMIT_LOG]);
 	run->use_view = cfg->policy.n_grants > 0;
 	run_as(run);	/* whom the program runs as: in the header */
+	run->notif_want = jt_notify_wanted(run);	/* which transport: in the header */
 	write_header(run, argv);
 	if ((r = setup_net(run, res)) < 0)
 		goto out;
@@ -667,6 +709,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	}
 	install_handlers();
+	if (run->notif_want)
+		notify_signals();
 	if ((r = start(run, argv, path, res, &err_fd)) < 0)
 		goto out;
 	r = seize(run);
@@ -696,6 +740,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	set_timer(1);
 	r = jt_loop(run);
 	set_timer(0);
+	jt_notify_done(run);
 	/* what the program wrote since the last walk of its jail counts too */
 	if (run->use_view && run->stop == JT_STOP_NONE)
 		jt_disk_tick(run, 1);
@@ -748,6 +793,9 @@ out:
 	if (run->log.syslog)
 		jt_syslog_close();
 	jt_proxy_stop(run);
+	jt_notify_done(run);
+	if (run->notif_want)
+		notify_signals_undo();
 	jt_cpu_done(run);
 	jt_stacks_free(run);
 	jt_denials_free(run);

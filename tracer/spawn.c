@@ -197,8 +197,25 @@ static int chdir_parent(const char *path)
 	return chdir(dir);
 }
 
-static int load_filter(const struct sock_fprog *prog)
+/*
+ * The child's user-notification listener (notify.c), at this address in the
+ * child as in the tracer it was forked from: the tracer reads it out of the
+ * child's memory at its first stop and takes the descriptor with
+ * pidfd_getfd before the exec closes it (close-on-exec).
+ */
+volatile int jt_spawn_listener = -1;
+
+static int load_filter(const struct jt_run *run, const struct sock_fprog *prog)
 {
+	long fd;
+
+	if (run->notif_want) {
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+		if (fd < 0)
+			return -errno;
+		jt_spawn_listener = (int)fd;
+		return 0;
+	}
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0)
 		return 0;
 	/* before 3.17 there is only the prctl */
@@ -274,7 +291,7 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 	if (jt_kernel_has(&run->kernel, JT_FEAT_LANDLOCK) && (r = landlock_domain()) < 0)
 		die(errfd, STEP_LANDLOCK, -r);
 	/* without seccomp every call stops in the tracer (PTRACE_SYSCALL) */
-	if (jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) && (r = load_filter(prog)) < 0)
+	if (jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) && (r = load_filter(run, prog)) < 0)
 		die(errfd, STEP_SECCOMP, -r);
 	execve(path, argv, envp);
 	die(errfd, STEP_EXEC, errno);

@@ -72,6 +72,11 @@ static void take(struct jt_run *run, struct jt_stacks *s, pid_t tid, struct jt_s
 	jt_view_as_back(as);
 }
 
+int jt_stacks_on(struct jt_run *run)
+{
+	return stacks(run) != NULL;
+}
+
 const struct jt_stack *jt_stack_of(struct jt_run *run, pid_t tid)
 {
 	struct jt_stacks *s = stacks(run);

@@ -19,6 +19,7 @@
 #include "compat/regs.h"
 #include "filters/decide.h"
 #include "filters/seccomp.h"
+#include "reports/backtrace.h"
 #include "tracer/denials.h"
 #include "tracer/fs.h"
 #include "tracer/cpu.h"
@@ -394,6 +395,53 @@ static int rewrite(struct jt_task *t, const struct jt_syscall *sc, long nr, cons
 }
 
 /*
+ * The record of a call the tracer performed, on either transport, written
+ * before the program sees the result. A denial that hides something the
+ * host has takes the stack of the thread (@held: one taken before, at a
+ * stop the notification was interrupted into; NULL: the thread is at a
+ * ptrace stop now). @return 0, or -errno: no record, the call must fail
+ * (and the run ends: jt_log_failed).
+ */
+static int record(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
+		  const struct jt_request *rq, const struct jt_abi *abi, struct jt_fs_result *res,
+		  char rulebuf[64], const struct jt_stack *held)
+{
+	struct jt_log_call lc;
+	int r;
+
+	memset(&lc, 0, sizeof(lc));
+	lc.pid = t->tgid;
+	lc.tid = t->tid;
+	lc.abi = abi;
+	lc.audit_arch = sc->arch;
+	lc.nr = sc->nr;
+	lc.sys = rq->sys;
+	memcpy(lc.args, rq->args, sizeof(lc.args));
+	lc.first_exec = rq->first_exec;
+	lc.verdict = &res->verdict;
+	lc.rule = jt_verdict_rule(run->policy, &res->verdict, rulebuf, 64);
+	lc.path = res->path[0] ? res->path : NULL;
+	lc.addr = res->addr[0] ? res->addr : NULL;
+	if (run->log.fd >= 0 || (run->log.syslog && !res->verdict.allow))
+		read_strings(run, t, rq, &lc, res);
+	/* counted first: the count knows whether a path outside the view hides
+	 * something the host has. Looking up what the host lacks too is how
+	 * loaders and runtimes probe for optional files; it fails natively the
+	 * same way, and its stack (60-200 us) is not worth the price */
+	if (!res->verdict.allow) {
+		run->denials++;
+		if (jt_denial_note(run, t, rq, &res->verdict, res->path, res->addr))
+			lc.stack = held ? held : jt_stack_of(run, t->tid);
+		else
+			lc.as_natively = 1;	/* not sent to syslog either */
+	}
+	r = jt_log_call(&run->log, &lc);
+	if (r < 0)
+		jt_log_failed(run, r, t->tid);
+	return r;
+}
+
+/*
  * A path call under the view: performed by the tracer (fs.c). Its record is
  * written before the program sees the result; an exec goes on to the
  * kernel with the checked host path, a new descriptor is handed over.
@@ -402,7 +450,6 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		   struct jt_request *rq, const struct jt_abi *abi, int net)
 {
 	struct jt_fs_result *res = &fsres;
-	struct jt_log_call lc;
 	char rulebuf[64];
 	int r, is_exec = rq->sys == JT_SYS_execve || rq->sys == JT_SYS_execveat;
 
@@ -455,36 +502,9 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	jt_fetched_clear(t);
 	if (r < 0)
 		return r;
-	memset(&lc, 0, sizeof(lc));
-	lc.pid = t->tgid;
-	lc.tid = t->tid;
-	lc.abi = abi;
-	lc.audit_arch = sc->arch;
-	lc.nr = sc->nr;
-	lc.sys = rq->sys;
-	memcpy(lc.args, rq->args, sizeof(lc.args));
-	lc.first_exec = rq->first_exec;
-	lc.verdict = &res->verdict;
-	lc.rule = jt_verdict_rule(run->policy, &res->verdict, rulebuf, sizeof(rulebuf));
-	lc.path = res->path[0] ? res->path : NULL;
-	lc.addr = res->addr[0] ? res->addr : NULL;
-	if (run->log.fd >= 0 || (run->log.syslog && !res->verdict.allow))
-		read_strings(run, t, rq, &lc, res);
-	/* counted first: the count knows whether a path outside the view hides
-	 * something the host has. Looking up what the host lacks too is how
-	 * loaders and runtimes probe for optional files; it fails natively the
-	 * same way, and its stack (60-200 us) is not worth the price */
-	if (!res->verdict.allow) {
-		run->denials++;
-		if (jt_denial_note(run, t, rq, &res->verdict, res->path, res->addr))
-			lc.stack = jt_stack_of(run, t->tid);
-		else
-			lc.as_natively = 1;	/* not sent to syslog either */
-	}
 	/* a call issued again is recorded when it is done, not at every try */
-	r = res->restart ? 0 : jt_log_call(&run->log, &lc);
+	r = res->restart ? 0 : record(run, t, sc, rq, abi, res, rulebuf, NULL);
 	if (r < 0) {
-		jt_log_failed(run, r, t->tid);
 		if (res->inject_fd >= 0)
 			close(res->inject_fd);
 		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
@@ -674,6 +694,76 @@ static int own_filter(const struct jt_run *run, const struct jt_request *rq)
 	return rq->sys == JT_SYS_prctl && (int)rq->args[0] == PR_SET_SECCOMP;
 }
 
+/* The request of call @sc, as the kernel tells it; @return its ABI (NULL: none known). */
+static const struct jt_abi *request_of(const struct jt_run *run, const struct jt_syscall *sc,
+				       struct jt_request *rq)
+{
+	const struct jt_abi *abi = abi_of(sc);
+
+	memset(rq, 0, sizeof(*rq));
+	rq->audit_arch = sc->arch;
+	rq->nr = sc->nr;
+	memcpy(rq->args, sc->args, sizeof(rq->args));
+	rq->sys = abi ? jt_abi_sys(abi, sc->nr) : -1;
+	if (rq->sys < 0)
+		rq->sys = -1;
+	rq->abi = jt_abi_handled(abi) ? abi : NULL;
+	rq->reserved_fd = run->use_view ? run->chan_fd : -1;
+	return abi;
+}
+
+int jt_notified_perform(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
+			struct jt_request *rq, struct jt_fs_result *res)
+{
+	int r;
+
+	request_of(run, sc, rq);
+	/* only what the filter sends (filters/seccomp.c), decided here as at a stop */
+	if (rq->abi != jt_abi_native() || !jt_seccomp_notified(rq->sys) || !performed(run, rq) ||
+	    !jt_fs_performs(rq))
+		return -EPROTO;
+	memset(res, 0, offsetof(struct jt_fs_result, read_str));
+	res->inject_fd = -1;
+	t->fetch_want = t->give_want = 0;
+	r = jt_fs_call(run, t, rq, res);
+	if (r >= 0 && (t->fetch_want || t->give_want || res->to_kernel || res->rewrite_nr)) {
+		/* no handler of these calls asks for a stop's means */
+		t->fetch_want = t->give_want = 0;
+		if (res->inject_fd >= 0)
+			close(res->inject_fd);
+		res->inject_fd = -1;
+		r = -EPROTO;
+	}
+	jt_fetched_clear(t);
+	return r < 0 ? r : res->restart ? JT_NOTIF_AGAIN : 0;
+}
+
+int jt_notified_record(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
+		       const struct jt_request *rq, struct jt_fs_result *res)
+{
+	const struct jt_stack *held = NULL;
+	char rulebuf[64];
+	int r;
+
+	if (!res->verdict.allow && jt_stacks_on(run)) {
+		if (t->held_stack && t->held_nr == (long)sc->nr &&
+		    !memcmp(t->held_args, sc->args, sizeof(t->held_args)))
+			held = t->held_stack;
+		else if (jt_denial_hides(run, t, rq, &res->verdict, res->path, res->addr))
+			return JT_NOTIF_STACK;	/* its stack first, at a stop (notify.c) */
+	}
+	r = record(run, t, sc, rq, abi_of(sc), res, rulebuf, held);
+	free(t->held_stack);
+	t->held_stack = NULL;
+	if (r < 0) {
+		if (res->inject_fd >= 0)
+			close(res->inject_fd);
+		res->inject_fd = -1;
+		res->ret = -EPERM;
+	}
+	return 0;
+}
+
 int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 {
 	struct jt_syscall sc;
@@ -688,6 +778,14 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	/* the re-check (4.8+) of the sendmsg a fetch made of the call: it runs */
 	if (t->fetch)
 		return jt_resume(t, 0);
+	/* the first process's first stop, its execve: the listener it made is taken
+	 * before the exec closes it (notify.c) */
+	if (run->notif_want && run->notif_fd < 0 && t->tid == run->child && !run->first_exec_done &&
+	    (r = jt_notify_take(run, t)) < 0) {
+		jt_stop_run(run, JT_STOP_ERROR, "cannot take the seccomp listener of the program: %s",
+			    strerror(-r));
+		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
+	}
 	t->stop_data = data;
 	/* the filter's data, not the instruction, says a call came through i386 */
 	r = jt_regs_syscall(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO),
@@ -696,17 +794,8 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		return r;
 	/* copies fetched serve the very call they were fetched for, issued again */
 	jt_fetched_check(t, sc.nr, sc.args);
-	memset(&rq, 0, sizeof(rq));
 	memset(&lc, 0, sizeof(lc));
-	abi = abi_of(&sc);
-	rq.audit_arch = sc.arch;
-	rq.nr = sc.nr;
-	memcpy(rq.args, sc.args, sizeof(rq.args));
-	rq.sys = abi ? jt_abi_sys(abi, sc.nr) : -1;
-	if (rq.sys < 0)
-		rq.sys = -1;
-	rq.abi = jt_abi_handled(abi) ? abi : NULL;
-	rq.reserved_fd = run->use_view ? run->chan_fd : -1;
+	abi = request_of(run, &sc, &rq);
 	/* without a filter, jailtrace's own set-up before the first exec stops too:
 	 * it is not the program's, so it is neither decided nor recorded */
 	if (!jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP) && !run->first_exec_done &&

@@ -38,12 +38,13 @@ t_a_32bit_program_cannot_reach_a_loopback_listener_without_a_rule() {
 	needs_i386_programs
 	listen l tcp 127.0.0.1
 	native "$PROGS/netprobe32" connect 127.0.0.1 "$(port l)"
-	grep -qx "connect: ok" "$T/nout" && wait_until 2 reached l ||
+	caught_up l
+	grep -qx "connect: ok" "$T/nout" && reached l ||
 		native_fail "the 32-bit program does not reach the listener natively"
 	forget l
 	jt -- "$PROGS/netprobe32" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: ECONNREFUSED"
-	sleep 0.2
+	caught_up l
 	reached l && fail "the 32-bit program reached the host listener: $(cat "$JT_AUX/l.rec")"
 	# libc's i386 connect is socketcall(SYS_CONNECT): decided as the connect it carries
 	expect_log ".abi == \"i386\" and .nr == 102 and .name == \"connect\" and .decision == \"deny\"
@@ -55,7 +56,8 @@ t_a_32bit_program_reaches_a_granted_listener() {
 	listen l tcp 127.0.0.1
 	jt --allow-net "127.0.0.1:$(port l)" -- "$PROGS/netprobe32" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: ok"
-	wait_until 2 reached l || fail "the granted listener was not reached"
+	caught_up l
+	reached l || fail "the granted listener was not reached"
 }
 
 t_a_32bit_programs_ordinary_work_gives_the_same_output_inside_as_natively() {
@@ -130,12 +132,13 @@ t_int80_from_64bit_code_cannot_reach_a_loopback_listener() {
 	needs_int80
 	listen l tcp 127.0.0.1
 	native "$PROGS/int80probe" connect 127.0.0.1 "$(port l)"
-	grep -qx "connect: ok" "$T/nout" && wait_until 2 reached l ||
+	caught_up l
+	grep -qx "connect: ok" "$T/nout" && reached l ||
 		native_fail "int 0x80 socketcall does not reach the listener natively"
 	forget l
 	jt -- "$PROGS/int80probe" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: -111"
-	sleep 0.2
+	caught_up l
 	reached l && fail "int 0x80 reached the host listener: $(cat "$JT_AUX/l.rec")"
 	expect_log ".abi == \"i386\" and .name == \"connect\" and .facts.addr == \"tcp 127.0.0.1:$(port l)\""
 }

@@ -11,7 +11,8 @@ t_the_program_is_told_every_cpu_the_run_was_given() {
 
 t_two_busy_processes_are_spread_over_the_cpus() {
 	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to spread"
-	jt -- /usr/bin/python3 -c '
+	GUARD_SECS=50	# a second of CPU takes many on a busy host
+	jt --timeout 40s -- /usr/bin/python3 -c '
 import multiprocessing as mp
 def spin(n):
     s = 0
@@ -82,8 +83,10 @@ t_a_pipeline_bound_by_its_stops_stays_on_the_tracer_cpu() {
 	native /bin/sh -c "$STOP_BOUND" sh "$T/files"
 	grep -q '[-,]' "$T/nout" || native_fail "natively not on every CPU: $(cat "$T/nout")"
 	# its tasks are often runnable, but waiting for the tracer: more CPUs
-	# would make each stop cross them, and the run slower
-	jt -- /bin/sh -c "$STOP_BOUND" sh "$T/files"
+	# would make each stop cross them, and the run slower (12000 stops: a
+	# second or two here, many on a busy host)
+	GUARD_SECS=50
+	jt --timeout 40s -- /bin/sh -c "$STOP_BOUND" sh "$T/files"
 	expect_rc 0
 	expect_on_one_cpu "a pipeline bound by its stops"
 }

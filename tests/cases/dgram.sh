@@ -23,7 +23,7 @@ a = sys.argv[1]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.sendto(sys.argv[2].encode(), "\0" + a[1:] if a.startswith("@") else a)' "$2" "$m" ||
 		fail "no marker datagram to $2"
-	wait_until 5 grep -q "$m" "$JT_AUX/$1.rec" || fail "listener $1 never recorded its marker"
+	wait_until 20 grep -q "$m" "$JT_AUX/$1.rec" || fail "listener $1 never recorded its marker"
 	grep -v "$m" "$JT_AUX/$1.rec" >"$JT_AUX/$1.rec.tmp" || true
 	mv "$JT_AUX/$1.rec.tmp" "$JT_AUX/$1.rec"
 }

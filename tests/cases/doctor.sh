@@ -83,11 +83,14 @@ t_doctor_says_used_only_for_what_a_run_uses() {
 		 ($f.vm_readv.used == ($m.memory == "process_vm_readv")),
 		 ($f.skip_at_seccomp.used == ($m.deny_at == "seccomp_stop")),
 		 ($f.landlock.used == ($m.isolation == "landlock")),
-		 ($f.openat2.used == $o2), ($f.user_notif.used == false)] | all' | grep -qx true ||
+		 ($f.openat2.used == $o2),
+		 ($f.user_notif.used == ($m.transport == "user_notif"))] | all' | grep -qx true ||
 		fail "doctor's used disagrees with the run: $(jq -c .features "$T/d.json") run: $(cat "$T/mech.json")"
 	if [ "$o2" = true ]; then o2='in one call'; else o2='in turn'; fi
 	jq -r .features.openat2.effect "$T/d.json" | grep -q "$o2" || fail "openat2 text: $(jq -r .features.openat2.effect "$T/d.json")"
-	jq -r .features.user_notif.effect "$T/d.json" | grep -q 'not used\|not needed' || fail "user_notif text: $(jq -r .features.user_notif.effect "$T/d.json")"
+	if [ "$(jq -r .transport "$T/mech.json")" = user_notif ]; then o2='reach the tracer as notifications'
+	else o2='every decided call arrives at a ptrace stop'; fi
+	jq -r .features.user_notif.effect "$T/d.json" | grep -q "$o2" || fail "user_notif text: $(jq -r .features.user_notif.effect "$T/d.json")"
 }
 
 # syscall_info is asked of a traced child, not read off the version: where

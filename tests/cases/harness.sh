@@ -6,8 +6,8 @@ t_native_runs_never_kill_the_tests_victims() {
 	# each native run starts a guard that is killed when the run ends first;
 	# on a busy host the guard is often still a copy of the test's shell,
 	# whose TERM trap (the test's cleanup) kills every victim
-	# the victim sleeps 30 s: 200 runs, or as many as 20 s allow on a host
-	# so busy that each takes longer (then the victim ends by itself)
+	# 200 runs, or as many as 20 s allow on a host so busy that each takes
+	# longer (the victim outlives the test: start_victim)
 	local i end=$((SECONDS + 20))
 	start_victim
 	hog_every_cpu

@@ -1,6 +1,7 @@
 # jailtrace learn: the tightest policy under which the same run gets the
 # same decisions. Run the program again under it: no denial that the first
 # run did not have; and it is tighter than the policy the run had.
+# test-timeout: 3
 
 # denials FILE: the denials of a log as "name errno kind" lines, sorted
 # (kind: the rule, except that policy lines "file:N" are just "policy").
@@ -175,6 +176,8 @@ t_learned_policy_reruns_a_script_under_a_command_line_grant() {
 }
 
 # Tasks of the everyday corpus (tests/corpus), run as corpus.sh runs them.
+# Three of them, each run twice, take about 8 s on a quiet machine: the
+# file's line "# test-timeout: 3" gives a busy one room.
 learn_corpus_task() {
 	local corpus
 	corpus=$(cd "$(dirname "$TEST_CASE")/../corpus" && pwd) || fail "no tests/corpus"

@@ -3,24 +3,13 @@
 # by the proxy. Every attack is judged from the host: a listener records
 # each connection or datagram that reaches it.
 
-# settle NAME: wait until the listener has logged what its backlog still held
-# (a native control's connections are accepted after the control ended).
-settle() {
-	local n=-1 i
-	for i in $(seq 50); do
-		[ "$(wc -l <"$JT_AUX/$1.rec")" = "$n" ] && return 0
-		n=$(wc -l <"$JT_AUX/$1.rec")
-		sleep 0.1
-	done
-}
-
 # upstream NAME: the echoing HTTP upstream of the proxy tests.
 upstream() {
 	local pid
 	/usr/bin/python3 "$NET_TOOLS/upstream.py" "$JT_AUX/$1.port" "$JT_AUX/$1.rec" \
 		</dev/null >"$JT_AUX/$1.log" 2>&1 &
 	pid=$!
-	wait_until 5 test -s "$JT_AUX/$1.port" || fail "upstream did not start: $(cat "$JT_AUX/$1.log")"
+	wait_until 20 test -s "$JT_AUX/$1.port" || fail "upstream did not start: $(cat "$JT_AUX/$1.log")"
 	VICTIMS+=("$pid:$(proc_start "$pid")")
 	touch "$JT_AUX/$1.rec"
 }
@@ -36,11 +25,12 @@ probe_natively() {
 t_without_a_rule_a_tcp_connect_to_a_host_listener_is_refused_and_nothing_connects() {
 	listen l tcp 127.0.0.1
 	probe_natively connect 127.0.0.1 "$(port l)"
+	caught_up l
 	reached l || native_fail "the listener saw no native connection"
 	forget l
 	jt -- "$PROGS/netprobe" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: ECONNREFUSED"
-	sleep 0.2
+	caught_up l
 	reached l && fail "the sandbox reached the host listener: $(cat "$JT_AUX/l.rec")"
 	expect_log ".type == \"syscall\" and .name == \"connect\" and .decision == \"deny\" and .facts.addr == \"tcp 127.0.0.1:$(port l)\""
 }
@@ -50,13 +40,14 @@ t_every_spelling_of_the_local_host_is_refused_alike() {
 	for a in 127.0.0.1 127.1.2.3 0.0.0.0 ::1 :: ::ffff:127.0.0.1; do
 		probe_natively connect "$a" "$(port l)"
 	done
+	caught_up l
 	reached l || native_fail "the listener saw no native connection"
 	forget l
 	for a in 127.0.0.1 127.1.2.3 0.0.0.0 ::1 :: ::ffff:127.0.0.1; do
 		jt -- "$PROGS/netprobe" connect "$a" "$(port l)"
 		expect_out_line "connect: ECONNREFUSED"
 	done
-	sleep 0.2
+	caught_up l
 	reached l && fail "a spelling of the local host got through: $(cat "$JT_AUX/l.rec")"
 	true
 }
@@ -74,14 +65,14 @@ t_without_a_rule_no_datagram_reaches_a_host_udp_listener() {
 	listen u udp 127.0.0.1
 	probe_natively udp 127.0.0.1 "$(port u)"
 	probe_natively udpmsg 127.0.0.1 "$(port u)"
-	sleep 0.2
+	caught_up u
 	reached u || native_fail "the UDP listener got no native datagram"
 	forget u
 	jt -- "$PROGS/netprobe" udp 127.0.0.1 "$(port u)"
 	expect_out_line "udp: EACCES"
 	jt -- "$PROGS/netprobe" udpmsg 127.0.0.1 "$(port u)"
 	expect_out_line "udpmsg: EACCES"
-	sleep 0.2
+	caught_up u
 	reached u && fail "a datagram reached the host: $(cat "$JT_AUX/u.rec")"
 	expect_log '.name == "socket" and .decision == "deny" and .errno == "EACCES"'
 }
@@ -90,7 +81,7 @@ t_without_a_rule_tcp_fast_open_reaches_nothing() {
 	listen l tcp 127.0.0.1
 	jt -- "$PROGS/netprobe" fastopen 127.0.0.1 "$(port l)"
 	expect_out_line "fastopen: ECONNREFUSED"
-	sleep 0.2
+	caught_up l
 	reached l && fail "fast open reached the host listener"
 	expect_log '.name == "sendto" and .decision == "deny" and (.facts.addr | startswith("tcp 127.0.0.1:"))'
 }
@@ -126,15 +117,17 @@ t_a_host_unix_socket_in_a_read_only_grant_needs_net_unix() {
 	mkdir -p "$JT_AUX/run"
 	listen s unix "$JT_AUX/run/service.sock"
 	probe_natively unix "$JT_AUX/run/service.sock"
-	wait_until 2 reached s || native_fail "the unix listener saw no native connection"
+	caught_up s
+	reached s || native_fail "the unix listener saw no native connection"
 	forget s
 	jt --ro "$JT_AUX/run" -- "$PROGS/netprobe" unix "$JT_AUX/run/service.sock"
 	expect_out_line "unix: ECONNREFUSED"
-	sleep 0.2
+	caught_up s
 	reached s && fail "a host socket was reached through a plain read-only grant"
 	jt --allow-unix "$JT_AUX/run/service.sock" -- "$PROGS/netprobe" unix "$JT_AUX/run/service.sock"
 	expect_out_line "unix: ok"
-	wait_until 2 reached s || fail "the granted unix socket was not reached"
+	caught_up s
+	reached s || fail "the granted unix socket was not reached"
 }
 
 # ---------------------------------------------------------------- grants
@@ -146,7 +139,9 @@ t_a_granted_endpoint_is_reached_and_its_neighbours_are_not() {
 		"$PROGS/netprobe connect 127.0.0.1 $(port a); $PROGS/netprobe connect 127.0.0.1 $(port b)"
 	expect_out_line "connect: ok"
 	expect_out_line "connect: ECONNREFUSED"
-	wait_until 2 reached a || fail "the granted listener was not reached"
+	caught_up a
+	reached a || fail "the granted listener was not reached"
+	caught_up b
 	reached b && fail "the listener next door was reached"
 	expect_log ".name == \"connect\" and .decision == \"allow\" and .rule == \"--allow-net\" and .facts.addr == \"tcp 127.0.0.1:$(port a)\""
 }
@@ -155,7 +150,7 @@ t_a_grant_for_the_internet_does_not_open_the_local_host() {
 	listen l tcp 127.0.0.1
 	jt --allow-net 0.0.0.0/0 --allow-net ::/0 -- "$PROGS/netprobe" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: ECONNREFUSED"
-	sleep 0.2
+	caught_up l
 	reached l && fail "0.0.0.0/0 opened the local host"
 	true
 }
@@ -168,7 +163,7 @@ import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', $p)); s.listen(); print('listening', flush=True)
 c, _ = s.accept(); c.sendall(b'served\n'); c.close()"
-	wait_until 5 grep -q listening "$T/out" || fail "the sandboxed server did not start"
+	wait_until 20 grep -q listening "$T/out" || fail "the sandboxed server did not start"
 	/usr/bin/python3 -c "import socket; print(socket.create_connection(('127.0.0.1', $p)).recv(10).decode())" \
 		>"$T/client" || fail "the host could not reach the granted server"
 	jt_wait
@@ -183,8 +178,9 @@ t_a_udp_grant_sends_to_its_port_only() {
 	expect_out_line "udp: ok"
 	expect_out_line "udpmsg: EACCES"
 	expect_out_line "udp: EACCES"
-	wait_until 2 reached a || fail "the granted datagram did not arrive"
-	sleep 0.2
+	caught_up a
+	reached a || fail "the granted datagram did not arrive"
+	caught_up b
 	reached b && fail "a datagram reached the port next door"
 	expect_log '.name == "sendmsg" and .decision == "deny" and (.facts.addr | startswith("udp 127.0.0.1:"))'
 }
@@ -207,7 +203,7 @@ native_race() {
 	shift
 	for i in 1 2 3 4 5; do
 		native "$@"
-		sleep 0.1
+		caught_up "$l"
 		reached "$l" && return 0
 	done
 	native_fail "the flipping thread never won natively (5 runs)"
@@ -217,12 +213,11 @@ t_a_thread_flipping_the_address_never_reaches_the_forbidden_port() {
 	listen ok tcp 127.0.0.1
 	listen bad tcp 127.0.0.1
 	native_race bad "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
-	settle bad
 	forget bad
 	jt --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
 	expect_rc 0
 	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through"
-	sleep 0.2
+	caught_up bad
 	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") connections reached the forbidden port"
 	true
 }
@@ -231,13 +226,15 @@ t_a_thread_flipping_the_sendto_address_never_reaches_the_forbidden_port() {
 	listen ok udp 127.0.0.1
 	listen bad udp 127.0.0.1
 	native_race bad "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 2000
+	caught_up ok
 	forget bad
 	forget ok
 	jt --allow-udp "127.0.0.1:$(port ok)" -- "$PROGS/netrace" sendto "$(port ok)" "$(port bad)" 2000
 	expect_rc 0
 	grep -q '^sent=[1-9]' "$T/out" || fail "no datagram to the granted port was sent"
-	wait_until 2 reached ok || fail "no datagram reached the granted port"
-	sleep 0.2
+	caught_up ok
+	reached ok || fail "no datagram reached the granted port"
+	caught_up bad
 	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") datagrams reached the forbidden port"
 	# the race ran inside too: the tracer saw the forbidden address
 	expect_log ".name == \"sendto\" and .decision == \"deny\" and .facts.addr == \"udp 127.0.0.1:$(port bad)\""
@@ -252,6 +249,10 @@ host_reaches() {
 	/usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)' "$1" 2>/dev/null
 }
 
+# release_netrace FILE: ends the netrace bind whose output is FILE (it holds
+# its sockets until SIGUSR1).
+release_netrace() { kill -USR1 "$(sed -n 's/^pid //p' "$1")" 2>/dev/null; }
+
 t_a_thread_flipping_the_bind_address_never_binds_the_forbidden_port() {
 	local ok bad
 	ok=$(free_port)
@@ -261,15 +262,17 @@ t_a_thread_flipping_the_bind_address_never_binds_the_forbidden_port() {
 	# it (up to 5 runs: on a loaded host the flipper may not get a CPU)
 	for i in 1 2 3 4 5; do
 		"$PROGS/netrace" bind "$ok" "$bad" 2000 >"$T/nout" 2>&1 &
-		wait_until 10 grep -qx holding "$T/nout" || native_fail "netrace did not finish its binds natively"
+		wait_until 20 grep -qx holding "$T/nout" || { kill -KILL $!; native_fail "netrace did not finish its binds natively"; }
 		host_reaches "$bad" && won=1
+		release_netrace "$T/nout"
 		wait
 		[ -z "${won:-}" ] || break
 	done
 	[ -n "${won:-}" ] || native_fail "the flipping thread never won natively (5 runs)"
 	jt_bg --allow-bind "127.0.0.1:$ok" -- "$PROGS/netrace" bind "$ok" "$bad" 2000
-	wait_until 10 grep -qx holding "$T/out" || { kill -KILL "$JT_PID"; fail "netrace did not finish its binds inside"; }
-	host_reaches "$bad" && { jt_wait; fail "the host reached the forbidden port bound inside"; }
+	wait_until 20 grep -qx holding "$T/out" || { kill -KILL "$JT_PID"; fail "netrace did not finish its binds inside"; }
+	host_reaches "$bad" && { release_netrace "$T/out"; jt_wait; fail "the host reached the forbidden port bound inside"; }
+	release_netrace "$T/out"
 	jt_wait
 	expect_rc 0
 	grep -q '^binds=[1-9]' "$T/out" || fail "no bind of the granted port went through"
@@ -282,14 +285,17 @@ t_an_ipv6_loopback_grant_is_reached_end_to_end() {
 	listen l tcp6 ::1
 	listen other tcp6 ::1
 	probe_natively connect ::1 "$(port l)"
+	caught_up l
 	reached l || native_fail "the listener on ::1 saw no native connection"
 	forget l
 	jt --allow-net "[::1]:$(port l)" -- /bin/sh -c \
 		"$PROGS/netprobe connect ::1 $(port l); $PROGS/netprobe connect ::1 $(port other)"
 	expect_out_line "connect: ok"
 	expect_out_line "connect: ECONNREFUSED"
-	wait_until 2 reached l || fail "the granted listener on ::1 was not reached"
+	caught_up l
+	reached l || fail "the granted listener on ::1 was not reached"
 	grep -q "'::1'" "$JT_AUX/l.rec" || fail "the connection did not come over IPv6: $(cat "$JT_AUX/l.rec")"
+	caught_up other
 	reached other && fail "the listener next door on ::1 was reached"
 	true
 }
@@ -321,7 +327,9 @@ t_without_pidfd_getfd_a_granted_endpoint_is_reached_and_its_neighbours_are_not()
 	expect_rc 0
 	expect_out_line "connect: ok"
 	expect_out_line "connect: ECONNREFUSED"
-	wait_until 2 reached a || fail "the granted listener was not reached"
+	caught_up a
+	reached a || fail "the granted listener was not reached"
+	caught_up b
 	reached b && fail "the listener next door was reached"
 	expect_log ".name == \"connect\" and .decision == \"allow\" and .rule == \"--allow-net\" and .facts.addr == \"tcp 127.0.0.1:$(port a)\""
 	# one record per call, not one per stop
@@ -330,7 +338,8 @@ t_without_pidfd_getfd_a_granted_endpoint_is_reached_and_its_neighbours_are_not()
 }
 
 t_without_pidfd_getfd_a_loopback_server_and_client_talk_under_grants() {
-	jt --disable pidfd_getfd --allow-bind 127.0.0.1:0 --allow-net 127.0.0.1 --allow-udp 127.0.0.1 -- /usr/bin/python3 -c '
+	GUARD_SECS=40	# 20 connections and a thread each: a bound for a hang, not a busy host
+	jt --timeout 30s --disable pidfd_getfd --allow-bind 127.0.0.1:0 --allow-net 127.0.0.1 --allow-udp 127.0.0.1 -- /usr/bin/python3 -c '
 import socket, threading
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
 port = s.getsockname()[1]
@@ -358,15 +367,15 @@ t_without_pidfd_getfd_the_flipping_thread_never_reaches_the_forbidden_port() {
 	# crowded host it may need a few tries
 	for _ in 1 2 3 4 5; do
 		native "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
+		caught_up bad
 		reached bad && break
 	done
 	reached bad || native_fail "the flipping thread never won natively"
-	settle bad
 	forget bad
 	jt --disable pidfd_getfd --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
 	expect_rc 0
 	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through"
-	sleep 0.2
+	caught_up bad
 	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") connections reached the forbidden port"
 	true
 }
@@ -418,7 +427,10 @@ t_the_proxy_adds_the_secret_and_the_program_never_sees_it() {
 	grep -q "$SECRET" "$T/nout" || native_fail "the upstream does not echo what it was sent"
 	: >"$JT_AUX/up.rec"
 	echo "$SECRET" | sed 's/^/Bearer /' >"$JT_AUX/secret-file"
-	API_KEY=$SECRET jt \
+	# the program walks the files it can reach: a bound for a hang, not a
+	# busy host's slow run
+	GUARD_SECS=40
+	API_KEY=$SECRET jt --timeout 30s \
 		--proxy "api http://127.0.0.1:$(port up) header \"Authorization: Bearer \${API_KEY}\" header \"X-From-File: \${file:$JT_AUX/secret-file}\"" \
 		-- /usr/bin/python3 -c "$PROXY_PROG" "$T/dump"
 	expect_rc 0
@@ -437,20 +449,23 @@ t_the_proxy_adds_the_secret_and_the_program_never_sees_it() {
 
 t_the_proxy_refuses_paths_and_peers_it_does_not_serve() {
 	upstream up
+	# the program (and so its proxy) lives until the host has asked ($T/done)
 	jt_bg --proxy "api http://127.0.0.1:$(port up)" -- /usr/bin/python3 -c '
-import os, time, urllib.request, urllib.error
+import os, sys, time, urllib.request, urllib.error
 base = os.environ["API_BASE_URL"]
 print(base, flush=True)
 for path in ["/other/x", "/api/../x", "/api/%2e%2e/x"]:
     try: urllib.request.urlopen(base.rsplit("/", 1)[0] + path); print(path, 200)
     except urllib.error.HTTPError as e: print(path, e.code)
-time.sleep(2)'
-	wait_until 5 grep -q '^http://127.0.0.1:' "$T/out" || fail "no proxy address inside"
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)' "$T/done"
+	wait_until 20 grep -q '^http://127.0.0.1:' "$T/out" || { touch "$T/done"; jt_wait; fail "no proxy address inside"; }
 	base=$(head -1 "$T/out")
 	/usr/bin/python3 -c "
 import urllib.request, urllib.error
 try: urllib.request.urlopen('$base/v1'); print('host', 200)
 except urllib.error.HTTPError as e: print('host', e.code)" >"$T/host"
+	touch "$T/done"
 	jt_wait
 	expect_out_line "/other/x 403"
 	expect_out_line "/api/../x 403"
@@ -470,6 +485,7 @@ def slow(): urllib.request.urlopen(base + "/slow").read(); done["slow"] = time.t
 th = threading.Thread(target=slow); th.start(); time.sleep(0.3)
 urllib.request.urlopen(base + "/fast").read(); done["fast"] = time.time() - t0
 open("/tmp/x", "w").write("the tracer is free")
+urllib.request.urlopen(base + "/release").read()   # /slow answers only now
 th.join()
 try: urllib.request.urlopen(os.environ["DEAD_BASE_URL"] + "/x")
 except urllib.error.HTTPError as e: print("dead", e.code)
@@ -519,14 +535,14 @@ t_without_a_rule_the_hosts_interface_address_is_unreachable_and_loopback_refused
 	[ -n "$addr" ] || skip "this host has no global IPv4 address"
 	listen l tcp 0.0.0.0
 	probe_natively connect "$addr" "$(port l)"
-	settle l
+	caught_up l
 	reached l || native_fail "the listener saw no native connection to $addr"
 	forget l
 	jt -- "$PROGS/netprobe" connect "$addr" "$(port l)"
 	expect_out_line "connect: ENETUNREACH"
 	jt -- "$PROGS/netprobe" connect 127.0.0.1 "$(port l)"
 	expect_out_line "connect: ECONNREFUSED"
-	sleep 0.2
+	caught_up l
 	reached l && fail "the sandbox reached the host listener: $(cat "$JT_AUX/l.rec")"
 	true
 }

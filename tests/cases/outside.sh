@@ -9,7 +9,7 @@ victim_dies() { ! victim_alive; }
 # (started by the caller) and checks the victim died.
 native_attack() {
 	native "$@"
-	wait_until 2 victim_dies || native_fail "the victim survived the native attack"
+	wait_until 10 victim_dies || native_fail "the victim survived the native attack"
 }
 
 t_signal_to_an_outside_process_fails_and_it_lives() {
@@ -79,12 +79,18 @@ t_program_cannot_kill_jailtrace() {
 }
 
 # start_mem_victim: an outside process of the same user with a buffer at a
-# known address; sets MV (pid) and MV_ADDR, output in $T/victim.out.
+# known address; sets MV (pid) and MV_ADDR, output in $T/victim.out. It
+# waits (up to 50 s) until end_mem_victim, which makes it print its buffer.
 start_mem_victim() {
-	"$PROGS/procmem" victim 3 >"$T/victim.out" 2>&1 &
+	"$PROGS/procmem" victim 50 >"$T/victim.out" 2>&1 &
 	MV=$!
-	wait_until 2 test -s "$T/victim.out" || fail "memory victim did not start"
+	wait_until 10 test -s "$T/victim.out" || fail "memory victim did not start"
+	VICTIMS+=("$MV:$(proc_start "$MV")")
 	MV_ADDR=$(head -n 1 "$T/victim.out")
+}
+end_mem_victim() {
+	kill -USR1 "$MV"
+	wait "$MV"
 }
 
 t_writing_an_outside_process_memory_through_proc_fails() {
@@ -94,12 +100,12 @@ t_writing_an_outside_process_memory_through_proc_fails() {
 	start_mem_victim
 	native "$PROGS/procmem" write "$MV" "$MV_ADDR"
 	grep -qx "write: ok" "$T/nout" || native_fail "could not write the victim's memory natively"
-	wait "$MV"
+	end_mem_victim
 	grep -qx "WRITTEN FROM SANDBOX" "$T/victim.out" || native_fail "the native write did not land"
 	start_mem_victim
 	jt -- "$PROGS/procmem" write "$MV" "$MV_ADDR"
 	expect_no_out "write: ok"
-	wait "$MV"
+	end_mem_victim
 	grep -qx "host data, untouched" "$T/victim.out" || fail "the outside process's memory changed: $(cat "$T/victim.out")"
 }
 
@@ -197,11 +203,11 @@ t_process_vm_writev_to_an_outside_process_fails_and_its_memory_stays() {
 	start_mem_victim
 	native "$PROGS/killer" vmwrite "$MV" "$MV_ADDR"
 	grep -qx "vmwrite: ok" "$T/nout" || native_fail "process_vm_writev failed natively"
-	wait "$MV"
+	end_mem_victim
 	grep -qx "WRITTEN FROM SANDBOX" "$T/victim.out" || native_fail "the native write did not land"
 	start_mem_victim
 	jt -- "$PROGS/killer" vmwrite "$MV" "$MV_ADDR"
 	expect_out_line "vmwrite: EPERM"
-	wait "$MV"
+	end_mem_victim
 	grep -qx "host data, untouched" "$T/victim.out" || fail "the outside process's memory changed: $(cat "$T/victim.out")"
 }

@@ -30,20 +30,26 @@ t_setuid_root_su_gains_no_root_inside() {
 	local ids as=()
 	ids=$(sandbox_ids)
 	[ "$(id -u)" = 0 ] && as=(setpriv --reuid "${ids%%:*}" --regid "${ids#*:}" --clear-groups)
-	(sleep 4 | "${as[@]}" /usr/bin/su -c "touch $T/made-by-root" root >/dev/null 2>&1) &
-	wait_until 3 su_waiting || native_fail "su did not start natively"
+	# su waits for the password until its input ends: the sleep feeding it
+	# lasts until the test has looked (and is then killed with su)
+	(sleep 50 | "${as[@]}" /usr/bin/su -c "touch $T/made-by-root" root >/dev/null 2>&1) &
+	sub=$!
+	wait_until 10 su_waiting || native_fail "su did not start natively"
 	e=$(euid_of "$SU")
 	kill -KILL "$SU"
-	[ "$e" = 0 ] || native_fail "natively su ran with euid $e, not 0"
+	pkill -KILL -P "$sub" -x sleep
 	wait
+	[ "$e" = 0 ] || native_fail "natively su ran with euid $e, not 0"
 	# inside: the same su, with the PAM configuration it needs granted, so it
-	# gets as far as asking for the password
-	jt_bg --timeout 8s --ro /etc/pam.d --ro /etc/security --ro /etc/login.defs -- \
-		/bin/sh -c "sleep 4 | /usr/bin/su -c 'touch $T/made-by-root' root"
-	wait_until 5 su_waiting || { kill -KILL "$JT_PID"; fail "su did not start inside (cannot judge)"; }
+	# gets as far as asking for the password; SIGTERM to jailtrace ends the
+	# sleep once the test has looked
+	jt_bg --timeout 60s --ro /etc/pam.d --ro /etc/security --ro /etc/login.defs -- \
+		/bin/sh -c "sleep 50 | /usr/bin/su -c 'touch $T/made-by-root' root"
+	wait_until 20 su_waiting || { kill -KILL "$JT_PID"; fail "su did not start inside (cannot judge)"; }
 	uids=$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "/proc/$SU/status")
 	nnp=$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$SU/status")
 	kill -KILL "$SU"
+	kill -TERM "$JT_PID"
 	jt_wait
 	me=$(sandbox_ids)
 	me=${me%%:*}
@@ -60,7 +66,7 @@ t_root_inside_holds_no_capability_even_in_its_bounding_set() {
 	[ "$(id -u)" = 0 ] || skip "only root has capabilities to lose"
 	# native control: a root shell started the same way has them all
 	(/bin/sh -c "/bin/sleep 50; : $T") &
-	wait_until 2 sh_running || native_fail "the shell did not start natively"
+	wait_until 10 sh_running || native_fail "the shell did not start natively"
 	c=$(caps_of "$SH")
 	kill -KILL "$SH"
 	wait
@@ -68,7 +74,7 @@ t_root_inside_holds_no_capability_even_in_its_bounding_set() {
 		native_fail "natively root already lacks capabilities: $c" ;; esac
 	# inside: the program, after its exec, has none left to use or regain
 	jt_bg --timeout 60s -- /bin/sh -c "/bin/sleep 50; : $T"
-	wait_until 3 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
+	wait_until 20 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
 	c=$(caps_of "$SH")
 	kill -KILL "$SH"
 	jt_wait
@@ -90,15 +96,16 @@ t_as_root_the_program_runs_as_an_unprivileged_user_who_owns_the_jail() {
 	me=$(id -u)
 	# native control: started the same way, the shell has the test's uid
 	(/bin/sh -c "/bin/sleep 50; : $T") &
-	wait_until 2 sh_running || native_fail "the shell did not start natively"
+	wait_until 10 sh_running || native_fail "the shell did not start natively"
 	n=$(uids_of "$SH")
 	kill -KILL "$SH"
 	wait
 	[ "$n" = "$me $me $me $me" ] || native_fail "natively the shell ran with uids $n"
 	jt_bg --timeout 60s -- /bin/sh -c "id -un; echo made >/work/f; /bin/sleep 50; : $T"
-	wait_until 3 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
+	wait_until 20 sh_running || { kill -KILL "$JT_PID"; fail "the shell did not start inside"; }
+	# the jail is made when the program first uses it: after the shell started
+	wait_until 20 sh -c 'test -s "$1"/jailtrace-jail-"$2"-*/work/f' sh "${TMPDIR:-/tmp}/jailtrace-$me" "$JT_PID"
 	jail=$(ls -d "${TMPDIR:-/tmp}/jailtrace-$me/jailtrace-jail-$JT_PID-"* 2>/dev/null | head -n 1)
-	wait_until 3 test -s "$jail/work/f"
 	u=$(uids_of "$SH")
 	owner=$(stat -c %u "$jail/work/f" 2>/dev/null)
 	kill -KILL "$SH"

@@ -12,7 +12,7 @@ pv_listen() {
 	/usr/bin/python3 "$PV_TOOLS/listen.py" "$2" "$3" "$JT_AUX/$1.port" "$JT_AUX/$1.rec" \
 		</dev/null >"$JT_AUX/$1.log" 2>&1 &
 	pid=$!
-	wait_until 5 test -s "$JT_AUX/$1.port" || fail "listener $1 did not start: $(cat "$JT_AUX/$1.log")"
+	wait_until 20 test -s "$JT_AUX/$1.port" || fail "listener $1 did not start: $(cat "$JT_AUX/$1.log")"
 	VICTIMS+=("$pid:$(proc_start "$pid")")
 }
 
@@ -87,7 +87,7 @@ for f in ("maps", "smaps", "numa_maps"):
 	grep -q "^smaps .*/work/mapme" "$T/out" || fail "smaps does not name /work/mapme"
 	grep -q "^numa_maps .*error\|^numa_maps .*file=/work/mapme" "$T/out" || fail "numa_maps: $(grep numa "$T/out")"
 	# an unlinked file, through task/TID, and through /proc/PID of a child
-	jt --jail "$T/jail" --exec-jail -- /bin/sh -c "cp /bin/sleep /work/s && (/work/s 5 & echo \$! >/work/pid; wait) & while [ ! -s /work/pid ]; do :; done; p=\$(cat /work/pid); i=0; until grep -q ' /work/s\$' /proc/\$p/maps || [ \$i -gt 2000 ]; do i=\$((i+1)); done; cat /proc/\$p/maps /proc/\$p/task/\$p/maps; kill \$p; true"
+	jt --jail "$T/jail" --exec-jail -- /bin/sh -c "cp /bin/sleep /work/s && (/work/s 50 & echo \$! >/work/pid; wait) & while [ ! -s /work/pid ]; do :; done; p=\$(cat /work/pid); i=0; until grep -q ' /work/s\$' /proc/\$p/maps || [ \$i -gt 2000 ]; do i=\$((i+1)); done; cat /proc/\$p/maps /proc/\$p/task/\$p/maps; kill \$p; true"
 	expect_rc 0
 	! grep -qF "$T/jail" "$T/out" "$T/err" || fail "the jail's host path is visible through /proc/PID/maps"
 	grep -q ' /work/s$' "$T/out" || fail "/proc/PID/maps of a child does not name /work/s: $(head -c 300 "$T/out")"

@@ -70,24 +70,28 @@ t_an_ephemeral_jail_is_removed_at_the_end() {
 }
 
 t_an_ephemeral_jail_deeper_than_PATH_MAX_and_locked_up_is_removed_at_the_end() {
+	# the program waits for $T/go: its jail is there while the test looks
 	jt_bg -- /usr/bin/python3 -c '
-import os, time
+import os, sys, time
 os.chdir("/tmp")
 for i in range(40):
     os.mkdir("d" * 200); os.chdir("d" * 200)
 open("leaf", "w").write("x")
 os.chdir("/tmp"); os.mkdir("shut"); open("shut/f", "w").write("y"); os.chmod("shut", 0)
-print("ready", flush=True); time.sleep(1)'
-	wait_until 10 grep -q ready "$T/out" || fail "the program did not build its tree"
+print("ready", flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)' "$T/go"
+	wait_until 20 grep -q ready "$T/out" || fail "the program did not build its tree"
 	ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "no jail to judge"
+	touch "$T/go"
 	jt_wait
 	! ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "the jail is still on the host"
 	true
 }
 
 t_what_a_killed_run_left_is_removed_by_the_next() {
-	jt_bg -- /bin/sh -c 'echo "mark-$$" > /tmp/m; exec sleep 30'
-	wait_until 5 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the run did not start"
+	jt_bg -- /bin/sh -c 'echo "mark-$$" > /tmp/m; exec sleep 50'
+	wait_until 20 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the run did not start"
 	kill -KILL "$JT_PID"
 	jt_wait
 	ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 || fail "nothing was left to clean (cannot judge)"
@@ -99,8 +103,8 @@ t_what_a_killed_run_left_is_removed_by_the_next() {
 t_a_fresh_jail_is_made_in_the_users_own_directory_of_TMPDIR() {
 	export TMPDIR="$JT_AUX/tmpdir"
 	mkdir -p "$TMPDIR"
-	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 30'
-	wait_until 5 sh -c "grep -qs mark $TMPDIR/jailtrace-$(id -u)/jailtrace-jail-$JT_PID-*/tmp/m" ||
+	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 50'
+	wait_until 20 sh -c "grep -qs mark $TMPDIR/jailtrace-$(id -u)/jailtrace-jail-$JT_PID-*/tmp/m" ||
 		fail "no fresh jail in $TMPDIR/jailtrace-$(id -u): $(ls -la "$TMPDIR")"
 	[ "$(stat -c %a "$TMPDIR/jailtrace-$(id -u)")" = 711 ] || fail "the jails' directory is not 0711"
 	[ "$(stat -c %a "$TMPDIR/jailtrace-$(id -u)"/jailtrace-jail-"$JT_PID"-*)" = 700 ] || fail "the jail is not 0700"
@@ -110,15 +114,15 @@ t_a_fresh_jail_is_made_in_the_users_own_directory_of_TMPDIR() {
 }
 
 t_a_fresh_jail_is_made_only_when_the_program_first_uses_it() {
-	jt_bg -- /bin/sh -c 'exec sleep 30'
-	wait_until 5 sh -c "pgrep -P $JT_PID >/dev/null" || fail "the run did not start"
+	jt_bg -- /bin/sh -c 'exec sleep 50'
+	wait_until 20 sh -c "pgrep -P $JT_PID >/dev/null" || fail "the run did not start"
 	sleep 0.3
 	! ls -d "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-* >/dev/null 2>&1 ||
 		fail "a run that touched no jail directory made one: $(ls -R "$FRESH_JAILS")"
 	kill -TERM "$JT_PID"
 	jt_wait
-	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 30'
-	wait_until 5 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the first use made no jail"
+	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 50'
+	wait_until 20 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the first use made no jail"
 	ids=$(sandbox_ids)
 	[ "$(stat -c %a:%u "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)" = "700:${ids%%:*}" ] ||
 		fail "the jail's tmp is not 0700 and the program's user's: $(stat -c %a:%u "$FRESH_JAILS"/jailtrace-jail-"$JT_PID"-*/tmp)"
@@ -131,8 +135,8 @@ t_a_jails_directory_others_may_write_is_not_used() {
 	export TMPDIR="$JT_AUX/tmpdir"
 	mkdir -p "$TMPDIR/jailtrace-$(id -u)"
 	chmod 777 "$TMPDIR/jailtrace-$(id -u)"
-	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 30'
-	wait_until 5 sh -c "grep -qs mark $TMPDIR/jailtrace-jail-$JT_PID-*/tmp/m" ||
+	jt_bg -- /bin/sh -c 'echo mark > /tmp/m; exec sleep 50'
+	wait_until 20 sh -c "grep -qs mark $TMPDIR/jailtrace-jail-$JT_PID-*/tmp/m" ||
 		fail "the fresh jail is not in TMPDIR itself: $(ls -la "$TMPDIR" "$TMPDIR/jailtrace-$(id -u)")"
 	[ -z "$(ls -A "$TMPDIR/jailtrace-$(id -u)")" ] || fail "a directory others may write was used"
 	kill -TERM "$JT_PID"
@@ -215,6 +219,33 @@ t_a_thread_flipping_a_path_buffer_never_opens_the_forbidden_path() {
 	expect_no_out TOPSECRET
 }
 
+# fstat is fstatat(fd, "", AT_EMPTY_PATH) in glibc: a path the kernel would
+# read again if the call were let through, after another thread wrote a host
+# path there. The host file must be one the program's user could stat
+# natively (as root the program is not root): a world-readable one outside
+# the view, judged by its inode.
+t_a_thread_flipping_an_empty_path_never_stats_a_host_file() {
+	f=
+	for c in /etc/hostname /etc/debian_version /etc/os-release /etc/issue; do
+		[ -f "$c" ] && [ ! -L "$c" ] && { f=$c; break; }
+	done
+	[ -n "$f" ] || skip "no world-readable file in /etc to stat"
+	ino=$(stat -c %i "$f")
+	# natively the flipper wins thousands of times a second; on a loaded
+	# host it may not get a CPU beside the caller in one run: up to 5
+	for _ in 1 2 3 4 5; do
+		native "$PROGS/race" empty - "$f" 1
+		grep -qx "ino: $ino" "$T/nout" && break
+	done
+	grep -qx "ino: $ino" "$T/nout" || native_fail "the flipping thread never reached $f natively (5 runs)"
+	jt -- /bin/cat "$f"
+	[ "$RC" != 0 ] || skip "$f is in the view (cannot judge)"
+	jt -- "$PROGS/race" empty - "$f" 2
+	expect_out_line done
+	grep -q "^ino: " "$T/out" || fail "the stat of its own output never worked: $(cat "$T/out")"
+	! grep -qx "ino: $ino" "$T/out" || fail "a stat through the flipped path reached the host's $f"
+}
+
 t_a_process_swapping_a_directory_for_a_link_never_leads_out() {
 	secret "$JT_AUX/x"
 	mkdir "$T/d"
@@ -228,26 +259,19 @@ t_a_process_swapping_a_directory_for_a_link_never_leads_out() {
 }
 
 t_connect_to_a_host_unix_socket_fails_and_nothing_connects() {
-	/usr/bin/python3 - "$JT_AUX/sock" "$JT_AUX/accepted" <<'PY' &
-import os, socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(5)
-s.settimeout(6); end = time.time() + 6
-while time.time() < end:
-    try: c, _ = s.accept(); open(sys.argv[2], "a").write("x\n"); c.close()
-    except socket.timeout: break
-PY
-	wait_until 3 test -S "$JT_AUX/sock" || fail "no listener"
+	host_listener "$JT_AUX/sock" "$JT_AUX/accepted"
 	native /usr/bin/python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected')" "$JT_AUX/sock"
 	grep -qx connected "$T/nout" || native_fail "cannot connect natively"
-	wait_until 3 test -s "$JT_AUX/accepted" || native_fail "the listener saw no native connection"
+	host_caught_up "$JT_AUX/sock" "$JT_AUX/accepted"
+	[ -s "$JT_AUX/accepted" ] || native_fail "the listener saw no native connection"
 	rm -f "$JT_AUX/accepted"
 	jt -- /usr/bin/python3 -c "import socket,sys
 s=socket.socket(socket.AF_UNIX)
 try: s.connect(sys.argv[1]); print('connected')
 except OSError as e: print('refused', e.errno)" "$JT_AUX/sock"
 	expect_no_out connected
-	sleep 0.3
-	[ ! -e "$JT_AUX/accepted" ] || fail "the host listener accepted a connection from inside"
+	host_caught_up "$JT_AUX/sock" "$JT_AUX/accepted"
+	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted a connection from inside"
 }
 
 t_a_python_program_works_in_its_jail() {
@@ -340,8 +364,10 @@ t_two_runs_of_one_user_do_not_share_the_jail_at_once() {
 	u=jt-test-$$-c
 	export XDG_DATA_HOME=$T/data
 	jt_bg --timeout 60s --user "$u" -- /bin/sleep 50
-	wait_until 5 test -e "$(user_jail "$u")/.lock" || fail "the first run did not start"
-	sleep 0.3
+	wait_until 20 test -e "$(user_jail "$u")/.lock" || fail "the first run did not start"
+	# the lock taken (flock, right after the file is made), not a guess at when
+	ino=$(stat -c %i "$(user_jail "$u")/.lock")
+	wait_until 20 grep -q " FLOCK .*:$ino " /proc/locks || fail "the first run holds no lock on its jail (cannot judge)"
 	jt_plain --user "$u" -- /bin/true
 	is_running "$JT_PID" || fail "the first run ended before the second started (cannot judge)"
 	expect_rc 125
@@ -374,19 +400,43 @@ t_keep_of_a_path_outside_the_jail_is_an_error() {
 	expect_result status error
 }
 
-# host_listener PATH LOG: a unix socket on the host that answers "HOST" and
-# writes a line to LOG per connection, for at most 8 s.
+# host_listener ADDR LOG: a unix socket on the host (ADDR a path, or
+# @NAME for an abstract name) that answers "HOST" and writes a line to LOG
+# per connection (its peer's name), until the test ends.
 host_listener() {
+	rm -f "$2.ready"
 	/usr/bin/python3 - "$1" "$2" <<'PY' &
-import os, socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(64)
-s.settimeout(0.2); end = time.time() + 8
-while time.time() < end:
-    try:
-        c, _ = s.accept(); c.sendall(b"HOST"); c.close(); open(sys.argv[2], "a").write("x\n")
-    except socket.timeout: pass
+import os, socket, sys
+a, log = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+if a.startswith("@"):
+    s.bind("\0" + a[1:])
+else:
+    s.bind(a); os.chmod(a, 0o777)
+s.listen(64)
+open(log + ".ready", "w").close()
+while True:
+    c, peer = s.accept()
+    try: c.sendall(b"HOST")
+    except OSError: pass
+    c.close(); open(log, "a").write("%r\n" % (peer,))
 PY
-	wait_until 3 test -S "$1" || fail "no host listener"
+	VICTIMS+=("$!:$(proc_start "$!")")
+	wait_until 20 test -e "$2.ready" || fail "no host listener"
+}
+
+# host_caught_up ADDR LOG: LOG holds every connection made to ADDR before
+# now: a marker connection, queued behind them, is logged after them (and
+# then taken out of LOG).
+host_caught_up() {
+	local m="jt-mark-$$"
+	/usr/bin/python3 -c 'import socket, sys
+a = sys.argv[1]
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[2])
+s.connect("\0" + a[1:] if a.startswith("@") else a); s.recv(4)' "$1" "$m" || fail "no marker connection to $1"
+	wait_until 20 grep -qF "$m" "$2" || fail "the listener on $1 never logged its marker"
+	grep -vF "$m" "$2" >"$2.tmp"
+	mv "$2.tmp" "$2"
 }
 
 t_unix_sockets_work_inside_the_jail() {
@@ -436,29 +486,23 @@ t_without_pidfd_getfd_a_thread_flipping_a_socket_address_never_reaches_the_host(
 	expect_out_line done
 	expect_out_line "read: JAIL"
 	expect_no_out HOST
+	host_caught_up "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
 }
 
 t_abstract_unix_names_of_the_host_are_out_of_reach() {
-	/usr/bin/python3 - "$JT_AUX/abs.log" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.bind("\0jailtrace-test-abstract-%d" % __import__("os").getppid()); s.listen(4)
-s.settimeout(0.2); end = time.time() + 6
-while time.time() < end:
-    try: c, _ = s.accept(); open(sys.argv[1], "a").write("x\n"); c.close()
-    except socket.timeout: pass
-PY
+	host_listener "@jailtrace-test-abstract-$$" "$JT_AUX/abs.log"
 	name="\\0jailtrace-test-abstract-$$"
-	sleep 0.5
 	native /usr/bin/python3 -c "import socket; s=socket.socket(socket.AF_UNIX); s.connect('$name'); print('connected')"
 	grep -qx connected "$T/nout" || native_fail "cannot reach the abstract name natively"
+	host_caught_up "@jailtrace-test-abstract-$$" "$JT_AUX/abs.log"
 	rm -f "$JT_AUX/abs.log"
 	jt -- /usr/bin/python3 -c "import socket
 s=socket.socket(socket.AF_UNIX)
 try: s.connect('$name'); print('connected')
 except OSError as e: print('refused', e.errno)"
 	expect_out_line "refused 13"
-	sleep 0.3
+	host_caught_up "@jailtrace-test-abstract-$$" "$JT_AUX/abs.log"
 	[ ! -s "$JT_AUX/abs.log" ] || fail "the host's abstract listener got a connection"
 	expect_log '.type == "syscall" and .name == "connect" and .rule == "builtin:abstract-unix"'
 }
@@ -467,11 +511,13 @@ t_a_thread_flipping_a_socket_address_never_reaches_the_host() {
 	host_listener "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	native "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 1
 	grep -q "read: HOST" "$T/nout" || native_fail "the flipping thread never reached the host natively"
+	host_caught_up "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	rm -f "$JT_AUX/accepted" "$T/good.sock"
 	jt -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 2
 	expect_out_line done
 	expect_out_line "read: JAIL"
 	expect_no_out HOST
+	host_caught_up "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
 }
 

@@ -75,8 +75,8 @@ t_a_view_cache_others_may_write_is_not_used() {
 
 t_view_cache_0_makes_a_private_skeleton_removed_at_the_end() {
 	export JAILTRACE_VIEW_CACHE=0
-	jt_bg -- /bin/sh -c 'ls / > /tmp/listing; exec sleep 30'
-	wait_until 5 sh -c "ls -d /dev/shm/jailtrace-view-$JT_PID-* >/dev/null 2>&1" ||
+	jt_bg -- /bin/sh -c 'ls / > /tmp/listing; exec sleep 50'
+	wait_until 20 sh -c "ls -d /dev/shm/jailtrace-view-$JT_PID-* >/dev/null 2>&1" ||
 		fail "no private skeleton while the run lasts"
 	kill -TERM "$JT_PID"
 	jt_wait
@@ -101,7 +101,7 @@ t_a_skeleton_in_use_is_not_pruned() {
 	export JAILTRACE_VIEW_CACHE="$JT_AUX/skel"
 	echo data >"$JT_AUX/input.csv"
 	jt_bg --timeout 60s --ro "$JT_AUX/input.csv:/data/mine.csv" -- /bin/sh -c 'exec sleep 50'
-	wait_until 5 sh -c "[ -n \"\$(ls -d '$JAILTRACE_VIEW_CACHE'/*/ 2>/dev/null)\" ]" || fail "the run did not start"
+	wait_until 20 sh -c "[ -n \"\$(ls -d '$JAILTRACE_VIEW_CACHE'/*/ 2>/dev/null)\" ]" || fail "the run did not start"
 	mine=$(ls -d "$JAILTRACE_VIEW_CACHE"/*/)
 	touch -d '2000-01-01' "$JAILTRACE_VIEW_CACHE"/*.lock	# the oldest of all
 	for i in $(seq 1 34); do

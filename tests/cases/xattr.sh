@@ -155,12 +155,15 @@ $(cat "$T/diff")"
 
 t_inotify_cannot_watch_a_host_directory_outside_the_view() {
 	mkdir "$JT_AUX/hidden"
-	# native control: a watch on the host directory sees what the host does there
-	native /bin/sh -c '/usr/bin/python3 -c "$1" "$2" - 5 & sleep 1; touch "$2/host-activity"; wait' sh "$INOTIFY_PROG" "$JT_AUX/hidden"
+	# native control: a watch on the host directory sees what the host does
+	# there once it is set ("watching" in the output the native run writes)
+	native /bin/sh -c '/usr/bin/python3 -c "$1" "$2" - 15 & until grep -q watching "$3" || ! kill -0 $!; do sleep 0.02; done
+		touch "$2/host-activity"; wait' sh "$INOTIFY_PROG" "$JT_AUX/hidden" "$T/nout"
 	grep -q "event 0x100 host-activity" "$T/nout" || native_fail "the watch saw nothing natively: $(cat "$T/nout" "$T/nerr")"
 	rm -f "$JT_AUX/hidden/host-activity"
-	jt_bg --quiet -- /usr/bin/python3 -c "$INOTIFY_PROG" "$JT_AUX/hidden" - 2
-	sleep 1; touch "$JT_AUX/hidden/host-activity"
+	jt_bg --quiet -- /usr/bin/python3 -c "$INOTIFY_PROG" "$JT_AUX/hidden" - 15
+	wait_until 20 grep -q 'watching\|add_watch' "$T/out"
+	touch "$JT_AUX/hidden/host-activity"
 	jt_wait
 	expect_no_out host-activity
 	expect_out_line "add_watch errno 2"

@@ -9,15 +9,18 @@
  *                                    "sent=S" (sends that succeeded)
  *   netrace bind OKPORT BADPORT N    N TCP sockets bound (and listening)
  *                                    with it; one that got BADPORT stays
- *                                    open. Prints "binds=B", then "holding"
- *                                    and keeps its sockets 2 seconds, so the
- *                                    host can try to connect to BADPORT.
+ *                                    open. Prints "binds=B", "pid PID", then
+ *                                    "holding" and keeps its sockets until
+ *                                    it gets SIGUSR1 (then exits 0), at most
+ *                                    50 seconds, so the host can try to
+ *                                    connect to BADPORT however busy it is.
  * Natively some calls reach BADPORT; under a sandbox granting only OKPORT,
  * none may.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +99,15 @@ int main(int argc, char **argv)
 	else if (*mode == 's')
 		printf("sent=%d\n", count);
 	else {
-		printf("binds=%d\nholding\n", count);
+		sigset_t usr1;
+		struct timespec most = { 50, 0 };
+
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
+		printf("binds=%d\npid %d\nholding\n", count, (int)getpid());
 		fflush(stdout);
-		sleep(2);
+		sigtimedwait(&usr1, NULL, &most);
 	}
 	return 0;
 }

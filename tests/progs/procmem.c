@@ -2,7 +2,8 @@
  * Reaching another process through /proc, as a program of the same user can
  * on a host without Yama restrictions.
  *   procmem victim SECS   prints the address of a buffer holding
- *                         "host data, untouched", sleeps, prints the buffer
+ *                         "host data, untouched", sleeps SECS (or until a
+ *                         SIGUSR1), prints the buffer
  *   procmem write PID ADDR  writes "WRITTEN FROM SANDBOX" at ADDR through
  *                         /proc/PID/mem; prints "write: ok" or "write: ERRNO"
  *   procmem environ PID   reads /proc/PID/environ; prints "environ: ok" or
@@ -10,12 +11,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static char buffer[64] = "host data, untouched";
+
+static void wake(int sig)
+{
+	(void)sig;
+}
 
 static const char *ename(int e)
 {
@@ -34,6 +41,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc == 3 && !strcmp(argv[1], "victim")) {
+		signal(SIGUSR1, wake);	/* ends the sleep early */
 		printf("%lu\n", (unsigned long)buffer);
 		fflush(stdout);
 		sleep((unsigned)atoi(argv[2]));

@@ -13,6 +13,11 @@
  *       Listens on unix socket path GOOD (answering "JAIL"); one thread flips
  *       an address between GOOD and BAD while another connects to it and
  *       prints each distinct greeting it gets ("read: ..."), then "done".
+ *   race empty - BAD SECS
+ *       One thread flips a path buffer between "" and BAD while another
+ *       stats its standard output through it with AT_EMPTY_PATH (fstatat
+ *       and statx in turn: glibc's fstat is such a call). Prints "ino: N"
+ *       once for each distinct inode it got, then "done".
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static char path[4096];
@@ -32,6 +38,7 @@ static const char *good, *bad;
 static volatile int stop;
 static char seen[8][64];
 static int n_seen;
+static const char *kind = "read";
 
 static void note(const char *content)
 {
@@ -40,7 +47,7 @@ static void note(const char *content)
 			return;
 	if (n_seen < 8) {
 		snprintf(seen[n_seen++], sizeof(seen[0]), "%s", content);
-		printf("read: %s\n", content);
+		printf("%s: %s\n", kind, content);
 		fflush(stdout);
 	}
 }
@@ -68,6 +75,22 @@ static void *flipper(void *arg)
 	while (!stop) {
 		snprintf(path, sizeof(path), "%s", good);
 		snprintf(path, sizeof(path), "%s", bad);
+	}
+	return NULL;
+}
+
+static void *empty_flipper(void *arg)
+{
+	volatile char *p = path;
+
+	(void)arg;
+	while (!stop) {
+		p[0] = bad[0];
+		for (volatile int k = 0; k < 500; k++)
+			;
+		p[0] = '\0';
+		for (volatile int k = 0; k < 500; k++)
+			;
 	}
 	return NULL;
 }
@@ -123,6 +146,31 @@ int main(int argc, char **argv)
 		pthread_create(&t, NULL, flipper, NULL);
 		while (now() < end)
 			read_once(path);
+		stop = 1;
+		pthread_join(t, NULL);
+	} else if (!strcmp(argv[1], "empty")) {
+		pthread_t t;
+		char ino[32];
+
+		bad = argv[3];
+		kind = "ino";
+		snprintf(path, sizeof(path), "%s", bad);
+		path[0] = '\0';
+		pthread_create(&t, NULL, empty_flipper, NULL);
+		for (unsigned i = 0; now() < end; i++) {
+			struct stat st;
+			struct statx stx;
+
+			if (i & 1) {
+				if (statx(1, path, AT_EMPTY_PATH, STATX_INO, &stx) == 0) {
+					snprintf(ino, sizeof(ino), "%llu", (unsigned long long)stx.stx_ino);
+					note(ino);
+				}
+			} else if (fstatat(1, path, &st, AT_EMPTY_PATH) == 0) {
+				snprintf(ino, sizeof(ino), "%llu", (unsigned long long)st.st_ino);
+				note(ino);
+			}
+		}
 		stop = 1;
 		pthread_join(t, NULL);
 	} else if (!strcmp(argv[1], "conn")) {

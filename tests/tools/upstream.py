@@ -2,16 +2,19 @@
 """An HTTP upstream for the proxy tests: it answers every request with the
 headers it received (in its body and in an X-Echo-Authorization header),
 and records them in RECORD, so a test sees what reached the upstream.
-/slow answers after 3 seconds.
+/slow answers once /release has been asked (at most 30 seconds after it
+came), so a test sees another request served while one is pending however
+busy the host is.
 
   upstream.py PORTFILE RECORD"""
 import http.server
 import json
 import os
 import sys
-import time
+import threading
 
 portfile, record = sys.argv[1:3]
+released = threading.Event()
 
 
 class Echo(http.server.BaseHTTPRequestHandler):
@@ -23,7 +26,9 @@ class Echo(http.server.BaseHTTPRequestHandler):
                                 "headers": dict(self.headers),
                                 "body": body_in.decode("latin-1")}) + "\n")
         if self.path.startswith("/slow"):
-            time.sleep(3)
+            released.wait(30)
+        if self.path.startswith("/release"):
+            released.set()
         body = ("%s %s\n" % (self.command, self.path)).encode() + \
             "".join("%s: %s\n" % kv for kv in self.headers.items()).encode() + body_in
         self.send_response(200)

@@ -16,6 +16,8 @@
 #include <netinet/in.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <string.h>
 #include <stdint.h>
 #include <linux/seccomp.h>
 #include "compat/probe.h"
@@ -199,4 +201,70 @@ TEST(without_own_stops_a_filter_of_the_programs_is_the_kernels_to_take)
 	EXPECT_EQ(call(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, 0), -EFAULT);
 	EXPECT_EQ(call(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0), -EFAULT);
 	END_FILTERED();
+}
+
+/*
+ * With JT_SECCOMP_NOTIFY the path calls a notification can carry go to the
+ * listener (here the test process, through pidfd_getfd), and those it
+ * cannot (O_EXCL and O_PATH opens) still stop: ENOSYS with no tracer.
+ */
+TEST(notify_sends_path_calls_to_the_listener_and_excl_or_path_opens_still_stop)
+{
+	struct jt_kernel k;
+	int up[2], go[2], st, n = -1, pidfd, l;
+	pid_t pid;
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+
+	ASSERT_EQ(jt_kernel_probe(&k), 0);
+	if (!jt_kernel_has(&k, JT_FEAT_USER_NOTIF) || !jt_kernel_has(&k, JT_FEAT_PIDFD_GETFD))
+		SKIP("no seccomp user notification with ADDFD_FLAG_SEND (5.14) or no pidfd_getfd");
+	ASSERT_EQ(pipe(up), 0);
+	ASSERT_EQ(pipe(go), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		struct jt_policy p;
+		struct sock_fprog prog;
+		char err[256], b;
+		long fd;
+
+		jt_policy_init(&p);
+		if (jt_policy_default(&p, err, sizeof(err)) < 0 ||
+		    jt_seccomp_build(&p, JT_SECCOMP_NOTIFY, -1, &prog) < 0 ||
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(10);
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		n = (int)fd;
+		if (fd < 0 || write(up[1], &n, sizeof(n)) != sizeof(n) || read(go[0], &b, 1) != 1)
+			_exit(11);
+		if (call(SYS_openat, AT_FDCWD, (long)"/notified", O_RDONLY) != 42)
+			_exit(12);
+		if (call(SYS_openat, AT_FDCWD, (long)"/x", O_CREAT | O_EXCL | O_WRONLY) != -ENOSYS)
+			_exit(13);
+		if (call(SYS_openat, AT_FDCWD, (long)"/", O_PATH) != -ENOSYS)
+			_exit(14);
+		if (call(SYS_getppid, 0, 0, 0) <= 0)
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(read(up[0], &n, sizeof(n)), (long)sizeof(n));
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_TRUE(pidfd >= 0);
+	l = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+	ASSERT_TRUE(l >= 0);
+	ASSERT_EQ(write(go[1], "g", 1), 1);
+	memset(&req, 0, sizeof(req));
+	ASSERT_EQ(ioctl(l, SECCOMP_IOCTL_NOTIF_RECV, &req), 0);
+	EXPECT_EQ(req.data.nr, SYS_openat);
+	EXPECT_EQ(req.pid, pid);
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	resp.val = 42;
+	ASSERT_EQ(ioctl(l, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(WEXITSTATUS(st), 0);
+	close(l);
+	close(pidfd);
 }

@@ -1,0 +1,388 @@
+/*
+ * The user-notification transport (Linux 5.14+), beside ptrace.
+ *
+ * The calls jt_seccomp_notified names (the path calls that open, stat,
+ * check access and read links) go to a seccomp user-notification listener
+ * instead of a ptrace stop: the filter answers SECCOMP_RET_USER_NOTIF, the
+ * calling thread sleeps in the kernel, and the tracer receives (ABI,
+ * number, arguments) as the kernel read them, nothing the program can
+ * rewrite. The tracer decides and performs the call as at a stop
+ * (syscall.c, fs.c), writes the record, and answers: a value, an error, or
+ * the descriptor it opened, installed in the caller and given as the
+ * result in one step (SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND).
+ * The kernel resolves no path the program wrote, and never runs the call
+ * itself (no SECCOMP_USER_NOTIF_FLAG_CONTINUE). One notification costs
+ * two context switches and no ptrace call, where a stop that hands over a
+ * descriptor costs two stops and about eighteen tracer calls.
+ *
+ * Everything else stays on ptrace: the process tree's events, execs,
+ * signals and group-stops, every other ABI, and the calls whose handlers
+ * need a stop (registers, a rewritten call).
+ *
+ * - The listener is made by the program's first process when it installs
+ *   the filter (spawn.c), and taken by the tracer with pidfd_getfd at that
+ *   process's first stop, its execve, before the exec closes it.
+ * - If jailtrace dies, the listener closes with it: a call waiting for an
+ *   answer fails with ENOSYS (and PTRACE_O_EXITKILL kills the program).
+ *   None runs undecided.
+ * - A thread a signal interrupts while it waits gives up its notification
+ *   and issues the call again after the handler. The tracer checks that the
+ *   notification still waits (SECCOMP_IOCTL_NOTIF_ID_VALID) after reading
+ *   the program's memory and before it records or answers; an answer to one
+ *   that has gone is dropped. Side effects of a call performed meanwhile
+ *   are those a second try repeats (an open that creates without O_EXCL, a
+ *   truncation); O_EXCL opens stay on ptrace.
+ * - A denial's stack needs the thread's registers, which only a stop gives:
+ *   the tracer answers nothing, interrupts the thread (PTRACE_INTERRUPT
+ *   ends the wait and stops it, its registers as at the call), takes the
+ *   stack there, and keeps it for the same call, which the kernel issues
+ *   again when the thread goes on. Denials of paths the host lacks too
+ *   take no stack, as on ptrace.
+ * - A FIFO's open that would block is kept and tried again every
+ *   millisecond (on ptrace the program issues it again), as fifo.c says.
+ * - The tracer waits for both in one place: SIGCHLD is blocked while the
+ *   run lasts and read from a signalfd beside the listener in one ppoll
+ *   (loop.c), so neither a stop nor a notification can keep the other
+ *   waiting.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <linux/seccomp.h>
+#include "filters/seccomp.h"
+#include "reports/backtrace.h"
+#include "tracer/fifo.h"
+#include "tracer/fs.h"
+#include "tracer/internal.h"
+
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+extern volatile int jt_spawn_listener;	/* spawn.c */
+
+static struct seccomp_notif *notif;	/* a received notification, run->notif_size bytes */
+static struct seccomp_notif_resp *resp;
+static size_t resp_size;
+static struct jt_fs_result nres;
+static sigset_t wait_mask;		/* the tracer's, SIGCHLD blocked */
+static sigset_t all_signals;
+static int chld_fd = -1;		/* a signalfd for SIGCHLD */
+
+/* Is jailtrace itself under a seccomp filter? A listener above it would
+ * make the program's refused (EBUSY): the run takes ptrace then. */
+static int tracer_filtered(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	int mode = 0;
+
+	if (!f)
+		return 1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	fclose(f);
+	return mode != 0;
+}
+
+int jt_notify_possible(const struct jt_kernel *k)
+{
+	return jt_kernel_has(k, JT_FEAT_SECCOMP) && jt_kernel_has(k, JT_FEAT_USER_NOTIF) &&
+	       jt_kernel_has(k, JT_FEAT_PIDFD_GETFD) && jt_kernel_has(k, JT_FEAT_EXITKILL) &&
+	       !tracer_filtered();
+}
+
+int jt_notify_wanted(const struct jt_run *run)
+{
+	return run->use_view && !run->cfg->audit_full && jt_notify_possible(&run->kernel);
+}
+
+int jt_notify_take(struct jt_run *run, struct jt_task *t)
+{
+	struct seccomp_notif_sizes sizes = { 0 };
+	int n = -1, pidfd, fd;
+
+	if (jt_mem_read(run, t->tid, (uint64_t)(uintptr_t)&jt_spawn_listener, &n, sizeof(n)) !=
+	    (ssize_t)sizeof(n) || n < 0)
+		return -EPROTO;
+	pidfd = (int)syscall(SYS_pidfd_open, t->tid, 0);
+	if (pidfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+	close(pidfd);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) {
+		close(fd);
+		return -errno;
+	}
+	run->notif_size = sizes.seccomp_notif > sizeof(*notif) ? sizes.seccomp_notif : sizeof(*notif);
+	resp_size = sizes.seccomp_notif_resp > sizeof(*resp) ? sizes.seccomp_notif_resp : sizeof(*resp);
+	free(notif);
+	free(resp);
+	notif = calloc(1, run->notif_size);
+	resp = calloc(1, resp_size);
+	if (!notif || !resp) {
+		close(fd);
+		return -ENOMEM;
+	}
+	sigfillset(&all_signals);
+	sigprocmask(SIG_SETMASK, NULL, &wait_mask);
+	{
+		sigset_t chld;
+
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		chld_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (chld_fd < 0) {
+			close(fd);
+			return -errno;
+		}
+	}
+	/* 6.6+: the woken thread runs on the tracer's CPU at once (they share one) */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	run->notif_fd = fd;
+	return 0;
+}
+
+static void answer(struct jt_run *run, __u64 id, long ret)
+{
+	memset(resp, 0, resp_size);
+	resp->id = id;
+	resp->val = ret >= 0 ? ret : 0;
+	resp->error = ret < 0 ? (int)ret : 0;
+	/* ENOENT: the thread was interrupted or killed since; nothing to answer */
+	ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
+/* The result of a performed call: a descriptor installed and returned at once, or a value. */
+static void send_result(struct jt_run *run, __u64 id, struct jt_fs_result *res)
+{
+	long ret = res->ret;
+
+	if (res->inject_fd >= 0) {
+		struct seccomp_notif_addfd a = {
+			.id = id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (__u32)res->inject_fd,
+			.newfd_flags = res->cloexec ? O_CLOEXEC : 0,
+		};
+		sigset_t old;
+		long r;
+		int e;
+
+		/* A signal must not end the ioctl's wait: the kernel would drop the
+		 * descriptor and still let the call return 0, with nothing at 0 */
+		sigprocmask(SIG_BLOCK, &all_signals, &old);
+		r = ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+		e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+
+		close(res->inject_fd);
+		res->inject_fd = -1;
+		/* ENOENT, ESRCH: a signal interrupted the thread; its call comes again */
+		if (r >= 0 || e == ENOENT || e == ESRCH)
+			return;
+		if (e == EINVAL) {
+			jt_stop_run(run, JT_STOP_ERROR, "the kernel refused SECCOMP_ADDFD_FLAG_SEND "
+				    "(run with --disable user_notif)");
+			ret = -ENOSYS;
+		} else {
+			ret = -e;	/* EMFILE: the program's descriptor limit, as natively */
+		}
+	}
+	answer(run, id, ret);
+}
+
+/* A stack for @t's call @sc, kept for when it comes again (or why there is none). */
+static void hold(struct jt_task *t, const struct seccomp_notif *n, const struct jt_stack *st,
+		 const char *why)
+{
+	free(t->held_stack);
+	t->held_stack = calloc(1, sizeof(*t->held_stack));
+	if (!t->held_stack)
+		return;
+	if (st)
+		*t->held_stack = *st;
+	else
+		snprintf(t->held_stack->error, sizeof(t->held_stack->error), "%s", why);
+	t->held_nr = n->data.nr;
+	for (int i = 0; i < 6; i++)
+		t->held_args[i] = n->data.args[i];
+}
+
+static void keep(struct jt_run *run, struct jt_task *t, const struct seccomp_notif *n)
+{
+	if (t->notif_kept == n)
+		return;
+	if (!t->notif_kept) {
+		t->notif_kept = malloc(run->notif_size);
+		if (!t->notif_kept) {
+			answer(run, n->id, -ENOMEM);
+			return;
+		}
+		run->notif_waiting++;
+	}
+	memcpy(t->notif_kept, n, run->notif_size);
+}
+
+static void unkeep(struct jt_run *run, struct jt_task *t)
+{
+	if (!t->notif_kept)
+		return;
+	free(t->notif_kept);
+	t->notif_kept = NULL;
+	run->notif_waiting--;
+}
+
+/* Decide, perform, record and answer one notification (@n may be @t's kept one). */
+static void handle(struct jt_run *run, const struct seccomp_notif *n)
+{
+	struct jt_task *t = jt_ptable_find(&run->tasks, (pid_t)n->pid);
+	struct jt_syscall sc = { .arch = n->data.arch, .nr = n->data.nr };
+	struct jt_request rq;
+	struct jt_fs_result *res = &nres;
+	__u64 id = n->id;
+	int r;
+
+	if (!t || run->killing) {
+		answer(run, id, -EPERM);
+		if (!t && !run->killing)
+			jt_stop_run(run, JT_STOP_ERROR, "a notified call of thread %d, unknown to the tracer",
+				    (int)n->pid);
+		return;
+	}
+	for (int i = 0; i < 6; i++)
+		sc.args[i] = n->data.args[i];
+	if (t->notif_kept && t->notif_kept != n)
+		unkeep(run, t);	/* a kept one was given up: this is its thread's next call */
+	r = jt_notified_perform(run, t, &sc, &rq, res);
+	if (r == JT_NOTIF_AGAIN) {
+		keep(run, t, n);
+		return;
+	}
+	if (t->notif_kept == n)
+		unkeep(run, t);	/* n is gone with it; id was kept */
+	if (r < 0) {
+		answer(run, id, -ENOSYS);
+		jt_stop_run(run, JT_STOP_ERROR, "cannot handle a notified syscall %ld of %d: %s",
+			    sc.nr, t->tid, strerror(-r));
+		return;
+	}
+	/* the program's memory was read for a thread still waiting for this answer */
+	if (ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+		if (res->inject_fd >= 0)
+			close(res->inject_fd);
+		return;
+	}
+	r = jt_notified_record(run, t, &sc, &rq, res);
+	if (r == JT_NOTIF_STACK) {
+		struct seccomp_notif one = { .id = id, .data = { .nr = (int)sc.nr } };
+
+		for (int i = 0; i < 6; i++)
+			one.data.args[i] = sc.args[i];
+		if (res->inject_fd >= 0)
+			close(res->inject_fd);
+		res->inject_fd = -1;
+		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
+			t->flags |= JT_TASK_STACK_WANTED;
+			t->held_nr = sc.nr;
+			memcpy(t->held_args, sc.args, sizeof(t->held_args));
+			return;	/* no answer: the interrupt ends its wait, the call comes again */
+		}
+		hold(t, &one, NULL, "not-stopped");
+		r = jt_notified_record(run, t, &sc, &rq, res);
+	}
+	send_result(run, id, res);
+}
+
+/* Kept notifications (FIFO opens) tried again, unless their thread gave them up. */
+static void retry_kept(struct jt_run *run)
+{
+	jt_ptable_each(&run->tasks, t) {
+		__u64 id;
+
+		if (!t->notif_kept)
+			continue;
+		id = ((struct seccomp_notif *)t->notif_kept)->id;
+		if (ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+			unkeep(run, t);
+			jt_fifo_forget(t);
+			continue;
+		}
+		handle(run, t->notif_kept);
+	}
+}
+
+void jt_notify_wait(struct jt_run *run)
+{
+	struct pollfd p[2] = { { run->notif_fd, POLLIN, 0 }, { chld_fd, POLLIN, 0 } };
+	struct timespec ms = { 0, 1000 * 1000 };
+	int n = ppoll(p, 2, run->notif_waiting ? &ms : NULL, &wait_mask);
+
+	if (run->notif_waiting)
+		retry_kept(run);
+	if (n <= 0)
+		return;	/* a signal (a tick, jailtrace's own) or the retry's time */
+	if (p[1].revents & POLLIN) {
+		/* stops to collect: waitpid until it finds none (loop.c) */
+		struct signalfd_siginfo si[8];
+
+		while (read(chld_fd, si, sizeof(si)) > 0)
+			;
+		jt_child_due = 1;
+	}
+	if (p[0].revents & POLLIN) {
+		memset(notif, 0, run->notif_size);
+		/* ENOENT: the thread was interrupted or killed before it was read */
+		if (ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_RECV, notif) == 0)
+			handle(run, notif);
+	} else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		/* no thread is left under the filter: ptrace alone from here */
+		jt_notify_done(run);
+	}
+}
+
+int jt_notify_interrupted(struct jt_run *run, struct jt_task *t)
+{
+	const struct jt_stack *st;
+	struct seccomp_notif one = { .data = { .nr = (int)t->held_nr } };
+
+	if (!(t->flags & JT_TASK_STACK_WANTED))
+		return 0;
+	t->flags &= ~JT_TASK_STACK_WANTED;
+	for (int i = 0; i < 6; i++)
+		one.data.args[i] = t->held_args[i];
+	st = jt_stack_of(run, t->tid);
+	hold(t, &one, st, "not-stopped");
+	jt_resume(t, 0);
+	return 1;
+}
+
+void jt_notify_done(struct jt_run *run)
+{
+	if (run->notif_fd >= 0)
+		close(run->notif_fd);
+	run->notif_fd = -1;
+	if (chld_fd >= 0)
+		close(chld_fd);
+	chld_fd = -1;
+	free(notif);
+	free(resp);
+	notif = NULL;
+	resp = NULL;
+}
