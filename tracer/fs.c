@@ -38,32 +38,14 @@
 #include "tracer/fs.h"
 #include "tracer/internal.h"
 #include "tracer/net.h"
+#include "tracer/op.h"
 #include "tracer/path.h"
 
-struct fsop {
-	struct jt_run *run;
-	struct jt_task *t;
-	const struct jt_request *rq;
-	char path[2][PATH_MAX + 1];
-	struct jt_walk w[2];
-	struct jt_path_facts facts;
-	struct jt_verdict v;
-	long ret;		/* the result of the performed call */
-	int inject_fd;		/* >= 0: hand it to the program as the result */
-	int cloexec;
-	int to_kernel;		/* the kernel runs it: no path after all, or an exec */
-	uint64_t exec_path, exec_argv;	/* an exec: its rewritten arguments */
-	int exec_fd;			/* ... the program's descriptor of its file, or -1 */
-	struct jt_regs_saved regs;
-	struct jt_fs_result *res;	/* where the network part writes (net.c) */
-};
-
-#define A(i) (op->rq->args[i])
 
 /* ---------------------------------------------------------------- helpers */
 
 /* A result that involves no decision of the view: a bad pointer, a long path. */
-static int result(struct fsop *op, long r)
+static int result(struct jt_op *op, long r)
 {
 	op->v = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "view" };
 	op->ret = r;
@@ -71,7 +53,7 @@ static int result(struct fsop *op, long r)
 }
 
 /* A refusal by a check of the tracer's own, named @builtin in the record. */
-static int refuse(struct fsop *op, int err, const char *builtin)
+static int refuse(struct jt_op *op, int err, const char *builtin)
 {
 	op->v = (struct jt_verdict){ .allow = 0, .err = err, .rule = -1, .builtin = builtin };
 	op->ret = -err;
@@ -79,7 +61,7 @@ static int refuse(struct fsop *op, int err, const char *builtin)
 }
 
 /* Allowed by the policy's rule; the kernel runs the call as the program made it. */
-static int to_kernel(struct fsop *op)
+static int to_kernel(struct jt_op *op)
 {
 	op->v = (struct jt_verdict){ .allow = 1, .rule = op->run->policy->rule[op->rq->sys] };
 	op->to_kernel = 1;
@@ -94,7 +76,7 @@ static int inotify_recount(struct jt_run *run)
 	return 1;
 }
 
-static int read_path(struct fsop *op, int which, uint64_t addr)
+static int read_path(struct jt_op *op, int which, uint64_t addr)
 {
 	int cut;
 	ssize_t n = jt_mem_string(op->run, op->t->tid, addr, op->path[which],
@@ -134,7 +116,7 @@ static int ctty_of(void *arg, pid_t tid)
 	return jt_pty_ctty(arg, tid);
 }
 
-static const struct jt_walk_ctx *ctx_of(struct fsop *op)
+static const struct jt_walk_ctx *ctx_of(struct jt_op *op)
 {
 	static struct jt_walk_ctx c;
 
@@ -209,7 +191,7 @@ static int long_host_path(const char *link, char *out, size_t len)
 }
 
 /* The inside directory a relative path starts from: the cwd, or a descriptor. */
-static int base_of(struct fsop *op, int dirfd, char *out, size_t len)
+static int base_of(struct jt_op *op, int dirfd, char *out, size_t len)
 {
 	static char deep[JT_WALK_MAX_PATH];
 	char link[64], host[PATH_MAX], *h = host;
@@ -247,7 +229,7 @@ static int base_of(struct fsop *op, int dirfd, char *out, size_t len)
  * directory that only leads to grants (then named by one of them:
  * jt_view_dir_facts; replay and learn judge it by that grant).
  */
-static const char *part_of(struct fsop *op, int which)
+static const char *part_of(struct jt_op *op, int which)
 {
 	const struct jt_mount *m = op->w[which].mount;
 	struct jt_path_facts f;
@@ -264,7 +246,7 @@ static const char *part_of(struct fsop *op, int which)
 	return f.part;
 }
 
-static int walk(struct fsop *op, int which, int dirfd, unsigned flags)
+static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 {
 	static char base[JT_WALK_MAX_PATH];	/* inside paths of deep trees are long */
 	const char *b = base;
@@ -299,7 +281,7 @@ static int walk(struct fsop *op, int which, int dirfd, unsigned flags)
 }
 
 /* Decide; on denial the result is the denial's errno. @return 1 if allowed. */
-static int decide(struct fsop *op, enum jt_path_access a)
+static int decide(struct jt_op *op, enum jt_path_access a)
 {
 	jt_decide_path(op->run->policy, a, &op->facts, &op->v);
 	if (!op->v.allow)
@@ -308,7 +290,7 @@ static int decide(struct fsop *op, enum jt_path_access a)
 }
 
 /* A walk that failed: not in the view is a denial, anything else a result. */
-static int walk_failed(struct fsop *op, int which, int r)
+static int walk_failed(struct jt_op *op, int which, int r)
 {
 	if (op->w[which].denied) {
 		op->facts.in_view = 0;
@@ -320,7 +302,7 @@ static int walk_failed(struct fsop *op, int which, int r)
 }
 
 /* An O_PATH descriptor of the walk's object, that is not a link (unless @links). */
-static int object(struct fsop *op, int which, int links)
+static int object(struct jt_op *op, int which, int links)
 {
 	struct jt_walk *w = &op->w[which];
 	struct stat st;
@@ -357,10 +339,20 @@ static mode_t umask_of(pid_t tid)
 	return (mode_t)jt_proc_status(tid, "Umask:", 8, 022) & 0777;
 }
 
+/* The helpers above, for the performers of exec.c. */
+int jt_op_result(struct jt_op *op, long r) { return result(op, r); }
+int jt_op_read_path(struct jt_op *op, int which, uint64_t addr) { return read_path(op, which, addr); }
+int jt_op_walk(struct jt_op *op, int which, int dirfd, unsigned flags) { return walk(op, which, dirfd, flags); }
+int jt_op_decide(struct jt_op *op, enum jt_path_access a) { return decide(op, a); }
+int jt_op_walk_failed(struct jt_op *op, int which, int r) { return walk_failed(op, which, r); }
+int jt_op_object(struct jt_op *op, int which, int links) { return object(op, which, links); }
+const struct jt_walk_ctx *jt_op_ctx(struct jt_op *op) { return ctx_of(op); }
+void jt_op_proc_fd(char *buf, size_t len, int fd) { proc_fd(buf, len, fd); }
+
 /* ---------------------------------------------------------------- handlers */
 
 /* An open that would wait for a FIFO's other end (O_RDWR and O_NONBLOCK never do). */
-static int fifo_would_block(const struct fsop *op, int flags)
+static int fifo_would_block(const struct jt_op *op, int flags)
 {
 	int acc = flags & O_ACCMODE;
 
@@ -405,7 +397,7 @@ static mode_t no_setid_of(int fd, mode_t mode)
  * /dev/ptmx made a new pty), its slave becomes the sandbox's before the
  * program has the master (ptys.c). @return 0 or -errno.
  */
-static int pty_master_opened(struct fsop *op, int fd)
+static int pty_master_opened(struct jt_op *op, int fd)
 {
 	if (op->w[0].fd < 0 || !op->w[0].mount ||
 	    (op->w[0].mount->flags & JT_MNT_DIR) || !jt_pty_is_master(fd))
@@ -419,7 +411,7 @@ static int pty_master_opened(struct fsop *op, int fd)
  * Grants of host directories (--rw) are the user's, not bounded here.
  * @return 0 or -EDQUOT.
  */
-static int jail_full(struct fsop *op, int which)
+static int jail_full(struct jt_op *op, int which)
 {
 	const struct jt_mount *m = op->w[which].mount;
 	const char *jail = op->run->jail;
@@ -457,7 +449,7 @@ static rlim_t fsize_of(pid_t tid)
 	return *s >= '0' && *s <= '9' ? (rlim_t)strtoull(s, NULL, 10) : RLIM_INFINITY;
 }
 
-static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t mode)
+int jt_fs_open(struct jt_op *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
 	unsigned wf = 0;
@@ -567,7 +559,7 @@ static int do_open(struct fsop *op, int dirfd, uint64_t path, int flags, mode_t 
  * --memory when the program holds it only by a mapping of part of it
  * (disk.c). Its name is checked as the kernel checks it (249 bytes).
  */
-static int do_memfd(struct fsop *op, uint64_t name, unsigned flags)
+int jt_fs_memfd(struct jt_op *op, uint64_t name, unsigned flags)
 {
 	char nm[256];
 	int cut, fd, r;
@@ -596,7 +588,7 @@ static int do_memfd(struct fsop *op, uint64_t name, unsigned flags)
  * The stat of a name in the walk's parent directory, not followed: what
  * object() would open with O_PATH|O_NOFOLLOW and stat, in one call.
  */
-static int stat_at(struct fsop *op, int statx_mask, uint64_t buf)
+static int stat_at(struct jt_op *op, int statx_mask, uint64_t buf)
 {
 	const struct jt_walk *w = &op->w[0];
 	struct statx stx;
@@ -621,10 +613,10 @@ static int stat_at(struct fsop *op, int statx_mask, uint64_t buf)
 	return 0;
 }
 
-static int fd_copy(struct fsop *op, int fd);
+static int fd_copy(struct jt_op *op, int fd);
 
 /* The program's descriptor @fd, stat'ed as fstatat(fd, "", AT_EMPTY_PATH) does. */
-static int stat_fd(struct fsop *op, int fd, uint64_t buf, int statx_mask, int flags)
+static int stat_fd(struct jt_op *op, int fd, uint64_t buf, int statx_mask, int flags)
 {
 	int copy = fd_copy(op, fd), r;
 
@@ -655,7 +647,7 @@ static int stat_fd(struct fsop *op, int fd, uint64_t buf, int statx_mask, int fl
 
 /* stat, lstat, newfstatat, statx (and i386's stat64...): the tracer's stat, copied
  * out in the layout of the program's ABI (compat/layout.c). */
-static int do_stat(struct fsop *op, int dirfd, uint64_t path, int flags, uint64_t buf, int statx_mask)
+int jt_fs_stat(struct jt_op *op, int dirfd, uint64_t path, int flags, uint64_t buf, int statx_mask)
 {
 	struct stat st;
 	struct statx stx;
@@ -701,7 +693,7 @@ static int do_stat(struct fsop *op, int dirfd, uint64_t path, int flags, uint64_
 	return 0;
 }
 
-static int do_access(struct fsop *op, int dirfd, uint64_t path, int mode, int flags)
+int jt_fs_access(struct jt_op *op, int dirfd, uint64_t path, int mode, int flags)
 {
 	char p[64];
 	int r, obj;
@@ -725,7 +717,7 @@ static int do_access(struct fsop *op, int dirfd, uint64_t path, int mode, int fl
 	return 0;
 }
 
-static int do_readlink(struct fsop *op, int dirfd, uint64_t path, uint64_t buf, size_t size)
+int jt_fs_readlink(struct jt_op *op, int dirfd, uint64_t path, uint64_t buf, size_t size)
 {
 	char target[PATH_MAX];
 	ssize_t n;
@@ -771,7 +763,7 @@ static int do_readlink(struct fsop *op, int dirfd, uint64_t path, uint64_t buf, 
 	return 0;
 }
 
-static int do_getcwd(struct fsop *op, uint64_t buf, size_t size)
+int jt_fs_getcwd(struct jt_op *op, uint64_t buf, size_t size)
 {
 	const char *cwd = op->t->fs ? op->t->fs->cwd : "/";
 	size_t n = strlen(cwd) + 1;
@@ -783,7 +775,7 @@ static int do_getcwd(struct fsop *op, uint64_t buf, size_t size)
 	return 0;
 }
 
-static int set_cwd(struct fsop *op, const char *inside)
+static int set_cwd(struct jt_op *op, const char *inside)
 {
 	char *c = strdup(inside);
 
@@ -798,7 +790,7 @@ static int set_cwd(struct fsop *op, const char *inside)
 	return 0;
 }
 
-static int do_chdir(struct fsop *op, uint64_t path)
+int jt_fs_chdir(struct jt_op *op, uint64_t path)
 {
 	char p[64];
 	int r, obj;
@@ -821,7 +813,7 @@ static int do_chdir(struct fsop *op, uint64_t path)
 	return 0;
 }
 
-static int do_fchdir(struct fsop *op, int fd)
+int jt_fs_fchdir(struct jt_op *op, int fd)
 {
 	static char inside[JT_WALK_MAX_PATH];
 	struct stat st;
@@ -840,7 +832,7 @@ static int do_fchdir(struct fsop *op, int fd)
 }
 
 /* mkdir, mknod, symlink: a new entry, created by the tracer with the program's umask. */
-static int do_create(struct fsop *op, int dirfd, uint64_t path, int kind, mode_t mode, uint64_t target)
+int jt_fs_create(struct jt_op *op, int dirfd, uint64_t path, int kind, mode_t mode, uint64_t target)
 {
 	mode_t old;
 	int r;
@@ -873,7 +865,7 @@ static int do_create(struct fsop *op, int dirfd, uint64_t path, int kind, mode_t
 	return 0;
 }
 
-static int do_unlink(struct fsop *op, int dirfd, uint64_t path, int flags)
+int jt_fs_unlink(struct jt_op *op, int dirfd, uint64_t path, int flags)
 {
 	int r;
 
@@ -889,7 +881,7 @@ static int do_unlink(struct fsop *op, int dirfd, uint64_t path, int flags)
 	return 0;
 }
 
-static int do_rename(struct fsop *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
+int jt_fs_rename(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
 		     unsigned flags)
 {
 	int r;
@@ -911,7 +903,7 @@ static int do_rename(struct fsop *op, int olddir, uint64_t oldpath, int newdir, 
 	return 0;
 }
 
-static int do_link(struct fsop *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
+int jt_fs_link(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
 		   int flags)
 {
 	int r, obj;
@@ -949,7 +941,7 @@ static int do_link(struct fsop *op, int olddir, uint64_t oldpath, int newdir, ui
 }
 
 /* utimensat's two times, in the layout of the program's ABI. @return 0 or -EFAULT. */
-static int read_times(struct fsop *op, uint64_t addr, struct timespec ts[2])
+static int read_times(struct jt_op *op, uint64_t addr, struct timespec ts[2])
 {
 	unsigned char raw[2 * sizeof(struct timespec)];
 	size_t n = jt_layout_timespec2_size(op->rq->abi, op->rq->sys);
@@ -961,7 +953,7 @@ static int read_times(struct fsop *op, uint64_t addr, struct timespec ts[2])
 }
 
 /* chmod, chown, truncate, utimes, statfs: on the object's own descriptor. */
-static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char what)
+int jt_fs_meta(struct jt_op *op, int dirfd, uint64_t path, int nofollow, char what)
 {
 	char p[64];
 	int r, obj;
@@ -1037,7 +1029,7 @@ static int do_meta(struct fsop *op, int dirfd, uint64_t path, int nofollow, char
 }
 
 /* An attribute name as the kernel takes it: 1-255 bytes, else ERANGE. */
-static int xattr_name(struct fsop *op, uint64_t addr, char name[XATTR_NAME_MAX + 1])
+static int xattr_name(struct jt_op *op, uint64_t addr, char name[XATTR_NAME_MAX + 1])
 {
 	int cut;
 	ssize_t n = jt_mem_string(op->run, op->t->tid, addr, name, XATTR_NAME_MAX + 1, &cut);
@@ -1048,7 +1040,7 @@ static int xattr_name(struct fsop *op, uint64_t addr, char name[XATTR_NAME_MAX +
 }
 
 /* A value to set, copied once: over 64 KiB is E2BIG, as in the kernel. */
-static int xattr_value_in(struct fsop *op, uint64_t addr, size_t len, char *value)
+static int xattr_value_in(struct jt_op *op, uint64_t addr, size_t len, char *value)
 {
 	if (len > XATTR_SIZE_MAX)
 		return -E2BIG;
@@ -1128,12 +1120,17 @@ int jt_fs_fd_same(struct jt_run *run, struct jt_task *t, int fd)
 	return -EACCES;
 }
 
-static int fd_copy(struct fsop *op, int fd)
+static int fd_copy(struct jt_op *op, int fd)
 {
 	return jt_fs_fd_copy(op->run, op->t, fd);
 }
 
-static int do_fdmeta(struct fsop *op, int fd, char what)
+int jt_op_fd_copy(struct jt_op *op, int fd)
+{
+	return fd_copy(op, fd);
+}
+
+int jt_fs_fdmeta(struct jt_op *op, int fd, char what)
 {
 	char host[PATH_MAX], inside[PATH_MAX], p[64];
 	int copy = fd_copy(op, fd), r;
@@ -1224,7 +1221,7 @@ static int do_fdmeta(struct fsop *op, int fd, char what)
  * only changes which entry of the same directory is reached.
  * @return 1 when @p names the link itself, 0 otherwise.
  */
-static int object_path(struct fsop *op, int obj, int nofollow, char *p, size_t len)
+static int object_path(struct jt_op *op, int obj, int nofollow, char *p, size_t len)
 {
 	struct stat st;
 
@@ -1243,7 +1240,7 @@ static int object_path(struct fsop *op, int obj, int nofollow, char *p, size_t l
  * lookup; setting and removing change the file, so only a writable grant
  * allows them (EROFS elsewhere, as a read-only mount answers).
  */
-static int do_xattr(struct fsop *op, uint64_t path, int nofollow, char what)
+int jt_fs_xattr(struct jt_op *op, uint64_t path, int nofollow, char what)
 {
 	static char buf[XATTR_SIZE_MAX > XATTR_LIST_MAX ? XATTR_SIZE_MAX : XATTR_LIST_MAX];
 	char p[PATH_MAX], name[XATTR_NAME_MAX + 1];
@@ -1297,7 +1294,7 @@ static int do_xattr(struct fsop *op, uint64_t path, int nofollow, char what)
  * through /proc), to the checked object. Events then name entries of a
  * directory the program may list anyway.
  */
-static int do_inotify(struct fsop *op, int fd, uint64_t path, uint32_t mask)
+int jt_fs_inotify(struct jt_op *op, int fd, uint64_t path, uint32_t mask)
 {
 	char p[PATH_MAX];
 	int r, obj, copy, nofollow = (mask & IN_DONT_FOLLOW) != 0;
@@ -1337,7 +1334,7 @@ static int do_inotify(struct fsop *op, int fd, uint64_t path, uint32_t mask)
  * allowed one is counted, and at the cap they are counted again in /proc,
  * where closed ones are gone. The kernel then makes it.
  */
-static int do_inotify_init(struct fsop *op)
+int jt_fs_inotify_init(struct jt_op *op)
 {
 	struct jt_run *run = op->run;
 
@@ -1354,7 +1351,7 @@ static int do_inotify_init(struct fsop *op)
  * event loop of the host (root's: systemd's) fails to add one past it.
  * The same rule as inotify's: counted as allowed, counted again at the cap.
  */
-static int do_epoll_add(struct fsop *op)
+int jt_fs_epoll_add(struct jt_op *op)
 {
 	struct jt_run *run = op->run;
 
@@ -1374,7 +1371,7 @@ static int do_epoll_add(struct fsop *op)
 #define I386_F_SETLK64 13	/* fcntl64 only: struct flock64 */
 #define I386_F_SETLKW64 14
 
-static int lock_cmd(const struct jt_request *rq)
+int jt_fs_lock_cmd(const struct jt_request *rq)
 {
 	switch ((int)rq->args[1]) {
 	case F_SETLK: case F_SETLKW: case F_OFD_SETLK: case F_OFD_SETLKW:
@@ -1387,7 +1384,7 @@ static int lock_cmd(const struct jt_request *rq)
 }
 
 /* Answered without the kernel: no lock of the host's file is taken or dropped. */
-static int not_taken(struct fsop *op)
+static int not_taken(struct jt_op *op)
 {
 	op->v = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "lock-not-taken" };
 	op->ret = 0;
@@ -1395,7 +1392,7 @@ static int not_taken(struct fsop *op)
 }
 
 /* The inside path of the program's descriptor, for the record. */
-static void fd_inside(struct fsop *op, int fd)
+static void fd_inside(struct jt_op *op, int fd)
 {
 	char p[64], host[PATH_MAX], inside[PATH_MAX];
 	ssize_t n;
@@ -1419,7 +1416,7 @@ static void fd_inside(struct fsop *op, int fd)
  * cannot give it: EBADF on a descriptor not open for writing (what fcntl
  * answers, and flock over NFS), ENOLCK on one that is.
  */
-static int host_lock(struct fsop *op, int fd, int type)
+static int host_lock(struct jt_op *op, int fd, int type)
 {
 	int flags = jt_fd_flags(op->t->tid, fd);
 
@@ -1436,7 +1433,7 @@ static int host_lock(struct fsop *op, int fd, int type)
 }
 
 /* Does @fd name a host file? 1 yes (handled: see op), 0 no (the kernel runs it). */
-static int host_file(struct fsop *op, int fd)
+static int host_file(struct jt_op *op, int fd)
 {
 	int rule, r = jt_fd_host_file(op->run, op->t->tid, fd, &rule);
 
@@ -1451,7 +1448,7 @@ static int host_file(struct fsop *op, int fd)
  * flock on a host file (outside every writable grant): a host process's
  * `flock -w` or lockf must not wait for the sandbox. See host_lock().
  */
-static int do_flock(struct fsop *op, int fd, int how)
+int jt_fs_flock(struct jt_op *op, int fd, int how)
 {
 	if (!host_file(op, fd))
 		return 0;
@@ -1471,7 +1468,7 @@ static int do_flock(struct fsop *op, int fd, int how)
  * directory: refused EINVAL, as a kernel without it answers. The kernel
  * runs them on the jail's files.
  */
-static int do_fcntl(struct fsop *op, int fd, int cmd, uint64_t arg)
+int jt_fs_fcntl(struct jt_op *op, int fd, int cmd, uint64_t arg)
 {
 	short type;
 
@@ -1536,7 +1533,7 @@ static void remember_bind(const char *stored, const char *inside)
 	snprintf(bound[i].inside, sizeof(bound[i].inside), "%.*s", (int)sizeof(bound[i].inside) - 1, inside);
 }
 
-static int do_sockname(struct fsop *op, int fd, uint64_t addr, uint64_t lenp, int peer)
+int jt_fs_sockname(struct jt_op *op, int fd, uint64_t addr, uint64_t lenp, int peer)
 {
 	struct sockaddr_un sa;
 	socklen_t len = sizeof(sa), want;
@@ -1576,7 +1573,7 @@ static int socket_grant(const struct jt_policy *p, int rule)
 }
 
 /* The abstract namespace is the host's (X11, D-Bus, systemd...): refused. */
-static int abstract(struct fsop *op)
+static int abstract(struct jt_op *op)
 {
 	op->facts.in_view = 1;
 	op->v = (struct jt_verdict){ .allow = 0, .err = EACCES, .rule = -1, .builtin = "abstract-unix" };
@@ -1589,7 +1586,7 @@ static int abstract(struct fsop *op)
  * O_PATH descriptor, whose /proc/self/fd/N the kernel is given instead of
  * the program's path. @return it, or -1 with the answer in @op.
  */
-static int peer_socket(struct fsop *op)
+static int peer_socket(struct jt_op *op)
 {
 	struct stat st;
 	int obj = object(op, 0, 0);
@@ -1612,7 +1609,8 @@ static int peer_socket(struct fsop *op)
 	return obj;
 }
 
-static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is_bind)
+int jt_fs_unix_sock(struct jt_op *op, int fd, const struct sockaddr_un *sap, socklen_t len,
+		    int is_bind)
 {
 	struct sockaddr_un sa;
 	struct sockaddr_un to = { .sun_family = AF_UNIX };
@@ -1622,20 +1620,8 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 	if (len < sizeof(sa_family_t) || len > sizeof(sa))
 		return result(op, -EINVAL);
 	memset(&sa, 0, sizeof(sa));
-	if (jt_mem_read(op->run, op->t->tid, addr, &sa, len) != (ssize_t)len)
-		return result(op, -EFAULT);
+	memcpy(&sa, sap, len);
 	plen = len - (socklen_t)offsetof(struct sockaddr_un, sun_path);
-	if (sa.sun_family != AF_UNIX) {
-		/* the network: decided and performed on the bytes as read (net.c) */
-		copy = fd_copy(op, fd);
-		op->res->verdict = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "network" };
-		jt_net_sock(op->run, op->t, fd, copy, &sa, len, is_bind, op->res);
-		if (copy >= 0)
-			close(copy);
-		op->v = op->res->verdict;
-		op->ret = op->res->ret;
-		return 0;
-	}
 	if (plen > 0 && sa.sun_path[0] == '\0')
 		return abstract(op);
 	copy = fd_copy(op, fd);
@@ -1710,7 +1696,7 @@ static int do_sock(struct fsop *op, int fd, uint64_t addr, socklen_t len, int is
 int jt_fs_unix_dest(struct jt_run *run, struct jt_task *t, const void *addr, socklen_t len,
 		    struct sockaddr_un *to, struct jt_fs_result *res)
 {
-	struct fsop *op = calloc(1, sizeof(*op));
+	struct jt_op *op = calloc(1, sizeof(*op));
 	struct sockaddr_un sa;
 	socklen_t plen = len - (socklen_t)offsetof(struct sockaddr_un, sun_path);
 	int obj = -1, r;
@@ -1755,768 +1741,3 @@ int jt_fs_unix_dest(struct jt_run *run, struct jt_task *t, const void *addr, soc
 	return obj;
 }
 
-/* ---------------------------------------------------------------- exec */
-
-/*
- * The kernel resolves an exec's path itself, so the tracer gives it the
- * host path of the file it resolved and checked, and, at the exec event,
- * before the new program runs one instruction, checks that the kernel ran
- * exactly that file (dev, inode); if not, the process is killed. A script
- * is resolved by the tracer: its interpreter runs with the script's inside
- * path as an argument, as the kernel would arrange it. A dynamic ELF's
- * loader must be the same file inside the view as on the host.
- */
-#include <gelf.h>
-
-#define EXEC_SCRATCH 8192	/* below the stack pointer: host path and argv */
-
-/* The file at @fd must be a regular, executable file. @return 0 or -errno. */
-static int executable(int fd, struct stat *st)
-{
-	char p[64];
-
-	if (fstat(fd, st) < 0)
-		return -errno;
-	if (S_ISDIR(st->st_mode))
-		return -EACCES;
-	if (!S_ISREG(st->st_mode))
-		return -EACCES;
-	proc_fd(p, sizeof(p), fd);
-	return faccessat(AT_FDCWD, p, X_OK, AT_EACCESS) < 0 ? -errno : 0;
-}
-
-/* Host path of a descriptor the tracer holds. */
-static int host_path(int fd, char *out, size_t len)
-{
-	char p[64];
-	ssize_t n;
-
-	proc_fd(p, sizeof(p), fd);
-	n = readlink(p, out, len - 1);
-	if (n < 0)
-		return -errno;
-	out[n] = '\0';
-	return out[0] == '/' ? 0 : -ENOENT;
-}
-
-/*
- * One line of /proc/PID/maps: its start, and the device and inode of the
- * file mapped there (0 and 0 for anonymous memory). @return 1 if it names
- * a file (an inode, or a path that is not "[stack]" and the like), 0 if
- * not, -1 if it cannot be parsed.
- */
-static int maps_line(const char *line, unsigned long long *start, unsigned long long *dev,
-		     unsigned long long *ino)
-{
-	unsigned long long maj, min;
-	int n = 0;
-
-	if (sscanf(line, "%llx-%*x %*s %*x %llx:%llx %llu %n", start, &maj, &min, ino, &n) != 4 || !n)
-		return -1;
-	*dev = maj << 32 | min;
-	return *ino != 0 || (line[n] && line[n] != '\n' && line[n] != '[');
-}
-
-/*
- * How /proc/PID/maps names the file open at @fd: the tracer maps one page of
- * it and reads its own maps. (stat's device and inode are not always those
- * of the mapping: overlayfs maps the file of the layer below, btrfs shows
- * the file system's device, not the subvolume's.) @return 0 or -errno.
- */
-static int map_identity(int fd, struct jt_exec_map *id)
-{
-	void *p = mmap(NULL, 1, PROT_READ, MAP_PRIVATE, fd, 0);
-	unsigned long long start, dev, ino;
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int r = -ENOENT;
-
-	if (p == MAP_FAILED)
-		return -errno;
-	f = fopen("/proc/self/maps", "re");
-	if (!f) {
-		r = -errno;
-		munmap(p, 1);
-		return r;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		if (maps_line(line, &start, &dev, &ino) == 1 && start == (uintptr_t)p) {
-			id->dev = dev;
-			id->ino = ino;
-			r = 0;
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	munmap(p, 1);
-	return r;
-}
-
-int jt_exec_maps_ok(const struct jt_task *t, char *why, size_t len)
-{
-	unsigned long long start, dev, ino;
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int r = 1, k;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", t->tid);
-	if (!(f = fopen(path, "re")))
-		return -errno;
-	while (r == 1 && getline(&line, &cap, f) > 0) {
-		if ((k = maps_line(line, &start, &dev, &ino)) < 0) {
-			r = -EINVAL;
-			break;
-		}
-		if (!k)
-			continue;
-		r = 0;
-		for (int i = 0; i < t->n_exec_maps && i < 2; i++)
-			if (t->exec_maps[i].dev == dev && t->exec_maps[i].ino == ino)
-				r = 1;
-		if (!r)
-			snprintf(why, len, "another file mapped (device %llx:%llx, inode %llu)",
-				 dev >> 32, dev & 0xffffffffULL, ino);
-	}
-	free(line);
-	fclose(f);
-	return r;
-}
-
-/* PT_INTERP of an ELF file: "" for a static one. @return 0, or -ENOEXEC. */
-static int elf_interp(int fd, char *out, size_t len)
-{
-	Elf *e;
-	size_t n;
-	int r = 0;
-
-	out[0] = '\0';
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF || elf_getphdrnum(e, &n) != 0) {
-		if (e)
-			elf_end(e);
-		return -ENOEXEC;
-	}
-	for (size_t i = 0; i < n && i < 256; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz == 0 || ph.p_filesz >= len ||
-		    pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) {
-			r = -ENOEXEC;
-			break;
-		}
-		out[ph.p_filesz] = '\0';
-		if (strlen(out) != ph.p_filesz - 1)
-			r = -ENOEXEC;
-		break;
-	}
-	elf_end(e);
-	return r;
-}
-
-/*
- * The loader named by PT_INTERP must be in the view, and be the host's file
- * of that path; run from a writable grant it needs `exec jail` like any
- * file the program wrote (*@written is then set). When @want_id or when it
- * is written, how the maps name it is put in @id. @return 0, 1 (denied:
- * see op->v), or -errno.
- */
-static int check_interp(struct fsop *op, const char *interp, int want_id, struct jt_exec_map *id,
-			int *written)
-{
-	struct jt_path_facts f = { .in_view = 1, .rule = -1 };
-	struct jt_verdict v;
-	struct jt_walk w;
-	struct stat in_view, on_host;
-	int r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &w), fd, rd;
-	char p[64];
-
-	if (r < 0 && w.denied) {
-		/* the loader is not in the view: a decision, as replay predicts it */
-		f.in_view = 0;
-		jt_decide_path(op->run->policy, JT_PATH_LOOKUP, &f, &v);
-		op->v = v;
-		op->ret = -v.err;
-		return 1;
-	}
-	if (r < 0)
-		return -ENOENT;
-	f.writable = w.mount && (w.mount->flags & JT_MNT_RW);
-	f.rule = w.mount ? w.mount->rule : -1;
-	fd = w.fd >= 0 ? fcntl(w.fd, F_DUPFD_CLOEXEC, 3)
-		       : w.dirfd >= 0 ? openat(w.dirfd, w.name, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
-	jt_walk_done(&w);
-	if (fd < 0)
-		return -ENOENT;
-	jt_decide_path(op->run->policy, JT_PATH_EXEC, &f, &v);
-	if (!v.allow) {
-		close(fd);
-		op->v = v;
-		op->ret = -v.err;
-		return 1;
-	}
-	*written = f.writable;
-	r = fstat(fd, &in_view);
-	if (r < 0 || stat(interp, &on_host) < 0 || in_view.st_dev != on_host.st_dev ||
-	    in_view.st_ino != on_host.st_ino) {
-		close(fd);
-		return -ELIBBAD;
-	}
-	r = 0;
-	if (want_id || f.writable) {
-		proc_fd(p, sizeof(p), fd);
-		rd = open(p, O_RDONLY | O_CLOEXEC);
-		r = rd < 0 ? -errno : map_identity(rd, id);
-		if (rd >= 0)
-			close(rd);
-	}
-	close(fd);
-	return r;
-}
-
-/* A "#!" line: interpreter and optional argument. @return 1 if a script. */
-static int shebang(int fd, char *interp, size_t ilen, char *arg, size_t alen)
-{
-	char line[256];
-	ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
-	char *s, *e;
-
-	if (n < 2 || line[0] != '#' || line[1] != '!')
-		return 0;
-	line[n] = '\0';
-	e = strchr(line, '\n');
-	if (e)
-		*e = '\0';
-	for (s = line + 2; *s == ' ' || *s == '\t'; s++)
-		;
-	e = s + strcspn(s, " \t");
-	snprintf(interp, ilen, "%.*s", (int)(e - s), s);
-	while (*e == ' ' || *e == '\t')
-		e++;
-	/* the rest is one argument, trailing blanks dropped, as the kernel does */
-	n = (ssize_t)strlen(e);
-	while (n > 0 && (e[n - 1] == ' ' || e[n - 1] == '\t'))
-		n--;
-	snprintf(arg, alen, "%.*s", (int)n, e);
-	return 1;
-}
-
-/* Write strings and a NULL-terminated pointer array below @top. @return the array's address. */
-static uint64_t put_argv(struct fsop *op, uint64_t *top, const char *const *strs, int n,
-			 uint64_t rest, int *err)
-{
-	uint64_t ptrs[64 + 256 + 1];
-	unsigned char out[sizeof(ptrs)];
-	size_t psz = op->rq->abi->ptr_size;
-	int k = 0;
-
-	for (int i = 0; i < n; i++) {
-		size_t l = strlen(strs[i]) + 1;
-
-		*top -= l;
-		if ((*err = jt_mem_write(op->run, op->t->tid, *top, strs[i], l)) < 0)
-			return 0;
-		ptrs[k++] = *top;
-	}
-	/* the original argv[1...] follow: copy their pointers (the strings stay where they are) */
-	for (int i = 1; rest && k < (int)(sizeof(ptrs) / sizeof(ptrs[0])) - 1; i++) {
-		unsigned char raw[8];
-
-		if (jt_mem_read(op->run, op->t->tid, rest + (uint64_t)i * psz, raw, psz) != (ssize_t)psz) {
-			*err = -EFAULT;
-			return 0;
-		}
-		if (!(ptrs[k] = jt_layout_ptr_get(op->rq->abi, raw)))
-			break;
-		k++;
-	}
-	ptrs[k++] = 0;
-	/* as an array of the program's pointers (4 bytes for an i386 one) */
-	for (int i = 0; i < k; i++)
-		jt_layout_ptr_put(op->rq->abi, out + (size_t)i * psz, ptrs[i]);
-	*top = (*top - (uint64_t)k * psz) & ~(uint64_t)15;
-	*err = jt_mem_write(op->run, op->t->tid, *top, out, (size_t)k * psz);
-	return *top;
-}
-
-/* Can this kernel run a file by descriptor (execveat, 3.19)? */
-static int has_execveat(void)
-{
-	static int known = -1;
-
-	if (known < 0)
-		known = syscall(SYS_execveat, -1, "", NULL, NULL, AT_EMPTY_PATH) < 0 && errno != ENOSYS;
-	return known;
-}
-
-/*
- * Can the program's user walk the host path @host to the exec'd file? As
- * root the program is another user than the tracer, which reaches grants by
- * descriptors: a grant below a directory only root may enter is in the view
- * but not on a path the kernel can walk for the program. Then the checked
- * file is given to it (its descriptor, close-on-exec) and run by number.
- * @return 0: the path will do; 1: give the file first; 2 + the number it was
- * given; -errno (the race of a file changed between the two stops: EACCES).
- */
-static int unreachable(struct fsop *op, const char *host, const struct stat *st)
-{
-	char dir[PATH_MAX], p[64];
-	char *slash;
-	struct stat gs;
-	int given;
-
-	if (!op->run->switch_user || host[0] != '/')
-		return 0;
-	snprintf(dir, sizeof(dir), "%s", host);
-	slash = strrchr(dir, '/');
-	slash[slash == dir] = '\0';
-	jt_view_as_jail();	/* the tracer's file-system uid is the program's */
-	if (faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) == 0 || errno != EACCES)
-		return 0;
-	given = jt_given_take(op->t, op->rq->sys, op->rq->args);
-	if (given == -ENOENT)
-		return has_execveat() ? 1 : -EACCES;
-	if (given < 0)
-		return given;
-	snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, given);
-	if (stat(p, &gs) < 0 || gs.st_dev != st->st_dev || gs.st_ino != st->st_ino)
-		return -EACCES;
-	return 2 + given;
-}
-
-/*
- * The checked file, open for reading at @fd (taken over), runs: a script's
- * interpreter is resolved and checked in turn, an ELF's loader checked, and
- * the kernel given the host path of the file to run (with the interpreter's
- * arguments for a script), or, @as_given (fexecve of an ELF), the call as
- * the program made it. @written: the file is the program's (a writable
- * grant, a memfd): it may change until the kernel reads it, so the exec
- * event checks every mapping of the new image too. @script is the path a
- * script's interpreter is given.
- */
-static int exec_checked(struct fsop *op, int fd, int written, const char *script, uint64_t argv,
-			int as_given, const char *kernel_path)
-{
-	char interp[PATH_MAX], arg[256], host[PATH_MAX];
-	struct jt_exec_map maps[2];
-	struct stat st;
-	int r, is_script, n_maps = 0, loader_rw = 0;
-
-	is_script = shebang(fd, interp, sizeof(interp), arg, sizeof(arg));
-	if (is_script) {
-		struct jt_walk iw;
-		int ifd;
-
-		close(fd);
-		if (interp[0] != '/')
-			return result(op, -ENOEXEC);
-		/* the interpreter, too, must be in the view and runnable */
-		r = jt_walk_ctx(&op->run->view, ctx_of(op), "/", interp, 0, &iw);
-		if (r < 0 && iw.denied) {
-			/* the interpreter is not in the view: a decision */
-			op->facts.in_view = 0;
-			decide(op, JT_PATH_LOOKUP);
-			return 0;
-		}
-		if (r < 0)
-			return result(op, r == -ENOENT ? -ENOENT : r);
-		op->facts.in_view = 1;
-		op->facts.writable = iw.mount && (iw.mount->flags & JT_MNT_RW);
-		op->facts.rule = iw.mount ? iw.mount->rule : -1;
-		jt_walk_done(&op->w[1]);
-		op->w[1] = iw;
-		if (!decide(op, JT_PATH_EXEC))
-			return 0;
-		/* the kernel now reads the interpreter, not the script */
-		written = op->facts.writable;
-		as_given = 0;
-		if ((ifd = object(op, 1, 0)) < 0)
-			return result(op, ifd);
-		{
-			char p[64];
-
-			proc_fd(p, sizeof(p), ifd);
-			fd = open(p, O_RDONLY | O_CLOEXEC);
-			r = executable(ifd, &st);
-			close(ifd);
-			if (r < 0 || fd < 0) {
-				if (fd >= 0)
-					close(fd);
-				return result(op, r < 0 ? r : -errno);
-			}
-		}
-	}
-	r = elf_interp(fd, host, sizeof(host));
-	if (r == 0 && host[0]) {
-		/* the loader's identity is wanted when anything here is the program's */
-		r = check_interp(op, host, written, &maps[1], &loader_rw);
-		if (r == 1) {
-			close(fd);
-			return 0;
-		}
-		n_maps = 1;
-	}
-	written |= loader_rw;
-	if (r == 0)
-		r = fstat(fd, &st) < 0 ? -errno : 0;
-	if (r == 0 && !as_given && kernel_path && !is_script)
-		snprintf(host, sizeof(host), "%s", kernel_path);
-	else if (r == 0 && !as_given)
-		r = host_path(fd, host, sizeof(host));
-	if (r == 0 && written)
-		r = map_identity(fd, &maps[0]);
-	if (r < 0) {
-		close(fd);
-		return result(op, r);
-	}
-
-	/* hand the kernel the host path; the exec event checks what ran */
-	if (!as_given && (r = unreachable(op, host, &st)) != 0) {
-		/* or the file itself, given to the program, where its user cannot
-		 * walk that path (as root: a grant under /root): run by number */
-		if (r == 1) {
-			op->t->give_want = fd + 1;	/* the answer is dropped: syscall.c */
-			return 0;
-		}
-		if (r < 0)
-			goto fail;
-		op->exec_fd = r - 2;
-		host[0] = '\0';	/* execveat(fd, "", ..., AT_EMPTY_PATH) */
-	}
-	if (!as_given) {
-		uint64_t top, hp, newargv = argv;
-		size_t hl = strlen(host) + 1;
-		int err = 0;
-
-		if ((r = jt_regs_save(op->t->tid, &op->regs)) < 0)
-			goto fail;
-		top = (jt_regs_sp(&op->regs) - EXEC_SCRATCH) & ~(uint64_t)15;
-		top -= hl;
-		hp = top;
-		if ((r = jt_mem_write(op->run, op->t->tid, hp, host, hl)) < 0)
-			goto fail;
-		if (is_script) {
-			const char *strs[3] = { interp, arg[0] ? arg : script, script };
-
-			newargv = put_argv(op, &top, strs, arg[0] ? 3 : 2, argv, &err);
-			if ((r = err) < 0)
-				goto fail;
-		}
-		op->exec_path = hp;
-		op->exec_argv = newargv;
-	}
-	op->t->exec_dev = st.st_dev;
-	op->t->exec_ino = st.st_ino;
-	op->t->flags &= ~JT_TASK_EXEC_MAPS;
-	op->t->flags |= JT_TASK_EXEC_CHECK | (written ? JT_TASK_EXEC_MAPS : 0);
-	if (written) {
-		/* the program's file may have changed since it was read here */
-		op->t->exec_maps[0] = maps[0];
-		op->t->exec_maps[1] = maps[1];
-		op->t->n_exec_maps = 1 + n_maps;
-	}
-	/* held until the exec event, so no other file can take its inode number */
-	jt_task_exec_release(op->t);
-	op->t->exec_hold = fd + 1;
-	op->v.allow = 1;
-	op->to_kernel = 1;
-	return 0;
-fail:
-	close(fd);
-	return result(op, r);
-}
-
-/* Open the checked O_PATH descriptor @fd (closed) for reading. @return it or -errno. */
-static int exec_reopen(int fd, struct stat *st)
-{
-	char p[64];
-	int rd, r;
-
-	proc_fd(p, sizeof(p), fd);
-	rd = open(p, O_RDONLY | O_CLOEXEC);
-	r = executable(fd, st);
-	close(fd);
-	if (r < 0) {
-		if (rd >= 0)
-			close(rd);
-		return r;
-	}
-	return rd < 0 ? -errno : rd;
-}
-
-/*
- * fexecve, execveat(fd, "", AT_EMPTY_PATH): the program's descriptor. The
- * tracer takes its own copy, and the file is read-only only if it lies in
- * a read-only grant and is still the file of its host path there; anything
- * else (a writable grant, a memfd, an unlinked file) is the program's own
- * and runs only under `exec jail`. A script runs as the kernel runs it,
- * its interpreter given /dev/fd/N.
- */
-static int do_fexec(struct fsop *op, int pfd, uint64_t argv)
-{
-	char host[PATH_MAX], inside[PATH_MAX], p[64], script[64];
-	struct stat st, at_host;
-	int copy = fd_copy(op, pfd), fd, ro = 0;
-	ssize_t n;
-
-	if (copy < 0)
-		return result(op, copy == -EACCES ? -EACCES : -EBADF);
-	proc_fd(p, sizeof(p), copy);
-	n = readlink(p, host, sizeof(host) - 1);
-	host[n > 0 ? n : 0] = '\0';
-	op->facts.in_view = 1;
-	op->facts.rule = -1;
-	snprintf(op->path[0], sizeof(op->path[0]), "%s", host);
-	if (host[0] == '/' && fstat(copy, &st) == 0 && stat(host, &at_host) == 0 &&
-	    st.st_dev == at_host.st_dev && st.st_ino == at_host.st_ino) {
-		/* the longest grant holding the file says whether the program may change it */
-		for (size_t i = 0, best = 0; i < op->run->view.n; i++) {
-			const struct jt_mount *m = &op->run->view.m[i];
-			size_t l = strlen(m->host);
-
-			if ((m->flags & JT_MNT_LINK) || strncmp(host, m->host, l) ||
-			    (host[l] && host[l] != '/' && l > 1) || l < best)
-				continue;
-			best = l;
-			ro = !(m->flags & JT_MNT_RW);
-			op->facts.rule = m->rule;
-		}
-		if (jt_view_inside_of(&op->run->view, host, inside, sizeof(inside)) >= 0)
-			snprintf(op->path[0], sizeof(op->path[0]), "%s", inside);
-	}
-	op->facts.writable = !ro;
-	if (!decide(op, JT_PATH_EXEC)) {
-		close(copy);
-		return 0;
-	}
-	if ((fd = exec_reopen(copy, &st)) < 0)
-		return result(op, fd);
-	snprintf(script, sizeof(script), "/dev/fd/%d", pfd);
-	{
-		/* the kernel cannot give a script's interpreter a descriptor closed on exec */
-		char line[64], info[64];
-		unsigned flags = 0;
-		FILE *f;
-
-		jt_view_as_jail();
-		snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", op->t->tid, pfd);
-		if ((f = fopen(info, "re"))) {
-			while (fgets(line, sizeof(line), f))
-				if (sscanf(line, "flags: %o", &flags) == 1)
-					break;
-			fclose(f);
-		}
-		if ((flags & O_CLOEXEC) && pread(fd, line, 2, 0) == 2 && line[0] == '#' && line[1] == '!') {
-			close(fd);
-			return result(op, -ENOENT);
-		}
-	}
-	return exec_checked(op, fd, !ro, script, argv, 1, NULL);
-}
-
-static int do_exec(struct fsop *op, int dirfd, uint64_t path, uint64_t argv, int at_flags)
-{
-	struct stat st;
-	int r, fd, proc_obj;
-
-	if ((r = read_path(op, 0, path)) < 0)
-		return result(op, r);
-	if (!op->path[0][0] && (at_flags & AT_EMPTY_PATH))
-		return do_fexec(op, dirfd, argv);
-	if ((r = walk(op, 0, dirfd, (at_flags & AT_SYMLINK_NOFOLLOW) ? JT_WALK_NOFOLLOW : 0)) < 0)
-		return walk_failed(op, 0, r);
-	if (!decide(op, JT_PATH_EXEC))
-		return 0;
-	if ((fd = object(op, 0, 0)) < 0)
-		return result(op, fd == -ELOOP && (at_flags & AT_SYMLINK_NOFOLLOW) ? -ELOOP : fd);
-	/* reopen for reading: the O_PATH descriptor cannot be read */
-	if ((fd = exec_reopen(fd, &st)) < 0)
-		return result(op, fd);
-	/* /proc/PID/fd/N of what has no path (a memfd): the kernel reaches it
-	 * through the same link of the host's /proc; the exec event checks it */
-	proc_obj = op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC) && op->w[0].fd >= 0;
-	return exec_checked(op, fd, op->facts.writable, op->w[0].inside, argv, 0,
-			    proc_obj ? op->w[0].inside : NULL);
-}
-
-/* ---------------------------------------------------------------- dispatch */
-
-int jt_fs_handles(int sys)
-{
-	switch (sys) {
-	case JT_SYS_open: case JT_SYS_openat: case JT_SYS_creat:
-	case JT_SYS_stat: case JT_SYS_lstat: case JT_SYS_newfstatat: case JT_SYS_statx:
-	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
-	case JT_SYS_readlink: case JT_SYS_readlinkat:
-	case JT_SYS_getcwd: case JT_SYS_chdir: case JT_SYS_fchdir:
-	case JT_SYS_mkdir: case JT_SYS_mkdirat: case JT_SYS_mknod: case JT_SYS_mknodat:
-	case JT_SYS_symlink: case JT_SYS_symlinkat:
-	case JT_SYS_unlink: case JT_SYS_unlinkat: case JT_SYS_rmdir:
-	case JT_SYS_rename: case JT_SYS_renameat: case JT_SYS_renameat2:
-	case JT_SYS_link: case JT_SYS_linkat:
-	case JT_SYS_chmod: case JT_SYS_fchmodat:
-	case JT_SYS_chown: case JT_SYS_lchown: case JT_SYS_fchownat:
-	case JT_SYS_truncate: case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat:
-	case JT_SYS_statfs: case JT_SYS_execve: case JT_SYS_execveat:
-	case JT_SYS_fchmod: case JT_SYS_fchown: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
-	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
-	case JT_SYS_fchmodat2:
-	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
-	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
-	case JT_SYS_inotify_add_watch: case JT_SYS_inotify_init: case JT_SYS_inotify_init1:
-	case JT_SYS_flock: case JT_SYS_memfd_create:
-	/* the i386 ABI's names for the same (compat/layout.c has their structures) */
-	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
-	case JT_SYS_truncate64: case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32:
-	case JT_SYS_utimensat_time64:
-		return 1;
-	}
-	return 0;
-}
-
-int jt_fs_performs(const struct jt_request *rq)
-{
-	if (rq->sys == JT_SYS_fcntl || rq->sys == JT_SYS_fcntl64)
-		return lock_cmd(rq);
-	if (rq->sys == JT_SYS_epoll_ctl)
-		return (int)rq->args[1] == EPOLL_CTL_ADD;
-	return jt_fs_handles(rq->sys);
-}
-
-int jt_fs_may_inject(int sys)
-{
-	return sys == JT_SYS_open || sys == JT_SYS_openat || sys == JT_SYS_creat ||
-	       sys == JT_SYS_memfd_create || sys == JT_SYS_execve || sys == JT_SYS_execveat;
-}
-
-static int dispatch(struct fsop *op)
-{
-	int s = op->rq->sys;
-
-	switch (s) {
-	case JT_SYS_open: return do_open(op, AT_FDCWD, A(0), (int)A(1), (mode_t)A(2));
-	case JT_SYS_openat: return do_open(op, (int)A(0), A(1), (int)A(2), (mode_t)A(3));
-	case JT_SYS_creat: return do_open(op, AT_FDCWD, A(0), O_CREAT | O_WRONLY | O_TRUNC, (mode_t)A(1));
-	case JT_SYS_memfd_create: return do_memfd(op, A(0), (unsigned)A(1));
-	case JT_SYS_stat: return do_stat(op, AT_FDCWD, A(0), 0, A(1), -1);
-	case JT_SYS_lstat: return do_stat(op, AT_FDCWD, A(0), AT_SYMLINK_NOFOLLOW, A(1), -1);
-	case JT_SYS_newfstatat: return do_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1);
-	case JT_SYS_statx: return do_stat(op, (int)A(0), A(1), (int)A(2), A(4), (int)(A(3) & 0x7fffffff));
-	case JT_SYS_access: return do_access(op, AT_FDCWD, A(0), (int)A(1), 0);
-	case JT_SYS_faccessat: return do_access(op, (int)A(0), A(1), (int)A(2), 0);
-	case JT_SYS_faccessat2: return do_access(op, (int)A(0), A(1), (int)A(2), (int)A(3));
-	case JT_SYS_readlink: return do_readlink(op, AT_FDCWD, A(0), A(1), (size_t)A(2));
-	case JT_SYS_readlinkat: return do_readlink(op, (int)A(0), A(1), A(2), (size_t)A(3));
-	case JT_SYS_getcwd: return do_getcwd(op, A(0), (size_t)A(1));
-	case JT_SYS_chdir: return do_chdir(op, A(0));
-	case JT_SYS_fchdir: return do_fchdir(op, (int)A(0));
-	case JT_SYS_mkdir: return do_create(op, AT_FDCWD, A(0), 'd', (mode_t)A(1), 0);
-	case JT_SYS_mkdirat: return do_create(op, (int)A(0), A(1), 'd', (mode_t)A(2), 0);
-	case JT_SYS_mknod: return do_create(op, AT_FDCWD, A(0), 'n', (mode_t)A(1), 0);
-	case JT_SYS_mknodat: return do_create(op, (int)A(0), A(1), 'n', (mode_t)A(2), 0);
-	case JT_SYS_symlink: return do_create(op, AT_FDCWD, A(1), 's', 0, A(0));
-	case JT_SYS_symlinkat: return do_create(op, (int)A(1), A(2), 's', 0, A(0));
-	case JT_SYS_unlink: return do_unlink(op, AT_FDCWD, A(0), 0);
-	case JT_SYS_unlinkat: return do_unlink(op, (int)A(0), A(1), (int)A(2));
-	case JT_SYS_rmdir: return do_unlink(op, AT_FDCWD, A(0), AT_REMOVEDIR);
-	case JT_SYS_rename: return do_rename(op, AT_FDCWD, A(0), AT_FDCWD, A(1), 0);
-	case JT_SYS_renameat: return do_rename(op, (int)A(0), A(1), (int)A(2), A(3), 0);
-	case JT_SYS_renameat2: return do_rename(op, (int)A(0), A(1), (int)A(2), A(3), (unsigned)A(4));
-	case JT_SYS_link: return do_link(op, AT_FDCWD, A(0), AT_FDCWD, A(1), 0);
-	case JT_SYS_linkat: return do_link(op, (int)A(0), A(1), (int)A(2), A(3), (int)A(4));
-	case JT_SYS_chmod: return do_meta(op, AT_FDCWD, A(0), 0, 'm');
-	case JT_SYS_fchmodat: return do_meta(op, (int)A(0), A(1), 0, 'm');
-	case JT_SYS_chown: return do_meta(op, AT_FDCWD, A(0), 0, 'o');
-	case JT_SYS_lchown: return do_meta(op, AT_FDCWD, A(0), 1, 'o');
-	case JT_SYS_fchownat: return do_meta(op, (int)A(0), A(1), (A(4) & AT_SYMLINK_NOFOLLOW) != 0, 'o');
-	case JT_SYS_truncate: return do_meta(op, AT_FDCWD, A(0), 0, 't');
-	case JT_SYS_utime:
-	case JT_SYS_utimes:
-		/* older layouts of times: rewritten below as utimensat(NULL) when NULL, else refused */
-		if (A(1))
-			return result(op, -ENOSYS);
-		return do_meta(op, AT_FDCWD, A(0), 0, 'u');
-	case JT_SYS_utimensat:
-	case JT_SYS_utimensat_time64:
-		if (!A(1))
-			return do_fdmeta(op, (int)A(0), 'u');	/* futimens: a descriptor */
-		return do_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u');
-	case JT_SYS_statfs: return do_meta(op, AT_FDCWD, A(0), 0, 'f');
-	case JT_SYS_fchmodat2: return do_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'm');
-	case JT_SYS_stat64: return do_stat(op, AT_FDCWD, A(0), 0, A(1), -1);
-	case JT_SYS_lstat64: return do_stat(op, AT_FDCWD, A(0), AT_SYMLINK_NOFOLLOW, A(1), -1);
-	case JT_SYS_fstatat64: return do_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1);
-	case JT_SYS_statfs64: return do_meta(op, AT_FDCWD, A(0), 0, 'f');
-	case JT_SYS_truncate64: return do_meta(op, AT_FDCWD, A(0), 0, 't');
-	case JT_SYS_chown32: return do_meta(op, AT_FDCWD, A(0), 0, 'o');
-	case JT_SYS_lchown32: return do_meta(op, AT_FDCWD, A(0), 1, 'o');
-	case JT_SYS_fchown32: return do_fdmeta(op, (int)A(0), 'o');
-	case JT_SYS_getsockname: return do_sockname(op, (int)A(0), A(1), A(2), 0);
-	case JT_SYS_getpeername: return do_sockname(op, (int)A(0), A(1), A(2), 1);
-	case JT_SYS_connect: return do_sock(op, (int)A(0), A(1), (socklen_t)A(2), 0);
-	case JT_SYS_bind: return do_sock(op, (int)A(0), A(1), (socklen_t)A(2), 1);
-	case JT_SYS_fchmod: return do_fdmeta(op, (int)A(0), 'm');
-	case JT_SYS_fchown: return do_fdmeta(op, (int)A(0), 'o');
-	case JT_SYS_fsetxattr: return do_fdmeta(op, (int)A(0), 'x');
-	case JT_SYS_fremovexattr: return do_fdmeta(op, (int)A(0), 'r');
-	case JT_SYS_getxattr: return do_xattr(op, A(0), 0, 'g');
-	case JT_SYS_lgetxattr: return do_xattr(op, A(0), 1, 'g');
-	case JT_SYS_setxattr: return do_xattr(op, A(0), 0, 's');
-	case JT_SYS_lsetxattr: return do_xattr(op, A(0), 1, 's');
-	case JT_SYS_listxattr: return do_xattr(op, A(0), 0, 'l');
-	case JT_SYS_llistxattr: return do_xattr(op, A(0), 1, 'l');
-	case JT_SYS_removexattr: return do_xattr(op, A(0), 0, 'r');
-	case JT_SYS_lremovexattr: return do_xattr(op, A(0), 1, 'r');
-	case JT_SYS_inotify_add_watch: return do_inotify(op, (int)A(0), A(1), (uint32_t)A(2));
-	case JT_SYS_inotify_init: case JT_SYS_inotify_init1: return do_inotify_init(op);
-	case JT_SYS_flock: return do_flock(op, (int)A(0), (int)A(1));
-	case JT_SYS_epoll_ctl: return do_epoll_add(op);
-	case JT_SYS_fcntl: case JT_SYS_fcntl64: return do_fcntl(op, (int)A(0), (int)A(1), A(2));
-	case JT_SYS_execve: return do_exec(op, AT_FDCWD, A(0), A(1), 0);
-	case JT_SYS_execveat: return do_exec(op, (int)A(0), A(1), A(2), (int)A(4));
-	}
-	return -ENOSYS;
-}
-
-int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
-	       struct jt_fs_result *res)
-{
-	struct fsop *op = calloc(1, sizeof(*op));
-	int r;
-
-	if (!op)
-		return -ENOMEM;
-	op->run = run;
-	op->t = t;
-	op->rq = rq;
-	op->res = res;
-	op->inject_fd = -1;
-	op->exec_fd = -1;
-	op->w[0].dirfd = op->w[0].fd = op->w[1].dirfd = op->w[1].fd = -1;
-	op->facts.rule = -1;
-	r = dispatch(op);
-	if (r == 0) {
-		res->verdict = op->v;
-		res->ret = op->ret;
-		res->inject_fd = op->inject_fd;
-		res->cloexec = op->cloexec;
-		res->to_kernel = op->to_kernel;
-		res->exec_path = op->exec_path;
-		res->exec_argv = op->exec_argv;
-		res->exec_fd = op->exec_fd;
-		res->regs = op->regs;
-		snprintf(res->path, sizeof(res->path), "%s",
-			 op->w[0].inside ? op->w[0].inside : op->path[0]);
-	} else if (op->inject_fd >= 0) {
-		close(op->inject_fd);
-	}
-	jt_walk_done(&op->w[0]);
-	jt_walk_done(&op->w[1]);
-	free(op);
-	return r;
-}

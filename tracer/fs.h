@@ -34,17 +34,6 @@ struct jt_fs_result {
 	char read_str[2][PATH_MAX + 1];
 };
 
-/* Does the tracer perform @sys (enum jt_sys) under a view? */
-int jt_fs_handles(int sys);
-/* ... and this very call: fcntl only for its locks, leases and dnotify. */
-int jt_fs_performs(const struct jt_request *rq);
-/* May its result be a new descriptor (so it needs the handover channel)? */
-int jt_fs_may_inject(int sys);
-
-/** Resolve, decide and perform a path call. @return 0 (see @res) or -errno. */
-int jt_fs_call(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
-	       struct jt_fs_result *res);
-
 /**
  * The unix address @addr of a datagram, resolved in the view as connect's
  * (abstract names refused): @to gets "/proc/self/fd/N" of the checked

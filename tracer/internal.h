@@ -151,6 +151,9 @@ struct jt_run {
 	int notif_fd;			/* the tracer's copy of that listener, or -1 */
 	int notif_waiting;		/* notifications kept to be tried again (a FIFO's open) */
 	size_t notif_size;		/* the kernel's sizeof(struct seccomp_notif) */
+	int notif_killable;		/* a received call's wait ends only by a fatal signal (5.19) */
+	uint64_t notif_retry_at;	/* when kept notifications are tried again (us) */
+	uint64_t notif_retry_us;	/* ... and the pause, doubled while none is done */
 	struct jt_proxy_srv *proxy;	/* proxy.c: NULL without proxy rules */
 	/* fs.c: inotify instances and watches allowed since they were last
 	 * counted in /proc (counted again when these reach the caps) */
@@ -321,6 +324,7 @@ int jt_notify_wanted(const struct jt_run *run);
 int jt_notify_take(struct jt_run *run, struct jt_task *t);
 void jt_notify_wait(struct jt_run *run);
 int jt_notify_interrupted(struct jt_run *run, struct jt_task *t);
+void jt_notify_gone(struct jt_run *run, struct jt_task *t);
 void jt_notify_done(struct jt_run *run);
 
 /* mem.c: reading the tracee's memory, every byte of it hostile. */

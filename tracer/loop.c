@@ -416,6 +416,7 @@ static void on_gone(struct jt_run *run, pid_t pid, int status)
 	if (t) {
 		jt_audit_gone(run, t);
 		jt_inject_gone(run, t);
+		jt_notify_gone(run, t);
 		jt_stack_exit(run, t->tgid, pid, status);
 		jt_ptable_del(&run->tasks, pid);
 	}

@@ -31,6 +31,7 @@
 #include "tracer/fs.h"
 #include "tracer/internal.h"
 #include "tracer/net.h"
+#include "tracer/op.h"
 #include "tracer/proxy.h"
 
 #ifndef MSG_FASTOPEN
@@ -41,7 +42,6 @@
 #define CONTROL_MAX 4096
 #define IOV_MAX_READ 1024
 
-#define A(i) (rq->args[i])
 
 struct netop {
 	struct jt_run *run;
@@ -195,8 +195,13 @@ static void unix_as_read(struct netop *op, int copy, const void *sa, socklen_t l
 	}
 }
 
-/* connect and bind outside a view (under one, fs.c reads them first) */
-static int do_sock(struct netop *op, int fd, uint64_t addr, socklen_t len, int is_bind)
+/*
+ * connect and bind, on every family: the address is read once, here, and
+ * decided and performed on those bytes. A unix address under a view is
+ * resolved in it (fs.c); without one, it is taken as read.
+ */
+static int do_sock(struct netop *op, struct jt_op *jo, int fd, uint64_t addr, socklen_t len,
+		   int is_bind)
 {
 	struct sockaddr_storage sa;
 	int copy;
@@ -206,6 +211,13 @@ static int do_sock(struct netop *op, int fd, uint64_t addr, socklen_t len, int i
 	memset(&sa, 0, sizeof(sa));
 	if (jt_mem_read(op->run, op->t->tid, addr, &sa, len) != (ssize_t)len)
 		return done(op, -EFAULT);
+	if (sa.ss_family == AF_UNIX && op->run->use_view) {
+		int r = jt_fs_unix_sock(jo, fd, (const struct sockaddr_un *)&sa, len, is_bind);
+
+		op->res->verdict = jo->v;
+		op->res->ret = jo->ret;
+		return r;
+	}
 	copy = jt_fs_fd_copy(op->run, op->t, fd);
 	if (sa.ss_family != AF_UNIX)
 		jt_net_sock(op->run, op->t, fd, copy, &sa, len, is_bind, op->res);
@@ -597,7 +609,6 @@ static long send_one(struct netop *op, int copy, uint64_t msg_addr, int flags, i
 
 static int do_sendmsg(struct netop *op)
 {
-	const struct jt_request *rq = op->rq;
 	int flags = (int)A(2), again = 0, copy = copy_or_refuse(op, (int)A(0));
 	long r;
 
@@ -620,7 +631,6 @@ static int do_sendmsg(struct netop *op)
 
 static int do_sendmmsg(struct netop *op)
 {
-	const struct jt_request *rq = op->rq;
 	unsigned vlen = (unsigned)A(2) > 1024 ? 1024 : (unsigned)A(2);
 	int flags = (int)A(3), again = 0, copy = copy_or_refuse(op, (int)A(0));
 	unsigned i;
@@ -660,31 +670,38 @@ static int do_sendmmsg(struct netop *op)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- entry */
-
-int jt_net_handles(int sys)
+/* The performers calls.c names: the answer in op->res (op's verdict too). */
+static struct netop netop_of(struct jt_op *jo)
 {
-	switch (sys) {
-	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_listen:
-	case JT_SYS_sendto: case JT_SYS_sendmsg: case JT_SYS_sendmmsg:
-		return 1;
-	}
-	return 0;
+	struct netop o = { jo->run, jo->t, jo->rq, jo->res };
+
+	jo->res->verdict = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "network" };
+	return o;
 }
 
-int jt_net_call(struct jt_run *run, struct jt_task *t, const struct jt_request *rq,
-		struct jt_fs_result *res)
+int jt_net_connect(struct jt_op *jo, int is_bind)
 {
-	struct netop o = { run, t, rq, res }, *op = &o;
+	struct netop o = netop_of(jo);
+	const struct jt_request *rq = jo->rq;
 
-	res->verdict = (struct jt_verdict){ .allow = 1, .rule = -1, .builtin = "network" };
-	switch (rq->sys) {
-	case JT_SYS_connect: return do_sock(op, (int)A(0), A(1), (socklen_t)A(2), 0);
-	case JT_SYS_bind: return do_sock(op, (int)A(0), A(1), (socklen_t)A(2), 1);
-	case JT_SYS_listen: return do_listen(op, (int)A(0), (int)A(1));
-	case JT_SYS_sendto: return do_sendto(op);
-	case JT_SYS_sendmsg: return do_sendmsg(op);
-	case JT_SYS_sendmmsg: return do_sendmmsg(op);
+	return do_sock(&o, jo, (int)rq->args[0], rq->args[1], (socklen_t)rq->args[2], is_bind);
+}
+
+int jt_net_listen(struct jt_op *jo)
+{
+	struct netop o = netop_of(jo);
+
+	return do_listen(&o, (int)jo->rq->args[0], (int)jo->rq->args[1]);
+}
+
+int jt_net_send(struct jt_op *jo)
+{
+	struct netop o = netop_of(jo);
+
+	switch (jo->rq->sys) {
+	case JT_SYS_sendto: return do_sendto(&o);
+	case JT_SYS_sendmsg: return do_sendmsg(&o);
+	case JT_SYS_sendmmsg: return do_sendmmsg(&o);
 	}
 	return -ENOSYS;
 }

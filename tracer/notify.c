@@ -74,7 +74,15 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-extern volatile int jt_spawn_listener;	/* spawn.c */
+extern volatile int jt_spawn_listener[2];	/* spawn.c: number, killable */
+
+/* A denial answered before its stack was taken: recorded at the stop the
+ * thread makes before it runs on (5.19+, killable waits). */
+struct jt_notif_record {
+	struct jt_syscall sc;
+	struct jt_request rq;
+	struct jt_fs_result res;
+};
 
 static struct seccomp_notif *notif;	/* a received notification, run->notif_size bytes */
 static struct seccomp_notif_resp *resp;
@@ -116,11 +124,13 @@ int jt_notify_wanted(const struct jt_run *run)
 int jt_notify_take(struct jt_run *run, struct jt_task *t)
 {
 	struct seccomp_notif_sizes sizes = { 0 };
-	int n = -1, pidfd, fd;
+	int l[2] = { -1, 0 }, n, pidfd, fd;
 
-	if (jt_mem_read(run, t->tid, (uint64_t)(uintptr_t)&jt_spawn_listener, &n, sizeof(n)) !=
-	    (ssize_t)sizeof(n) || n < 0)
+	if (jt_mem_read(run, t->tid, (uint64_t)(uintptr_t)jt_spawn_listener, l, sizeof(l)) !=
+	    (ssize_t)sizeof(l) || l[0] < 0)
 		return -EPROTO;
+	n = l[0];
+	run->notif_killable = l[1] == 1;
 	pidfd = (int)syscall(SYS_pidfd_open, t->tid, 0);
 	if (pidfd < 0)
 		return -errno;
@@ -209,7 +219,7 @@ static void send_result(struct jt_run *run, __u64 id, struct jt_fs_result *res)
 }
 
 /* A stack for @t's call @sc, kept for when it comes again (or why there is none). */
-static void hold(struct jt_task *t, const struct seccomp_notif *n, const struct jt_stack *st,
+static void hold(struct jt_task *t, const struct jt_syscall *sc, const struct jt_stack *st,
 		 const char *why)
 {
 	free(t->held_stack);
@@ -220,15 +230,17 @@ static void hold(struct jt_task *t, const struct seccomp_notif *n, const struct 
 		*t->held_stack = *st;
 	else
 		snprintf(t->held_stack->error, sizeof(t->held_stack->error), "%s", why);
-	t->held_nr = n->data.nr;
-	for (int i = 0; i < 6; i++)
-		t->held_args[i] = n->data.args[i];
+	t->held_nr = sc->nr;
+	memcpy(t->held_args, sc->args, sizeof(t->held_args));
 }
 
 static void keep(struct jt_run *run, struct jt_task *t, const struct seccomp_notif *n)
 {
 	if (t->notif_kept == n)
 		return;
+	/* a new one is tried again soon; those still waiting ever less often */
+	run->notif_retry_us = 1000;
+	run->notif_retry_at = jt_now_us() + run->notif_retry_us;
 	if (!t->notif_kept) {
 		t->notif_kept = malloc(run->notif_size);
 		if (!t->notif_kept) {
@@ -283,36 +295,61 @@ static void handle(struct jt_run *run, const struct seccomp_notif *n)
 			    sc.nr, t->tid, strerror(-r));
 		return;
 	}
-	/* the program's memory was read for a thread still waiting for this answer */
+	/* the program's memory was read for a thread still waiting for this
+	 * answer; if it waits no more (a signal interrupted it, before 5.19, or
+	 * it was killed), what was done is recorded all the same, not answered */
 	if (ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+		hold(t, &sc, NULL, "interrupted");
+		jt_notified_record(run, t, &sc, &rq, res);
 		if (res->inject_fd >= 0)
 			close(res->inject_fd);
 		return;
 	}
 	r = jt_notified_record(run, t, &sc, &rq, res);
 	if (r == JT_NOTIF_STACK) {
-		struct seccomp_notif one = { .id = id, .data = { .nr = (int)sc.nr } };
-
-		for (int i = 0; i < 6; i++)
-			one.data.args[i] = sc.args[i];
+		/* a denial, which answers with an errno alone */
 		if (res->inject_fd >= 0)
 			close(res->inject_fd);
 		res->inject_fd = -1;
-		if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
+		if (run->notif_killable) {
+			/* answered now; the interrupt stops it on its way back, before
+			 * it runs on, and the record is written there (its stack taken) */
+			struct jt_notif_record *p = malloc(sizeof(*p));
+
+			if (p && ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
+				p->sc = sc;
+				p->rq = rq;
+				memcpy(&p->res, res, sizeof(*res));
+				free(t->notif_record);
+				t->notif_record = p;
+				t->flags |= JT_TASK_STACK_WANTED;
+				send_result(run, id, res);
+				return;
+			}
+			free(p);
+		} else if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
+			/* no answer: the interrupt ends its wait, the call comes again,
+			 * and the stack taken at the stop is kept for it */
 			t->flags |= JT_TASK_STACK_WANTED;
 			t->held_nr = sc.nr;
 			memcpy(t->held_args, sc.args, sizeof(t->held_args));
-			return;	/* no answer: the interrupt ends its wait, the call comes again */
+			return;
 		}
-		hold(t, &one, NULL, "not-stopped");
-		r = jt_notified_record(run, t, &sc, &rq, res);
+		hold(t, &sc, NULL, "not-stopped");
+		jt_notified_record(run, t, &sc, &rq, res);
 	}
 	send_result(run, id, res);
 }
 
-/* Kept notifications (FIFO opens) tried again, unless their thread gave them up. */
+/*
+ * Kept notifications (FIFO opens) tried again, unless their thread gave them
+ * up: after 1 ms, then ever less often (up to 64 ms) while none goes on, so
+ * that opens waiting long for a writer cost the tracer next to nothing.
+ */
 static void retry_kept(struct jt_run *run)
 {
+	int before = run->notif_waiting;
+
 	jt_ptable_each(&run->tasks, t) {
 		__u64 id;
 
@@ -326,15 +363,24 @@ static void retry_kept(struct jt_run *run)
 		}
 		handle(run, t->notif_kept);
 	}
+	if (run->notif_waiting < before)
+		run->notif_retry_us = 1000;
+	else if (run->notif_retry_us < 64000)
+		run->notif_retry_us *= 2;
+	run->notif_retry_at = jt_now_us() + run->notif_retry_us;
 }
 
 void jt_notify_wait(struct jt_run *run)
 {
 	struct pollfd p[2] = { { run->notif_fd, POLLIN, 0 }, { chld_fd, POLLIN, 0 } };
-	struct timespec ms = { 0, 1000 * 1000 };
-	int n = ppoll(p, 2, run->notif_waiting ? &ms : NULL, &wait_mask);
+	struct timespec pause = { 0, 0 };
+	uint64_t now = run->notif_waiting ? jt_now_us() : 0;
+	int n;
 
-	if (run->notif_waiting)
+	if (run->notif_waiting && now < run->notif_retry_at)
+		pause.tv_nsec = (long)(run->notif_retry_at - now) * 1000;
+	n = ppoll(p, 2, run->notif_waiting ? &pause : NULL, &wait_mask);
+	if (run->notif_waiting && jt_now_us() >= run->notif_retry_at)
 		retry_kept(run);
 	if (n <= 0)
 		return;	/* a signal (a tick, jailtrace's own) or the retry's time */
@@ -351,26 +397,47 @@ void jt_notify_wait(struct jt_run *run)
 		/* ENOENT: the thread was interrupted or killed before it was read */
 		if (ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_RECV, notif) == 0)
 			handle(run, notif);
-	} else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-		/* no thread is left under the filter: ptrace alone from here */
+	} else if (p[0].revents & (POLLHUP | POLLNVAL)) {
+		/* no thread is left under the filter: ptrace alone from here.
+		 * (POLLERR is not that: the kernel says so when a signal broke
+		 * its wait for the listener's lock; the next ppoll asks again) */
 		jt_notify_done(run);
 	}
 }
 
 int jt_notify_interrupted(struct jt_run *run, struct jt_task *t)
 {
-	const struct jt_stack *st;
-	struct seccomp_notif one = { .data = { .nr = (int)t->held_nr } };
+	struct jt_syscall sc = { .nr = t->held_nr };
+	struct jt_notif_record *p = t->notif_record;
 
 	if (!(t->flags & JT_TASK_STACK_WANTED))
 		return 0;
 	t->flags &= ~JT_TASK_STACK_WANTED;
-	for (int i = 0; i < 6; i++)
-		one.data.args[i] = t->held_args[i];
-	st = jt_stack_of(run, t->tid);
-	hold(t, &one, st, "not-stopped");
+	memcpy(sc.args, t->held_args, sizeof(sc.args));
+	if (p) {
+		/* answered already, stopped before it runs on: recorded now */
+		t->notif_record = NULL;
+		hold(t, &p->sc, jt_stack_of(run, t->tid), "not-stopped");
+		jt_notified_record(run, t, &p->sc, &p->rq, &p->res);
+		free(p);
+	} else {
+		hold(t, &sc, jt_stack_of(run, t->tid), "not-stopped");
+	}
 	jt_resume(t, 0);
 	return 1;
+}
+
+void jt_notify_gone(struct jt_run *run, struct jt_task *t)
+{
+	struct jt_notif_record *p = t->notif_record;
+
+	/* a denial answered whose stop never came: its record without a stack */
+	if (!p)
+		return;
+	t->notif_record = NULL;
+	hold(t, &p->sc, NULL, "not-stopped");
+	jt_notified_record(run, t, &p->sc, &p->rq, &p->res);
+	free(p);
 }
 
 void jt_notify_done(struct jt_run *run)

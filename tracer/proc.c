@@ -54,6 +54,7 @@ static void task_free(struct jt_task *t)
 	free(t->restart_regs);
 	free(t->held_stack);
 	free(t->notif_kept);
+	free(t->notif_record);
 	if (t->pidfd > 0)
 		close(t->pidfd - 1);
 	jt_fifo_forget(t);

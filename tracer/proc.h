@@ -32,6 +32,7 @@ struct jt_fsinfo {
 
 struct jt_pending;
 struct jt_stack;
+struct jt_notif_record;
 struct jt_inject;
 struct jt_fetch;
 struct jt_fetched;
@@ -75,6 +76,7 @@ struct jt_task {
 	long held_nr;
 	uint64_t held_args[6];
 	void *notif_kept;		/* a notification to try again (struct seccomp_notif) */
+	struct jt_notif_record *notif_record;	/* a denial answered, recorded at its stop */
 	int pidfd;			/* 1 + a pidfd of its process (fs.c), or 0 */
 };
 

@@ -203,17 +203,27 @@ static int chdir_parent(const char *path)
  * child's memory at its first stop and takes the descriptor with
  * pidfd_getfd before the exec closes it (close-on-exec).
  */
-volatile int jt_spawn_listener = -1;
+volatile int jt_spawn_listener[2] = { -1, 0 };	/* its number, and 1 if its waits are killable */
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 static int load_filter(const struct jt_run *run, const struct sock_fprog *prog)
 {
 	long fd;
 
 	if (run->notif_want) {
-		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
+		/* 5.19+: once the tracer has the call, only a fatal signal ends
+		 * the wait (notify.c); before, any signal does */
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, prog);
+		jt_spawn_listener[1] = fd >= 0;
+		if (fd < 0 && errno == EINVAL)
+			fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
 		if (fd < 0)
 			return -errno;
-		jt_spawn_listener = (int)fd;
+		jt_spawn_listener[0] = (int)fd;
 		return 0;
 	}
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0)

@@ -20,6 +20,7 @@
 #include "filters/decide.h"
 #include "filters/seccomp.h"
 #include "reports/backtrace.h"
+#include "tracer/calls.h"
 #include "tracer/denials.h"
 #include "tracer/fs.h"
 #include "tracer/cpu.h"
@@ -447,13 +448,13 @@ static int record(struct jt_run *run, struct jt_task *t, const struct jt_syscall
  * kernel with the checked host path, a new descriptor is handed over.
  */
 static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscall *sc,
-		   struct jt_request *rq, const struct jt_abi *abi, int net)
+		   struct jt_request *rq, const struct jt_abi *abi)
 {
 	struct jt_fs_result *res = &fsres;
 	char rulebuf[64];
 	int r, is_exec = rq->sys == JT_SYS_execve || rq->sys == JT_SYS_execveat;
 
-	if (jt_fs_may_inject(rq->sys) && (r = jt_inject_busy(run, t)) != 0)
+	if ((jt_call_of(rq->sys)->flags & JT_CALL_FD) && (r = jt_inject_busy(run, t)) != 0)
 		return r < 0 ? r : 0;	/* it waits at its stop for the channel */
 	if (is_exec && !run->first_exec_done && t->tid == run->child) {
 		rq->first_exec = 1;
@@ -466,7 +467,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 		memset(res, 0, offsetof(struct jt_fs_result, read_str));
 		res->inject_fd = -1;
 		t->fetch_want = 0;
-		r = net ? jt_net_call(run, t, rq, res) : jt_fs_call(run, t, rq, res);
+		r = jt_call(run, t, rq, res);
 		if (r >= 0 && t->give_want) {
 			/* an exec's file, given to the program to run by its number
 			 * (fs.c); its answer is dropped, the call issued again */
@@ -565,42 +566,6 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	return jt_resume(t, 0);
 }
 
-/*
- * The calls the tracer performs whose handlers know the i386 layouts of
- * what they read and write (compat/layout.c). Any other call the tracer
- * would perform for an i386 program is refused (ENOSYS) rather than done
- * with a 64-bit layout: i386's old stat and statfs and its 16-bit chown
- * calls (libc uses stat64, statx, statfs64, chown32). sendmsg and
- * sendmmsg read i386's compat_msghdr (tracer/net.c).
- */
-static int translated(int sys)
-{
-	switch (sys) {
-	case JT_SYS_open: case JT_SYS_openat: case JT_SYS_creat: case JT_SYS_statx:
-	case JT_SYS_stat64: case JT_SYS_lstat64: case JT_SYS_fstatat64: case JT_SYS_statfs64:
-	case JT_SYS_access: case JT_SYS_faccessat: case JT_SYS_faccessat2:
-	case JT_SYS_readlink: case JT_SYS_readlinkat:
-	case JT_SYS_getcwd: case JT_SYS_chdir: case JT_SYS_fchdir:
-	case JT_SYS_mkdir: case JT_SYS_mkdirat: case JT_SYS_mknod: case JT_SYS_mknodat:
-	case JT_SYS_symlink: case JT_SYS_symlinkat:
-	case JT_SYS_unlink: case JT_SYS_unlinkat: case JT_SYS_rmdir:
-	case JT_SYS_rename: case JT_SYS_renameat: case JT_SYS_renameat2:
-	case JT_SYS_link: case JT_SYS_linkat:
-	case JT_SYS_chmod: case JT_SYS_fchmodat: case JT_SYS_fchmodat2: case JT_SYS_fchmod:
-	case JT_SYS_chown32: case JT_SYS_lchown32: case JT_SYS_fchown32: case JT_SYS_fchownat:
-	case JT_SYS_truncate: case JT_SYS_truncate64:
-	case JT_SYS_utime: case JT_SYS_utimes: case JT_SYS_utimensat: case JT_SYS_utimensat_time64:
-	case JT_SYS_execve: case JT_SYS_execveat: case JT_SYS_fsetxattr: case JT_SYS_fremovexattr:
-	case JT_SYS_connect: case JT_SYS_bind: case JT_SYS_getsockname: case JT_SYS_getpeername:
-	case JT_SYS_listen: case JT_SYS_sendto: case JT_SYS_sendmsg: case JT_SYS_sendmmsg:
-	case JT_SYS_getxattr: case JT_SYS_lgetxattr: case JT_SYS_setxattr: case JT_SYS_lsetxattr:
-	case JT_SYS_listxattr: case JT_SYS_llistxattr: case JT_SYS_removexattr: case JT_SYS_lremovexattr:
-	case JT_SYS_inotify_add_watch: case JT_SYS_inotify_init: case JT_SYS_inotify_init1:
-	case JT_SYS_flock: case JT_SYS_fcntl: case JT_SYS_fcntl64: case JT_SYS_epoll_ctl:
-		return 1;
-	}
-	return 0;
-}
 
 /*
  * A new descriptor reaches the program through a recvmsg whose msghdr the
@@ -614,7 +579,7 @@ static int no_handover(struct jt_task *t, const struct jt_request *rq)
 	struct jt_regs_saved regs;
 	uint64_t sp;
 
-	if (rq->abi->ptr_size == 8 || !jt_fs_may_inject(rq->sys))
+	if (rq->abi->ptr_size == 8 || !(jt_call_of(rq->sys)->flags & JT_CALL_FD))
 		return 0;
 	if (jt_regs_save(t->tid, &regs) < 0)
 		return 1;
@@ -622,13 +587,10 @@ static int no_handover(struct jt_task *t, const struct jt_request *rq)
 	return sp > 0xffffffffULL || sp < 4096;
 }
 
-/* Does the tracer perform @rq itself (fs.c, net.c) rather than decide it? */
+/* Does the tracer perform @rq itself (calls.c) rather than decide it? */
 static int performed(const struct jt_run *run, const struct jt_request *rq)
 {
-	if (!rq->abi || rq->sys < 0 || run->policy->action[rq->sys] != JT_ALLOW ||
-	    run->policy->abi_refused[rq->abi->id])
-		return 0;
-	return (run->use_view && jt_fs_performs(rq)) || jt_net_handles(rq->sys);
+	return jt_call_performs(run, rq);
 }
 
 /*
@@ -719,13 +681,13 @@ int jt_notified_perform(struct jt_run *run, struct jt_task *t, const struct jt_s
 
 	request_of(run, sc, rq);
 	/* only what the filter sends (filters/seccomp.c), decided here as at a stop */
-	if (rq->abi != jt_abi_native() || !jt_seccomp_notified(rq->sys) || !performed(run, rq) ||
-	    !jt_fs_performs(rq))
+	if (rq->abi != jt_abi_native() || !performed(run, rq) ||
+	    !(jt_call_of(rq->sys)->flags & JT_CALL_NOTIFY))
 		return -EPROTO;
 	memset(res, 0, offsetof(struct jt_fs_result, read_str));
 	res->inject_fd = -1;
 	t->fetch_want = t->give_want = 0;
-	r = jt_fs_call(run, t, rq, res);
+	r = jt_call(run, t, rq, res);
 	if (r >= 0 && (t->fetch_want || t->give_want || res->to_kernel || res->rewrite_nr)) {
 		/* no handler of these calls asks for a stop's means */
 		t->fetch_want = t->give_want = 0;
@@ -807,12 +769,10 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 		return answer(run, t, jt_cpu_getaffinity(run, t, (size_t)rq.args[1], rq.args[2])) ?:
 		       jt_resume(t, 0);
 	if (muxed >= 0 && rq.abi != jt_abi_native() && performed(run, &rq))
-		refused = !translated(rq.sys) ? "abi-layout-not-handled"
+		refused = !(jt_call_of(rq.sys)->flags & JT_CALL_I386) ? "abi-layout-not-handled"
 			: run->use_view && no_handover(t, &rq) ? "no-handover-below-4g" : NULL;
-	if (muxed >= 0 && !refused && run->use_view && performed(run, &rq) && jt_fs_performs(&rq))
-		return fs_stop(run, t, &sc, &rq, abi, 0);
-	if (muxed >= 0 && !refused && performed(run, &rq) && jt_net_handles(rq.sys))
-		return fs_stop(run, t, &sc, &rq, abi, 1);
+	if (muxed >= 0 && !refused && performed(run, &rq))
+		return fs_stop(run, t, &sc, &rq, abi);
 	if (rq.abi && rq.sys >= 0)
 		lc.has_target = facts(run, t, &rq);
 	if (muxed < 0)

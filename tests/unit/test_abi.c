@@ -12,8 +12,8 @@
 #include "compat/layout.h"
 #include "filters/decide.h"
 #include "filters/policy.h"
-#include "tracer/fs.h"
-#include "tracer/net.h"
+#include "filters/seccomp.h"
+#include "tracer/calls.h"
 #include "tests/unit/harness.h"
 
 static const struct jt_abi *const handled[] = { &jt_abi_x86_64, &jt_abi_i386 };
@@ -42,7 +42,7 @@ TEST(every_path_call_the_default_policy_allows_is_resolved_by_the_tracer_in_ever
 				continue;
 			c = jt_check_of(sys);
 			JT_CHECK(c->kind == JT_CHECK_PATH || c->kind == JT_CHECK_VIEW_DENY ||
-				 (c->kind == JT_CHECK_EXEC && jt_fs_handles(sys)), 0,
+				 (c->kind == JT_CHECK_EXEC && jt_call_of(sys)), 0,
 				 "%s: %s takes a path but has no path check (kind %d)",
 				 handled[a]->name, jt_sys_name(sys), c->kind);
 		}
@@ -55,8 +55,41 @@ TEST(every_path_check_is_performed_by_the_tracer)
 	 * allowed by jt_decide and resolved by the kernel on the host */
 	for (int sys = 0; sys < JT_SYS_COUNT; sys++)
 		if (jt_check_of(sys)->kind == JT_CHECK_PATH)
-			JT_CHECK(jt_fs_handles(sys), 0, "%s has a path check but fs.c does not perform it",
+			JT_CHECK(jt_call_of(sys) != NULL, 0,
+				 "%s has a path check but no row of tracer/calls.c performs it",
 				 jt_sys_name(sys));
+}
+
+/*
+ * The table against the checks and the filter: what a notification carries
+ * is what the filter sends to the listener, and only calls whose answer is
+ * a value or a descriptor (no exec, nothing the kernel must run); a row that
+ * may hand back a descriptor is one whose check resolves a path or makes a
+ * file; the network rows are the calls with a network check.
+ */
+TEST(the_call_table_agrees_with_the_checks_and_the_filter)
+{
+	for (int sys = 0; sys < JT_SYS_COUNT; sys++) {
+		const struct jt_call *c = jt_call_of(sys);
+		const struct jt_check *k = jt_check_of(sys);
+		unsigned f = c ? c->flags : 0;
+
+		JT_CHECK(!!(f & JT_CALL_NOTIFY) == !!jt_seccomp_notified(sys), 0,
+			 "%s: the table and jt_seccomp_notified disagree", jt_sys_name(sys));
+		if (f & JT_CALL_NOTIFY)
+			JT_CHECK(k->kind == JT_CHECK_PATH && !c->which, 0,
+				 "%s is notified but is not a plain path call", jt_sys_name(sys));
+		if (f & JT_CALL_NET)
+			JT_CHECK(k->kind == JT_CHECK_NET, 0, "%s is a network row without a network check",
+				 jt_sys_name(sys));
+		if (k->kind == JT_CHECK_NET)
+			JT_CHECK(c != NULL, 0, "%s has a network check but no row performs it",
+				 jt_sys_name(sys));
+		if (f & JT_CALL_FD)
+			JT_CHECK(k->kind == JT_CHECK_PATH || k->kind == JT_CHECK_EXEC ||
+				 sys == JT_SYS_memfd_create, 0,
+				 "%s hands back a descriptor but has check %d", jt_sys_name(sys), k->kind);
+	}
 }
 
 TEST(every_address_call_is_decided_where_the_address_is_read)
@@ -71,7 +104,7 @@ TEST(every_address_call_is_decided_where_the_address_is_read)
 			k = jt_check_of(sys)->kind;
 			JT_CHECK(k == JT_CHECK_NET || k == JT_CHECK_PATH, 0, "%s: %s takes an address, check %d",
 				 handled[a]->name, jt_sys_name(sys), k);
-			JT_CHECK(jt_net_handles(sys) || jt_fs_handles(sys), 0, "%s: nobody reads %s's address",
+			JT_CHECK(jt_call_of(sys) != NULL, 0, "%s: nobody reads %s's address",
 				 handled[a]->name, jt_sys_name(sys));
 		}
 }
