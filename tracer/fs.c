@@ -585,32 +585,26 @@ int jt_fs_memfd(struct jt_op *op, uint64_t name, unsigned flags)
 }
 
 /*
- * The stat of a name in the walk's parent directory, not followed: what
- * object() would open with O_PATH|O_NOFOLLOW and stat, in one call.
+ * The stat of @name under @dirfd (AT_EMPTY_PATH for @dirfd itself), written
+ * to the program at @buf: a struct statx, or struct stat in the layout of
+ * the program's ABI (compat/layout.c). @return 0 or -errno.
  */
-static int stat_at(struct jt_op *op, int statx_mask, uint64_t buf)
+static int stat_out(struct jt_op *op, int dirfd, const char *name, int at, int statx_mask,
+		    uint64_t buf)
 {
-	const struct jt_walk *w = &op->w[0];
+	unsigned char out[JT_LAYOUT_MAX];
 	struct statx stx;
 	struct stat st;
 	int r;
 
 	if (statx_mask >= 0) {
-		r = (int)errno_or(syscall(SYS_statx, w->dirfd, w->name, AT_SYMLINK_NOFOLLOW,
-					  statx_mask, &stx));
-		if (r == 0)
-			r = jt_mem_write(op->run, op->t->tid, buf, &stx, sizeof(stx));
-	} else {
-		unsigned char out[JT_LAYOUT_MAX];
-
-		r = (int)errno_or(fstatat(w->dirfd, w->name, &st, AT_SYMLINK_NOFOLLOW));
-		if (r == 0)
-			r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
-		if (r > 0)
-			r = jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r);
+		r = (int)errno_or(syscall(SYS_statx, dirfd, name, at, statx_mask, &stx));
+		return r ?: jt_mem_write(op->run, op->t->tid, buf, &stx, sizeof(stx));
 	}
-	op->ret = r;
-	return 0;
+	r = (int)errno_or(fstatat(dirfd, name, &st, at));
+	if (r == 0)
+		r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
+	return r > 0 ? jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r) : r;
 }
 
 static int fd_copy(struct jt_op *op, int fd);
@@ -618,30 +612,13 @@ static int fd_copy(struct jt_op *op, int fd);
 /* The program's descriptor @fd, stat'ed as fstatat(fd, "", AT_EMPTY_PATH) does. */
 static int stat_fd(struct jt_op *op, int fd, uint64_t buf, int statx_mask, int flags)
 {
-	int copy = fd_copy(op, fd), r;
+	int copy = fd_copy(op, fd);
 
 	result(op, 0);
 	if (copy < 0)
 		return op->ret = copy, 0;
-	if (statx_mask >= 0) {
-		struct statx stx;
-
-		r = (int)errno_or(syscall(SYS_statx, copy, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE),
-					  statx_mask, &stx));
-		if (r == 0)
-			r = jt_mem_write(op->run, op->t->tid, buf, &stx, sizeof(stx));
-	} else {
-		unsigned char out[JT_LAYOUT_MAX];
-		struct stat st;
-
-		r = (int)errno_or(fstatat(copy, "", &st, AT_EMPTY_PATH));
-		if (r == 0)
-			r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
-		if (r > 0)
-			r = jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r);
-	}
+	op->ret = stat_out(op, copy, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE), statx_mask, buf);
 	close(copy);
-	op->ret = r;
 	return 0;
 }
 
@@ -649,8 +626,6 @@ static int stat_fd(struct jt_op *op, int fd, uint64_t buf, int statx_mask, int f
  * out in the layout of the program's ABI (compat/layout.c). */
 int jt_fs_stat(struct jt_op *op, int dirfd, uint64_t path, int flags, uint64_t buf, int statx_mask)
 {
-	struct stat st;
-	struct statx stx;
 	int r, obj;
 
 	if (path || !(flags & AT_EMPTY_PATH)) {
@@ -669,27 +644,15 @@ int jt_fs_stat(struct jt_op *op, int dirfd, uint64_t path, int flags, uint64_t b
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))
 		return 0;
-	if (op->w[0].dirfd >= 0 && op->w[0].fd < 0 && op->w[0].name[0])
-		return stat_at(op, statx_mask, buf);
+	if (op->w[0].dirfd >= 0 && op->w[0].fd < 0 && op->w[0].name[0]) {
+		op->ret = stat_out(op, op->w[0].dirfd, op->w[0].name, AT_SYMLINK_NOFOLLOW, statx_mask, buf);
+		return 0;
+	}
 	obj = object(op, 0, 1);
 	if (obj < 0)
 		return op->ret = obj, 0;
-	if (statx_mask >= 0) {
-		r = (int)errno_or(syscall(SYS_statx, obj, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
-					  statx_mask, &stx));
-		if (r == 0)
-			r = jt_mem_write(op->run, op->t->tid, buf, &stx, sizeof(stx));
-	} else {
-		unsigned char out[JT_LAYOUT_MAX];
-
-		r = (int)errno_or(fstatat(obj, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
-		if (r == 0)
-			r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
-		if (r > 0)
-			r = jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r);
-	}
+	op->ret = stat_out(op, obj, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, statx_mask, buf);
 	close(obj);
-	op->ret = r;
 	return 0;
 }
 

@@ -82,30 +82,17 @@ static void on_child(int sig)
  * before any thread starts, so that none of them takes it instead. (The
  * handler only keeps a blocked SIGCHLD from counting as ignored.)
  */
-static void notify_signals(void)
+static void notify_signals(int on)
 {
 	struct sigaction sa = { 0 };
 	sigset_t chld;
 
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_child;
+	sa.sa_handler = on ? on_child : SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
-}
-
-static void notify_signals_undo(void)
-{
-	struct sigaction sa = { 0 };
-	sigset_t chld;
-
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &chld, NULL);
 }
 
 static void set_timer(int on)
@@ -710,7 +697,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	}
 	install_handlers();
 	if (run->notif_want)
-		notify_signals();
+		notify_signals(1);
 	if ((r = start(run, argv, path, res, &err_fd)) < 0)
 		goto out;
 	r = seize(run);
@@ -795,7 +782,7 @@ out:
 	jt_proxy_stop(run);
 	jt_notify_done(run);
 	if (run->notif_want)
-		notify_signals_undo();
+		notify_signals(0);
 	jt_cpu_done(run);
 	jt_stacks_free(run);
 	jt_denials_free(run);
