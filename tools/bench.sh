@@ -451,8 +451,12 @@ WORKLOADS.append(W(
 import glob as _glob, shutil as _shutil
 GIT = _shutil.which("git")
 GITSRC = TMP + "/gitsrc"
-GITCFG = ("GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*' "
-          "GIT_CONFIG_KEY_1=core.fsync GIT_CONFIG_VALUE_1=none")
+# The program is not the repository's owner inside (as root it runs as the
+# user sandbox), and git 2.39 takes safe.directory only from global or
+# system config: a HOME of its own, made in the run, holds it (natively
+# too, so that every variant does the same work).
+GITCFG = ("h=$(mktemp -d) && HOME=$h git config --global safe.directory '*' && "
+          "HOME=$h git config --global core.fsync none && HOME=$h")
 
 
 def dest(v, name):
@@ -474,8 +478,8 @@ if GIT:
         subprocess.run(git + ["commit", "-q", "-m", "bench"], check=True)
     WORKLOADS.append(W(
         "git", "git clone: local repository, 3k files", 5,
-        lambda v: ["/bin/sh", "-c", "rm -rf %s; %s git clone -q --no-hardlinks %s %s" % (
-            dest(v, "clone"), GITCFG, GITSRC, dest(v, "clone"))],
+        lambda v: ["/bin/sh", "-c", "rm -rf %s; %s git clone -q --no-hardlinks %s %s; r=$?; "
+                   "rm -rf \"$h\"; exit $r" % (dest(v, "clone"), GITCFG, GITSRC, dest(v, "clone"))],
         jt=["--ro", GITSRC]))
 else:
     print("git:       not installed: the git clone row is left out", file=sys.stderr)

@@ -693,6 +693,9 @@ static int fast_walk(struct walk *k, unsigned flags, int want_dir, struct jt_wal
 	    !fast_plan(k, &m, parent, rel, sizeof(rel), &last))
 		return 2;
 	if (rel[0]) {
+		/* as the grant's identity, as the walk's steps would: the jail's
+		 * directories may be its user's alone (0700) */
+		jt_view_as(m);
 		fd = open_beneath(m->fd, rel);
 		if (fd < 0)
 			return 2;
