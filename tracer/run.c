@@ -71,9 +71,12 @@ static void install_handlers(void)
 	sigaction(SIGCHLD, &sa, NULL);
 }
 
+/* Only a thread that does not block SIGCHLD runs it (none should): the
+ * loop then collects at the next tick rather than never. */
 static void on_child(int sig)
 {
 	(void)sig;
+	jt_child_due = 1;
 }
 
 /*
@@ -671,6 +674,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->use_view = cfg->policy.n_grants > 0;
 	run_as(run);	/* whom the program runs as: in the header */
 	run->notif_want = jt_notify_wanted(run);	/* which transport: in the header */
+	if (run->notif_want)
+		notify_signals(1);	/* before the proxy's thread starts (setup_net) */
 	write_header(run, argv);
 	if ((r = setup_net(run, res)) < 0)
 		goto out;
@@ -697,7 +702,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	}
 	install_handlers();
 	if (run->notif_want)
-		notify_signals(1);
+		notify_signals(1);	/* its SIGCHLD handler again, over install_handlers' */
 	if ((r = start(run, argv, path, res, &err_fd)) < 0)
 		goto out;
 	r = seize(run);
