@@ -149,6 +149,7 @@ struct jt_run {
 	/* notify.c: the user-notification transport */
 	int notif_want;			/* the filter sends jt_seccomp_notified calls to a listener */
 	int notif_fd;			/* the tracer's copy of that listener, or -1 */
+	int notif_sig_fd;		/* a signalfd the loop polls beside it, or -1 */
 	int notif_waiting;		/* notifications kept to be tried again (a FIFO's open) */
 	size_t notif_size;		/* the kernel's sizeof(struct seccomp_notif) */
 	int notif_killable;		/* a received call's wait ends only by a fatal signal (5.19) */
@@ -325,6 +326,10 @@ int jt_notify_take(struct jt_run *run, struct jt_task *t);
 void jt_notify_wait(struct jt_run *run);
 int jt_notify_interrupted(struct jt_run *run, struct jt_task *t);
 void jt_notify_gone(struct jt_run *run, struct jt_task *t);
+/* Blocks SIGCHLD, SIGALRM and the signals that stop a run, read from
+ * notif_sig_fd from here on (run.c calls it before any thread starts). */
+int jt_notify_begin(struct jt_run *run);
+/* Closes both and unblocks them: ptrace alone from here. */
 void jt_notify_done(struct jt_run *run);
 
 /* mem.c: reading the tracee's memory, every byte of it hostile. */
@@ -378,6 +383,8 @@ size_t jt_output_room(uint64_t *total, uint64_t cap, size_t n);
 extern volatile sig_atomic_t jt_tick_due;
 extern volatile sig_atomic_t jt_got_signal;
 extern volatile sig_atomic_t jt_signal_count;	/* how many stop signals came */
+/* What the handler of @sig does (run.c), for a signal read from a signalfd. */
+void jt_signal_came(int sig);
 
 /* identity.c: names without NSS (a static binary has none). */
 void jt_user_name(uid_t uid, char *buf, size_t len);

@@ -580,11 +580,12 @@ int jt_loop(struct jt_run *run)
 				jt_log_flush(&run->log);
 				continue;
 			}
-		} else if (run->notif_fd >= 0) {
-			/* stops and notifications: one ppoll wakes on either
+		} else if (run->notif_sig_fd >= 0) {
+			/* stops and notifications: one poll wakes on either
 			 * (notify.c). SIGCHLD stays blocked, read from a signalfd:
 			 * one that comes after the waitpid that found nothing is
-			 * there at the next ppoll */
+			 * there at the next poll (the listener joins at the
+			 * first exec) */
 			if (!jt_child_due) {
 				jt_notify_wait(run);
 				continue;

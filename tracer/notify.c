@@ -41,9 +41,12 @@
  * - A FIFO's open that would block is kept and tried again every
  *   millisecond (on ptrace the program issues it again), as fifo.c says.
  * - The tracer waits for both in one place: SIGCHLD is blocked while the
- *   run lasts and read from a signalfd beside the listener in one ppoll
+ *   run lasts and read from a signalfd beside the listener in one poll
  *   (loop.c), so neither a stop nor a notification can keep the other
- *   waiting.
+ *   waiting. So are the tick and the signals that stop a run (SIGALRM,
+ *   SIGINT, SIGTERM, SIGHUP): no handler runs in the tracer's thread, so
+ *   no signal can end an ioctl's wait (an ADDFD cut short drops the
+ *   descriptor), and the poll sets no signal mask, at no cost per call.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,9 +91,34 @@ static struct seccomp_notif *notif;	/* a received notification, run->notif_size 
 static struct seccomp_notif_resp *resp;
 static size_t resp_size;
 static struct jt_fs_result nres;
-static sigset_t wait_mask;		/* the tracer's, SIGCHLD blocked */
-static sigset_t all_signals;
-static int chld_fd = -1;		/* a signalfd for SIGCHLD */
+
+/* The signals read from run->notif_sig_fd while notifications last. */
+static void notify_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGALRM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+int jt_notify_begin(struct jt_run *run)
+{
+	sigset_t set;
+
+	notify_sigset(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	run->notif_sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (run->notif_sig_fd < 0) {
+		int e = errno;
+
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		return -e;
+	}
+	return 0;
+}
 
 /* Is jailtrace itself under a seccomp filter? A listener above it would
  * make the program's refused (EBUSY): the run takes ptrace then. */
@@ -152,19 +180,6 @@ int jt_notify_take(struct jt_run *run, struct jt_task *t)
 		close(fd);
 		return -ENOMEM;
 	}
-	sigfillset(&all_signals);
-	sigprocmask(SIG_SETMASK, NULL, &wait_mask);
-	{
-		sigset_t chld;
-
-		sigemptyset(&chld);
-		sigaddset(&chld, SIGCHLD);
-		chld_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
-		if (chld_fd < 0) {
-			close(fd);
-			return -errno;
-		}
-	}
 	/* 6.6+: the woken thread runs on the tracer's CPU at once (they share one) */
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	run->notif_fd = fd;
@@ -191,16 +206,14 @@ static void send_result(struct jt_run *run, __u64 id, struct jt_fs_result *res)
 			.id = id, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = (__u32)res->inject_fd,
 			.newfd_flags = res->cloexec ? O_CLOEXEC : 0,
 		};
-		sigset_t old;
 		long r;
 		int e;
 
-		/* A signal must not end the ioctl's wait: the kernel would drop the
-		 * descriptor and still let the call return 0, with nothing at 0 */
-		sigprocmask(SIG_BLOCK, &all_signals, &old);
+		/* No handled signal can end the ioctl's wait (they are read from
+		 * notif_sig_fd): the kernel would drop the descriptor and still let the
+		 * call return 0, with nothing at 0. (A stop signal restarts it.) */
 		r = ioctl(run->notif_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 		e = errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
 
 		close(res->inject_fd);
 		res->inject_fd = -1;
@@ -372,25 +385,25 @@ static void retry_kept(struct jt_run *run)
 
 void jt_notify_wait(struct jt_run *run)
 {
-	struct pollfd p[2] = { { run->notif_fd, POLLIN, 0 }, { chld_fd, POLLIN, 0 } };
+	struct pollfd p[2] = { { run->notif_fd, POLLIN, 0 }, { run->notif_sig_fd, POLLIN, 0 } };
 	struct timespec pause = { 0, 0 };
 	uint64_t now = run->notif_waiting ? jt_now_us() : 0;
 	int n;
 
 	if (run->notif_waiting && now < run->notif_retry_at)
 		pause.tv_nsec = (long)(run->notif_retry_at - now) * 1000;
-	n = ppoll(p, 2, run->notif_waiting ? &pause : NULL, &wait_mask);
+	n = ppoll(p, 2, run->notif_waiting ? &pause : NULL, NULL);
 	if (run->notif_waiting && jt_now_us() >= run->notif_retry_at)
 		retry_kept(run);
 	if (n <= 0)
-		return;	/* a signal (a tick, jailtrace's own) or the retry's time */
+		return;	/* the retry's time */
 	if (p[1].revents & POLLIN) {
-		/* stops to collect: waitpid until it finds none (loop.c) */
 		struct signalfd_siginfo si[8];
+		ssize_t got;
 
-		while (read(chld_fd, si, sizeof(si)) > 0)
-			;
-		jt_child_due = 1;
+		while ((got = read(run->notif_sig_fd, si, sizeof(si))) > 0)
+			for (size_t i = 0; i < (size_t)got / sizeof(*si); i++)
+				jt_signal_came((int)si[i].ssi_signo);
 	}
 	if (p[0].revents & POLLIN) {
 		memset(notif, 0, run->notif_size);
@@ -445,9 +458,16 @@ void jt_notify_done(struct jt_run *run)
 	if (run->notif_fd >= 0)
 		close(run->notif_fd);
 	run->notif_fd = -1;
-	if (chld_fd >= 0)
-		close(chld_fd);
-	chld_fd = -1;
+	if (run->notif_sig_fd >= 0) {
+		sigset_t set;
+
+		/* ptrace alone from here: its waitpid is woken by the handlers
+		 * (a signal that came meanwhile runs its handler now) */
+		close(run->notif_sig_fd);
+		notify_sigset(&set);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+	}
+	run->notif_sig_fd = -1;
 	free(notif);
 	free(resp);
 	notif = NULL;

@@ -53,8 +53,26 @@ static void on_stop_signal(int sig)
 	jt_signal_count++;
 }
 
+/* Only a thread that does not block SIGCHLD runs it (none should): the
+ * loop then collects at the next tick rather than never. */
+static void on_child(int sig)
+{
+	(void)sig;
+	jt_child_due = 1;
+}
+
+void jt_signal_came(int sig)
+{
+	if (sig == SIGCHLD)
+		on_child(sig);	/* stops to collect: waitpid until it finds none (loop.c) */
+	else if (sig == SIGALRM)
+		on_alarm(sig);
+	else
+		on_stop_signal(sig);
+}
+
 /* Handlers without SA_RESTART, so a blocked waitpid returns to the loop. */
-static void install_handlers(void)
+static void install_handlers(int notif)
 {
 	struct sigaction sa = { 0 };
 
@@ -67,35 +85,10 @@ static void install_handlers(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
+	/* (under notifications, a handler keeps a blocked SIGCHLD from
+	 * counting as ignored) */
+	sa.sa_handler = notif ? on_child : SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-}
-
-/* Only a thread that does not block SIGCHLD runs it (none should): the
- * loop then collects at the next tick rather than never. */
-static void on_child(int sig)
-{
-	(void)sig;
-	jt_child_due = 1;
-}
-
-/*
- * With the user-notification transport the loop waits in ppoll on the
- * listener and on a signalfd for SIGCHLD (notify.c): SIGCHLD is blocked,
- * before any thread starts, so that none of them takes it instead. (The
- * handler only keeps a blocked SIGCHLD from counting as ignored.)
- */
-static void notify_signals(int on)
-{
-	struct sigaction sa = { 0 };
-	sigset_t chld;
-
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on ? on_child : SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(on ? SIG_BLOCK : SIG_UNBLOCK, &chld, NULL);
 }
 
 static void set_timer(int on)
@@ -642,6 +635,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->spawn_parent = run->tracer_pid;
 	run->wd_fd = -1;
 	run->notif_fd = -1;
+	run->notif_sig_fd = -1;
 	run->jailtrace_pgrp = getpgrp();
 	run->pty_master = run->pty_slave = -1;
 	run->use_pty = jt_tty_wanted();
@@ -674,8 +668,11 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->use_view = cfg->policy.n_grants > 0;
 	run_as(run);	/* whom the program runs as: in the header */
 	run->notif_want = jt_notify_wanted(run);	/* which transport: in the header */
-	if (run->notif_want)
-		notify_signals(1);	/* before the proxy's thread starts (setup_net) */
+	/* under notifications the loop polls a signalfd for SIGCHLD, the tick
+	 * and the stop signals, blocked before the proxy's thread starts
+	 * (setup_net), so that none of them takes one instead */
+	if (run->notif_want && jt_notify_begin(run) < 0)
+		run->notif_want = 0;
 	write_header(run, argv);
 	if ((r = setup_net(run, res)) < 0)
 		goto out;
@@ -700,9 +697,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		r = fail(res, 125, -r, "out of memory");
 		goto out;
 	}
-	install_handlers();
-	if (run->notif_want)
-		notify_signals(1);	/* its SIGCHLD handler again, over install_handlers' */
+	install_handlers(run->notif_want);
 	if ((r = start(run, argv, path, res, &err_fd)) < 0)
 		goto out;
 	r = seize(run);
@@ -786,8 +781,6 @@ out:
 		jt_syslog_close();
 	jt_proxy_stop(run);
 	jt_notify_done(run);
-	if (run->notif_want)
-		notify_signals(0);
 	jt_cpu_done(run);
 	jt_stacks_free(run);
 	jt_denials_free(run);
