@@ -12,7 +12,9 @@
  * budget of reads and a deadline; libunwind's own table search then does
  * the rest (UNW_INFO_FORMAT_REMOTE_TABLE, as for a local unwind).
  */
+#ifndef JT_STATIC
 #include <dlfcn.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -79,6 +81,27 @@ static struct {
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+#ifdef JT_STATIC
+/* The static build (make static) has libunwind linked in. */
+static int load_unwind(void)
+{
+	lu.create_addr_space = unw_create_addr_space;
+	lu.set_caching_policy = unw_set_caching_policy;
+	lu.destroy_addr_space = unw_destroy_addr_space;
+	lu.init_remote = unw_init_remote;
+	lu.get_reg = unw_get_reg;
+	lu.step = unw_step;
+	lu.is_signal_frame = unw_is_signal_frame;
+	lu.error_text = unw_strerror;
+	lu.search_table = UNW_OBJ(dwarf_search_unwind_table);
+	lu.upt_create = _UPT_create;
+	lu.upt_destroy = _UPT_destroy;
+	lu.upt_access_reg = _UPT_access_reg;
+	lu.upt_access_fpreg = _UPT_access_fpreg;
+	lu.state = 1;
+	return 0;
+}
+#else
 /* dlsym's void * into a function pointer (POSIX allows it; C does not say) */
 static int sym(void *h, const char *name, void *fn, size_t size)
 {
@@ -118,6 +141,12 @@ static int load_unwind(void)
 #undef SYM
 	lu.state = 1;
 	return 0;
+}
+#endif
+
+int jt_bt_available(void)
+{
+	return load_unwind();
 }
 
 struct map {

@@ -34,6 +34,8 @@ struct jt_stack {
 struct jt_bt;
 
 /** An unwinder and its cache of symbol tables, for one run. NULL: out of memory. */
+/* Can stacks be taken (libunwind linked in, or loaded now)? 0 or -1. */
+int jt_bt_available(void);
 struct jt_bt *jt_bt_new(void);
 void jt_bt_free(struct jt_bt *bt);
 

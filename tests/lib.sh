@@ -61,6 +61,13 @@ needs_int80() {
 		skip "this kernel runs no i386 calls (natively int 0x80 from 64-bit code fails)"
 }
 
+# needs_proxy: the jailtrace under test can serve proxy rules (the static
+# build has no HTTP client: it refuses them, and its doctor says so).
+needs_proxy() {
+	"$JT" doctor --json 2>/dev/null | jq -e '.proxy == true' >/dev/null ||
+		skip "this jailtrace serves no proxy rules ($("$JT" doctor --json 2>/dev/null | jq -r '.proxy_detail // "doctor says no"'))"
+}
+
 # Prints the last jailtrace run: command, exit status, start of its output.
 show_last_run() {
 	[ -n "$LAST_CMD" ] || return 0

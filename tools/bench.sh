@@ -770,6 +770,14 @@ FLOOR = [("native", ["/bin/true"], "/bin/true"),
          ("ptrace floor", [BIN + "/floor", "/bin/true"], "pin, fork, seize, seccomp stops continued undecided"),
          ("jailtrace", [JT, "run", "--quiet", "--log", TMP + "/floor.jsonl", "--", "/bin/true"],
           "default policy, audit log on")]
+# The static build (make static), when there is one: it must start no
+# slower than the dynamic one.
+STATIC_JT = os.environ.get("BENCH_STATIC", "")
+if STATIC_JT and os.access(STATIC_JT, os.X_OK):
+    FLOOR.append(("jt static", [STATIC_JT, "run", "--quiet", "--log", TMP + "/floor-s.jsonl", "--", "/bin/true"],
+                  "the static build (make static), the same"))
+else:
+    STATIC_JT = ""
 if PROOT:
     FLOOR.append(("proot", [PROOT, "-r", "/", "/bin/true"], "proot -r / /bin/true"))
 fruns = max(5, round(101 * SCALE))
@@ -791,6 +799,19 @@ for n, _, what in FLOOR:
 print("  target (issue 16): jailtrace <= 1.5x the ptrace floor: %.2fx, %s" % (
     fmed["jailtrace"] / fmed["ptrace floor"],
     "met" if fmed["jailtrace"] <= 1.5 * fmed["ptrace floor"] else "NOT met"))
+if STATIC_JT:
+    import subprocess as _sp
+
+    def _size(path):
+        stripped = TMP + "/stripped"
+        _sp.run(["strip", "-o", stripped, path], check=False)
+        return os.path.getsize(path), os.path.getsize(stripped) if os.path.exists(stripped) else 0
+    for n, path in (("dynamic", JT), ("static", STATIC_JT)):
+        full, stripped = _size(path)
+        print("  %-13s %5.1f MiB (%.1f MiB stripped)" % (n + " size", full / 2**20, stripped / 2**20))
+    print("  target (issue 17): the static build starts no slower than the dynamic one: "
+          "%.2fx of it, %s" % (fmed["jt static"] / fmed["jailtrace"],
+                               "met" if fmed["jt static"] <= fmed["jailtrace"] * 1.02 else "NOT met"))
 
 # Per-call cost of the two call workloads, the start-up difference taken out.
 start_extra = med["true"]["jailtrace"] - med["true"]["native"]

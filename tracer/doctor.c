@@ -17,7 +17,9 @@
 #include <linux/seccomp.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include "reports/backtrace.h"
 #include "reports/json.h"
+#include "tracer/proxy.h"
 #include "tracer/internal.h"
 
 struct row {
@@ -192,13 +194,22 @@ static const char *guess_note(const struct jt_kernel *k, unsigned f, char *buf, 
 	return buf;
 }
 
+#ifdef JT_STATIC
+#define BUILD_KIND "static"
+#define BUILD_NOTE "no shared library: users from /etc/passwd, host names from /etc/hosts and DNS"
+#else
+#define BUILD_KIND "dynamic"
+#define BUILD_NOTE "linked against this host's glibc"
+#endif
+
 int jt_doctor(int as_json)
 {
 	struct jt_kernel k;
 	struct utsname u;
 	const char *disabled = getenv("JAILTRACE_DISABLE");
-	char why[256], why2[256], buf[8192];
+	char why[256], why2[256], buf[8192], proxy_why[256];
 	int traceable, can, r, info = -1, notif, probe[JT_FEAT_COUNT], i386_programs, int80;
+	int stacks, proxy;
 	unsigned actual;
 
 	r = jt_kernel_probe(&k);
@@ -225,6 +236,9 @@ int jt_doctor(int as_json)
 			actual &= ~f;
 	}
 	jt_probe_i386(&i386_programs, &int80);
+	/* what the build itself offers: stacks (libunwind), proxy rules (libcurl) */
+	stacks = jt_bt_available() == 0;
+	proxy = jt_proxy_available(proxy_why, sizeof(proxy_why)) == 0;
 	if (k.pretend_no_i386)
 		i386_programs = int80 = 0;
 	can = traceable && (jt_kernel_has(&k, JT_FEAT_SECCOMP) || jt_kernel_has(&k, JT_FEAT_SYSCALL_INFO)) &&
@@ -279,6 +293,16 @@ int jt_doctor(int as_json)
 			jt_json_key(&j, "int80");
 			int80 < 0 ? jt_json_null(&j) : jt_json_bool(&j, int80);
 		}
+		jt_json_key(&j, "build");
+		jt_json_str(&j, BUILD_KIND);
+		jt_json_key(&j, "stacks");
+		jt_json_bool(&j, stacks);
+		jt_json_key(&j, "proxy");
+		jt_json_bool(&j, proxy);
+		if (!proxy) {
+			jt_json_key(&j, "proxy_detail");
+			jt_json_str(&j, proxy_why);
+		}
 		jt_json_key(&j, "can_contain");
 		jt_json_bool(&j, can);
 		jt_json_finish(&j);
@@ -313,6 +337,12 @@ int jt_doctor(int as_json)
 		       int80 == 0 ? "this kernel runs no i386 calls from 64-bit code (natively: SIGSEGV)" :
 		       "could not be tried");
 	}
+	printf("\n\n  build            %-7s %s", BUILD_KIND, BUILD_NOTE);
+	printf("\n  stacks           %-4s %s", yes_no(stacks), stacks ?
+	       "denials, limits and fatal signals are logged with the program's stack" :
+	       "libunwind cannot be loaded (Debian: libunwind8): records carry no stack");
+	printf("\n  proxy            %-4s %s", yes_no(proxy), proxy ?
+	       "proxy rules can be served (libcurl)" : proxy_why);
 	printf("\n\n%s\n", can ? "jailtrace can contain programs on this host."
 			       : "jailtrace cannot contain programs on this host: `jailtrace run` will refuse.");
 	if (k.disabled)

@@ -23,7 +23,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#ifndef JT_STATIC
 #include <dlfcn.h>
+#endif
 #include <curl/curl.h>
 #include "filters/net.h"
 #include "tracer/internal.h"
@@ -53,6 +55,16 @@ static struct {
 	void (*slist_free_all)(struct curl_slist *);
 } lc;
 
+#ifdef JT_STATIC
+/* The static build (make static) has no HTTP client: libcurl's TLS,
+ * Kerberos and LDAP libraries have no static archives to link. */
+static int load_curl(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "proxy: this jailtrace is statically linked and has no HTTP client "
+		 "(libcurl): proxy rules need the dynamic build");
+	return -ENOTSUP;
+}
+#else
 /* dlsym's void * into a function pointer (POSIX allows it; C does not say) */
 static int sym(void *h, const char *name, void *fn, size_t size, char *err, size_t errlen)
 {
@@ -86,6 +98,12 @@ static int load_curl(char *err, size_t errlen)
 		return -ENOENT;
 #undef SYM
 	return 0;
+}
+#endif
+
+int jt_proxy_available(char *err, size_t errlen)
+{
+	return load_curl(err, errlen);
 }
 
 struct secret_hdr {

@@ -18,6 +18,9 @@ struct jt_net_dest;
  * of the proxy's line) and start serving. Nothing to do without proxies.
  * @return 0, or -errno with @err set.
  */
+/* Can a proxy rule be served (libcurl loads; never in the static build)?
+ * 0, or -errno and why not in @err. */
+int jt_proxy_available(char *err, size_t errlen);
 int jt_proxy_start(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen);
 
 /** "NAME_BASE_URL=http://127.0.0.1:PORT/NAME" of proxy @i, or NULL past the last. */

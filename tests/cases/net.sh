@@ -420,6 +420,7 @@ print("searched", out.tell())
 '
 
 t_the_proxy_adds_the_secret_and_the_program_never_sees_it() {
+	needs_proxy
 	upstream up
 	# native control: the upstream echoes a secret back to whoever sends it
 	/usr/bin/python3 -c "import urllib.request as u; print(u.urlopen(u.Request('http://127.0.0.1:$(port up)/x', headers={'Authorization': 'Bearer $SECRET'})).read().decode())" \
@@ -448,6 +449,7 @@ t_the_proxy_adds_the_secret_and_the_program_never_sees_it() {
 }
 
 t_the_proxy_refuses_paths_and_peers_it_does_not_serve() {
+	needs_proxy
 	upstream up
 	# the program (and so its proxy) lives until the host has asked ($T/done)
 	jt_bg --proxy "api http://127.0.0.1:$(port up)" -- /usr/bin/python3 -c '
@@ -476,6 +478,7 @@ except urllib.error.HTTPError as e: print('host', e.code)" >"$T/host"
 }
 
 t_a_slow_or_failing_upstream_stalls_neither_the_tracer_nor_other_requests() {
+	needs_proxy
 	upstream up
 	jt --proxy "api http://127.0.0.1:$(port up)" --proxy "dead http://127.0.0.1:9" -- /usr/bin/python3 -c '
 import os, threading, time, urllib.request, urllib.error
