@@ -66,14 +66,6 @@ struct jt_fetch {
 	int stops;
 };
 
-/* What fetches brought for the call issued again: (number, copy or -errno). */
-struct jt_fetched {
-	long nr;			/* the call they were fetched for */
-	uint64_t args[6];
-	size_t n, cap;
-	struct { int fd, copy; } e[];
-};
-
 /*
  * The scratch area as one block, message header, iovec, data byte and
  * control data at their offsets (zero between), so it goes into the
@@ -311,10 +303,9 @@ int jt_given_take(struct jt_task *t, int sys, const uint64_t args[6])
 	return g > 0 ? g - 1 : g;
 }
 
-/* The next task waiting for the pair gets its stop handled again. */
-static void next_waiting(struct jt_run *run)
+struct jt_task *jt_inject_next(struct jt_run *run)
 {
-	while (!run->inject_busy && run->n_deferred) {
+	while (!run->inject_busy && !run->killing && run->n_deferred) {
 		pid_t tid = run->deferred[0];
 		struct jt_task *t;
 
@@ -323,9 +314,9 @@ static void next_waiting(struct jt_run *run)
 		if (!t || !(t->flags & JT_TASK_DEFERRED))
 			continue;
 		t->flags &= ~JT_TASK_DEFERRED;
-		if (jt_syscall_stop(run, t, t->stop_data) < 0)
-			kill(t->tid, SIGKILL);
+		return t;
 	}
+	return NULL;
 }
 
 void jt_inject_exit(struct jt_run *run, struct jt_task *t)
@@ -377,7 +368,6 @@ void jt_inject_exit(struct jt_run *run, struct jt_task *t)
 	free(inj);
 	t->inject = NULL;
 	run->inject_busy = 0;
-	next_waiting(run);
 }
 
 void jt_inject_gone(struct jt_run *run, struct jt_task *t)
@@ -392,24 +382,9 @@ void jt_inject_gone(struct jt_run *run, struct jt_task *t)
 	}
 	jt_fetched_clear(t);
 	t->flags &= ~JT_TASK_DEFERRED;
-	if (!run->killing)
-		next_waiting(run);
 }
 
 /* ---------------------------------------------------------------- fetching */
-
-void jt_fetched_clear(struct jt_task *t)
-{
-	struct jt_fetched *f = t->fetched;
-
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->n; i++)
-		if (f->e[i].copy >= 0)
-			close(f->e[i].copy);
-	free(f);
-	t->fetched = NULL;
-}
 
 /* Keep @copy (or -errno) as what descriptor @fd of @t was. Takes @copy. */
 static void fetched_put(struct jt_task *t, int fd, int copy)
@@ -590,6 +565,5 @@ int jt_fetch_exit(struct jt_run *run, struct jt_task *t)
 	free(f);
 	t->fetch = NULL;
 	run->inject_busy = 0;
-	next_waiting(run);
 	return 1;
 }

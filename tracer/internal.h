@@ -204,6 +204,9 @@ int jt_inject_fd(struct jt_run *run, struct jt_task *t, const struct jt_abi *abi
 		 int cloexec);
 void jt_inject_exit(struct jt_run *run, struct jt_task *t);
 void jt_inject_gone(struct jt_run *run, struct jt_task *t);
+/* The next task that waited for the pair, now free, whose stop is to be
+ * handled again (loop.c does, between events), or NULL. */
+struct jt_task *jt_inject_next(struct jt_run *run);
 /*
  * Fetching a program's descriptor without pidfd_getfd: turn the call at this
  * seccomp stop (number @nr of @abi) into sendmsg(chan_fd, SCM_RIGHTS [@fd]);
@@ -277,14 +280,16 @@ void jt_ptys_free(struct jt_run *run);
 
 /* loop.c: the ptrace event loop, until nothing of the sandbox is left. */
 int jt_loop(struct jt_run *run);
-/* in the grace after a stop (loop.c): a limit reached now ends it; 1 if so */
-int jt_grace_cut(struct jt_run *run, const char *limit);
-void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 void jt_kill_all(struct jt_run *run);
 
-/* Resume a stopped task, through the syscall-exit stop when it has one pending. */
-int jt_resume(struct jt_task *t, int sig);
+/* result.c: the run's stop, a state the loop acts on (any part may set it).
+ * The first reason stands; notes add what happened after it. */
+void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void jt_stop_note(struct jt_run *run, const char *what);
+/* in the grace after a stop: a limit reached now ends it; 1 if so */
+int jt_grace_cut(struct jt_run *run, const char *limit);
+
 
 /* audit.c: full audit, one "call" record per syscall with its result. */
 struct jt_log_call;
@@ -317,7 +322,7 @@ int jt_notified_record(struct jt_run *run, struct jt_task *t, const struct jt_sy
 		       const struct jt_request *rq, struct jt_fs_result *res);
 
 /* notify.c: the user-notification transport */
-extern volatile sig_atomic_t jt_child_due;	/* a SIGCHLD came: collect stops (loop.c) */
+extern volatile sig_atomic_t jt_child_due;	/* signals.c: a SIGCHLD came, collect stops */
 /* Can a run here take it (the kernel, and jailtrace under no filter of its own)? */
 int jt_notify_possible(const struct jt_kernel *k);
 /* ... and does this run (a view, no full audit)? */
@@ -383,8 +388,11 @@ size_t jt_output_room(uint64_t *total, uint64_t cap, size_t n);
 extern volatile sig_atomic_t jt_tick_due;
 extern volatile sig_atomic_t jt_got_signal;
 extern volatile sig_atomic_t jt_signal_count;	/* how many stop signals came */
-/* What the handler of @sig does (run.c), for a signal read from a signalfd. */
+/* signals.c: what the handler of @sig does, for a signal read from a signalfd */
 void jt_signal_came(int sig);
+/* The handlers (without SA_RESTART: a blocked waitpid returns to the loop);
+ * @notif: SIGCHLD's too, under notifications. */
+void jt_signals_install(int notif);
 
 /* identity.c: names without NSS (a static binary has none). */
 void jt_user_name(uid_t uid, char *buf, size_t len);

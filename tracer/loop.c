@@ -28,18 +28,6 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 
-void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (run->stop != JT_STOP_NONE)
-		return;
-	run->stop = why;
-	va_start(ap, fmt);
-	vsnprintf(run->message, sizeof(run->message), fmt, ap);
-	va_end(ap);
-}
-
 void jt_kill_all(struct jt_run *run)
 {
 	run->killing = 1;
@@ -259,14 +247,6 @@ static int is_stop_signal(int sig)
 /* No seccomp filter (or told to act as if): every call stops, entry and exit. */
 static int every_stop;
 
-int jt_resume(struct jt_task *t, int sig)
-{
-	int req = every_stop || (t->flags & JT_TASK_RET_PENDING) || t->pending || t->inject ||
-		  t->fetch || t->exec_regs ? PTRACE_SYSCALL : PTRACE_CONT;
-
-	return ptrace(req, t->tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
-}
-
 /*
  * A syscall stop (PTRACE_SYSCALL): the exit of a call whose return value
  * must be set here (kernels before 4.8), or whose full-audit record waits
@@ -330,6 +310,15 @@ static void on_stop(struct jt_run *run, struct jt_task *t, int status)
 		 * PTRACE_GET_SYSCALL_INFO says it itself: one ptrace call less a stop */
 		if (!jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO))
 			ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+		/* the first process's first stop, its execve: the listener it
+		 * made is taken before the exec closes it (notify.c); without
+		 * it the call stays stopped until the run's end kills it */
+		if (run->notif_want && run->notif_fd < 0 && t->tid == run->child &&
+		    !run->first_exec_done && (r = jt_notify_take(run, t)) < 0) {
+			jt_stop_run(run, JT_STOP_ERROR, "cannot take the seccomp listener of the program: %s",
+				    strerror(-r));
+			return;
+		}
 		r = jt_syscall_stop(run, t, msg);
 		if (r < 0 && r != -ESRCH) {
 			/* a call we cannot read or refuse must not run */
@@ -464,27 +453,6 @@ static int grace_signal(const struct jt_run *run)
 	return run->stop == JT_STOP_TIMEOUT ? SIGTERM : 0;
 }
 
-static void grace_note(struct jt_run *run, const char *what)
-{
-	size_t n = strlen(run->message);
-
-	snprintf(run->message + n, sizeof(run->message) - n, "; %s", what);
-}
-
-int jt_grace_cut(struct jt_run *run, const char *limit)
-{
-	char note[64];
-
-	if (run->stop == JT_STOP_NONE)
-		return 0;
-	if (run->grace_end_us > 1) {
-		snprintf(note, sizeof(note), "killed in the grace period at the %s limit", limit);
-		grace_note(run, note);
-		run->grace_end_us = 1;	/* past: the next check kills */
-	}
-	return 1;
-}
-
 static int in_grace(struct jt_run *run)
 {
 	int sig = grace_signal(run);
@@ -493,7 +461,7 @@ static int in_grace(struct jt_run *run)
 
 	if (!sig || run->child_done || !run->cfg->grace_ms) {
 		if (run->grace_end_us && run->child_done)
-			grace_note(run, "it ended within the grace period");
+			jt_stop_note(run, "it ended within the grace period");
 		return 0;
 	}
 	now = jt_now_us();
@@ -509,13 +477,13 @@ static int in_grace(struct jt_run *run)
 				kill(p->tid, sig);
 		}
 		snprintf(note, sizeof(note), "%s sent to the program", jt_signal_name(sig));
-		grace_note(run, note);
+		jt_stop_note(run, note);
 		return 1;
 	}
 	if (run->grace_end_us == 1)
 		return 0;	/* cut short by a limit (jt_grace_cut) */
 	if (jt_signal_count > run->grace_signals) {
-		grace_note(run, "killed at a second signal");
+		jt_stop_note(run, "killed at a second signal");
 		return 0;
 	}
 	if (now < run->grace_end_us)
@@ -526,7 +494,7 @@ static int in_grace(struct jt_run *run)
 	else
 		snprintf(note, sizeof(note), "killed after the grace period of %llus",
 			 (unsigned long long)run->cfg->grace_ms / 1000);
-	grace_note(run, note);
+	jt_stop_note(run, note);
 	return 0;
 }
 
@@ -561,17 +529,30 @@ static void check_flags(struct jt_run *run)
 		jt_watchdog_release(run);
 }
 
-volatile sig_atomic_t jt_child_due = 1;
+
+/* Stops that waited for the handover pair, handled again now that it is
+ * free: here, between events, never from inside the handover's code. */
+static void deferred_stops(struct jt_run *run)
+{
+	struct jt_task *t;
+
+	while ((t = jt_inject_next(run)))
+		if (jt_syscall_stop(run, t, t->stop_data) < 0)
+			kill(t->tid, SIGKILL);
+}
 
 int jt_loop(struct jt_run *run)
 {
 	every_stop = !jt_kernel_has(&run->kernel, JT_FEAT_SECCOMP);
+	jt_resume_every_stop(every_stop);
 	jt_child_due = 1;
 	for (;;) {
 		int status;
 		pid_t pid;
 		struct jt_task *t;
 
+		if (run->n_deferred)
+			deferred_stops(run);
 		check_flags(run);
 		jt_proxy_drain(run);
 		if (run->log.pending) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ptrace.h>
 #include "tracer/fifo.h"
 #include "tracer/proc.h"
 
@@ -42,6 +43,19 @@ void jt_fsinfo_put(struct jt_fsinfo *fs)
 		free(fs->cwd);
 		free(fs);
 	}
+}
+
+void jt_fetched_clear(struct jt_task *t)
+{
+	struct jt_fetched *f = t->fetched;
+
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->e[i].copy >= 0)
+			close(f->e[i].copy);
+	free(f);
+	t->fetched = NULL;
 }
 
 static void task_free(struct jt_task *t)
@@ -164,4 +178,20 @@ int jt_ptable_has_pid(const struct jt_ptable *t, pid_t pid)
 		if (p->tgid == pid)
 			return 1;
 	return 0;
+}
+
+/* No seccomp filter (or told to act as if): every call stops, entry and exit. */
+static int every_stop;
+
+void jt_resume_every_stop(int on)
+{
+	every_stop = on;
+}
+
+int jt_resume(struct jt_task *t, int sig)
+{
+	int req = every_stop || (t->flags & JT_TASK_RET_PENDING) || t->pending || t->inject ||
+		  t->fetch || t->exec_regs ? PTRACE_SYSCALL : PTRACE_CONT;
+
+	return ptrace(req, t->tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }

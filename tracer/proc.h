@@ -80,7 +80,15 @@ struct jt_task {
 	int pidfd;			/* 1 + a pidfd of its process (fs.c), or 0 */
 };
 
-/* inject.c: close the fetched copies of @t's descriptors, if any */
+/* What fetches (inject.c) brought for the call issued again: (number, copy or -errno). */
+struct jt_fetched {
+	long nr;			/* the call they were fetched for */
+	uint64_t args[6];
+	size_t n, cap;
+	struct { int fd, copy; } e[];
+};
+
+/* Close the fetched copies of @t's descriptors, if any. */
 void jt_fetched_clear(struct jt_task *t);
 
 struct jt_fsinfo *jt_fsinfo_new(const char *cwd);
@@ -107,5 +115,10 @@ int jt_ptable_has_pid(const struct jt_ptable *t, pid_t pid);
 
 #define jt_ptable_each(t, p) \
 	for (struct jt_task *p = (t)->slot; p < (t)->slot + (t)->cap; p++) if (p->tid)
+
+/* Resume a stopped task, through the syscall-exit stop when it has one
+ * pending (or every call stops: jt_resume_every_stop, set by the loop). */
+int jt_resume(struct jt_task *t, int sig);
+void jt_resume_every_stop(int on);
 
 #endif

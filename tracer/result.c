@@ -1,5 +1,6 @@
 /* The outcome of a run: the result object, its JSON and the summary line. */
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,43 @@
 #include "reports/json.h"
 #include "tracer/denials.h"
 #include "tracer/internal.h"
+
+/* The run ends for @why, said in the message; the first reason stands.
+ * (A state the loop acts on: any part of the tracer may set it.) */
+void jt_stop_run(struct jt_run *run, enum jt_stop why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (run->stop != JT_STOP_NONE)
+		return;
+	run->stop = why;
+	va_start(ap, fmt);
+	vsnprintf(run->message, sizeof(run->message), fmt, ap);
+	va_end(ap);
+}
+
+/* What happened after the stop, added to its message. */
+void jt_stop_note(struct jt_run *run, const char *what)
+{
+	size_t n = strlen(run->message);
+
+	snprintf(run->message + n, sizeof(run->message) - n, "; %s", what);
+}
+
+/* In the grace after a stop, a limit reached now ends it: 1 if so. */
+int jt_grace_cut(struct jt_run *run, const char *limit)
+{
+	char note[64];
+
+	if (run->stop == JT_STOP_NONE)
+		return 0;
+	if (run->grace_end_us > 1) {
+		snprintf(note, sizeof(note), "killed in the grace period at the %s limit", limit);
+		jt_stop_note(run, note);
+		run->grace_end_us = 1;	/* past: the next check kills */
+	}
+	return 1;
+}
 
 static const char *const status_names[] = {
 	[JT_EXITED] = "exited", [JT_SIGNALED] = "signaled", [JT_TIMEOUT] = "timeout",

@@ -740,14 +740,6 @@ int jt_syscall_stop(struct jt_run *run, struct jt_task *t, unsigned long data)
 	/* the re-check (4.8+) of the sendmsg a fetch made of the call: it runs */
 	if (t->fetch)
 		return jt_resume(t, 0);
-	/* the first process's first stop, its execve: the listener it made is taken
-	 * before the exec closes it (notify.c) */
-	if (run->notif_want && run->notif_fd < 0 && t->tid == run->child && !run->first_exec_done &&
-	    (r = jt_notify_take(run, t)) < 0) {
-		jt_stop_run(run, JT_STOP_ERROR, "cannot take the seccomp listener of the program: %s",
-			    strerror(-r));
-		return answer(run, t, -EPERM) ?: jt_resume(t, 0);
-	}
 	t->stop_data = data;
 	/* the filter's data, not the instruction, says a call came through i386 */
 	r = jt_regs_syscall(t->tid, jt_kernel_has(&run->kernel, JT_FEAT_SYSCALL_INFO),
