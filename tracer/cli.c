@@ -6,6 +6,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
+#ifdef JT_STATIC
+#include <nss.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +478,12 @@ static int cmd_policy(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#ifdef JT_STATIC
+	/* A static glibc would load the NSS modules nsswitch.conf names (mdns,
+	 * systemd's), built for another glibc: host names come from the lookups
+	 * linked in, /etc/hosts and DNS, alone. */
+	__nss_configure_lookup("hosts", "files dns");
+#endif
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_JT;

@@ -90,3 +90,22 @@ t_the_static_binary_enforces_limits_in_a_chroot() {
 	[ -n "$pid" ] || fail "the loop never ran (no /work/pid)"
 	wait_until 10 eval '! kill -0 "$pid" 2>/dev/null' || fail "the loop (pid $pid) is still running"
 }
+
+t_the_static_binary_resolves_names_from_etc_hosts_in_a_chroot() {
+	needs_static
+	local r=$T/root
+	make_root "$r"
+	# a name only the chroot's /etc/hosts knows; nsswitch.conf names a
+	# module the static binary must not try to load
+	echo "127.0.0.1 jt-static-only-$$" >"$r/etc/hosts"
+	echo "hosts: files mdns4_minimal [NOTFOUND=return] dns" >"$r/etc/nsswitch.conf"
+	# native control: the host does not know it
+	! getent hosts "jt-static-only-$$" >/dev/null || native_fail "the host resolves jt-static-only-$$"
+	in_root "$r" /jailtrace run --allow-net "jt-static-only-$$:9" -- /bin/cat /etc/hosts >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" = 0 ] || fail "exit $rc: $(cat "$T/err")"
+	grep -q "127.0.0.1.*jt-static-only-$$" "$T/out" || fail "the sandbox's /etc/hosts lacks the name: $(cat "$T/out")"
+	in_root "$r" /jailtrace run --allow-net "jt-no-such-name-$$:9" -- /bin/true >"$T/out" 2>"$T/err"
+	[ $? = 125 ] || fail "an unknown name was not refused before the run: $(cat "$T/err")"
+	grep -q "cannot resolve host" "$T/err" || fail "no reason for the refusal: $(cat "$T/err")"
+}
