@@ -213,6 +213,14 @@ static int exec_i386(void)
 		if (write(fd, i386_prog, i386_len) != (ssize_t)i386_len)
 			return 3;
 		fexecve(fd, argv, envp);
+		if (errno == ENOENT) {
+			/* kernels whose execveat(fd, "", AT_EMPTY_PATH) says ENOENT
+			 * (Debian 11's 5.10) run it by its /proc path */
+			char path[64];
+
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			execve(path, argv, envp);
+		}
 	} else if (i386_path[0]) {
 		execve(i386_path, argv, envp);
 	} else {

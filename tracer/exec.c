@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -318,6 +319,44 @@ static int has_execveat(void)
 }
 
 /*
+ * Does execveat(fd, "", AT_EMPTY_PATH) run the file? Some kernels that have
+ * the call answer ENOENT (Debian 11's 5.10.0-32, found booting it), where
+ * execve of /proc/self/fd/N runs it. Tried once, on jailtrace's own binary
+ * (`jailtrace version`, its output discarded), when first needed.
+ */
+static int empty_path_exec_works(void)
+{
+	static int known = -1;
+	pid_t c;
+	int fd, st;
+
+	if (known >= 0)
+		return known;
+	known = 0;
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return known;
+	c = fork();
+	if (c == 0) {
+		char *argv[] = { "jailtrace", "version", NULL }, *envp[] = { NULL };
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+		_exit(127);
+	}
+	while (c > 0 && waitpid(c, &st, 0) < 0 && errno == EINTR)
+		;
+	if (c > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		known = 1;
+	close(fd);
+	return known;
+}
+
+/*
  * Can the program's user walk the host path @host to the exec'd file? As
  * root the program is another user than the tracer, which reaches grants by
  * descriptors: a grant below a directory only root may enter is in the view
@@ -448,8 +487,13 @@ static int exec_checked(struct jt_op *op, int fd, int written, const char *scrip
 		}
 		if (r < 0)
 			goto fail;
-		op->exec_fd = r - 2;
-		host[0] = '\0';	/* execveat(fd, "", ..., AT_EMPTY_PATH) */
+		if (empty_path_exec_works()) {
+			op->exec_fd = r - 2;
+			host[0] = '\0';	/* execveat(fd, "", ..., AT_EMPTY_PATH) */
+		} else {
+			/* execve of the given number: the exec event checks what ran */
+			snprintf(host, sizeof(host), "/proc/self/fd/%d", r - 2);
+		}
 	}
 	if (!as_given) {
 		uint64_t top, hp, newargv = argv;
