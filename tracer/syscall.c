@@ -64,8 +64,11 @@ static int group_inside(const struct jt_run *run, pid_t pgrp)
 
 /*
  * A pid the run does not hold: a child of the run that exited and waits to
- * be reaped (the tracer has let it go, its parent has not) is the run's;
- * a pid no process has is gone (ESRCH, as natively); the rest is outside.
+ * be reaped (the tracer has let it go, its parent has not) is the run's, and
+ * so is one whose parent died first and which now waits for the run's
+ * reaper (jailtrace, or the watchdog: subreapers, whose only children are
+ * the sandbox's); a pid no process has is gone (ESRCH, as natively); the
+ * rest is outside.
  */
 static enum jt_target outside_or_gone(const struct jt_run *run, pid_t pid)
 {
@@ -77,7 +80,8 @@ static enum jt_target outside_or_gone(const struct jt_run *run, pid_t pid)
 		return errno == ENOENT && kill(pid, 0) < 0 && errno == ESRCH ? JT_TARGET_GONE
 									    : JT_TARGET_OUTSIDE;
 	if (sscanf(s, " %c %d", &state, &ppid) == 2 && state == 'Z' &&
-	    jt_ptable_has_pid(&run->tasks, ppid))
+	    (jt_ptable_has_pid(&run->tasks, ppid) || (ppid > 0 && (ppid == run->spawn_parent ||
+								  ppid == run->tracer_pid))))
 		return JT_TARGET_SANDBOX;
 	return JT_TARGET_OUTSIDE;
 }
