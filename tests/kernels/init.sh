@@ -21,6 +21,16 @@ ok() { echo "ok $1"; }
 bad() { echo "FAIL $1: $2"; }
 skip() { echo "skip $1: $2"; }
 gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# wait_gone PID: it ends within 10 s (a slow emulated CPU under load)
+wait_gone() {
+	i=0
+	while [ $i -lt 100 ]; do
+		gone "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 
 # the two transports where the kernel has user notifications (5.14+)
 modes=ptrace
@@ -92,13 +102,12 @@ for mode in $modes; do
 	sleep 1000 &
 	c=$!
 	kill $c
-	sleep 0.2
-	if ! gone $c; then
+	if ! wait_gone $c; then
 		bad "signal_outside$s" "native control: kill did not end a sleep"
 	else
 		$JT run --quiet -- /bin/kill $v >/dev/null 2>&1
-		sleep 0.2
-		if gone $v; then bad "signal_outside$s" "the program killed a process outside"; else ok "signal_outside$s"; fi
+		# as long as the native kill took to show, and more
+		if wait_gone $v; then bad "signal_outside$s" "the program killed a process outside"; else ok "signal_outside$s"; fi
 	fi
 	kill $v 2>/dev/null
 
