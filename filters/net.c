@@ -370,6 +370,248 @@ static int endpoint(struct jt_policy *p, struct jt_net_rule *r, const char *spec
 	return add_resolved(p, r, host, err, errlen);
 }
 
+/* ---------------------------------------------------------------- domains */
+
+int jt_net_is_literal(const char *name)
+{
+	unsigned char a[16];
+	struct in_addr in;
+
+	/* inet_aton takes what getaddrinfo would: 127.1, 0x7f000001, 2130706433 */
+	return inet_aton(name, &in) || inet_pton(AF_INET6, name, a) == 1 ||
+	       (name[0] == '[' && strchr(name, ']'));
+}
+
+int jt_domain_name_ok(char *name)
+{
+	size_t n = strlen(name), label = 0;
+
+	while (n && name[n - 1] == '.')
+		name[--n] = '\0';
+	if (n == 0 || n > 253)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return -EINVAL;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return -EINVAL;
+		name[i] = (char)tolower(c);
+		if (++label > 63)
+			return -EINVAL;
+	}
+	return jt_net_is_literal(name) ? -EINVAL : 0;
+}
+
+static int domain_rule(struct jt_policy *p, const char *spec, int rule, char *err, size_t errlen)
+{
+	struct jt_domain d = { .rule = rule }, *nd;
+	char host[300];
+	const char *ports, *check;
+	struct jt_net_rule pr;
+
+	if (split_endpoint(spec, host, sizeof(host), &ports) < 0 || spec[0] == '[') {
+		snprintf(err, errlen, "bad domain \"%s\" (NAME[:PORT[-PORT]], *.NAME)", spec);
+		return -EINVAL;
+	}
+	if (ports) {
+		if (parse_ports(ports, &pr) < 0 || pr.port_lo == 0) {
+			snprintf(err, errlen, "bad port \"%s\" in \"%s\"", ports, spec);
+			return -EINVAL;
+		}
+		d.port_lo = pr.port_lo;
+		d.port_hi = pr.port_hi;
+	}
+	if (jt_net_is_literal(host)) {
+		snprintf(err, errlen, "\"%s\" is an address, not a name: grant it with net connect", host);
+		return -EINVAL;
+	}
+	check = !strncmp(host, "*.", 2) ? host + 2 : host;
+	if (jt_domain_name_ok((char *)check) < 0 || strchr(check, '*')) {
+		snprintf(err, errlen, "bad domain name \"%s\" (letters, digits, - and _ in dotted labels; "
+			 "a wildcard only as \"*.\" in front)", host);
+		return -EINVAL;
+	}
+	if (!(d.name = strdup(host)))
+		return -ENOMEM;
+	if (!(nd = realloc(p->domains, (p->n_domains + 1) * sizeof(*nd)))) {
+		free(d.name);
+		return -ENOMEM;
+	}
+	p->domains = nd;
+	p->domains[p->n_domains++] = d;
+	return 0;
+}
+
+static int name_matches(const char *pattern, const char *name)
+{
+	size_t pn, nn = strlen(name);
+
+	if (strncmp(pattern, "*.", 2))
+		return !strcmp(pattern, name);
+	/* *.example.org: a.example.org, a.b.example.org; not example.org */
+	pn = strlen(pattern + 1);
+	return nn > pn && !strcmp(name + nn - pn, pattern + 1);
+}
+
+int jt_domain_match(const struct jt_policy *p, const char *name, unsigned port)
+{
+	int named = 0;
+
+	for (size_t i = 0; i < p->n_domains; i++) {
+		const struct jt_domain *d = &p->domains[i];
+
+		if (!name_matches(d->name, name))
+			continue;
+		named = 1;
+		if (d->port_lo ? (port >= d->port_lo && port <= d->port_hi) : (port == 80 || port == 443))
+			return (int)i;
+	}
+	return named ? -ERANGE : -ENOENT;
+}
+
+static int in_v4(const unsigned char *a, unsigned b0, unsigned b1, int prefix)
+{
+	uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	uint32_t net = (uint32_t)b0 << 24 | (uint32_t)b1 << 16;
+	uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
+
+	return (x & mask) == (net & mask);
+}
+
+static int v4_public(const unsigned char *a)
+{
+	static const struct { unsigned char b0, b1; int prefix; } closed[] = {
+		{ 0, 0, 8 }, { 10, 0, 8 }, { 100, 64, 10 }, { 127, 0, 8 }, { 169, 254, 16 },
+		{ 172, 16, 12 }, { 192, 0, 24 }, { 192, 168, 16 }, { 198, 18, 15 }, { 224, 0, 4 },
+		{ 240, 0, 4 },
+	};
+
+	for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
+		if (in_v4(a, closed[i].b0, closed[i].b1, closed[i].prefix))
+			return 0;
+	return 1;
+}
+
+static int host_named(const struct jt_policy *p, const struct jt_net_addr *a)
+{
+	for (size_t i = 0; i < p->n_hosts; i++)
+		if (same(&p->hosts[i].addr, a))
+			return 1;
+	return 0;
+}
+
+int jt_net_is_public(const struct jt_policy *p, const struct jt_net_addr *a)
+{
+	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
+
+	if (host_named(p, a))
+		return 1;
+	if (host_addr(p, a))
+		return 0;
+	if (a->family == 4)
+		return v4_public(a->a);
+	if (is_loopback(a) || is_unspecified(a))
+		return 0;
+	if ((a->a[0] & 0xfe) == 0xfc ||			/* fc00::/7 unique local */
+	    (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80) ||	/* fe80::/10 link-local */
+	    (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0xc0) ||	/* fec0::/10 site-local */
+	    a->a[0] == 0xff)					/* multicast */
+		return 0;
+	/* an IPv4 address inside IPv6 (NAT64, 6to4, compatible) is that address */
+	if (!memcmp(a->a, nat64, 12))
+		return v4_public(a->a + 12);
+	if (a->a[0] == 0x20 && a->a[1] == 0x02)
+		return v4_public(a->a + 2);
+	if (!memcmp(a->a, v4mapped, 10) && a->a[10] == 0 && a->a[11] == 0)
+		return 0;	/* ::a.b.c.d, deprecated: nothing public lives there */
+	return 1;
+}
+
+size_t jt_host_lookup(const struct jt_policy *p, const char *name, struct jt_net_addr *out, size_t max,
+		      int *rule)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_hosts && n < max; i++)
+		if (!strcmp(p->hosts[i].name, name)) {
+			if (n == 0 && rule)
+				*rule = p->hosts[i].rule;
+			out[n++] = p->hosts[i].addr;
+		}
+	return n;
+}
+
+static int add_host(struct jt_policy *p, const char *name, const char *addr, int rule,
+		    char *err, size_t errlen)
+{
+	struct jt_net_rule r;
+	struct jt_host_entry e = { .rule = rule }, *ne;
+	char buf[300];
+
+	memset(&r, 0, sizeof(r));
+	if (strchr(addr, '/') || parse_numeric(addr, &r) < 0) {
+		snprintf(err, errlen, "bad address \"%s\" for host %s", addr, name);
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", name);
+	if (strlen(name) >= sizeof(buf) || jt_domain_name_ok(buf) < 0) {
+		snprintf(err, errlen, "bad host name \"%s\"", name);
+		return -EINVAL;
+	}
+	e.addr = r.addr;
+	if (!(e.name = strdup(buf)))
+		return -ENOMEM;
+	if (!(ne = realloc(p->hosts, (p->n_hosts + 1) * sizeof(*ne)))) {
+		free(e.name);
+		return -ENOMEM;
+	}
+	p->hosts = ne;
+	p->hosts[p->n_hosts++] = e;
+	return 0;
+}
+
+int jt_host_rule_parse(struct jt_policy *p, char **w, int n, int rule, char *err, size_t errlen)
+{
+	if (n != 3) {
+		snprintf(err, errlen, "expected: host NAME ADDRESS");
+		return -EINVAL;
+	}
+	return add_host(p, w[1], w[2], rule, err, errlen);
+}
+
+int jt_hosts_text(struct jt_policy *p, const char *name, const char *text, int rule,
+		  char *err, size_t errlen)
+{
+	char line[1024], msg[200];
+	int r = 0, ln = 0;
+
+	while (r == 0 && *text) {
+		size_t len = strcspn(text, "\n");
+		char *save, *addr, *host;
+
+		ln++;
+		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), text);
+		text += len + (text[len] == '\n');
+		line[strcspn(line, "#\r")] = '\0';
+		if (!(addr = strtok_r(line, " \t", &save)))
+			continue;
+		if (!(host = strtok_r(NULL, " \t", &save))) {
+			snprintf(err, errlen, "%s:%d: an address without a name", name, ln);
+			r = -EINVAL;
+		}
+		for (; r == 0 && host; host = strtok_r(NULL, " \t", &save))
+			if ((r = add_host(p, host, addr, rule, msg, sizeof(msg))) == -EINVAL)
+				snprintf(err, errlen, "%s:%d: %s", name, ln, msg);
+	}
+	return r;
+}
+
 /* `net dns`: the host's name servers (from /etc/resolv.conf), port 53. */
 static int dns_rules(struct jt_policy *p, int rule, char *err, size_t errlen)
 {
@@ -408,6 +650,8 @@ int jt_net_rule_parse(struct jt_policy *p, char **w, int n, int rule, char *err,
 
 	if (n == 2 && !strcmp(w[1], "dns"))
 		return dns_rules(p, rule, err, errlen);
+	if (n == 3 && !strcmp(w[1], "domain"))
+		return domain_rule(p, w[2], rule, err, errlen);
 	if (n == 3 && !strcmp(w[1], "unix")) {
 		if (w[2][0] != '/') {
 			snprintf(err, errlen, "net unix needs an absolute path, not \"%s\"", w[2]);
@@ -417,7 +661,8 @@ int jt_net_rule_parse(struct jt_policy *p, char **w, int n, int rule, char *err,
 	}
 	if (n < 3 || (strcmp(w[1], "connect") && strcmp(w[1], "bind"))) {
 		snprintf(err, errlen, "expected: net connect HOST[:PORT[-PORT]] [tcp|udp]..., "
-			 "net bind ADDR:PORT [tcp|udp], net unix PATH, net dns");
+			 "net bind ADDR:PORT [tcp|udp], net domain NAME[:PORT[-PORT]], net unix PATH, "
+			 "net dns");
 		return -EINVAL;
 	}
 	r.kind = w[1][0] == 'c' ? JT_NET_CONNECT : JT_NET_BIND;
@@ -605,7 +850,13 @@ void jt_net_free(struct jt_policy *p)
 		free(p->net[i].name);
 	for (size_t i = 0; i < p->n_proxies; i++)
 		proxy_free(&p->proxies[i]);
+	for (size_t i = 0; i < p->n_domains; i++)
+		free(p->domains[i].name);
+	for (size_t i = 0; i < p->n_hosts; i++)
+		free(p->hosts[i].name);
 	free(p->net);
 	free(p->proxies);
+	free(p->domains);
+	free(p->hosts);
 	free(p->host_addrs);
 }

@@ -46,6 +46,24 @@ struct jt_proxy {
 	int rule;
 };
 
+/*
+ * net domain NAME[:PORT[-PORT]]: the program reaches NAME through
+ * jailtrace's forward proxy (tracer/egress.c), never by address.
+ */
+struct jt_domain {
+	char *name;		/* lower case, no trailing dot; "*.x.org" is every name below x.org */
+	uint16_t port_lo, port_hi;	/* 0, 0: ports 80 and 443 */
+	int rule;
+};
+
+/* host NAME ADDRESS (or --hosts FILE): the proxy's resolver answers ADDRESS
+ * for NAME before asking the host's; a testing aid. */
+struct jt_host_entry {
+	char *name;		/* lower case */
+	struct jt_net_addr addr;
+	int rule;
+};
+
 /* A destination as the program asked for it, normalized. */
 struct jt_net_dest {
 	int kind;		/* JT_NET_CONNECT or JT_NET_BIND */
@@ -89,6 +107,37 @@ int jt_net_rule_parse(struct jt_policy *p, char **w, int n, int rule, char *err,
 
 /** Parse a `proxy` rule from the text after the word "proxy". */
 int jt_proxy_parse(struct jt_policy *p, const char *text, int rule, char *err, size_t errlen);
+
+/**
+ * Which `net domain` rule lets the proxy reach @name (lower case, no
+ * trailing dot) on @port? @return its index, -ENOENT when no rule names
+ * it, -ERANGE when rules name it but none on that port.
+ */
+int jt_domain_match(const struct jt_policy *p, const char *name, unsigned port);
+
+/** Normalize a host name in place (lower case, no trailing dot). @return 0, or -EINVAL if it is not one. */
+int jt_domain_name_ok(char *name);
+
+/** Is @a a literal IPv4 or IPv6 address (any spelling inet_aton or inet_pton takes)? */
+int jt_net_is_literal(const char *name);
+
+/**
+ * May the proxy connect to @a? Not loopback, unspecified, link-local,
+ * private, shared, multicast or reserved, nor one of this host's own
+ * addresses, unless a `host` line names it. @return 1 or 0.
+ */
+int jt_net_is_public(const struct jt_policy *p, const struct jt_net_addr *a);
+
+/** The `host` entries' addresses for @name, up to @max into @out. @return how many; the rule of the first in @rule. */
+size_t jt_host_lookup(const struct jt_policy *p, const char *name, struct jt_net_addr *out, size_t max,
+		      int *rule);
+
+/** Parse `host NAME ADDRESS` (words w[1], w[2]). @return 0, -EINVAL with @err set, -ENOMEM. */
+int jt_host_rule_parse(struct jt_policy *p, char **w, int n, int rule, char *err, size_t errlen);
+
+/** /etc/hosts-format @text (of the file @name) into `host` entries of @rule. @return 0, -EINVAL with @err set, -ENOMEM. */
+int jt_hosts_text(struct jt_policy *p, const char *name, const char *text, int rule,
+		  char *err, size_t errlen);
 
 /** Learn the host's own interface addresses (getifaddrs). @return 0 or -errno. */
 int jt_net_host_addrs(struct jt_policy *p);

@@ -509,6 +509,52 @@ static int rule_net(struct parser *ps, const char *file, int line, char **w, int
 	return r;
 }
 
+/* host NAME ADDRESS: what the forward proxy's resolver answers for NAME */
+static int rule_host(struct parser *ps, const char *file, int line, char **w, int n)
+{
+	char msg[256];
+	int rule = add_where(ps, file, line), r;
+
+	if (rule < 0)
+		return rule;
+	msg[0] = '\0';
+	r = jt_host_rule_parse(ps->p, w, n, rule, msg, sizeof(msg));
+	if (r == -EINVAL)
+		return fail(ps, file, line, "%s", msg[0] ? msg : "bad host line");
+	return r;
+}
+
+static int read_file(const char *path, char **out);
+
+/* hosts FILE: an /etc/hosts-format file's lines as host lines */
+static int rule_hosts(struct parser *ps, const char *file, int line, const char *dir, char **w, int n)
+{
+	char path[PATH_MAX], msg[400];
+	char *text;
+	int rule, r;
+
+	if (n != 2)
+		return fail(ps, file, line, "expected: hosts FILE");
+	if (w[1][0] == '/' || !dir)
+		r = snprintf(path, sizeof(path), "%s", w[1]);
+	else
+		r = snprintf(path, sizeof(path), "%s/%s", dir, w[1]);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return fail(ps, file, line, "hosts path too long");
+	if ((rule = add_where(ps, file, line)) < 0)
+		return rule;
+	r = read_file(path, &text);
+	if (r < 0)
+		return fail(ps, file, line, "cannot read \"%s\": %s", path, strerror(-r));
+	sha256_update(&ps->sha, strlen(text), (const uint8_t *)text);
+	msg[0] = '\0';
+	r = jt_hosts_text(ps->p, path, text, rule, msg, sizeof(msg));
+	free(text);
+	if (r == -EINVAL)
+		return fail(ps, file, line, "%s", msg);
+	return r;
+}
+
 /* proxy NAME UPSTREAM [header "Name: value"]... [env VAR]: words may be quoted */
 static int rule_proxy(struct parser *ps, const char *file, int line, const char *text)
 {
@@ -771,6 +817,10 @@ static int parse_line(struct parser *ps, const char *file, int line, const char 
 		return rule_abi(ps, file, line, w, n);
 	if (!strcmp(w[0], "net"))
 		return rule_net(ps, file, line, w, n);
+	if (!strcmp(w[0], "host"))
+		return rule_host(ps, file, line, w, n);
+	if (!strcmp(w[0], "hosts"))
+		return rule_hosts(ps, file, line, dir, w, n);
 	return fail(ps, file, line, "unknown directive \"%s\"", w[0]);
 }
 

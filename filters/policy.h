@@ -71,6 +71,10 @@ struct jt_policy {
 	size_t n_net;
 	struct jt_proxy *proxies;	/* `proxy` rules */
 	size_t n_proxies;
+	struct jt_domain *domains;	/* `net domain` rules */
+	size_t n_domains;
+	struct jt_host_entry *hosts;	/* `host` lines */
+	size_t n_hosts;
 	struct jt_net_addr *host_addrs;	/* this host's own addresses: "the local host" */
 	size_t n_host_addrs;
 

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include "compat/names.h"
 #include "filters/policy.h"
 #include "reports/learn.h"
@@ -57,7 +59,10 @@ struct learn {
 	json_t *run, *end;
 	unsigned long allowed, denied;
 	char **net;			/* "net connect 1.2.3.4:443" the run was allowed */
+	char **net_rule;		/* the rule that allowed each */
 	size_t n_net;
+	char **domain_rules;		/* rules of allowed "egress" records: their proxy's port is theirs */
+	size_t n_domain_rules;
 	struct used *used;		/* paths the view held for the run */
 	size_t n_used;
 	/* what the policy will say */
@@ -125,22 +130,76 @@ static int by_process_rule(const struct jt_rec_syscall *s, int sys)
  * An address the run was allowed to reach becomes the narrowest rule for
  * it. The proxy's port changes every run: its `proxy` line grants it.
  */
+static int add_net(struct learn *L, const char *line, const char *rule)
+{
+	char **n, **nr;
+
+	for (size_t i = 0; i < L->n_net; i++)
+		if (!strcmp(L->net[i], line))
+			return 0;
+	if (!(n = realloc(L->net, (L->n_net + 1) * sizeof(*n))))
+		return -ENOMEM;
+	L->net = n;
+	if (!(nr = realloc(L->net_rule, (L->n_net + 1) * sizeof(*nr))))
+		return -ENOMEM;
+	L->net_rule = nr;
+	if (!(n[L->n_net] = strdup(line)) || !(nr[L->n_net] = strdup(rule ? rule : ""))) {
+		free(n[L->n_net]);
+		return -ENOMEM;
+	}
+	L->n_net++;
+	return 0;
+}
+
 static int learn_net(struct learn *L, const struct jt_rec_syscall *s, int sys)
 {
 	const char *kind = sys == JT_SYS_bind || sys == JT_SYS_listen ? "bind" : "connect";
-	char line[160], **n;
+	char line[160];
 
 	if (!s->allow || !s->addr || !strcmp(s->rule, "--proxy") || strlen(s->addr) < 5)
 		return 0;
 	snprintf(line, sizeof(line), "net %s %s%s", kind, s->addr + 4,
 		 !strncmp(s->addr, "udp", 3) ? " udp" : "");
-	for (size_t i = 0; i < L->n_net; i++)
-		if (!strcmp(L->net[i], line))
-			return 0;
-	if (!(n = realloc(L->net, (L->n_net + 1) * sizeof(*n))) || !(n[L->n_net] = strdup(line)))
-		return n ? (L->net = n, -ENOMEM) : -ENOMEM;
-	L->net = n;
-	L->n_net++;
+	return add_net(L, line, s->rule);
+}
+
+/* A name the domain proxy reached: `net domain NAME:PORT`; refused ones stay closed. */
+static int learn_egress(struct learn *L, json_t *o)
+{
+	json_t *name = json_object_get(o, "name"), *port = json_object_get(o, "port");
+	json_t *dec = json_object_get(o, "decision"), *rule = json_object_get(o, "rule");
+	char line[320], **n;
+
+	if (!json_is_string(name) || !json_is_integer(port) || !json_is_string(dec) ||
+	    strcmp(json_string_value(dec), "allow"))
+		return 0;
+	snprintf(line, sizeof(line), "net domain %s:%lld", json_string_value(name),
+		 (long long)json_integer_value(port));
+	if (json_is_string(rule)) {
+		size_t i;
+
+		for (i = 0; i < L->n_domain_rules; i++)
+			if (!strcmp(L->domain_rules[i], json_string_value(rule)))
+				break;
+		if (i == L->n_domain_rules) {
+			if (!(n = realloc(L->domain_rules, (i + 1) * sizeof(*n))) ||
+			    !(n[i] = strdup(json_string_value(rule))))
+				return n ? (L->domain_rules = n, -ENOMEM) : -ENOMEM;
+			L->domain_rules = n;
+			L->n_domain_rules++;
+		}
+	}
+	return add_net(L, line, NULL);
+}
+
+/* A connect to the domain proxy's port of that run (its rule is a domain rule): not a grant of its own. */
+static int proxy_port_line(const struct learn *L, size_t i)
+{
+	if (strncmp(L->net[i], "net connect 127.0.0.1:", 22))
+		return 0;
+	for (size_t k = 0; k < L->n_domain_rules; k++)
+		if (!strcmp(L->net_rule[i], L->domain_rules[k]))
+			return 1;
 	return 0;
 }
 
@@ -319,6 +378,12 @@ static int gather(struct learn *L, struct jt_logread *rd, char *err, size_t errl
 			}
 			if (r < 0)
 				return r;
+			break;
+		case JT_REC_OTHER:
+			if (!strcmp(rec.type_name, "egress") && (r = learn_egress(L, rec.obj)) < 0) {
+				snprintf(err, errlen, "%s: %s", rd->path, strerror(-r));
+				return r;
+			}
 			break;
 		default:
 			break;
@@ -964,9 +1029,15 @@ static void learn_free(struct learn *L)
 		free(L->st[i].first);
 		free(L->st[i].deny_rule);
 	}
-	for (size_t i = 0; i < L->n_net; i++)
+	for (size_t i = 0; i < L->n_net; i++) {
 		free(L->net[i]);
+		free(L->net_rule[i]);
+	}
 	free(L->net);
+	free(L->net_rule);
+	for (size_t i = 0; i < L->n_domain_rules; i++)
+		free(L->domain_rules[i]);
+	free(L->domain_rules);
 	for (size_t i = 0; i < L->n_used; i++)
 		free(L->used[i].path);
 	free(L->used);
@@ -1020,9 +1091,19 @@ int jt_learn(struct jt_logread *rd, const char *base_path, FILE *out, FILE *warn
 	process_rules(L, f);
 	limits_env(L, &base, have_base, f);
 	if (L->n_net)
-		fprintf(f, "\n# -- the network the run reached (each address as it was decided)\n");
+		fprintf(f, "\n# -- the network the run reached (each address as it was decided, "
+			"each name as the domain proxy reached it)\n");
 	for (size_t i = 0; i < L->n_net; i++)
-		fprintf(f, "%s\n", L->net[i]);
+		if (!proxy_port_line(L, i))
+			fprintf(f, "%s\n", L->net[i]);
+	/* the names the base's `host` lines gave the domain proxy */
+	for (size_t i = 0; have_base && L->n_domain_rules && i < base.n_hosts; i++) {
+		char a[64];
+
+		inet_ntop(base.hosts[i].addr.family == 4 ? AF_INET : AF_INET6, base.hosts[i].addr.a, a,
+			  sizeof(a));
+		fprintf(f, "host %s %s\n", base.hosts[i].name, a);
+	}
 	if (fclose(f) != 0 || !text) {
 		r = -ENOMEM;
 		snprintf(err, errlen, "learn: out of memory");

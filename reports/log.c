@@ -878,6 +878,53 @@ void jt_log_limit_stack(struct jt_log *log, const char *limit, uint64_t value, u
 	emit_syslog(log, &j, LOG_WARNING);
 }
 
+void jt_log_egress(struct jt_log *log, const struct jt_log_egress *e)
+{
+	struct jt_json j;
+
+	if (log->fd < 0)
+		return;
+	head(log, &j, "egress");
+	jt_json_key(&j, "method");
+	jt_json_str(&j, e->method);
+	if (e->name) {
+		jt_json_key(&j, "name");
+		jt_json_str(&j, e->name);
+	}
+	jt_json_key(&j, "port");
+	jt_json_uint(&j, e->port);
+	if (e->addr) {
+		jt_json_key(&j, "addr");
+		jt_json_str(&j, e->addr);
+	}
+	jt_json_key(&j, "decision");
+	jt_json_str(&j, e->allowed ? "allow" : "deny");
+	jt_json_key(&j, "status");
+	jt_json_int(&j, e->status);
+	if (e->reason) {
+		jt_json_key(&j, "reason");
+		jt_json_str(&j, e->reason);
+	}
+	if (e->rule) {
+		jt_json_key(&j, "rule");
+		jt_json_str(&j, e->rule);
+	}
+	if (e->sni) {
+		jt_json_key(&j, "sni");
+		jt_json_str(&j, e->sni);
+	}
+	jt_json_key(&j, "bytes_up");
+	jt_json_uint(&j, e->bytes_up);
+	jt_json_key(&j, "bytes_down");
+	jt_json_uint(&j, e->bytes_down);
+	jt_json_key(&j, "duration_ms");
+	jt_json_uint(&j, e->duration_ms);
+	if (e->allowed)
+		emit(log, &j, 0);
+	else
+		emit_syslog(log, &j, LOG_WARNING);
+}
+
 void jt_log_proxy(struct jt_log *log, const struct jt_log_proxy *p)
 {
 	struct jt_json j;

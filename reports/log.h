@@ -97,6 +97,21 @@ struct jt_log_proxy {
 	const char *rule;	/* "file:line" of the proxy rule */
 };
 
+/* One request through the domain proxy (tracer/egress.c). */
+struct jt_log_egress {
+	const char *method;	/* "CONNECT", "GET", ... */
+	const char *name;	/* the host name asked for, or NULL: none readable */
+	unsigned port;
+	const char *addr;	/* what the proxy connected to, or NULL: nothing */
+	int allowed;
+	int status;		/* what the program got */
+	const char *reason;	/* why it was refused or ended early, or NULL */
+	const char *rule;	/* "file:line" of the domain rule that matched, or NULL */
+	const char *sni;	/* the ClientHello's server name, or NULL */
+	uint64_t bytes_up, bytes_down;	/* program to upstream, upstream to program */
+	uint64_t duration_ms;
+};
+
 struct jt_log_run {
 	const char *run_id, *start, *user, *host, *cwd, *policy, *kernel, *mechanism;
 	const unsigned char *digest;	/* 32 bytes */
@@ -110,6 +125,9 @@ struct jt_log_run {
 
 /** A "proxy" record (docs/audit-log.md). */
 void jt_log_proxy(struct jt_log *log, const struct jt_log_proxy *p);
+
+/** An "egress" record (docs/audit-log.md). */
+void jt_log_egress(struct jt_log *log, const struct jt_log_egress *e);
 
 /** Open @path for the log: created 0600, never through a symlink. @return 0 or -errno. */
 int jt_log_open(struct jt_log *log, const char *path);

@@ -515,6 +515,68 @@ size_t jt_report_top_syscalls(const struct jt_report *rep, int *idx, size_t max)
 	return n;
 }
 
+static const char *obj_str(json_t *o, const char *key, const char *dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+/*
+ * A request through a proxy of jailtrace's ("egress": the domain proxy,
+ * "proxy": the secrets proxy) is network access too: one group per name,
+ * so a reader sees which names were reached and which were refused.
+ */
+static int on_sidecar(struct jt_report *rep, const struct jt_rec *rec, int egress)
+{
+	json_t *o = rec->obj;
+	const char *method = obj_str(o, "method", "?"), *name = obj_str(o, "name", "(none)");
+	const char *why = obj_str(o, "reason", obj_str(o, "error", NULL));
+	json_t *st = json_object_get(o, "status");
+	long long status = json_is_integer(st) ? json_integer_value(st) : 0;
+	const char *decision = egress ? obj_str(o, "decision", "deny")
+			     : status > 0 && status < 400 ? "allow" : "deny";
+	char group[300], example[600];
+	struct jt_rp_access *a;
+
+	if (egress) {
+		json_t *port = json_object_get(o, "port");
+
+		snprintf(group, sizeof(group), "domain proxy: %s:%lld", name,
+			 json_is_integer(port) ? json_integer_value(port) : 0);
+		snprintf(example, sizeof(example), "%s %s:%lld%s%s%s%s", method, name,
+			 json_is_integer(port) ? json_integer_value(port) : 0,
+			 json_is_string(json_object_get(o, "addr")) ? " via " : "",
+			 obj_str(o, "addr", ""), why ? ": " : "", why ? why : "");
+	} else {
+		snprintf(group, sizeof(group), "secrets proxy: %s", name);
+		snprintf(example, sizeof(example), "%s %s \xe2\x86\x92 %lld%s%s", method,
+			 obj_str(o, "path", ""), status, why ? ": " : "", why ? why : "");
+	}
+	for (size_t i = 0; i < rep->n_net; i++) {
+		a = &rep->net[i];
+		if (!strcmp(a->group, group) && !strcmp(a->what, method) && !strcmp(a->decision, decision)) {
+			a->first.count++;
+			return 0;
+		}
+	}
+	if (rep->n_net >= MAX_GROUPS)
+		return 0;
+	if (grow(&rep->net, rep->n_net, sizeof(*rep->net)) < 0)
+		return -ENOMEM;
+	a = &rep->net[rep->n_net++];
+	memset(a, 0, sizeof(*a));
+	a->group = dup(group);
+	a->what = dup(method);
+	a->decision = dup(decision);
+	a->example = dup(example);
+	a->first.count = 1;
+	a->first.t = rec->t;
+	a->first.line = rec->line;
+	a->first.call = dup(example);
+	return a->group && a->what && a->decision && a->example && a->first.call ? 0 : -ENOMEM;
+}
+
 static void on_other(struct jt_report *rep, const char *type)
 {
 	size_t i;
@@ -573,6 +635,8 @@ static int on_record(struct jt_report *rep, const struct jt_rec *rec)
 		rep->dropped += (uint64_t)rec->u.dropped.records;
 		return 0;
 	case JT_REC_OTHER:
+		if (!strcmp(rec->type_name, "egress") || !strcmp(rec->type_name, "proxy"))
+			return on_sidecar(rep, rec, rec->type_name[0] == 'e');
 		on_other(rep, rec->type_name);
 		return 0;
 	}

@@ -41,8 +41,9 @@ static json_t *first(const struct jt_rp_first *f)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "t", jreal(f->t));
-	json_object_set_new(o, "pid", json_integer(f->pid));
-	json_object_set_new(o, "tid", json_integer(f->tid));
+	/* null: a request through a proxy of jailtrace's, not a call of the program */
+	json_object_set_new(o, "pid", f->pid > 0 ? json_integer(f->pid) : json_null());
+	json_object_set_new(o, "tid", f->tid > 0 ? json_integer(f->tid) : json_null());
 	json_object_set_new(o, "line", json_integer((json_int_t)f->line));
 	json_object_set_new(o, "call", jstr(f->call));
 	json_object_set(o, "args", f->args ? f->args : json_null());

@@ -233,8 +233,13 @@ static void access_list(const struct jt_rp_access *a, size_t n, FILE *out)
 		if (!group || strcmp(group, a[i].group))
 			fprintf(out, "  %s\n", a[i].group);
 		group = a[i].group;
-		fprintf(out, "    %-8s %-6s %5lux  e.g. %s (%.6f s, pid %lld)\n", a[i].what, a[i].decision,
-			a[i].first.count, a[i].example ? a[i].example : "?", a[i].first.t, a[i].first.pid);
+		if (a[i].first.pid > 0)
+			fprintf(out, "    %-8s %-6s %5lux  e.g. %s (%.6f s, pid %lld)\n", a[i].what,
+				a[i].decision, a[i].first.count, a[i].example ? a[i].example : "?",
+				a[i].first.t, a[i].first.pid);
+		else	/* a proxy's request: jailtrace's thread, not a process of the program */
+			fprintf(out, "    %-8s %-6s %5lux  e.g. %s (%.6f s)\n", a[i].what, a[i].decision,
+				a[i].first.count, a[i].example ? a[i].example : "?", a[i].first.t);
 	}
 }
 

@@ -79,6 +79,10 @@ static void usage_run(FILE *out)
 "  --allow-bind ADDR:PORT   listen there, e.g. 127.0.0.1:8000\n"
 "  --allow-unix PATH        connect to this host unix socket\n"
 "  --allow-dns      the host's name servers (from /etc/resolv.conf)\n"
+"  --allow-domain NAME[:PORT[-PORT]]  reach NAME (or *.NAME) over HTTP(S)\n"
+"                   through a proxy of jailtrace's that checks every request\n"
+"                   (ports 80 and 443 by default; HTTPS_PROXY is set inside)\n"
+"  --hosts FILE     names for that proxy in /etc/hosts form (a testing aid)\n"
 "  --proxy 'NAME URL [header \"K: ${VAR}\"]...'  serve URL to the program at\n"
 "                   $NAME_BASE_URL, adding headers whose secrets stay outside\n"
 "  --disable LIST   treat kernel features as absent (testing fallbacks)\n"
@@ -198,6 +202,10 @@ static int net_rule(struct rule_opt *r, const char *name, const char *arg)
 		n = asprintf(&r->text, "net unix %s", arg);
 	else if (!strcmp(name, "allow-dns"))
 		n = asprintf(&r->text, "net dns");
+	else if (!strcmp(name, "allow-domain"))
+		n = asprintf(&r->text, "net domain %s", arg);
+	else if (!strcmp(name, "hosts"))
+		n = asprintf(&r->text, "hosts %s", arg);
 	else if (!strcmp(name, "proxy"))
 		n = asprintf(&r->text, "proxy %s", arg);
 	else if (!strcmp(name, "exec-jail"))
@@ -272,6 +280,8 @@ static int cmd_run(int argc, char **argv)
 		{ "allow-bind", required_argument, 0, O_NET },
 		{ "allow-unix", required_argument, 0, O_NET },
 		{ "allow-dns", no_argument, 0, O_NET },
+		{ "allow-domain", required_argument, 0, O_NET },
+		{ "hosts", required_argument, 0, O_NET },
 		{ "proxy", required_argument, 0, O_NET },
 		{ "exec-jail", no_argument, 0, O_NET },
 		{ "timeout", required_argument, 0, O_LIMIT + JT_LIMIT_TIMEOUT_MS },
@@ -335,7 +345,12 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case O_NET:
-			if (n_rules < 64 && net_rule(&rules[n_rules], opts[idx].name, optarg) == 0)
+			if (n_rules == 64) {
+				run_err("jailtrace: more than 64 rule options (--allow-*, --proxy, --hosts): "
+					"put them in a policy file");
+				goto out;
+			}
+			if (net_rule(&rules[n_rules], opts[idx].name, optarg) == 0)
 				n_rules++;
 			break;
 		case O_HELP: usage_run(stdout); jt_config_free(cfg); return 0;

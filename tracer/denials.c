@@ -281,7 +281,10 @@ static void explain(const struct jt_policy *p, struct seen *s, int dns, char *ou
 			 s->sys == JT_SYS_ioctl ? "ioctl" : s->verb, s->what);
 	else
 		snprintf(head, sizeof(head), "%s", name);
-	if (is_dns(s) || (dns && !strcmp(b, "network-udp"))) {
+	if ((is_dns(s) || (dns && !strcmp(b, "network-udp"))) && p->n_domains) {
+		put(out, len, "%s: no name lookups \xe2\x80\x94 jailtrace's proxy resolves the names "
+			 "--allow-domain grants ($HTTPS_PROXY, $HTTP_PROXY)", head);
+	} else if (is_dns(s) || (dns && !strcmp(b, "network-udp"))) {
 		put(out, len, "%s: no name lookups \xe2\x80\x94 grant with --allow-dns "
 			 "(the host's name servers)", head);
 	} else if (!strcmp(b, "not-in-view")) {
@@ -314,6 +317,11 @@ static void explain(const struct jt_policy *p, struct seen *s, int dns, char *ou
 			 "(policy line `exec jail`)", head);
 	} else if (!strcmp(b, "link-to-read-only")) {
 		put(out, len, "%s: a hard link to a read-only file (by design: copy it instead)",
+			 head);
+	} else if ((!strcmp(b, "network-off") || !strcmp(b, "network-local")) && p->n_domains) {
+		/* the program went around the domain proxy (or the name it wants is not granted) */
+		put(out, len, "%s: no direct connections \xe2\x80\x94 this run reaches names through "
+			 "jailtrace's proxy ($HTTPS_PROXY, $HTTP_PROXY); grant a name with --allow-domain NAME",
 			 head);
 	} else if (!strcmp(b, "network-off") || !strcmp(b, "network-local")) {
 		put(out, len, "%s: no network \xe2\x80\x94 grant with --allow-net %s", head,

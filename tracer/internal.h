@@ -156,6 +156,7 @@ struct jt_run {
 	uint64_t notif_retry_at;	/* when kept notifications are tried again (us) */
 	uint64_t notif_retry_us;	/* ... and the pause, doubled while none is done */
 	struct jt_proxy_srv *proxy;	/* proxy.c: NULL without proxy rules */
+	struct jt_egress *egress;	/* egress.c: NULL without domain rules */
 	/* fs.c: inotify instances and watches allowed since they were last
 	 * counted in /proc (counted again when these reach the caps) */
 	unsigned inotify_instances;

@@ -22,6 +22,7 @@
 #include "tracer/cpu.h"
 #include "tracer/fs.h"
 #include "tracer/internal.h"
+#include "tracer/egress.h"
 #include "tracer/proxy.h"
 
 #ifndef PTRACE_EVENT_STOP
@@ -555,6 +556,7 @@ int jt_loop(struct jt_run *run)
 			deferred_stops(run);
 		check_flags(run);
 		jt_proxy_drain(run);
+		jt_egress_drain(run);
 		if (run->log.pending) {
 			pid = waitpid(-1, &status, __WALL | WNOHANG);
 			if (pid == 0) {

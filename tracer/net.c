@@ -32,6 +32,7 @@
 #include "tracer/internal.h"
 #include "tracer/net.h"
 #include "tracer/op.h"
+#include "tracer/egress.h"
 #include "tracer/proxy.h"
 
 #ifndef MSG_FASTOPEN
@@ -130,8 +131,10 @@ static int connect_inet(struct netop *op, int fd, int copy, const void *sa, sock
 		op->res->rewrite_args[0] = (uint64_t)fd;
 		op->res->rewrite_args[3] = MSG_NOSIGNAL;
 	}
-	if (r == 0 || r == -EINPROGRESS)
+	if (r == 0 || r == -EINPROGRESS) {
 		jt_proxy_connected(op->run, copy, d);
+		jt_egress_connected(op->run, copy, d);
+	}
 	return 0;
 }
 

@@ -5,10 +5,9 @@
  * never enter the sandbox. Answers are streamed back with every secret
  * value blotted out, in case the upstream echoes what it was sent.
  *
- * It runs in threads of its own (one per request, a bounded number), so a
- * slow upstream never holds up the tracer. It serves only sockets the
- * tracer itself connected to it for the program (their ports are
- * remembered at connect), not other processes of the host. Its records
+ * It is a sidecar (sidecar.c): threads of its own (one per request, a
+ * bounded number), so a slow upstream never holds up the tracer; only
+ * sockets the tracer itself connected for the program are served; records
  * are queued and written by the tracer's thread, which owns the log.
  */
 #include <errno.h>
@@ -30,11 +29,10 @@
 #include "filters/net.h"
 #include "tracer/internal.h"
 #include "tracer/proxy.h"
+#include "tracer/sidecar.h"
 
-#define MAX_ACTIVE 64		/* requests served at once; more get 503 */
 #define HEAD_MAX (64 * 1024)	/* request line and headers */
 #define BODY_MAX (64 * 1024 * 1024)
-#define PORTS_MAX 4096		/* program sockets remembered */
 #define IO_TIMEOUT_S 60
 
 /*
@@ -120,22 +118,13 @@ struct proxy_def {
 };
 
 struct queued {
-	struct queued *next;
+	struct jt_sidecar_rec base;
 	struct jt_log_proxy rec;
 	char name[64], method[16], path[512], error[256], where[128];
 };
 
 struct jt_proxy_srv {
-	int lfd;
-	int stop[2];
-	uint16_t port;
-	pthread_t acceptor;
-	pthread_mutex_t mu;
-	pthread_cond_t idle;
-	int active;
-	uint16_t ports[PORTS_MAX];
-	size_t n_ports;
-	struct queued *head, **tail;
+	struct jt_sidecar *sc;
 	struct proxy_def *defs;
 	size_t n_defs;
 	char **secrets;		/* every value substituted, to blot out of answers */
@@ -261,7 +250,8 @@ static int make_defs(struct jt_run *run, struct jt_proxy_srv *s, const struct jt
 			}
 			d->hdr[k].name_len = (size_t)(strchr(d->hdr[k].line, ':') - d->hdr[k].line);
 		}
-		if (asprintf(&d->env, "%s=http://127.0.0.1:%u/%s", x->env, (unsigned)s->port, x->name) < 0)
+		if (asprintf(&d->env, "%s=http://127.0.0.1:%u/%s", x->env, (unsigned)jt_sidecar_port(s->sc),
+			     x->name) < 0)
 			return -ENOMEM;
 	}
 	(void)run;
@@ -298,6 +288,11 @@ found:
 
 /* ------------------------------------------------------------ records */
 
+static void write_rec(struct jt_log *log, const struct jt_sidecar_rec *r)
+{
+	jt_log_proxy(log, &((const struct queued *)r)->rec);
+}
+
 static void record(struct jt_proxy_srv *s, const struct proxy_def *d, const char *method,
 		   const char *path, int status, int up, uint64_t in, uint64_t out, const char *error)
 {
@@ -313,31 +308,14 @@ static void record(struct jt_proxy_srv *s, const struct proxy_def *d, const char
 	snprintf(q->where, sizeof(q->where), "%s", d ? d->where : "");
 	q->rec = (struct jt_log_proxy){ d ? q->name : NULL, q->method, q->path, status, up, in, out,
 					error ? q->error : NULL, d ? q->where : NULL };
-	pthread_mutex_lock(&s->mu);
-	*s->tail = q;
-	s->tail = &q->next;
-	pthread_mutex_unlock(&s->mu);
+	q->base.write = write_rec;
+	jt_sidecar_record(s->sc, &q->base);
 }
 
 void jt_proxy_drain(struct jt_run *run)
 {
-	struct jt_proxy_srv *s = run->proxy;
-	struct queued *q;
-
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->mu);
-	q = s->head;
-	s->head = NULL;
-	s->tail = &s->head;
-	pthread_mutex_unlock(&s->mu);
-	while (q) {
-		struct queued *next = q->next;
-
-		jt_log_proxy(&run->log, &q->rec);
-		free(q);
-		q = next;
-	}
+	if (run->proxy)
+		jt_sidecar_drain(run->proxy->sc, &run->log);
 }
 
 /* ------------------------------------------------------------ a request */
@@ -355,30 +333,8 @@ struct conn {
 	int broken;		/* the program went away */
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static void reply(int fd, int status, const char *why)
-{
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
-			 status, why, strlen(why) + 1, why);
-
-	write_all(fd, buf, (size_t)n);
-}
+#define write_all jt_sidecar_send_all
+#define reply jt_sidecar_reply
 
 /* Blot out every secret in @buf (in place when the length stays). @return the new length. */
 static size_t blot(const struct jt_proxy_srv *s, char *buf, size_t len)
@@ -491,6 +447,15 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* the run ended: a request still in flight stops */
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct conn *c = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return jt_sidecar_stopping(c->s->sc) ? 1 : 0;
+}
+
 /* "/NAME/rest?query": the proxy, and the rest; dot segments could climb out of UPSTREAM's path. */
 static const struct proxy_def *route(struct jt_proxy_srv *s, const char *target, const char **rest)
 {
@@ -514,46 +479,6 @@ static const struct proxy_def *route(struct jt_proxy_srv *s, const char *target,
 	return NULL;
 }
 
-static int peer_allowed(struct jt_proxy_srv *s, int fd)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int ok = 0;
-
-	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
-		return 0;
-	/* the tracer notes the port just after its connect returns, which may
-	 * be just after this accept: a moment's grace */
-	for (int tries = 0; !ok && tries < 100; tries++) {
-		if (tries)
-			usleep(2000);
-		pthread_mutex_lock(&s->mu);
-		for (size_t i = 0; i < s->n_ports && i < PORTS_MAX; i++)
-			ok |= s->ports[i] == ntohs(sa.sin_port);
-		pthread_mutex_unlock(&s->mu);
-	}
-	return ok;
-}
-
-/* Read until the blank line; what follows it is the body's start. @return head length or -1. */
-static ssize_t read_head(int fd, char *buf, size_t cap, size_t *got)
-{
-	*got = 0;
-	while (*got < cap) {
-		ssize_t n = recv(fd, buf + *got, cap - *got, 0);
-		char *end;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		*got += (size_t)n;
-		if ((end = memmem(buf, *got, "\r\n\r\n", 4)))
-			return end - buf + 4;
-	}
-	return -1;
-}
-
 static void serve(struct conn *c)
 {
 	struct jt_proxy_srv *s = c->s;
@@ -563,19 +488,14 @@ static void serve(struct conn *c)
 	const struct proxy_def *d = NULL;
 	struct curl_slist *hdrs = NULL;
 	size_t got, blen = 0;
-	ssize_t hlen;
+	long hlen;
 	CURL *curl = NULL;
 	CURLcode cr;
 	long up = 0;
 
 	if (!head)
 		return;
-	if (!peer_allowed(s, c->fd)) {
-		reply(c->fd, 403, "not a connection of this sandbox");
-		record(s, NULL, "", "", 403, 0, 0, 0, "peer is not the sandbox");
-		goto out;
-	}
-	hlen = read_head(c->fd, head, HEAD_MAX, &got);
+	hlen = jt_sidecar_read_head(c->fd, head, HEAD_MAX, &got);
 	if (hlen < 0) {
 		reply(c->fd, 400, "bad request");
 		record(s, NULL, "", "", 400, 0, 0, 0, "no request head");
@@ -657,6 +577,9 @@ static void serve(struct conn *c)
 	lc.easy_setopt(curl, CURLOPT_HEADERDATA, c);
 	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	lc.easy_setopt(curl, CURLOPT_WRITEDATA, c);
+	lc.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	lc.easy_setopt(curl, CURLOPT_XFERINFODATA, c);
+	lc.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	if (!strcmp(method, "HEAD"))
 		lc.easy_setopt(curl, CURLOPT_NOBODY, 1L);
 	else if (strcmp(method, "GET") || blen) {
@@ -684,119 +607,24 @@ out:
 	free(head);
 }
 
-static void *conn_main(void *arg)
+static void serve_fd(void *arg, int fd)
 {
-	struct conn *c = arg;
-	struct jt_proxy_srv *s = c->s;
+	struct conn c = { .s = arg, .fd = fd };
 
-	serve(c);
-	close(c->fd);
-	free(c->head);
-	free(c->carry);
-	free(c);
-	pthread_mutex_lock(&s->mu);
-	if (--s->active == 0)
-		pthread_cond_broadcast(&s->idle);
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
+	serve(&c);
+	free(c.head);
+	free(c.carry);
 }
 
-static void start_conn(struct jt_proxy_srv *s, int fd)
+static void refuse_fd(void *arg, int fd, int status, const char *why)
 {
-	struct timeval tv = { IO_TIMEOUT_S, 0 };
-	struct conn *c;
-	pthread_t th;
-	pthread_attr_t at;
-	int busy;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	pthread_mutex_lock(&s->mu);
-	busy = s->active >= MAX_ACTIVE;
-	if (!busy)
-		s->active++;
-	pthread_mutex_unlock(&s->mu);
-	if (busy || !(c = calloc(1, sizeof(*c)))) {
-		reply(fd, 503, "too many requests at once");
-		record(s, NULL, "", "", 503, 0, 0, 0, "too many requests at once");
-		close(fd);
-		if (!busy) {
-			pthread_mutex_lock(&s->mu);
-			s->active--;
-			pthread_mutex_unlock(&s->mu);
-		}
-		return;
-	}
-	c->s = s;
-	c->fd = fd;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&at, 256 * 1024);
-	if (pthread_create(&th, &at, conn_main, c) != 0) {
-		reply(fd, 503, "cannot serve now");
-		close(fd);
-		free(c);
-		pthread_mutex_lock(&s->mu);
-		s->active--;
-		pthread_mutex_unlock(&s->mu);
-	}
-	pthread_attr_destroy(&at);
+	reply(fd, status, why);
+	record(arg, NULL, "", "", status, 0, 0, 0, status == 403 ? "peer is not the sandbox" : why);
 }
 
-static void *acceptor_main(void *arg)
-{
-	struct jt_proxy_srv *s = arg;
-	struct pollfd p[2] = { { s->lfd, POLLIN, 0 }, { s->stop[0], POLLIN, 0 } };
-
-	for (;;) {
-		int fd;
-
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			start_conn(s, fd);
-	}
-	return NULL;
-}
+static const struct jt_sidecar_ops proxy_ops = { serve_fd, refuse_fd };
 
 /* ------------------------------------------------------------ the tracer's side */
-
-static int listen_loopback(struct jt_proxy_srv *s)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-
-	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0)
-		return -errno;
-	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->lfd, 128) < 0 ||
-	    getsockname(s->lfd, (struct sockaddr *)&sa, &len) < 0)
-		return -errno;
-	s->port = ntohs(sa.sin_port);
-	return 0;
-}
-
-/* The sandbox may connect to the proxy's port on the local host: the proxy line's grant. */
-static int grant_port(struct jt_policy *p, uint16_t port, int rule)
-{
-	struct jt_net_rule r = { .kind = JT_NET_CONNECT, .proto = JT_NET_TCP, .local = 1,
-				 .prefix = 32, .port_lo = port, .port_hi = port, .rule = rule };
-	struct jt_net_rule *n = realloc(p->net, (p->n_net + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	r.addr.family = 4;
-	r.addr.a[0] = 127;
-	r.addr.a[3] = 1;
-	p->net = n;
-	p->net[p->n_net++] = r;
-	return 0;
-}
 
 static void srv_free(struct jt_proxy_srv *s)
 {
@@ -814,14 +642,6 @@ static void srv_free(struct jt_proxy_srv *s)
 	}
 	free(s->secrets);
 	free(s->defs);
-	if (s->lfd >= 0)
-		close(s->lfd);
-	if (s->stop[0] >= 0)
-		close(s->stop[0]);
-	if (s->stop[1] >= 0)
-		close(s->stop[1]);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->idle);
 	free(s);
 }
 
@@ -836,28 +656,21 @@ int jt_proxy_start(struct jt_run *run, struct jt_policy *p, char *err, size_t er
 		return r;
 	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
-	s->lfd = s->stop[0] = s->stop[1] = -1;
-	s->tail = &s->head;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->idle, NULL);
-	r = listen_loopback(s);
-	if (r < 0)
-		snprintf(err, errlen, "proxy: cannot listen on 127.0.0.1: %s", strerror(-r));
-	if (r == 0 && (r = make_defs(run, s, p, err, errlen)) == -ENOMEM)
-		snprintf(err, errlen, "proxy: out of memory");
-	for (size_t i = 0; r == 0 && i < p->n_proxies; i++)
-		r = grant_port(p, s->port, p->proxies[i].rule);
-	if (r == 0 && pipe2(s->stop, O_CLOEXEC) < 0)
-		r = -errno;
-	if (r == 0)
-		r = load_curl(err, errlen);
+	r = load_curl(err, errlen);
 	if (r == 0 && lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "proxy: libcurl cannot start");
 		r = -EIO;
 	}
-	if (r == 0 && (r = -pthread_create(&s->acceptor, NULL, acceptor_main, s)) < 0)
-		snprintf(err, errlen, "proxy: cannot start its thread: %s", strerror(-r));
+	/* the port first: the definitions' NAME_BASE_URL names it */
+	if (r == 0)
+		r = jt_sidecar_start(&s->sc, "proxy", &proxy_ops, s, err, errlen);
+	if (r == 0 && (r = make_defs(run, s, p, err, errlen)) == -ENOMEM)
+		snprintf(err, errlen, "proxy: out of memory");
+	for (size_t i = 0; r == 0 && i < p->n_proxies; i++)
+		r = jt_sidecar_grant(p, jt_sidecar_port(s->sc), p->proxies[i].rule);
 	if (r < 0) {
+		if (s->sc)
+			jt_sidecar_stop(s->sc, &run->log);
 		srv_free(s);
 		return r;
 	}
@@ -872,41 +685,18 @@ const char *jt_proxy_env(const struct jt_run *run, size_t i)
 
 void jt_proxy_connected(struct jt_run *run, int copy, const struct jt_net_dest *d)
 {
-	struct jt_proxy_srv *s = run->proxy;
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-
-	if (!s || d->port != s->port || !jt_net_is_local(run->policy, &d->addr) ||
-	    getsockname(copy, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->ports[s->n_ports++ % PORTS_MAX] = ntohs(sa.sin_port);
-	if (s->n_ports == 2 * PORTS_MAX)
-		s->n_ports = PORTS_MAX;
-	pthread_mutex_unlock(&s->mu);
+	if (run->proxy)
+		jt_sidecar_connected(run->proxy->sc, run->policy, copy, d);
 }
 
 void jt_proxy_stop(struct jt_run *run)
 {
 	struct jt_proxy_srv *s = run->proxy;
-	struct timespec until;
-	int busy;
 
 	if (!s)
 		return;
-	if (write(s->stop[1], "x", 1) == 1)
-		pthread_join(s->acceptor, NULL);
-	/* requests still in flight get two seconds; their program is gone */
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
-	pthread_mutex_lock(&s->mu);
-	while (s->active > 0 && pthread_cond_timedwait(&s->idle, &s->mu, &until) == 0)
-		;
-	busy = s->active > 0;
-	pthread_mutex_unlock(&s->mu);
-	jt_proxy_drain(run);
 	run->proxy = NULL;
-	if (!busy) {
+	if (!jt_sidecar_stop(s->sc, &run->log)) {
 		srv_free(s);
 		lc.global_cleanup();
 	}

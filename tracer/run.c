@@ -33,6 +33,7 @@
 #include "tracer/cpu.h"
 #include "tracer/filtercache.h"
 #include "tracer/internal.h"
+#include "tracer/egress.h"
 #include "tracer/proxy.h"
 
 #define SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -74,7 +75,7 @@ static char **build_env(const struct jt_run *run, int view)
 		term_spec,
 	};
 	struct jt_policy env;
-	size_t n = 0, cap = 4 + cfg->policy.n_env + cfg->n_env + cfg->policy.n_proxies + 1;
+	size_t n = 0, cap = 4 + cfg->policy.n_env + cfg->n_env + cfg->policy.n_proxies + 8 + 1;
 	char **out = calloc(cap, sizeof(*out));
 
 	if (!out)
@@ -102,6 +103,9 @@ static char **build_env(const struct jt_run *run, int view)
 	/* where each proxy is: NAME_BASE_URL=http://127.0.0.1:PORT/NAME */
 	for (size_t i = 0; jt_proxy_env(run, i); i++)
 		jt_policy_env(&env, jt_proxy_env(run, i));
+	/* where the domain proxy is: HTTPS_PROXY=http://127.0.0.1:PORT, ... */
+	for (size_t i = 0; jt_egress_env(run, i); i++)
+		jt_policy_env(&env, jt_egress_env(run, i));
 	for (size_t i = 0; i < env.n_env && n + 1 < cap; i++) {
 		const char *v = env.env[i].value ? env.env[i].value : getenv(env.env[i].name);
 
@@ -126,17 +130,20 @@ static int setup_net(struct jt_run *run, struct jt_result *res)
 	char msg[512];
 	int r;
 
-	if (!p->n_net && !p->n_proxies)
+	if (!p->n_net && !p->n_proxies && !p->n_domains)
 		return 0;
 	if (!jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD) && !p->n_grants)
 		return fail(res, 125, EOPNOTSUPP, "%s: network grants without a file-system view "
 			    "need pidfd_getfd (Linux 5.6+), which this host lacks; without the grants "
 			    "the program runs with no network",
-			    jt_policy_where(p, p->n_net ? p->net[0].rule : p->proxies[0].rule));
+			    jt_policy_where(p, p->n_net ? p->net[0].rule : p->n_proxies ? p->proxies[0].rule
+					       : p->domains[0].rule));
 	if ((r = jt_net_host_addrs(p)) < 0)
 		return fail(res, 125, -r, "cannot list this host's addresses: %s", strerror(-r));
 	msg[0] = '\0';
 	if ((r = jt_proxy_start(run, p, msg, sizeof(msg))) < 0)
+		return fail(res, 125, -r, "%s", msg[0] ? msg : strerror(-r));
+	if ((r = jt_egress_start(run, p, msg, sizeof(msg))) < 0)
 		return fail(res, 125, -r, "%s", msg[0] ? msg : strerror(-r));
 	return 0;
 }
@@ -680,6 +687,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	if (r < 0)
 		jt_stop_run(run, JT_STOP_ERROR, "event loop: %s", strerror(-r));
 	jt_proxy_stop(run);
+	jt_egress_stop(run);
 	jt_relay_join(run);
 	jt_tty_finish(run);
 	if (run->use_view)
@@ -726,6 +734,7 @@ out:
 	if (run->log.syslog)
 		jt_syslog_close();
 	jt_proxy_stop(run);
+	jt_egress_stop(run);
 	jt_notify_done(run);
 	jt_cpu_done(run);
 	jt_stacks_free(run);

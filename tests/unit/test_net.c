@@ -149,3 +149,111 @@ TEST(a_proxy_names_its_variable_and_keeps_its_headers_unexpanded)
 	ASSERT_EQ(pol.proxies[0].n_headers, 1);
 	EXPECT_STREQ(pol.proxies[0].headers[0], "Authorization: Bearer ${KEY}");
 }
+
+/* ---------------------------------------------------------------- domains */
+
+static int addr_public(const char *text)
+{
+	struct jt_net_addr a = { 0 };
+
+	if (inet_pton(AF_INET, text, a.a) == 1)
+		a.family = 4;
+	else if (inet_pton(AF_INET6, text, a.a) == 1)
+		a.family = 6;
+	else
+		return -1;
+	return jt_net_is_public(&pol, &a);
+}
+
+TEST(a_domain_rule_matches_its_name_and_ports_and_a_wildcard_only_names_below_it)
+{
+	load("net domain pypi.org\nnet domain *.Example.ORG.:8000-8001\n");
+	EXPECT_EQ(jt_domain_match(&pol, "pypi.org", 443), 0);
+	EXPECT_EQ(jt_domain_match(&pol, "pypi.org", 80), 0);
+	EXPECT_EQ(jt_domain_match(&pol, "pypi.org", 8080), -ERANGE);
+	EXPECT_EQ(jt_domain_match(&pol, "files.pypi.org", 443), -ENOENT);
+	EXPECT_EQ(jt_domain_match(&pol, "xpypi.org", 443), -ENOENT);
+	EXPECT_EQ(jt_domain_match(&pol, "a.example.org", 8001), 1);
+	EXPECT_EQ(jt_domain_match(&pol, "a.b.example.org", 8000), 1);
+	EXPECT_EQ(jt_domain_match(&pol, "example.org", 8000), -ENOENT);
+	EXPECT_EQ(jt_domain_match(&pol, "xexample.org", 8000), -ENOENT);
+	EXPECT_EQ(jt_domain_match(&pol, "a.example.org", 443), -ERANGE);
+}
+
+TEST(a_domain_is_a_name_never_an_address)
+{
+	const char *bad[] = { "net domain 1.2.3.4\n", "net domain [::1]:443\n", "net domain 127.1\n",
+			      "net domain 2130706433\n", "net domain *\n", "net domain a.*.org\n",
+			      "net domain bad_host!\n", "net domain a..b\n", "net domain x.org:0\n",
+			      "net domain x.org:70000\n", "host x.test nowhere\n", "host x.test\n",
+			      "host bad!name 1.2.3.4\n", "hosts /nonexistent/hosts\n" };
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		jt_policy_free(&pol);
+		jt_policy_init(&pol);
+		err[0] = '\0';
+		EXPECT_EQ(jt_policy_parse(&pol, "p", bad[i], err, sizeof(err)), -EINVAL);
+		EXPECT_TRUE(!strncmp(err, "p:1: ", 5));
+	}
+}
+
+TEST(every_spelling_of_an_address_is_a_literal)
+{
+	const char *lit[] = { "127.0.0.1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "::1",
+			      "::ffff:127.0.0.1", "[::1]" };
+
+	for (size_t i = 0; i < sizeof(lit) / sizeof(*lit); i++)
+		EXPECT_TRUE(jt_net_is_literal(lit[i]));
+	EXPECT_TRUE(!jt_net_is_literal("pypi.org"));
+	EXPECT_TRUE(!jt_net_is_literal("1.2.3.4.example"));
+}
+
+TEST(the_proxy_reaches_public_addresses_and_what_a_host_line_names)
+{
+	load("host local.test 127.0.0.1\nhost lan.test 10.1.2.3\n");
+	EXPECT_EQ(addr_public("93.184.216.34"), 1);
+	EXPECT_EQ(addr_public("2606:4700::1"), 1);
+	EXPECT_EQ(addr_public("127.0.0.1"), 1);		/* named */
+	EXPECT_EQ(addr_public("10.1.2.3"), 1);		/* named */
+	EXPECT_EQ(addr_public("127.0.0.2"), 0);
+	EXPECT_EQ(addr_public("10.1.2.4"), 0);
+	EXPECT_EQ(addr_public("0.0.0.0"), 0);
+	EXPECT_EQ(addr_public("169.254.169.254"), 0);	/* cloud metadata */
+	EXPECT_EQ(addr_public("172.16.0.1"), 0);
+	EXPECT_EQ(addr_public("172.31.255.255"), 0);
+	EXPECT_EQ(addr_public("172.32.0.1"), 1);
+	EXPECT_EQ(addr_public("192.168.1.1"), 0);
+	EXPECT_EQ(addr_public("100.64.0.1"), 0);
+	EXPECT_EQ(addr_public("224.0.0.1"), 0);
+	EXPECT_EQ(addr_public("255.255.255.255"), 0);
+	EXPECT_EQ(addr_public("::1"), 0);
+	EXPECT_EQ(addr_public("::"), 0);
+	EXPECT_EQ(addr_public("fe80::1"), 0);
+	EXPECT_EQ(addr_public("fd00::1"), 0);
+	EXPECT_EQ(addr_public("ff02::1"), 0);
+	EXPECT_EQ(addr_public("64:ff9b::7f00:1"), 0);	/* NAT64 of 127.0.0.1 */
+	EXPECT_EQ(addr_public("64:ff9b::5db8:d822"), 1);
+	EXPECT_EQ(addr_public("2002:7f00:1::1"), 0);	/* 6to4 of 127.0.0.1 */
+	EXPECT_EQ(addr_public("::127.0.0.1"), 0);
+}
+
+TEST(host_lines_and_hosts_files_answer_for_a_name)
+{
+	struct jt_net_addr a[4];
+	char err[256] = "";
+	int rule = -1;
+
+	jt_policy_free(&pol);
+	jt_policy_init(&pol);
+	EXPECT_EQ(jt_hosts_text(&pol, "h", "# names\n127.0.0.1 One.test two.test # c\n\n::1 one.test\n",
+				3, err, sizeof(err)), 0);
+	EXPECT_EQ(jt_host_lookup(&pol, "one.test", a, 4, &rule), 2);
+	EXPECT_EQ(rule, 3);
+	EXPECT_EQ(a[0].family, 4);
+	EXPECT_EQ(a[1].family, 6);
+	EXPECT_EQ(jt_host_lookup(&pol, "two.test", a, 4, NULL), 1);
+	EXPECT_EQ(jt_host_lookup(&pol, "three.test", a, 4, NULL), 0);
+	EXPECT_EQ(jt_hosts_text(&pol, "h", "127.0.0.1\n", 3, err, sizeof(err)), -EINVAL);
+	EXPECT_STREQ(err, "h:1: an address without a name");
+}

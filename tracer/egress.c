@@ -1,0 +1,816 @@
+/*
+ * The forward proxy of `net domain` rules: the program reaches the web by
+ * name, never by address. It is a sidecar (sidecar.c) on a loopback port
+ * of this sandbox's, which the program's HTTP_PROXY and HTTPS_PROXY name.
+ *
+ * Each connection carries one request: `CONNECT NAME:PORT` (HTTPS) or an
+ * absolute-form `GET http://NAME[:PORT]/path` (HTTP). The name must match
+ * a rule; jailtrace resolves it itself (`host` lines first, then the
+ * host's resolver) and connects only to what it resolved to, refusing
+ * loopback, private, link-local and this host's own addresses unless a
+ * `host` line names them. An address the program wrote is never connected
+ * to: IP literals are refused. Through a tunnel, the TLS ClientHello must
+ * name the same server (SNI), and may not hide it (encrypted ClientHello).
+ * An HTTP request's Host header must name the URL's host; it goes on with
+ * `Connection: close`, so a second request cannot ride the connection.
+ *
+ * Bytes are relayed through a fixed buffer each way, so a download of any
+ * size costs the same memory; a connection idle for IO_TIMEOUT_S ends.
+ * One "egress" record per request (docs/audit-log.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "filters/net.h"
+#include "filters/policy.h"
+#include "reports/log.h"
+#include "tracer/egress.h"
+#include "tracer/internal.h"
+#include "tracer/sidecar.h"
+
+#define HEAD_MAX (16 * 1024)	/* request line and headers */
+#define HELLO_MAX (64 * 1024)	/* a ClientHello, across records */
+#define RELAY_BUF (64 * 1024)
+#define IO_TIMEOUT_S 60
+#define CONNECT_TIMEOUT_S 15
+#define ADDRS_MAX 16
+#define N_ENV 8
+
+struct jt_egress {
+	struct jt_sidecar *sc;
+	const struct jt_policy *policy;	/* domains, hosts, the host's addresses: read only */
+	char *env[N_ENV];
+};
+
+struct rec {
+	struct jt_sidecar_rec base;
+	struct jt_log_egress e;
+	char method[16], name[256], addr[64], reason[320], rule[128], sni[256];
+};
+
+/* One request, as it goes. */
+struct req {
+	struct jt_egress *g;
+	int fd, up;			/* the program's socket, the upstream's */
+	char method[16], name[256], sni[256];
+	unsigned port;
+	char addr[64];			/* what was connected to, "" if nothing */
+	int rule;			/* the domain rule that matched, -1 */
+	int status;			/* what the program got */
+	uint64_t bytes_up, bytes_down;
+	struct timespec start;
+};
+
+/* ------------------------------------------------------------ records */
+
+static void write_rec(struct jt_log *log, const struct jt_sidecar_rec *r)
+{
+	jt_log_egress(log, &((const struct rec *)r)->e);
+}
+
+static void record(struct req *q, int allowed, const char *reason)
+{
+	struct rec *r = calloc(1, sizeof(*r));
+	struct timespec now;
+
+	if (!r)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(r->method, sizeof(r->method), "%s", q->method);
+	snprintf(r->name, sizeof(r->name), "%s", q->name);
+	snprintf(r->addr, sizeof(r->addr), "%s", q->addr);
+	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
+	snprintf(r->rule, sizeof(r->rule), "%s", q->rule >= 0 ? jt_policy_where(q->g->policy, q->rule) : "");
+	snprintf(r->sni, sizeof(r->sni), "%s", q->sni);
+	r->e = (struct jt_log_egress){
+		.method = r->method, .name = r->name[0] ? r->name : NULL, .port = q->port,
+		.addr = r->addr[0] ? r->addr : NULL, .allowed = allowed, .status = q->status,
+		.reason = reason ? r->reason : NULL, .rule = q->rule >= 0 ? r->rule : NULL,
+		.sni = r->sni[0] ? r->sni : NULL, .bytes_up = q->bytes_up, .bytes_down = q->bytes_down,
+		.duration_ms = (uint64_t)((now.tv_sec - q->start.tv_sec) * 1000 +
+					  (now.tv_nsec - q->start.tv_nsec) / 1000000),
+	};
+	r->base.write = write_rec;
+	jt_sidecar_record(q->g->sc, &r->base);
+}
+
+/* Refuse with @status before anything reached an upstream. */
+static void refuse(struct req *q, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void refuse(struct req *q, int status, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	q->status = status;
+	jt_sidecar_reply(q->fd, status, why);
+	record(q, 0, why);
+}
+
+/* ------------------------------------------------------------ the request */
+
+/* "NAME:PORT", "[V6]:PORT" (CONNECT) or "NAME[:PORT]" (a URL's, default
+ * @dflt) into @host and @port. @return 0 or -1. */
+static int host_port(const char *s, size_t n, char *host, size_t hlen, unsigned *port, unsigned dflt)
+{
+	const char *colon, *end = s + n;
+	size_t hn;
+
+	if (n && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (!close)
+			return -1;
+		colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+		if (close + 1 < end && !colon)
+			return -1;
+		hn = (size_t)(close + 1 - s);
+	} else {
+		colon = memchr(s, ':', n);
+		hn = colon ? (size_t)(colon - s) : n;
+	}
+	if (hn == 0 || hn >= hlen)
+		return -1;
+	memcpy(host, s, hn);
+	host[hn] = '\0';
+	if (!colon) {
+		*port = dflt;
+		return dflt ? 0 : -1;
+	}
+	char digits[8];
+	size_t dn = (size_t)(end - colon - 1);
+	char *e;
+	unsigned long v;
+
+	if (dn == 0 || dn >= sizeof(digits))
+		return -1;
+	memcpy(digits, colon + 1, dn);
+	digits[dn] = '\0';
+	v = strtoul(digits, &e, 10);
+	if (*e || v == 0 || v > 65535)
+		return -1;
+	*port = (unsigned)v;
+	return 0;
+}
+
+/*
+ * Is the name one a rule allows on this port? Sets q->rule, or refuses.
+ * @return 0 or -1 (refused).
+ */
+static int check_name(struct req *q, const char *host)
+{
+	char name[256];
+	int m;
+
+	snprintf(q->name, sizeof(q->name), "%s", host);
+	if (jt_net_is_literal(host)) {
+		refuse(q, 403, "%s is an address: jailtrace's proxy reaches names a domain rule grants", host);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s", host);
+	if (jt_domain_name_ok(name) < 0) {
+		refuse(q, 400, "\"%s\" is not a host name", host);
+		return -1;
+	}
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	m = jt_domain_match(q->g->policy, name, q->port);
+	if (m == -ENOENT) {
+		refuse(q, 403, "no domain rule names %s (grant with --allow-domain %s)", name, name);
+		return -1;
+	}
+	if (m == -ERANGE) {
+		refuse(q, 403, "port %u of %s is outside its domain rules (grant with --allow-domain %s:%u)",
+		       q->port, name, name, q->port);
+		return -1;
+	}
+	q->rule = q->g->policy->domains[m].rule;
+	return 0;
+}
+
+/* Wait for @fd (and the stop pipe) up to @ms. @return revents of @fd, 0 on timeout or stop. */
+static short wait_fd(struct req *q, int fd, short events, int ms)
+{
+	struct pollfd p[2] = { { fd, events, 0 }, { jt_sidecar_stop_fd(q->g->sc), POLLIN, 0 } };
+	int n;
+
+	do
+		n = poll(p, 2, ms);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 || p[1].revents)
+		return 0;
+	return p[0].revents;
+}
+
+static int connect_one(struct req *q, const struct jt_net_addr *a, int *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, e = 0;
+	socklen_t elen = sizeof(e);
+
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)q->port);
+		memcpy(&in->sin_addr, a->a, 4);
+		len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)q->port);
+		memcpy(&in6->sin6_addr, a->a, 16);
+		len = sizeof(*in6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
+	if (!(wait_fd(q, fd, POLLOUT, CONNECT_TIMEOUT_S * 1000) & (POLLOUT | POLLERR | POLLHUP)) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0 || e) {
+		*err = e ? e : ETIMEDOUT;
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* Resolve q->name (host lines first) and connect to a public address of it. @return 0 or -1 (answered). */
+static int reach(struct req *q)
+{
+	const struct jt_policy *p = q->g->policy;
+	struct jt_net_addr addrs[ADDRS_MAX];
+	size_t n = jt_host_lookup(p, q->name, addrs, ADDRS_MAX, NULL), usable = 0;
+	char first_closed[64] = "", buf[64];
+	int err = 0;
+
+	if (n == 0) {
+		struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
+		int e = getaddrinfo(q->name, NULL, &hints, &res);
+
+		if (e) {
+			refuse(q, 502, "cannot resolve %s: %s", q->name, gai_strerror(e));
+			return -1;
+		}
+		for (ai = res; ai && n < ADDRS_MAX; ai = ai->ai_next) {
+			struct jt_net_dest d;
+
+			if (jt_net_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &d) == 0)
+				addrs[n++] = d.addr;
+		}
+		freeaddrinfo(res);
+	}
+	/* only the public ones: a name may not lead into the host or its network */
+	for (size_t i = 0; i < n; i++) {
+		if (jt_net_is_public(p, &addrs[i]))
+			addrs[usable++] = addrs[i];
+		else if (!first_closed[0])
+			jt_net_format(&addrs[i], q->port, first_closed, sizeof(first_closed));
+	}
+	if (!usable) {
+		refuse(q, 403, "%s resolves to %s, which is this host or a private network "
+		       "(a `host` line may name it)", q->name, first_closed[0] ? first_closed : "nothing");
+		return -1;
+	}
+	for (size_t i = 0; i < usable && !jt_sidecar_stopping(q->g->sc); i++) {
+		q->up = connect_one(q, &addrs[i], &err);
+		if (q->up >= 0) {
+			struct timeval tv = { IO_TIMEOUT_S, 0 };
+
+			setsockopt(q->up, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			jt_net_format(&addrs[i], q->port, q->addr, sizeof(q->addr));
+			return 0;
+		}
+	}
+	jt_net_format(&addrs[0], q->port, buf, sizeof(buf));
+	refuse(q, 502, "cannot connect to %s (%s): %s", q->name, buf, strerror(err ? err : EINTR));
+	return -1;
+}
+
+/* ------------------------------------------------------------ relaying */
+
+static int send_up(struct req *q, const void *p, size_t n)
+{
+	if (jt_sidecar_send_all(q->up, p, n) < 0)
+		return -1;
+	q->bytes_up += n;
+	return 0;
+}
+
+/*
+ * Relay until both sides are done, a side fails, the run stops or nothing
+ * moves for IO_TIMEOUT_S. @upward: the program's bytes go on too (a
+ * tunnel); else only the answer comes back (HTTP: one request sent).
+ * @return NULL, or why it ended early.
+ */
+static const char *relay(struct req *q, int upward)
+{
+	char *buf = malloc(RELAY_BUF);
+	int down_open = 1, up_open = upward;
+	const char *why = NULL;
+
+	if (!buf)
+		return "out of memory";
+	while (down_open && !why) {
+		struct pollfd p[3] = {
+			{ q->up, POLLIN, 0 },
+			{ q->fd, (short)(up_open ? POLLIN : POLLRDHUP), 0 },
+			{ jt_sidecar_stop_fd(q->g->sc), POLLIN, 0 },
+		};
+		int n = poll(p, 3, IO_TIMEOUT_S * 1000);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			why = n == 0 ? "idle too long" : "poll failed";
+			break;
+		}
+		if (p[2].revents) {
+			why = "the run ended";
+			break;
+		}
+		if (p[0].revents) {
+			ssize_t r = recv(q->up, buf, RELAY_BUF, 0);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				down_open = 0;	/* the upstream is done: so is the answer */
+				if (r < 0)
+					why = "the upstream failed";
+				break;
+			}
+			if (jt_sidecar_send_all(q->fd, buf, (size_t)r) < 0) {
+				why = "the program went away";
+				break;
+			}
+			q->bytes_down += (uint64_t)r;
+		}
+		if (p[1].revents && up_open) {
+			ssize_t r = recv(q->fd, buf, RELAY_BUF, 0);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				up_open = 0;
+				shutdown(q->up, SHUT_WR);
+				if (r < 0)
+					why = "the program's side failed";
+				continue;
+			}
+			if (send_up(q, buf, (size_t)r) < 0)
+				why = "the upstream went away";
+		} else if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			why = "the program went away";
+		}
+	}
+	free(buf);
+	return why;
+}
+
+/* ------------------------------------------------------------ TLS */
+
+static unsigned be16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+/*
+ * Read the program's first TLS handshake message (the ClientHello) into
+ * @hello (raw records, @rlen bytes, as they go on) and its server name
+ * into q->sni. @return NULL, or why the tunnel is refused.
+ */
+static const char *client_hello(struct req *q, unsigned char *raw, size_t have, size_t *rlen)
+{
+	unsigned char *msg = malloc(HELLO_MAX);
+	size_t mlen = 0, off = 0, need = 0;
+	const char *why = NULL;
+
+	if (!msg)
+		return "out of memory";
+	*rlen = have;
+	/* the handshake message, from as many records as it spans */
+	while (!why && (need == 0 || mlen < need)) {
+		unsigned len;
+
+		while (*rlen < off + 5 || *rlen < off + 5 + be16(raw + off + 3)) {
+			ssize_t n;
+
+			if (*rlen >= off + 1 && raw[off] != 0x16) {
+				why = "not TLS: the tunnel carries TLS to the name it asked for";
+				break;
+			}
+			if (*rlen == HELLO_MAX || !(wait_fd(q, q->fd, POLLIN, IO_TIMEOUT_S * 1000) & POLLIN)) {
+				why = "no ClientHello came";
+				break;
+			}
+			n = recv(q->fd, raw + *rlen, HELLO_MAX - *rlen, 0);
+			if (n <= 0) {
+				why = "no ClientHello came";
+				break;
+			}
+			*rlen += (size_t)n;
+		}
+		if (why)
+			break;
+		if (raw[off] != 0x16 || raw[off + 1] != 3) {
+			why = "not TLS: the tunnel carries TLS to the name it asked for";
+			break;
+		}
+		len = be16(raw + off + 3);
+		if (len == 0 || mlen + len > HELLO_MAX) {
+			why = "a malformed ClientHello";
+			break;
+		}
+		memcpy(msg + mlen, raw + off + 5, len);
+		mlen += len;
+		off += 5 + len;
+		if (need == 0 && mlen >= 4) {
+			if (msg[0] != 1) {
+				why = "the first handshake message is not a ClientHello";
+				break;
+			}
+			need = 4 + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3]);
+			if (need > HELLO_MAX)
+				why = "a ClientHello too long";
+		}
+	}
+	/* what came beyond the records read goes on after them */
+	if (!why) {
+		const unsigned char *p = msg + 4, *end = msg + need;
+		int names = 0;
+		size_t n;
+
+		/* version, random, session id, cipher suites, compression */
+		if (end - p < 35 || (p += 34, (size_t)(end - p) < 1u + *p))
+			why = "a malformed ClientHello";
+		else if ((p += 1 + *p, end - p < 2) || (size_t)(end - p) < 2 + be16(p))
+			why = "a malformed ClientHello";
+		else if ((p += 2 + be16(p), end - p < 1) || (size_t)(end - p) < 1u + *p)
+			why = "a malformed ClientHello";
+		else {
+			p += 1 + *p;
+			if (end - p >= 2) {
+				const unsigned char *ext_end = p + 2 + be16(p);
+
+				if (ext_end > end)
+					why = "a malformed ClientHello";
+				for (p += 2; !why && ext_end - p >= 4; ) {
+					unsigned type = be16(p), len = be16(p + 2);
+					const unsigned char *d = p + 4, *next = d + len;
+
+					if ((size_t)(ext_end - d) < len) {
+						why = "a malformed ClientHello";
+						break;
+					}
+					if (type == 0xfe0d)
+						why = "an encrypted ClientHello hides the server name";
+					else if (type == 0 && names++)
+						why = "two server_name extensions";
+					else if (type == 0) {
+						/* list length, then (type, length, name)... */
+						const unsigned char *e = d + len;
+
+						if (len < 2 || be16(d) != len - 2u)
+							why = "a malformed server_name";
+						for (d += 2; !why && e - d >= 3; d += 3 + n) {
+							n = be16(d + 1);
+							if ((size_t)(e - d - 3) < n)
+								why = "a malformed server_name";
+							else if (d[0] == 0 && q->sni[0])
+								why = "two server names";
+							else if (d[0] == 0 && (n == 0 || n >= sizeof(q->sni) ||
+									       memchr(d + 3, 0, n)))
+								why = "a malformed server_name";
+							else if (d[0] == 0) {
+								memcpy(q->sni, d + 3, n);
+								q->sni[n] = '\0';
+							}
+						}
+					}
+					p = next;
+				}
+			}
+		}
+	}
+	free(msg);
+	if (!why && !q->sni[0])
+		why = "the ClientHello names no server (SNI)";
+	if (!why) {
+		char sni[256];
+
+		snprintf(sni, sizeof(sni), "%s", q->sni);
+		if (jt_domain_name_ok(sni) < 0 || strcmp(sni, q->name))
+			why = "the ClientHello names another server than the CONNECT";
+	}
+	return why;
+}
+
+static void tunnel(struct req *q, char *extra, size_t n_extra)
+{
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	unsigned char *raw = malloc(HELLO_MAX);
+	size_t rlen = 0;
+	const char *why;
+
+	if (!raw) {
+		refuse(q, 503, "out of memory");
+		return;
+	}
+	if (n_extra > HELLO_MAX)
+		n_extra = HELLO_MAX;
+	memcpy(raw, extra, n_extra);
+	q->status = 200;
+	if (jt_sidecar_send_all(q->fd, ok, sizeof(ok) - 1) < 0) {
+		record(q, 1, "the program went away");
+		free(raw);
+		return;
+	}
+	why = client_hello(q, raw, n_extra, &rlen);
+	if (why) {
+		/* nothing went on to the upstream; the program sees the tunnel close */
+		char r[320];
+
+		snprintf(r, sizeof(r), "%s%s%.100s", why, q->sni[0] ? ": " : "", q->sni);
+		record(q, 0, r);
+		free(raw);
+		return;
+	}
+	if (send_up(q, raw, rlen) < 0) {
+		free(raw);
+		record(q, 1, "the upstream went away");
+		return;
+	}
+	free(raw);
+	record(q, 1, relay(q, 1));
+}
+
+static int hop_by_hop(const char *h, size_t n)
+{
+	static const char *const names[] = { "connection", "proxy-connection", "keep-alive", "te",
+					     "upgrade", "proxy-authorization", "proxy-authenticate",
+					     "trailer", "host" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strlen(names[i]) == n && !strncasecmp(h, names[i], n))
+			return 1;
+	return 0;
+}
+
+/* An absolute-form request: on as origin-form with Connection: close, its body after it. */
+static void forward(struct req *q, char *head, size_t hlen, size_t got, const char *path)
+{
+	char *out = malloc(HEAD_MAX + 512), *line, *save;
+	size_t len = 0, body = 0, sent;
+	int n;
+
+	if (!out) {
+		refuse(q, 503, "out of memory");
+		return;
+	}
+	n = snprintf(out, HEAD_MAX + 512, "%s %s HTTP/1.1\r\n", q->method, path);
+	len = (size_t)n;
+	head[hlen - 2] = '\0';
+	strtok_r(head, "\r\n", &save);	/* the request line */
+	while ((line = strtok_r(NULL, "\r\n", &save))) {
+		const char *colon = strchr(line, ':');
+		size_t nn = colon ? (size_t)(colon - line) : 0;
+
+		if (!colon || nn == 0 || memchr(line, ' ', nn)) {
+			refuse(q, 400, "a malformed header line");
+			goto out;
+		}
+		if (nn == 4 && !strncasecmp(line, "host", 4)) {
+			char h[256], hn[256];
+			unsigned hp;
+			const char *v = colon + 1;
+
+			v += strspn(v, " \t");
+			if (host_port(v, strcspn(v, " \t"), h, sizeof(h), &hp, q->port) < 0 ||
+			    (snprintf(hn, sizeof(hn), "%s", h), jt_domain_name_ok(hn) < 0) ||
+			    strcmp(hn, q->name) || hp != q->port) {
+				refuse(q, 403, "the Host header names another host than the URL");
+				goto out;
+			}
+		}
+		if (nn == 17 && !strncasecmp(line, "transfer-encoding", 17)) {
+			refuse(q, 411, "send a Content-Length, not chunks");
+			goto out;
+		}
+		if (nn == 14 && !strncasecmp(line, "content-length", 14)) {
+			char *e;
+
+			body = strtoull(colon + 1, &e, 10);
+			if (*e && *e != ' ' && *e != '\t') {
+				refuse(q, 400, "a bad Content-Length");
+				goto out;
+			}
+		}
+		if (hop_by_hop(line, nn))
+			continue;
+		n = snprintf(out + len, HEAD_MAX + 512 - len, "%s\r\n", line);
+		if (n < 0 || (size_t)n >= HEAD_MAX + 512 - len) {
+			refuse(q, 431, "request headers too large");
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	n = snprintf(out + len, HEAD_MAX + 512 - len, q->port == 80 ? "Host: %s\r\nConnection: close\r\n\r\n"
+		     : "Host: %s:%u\r\nConnection: close\r\n\r\n", q->name, q->port);
+	if (n < 0 || (size_t)n >= HEAD_MAX + 512 - len) {
+		refuse(q, 431, "request headers too large");
+		goto out;
+	}
+	len += (size_t)n;
+	if (reach(q) < 0)
+		goto out;
+	q->status = 200;	/* what the upstream says is the program's */
+	if (send_up(q, out, len) < 0) {
+		record(q, 1, "the upstream went away");
+		goto out;
+	}
+	/* the body: what came with the head, then the rest; nothing beyond it */
+	sent = got - hlen < body ? got - hlen : body;
+	if (sent && send_up(q, head + hlen, sent) < 0) {
+		record(q, 1, "the upstream went away");
+		goto out;
+	}
+	while (sent < body) {
+		ssize_t r;
+
+		if (!(wait_fd(q, q->fd, POLLIN, IO_TIMEOUT_S * 1000) & POLLIN) ||
+		    (r = recv(q->fd, out, body - sent < HEAD_MAX ? body - sent : HEAD_MAX, 0)) <= 0) {
+			record(q, 1, "the request body was cut short");
+			goto out;
+		}
+		if (send_up(q, out, (size_t)r) < 0) {
+			record(q, 1, "the upstream went away");
+			goto out;
+		}
+		sent += (size_t)r;
+	}
+	record(q, 1, relay(q, 0));
+out:
+	free(out);
+}
+
+static void serve(void *arg, int fd)
+{
+	struct req q = { .g = arg, .fd = fd, .up = -1, .rule = -1 };
+	char *head = malloc(HEAD_MAX + 1), target[2048], host[300];
+	size_t got;
+	long hlen;
+
+	clock_gettime(CLOCK_MONOTONIC, &q.start);
+	if (!head)
+		return;
+	hlen = jt_sidecar_read_head(fd, head, HEAD_MAX, &got);
+	if (hlen < 0) {
+		refuse(&q, 400, "no request head");
+		goto out;
+	}
+	head[got] = '\0';
+	if (sscanf(head, "%15[A-Z] %2047s HTTP/1.%*1[01]\r", q.method, target) != 2) {
+		refuse(&q, 400, "a bad request line");
+		goto out;
+	}
+	if (!strcmp(q.method, "CONNECT")) {
+		if (host_port(target, strlen(target), host, sizeof(host), &q.port, 0) < 0) {
+			refuse(&q, 400, "CONNECT needs NAME:PORT");
+			goto out;
+		}
+		if (check_name(&q, host) < 0 || reach(&q) < 0)
+			goto out;
+		tunnel(&q, head + hlen, got - (size_t)hlen);
+	} else {
+		const char *auth = target + 7, *path;
+
+		if (strncasecmp(target, "http://", 7)) {
+			refuse(&q, 400, "jailtrace's proxy takes http://NAME/... or CONNECT NAME:443");
+			goto out;
+		}
+		path = auth + strcspn(auth, "/?#");
+		if (memchr(auth, '@', (size_t)(path - auth))) {
+			refuse(&q, 400, "a URL with credentials in it");
+			goto out;
+		}
+		if (host_port(auth, (size_t)(path - auth), host, sizeof(host), &q.port, 80) < 0) {
+			refuse(&q, 400, "a bad host in the URL");
+			goto out;
+		}
+		if (check_name(&q, host) < 0)
+			goto out;
+		forward(&q, head, (size_t)hlen, got, *path == '/' ? path : "/");
+	}
+out:
+	if (q.up >= 0)
+		close(q.up);
+	free(head);
+}
+
+static void refuse_fd(void *arg, int fd, int status, const char *why)
+{
+	struct req q = { .g = arg, .fd = fd, .up = -1, .rule = -1 };
+
+	clock_gettime(CLOCK_MONOTONIC, &q.start);
+	refuse(&q, status, "%s", why);
+}
+
+static const struct jt_sidecar_ops egress_ops = { serve, refuse_fd };
+
+/* ------------------------------------------------------------ the tracer's side */
+
+int jt_egress_start(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen)
+{
+	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
+					     "https_proxy", "all_proxy" };
+	struct jt_egress *g;
+	unsigned port;
+	int r;
+
+	if (!p->n_domains)
+		return 0;
+	if (!(g = calloc(1, sizeof(*g))))
+		return -ENOMEM;
+	g->policy = p;
+	r = jt_sidecar_start(&g->sc, "the domain proxy", &egress_ops, g, err, errlen);
+	if (r < 0) {
+		free(g);
+		return r;
+	}
+	port = jt_sidecar_port(g->sc);
+	for (size_t i = 0; i < 6; i++)
+		if (asprintf(&g->env[i], "%s=http://127.0.0.1:%u", names[i], port) < 0)
+			r = -ENOMEM;
+	/* the sandbox's own loopback (the secrets proxy, its own servers) is not proxied */
+	if (asprintf(&g->env[6], "NO_PROXY=localhost,127.0.0.1,::1") < 0 ||
+	    asprintf(&g->env[7], "no_proxy=localhost,127.0.0.1,::1") < 0)
+		r = -ENOMEM;
+	if (r == 0)
+		r = jt_sidecar_grant(p, (uint16_t)port, p->domains[0].rule);
+	run->egress = g;
+	if (r < 0) {
+		snprintf(err, errlen, "the domain proxy: out of memory");
+		jt_egress_stop(run);
+	}
+	return r;
+}
+
+const char *jt_egress_env(const struct jt_run *run, size_t i)
+{
+	return run->egress && i < N_ENV ? run->egress->env[i] : NULL;
+}
+
+void jt_egress_connected(struct jt_run *run, int copy, const struct jt_net_dest *d)
+{
+	if (run->egress)
+		jt_sidecar_connected(run->egress->sc, run->policy, copy, d);
+}
+
+void jt_egress_drain(struct jt_run *run)
+{
+	if (run->egress)
+		jt_sidecar_drain(run->egress->sc, &run->log);
+}
+
+void jt_egress_stop(struct jt_run *run)
+{
+	struct jt_egress *g = run->egress;
+
+	if (!g)
+		return;
+	run->egress = NULL;
+	if (jt_sidecar_stop(g->sc, &run->log))
+		return;	/* a thread still holds it, and jailtrace is about to exit */
+	for (size_t i = 0; i < N_ENV; i++)
+		free(g->env[i]);
+	free(g);
+}
+
+uint16_t jt_egress_port(const struct jt_run *run)
+{
+	return run->egress ? jt_sidecar_port(run->egress->sc) : 0;
+}

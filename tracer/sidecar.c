@@ -1,0 +1,363 @@
+/*
+ * Sidecars (sidecar.h): the loopback servers jailtrace runs for one
+ * sandbox. An acceptor thread takes connections and starts a detached
+ * thread for each, at most MAX_ACTIVE at once; a connection whose peer is
+ * not a socket the tracer connected for the program is refused. Threads
+ * queue their records; the tracer's thread writes them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "filters/net.h"
+#include "filters/policy.h"
+#include "tracer/sidecar.h"
+
+#define MAX_ACTIVE 64		/* connections served at once; more get 503 */
+#define PORTS_MAX 4096		/* program sockets remembered */
+#define IO_TIMEOUT_S 60
+#define STOP_WAIT_S 5
+
+struct jt_sidecar {
+	const char *what;
+	const struct jt_sidecar_ops *ops;
+	void *arg;
+	int lfd;
+	int stop[2];		/* written once at stop: the acceptor and every poll see it */
+	int stopping;
+	uint16_t port;
+	pthread_t acceptor;
+	int acceptor_started;
+	pthread_mutex_t mu;
+	pthread_cond_t idle;
+	int active;
+	int fds[MAX_ACTIVE];	/* the connections being served, -1: free */
+	uint16_t ports[PORTS_MAX];
+	size_t n_ports;
+	struct jt_sidecar_rec *head, **tail;
+};
+
+struct conn {
+	struct jt_sidecar *sc;
+	int fd, slot;
+};
+
+/* ------------------------------------------------------------ HTTP pieces */
+
+int jt_sidecar_send_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void jt_sidecar_reply(int fd, int status, const char *why)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
+			 status, why, strlen(why) + 1, why);
+
+	if (n > 0 && (size_t)n < sizeof(buf))
+		jt_sidecar_send_all(fd, buf, (size_t)n);
+}
+
+long jt_sidecar_read_head(int fd, char *buf, size_t cap, size_t *got)
+{
+	*got = 0;
+	while (*got < cap) {
+		ssize_t n = recv(fd, buf + *got, cap - *got, 0);
+		char *end;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		*got += (size_t)n;
+		if ((end = memmem(buf, *got, "\r\n\r\n", 4)))
+			return end - buf + 4;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------ serving */
+
+static int peer_allowed(struct jt_sidecar *sc, int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int ok = 0;
+
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
+		return 0;
+	/* the tracer notes the port just after its connect returns, which may
+	 * be just after this accept: a moment's grace */
+	for (int tries = 0; !ok && tries < 100 && !jt_sidecar_stopping(sc); tries++) {
+		if (tries)
+			usleep(2000);
+		pthread_mutex_lock(&sc->mu);
+		for (size_t i = 0; i < sc->n_ports && i < PORTS_MAX; i++)
+			ok |= sc->ports[i] == ntohs(sa.sin_port);
+		pthread_mutex_unlock(&sc->mu);
+	}
+	return ok;
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct jt_sidecar *sc = c->sc;
+
+	if (peer_allowed(sc, c->fd))
+		sc->ops->serve(sc->arg, c->fd);
+	else
+		sc->ops->refuse(sc->arg, c->fd, 403, "not a connection of this sandbox");
+	pthread_mutex_lock(&sc->mu);
+	sc->fds[c->slot] = -1;
+	close(c->fd);
+	if (--sc->active == 0)
+		pthread_cond_broadcast(&sc->idle);
+	pthread_mutex_unlock(&sc->mu);
+	free(c);
+	return NULL;
+}
+
+static void start_conn(struct jt_sidecar *sc, int fd)
+{
+	struct timeval tv = { IO_TIMEOUT_S, 0 };
+	struct conn *c = calloc(1, sizeof(*c));
+	pthread_t th;
+	pthread_attr_t at;
+	int slot = -1;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	pthread_mutex_lock(&sc->mu);
+	for (int i = 0; c && i < MAX_ACTIVE && slot < 0; i++)
+		if (sc->fds[i] < 0)
+			slot = i;
+	if (slot >= 0) {
+		sc->fds[slot] = fd;
+		sc->active++;
+	}
+	pthread_mutex_unlock(&sc->mu);
+	if (slot < 0) {
+		sc->ops->refuse(sc->arg, fd, 503, "too many requests at once");
+		close(fd);
+		free(c);
+		return;
+	}
+	*c = (struct conn){ sc, fd, slot };
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	if (pthread_create(&th, &at, conn_main, c) != 0) {
+		sc->ops->refuse(sc->arg, fd, 503, "cannot serve now");
+		pthread_mutex_lock(&sc->mu);
+		sc->fds[slot] = -1;
+		sc->active--;
+		pthread_mutex_unlock(&sc->mu);
+		close(fd);
+		free(c);
+	}
+	pthread_attr_destroy(&at);
+}
+
+static void *acceptor_main(void *arg)
+{
+	struct jt_sidecar *sc = arg;
+	struct pollfd p[2] = { { sc->lfd, POLLIN, 0 }, { sc->stop[0], POLLIN, 0 } };
+
+	for (;;) {
+		int fd;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept4(sc->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			start_conn(sc, fd);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the tracer's side */
+
+static void sc_free(struct jt_sidecar *sc)
+{
+	if (sc->lfd >= 0)
+		close(sc->lfd);
+	if (sc->stop[0] >= 0)
+		close(sc->stop[0]);
+	if (sc->stop[1] >= 0)
+		close(sc->stop[1]);
+	pthread_mutex_destroy(&sc->mu);
+	pthread_cond_destroy(&sc->idle);
+	free(sc);
+}
+
+int jt_sidecar_start(struct jt_sidecar **out, const char *what, const struct jt_sidecar_ops *ops,
+		     void *arg, char *err, size_t errlen)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	struct jt_sidecar *sc = calloc(1, sizeof(*sc));
+	int r = 0;
+
+	if (!sc) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		return -ENOMEM;
+	}
+	sc->what = what;
+	sc->ops = ops;
+	sc->arg = arg;
+	sc->stop[0] = sc->stop[1] = -1;
+	sc->tail = &sc->head;
+	for (int i = 0; i < MAX_ACTIVE; i++)
+		sc->fds[i] = -1;
+	pthread_mutex_init(&sc->mu, NULL);
+	pthread_cond_init(&sc->idle, NULL);
+	sc->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sc->lfd < 0 || bind(sc->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(sc->lfd, 128) < 0 || getsockname(sc->lfd, (struct sockaddr *)&sa, &len) < 0 ||
+	    pipe2(sc->stop, O_CLOEXEC) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: cannot listen on 127.0.0.1: %s", what, strerror(errno));
+	}
+	sc->port = ntohs(sa.sin_port);
+	if (r == 0 && (r = -pthread_create(&sc->acceptor, NULL, acceptor_main, sc)) < 0)
+		snprintf(err, errlen, "%s: cannot start its thread: %s", what, strerror(-r));
+	if (r < 0) {
+		sc_free(sc);
+		return r;
+	}
+	sc->acceptor_started = 1;
+	*out = sc;
+	return 0;
+}
+
+uint16_t jt_sidecar_port(const struct jt_sidecar *sc)
+{
+	return sc->port;
+}
+
+int jt_sidecar_grant(struct jt_policy *p, uint16_t port, int rule)
+{
+	struct jt_net_rule r = { .kind = JT_NET_CONNECT, .proto = JT_NET_TCP, .local = 1,
+				 .prefix = 32, .port_lo = port, .port_hi = port, .rule = rule };
+	struct jt_net_rule *n = realloc(p->net, (p->n_net + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	r.addr.family = 4;
+	r.addr.a[0] = 127;
+	r.addr.a[3] = 1;
+	p->net = n;
+	p->net[p->n_net++] = r;
+	return 0;
+}
+
+void jt_sidecar_connected(struct jt_sidecar *sc, const struct jt_policy *p, int copy,
+			  const struct jt_net_dest *d)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	if (!sc || d->port != sc->port || !jt_net_is_local(p, &d->addr) ||
+	    getsockname(copy, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	sc->ports[sc->n_ports++ % PORTS_MAX] = ntohs(sa.sin_port);
+	if (sc->n_ports == 2 * PORTS_MAX)
+		sc->n_ports = PORTS_MAX;
+	pthread_mutex_unlock(&sc->mu);
+}
+
+int jt_sidecar_stop_fd(const struct jt_sidecar *sc)
+{
+	return sc->stop[0];
+}
+
+int jt_sidecar_stopping(const struct jt_sidecar *sc)
+{
+	return __atomic_load_n(&sc->stopping, __ATOMIC_RELAXED);
+}
+
+void jt_sidecar_record(struct jt_sidecar *sc, struct jt_sidecar_rec *r)
+{
+	r->next = NULL;
+	pthread_mutex_lock(&sc->mu);
+	*sc->tail = r;
+	sc->tail = &r->next;
+	pthread_mutex_unlock(&sc->mu);
+}
+
+void jt_sidecar_drain(struct jt_sidecar *sc, struct jt_log *log)
+{
+	struct jt_sidecar_rec *r;
+
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	r = sc->head;
+	sc->head = NULL;
+	sc->tail = &sc->head;
+	pthread_mutex_unlock(&sc->mu);
+	while (r) {
+		struct jt_sidecar_rec *next = r->next;
+
+		r->write(log, r);
+		free(r);
+		r = next;
+	}
+}
+
+int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_log *log)
+{
+	struct timespec until;
+	int busy;
+
+	if (!sc)
+		return 0;
+	__atomic_store_n(&sc->stopping, 1, __ATOMIC_RELAXED);
+	if (write(sc->stop[1], "x", 1) == 1 && sc->acceptor_started)
+		pthread_join(sc->acceptor, NULL);
+	/* the program is gone: every connection ends now (their polls see
+	 * the stop pipe; a blocked read or write sees the shutdown) */
+	pthread_mutex_lock(&sc->mu);
+	for (int i = 0; i < MAX_ACTIVE; i++)
+		if (sc->fds[i] >= 0)
+			shutdown(sc->fds[i], SHUT_RDWR);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += STOP_WAIT_S;
+	while (sc->active > 0 && pthread_cond_timedwait(&sc->idle, &sc->mu, &until) == 0)
+		;
+	busy = sc->active > 0;
+	pthread_mutex_unlock(&sc->mu);
+	jt_sidecar_drain(sc, log);
+	if (!busy)
+		sc_free(sc);
+	/* else: a thread still holds it, and jailtrace is about to exit */
+	return busy;
+}
