@@ -343,6 +343,8 @@ int jt_doctor(int as_json)
 	       "libunwind cannot be loaded (Debian: libunwind8): records carry no stack");
 	printf("\n  proxy            %-4s %s", yes_no(proxy), proxy ?
 	       "proxy rules can be served (libcurl)" : proxy_why);
+	/* the domain proxy is jailtrace's own code: every build has it */
+	printf("\n  domain proxy     %-4s %s", "yes", "net domain rules are served (no library needed)");
 	printf("\n\n%s\n", can ? "jailtrace can contain programs on this host."
 			       : "jailtrace cannot contain programs on this host: `jailtrace run` will refuse.");
 	if (k.disabled)

@@ -63,6 +63,7 @@ struct rec {
 struct req {
 	struct jt_egress *g;
 	int fd, up;			/* the program's socket, the upstream's */
+	int up_slot;			/* jt_sidecar_track's */
 	char method[16], name[256], sni[256];
 	unsigned port;
 	char addr[64];			/* what was connected to, "" if nothing */
@@ -105,7 +106,7 @@ static void record(struct req *q, int allowed, const char *reason)
 	jt_sidecar_record(q->g->sc, &r->base);
 }
 
-/* Refuse with @status before anything reached an upstream. */
+/* Answer @status before anything reached an upstream: refused, or (502) not reachable. */
 static void refuse(struct req *q, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void refuse(struct req *q, int status, const char *fmt, ...)
@@ -118,7 +119,8 @@ static void refuse(struct req *q, int status, const char *fmt, ...)
 	va_end(ap);
 	q->status = status;
 	jt_sidecar_reply(q->fd, status, why);
-	record(q, 0, why);
+	/* 502: the policy allowed it, the network did not deliver */
+	record(q, status == 502, why);
 }
 
 /* ------------------------------------------------------------ the request */
@@ -298,6 +300,7 @@ static int reach(struct req *q)
 	for (size_t i = 0; i < usable && !jt_sidecar_stopping(q->g->sc); i++) {
 		q->up = connect_one(q, &addrs[i], &err);
 		if (q->up >= 0) {
+			q->up_slot = jt_sidecar_track(q->g->sc, q->up);
 			struct timeval tv = { IO_TIMEOUT_S, 0 };
 
 			setsockopt(q->up, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -337,7 +340,10 @@ static const char *relay(struct req *q, int upward)
 	while (down_open && !why) {
 		struct pollfd p[3] = {
 			{ q->up, POLLIN, 0 },
-			{ q->fd, (short)(up_open ? POLLIN : POLLRDHUP), 0 },
+			/* a side no longer read is not watched: a client that shut
+			 * its writing down still gets the answer; one that went
+			 * away shows when the answer cannot be sent */
+			{ q->fd, (short)(up_open ? POLLIN : 0), 0 },
 			{ jt_sidecar_stop_fd(q->g->sc), POLLIN, 0 },
 		};
 		int n = poll(p, 3, IO_TIMEOUT_S * 1000);
@@ -383,7 +389,7 @@ static const char *relay(struct req *q, int upward)
 			}
 			if (send_up(q, buf, (size_t)r) < 0)
 				why = "the upstream went away";
-		} else if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+		} else if (p[1].revents & POLLERR) {
 			why = "the program went away";
 		}
 	}
@@ -585,7 +591,7 @@ static void forward(struct req *q, char *head, size_t hlen, size_t got, const ch
 {
 	char *out = malloc(HEAD_MAX + 512), *line, *save;
 	size_t len = 0, body = 0, sent;
-	int n;
+	int n, has_length = 0;
 
 	if (!out) {
 		refuse(q, 503, "out of memory");
@@ -621,17 +627,28 @@ static void forward(struct req *q, char *head, size_t hlen, size_t got, const ch
 			goto out;
 		}
 		if (nn == 14 && !strncasecmp(line, "content-length", 14)) {
-			char *e;
+			/* one, all digits: two lengths are how a second request is smuggled */
+			const char *v = colon + 1 + strspn(colon + 1, " \t");
+			size_t digits = strspn(v, "0123456789");
 
-			body = strtoull(colon + 1, &e, 10);
-			if (*e && *e != ' ' && *e != '\t') {
-				refuse(q, 400, "a bad Content-Length");
+			if (has_length++ || digits == 0 || digits > 15 || v[digits + strspn(v + digits, " \t")]) {
+				refuse(q, 400, "a bad or repeated Content-Length");
 				goto out;
 			}
+			body = strtoull(v, NULL, 10);
+			continue;	/* sent as jailtrace read it, below */
 		}
 		if (hop_by_hop(line, nn))
 			continue;
 		n = snprintf(out + len, HEAD_MAX + 512 - len, "%s\r\n", line);
+		if (n < 0 || (size_t)n >= HEAD_MAX + 512 - len) {
+			refuse(q, 431, "request headers too large");
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	if (has_length) {
+		n = snprintf(out + len, HEAD_MAX + 512 - len, "Content-Length: %zu\r\n", body);
 		if (n < 0 || (size_t)n >= HEAD_MAX + 512 - len) {
 			refuse(q, 431, "request headers too large");
 			goto out;
@@ -677,10 +694,37 @@ out:
 	free(out);
 }
 
+/* "METHOD TARGET HTTP/1.x\r\n", exactly: one space each, a method of
+ * capitals, a target without controls. @return 0 or -1. */
+static int request_line(const char *head, char *method, size_t mlen, char *target, size_t tlen)
+{
+	const char *sp1 = strchr(head, ' '), *sp2, *eol = strstr(head, "\r\n");
+	size_t n;
+
+	if (!sp1 || !eol || sp1 > eol || (size_t)(sp1 - head) >= mlen || sp1 == head)
+		return -1;
+	for (const char *c = head; c < sp1; c++)
+		if (*c < 'A' || *c > 'Z')
+			return -1;
+	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
+	if (!sp2 || (n = (size_t)(sp2 - sp1 - 1)) == 0 || n >= tlen)
+		return -1;
+	for (const char *c = sp1 + 1; c < sp2; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return -1;
+	if (eol - sp2 - 1 != 8 || (strncmp(sp2 + 1, "HTTP/1.1", 8) && strncmp(sp2 + 1, "HTTP/1.0", 8)))
+		return -1;
+	memcpy(method, head, (size_t)(sp1 - head));
+	method[sp1 - head] = '\0';
+	memcpy(target, sp1 + 1, n);
+	target[n] = '\0';
+	return 0;
+}
+
 static void serve(void *arg, int fd)
 {
-	struct req q = { .g = arg, .fd = fd, .up = -1, .rule = -1 };
-	char *head = malloc(HEAD_MAX + 1), target[2048], host[300];
+	struct req q = { .g = arg, .fd = fd, .up = -1, .up_slot = -1, .rule = -1 };
+	char *head = malloc(HEAD_MAX + 1), target[2048], host[300], origin[2056];
 	size_t got;
 	long hlen;
 
@@ -693,7 +737,7 @@ static void serve(void *arg, int fd)
 		goto out;
 	}
 	head[got] = '\0';
-	if (sscanf(head, "%15[A-Z] %2047s HTTP/1.%*1[01]\r", q.method, target) != 2) {
+	if (request_line(head, q.method, sizeof(q.method), target, sizeof(target)) < 0) {
 		refuse(&q, 400, "a bad request line");
 		goto out;
 	}
@@ -723,17 +767,20 @@ static void serve(void *arg, int fd)
 		}
 		if (check_name(&q, host) < 0)
 			goto out;
-		forward(&q, head, (size_t)hlen, got, *path == '/' ? path : "/");
+		/* http://name?q is http://name/?q; a fragment is the client's own */
+		snprintf(origin, sizeof(origin), "%s%.*s", *path == '/' ? "" : "/", (int)strcspn(path, "#"),
+			 path);
+		forward(&q, head, (size_t)hlen, got, origin);
 	}
 out:
 	if (q.up >= 0)
-		close(q.up);
+		jt_sidecar_close_tracked(q.g->sc, q.up_slot, q.up);
 	free(head);
 }
 
 static void refuse_fd(void *arg, int fd, int status, const char *why)
 {
-	struct req q = { .g = arg, .fd = fd, .up = -1, .rule = -1 };
+	struct req q = { .g = arg, .fd = fd, .up = -1, .up_slot = -1, .rule = -1 };
 
 	clock_gettime(CLOCK_MONOTONIC, &q.start);
 	refuse(&q, status, "%s", why);

@@ -40,6 +40,7 @@ struct jt_sidecar {
 	pthread_cond_t idle;
 	int active;
 	int fds[MAX_ACTIVE];	/* the connections being served, -1: free */
+	int ups[MAX_ACTIVE];	/* their upstream sockets (jt_sidecar_track), -1: none */
 	uint16_t ports[PORTS_MAX];
 	size_t n_ports;
 	struct jt_sidecar_rec *head, **tail;
@@ -114,8 +115,14 @@ static int peer_allowed(struct jt_sidecar *sc, int fd)
 		if (tries)
 			usleep(2000);
 		pthread_mutex_lock(&sc->mu);
-		for (size_t i = 0; i < sc->n_ports && i < PORTS_MAX; i++)
-			ok |= sc->ports[i] == ntohs(sa.sin_port);
+		for (size_t i = 0; !ok && i < sc->n_ports && i < PORTS_MAX; i++)
+			if (sc->ports[i] == ntohs(sa.sin_port)) {
+				/* one connect, one connection: a host process that gets
+				 * the port later, after the program's socket closed, is
+				 * not the program */
+				sc->ports[i] = 0;
+				ok = 1;
+			}
 		pthread_mutex_unlock(&sc->mu);
 	}
 	return ok;
@@ -235,7 +242,7 @@ int jt_sidecar_start(struct jt_sidecar **out, const char *what, const struct jt_
 	sc->stop[0] = sc->stop[1] = -1;
 	sc->tail = &sc->head;
 	for (int i = 0; i < MAX_ACTIVE; i++)
-		sc->fds[i] = -1;
+		sc->fds[i] = sc->ups[i] = -1;
 	pthread_mutex_init(&sc->mu, NULL);
 	pthread_cond_init(&sc->idle, NULL);
 	sc->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -294,6 +301,31 @@ void jt_sidecar_connected(struct jt_sidecar *sc, const struct jt_policy *p, int 
 	pthread_mutex_unlock(&sc->mu);
 }
 
+int jt_sidecar_track(struct jt_sidecar *sc, int fd)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&sc->mu);
+	for (int i = 0; i < MAX_ACTIVE && slot < 0; i++)
+		if (sc->ups[i] < 0) {
+			sc->ups[i] = fd;
+			slot = i;
+		}
+	if (slot >= 0 && sc->stopping)
+		shutdown(fd, SHUT_RDWR);
+	pthread_mutex_unlock(&sc->mu);
+	return slot;
+}
+
+void jt_sidecar_close_tracked(struct jt_sidecar *sc, int slot, int fd)
+{
+	pthread_mutex_lock(&sc->mu);
+	if (slot >= 0)
+		sc->ups[slot] = -1;
+	close(fd);
+	pthread_mutex_unlock(&sc->mu);
+}
+
 int jt_sidecar_stop_fd(const struct jt_sidecar *sc)
 {
 	return sc->stop[0];
@@ -340,15 +372,20 @@ int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_log *log)
 
 	if (!sc)
 		return 0;
+	pthread_mutex_lock(&sc->mu);
 	__atomic_store_n(&sc->stopping, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&sc->mu);
 	if (write(sc->stop[1], "x", 1) == 1 && sc->acceptor_started)
 		pthread_join(sc->acceptor, NULL);
 	/* the program is gone: every connection ends now (their polls see
 	 * the stop pipe; a blocked read or write sees the shutdown) */
 	pthread_mutex_lock(&sc->mu);
-	for (int i = 0; i < MAX_ACTIVE; i++)
+	for (int i = 0; i < MAX_ACTIVE; i++) {
 		if (sc->fds[i] >= 0)
 			shutdown(sc->fds[i], SHUT_RDWR);
+		if (sc->ups[i] >= 0)
+			shutdown(sc->ups[i], SHUT_RDWR);
+	}
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += STOP_WAIT_S;
 	while (sc->active > 0 && pthread_cond_timedwait(&sc->idle, &sc->mu, &until) == 0)

@@ -48,6 +48,14 @@ int jt_sidecar_grant(struct jt_policy *p, uint16_t port, int rule);
 void jt_sidecar_connected(struct jt_sidecar *sc, const struct jt_policy *p, int copy,
 			  const struct jt_net_dest *d);
 
+/**
+ * A connection's other socket (its upstream), shut down too at stop.
+ * @return a slot for jt_sidecar_close_tracked (-1: none free; still usable).
+ */
+int jt_sidecar_track(struct jt_sidecar *sc, int fd);
+/** Forget slot @slot and close @fd (under the lock: stop never shuts a reused number). */
+void jt_sidecar_close_tracked(struct jt_sidecar *sc, int slot, int fd);
+
 /** Readable once the sidecar stops: a connection's polls include it and end. */
 int jt_sidecar_stop_fd(const struct jt_sidecar *sc);
 /** Nonzero once the sidecar stops (for loops that cannot poll, e.g. libcurl's). */
