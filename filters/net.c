@@ -491,27 +491,28 @@ static int v4_public(const unsigned char *a)
 		{ 172, 16, 12 }, { 192, 0, 24 }, { 192, 168, 16 }, { 198, 18, 15 }, { 224, 0, 4 },
 		{ 240, 0, 4 },
 	};
+	/* the documentation networks and the 6to4 relay: nothing public lives
+	 * there, and a lab network often does (a host's own LAN may be one) */
+	static const unsigned char c24[][3] = { { 192, 0, 2 }, { 198, 51, 100 }, { 203, 0, 113 },
+						{ 192, 88, 99 } };
 
 	for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
 		if (in_v4(a, closed[i].b0, closed[i].b1, closed[i].prefix))
 			return 0;
+	for (size_t i = 0; i < sizeof(c24) / sizeof(c24[0]); i++)
+		if (!memcmp(a, c24[i], 3))
+			return 0;
 	return 1;
-}
-
-static int host_named(const struct jt_policy *p, const struct jt_net_addr *a)
-{
-	for (size_t i = 0; i < p->n_hosts; i++)
-		if (same(&p->hosts[i].addr, a))
-			return 1;
-	return 0;
 }
 
 int jt_net_is_public(const struct jt_policy *p, const struct jt_net_addr *a)
 {
 	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
+	static const unsigned char nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
+	static const unsigned char v4translated[12] = { [8] = 0xff, [9] = 0xff };	/* ::ffff:0:a.b.c.d */
+	static const unsigned char doc[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	static const unsigned char discard[8] = { 0x01, 0 };
 
-	if (host_named(p, a))
-		return 1;
 	if (host_addr(p, a))
 		return 0;
 	if (a->family == 4)
@@ -523,8 +524,12 @@ int jt_net_is_public(const struct jt_policy *p, const struct jt_net_addr *a)
 	    (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0xc0) ||	/* fec0::/10 site-local */
 	    a->a[0] == 0xff)					/* multicast */
 		return 0;
-	/* an IPv4 address inside IPv6 (NAT64, 6to4, compatible) is that address */
-	if (!memcmp(a->a, nat64, 12))
+	/* documentation, discard, local-use NAT64 (what it maps to is a local choice), Teredo */
+	if (!memcmp(a->a, doc, 4) || !memcmp(a->a, discard, 8) || !memcmp(a->a, nat64_local, 6) ||
+	    (a->a[0] == 0x20 && a->a[1] == 0x01 && a->a[2] == 0 && a->a[3] == 0))	/* Teredo */
+		return 0;
+	/* an IPv4 address inside IPv6 (NAT64, SIIT, 6to4, compatible) is that address */
+	if (!memcmp(a->a, nat64, 12) || !memcmp(a->a, v4translated, 12))
 		return v4_public(a->a + 12);
 	if (a->a[0] == 0x20 && a->a[1] == 0x02)
 		return v4_public(a->a + 2);

@@ -122,9 +122,11 @@ int jt_domain_name_ok(char *name);
 int jt_net_is_literal(const char *name);
 
 /**
- * May the proxy connect to @a? Not loopback, unspecified, link-local,
- * private, shared, multicast or reserved, nor one of this host's own
- * addresses, unless a `host` line names it. @return 1 or 0.
+ * May the proxy connect to @a, which the host's resolver gave for a name?
+ * Not loopback, unspecified, link-local, private, shared, multicast,
+ * documentation or reserved (IPv4 inside IPv6 judged as IPv4), nor one of
+ * this host's own addresses. (A `host` line's addresses are for its name
+ * alone; the proxy takes those as the policy gave them.) @return 1 or 0.
  */
 int jt_net_is_public(const struct jt_policy *p, const struct jt_net_addr *a);
 

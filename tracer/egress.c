@@ -18,10 +18,12 @@
  * size costs the same memory; a connection idle for IO_TIMEOUT_S ends.
  * One "egress" record per request (docs/audit-log.md).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include "filters/net.h"
 #include "filters/policy.h"
@@ -45,11 +48,15 @@
 #define IO_TIMEOUT_S 60
 #define CONNECT_TIMEOUT_S 15
 #define ADDRS_MAX 16
+#define LOOKUP_TIMEOUT_S 20
 #define N_ENV 8
 
 struct jt_egress {
 	struct jt_sidecar *sc;
-	const struct jt_policy *policy;	/* domains, hosts, the host's addresses: read only */
+	/* the run's domains, hosts, the host's addresses and the rules' places,
+	 * copied: a connection thread still running when jailtrace ends must
+	 * not read a policy the command has freed */
+	struct jt_policy pol;
 	char *env[N_ENV];
 };
 
@@ -68,6 +75,9 @@ struct req {
 	unsigned port;
 	char addr[64];			/* what was connected to, "" if nothing */
 	int rule;			/* the domain rule that matched, -1 */
+	int denied;			/* refused after the tunnel was answered */
+	char answer[16];		/* the start of an HTTP answer, for its status */
+	size_t answer_len;
 	int status;			/* what the program got */
 	uint64_t bytes_up, bytes_down;
 	struct timespec start;
@@ -92,7 +102,7 @@ static void record(struct req *q, int allowed, const char *reason)
 	snprintf(r->name, sizeof(r->name), "%s", q->name);
 	snprintf(r->addr, sizeof(r->addr), "%s", q->addr);
 	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
-	snprintf(r->rule, sizeof(r->rule), "%s", q->rule >= 0 ? jt_policy_where(q->g->policy, q->rule) : "");
+	snprintf(r->rule, sizeof(r->rule), "%s", q->rule >= 0 ? jt_policy_where(&q->g->pol, q->rule) : "");
 	snprintf(r->sni, sizeof(r->sni), "%s", q->sni);
 	r->e = (struct jt_log_egress){
 		.method = r->method, .name = r->name[0] ? r->name : NULL, .port = q->port,
@@ -189,7 +199,7 @@ static int check_name(struct req *q, const char *host)
 		return -1;
 	}
 	snprintf(q->name, sizeof(q->name), "%s", name);
-	m = jt_domain_match(q->g->policy, name, q->port);
+	m = jt_domain_match(&q->g->pol, name, q->port);
 	if (m == -ENOENT) {
 		refuse(q, 403, "no domain rule names %s (grant with --allow-domain %s)", name, name);
 		return -1;
@@ -199,7 +209,7 @@ static int check_name(struct req *q, const char *host)
 		       q->port, name, name, q->port);
 		return -1;
 	}
-	q->rule = q->g->policy->domains[m].rule;
+	q->rule = q->g->pol.domains[m].rule;
 	return 0;
 }
 
@@ -260,37 +270,134 @@ static int connect_one(struct req *q, const struct jt_net_addr *a, int *err)
 	return fd;
 }
 
-/* Resolve q->name (host lines first) and connect to a public address of it. @return 0 or -1 (answered). */
+/*
+ * A lookup on a thread of its own: getaddrinfo cannot be interrupted, and
+ * a name server that never answers must not hold a connection (and its
+ * record) past the run's end. The asker waits on the eventfd and the stop
+ * pipe; whichever of the two lets go last frees it.
+ */
+struct lookup {
+	pthread_mutex_t mu;
+	int refs;
+	int efd;
+	char name[256];
+	int err;			/* getaddrinfo's */
+	struct jt_net_addr addrs[ADDRS_MAX];
+	size_t n;
+};
+
+static void lookup_put(struct lookup *l)
+{
+	int last;
+
+	pthread_mutex_lock(&l->mu);
+	last = --l->refs == 0;
+	pthread_mutex_unlock(&l->mu);
+	if (!last)
+		return;
+	close(l->efd);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static void *lookup_main(void *arg)
+{
+	struct lookup *l = arg;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
+	uint64_t one = 1;
+
+	l->err = getaddrinfo(l->name, NULL, &hints, &res);
+	for (ai = l->err ? NULL : res; ai && l->n < ADDRS_MAX; ai = ai->ai_next) {
+		struct jt_net_dest d;
+
+		if (jt_net_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &d) == 0)
+			l->addrs[l->n++] = d.addr;
+	}
+	if (!l->err)
+		freeaddrinfo(res);
+	if (write(l->efd, &one, sizeof(one)) < 0)
+		l->err = EAI_SYSTEM;
+	lookup_put(l);
+	return NULL;
+}
+
+/* The host's resolver's addresses for q->name. @return how many, or -1 (answered). */
+static long resolve(struct req *q, struct jt_net_addr *out)
+{
+	struct lookup *l = calloc(1, sizeof(*l));
+	pthread_attr_t at;
+	pthread_t th;
+	short ev;
+	long n;
+
+	if (!l) {
+		refuse(q, 503, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&l->mu, NULL);
+	l->refs = 2;
+	snprintf(l->name, sizeof(l->name), "%s", q->name);
+	l->efd = eventfd(0, EFD_CLOEXEC);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	if (l->efd < 0 || pthread_create(&th, &at, lookup_main, l) != 0) {
+		pthread_attr_destroy(&at);
+		if (l->efd >= 0)
+			close(l->efd);
+		pthread_mutex_destroy(&l->mu);
+		free(l);
+		refuse(q, 503, "cannot look the name up now");
+		return -1;
+	}
+	pthread_attr_destroy(&at);
+	ev = wait_fd(q, l->efd, POLLIN, LOOKUP_TIMEOUT_S * 1000);
+	if (!(ev & POLLIN)) {
+		refuse(q, 502, jt_sidecar_stopping(q->g->sc) ? "the run ended while %s was being looked up"
+		       : "%s did not resolve in time", q->name);
+		lookup_put(l);	/* the resolver frees it when it returns */
+		return -1;
+	}
+	if (l->err) {
+		refuse(q, 502, "cannot resolve %s: %s", q->name,
+		       l->err == EAI_SYSTEM ? strerror(errno) : gai_strerror(l->err));
+		lookup_put(l);
+		return -1;
+	}
+	memcpy(out, l->addrs, l->n * sizeof(*out));
+	n = (long)l->n;
+	lookup_put(l);
+	return n;
+}
+
+/*
+ * Addresses for q->name and a connection to one of them. A `host` line's
+ * addresses are the policy's word for that name and are taken as they
+ * are; the resolver's must be public (a name may not lead into the host
+ * or its network). @return 0 or -1 (answered).
+ */
 static int reach(struct req *q)
 {
-	const struct jt_policy *p = q->g->policy;
+	const struct jt_policy *p = &q->g->pol;
 	struct jt_net_addr addrs[ADDRS_MAX];
 	size_t n = jt_host_lookup(p, q->name, addrs, ADDRS_MAX, NULL), usable = 0;
 	char first_closed[64] = "", buf[64];
 	int err = 0;
 
-	if (n == 0) {
-		struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
-		int e = getaddrinfo(q->name, NULL, &hints, &res);
+	if (n > 0) {
+		usable = n;
+	} else {
+		long r = resolve(q, addrs);
 
-		if (e) {
-			refuse(q, 502, "cannot resolve %s: %s", q->name, gai_strerror(e));
+		if (r < 0)
 			return -1;
+		n = (size_t)r;
+		for (size_t i = 0; i < n; i++) {
+			if (jt_net_is_public(p, &addrs[i]))
+				addrs[usable++] = addrs[i];
+			else if (!first_closed[0])
+				jt_net_format(&addrs[i], q->port, first_closed, sizeof(first_closed));
 		}
-		for (ai = res; ai && n < ADDRS_MAX; ai = ai->ai_next) {
-			struct jt_net_dest d;
-
-			if (jt_net_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &d) == 0)
-				addrs[n++] = d.addr;
-		}
-		freeaddrinfo(res);
-	}
-	/* only the public ones: a name may not lead into the host or its network */
-	for (size_t i = 0; i < n; i++) {
-		if (jt_net_is_public(p, &addrs[i]))
-			addrs[usable++] = addrs[i];
-		else if (!first_closed[0])
-			jt_net_format(&addrs[i], q->port, first_closed, sizeof(first_closed));
 	}
 	if (!usable) {
 		refuse(q, 403, "%s resolves to %s, which is this host or a private network "
@@ -300,9 +407,9 @@ static int reach(struct req *q)
 	for (size_t i = 0; i < usable && !jt_sidecar_stopping(q->g->sc); i++) {
 		q->up = connect_one(q, &addrs[i], &err);
 		if (q->up >= 0) {
-			q->up_slot = jt_sidecar_track(q->g->sc, q->up);
 			struct timeval tv = { IO_TIMEOUT_S, 0 };
 
+			q->up_slot = jt_sidecar_track(q->g->sc, q->up);
 			setsockopt(q->up, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 			jt_net_format(&addrs[i], q->port, q->addr, sizeof(q->addr));
 			return 0;
@@ -311,6 +418,169 @@ static int reach(struct req *q)
 	jt_net_format(&addrs[0], q->port, buf, sizeof(buf));
 	refuse(q, 502, "cannot connect to %s (%s): %s", q->name, buf, strerror(err ? err : EINTR));
 	return -1;
+}
+
+/* ------------------------------------------------------------ TLS */
+
+static unsigned be16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+#define MORE ((const char *)1)		/* hello_check: the records so far hold less than the message */
+#define NOT_TLS "not TLS: the tunnel carries TLS to the name it asked for"
+#define MALFORMED "a malformed ClientHello"
+
+/* The extensions of a ClientHello body (after its 4-byte header): the server name into @sni. */
+static const char *hello_names(const unsigned char *p, const unsigned char *end, char *sni, size_t snilen)
+{
+	int names = 0;
+
+	/* version, random, session id, cipher suites, compression */
+	if (end - p < 35 || (p += 34, (size_t)(end - p) < 1u + *p))
+		return MALFORMED;
+	if ((p += 1 + *p, end - p < 2) || (size_t)(end - p) < 2 + be16(p))
+		return MALFORMED;
+	if ((p += 2 + be16(p), end - p < 1) || (size_t)(end - p) < 1u + *p)
+		return MALFORMED;
+	p += 1 + *p;
+	if (end - p < 2)
+		return NULL;	/* no extensions: no name */
+	if (p + 2 + be16(p) > end)
+		return MALFORMED;
+	end = p + 2 + be16(p);
+	for (p += 2; end - p >= 4;) {
+		unsigned type = be16(p), len = be16(p + 2);
+		const unsigned char *d = p + 4, *next = d + len, *e = next;
+
+		if ((size_t)(end - d) < len)
+			return MALFORMED;
+		if (type == 0xfe0d)
+			return "an encrypted ClientHello hides the server name";
+		if (type == 0 && names++)
+			return "two server_name extensions";
+		if (type == 0) {
+			/* list length, then (type, length, name)... */
+			if (len < 2 || be16(d) != len - 2u)
+				return "a malformed server_name";
+			for (d += 2; e - d >= 3;) {
+				size_t n = be16(d + 1);
+
+				if ((size_t)(e - d - 3) < n)
+					return "a malformed server_name";
+				if (d[0] == 0 && sni[0])
+					return "two server names";
+				if (d[0] == 0 && (n == 0 || n >= snilen || memchr(d + 3, 0, n)))
+					return "a malformed server_name";
+				if (d[0] == 0) {
+					memcpy(sni, d + 3, n);
+					sni[n] = '\0';
+				}
+				d += 3 + n;
+			}
+		}
+		p = next;
+	}
+	return NULL;
+}
+
+/*
+ * The first handshake message in @raw (@rlen bytes of TLS records; with
+ * @skip_ccs, change_cipher_spec records before it are passed over, as a
+ * second ClientHello may follow one) must be a ClientHello naming one
+ * server, q->name, without hiding it. @msg is HELLO_MAX bytes of scratch.
+ * @return NULL (the name in @sni), MORE, or why it is refused.
+ */
+static const char *hello_check(const struct req *q, const unsigned char *raw, size_t rlen, int skip_ccs,
+			       unsigned char *msg, char *sni, size_t snilen)
+{
+	size_t mlen = 0, off = 0, need = 0;
+	const char *why;
+	char norm[256];
+
+	sni[0] = '\0';
+	while (need == 0 || mlen < need) {
+		unsigned len;
+
+		if (rlen < off + 5) {
+			if (rlen > off && raw[off] != 0x16 && !(skip_ccs && mlen == 0 && raw[off] == 0x14))
+				return NOT_TLS;
+			return MORE;
+		}
+		len = be16(raw + off + 3);
+		if (raw[off + 1] != 3)
+			return NOT_TLS;
+		if (skip_ccs && mlen == 0 && raw[off] == 0x14) {
+			if (rlen < off + 5 + len)
+				return MORE;
+			off += 5 + len;
+			continue;
+		}
+		if (raw[off] != 0x16)
+			return NOT_TLS;
+		if (len == 0 || len > 16384 + 2048)
+			return MALFORMED;
+		if (rlen < off + 5 + len)
+			return MORE;
+		if (mlen + len > HELLO_MAX)
+			return "a ClientHello too long";
+		memcpy(msg + mlen, raw + off + 5, len);
+		mlen += len;
+		off += 5 + len;
+		if (need == 0 && mlen >= 4) {
+			if (msg[0] != 1)
+				return "the first handshake message is not a ClientHello";
+			need = 4 + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3]);
+			if (need > HELLO_MAX)
+				return "a ClientHello too long";
+		}
+	}
+	if ((why = hello_names(msg + 4, msg + need, sni, snilen)))
+		return why;
+	if (!sni[0])
+		return "the ClientHello names no server (SNI)";
+	snprintf(norm, sizeof(norm), "%s", sni);
+	if (jt_domain_name_ok(norm) < 0 || strcmp(norm, q->name))
+		return "the ClientHello names another server than the CONNECT";
+	return NULL;
+}
+
+/*
+ * What a tunnel's watch knows. TLS 1.3 lets the server answer the first
+ * ClientHello with a HelloRetryRequest, and the client then sends a second
+ * one in the clear, which could name another server: so the server's
+ * first handshake message is read too, and after a HelloRetryRequest the
+ * program's bytes are held until its second ClientHello passes the same
+ * check. After a ServerHello everything is encrypted (TLS 1.3) or the
+ * server is chosen (TLS 1.2: renegotiation runs inside the encryption).
+ */
+enum { WATCH_SERVER_HELLO, WATCH_SECOND_HELLO, WATCH_DONE };
+struct watch {
+	int state;
+	unsigned char sh[43];		/* record header, handshake header, version, random */
+	size_t shlen;
+	unsigned char *held;		/* the program's bytes after a HelloRetryRequest */
+	size_t heldlen;
+	unsigned char *msg;		/* hello_check's scratch */
+};
+
+static const unsigned char hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+static void watch_down(struct watch *w, const char *p, size_t n)
+{
+	size_t take = sizeof(w->sh) - w->shlen;
+
+	if (w->state != WATCH_SERVER_HELLO)
+		return;
+	memcpy(w->sh + w->shlen, p, n < take ? n : take);
+	w->shlen += n < take ? n : take;
+	if (w->shlen < sizeof(w->sh))
+		return;
+	w->state = w->sh[0] == 0x16 && w->sh[5] == 2 && !memcmp(w->sh + 11, hrr_random, 32)
+		 ? WATCH_SECOND_HELLO : WATCH_DONE;
 }
 
 /* ------------------------------------------------------------ relaying */
@@ -323,21 +593,59 @@ static int send_up(struct req *q, const void *p, size_t n)
 	return 0;
 }
 
+/* The program's bytes while a second ClientHello is due: held until it passes. @return NULL or why not. */
+static const char *watch_up(struct req *q, struct watch *w, const char *p, size_t n)
+{
+	char sni[256];
+	const char *why;
+
+	if (w->heldlen + n > HELLO_MAX)
+		return "a ClientHello too long";
+	memcpy(w->held + w->heldlen, p, n);
+	w->heldlen += n;
+	why = hello_check(q, w->held, w->heldlen, 1, w->msg, sni, sizeof(sni));
+	if (why == MORE)
+		return NULL;
+	if (why) {
+		q->denied = 1;
+		snprintf(q->sni, sizeof(q->sni), "%s", sni);
+		return why;
+	}
+	w->state = WATCH_DONE;
+	return send_up(q, w->held, w->heldlen) < 0 ? "the upstream went away" : NULL;
+}
+
+/* HTTP: the status line of the answer ("HTTP/1.1 404 ...") is what the program got. */
+static void answer_status(struct req *q, const char *p, size_t n)
+{
+	size_t take = sizeof(q->answer) - 1 - q->answer_len;
+
+	if (q->answer_len == sizeof(q->answer) - 1)
+		return;
+	memcpy(q->answer + q->answer_len, p, n < take ? n : take);
+	q->answer_len += n < take ? n : take;
+	q->answer[q->answer_len] = '\0';
+	if (q->answer_len >= 12 && !strncmp(q->answer, "HTTP/1.", 7) && q->answer[8] == ' ' &&
+	    isdigit((unsigned char)q->answer[9]) && isdigit((unsigned char)q->answer[10]) &&
+	    isdigit((unsigned char)q->answer[11]))
+		q->status = atoi(q->answer + 9);
+}
+
 /*
  * Relay until both sides are done, a side fails, the run stops or nothing
- * moves for IO_TIMEOUT_S. @upward: the program's bytes go on too (a
- * tunnel); else only the answer comes back (HTTP: one request sent).
+ * moves for IO_TIMEOUT_S. @w: a tunnel, the program's bytes go on too;
+ * NULL: only the answer comes back (HTTP: one request was sent).
  * @return NULL, or why it ended early.
  */
-static const char *relay(struct req *q, int upward)
+static const char *relay(struct req *q, struct watch *w)
 {
 	char *buf = malloc(RELAY_BUF);
-	int down_open = 1, up_open = upward;
+	int up_open = w != NULL;
 	const char *why = NULL;
 
 	if (!buf)
 		return "out of memory";
-	while (down_open && !why) {
+	while (!why) {
 		struct pollfd p[3] = {
 			{ q->up, POLLIN, 0 },
 			/* a side no longer read is not watched: a client that shut
@@ -364,11 +672,15 @@ static const char *relay(struct req *q, int upward)
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
-				down_open = 0;	/* the upstream is done: so is the answer */
+				/* the upstream is done: so is the answer */
 				if (r < 0)
 					why = "the upstream failed";
 				break;
 			}
+			if (w)
+				watch_down(w, buf, (size_t)r);
+			else
+				answer_status(q, buf, (size_t)r);
 			if (jt_sidecar_send_all(q->fd, buf, (size_t)r) < 0) {
 				why = "the program went away";
 				break;
@@ -382,12 +694,18 @@ static const char *relay(struct req *q, int upward)
 				continue;
 			if (r <= 0) {
 				up_open = 0;
+				if (w && w->state == WATCH_SECOND_HELLO) {
+					why = "the program left before its second ClientHello";
+					break;
+				}
 				shutdown(q->up, SHUT_WR);
 				if (r < 0)
 					why = "the program's side failed";
 				continue;
 			}
-			if (send_up(q, buf, (size_t)r) < 0)
+			if (w && w->state == WATCH_SECOND_HELLO)
+				why = watch_up(q, w, buf, (size_t)r);
+			else if (send_up(q, buf, (size_t)r) < 0)
 				why = "the upstream went away";
 		} else if (p[1].revents & POLLERR) {
 			why = "the program went away";
@@ -397,181 +715,68 @@ static const char *relay(struct req *q, int upward)
 	return why;
 }
 
-/* ------------------------------------------------------------ TLS */
-
-static unsigned be16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-/*
- * Read the program's first TLS handshake message (the ClientHello) into
- * @hello (raw records, @rlen bytes, as they go on) and its server name
- * into q->sni. @return NULL, or why the tunnel is refused.
- */
-static const char *client_hello(struct req *q, unsigned char *raw, size_t have, size_t *rlen)
-{
-	unsigned char *msg = malloc(HELLO_MAX);
-	size_t mlen = 0, off = 0, need = 0;
-	const char *why = NULL;
-
-	if (!msg)
-		return "out of memory";
-	*rlen = have;
-	/* the handshake message, from as many records as it spans */
-	while (!why && (need == 0 || mlen < need)) {
-		unsigned len;
-
-		while (*rlen < off + 5 || *rlen < off + 5 + be16(raw + off + 3)) {
-			ssize_t n;
-
-			if (*rlen >= off + 1 && raw[off] != 0x16) {
-				why = "not TLS: the tunnel carries TLS to the name it asked for";
-				break;
-			}
-			if (*rlen == HELLO_MAX || !(wait_fd(q, q->fd, POLLIN, IO_TIMEOUT_S * 1000) & POLLIN)) {
-				why = "no ClientHello came";
-				break;
-			}
-			n = recv(q->fd, raw + *rlen, HELLO_MAX - *rlen, 0);
-			if (n <= 0) {
-				why = "no ClientHello came";
-				break;
-			}
-			*rlen += (size_t)n;
-		}
-		if (why)
-			break;
-		if (raw[off] != 0x16 || raw[off + 1] != 3) {
-			why = "not TLS: the tunnel carries TLS to the name it asked for";
-			break;
-		}
-		len = be16(raw + off + 3);
-		if (len == 0 || mlen + len > HELLO_MAX) {
-			why = "a malformed ClientHello";
-			break;
-		}
-		memcpy(msg + mlen, raw + off + 5, len);
-		mlen += len;
-		off += 5 + len;
-		if (need == 0 && mlen >= 4) {
-			if (msg[0] != 1) {
-				why = "the first handshake message is not a ClientHello";
-				break;
-			}
-			need = 4 + ((size_t)msg[1] << 16 | (size_t)msg[2] << 8 | msg[3]);
-			if (need > HELLO_MAX)
-				why = "a ClientHello too long";
-		}
-	}
-	/* what came beyond the records read goes on after them */
-	if (!why) {
-		const unsigned char *p = msg + 4, *end = msg + need;
-		int names = 0;
-		size_t n;
-
-		/* version, random, session id, cipher suites, compression */
-		if (end - p < 35 || (p += 34, (size_t)(end - p) < 1u + *p))
-			why = "a malformed ClientHello";
-		else if ((p += 1 + *p, end - p < 2) || (size_t)(end - p) < 2 + be16(p))
-			why = "a malformed ClientHello";
-		else if ((p += 2 + be16(p), end - p < 1) || (size_t)(end - p) < 1u + *p)
-			why = "a malformed ClientHello";
-		else {
-			p += 1 + *p;
-			if (end - p >= 2) {
-				const unsigned char *ext_end = p + 2 + be16(p);
-
-				if (ext_end > end)
-					why = "a malformed ClientHello";
-				for (p += 2; !why && ext_end - p >= 4; ) {
-					unsigned type = be16(p), len = be16(p + 2);
-					const unsigned char *d = p + 4, *next = d + len;
-
-					if ((size_t)(ext_end - d) < len) {
-						why = "a malformed ClientHello";
-						break;
-					}
-					if (type == 0xfe0d)
-						why = "an encrypted ClientHello hides the server name";
-					else if (type == 0 && names++)
-						why = "two server_name extensions";
-					else if (type == 0) {
-						/* list length, then (type, length, name)... */
-						const unsigned char *e = d + len;
-
-						if (len < 2 || be16(d) != len - 2u)
-							why = "a malformed server_name";
-						for (d += 2; !why && e - d >= 3; d += 3 + n) {
-							n = be16(d + 1);
-							if ((size_t)(e - d - 3) < n)
-								why = "a malformed server_name";
-							else if (d[0] == 0 && q->sni[0])
-								why = "two server names";
-							else if (d[0] == 0 && (n == 0 || n >= sizeof(q->sni) ||
-									       memchr(d + 3, 0, n)))
-								why = "a malformed server_name";
-							else if (d[0] == 0) {
-								memcpy(q->sni, d + 3, n);
-								q->sni[n] = '\0';
-							}
-						}
-					}
-					p = next;
-				}
-			}
-		}
-	}
-	free(msg);
-	if (!why && !q->sni[0])
-		why = "the ClientHello names no server (SNI)";
-	if (!why) {
-		char sni[256];
-
-		snprintf(sni, sizeof(sni), "%s", q->sni);
-		if (jt_domain_name_ok(sni) < 0 || strcmp(sni, q->name))
-			why = "the ClientHello names another server than the CONNECT";
-	}
-	return why;
-}
-
 static void tunnel(struct req *q, char *extra, size_t n_extra)
 {
 	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	struct watch w = { .state = WATCH_SERVER_HELLO };
 	unsigned char *raw = malloc(HELLO_MAX);
 	size_t rlen = 0;
-	const char *why;
+	const char *why = MORE;
 
-	if (!raw) {
+	w.msg = malloc(HELLO_MAX);
+	w.held = malloc(HELLO_MAX);
+	if (!raw || !w.msg || !w.held) {
 		refuse(q, 503, "out of memory");
-		return;
+		goto out;
 	}
-	if (n_extra > HELLO_MAX)
-		n_extra = HELLO_MAX;
-	memcpy(raw, extra, n_extra);
+	rlen = n_extra < HELLO_MAX ? n_extra : HELLO_MAX;
+	memcpy(raw, extra, rlen);
 	q->status = 200;
 	if (jt_sidecar_send_all(q->fd, ok, sizeof(ok) - 1) < 0) {
 		record(q, 1, "the program went away");
-		free(raw);
-		return;
+		goto out;
 	}
-	why = client_hello(q, raw, n_extra, &rlen);
+	while ((why = hello_check(q, raw, rlen, 0, w.msg, q->sni, sizeof(q->sni))) == MORE) {
+		ssize_t n;
+
+		if (rlen == HELLO_MAX) {
+			why = "a ClientHello too long";
+			break;
+		}
+		if (!(wait_fd(q, q->fd, POLLIN, IO_TIMEOUT_S * 1000) & POLLIN) ||
+		    (n = recv(q->fd, raw + rlen, HELLO_MAX - rlen, 0)) <= 0) {
+			why = "no ClientHello came";
+			break;
+		}
+		rlen += (size_t)n;
+	}
 	if (why) {
 		/* nothing went on to the upstream; the program sees the tunnel close */
 		char r[320];
 
 		snprintf(r, sizeof(r), "%s%s%.100s", why, q->sni[0] ? ": " : "", q->sni);
 		record(q, 0, r);
-		free(raw);
-		return;
+		goto out;
 	}
+	/* what came after the ClientHello goes on with it */
 	if (send_up(q, raw, rlen) < 0) {
-		free(raw);
 		record(q, 1, "the upstream went away");
-		return;
+		goto out;
 	}
+	why = relay(q, &w);
+	if (q->denied) {
+		char r[320];
+
+		snprintf(r, sizeof(r), "after a HelloRetryRequest: %s%s%.100s", why, q->sni[0] ? ": " : "",
+			 q->sni);
+		record(q, 0, r);
+	} else {
+		record(q, 1, why);
+	}
+out:
 	free(raw);
-	record(q, 1, relay(q, 1));
+	free(w.msg);
+	free(w.held);
 }
 
 static int hop_by_hop(const char *h, size_t n)
@@ -586,10 +791,27 @@ static int hop_by_hop(const char *h, size_t n)
 	return 0;
 }
 
+/* "Name: value" as RFC 9110 has it: a token, a colon, no controls but tabs in the value. */
+static int field_ok(const char *line, const char *colon)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~";
+
+	if (!colon || colon == line)
+		return 0;
+	for (const char *c = line; c < colon; c++)
+		if (!isalnum((unsigned char)*c) && !strchr(tchar, *c))
+			return 0;
+	for (const unsigned char *c = (const unsigned char *)colon + 1; *c; c++)
+		if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* An absolute-form request: on as origin-form with Connection: close, its body after it. */
 static void forward(struct req *q, char *head, size_t hlen, size_t got, const char *path)
 {
-	char *out = malloc(HEAD_MAX + 512), *line, *save;
+	char *out = malloc(HEAD_MAX + 512), *line, *eol;
+	const char *why;
 	size_t len = 0, body = 0, sent;
 	int n, has_length = 0;
 
@@ -599,13 +821,22 @@ static void forward(struct req *q, char *head, size_t hlen, size_t got, const ch
 	}
 	n = snprintf(out, HEAD_MAX + 512, "%s %s HTTP/1.1\r\n", q->method, path);
 	len = (size_t)n;
-	head[hlen - 2] = '\0';
-	strtok_r(head, "\r\n", &save);	/* the request line */
-	while ((line = strtok_r(NULL, "\r\n", &save))) {
-		const char *colon = strchr(line, ':');
-		size_t nn = colon ? (size_t)(colon - line) : 0;
+	if (memchr(head, '\0', hlen)) {
+		refuse(q, 400, "a NUL byte in the request head");
+		goto out;
+	}
+	/* each header line, ending CRLF; the head ends with an empty one */
+	for (line = strstr(head, "\r\n") + 2; line < head + hlen - 2; line = eol + 2) {
+		const char *colon;
+		size_t nn;
 
-		if (!colon || nn == 0 || memchr(line, ' ', nn)) {
+		eol = memmem(line, (size_t)(head + hlen - line), "\r\n", 2);
+		*eol = '\0';
+		colon = strchr(line, ':');
+		nn = colon ? (size_t)(colon - line) : 0;
+		if (!field_ok(line, colon)) {
+			/* what a lenient upstream would read otherwise than jailtrace
+			 * (a name with a tab, a folded line, a bare CR) is refused */
 			refuse(q, 400, "a malformed header line");
 			goto out;
 		}
@@ -664,7 +895,7 @@ static void forward(struct req *q, char *head, size_t hlen, size_t got, const ch
 	len += (size_t)n;
 	if (reach(q) < 0)
 		goto out;
-	q->status = 200;	/* what the upstream says is the program's */
+	q->status = 502;	/* until the upstream's status line says otherwise */
 	if (send_up(q, out, len) < 0) {
 		record(q, 1, "the upstream went away");
 		goto out;
@@ -689,7 +920,8 @@ static void forward(struct req *q, char *head, size_t hlen, size_t got, const ch
 		}
 		sent += (size_t)r;
 	}
-	record(q, 1, relay(q, 0));
+	why = relay(q, NULL);
+	record(q, 1, why ? why : q->answer_len ? NULL : "the upstream sent no answer");
 out:
 	free(out);
 }
@@ -790,6 +1022,34 @@ static const struct jt_sidecar_ops egress_ops = { serve, refuse_fd };
 
 /* ------------------------------------------------------------ the tracer's side */
 
+/* What the proxy's threads read of @p, into @c (an empty policy otherwise). */
+static int copy_policy(struct jt_policy *c, const struct jt_policy *p)
+{
+	jt_policy_init(c);
+	c->domains = calloc(p->n_domains, sizeof(*c->domains));
+	c->hosts = calloc(p->n_hosts ? p->n_hosts : 1, sizeof(*c->hosts));
+	c->host_addrs = calloc(p->n_host_addrs ? p->n_host_addrs : 1, sizeof(*c->host_addrs));
+	c->where = calloc(p->n_where ? p->n_where : 1, sizeof(*c->where));
+	if (!c->domains || !c->hosts || !c->host_addrs || !c->where)
+		return -ENOMEM;
+	for (; c->n_domains < p->n_domains; c->n_domains++) {
+		c->domains[c->n_domains] = p->domains[c->n_domains];
+		if (!(c->domains[c->n_domains].name = strdup(p->domains[c->n_domains].name)))
+			return -ENOMEM;
+	}
+	for (; c->n_hosts < p->n_hosts; c->n_hosts++) {
+		c->hosts[c->n_hosts] = p->hosts[c->n_hosts];
+		if (!(c->hosts[c->n_hosts].name = strdup(p->hosts[c->n_hosts].name)))
+			return -ENOMEM;
+	}
+	memcpy(c->host_addrs, p->host_addrs, p->n_host_addrs * sizeof(*c->host_addrs));
+	c->n_host_addrs = p->n_host_addrs;
+	for (; c->n_where < p->n_where; c->n_where++)
+		if (!(c->where[c->n_where] = strdup(p->where[c->n_where])))
+			return -ENOMEM;
+	return 0;
+}
+
 int jt_egress_start(struct jt_run *run, struct jt_policy *p, char *err, size_t errlen)
 {
 	static const char *const names[] = { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
@@ -802,9 +1062,15 @@ int jt_egress_start(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 		return 0;
 	if (!(g = calloc(1, sizeof(*g))))
 		return -ENOMEM;
-	g->policy = p;
+	if (copy_policy(&g->pol, p) < 0) {
+		jt_policy_free(&g->pol);
+		free(g);
+		snprintf(err, errlen, "the domain proxy: out of memory");
+		return -ENOMEM;
+	}
 	r = jt_sidecar_start(&g->sc, "the domain proxy", &egress_ops, g, err, errlen);
 	if (r < 0) {
+		jt_policy_free(&g->pol);
 		free(g);
 		return r;
 	}
@@ -854,6 +1120,7 @@ void jt_egress_stop(struct jt_run *run)
 		return;	/* a thread still holds it, and jailtrace is about to exit */
 	for (size_t i = 0; i < N_ENV; i++)
 		free(g->env[i]);
+	jt_policy_free(&g->pol);
 	free(g);
 }
 

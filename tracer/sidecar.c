@@ -22,7 +22,7 @@
 #include "tracer/sidecar.h"
 
 #define MAX_ACTIVE 64		/* connections served at once; more get 503 */
-#define PORTS_MAX 4096		/* program sockets remembered */
+#define PORTS_MAX 4096		/* program sockets remembered (address and port) */
 #define IO_TIMEOUT_S 60
 #define STOP_WAIT_S 5
 
@@ -41,7 +41,10 @@ struct jt_sidecar {
 	int active;
 	int fds[MAX_ACTIVE];	/* the connections being served, -1: free */
 	int ups[MAX_ACTIVE];	/* their upstream sockets (jt_sidecar_track), -1: none */
-	uint16_t ports[PORTS_MAX];
+	struct peer {
+		uint32_t addr;	/* network order */
+		uint16_t port;	/* host order; 0: served already */
+	} peers[PORTS_MAX];	/* the program's sockets the tracer connected here */
 	size_t n_ports;
 	struct jt_sidecar_rec *head, **tail;
 };
@@ -116,11 +119,12 @@ static int peer_allowed(struct jt_sidecar *sc, int fd)
 			usleep(2000);
 		pthread_mutex_lock(&sc->mu);
 		for (size_t i = 0; !ok && i < sc->n_ports && i < PORTS_MAX; i++)
-			if (sc->ports[i] == ntohs(sa.sin_port)) {
+			if (sc->peers[i].port == ntohs(sa.sin_port) &&
+			    sc->peers[i].addr == sa.sin_addr.s_addr) {
 				/* one connect, one connection: a host process that gets
 				 * the port later, after the program's socket closed, is
 				 * not the program */
-				sc->ports[i] = 0;
+				sc->peers[i].port = 0;
 				ok = 1;
 			}
 		pthread_mutex_unlock(&sc->mu);
@@ -295,7 +299,8 @@ void jt_sidecar_connected(struct jt_sidecar *sc, const struct jt_policy *p, int 
 	    getsockname(copy, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
 		return;
 	pthread_mutex_lock(&sc->mu);
-	sc->ports[sc->n_ports++ % PORTS_MAX] = ntohs(sa.sin_port);
+	sc->peers[sc->n_ports % PORTS_MAX].addr = sa.sin_addr.s_addr;
+	sc->peers[sc->n_ports++ % PORTS_MAX].port = ntohs(sa.sin_port);
 	if (sc->n_ports == 2 * PORTS_MAX)
 		sc->n_ports = PORTS_MAX;
 	pthread_mutex_unlock(&sc->mu);

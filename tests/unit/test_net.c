@@ -209,15 +209,26 @@ TEST(every_spelling_of_an_address_is_a_literal)
 	EXPECT_TRUE(!jt_net_is_literal("1.2.3.4.example"));
 }
 
-TEST(the_proxy_reaches_public_addresses_and_what_a_host_line_names)
+TEST(the_proxy_reaches_public_addresses_only)
 {
+	/* a host line names an address for its name alone: not public for others */
 	load("host local.test 127.0.0.1\nhost lan.test 10.1.2.3\n");
 	EXPECT_EQ(addr_public("93.184.216.34"), 1);
 	EXPECT_EQ(addr_public("2606:4700::1"), 1);
-	EXPECT_EQ(addr_public("127.0.0.1"), 1);		/* named */
-	EXPECT_EQ(addr_public("10.1.2.3"), 1);		/* named */
+	EXPECT_EQ(addr_public("127.0.0.1"), 0);
+	EXPECT_EQ(addr_public("10.1.2.3"), 0);
 	EXPECT_EQ(addr_public("127.0.0.2"), 0);
 	EXPECT_EQ(addr_public("10.1.2.4"), 0);
+	EXPECT_EQ(addr_public("192.0.2.1"), 0);		/* documentation */
+	EXPECT_EQ(addr_public("198.51.100.1"), 0);
+	EXPECT_EQ(addr_public("203.0.113.1"), 0);
+	EXPECT_EQ(addr_public("192.88.99.1"), 0);
+	EXPECT_EQ(addr_public("192.0.3.1"), 1);
+	EXPECT_EQ(addr_public("2001:db8::1"), 0);
+	EXPECT_EQ(addr_public("64:ff9b:1::a00:1"), 0);	/* local NAT64 of 10.0.0.1 */
+	EXPECT_EQ(addr_public("2001:0:4136:e378::1"), 0);	/* Teredo */
+	EXPECT_EQ(addr_public("::ffff:0:7f00:1"), 0);	/* SIIT of 127.0.0.1 */
+	EXPECT_EQ(addr_public("::ffff:0:5db8:d822"), 1);
 	EXPECT_EQ(addr_public("0.0.0.0"), 0);
 	EXPECT_EQ(addr_public("169.254.169.254"), 0);	/* cloud metadata */
 	EXPECT_EQ(addr_public("172.16.0.1"), 0);
