@@ -488,11 +488,12 @@ static const char *hello_names(const unsigned char *p, const unsigned char *end,
  * The first handshake message in @raw (@rlen bytes of TLS records; with
  * @skip_ccs, change_cipher_spec records before it are passed over, as a
  * second ClientHello may follow one) must be a ClientHello naming one
- * server, q->name, without hiding it. @msg is HELLO_MAX bytes of scratch.
+ * server, q->name, without hiding it. @msg is HELLO_MAX bytes of scratch;
+ * @end gets the offset past the records that held it.
  * @return NULL (the name in @sni), MORE, or why it is refused.
  */
 static const char *hello_check(const struct req *q, const unsigned char *raw, size_t rlen, int skip_ccs,
-			       unsigned char *msg, char *sni, size_t snilen)
+			       unsigned char *msg, char *sni, size_t snilen, size_t *end)
 {
 	size_t mlen = 0, off = 0, need = 0;
 	const char *why;
@@ -535,6 +536,7 @@ static const char *hello_check(const struct req *q, const unsigned char *raw, si
 				return "a ClientHello too long";
 		}
 	}
+	*end = off;
 	if ((why = hello_names(msg + 4, msg + need, sni, snilen)))
 		return why;
 	if (!sni[0])
@@ -548,18 +550,21 @@ static const char *hello_check(const struct req *q, const unsigned char *raw, si
 /*
  * What a tunnel's watch knows. TLS 1.3 lets the server answer the first
  * ClientHello with a HelloRetryRequest, and the client then sends a second
- * one in the clear, which could name another server: so the server's
- * first handshake message is read too, and after a HelloRetryRequest the
- * program's bytes are held until its second ClientHello passes the same
- * check. After a ServerHello everything is encrypted (TLS 1.3) or the
- * server is chosen (TLS 1.2: renegotiation runs inside the encryption).
+ * one in the clear, which could name another server. So after the first
+ * ClientHello the program's bytes are held (up to HELLO_MAX; then it is
+ * not read) until the server's first handshake message shows: a
+ * ServerHello lets them go on; a HelloRetryRequest lets them go on only
+ * once they begin with a second ClientHello that passes the same check
+ * (even when the program sent it at once, before the retry was asked).
+ * After a ServerHello everything is encrypted (TLS 1.3) or the server is
+ * chosen (TLS 1.2: renegotiation runs inside the encryption).
  */
 enum { WATCH_SERVER_HELLO, WATCH_SECOND_HELLO, WATCH_DONE };
 struct watch {
 	int state;
 	unsigned char sh[43];		/* record header, handshake header, version, random */
 	size_t shlen;
-	unsigned char *held;		/* the program's bytes after a HelloRetryRequest */
+	unsigned char *held;		/* the program's bytes not yet gone on */
 	size_t heldlen;
 	unsigned char *msg;		/* hello_check's scratch */
 };
@@ -568,20 +573,6 @@ static const unsigned char hrr_random[32] = {
 	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
 	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
-
-static void watch_down(struct watch *w, const char *p, size_t n)
-{
-	size_t take = sizeof(w->sh) - w->shlen;
-
-	if (w->state != WATCH_SERVER_HELLO)
-		return;
-	memcpy(w->sh + w->shlen, p, n < take ? n : take);
-	w->shlen += n < take ? n : take;
-	if (w->shlen < sizeof(w->sh))
-		return;
-	w->state = w->sh[0] == 0x16 && w->sh[5] == 2 && !memcmp(w->sh + 11, hrr_random, 32)
-		 ? WATCH_SECOND_HELLO : WATCH_DONE;
-}
 
 /* ------------------------------------------------------------ relaying */
 
@@ -593,26 +584,54 @@ static int send_up(struct req *q, const void *p, size_t n)
 	return 0;
 }
 
-/* The program's bytes while a second ClientHello is due: held until it passes. @return NULL or why not. */
-static const char *watch_up(struct req *q, struct watch *w, const char *p, size_t n)
+/* Let the held bytes go on as far as the watch's state allows. @return NULL or why the tunnel ends. */
+static const char *watch_release(struct req *q, struct watch *w)
 {
 	char sni[256];
 	const char *why;
+	size_t end = 0;
 
-	if (w->heldlen + n > HELLO_MAX)
-		return "a ClientHello too long";
+	if (w->state == WATCH_SECOND_HELLO) {
+		why = hello_check(q, w->held, w->heldlen, 1, w->msg, sni, sizeof(sni), &end);
+		if (why == MORE)
+			return w->heldlen == HELLO_MAX ? (q->denied = 1, "a ClientHello too long") : NULL;
+		if (why) {
+			q->denied = 1;
+			snprintf(q->sni, sizeof(q->sni), "%s", sni);
+			return why;
+		}
+		w->state = WATCH_DONE;
+	}
+	if (w->state != WATCH_DONE || !w->heldlen)
+		return NULL;
+	if (send_up(q, w->held, w->heldlen) < 0)
+		return "the upstream went away";
+	w->heldlen = 0;
+	return NULL;
+}
+
+/* The server's bytes: its first handshake message decides what the held bytes wait for. */
+static const char *watch_down(struct req *q, struct watch *w, const char *p, size_t n)
+{
+	size_t take = sizeof(w->sh) - w->shlen;
+
+	if (w->state != WATCH_SERVER_HELLO)
+		return NULL;
+	memcpy(w->sh + w->shlen, p, n < take ? n : take);
+	w->shlen += n < take ? n : take;
+	if (w->shlen < sizeof(w->sh))
+		return NULL;
+	w->state = w->sh[0] == 0x16 && w->sh[5] == 2 && !memcmp(w->sh + 11, hrr_random, 32)
+		 ? WATCH_SECOND_HELLO : WATCH_DONE;
+	return watch_release(q, w);
+}
+
+/* The program's bytes while the watch holds them. @return NULL or why the tunnel ends. */
+static const char *watch_up(struct req *q, struct watch *w, const char *p, size_t n)
+{
 	memcpy(w->held + w->heldlen, p, n);
 	w->heldlen += n;
-	why = hello_check(q, w->held, w->heldlen, 1, w->msg, sni, sizeof(sni));
-	if (why == MORE)
-		return NULL;
-	if (why) {
-		q->denied = 1;
-		snprintf(q->sni, sizeof(q->sni), "%s", sni);
-		return why;
-	}
-	w->state = WATCH_DONE;
-	return send_up(q, w->held, w->heldlen) < 0 ? "the upstream went away" : NULL;
+	return watch_release(q, w);
 }
 
 /* HTTP: the status line of the answer ("HTTP/1.1 404 ...") is what the program got. */
@@ -641,6 +660,7 @@ static const char *relay(struct req *q, struct watch *w)
 {
 	char *buf = malloc(RELAY_BUF);
 	int up_open = w != NULL;
+	size_t room = RELAY_BUF;
 	const char *why = NULL;
 
 	if (!buf)
@@ -651,11 +671,15 @@ static const char *relay(struct req *q, struct watch *w)
 			/* a side no longer read is not watched: a client that shut
 			 * its writing down still gets the answer; one that went
 			 * away shows when the answer cannot be sent */
-			{ q->fd, (short)(up_open ? POLLIN : 0), 0 },
+			{ q->fd, (short)(up_open && room ? POLLIN : 0), 0 },
 			{ jt_sidecar_stop_fd(q->g->sc), POLLIN, 0 },
 		};
-		int n = poll(p, 3, IO_TIMEOUT_S * 1000);
+		int n;
 
+		/* held bytes fill up: the program waits, unread, for the server */
+		room = !w || w->state == WATCH_DONE ? RELAY_BUF : HELLO_MAX - w->heldlen;
+		p[1].events = (short)(up_open && room ? POLLIN : 0);
+		n = poll(p, 3, IO_TIMEOUT_S * 1000);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -677,33 +701,33 @@ static const char *relay(struct req *q, struct watch *w)
 					why = "the upstream failed";
 				break;
 			}
-			if (w)
-				watch_down(w, buf, (size_t)r);
-			else
+			if (!w)
 				answer_status(q, buf, (size_t)r);
 			if (jt_sidecar_send_all(q->fd, buf, (size_t)r) < 0) {
 				why = "the program went away";
 				break;
 			}
 			q->bytes_down += (uint64_t)r;
+			if (w && (why = watch_down(q, w, buf, (size_t)r)))
+				break;
 		}
 		if (p[1].revents && up_open) {
-			ssize_t r = recv(q->fd, buf, RELAY_BUF, 0);
+			ssize_t r = recv(q->fd, buf, room < RELAY_BUF ? room : RELAY_BUF, 0);
 
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
 				up_open = 0;
-				if (w && w->state == WATCH_SECOND_HELLO) {
-					why = "the program left before its second ClientHello";
-					break;
+				if (w && w->state != WATCH_DONE && w->heldlen) {
+					/* what it sent last still waits for the server's word */
+					continue;
 				}
 				shutdown(q->up, SHUT_WR);
 				if (r < 0)
 					why = "the program's side failed";
 				continue;
 			}
-			if (w && w->state == WATCH_SECOND_HELLO)
+			if (w && w->state != WATCH_DONE)
 				why = watch_up(q, w, buf, (size_t)r);
 			else if (send_up(q, buf, (size_t)r) < 0)
 				why = "the upstream went away";
@@ -720,7 +744,7 @@ static void tunnel(struct req *q, char *extra, size_t n_extra)
 	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 	struct watch w = { .state = WATCH_SERVER_HELLO };
 	unsigned char *raw = malloc(HELLO_MAX);
-	size_t rlen = 0;
+	size_t rlen = 0, end = 0;
 	const char *why = MORE;
 
 	w.msg = malloc(HELLO_MAX);
@@ -736,7 +760,7 @@ static void tunnel(struct req *q, char *extra, size_t n_extra)
 		record(q, 1, "the program went away");
 		goto out;
 	}
-	while ((why = hello_check(q, raw, rlen, 0, w.msg, q->sni, sizeof(q->sni))) == MORE) {
+	while ((why = hello_check(q, raw, rlen, 0, w.msg, q->sni, sizeof(q->sni), &end)) == MORE) {
 		ssize_t n;
 
 		if (rlen == HELLO_MAX) {
@@ -758,11 +782,13 @@ static void tunnel(struct req *q, char *extra, size_t n_extra)
 		record(q, 0, r);
 		goto out;
 	}
-	/* what came after the ClientHello goes on with it */
-	if (send_up(q, raw, rlen) < 0) {
+	/* what came after the ClientHello waits for the server's first word */
+	if (send_up(q, raw, end) < 0) {
 		record(q, 1, "the upstream went away");
 		goto out;
 	}
+	memcpy(w.held, raw + end, rlen - end);
+	w.heldlen = rlen - end;
 	why = relay(q, &w);
 	if (q->denied) {
 		char r[320];

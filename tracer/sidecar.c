@@ -16,13 +16,14 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "filters/net.h"
 #include "filters/policy.h"
 #include "tracer/sidecar.h"
 
 #define MAX_ACTIVE 64		/* connections served at once; more get 503 */
-#define PORTS_MAX 4096		/* program sockets remembered (address and port) */
+#define PEERS_MAX 256		/* program sockets connected here, not yet accepted */
 #define IO_TIMEOUT_S 60
 #define STOP_WAIT_S 5
 
@@ -41,11 +42,18 @@ struct jt_sidecar {
 	int active;
 	int fds[MAX_ACTIVE];	/* the connections being served, -1: free */
 	int ups[MAX_ACTIVE];	/* their upstream sockets (jt_sidecar_track), -1: none */
+	/*
+	 * The program's sockets the tracer connected here, by local address
+	 * and port, each held open (a copy) until its connection is accepted:
+	 * so no host process can take that address and port meanwhile, even
+	 * after the program closed its socket.
+	 */
 	struct peer {
 		uint32_t addr;	/* network order */
-		uint16_t port;	/* host order; 0: served already */
-	} peers[PORTS_MAX];	/* the program's sockets the tracer connected here */
-	size_t n_ports;
+		uint16_t port;	/* host order; 0: none */
+		int fd;		/* the copy, -1: none */
+	} peers[PEERS_MAX];
+	size_t n_peers;		/* peers added, ever: the next goes to n_peers % PEERS_MAX */
 	struct jt_sidecar_rec *head, **tail;
 };
 
@@ -104,7 +112,25 @@ long jt_sidecar_read_head(int fd, char *buf, size_t cap, size_t *got)
 
 /* ------------------------------------------------------------ serving */
 
-static int peer_allowed(struct jt_sidecar *sc, int fd)
+/*
+ * Is the program's socket @fd still the live end of a connection? Then
+ * no other socket can have its address, port and peer: the connection
+ * accepted with that peer is this one. A dead one (reset, closed) has
+ * given up its port, which a host process may have taken since.
+ */
+static int alive(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	return ti.tcpi_state == TCP_ESTABLISHED || ti.tcpi_state == TCP_FIN_WAIT1 ||
+	       ti.tcpi_state == TCP_FIN_WAIT2;
+}
+
+/* Is @fd's peer a socket of the program's (then forgotten: one connect, one connection)? */
+static int take_peer(struct jt_sidecar *sc, int fd, int tries)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
@@ -114,18 +140,18 @@ static int peer_allowed(struct jt_sidecar *sc, int fd)
 		return 0;
 	/* the tracer notes the port just after its connect returns, which may
 	 * be just after this accept: a moment's grace */
-	for (int tries = 0; !ok && tries < 100 && !jt_sidecar_stopping(sc); tries++) {
-		if (tries)
+	for (int t = 0; !ok && t < tries && !jt_sidecar_stopping(sc); t++) {
+		if (t)
 			usleep(2000);
 		pthread_mutex_lock(&sc->mu);
-		for (size_t i = 0; !ok && i < sc->n_ports && i < PORTS_MAX; i++)
-			if (sc->peers[i].port == ntohs(sa.sin_port) &&
+		for (size_t i = 0; !ok && i < PEERS_MAX; i++)
+			if (sc->peers[i].port && sc->peers[i].port == ntohs(sa.sin_port) &&
 			    sc->peers[i].addr == sa.sin_addr.s_addr) {
-				/* one connect, one connection: a host process that gets
-				 * the port later, after the program's socket closed, is
-				 * not the program */
+				ok = alive(sc->peers[i].fd);
+				if (sc->peers[i].fd >= 0)
+					close(sc->peers[i].fd);
 				sc->peers[i].port = 0;
-				ok = 1;
+				sc->peers[i].fd = -1;
 			}
 		pthread_mutex_unlock(&sc->mu);
 	}
@@ -137,7 +163,7 @@ static void *conn_main(void *arg)
 	struct conn *c = arg;
 	struct jt_sidecar *sc = c->sc;
 
-	if (peer_allowed(sc, c->fd))
+	if (take_peer(sc, c->fd, 100))
 		sc->ops->serve(sc->arg, c->fd);
 	else
 		sc->ops->refuse(sc->arg, c->fd, 403, "not a connection of this sandbox");
@@ -171,6 +197,8 @@ static void start_conn(struct jt_sidecar *sc, int fd)
 	}
 	pthread_mutex_unlock(&sc->mu);
 	if (slot < 0) {
+		/* not served: its address and port are forgotten as if served */
+		take_peer(sc, fd, 1);
 		sc->ops->refuse(sc->arg, fd, 503, "too many requests at once");
 		close(fd);
 		free(c);
@@ -217,6 +245,9 @@ static void *acceptor_main(void *arg)
 
 static void sc_free(struct jt_sidecar *sc)
 {
+	for (int i = 0; i < PEERS_MAX; i++)
+		if (sc->peers[i].fd >= 0)
+			close(sc->peers[i].fd);
 	if (sc->lfd >= 0)
 		close(sc->lfd);
 	if (sc->stop[0] >= 0)
@@ -247,6 +278,8 @@ int jt_sidecar_start(struct jt_sidecar **out, const char *what, const struct jt_
 	sc->tail = &sc->head;
 	for (int i = 0; i < MAX_ACTIVE; i++)
 		sc->fds[i] = sc->ups[i] = -1;
+	for (int i = 0; i < PEERS_MAX; i++)
+		sc->peers[i].fd = -1;
 	pthread_mutex_init(&sc->mu, NULL);
 	pthread_cond_init(&sc->idle, NULL);
 	sc->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -294,15 +327,18 @@ void jt_sidecar_connected(struct jt_sidecar *sc, const struct jt_policy *p, int 
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
+	struct peer *pe;
 
 	if (!sc || d->port != sc->port || !jt_net_is_local(p, &d->addr) ||
 	    getsockname(copy, (struct sockaddr *)&sa, &len) < 0 || sa.sin_family != AF_INET)
 		return;
 	pthread_mutex_lock(&sc->mu);
-	sc->peers[sc->n_ports % PORTS_MAX].addr = sa.sin_addr.s_addr;
-	sc->peers[sc->n_ports++ % PORTS_MAX].port = ntohs(sa.sin_port);
-	if (sc->n_ports == 2 * PORTS_MAX)
-		sc->n_ports = PORTS_MAX;
+	pe = &sc->peers[sc->n_peers++ % PEERS_MAX];
+	if (pe->fd >= 0)
+		close(pe->fd);	/* the oldest, never accepted: its connect failed */
+	pe->addr = sa.sin_addr.s_addr;
+	pe->port = ntohs(sa.sin_port);
+	pe->fd = fcntl(copy, F_DUPFD_CLOEXEC, 0);
 	pthread_mutex_unlock(&sc->mu);
 }
 
