@@ -109,3 +109,30 @@ t_the_static_binary_resolves_names_from_etc_hosts_in_a_chroot() {
 	[ $? = 125 ] || fail "an unknown name was not refused before the run: $(cat "$T/err")"
 	grep -q "cannot resolve host" "$T/err" || fail "no reason for the refusal: $(cat "$T/err")"
 }
+
+t_the_static_binary_serves_domain_rules_in_a_chroot() {
+	needs_static
+	local r=$T/root pid p
+	make_root "$r"
+	ln -s busybox "$r/bin/wget"
+	/usr/bin/python3 "$NET_TOOLS/egress_server.py" "$JT_AUX/up.port" "$JT_AUX/up.rec" </dev/null \
+		>"$JT_AUX/up.log" 2>&1 &
+	pid=$!
+	wait_until 20 test -s "$JT_AUX/up.port" || fail "the upstream did not start: $(cat "$JT_AUX/up.log")"
+	VICTIMS+=("$pid:$(proc_start "$pid")")
+	p=$(cat "$JT_AUX/up.port")
+	# native control: busybox's wget in the chroot reaches the host's loopback server
+	in_root "$r" /bin/wget -q -O - "http://127.0.0.1:$p/native" >"$T/nout" 2>&1
+	grep -q "^egress-upstream GET /native " "$T/nout" || native_fail "wget in the chroot cannot reach 127.0.0.1:$p: $(cat "$T/nout")"
+	# the domain proxy is jailtrace's own code: the static build serves it
+	echo "127.0.0.1 web.test" >"$r/etc/jt-hosts"
+	in_root "$r" /jailtrace run --allow-domain "web.test:$p" --hosts /etc/jt-hosts -- /bin/sh -c \
+		"wget -q -O - http://web.test:$p/static; wget -q -O - http://other.test:$p/refused || echo refused" \
+		>"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" = 0 ] || fail "exit $rc: $(cat "$T/err")"
+	grep -q "^egress-upstream GET /static host=web.test:$p\$" "$T/out" || fail "the allowed name was not reached: $(cat "$T/out" "$T/err")"
+	grep -qx refused "$T/out" || fail "another name was not refused: $(cat "$T/out")"
+	wait_until 20 grep -q '"path": *"/static"' "$JT_AUX/up.rec" || fail "the upstream did not record the request: $(cat "$JT_AUX/up.rec")"
+	! grep -q '/refused' "$JT_AUX/up.rec" || fail "the refused name reached the upstream: $(cat "$JT_AUX/up.rec")"
+}
