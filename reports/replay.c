@@ -99,6 +99,108 @@ static int run_policy(const struct jt_rec_run *h, struct jt_policy *runp)
 	return 1;
 }
 
+/*
+ * An "egress" record: a name the domain proxy was asked for, decided again
+ * under @p's domain rules. Refusals of the proxy's own checks (an address,
+ * a private network, a server name) do not depend on the policy's rules
+ * and are counted with the transport's. @return 0 or -ENOMEM.
+ */
+static int replay_egress(struct jt_replay *r, const struct jt_rec *rec, const struct jt_policy *p)
+{
+	json_t *o = rec->obj;
+	json_t *name = json_object_get(o, "name"), *port = json_object_get(o, "port");
+	json_t *dec = json_object_get(o, "decision"), *why = json_object_get(o, "reason");
+	json_t *rule = json_object_get(o, "rule"), *method = json_object_get(o, "method");
+	int was = json_is_string(dec) && !strcmp(json_string_value(dec), "allow"), now;
+	const char *reason = json_is_string(why) ? json_string_value(why) : "";
+	enum jt_change kind;
+	struct jt_replay_change *c;
+	char call[400], now_rule[128];
+
+	if (!json_is_string(name) || !json_is_integer(port))
+		return 0;
+	if (!was && strncmp(reason, "no domain rule", 14) && strncmp(reason, "port ", 5)) {
+		r->transport_denials++;
+		return 0;
+	}
+	now = jt_domain_match(p, json_string_value(name), (unsigned)json_integer_value(port));
+	r->total++;
+	kind = was == (now >= 0) ? JT_SAME : was ? JT_NEWLY_DENIED : JT_NEWLY_ALLOWED;
+	switch (kind) {
+	case JT_SAME: r->same++; return 0;
+	case JT_NEWLY_DENIED: r->newly_denied++; break;
+	default: r->newly_allowed++; break;
+	}
+	snprintf(now_rule, sizeof(now_rule), "%s", now >= 0 ? jt_policy_where(p, p->domains[now].rule)
+								 : "default-deny");
+	snprintf(call, sizeof(call), "%s %s:%lld", json_is_string(method) ? json_string_value(method) : "?",
+		 json_string_value(name), (long long)json_integer_value(port));
+	for (size_t i = 0; i < r->n_changes; i++) {
+		c = &r->changes[i];
+		if (c->kind == kind && !strcmp(c->name, "egress") && !strcmp(c->call, call)) {
+			c->count++;
+			return 0;
+		}
+	}
+	if (r->n_changes >= MAX_CHANGES)
+		return 0;
+	if (r->n_changes % 16 == 0) {
+		c = realloc(r->changes, (r->n_changes + 16) * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		r->changes = c;
+	}
+	c = &r->changes[r->n_changes++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->name = dup("egress");
+	c->was_rule = dup(json_is_string(rule) ? json_string_value(rule) : "default-deny");
+	c->was_err = was ? NULL : dup("EACCES");
+	c->now_rule = dup(now_rule);
+	c->now_err = now >= 0 ? 0 : EACCES;
+	c->count = 1;
+	c->t = rec->t;
+	c->line = rec->line;
+	c->call = dup(call);
+	return c->name && c->was_rule && c->now_rule && c->call ? 0 : -ENOMEM;
+}
+
+/* "/cwd/p.policy:2" (the run's policy, loaded again) is the log's "p.policy:2" */
+static int same_place(const char *where, const char *rule)
+{
+	size_t w = strlen(where), r = strlen(rule);
+
+	return w == r ? !strcmp(where, rule) : w > r && where[w - r - 1] == '/' && !strcmp(where + w - r, rule);
+}
+
+/*
+ * A connect the run made to one of jailtrace's own proxies: its rule is a
+ * `net domain` or `proxy` rule (or --allow-domain, --proxy), whose grant
+ * is that run's port, which a new run does not have. Decided again as:
+ * does the new policy run such a proxy? @return 1 when it was one (@v set).
+ */
+static int sidecar_connect(const struct jt_rec_syscall *s, const struct jt_policy *runp,
+			   const struct jt_policy *p, struct jt_verdict *v)
+{
+	int domain = s->rule && !strcmp(s->rule, "--allow-domain");
+	int proxy = s->rule && !strcmp(s->rule, "--proxy");
+
+	if (!s->allow || !s->rule)
+		return 0;
+	for (size_t i = 0; runp && !domain && !proxy && i < runp->n_domains; i++)
+		domain = same_place(jt_policy_where(runp, runp->domains[i].rule), s->rule);
+	for (size_t i = 0; runp && !domain && !proxy && i < runp->n_proxies; i++)
+		proxy = same_place(jt_policy_where(runp, runp->proxies[i].rule), s->rule);
+	if (!domain && !proxy)
+		return 0;
+	if (domain ? p->n_domains : p->n_proxies)
+		*v = (struct jt_verdict){ .allow = 1, .rule = domain ? p->domains[0].rule : p->proxies[0].rule };
+	else
+		*v = (struct jt_verdict){ .allow = 0, .err = ECONNREFUSED, .rule = -1,
+					  .builtin = "network-local" };
+	return 1;
+}
+
 int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_policy *p)
 {
 	struct jt_policy runp;
@@ -124,6 +226,14 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 		/* a full-audit log has a call record for every call, the kernel's
 		 * own decisions included: those are replayed, not the subset */
 		r->full = rd->full;
+		if (rec.type == JT_REC_OTHER && !strcmp(rec.type_name, "egress")) {
+			if ((e = replay_egress(r, &rec, p)) < 0) {
+				snprintf(r->err, sizeof(r->err), "%s: %s", rd->path, strerror(-e));
+				jt_policy_free(&runp);
+				return e;
+			}
+			continue;
+		}
 		if (rec.type != (rd->full ? JT_REC_CALL : JT_REC_SYSCALL))
 			continue;
 		if (jt_request_from_rec(&rec.u.sys, &rq, why, sizeof(why)) < 0) {
@@ -137,7 +247,9 @@ int jt_replay_read(struct jt_replay *r, struct jt_logread *rd, const struct jt_p
 		if (by_net) {
 			dest.kind = rq.sys == JT_SYS_bind || rq.sys == JT_SYS_listen ? JT_NET_BIND
 										  : JT_NET_CONNECT;
-			jt_decide_net(p, &dest, &v);
+			if (dest.kind != JT_NET_CONNECT ||
+			    !sidecar_connect(&rec.u.sys, have_run ? &runp : NULL, p, &v))
+				jt_decide_net(p, &dest, &v);
 		}
 		/* a path call: the resolved path against the new policy's view */
 		by_path = !by_net && v.allow && jt_redecide_path(p, &rec.u.sys, &rq, &v);
@@ -231,8 +343,12 @@ static void section(const struct jt_replay *r, enum jt_change kind, const char *
 			fprintf(out, "  %-12s %5lux  was %s by %s; now %s by %s%s\n", c->name, c->count,
 				c->was_err ? c->was_err : "?", c->was_rule, errname(c->now_err, b, sizeof(b)),
 				c->now_rule, c->now_quiet ? " (in the kernel: no record)" : "");
-		fprintf(out, "      first at %.6f s, pid %lld (log line %lu): %s\n", c->t, c->pid, c->line,
-			c->call ? c->call : "?");
+		if (c->pid > 0)
+			fprintf(out, "      first at %.6f s, pid %lld (log line %lu): %s\n", c->t, c->pid,
+				c->line, c->call ? c->call : "?");
+		else	/* a request to the domain proxy: jailtrace's, no pid */
+			fprintf(out, "      first at %.6f s (log line %lu): %s through the domain proxy\n", c->t,
+				c->line, c->call ? c->call : "?");
 	}
 }
 
