@@ -537,6 +537,10 @@ static const char *hello_check(const struct req *q, const unsigned char *raw, si
 		}
 	}
 	*end = off;
+	/* the records end where the message does: a message after it in the
+	 * same record (a second ClientHello) would go on unread */
+	if (mlen != need)
+		return "more than a ClientHello in its records";
 	if ((why = hello_names(msg + 4, msg + need, sni, snilen)))
 		return why;
 	if (!sni[0])
@@ -562,7 +566,10 @@ static const char *hello_check(const struct req *q, const unsigned char *raw, si
 enum { WATCH_SERVER_HELLO, WATCH_SECOND_HELLO, WATCH_DONE };
 struct watch {
 	int state;
-	unsigned char sh[43];		/* record header, handshake header, version, random */
+	unsigned char rec[5];		/* the server's record header being read */
+	size_t reclen;			/* of it, read */
+	size_t left;			/* bytes of the current record's payload still to come */
+	unsigned char sh[38];		/* its first handshake message: header, version, random */
 	size_t shlen;
 	unsigned char *held;		/* the program's bytes not yet gone on */
 	size_t heldlen;
@@ -610,20 +617,43 @@ static const char *watch_release(struct req *q, struct watch *w)
 	return NULL;
 }
 
-/* The server's bytes: its first handshake message decides what the held bytes wait for. */
+/*
+ * The server's bytes: its first handshake message decides what the held
+ * bytes wait for. Its start is gathered from as many handshake records as
+ * it spans (a server may send them a byte at a time); any other record
+ * first (an alert) ends the watch: no handshake follows.
+ */
 static const char *watch_down(struct req *q, struct watch *w, const char *p, size_t n)
 {
-	size_t take = sizeof(w->sh) - w->shlen;
+	while (n && w->state == WATCH_SERVER_HELLO) {
+		if (w->reclen < 5) {
+			w->rec[w->reclen++] = (unsigned char)*p++;
+			n--;
+			if (w->reclen == 5) {
+				w->left = be16(w->rec + 3);
+				if (w->rec[0] != 0x16)
+					w->state = WATCH_DONE;
+			}
+			continue;
+		}
+		size_t take = w->left < n ? w->left : n;
 
-	if (w->state != WATCH_SERVER_HELLO)
-		return NULL;
-	memcpy(w->sh + w->shlen, p, n < take ? n : take);
-	w->shlen += n < take ? n : take;
-	if (w->shlen < sizeof(w->sh))
-		return NULL;
-	w->state = w->sh[0] == 0x16 && w->sh[5] == 2 && !memcmp(w->sh + 11, hrr_random, 32)
-		 ? WATCH_SECOND_HELLO : WATCH_DONE;
-	return watch_release(q, w);
+		if (take > sizeof(w->sh) - w->shlen)
+			take = sizeof(w->sh) - w->shlen;
+		memcpy(w->sh + w->shlen, p, take);
+		w->shlen += take;
+		/* past what is needed of this record: skip its rest */
+		take = w->left < n ? w->left : n;
+		p += take;
+		n -= take;
+		w->left -= take;
+		if (w->shlen == sizeof(w->sh))
+			w->state = w->sh[0] == 2 && !memcmp(w->sh + 6, hrr_random, 32) ? WATCH_SECOND_HELLO
+											 : WATCH_DONE;
+		else if (w->left == 0)
+			w->reclen = 0;	/* the message goes on in the next record */
+	}
+	return w->state == WATCH_SERVER_HELLO ? NULL : watch_release(q, w);
 }
 
 /* The program's bytes while the watch holds them. @return NULL or why the tunnel ends. */
