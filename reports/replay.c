@@ -26,6 +26,24 @@ static enum jt_change classify(const struct jt_rec_syscall *s, const struct jt_v
 	return v->allow ? JT_NEWLY_ALLOWED : JT_OTHER_ERRNO;
 }
 
+/* A new, zeroed change at the end; NULL when MAX_CHANGES are kept or memory is out. */
+static struct jt_replay_change *new_change(struct jt_replay *r)
+{
+	struct jt_replay_change *c;
+
+	if (r->n_changes >= MAX_CHANGES)
+		return NULL;
+	if (r->n_changes % 16 == 0) {
+		c = realloc(r->changes, (r->n_changes + 16) * sizeof(*c));
+		if (!c)
+			return NULL;
+		r->changes = c;
+	}
+	c = &r->changes[r->n_changes++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
 static int record(struct jt_replay *r, const struct jt_rec *rec, const struct jt_policy *p,
 		  const struct jt_verdict *v, enum jt_change kind)
 {
@@ -43,16 +61,8 @@ static int record(struct jt_replay *r, const struct jt_rec *rec, const struct jt
 			return 0;
 		}
 	}
-	if (r->n_changes >= MAX_CHANGES)
-		return 0;
-	if (r->n_changes % 16 == 0) {
-		c = realloc(r->changes, (r->n_changes + 16) * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		r->changes = c;
-	}
-	c = &r->changes[r->n_changes++];
-	memset(c, 0, sizeof(*c));
+	if (!(c = new_change(r)))
+		return r->n_changes >= MAX_CHANGES ? 0 : -ENOMEM;
 	c->kind = kind;
 	c->name = dup(name);
 	c->was_rule = dup(s->rule);
@@ -142,16 +152,8 @@ static int replay_egress(struct jt_replay *r, const struct jt_rec *rec, const st
 			return 0;
 		}
 	}
-	if (r->n_changes >= MAX_CHANGES)
-		return 0;
-	if (r->n_changes % 16 == 0) {
-		c = realloc(r->changes, (r->n_changes + 16) * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		r->changes = c;
-	}
-	c = &r->changes[r->n_changes++];
-	memset(c, 0, sizeof(*c));
+	if (!(c = new_change(r)))
+		return r->n_changes >= MAX_CHANGES ? 0 : -ENOMEM;
 	c->kind = kind;
 	c->name = dup("egress");
 	c->was_rule = dup(json_is_string(rule) ? json_string_value(rule) : "default-deny");
