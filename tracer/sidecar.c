@@ -125,8 +125,27 @@ static int alive(int fd)
 
 	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
 		return 0;
-	return ti.tcpi_state == TCP_ESTABLISHED || ti.tcpi_state == TCP_FIN_WAIT1 ||
-	       ti.tcpi_state == TCP_FIN_WAIT2;
+	/* (SYN_SENT: a connect the listener's full queue holds back, still going) */
+	return ti.tcpi_state == TCP_ESTABLISHED || ti.tcpi_state == TCP_SYN_SENT ||
+	       ti.tcpi_state == TCP_FIN_WAIT1 || ti.tcpi_state == TCP_FIN_WAIT2;
+}
+
+/*
+ * Forget the program's sockets that died before their connection was
+ * accepted (refused as too many before the tracer noted them, or reset):
+ * their copies would hold their ports. Once a second, on the acceptor.
+ */
+static void sweep_peers(struct jt_sidecar *sc)
+{
+	pthread_mutex_lock(&sc->mu);
+	for (size_t i = 0; i < PEERS_MAX; i++)
+		if (sc->peers[i].port && !alive(sc->peers[i].fd)) {
+			if (sc->peers[i].fd >= 0)
+				close(sc->peers[i].fd);
+			sc->peers[i].port = 0;
+			sc->peers[i].fd = -1;
+		}
+	pthread_mutex_unlock(&sc->mu);
 }
 
 /* Is @fd's peer a socket of the program's (then forgotten: one connect, one connection)? */
@@ -226,12 +245,14 @@ static void *acceptor_main(void *arg)
 	struct pollfd p[2] = { { sc->lfd, POLLIN, 0 }, { sc->stop[0], POLLIN, 0 } };
 
 	for (;;) {
-		int fd;
+		int fd, n = poll(p, 2, 1000);
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
+		if (n == 0)
+			sweep_peers(sc);
 		if (!(p[0].revents & POLLIN))
 			continue;
 		fd = accept4(sc->lfd, NULL, NULL, SOCK_CLOEXEC);
