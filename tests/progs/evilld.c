@@ -27,6 +27,12 @@ static long sys4(long n, long a, long b, long c, long d)
 #endif
 }
 
+/* A writable segment last: older kernels zero the rest of the page after an
+ * interpreter's last segment (padzero) and fail the exec, SIGSEGV, when
+ * that segment is read-only, as .rodata would be: seen natively on Debian's
+ * 5.10 and 6.1 (tools/kernels-suite.sh), not on 6.18. */
+long __attribute__((used)) evil_rw[2] = { 1, 2 };
+
 void __attribute__((used)) evil(long *sp)
 {
 	long argc = sp[0];
