@@ -455,7 +455,8 @@ static const char *hello_names(const unsigned char *p, const unsigned char *end,
 
 		if ((size_t)(end - d) < len)
 			return MALFORMED;
-		if (type == 0xfe0d)
+		/* ECH, and ESNI of its drafts: the name inside is not the one checked */
+		if (type == 0xfe0d || type == 0xffce)
 			return "an encrypted ClientHello hides the server name";
 		if (type == 0 && names++)
 			return "two server_name extensions";
@@ -887,6 +888,11 @@ static void forward(struct req *q, char *head, size_t hlen, size_t got, const ch
 		size_t nn;
 
 		eol = memmem(line, (size_t)(head + hlen - line), "\r\n", 2);
+		if (!eol) {
+			/* the head ended with bare LFs */
+			refuse(q, 400, "a header line not ended by CRLF");
+			goto out;
+		}
 		*eol = '\0';
 		colon = strchr(line, ':');
 		nn = colon ? (size_t)(colon - line) : 0;

@@ -106,6 +106,10 @@ long jt_sidecar_read_head(int fd, char *buf, size_t cap, size_t *got)
 		*got += (size_t)n;
 		if ((end = memmem(buf, *got, "\r\n\r\n", 4)))
 			return end - buf + 4;
+		/* lines ended by a bare LF: a head all the same, which the
+		 * parsers refuse (400) rather than wait for a CRLF never sent */
+		if ((end = memmem(buf, *got, "\n\n", 2)))
+			return end - buf + 2;
 	}
 	return -1;
 }

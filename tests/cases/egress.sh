@@ -482,6 +482,7 @@ t_egress_a_tls_tunnel_whose_hello_names_another_server_or_none_is_closed_unforwa
 	eg_tunnel_refused "plain text in the tunnel" plain
 	expect_log '.type == "egress" and .method == "CONNECT" and .decision == "deny" and .status == 200'
 	eg_tunnel_refused "a hello with an encrypted client hello" hello tls.test ech
+	eg_tunnel_refused "a hello with the drafts' encrypted server name" hello tls.test esni
 	expect_log '.type == "egress" and .method == "CONNECT" and .decision == "deny" and .status == 200'
 	eg_tunnel_refused "a hello naming other.test, a byte at a time" hello other.test bytewise
 	eg_tunnel_refused "a hello naming other.test in its second record" hello other.test records
@@ -1090,4 +1091,24 @@ t_egress_learn_keeps_the_names_reached_and_replay_decides_them_again() {
 	eg_settled up
 	[ "$(eg_count up '.ev == "request" and .path == "/again"')" = 1 ] ||
 		fail "the upstream did not see the rerun's request: $(eg_show up)"
+}
+
+t_egress_a_head_of_bare_line_feeds_is_refused_at_once() {
+	eg_server up
+	P=$(port up)
+	eg_native_get up web.test
+	eg_hosts "127.0.0.1 web.test"
+	# a head ended by LF LF (no CRLF) is refused for what it is, not left
+	# waiting for a CRLF that never comes (then: "no request head")
+	jt --allow-domain "web.test:$P" --hosts "$JT_AUX/hosts" -- /usr/bin/python3 -c '
+import os, socket, sys
+p = int(os.environ["HTTP_PROXY"].rsplit(":", 1)[1]); port = int(sys.argv[1])
+for req in (b"GET http://web.test:%d/a HTTP/1.1\n\n" % port,
+            b"GET http://web.test:%d/b HTTP/1.1\r\nHost: web.test:%d\n\n" % (port, port)):
+    s = socket.create_connection(("127.0.0.1", p)); s.sendall(req)
+    print(s.recv(200).split(b"\r\n")[0].decode())' "$P"
+	expect_rc 0
+	expect_out_line "HTTP/1.1 400 a bad request line"
+	expect_out_line "HTTP/1.1 400 a header line not ended by CRLF"
+	eg_untouched up "a head of bare line feeds"
 }

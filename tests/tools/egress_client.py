@@ -13,7 +13,8 @@ ACTION:
                 no certificate check; prints "handshake: ok" and the answer
                 to GET / ("response: STATUS LINE"), or "handshake: failed"
   plain         plain text where TLS should be (an HTTP request)
-  hello SNI [HOW]  a hand-made TLS 1.3 ClientHello naming SNI; HOW: "ech"
+  hello SNI [HOW]  a hand-made TLS 1.3 ClientHello naming SNI; HOW: "ech",
+                   "esni" (the drafts' encrypted_server_name, 0xffce)
                 (with an encrypted_client_hello extension), "bytewise" (sent
                 a byte at a time), "records" (split over two TLS records,
                 the server name in the second), "also=NAME" (a second
@@ -109,7 +110,7 @@ def client_hello(sni, ech, also=None):
         payload = os.urandom(144)
         body = bytes([0]) + struct.pack("!HH", 0x0001, 0x0001) + bytes([7]) + \
             struct.pack("!H", len(enc)) + enc + struct.pack("!H", len(payload)) + payload
-        exts += ext(0xfe0d, body)
+        exts += ext(0xfe0d if ech == "ech" else 0xffce, body)
     suites = struct.pack("!HHHH", 6, 0x1301, 0x1302, 0x1303)
     sid = os.urandom(32)
     hello = struct.pack("!H", 0x0303) + os.urandom(32) + bytes([32]) + sid + suites + \
@@ -196,7 +197,7 @@ elif action == "plain":
     tunnel(drain(s))
 elif action == "hello":
     how = sys.argv[6] if len(sys.argv) > 6 else ""
-    hs = client_hello(arg, how == "ech", how[5:] if how.startswith("also=") else None)
+    hs = client_hello(arg, how if how in ("ech", "esni") else None, how[5:] if how.startswith("also=") else None)
     if how == "records":
         s.sendall(record(hs[:40]) + record(hs[40:]))
     elif how == "bytewise":
