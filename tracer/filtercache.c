@@ -8,15 +8,20 @@
  * ($JAILTRACE_CACHE_DIR; root: /var/cache/jailtrace; else
  * $XDG_CACHE_HOME/jailtrace or ~/.cache/jailtrace). A directory that anyone else could write, or a file
  * that is not a plausible program, is not used: the program is built.
- * Nothing in the sandbox can reach it (it is not in any view).
+ * Nothing in the sandbox can reach it (it is not in any view). A program
+ * read back has its time of use set; a new one beyond JT_FILTER_KEEP
+ * removes the least recently used.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <linux/filter.h>
 #include <nettle/sha2.h>
 #include "filters/seccomp.h"
@@ -69,6 +74,91 @@ static int open_dir(int create)
 		return -EPERM;
 	}
 	return fd;
+}
+
+#define TMP_AGE 60	/* seconds after which a half-made entry is a leftover */
+
+static int older_first(const void *a, const void *b)
+{
+	const struct timespec *x = &((const struct jt_cache_entry *)a)->used;
+	const struct timespec *y = &((const struct jt_cache_entry *)b)->used;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+static int is_key(const char *name, const char *suffix)
+{
+	for (int i = 0; i < 64; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return !strcmp(name + 64, suffix);
+}
+
+long jt_cache_by_age(const char *base, const char *suffix, const char *tmp_prefix,
+		     void (*stale)(const char *path), struct jt_cache_entry **out)
+{
+	struct jt_cache_entry *all = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d = opendir(base);
+	char p[PATH_MAX];
+	struct stat st;
+
+	*out = NULL;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (snprintf(p, sizeof(p), "%s/%s", base, e->d_name) >= (int)sizeof(p))
+			continue;
+		if (!strncmp(e->d_name, tmp_prefix, strlen(tmp_prefix))) {
+			if (lstat(p, &st) == 0 && st.st_mtime + TMP_AGE < time(NULL))
+				stale(p);
+			continue;
+		}
+		if (!is_key(e->d_name, suffix) || lstat(p, &st) < 0)
+			continue;
+		if (n == cap) {
+			struct jt_cache_entry *m = realloc(all, (cap = cap ? 2 * cap : 64) * sizeof(*all));
+
+			if (!m)
+				break;
+			all = m;
+		}
+		memcpy(all[n].name, e->d_name, 64);
+		all[n].name[64] = '\0';
+		all[n++].used = st.st_mtim;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(all, n, sizeof(*all), older_first);
+	*out = all;
+	return (long)n;
+}
+
+static void unlink_stale(const char *path)
+{
+	unlink(path);
+}
+
+/* Keep the JT_FILTER_KEEP most recently used programs (@mine among them). */
+static void prune(const char *mine)
+{
+	struct jt_cache_entry *all;
+	char dir[PATH_MAX - 80], p[PATH_MAX];
+	long n;
+
+	if (cache_dir(dir, sizeof(dir)) < 0 || (n = jt_cache_by_age(dir, ".bpf", ".", unlink_stale, &all)) < 0)
+		return;
+	for (long i = 0, excess = n - JT_FILTER_KEEP; excess > 0 && i < n; i++) {
+		if (!strncmp(all[i].name, mine, 64))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s.bpf", dir, all[i].name);
+		if (unlink(p) == 0)
+			excess--;
+	}
+	free(all);
 }
 
 /* Is @dir at or below @top? */
@@ -148,6 +238,7 @@ int jt_filtercache_get(const unsigned char key[32], struct sock_fprog *prog)
 		return -EINVAL;
 	}
 	n = read(fd, buf, (size_t)st.st_size);
+	futimens(fd, NULL);	/* the time of last use, for pruning */
 	close(fd);
 	len = (size_t)st.st_size - 32;
 	if (n == st.st_size)
@@ -181,6 +272,8 @@ void jt_filtercache_put(const unsigned char key[32], const struct sock_fprog *pr
 		/* whole or not at all: a reader sees no file or this one */
 		if (!ok || renameat(dir, tmp, dir, name) < 0)
 			unlinkat(dir, tmp, 0);
+		else
+			prune(name);
 	}
 	close(dir);
 }

@@ -18,7 +18,30 @@ int jt_cache_dir_safe(const struct jt_run *run, const char *dir);
 /** The program cached under @key (from jt_seccomp_key). @return 0 (free prog->filter) or -errno. */
 int jt_filtercache_get(const unsigned char key[32], struct sock_fprog *prog);
 
-/** Keep @prog under @key; a failure only means the next run builds it again. */
+/**
+ * Keep @prog under @key; a failure only means the next run builds it again.
+ * The JT_FILTER_KEEP most recently used programs are kept, no more.
+ */
 void jt_filtercache_put(const unsigned char key[32], const struct sock_fprog *prog);
+
+#define JT_FILTER_KEEP 64	/* compiled programs kept per user */
+
+#include <time.h>
+
+/* An entry of a cache directory: KEY (64 hex digits) and when it was last used. */
+struct jt_cache_entry {
+	char name[65];
+	struct timespec used;
+};
+
+/**
+ * The entries of directory @base named KEY@suffix (their modification time
+ * is their last use), least recently used first, in *@out (free it).
+ * Entries named @tmp_prefix... older than a minute are leftovers of a run
+ * that died while making one: @stale (a path) removes them.
+ * @return how many, or -errno.
+ */
+long jt_cache_by_age(const char *base, const char *suffix, const char *tmp_prefix,
+		     void (*stale)(const char *path), struct jt_cache_entry **out);
 
 #endif

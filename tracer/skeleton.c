@@ -40,7 +40,6 @@
 #define SANDBOX_HOME "/home/" SANDBOX_USER
 #define SKEL_BASE "/dev/shm/jailtrace-skel"
 #define SKEL_KEEP 32		/* skeletons kept per user */
-#define SKEL_TMP_AGE 60		/* seconds after which a half-made one is a leftover */
 
 /* What goes into the skeleton's etc/ besides the mounts' entries. */
 struct etc_files {
@@ -242,17 +241,6 @@ static int lock_key(const char *base, const char *key)
 	return -EAGAIN;
 }
 
-struct lru { char name[65]; struct timespec used; };
-
-static int older_first(const void *a, const void *b)
-{
-	const struct timespec *x = &((const struct lru *)a)->used, *y = &((const struct lru *)b)->used;
-
-	if (x->tv_sec != y->tv_sec)
-		return x->tv_sec < y->tv_sec ? -1 : 1;
-	return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
-}
-
 /* Remove skeleton @name unless a run holds it. @return 1 removed. */
 static int remove_unused(const char *base, const char *name)
 {
@@ -273,44 +261,18 @@ static int remove_unused(const char *base, const char *name)
 	return gone;
 }
 
+static void remove_stale(const char *path)
+{
+	jt_remove_tree(path);
+}
+
 /* Keep the SKEL_KEEP most recently used skeletons (and @mine), and no half-made leftovers. */
 static void prune(const char *base, const char *mine)
 {
-	struct lru *all = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	DIR *d = opendir(base);
-	char p[PATH_MAX];
-	struct stat st;
+	struct jt_cache_entry *all;
+	long n = jt_cache_by_age(base, ".lock", ".tmp-", remove_stale, &all);
 
-	while (d && (e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-
-		if (snprintf(p, sizeof(p), "%s/%s", base, e->d_name) >= (int)sizeof(p))
-			continue;
-		if (!strncmp(e->d_name, ".tmp-", 5)) {
-			if (lstat(p, &st) == 0 && st.st_mtime + SKEL_TMP_AGE < time(NULL))
-				jt_remove_tree(p);
-			continue;
-		}
-		if (len != 64 + 5 || strcmp(e->d_name + 64, ".lock") || lstat(p, &st) < 0)
-			continue;
-		if (n == cap) {
-			struct lru *m = realloc(all, (cap = cap ? 2 * cap : 64) * sizeof(*all));
-
-			if (!m)
-				break;
-			all = m;
-		}
-		memcpy(all[n].name, e->d_name, 64);
-		all[n].name[64] = '\0';
-		all[n++].used = st.st_mtim;
-	}
-	if (d)
-		closedir(d);
-	if (n > SKEL_KEEP)
-		qsort(all, n, sizeof(*all), older_first);
-	for (size_t i = 0, excess = n > SKEL_KEEP ? n - SKEL_KEEP : 0; excess && i < n; i++)
+	for (long i = 0, excess = n - SKEL_KEEP; excess > 0 && i < n; i++)
 		if (strcmp(all[i].name, mine) && remove_unused(base, all[i].name))
 			excess--;
 	free(all);
