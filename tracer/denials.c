@@ -33,6 +33,8 @@ struct seen {
 	uint64_t count;
 	int lacks;		/* the host lacks the path too: 1, 0, or -1 not looked at yet */
 	char what[256];		/* path, address or ioctl name; "" for none */
+	const char *by;		/* a proxy's refusal: which proxy (static); else NULL */
+	char why[200];		/* and its reason */
 };
 
 struct jt_denials {
@@ -221,6 +223,36 @@ int jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_
 	return first_wants_stack(v, what);
 }
 
+void jt_denial_refused(struct jt_run *run, const char *by, const char *what, const char *why)
+{
+	struct jt_denials *d = run->denial_tab;
+	struct seen *s;
+
+	run->denials++;
+	if (!d && !(d = run->denial_tab = calloc(1, sizeof(*d))))
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		s = &d->e[i];
+		if (s->by == by && !strncmp(s->what, what, sizeof(s->what) - 1) && !strncmp(s->why, why ? why : "", sizeof(s->why) - 1)) {
+			s->count++;
+			return;
+		}
+	}
+	if (d->n == JT_DENIALS_MAX) {
+		d->other++;
+		return;
+	}
+	s = &d->e[d->n++];
+	memset(s, 0, sizeof(*s));
+	s->sys = -1;
+	s->rule = -1;
+	s->verb = "request";
+	s->count = 1;
+	s->by = by;
+	snprintf(s->what, sizeof(s->what), "%s", what);
+	snprintf(s->why, sizeof(s->why), "%s", why ? why : "refused");
+}
+
 /* The directory holding @path ("/" for "/x"). */
 static void parent_of(const char *path, char *out, size_t len)
 {
@@ -265,6 +297,8 @@ static int is_dns(const struct seen *s)
 {
 	size_t n = strlen(s->what);
 
+	if (s->by)
+		return 0;	/* a proxy's refusal: not the program's own lookup */
 	return !strcmp(s->what, "/etc/resolv.conf") || (n > 3 && !strcmp(s->what + n - 3, ":53"));
 }
 
@@ -276,6 +310,10 @@ static void explain(const struct jt_policy *p, struct seen *s, int dns, char *ou
 	const char *name = s->sys >= 0 ? jt_sys_name(s->sys) : "a call";
 	char head[300], dir[256];
 
+	if (s->by) {
+		put(out, len, "%s by %s: %s", s->what, s->by, s->why);
+		return;
+	}
 	if (s->sys >= 0 && s->what[0])
 		snprintf(head, sizeof(head), "%s %s",
 			 s->sys == JT_SYS_ioctl ? "ioctl" : s->verb, s->what);

@@ -23,6 +23,14 @@ int jt_denial_note(struct jt_run *run, const struct jt_task *t, const struct jt_
 int jt_denial_hides(struct jt_run *run, const struct jt_task *t, const struct jt_request *rq,
 		    const struct jt_verdict *v, const char *path, const char *addr);
 
+/**
+ * Count one request of the program that a proxy of jailtrace's refused
+ * (@by: "the domain proxy", static): @what ("CONNECT example.org:443"),
+ * and @why, which says what would grant it where something would. It
+ * counts as a denial of the run.
+ */
+void jt_denial_refused(struct jt_run *run, const char *by, const char *what, const char *why);
+
 /* Fill @res->hints with the most frequent denials and what would grant each. */
 void jt_denials_explain(struct jt_run *run, struct jt_result *res);
 

@@ -38,6 +38,7 @@
 #include "filters/net.h"
 #include "filters/policy.h"
 #include "reports/log.h"
+#include "tracer/denials.h"
 #include "tracer/egress.h"
 #include "tracer/internal.h"
 #include "tracer/sidecar.h"
@@ -85,9 +86,18 @@ struct req {
 
 /* ------------------------------------------------------------ records */
 
-static void write_rec(struct jt_log *log, const struct jt_sidecar_rec *r)
+static void write_rec(struct jt_run *run, const struct jt_sidecar_rec *r)
 {
-	jt_log_egress(log, &((const struct rec *)r)->e);
+	const struct jt_log_egress *e = &((const struct rec *)r)->e;
+	char what[320];
+
+	jt_log_egress(&run->log, e);
+	/* a request the program made (a connection of a host process, or one
+	 * over the bound, has none) */
+	if (!e->allowed && e->method && e->method[0]) {
+		snprintf(what, sizeof(what), "%s %s:%u", e->method, e->name ? e->name : "?", e->port);
+		jt_denial_refused(run, "the domain proxy", what, e->reason);
+	}
 }
 
 static void record(struct req *q, int allowed, const char *reason)
@@ -1168,7 +1178,7 @@ void jt_egress_connected(struct jt_run *run, int copy, const struct jt_net_dest 
 void jt_egress_drain(struct jt_run *run)
 {
 	if (run->egress)
-		jt_sidecar_drain(run->egress->sc, &run->log);
+		jt_sidecar_drain(run->egress->sc, run);
 }
 
 void jt_egress_stop(struct jt_run *run)
@@ -1178,7 +1188,7 @@ void jt_egress_stop(struct jt_run *run)
 	if (!g)
 		return;
 	run->egress = NULL;
-	if (jt_sidecar_stop(g->sc, &run->log))
+	if (jt_sidecar_stop(g->sc, run))
 		return;	/* a thread still holds it, and jailtrace is about to exit */
 	for (size_t i = 0; i < N_ENV; i++)
 		free(g->env[i]);

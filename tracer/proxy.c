@@ -27,6 +27,7 @@
 #endif
 #include <curl/curl.h>
 #include "filters/net.h"
+#include "tracer/denials.h"
 #include "tracer/internal.h"
 #include "tracer/proxy.h"
 #include "tracer/sidecar.h"
@@ -288,9 +289,18 @@ found:
 
 /* ------------------------------------------------------------ records */
 
-static void write_rec(struct jt_log *log, const struct jt_sidecar_rec *r)
+static void write_rec(struct jt_run *run, const struct jt_sidecar_rec *r)
 {
-	jt_log_proxy(log, &((const struct queued *)r)->rec);
+	const struct jt_log_proxy *p = &((const struct queued *)r)->rec;
+	char what[560];
+
+	jt_log_proxy(&run->log, p);
+	/* a request of the program's (a host process's connection has no
+	 * method) that the proxy itself refused, upstream never asked */
+	if (p->method[0] && !p->upstream_status && p->status >= 400 && p->status < 500) {
+		snprintf(what, sizeof(what), "%s %s", p->method, p->path[0] ? p->path : "/");
+		jt_denial_refused(run, "the secrets proxy", what, p->error ? p->error : "refused");
+	}
 }
 
 static void record(struct jt_proxy_srv *s, const struct proxy_def *d, const char *method,
@@ -315,7 +325,7 @@ static void record(struct jt_proxy_srv *s, const struct proxy_def *d, const char
 void jt_proxy_drain(struct jt_run *run)
 {
 	if (run->proxy)
-		jt_sidecar_drain(run->proxy->sc, &run->log);
+		jt_sidecar_drain(run->proxy->sc, run);
 }
 
 /* ------------------------------------------------------------ a request */
@@ -670,7 +680,7 @@ int jt_proxy_start(struct jt_run *run, struct jt_policy *p, char *err, size_t er
 		r = jt_sidecar_grant(p, jt_sidecar_port(s->sc), p->proxies[i].rule);
 	if (r < 0) {
 		if (s->sc)
-			jt_sidecar_stop(s->sc, &run->log);
+			jt_sidecar_stop(s->sc, run);
 		srv_free(s);
 		return r;
 	}
@@ -696,7 +706,7 @@ void jt_proxy_stop(struct jt_run *run)
 	if (!s)
 		return;
 	run->proxy = NULL;
-	if (!jt_sidecar_stop(s->sc, &run->log)) {
+	if (!jt_sidecar_stop(s->sc, run)) {
 		srv_free(s);
 		lc.global_cleanup();
 	}

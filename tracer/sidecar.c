@@ -411,7 +411,7 @@ void jt_sidecar_record(struct jt_sidecar *sc, struct jt_sidecar_rec *r)
 	pthread_mutex_unlock(&sc->mu);
 }
 
-void jt_sidecar_drain(struct jt_sidecar *sc, struct jt_log *log)
+void jt_sidecar_drain(struct jt_sidecar *sc, struct jt_run *run)
 {
 	struct jt_sidecar_rec *r;
 
@@ -425,13 +425,13 @@ void jt_sidecar_drain(struct jt_sidecar *sc, struct jt_log *log)
 	while (r) {
 		struct jt_sidecar_rec *next = r->next;
 
-		r->write(log, r);
+		r->write(run, r);
 		free(r);
 		r = next;
 	}
 }
 
-int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_log *log)
+int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_run *run)
 {
 	struct timespec until;
 	int busy;
@@ -458,7 +458,7 @@ int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_log *log)
 		;
 	busy = sc->active > 0;
 	pthread_mutex_unlock(&sc->mu);
-	jt_sidecar_drain(sc, log);
+	jt_sidecar_drain(sc, run);
 	if (!busy)
 		sc_free(sc);
 	/* else: a thread still holds it, and jailtrace is about to exit */

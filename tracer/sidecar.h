@@ -15,14 +15,14 @@
 #include <stdint.h>
 
 struct jt_sidecar;
-struct jt_log;
+struct jt_run;
 struct jt_policy;
 struct jt_net_dest;
 
 /* A record made on a sidecar's thread; the tracer's thread calls write, then free(). */
 struct jt_sidecar_rec {
 	struct jt_sidecar_rec *next;
-	void (*write)(struct jt_log *log, const struct jt_sidecar_rec *r);
+	void (*write)(struct jt_run *run, const struct jt_sidecar_rec *r);
 };
 
 struct jt_sidecar_ops {
@@ -65,7 +65,7 @@ int jt_sidecar_stopping(const struct jt_sidecar *sc);
 void jt_sidecar_record(struct jt_sidecar *sc, struct jt_sidecar_rec *r);
 
 /** Write the queued records (the tracer's thread). */
-void jt_sidecar_drain(struct jt_sidecar *sc, struct jt_log *log);
+void jt_sidecar_drain(struct jt_sidecar *sc, struct jt_run *run);
 
 /**
  * Accept no more, tell every connection to end, wait up to 5 s for them,
@@ -73,7 +73,7 @@ void jt_sidecar_drain(struct jt_sidecar *sc, struct jt_log *log);
  * does not answer) keeps the memory; jailtrace is about to exit.
  * @return 1 when such a thread remains (what it uses must not be freed), else 0.
  */
-int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_log *log);
+int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_run *run);
 
 /* ---- HTTP pieces both sidecars speak */
 

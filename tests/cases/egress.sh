@@ -230,6 +230,10 @@ t_egress_curl_reaches_an_allowed_name_and_is_refused_elsewhere() {
 	expect_no_out "egress-upstream"
 	eg_untouched up "another name or an IP literal"
 	expect_log ".type == \"egress\" and .name == \"other.test\" and .decision == \"deny\" and .status == 403"
+	# each refusal is a denial of the run, named at its end with its grant
+	grep -q ', 3 denials$' "$T/err" || fail "the summary does not count the proxy's refusals: $(cat "$T/err")"
+	grep -qF "jailtrace: denied 1x GET other.test:$P by the domain proxy: no domain rule names other.test (grant with --allow-domain other.test)" "$T/err" ||
+		fail "the summary does not name the refused name and its grant: $(cat "$T/err")"
 }
 
 t_egress_the_proxy_refuses_ip_literals_in_connect_a_host_header_for_another_name_and_chunked_bodies() {
@@ -745,6 +749,7 @@ t_egress_another_host_process_gets_403_from_the_proxy() {
 	expect_out_line "egress-upstream GET /inside host=web.test:$P"
 	grep -qx 'code=403' "$T/host" || fail "a host process was served over HTTP: $(cat "$T/host")"
 	grep -qx 'connect: 403' "$T/host" || fail "a host process was served a CONNECT: $(cat "$T/host")"
+	grep -q ', 0 denials$' "$T/err" || fail "a host process's refusals were counted as the program's: $(cat "$T/err")"
 	# the proxy ended with the run
 	/usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)' "${proxy##*:}" 2>/dev/null &&
 		fail "the proxy still listens at $proxy after the run"

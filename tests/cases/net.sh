@@ -474,7 +474,11 @@ except urllib.error.HTTPError as e: print('host', e.code)" >"$T/host"
 	expect_out_line "/api/%2e%2e/x 403"
 	grep -qx "host 403" "$T/host" || fail "a host process was served: $(cat "$T/host")"
 	[ -s "$JT_AUX/up.rec" ] && fail "the upstream was asked: $(cat "$JT_AUX/up.rec")"
-	true
+	# the program's three refusals are the run's denials, named at its end;
+	# the host process's is not the program's
+	grep -q ', 3 denials$' "$T/err" || fail "the summary does not count the proxy's 3 refusals: $(cat "$T/err")"
+	grep -q '^jailtrace: denied 1x GET /other/x by the secrets proxy: no proxy rule for this path$' "$T/err" ||
+		fail "the summary does not name the refused request: $(cat "$T/err")"
 }
 
 t_a_slow_or_failing_upstream_stalls_neither_the_tracer_nor_other_requests() {
