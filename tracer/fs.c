@@ -1024,7 +1024,10 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 	int copy, as, gone;
 
 #ifdef SYS_pidfd_getfd
-	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD)) {
+	/* pidfd_getfd reads the leader's table: not a thread's own (clone
+	 * without CLONE_FILES), nor any once the leader has exited (EBADF
+	 * then says nothing of the thread's) */
+	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD) && !(t->flags & JT_TASK_OWN_FILES)) {
 		/* kept with the task: glibc's fstat comes here, often */
 		int pidfd = t->pidfd - 1;
 
@@ -1034,7 +1037,7 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 			copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 			if (copy >= 0)
 				return copy;
-			if (errno == EBADF)
+			if (errno == EBADF && t->tid == t->tgid)
 				return -EBADF;
 		}
 	}

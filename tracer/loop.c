@@ -141,6 +141,11 @@ static void on_new_task(struct jt_run *run, struct jt_task *parent, int event)
 		c->flags |= JT_TASK_ANNOUNCED;
 	if (c && parent) {
 		c->tgid = tgid;
+		/* a thread made without CLONE_FILES: descriptor N is its own, not
+		 * the leader's that pidfd_getfd would fetch (fs.c, jt_fs_fd_copy) */
+		if (event == PTRACE_EVENT_CLONE && tgid != child &&
+		    syscall(SYS_kcmp, tgid, child, KCMP_FILES, 0, 0) != 0)
+			c->flags |= JT_TASK_OWN_FILES;
 		if (parent->fs && !c->fs) {
 			/* threads (CLONE_FS) share a cwd; other children get a copy */
 			if (event == PTRACE_EVENT_CLONE &&
@@ -191,8 +196,10 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 		jt_ptable_del(&run->tasks, (pid_t)former);
 	}
 	t = jt_ptable_find(&run->tasks, t->tid);
-	if (t)
+	if (t) {
 		t->tgid = t->tid;
+		t->flags &= ~JT_TASK_OWN_FILES;	/* the leader now, of a table of its own */
+	}
 	if (t && (t->flags & JT_TASK_EXEC_CHECK)) {
 		struct stat st;
 		char why[160];
@@ -427,6 +434,8 @@ static void orphans_tick(struct jt_run *run)
 		if (!(p->flags & JT_TASK_WAIT_PARENT) || ++p->wait_ticks < 20)
 			continue;
 		p->flags &= ~JT_TASK_WAIT_PARENT;
+		if (p->tid != p->tgid && syscall(SYS_kcmp, p->tgid, p->tid, KCMP_FILES, 0, 0) != 0)
+			p->flags |= JT_TASK_OWN_FILES;
 		if (run->use_view && !p->fs)
 			p->fs = jt_fsinfo_new(run->cwd_inside);
 		if (run->use_view && !p->fs) {

@@ -54,3 +54,35 @@ t_descriptors_passed_over_a_unix_socket_are_the_same_open_files() {
 	expect_out_line "via-the-passed-write-end"
 	expect_out_line "offset shared: 8"
 }
+
+# A thread made without CLONE_FILES has a descriptor table of its own: its
+# descriptor N is not its leader's N. What the tracer does for it (an
+# fstat answered from the tracer's copy, a connect the tracer makes) must
+# be done on the thread's own, not on the leader's that pidfd_getfd would
+# fetch (it reads the leader's table).
+t_a_thread_with_its_own_descriptor_table_stats_its_own_file() {
+	local size
+	size=$(stat -c %s "$PROGS/ownfiles")
+	native "$PROGS/ownfiles" fstat "$PROGS/ownfiles" /tmp
+	grep -qx "thread fstat 0 $size" "$T/nout" || native_fail "the thread does not stat its own file natively: $(cat "$T/nout")"
+	jt -- "$PROGS/ownfiles" fstat "$PROGS/ownfiles" /tmp
+	expect_rc 0
+	expect_out_line "thread fstat 0 $size"
+}
+
+t_a_thread_with_its_own_descriptor_table_connects_its_own_socket() {
+	listen up tcp 127.0.0.1
+	native "$PROGS/ownfiles" connect "$(port up)"
+	grep -q '^thread fd 3 connect 0 read hello port ' "$T/nout" && grep -qx 'leader peer -1' "$T/nout" ||
+		native_fail "the thread does not connect its own socket natively: $(cat "$T/nout")"
+	caught_up up
+	forget up
+	jt --allow-net "127.0.0.1:$(port up)" -- "$PROGS/ownfiles" connect "$(port up)"
+	expect_rc 0
+	grep -q '^thread fd 3 connect 0 read hello port ' "$T/out" || fail "the thread's own socket was not connected: $(cat "$T/out")"
+	expect_out_line "leader peer -1"
+	# judged at the listener: the connection that came is the thread's socket
+	caught_up up
+	p=$(sed -n 's/^thread fd 3 connect 0 read hello port //p' "$T/out")
+	grep -q "127.0.0.1', $p)" "$JT_AUX/up.rec" || fail "the listener did not see the thread's socket (port $p): $(cat "$JT_AUX/up.rec")"
+}

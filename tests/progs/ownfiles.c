@@ -1,0 +1,104 @@
+/*
+ * ownfiles: a thread with a descriptor table of its own (clone with
+ * CLONE_THREAD, without CLONE_FILES), whose descriptor N is another file
+ * than its leader's N. What the thread does with N must reach its own.
+ *
+ * usage: ownfiles fstat FILE DIR   the thread opens FILE, the leader then
+ *                                  DIR at the same number; the thread
+ *                                  prints "thread fstat SIZE" of its N
+ *        ownfiles connect PORT     the leader holds an unconnected TCP
+ *                                  socket at N, the thread makes its own at
+ *                                  N and connects it to 127.0.0.1:PORT;
+ *                                  prints "thread connect R read LINE port
+ *                                  P" and "leader peer R" (-107: ENOTCONN)
+ * Raw system calls only in the thread (it has no TLS of its own).
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+static volatile int stage;
+static char stack[256 * 1024] __attribute__((aligned(16)));
+static char **args;
+static char line[128];
+
+static long sc(long nr, long a, long b, long c, long d)
+{
+	return syscall(nr, a, b, c, d);
+}
+
+static int thread_main(void *unused)
+{
+	(void)unused;
+	if (!strcmp(args[1], "fstat")) {
+		struct stat st;
+		long fd = sc(SYS_openat, AT_FDCWD, (long)args[2], O_RDONLY, 0), r;
+
+		stage = 1;
+		while (stage != 2)
+			;
+		r = sc(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH);
+		snprintf(line, sizeof(line), "thread fstat %ld %lld\n", r, r ? -1LL : (long long)st.st_size);
+	} else {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(args[2])) };
+		socklen_t al = sizeof(a);
+		char buf[16] = "";
+		long fd, r, n;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sc(SYS_close, 3, 0, 0, 0);	/* the leader's socket, in this copy of the table */
+		fd = sc(SYS_socket, AF_INET, SOCK_STREAM, 0, 0);
+		r = sc(SYS_connect, fd, (long)&a, sizeof(a), 0);
+		n = sc(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0);
+		if (n > 0 && buf[n - 1] == '\n')
+			buf[n - 1] = '\0';
+		sc(SYS_getsockname, fd, (long)&a, (long)&al, 0);
+		snprintf(line, sizeof(line), "thread fd %ld connect %ld read %s port %u\n", fd, r,
+			 n > 0 ? buf : "-", ntohs(a.sin_port));
+	}
+	stage = 3;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int lead = -1;
+
+	if (argc < 3 || (strcmp(argv[1], "fstat") && strcmp(argv[1], "connect")) ||
+	    (!strcmp(argv[1], "fstat") && argc < 4))
+		return 2;
+	args = argv;
+	if (!strcmp(argv[1], "connect") && (lead = socket(AF_INET, SOCK_STREAM, 0)) != 3)
+		return 3;
+	if (clone(thread_main, stack + sizeof(stack), CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
+		  NULL) < 0) {
+		perror("clone");
+		return 1;
+	}
+	if (!strcmp(argv[1], "fstat")) {
+		while (stage != 1)
+			;
+		if (open(argv[3], O_RDONLY | O_DIRECTORY) < 0)	/* the same number, in the leader's table */
+			return 4;
+		stage = 2;
+	}
+	while (stage != 3)
+		;
+	fputs(line, stdout);
+	if (lead >= 0) {
+		struct sockaddr_in a;
+		socklen_t al = sizeof(a);
+
+		printf("leader peer %d\n", getpeername(lead, (struct sockaddr *)&a, &al) < 0 ? -1 : 0);
+	}
+	return 0;
+}
