@@ -68,6 +68,12 @@ t_a_thread_with_its_own_descriptor_table_stats_its_own_file() {
 	jt -- "$PROGS/ownfiles" fstat "$PROGS/ownfiles" /tmp
 	expect_rc 0
 	expect_out_line "thread fstat 0 $size"
+	# a socket, which cannot be reopened by its /proc link
+	native "$PROGS/ownfiles" fstatsock
+	grep -qx "thread fstat 0 sock 1" "$T/nout" || native_fail "the thread does not stat its socket natively: $(cat "$T/nout")"
+	jt -- "$PROGS/ownfiles" fstatsock
+	expect_rc 0
+	expect_out_line "thread fstat 0 sock 1"
 }
 
 t_a_thread_with_its_own_descriptor_table_connects_its_own_socket() {

@@ -6,6 +6,9 @@
  * usage: ownfiles fstat FILE DIR   the thread opens FILE, the leader then
  *                                  DIR at the same number; the thread
  *                                  prints "thread fstat SIZE" of its N
+ *        ownfiles fstatsock         the thread makes a socket pair and
+ *                                  prints "thread fstat R sock S" of one
+ *                                  end (S: 1 for a socket)
  *        ownfiles connect PORT     the leader holds an unconnected TCP
  *                                  socket at N, the thread makes its own at
  *                                  N and connects it to 127.0.0.1:PORT;
@@ -47,6 +50,14 @@ static int thread_main(void *unused)
 			;
 		r = sc(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH);
 		snprintf(line, sizeof(line), "thread fstat %ld %lld\n", r, r ? -1LL : (long long)st.st_size);
+	} else if (!strcmp(args[1], "fstatsock")) {
+		struct stat st;
+		int sv[2];
+		long r = sc(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv);
+
+		if (r == 0)
+			r = sc(SYS_newfstatat, sv[0], (long)"", (long)&st, AT_EMPTY_PATH);
+		snprintf(line, sizeof(line), "thread fstat %ld sock %d\n", r, r ? -1 : S_ISSOCK(st.st_mode));
 	} else {
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(args[2])) };
 		socklen_t al = sizeof(a);
@@ -73,7 +84,8 @@ int main(int argc, char **argv)
 {
 	int lead = -1;
 
-	if (argc < 3 || (strcmp(argv[1], "fstat") && strcmp(argv[1], "connect")) ||
+	if (argc < 2 || (strcmp(argv[1], "fstat") && strcmp(argv[1], "connect") && strcmp(argv[1], "fstatsock")) ||
+	    (!strcmp(argv[1], "connect") && argc < 3) ||
 	    (!strcmp(argv[1], "fstat") && argc < 4))
 		return 2;
 	args = argv;
