@@ -69,18 +69,7 @@ void jt_json_end(struct jt_json *j)
 	put(j, &j->closer[j->depth], 1);
 }
 
-void jt_json_key(struct jt_json *j, const char *key)
-{
-	if (j->after_key)
-		jt_json_null(j);
-	if (!room(j, strlen(key) + 4))
-		return;	/* keys are ours and plain ASCII: no escaping to allow for */
-	jt_json_str(j, key);
-	if (!room(j, 1))
-		return;
-	put(j, ":", 1);
-	j->after_key = 1;
-}
+
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -112,9 +101,44 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 }
 
 /* A byte that stands for itself in a JSON string. */
+#define P(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
+#define R4(b) P(b), P((b) + 1), P((b) + 2), P((b) + 3)
+#define R16(b) R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
+#define R64(b) R16(b), R16((b) + 16), R16((b) + 32), R16((b) + 48)
+static const unsigned char plain_tab[256] = { R64(0), R64(64), R64(128), R64(192) };
+#undef P
+#undef R4
+#undef R16
+#undef R64
+
 static int plain(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	return plain_tab[c];
+}
+
+void jt_json_key(struct jt_json *j, const char *key)
+{
+	size_t n = 0;
+
+	if (j->after_key)
+		jt_json_null(j);
+	while (key[n] && plain((unsigned char)key[n]))
+		n++;
+	if (key[n]) {
+		/* not plain (none of ours is): escaped as a string */
+		jt_json_str(j, key);
+	} else {
+		/* copied as it is, quoted, in one step */
+		if (!begin(j, n + 3))
+			return;
+		put(j, "\"", 1);
+		put(j, key, n);
+		put(j, "\"", 1);
+	}
+	if (!room(j, 1))
+		return;
+	put(j, ":", 1);
+	j->after_key = 1;
 }
 
 /* Close a string cut for want of room, so the record parses. */

@@ -332,7 +332,18 @@ struct flag {
 	const char *name;
 };
 
-/* "A|B|0x40" for the bits of @v named in @t; @zero leads when not NULL. */
+/* Append @s (and a '|' before it unless first) at *@len of @b; cut at @cap. */
+static void flag_put(char *b, size_t cap, size_t *len, const char *s)
+{
+	if (*len && *len + 1 < cap)
+		b[(*len)++] = '|';
+	while (*s && *len + 1 < cap)
+		b[(*len)++] = *s++;
+	b[*len] = '\0';
+}
+
+/* "A|B|0x40" for the bits of @v named in @t; @zero leads when not NULL.
+ * On every record of an open: no printf. */
 static void flags_str(char *b, size_t cap, uint64_t v, const struct flag *t, size_t n,
 		      const char *zero)
 {
@@ -340,18 +351,26 @@ static void flags_str(char *b, size_t cap, uint64_t v, const struct flag *t, siz
 
 	b[0] = '\0';
 	if (zero)
-		len += (size_t)snprintf(b, cap, "%s", zero);
-	for (size_t i = 0; i < n && len < cap; i++) {
+		flag_put(b, cap, &len, zero);
+	for (size_t i = 0; i < n; i++) {
 		if (!t[i].bit || (v & t[i].bit) != t[i].bit)
 			continue;
 		v &= ~t[i].bit;
-		len += (size_t)snprintf(b + len, cap - len, "%s%s", len ? "|" : "", t[i].name);
+		flag_put(b, cap, &len, t[i].name);
 	}
-	if (v && len < cap)
-		len += (size_t)snprintf(b + len, cap - len, "%s0x%llx", len ? "|" : "",
-					(unsigned long long)v);
+	if (v) {
+		char hex[24], *h = hex + sizeof(hex);
+
+		*--h = '\0';
+		do
+			*--h = "0123456789abcdef"[v & 15];
+		while (v >>= 4);
+		*--h = 'x';
+		*--h = '0';
+		flag_put(b, cap, &len, h);
+	}
 	if (len == 0)
-		snprintf(b, cap, "0");
+		flag_put(b, cap, &len, "0");
 }
 
 /* Composite flags first, so their bits are named once. */
@@ -549,10 +568,16 @@ static void json_arg(struct jt_json *j, const struct jt_log_call *c, int i, int 
 		return;
 	}
 	case JT_ARG_MODE: {
-		char b[16];
+		char b[16], *s = b + sizeof(b);
+		unsigned m = (unsigned)(v & 07777);
 
-		snprintf(b, sizeof(b), "0%llo", (unsigned long long)(v & 07777));
-		jt_json_str(j, b);
+		/* "0%o" */
+		*--s = '\0';
+		do
+			*--s = (char)('0' + (m & 7));
+		while (m >>= 3);
+		*--s = '0';
+		jt_json_str(j, s);
 		return;
 	}
 	case JT_ARG_IOCTL:
