@@ -114,11 +114,45 @@ void jt_result_fill(struct jt_run *run, struct jt_result *res)
 	}
 }
 
+/* The fields the log's end record and the --result file share. */
+static void result_fields(struct jt_json *j, const struct jt_result *res)
+{
+	const char *sig = res->signal ? jt_signal_name(res->signal) : NULL;
+
+	jt_json_key(j, "status");
+	jt_json_str(j, jt_status_name(res->status));
+	jt_json_key(j, "exit_code");
+	jt_json_int(j, res->exit_code);
+	jt_json_key(j, "program_exit_code");
+	if (res->program_exit_code >= 0)
+		jt_json_int(j, res->program_exit_code);
+	else
+		jt_json_null(j);
+	jt_json_key(j, "signal");
+	if (res->signal)
+		jt_json_int(j, res->signal);
+	else
+		jt_json_null(j);
+	jt_json_key(j, "signal_name");
+	jt_json_str(j, sig);
+	jt_json_key(j, "wall_ms");
+	jt_json_uint(j, res->wall_ms);
+	jt_json_key(j, "cpu_ms");
+	jt_json_uint(j, res->cpu_ms);
+	jt_json_key(j, "peak_memory_kb");
+	jt_json_uint(j, res->peak_memory_kb);
+	jt_json_key(j, "denials");
+	jt_json_uint(j, res->denials);
+	jt_json_key(j, "cpu_spread");
+	jt_json_str(j, res->cpu_spread[0] ? res->cpu_spread : NULL);
+	jt_json_key(j, "message");
+	jt_json_str(j, res->message[0] ? res->message : NULL);
+}
+
 int jt_result_json(const struct jt_result *res, char *buf, size_t len, const char *type,
 		   uint64_t t_us)
 {
 	struct jt_json j;
-	const char *sig = res->signal ? jt_signal_name(res->signal) : NULL;
 
 	jt_json_init(&j, buf, len);
 	jt_json_object(&j);
@@ -128,43 +162,41 @@ int jt_result_json(const struct jt_result *res, char *buf, size_t len, const cha
 		jt_json_key(&j, "t");
 		jt_json_seconds(&j, t_us);
 	}
-	jt_json_key(&j, "status");
-	jt_json_str(&j, jt_status_name(res->status));
-	jt_json_key(&j, "exit_code");
-	jt_json_int(&j, res->exit_code);
-	jt_json_key(&j, "program_exit_code");
-	if (res->program_exit_code >= 0)
-		jt_json_int(&j, res->program_exit_code);
-	else
-		jt_json_null(&j);
-	jt_json_key(&j, "signal");
-	if (res->signal)
-		jt_json_int(&j, res->signal);
-	else
-		jt_json_null(&j);
-	jt_json_key(&j, "signal_name");
-	jt_json_str(&j, sig);
-	jt_json_key(&j, "wall_ms");
-	jt_json_uint(&j, res->wall_ms);
-	jt_json_key(&j, "cpu_ms");
-	jt_json_uint(&j, res->cpu_ms);
-	jt_json_key(&j, "peak_memory_kb");
-	jt_json_uint(&j, res->peak_memory_kb);
-	jt_json_key(&j, "denials");
-	jt_json_uint(&j, res->denials);
-	jt_json_key(&j, "cpu_spread");
-	jt_json_str(&j, res->cpu_spread[0] ? res->cpu_spread : NULL);
-	jt_json_key(&j, "message");
-	jt_json_str(&j, res->message[0] ? res->message : NULL);
+	result_fields(&j, res);
 	jt_json_finish(&j);
 	return (int)j.len;
 }
 
+/*
+ * The --result file: the end record's fields, and the summary's denials
+ * with what would grant each ("hints"; the log has every denial, the
+ * summary on stderr names the same ones).
+ */
 int jt_result_write_json(const struct jt_result *res, int fd)
 {
-	char buf[1024];
-	int n = jt_result_json(res, buf, sizeof(buf), NULL, 0);
+	char buf[4096];
+	struct jt_json j;
 	const char *p = buf;
+	int n;
+
+	jt_json_init(&j, buf, sizeof(buf));
+	jt_json_object(&j);
+	result_fields(&j, res);
+	jt_json_key(&j, "hints");
+	jt_json_array(&j);
+	for (unsigned i = 0; i < res->n_hints && i < JT_RESULT_HINTS; i++) {
+		jt_json_object(&j);
+		jt_json_key(&j, "count");
+		jt_json_uint(&j, res->hints[i].count);
+		jt_json_key(&j, "text");
+		jt_json_str(&j, res->hints[i].text);
+		jt_json_end(&j);
+	}
+	jt_json_end(&j);
+	jt_json_key(&j, "hints_more");
+	jt_json_uint(&j, res->hints_more);
+	jt_json_finish(&j);
+	n = (int)j.len;
 
 	while (n > 0) {
 		ssize_t w = write(fd, p, (size_t)n);
