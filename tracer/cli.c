@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include "filters/policy.h"
 #include "reports/forensics.h"
+#ifndef JT_STATIC
+#include "serve/serve.h"
+#endif
 #include "tracer/internal.h"
 
 #define EXIT_JT 125
@@ -142,6 +145,7 @@ static void usage(FILE *out)
 "  report [--format json] [--html OUT] LOG   summarize a run's audit log\n"
 "  replay LOG --policy FILE            what another policy would have decided\n"
 "  learn LOG > POLICY                  the tightest policy for what the run did\n"
+"  serve --tokens FILE [OPTIONS]       sandboxes per user behind an HTTP API\n"
 "  version                             print the version\n"
 "\n"
 "`jailtrace run --help` lists the options and limits.\n");
@@ -513,6 +517,15 @@ int main(int argc, char **argv)
 		return jt_cmd_learn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "policy"))
 		return cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "serve")) {
+#ifdef JT_STATIC
+		fprintf(stderr, "jailtrace serve: this jailtrace is statically linked and cannot load "
+			"libmicrohttpd: serve needs the dynamic build\n");
+		return EXIT_JT;
+#else
+		return jt_cmd_serve(argc - 1, argv + 1);
+#endif
+	}
 	if (!strcmp(argv[1], "doctor")) {
 		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
 			printf("usage: jailtrace doctor [--json]\n\n"

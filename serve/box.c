@@ -1,0 +1,1347 @@
+/*
+ * Sandboxes and their commands. A sandbox is a tenant's user, a jail (the
+ * user's own, DATA/jails/TENANT/USER, kept after the sandbox; or an
+ * ephemeral one, DATA/ephemeral/ID, removed with it) and the options every
+ * command gets. A command is a child `jailtrace run` in that jail; its
+ * output is streamed as JSON lines while it runs, then its result.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include "serve/serve.h"
+#include "tracer/internal.h"
+
+#define MAX_OPTS 256
+#define CODE_MAX (128 * 1024 - 1024)	/* an argument's bound (MAX_ARG_STRLEN), less a margin */
+
+struct box {
+	struct box *next;
+	char id[32];
+	char tenant[32];
+	char user[40];
+	char name[80];		/* --user: TENANT.USER */
+	char jail[PATH_MAX];
+	char logs[PATH_MAX];	/* DATA/logs/TENANT/ID */
+	char policy[64];	/* a name, or "" for the built-in one */
+	char policy_path[PATH_MAX + 80];	/* --policies DIR/NAME.policy */
+	int ephemeral;
+	char **opts;		/* options every command gets (grants, network, limits) */
+	size_t n_opts;
+	unsigned idle_s;
+	int64_t created;	/* realtime, ms */
+	int64_t last_used;	/* monotonic, ms */
+	unsigned commands;
+	int refs;
+	int dead;
+	int running;		/* a command runs (one at a time: the jail's lock) */
+	pid_t pid;		/* its jailtrace, while not yet reaped */
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
+static struct box *boxes;
+static int stopping;
+static pthread_t reaper;
+
+static int64_t now_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void random_id(char *out, size_t len, const char *prefix)
+{
+	unsigned char b[10];
+	size_t n;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		abort();
+	n = (size_t)snprintf(out, len, "%s", prefix);
+	for (size_t i = 0; i < sizeof(b) && n + 2 < len; i++, n += 2)
+		snprintf(out + n, len - n, "%02x", b[i]);
+}
+
+static void free_box(struct box *b)
+{
+	for (size_t i = 0; i < b->n_opts; i++)
+		free(b->opts[i]);
+	free(b->opts);
+	free(b);
+}
+
+void box_put(struct box *b)
+{
+	int last;
+
+	pthread_mutex_lock(&lock);
+	last = --b->refs == 0;
+	pthread_mutex_unlock(&lock);
+	if (last)
+		free_box(b);
+}
+
+struct box *box_find(const char *tenant, const char *id)
+{
+	struct box *b;
+
+	pthread_mutex_lock(&lock);
+	for (b = boxes; b; b = b->next)
+		if (!b->dead && !strcmp(b->id, id) && !strcmp(b->tenant, tenant))
+			break;
+	if (b)
+		b->refs++;
+	pthread_mutex_unlock(&lock);
+	return b;
+}
+
+const char *box_jail(const struct box *b)
+{
+	return b->jail;
+}
+
+void box_touch(struct box *b)
+{
+	pthread_mutex_lock(&lock);
+	b->last_used = now_ms(CLOCK_MONOTONIC);
+	pthread_mutex_unlock(&lock);
+}
+
+/* Wait for @pid up to @ms; 1 when it is gone (reaped), 0 when not yet. */
+static int reap_within(pid_t pid, int *status, int ms)
+{
+	for (int waited = 0;; waited += 20) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return 1;
+		if (waited >= ms)
+			return 0;
+		usleep(20000);
+	}
+}
+
+/*
+ * Destroy @b: no new request finds it, its command (if one runs) is
+ * stopped (jailtrace gets SIGTERM, as at --timeout: the program gets it and
+ * --grace to end, then everything of the sandbox is killed), an ephemeral
+ * jail is removed. Returns when that is done.
+ */
+static void destroy(struct box *b, const char *why)
+{
+	struct box **pp;
+	int64_t deadline;
+	int killed = 0;
+
+	pthread_mutex_lock(&lock);
+	if (b->dead) {
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	b->dead = 1;
+	for (pp = &boxes; *pp; pp = &(*pp)->next)
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	if (b->pid > 0)
+		kill(b->pid, SIGTERM);
+	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
+	while (b->running) {
+		struct timespec ts;
+		int64_t t = now_ms(CLOCK_REALTIME) + 100;
+
+		ts.tv_sec = t / 1000;
+		ts.tv_nsec = (t % 1000) * 1000000;
+		pthread_cond_timedwait(&changed, &lock, &ts);
+		/* past the grace: jailtrace killed, its sandbox with it (EXITKILL) */
+		if (!killed && b->running && now_ms(CLOCK_MONOTONIC) > deadline - 7000 && b->pid > 0) {
+			kill(b->pid, SIGKILL);
+			killed = 1;
+		}
+		if (now_ms(CLOCK_MONOTONIC) > deadline)
+			break;
+	}
+	pthread_mutex_unlock(&lock);
+	if (b->ephemeral)
+		jt_remove_tree(b->jail);
+	srv_log("destroyed sandbox %s (%s/%s): %s", b->id, b->tenant, b->user, why);
+	box_put(b);	/* the list's reference */
+}
+
+static void *reap_idle(void *arg)
+{
+	pthread_mutex_lock(&lock);
+	while (!stopping) {
+		struct timespec ts;
+		int64_t t = now_ms(CLOCK_REALTIME) + 1000, now;
+		struct box *b;
+
+		ts.tv_sec = t / 1000;
+		ts.tv_nsec = (t % 1000) * 1000000;
+		pthread_cond_timedwait(&changed, &lock, &ts);
+		now = now_ms(CLOCK_MONOTONIC);
+		for (b = boxes; b && !stopping; b = b->next) {
+			if (b->running || now - b->last_used < (int64_t)b->idle_s * 1000)
+				continue;
+			b->refs++;
+			pthread_mutex_unlock(&lock);
+			destroy(b, "idle timeout");
+			box_put(b);
+			pthread_mutex_lock(&lock);
+			break;	/* the list changed: look again from the start */
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+void box_start(void)
+{
+	pthread_create(&reaper, NULL, reap_idle, NULL);
+}
+
+void box_stop_all(void)
+{
+	struct box *b;
+
+	pthread_mutex_lock(&lock);
+	stopping = 1;
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+	pthread_join(reaper, NULL);
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		if ((b = boxes))
+			b->refs++;
+		pthread_mutex_unlock(&lock);
+		if (!b)
+			break;
+		destroy(b, "the server stops");
+		box_put(b);
+	}
+}
+
+/* ------------------------------------------------------------ JSON out */
+
+static void put_box(struct jt_json *j, struct box *b)
+{
+	int64_t idle;
+
+	pthread_mutex_lock(&lock);
+	idle = now_ms(CLOCK_MONOTONIC) - b->last_used;
+	jt_json_object(j);
+	jt_json_key(j, "id");
+	jt_json_str(j, b->id);
+	jt_json_key(j, "user");
+	jt_json_str(j, b->user);
+	jt_json_key(j, "ephemeral");
+	jt_json_bool(j, b->ephemeral);
+	jt_json_key(j, "policy");
+	jt_json_str(j, b->policy[0] ? b->policy : "default");
+	jt_json_key(j, "idle_timeout");
+	jt_json_uint(j, b->idle_s);
+	jt_json_key(j, "idle_s");
+	jt_json_uint(j, (unsigned long long)(idle / 1000));
+	jt_json_key(j, "created_ms");
+	jt_json_int(j, b->created);
+	jt_json_key(j, "running");
+	jt_json_bool(j, b->running);
+	jt_json_key(j, "commands");
+	jt_json_uint(j, b->commands);
+	jt_json_end(j);
+	pthread_mutex_unlock(&lock);
+}
+
+enum MHD_Result box_info(struct MHD_Connection *c, struct box *b)
+{
+	char buf[2048];
+	struct jt_json j;
+
+	jt_json_init(&j, buf, sizeof(buf));
+	put_box(&j, b);
+	jt_json_finish(&j);
+	return srv_reply(c, 200, NULL, buf, j.len);
+}
+
+enum MHD_Result box_list(struct MHD_Connection *c, const char *tenant)
+{
+	struct box **mine = NULL;
+	size_t n = 0;
+	struct jbuf out;
+	enum MHD_Result r;
+
+	pthread_mutex_lock(&lock);
+	for (struct box *b = boxes; b; b = b->next)
+		if (!b->dead && !strcmp(b->tenant, tenant)) {
+			struct box **m = realloc(mine, (n + 1) * sizeof(*m));
+
+			if (!m)
+				abort();
+			mine = m;
+			mine[n++] = b;
+			b->refs++;
+		}
+	pthread_mutex_unlock(&lock);
+	jbuf_init(&out, 512 + n * 512);
+	jt_json_object(&out.j);
+	jt_json_key(&out.j, "sandboxes");
+	jt_json_array(&out.j);
+	for (size_t i = 0; i < n; i++) {
+		put_box(&out.j, mine[i]);
+		box_put(mine[i]);
+	}
+	jt_json_end(&out.j);
+	jt_json_finish(&out.j);
+	r = srv_reply(c, 200, NULL, out.buf, out.j.len);
+	jbuf_free(&out);
+	free(mine);
+	return r;
+}
+
+/* ------------------------------------------------------------ creating */
+
+static int valid_name(const char *s, size_t max, const char *chars)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= max && s[0] != '.' && s[0] != '-' && strspn(s, chars) == n;
+}
+
+static const char NAME_CHARS[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.@";
+static const char ID_CHARS[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+
+static int add_opt(char ***opts, size_t *n, const char *a, const char *b)
+{
+	char **o;
+
+	if (*n + 2 > MAX_OPTS)
+		return -1;
+	o = realloc(*opts, (*n + 2) * sizeof(*o));
+	if (!o)
+		abort();
+	*opts = o;
+	o[(*n)++] = strdup(a);
+	if (b)
+		o[(*n)++] = strdup(b);
+	return 0;
+}
+
+/* A grant's host path: under one of --grant-root, resolved now. */
+static int check_grant(const char *spec, int rw, char *out, size_t outlen, char *err, size_t errlen)
+{
+	const char *colon = strchr(spec, ':');
+	char host[PATH_MAX], *real;
+	size_t hn = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (rw && !colon) {
+		snprintf(err, errlen, "\"%s\": want HOST:INSIDE", spec);
+		return -1;
+	}
+	if (hn == 0 || hn >= sizeof(host) || spec[0] != '/') {
+		snprintf(err, errlen, "\"%s\": the host path must be absolute", spec);
+		return -1;
+	}
+	memcpy(host, spec, hn);
+	host[hn] = '\0';
+	if (!(real = realpath(host, NULL))) {
+		snprintf(err, errlen, "\"%s\": %s", host, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < srv.n_grant_roots; i++) {
+		size_t rn = strlen(srv.grant_roots[i]);
+
+		if (!strncmp(real, srv.grant_roots[i], rn) &&
+		    (real[rn] == '\0' || real[rn] == '/' || !strcmp(srv.grant_roots[i], "/"))) {
+			int n = snprintf(out, outlen, "%s:%s", real, colon ? colon + 1 : host);
+
+			free(real);
+			if (n >= (int)outlen) {
+				snprintf(err, errlen, "\"%s\": too long", spec);
+				return -1;
+			}
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "\"%s\" is not under a directory the server lets sandboxes be granted "
+		 "(jailtrace serve --grant-root)", host);
+	free(real);
+	return -1;
+}
+
+static const char *const limit_keys[] = {
+	"timeout", "grace", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile", "disk", "inodes",
+};
+
+/* "limits": {"memory": "512M", "cpu": 10, ...} as jailtrace's options */
+static int add_limits(json_t *lim, char ***opts, size_t *n, char *field, size_t flen, char *err,
+		      size_t errlen)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(lim)) {
+		snprintf(field, flen, "limits");
+		snprintf(err, errlen, "want an object such as {\"memory\": \"512M\", \"cpu\": \"10s\"}");
+		return -1;
+	}
+	json_object_foreach(lim, k, v) {
+		char opt[32], val[32];
+		size_t i;
+
+		snprintf(field, flen, "limits.%s", k);
+		for (i = 0; i < sizeof(limit_keys) / sizeof(*limit_keys); i++)
+			if (!strcmp(k, limit_keys[i]))
+				break;
+		if (i == sizeof(limit_keys) / sizeof(*limit_keys)) {
+			snprintf(err, errlen, "unknown limit (known: timeout grace cpu memory vmem procs output "
+				 "fsize nofile disk inodes)");
+			return -1;
+		}
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+		else if (json_is_string(v) && json_string_length(v) < sizeof(val) &&
+			 strspn(json_string_value(v), "0123456789") > 0 &&
+			 strspn(json_string_value(v), "0123456789") + strspn(json_string_value(v) +
+			 strspn(json_string_value(v), "0123456789"), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+			 == json_string_length(v))
+			snprintf(val, sizeof(val), "%s", json_string_value(v));
+		else {
+			snprintf(err, errlen, "want a number or a string such as \"512M\" or \"30s\"");
+			return -1;
+		}
+		snprintf(opt, sizeof(opt), "--%s", k);
+		if (add_opt(opts, n, opt, val) < 0) {
+			snprintf(err, errlen, "too many options");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Spawn `jailtrace run ARGS` with 0-2 on @in, @out, @err (or /dev/null
+ * for -1); it dies with the server (PR_SET_PDEATHSIG). */
+static pid_t spawn(char *const *args, int in, int out, int err)
+{
+	pid_t parent = getpid(), pid;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(125);
+		if (dup2(in >= 0 ? in : null, 0) < 0 || dup2(out >= 0 ? out : null, 1) < 0 ||
+		    dup2(err >= 0 ? err : null, 2) < 0)
+			_exit(125);
+		close_range(3, ~0U, 0);
+		execv(srv.jailtrace, args);
+		_exit(125);
+	}
+	close(null);
+	return pid;
+}
+
+/* The start of every command's argv: jailtrace run in @b's jail. */
+static size_t base_args(struct box *b, char **a, const char *result, const char *log)
+{
+	size_t n = 0;
+
+	a[n++] = srv.jailtrace;
+	a[n++] = "run";
+	a[n++] = "--quiet";
+	a[n++] = "--user";
+	a[n++] = b->name;
+	a[n++] = "--jail";
+	a[n++] = b->jail;
+	a[n++] = "--result";
+	a[n++] = (char *)result;
+	if (log) {
+		a[n++] = "--log";
+		a[n++] = (char *)log;
+	}
+	if (b->policy[0]) {
+		a[n++] = "--policy";
+		a[n++] = b->policy_path;
+	}
+	for (size_t i = 0; i < b->n_opts; i++)
+		a[n++] = b->opts[i];
+	return n;
+}
+
+/* Read @path's result JSON (jailtrace's --result), or NULL. */
+static json_t *read_result(const char *path)
+{
+	json_error_t e;
+
+	return json_load_file(path, 0, &e);
+}
+
+enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t *req)
+{
+	char field[64] = "", err[PATH_MAX + 256] = "", grant[PATH_MAX * 2], path[PATH_MAX + 64];
+	const char *k;
+	json_t *v;
+	struct box *b, *old;
+	unsigned live = 0;
+	int status = 400;
+	char *args[MAX_OPTS + 32];
+	size_t n;
+	pid_t pid;
+	int ws = 0;
+	json_t *res;
+	struct stat st;
+
+	if (!(b = calloc(1, sizeof(*b))))
+		return MHD_NO;
+	b->idle_s = srv.idle_s;
+	json_object_foreach(req, k, v) {
+		snprintf(field, sizeof(field), "%s", k);
+		if (!strcmp(k, "user")) {
+			if (!json_is_string(v) || !valid_name(json_string_value(v), 32, NAME_CHARS)) {
+				snprintf(err, sizeof(err), "want 1 to 32 letters, digits, _ - . @, not starting "
+					 "with . or -");
+				goto bad;
+			}
+			snprintf(b->user, sizeof(b->user), "%s", json_string_value(v));
+		} else if (!strcmp(k, "idle_timeout")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 7 * 86400) {
+				snprintf(err, sizeof(err), "want seconds, 1 to 604800");
+				goto bad;
+			}
+			b->idle_s = (unsigned)json_integer_value(v);
+		} else if (!strcmp(k, "ephemeral")) {
+			if (!json_is_boolean(v)) {
+				snprintf(err, sizeof(err), "want true or false");
+				goto bad;
+			}
+			b->ephemeral = json_is_true(v);
+		} else if (!strcmp(k, "policy")) {
+			if (!json_is_string(v) || !valid_name(json_string_value(v), 63, NAME_CHARS) ||
+			    strchr(json_string_value(v), '.')) {
+				snprintf(err, sizeof(err), "want a policy name (letters, digits, _ -)");
+				goto bad;
+			}
+			if (strcmp(json_string_value(v), "default")) {
+				snprintf(path, sizeof(path), "%s/%s.policy", srv.policies, json_string_value(v));
+				if (!srv.policies[0] || stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+					snprintf(err, sizeof(err), "no policy \"%s\" on this server%s",
+						 json_string_value(v), srv.policies[0] ? "" : " (it has no --policies)");
+					goto bad;
+				}
+				snprintf(b->policy, sizeof(b->policy), "%s", json_string_value(v));
+				snprintf(b->policy_path, sizeof(b->policy_path), "%s", path);
+			}
+		} else if (!strcmp(k, "ro") || !strcmp(k, "rw") || !strcmp(k, "allow_net")) {
+			size_t i;
+			json_t *e;
+
+			if (!json_is_array(v)) {
+				snprintf(err, sizeof(err), "want an array of strings");
+				goto bad;
+			}
+			json_array_foreach(v, i, e) {
+				const char *s = json_is_string(e) ? json_string_value(e) : NULL;
+
+				snprintf(field, sizeof(field), "%s[%zu]", k, i);
+				if (!s || !s[0] || strlen(s) >= PATH_MAX) {
+					snprintf(err, sizeof(err), "want a non-empty string");
+					goto bad;
+				}
+				if (k[0] == 'a') {
+					if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+						   ".-:[]/") != strlen(s) || s[0] == '-') {
+						snprintf(err, sizeof(err), "want HOST[:PORT[-PORT]]");
+						goto bad;
+					}
+					if (add_opt(&b->opts, &b->n_opts, "--allow-net", s) < 0)
+						goto too_many;
+					continue;
+				}
+				if (check_grant(s, k[1] == 'w', grant, sizeof(grant), err, sizeof(err)) < 0) {
+					status = 403;
+					goto bad;
+				}
+				if (add_opt(&b->opts, &b->n_opts, k[1] == 'w' ? "--rw" : "--ro", grant) < 0)
+					goto too_many;
+			}
+		} else if (!strcmp(k, "limits")) {
+			if (add_limits(v, &b->opts, &b->n_opts, field, sizeof(field), err, sizeof(err)) < 0)
+				goto bad;
+		} else {
+			snprintf(err, sizeof(err), "unknown field");
+			goto bad;
+		}
+	}
+	if (!b->user[0]) {
+		snprintf(field, sizeof(field), "user");
+		snprintf(err, sizeof(err), "missing: the user this sandbox is for");
+		goto bad;
+	}
+	/* the user's name on the host: TENANT.USER, which no account may have
+	 * (its uid would be that account's when the server runs as root) */
+	snprintf(b->name, sizeof(b->name), "%s.%s", tenant, b->user);
+	if (getpwnam(b->name)) {
+		snprintf(field, sizeof(field), "user");
+		snprintf(err, sizeof(err), "%s is an account of this host", b->name);
+		goto bad;
+	}
+	snprintf(b->tenant, sizeof(b->tenant), "%s", tenant);
+
+	pthread_mutex_lock(&create_lock);
+	/* one user, one sandbox: asking again gives the one there is */
+	pthread_mutex_lock(&lock);
+	for (old = boxes; old; old = old->next) {
+		if (old->dead || strcmp(old->tenant, tenant))
+			continue;
+		if (!strcmp(old->user, b->user))
+			break;
+		live++;
+	}
+	if (old) {
+		char buf[2048];
+		struct jt_json j;
+
+		old->refs++;
+		old->last_used = now_ms(CLOCK_MONOTONIC);
+		pthread_mutex_unlock(&lock);
+		pthread_mutex_unlock(&create_lock);
+		free_box(b);
+		jt_json_init(&j, buf, sizeof(buf));
+		put_box(&j, old);
+		jt_json_finish(&j);
+		box_put(old);
+		return srv_reply(c, 200, NULL, buf, j.len);
+	}
+	pthread_mutex_unlock(&lock);
+	if (live >= srv.max_sandboxes) {
+		pthread_mutex_unlock(&create_lock);
+		free_box(b);
+		return srv_error(c, 429, NULL, "tenant %s has %u live sandboxes, the most it may", tenant, live);
+	}
+	random_id(b->id, sizeof(b->id), "sb-");
+	if (b->ephemeral)
+		snprintf(b->jail, sizeof(b->jail), "%s/ephemeral/%s", srv.data, b->id);
+	else {
+		snprintf(path, sizeof(path), "%s/jails/%s", srv.data, tenant);
+		mkdir(path, 0711);
+		snprintf(b->jail, sizeof(b->jail), "%s/jails/%s/%s", srv.data, tenant, b->user);
+	}
+	snprintf(path, sizeof(path), "%s/logs/%s", srv.data, tenant);
+	mkdir(path, 0700);
+	snprintf(b->logs, sizeof(b->logs), "%s/logs/%s/%s", srv.data, tenant, b->id);
+	mkdir(b->logs, 0700);
+
+	/* the jail made and the options tried: jailtrace runs /bin/true there */
+	snprintf(path, sizeof(path), "%s/run/%s.json", srv.data, b->id);
+	n = base_args(b, args, path, NULL);
+	args[n++] = "--";
+	args[n++] = "/bin/true";
+	args[n] = NULL;
+	pid = spawn(args, -1, -1, -1);
+	if (pid < 0 || waitpid(pid, &ws, 0) < 0) {
+		pthread_mutex_unlock(&create_lock);
+		free_box(b);
+		return srv_error(c, 500, NULL, "cannot start jailtrace: %s", strerror(errno));
+	}
+	res = read_result(path);
+	unlink(path);
+	if (!res || !strcmp(json_string_value(json_object_get(res, "status")) ?: "", "error")) {
+		const char *m = res ? json_string_value(json_object_get(res, "message")) : NULL;
+
+		pthread_mutex_unlock(&create_lock);
+		if (b->ephemeral)
+			jt_remove_tree(b->jail);
+		rmdir(b->logs);
+		free_box(b);
+		if (m && (strstr(m, "busy") || strstr(m, "in use")))
+			status = 409;
+		else if (m)
+			status = 400;
+		else
+			status = 500;
+		json_decref(res);
+		return srv_error(c, (unsigned)status, NULL, "jailtrace refused the sandbox: %s",
+				 m ? m : "no result");
+	}
+	json_decref(res);
+	b->created = now_ms(CLOCK_REALTIME);
+	b->last_used = now_ms(CLOCK_MONOTONIC);
+	b->refs = 1;	/* the list's */
+	pthread_mutex_lock(&lock);
+	b->next = boxes;
+	boxes = b;
+	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&create_lock);
+	srv_log("created sandbox %s for %s/%s (%s jail %s)", b->id, tenant, b->user,
+		b->ephemeral ? "ephemeral" : "kept", b->jail);
+	{
+		char buf[2048];
+		struct jt_json j;
+
+		jt_json_init(&j, buf, sizeof(buf));
+		put_box(&j, b);
+		jt_json_finish(&j);
+		return srv_reply(c, 201, NULL, buf, j.len);
+	}
+too_many:
+	snprintf(err, sizeof(err), "too many options");
+bad:
+	free_box(b);
+	return srv_error(c, (unsigned)status, field, "%s", err);
+}
+
+enum MHD_Result box_delete(struct MHD_Connection *c, struct box *b)
+{
+	destroy(b, "deleted");
+	return srv_reply(c, 204, NULL, "", 0);
+}
+
+/* ------------------------------------------------------------ logs */
+
+enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *log_id)
+{
+	char path[PATH_MAX + 64];
+	struct jbuf out;
+	enum MHD_Result r;
+	DIR *d;
+	struct dirent *e;
+
+	if (log_id) {
+		struct MHD_Response *resp;
+		struct stat st;
+		int fd;
+
+		if (!log_id[0] || strlen(log_id) > 40 || strspn(log_id, ID_CHARS) != strlen(log_id))
+			return srv_error(c, 404, NULL, "no log %s", log_id);
+		snprintf(path, sizeof(path), "%s/%s.jsonl", b->logs, log_id);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return srv_error(c, 404, NULL, "no log %s", log_id);
+		}
+		resp = jt_mhd.response_from_fd((size_t)st.st_size, fd);
+		if (!resp)
+			return MHD_NO;
+		jt_mhd.add_response_header(resp, "Content-Type", "application/x-ndjson");
+		r = jt_mhd.queue_response(c, 200, resp);
+		srv_log_reply(200);
+		jt_mhd.destroy_response(resp);
+		return r;
+	}
+	jbuf_init(&out, 64 * 1024);
+	jt_json_object(&out.j);
+	jt_json_key(&out.j, "logs");
+	jt_json_array(&out.j);
+	if ((d = opendir(b->logs))) {
+		while ((e = readdir(d))) {
+			char *dot = strrchr(e->d_name, '.');
+			struct stat st;
+
+			if (e->d_name[0] == '.' || !dot || strcmp(dot, ".jsonl"))
+				continue;
+			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			jt_json_object(&out.j);
+			jt_json_key(&out.j, "id");
+			jt_json_strn(&out.j, e->d_name, (size_t)(dot - e->d_name));
+			jt_json_key(&out.j, "size");
+			jt_json_uint(&out.j, (unsigned long long)st.st_size);
+			jt_json_key(&out.j, "mtime");
+			jt_json_int(&out.j, (long long)st.st_mtime);
+			jt_json_end(&out.j);
+		}
+		closedir(d);
+	}
+	jt_json_end(&out.j);
+	jt_json_finish(&out.j);
+	r = srv_reply(c, 200, NULL, out.buf, out.j.len);
+	jbuf_free(&out);
+	return r;
+}
+
+/* ------------------------------------------------------------ commands */
+
+struct cmd {
+	struct box *box;
+	char id[32];
+	char result[PATH_MAX + 64];
+	pid_t pid;
+	int reaped;
+	int status;
+	int fd_in, fd[2];	/* stdin (ours: the write end), stdout, stderr */
+	char *in;
+	size_t in_len, in_off;
+	unsigned char hold[2][4];	/* an incomplete UTF-8 character at a read's end */
+	size_t held[2];
+	char *q;		/* events not yet handed to libmicrohttpd */
+	size_t q_len, q_off, q_cap;
+	int ended;
+};
+
+static void q_add(struct cmd *m, const char *s, size_t n)
+{
+	if (m->q_off == m->q_len)
+		m->q_off = m->q_len = 0;
+	if (m->q_len + n > m->q_cap) {
+		size_t cap = (m->q_len + n) * 2;
+		char *q = realloc(m->q, cap);
+
+		if (!q)
+			abort();
+		m->q = q;
+		m->q_cap = cap;
+	}
+	memcpy(m->q + m->q_len, s, n);
+	m->q_len += n;
+}
+
+/* How many bytes at the end of @s make an incomplete UTF-8 character. */
+static size_t utf8_tail(const unsigned char *s, size_t n)
+{
+	for (size_t back = 1; back <= 3 && back <= n; back++) {
+		unsigned char c = s[n - back];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return need > back && need <= 4 ? back : 0;
+	}
+	return 0;
+}
+
+static void event_output(struct cmd *m, int which, const char *data, size_t n)
+{
+	struct jbuf b;
+
+	jbuf_init(&b, n * 6 + 128);
+	jt_json_object(&b.j);
+	jt_json_key(&b.j, "stream");
+	jt_json_str(&b.j, which ? "stderr" : "stdout");
+	jt_json_key(&b.j, "data");
+	jt_json_strn(&b.j, data, n);
+	jt_json_finish(&b.j);
+	q_add(m, b.buf, b.j.len);
+	jbuf_free(&b);
+}
+
+static int is_limit(const char *status)
+{
+	static const char *const limits[] = { "timeout", "cpu_limit", "memory_limit", "output_limit",
+					      "procs_limit", "disk_limit", "log_limit" };
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(*limits); i++)
+		if (status && !strcmp(status, limits[i]))
+			return 1;
+	return 0;
+}
+
+static void copy_int(struct jt_json *j, json_t *res, const char *key)
+{
+	json_t *v = json_object_get(res, key);
+
+	jt_json_key(j, key);
+	if (json_is_integer(v))
+		jt_json_int(j, json_integer_value(v));
+	else
+		jt_json_null(j);
+}
+
+/* The last event: how the command ended, from jailtrace's --result. */
+static void event_result(struct cmd *m)
+{
+	json_t *res = read_result(m->result), *hints;
+	const char *status = res ? json_string_value(json_object_get(res, "status")) : NULL;
+	struct jbuf b;
+	size_t i;
+	json_t *h;
+
+	unlink(m->result);
+	jbuf_init(&b, 8192);
+	jt_json_object(&b.j);
+	jt_json_key(&b.j, "type");
+	jt_json_str(&b.j, "result");
+	if (!res) {
+		jt_json_key(&b.j, "status");
+		jt_json_str(&b.j, "error");
+		jt_json_key(&b.j, "exit_code");
+		jt_json_int(&b.j, WIFEXITED(m->status) ? WEXITSTATUS(m->status) : 125);
+		jt_json_key(&b.j, "message");
+		jt_json_str(&b.j, "jailtrace left no result");
+	} else {
+		jt_json_key(&b.j, "status");
+		jt_json_str(&b.j, status);
+		copy_int(&b.j, res, "exit_code");
+		copy_int(&b.j, res, "program_exit_code");
+		copy_int(&b.j, res, "signal");
+		jt_json_key(&b.j, "limit");
+		jt_json_str(&b.j, is_limit(status) ? status : NULL);
+		jt_json_key(&b.j, "message");
+		jt_json_str(&b.j, json_string_value(json_object_get(res, "message")));
+		copy_int(&b.j, res, "wall_ms");
+		copy_int(&b.j, res, "cpu_ms");
+		copy_int(&b.j, res, "peak_memory_kb");
+		copy_int(&b.j, res, "denials");
+		jt_json_key(&b.j, "denied");
+		jt_json_array(&b.j);
+		hints = json_object_get(res, "hints");
+		json_array_foreach(hints, i, h) {
+			jt_json_object(&b.j);
+			copy_int(&b.j, h, "count");
+			jt_json_key(&b.j, "text");
+			jt_json_str(&b.j, json_string_value(json_object_get(h, "text")));
+			jt_json_end(&b.j);
+		}
+		jt_json_end(&b.j);
+		copy_int(&b.j, res, "hints_more");
+	}
+	jt_json_key(&b.j, "log_id");
+	jt_json_str(&b.j, m->id);
+	jt_json_finish(&b.j);
+	q_add(m, b.buf, b.j.len);
+	jbuf_free(&b);
+	json_decref(res);
+}
+
+/* The command's end: the child reaped, the sandbox free for the next. A
+ * child still running (the client went away) is stopped first. */
+static void cmd_reap(struct cmd *m)
+{
+	siginfo_t si;
+
+	if (m->reaped)
+		return;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)m->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0) {
+		kill(m->pid, SIGTERM);
+		if (!reap_within(m->pid, &m->status, 10000)) {
+			kill(m->pid, SIGKILL);
+			waitpid(m->pid, &m->status, 0);
+		}
+		pthread_mutex_lock(&lock);
+		m->box->pid = 0;
+		pthread_mutex_unlock(&lock);
+	} else {
+		/* exited: no longer a pid to signal, then reaped */
+		pthread_mutex_lock(&lock);
+		m->box->pid = 0;
+		pthread_mutex_unlock(&lock);
+		waitpid(m->pid, &m->status, 0);
+	}
+	m->reaped = 1;
+}
+
+static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct cmd *m = cls;
+
+	for (;;) {
+		struct pollfd p[3];
+		int np = 0;
+
+		if (m->q_off < m->q_len) {
+			size_t n = m->q_len - m->q_off < max ? m->q_len - m->q_off : max;
+
+			memcpy(buf, m->q + m->q_off, n);
+			m->q_off += n;
+			return (ssize_t)n;
+		}
+		if (m->ended)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (m->fd[0] < 0 && m->fd[1] < 0) {
+			if (m->fd_in >= 0) {
+				close(m->fd_in);
+				m->fd_in = -1;
+			}
+			/* output closed: jailtrace is ending (it kills what remains) */
+			waitid(P_PID, (id_t)m->pid, &(siginfo_t){ 0 }, WEXITED | WNOWAIT);
+			cmd_reap(m);
+			event_result(m);
+			m->ended = 1;
+			continue;
+		}
+		for (int i = 0; i < 2; i++)
+			if (m->fd[i] >= 0)
+				p[np++] = (struct pollfd){ .fd = m->fd[i], .events = POLLIN };
+		if (m->fd_in >= 0)
+			p[np++] = (struct pollfd){ .fd = m->fd_in, .events = POLLOUT };
+		if (poll(p, (nfds_t)np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		for (int k = 0; k < np; k++) {
+			if (!p[k].revents)
+				continue;
+			if (p[k].fd == m->fd_in) {
+				ssize_t w = write(m->fd_in, m->in + m->in_off, m->in_len - m->in_off);
+
+				if (w > 0)
+					m->in_off += (size_t)w;
+				if ((w < 0 && errno != EAGAIN && errno != EINTR) || m->in_off == m->in_len) {
+					close(m->fd_in);
+					m->fd_in = -1;
+				}
+				continue;
+			}
+			int i = p[k].fd == m->fd[0] ? 0 : 1;
+			char data[32768 + 4];
+			size_t h = m->held[i], keep;
+			ssize_t r;
+
+			memcpy(data, m->hold[i], h);
+			r = read(m->fd[i], data + h, 32768);
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0) {
+				if (h)
+					event_output(m, i, data, h);
+				m->held[i] = 0;
+				close(m->fd[i]);
+				m->fd[i] = -1;
+				continue;
+			}
+			h += (size_t)r;
+			keep = utf8_tail((unsigned char *)data, h);
+			if (h > keep)
+				event_output(m, i, data, h - keep);
+			memcpy(m->hold[i], data + h - keep, keep);
+			m->held[i] = keep;
+		}
+	}
+}
+
+static void cmd_free(void *cls)
+{
+	struct cmd *m = cls;
+
+	for (int i = 0; i < 2; i++)
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+	if (m->fd_in >= 0)
+		close(m->fd_in);
+	if (m->pid > 0)
+		cmd_reap(m);
+	unlink(m->result);
+	pthread_mutex_lock(&lock);
+	m->box->running = 0;
+	m->box->last_used = now_ms(CLOCK_MONOTONIC);
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+	if (m->pid > 0)
+		srv_log("command %s in %s ended (wait status %d)", m->id, m->box->id, m->status);
+	box_put(m->box);
+	free(m->in);
+	free(m->q);
+	free(m);
+}
+
+static const struct {
+	const char *name;
+	const char *argv[2];
+} languages[] = {
+	{ "python", { "python3", "-c" } },
+	{ "bash", { "bash", "-c" } },
+	{ "sh", { "sh", "-c" } },
+	{ "node", { "node", "-e" } },
+};
+
+enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, int code)
+{
+	char field[64] = "", err[512] = "", log[PATH_MAX + 64], tbuf[32];
+	char **opts = NULL, **cmdv = NULL;
+	size_t n_opts = 0, n_cmd = 0;
+	const char *k, *language = NULL, *text = NULL, *cmdline = NULL;
+	json_t *v, *argv_j = NULL;
+	struct cmd *m = NULL;
+	unsigned status = 400;
+	char *args[MAX_OPTS * 2 + 64 + 1];
+	size_t n;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+
+	if (!(m = calloc(1, sizeof(*m))))
+		return MHD_NO;
+	m->fd_in = m->fd[0] = m->fd[1] = -1;
+	json_object_foreach(req, k, v) {
+		snprintf(field, sizeof(field), "%s", k);
+		if (!code && !strcmp(k, "argv")) {
+			size_t i;
+			json_t *e;
+
+			if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
+				snprintf(err, sizeof(err), "want a non-empty array of strings");
+				goto bad;
+			}
+			json_array_foreach(v, i, e)
+				if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
+					snprintf(field, sizeof(field), "argv[%zu]", i);
+					snprintf(err, sizeof(err), "want a string");
+					goto bad;
+				}
+			argv_j = v;
+		} else if (!code && !strcmp(k, "cmd")) {
+			if (!json_is_string(v) || !json_string_length(v)) {
+				snprintf(err, sizeof(err), "want a shell command line");
+				goto bad;
+			}
+			cmdline = json_string_value(v);
+		} else if (code && !strcmp(k, "language")) {
+			if (!json_is_string(v)) {
+				snprintf(err, sizeof(err), "want \"python\", \"bash\", \"sh\" or \"node\"");
+				goto bad;
+			}
+			language = json_string_value(v);
+		} else if (code && !strcmp(k, "code")) {
+			if (!json_is_string(v)) {
+				snprintf(err, sizeof(err), "want the program's text");
+				goto bad;
+			}
+			if (json_string_length(v) > CODE_MAX) {
+				snprintf(err, sizeof(err), "longer than %d bytes; put it in a file (PUT .../files/...) "
+					 "and exec it", CODE_MAX);
+				status = 413;
+				goto bad;
+			}
+			text = json_string_value(v);
+		} else if (!strcmp(k, "stdin")) {
+			if (!json_is_string(v)) {
+				snprintf(err, sizeof(err), "want a string");
+				goto bad;
+			}
+			m->in_len = json_string_length(v);
+			m->in = malloc(m->in_len + 1);
+			memcpy(m->in, json_string_value(v), m->in_len);
+		} else if (!strcmp(k, "env")) {
+			const char *name;
+			json_t *val;
+
+			if (!json_is_object(v)) {
+				snprintf(err, sizeof(err), "want an object of names and string values");
+				goto bad;
+			}
+			json_object_foreach(v, name, val) {
+				char *kv;
+
+				snprintf(field, sizeof(field), "env.%s", name);
+				if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9')) {
+					snprintf(err, sizeof(err), "want a name of letters, digits and _");
+					goto bad;
+				}
+				if (!json_is_string(val)) {
+					snprintf(err, sizeof(err), "want a string");
+					goto bad;
+				}
+				/* NAME=VALUE always: a bare NAME would pass the server's own */
+				if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
+					abort();
+				if (add_opt(&opts, &n_opts, "--env", kv) < 0) {
+					free(kv);
+					snprintf(err, sizeof(err), "too many variables");
+					goto bad;
+				}
+				free(kv);
+			}
+		} else if (!strcmp(k, "cwd")) {
+			if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
+				snprintf(err, sizeof(err), "want an absolute path inside the sandbox");
+				goto bad;
+			}
+			add_opt(&opts, &n_opts, "--cwd", json_string_value(v));
+		} else if (!strcmp(k, "timeout")) {
+			if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 86400) {
+				snprintf(err, sizeof(err), "want seconds, more than 0 and up to 86400");
+				goto bad;
+			}
+			snprintf(tbuf, sizeof(tbuf), "%lldms", (long long)(json_number_value(v) * 1000 + 0.5));
+			add_opt(&opts, &n_opts, "--timeout", tbuf);
+		} else if (!strcmp(k, "limits")) {
+			if (add_limits(v, &opts, &n_opts, field, sizeof(field), err, sizeof(err)) < 0)
+				goto bad;
+		} else {
+			snprintf(err, sizeof(err), "unknown field");
+			goto bad;
+		}
+	}
+	if (code) {
+		size_t i;
+
+		for (i = 0; language && i < sizeof(languages) / sizeof(*languages); i++)
+			if (!strcmp(language, languages[i].name))
+				break;
+		if (!language || i == sizeof(languages) / sizeof(*languages)) {
+			snprintf(field, sizeof(field), "language");
+			snprintf(err, sizeof(err), "%s: want \"python\", \"bash\", \"sh\" or \"node\"",
+				 language ? "unknown" : "missing");
+			goto bad;
+		}
+		if (!text) {
+			snprintf(field, sizeof(field), "code");
+			snprintf(err, sizeof(err), "missing");
+			goto bad;
+		}
+		add_opt(&cmdv, &n_cmd, languages[i].argv[0], languages[i].argv[1]);
+		add_opt(&cmdv, &n_cmd, text, NULL);
+		/* before the request's own --env, which may set it otherwise */
+		if (!strcmp(language, "python")) {
+			char **o = realloc(opts, (n_opts + 2) * sizeof(*o));
+
+			if (!o)
+				abort();
+			memmove(o + 2, o, n_opts * sizeof(*o));
+			o[0] = strdup("--env");
+			o[1] = strdup("PYTHONUNBUFFERED=1");
+			opts = o;
+			n_opts += 2;
+		}
+	} else if (!!argv_j == !!cmdline) {
+		snprintf(field, sizeof(field), "argv");
+		snprintf(err, sizeof(err), "want either argv (an array) or cmd (a shell line)");
+		goto bad;
+	} else if (cmdline) {
+		add_opt(&cmdv, &n_cmd, "/bin/sh", "-c");
+		add_opt(&cmdv, &n_cmd, cmdline, NULL);
+	} else {
+		size_t i;
+		json_t *e;
+
+		cmdv = calloc(json_array_size(argv_j), sizeof(*cmdv));
+		json_array_foreach(argv_j, i, e)
+			cmdv[n_cmd++] = strdup(json_string_value(e));
+	}
+
+	/* one command at a time: the jail is locked while one runs */
+	pthread_mutex_lock(&lock);
+	if (b->dead) {
+		pthread_mutex_unlock(&lock);
+		status = 404;
+		snprintf(err, sizeof(err), "no sandbox %s", b->id);
+		field[0] = '\0';
+		goto bad;
+	}
+	if (b->running) {
+		pthread_mutex_unlock(&lock);
+		status = 409;
+		snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
+		field[0] = '\0';
+		goto bad;
+	}
+	b->running = 1;
+	b->commands++;
+	b->refs++;
+	pthread_mutex_unlock(&lock);
+	m->box = b;
+
+	random_id(m->id, sizeof(m->id), "cmd-");
+	snprintf(m->result, sizeof(m->result), "%s/run/%s.json", srv.data, m->id);
+	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, m->id);
+	n = base_args(b, args, m->result, log);
+	for (size_t i = 0; i < n_opts; i++)
+		args[n++] = opts[i];
+	args[n++] = "--";
+	for (size_t i = 0; i < n_cmd && n < sizeof(args) / sizeof(*args) - 1; i++)
+		args[n++] = cmdv[i];
+	args[n] = NULL;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0) {
+		status = 500;
+		snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	m->pid = spawn(args, in[0], out[1], er[1]);
+	close(in[0]);
+	close(out[1]);
+	close(er[1]);
+	in[0] = out[1] = er[1] = -1;
+	m->fd_in = in[1];
+	m->fd[0] = out[0];
+	m->fd[1] = er[0];
+	if (m->pid < 0) {
+		m->pid = 0;
+		status = 500;
+		snprintf(err, sizeof(err), "cannot start jailtrace: %s", strerror(errno));
+		goto fail;
+	}
+	pthread_mutex_lock(&lock);
+	b->pid = m->pid;
+	if (b->dead)
+		kill(m->pid, SIGTERM);
+	pthread_mutex_unlock(&lock);
+	fcntl(m->fd_in, F_SETFL, O_NONBLOCK);
+	if (!m->in_len) {
+		close(m->fd_in);
+		m->fd_in = -1;
+	}
+	srv_log("command %s in %s (%s/%s): %s%s", m->id, b->id, b->tenant, b->user, cmdv[0],
+		n_cmd > 1 ? " ..." : "");
+	for (size_t i = 0; i < n_opts; i++)
+		free(opts[i]);
+	free(opts);
+	for (size_t i = 0; i < n_cmd; i++)
+		free(cmdv[i]);
+	free(cmdv);
+
+	/* the reply streams; cmd_free ends the command when it is done */
+	resp = jt_mhd.response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, cmd_read, m, cmd_free);
+	if (!resp) {
+		cmd_free(m);
+		return MHD_NO;
+	}
+	jt_mhd.add_response_header(resp, "Content-Type", "application/x-ndjson");
+	jt_mhd.add_response_header(resp, "X-Jailtrace-Log-Id", m->id);
+	r = jt_mhd.queue_response(c, 200, resp);
+	jt_mhd.destroy_response(resp);
+	srv_log_reply(200);
+	return r;
+
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+		if (er[i] >= 0)
+			close(er[i]);
+	}
+	m->fd_in = m->fd[0] = m->fd[1] = -1;
+	cmd_free(m);
+	m = NULL;
+bad:
+	for (size_t i = 0; i < n_opts; i++)
+		free(opts[i]);
+	free(opts);
+	for (size_t i = 0; i < n_cmd; i++)
+		free(cmdv[i]);
+	free(cmdv);
+	if (m) {
+		free(m->in);
+		free(m);
+	}
+	return srv_error(c, status, field[0] ? field : NULL, "%s", err);
+}

@@ -1,0 +1,876 @@
+/*
+ * jailtrace serve: the command, the listening socket, authentication and
+ * routing. libmicrohttpd parses HTTP and runs a thread per connection, so
+ * a slow client holds its own thread only, and a command's output can be
+ * streamed by a reader that blocks (box.c).
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include "filters/policy.h"
+#include "serve/serve.h"
+#include "tracer/internal.h"
+
+#define EXIT_JT 125
+
+struct srv_conf srv;
+
+/* ------------------------------------------------------------ replies */
+
+void jbuf_init(struct jbuf *b, size_t cap)
+{
+	b->cap = cap;
+	b->buf = malloc(cap);
+	if (!b->buf)
+		abort();
+	jt_json_init(&b->j, b->buf, cap);
+}
+
+void jbuf_free(struct jbuf *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+}
+
+/* What the access log line says of the request being answered (one
+ * connection per thread: a thread's current request). */
+static __thread const char *cur_method, *cur_url, *cur_tenant;
+
+void srv_log(const char *fmt, ...)
+{
+	char line[1024];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02dZ jailtrace serve: %s\n", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, line);
+}
+
+/* The reply, and its line in the server's log (with @why for errors). */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+			     const char *body, size_t len, const char *why)
+{
+	struct MHD_Response *r = jt_mhd.response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	jt_mhd.add_response_header(r, "Content-Type", type ? type : "application/json");
+	if (status == 401)
+		jt_mhd.add_response_header(r, "WWW-Authenticate", "Bearer");
+	ret = jt_mhd.queue_response(c, status, r);
+	jt_mhd.destroy_response(r);
+	srv_log("%s %s %s %u%s%s", cur_tenant ? cur_tenant : "-", cur_method ? cur_method : "-",
+		cur_url ? cur_url : "-", status, why ? ": " : "", why ? why : "");
+	return ret;
+}
+
+void srv_log_reply(unsigned status)
+{
+	srv_log("%s %s %s %u", cur_tenant ? cur_tenant : "-", cur_method ? cur_method : "-",
+		cur_url ? cur_url : "-", status);
+}
+
+enum MHD_Result srv_reply(struct MHD_Connection *c, unsigned status, const char *type,
+			  const char *body, size_t len)
+{
+	return reply(c, status, type, body, len, NULL);
+}
+
+enum MHD_Result srv_error(struct MHD_Connection *c, unsigned status, const char *field,
+			  const char *fmt, ...)
+{
+	char msg[512], why[600], buf[1200];
+	struct jt_json j;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	jt_json_init(&j, buf, sizeof(buf));
+	jt_json_object(&j);
+	jt_json_key(&j, "error");
+	jt_json_str(&j, msg);
+	if (field) {
+		jt_json_key(&j, "field");
+		jt_json_str(&j, field);
+	}
+	jt_json_finish(&j);
+	snprintf(why, sizeof(why), "%s%s%s", field ? field : "", field ? ": " : "", msg);
+	return reply(c, status, NULL, buf, j.len, why);
+}
+
+/* ------------------------------------------------------------ requests */
+
+enum route {
+	R_NONE, R_SANDBOXES, R_SANDBOX, R_EXEC, R_CODE, R_FILES, R_LOGS, R_LOG,
+};
+
+struct req {
+	int started;
+	int done;		/* a reply was queued at the first call */
+	const char *tenant;
+	enum route route;
+	char id[64];		/* the sandbox id */
+	char *rest;		/* files/PATH: the decoded inside path; logs/ID: the id */
+	struct box *box;
+	char *body;
+	size_t len;
+	int too_big;
+	struct upload *up;
+	int up_err;
+};
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* %HH decoded; NUL (%00) and malformed escapes refused. MHD's own
+ * unescaping is off (no_unescape), so that a %00 cannot cut a path. */
+static char *url_decode(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s != '%') {
+			*o++ = *s;
+			continue;
+		}
+		int h = hexval(s[1]), l = h < 0 ? -1 : hexval(s[2]);
+
+		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
+			free(out);
+			return NULL;
+		}
+		*o++ = (char)(h * 16 + l);
+		s += 2;
+	}
+	*o = '\0';
+	return out;
+}
+
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
+/* The route of @url, its sandbox id and the rest; -1: not one of ours,
+ * -2: a rest that does not decode. */
+static int parse_route(const char *url, struct req *rq)
+{
+	static const char base[] = "/v1/sandboxes";
+	const char *p = url + sizeof(base) - 1, *slash;
+	size_t n;
+
+	if (strncmp(url, base, sizeof(base) - 1))
+		return -1;
+	if (!*p || !strcmp(p, "/")) {
+		rq->route = R_SANDBOXES;
+		return 0;
+	}
+	if (*p != '/')
+		return -1;
+	p++;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : strlen(p);
+	if (n == 0 || n >= sizeof(rq->id))
+		return -1;
+	memcpy(rq->id, p, n);
+	rq->id[n] = '\0';
+	if (!slash || !slash[1]) {
+		rq->route = R_SANDBOX;
+		return 0;
+	}
+	p = slash + 1;
+	if (!strcmp(p, "exec"))
+		rq->route = R_EXEC;
+	else if (!strcmp(p, "code"))
+		rq->route = R_CODE;
+	else if (!strcmp(p, "logs") || !strcmp(p, "logs/"))
+		rq->route = R_LOGS;
+	else if (!strncmp(p, "logs/", 5)) {
+		rq->route = R_LOG;
+		if (!(rq->rest = url_decode(p + 5)))
+			return -2;
+	} else if (!strcmp(p, "files")) {
+		rq->route = R_FILES;
+		rq->rest = strdup("/");
+	} else if (!strncmp(p, "files/", 6)) {
+		rq->route = R_FILES;
+		/* files/work/a.txt is /work/a.txt inside */
+		if (!(rq->rest = url_decode(p + 5)))
+			return -2;
+	} else
+		return -1;
+	return 0;
+}
+
+/* The tenant of the request's bearer token, or NULL. Every token is
+ * compared in full, so the time taken says nothing of which matched. */
+static const char *authenticate(struct MHD_Connection *c)
+{
+	const char *h = jt_mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	const char *tenant = NULL;
+	size_t n;
+
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	n = strlen(h);
+	for (size_t i = 0; i < srv.n_tokens; i++) {
+		const char *t = srv.tokens[i].token;
+		size_t tn = strlen(t);
+		unsigned char diff = tn != n;
+
+		for (size_t k = 0; k < n; k++)
+			diff |= (unsigned char)(h[k] ^ t[k < tn ? k : 0]);
+		if (!diff && !tenant)
+			tenant = srv.tokens[i].tenant;
+	}
+	return tenant;
+}
+
+static int parse_body(struct MHD_Connection *c, struct req *rq, json_t **out)
+{
+	json_error_t e;
+
+	*out = NULL;
+	if (!rq->len) {
+		*out = json_object();
+		return 0;
+	}
+	*out = json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, &e);
+	if (!*out) {
+		srv_error(c, 400, "body", "invalid JSON at line %d, column %d: %s", e.line, e.column, e.text);
+		return -1;
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		srv_error(c, 400, "body", "the body must be a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *rq, const char *method)
+{
+	int get = !strcmp(method, "GET"), post = !strcmp(method, "POST"), del = !strcmp(method, "DELETE");
+	json_t *body = NULL;
+	enum MHD_Result r;
+
+	if (rq->route == R_SANDBOXES) {
+		if (get)
+			return box_list(c, rq->tenant);
+		if (!post)
+			return srv_error(c, 405, NULL, "%s: use GET or POST", method);
+		if (parse_body(c, rq, &body) < 0)
+			return MHD_YES;
+		r = box_create(c, rq->tenant, body);
+		json_decref(body);
+		return r;
+	}
+	/* every other route names a sandbox of this tenant: one of another
+	 * tenant is as unknown as one never made */
+	if (!rq->box && !(rq->box = box_find(rq->tenant, rq->id)))
+		return srv_error(c, 404, NULL, "no sandbox %s", rq->id);
+	box_touch(rq->box);
+	switch (rq->route) {
+	case R_SANDBOX:
+		if (get)
+			return box_info(c, rq->box);
+		if (del)
+			return box_delete(c, rq->box);
+		return srv_error(c, 405, NULL, "%s: use GET or DELETE", method);
+	case R_EXEC:
+	case R_CODE:
+		if (!post)
+			return srv_error(c, 405, NULL, "%s: use POST", method);
+		if (parse_body(c, rq, &body) < 0)
+			return MHD_YES;
+		r = box_exec(c, rq->box, body, rq->route == R_CODE);
+		json_decref(body);
+		return r;
+	case R_FILES:
+		if (get)
+			return files_get(c, rq->box, rq->rest);
+		if (del)
+			return files_delete(c, rq->box, rq->rest);
+		if (!strcmp(method, "PUT")) {
+			if (rq->up_err == -EFBIG)
+				return srv_error(c, 413, "body", "the file is larger than %zu bytes", srv.max_file);
+			if (rq->up_err < 0)
+				return srv_error(c, 500, NULL, "writing the file: %s", strerror(-rq->up_err));
+			r = files_upload_end(c, rq->up);
+			rq->up = NULL;
+			return r;
+		}
+		return srv_error(c, 405, NULL, "%s: use GET, PUT or DELETE", method);
+	case R_LOGS:
+	case R_LOG:
+		if (!get)
+			return srv_error(c, 405, NULL, "%s: use GET", method);
+		return box_logs(c, rq->box, rq->route == R_LOG ? rq->rest : NULL);
+	default:
+		return srv_error(c, 404, NULL, "no such route");
+	}
+}
+
+/* The first call of a request: who asks, for what, with how much. */
+static enum MHD_Result begin(struct MHD_Connection *c, struct req *rq, const char *url,
+			     const char *method)
+{
+	const char *cl = jt_mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+	int put = !strcmp(method, "PUT");
+	int pr;
+
+	rq->started = 1;
+	rq->tenant = authenticate(c);
+	cur_tenant = rq->tenant;
+	if (!rq->tenant) {
+		rq->done = 1;
+		return srv_error(c, 401, NULL, "a bearer token the server knows is needed");
+	}
+	pr = parse_route(url, rq);
+	if (pr == -2) {
+		rq->done = 1;
+		return srv_error(c, 400, "path", "a malformed %%-escape or a NUL byte in the path");
+	}
+	if (pr < 0) {
+		rq->done = 1;
+		return srv_error(c, 404, NULL, "no such route: %s", url);
+	}
+	if (put && rq->route == R_FILES) {
+		unsigned status = 500;
+		char err[512];
+
+		if (len > srv.max_file) {
+			rq->done = 1;
+			return srv_error(c, 413, "body", "the file is larger than %zu bytes", srv.max_file);
+		}
+		if (!(rq->box = box_find(rq->tenant, rq->id))) {
+			rq->done = 1;
+			return srv_error(c, 404, NULL, "no sandbox %s", rq->id);
+		}
+		box_touch(rq->box);
+		if (!(rq->up = files_upload_begin(rq->box, rq->rest, &status, err, sizeof(err)))) {
+			rq->done = 1;
+			return srv_error(c, status, "path", "%s", err);
+		}
+		return MHD_YES;
+	}
+	if (len > srv.max_body) {
+		rq->done = 1;
+		return srv_error(c, 413, "body", "the body is larger than %zu bytes", srv.max_body);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *data, size_t *size, void **con_cls)
+{
+	struct req *rq = *con_cls;
+
+	cur_method = method;
+	cur_url = url;
+	if (!rq) {
+		if (!(rq = calloc(1, sizeof(*rq))))
+			return MHD_NO;
+		*con_cls = rq;
+		return begin(c, rq, url, method);
+	}
+	cur_tenant = rq->tenant;
+	if (*size) {
+		/* a reply already queued, or the body over its bound: drop the rest */
+		if (rq->done || rq->too_big || rq->up_err) {
+			*size = 0;
+			return MHD_YES;
+		}
+		if (rq->up) {
+			int r = files_upload_write(rq->up, data, *size);
+
+			if (r < 0) {
+				rq->up_err = r;
+				files_upload_abort(rq->up);
+				rq->up = NULL;
+			}
+		} else if (rq->len + *size > srv.max_body) {
+			rq->too_big = 1;
+		} else {
+			char *nb = realloc(rq->body, rq->len + *size + 1);
+
+			if (!nb)
+				return MHD_NO;
+			rq->body = nb;
+			memcpy(rq->body + rq->len, data, *size);
+			rq->len += *size;
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	if (rq->done)
+		return MHD_YES;
+	rq->done = 1;
+	if (rq->too_big)
+		return srv_error(c, 413, "body", "the body is larger than %zu bytes", srv.max_body);
+	return dispatch(c, rq, method);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode why)
+{
+	struct req *rq = *con_cls;
+
+	if (!rq)
+		return;
+	if (rq->up)
+		files_upload_abort(rq->up);
+	if (rq->box)
+		box_put(rq->box);
+	free(rq->rest);
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: jailtrace serve --tokens FILE [OPTIONS]\n"
+"\n"
+"Keep sandboxes, one per user, behind an HTTP API (docs/api.md). Each\n"
+"command runs as a child `jailtrace run` in the user's jail.\n"
+"\n"
+"  --tokens FILE      bearer tokens, one \"TOKEN TENANT\" a line (# comments)\n"
+"  --listen ADDR      unix:PATH (default: unix:DATA/serve.sock, mode 0660)\n"
+"                     or 127.0.0.1:PORT, [::1]:PORT (port 0: any free one)\n"
+"  --allow-remote     allow a listening address beyond loopback (no TLS:\n"
+"                     put a reverse proxy in front)\n"
+"  --data DIR         jails, logs and state (default /var/lib/jailtrace/serve\n"
+"                     as root, else $XDG_DATA_HOME/jailtrace/serve)\n"
+"  --policies DIR     policies sandboxes may name: DIR/NAME.policy\n"
+"  --grant-root DIR   host directory under which sandboxes may ask for ro/rw\n"
+"                     grants (repeatable; none by default: grants refused)\n"
+"  --idle-timeout TIME  default idle timeout of a sandbox (default 10m)\n"
+"  --max-sandboxes N  live sandboxes per tenant (default 64; more: 429)\n"
+"  --max-body SIZE    bound of a JSON body (default 1M; more: 413)\n"
+"  --max-file SIZE    bound of a file PUT (default 64M; more: 413)\n");
+}
+
+static int load_tokens(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+	unsigned ln = 0;
+	struct stat st;
+
+	if (!f) {
+		fprintf(stderr, "jailtrace serve: cannot read --tokens %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 004))
+		fprintf(stderr, "jailtrace serve: warning: %s is readable by everyone\n", path);
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *ten, *extra, *save = NULL;
+		struct srv_token *t;
+
+		ln++;
+		if (!(tok = strtok_r(line, " \t\r\n", &save)) || tok[0] == '#')
+			continue;
+		ten = strtok_r(NULL, " \t\r\n", &save);
+		extra = ten ? strtok_r(NULL, " \t\r\n", &save) : NULL;
+		if (!ten || extra || strlen(ten) > 31 || strspn(ten, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(ten)) {
+			fprintf(stderr, "%s:%u: want \"TOKEN TENANT\" (a tenant of up to 31 letters, "
+				"digits, _ and -)\n", path, ln);
+			fclose(f);
+			return -1;
+		}
+		t = realloc(srv.tokens, (srv.n_tokens + 1) * sizeof(*t));
+		if (!t)
+			abort();
+		srv.tokens = t;
+		t[srv.n_tokens].token = strdup(tok);
+		t[srv.n_tokens].tenant = strdup(ten);
+		srv.n_tokens++;
+	}
+	fclose(f);
+	if (!srv.n_tokens) {
+		fprintf(stderr, "jailtrace serve: %s holds no token\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+/* The listening socket, made here and handed to libmicrohttpd; @shown
+ * gets what it is, for the line saying where we listen. */
+static int listen_on(const char *addr, int allow_remote, char *shown, size_t shown_len)
+{
+	int fd, one = 1;
+
+	if (!strncmp(addr, "unix:", 5)) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		const char *path = addr + 5;
+		struct stat st;
+		mode_t old;
+
+		if (!path[0] || strlen(path) >= sizeof(sa.sun_path)) {
+			fprintf(stderr, "jailtrace serve: bad --listen %s: a socket path of up to %zu bytes\n",
+				addr, sizeof(sa.sun_path) - 1);
+			return -1;
+		}
+		strcpy(sa.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		/* a socket left by a server that is gone is ours to replace */
+		if (lstat(path, &st) == 0) {
+			if (!S_ISSOCK(st.st_mode)) {
+				fprintf(stderr, "jailtrace serve: %s exists and is not a socket\n", path);
+				close(fd);
+				return -1;
+			}
+			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+				fprintf(stderr, "jailtrace serve: another server listens on %s\n", path);
+				close(fd);
+				return -1;
+			}
+			unlink(path);
+		}
+		old = umask(0117);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fprintf(stderr, "jailtrace serve: cannot bind %s: %s\n", path, strerror(errno));
+			umask(old);
+			close(fd);
+			return -1;
+		}
+		umask(old);
+		chmod(path, 0660);
+		snprintf(shown, shown_len, "unix:%s", path);
+	} else {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+		struct addrinfo *ai = NULL;
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[256], port[16];
+		const char *colon = strrchr(addr, ':');
+		size_t hn;
+		int r;
+
+		if (!colon || colon == addr || strlen(colon + 1) >= sizeof(port) ||
+		    (size_t)(colon - addr) >= sizeof(host)) {
+			fprintf(stderr, "jailtrace serve: bad --listen %s: unix:PATH or ADDRESS:PORT\n", addr);
+			return -1;
+		}
+		hn = (size_t)(colon - addr);
+		if (addr[0] == '[' && addr[hn - 1] == ']') {
+			memcpy(host, addr + 1, hn - 2);
+			host[hn - 2] = '\0';
+		} else {
+			memcpy(host, addr, hn);
+			host[hn] = '\0';
+		}
+		strcpy(port, colon + 1);
+		if ((r = getaddrinfo(host, port, &hints, &ai)) != 0) {
+			fprintf(stderr, "jailtrace serve: bad --listen %s: %s (a numeric address)\n", addr,
+				gai_strerror(r));
+			return -1;
+		}
+		if (!is_loopback(ai->ai_addr)) {
+			if (!allow_remote) {
+				fprintf(stderr, "jailtrace serve: %s is beyond loopback; the server has no TLS: "
+					"pass --allow-remote, and put it behind a reverse proxy\n", addr);
+				freeaddrinfo(ai);
+				return -1;
+			}
+			fprintf(stderr, "jailtrace serve: warning: listening on %s beyond loopback without TLS; "
+				"put a reverse proxy with TLS in front\n", addr);
+		}
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			fprintf(stderr, "jailtrace serve: cannot bind %s: %s\n", addr, strerror(errno));
+			freeaddrinfo(ai);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		freeaddrinfo(ai);
+		getsockname(fd, (struct sockaddr *)&ss, &sl);
+		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+			    NI_NUMERICHOST | NI_NUMERICSERV);
+		snprintf(shown, shown_len, strchr(host, ':') ? "http://[%s]:%s" : "http://%s:%s", host, port);
+	}
+	if (listen(fd, 128) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int mkdir_mode(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST) {
+		fprintf(stderr, "jailtrace serve: cannot make %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	chmod(path, mode);
+	return 0;
+}
+
+/* DATA and its directories; what ephemeral jails a server that died left
+ * are removed now. */
+static int prepare_data(void)
+{
+	char p[PATH_MAX];
+	static const char *const subs[] = { "jails", "ephemeral", "logs", "run" };
+	/* jails and ephemeral: 0711, as root the tracer reaches a jail as its
+	 * user; logs and run hold what tenants must not read of each other */
+	static const mode_t modes[] = { 0711, 0711, 0700, 0700 };
+	DIR *d;
+	struct dirent *e;
+
+	if (mkdir_mode(srv.data, 0711) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(*subs); i++) {
+		snprintf(p, sizeof(p), "%s/%s", srv.data, subs[i]);
+		if (mkdir_mode(p, modes[i]) < 0)
+			return -1;
+	}
+	snprintf(p, sizeof(p), "%s/ephemeral", srv.data);
+	if ((d = opendir(p))) {
+		while ((e = readdir(d))) {
+			char q[PATH_MAX + 256];
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(q, sizeof(q), "%s/%s", p, e->d_name);
+			jt_remove_tree(q);
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+static int default_data(void)
+{
+	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (geteuid() == 0)
+		n = snprintf(srv.data, sizeof(srv.data), "/var/lib/jailtrace/serve");
+	else if (x && x[0] == '/')
+		n = snprintf(srv.data, sizeof(srv.data), "%s/jailtrace/serve", x);
+	else if (home && home[0] == '/')
+		n = snprintf(srv.data, sizeof(srv.data), "%s/.local/share/jailtrace/serve", home);
+	else
+		return -1;
+	if (n >= (int)sizeof(srv.data))
+		return -1;
+	if (geteuid() != 0) {
+		/* its parents, made as jail.c makes a user's data directory */
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s", srv.data);
+		for (char *s = p + 1; *s; s++) {
+			if (*s != '/')
+				continue;
+			*s = '\0';
+			mkdir(p, 0755);
+			*s = '/';
+		}
+	} else {
+		mkdir("/var/lib/jailtrace", 0755);
+	}
+	return 0;
+}
+
+int jt_cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tokens", required_argument, 0, 't' }, { "listen", required_argument, 0, 'l' },
+		{ "allow-remote", no_argument, 0, 'R' }, { "data", required_argument, 0, 'd' },
+		{ "policies", required_argument, 0, 'p' }, { "grant-root", required_argument, 0, 'g' },
+		{ "idle-timeout", required_argument, 0, 'i' }, { "max-sandboxes", required_argument, 0, 'm' },
+		{ "max-body", required_argument, 0, 'b' }, { "max-file", required_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *tokens = NULL, *listen_addr = NULL;
+	char err[512], shown[PATH_MAX + 16], dflt_listen[PATH_MAX + 16];
+	int allow_remote = 0, opt, fd, sig;
+	struct MHD_Daemon *d;
+	sigset_t stop;
+	uint64_t v;
+	ssize_t n;
+
+	srv.idle_s = 600;
+	srv.max_sandboxes = 64;
+	srv.max_body = 1 << 20;
+	srv.max_file = 64 << 20;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 't': tokens = optarg; break;
+		case 'l': listen_addr = optarg; break;
+		case 'R': allow_remote = 1; break;
+		case 'd':
+			if (optarg[0] != '/' || strlen(optarg) >= sizeof(srv.data)) {
+				fprintf(stderr, "jailtrace serve: --data wants an absolute path\n");
+				return EXIT_JT;
+			}
+			snprintf(srv.data, sizeof(srv.data), "%s", optarg);
+			break;
+		case 'p':
+			if (!realpath(optarg, srv.policies)) {
+				fprintf(stderr, "jailtrace serve: --policies %s: %s\n", optarg, strerror(errno));
+				return EXIT_JT;
+			}
+			break;
+		case 'g': {
+			char *rp = realpath(optarg, NULL);
+			char **g = realloc(srv.grant_roots, (srv.n_grant_roots + 1) * sizeof(*g));
+
+			if (!rp || !g) {
+				fprintf(stderr, "jailtrace serve: --grant-root %s: %s\n", optarg, strerror(errno));
+				return EXIT_JT;
+			}
+			srv.grant_roots = g;
+			g[srv.n_grant_roots++] = rp;
+			break;
+		}
+		case 'i':
+			if (jt_parse_time_ms(optarg, &v) < 0 || v < 1000 || v / 1000 > 7 * 86400) {
+				fprintf(stderr, "jailtrace serve: bad --idle-timeout %s (1s to 7 days)\n", optarg);
+				return EXIT_JT;
+			}
+			srv.idle_s = (unsigned)(v / 1000);
+			break;
+		case 'm':
+			srv.max_sandboxes = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+		case 'f':
+			if (jt_parse_size(optarg, &v) < 0 || v == 0) {
+				fprintf(stderr, "jailtrace serve: bad size %s\n", optarg);
+				return EXIT_JT;
+			}
+			*(opt == 'b' ? &srv.max_body : &srv.max_file) = (size_t)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_JT;
+		}
+	}
+	if (optind != argc || !tokens) {
+		usage(stderr);
+		return EXIT_JT;
+	}
+	if (jt_mhd_load(err, sizeof(err)) < 0) {
+		fprintf(stderr, "jailtrace %s\n", err);
+		return EXIT_JT;
+	}
+	if (load_tokens(tokens) < 0)
+		return EXIT_JT;
+	if (!srv.data[0] && default_data() < 0) {
+		fprintf(stderr, "jailtrace serve: no data directory: pass --data DIR\n");
+		return EXIT_JT;
+	}
+	if (prepare_data() < 0)
+		return EXIT_JT;
+	n = readlink("/proc/self/exe", srv.jailtrace, sizeof(srv.jailtrace) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "jailtrace serve: cannot find its own binary: %s\n", strerror(errno));
+		return EXIT_JT;
+	}
+	srv.jailtrace[n] = '\0';
+	if (!listen_addr) {
+		snprintf(dflt_listen, sizeof(dflt_listen), "unix:%s/serve.sock", srv.data);
+		listen_addr = dflt_listen;
+	}
+	if ((fd = listen_on(listen_addr, allow_remote, shown, sizeof(shown))) < 0)
+		return EXIT_JT;
+
+	/* the stop signals wait for sigwait below; the threads inherit the mask */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	box_start();
+	d = jt_mhd.start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+				0, NULL, NULL, handle, NULL,
+				MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "jailtrace serve: libmicrohttpd would not start\n");
+		return EXIT_JT;
+	}
+	printf("jailtrace serve: listening on %s\n", shown);
+	fflush(stdout);
+	srv_log("listening on %s; data in %s; %zu token%s", shown, srv.data, srv.n_tokens,
+		srv.n_tokens == 1 ? "" : "s");
+	do
+		sig = sigwaitinfo(&stop, NULL);
+	while (sig < 0 && errno == EINTR);
+	srv_log("got %s: destroying every sandbox", strsignal(sig));
+	box_stop_all();
+	jt_mhd.stop_daemon(d);
+	if (!strncmp(shown, "unix:", 5))
+		unlink(shown + 5);
+	return 0;
+}
