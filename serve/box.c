@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -159,7 +158,7 @@ static void destroy(struct box *b, const char *why)
 			break;
 		}
 	if (b->pid > 0)
-		kill(b->pid, SIGTERM);
+		kill(-b->pid, SIGTERM);
 	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
 	while (b->running) {
 		struct timespec ts;
@@ -170,7 +169,7 @@ static void destroy(struct box *b, const char *why)
 		pthread_cond_timedwait(&changed, &lock, &ts);
 		/* past the grace: jailtrace killed, its sandbox with it (EXITKILL) */
 		if (!killed && b->running && now_ms(CLOCK_MONOTONIC) > deadline - 7000 && b->pid > 0) {
-			kill(b->pid, SIGKILL);
+			kill(-b->pid, SIGKILL);
 			killed = 1;
 		}
 		if (now_ms(CLOCK_MONOTONIC) > deadline)
@@ -433,32 +432,89 @@ static int add_limits(json_t *lim, char ***opts, size_t *n, char *field, size_t 
 	return 0;
 }
 
+/*
+ * The server's end of the lifeline: every command's guard holds the other
+ * end, and sees it close when the server dies, however it dies.
+ * (PR_SET_PDEATHSIG on jailtrace would not do: as root it changes its
+ * credentials, which clears that signal.)
+ */
+static int lifeline[2] = { -1, -1 };
+
+/* The guard: the process group's leader, between the server and the
+ * child `jailtrace run` @j. It ignores the stop signals the server sends
+ * the group (jailtrace acts on them), and ends as jailtrace ends, with its
+ * status; when the lifeline breaks it stops jailtrace itself (SIGTERM,
+ * then SIGKILL after 10 s). Async-signal-safe calls only: the server has
+ * threads. */
+static void guard(pid_t j)
+{
+	int st = 0, lost = 0, waited = 0;
+
+	close(0);
+	close(1);
+	close(2);
+	for (;;) {
+		struct pollfd p = { .fd = 3, .events = POLLIN };
+		pid_t r = waitpid(j, &st, WNOHANG);
+
+		if (r == j || (r < 0 && errno != EINTR))
+			break;
+		if (!lost && poll(&p, 1, 200) > 0 && p.revents) {
+			lost = 1;
+			kill(j, SIGTERM);
+		} else if (lost) {
+			usleep(200000);
+			if ((waited += 200) == 10000)
+				kill(j, SIGKILL);
+		}
+	}
+	if (WIFSIGNALED(st))
+		_exit(128 + WTERMSIG(st));
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 125);
+}
+
 /* Spawn `jailtrace run ARGS` with 0-2 on @in, @out, @err (or /dev/null
- * for -1); it dies with the server (PR_SET_PDEATHSIG). */
+ * for -1), under a guard (above), which leads the process group of both:
+ * the pid returned is the guard's, signals go to the group. */
 static pid_t spawn(char *const *args, int in, int out, int err)
 {
-	pid_t parent = getpid(), pid;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	pid_t pid;
 
 	if (null < 0)
 		return -1;
+	if (lifeline[0] < 0 && pipe2(lifeline, O_CLOEXEC) < 0) {
+		close(null);
+		return -1;
+	}
 	pid = fork();
 	if (pid == 0) {
 		sigset_t none;
+		pid_t j;
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
 		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(125);
 		if (dup2(in >= 0 ? in : null, 0) < 0 || dup2(out >= 0 ? out : null, 1) < 0 ||
-		    dup2(err >= 0 ? err : null, 2) < 0)
+		    dup2(err >= 0 ? err : null, 2) < 0 || dup2(lifeline[0], 3) < 0)
 			_exit(125);
-		close_range(3, ~0U, 0);
-		execv(srv.jailtrace, args);
-		_exit(125);
+		close_range(4, ~0U, 0);
+		j = fork();
+		if (j == 0) {
+			close(3);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			execv(srv.jailtrace, args);
+			_exit(125);
+		}
+		if (j < 0)
+			_exit(125);
+		guard(j);
 	}
 	close(null);
 	return pid;
@@ -800,6 +856,7 @@ struct cmd {
 	char *q;		/* events not yet handed to libmicrohttpd */
 	size_t q_len, q_off, q_cap;
 	int ended;
+	int released;		/* the sandbox free for its next command */
 };
 
 static void q_add(struct cmd *m, const char *s, size_t n)
@@ -937,9 +994,9 @@ static void cmd_reap(struct cmd *m)
 		return;
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PID, (id_t)m->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0) {
-		kill(m->pid, SIGTERM);
+		kill(-m->pid, SIGTERM);
 		if (!reap_within(m->pid, &m->status, 10000)) {
-			kill(m->pid, SIGKILL);
+			kill(-m->pid, SIGKILL);
 			waitpid(m->pid, &m->status, 0);
 		}
 		pthread_mutex_lock(&lock);
@@ -953,6 +1010,21 @@ static void cmd_reap(struct cmd *m)
 		waitpid(m->pid, &m->status, 0);
 	}
 	m->reaped = 1;
+}
+
+/* The child is reaped: the sandbox may run its next command. Done before
+ * the result event is sent, so that a client which sends the next command
+ * as soon as it has the result does not find this one still running. */
+static void cmd_release(struct cmd *m)
+{
+	if (m->released)
+		return;
+	m->released = 1;
+	pthread_mutex_lock(&lock);
+	m->box->running = 0;
+	m->box->last_used = now_ms(CLOCK_MONOTONIC);
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
 }
 
 static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -981,6 +1053,7 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 			waitid(P_PID, (id_t)m->pid, &(siginfo_t){ 0 }, WEXITED | WNOWAIT);
 			cmd_reap(m);
 			event_result(m);
+			cmd_release(m);
 			m->ended = 1;
 			continue;
 		}
@@ -1047,11 +1120,7 @@ static void cmd_free(void *cls)
 	if (m->pid > 0)
 		cmd_reap(m);
 	unlink(m->result);
-	pthread_mutex_lock(&lock);
-	m->box->running = 0;
-	m->box->last_used = now_ms(CLOCK_MONOTONIC);
-	pthread_cond_broadcast(&changed);
-	pthread_mutex_unlock(&lock);
+	cmd_release(m);
 	if (m->pid > 0)
 		srv_log("command %s in %s ended (wait status %d)", m->id, m->box->id, m->status);
 	box_put(m->box);
@@ -1291,7 +1360,7 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	pthread_mutex_lock(&lock);
 	b->pid = m->pid;
 	if (b->dead)
-		kill(m->pid, SIGTERM);
+		kill(-m->pid, SIGTERM);
 	pthread_mutex_unlock(&lock);
 	fcntl(m->fd_in, F_SETFL, O_NONBLOCK);
 	if (!m->in_len) {

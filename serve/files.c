@@ -64,7 +64,7 @@ static int walk(struct box *b, const char *path, int create, char *leaf, struct 
 		snprintf(err, errlen, "\"%s\" is not in the jail (/tmp, /home/sandbox, /work, /dev/shm)", path);
 		return -1;
 	}
-	while (*rest == '/')
+	if (*rest == '/')
 		rest++;
 	if (strlen(rest) >= sizeof(rel)) {
 		snprintf(err, errlen, "path too long");
@@ -72,8 +72,8 @@ static int walk(struct box *b, const char *path, int create, char *leaf, struct 
 	}
 	strcpy(rel, rest);
 	/* a trailing slash names the same file */
-	for (size_t n = strlen(rel); n > 0 && rel[n - 1] == '/'; n--)
-		rel[n - 1] = '\0';
+	if (rel[0] && rel[strlen(rel) - 1] == '/')
+		rel[strlen(rel) - 1] = '\0';
 	for (s = rel; *s; s = next) {
 		char *slash = strchr(s, '/');
 		size_t n = slash ? (size_t)(slash - s) : strlen(s);

@@ -138,6 +138,9 @@ struct req {
 	int too_big;
 	struct upload *up;
 	int up_err;
+	unsigned err_status;	/* refused at the first call: the reply once the body is read */
+	const char *err_field;
+	char err_msg[600];
 };
 
 static int hexval(char c)
@@ -346,6 +349,31 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *rq, const 
 	}
 }
 
+/* Bodies up to this are read and dropped when the request is refused
+ * before its body, so that a client that sends its body before it reads
+ * the reply gets the reply; past it the connection is closed at once. */
+#define DRAIN_MAX (16ULL << 20)
+
+static enum MHD_Result refuse(struct MHD_Connection *c, struct req *rq, unsigned long long len,
+			      unsigned status, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static enum MHD_Result refuse(struct MHD_Connection *c, struct req *rq, unsigned long long len,
+			      unsigned status, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rq->err_msg, sizeof(rq->err_msg), fmt, ap);
+	va_end(ap);
+	rq->err_status = status;
+	rq->err_field = field;
+	if (len <= DRAIN_MAX)
+		return MHD_YES;
+	rq->done = 1;
+	return srv_error(c, status, field, "%s", rq->err_msg);
+}
+
 /* The first call of a request: who asks, for what, with how much. */
 static enum MHD_Result begin(struct MHD_Connection *c, struct req *rq, const char *url,
 			     const char *method)
@@ -358,42 +386,28 @@ static enum MHD_Result begin(struct MHD_Connection *c, struct req *rq, const cha
 	rq->started = 1;
 	rq->tenant = authenticate(c);
 	cur_tenant = rq->tenant;
-	if (!rq->tenant) {
-		rq->done = 1;
-		return srv_error(c, 401, NULL, "a bearer token the server knows is needed");
-	}
+	if (!rq->tenant)
+		return refuse(c, rq, len, 401, NULL, "a bearer token the server knows is needed");
 	pr = parse_route(url, rq);
-	if (pr == -2) {
-		rq->done = 1;
-		return srv_error(c, 400, "path", "a malformed %%-escape or a NUL byte in the path");
-	}
-	if (pr < 0) {
-		rq->done = 1;
-		return srv_error(c, 404, NULL, "no such route: %s", url);
-	}
+	if (pr == -2)
+		return refuse(c, rq, len, 400, "path", "a malformed %%-escape or a NUL byte in the path");
+	if (pr < 0)
+		return refuse(c, rq, len, 404, NULL, "no such route: %s", url);
 	if (put && rq->route == R_FILES) {
 		unsigned status = 500;
 		char err[512];
 
-		if (len > srv.max_file) {
-			rq->done = 1;
-			return srv_error(c, 413, "body", "the file is larger than %zu bytes", srv.max_file);
-		}
-		if (!(rq->box = box_find(rq->tenant, rq->id))) {
-			rq->done = 1;
-			return srv_error(c, 404, NULL, "no sandbox %s", rq->id);
-		}
+		if (len > srv.max_file)
+			return refuse(c, rq, len, 413, "body", "the file is larger than %zu bytes", srv.max_file);
+		if (!(rq->box = box_find(rq->tenant, rq->id)))
+			return refuse(c, rq, len, 404, NULL, "no sandbox %s", rq->id);
 		box_touch(rq->box);
-		if (!(rq->up = files_upload_begin(rq->box, rq->rest, &status, err, sizeof(err)))) {
-			rq->done = 1;
-			return srv_error(c, status, "path", "%s", err);
-		}
+		if (!(rq->up = files_upload_begin(rq->box, rq->rest, &status, err, sizeof(err))))
+			return refuse(c, rq, len, status, "path", "%s", err);
 		return MHD_YES;
 	}
-	if (len > srv.max_body) {
-		rq->done = 1;
-		return srv_error(c, 413, "body", "the body is larger than %zu bytes", srv.max_body);
-	}
+	if (len > srv.max_body)
+		return refuse(c, rq, len, 413, "body", "the body is larger than %zu bytes", srv.max_body);
 	return MHD_YES;
 }
 
@@ -413,7 +427,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	cur_tenant = rq->tenant;
 	if (*size) {
 		/* a reply already queued, or the body over its bound: drop the rest */
-		if (rq->done || rq->too_big || rq->up_err) {
+		if (rq->done || rq->err_status || rq->too_big || rq->up_err) {
 			*size = 0;
 			return MHD_YES;
 		}
@@ -442,6 +456,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (rq->done)
 		return MHD_YES;
 	rq->done = 1;
+	if (rq->err_status)
+		return srv_error(c, rq->err_status, rq->err_field, "%s", rq->err_msg);
 	if (rq->too_big)
 		return srv_error(c, 413, "body", "the body is larger than %zu bytes", srv.max_body);
 	return dispatch(c, rq, method);

@@ -1,0 +1,291 @@
+"""The client: HTTP/1.1 over a unix socket or loopback TCP (http.client)."""
+
+import http.client
+import json
+import os
+import socket
+import urllib.parse
+
+__all__ = ["Sandbox", "Result", "Files", "JailtraceError"]
+
+
+class JailtraceError(Exception):
+    """The server refused a request: ``status`` (HTTP), ``message`` and the
+    ``field`` of the request it names, if any."""
+
+    def __init__(self, status, message, field=None):
+        super().__init__("%s%s (HTTP %d)" % (field + ": " if field else "", message, status))
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=None):
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if self.timeout is not None:
+            s.settimeout(self.timeout)
+        s.connect(self._path)
+        self.sock = s
+
+
+class _Transport:
+    """Where the server is: "unix:/path" or "http://127.0.0.1:PORT"."""
+
+    def __init__(self, server, token, timeout):
+        if not server:
+            raise ValueError("no server: pass server= or set JAILTRACE_SERVER")
+        self.token = token
+        self.timeout = timeout
+        if server.startswith("unix:"):
+            self.unix = server[5:]
+        elif server.startswith("http://"):
+            self.unix = None
+            u = urllib.parse.urlsplit(server)
+            self.host, self.port = u.hostname, u.port or 80
+        else:
+            raise ValueError("server: want unix:PATH or http://HOST:PORT, not %r" % server)
+
+    def connection(self, timeout):
+        if self.unix is not None:
+            return _UnixConnection(self.unix, timeout=timeout)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def open(self, method, path, body=None, content_type="application/json", timeout=None):
+        """The response, its status checked; the caller reads and closes it."""
+        conn = self.connection(self.timeout if timeout is None else timeout)
+        headers = {"Authorization": "Bearer %s" % self.token}
+        if body is not None:
+            if not isinstance(body, (bytes, bytearray)):
+                body = json.dumps(body).encode()
+            headers["Content-Type"] = content_type
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        if resp.status >= 400:
+            raw = resp.read()
+            conn.close()
+            try:
+                e = json.loads(raw)
+                raise JailtraceError(resp.status, e.get("error", ""), e.get("field"))
+            except ValueError:
+                raise JailtraceError(resp.status, raw.decode("utf-8", "replace")) from None
+        resp._jt_conn = conn
+        return resp
+
+    def call(self, method, path, body=None, content_type="application/json"):
+        resp = self.open(method, path, body, content_type)
+        try:
+            raw = resp.read()
+        finally:
+            resp._jt_conn.close()
+        if resp.getheader("Content-Type", "").startswith("application/json") and raw:
+            return json.loads(raw)
+        return raw
+
+
+class Result:
+    """How a command or a piece of code ended.
+
+    stdout, stderr: the output as text (bytes that were not UTF-8 are kept
+    as surrogates: ``stdout_bytes`` gives them back); exit_code: as a shell
+    would say it (128+N for signal N, 124 timeout, 137 another limit);
+    status: "exited", "signaled", "timeout", "memory_limit", ...; limit: the
+    limit hit, or None; error: None when the program exited 0, else what
+    went wrong in one line (for Python, the exception line); denials: the
+    denied requests the summary names, each {"count": N, "text": "...
+    grant with --ro ..."}; denial_count: every denial; wall_ms, cpu_ms,
+    peak_memory_kb; log_id: the audit log (Sandbox.log(log_id)).
+    """
+
+    def __init__(self, stdout, stderr, end):
+        self.stdout = stdout
+        self.stderr = stderr
+        self.raw = end
+        self.status = end.get("status")
+        self.exit_code = end.get("exit_code")
+        self.limit = end.get("limit")
+        self.message = end.get("message")
+        self.denials = end.get("denied", [])
+        self.denial_count = end.get("denials", 0)
+        self.wall_ms = end.get("wall_ms")
+        self.cpu_ms = end.get("cpu_ms")
+        self.peak_memory_kb = end.get("peak_memory_kb")
+        self.log_id = end.get("log_id")
+        self.error = self._error()
+
+    def _error(self):
+        if self.status != "exited":
+            return "%s: %s" % (self.status, self.message) if self.message else self.status
+        if self.exit_code == 0:
+            return None
+        lines = [l for l in self.stderr.splitlines() if l.strip()]
+        return lines[-1].strip() if lines else "exit status %d" % self.exit_code
+
+    @property
+    def stdout_bytes(self):
+        return self.stdout.encode("utf-8", "surrogateescape")
+
+    @property
+    def stderr_bytes(self):
+        return self.stderr.encode("utf-8", "surrogateescape")
+
+    def __repr__(self):
+        return "Result(exit_code=%r, status=%r, error=%r, stdout=%r, stderr=%r, denials=%d)" % (
+            self.exit_code, self.status, self.error, self.stdout[:200], self.stderr[:200],
+            self.denial_count)
+
+
+def _quote_path(path):
+    if not path.startswith("/"):
+        raise ValueError("want an absolute path inside the sandbox, not %r" % path)
+    return urllib.parse.quote(path, safe="/")
+
+
+class Files:
+    """Files in the sandbox's jail by their inside paths (/work, /tmp,
+    /home/sandbox, /dev/shm); links are never followed."""
+
+    def __init__(self, sandbox):
+        self._sb = sandbox
+
+    def _url(self, path):
+        return "%s/files%s" % (self._sb._base, _quote_path(path))
+
+    def write(self, path, data):
+        """Write @data (bytes, or str as UTF-8) to @path, making missing
+        directories; returns the size written."""
+        if isinstance(data, str):
+            data = data.encode()
+        return self._sb._t.call("PUT", self._url(path), bytes(data), "application/octet-stream")["size"]
+
+    def read(self, path):
+        """The bytes of the regular file at @path."""
+        return self._sb._t.call("GET", self._url(path))
+
+    def list(self, path="/work"):
+        """The entries of the directory @path: dicts of name, type, size, mtime."""
+        return self._sb._t.call("GET", self._url(path))["entries"]
+
+    def remove(self, path):
+        """Remove the file or empty directory at @path."""
+        self._sb._t.call("DELETE", self._url(path))
+
+
+class Sandbox:
+    """One user's sandbox on a jailtrace server; a user has one at a time
+    (asking again gives the same one).
+
+    Options (each as in POST /v1/sandboxes): idle_timeout (seconds),
+    ephemeral (a fresh jail, removed with the sandbox; by default the
+    user's own jail, kept), policy (a name the server knows), ro, rw
+    (grants under the server's --grant-root), allow_net, limits (e.g.
+    {"memory": "512M"}).
+    """
+
+    def __init__(self, user, server=None, token=None, *, idle_timeout=None, ephemeral=None,
+                 policy=None, ro=None, rw=None, allow_net=None, limits=None, timeout=60):
+        server = server or os.environ.get("JAILTRACE_SERVER")
+        token = token or os.environ.get("JAILTRACE_TOKEN")
+        self._t = _Transport(server, token, timeout)
+        body = {"user": user}
+        for k, v in (("idle_timeout", idle_timeout), ("ephemeral", ephemeral), ("policy", policy),
+                     ("ro", ro), ("rw", rw), ("allow_net", allow_net), ("limits", limits)):
+            if v is not None:
+                body[k] = v
+        self.info = self._t.call("POST", "/v1/sandboxes", body)
+        self.id = self.info["id"]
+        self.user = user
+        self._base = "/v1/sandboxes/%s" % self.id
+        self.files = Files(self)
+        self.destroyed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.destroy()
+        return False
+
+    def refresh(self):
+        """The server's view of this sandbox (raises JailtraceError 404 once
+        it is gone)."""
+        self.info = self._t.call("GET", self._base)
+        return self.info
+
+    def destroy(self):
+        """Kill what runs in the sandbox and forget it (an ephemeral jail is
+        removed). Destroying a sandbox already gone is not an error."""
+        if self.destroyed:
+            return
+        try:
+            self._t.call("DELETE", self._base)
+        except JailtraceError as e:
+            if e.status != 404:
+                raise
+        self.destroyed = True
+
+    def _stream(self, route, body, on_stdout, on_stderr, timeout):
+        out, err = [], []
+        end = None
+        # no read timeout beyond the command's own (the server bounds it)
+        resp = self._t.open("POST", "%s/%s" % (self._base, route), body,
+                            timeout=None if timeout is None else timeout + 30)
+        try:
+            while True:
+                line = resp.readline()
+                if not line:
+                    break
+                ev = json.loads(line)
+                stream = ev.get("stream")
+                if stream == "stdout":
+                    out.append(ev["data"])
+                    if on_stdout:
+                        on_stdout(ev["data"])
+                elif stream == "stderr":
+                    err.append(ev["data"])
+                    if on_stderr:
+                        on_stderr(ev["data"])
+                elif ev.get("type") == "result":
+                    end = ev
+        finally:
+            resp._jt_conn.close()
+        if end is None:
+            end = {"status": "error", "exit_code": None,
+                   "message": "the server's stream ended without a result"}
+        return Result("".join(out), "".join(err), end)
+
+    @staticmethod
+    def _options(body, stdin, env, cwd, timeout, limits):
+        for k, v in (("stdin", stdin), ("env", env), ("cwd", cwd), ("timeout", timeout),
+                     ("limits", limits)):
+            if v is not None:
+                body[k] = v
+        return body
+
+    def exec(self, argv, *, stdin=None, env=None, cwd=None, timeout=None, limits=None,
+             on_stdout=None, on_stderr=None):
+        """Run @argv (a list; a str is a shell command line) in the sandbox;
+        on_stdout/on_stderr get the output as it comes. Returns a Result."""
+        body = {"cmd": argv} if isinstance(argv, str) else {"argv": list(argv)}
+        self._options(body, stdin, env, cwd, timeout, limits)
+        return self._stream("exec", body, on_stdout, on_stderr, timeout)
+
+    def run_code(self, code, language="python", *, stdin=None, env=None, cwd=None, timeout=None,
+                 limits=None, on_stdout=None, on_stderr=None):
+        """Run @code ("python", "bash", "sh" or "node"). Returns a Result."""
+        body = {"language": language, "code": code}
+        self._options(body, stdin, env, cwd, timeout, limits)
+        return self._stream("code", body, on_stdout, on_stderr, timeout)
+
+    def logs(self):
+        """The audit logs of this sandbox's commands: dicts of id, size, mtime."""
+        return self._t.call("GET", "%s/logs" % self._base)["logs"]
+
+    def log(self, log_id):
+        """One command's audit log: a list of records (docs/audit-log.md)."""
+        raw = self._t.call("GET", "%s/logs/%s" % (self._base, urllib.parse.quote(log_id, safe="")))
+        return [json.loads(l) for l in raw.splitlines() if l.strip()]

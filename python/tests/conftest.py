@@ -1,0 +1,103 @@
+"""The real server, built from this tree, on a unix socket in a scratch
+directory: JAILTRACE_BIN names the binary (default: build/jailtrace)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+TOKENS = {"acme": "tok-acme-5b1d0e7c2f9a4e3b", "globex": "tok-globex-8c2e6a1f0d3b7e94"}
+
+
+def jailtrace_bin():
+    b = os.environ.get("JAILTRACE_BIN") or os.path.join(ROOT, "build", "jailtrace")
+    if not os.access(b, os.X_OK):
+        pytest.skip("no jailtrace binary at %s (set JAILTRACE_BIN)" % b)
+    return os.path.abspath(b)
+
+
+class Server:
+    def __init__(self, extra=(), dir=None):
+        """A server; @dir: the scratch directory of one before (a restart)."""
+        self.dir = dir or tempfile.mkdtemp(prefix="jt-serve-test-", dir="/tmp")
+        os.chmod(self.dir, 0o711)
+        self.data = os.path.join(self.dir, "data")
+        self.sock = os.path.join(self.dir, "serve.sock")
+        self.tokens = os.path.join(self.dir, "tokens")
+        with open(self.tokens, "w") as f:
+            for tenant, tok in TOKENS.items():
+                f.write("%s %s\n" % (tok, tenant))
+        os.chmod(self.tokens, 0o600)
+        self.log = open(os.path.join(self.dir, "serve.log"), "a+")
+        self.proc = subprocess.Popen(
+            [jailtrace_bin(), "serve", "--tokens", self.tokens, "--data", self.data,
+             "--listen", "unix:" + self.sock] + list(extra),
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if "listening on" not in line:
+            self.log.seek(0)
+            raise RuntimeError("the server did not start: %r %s" % (line, self.log.read()))
+        self.server = "unix:" + self.sock
+
+    def token(self, tenant="acme"):
+        return TOKENS[tenant]
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def close(self):
+        self.stop()
+        self.log.close()
+        if not os.environ.get("JT_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.close()
+
+
+def processes_with(marker):
+    """Pids whose command line holds @marker."""
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                if marker.encode() in f.read():
+                    pids.append(int(p))
+        except OSError:
+            pass
+    return pids
+
+
+def wait_until(cond, timeout=10.0, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()

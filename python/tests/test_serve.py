@@ -1,0 +1,312 @@
+"""jailtrace serve driven through the Python client (and raw HTTP where the
+client would not send what is tested)."""
+
+import json
+import os
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import Server, processes_with, wait_until
+from jailtrace import JailtraceError, Sandbox
+from jailtrace.client import _UnixConnection
+
+
+def raw(server, method, path, body=None, token=None, headers=None):
+    """(status, parsed JSON or bytes) of one request, as sent."""
+    c = _UnixConnection(server.sock, timeout=30)
+    h = dict(headers or {})
+    if token is not False:
+        h["Authorization"] = "Bearer %s" % (token or server.token())
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    try:
+        return r.status, json.loads(data)
+    except ValueError:
+        return r.status, data
+
+
+def sandbox(server, user, tenant="acme", **kw):
+    return Sandbox(user=user, server=server.server, token=server.token(tenant), **kw)
+
+
+def test_run_code_exec_and_files(server):
+    with sandbox(server, "alice") as sb:
+        r = sb.run_code("print(6 * 7)")
+        assert (r.stdout, r.exit_code, r.error, r.status) == ("42\n", 0, None, "exited")
+        assert r.wall_ms is not None and r.peak_memory_kb > 0 and r.log_id
+
+        r = sb.run_code("import sys\nprint('to err', file=sys.stderr)\n1/0")
+        assert r.exit_code == 1
+        assert r.error == "ZeroDivisionError: division by zero"
+        assert "to err" in r.stderr
+
+        r = sb.run_code("echo $((2 + 3)); exit 4", language="bash")
+        assert (r.stdout, r.exit_code) == ("5\n", 4)
+
+        assert sb.files.write("/work/data/in.txt", b"hello\x00world") == 11
+        assert sb.files.read("/work/data/in.txt") == b"hello\x00world"
+        r = sb.exec(["cat", "/work/data/in.txt"])
+        assert r.stdout_bytes == b"hello\x00world"
+        r = sb.exec("echo made > /work/out.txt")
+        assert r.exit_code == 0
+        assert sb.files.read("/work/out.txt") == b"made\n"
+        names = {e["name"]: e["type"] for e in sb.files.list("/work")}
+        assert names == {"data": "dir", "out.txt": "file"}
+        sb.files.remove("/work/out.txt")
+        with pytest.raises(JailtraceError) as e:
+            sb.files.read("/work/out.txt")
+        assert e.value.status == 404
+
+        # stdin, env, cwd
+        r = sb.exec(["sh", "-c", "pwd; echo $GREETING; tr a-z A-Z"], stdin="shout\n",
+                    env={"GREETING": "hi there"}, cwd="/tmp")
+        assert r.stdout == "/tmp\nhi there\nSHOUT\n"
+
+        # bytes that are not UTF-8 survive the JSON events
+        r = sb.exec(["printf", "\\377\\376ok\\303\\251"])
+        assert r.stdout_bytes == b"\xff\xfeok\xc3\xa9"
+
+        # a denial comes back with what would grant it, and the log has it
+        r = sb.exec(["cat", "/etc/hostname"])
+        assert r.exit_code == 1
+        assert any("/etc/hostname" in d["text"] and "--ro" in d["text"] for d in r.denials)
+        assert r.log_id in [l["id"] for l in sb.logs()]
+        records = sb.log(r.log_id)
+        assert records[0]["type"] == "run" and records[-1]["type"] == "end"
+
+        # a limit
+        r = sb.exec(["sleep", "10"], timeout=0.5)
+        assert (r.status, r.limit, r.exit_code) == ("timeout", "timeout", 124)
+
+
+def test_one_user_one_sandbox_and_a_kept_jail(server):
+    a = sandbox(server, "carol")
+    b = sandbox(server, "carol")
+    assert a.id == b.id
+    a.files.write("/home/sandbox/notes", "kept")
+    a.destroy()
+    with pytest.raises(JailtraceError) as e:
+        b.refresh()
+    assert e.value.status == 404
+    # the user's own jail outlives the sandbox; an ephemeral one does not
+    with sandbox(server, "carol") as c:
+        assert c.id != a.id
+        assert c.files.read("/home/sandbox/notes") == b"kept"
+    with sandbox(server, "dave", ephemeral=True) as d:
+        d.files.write("/work/x", "x")
+        jail = os.path.join(server.data, "ephemeral", d.id)
+        assert os.path.isdir(jail)
+    assert not os.path.exists(jail)
+
+
+def test_per_user_isolation(server):
+    with sandbox(server, "alice") as alice, sandbox(server, "bob") as bob:
+        alice.files.write("/work/secret.txt", "alice's secret")
+        r = alice.exec("echo more > /tmp/alice-tmp; id -u")
+        alice_uid = r.stdout.strip()
+
+        # bob sees none of it, through the API or from inside
+        for path in ("/work/secret.txt", "/tmp/alice-tmp"):
+            with pytest.raises(JailtraceError) as e:
+                bob.files.read(path)
+            assert e.value.status == 404
+        assert bob.files.list("/work") == []
+        r = bob.exec(["sh", "-c", "cat /work/secret.txt; ls -a /work /tmp; id -u"])
+        assert "alice's secret" not in r.stdout
+        assert "secret.txt" not in r.stdout and "alice-tmp" not in r.stdout
+        # nor can bob reach alice's jail by its host path
+        r = bob.exec(["cat", os.path.join(server.data, "jails", "acme", "alice", "work", "secret.txt")])
+        assert r.exit_code != 0 and "alice's secret" not in r.stdout
+        if os.geteuid() == 0:
+            # as root, each user runs as a uid of its own
+            assert r.exit_code != 0 and bob.exec(["id", "-u"]).stdout.strip() != alice_uid
+        assert alice.files.read("/work/secret.txt") == b"alice's secret"
+
+
+def test_tenant_isolation(server):
+    with sandbox(server, "alice", tenant="acme") as sb:
+        sb.files.write("/work/f", "acme's")
+        other = server.token("globex")
+        base = "/v1/sandboxes/" + sb.id
+        for method, path, body in (("GET", base, None),
+                                   ("POST", base + "/exec", b'{"argv": ["true"]}'),
+                                   ("POST", base + "/code", b'{"language": "python", "code": "1"}'),
+                                   ("GET", base + "/files/work/f", None),
+                                   ("PUT", base + "/files/work/f", b"globex's"),
+                                   ("DELETE", base + "/files/work/f", None),
+                                   ("GET", base + "/logs", None),
+                                   ("DELETE", base, None)):
+            status, reply = raw(server, method, path, body, token=other)
+            assert status == 404, (method, path, status, reply)
+        # another tenant's user of the same name is another jail
+        with sandbox(server, "alice", tenant="globex") as g:
+            assert g.id != sb.id
+            with pytest.raises(JailtraceError):
+                g.files.read("/work/f")
+        status, listing = raw(server, "GET", "/v1/sandboxes", token=other)
+        assert status == 200 and sb.id not in [s["id"] for s in listing["sandboxes"]]
+        assert sb.files.read("/work/f") == b"acme's"
+        assert sb.refresh()["id"] == sb.id
+
+
+def test_streaming_output_arrives_before_the_end(server):
+    with sandbox(server, "alice") as sb:
+        start = time.monotonic()
+        seen = []
+        r = sb.exec(["sh", "-c", "echo first; sleep 2; echo second"],
+                    on_stdout=lambda d: seen.append((time.monotonic() - start, d)))
+        end = time.monotonic() - start
+        assert r.stdout == "first\nsecond\n"
+        assert seen[0][1] == "first\n"
+        assert seen[0][0] < end - 1.5, (seen, end)
+
+        seen.clear()
+        start = time.monotonic()
+        sb.run_code("import time\nprint('a')\ntime.sleep(2)\nprint('b')",
+                    on_stdout=lambda d: seen.append((time.monotonic() - start, d)))
+        end = time.monotonic() - start
+        assert seen[0][1].startswith("a") and seen[0][0] < end - 1.5, (seen, end)
+
+
+def test_traversal_and_links_refused(server):
+    with sandbox(server, "alice") as sb:
+        base = "/v1/sandboxes/%s/files" % sb.id
+        for path, want in (("/work/../../../etc/passwd", 403), ("/work/./x", 403),
+                           ("/etc/passwd", 403), ("/work//x", 403),
+                           ("/work/a%00b", 400), ("/work/%2e%2e/%2e%2e/etc/passwd", 403),
+                           ("/work/a%zz", 400), ("/workx/y", 403)):
+            for method in ("GET", "PUT", "DELETE"):
+                status, reply = raw(server, method, base + path, b"x" if method == "PUT" else None)
+                assert status == want, (method, path, status, reply)
+        assert "refused" in server.output() or "403" in server.output()
+
+        # links the program plants are not followed, to the host or within
+        r = sb.exec(["sh", "-c", "ln -s /etc /work/etc && ln -s /etc/passwd /work/pw && "
+                     "mkdir /work/d && ln -s d /work/dl && echo in > /work/d/f && "
+                     "mkfifo /work/fifo"])
+        assert r.exit_code == 0, r
+        with open("/etc/passwd", "rb") as f:
+            passwd = f.read()
+        for path in ("/work/pw", "/work/etc/passwd", "/work/dl/f"):
+            with pytest.raises(JailtraceError) as e:
+                sb.files.read(path)
+            assert e.value.status == 403, path
+        with pytest.raises(JailtraceError) as e:
+            sb.files.write("/work/etc/passwd", "owned")
+        assert e.value.status == 403
+        with pytest.raises(JailtraceError) as e:
+            sb.files.read("/work/fifo")     # would block a reader: refused at once
+        assert e.value.status == 403
+        # writing over a link replaces the link, never writes through it
+        sb.files.write("/work/pw", "replaced")
+        with open("/etc/passwd", "rb") as f:
+            assert f.read() == passwd
+        assert sb.files.read("/work/pw") == b"replaced"
+        assert sb.files.read("/work/d/f") == b"in\n"
+        types = {e["name"]: e["type"] for e in sb.files.list("/work")}
+        assert types["pw"] == "file" and types["etc"] == "link" and types["fifo"] == "other"
+
+
+def test_idle_timeout_destroys_and_leaves_nothing(server):
+    marker = "jt-idle-" + uuid.uuid4().hex[:8]
+    sb = sandbox(server, "erin", idle_timeout=2, ephemeral=True)
+    jail = os.path.join(server.data, "ephemeral", sb.id)
+    sb.files.write("/work/x", "x")
+    assert os.path.isdir(jail)
+    # a command running is not idleness: this one outlives the timeout
+    r = sb.exec(["sh", "-c", "sleep 3; echo " + marker])
+    assert r.stdout == marker + "\n"
+    assert sb.refresh()["id"] == sb.id
+    assert wait_until(lambda: not os.path.exists(jail), timeout=6)
+    with pytest.raises(JailtraceError) as e:
+        sb.refresh()
+    assert e.value.status == 404
+    assert "idle timeout" in server.output()
+
+
+def test_destroy_kills_the_running_command(server):
+    marker = "jt-kill-" + uuid.uuid4().hex[:8]
+    sb = sandbox(server, "frank", ephemeral=True)
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        sb.exec(["sh", "-c", "sleep 300 # " + marker])))
+    t.start()
+    assert wait_until(lambda: len(processes_with(marker)) >= 1)
+    # one command at a time in a sandbox
+    with pytest.raises(JailtraceError) as e:
+        sb.exec(["true"])
+    assert e.value.status == 409
+    start = time.monotonic()
+    sb.destroy()
+    t.join(30)
+    assert not t.is_alive()
+    assert time.monotonic() - start < 15
+    assert results and results[0].status == "interrupted"
+    assert wait_until(lambda: not processes_with(marker))
+    assert not os.path.exists(os.path.join(server.data, "ephemeral", sb.id))
+
+
+def test_bad_input(server):
+    with sandbox(server, "alice") as sb:
+        base = "/v1/sandboxes/" + sb.id
+        assert raw(server, "GET", "/v1/sandboxes", token=False)[0] == 401
+        assert raw(server, "GET", base, token="tok-nobody")[0] == 401
+        status, e = raw(server, "POST", base + "/exec", b'{"argv": ["true"')
+        assert status == 400 and e["field"] == "body"
+        status, e = raw(server, "POST", base + "/exec", b'{"argv": "true"}')
+        assert status == 400 and e["field"] == "argv"
+        status, e = raw(server, "POST", base + "/exec", b'{"argv": ["true"], "colour": 1}')
+        assert status == 400 and e["field"] == "colour"
+        status, e = raw(server, "POST", base + "/exec", b'{"argv": ["true"], "env": {"A B": "x"}}')
+        assert status == 400 and e["field"] == "env.A B"
+        status, e = raw(server, "POST", base + "/code", b'{"language": "cobol", "code": "x"}')
+        assert status == 400 and e["field"] == "language"
+        status, e = raw(server, "POST", "/v1/sandboxes", b'{"user": "../root"}')
+        assert status == 400 and e["field"] == "user"
+        status, e = raw(server, "POST", "/v1/sandboxes", b'{"user": "x", "rw": ["/etc:/etc"]}')
+        assert status == 403 and e["field"] == "rw[0]"
+        status, e = raw(server, "POST", "/v1/sandboxes", b'{"user": "x", "policy": "nope"}')
+        assert status == 400 and e["field"] == "policy"
+        status, e = raw(server, "POST", base + "/exec", b'{"cmd": "' + b"a" * (2 << 20) + b'"}')
+        assert status == 413
+        assert raw(server, "GET", "/v1/sandboxes/sb-0000/exec")[0] == 404
+        assert raw(server, "GET", "/v2/whatever")[0] == 404
+        assert raw(server, "PATCH", base)[0] == 405
+        # nothing changed: the sandbox still works
+        assert sb.exec(["true"]).exit_code == 0
+
+
+def test_server_death_kills_every_sandbox():
+    s = Server()
+    try:
+        marker = "jt-death-" + uuid.uuid4().hex[:8]
+        sb = Sandbox(user="gina", server=s.server, token=s.token(), ephemeral=True)
+        t = threading.Thread(target=_quietly, args=(sb.exec, ["sh", "-c", "sleep 300 # " + marker]))
+        t.daemon = True
+        t.start()
+        assert wait_until(lambda: len(processes_with(marker)) >= 1)
+        s.stop(sig=9)
+        assert wait_until(lambda: not processes_with(marker), timeout=15)
+        t.join(10)
+        assert os.listdir(os.path.join(s.data, "ephemeral")) == [sb.id]
+        # the next server removes the ephemeral jails the dead one left
+        s.log.close()
+        s = Server(dir=s.dir)
+        assert os.listdir(os.path.join(s.data, "ephemeral")) == []
+        with pytest.raises(JailtraceError) as e:
+            Sandbox.refresh(sb)
+        assert e.value.status == 404
+    finally:
+        s.close()
+
+
+def _quietly(fn, *a):
+    try:
+        fn(*a)
+    except Exception:
+        pass
