@@ -13,7 +13,7 @@ _jailtrace() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} sub=${COMP_WORDS[1]:-} i
 	COMPREPLY=()
 	if [ "$COMP_CWORD" = 1 ]; then
-		COMPREPLY=($(compgen -W "run doctor policy report replay learn version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run doctor policy report replay learn serve version" -- "$cur"))
 		return
 	fi
 	case $sub in
@@ -52,6 +52,12 @@ _jailtrace() {
 	report|replay|learn)
 		case $prev in
 		--format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+		esac
+		;;
+	serve)
+		case $prev in
+		--tokens) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--data|--policies|--grant-root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 		esac
 		;;
 	doctor) ;;

@@ -17,7 +17,7 @@ complete_line() {	# the words of a command line, the last being completed
 	printf '%s\n' "${COMPREPLY[@]}"
 }
 got=$(complete_line jailtrace "" | sort | tr '\n' ' ')
-[ "$got" = "doctor learn policy replay report run version " ] || { echo "check-completion: subcommands: $got"; bad=1; }
+[ "$got" = "doctor learn policy replay report run serve version " ] || { echo "check-completion: subcommands: $got"; bad=1; }
 want=$("$jt" run --help 2>&1 | grep -oE '^  --[a-z][a-z-]*' | sed 's/^  //' | sort)
 got=$(complete_line jailtrace run -- | sort)
 [ -n "$want" ] && [ "$want" = "$got" ] || { echo "check-completion: run options differ:"; diff <(echo "$want") <(echo "$got"); bad=1; }

@@ -28,7 +28,8 @@ def jailtrace_bin():
 class Server:
     def __init__(self, extra=(), dir=None):
         """A server; @dir: the scratch directory of one before (a restart)."""
-        self.dir = dir or tempfile.mkdtemp(prefix="jt-serve-test-", dir="/tmp")
+        self.dir = dir or tempfile.mkdtemp(prefix="jt-serve-test-",
+                                           dir=os.environ.get("JT_SERVE_TMP", "/tmp"))
         os.chmod(self.dir, 0o711)
         self.data = os.path.join(self.dir, "data")
         self.sock = os.path.join(self.dir, "serve.sock")
