@@ -23,6 +23,7 @@
 #include "tracer/internal.h"
 
 #define MAX_OPTS 256
+#define KEEPALIVE_MS 20000	/* well under serve.c's connection timeout (60 s) */
 #define CODE_MAX (128 * 1024 - 1024)	/* an argument's bound (MAX_ARG_STRLEN), less a margin */
 
 struct box {
@@ -1062,10 +1063,21 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 				p[np++] = (struct pollfd){ .fd = m->fd[i], .events = POLLIN };
 		if (m->fd_in >= 0)
 			p[np++] = (struct pollfd){ .fd = m->fd_in, .events = POLLOUT };
-		if (poll(p, (nfds_t)np, -1) < 0) {
+		/* silence for KEEPALIVE_MS: a keepalive event, or libmicrohttpd
+		 * would take the connection for idle (its timeout counts the time
+		 * spent waiting here) and close it under a quiet command */
+		int ready = poll(p, (nfds_t)np, KEEPALIVE_MS);
+
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (ready == 0) {
+			static const char ka[] = "{\"type\":\"keepalive\"}\n";
+
+			q_add(m, ka, sizeof(ka) - 1);
+			continue;
 		}
 		for (int k = 0; k < np; k++) {
 			if (!p[k].revents)

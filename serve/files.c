@@ -103,7 +103,10 @@ static int walk(struct box *b, const char *path, int create, char *leaf, struct 
 		int nfd;
 
 		if (!slash) {
-			snprintf(leaf, NAME_MAX + 1, "%s", s);
+			size_t n = strlen(s);	/* at most NAME_MAX: checked above */
+
+			memcpy(leaf, s, n < NAME_MAX ? n : NAME_MAX);
+			leaf[n < NAME_MAX ? n : NAME_MAX] = '\0';
 			break;
 		}
 		*slash = '\0';

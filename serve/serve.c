@@ -870,7 +870,7 @@ int jt_cmd_serve(int argc, char **argv)
 				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 				MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "jailtrace serve: libmicrohttpd would not start\n");
