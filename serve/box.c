@@ -40,7 +40,9 @@ struct box {
 	char **opts;		/* options every command gets (grants, network, limits) */
 	size_t n_opts;
 	unsigned idle_s;
+	unsigned max_age_s;	/* 0: none */
 	int64_t created;	/* realtime, ms */
+	int64_t born;		/* monotonic, ms */
 	int64_t last_used;	/* monotonic, ms */
 	unsigned commands;
 	int refs;
@@ -196,11 +198,13 @@ static void *reap_idle(void *arg)
 		pthread_cond_timedwait(&changed, &lock, &ts);
 		now = now_ms(CLOCK_MONOTONIC);
 		for (b = boxes; b && !stopping; b = b->next) {
-			if (b->running || now - b->last_used < (int64_t)b->idle_s * 1000)
+			int old = b->max_age_s && now - b->born >= (int64_t)b->max_age_s * 1000;
+
+			if (!old && (b->running || now - b->last_used < (int64_t)b->idle_s * 1000))
 				continue;
 			b->refs++;
 			pthread_mutex_unlock(&lock);
-			destroy(b, "idle timeout");
+			destroy(b, old ? "maximum age" : "idle timeout");
 			box_put(b);
 			pthread_mutex_lock(&lock);
 			break;	/* the list changed: look again from the start */
@@ -255,6 +259,11 @@ static void put_box(struct jt_json *j, struct box *b)
 	jt_json_str(j, b->policy[0] ? b->policy : "default");
 	jt_json_key(j, "idle_timeout");
 	jt_json_uint(j, b->idle_s);
+	jt_json_key(j, "max_age");
+	if (b->max_age_s)
+		jt_json_uint(j, b->max_age_s);
+	else
+		jt_json_null(j);
 	jt_json_key(j, "idle_s");
 	jt_json_uint(j, (unsigned long long)(idle / 1000));
 	jt_json_key(j, "created_ms");
@@ -589,6 +598,12 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 				goto bad;
 			}
 			b->idle_s = (unsigned)json_integer_value(v);
+		} else if (!strcmp(k, "max_age")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 30 * 86400) {
+				snprintf(err, sizeof(err), "want seconds, 1 to 2592000");
+				goto bad;
+			}
+			b->max_age_s = (unsigned)json_integer_value(v);
 		} else if (!strcmp(k, "ephemeral")) {
 			if (!json_is_boolean(v)) {
 				snprintf(err, sizeof(err), "want true or false");
@@ -745,7 +760,7 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 	}
 	json_decref(res);
 	b->created = now_ms(CLOCK_REALTIME);
-	b->last_used = now_ms(CLOCK_MONOTONIC);
+	b->born = b->last_used = now_ms(CLOCK_MONOTONIC);
 	b->refs = 1;	/* the list's */
 	pthread_mutex_lock(&lock);
 	b->next = boxes;

@@ -180,19 +180,21 @@ class Sandbox:
     (asking again gives the same one).
 
     Options (each as in POST /v1/sandboxes): idle_timeout (seconds),
-    ephemeral (a fresh jail, removed with the sandbox; by default the
+    max_age (seconds), ephemeral (a fresh jail, removed with the sandbox; by default the
     user's own jail, kept), policy (a name the server knows), ro, rw
     (grants under the server's --grant-root), allow_net, limits (e.g.
     {"memory": "512M"}).
     """
 
-    def __init__(self, user, server=None, token=None, *, idle_timeout=None, ephemeral=None,
-                 policy=None, ro=None, rw=None, allow_net=None, limits=None, timeout=60):
+    def __init__(self, user, server=None, token=None, *, idle_timeout=None, max_age=None,
+                 ephemeral=None, policy=None, ro=None, rw=None, allow_net=None, limits=None,
+                 timeout=60):
         server = server or os.environ.get("JAILTRACE_SERVER")
         token = token or os.environ.get("JAILTRACE_TOKEN")
         self._t = _Transport(server, token, timeout)
         body = {"user": user}
-        for k, v in (("idle_timeout", idle_timeout), ("ephemeral", ephemeral), ("policy", policy),
+        for k, v in (("idle_timeout", idle_timeout), ("max_age", max_age),
+                     ("ephemeral", ephemeral), ("policy", policy),
                      ("ro", ro), ("rw", rw), ("allow_net", allow_net), ("limits", limits)):
             if v is not None:
                 body[k] = v

@@ -26,8 +26,9 @@ def jailtrace_bin():
 
 
 class Server:
-    def __init__(self, extra=(), dir=None):
-        """A server; @dir: the scratch directory of one before (a restart)."""
+    def __init__(self, extra=(), dir=None, unix=True):
+        """A server; @dir: the scratch directory of one before (a restart);
+        @unix: on its unix socket (else @extra says where)."""
         self.dir = dir or tempfile.mkdtemp(prefix="jt-serve-test-",
                                            dir=os.environ.get("JT_SERVE_TMP", "/tmp"))
         os.chmod(self.dir, 0o711)
@@ -39,15 +40,16 @@ class Server:
                 f.write("%s %s\n" % (tok, tenant))
         os.chmod(self.tokens, 0o600)
         self.log = open(os.path.join(self.dir, "serve.log"), "a+")
+        self.bin = jailtrace_bin()
         self.proc = subprocess.Popen(
-            [jailtrace_bin(), "serve", "--tokens", self.tokens, "--data", self.data,
-             "--listen", "unix:" + self.sock] + list(extra),
+            [self.bin, "serve", "--tokens", self.tokens, "--data", self.data] +
+            (["--listen", "unix:" + self.sock] if unix else []) + list(extra),
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
         if "listening on" not in line:
             self.log.seek(0)
             raise RuntimeError("the server did not start: %r %s" % (line, self.log.read()))
-        self.server = "unix:" + self.sock
+        self.server = line.split("listening on ", 1)[1].strip()
 
     def token(self, tenant="acme"):
         return TOKENS[tenant]

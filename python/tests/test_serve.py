@@ -3,6 +3,8 @@ client would not send what is tested)."""
 
 import json
 import os
+import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -310,3 +312,52 @@ def _quietly(fn, *a):
         fn(*a)
     except Exception:
         pass
+
+
+def test_max_age_destroys_even_a_running_command(server):
+    marker = "jt-age-" + uuid.uuid4().hex[:8]
+    sb = sandbox(server, "hank", max_age=2, idle_timeout=600, ephemeral=True)
+    assert sb.info["max_age"] == 2
+    start = time.monotonic()
+    r = sb.exec(["sh", "-c", "sleep 60 # " + marker])
+    assert r.status == "interrupted" and time.monotonic() - start < 15
+    assert wait_until(lambda: not processes_with(marker))
+    with pytest.raises(JailtraceError) as e:
+        sb.refresh()
+    assert e.value.status == 404
+    assert "maximum age" in server.output()
+
+
+def test_loopback_tcp():
+    s = Server(extra=["--listen", "127.0.0.1:0"], unix=False)
+    try:
+        assert s.server.startswith("http://127.0.0.1:")
+        with Sandbox(user="ivy", server=s.server, token=s.token()) as sb:
+            assert sb.run_code("print('over tcp')").stdout == "over tcp\n"
+        # beyond loopback only when asked
+        out = subprocess.run([s.bin, "serve", "--tokens", s.tokens, "--data", s.data,
+                              "--listen", "0.0.0.0:0"], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 125 and "--allow-remote" in out.stderr
+    finally:
+        s.close()
+
+
+def test_a_stuck_client_blocks_no_one(server):
+    # a client that sends half a request and stops, and one that never reads
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stuck.connect(server.sock)
+    stuck.sendall(b"POST /v1/sandboxes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                  b"Content-Length: 100\r\n\r\n{\"user\"" % server.token().encode())
+    with sandbox(server, "jill") as sb:
+        mute = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        mute.connect(server.sock)
+        body = json.dumps({"argv": ["sh", "-c", "yes | head -c 4000000"]}).encode()
+        mute.sendall(b"POST /v1/sandboxes/%s/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (sb.id.encode(), server.token().encode(),
+                                                       len(body), body))
+        with sandbox(server, "kate", tenant="globex") as other:
+            start = time.monotonic()
+            assert other.run_code("print(1)").stdout == "1\n"
+            assert time.monotonic() - start < 10
+        mute.close()
+    stuck.close()

@@ -27,3 +27,36 @@ t_serve_idle_timeout_destroys() { pytest_case test_idle_timeout_destroys_and_lea
 t_serve_destroy_kills_the_running_command() { pytest_case test_destroy_kills_the_running_command; }
 t_serve_refuses_bad_input() { pytest_case test_bad_input; }
 t_serve_death_kills_every_sandbox() { pytest_case test_server_death_kills_every_sandbox; }
+t_serve_max_age_destroys() { pytest_case test_max_age_destroys_even_a_running_command; }
+t_serve_listens_on_loopback_tcp() { pytest_case test_loopback_tcp; }
+t_serve_a_stuck_client_blocks_no_one() { pytest_case test_a_stuck_client_blocks_no_one; }
+
+# The API with curl alone: what a client in another language sees on the wire.
+t_serve_with_curl() {
+	command -v curl >/dev/null || skip "no curl"
+	"$JT" serve --help >/dev/null 2>&1 || skip "this jailtrace has no serve (the static build)"
+	echo "tok-curl-0123456789abcdef acme" >"$T/tokens"
+	"$JT" serve --tokens "$T/tokens" --data "$T/data" --listen "unix:$T/s.sock" >"$T/serve.out" 2>"$T/serve.err" &
+	local pid=$! id i
+	for i in $(seq 100); do [ -S "$T/s.sock" ] && break; sleep 0.1; done
+	c() { curl -sS --unix-socket "$T/s.sock" -H "Authorization: Bearer tok-curl-0123456789abcdef" "$@"; }
+	id=$(c -d '{"user":"u1","ephemeral":true}' http://x/v1/sandboxes | jq -r .id)
+	[ -n "$id" ] && [ "$id" != null ] || fail "no sandbox: $(cat "$T/serve.err")"
+	c -N -d '{"cmd":"echo one; echo two >&2; exit 5"}' "http://x/v1/sandboxes/$id/exec" >"$T/events"
+	jq -e -s '.[0] == {"stream":"stdout","data":"one\n"} and .[1] == {"stream":"stderr","data":"two\n"} and
+		(.[-1] | .type == "result" and .exit_code == 5 and .status == "exited")' "$T/events" >/dev/null ||
+		fail "events: $(cat "$T/events")"
+	[ "$(c -X PUT --data-binary @/etc/hostname -o /dev/null -w '%{http_code}' "http://x/v1/sandboxes/$id/files/work/h")" = 201 ] ||
+		fail "PUT did not give 201"
+	c "http://x/v1/sandboxes/$id/files/work/h" | cmp -s - /etc/hostname || fail "GET gave another file"
+	[ "$(c -o /dev/null -w '%{http_code}' --path-as-is "http://x/v1/sandboxes/$id/files/work/../../etc/passwd")" = 403 ] ||
+		fail "traversal not 403"
+	[ "$(curl -sS --unix-socket "$T/s.sock" -o /dev/null -w '%{http_code}' http://x/v1/sandboxes)" = 401 ] ||
+		fail "no token not 401"
+	[ "$(c -X DELETE -o /dev/null -w '%{http_code}' "http://x/v1/sandboxes/$id")" = 204 ] || fail "DELETE not 204"
+	[ "$(stat -c %a "$T/s.sock")" = 660 ] || fail "socket mode $(stat -c %a "$T/s.sock")"
+	kill -TERM "$pid"
+	wait "$pid" || fail "serve exited $? at SIGTERM: $(cat "$T/serve.err")"
+	[ ! -e "$T/s.sock" ] || fail "the socket is left"
+	[ -z "$(ls "$T/data/ephemeral")" ] || fail "an ephemeral jail is left"
+}
