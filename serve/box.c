@@ -1348,6 +1348,20 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		field[0] = '\0';
 		goto bad;
 	}
+	{
+		unsigned busy = 0;
+
+		for (struct box *o = boxes; o; o = o->next)
+			busy += o->running && !strcmp(o->tenant, b->tenant);
+		if (busy >= srv.max_commands) {
+			pthread_mutex_unlock(&lock);
+			status = 429;
+			snprintf(err, sizeof(err), "tenant %s runs %u commands, the most it may at once",
+				 b->tenant, busy);
+			field[0] = '\0';
+			goto bad;
+		}
+	}
 	b->running = 1;
 	b->commands++;
 	b->refs++;

@@ -502,6 +502,7 @@ static void usage(FILE *out)
 "                     grants (repeatable; none by default: grants refused)\n"
 "  --idle-timeout TIME  default idle timeout of a sandbox (default 10m)\n"
 "  --max-sandboxes N  live sandboxes per tenant (default 64; more: 429)\n"
+"  --max-commands N   commands running at once per tenant (default 16; more: 429)\n"
 "  --max-body SIZE    bound of a JSON body (default 1M; more: 413)\n"
 "  --max-file SIZE    bound of a file PUT (default 64M; more: 413)\n");
 }
@@ -535,6 +536,12 @@ static int load_tokens(const char *path)
 			fclose(f);
 			return -1;
 		}
+		for (size_t i = 0; i < srv.n_tokens; i++)
+			if (!strcmp(srv.tokens[i].token, tok)) {
+				fprintf(stderr, "%s:%u: a token given before\n", path, ln);
+				fclose(f);
+				return -1;
+			}
 		t = realloc(srv.tokens, (srv.n_tokens + 1) * sizeof(*t));
 		if (!t)
 			abort();
@@ -755,6 +762,7 @@ int jt_cmd_serve(int argc, char **argv)
 		{ "policies", required_argument, 0, 'p' }, { "grant-root", required_argument, 0, 'g' },
 		{ "idle-timeout", required_argument, 0, 'i' }, { "max-sandboxes", required_argument, 0, 'm' },
 		{ "max-body", required_argument, 0, 'b' }, { "max-file", required_argument, 0, 'f' },
+		{ "max-commands", required_argument, 0, 'c' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *tokens = NULL, *listen_addr = NULL;
@@ -767,6 +775,7 @@ int jt_cmd_serve(int argc, char **argv)
 
 	srv.idle_s = 600;
 	srv.max_sandboxes = 64;
+	srv.max_commands = 16;
 	srv.max_body = 1 << 20;
 	srv.max_file = 64 << 20;
 	optind = 1;
@@ -808,8 +817,17 @@ int jt_cmd_serve(int argc, char **argv)
 			srv.idle_s = (unsigned)(v / 1000);
 			break;
 		case 'm':
-			srv.max_sandboxes = (unsigned)strtoul(optarg, NULL, 10);
+		case 'c': {
+			char *end;
+			unsigned long num = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || num == 0 || num > 100000) {
+				fprintf(stderr, "jailtrace serve: bad number %s\n", optarg);
+				return EXIT_JT;
+			}
+			*(opt == 'm' ? &srv.max_sandboxes : &srv.max_commands) = (unsigned)num;
 			break;
+		}
 		case 'b':
 		case 'f':
 			if (jt_parse_size(optarg, &v) < 0 || v == 0) {

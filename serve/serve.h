@@ -57,6 +57,7 @@ struct srv_conf {
 	size_t n_tokens;
 	unsigned idle_s;		/* default idle timeout */
 	unsigned max_sandboxes;		/* per tenant */
+	unsigned max_commands;		/* running at once, per tenant */
 	size_t max_body;		/* a JSON body */
 	size_t max_file;		/* a file PUT */
 };

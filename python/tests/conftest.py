@@ -70,7 +70,12 @@ class Server:
 
     def close(self):
         self.stop()
+        out = self.output()
         self.log.close()
+        # the ASan+UBSan build's reports (tests/run's asan pass)
+        bad = [l for l in out.splitlines()
+               if "AddressSanitizer" in l or "LeakSanitizer" in l or "runtime error" in l]
+        assert not bad, "the server's sanitizer reports:\n" + out[-4000:]
         if not os.environ.get("JT_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 

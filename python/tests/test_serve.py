@@ -361,3 +361,28 @@ def test_a_stuck_client_blocks_no_one(server):
             assert time.monotonic() - start < 10
         mute.close()
     stuck.close()
+
+
+def test_tenant_limits_give_429():
+    s = Server(extra=["--max-sandboxes", "2", "--max-commands", "1"])
+    try:
+        a = Sandbox(user="u1", server=s.server, token=s.token())
+        b = Sandbox(user="u2", server=s.server, token=s.token())
+        with pytest.raises(JailtraceError) as e:
+            Sandbox(user="u3", server=s.server, token=s.token())
+        assert e.value.status == 429
+        # another tenant has limits of its own
+        Sandbox(user="u3", server=s.server, token=s.token("globex")).destroy()
+        marker = "jt-429-" + uuid.uuid4().hex[:8]
+        t = threading.Thread(target=_quietly, args=(a.exec, ["sh", "-c", "sleep 30 # " + marker]))
+        t.start()
+        assert wait_until(lambda: len(processes_with(marker)) >= 1)
+        with pytest.raises(JailtraceError) as e:
+            b.exec(["true"])
+        assert e.value.status == 429
+        a.destroy()
+        t.join(20)
+        assert b.exec(["true"]).exit_code == 0
+        b.destroy()
+    finally:
+        s.close()

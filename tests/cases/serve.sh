@@ -59,4 +59,6 @@ t_serve_with_curl() {
 	wait "$pid" || fail "serve exited $? at SIGTERM: $(cat "$T/serve.err")"
 	[ ! -e "$T/s.sock" ] || fail "the socket is left"
 	[ -z "$(ls "$T/data/ephemeral")" ] || fail "an ephemeral jail is left"
+	! grep -E "$SANITIZER_RE" "$T/serve.err" || fail "sanitizer reports in the server's stderr"
 }
+t_serve_tenant_limits_give_429() { pytest_case test_tenant_limits_give_429; }
