@@ -793,14 +793,113 @@ enum MHD_Result box_delete(struct MHD_Connection *c, struct box *b)
 
 /* ------------------------------------------------------------ logs */
 
-enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *log_id)
+/* `jailtrace report` of a log, in @format, as the reply. */
+static enum MHD_Result report(struct MHD_Connection *c, const char *log, const char *format)
 {
-	char path[PATH_MAX + 64];
+	static const struct {
+		const char *name, *opt, *type;
+	} formats[] = {
+		{ "text", NULL, "text/plain; charset=utf-8" },
+		{ "summary", "--summary", "text/plain; charset=utf-8" },
+		{ "json", "--format", "application/json" },
+		{ "html", "--html", "text/html; charset=utf-8" },
+	};
+	char html[PATH_MAX + 64], *args[8], *buf = NULL;
+	size_t i, n = 0, len = 0, cap = 0;
+	int out[2], st = 0;
+	enum MHD_Result r;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(formats) / sizeof(*formats); i++)
+		if (!strcmp(format ? format : "text", formats[i].name))
+			break;
+	if (i == sizeof(formats) / sizeof(*formats))
+		return srv_error(c, 400, "format", "want text, summary, json or html");
+	args[n++] = srv.jailtrace;
+	args[n++] = "report";
+	if (formats[i].opt)
+		args[n++] = (char *)formats[i].opt;
+	if (!strcmp(formats[i].name, "json"))
+		args[n++] = "json";
+	if (!strcmp(formats[i].name, "html")) {
+		char id[32];
+
+		random_id(id, sizeof(id), "report-");
+		snprintf(html, sizeof(html), "%s/run/%s.html", srv.data, id);
+		args[n++] = html;
+	}
+	args[n++] = (char *)log;
+	args[n] = NULL;
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return srv_error(c, 500, NULL, "pipe: %s", strerror(errno));
+	pid = spawn(args, -1, out[1], -1);
+	close(out[1]);
+	for (;;) {
+		ssize_t got;
+
+		if (len + 65536 > cap) {
+			char *nb = cap >= (64 << 20) ? NULL : realloc(buf, cap = cap ? cap * 2 : 131072);
+
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		got = read(out[0], buf + len, cap - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	close(out[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	if (!strcmp(formats[i].name, "html")) {
+		int fd = open(html, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat sb;
+
+		len = 0;
+		if (fd >= 0 && fstat(fd, &sb) == 0 && (size_t)sb.st_size <= (64u << 20)) {
+			char *nb = realloc(buf, (size_t)sb.st_size + 1);
+
+			if (nb) {
+				buf = nb;
+				len = (size_t)read(fd, buf, (size_t)sb.st_size);
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+		unlink(html);
+	}
+	if (pid <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || (ssize_t)len <= 0) {
+		free(buf);
+		return srv_error(c, 500, NULL, "jailtrace report failed (status %d)",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	r = srv_reply(c, 200, formats[i].type, buf, len);
+	free(buf);
+	return r;
+}
+
+enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *log_id, const char *format)
+{
+	char path[PATH_MAX + 64], idbuf[64];
 	struct jbuf out;
 	enum MHD_Result r;
 	DIR *d;
 	struct dirent *e;
+	int want_report = 0;
 
+	if (log_id) {
+		const char *slash = strchr(log_id, '/');
+
+		if (slash && !strcmp(slash, "/report") && (size_t)(slash - log_id) < sizeof(idbuf)) {
+			memcpy(idbuf, log_id, (size_t)(slash - log_id));
+			idbuf[slash - log_id] = '\0';
+			log_id = idbuf;
+			want_report = 1;
+		}
+	}
 	if (log_id) {
 		struct MHD_Response *resp;
 		struct stat st;
@@ -809,6 +908,11 @@ enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *lo
 		if (!log_id[0] || strlen(log_id) > 40 || strspn(log_id, ID_CHARS) != strlen(log_id))
 			return srv_error(c, 404, NULL, "no log %s", log_id);
 		snprintf(path, sizeof(path), "%s/%s.jsonl", b->logs, log_id);
+		if (want_report) {
+			if (access(path, R_OK) < 0)
+				return srv_error(c, 404, NULL, "no log %s", log_id);
+			return report(c, path, format);
+		}
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			if (fd >= 0)

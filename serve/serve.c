@@ -343,7 +343,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *rq, const 
 	case R_LOG:
 		if (!get)
 			return srv_error(c, 405, NULL, "%s: use GET", method);
-		return box_logs(c, rq->box, rq->route == R_LOG ? rq->rest : NULL);
+		return box_logs(c, rq->box, rq->route == R_LOG ? rq->rest : NULL,
+				jt_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format"));
 	default:
 		return srv_error(c, 404, NULL, "no such route");
 	}

@@ -93,7 +93,8 @@ enum MHD_Result box_info(struct MHD_Connection *c, struct box *b);
 enum MHD_Result box_list(struct MHD_Connection *c, const char *tenant);
 enum MHD_Result box_delete(struct MHD_Connection *c, struct box *b);
 enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, int code);
-enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *log_id);
+/* GET .../logs, .../logs/ID, .../logs/ID/report?format=text|summary|json|html */
+enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *log_id, const char *format);
 
 /* files.c: an upload in progress (PUT .../files/PATH) */
 struct upload;

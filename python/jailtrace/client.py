@@ -287,6 +287,13 @@ class Sandbox:
         """The audit logs of this sandbox's commands: dicts of id, size, mtime."""
         return self._t.call("GET", "%s/logs" % self._base)["logs"]
 
+    def report(self, log_id, format="text"):
+        """`jailtrace report` of one command's log: "text", "summary" (str),
+        "json" (a dict) or "html" (str)."""
+        r = self._t.call("GET", "%s/logs/%s/report?format=%s" % (
+            self._base, urllib.parse.quote(log_id, safe=""), urllib.parse.quote(format)))
+        return r.decode() if isinstance(r, bytes) else r
+
     def log(self, log_id):
         """One command's audit log: a list of records (docs/audit-log.md)."""
         raw = self._t.call("GET", "%s/logs/%s" % (self._base, urllib.parse.quote(log_id, safe="")))

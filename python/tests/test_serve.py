@@ -80,6 +80,12 @@ def test_run_code_exec_and_files(server):
         assert r.log_id in [l["id"] for l in sb.logs()]
         records = sb.log(r.log_id)
         assert records[0]["type"] == "run" and records[-1]["type"] == "end"
+        assert "/etc/hostname" in sb.report(r.log_id, "summary")
+        assert sb.report(r.log_id, "json")["end"]["exit_code"] == 1
+        assert sb.report(r.log_id, "html").startswith("<!DOCTYPE html>")
+        with pytest.raises(JailtraceError) as e:
+            sb.report(r.log_id, "pdf")
+        assert e.value.status == 400 and e.value.field == "format"
 
         # a limit
         r = sb.exec(["sleep", "10"], timeout=0.5)
