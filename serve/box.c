@@ -137,29 +137,35 @@ static int reap_within(pid_t pid, int *status, int ms)
 	}
 }
 
-/*
- * Destroy @b: no new request finds it, its command (if one runs) is
- * stopped (jailtrace gets SIGTERM, as at --timeout: the program gets it and
- * --grace to end, then everything of the sandbox is killed), an ephemeral
- * jail is removed. Returns when that is done.
- */
-static void destroy(struct box *b, const char *why)
+/* @b out of the list, no new request finds it (the lock held); 0 when
+ * it was already. The list's reference passes to the caller. */
+static int unlist(struct box *b)
 {
 	struct box **pp;
-	int64_t deadline;
-	int killed = 0;
 
-	pthread_mutex_lock(&lock);
-	if (b->dead) {
-		pthread_mutex_unlock(&lock);
-		return;
-	}
+	if (b->dead)
+		return 0;
 	b->dead = 1;
 	for (pp = &boxes; *pp; pp = &(*pp)->next)
 		if (*pp == b) {
 			*pp = b->next;
 			break;
 		}
+	return 1;
+}
+
+/*
+ * The rest of destroying @b, unlisted: its command (if one runs) is
+ * stopped (jailtrace gets SIGTERM, as at --timeout: the program gets it and
+ * --grace to end, then everything of the sandbox is killed), an ephemeral
+ * jail is removed. Returns when that is done.
+ */
+static void finish(struct box *b, const char *why)
+{
+	int64_t deadline;
+	int killed = 0;
+
+	pthread_mutex_lock(&lock);
 	if (b->pid > 0)
 		kill(-b->pid, SIGTERM);
 	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
@@ -185,29 +191,70 @@ static void destroy(struct box *b, const char *why)
 	box_put(b);	/* the list's reference */
 }
 
+static void destroy(struct box *b, const char *why)
+{
+	int mine;
+
+	pthread_mutex_lock(&lock);
+	mine = unlist(b);
+	pthread_mutex_unlock(&lock);
+	if (mine)
+		finish(b, why);
+}
+
+struct expiry {
+	struct box *b;
+	const char *why;
+};
+
+static void *expire(void *arg)
+{
+	struct expiry *e = arg;
+
+	finish(e->b, e->why);
+	free(e);
+	return NULL;
+}
+
+/* The idle timeouts and maximum ages, each second: each sandbox past one
+ * is unlisted at once and finished in a thread of its own, so that one
+ * whose command takes its grace to stop holds up no other. */
 static void *reap_idle(void *arg)
 {
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
 		struct timespec ts;
 		int64_t t = now_ms(CLOCK_REALTIME) + 1000, now;
-		struct box *b;
+		struct box *b, *next;
 
 		ts.tv_sec = t / 1000;
 		ts.tv_nsec = (t % 1000) * 1000000;
 		pthread_cond_timedwait(&changed, &lock, &ts);
 		now = now_ms(CLOCK_MONOTONIC);
-		for (b = boxes; b && !stopping; b = b->next) {
+		for (b = boxes; b && !stopping; b = next) {
 			int old = b->max_age_s && now - b->born >= (int64_t)b->max_age_s * 1000;
+			struct expiry *e;
+			pthread_t th;
+			pthread_attr_t at;
 
+			next = b->next;
 			if (!old && (b->running || now - b->last_used < (int64_t)b->idle_s * 1000))
 				continue;
-			b->refs++;
-			pthread_mutex_unlock(&lock);
-			destroy(b, old ? "maximum age" : "idle timeout");
-			box_put(b);
-			pthread_mutex_lock(&lock);
-			break;	/* the list changed: look again from the start */
+			if (!(e = malloc(sizeof(*e))))
+				continue;
+			unlist(b);
+			e->b = b;
+			e->why = old ? "maximum age" : "idle timeout";
+			pthread_attr_init(&at);
+			pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+			if (pthread_create(&th, &at, expire, e) != 0) {
+				/* no thread: finished here, the lock let go meanwhile */
+				pthread_mutex_unlock(&lock);
+				expire(e);
+				pthread_mutex_lock(&lock);
+				next = boxes;
+			}
+			pthread_attr_destroy(&at);
 		}
 	}
 	pthread_mutex_unlock(&lock);

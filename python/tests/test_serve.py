@@ -234,7 +234,7 @@ def test_idle_timeout_destroys_and_leaves_nothing(server):
     with pytest.raises(JailtraceError) as e:
         sb.refresh()
     assert e.value.status == 404
-    assert "idle timeout" in server.output()
+    assert wait_until(lambda: "idle timeout" in server.output())
 
 
 def test_destroy_kills_the_running_command(server):
@@ -331,7 +331,7 @@ def test_max_age_destroys_even_a_running_command(server):
     with pytest.raises(JailtraceError) as e:
         sb.refresh()
     assert e.value.status == 404
-    assert "maximum age" in server.output()
+    assert wait_until(lambda: "maximum age" in server.output())
 
 
 def test_loopback_tcp():
