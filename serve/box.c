@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -500,10 +501,10 @@ static int lifeline[2] = { -1, -1 };
 /* The guard: the process group's leader, between the server and the
  * child `jailtrace run` @j. It ignores the stop signals the server sends
  * the group (jailtrace acts on them), and ends as jailtrace ends, with its
- * status; when the lifeline breaks it stops jailtrace itself (SIGTERM,
- * then SIGKILL after 10 s). Async-signal-safe calls only: the server has
- * threads. */
-static void guard(pid_t j)
+ * status (woken by SIGCHLD through @sfd, a signalfd); when the lifeline
+ * (descriptor 3) breaks it stops jailtrace itself (SIGTERM, then SIGKILL
+ * after 10 s). Async-signal-safe calls only: the server has threads. */
+static void guard(pid_t j, int sfd)
 {
 	int st = 0, lost = 0, waited = 0;
 
@@ -511,18 +512,22 @@ static void guard(pid_t j)
 	close(1);
 	close(2);
 	for (;;) {
-		struct pollfd p = { .fd = 3, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = 3, .events = POLLIN } };
+		struct signalfd_siginfo si;
 		pid_t r = waitpid(j, &st, WNOHANG);
 
 		if (r == j || (r < 0 && errno != EINTR))
 			break;
-		if (!lost && poll(&p, 1, 200) > 0 && p.revents) {
+		if (poll(p, lost ? 1 : 2, lost ? 200 : -1) < 0)
+			continue;
+		if (p[0].revents)
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				;
+		if (!lost && p[1].revents) {
 			lost = 1;
 			kill(j, SIGTERM);
-		} else if (lost) {
-			usleep(200000);
-			if ((waited += 200) == 10000)
-				kill(j, SIGKILL);
+		} else if (lost && !p[0].revents && (waited += 200) == 10000) {
+			kill(j, SIGKILL);
 		}
 	}
 	if (WIFSIGNALED(st))
@@ -549,8 +554,14 @@ static pid_t spawn(char *const *args, int in, int out, int err)
 		sigset_t none;
 		pid_t j;
 
+		sigset_t chld;
+		int sfd;
+
+		/* SIGCHLD blocked from before jailtrace starts: its end is never missed */
 		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_SETMASK, &chld, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
@@ -560,9 +571,12 @@ static pid_t spawn(char *const *args, int in, int out, int err)
 		    dup2(err >= 0 ? err : null, 2) < 0 || dup2(lifeline[0], 3) < 0)
 			_exit(125);
 		close_range(4, ~0U, 0);
+		if ((sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+			_exit(125);
 		j = fork();
 		if (j == 0) {
 			close(3);
+			sigprocmask(SIG_SETMASK, &none, NULL);
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGHUP, SIG_DFL);
@@ -571,7 +585,7 @@ static pid_t spawn(char *const *args, int in, int out, int err)
 		}
 		if (j < 0)
 			_exit(125);
-		guard(j);
+		guard(j, sfd);
 	}
 	close(null);
 	return pid;
