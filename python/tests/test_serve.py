@@ -392,3 +392,16 @@ def test_tenant_limits_give_429():
         b.destroy()
     finally:
         s.close()
+
+
+def test_the_tool_definition_and_its_handler(server):
+    from jailtrace.tool import ANTHROPIC_TOOL, TOOL, run_tool
+    assert TOOL["function"]["name"] == "run_code"
+    assert ANTHROPIC_TOOL["input_schema"]["required"] == ["language", "code"]
+    json.dumps(TOOL), json.dumps(ANTHROPIC_TOOL)
+    with sandbox(server, "agent") as sb:
+        out = json.loads(run_tool(sb, json.dumps({"language": "python", "code": "print(2 ** 10)"})))
+        assert out == {"exit_code": 0, "stdout": "1024\n", "stderr": ""}
+        out = json.loads(run_tool(sb, {"language": "bash", "code": "cat /etc/shadow"}))
+        assert out["exit_code"] == 1 and out["error"]
+        assert any("/etc/shadow" in d for d in out["denied"])

@@ -62,3 +62,4 @@ t_serve_with_curl() {
 	! grep -E "$SANITIZER_RE" "$T/serve.err" || fail "sanitizer reports in the server's stderr"
 }
 t_serve_tenant_limits_give_429() { pytest_case test_tenant_limits_give_429; }
+t_serve_tool_definition_and_handler() { pytest_case test_the_tool_definition_and_its_handler; }
