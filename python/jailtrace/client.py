@@ -160,24 +160,34 @@ class Files:
         directories; returns the size written."""
         if isinstance(data, str):
             data = data.encode()
+        if self._sb._local:
+            return self._sb._local.write(path, bytes(data))
         return self._sb._t.call("PUT", self._url(path), bytes(data), "application/octet-stream")["size"]
 
     def read(self, path):
         """The bytes of the regular file at @path."""
+        if self._sb._local:
+            return self._sb._local.read(path)
         return self._sb._t.call("GET", self._url(path))
 
     def list(self, path="/work"):
         """The entries of the directory @path: dicts of name, type, size, mtime."""
+        if self._sb._local:
+            return self._sb._local.read(path)["entries"]
         return self._sb._t.call("GET", self._url(path))["entries"]
 
     def remove(self, path):
         """Remove the file or empty directory at @path."""
+        if self._sb._local:
+            return self._sb._local.remove(path)
         self._sb._t.call("DELETE", self._url(path))
 
 
 class Sandbox:
     """One user's sandbox on a jailtrace server; a user has one at a time
-    (asking again gives the same one).
+    (asking again gives the same one). server="local" (or "local:BINARY")
+    needs no server: each command is a `jailtrace run` child here, in the
+    user's own jail (`--user`) or an ephemeral one.
 
     Options (each as in POST /v1/sandboxes): idle_timeout (seconds),
     max_age (seconds), ephemeral (a fresh jail, removed with the sandbox; by default the
@@ -191,6 +201,19 @@ class Sandbox:
                  timeout=60):
         server = server or os.environ.get("JAILTRACE_SERVER")
         token = token or os.environ.get("JAILTRACE_TOKEN")
+        self.user = user
+        self.files = Files(self)
+        self.destroyed = False
+        self._local = None
+        if server == "local" or (server or "").startswith("local:"):
+            # no server: each command a jailtrace run here (idle_timeout and
+            # max_age have no one to keep them)
+            from .local import Local
+            self._local = Local(user, server[6:] or None, ephemeral=ephemeral, policy=policy,
+                                ro=ro, rw=rw, allow_net=allow_net, limits=limits)
+            self.info = self._local.info()
+            self.id = self._local.id
+            return
         self._t = _Transport(server, token, timeout)
         body = {"user": user}
         for k, v in (("idle_timeout", idle_timeout), ("max_age", max_age),
@@ -200,10 +223,7 @@ class Sandbox:
                 body[k] = v
         self.info = self._t.call("POST", "/v1/sandboxes", body)
         self.id = self.info["id"]
-        self.user = user
         self._base = "/v1/sandboxes/%s" % self.id
-        self.files = Files(self)
-        self.destroyed = False
 
     def __enter__(self):
         return self
@@ -215,6 +235,11 @@ class Sandbox:
     def refresh(self):
         """The server's view of this sandbox (raises JailtraceError 404 once
         it is gone)."""
+        if self._local:
+            if self.destroyed:
+                raise JailtraceError(404, "no sandbox %s" % self.id)
+            self.info = self._local.info()
+            return self.info
         self.info = self._t.call("GET", self._base)
         return self.info
 
@@ -222,6 +247,10 @@ class Sandbox:
         """Kill what runs in the sandbox and forget it (an ephemeral jail is
         removed). Destroying a sandbox already gone is not an error."""
         if self.destroyed:
+            return
+        if self._local:
+            self._local.destroy()
+            self.destroyed = True
             return
         try:
             self._t.call("DELETE", self._base)
@@ -272,6 +301,9 @@ class Sandbox:
              on_stdout=None, on_stderr=None):
         """Run @argv (a list; a str is a shell command line) in the sandbox;
         on_stdout/on_stderr get the output as it comes. Returns a Result."""
+        if self._local:
+            argv = ["/bin/sh", "-c", argv] if isinstance(argv, str) else list(argv)
+            return self._local.run(argv, stdin, env, cwd, timeout, limits, on_stdout, on_stderr)
         body = {"cmd": argv} if isinstance(argv, str) else {"argv": list(argv)}
         self._options(body, stdin, env, cwd, timeout, limits)
         return self._stream("exec", body, on_stdout, on_stderr, timeout)
@@ -279,22 +311,34 @@ class Sandbox:
     def run_code(self, code, language="python", *, stdin=None, env=None, cwd=None, timeout=None,
                  limits=None, on_stdout=None, on_stderr=None):
         """Run @code ("python", "bash", "sh" or "node"). Returns a Result."""
+        if self._local:
+            return self._local.run_code(code, language, stdin=stdin, env=env, cwd=cwd,
+                                        timeout=timeout, limits=limits, on_stdout=on_stdout,
+                                        on_stderr=on_stderr)
         body = {"language": language, "code": code}
         self._options(body, stdin, env, cwd, timeout, limits)
         return self._stream("code", body, on_stdout, on_stderr, timeout)
 
     def logs(self):
         """The audit logs of this sandbox's commands: dicts of id, size, mtime."""
+        if self._local:
+            return self._local.logs()
         return self._t.call("GET", "%s/logs" % self._base)["logs"]
 
     def report(self, log_id, format="text"):
         """`jailtrace report` of one command's log: "text", "summary" (str),
         "json" (a dict) or "html" (str)."""
+        if self._local:
+            return self._local.report(log_id, format)
         r = self._t.call("GET", "%s/logs/%s/report?format=%s" % (
             self._base, urllib.parse.quote(log_id, safe=""), urllib.parse.quote(format)))
         return r.decode() if isinstance(r, bytes) else r
 
     def log(self, log_id):
         """One command's audit log: a list of records (docs/audit-log.md)."""
-        raw = self._t.call("GET", "%s/logs/%s" % (self._base, urllib.parse.quote(log_id, safe="")))
+        if self._local:
+            with open(self._local.log_path(log_id), "rb") as f:
+                raw = f.read()
+        else:
+            raw = self._t.call("GET", "%s/logs/%s" % (self._base, urllib.parse.quote(log_id, safe="")))
         return [json.loads(l) for l in raw.splitlines() if l.strip()]

@@ -405,3 +405,33 @@ def test_the_tool_definition_and_its_handler(server):
         out = json.loads(run_tool(sb, {"language": "bash", "code": "cat /etc/shadow"}))
         assert out["exit_code"] == 1 and out["error"]
         assert any("/etc/shadow" in d for d in out["denied"])
+
+
+def test_local_mode_without_a_server():
+    from conftest import jailtrace_bin
+    binary = jailtrace_bin()
+    with Sandbox(user="loc", server="local:" + binary, ephemeral=True) as sb:
+        jail = sb._local.jail
+        seen = []
+        r = sb.exec(["sh", "-c", "echo first; sleep 1; echo second"],
+                    on_stdout=lambda d: seen.append(d))
+        assert r.stdout == "first\nsecond\n" and r.exit_code == 0 and seen[0] == "first\n"
+        r = sb.run_code("import sys\nprint(sys.stdin.read()[::-1])\n1/0", stdin="abc")
+        assert r.stdout == "cba\n" and r.error == "ZeroDivisionError: division by zero"
+        assert sb.files.write("/work/d/x.txt", "data") == 4
+        assert sb.files.read("/work/d/x.txt") == b"data"
+        assert sb.exec(["cat", "/work/d/x.txt"]).stdout == "data"
+        r = sb.exec(["sh", "-c", "ln -s /etc/passwd /work/pw; cat /etc/hostname"])
+        assert any("/etc/hostname" in d["text"] for d in r.denials)
+        assert sb.log(r.log_id)[-1]["type"] == "end"
+        assert "/etc/hostname" in sb.report(r.log_id, "summary")
+        for path, status in (("/work/pw", 403), ("/etc/passwd", 403), ("/work/../x", 403),
+                             ("/work/none", 404)):
+            with pytest.raises(JailtraceError) as e:
+                sb.files.read(path)
+            assert e.value.status == status, path
+        assert {e["name"] for e in sb.files.list("/work")} == {"d", "pw"}
+        sb.files.remove("/work/d/x.txt")
+        assert sb.exec(["sleep", "5"], timeout=0.3).limit == "timeout"
+        assert os.path.isdir(jail)
+    assert not os.path.exists(jail)

@@ -63,3 +63,4 @@ t_serve_with_curl() {
 }
 t_serve_tenant_limits_give_429() { pytest_case test_tenant_limits_give_429; }
 t_serve_tool_definition_and_handler() { pytest_case test_the_tool_definition_and_its_handler; }
+t_serve_client_local_mode() { pytest_case test_local_mode_without_a_server; }
