@@ -236,12 +236,29 @@ static int parse_route(const char *url, struct req *rq)
 	return 0;
 }
 
+/* The uid of the peer on a unix socket, or -1 (TCP, or unknown). */
+static long peer_uid(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = jt_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+
+	if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&sa, &sl) < 0 || sa.ss_family != AF_UNIX ||
+	    getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return -1;
+	return (long)cr.uid;
+}
+
 /* The tenant of the request's bearer token, or NULL. Every token is
- * compared in full, so the time taken says nothing of which matched. */
+ * compared in full, so the time taken says nothing of which matched. A
+ * token with uids is good only from a unix socket peer of one of them. */
 static const char *authenticate(struct MHD_Connection *c)
 {
 	const char *h = jt_mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	const char *tenant = NULL;
+	const struct srv_token *match = NULL;
 	size_t n;
 
 	if (!h || strncasecmp(h, "Bearer ", 7))
@@ -257,10 +274,21 @@ static const char *authenticate(struct MHD_Connection *c)
 
 		for (size_t k = 0; k < n; k++)
 			diff |= (unsigned char)(h[k] ^ t[k < tn ? k : 0]);
-		if (!diff && !tenant)
-			tenant = srv.tokens[i].tenant;
+		if (!diff && !match)
+			match = &srv.tokens[i];
 	}
-	return tenant;
+	if (match && match->n_uids) {
+		long uid = peer_uid(c);
+
+		for (size_t i = 0; i < match->n_uids && !tenant; i++)
+			if (uid >= 0 && (uid_t)uid == match->uids[i])
+				tenant = match->tenant;
+		if (!tenant)
+			srv_log("a token of %s from %s%ld, not one of its uids: refused", match->tenant,
+				uid < 0 ? "TCP" : "uid ", uid < 0 ? 0 : uid);
+		return tenant;
+	}
+	return match ? match->tenant : NULL;
 }
 
 static int parse_body(struct MHD_Connection *c, struct req *rq, json_t **out)
@@ -491,7 +519,9 @@ static void usage(FILE *out)
 "Keep sandboxes, one per user, behind an HTTP API (docs/api.md). Each\n"
 "command runs as a child `jailtrace run` in the user's jail.\n"
 "\n"
-"  --tokens FILE      bearer tokens, one \"TOKEN TENANT\" a line (# comments)\n"
+"  --tokens FILE      bearer tokens, one \"TOKEN TENANT\" a line (# comments);\n"
+"                     \"TOKEN TENANT uid=N,M\": good only from a unix socket\n"
+"                     peer of one of those uids\n"
 "  --listen ADDR      unix:PATH (default: unix:DATA/serve.sock, mode 0660)\n"
 "                     or 127.0.0.1:PORT, [::1]:PORT (port 0: any free one)\n"
 "  --allow-remote     allow a listening address beyond loopback (no TLS:\n"
@@ -530,10 +560,11 @@ static int load_tokens(const char *path)
 			continue;
 		ten = strtok_r(NULL, " \t\r\n", &save);
 		extra = ten ? strtok_r(NULL, " \t\r\n", &save) : NULL;
-		if (!ten || extra || strlen(ten) > 31 || strspn(ten, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		if (!ten || (extra && (strncmp(extra, "uid=", 4) || strtok_r(NULL, " \t\r\n", &save))) ||
+		    strlen(ten) > 31 || strspn(ten, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			"abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(ten)) {
-			fprintf(stderr, "%s:%u: want \"TOKEN TENANT\" (a tenant of up to 31 letters, "
-				"digits, _ and -)\n", path, ln);
+			fprintf(stderr, "%s:%u: want \"TOKEN TENANT [uid=N,...]\" (a tenant of up to 31 "
+				"letters, digits, _ and -)\n", path, ln);
 			fclose(f);
 			return -1;
 		}
@@ -547,8 +578,22 @@ static int load_tokens(const char *path)
 		if (!t)
 			abort();
 		srv.tokens = t;
-		t[srv.n_tokens].token = strdup(tok);
-		t[srv.n_tokens].tenant = strdup(ten);
+		t[srv.n_tokens] = (struct srv_token){ strdup(tok), strdup(ten), NULL, 0 };
+		for (char *u = extra ? extra + 4 : NULL, *end; u && *u; u = *end ? end + 1 : end) {
+			unsigned long v = strtoul(u, &end, 10);
+			uid_t *nu;
+
+			if (end == u || (*end && *end != ',') || v > 0xfffffffeUL) {
+				fprintf(stderr, "%s:%u: uid=N,M...: numbers\n", path, ln);
+				fclose(f);
+				return -1;
+			}
+			nu = realloc(t[srv.n_tokens].uids, (t[srv.n_tokens].n_uids + 1) * sizeof(*nu));
+			if (!nu)
+				abort();
+			nu[t[srv.n_tokens].n_uids++] = (uid_t)v;
+			t[srv.n_tokens].uids = nu;
+		}
 		srv.n_tokens++;
 	}
 	fclose(f);

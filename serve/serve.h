@@ -44,6 +44,8 @@ int jt_mhd_load(char *err, size_t errlen);
 
 struct srv_token {
 	char *token, *tenant;
+	uid_t *uids;		/* uid=N,M: only from a unix socket peer of these uids */
+	size_t n_uids;
 };
 
 /* The server's configuration, set once at start. */

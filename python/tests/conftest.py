@@ -26,7 +26,7 @@ def jailtrace_bin():
 
 
 class Server:
-    def __init__(self, extra=(), dir=None, unix=True):
+    def __init__(self, extra=(), dir=None, unix=True, token_lines=()):
         """A server; @dir: the scratch directory of one before (a restart);
         @unix: on its unix socket (else @extra says where)."""
         self.dir = dir or tempfile.mkdtemp(prefix="jt-serve-test-",
@@ -38,6 +38,8 @@ class Server:
         with open(self.tokens, "w") as f:
             for tenant, tok in TOKENS.items():
                 f.write("%s %s\n" % (tok, tenant))
+            for line in token_lines:
+                f.write(line + "\n")
         os.chmod(self.tokens, 0o600)
         self.log = open(os.path.join(self.dir, "serve.log"), "a+")
         self.bin = jailtrace_bin()

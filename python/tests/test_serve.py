@@ -435,3 +435,15 @@ def test_local_mode_without_a_server():
         assert sb.exec(["sleep", "5"], timeout=0.3).limit == "timeout"
         assert os.path.isdir(jail)
     assert not os.path.exists(jail)
+
+
+def test_a_token_bound_to_unix_peer_uids():
+    me, other = os.getuid(), os.getuid() + 1
+    s = Server(token_lines=["tok-mine-0123456789abcdef mine uid=%d,%d" % (other, me),
+                            "tok-theirs-0123456789abcdef theirs uid=%d" % other])
+    try:
+        assert raw(s, "GET", "/v1/sandboxes", token="tok-mine-0123456789abcdef")[0] == 200
+        assert raw(s, "GET", "/v1/sandboxes", token="tok-theirs-0123456789abcdef")[0] == 401
+        assert "not one of its uids" in s.output()
+    finally:
+        s.close()
