@@ -1340,7 +1340,7 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	json_t *v, *argv_j = NULL;
 	struct cmd *m = NULL;
 	unsigned status = 400;
-	char *args[MAX_OPTS * 2 + 64 + 1];
+	char **args = NULL;
 	size_t n;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	struct MHD_Response *resp;
@@ -1536,11 +1536,14 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	random_id(m->id, sizeof(m->id), "cmd-");
 	snprintf(m->result, sizeof(m->result), "%s/run/%s.json", srv.data, m->id);
 	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, m->id);
+	/* base_args' dozen, the sandbox's options, the command's, "--", argv, NULL */
+	if (!(args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args))))
+		abort();
 	n = base_args(b, args, m->result, log);
 	for (size_t i = 0; i < n_opts; i++)
 		args[n++] = opts[i];
 	args[n++] = "--";
-	for (size_t i = 0; i < n_cmd && n < sizeof(args) / sizeof(*args) - 1; i++)
+	for (size_t i = 0; i < n_cmd; i++)
 		args[n++] = cmdv[i];
 	args[n] = NULL;
 
@@ -1573,6 +1576,7 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		close(m->fd_in);
 		m->fd_in = -1;
 	}
+	free(args);
 	srv_log("command %s in %s (%s/%s): %s%s", m->id, b->id, b->tenant, b->user, cmdv[0],
 		n_cmd > 1 ? " ..." : "");
 	for (size_t i = 0; i < n_opts; i++)
@@ -1607,6 +1611,7 @@ fail:
 	m->fd_in = m->fd[0] = m->fd[1] = -1;
 	cmd_free(m);
 	m = NULL;
+	free(args);
 bad:
 	for (size_t i = 0; i < n_opts; i++)
 		free(opts[i]);
