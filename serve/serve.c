@@ -138,6 +138,7 @@ struct req {
 	int too_big;
 	struct upload *up;
 	int up_err;
+	unsigned long long dropped;	/* bytes of a refused body read and dropped */
 	unsigned err_status;	/* refused at the first call: the reply once the body is read */
 	const char *err_field;
 	char err_msg[600];
@@ -457,8 +458,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (*size) {
 		/* a reply already queued, or the body over its bound: drop the rest */
 		if (rq->done || rq->err_status || rq->too_big || rq->up_err) {
+			/* a body sent without its length is not drained for ever */
+			rq->dropped += *size;
 			*size = 0;
-			return MHD_YES;
+			if (rq->dropped <= DRAIN_MAX)
+				return MHD_YES;
+			/* libmicrohttpd sends no reply before the body's end: the
+			 * connection is closed without one */
+			srv_log("%s %s %s: closed: a refused body past %llu bytes", cur_tenant ? cur_tenant : "-",
+				method, url, DRAIN_MAX);
+			return MHD_NO;
 		}
 		if (rq->up) {
 			int r = files_upload_write(rq->up, data, *size);
