@@ -862,4 +862,11 @@ print()
 print("bench took %.0f s; load average %s at the end" % (
     time.monotonic() - t_start, " ".join(open("/proc/loadavg").read().split()[:3])))
 PYEOF
-exit $?
+rc=$?
+# jailtrace serve (docs/api.md): round trips through the server, and many
+# users' sandboxes at once (tools/serve-bench.py; skipped by the static build)
+if "$JT" serve --help >/dev/null 2>&1; then
+	echo
+	/usr/bin/python3 "$(dirname "$0")/serve-bench.py" "$JT" || true
+fi
+exit $rc
