@@ -618,12 +618,34 @@ static size_t base_args(struct box *b, char **a, const char *result, const char 
 	return n;
 }
 
-/* Read @path's result JSON (jailtrace's --result), or NULL. */
+/*
+ * Read @path's result JSON (jailtrace's --result), or NULL. jailtrace
+ * writes bytes of a path that are not UTF-8 as \udc80-\udcff (docs/
+ * audit-log.md), which jansson refuses as lone surrogates: those become
+ * U+FFFD, the replacement character.
+ */
 static json_t *read_result(const char *path)
 {
+	char buf[16384];
 	json_error_t e;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	return json_load_file(path, 0, &e);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || n == (ssize_t)sizeof(buf))
+		return NULL;
+	for (ssize_t i = 0; i + 1 < n; i++) {
+		if (buf[i] != '\\')
+			continue;
+		if (buf[i + 1] == 'u' && i + 5 < n && (buf[i + 2] == 'd' || buf[i + 2] == 'D') &&
+		    (buf[i + 3] == 'c' || buf[i + 3] == 'C'))
+			memcpy(buf + i + 2, "fffd", 4);
+		i++;	/* the escaped character: a \\ is not the start of another */
+	}
+	return json_loadb(buf, (size_t)n, 0, &e);
 }
 
 enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t *req)

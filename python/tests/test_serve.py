@@ -87,6 +87,19 @@ def test_run_code_exec_and_files(server):
             sb.report(r.log_id, "pdf")
         assert e.value.status == 400 and e.value.field == "format"
 
+        # a denied path that is not UTF-8 (jailtrace writes its bytes as
+        # \udcXX, which the server reads as U+FFFD)
+        odd = b"/var/tmp/jt-serve-\xff-" + uuid.uuid4().hex[:6].encode()
+        if os.access(b"/var/tmp", os.W_OK):
+            open(odd, "w").close()
+            try:
+                # (requests are UTF-8: the byte is made by printf inside)
+                r = sb.exec("cat \"$(printf '%s')\"" % odd.decode("latin-1").replace("\xff", "\\377"))
+                assert r.status == "exited" and r.exit_code == 1
+                assert any("\ufffd" in d["text"] for d in r.denials), r.raw
+            finally:
+                os.unlink(odd)
+
         # a limit
         r = sb.exec(["sleep", "10"], timeout=0.5)
         assert (r.status, r.limit, r.exit_code) == ("timeout", "timeout", 124)
