@@ -71,3 +71,13 @@ t_log_ends_with_an_error_record_when_jailtrace_refuses_the_run() {
 		'.message | contains("cannot contain a program here")'
 	expect_jq "$T/log.jsonl" '.type == "run"'
 }
+
+t_result_names_the_denials_with_their_grants() {
+	[ -e /etc/hostname ] || skip "no /etc/hostname on this host"
+	jt -- /bin/sh -c 'cat /etc/hostname; cat /etc/hostname; exit 0'
+	expect_rc 0
+	expect_jq "$T/result.json" \
+		'.hints | length >= 1' \
+		'[.hints[] | select(.text | contains("/etc/hostname") and contains("--ro /etc/hostname"))][0].count == 2' \
+		'.hints_more | type == "number"'
+}
