@@ -148,6 +148,22 @@ def test_per_user_isolation(server):
             assert r.exit_code != 0 and bob.exec(["id", "-u"]).stdout.strip() != alice_uid
         assert alice.files.read("/work/secret.txt") == b"alice's secret"
 
+        # alice's running processes: bob can neither see nor signal them
+        marker = "jt-iso-" + uuid.uuid4().hex[:8]
+        t = threading.Thread(target=_quietly, args=(alice.exec, ["sh", "-c", "sleep 30 # " + marker]))
+        t.start()
+        try:
+            assert wait_until(lambda: processes_with("sleep 30 # " + marker))
+            pid = [p for p in processes_with("sleep 30 # " + marker)
+                   if open("/proc/%d/cmdline" % p, "rb").read().startswith(b"sh\0")][0]
+            r = bob.exec(["sh", "-c", "kill -0 %d; echo kill=$?; kill -9 %d; echo kill9=$?; "
+                          "ls /proc/%d >/dev/null 2>&1; echo ls=$?; ps -e | grep -c sleep" % (pid, pid, pid)])
+            assert "kill=0" not in r.stdout and "kill9=0" not in r.stdout and "ls=0" not in r.stdout, r
+            assert os.path.exists("/proc/%d" % pid)     # still running
+        finally:
+            alice.destroy()
+            t.join(20)
+
 
 def test_tenant_isolation(server):
     with sandbox(server, "alice", tenant="acme") as sb:
