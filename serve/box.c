@@ -990,7 +990,8 @@ enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *lo
 
 		if (!log_id[0] || strlen(log_id) > 40 || strspn(log_id, ID_CHARS) != strlen(log_id))
 			return srv_error(c, 404, NULL, "no log %s", log_id);
-		snprintf(path, sizeof(path), "%s/%s.jsonl", b->logs, log_id);
+		if (snprintf(path, sizeof(path), "%s/%s.jsonl", b->logs, log_id) >= (int)sizeof(path))
+			return srv_error(c, 404, NULL, "no log %s", log_id);
 		if (want_report) {
 			if (access(path, R_OK) < 0)
 				return srv_error(c, 404, NULL, "no log %s", log_id);
