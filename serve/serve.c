@@ -27,6 +27,7 @@
 #define EXIT_JT 125
 
 struct srv_conf srv;
+static pthread_rwlock_t tokens_lock = PTHREAD_RWLOCK_INITIALIZER;	/* srv.tokens */
 
 /* ------------------------------------------------------------ replies */
 
@@ -128,7 +129,8 @@ enum route {
 struct req {
 	int started;
 	int done;		/* a reply was queued at the first call */
-	const char *tenant;
+	const char *tenant;	/* tenant_buf, or NULL */
+	char tenant_buf[32];
 	enum route route;
 	char id[64];		/* the sandbox id */
 	char *rest;		/* files/PATH: the decoded inside path; logs/ID: the id */
@@ -255,7 +257,7 @@ static long peer_uid(struct MHD_Connection *c)
 /* The tenant of the request's bearer token, or NULL. Every token is
  * compared in full, so the time taken says nothing of which matched. A
  * token with uids is good only from a unix socket peer of one of them. */
-static const char *authenticate(struct MHD_Connection *c)
+static const char *match_token(struct MHD_Connection *c)
 {
 	const char *h = jt_mhd.lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	const char *tenant = NULL;
@@ -290,6 +292,20 @@ static const char *authenticate(struct MHD_Connection *c)
 		return tenant;
 	}
 	return match ? match->tenant : NULL;
+}
+
+/* The tenant of the request (copied to @out: SIGHUP may replace the tokens
+ * while the request lasts), or NULL. */
+static const char *authenticate(struct MHD_Connection *c, char *out, size_t outlen)
+{
+	const char *r;
+
+	pthread_rwlock_rdlock(&tokens_lock);
+	r = match_token(c);
+	if (r)
+		snprintf(out, outlen, "%s", r);
+	pthread_rwlock_unlock(&tokens_lock);
+	return r ? out : NULL;
 }
 
 static int parse_body(struct MHD_Connection *c, struct req *rq, json_t **out)
@@ -414,7 +430,7 @@ static enum MHD_Result begin(struct MHD_Connection *c, struct req *rq, const cha
 	int pr;
 
 	rq->started = 1;
-	rq->tenant = authenticate(c);
+	rq->tenant = authenticate(c, rq->tenant_buf, sizeof(rq->tenant_buf));
 	cur_tenant = rq->tenant;
 	if (!rq->tenant)
 		return refuse(c, rq, len, 401, NULL, "a bearer token the server knows is needed");
@@ -547,12 +563,26 @@ static void usage(FILE *out)
 "  --max-file SIZE    bound of a file PUT (default 64M; more: 413)\n");
 }
 
+static void free_tokens(struct srv_token *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].token);
+		free(t[i].tenant);
+		free(t[i].uids);
+	}
+	free(t);
+}
+
+/* The tokens file read; on any error nothing changes (SIGHUP keeps the
+ * tokens it had). */
 static int load_tokens(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	char line[1024];
 	unsigned ln = 0;
 	struct stat st;
+	struct srv_token *toks = NULL;
+	size_t n = 0;
 
 	if (!f) {
 		fprintf(stderr, "jailtrace serve: cannot read --tokens %s: %s\n", path, strerror(errno));
@@ -574,43 +604,49 @@ static int load_tokens(const char *path)
 			"abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(ten)) {
 			fprintf(stderr, "%s:%u: want \"TOKEN TENANT [uid=N,...]\" (a tenant of up to 31 "
 				"letters, digits, _ and -)\n", path, ln);
-			fclose(f);
-			return -1;
+			goto bad;
 		}
-		for (size_t i = 0; i < srv.n_tokens; i++)
-			if (!strcmp(srv.tokens[i].token, tok)) {
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(toks[i].token, tok)) {
 				fprintf(stderr, "%s:%u: a token given before\n", path, ln);
-				fclose(f);
-				return -1;
+				goto bad;
 			}
-		t = realloc(srv.tokens, (srv.n_tokens + 1) * sizeof(*t));
+		t = realloc(toks, (n + 1) * sizeof(*t));
 		if (!t)
 			abort();
-		srv.tokens = t;
-		t[srv.n_tokens] = (struct srv_token){ strdup(tok), strdup(ten), NULL, 0 };
+		toks = t;
+		t[n] = (struct srv_token){ strdup(tok), strdup(ten), NULL, 0 };
+		n++;
 		for (char *u = extra ? extra + 4 : NULL, *end; u && *u; u = *end ? end + 1 : end) {
 			unsigned long v = strtoul(u, &end, 10);
 			uid_t *nu;
 
 			if (end == u || (*end && *end != ',') || v > 0xfffffffeUL) {
 				fprintf(stderr, "%s:%u: uid=N,M...: numbers\n", path, ln);
-				fclose(f);
-				return -1;
+				goto bad;
 			}
-			nu = realloc(t[srv.n_tokens].uids, (t[srv.n_tokens].n_uids + 1) * sizeof(*nu));
+			nu = realloc(t[n - 1].uids, (t[n - 1].n_uids + 1) * sizeof(*nu));
 			if (!nu)
 				abort();
-			nu[t[srv.n_tokens].n_uids++] = (uid_t)v;
-			t[srv.n_tokens].uids = nu;
+			nu[t[n - 1].n_uids++] = (uid_t)v;
+			t[n - 1].uids = nu;
 		}
-		srv.n_tokens++;
 	}
 	fclose(f);
-	if (!srv.n_tokens) {
+	if (!n) {
 		fprintf(stderr, "jailtrace serve: %s holds no token\n", path);
 		return -1;
 	}
+	pthread_rwlock_wrlock(&tokens_lock);
+	free_tokens(srv.tokens, srv.n_tokens);
+	srv.tokens = toks;
+	srv.n_tokens = n;
+	pthread_rwlock_unlock(&tokens_lock);
 	return 0;
+bad:
+	fclose(f);
+	free_tokens(toks, n);
+	return -1;
 }
 
 static int is_loopback(const struct sockaddr *sa)
@@ -953,9 +989,19 @@ int jt_cmd_serve(int argc, char **argv)
 	fflush(stdout);
 	srv_log("listening on %s; data in %s; %zu token%s", shown, srv.data, srv.n_tokens,
 		srv.n_tokens == 1 ? "" : "s");
-	do
+	/* SIGHUP reads the tokens file again; SIGINT and SIGTERM stop */
+	for (;;) {
 		sig = sigwaitinfo(&stop, NULL);
-	while (sig < 0 && errno == EINTR);
+		if (sig < 0 && errno == EINTR)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		if (load_tokens(tokens) == 0)
+			srv_log("got SIGHUP: %zu token%s from %s", srv.n_tokens, srv.n_tokens == 1 ? "" : "s",
+				tokens);
+		else
+			srv_log("got SIGHUP: %s not read again (see above); the tokens stay as they were", tokens);
+	}
 	srv_log("got %s: destroying every sandbox", strsignal(sig));
 	box_stop_all();
 	jt_mhd.stop_daemon(d);

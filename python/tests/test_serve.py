@@ -476,3 +476,26 @@ def test_a_token_bound_to_unix_peer_uids():
         assert "not one of its uids" in s.output()
     finally:
         s.close()
+
+
+def test_sighup_reads_the_tokens_again_and_keeps_the_sandboxes():
+    import signal as sig
+    s = Server()
+    try:
+        sb = Sandbox(user="lena", server=s.server, token=s.token())
+        with open(s.tokens, "w") as f:
+            f.write("tok-rotated-0123456789abcdef acme\n")
+        s.proc.send_signal(sig.SIGHUP)
+        assert wait_until(lambda: "got SIGHUP: 1 token" in s.output())
+        assert raw(s, "GET", "/v1/sandboxes", token=s.token())[0] == 401
+        status, listing = raw(s, "GET", "/v1/sandboxes", token="tok-rotated-0123456789abcdef")
+        assert status == 200 and [b["id"] for b in listing["sandboxes"]] == [sb.id]
+        # a file that does not read leaves the tokens as they were
+        with open(s.tokens, "w") as f:
+            f.write("just-one-field\n")
+        s.proc.send_signal(sig.SIGHUP)
+        assert wait_until(lambda: "not read again" in s.output())
+        assert raw(s, "GET", "/v1/sandboxes", token="tok-rotated-0123456789abcdef")[0] == 200
+        assert s.proc.poll() is None
+    finally:
+        s.close()
