@@ -200,14 +200,14 @@ def test_streaming_output_arrives_before_the_end(server):
         end = time.monotonic() - start
         assert r.stdout == "first\nsecond\n"
         assert seen[0][1] == "first\n"
-        assert seen[0][0] < end - 1.5, (seen, end)
+        assert seen[0][0] < end - 1.0, (seen, end)
 
         seen.clear()
         start = time.monotonic()
         sb.run_code("import time\nprint('a')\ntime.sleep(2)\nprint('b')",
                     on_stdout=lambda d: seen.append((time.monotonic() - start, d)))
         end = time.monotonic() - start
-        assert seen[0][1].startswith("a") and seen[0][0] < end - 1.5, (seen, end)
+        assert seen[0][1].startswith("a") and seen[0][0] < end - 1.0, (seen, end)
 
 
 def test_traversal_and_links_refused(server):
@@ -351,8 +351,9 @@ def _quietly(fn, *a):
 
 def test_max_age_destroys_even_a_running_command(server):
     marker = "jt-age-" + uuid.uuid4().hex[:8]
-    sb = sandbox(server, "hank", max_age=2, idle_timeout=600, ephemeral=True)
-    assert sb.info["max_age"] == 2
+    # (4 s: the command must start before the age is reached, on a busy host too)
+    sb = sandbox(server, "hank", max_age=4, idle_timeout=600, ephemeral=True)
+    assert sb.info["max_age"] == 4
     start = time.monotonic()
     r = sb.exec(["sh", "-c", "sleep 60 # " + marker])
     assert r.status == "interrupted" and time.monotonic() - start < 15
