@@ -1061,6 +1061,8 @@ struct cmd {
 	size_t q_len, q_off, q_cap;
 	int ended;
 	int released;		/* the sandbox free for its next command */
+	int sock;		/* the client's connection, watched for its going away */
+	int hup;		/* it shut down its side: keepalives each second find out */
 };
 
 static void q_add(struct cmd *m, const char *s, size_t n)
@@ -1261,24 +1263,39 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 			m->ended = 1;
 			continue;
 		}
+		struct pollfd p4[4];
+		int waits = m->hup ? 1000 : KEEPALIVE_MS;
+
 		for (int i = 0; i < 2; i++)
 			if (m->fd[i] >= 0)
 				p[np++] = (struct pollfd){ .fd = m->fd[i], .events = POLLIN };
 		if (m->fd_in >= 0)
 			p[np++] = (struct pollfd){ .fd = m->fd_in, .events = POLLOUT };
+		memcpy(p4, p, sizeof(p));
+		/* the client gone (or its side shut): a keepalive written at once
+		 * fails on a closed connection, and libmicrohttpd ends the reply,
+		 * which stops the command (cmd_free) */
+		if (m->sock >= 0 && !m->hup)
+			p4[np] = (struct pollfd){ .fd = m->sock, .events = POLLRDHUP };
 		/* silence for KEEPALIVE_MS: a keepalive event, or libmicrohttpd
 		 * would take the connection for idle (its timeout counts the time
 		 * spent waiting here) and close it under a quiet command */
-		int ready = poll(p, (nfds_t)np, KEEPALIVE_MS);
+		int watch = m->sock >= 0 && !m->hup;
+		int ready = poll(p4, (nfds_t)(np + watch), waits);
+		static const char ka[] = "{\"type\":\"keepalive\"}\n";
 
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
+		memcpy(p, p4, sizeof(p));
+		if (watch && p4[np].revents) {
+			m->hup = 1;
+			q_add(m, ka, sizeof(ka) - 1);
+			continue;
+		}
 		if (ready == 0) {
-			static const char ka[] = "{\"type\":\"keepalive\"}\n";
-
 			q_add(m, ka, sizeof(ka) - 1);
 			continue;
 		}
@@ -1369,9 +1386,13 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	struct MHD_Response *resp;
 	enum MHD_Result r;
 
+	const union MHD_ConnectionInfo *ci;
+
 	if (!(m = calloc(1, sizeof(*m))))
 		return MHD_NO;
 	m->fd_in = m->fd[0] = m->fd[1] = -1;
+	ci = jt_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	m->sock = ci ? ci->connect_fd : -1;
 	json_object_foreach(req, k, v) {
 		snprintf(field, sizeof(field), "%s", k);
 		if (!code && !strcmp(k, "argv")) {

@@ -500,3 +500,24 @@ def test_sighup_reads_the_tokens_again_and_keeps_the_sandboxes():
         assert s.proc.poll() is None
     finally:
         s.close()
+
+
+def test_a_client_gone_stops_its_command_not_the_sandbox(server):
+    marker = "jt-gone-" + uuid.uuid4().hex[:8]
+    with sandbox(server, "mona") as sb:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(server.sock)
+        body = json.dumps({"argv": ["sh", "-c", "echo started; sleep 60 # " + marker]}).encode()
+        c.sendall(b"POST /v1/sandboxes/%s/exec HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (sb.id.encode(), server.token().encode(),
+                                                     len(body), body))
+        got = b""
+        while b"started" not in got:
+            got += c.recv(4096)
+        assert processes_with(marker)
+        c.close()
+        # noticed at once (the connection's hang-up), not at the next output
+        assert wait_until(lambda: not processes_with(marker), timeout=8)
+        assert sb.refresh()["id"] == sb.id
+        assert wait_until(lambda: not sb.refresh()["running"], timeout=5)
+        assert sb.exec(["echo", "again"]).stdout == "again\n"
