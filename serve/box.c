@@ -557,16 +557,19 @@ static pid_t spawn(char *const *args, int in, int out, int err)
 		sigset_t chld;
 		int sfd;
 
-		/* SIGCHLD blocked from before jailtrace starts: its end is never missed */
+		/* the stop signals ignored before they are unblocked (the
+		 * server's threads block them): one sent at once is not the
+		 * guard's end; SIGCHLD blocked from before jailtrace starts: its
+		 * end is never missed */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_DFL);
+		setpgid(0, 0);
 		sigemptyset(&none);
 		sigemptyset(&chld);
 		sigaddset(&chld, SIGCHLD);
 		sigprocmask(SIG_SETMASK, &chld, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		setpgid(0, 0);
 		if (dup2(in >= 0 ? in : null, 0) < 0 || dup2(out >= 0 ? out : null, 1) < 0 ||
 		    dup2(err >= 0 ? err : null, 2) < 0 || dup2(lifeline[0], 3) < 0)
 			_exit(125);
@@ -587,6 +590,11 @@ static pid_t spawn(char *const *args, int in, int out, int err)
 			_exit(125);
 		guard(j, sfd);
 	}
+	/* the group made here too, before the pid is handed out: a stop sent to
+	 * -pid at once (a destroy as the command starts) would find no group
+	 * yet if only the child made it */
+	if (pid > 0)
+		setpgid(pid, pid);
 	close(null);
 	return pid;
 }
@@ -1142,19 +1150,29 @@ static void event_result(struct cmd *m)
 	struct jbuf b;
 	size_t i;
 	json_t *h;
+	int stopped;
 
 	unlink(m->result);
 	jbuf_init(&b, 8192);
 	jt_json_object(&b.j);
 	jt_json_key(&b.j, "type");
 	jt_json_str(&b.j, "result");
+	/* the sandbox destroyed as the command started: jailtrace got its
+	 * SIGTERM before it could write a result, or while it was seizing the
+	 * program (its result then says "error: cannot trace the program") */
+	pthread_mutex_lock(&lock);
+	stopped = m->box->dead;
+	pthread_mutex_unlock(&lock);
+	if (res && stopped && status && !strcmp(status, "error"))
+		status = "interrupted";
 	if (!res) {
 		jt_json_key(&b.j, "status");
-		jt_json_str(&b.j, "error");
+		jt_json_str(&b.j, stopped ? "interrupted" : "error");
 		jt_json_key(&b.j, "exit_code");
 		jt_json_int(&b.j, WIFEXITED(m->status) ? WEXITSTATUS(m->status) : 125);
 		jt_json_key(&b.j, "message");
-		jt_json_str(&b.j, "jailtrace left no result");
+		jt_json_str(&b.j, stopped ? "the sandbox was destroyed as the command started"
+				 : "jailtrace left no result");
 	} else {
 		jt_json_key(&b.j, "status");
 		jt_json_str(&b.j, status);

@@ -150,10 +150,11 @@ def test_per_user_isolation(server):
 
         # alice's running processes: bob can neither see nor signal them
         marker = "jt-iso-" + uuid.uuid4().hex[:8]
-        t = threading.Thread(target=_quietly, args=(alice.exec, ["sh", "-c", "sleep 30 # " + marker]))
-        t.start()
+        t, started = _started(alice, "sleep 30 # " + marker)
         try:
-            assert wait_until(lambda: processes_with("sleep 30 # " + marker))
+            # (the command's own output, not its name in /proc: jailtrace's
+            # argv holds the name before the sandboxed sh runs)
+            assert started.wait(30)
             pid = [p for p in processes_with("sleep 30 # " + marker)
                    if open("/proc/%d/cmdline" % p, "rb").read().startswith(b"sh\0")][0]
             r = bob.exec(["sh", "-c", "kill -0 %d; echo kill=$?; kill -9 %d; echo kill9=$?; "
@@ -270,10 +271,8 @@ def test_destroy_kills_the_running_command(server):
     marker = "jt-kill-" + uuid.uuid4().hex[:8]
     sb = sandbox(server, "frank", ephemeral=True)
     results = []
-    t = threading.Thread(target=lambda: results.append(
-        sb.exec(["sh", "-c", "sleep 300 # " + marker])))
-    t.start()
-    assert wait_until(lambda: len(processes_with(marker)) >= 1)
+    t, started = _started(sb, "sleep 300 # " + marker, results)
+    assert started.wait(30)
     # one command at a time in a sandbox
     with pytest.raises(JailtraceError) as e:
         sb.exec(["true"])
@@ -323,10 +322,8 @@ def test_server_death_kills_every_sandbox():
     try:
         marker = "jt-death-" + uuid.uuid4().hex[:8]
         sb = Sandbox(user="gina", server=s.server, token=s.token(), ephemeral=True)
-        t = threading.Thread(target=_quietly, args=(sb.exec, ["sh", "-c", "sleep 300 # " + marker]))
-        t.daemon = True
-        t.start()
-        assert wait_until(lambda: len(processes_with(marker)) >= 1)
+        t, started = _started(sb, "sleep 300 # " + marker)
+        assert started.wait(30)
         s.stop(sig=9)
         assert wait_until(lambda: not processes_with(marker), timeout=15)
         t.join(10)
@@ -342,11 +339,27 @@ def test_server_death_kills_every_sandbox():
         s.close()
 
 
-def _quietly(fn, *a):
+def _quietly(fn, *a, **kw):
     try:
-        fn(*a)
+        return fn(*a, **kw)
     except Exception:
         pass
+
+
+def _started(sb, line, results=None):
+    """A thread running `echo started; LINE` in @sb (its result appended to
+    @results), and an event set when "started" has come back: the
+    sandboxed shell runs (an event, not a guess at how long it takes)."""
+    started = threading.Event()
+
+    def run():
+        r = _quietly(sb.exec, ["sh", "-c", "echo started; " + line],
+                     on_stdout=lambda d: "started" in d and started.set())
+        if results is not None:
+            results.append(r)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, started
 
 
 def test_max_age_destroys_even_a_running_command(server):
@@ -410,9 +423,8 @@ def test_tenant_limits_give_429():
         # another tenant has limits of its own
         Sandbox(user="u3", server=s.server, token=s.token("globex")).destroy()
         marker = "jt-429-" + uuid.uuid4().hex[:8]
-        t = threading.Thread(target=_quietly, args=(a.exec, ["sh", "-c", "sleep 30 # " + marker]))
-        t.start()
-        assert wait_until(lambda: len(processes_with(marker)) >= 1)
+        t, started = _started(a, "sleep 30 # " + marker)
+        assert started.wait(30)
         with pytest.raises(JailtraceError) as e:
             b.exec(["true"])
         assert e.value.status == 429
@@ -521,3 +533,21 @@ def test_a_client_gone_stops_its_command_not_the_sandbox(server):
         assert sb.refresh()["id"] == sb.id
         assert wait_until(lambda: not sb.refresh()["running"], timeout=5)
         assert sb.exec(["echo", "again"]).stdout == "again\n"
+
+
+def test_destroy_as_a_command_starts_is_interrupted(server):
+    # a destroy that comes while jailtrace starts (before its signal
+    # handlers, or while it seizes the program) ends the command as
+    # "interrupted", the same as one that comes later
+    for i in range(6):
+        sb = sandbox(server, "early%d" % i, ephemeral=True)
+        marker = "jt-early-" + uuid.uuid4().hex[:8]
+        results = []
+        t = threading.Thread(target=lambda: results.append(sb.exec(["sh", "-c", "sleep 300 # " + marker])))
+        t.start()
+        # jailtrace's own argv names the marker from its exec on
+        assert wait_until(lambda: processes_with(marker), step=0.002)
+        sb.destroy()
+        t.join(30)
+        assert results and results[0].status == "interrupted", results and results[0].raw
+        assert wait_until(lambda: not processes_with(marker))

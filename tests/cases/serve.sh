@@ -67,3 +67,4 @@ t_serve_client_local_mode() { pytest_case test_local_mode_without_a_server; }
 t_serve_token_bound_to_peer_uids() { pytest_case test_a_token_bound_to_unix_peer_uids; }
 t_serve_sighup_reads_the_tokens_again() { pytest_case test_sighup_reads_the_tokens_again_and_keeps_the_sandboxes; }
 t_serve_a_client_gone_stops_its_command() { pytest_case test_a_client_gone_stops_its_command_not_the_sandbox; }
+t_serve_destroy_as_a_command_starts() { pytest_case test_destroy_as_a_command_starts_is_interrupted; }
