@@ -24,6 +24,10 @@
 #include "tracer/internal.h"
 
 #define MAX_OPTS 256
+#define MAX_PORTS 8		/* ports a process may listen on */
+#define MAX_EXPOSED 8
+#define MAX_PROCS 16		/* processes a sandbox keeps (the oldest ended one goes) */
+#define PROC_OUT_MAX (1024 * 1024)
 #define KEEPALIVE_MS 20000	/* well under serve.c's connection timeout (60 s) */
 #define CODE_MAX (128 * 1024 - 1024)	/* an argument's bound (MAX_ARG_STRLEN), less a margin */
 
@@ -50,6 +54,33 @@ struct box {
 	int dead;
 	int running;		/* a command runs (one at a time: the jail's lock) */
 	pid_t pid;		/* its jailtrace, while not yet reaped */
+	struct proc *procs;	/* background processes, newest first (the ended ones too) */
+	unsigned n_procs;
+	struct proc *live;	/* the one running, or NULL (it holds the jail's lock) */
+	int exposed[MAX_EXPOSED];	/* ports exposed (POST .../ports/N) */
+	size_t n_exposed;
+};
+
+/* A background process (POST .../processes): a child jailtrace run in the
+ * sandbox's jail whose output the server keeps (the last PROC_OUT_MAX bytes
+ * of each stream) rather than streams. */
+struct proc {
+	struct proc *next;
+	struct box *box;
+	char id[32];
+	char cmd[200];		/* its argv, for the listing */
+	char result[PATH_MAX + 64];
+	pid_t pid;		/* its guard, while not yet reaped */
+	int running;
+	int killed;		/* SIGKILL sent: no result will be written */
+	int ports[MAX_PORTS];
+	size_t n_ports;
+	int fd[2];
+	char *out[2];
+	size_t len[2];
+	unsigned long long total[2], dropped[2];
+	int64_t started;	/* realtime, ms */
+	char *end;		/* the result event, once it ended */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -79,8 +110,22 @@ static void random_id(char *out, size_t len, const char *prefix)
 		snprintf(out + n, len - n, "%02x", b[i]);
 }
 
+static void free_proc(struct proc *p)
+{
+	free(p->out[0]);
+	free(p->out[1]);
+	free(p->end);
+	free(p);
+}
+
 static void free_box(struct box *b)
 {
+	while (b->procs) {
+		struct proc *p = b->procs;
+
+		b->procs = p->next;
+		free_proc(p);
+	}
 	for (size_t i = 0; i < b->n_opts; i++)
 		free(b->opts[i]);
 	free(b->opts);
@@ -169,8 +214,10 @@ static void finish(struct box *b, const char *why)
 	pthread_mutex_lock(&lock);
 	if (b->pid > 0)
 		kill(-b->pid, SIGTERM);
+	if (b->live && b->live->pid > 0)
+		kill(-b->live->pid, SIGTERM);
 	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
-	while (b->running) {
+	while (b->running || b->live) {
 		struct timespec ts;
 		int64_t t = now_ms(CLOCK_REALTIME) + 100;
 
@@ -178,8 +225,13 @@ static void finish(struct box *b, const char *why)
 		ts.tv_nsec = (t % 1000) * 1000000;
 		pthread_cond_timedwait(&changed, &lock, &ts);
 		/* past the grace: jailtrace killed, its sandbox with it (EXITKILL) */
-		if (!killed && b->running && now_ms(CLOCK_MONOTONIC) > deadline - 7000 && b->pid > 0) {
-			kill(-b->pid, SIGKILL);
+		if (!killed && (b->running || b->live) && now_ms(CLOCK_MONOTONIC) > deadline - 7000) {
+			if (b->running && b->pid > 0)
+				kill(-b->pid, SIGKILL);
+			if (b->live && b->live->pid > 0) {
+				b->live->killed = 1;
+				kill(-b->live->pid, SIGKILL);
+			}
 			killed = 1;
 		}
 		if (now_ms(CLOCK_MONOTONIC) > deadline)
@@ -288,6 +340,16 @@ void box_stop_all(void)
 	}
 }
 
+/* Commands and processes running for @tenant (the lock held). */
+static unsigned tenant_busy(const char *tenant)
+{
+	unsigned busy = 0;
+
+	for (struct box *o = boxes; o; o = o->next)
+		busy += (o->running + !!o->live) * !strcmp(o->tenant, tenant);
+	return busy;
+}
+
 /* ------------------------------------------------------------ JSON out */
 
 static void put_box(struct jt_json *j, struct box *b)
@@ -320,6 +382,8 @@ static void put_box(struct jt_json *j, struct box *b)
 	jt_json_bool(j, b->running);
 	jt_json_key(j, "commands");
 	jt_json_uint(j, b->commands);
+	jt_json_key(j, "process");
+	jt_json_str(j, b->live ? b->live->id : NULL);
 	jt_json_end(j);
 	pthread_mutex_unlock(&lock);
 }
@@ -1568,18 +1632,20 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		field[0] = '\0';
 		goto bad;
 	}
-	if (b->running) {
+	if (b->running || b->live) {
 		pthread_mutex_unlock(&lock);
 		status = 409;
-		snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
+		if (b->live)
+			snprintf(err, sizeof(err), "process %s runs in sandbox %s, and holds its jail (one "
+				 "jailtrace run per jail at a time): signal it first", b->live->id, b->id);
+		else
+			snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
 		field[0] = '\0';
 		goto bad;
 	}
 	{
-		unsigned busy = 0;
+		unsigned busy = tenant_busy(b->tenant);
 
-		for (struct box *o = boxes; o; o = o->next)
-			busy += o->running && !strcmp(o->tenant, b->tenant);
 		if (busy >= srv.max_commands) {
 			pthread_mutex_unlock(&lock);
 			status = 429;
@@ -1686,4 +1752,671 @@ bad:
 		free(m);
 	}
 	return srv_error(c, status, field[0] ? field : NULL, "%s", err);
+}
+
+/* ------------------------------------------------------------ processes */
+
+/* @p's output kept: the last PROC_OUT_MAX bytes of each stream (the lock held). */
+static void proc_keep(struct proc *p, int i, const char *data, size_t n)
+{
+	p->total[i] += n;
+	if (n >= PROC_OUT_MAX) {
+		p->dropped[i] += p->len[i] + n - PROC_OUT_MAX;
+		data += n - PROC_OUT_MAX;
+		n = PROC_OUT_MAX;
+		p->len[i] = 0;
+	} else if (p->len[i] + n > PROC_OUT_MAX) {
+		size_t drop = p->len[i] + n - PROC_OUT_MAX;
+
+		memmove(p->out[i], p->out[i] + drop, p->len[i] - drop);
+		p->len[i] -= drop;
+		p->dropped[i] += drop;
+	}
+	memcpy(p->out[i] + p->len[i], data, n);
+	p->len[i] += n;
+}
+
+/* The result of @p's run, as the last event of a command says it. */
+static char *proc_end_event(struct proc *p, int ws)
+{
+	struct cmd m = { .box = p->box, .status = ws };
+	char *out;
+
+	snprintf(m.id, sizeof(m.id), "%s", p->id);
+	snprintf(m.result, sizeof(m.result), "%s", p->result);
+	if (p->killed) {
+		unlink(p->result);
+		return strdup("{\"type\":\"result\",\"status\":\"killed\",\"exit_code\":137,\"limit\":null,"
+			      "\"message\":\"SIGKILL: jailtrace and the program killed at once, no result\"}");
+	}
+	event_result(&m);
+	if (!(out = malloc(m.q_len + 1)))
+		abort();
+	memcpy(out, m.q, m.q_len);
+	while (m.q_len && (m.q[m.q_len - 1] == '\n'))
+		m.q_len--;
+	out[m.q_len] = '\0';
+	free(m.q);
+	return out;
+}
+
+/* A process's own thread: its output kept as it comes, then its end. */
+static void *proc_pump(void *arg)
+{
+	struct proc *p = arg;
+	struct box *b = p->box;
+	char buf[32768];
+	int ws = 0;
+
+	while (p->fd[0] >= 0 || p->fd[1] >= 0) {
+		struct pollfd pf[2];
+		int np = 0;
+
+		for (int i = 0; i < 2; i++)
+			if (p->fd[i] >= 0)
+				pf[np++] = (struct pollfd){ .fd = p->fd[i], .events = POLLIN };
+		if (poll(pf, (nfds_t)np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int k = 0; k < np; k++) {
+			int i = pf[k].fd == p->fd[0] ? 0 : 1;
+			ssize_t r;
+
+			if (!pf[k].revents)
+				continue;
+			r = read(pf[k].fd, buf, sizeof(buf));
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0) {
+				close(p->fd[i]);
+				p->fd[i] = -1;
+				continue;
+			}
+			pthread_mutex_lock(&lock);
+			proc_keep(p, i, buf, (size_t)r);
+			pthread_mutex_unlock(&lock);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (p->fd[i] >= 0)
+			close(p->fd[i]);
+	while (waitpid(p->pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	{
+		char *end = proc_end_event(p, ws);
+
+		pthread_mutex_lock(&lock);
+		p->end = end;
+		p->pid = 0;
+		p->running = 0;
+		if (b->live == p)
+			b->live = NULL;
+		/* its ports exposed no longer: a later process exposes its own */
+		for (size_t i = 0; i < b->n_exposed;) {
+			int mine = 0;
+
+			for (size_t k = 0; k < p->n_ports; k++)
+				mine |= b->exposed[i] == p->ports[k];
+			if (mine)
+				b->exposed[i] = b->exposed[--b->n_exposed];
+			else
+				i++;
+		}
+		b->last_used = now_ms(CLOCK_MONOTONIC);
+		pthread_cond_broadcast(&changed);
+		pthread_mutex_unlock(&lock);
+	}
+	srv_log("process %s in %s (%s/%s) ended (wait status %d)", p->id, b->id, b->tenant, b->user, ws);
+	box_put(b);
+	return NULL;
+}
+
+static void put_proc(struct jt_json *j, struct proc *p, int output)
+{
+	static const char *const names[] = { "stdout", "stderr" };
+
+	jt_json_object(j);
+	jt_json_key(j, "id");
+	jt_json_str(j, p->id);
+	jt_json_key(j, "cmd");
+	jt_json_str(j, p->cmd);
+	jt_json_key(j, "running");
+	jt_json_bool(j, p->running);
+	jt_json_key(j, "started_ms");
+	jt_json_int(j, p->started);
+	jt_json_key(j, "ports");
+	jt_json_array(j);
+	for (size_t i = 0; i < p->n_ports; i++)
+		jt_json_uint(j, (unsigned)p->ports[i]);
+	jt_json_end(j);
+	for (int i = 0; i < 2; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s_bytes", names[i]);
+		jt_json_key(j, key);
+		jt_json_uint(j, p->total[i]);
+		snprintf(key, sizeof(key), "%s_dropped", names[i]);
+		jt_json_key(j, key);
+		jt_json_uint(j, p->dropped[i]);
+		if (output) {
+			jt_json_key(j, names[i]);
+			jt_json_strn(j, p->out[i] ? p->out[i] : "", p->len[i]);
+		}
+	}
+	jt_json_key(j, "result");
+	if (p->end)
+		jt_json_raw(j, p->end);
+	else
+		jt_json_null(j);
+	jt_json_end(j);
+}
+
+static enum MHD_Result reply_proc(struct MHD_Connection *c, unsigned status, struct proc *p, int output)
+{
+	struct jbuf out;
+	enum MHD_Result r;
+
+	pthread_mutex_lock(&lock);
+	jbuf_init(&out, 8192 + (output ? (p->len[0] + p->len[1]) * 6 : 0) + (p->end ? strlen(p->end) : 0));
+	put_proc(&out.j, p, output);
+	pthread_mutex_unlock(&lock);
+	jt_json_finish(&out.j);
+	r = srv_reply(c, status, NULL, out.buf, out.j.len);
+	jbuf_free(&out);
+	return r;
+}
+
+/* Is @port held by a live process of any sandbox (the lock held)? */
+static int port_taken(int port)
+{
+	for (struct box *o = boxes; o; o = o->next)
+		if (o->live)
+			for (size_t i = 0; i < o->live->n_ports; i++)
+				if (o->live->ports[i] == port)
+					return 1;
+	return 0;
+}
+
+enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *req)
+{
+	char field[64] = "", err[512] = "", log[PATH_MAX + 64], bind[32];
+	char **opts = NULL, **cmdv = NULL, **args = NULL;
+	size_t n_opts = 0, n_cmd = 0, n;
+	const char *k, *cmdline = NULL;
+	json_t *v, *argv_j = NULL;
+	struct proc *p;
+	unsigned status = 400;
+	int out[2] = { -1, -1 }, er[2] = { -1, -1 }, timeout_set = 0;
+	pthread_t th;
+	pthread_attr_t at;
+
+	if (!(p = calloc(1, sizeof(*p))))
+		return MHD_NO;
+	p->fd[0] = p->fd[1] = -1;
+	json_object_foreach(req, k, v) {
+		snprintf(field, sizeof(field), "%s", k);
+		if (!strcmp(k, "argv")) {
+			size_t i;
+			json_t *e;
+
+			if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
+				snprintf(err, sizeof(err), "want a non-empty array of strings");
+				goto bad;
+			}
+			json_array_foreach(v, i, e)
+				if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
+					snprintf(field, sizeof(field), "argv[%zu]", i);
+					snprintf(err, sizeof(err), "want a string");
+					goto bad;
+				}
+			argv_j = v;
+		} else if (!strcmp(k, "cmd")) {
+			if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > CODE_MAX) {
+				snprintf(err, sizeof(err), "want a shell command line (up to %d bytes)", CODE_MAX);
+				goto bad;
+			}
+			cmdline = json_string_value(v);
+		} else if (!strcmp(k, "env")) {
+			const char *name;
+			json_t *val;
+
+			if (!json_is_object(v)) {
+				snprintf(err, sizeof(err), "want an object of names and string values");
+				goto bad;
+			}
+			json_object_foreach(v, name, val) {
+				char *kv;
+
+				snprintf(field, sizeof(field), "env.%s", name);
+				if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9') ||
+				    !json_is_string(val)) {
+					snprintf(err, sizeof(err), "want a name of letters, digits and _, and a string");
+					goto bad;
+				}
+				if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
+					abort();
+				int bad_opt = add_opt(&opts, &n_opts, "--env", kv);
+
+				free(kv);
+				if (bad_opt < 0) {
+					snprintf(err, sizeof(err), "too many variables");
+					goto bad;
+				}
+			}
+		} else if (!strcmp(k, "cwd")) {
+			if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
+				snprintf(err, sizeof(err), "want an absolute path inside the sandbox");
+				goto bad;
+			}
+			add_opt(&opts, &n_opts, "--cwd", json_string_value(v));
+		} else if (!strcmp(k, "timeout")) {
+			char tbuf[32];
+
+			if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 30 * 86400) {
+				snprintf(err, sizeof(err), "want seconds, more than 0 and up to 2592000");
+				goto bad;
+			}
+			snprintf(tbuf, sizeof(tbuf), "%lldms", (long long)(json_number_value(v) * 1000 + 0.5));
+			add_opt(&opts, &n_opts, "--timeout", tbuf);
+			timeout_set = 1;
+		} else if (!strcmp(k, "limits")) {
+			if (add_limits(v, &opts, &n_opts, field, sizeof(field), err, sizeof(err)) < 0)
+				goto bad;
+		} else if (!strcmp(k, "ports")) {
+			size_t i;
+			json_t *e;
+
+			if (!json_is_array(v) || json_array_size(v) > MAX_PORTS) {
+				snprintf(err, sizeof(err), "want an array of up to %d ports", MAX_PORTS);
+				goto bad;
+			}
+			json_array_foreach(v, i, e) {
+				snprintf(field, sizeof(field), "ports[%zu]", i);
+				if (!json_is_integer(e) || json_integer_value(e) < 1024 || json_integer_value(e) > 65535) {
+					snprintf(err, sizeof(err), "want a port number, 1024 to 65535");
+					goto bad;
+				}
+				p->ports[p->n_ports++] = (int)json_integer_value(e);
+				snprintf(bind, sizeof(bind), "127.0.0.1:%d", p->ports[p->n_ports - 1]);
+				add_opt(&opts, &n_opts, "--allow-bind", bind);
+			}
+		} else {
+			snprintf(err, sizeof(err), "unknown field");
+			goto bad;
+		}
+	}
+	if (!!argv_j == !!cmdline) {
+		snprintf(field, sizeof(field), "argv");
+		snprintf(err, sizeof(err), "want either argv (an array) or cmd (a shell line)");
+		goto bad;
+	}
+	if (cmdline) {
+		add_opt(&cmdv, &n_cmd, "/bin/sh", "-c");
+		add_opt(&cmdv, &n_cmd, cmdline, NULL);
+	} else {
+		size_t i;
+		json_t *e;
+
+		cmdv = calloc(json_array_size(argv_j), sizeof(*cmdv));
+		json_array_foreach(argv_j, i, e)
+			cmdv[n_cmd++] = strdup(json_string_value(e));
+	}
+	/* a background process lasts as long as the sandbox unless it says */
+	if (!timeout_set) {
+		char **o = realloc(opts, (n_opts + 2) * sizeof(*o));
+
+		if (!o)
+			abort();
+		memmove(o + 2, o, n_opts * sizeof(*o));
+		o[0] = strdup("--timeout");
+		o[1] = strdup("0");
+		opts = o;
+		n_opts += 2;
+	}
+	for (size_t i = 0, len = 0; i < n_cmd && len + 2 < sizeof(p->cmd); i++)
+		len += (size_t)snprintf(p->cmd + len, sizeof(p->cmd) - len, "%s%s", i ? " " : "", cmdv[i]);
+
+	field[0] = '\0';
+	pthread_mutex_lock(&lock);
+	if (b->dead || b->running || b->live) {
+		status = b->dead ? 404 : 409;
+		if (b->dead)
+			snprintf(err, sizeof(err), "no sandbox %s", b->id);
+		else if (b->live)
+			snprintf(err, sizeof(err), "process %s runs in sandbox %s (one jailtrace run per jail at "
+				 "a time: one process, and no command while it runs)", b->live->id, b->id);
+		else
+			snprintf(err, sizeof(err), "a command is running in sandbox %s", b->id);
+		pthread_mutex_unlock(&lock);
+		goto bad;
+	}
+	if (tenant_busy(b->tenant) >= srv.max_commands) {
+		pthread_mutex_unlock(&lock);
+		status = 429;
+		snprintf(err, sizeof(err), "tenant %s runs %u commands and processes, the most it may at once",
+			 b->tenant, srv.max_commands);
+		goto bad;
+	}
+	for (size_t i = 0; i < p->n_ports; i++)
+		if (port_taken(p->ports[i]) || (int)srv.port == p->ports[i]) {
+			pthread_mutex_unlock(&lock);
+			status = 409;
+			snprintf(field, sizeof(field), "ports[%zu]", i);
+			snprintf(err, sizeof(err), "port %d is taken (ports are the host's loopback ports)",
+				 p->ports[i]);
+			goto bad;
+		}
+	/* the oldest ended process forgotten past MAX_PROCS */
+	if (b->n_procs >= MAX_PROCS) {
+		struct proc **pp = &b->procs, **last = NULL;
+
+		for (; *pp; pp = &(*pp)->next)
+			if (!(*pp)->running)
+				last = pp;
+		if (last) {
+			struct proc *old = *last;
+
+			*last = old->next;
+			free_proc(old);
+			b->n_procs--;
+		}
+	}
+	p->box = b;
+	p->running = 1;
+	p->started = now_ms(CLOCK_REALTIME);
+	random_id(p->id, sizeof(p->id), "proc-");
+	b->live = p;
+	p->next = b->procs;
+	b->procs = p;
+	b->n_procs++;
+	b->refs++;	/* the pump thread's */
+	pthread_mutex_unlock(&lock);
+
+	if (!(p->out[0] = malloc(PROC_OUT_MAX)) || !(p->out[1] = malloc(PROC_OUT_MAX)))
+		abort();
+	snprintf(p->result, sizeof(p->result), "%s/run/%s.json", srv.data, p->id);
+	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, p->id);
+	if (!(args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args))))
+		abort();
+	n = base_args(b, args, p->result, log);
+	for (size_t i = 0; i < n_opts; i++)
+		args[n++] = opts[i];
+	args[n++] = "--";
+	for (size_t i = 0; i < n_cmd; i++)
+		args[n++] = cmdv[i];
+	args[n] = NULL;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
+	    (p->pid = spawn(args, -1, out[1], er[1])) < 0) {
+		int e = errno;
+
+		for (int i = 0; i < 2; i++) {
+			if (out[i] >= 0)
+				close(out[i]);
+			if (er[i] >= 0)
+				close(er[i]);
+		}
+		pthread_mutex_lock(&lock);
+		p->pid = 0;
+		p->running = 0;
+		b->live = NULL;
+		p->end = strdup("{\"type\":\"result\",\"status\":\"error\",\"message\":\"cannot start jailtrace\"}");
+		pthread_cond_broadcast(&changed);
+		pthread_mutex_unlock(&lock);
+		box_put(b);
+		free(args);
+		args = NULL;
+		status = 500;
+		snprintf(err, sizeof(err), "cannot start jailtrace: %s", strerror(e));
+		p = NULL;
+		goto bad;
+	}
+	close(out[1]);
+	close(er[1]);
+	p->fd[0] = out[0];
+	p->fd[1] = er[0];
+	pthread_mutex_lock(&lock);
+	if (b->dead)
+		kill(-p->pid, SIGTERM);
+	pthread_mutex_unlock(&lock);
+	free(args);
+	srv_log("process %s in %s (%s/%s): %s", p->id, b->id, b->tenant, b->user, p->cmd);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &at, proc_pump, p) != 0) {
+		/* no thread to keep its output: it is stopped, and pumped here */
+		kill(-p->pid, SIGTERM);
+		proc_pump(p);
+	}
+	pthread_attr_destroy(&at);
+	for (size_t i = 0; i < n_opts; i++)
+		free(opts[i]);
+	free(opts);
+	for (size_t i = 0; i < n_cmd; i++)
+		free(cmdv[i]);
+	free(cmdv);
+	return reply_proc(c, 201, p, 0);
+
+bad:
+	for (size_t i = 0; i < n_opts; i++)
+		free(opts[i]);
+	free(opts);
+	for (size_t i = 0; i < n_cmd; i++)
+		free(cmdv[i]);
+	free(cmdv);
+	if (p && !p->box)
+		free_proc(p);
+	return srv_error(c, status, field[0] ? field : NULL, "%s", err);
+}
+
+/* @id's process of @b, or NULL (the lock held) */
+static struct proc *proc_find(struct box *b, const char *id)
+{
+	for (struct proc *p = b->procs; p; p = p->next)
+		if (!strcmp(p->id, id))
+			return p;
+	return NULL;
+}
+
+enum MHD_Result box_procs(struct MHD_Connection *c, struct box *b, const char *id)
+{
+	struct jbuf out;
+	enum MHD_Result r;
+	struct proc *p;
+
+	if (id) {
+		pthread_mutex_lock(&lock);
+		p = proc_find(b, id);
+		pthread_mutex_unlock(&lock);
+		/* (a process is freed only with its sandbox, which the request holds) */
+		if (!p)
+			return srv_error(c, 404, NULL, "no process %s in sandbox %s", id, b->id);
+		return reply_proc(c, 200, p, 1);
+	}
+	pthread_mutex_lock(&lock);
+	jbuf_init(&out, 1024 + b->n_procs * 2048);
+	jt_json_object(&out.j);
+	jt_json_key(&out.j, "processes");
+	jt_json_array(&out.j);
+	for (p = b->procs; p; p = p->next)
+		put_proc(&out.j, p, 0);
+	jt_json_end(&out.j);
+	pthread_mutex_unlock(&lock);
+	jt_json_finish(&out.j);
+	r = srv_reply(c, 200, NULL, out.buf, out.j.len);
+	jbuf_free(&out);
+	return r;
+}
+
+enum MHD_Result box_proc_signal(struct MHD_Connection *c, struct box *b, const char *id, json_t *req)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} sigs[] = { { "TERM", SIGTERM }, { "INT", SIGINT }, { "HUP", SIGHUP }, { "KILL", SIGKILL } };
+	const char *k, *name = NULL;
+	json_t *v;
+	struct proc *p;
+	size_t i;
+
+	json_object_foreach(req, k, v) {
+		if (strcmp(k, "signal"))
+			return srv_error(c, 400, k, "unknown field");
+		if (!json_is_string(v))
+			return srv_error(c, 400, "signal", "want \"TERM\", \"INT\", \"HUP\" or \"KILL\"");
+		name = json_string_value(v);
+	}
+	if (!name)
+		name = "TERM";
+	if (!strncmp(name, "SIG", 3))
+		name += 3;
+	for (i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+		if (!strcmp(name, sigs[i].name))
+			break;
+	if (i == sizeof(sigs) / sizeof(*sigs))
+		return srv_error(c, 400, "signal", "want \"TERM\", \"INT\", \"HUP\" or \"KILL\" (jailtrace run "
+				 "forwards these, and the run ends; other signals are not built)");
+	pthread_mutex_lock(&lock);
+	p = proc_find(b, id);
+	if (p && p->running && p->pid > 0) {
+		if (sigs[i].sig == SIGKILL)
+			p->killed = 1;
+		/* TERM, INT, HUP to jailtrace (the guard ignores them): the program
+		 * gets it and --grace to end; KILL to the group, jailtrace too */
+		kill(-p->pid, sigs[i].sig);
+	}
+	pthread_mutex_unlock(&lock);
+	if (!p)
+		return srv_error(c, 404, NULL, "no process %s in sandbox %s", id, b->id);
+	srv_log("process %s in %s: SIG%s", id, b->id, sigs[i].name);
+	return reply_proc(c, 202, p, 0);
+}
+
+/* Wait until @b's process @id has ended, up to @ms: for tests and clients
+ * that signal it and want its result (GET .../processes/ID?wait=S). */
+int box_proc_wait(struct box *b, const char *id, int ms)
+{
+	int64_t end = now_ms(CLOCK_REALTIME) + ms;
+	struct proc *p;
+	int running = 0;
+
+	pthread_mutex_lock(&lock);
+	while ((p = proc_find(b, id)) && (running = p->running)) {
+		struct timespec ts = { .tv_sec = end / 1000, .tv_nsec = (end % 1000) * 1000000 };
+
+		if (pthread_cond_timedwait(&changed, &lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	running = p && p->running;
+	pthread_mutex_unlock(&lock);
+	return running;
+}
+
+/* ------------------------------------------------------------ ports */
+
+/* 2: @port is exposed and granted to @b's live process (*@pid: its
+ * guard, whose tree must hold the listener); 1: granted, not exposed; 0:
+ * neither (no live process listens there by its grant). */
+int box_port_state(struct box *b, int port, pid_t *pid)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&lock);
+	if (b->live && b->live->pid > 0)
+		for (size_t i = 0; i < b->live->n_ports; i++)
+			if (b->live->ports[i] == port) {
+				r = 1;
+				*pid = b->live->pid;
+			}
+	for (size_t i = 0; r && i < b->n_exposed; i++)
+		if (b->exposed[i] == port)
+			r = 2;
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+static void put_port(struct jt_json *j, struct box *b, int port)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/v1/sandboxes/%s/ports/%d/", b->id, port);
+	jt_json_object(j);
+	jt_json_key(j, "port");
+	jt_json_uint(j, (unsigned)port);
+	jt_json_key(j, "path");
+	jt_json_str(j, path);
+	jt_json_key(j, "url");
+	if (srv.url[0]) {
+		char url[sizeof(srv.url) + 128];
+
+		snprintf(url, sizeof(url), "%s%s", srv.url, path);
+		jt_json_str(j, url);
+	} else
+		jt_json_null(j);
+	jt_json_end(j);
+}
+
+/* GET .../ports; POST or DELETE .../ports/N */
+enum MHD_Result box_ports(struct MHD_Connection *c, struct box *b, int port, const char *method)
+{
+	char buf[4096];
+	struct jt_json j;
+	pid_t pid;
+	size_t i;
+
+	jt_json_init(&j, buf, sizeof(buf));
+	if (port < 0) {
+		jt_json_object(&j);
+		jt_json_key(&j, "ports");
+		jt_json_array(&j);
+		pthread_mutex_lock(&lock);
+		for (i = 0; i < b->n_exposed; i++)
+			put_port(&j, b, b->exposed[i]);
+		pthread_mutex_unlock(&lock);
+		jt_json_end(&j);
+		jt_json_finish(&j);
+		return srv_reply(c, 200, NULL, buf, j.len);
+	}
+	if (!strcmp(method, "DELETE")) {
+		int found = 0;
+
+		pthread_mutex_lock(&lock);
+		for (i = 0; i < b->n_exposed; i++)
+			if (b->exposed[i] == port) {
+				b->exposed[i] = b->exposed[--b->n_exposed];
+				found = 1;
+				break;
+			}
+		pthread_mutex_unlock(&lock);
+		if (!found)
+			return srv_error(c, 404, NULL, "port %d of sandbox %s is not exposed", port, b->id);
+		srv_log("port %d of %s (%s/%s) no longer exposed", port, b->id, b->tenant, b->user);
+		return srv_reply(c, 204, NULL, "", 0);
+	}
+	if (!box_port_state(b, port, &pid))
+		return srv_error(c, 409, "port", "no running process of sandbox %s may listen on %d: start one "
+				 "with \"ports\": [%d] (POST .../processes)", b->id, port, port);
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < b->n_exposed && b->exposed[i] != port; i++)
+		;
+	if (i == b->n_exposed) {
+		if (b->n_exposed == MAX_EXPOSED) {
+			pthread_mutex_unlock(&lock);
+			return srv_error(c, 409, "port", "sandbox %s exposes %d ports, the most it may", b->id,
+					 MAX_EXPOSED);
+		}
+		b->exposed[b->n_exposed++] = port;
+	}
+	put_port(&j, b, port);
+	pthread_mutex_unlock(&lock);
+	jt_json_finish(&j);
+	srv_log("port %d of %s (%s/%s) exposed", port, b->id, b->tenant, b->user);
+	return srv_reply(c, 201, NULL, buf, j.len);
+}
+
+const char *box_id(const struct box *b)
+{
+	return b->id;
 }

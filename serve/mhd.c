@@ -47,6 +47,7 @@ int jt_mhd_load(char *err, size_t errlen)
 	    SYM(add_response_header, "MHD_add_response_header") ||
 	    SYM(lookup_connection_value, "MHD_lookup_connection_value") ||
 	    SYM(get_connection_info, "MHD_get_connection_info") ||
+	    SYM(get_connection_values, "MHD_get_connection_values") ||
 	    SYM(start_daemon, "MHD_start_daemon"))
 		return -ENOENT;
 #undef SYM

@@ -124,6 +124,7 @@ enum MHD_Result srv_error(struct MHD_Connection *c, unsigned status, const char 
 
 enum route {
 	R_NONE, R_SANDBOXES, R_SANDBOX, R_EXEC, R_CODE, R_FILES, R_LOGS, R_LOG,
+	R_PROCS, R_PROC, R_PROC_SIGNAL, R_PORTS, R_PORT, R_PORT_PROXY,
 };
 
 struct req {
@@ -133,7 +134,9 @@ struct req {
 	char tenant_buf[32];
 	enum route route;
 	char id[64];		/* the sandbox id */
-	char *rest;		/* files/PATH: the decoded inside path; logs/ID: the id */
+	char *rest;		/* files/PATH: the decoded inside path; logs/ID, processes/ID: the
+				 * id; ports/N/PATH: PATH as sent */
+	int port;		/* ports/N */
 	struct box *box;
 	char *body;
 	size_t len;
@@ -226,6 +229,35 @@ static int parse_route(const char *url, struct req *rq)
 		rq->route = R_LOG;
 		if (!(rq->rest = url_decode(p + 5)))
 			return -2;
+	} else if (!strcmp(p, "processes") || !strcmp(p, "processes/")) {
+		rq->route = R_PROCS;
+	} else if (!strncmp(p, "processes/", 10)) {
+		const char *id = p + 10, *sl = strchr(id, '/');
+		size_t idn = sl ? (size_t)(sl - id) : strlen(id);
+
+		if (sl && strcmp(sl, "/signal"))
+			return -1;
+		if (!idn || idn > 40 || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") < idn)
+			return -1;
+		rq->route = sl ? R_PROC_SIGNAL : R_PROC;
+		rq->rest = strndup(id, idn);
+	} else if (!strcmp(p, "ports") || !strcmp(p, "ports/")) {
+		rq->route = R_PORTS;
+		rq->port = -1;
+	} else if (!strncmp(p, "ports/", 6)) {
+		const char *num = p + 6;
+		size_t nd = strspn(num, "0123456789");
+
+		if (!nd || nd > 5 || (num[nd] && num[nd] != '/') || atoi(num) < 1 || atoi(num) > 65535)
+			return -1;
+		rq->port = atoi(num);
+		if (!num[nd]) {
+			rq->route = R_PORT;
+		} else {
+			/* as sent: the sandbox's server decodes its own path */
+			rq->route = R_PORT_PROXY;
+			rq->rest = strdup(num + nd + 1);
+		}
 	} else if (!strcmp(p, "files")) {
 		rq->route = R_FILES;
 		rq->rest = strdup("/");
@@ -384,6 +416,49 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *rq, const 
 			return r;
 		}
 		return srv_error(c, 405, NULL, "%s: use GET, PUT or DELETE", method);
+	case R_PROCS:
+		if (get)
+			return box_procs(c, rq->box, NULL);
+		if (!post)
+			return srv_error(c, 405, NULL, "%s: use GET or POST", method);
+		if (parse_body(c, rq, &body) < 0)
+			return MHD_YES;
+		r = box_proc_start(c, rq->box, body);
+		json_decref(body);
+		return r;
+	case R_PROC: {
+		const char *w = jt_mhd.lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
+
+		if (!get)
+			return srv_error(c, 405, NULL, "%s: use GET", method);
+		if (w) {
+			char *e;
+			double secs = strtod(w, &e);
+
+			if (e == w || *e || !(secs >= 0 && secs <= 30))
+				return srv_error(c, 400, "wait", "want seconds, 0 to 30");
+			box_proc_wait(rq->box, rq->rest, (int)(secs * 1000));
+		}
+		return box_procs(c, rq->box, rq->rest);
+	}
+	case R_PROC_SIGNAL:
+		if (!post)
+			return srv_error(c, 405, NULL, "%s: use POST", method);
+		if (parse_body(c, rq, &body) < 0)
+			return MHD_YES;
+		r = box_proc_signal(c, rq->box, rq->rest, body);
+		json_decref(body);
+		return r;
+	case R_PORTS:
+		if (!get)
+			return srv_error(c, 405, NULL, "%s: use GET", method);
+		return box_ports(c, rq->box, -1, method);
+	case R_PORT:
+		if (!post && !del)
+			return srv_error(c, 405, NULL, "%s: use POST or DELETE", method);
+		return box_ports(c, rq->box, rq->port, method);
+	case R_PORT_PROXY:
+		return proxy_forward(c, rq->box, rq->port, rq->rest, method, rq->body, rq->len);
 	case R_LOGS:
 	case R_LOG:
 		if (!get)
@@ -760,6 +835,9 @@ static int listen_on(const char *addr, int allow_remote, char *shown, size_t sho
 		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
 			    NI_NUMERICHOST | NI_NUMERICSERV);
 		snprintf(shown, shown_len, strchr(host, ':') ? "http://[%s]:%s" : "http://%s:%s", host, port);
+		if (strlen(shown) < sizeof(srv.url))
+			memcpy(srv.url, shown, strlen(shown) + 1);
+		srv.port = (unsigned)atoi(port);
 	}
 	if (listen(fd, 128) < 0) {
 		close(fd);

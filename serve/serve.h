@@ -38,6 +38,7 @@ struct jt_mhd {
 	const char *(*lookup_connection_value)(struct MHD_Connection *, enum MHD_ValueKind, const char *);
 	const union MHD_ConnectionInfo *(*get_connection_info)(struct MHD_Connection *,
 							      enum MHD_ConnectionInfoType, ...);
+	int (*get_connection_values)(struct MHD_Connection *, enum MHD_ValueKind, MHD_KeyValueIterator, void *);
 };
 extern struct jt_mhd jt_mhd;
 int jt_mhd_load(char *err, size_t errlen);
@@ -62,6 +63,8 @@ struct srv_conf {
 	unsigned max_commands;		/* running at once, per tenant */
 	size_t max_body;		/* a JSON body */
 	size_t max_file;		/* a file PUT */
+	unsigned port;			/* the TCP port listened on, or 0 */
+	char url[160];			/* http://ADDRESS:PORT listened on, or "" (a unix socket) */
 };
 extern struct srv_conf srv;
 
@@ -96,6 +99,17 @@ enum MHD_Result box_list(struct MHD_Connection *c, const char *tenant);
 enum MHD_Result box_delete(struct MHD_Connection *c, struct box *b);
 enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, int code);
 /* GET .../logs, .../logs/ID, .../logs/ID/report?format=text|summary|json|html */
+/* background processes and their ports */
+enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *req);
+enum MHD_Result box_procs(struct MHD_Connection *c, struct box *b, const char *id);
+enum MHD_Result box_proc_signal(struct MHD_Connection *c, struct box *b, const char *id, json_t *req);
+int box_proc_wait(struct box *b, const char *id, int ms);
+int box_port_state(struct box *b, int port, pid_t *pid);
+enum MHD_Result box_ports(struct MHD_Connection *c, struct box *b, int port, const char *method);
+const char *box_id(const struct box *b);
+/* proxy.c: a request to an exposed port, forwarded */
+enum MHD_Result proxy_forward(struct MHD_Connection *c, struct box *b, int port, const char *path,
+			      const char *method, const char *body, size_t len);
 enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *log_id, const char *format);
 
 /* files.c: an upload in progress (PUT .../files/PATH) */

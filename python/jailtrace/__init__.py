@@ -10,7 +10,7 @@ Standard library only. The API itself is described in docs/api.md of the
 jailtrace tree.
 """
 
-from .client import Files, JailtraceError, Result, Sandbox
+from .client import Files, JailtraceError, Ports, Process, Processes, Result, Sandbox
 
-__all__ = ["Sandbox", "Result", "Files", "JailtraceError"]
+__all__ = ["Sandbox", "Result", "Files", "Process", "Processes", "Ports", "JailtraceError"]
 __version__ = "0.1.0"

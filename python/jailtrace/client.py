@@ -6,7 +6,7 @@ import os
 import socket
 import urllib.parse
 
-__all__ = ["Sandbox", "Result", "Files", "JailtraceError"]
+__all__ = ["Sandbox", "Result", "Files", "Process", "Processes", "Ports", "JailtraceError"]
 
 
 class JailtraceError(Exception):
@@ -183,6 +183,123 @@ class Files:
         self._sb._t.call("DELETE", self._url(path))
 
 
+class Process:
+    """A background process (POST .../processes): ``id``, ``info`` (the
+    server's object: running, ports, result...)."""
+
+    def __init__(self, sandbox, info):
+        self._sb = sandbox
+        self.id = info["id"]
+        self.info = info
+
+    def _url(self):
+        return "%s/processes/%s" % (self._sb._base, self.id)
+
+    def refresh(self, wait=None):
+        """The process's object with its output so far (``stdout``,
+        ``stderr``: the last MiB of each); @wait: seconds to wait for its end."""
+        q = "" if wait is None else "?wait=%g" % wait
+        self.info = self._sb._t.call("GET", self._url() + q)
+        return self.info
+
+    @property
+    def running(self):
+        return self.info["running"]
+
+    def output(self):
+        """(stdout, stderr) so far, as text (surrogates for bytes not UTF-8)."""
+        info = self.refresh()
+        return info["stdout"], info["stderr"]
+
+    def signal(self, sig="TERM"):
+        """Send TERM, INT, HUP (the program gets it and its grace to end; the
+        run ends) or KILL."""
+        self.info = self._sb._t.call("POST", self._url() + "/signal", {"signal": sig})
+        return self.info
+
+    def wait(self, timeout=30):
+        """Wait for its end (up to @timeout seconds, at most 30 a request);
+        returns the result event, or None if it still runs."""
+        end = None
+        while True:
+            step = 30 if timeout is None else min(30, timeout)
+            info = self.refresh(wait=step)
+            if not info["running"]:
+                return info["result"]
+            if timeout is not None:
+                timeout -= step
+                if timeout <= 0:
+                    return end
+
+    def __repr__(self):
+        return "Process(id=%r, cmd=%r, running=%r)" % (self.id, self.info.get("cmd"),
+                                                       self.info.get("running"))
+
+
+class Processes:
+    """Background processes of a sandbox (a dev server, a worker). One runs
+    at a time, and no command runs beside it: it holds the jail."""
+
+    def __init__(self, sandbox):
+        self._sb = sandbox
+
+    def start(self, argv, *, ports=None, env=None, cwd=None, timeout=None, limits=None):
+        """Start @argv (a list; a str is a shell line) in the background;
+        @ports: ports it may listen on (127.0.0.1), to expose later."""
+        if self._sb._local:
+            raise JailtraceError(501, "background processes need a server (not built for local mode)")
+        body = {"cmd": argv} if isinstance(argv, str) else {"argv": list(argv)}
+        for k, v in (("ports", ports), ("env", env), ("cwd", cwd), ("timeout", timeout),
+                     ("limits", limits)):
+            if v is not None:
+                body[k] = v
+        return Process(self._sb, self._sb._t.call("POST", "%s/processes" % self._sb._base, body))
+
+    def list(self):
+        return [Process(self._sb, i)
+                for i in self._sb._t.call("GET", "%s/processes" % self._sb._base)["processes"]]
+
+    def get(self, pid):
+        p = Process(self._sb, {"id": pid})
+        p.refresh()
+        return p
+
+
+class Ports:
+    """Ports a background process listens on, exposed through the server:
+    reachable at the URL with the tenant's token only."""
+
+    def __init__(self, sandbox):
+        self._sb = sandbox
+
+    def expose(self, port):
+        """Expose @port; returns its URL (http://... when the server listens
+        on TCP, else its path on the server's socket)."""
+        if self._sb._local:
+            raise JailtraceError(501, "exposed ports need a server (not built for local mode)")
+        r = self._sb._t.call("POST", "%s/ports/%d" % (self._sb._base, port))
+        return r["url"] or r["path"]
+
+    def unexpose(self, port):
+        self._sb._t.call("DELETE", "%s/ports/%d" % (self._sb._base, port))
+
+    def list(self):
+        return self._sb._t.call("GET", "%s/ports" % self._sb._base)["ports"]
+
+    def request(self, port, path="/", method="GET", body=None, headers=None):
+        """(status, headers, body bytes) of a request to the exposed @port,
+        sent through the server with this client's token."""
+        conn = self._sb._t.connection(self._sb._t.timeout)
+        h = {"Authorization": "Bearer %s" % self._sb._t.token}
+        h.update(headers or {})
+        conn.request(method, "%s/ports/%d/%s" % (self._sb._base, port, path.lstrip("/")),
+                     body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, dict(r.getheaders()), data
+
+
 class Sandbox:
     """One user's sandbox on a jailtrace server; a user has one at a time
     (asking again gives the same one). server="local" (or "local:BINARY")
@@ -203,6 +320,8 @@ class Sandbox:
         token = token or os.environ.get("JAILTRACE_TOKEN")
         self.user = user
         self.files = Files(self)
+        self.processes = Processes(self)
+        self.ports = Ports(self)
         self.destroyed = False
         self._local = None
         if server == "local" or (server or "").startswith("local:"):

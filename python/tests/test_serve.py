@@ -551,3 +551,161 @@ def test_destroy_as_a_command_starts_is_interrupted(server):
         t.join(30)
         assert results and results[0].status == "interrupted", results and results[0].raw
         assert wait_until(lambda: not processes_with(marker))
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _wait_output(proc, text, timeout=20):
+    """Wait until @text is in the process's output (its stdout or stderr)."""
+    return wait_until(lambda: any(text in o for o in proc.output()), timeout=timeout, step=0.1)
+
+
+def test_a_background_process_its_output_and_signals(server):
+    marker = "jt-bg-" + uuid.uuid4().hex[:8]
+    with sandbox(server, "paul") as sb:
+        p = sb.processes.start("echo one; echo two >&2; sleep 300 # " + marker)
+        assert p.running and p.id.startswith("proc-")
+        # its output so far, while it runs
+        assert _wait_output(p, "two")
+        out, err = p.output()
+        assert (out, err) == ("one\n", "two\n")
+        assert [q.id for q in sb.processes.list()] == [p.id]
+        assert sb.refresh()["process"] == p.id
+        # it holds the jail: no command, no second process beside it
+        for fn in (lambda: sb.exec(["true"]), lambda: sb.processes.start(["true"])):
+            with pytest.raises(JailtraceError) as e:
+                fn()
+            assert e.value.status == 409 and p.id in e.value.message
+        # bad input
+        status, e = raw(server, "POST", "/v1/sandboxes/%s/processes/%s/signal" % (sb.id, p.id),
+                        b'{"signal": "USR1"}')
+        assert status == 400 and e["field"] == "signal"
+        status, e = raw(server, "POST", "/v1/sandboxes/%s/processes" % sb.id, b'{"cmd": "x", "ports": [80]}')
+        assert status == 400 and e["field"] == "ports[0]"
+        assert raw(server, "GET", "/v1/sandboxes/%s/processes/proc-00" % sb.id)[0] == 404
+        # another tenant sees none of it
+        status, _ = raw(server, "GET", "/v1/sandboxes/%s/processes/%s" % (sb.id, p.id),
+                        token=server.token("globex"))
+        assert status == 404
+        status, _ = raw(server, "POST", "/v1/sandboxes/%s/processes/%s/signal" % (sb.id, p.id),
+                        b"{}", token=server.token("globex"))
+        assert status == 404 and p.refresh()["running"]
+        # TERM: the program gets it, the run ends
+        p.signal("TERM")
+        end = p.wait(20)
+        assert end["status"] == "interrupted" and end["log_id"] == p.id
+        assert not processes_with(marker)
+        assert p.id in [l["id"] for l in sb.logs()]
+        # the jail is free again; KILL ends one at once
+        assert sb.exec(["echo", "free"]).stdout == "free\n"
+        q = sb.processes.start(["sh", "-c", "echo up; sleep 300 # " + marker])
+        assert _wait_output(q, "up")
+        q.signal("KILL")
+        assert q.wait(20)["status"] == "killed"
+        assert wait_until(lambda: not processes_with(marker))
+
+
+def test_destroy_and_idle_kill_background_processes(server):
+    marker = "jt-bgd-" + uuid.uuid4().hex[:8]
+    sb = sandbox(server, "quinn", ephemeral=True)
+    p = sb.processes.start("echo up; exec sleep 300 # " + marker)
+    assert _wait_output(p, "up")
+    sb.destroy()
+    assert wait_until(lambda: not processes_with(marker))
+    assert not os.path.exists(os.path.join(server.data, "ephemeral", sb.id))
+    # a running process does not keep a sandbox from its idle timeout
+    sb = sandbox(server, "quinn", ephemeral=True, idle_timeout=1)
+    p = sb.processes.start("echo up; sleep 300 # " + marker)
+    assert _wait_output(p, "up")
+    assert wait_until(lambda: "destroyed sandbox %s" % sb.id in server.output(), timeout=15)
+    assert wait_until(lambda: not processes_with(marker))
+
+
+def test_an_exposed_port_answers_with_the_token_only(server):
+    port = _free_port()
+    with sandbox(server, "rita") as sb, sandbox(server, "sam") as other:
+        sb.files.write("/work/index.html", "served from the sandbox\n")
+        p = sb.processes.start(["python3", "-u", "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                               ports=[port], cwd="/work")
+        assert _wait_output(p, "Serving HTTP"), p.output()
+        # not exposed yet: 404, and a port not granted cannot be exposed
+        assert sb.ports.request(port, "/index.html")[0] == 404
+        with pytest.raises(JailtraceError) as e:
+            sb.ports.expose(port + 1 if port < 65535 else port - 1)
+        assert e.value.status == 409 and e.value.field == "port"
+        path = sb.ports.expose(port)
+        assert path == "/v1/sandboxes/%s/ports/%d/" % (sb.id, port)
+        assert [x["port"] for x in sb.ports.list()] == [port]
+        status, headers, body = sb.ports.request(port, "/index.html?x=1")
+        assert (status, body) == (200, b"served from the sandbox\n")
+        assert headers["Content-Type"].startswith("text/html")
+        status, _, body = sb.ports.request(port, "/nothing")
+        assert status == 404
+        # without the token, with another tenant's, through another sandbox
+        assert raw(server, "GET", path + "index.html", token=False)[0] == 401
+        assert raw(server, "GET", path + "index.html", token="tok-nobody")[0] == 401
+        assert raw(server, "GET", path + "index.html", token=server.token("globex"))[0] == 404
+        assert raw(server, "GET", "/v1/sandboxes/%s/ports/%d/index.html" % (other.id, port))[0] == 404
+        # another user's sandbox cannot reach the port from inside
+        r = other.run_code("import socket\ntry:\n    socket.create_connection(('127.0.0.1', %d), 3)\n"
+                           "    print('connected')\nexcept OSError as e:\n    print('refused', e)" % port)
+        assert "connected" not in r.stdout and "refused" in r.stdout, r
+        # nor take it for a process of its own
+        with pytest.raises(JailtraceError) as e:
+            other.processes.start(["true"], ports=[port])
+        assert e.value.status == 409 and e.value.field == "ports[0]"
+        # the process ends: its port is exposed no longer
+        p.signal("TERM")
+        p.wait(20)
+        assert sb.ports.request(port, "/index.html")[0] == 404
+        assert sb.ports.list() == []
+
+
+def test_an_exposed_port_never_reaches_a_host_service(server):
+    # a host service listens on the port the sandbox asks for: the
+    # sandbox's bind fails, and its port, exposed, is not forwarded there
+    host = socket.socket()
+    host.bind(("127.0.0.1", 0))
+    host.listen(4)
+    host.settimeout(0.5)
+    port = host.getsockname()[1]
+    try:
+        with sandbox(server, "tom") as sb:
+            p = sb.processes.start(
+                "python3 -c \"import socket; s = socket.socket(); s.bind(('127.0.0.1', %d)); s.listen()\" "
+                "; echo bind=$?; sleep 300" % port, ports=[port])
+            assert _wait_output(p, "bind=")
+            sb.ports.expose(port)
+            status, _, body = sb.ports.request(port, "/")
+            assert status == 502 and b"listens" in body
+            with pytest.raises(socket.timeout):
+                host.accept()
+            p.signal("KILL")
+            p.wait(20)
+    finally:
+        host.close()
+
+
+def test_a_hostile_upstream_gets_502(server):
+    port = _free_port()
+    # a server in the sandbox whose answer smuggles a header with a bare LF
+    code = ("import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            "s.bind(('127.0.0.1', %d))\ns.listen()\nprint('up', flush=True)\n"
+            "while True:\n    c, _ = s.accept()\n    c.recv(65536)\n"
+            "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\nSet-Cookie: a=1\\r\\n\\r\\nbody')\n"
+            "    c.close()\n" % port)
+    with sandbox(server, "uma") as sb:
+        sb.files.write("/work/srv.py", code)
+        p = sb.processes.start(["python3", "/work/srv.py"], ports=[port])
+        assert _wait_output(p, "up")
+        sb.ports.expose(port)
+        status, headers, body = sb.ports.request(port, "/")
+        assert status == 502 and "Set-Cookie" not in headers and b"malformed" in body
+        p.signal("KILL")
+        p.wait(20)

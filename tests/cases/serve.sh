@@ -71,3 +71,8 @@ t_serve_token_bound_to_peer_uids() { pytest_case test_a_token_bound_to_unix_peer
 t_serve_sighup_reads_the_tokens_again() { pytest_case test_sighup_reads_the_tokens_again_and_keeps_the_sandboxes; }
 t_serve_a_client_gone_stops_its_command() { pytest_case test_a_client_gone_stops_its_command_not_the_sandbox; }
 t_serve_destroy_as_a_command_starts() { pytest_case test_destroy_as_a_command_starts_is_interrupted; }
+t_serve_background_processes() { pytest_case test_a_background_process_its_output_and_signals; }
+t_serve_destroy_and_idle_kill_processes() { pytest_case test_destroy_and_idle_kill_background_processes; }
+t_serve_exposed_port_needs_the_token() { pytest_case test_an_exposed_port_answers_with_the_token_only; }
+t_serve_exposed_port_never_reaches_the_host() { pytest_case test_an_exposed_port_never_reaches_a_host_service; }
+t_serve_hostile_upstream_gets_502() { pytest_case test_a_hostile_upstream_gets_502; }
