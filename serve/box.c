@@ -20,6 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include "serve/serve.h"
 #include "tracer/internal.h"
 
@@ -462,6 +465,49 @@ static int add_opt(char ***opts, size_t *n, const char *a, const char *b)
 	return 0;
 }
 
+/* Does the allow_net entry @spec (HOST[:PORT[-PORT]]) name the host's
+ * loopback, where other sandboxes' ports listen? Its name is resolved
+ * now (jailtrace resolves it again at each start: a name whose addresses
+ * change to loopback later is not caught here). */
+static int loopback_host(const char *spec)
+{
+	char host[256];
+	const char *end;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	int lo = 0;
+
+	if (spec[0] == '[') {
+		end = strchr(spec, ']');
+		spec++;
+	} else
+		end = strchr(spec, strchr(spec, '/') ? '/' : ':');
+	if (!end)
+		end = spec + strlen(spec);
+	if ((size_t)(end - spec) >= sizeof(host))
+		return 1;
+	memcpy(host, spec, (size_t)(end - spec));
+	host[end - spec] = '\0';
+	if (strchr(spec, '/') && !strchr(host, ':'))
+		/* a network: 127.x/N, or one that holds 127/8 (0.0.0.0/0...) */
+		return !strncmp(host, "127.", 4) || !strncmp(host, "0.", 2) || atoi(strchr(spec, '/') + 1) < 8;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
+		return 0;	/* jailtrace says what it makes of it */
+	for (struct addrinfo *a = ai; a && !lo; a = a->ai_next) {
+		if (a->ai_family == AF_INET) {
+			uint32_t v = ntohl(((struct sockaddr_in *)a->ai_addr)->sin_addr.s_addr);
+
+			lo = (v >> 24) == 127 || v == 0;
+		} else if (a->ai_family == AF_INET6) {
+			const struct in6_addr *v = &((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+
+			lo = IN6_IS_ADDR_LOOPBACK(v) || IN6_IS_ADDR_UNSPECIFIED(v) ||
+			     (IN6_IS_ADDR_V4MAPPED(v) && (v->s6_addr[12] == 127 || !v->s6_addr32[3]));
+		}
+	}
+	freeaddrinfo(ai);
+	return lo;
+}
+
 /* A grant's host path: under one of --grant-root, resolved now. */
 static int check_grant(const char *spec, int rw, char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -801,6 +847,12 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 					if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 						   ".-:[]/") != strlen(s) || s[0] == '-') {
 						snprintf(err, sizeof(err), "want HOST[:PORT[-PORT]]");
+						goto bad;
+					}
+					if (loopback_host(s)) {
+						snprintf(err, sizeof(err), "the host's loopback is not granted to sandboxes "
+							 "(other sandboxes' ports listen there; expose a port instead)");
+						status = 403;
 						goto bad;
 					}
 					if (add_opt(&b->opts, &b->n_opts, "--allow-net", s) < 0)

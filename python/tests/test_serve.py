@@ -306,6 +306,10 @@ def test_bad_input(server):
         assert status == 400 and e["field"] == "user"
         status, e = raw(server, "POST", "/v1/sandboxes", b'{"user": "x", "rw": ["/etc:/etc"]}')
         assert status == 403 and e["field"] == "rw[0]"
+        for net in ("127.0.0.1:8000", "localhost:80", "[::1]:22", "127.5.0.0/16", "0.0.0.0/0", "0.0.0.0"):
+            status, e = raw(server, "POST", "/v1/sandboxes",
+                            json.dumps({"user": "x", "allow_net": ["192.0.2.1:443", net]}).encode())
+            assert status == 403 and e["field"] == "allow_net[1]", (net, status, e)
         status, e = raw(server, "POST", "/v1/sandboxes", b'{"user": "x", "policy": "nope"}')
         assert status == 400 and e["field"] == "policy"
         status, e = raw(server, "POST", base + "/exec", b'{"cmd": "' + b"a" * (2 << 20) + b'"}')
