@@ -62,6 +62,20 @@ struct box {
 	struct proc *live;	/* the one running, or NULL (it holds the jail's lock) */
 	int exposed[MAX_EXPOSED];	/* ports exposed (POST .../ports/N) */
 	size_t n_exposed;
+	struct kernel *kernel;	/* the stateful interpreter, or NULL (it holds the jail's lock) */
+	uint64_t mem;		/* the running command's memory limit (--tenant-memory) */
+};
+
+/* The stateful Python interpreter of a sandbox ("stateful": true): one
+ * jailtrace run of KERNEL_PY, fed a JSON line per cell on its stdin. */
+struct kernel {
+	pid_t pid;		/* its guard */
+	int fd_in, fd[2];
+	char id[32];		/* its audit log */
+	char result[PATH_MAX + 64];
+	unsigned cells;
+	int status;		/* its wait status, once reaped */
+	uint64_t mem;		/* its memory limit (--tenant-memory) */
 };
 
 /* A background process (POST .../processes): a child jailtrace run in the
@@ -84,6 +98,7 @@ struct proc {
 	unsigned long long total[2], dropped[2];
 	int64_t started;	/* realtime, ms */
 	char *end;		/* the result event, once it ended */
+	uint64_t mem;		/* its memory limit (--tenant-memory) */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -186,6 +201,34 @@ static int reap_within(pid_t pid, int *status, int ms)
 	}
 }
 
+/* @b's interpreter stopped (SIGTERM, SIGKILL 10 s later), reaped and
+ * forgotten; no cell runs. */
+static void kernel_end(struct box *b)
+{
+	struct kernel *k;
+	int st;
+
+	pthread_mutex_lock(&lock);
+	k = b->kernel;
+	b->kernel = NULL;
+	pthread_mutex_unlock(&lock);
+	if (!k)
+		return;
+	kill(-k->pid, SIGTERM);
+	if (!reap_within(k->pid, &st, 10000)) {
+		kill(-k->pid, SIGKILL);
+		waitpid(k->pid, &st, 0);
+	}
+	for (int i = 0; i < 2; i++)
+		if (k->fd[i] >= 0)
+			close(k->fd[i]);
+	if (k->fd_in >= 0)
+		close(k->fd_in);
+	unlink(k->result);
+	srv_log("interpreter %s of %s (%s/%s) ended after %u cells", k->id, b->id, b->tenant, b->user, k->cells);
+	free(k);
+}
+
 /* @b out of the list, no new request finds it (the lock held); 0 when
  * it was already. The list's reference passes to the caller. */
 static int unlist(struct box *b)
@@ -219,6 +262,8 @@ static void finish(struct box *b, const char *why)
 		kill(-b->pid, SIGTERM);
 	if (b->live && b->live->pid > 0)
 		kill(-b->live->pid, SIGTERM);
+	if (b->kernel)
+		kill(-b->kernel->pid, SIGTERM);
 	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
 	while (b->running || b->live) {
 		struct timespec ts;
@@ -241,9 +286,12 @@ static void finish(struct box *b, const char *why)
 			break;
 	}
 	pthread_mutex_unlock(&lock);
+	/* an idle interpreter (a cell's reader ends a busy one itself) */
+	kernel_end(b);
 	if (b->ephemeral)
 		jt_remove_tree(b->jail);
 	srv_log("destroyed sandbox %s (%s/%s): %s", b->id, b->tenant, b->user, why);
+	srv_syslog("destroyed", b->tenant, b->user, b->id, why);
 	box_put(b);	/* the list's reference */
 }
 
@@ -349,8 +397,50 @@ static unsigned tenant_busy(const char *tenant)
 	unsigned busy = 0;
 
 	for (struct box *o = boxes; o; o = o->next)
-		busy += (o->running + !!o->live) * !strcmp(o->tenant, tenant);
+		busy += (o->running + !!o->live + (o->kernel && !o->running)) * !strcmp(o->tenant, tenant);
 	return busy;
+}
+
+/* The memory limit a run of @b with the options @opts gets: the last
+ * --memory of the sandbox's and then the command's, else jailtrace's
+ * default; UINT64_MAX for none (0). */
+static uint64_t mem_limit(struct box *b, char **opts, size_t n_opts)
+{
+	uint64_t v = jt_limit_default[JT_LIMIT_MEMORY];
+
+	for (size_t i = 0; i + 1 < b->n_opts; i++)
+		if (!strcmp(b->opts[i], "--memory") && jt_parse_size(b->opts[i + 1], &v) < 0)
+			v = UINT64_MAX;
+	for (size_t i = 0; i + 1 < n_opts; i++)
+		if (!strcmp(opts[i], "--memory") && jt_parse_size(opts[i + 1], &v) < 0)
+			v = UINT64_MAX;
+	return v ? v : UINT64_MAX;
+}
+
+/* 0 when @want more bytes of memory limits fit in @tenant's
+ * --tenant-memory (the lock held), else -1 with @err saying so. */
+static int tenant_memory_check(const char *tenant, uint64_t want, char *err, size_t errlen)
+{
+	uint64_t used = 0;
+
+	if (!srv.tenant_memory)
+		return 0;
+	for (struct box *o = boxes; o; o = o->next) {
+		if (strcmp(o->tenant, tenant))
+			continue;
+		used += o->running && !o->kernel ? o->mem : 0;
+		used += o->live ? o->live->mem : 0;
+		used += o->kernel ? o->kernel->mem : 0;
+	}
+	if (want == UINT64_MAX || used + want > srv.tenant_memory) {
+		snprintf(err, errlen, "tenant %s may hold %llu MiB of memory limits at once (--tenant-memory): "
+			 "%llu MiB are held, this asks %s%llu MiB", tenant,
+			 (unsigned long long)(srv.tenant_memory >> 20), (unsigned long long)(used >> 20),
+			 want == UINT64_MAX ? "no limit, not " : "", want == UINT64_MAX ? 0ULL :
+			 (unsigned long long)(want >> 20));
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ JSON out */
@@ -387,6 +477,8 @@ static void put_box(struct jt_json *j, struct box *b)
 	jt_json_uint(j, b->commands);
 	jt_json_key(j, "process");
 	jt_json_str(j, b->live ? b->live->id : NULL);
+	jt_json_key(j, "stateful");
+	jt_json_bool(j, b->kernel != NULL);
 	jt_json_end(j);
 	pthread_mutex_unlock(&lock);
 }
@@ -1258,6 +1350,48 @@ static void copy_int(struct jt_json *j, json_t *res, const char *key)
 		jt_json_null(j);
 }
 
+/* Its denials and a limit it hit to syslog, with tenant and user. */
+static void syslog_result(struct cmd *m, json_t *res, const char *status)
+{
+	json_t *den = json_object_get(res, "denials"), *hints = json_object_get(res, "hints"), *h;
+	struct box *b = m->box;
+	struct jbuf j;
+	size_t i;
+
+	if (!srv.syslog || (!is_limit(status) && !(json_is_integer(den) && json_integer_value(den) > 0)))
+		return;
+	jbuf_init(&j, 8192);
+	jt_json_object(&j.j);
+	jt_json_key(&j.j, "type");
+	jt_json_str(&j.j, "serve");
+	jt_json_key(&j.j, "event");
+	jt_json_str(&j.j, is_limit(status) ? "limit" : "denials");
+	jt_json_key(&j.j, "tenant");
+	jt_json_str(&j.j, b->tenant);
+	jt_json_key(&j.j, "user");
+	jt_json_str(&j.j, b->user);
+	jt_json_key(&j.j, "sandbox");
+	jt_json_str(&j.j, b->id);
+	jt_json_key(&j.j, "log_id");
+	jt_json_str(&j.j, m->id);
+	jt_json_key(&j.j, "limit");
+	jt_json_str(&j.j, is_limit(status) ? status : NULL);
+	jt_json_key(&j.j, "message");
+	jt_json_str(&j.j, is_limit(status) ? json_string_value(json_object_get(res, "message")) : NULL);
+	jt_json_key(&j.j, "denials");
+	jt_json_int(&j.j, json_is_integer(den) ? json_integer_value(den) : 0);
+	jt_json_key(&j.j, "denied");
+	jt_json_array(&j.j);
+	json_array_foreach(hints, i, h)
+		jt_json_str(&j.j, json_string_value(json_object_get(h, "text")));
+	jt_json_end(&j.j);
+	jt_json_end(&j.j);
+	jt_json_finish(&j.j);
+	if (!j.j.overflow)
+		srv_syslog_raw(j.buf, j.j.len - 1);
+	jbuf_free(&j);
+}
+
 /* The last event: how the command ended, from jailtrace's --result. */
 static void event_result(struct cmd *m)
 {
@@ -1315,6 +1449,7 @@ static void event_result(struct cmd *m)
 		}
 		jt_json_end(&b.j);
 		copy_int(&b.j, res, "hints_more");
+		syslog_result(m, res, status);
 	}
 	jt_json_key(&b.j, "log_id");
 	jt_json_str(&b.j, m->id);
@@ -1505,6 +1640,8 @@ static const struct {
 	{ "node", { "node", "-e" } },
 };
 
+static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b, json_t *req);
+
 enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, int code)
 {
 	char field[64] = "", err[512] = "", log[PATH_MAX + 64], tbuf[32];
@@ -1522,6 +1659,8 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 
 	const union MHD_ConnectionInfo *ci;
 
+	if (code && json_is_true(json_object_get(req, "stateful")))
+		return box_code_stateful(c, b, req);
 	if (!(m = calloc(1, sizeof(*m))))
 		return MHD_NO;
 	m->fd_in = m->fd[0] = m->fd[1] = -1;
@@ -1568,6 +1707,11 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 				goto bad;
 			}
 			text = json_string_value(v);
+		} else if (code && !strcmp(k, "stateful")) {
+			if (!json_is_boolean(v)) {
+				snprintf(err, sizeof(err), "want true or false");
+				goto bad;
+			}
 		} else if (!strcmp(k, "stdin")) {
 			if (!json_is_string(v)) {
 				snprintf(err, sizeof(err), "want a string");
@@ -1684,10 +1828,13 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		field[0] = '\0';
 		goto bad;
 	}
-	if (b->running || b->live) {
+	if (b->running || b->live || b->kernel) {
 		pthread_mutex_unlock(&lock);
 		status = 409;
-		if (b->live)
+		if (b->kernel && !b->running)
+			snprintf(err, sizeof(err), "the stateful interpreter of sandbox %s holds its jail (one "
+				 "jailtrace run per jail at a time): DELETE .../kernel first", b->id);
+		else if (b->live)
 			snprintf(err, sizeof(err), "process %s runs in sandbox %s, and holds its jail (one "
 				 "jailtrace run per jail at a time): signal it first", b->live->id, b->id);
 		else
@@ -1706,8 +1853,15 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 			field[0] = '\0';
 			goto bad;
 		}
+		if (tenant_memory_check(b->tenant, mem_limit(b, opts, n_opts), err, sizeof(err)) < 0) {
+			pthread_mutex_unlock(&lock);
+			status = 429;
+			snprintf(field, sizeof(field), "limits.memory");
+			goto bad;
+		}
 	}
 	b->running = 1;
+	b->mem = mem_limit(b, opts, n_opts);
 	b->commands++;
 	b->refs++;
 	pthread_mutex_unlock(&lock);
@@ -2133,10 +2287,13 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 
 	field[0] = '\0';
 	pthread_mutex_lock(&lock);
-	if (b->dead || b->running || b->live) {
+	if (b->dead || b->running || b->live || b->kernel) {
 		status = b->dead ? 404 : 409;
 		if (b->dead)
 			snprintf(err, sizeof(err), "no sandbox %s", b->id);
+		else if (b->kernel && !b->running)
+			snprintf(err, sizeof(err), "the stateful interpreter of sandbox %s holds its jail: DELETE "
+				 ".../kernel first", b->id);
 		else if (b->live)
 			snprintf(err, sizeof(err), "process %s runs in sandbox %s (one jailtrace run per jail at "
 				 "a time: one process, and no command while it runs)", b->live->id, b->id);
@@ -2152,6 +2309,13 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 			 b->tenant, srv.max_commands);
 		goto bad;
 	}
+	if (tenant_memory_check(b->tenant, mem_limit(b, opts, n_opts), err, sizeof(err)) < 0) {
+		pthread_mutex_unlock(&lock);
+		status = 429;
+		snprintf(field, sizeof(field), "limits.memory");
+		goto bad;
+	}
+	p->mem = mem_limit(b, opts, n_opts);
 	for (size_t i = 0; i < p->n_ports; i++)
 		if (port_taken(p->ports[i]) || (int)srv.port == p->ports[i]) {
 			pthread_mutex_unlock(&lock);
@@ -2471,4 +2635,512 @@ enum MHD_Result box_ports(struct MHD_Connection *c, struct box *b, int port, con
 const char *box_id(const struct box *b)
 {
 	return b->id;
+}
+
+/* ------------------------------------------------------------ stateful code */
+
+/* The interpreter: each line on its control descriptor (its stdin, moved
+ * away from 0, which becomes /dev/null) is a cell {"n": NONCE, "code":
+ * CODE}, run in one namespace; after it, "\x1eJT-END NONCE STATUS\x1e\n"
+ * on both stdout and stderr, so the server knows both streams are done. */
+static const char KERNEL_PY[] =
+"import json, os, sys, traceback\n"
+"ctl = os.fdopen(os.dup(0), 'rb')\n"
+"null = os.open(os.devnull, os.O_RDONLY)\n"
+"os.dup2(null, 0)\n"
+"os.close(null)\n"
+"sys.stdin = open(os.devnull)\n"
+"ns = {'__name__': '__main__', '__builtins__': __builtins__}\n"
+"while True:\n"
+"    line = ctl.readline()\n"
+"    if not line:\n"
+"        break\n"
+"    req = json.loads(line)\n"
+"    status = 0\n"
+"    try:\n"
+"        exec(compile(req['code'], '<cell>', 'exec'), ns)\n"
+"    except SystemExit as e:\n"
+"        status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)\n"
+"        if not isinstance(e.code, int) and e.code is not None:\n"
+"            print(e.code, file=sys.stderr)\n"
+"    except BaseException as e:\n"
+"        status = 1\n"
+"        traceback.print_exception(type(e), e, e.__traceback__.tb_next)\n"
+"    for f in (sys.stdout, sys.stderr):\n"
+"        try:\n"
+"            f.flush()\n"
+"        except Exception:\n"
+"            pass\n"
+"    mark = ('\\x1eJT-END %s %d\\x1e\\n' % (req['n'], status & 255)).encode()\n"
+"    os.write(1, mark)\n"
+"    os.write(2, mark)\n";
+
+struct cell {
+	struct box *box;
+	struct kernel *k;
+	char nonce[40];
+	char mark[64];		/* "\x1eJT-END NONCE " */
+	size_t mark_len;
+	int done[2];		/* the stream's mark seen */
+	int status;		/* the cell's, from the mark */
+	int eof;		/* the interpreter's output closed: it ended */
+	int timed_out;
+	char hold[2][128];
+	size_t held[2];
+	char *q;
+	size_t q_len, q_off, q_cap;
+	int ended;
+	int sock, hup;
+	int64_t start, deadline;	/* monotonic ms */
+	unsigned cell_no;
+};
+
+static void cell_q(struct cell *m, const char *s, size_t n)
+{
+	struct cmd fake = { .q = m->q, .q_len = m->q_len, .q_off = m->q_off, .q_cap = m->q_cap };
+
+	q_add(&fake, s, n);
+	m->q = fake.q;
+	m->q_len = fake.q_len;
+	m->q_off = fake.q_off;
+	m->q_cap = fake.q_cap;
+}
+
+static void cell_output(struct cell *m, int i, const char *data, size_t n)
+{
+	struct cmd fake = { 0 };
+
+	if (!n)
+		return;
+	event_output(&fake, i, data, n);
+	cell_q(m, fake.q, fake.q_len);
+	free(fake.q);
+}
+
+/* New bytes of stream @i: output up to the cell's mark, which ends it. */
+static void cell_data(struct cell *m, int i, const char *data, size_t n)
+{
+	char buf[sizeof(m->hold[0]) + 32768];
+	size_t len = m->held[i], out;
+	char *at, *end;
+
+	memcpy(buf, m->hold[i], len);
+	memcpy(buf + len, data, n);
+	len += n;
+	m->held[i] = 0;
+	at = memmem(buf, len, m->mark, m->mark_len);
+	if (at && (end = memmem(at, len - (size_t)(at - buf), "\x1e\n", 2))) {
+		cell_output(m, i, buf, (size_t)(at - buf));
+		if (i == 0)
+			m->status = atoi(at + m->mark_len);
+		m->done[i] = 1;
+		return;
+	}
+	/* a mark's start held back; a UTF-8 character is never split */
+	out = at ? (size_t)(at - buf) : len;
+	if (!at)
+		for (size_t s = len > m->mark_len ? len - m->mark_len : 0; s < len; s++)
+			if (buf[s] == '\x1e' && !memcmp(buf + s, m->mark, len - s < m->mark_len ? len - s : m->mark_len)) {
+				out = s;
+				break;
+			}
+	if (len - out > sizeof(m->hold[i]) - 8)
+		out = len - (sizeof(m->hold[i]) - 8);
+	out -= utf8_tail((unsigned char *)buf, out);
+	cell_output(m, i, buf, out);
+	memcpy(m->hold[i], buf + out, len - out);
+	m->held[i] = len - out;
+}
+
+/* The cell's result event; the interpreter's end (its run's result) if it ended. */
+static void cell_result(struct cell *m)
+{
+	char buf[512];
+	int n;
+
+	if (!m->eof) {
+		n = snprintf(buf, sizeof(buf), "{\"type\":\"result\",\"status\":\"exited\",\"exit_code\":%d,"
+			     "\"program_exit_code\":%d,\"signal\":null,\"limit\":null,\"message\":null,"
+			     "\"wall_ms\":%lld,\"cpu_ms\":null,\"peak_memory_kb\":null,\"denials\":null,\"denied\":[],"
+			     "\"hints_more\":0,\"log_id\":\"%s\",\"stateful\":true,\"cell\":%u}\n",
+			     m->status, m->status, (long long)(now_ms(CLOCK_MONOTONIC) - m->start), m->k->id,
+			     m->cell_no);
+		cell_q(m, buf, (size_t)n);
+		return;
+	}
+	{
+		int st = 0;
+
+		if (!reap_within(m->k->pid, &st, 10000)) {
+			kill(-m->k->pid, SIGKILL);
+			waitpid(m->k->pid, &st, 0);
+		}
+		m->k->status = st;
+	}
+	if (m->timed_out) {
+		n = snprintf(buf, sizeof(buf), "{\"type\":\"result\",\"status\":\"timeout\",\"exit_code\":124,"
+			     "\"program_exit_code\":null,\"signal\":null,\"limit\":\"timeout\",\"message\":\"the cell "
+			     "ran past its timeout: the interpreter was stopped, its variables are gone\","
+			     "\"wall_ms\":%lld,\"cpu_ms\":null,\"peak_memory_kb\":null,\"denials\":null,\"denied\":[],"
+			     "\"hints_more\":0,\"log_id\":\"%s\",\"stateful\":true,\"cell\":%u}\n",
+			     (long long)(now_ms(CLOCK_MONOTONIC) - m->start), m->k->id, m->cell_no);
+		cell_q(m, buf, (size_t)n);
+		unlink(m->k->result);
+		return;
+	}
+	/* the interpreter ended (a limit, os._exit, a signal): its run's result */
+	{
+		struct cmd fake = { .box = m->box };
+
+		fake.status = m->k->status;
+		snprintf(fake.id, sizeof(fake.id), "%s", m->k->id);
+		snprintf(fake.result, sizeof(fake.result), "%s", m->k->result);
+		event_result(&fake);
+		cell_q(m, fake.q, fake.q_len);
+		free(fake.q);
+	}
+}
+
+/* The cell is over: the sandbox free; an interpreter that ended forgotten. */
+static void cell_release(struct cell *m)
+{
+	struct box *b = m->box;
+	struct kernel *k = m->k;
+
+	if (!k)
+		return;
+	m->k = NULL;
+	pthread_mutex_lock(&lock);
+	if (m->eof && b->kernel == k) {
+		b->kernel = NULL;
+		for (int i = 0; i < 2; i++)
+			if (k->fd[i] >= 0)
+				close(k->fd[i]);
+		if (k->fd_in >= 0)
+			close(k->fd_in);
+		free(k);
+	}
+	b->running = 0;
+	b->last_used = now_ms(CLOCK_MONOTONIC);
+	pthread_cond_broadcast(&changed);
+	pthread_mutex_unlock(&lock);
+}
+
+static ssize_t cell_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct cell *m = cls;
+	static const char ka[] = "{\"type\":\"keepalive\"}\n";
+
+	for (;;) {
+		struct pollfd p[3];
+		int np = 0, ready, wait_ms;
+		int64_t now;
+
+		if (m->q_off < m->q_len) {
+			size_t n = m->q_len - m->q_off < max ? m->q_len - m->q_off : max;
+
+			memcpy(buf, m->q + m->q_off, n);
+			m->q_off += n;
+			return (ssize_t)n;
+		}
+		if (m->ended)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if ((m->done[0] && m->done[1]) || m->eof) {
+			cell_result(m);
+			cell_release(m);
+			m->ended = 1;
+			continue;
+		}
+		for (int i = 0; i < 2; i++)
+			if (!m->done[i])
+				p[np++] = (struct pollfd){ .fd = m->k->fd[i], .events = POLLIN };
+		if (m->sock >= 0 && !m->hup)
+			p[np++] = (struct pollfd){ .fd = m->sock, .events = POLLRDHUP };
+		now = now_ms(CLOCK_MONOTONIC);
+		if (now >= m->deadline && !m->timed_out) {
+			/* past its timeout: the interpreter stopped (the cell cannot be
+			 * stopped alone), its output read to its end */
+			m->timed_out = 1;
+			kill(-m->k->pid, SIGTERM);
+		}
+		wait_ms = m->hup ? 1000 : KEEPALIVE_MS;
+		if (!m->timed_out && m->deadline - now < wait_ms)
+			wait_ms = (int)(m->deadline - now);
+		ready = poll(p, (nfds_t)np, wait_ms);
+		if (ready < 0) {
+			if (errno == EINTR)
+				continue;
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (ready == 0) {
+			if (now_ms(CLOCK_MONOTONIC) < m->deadline || m->timed_out)
+				cell_q(m, ka, sizeof(ka) - 1);
+			continue;
+		}
+		for (int k = 0; k < np; k++) {
+			char data[32768];
+			ssize_t r;
+			int i;
+
+			if (!p[k].revents)
+				continue;
+			if (p[k].fd == m->sock) {
+				m->hup = 1;
+				cell_q(m, ka, sizeof(ka) - 1);
+				continue;
+			}
+			i = p[k].fd == m->k->fd[0] ? 0 : 1;
+			r = read(p[k].fd, data, sizeof(data));
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (r <= 0) {
+				/* the interpreter is gone: what it held back, then its end */
+				cell_output(m, i, m->hold[i], m->held[i]);
+				m->held[i] = 0;
+				m->eof = 1;
+				break;
+			}
+			cell_data(m, i, data, (size_t)r);
+		}
+		if (m->eof) {
+			/* the other stream to its end too */
+			for (int i = 0; i < 2; i++) {
+				char data[32768];
+				ssize_t r;
+
+				while (!m->done[i] && (r = read(m->k->fd[i], data, sizeof(data))) > 0)
+					cell_data(m, i, data, (size_t)r);
+			}
+		}
+	}
+}
+
+static void cell_free(void *cls)
+{
+	struct cell *m = cls;
+
+	if (m->k) {
+		/* the client went away mid-cell: the interpreter is stopped (a cell
+		 * cannot be stopped alone) */
+		m->eof = 1;
+		kill(-m->k->pid, SIGTERM);
+		{
+			int st;
+
+			if (!reap_within(m->k->pid, &st, 10000)) {
+				kill(-m->k->pid, SIGKILL);
+				waitpid(m->k->pid, &st, 0);
+			}
+		}
+		unlink(m->k->result);
+		cell_release(m);
+	}
+	box_put(m->box);
+	free(m->q);
+	free(m);
+}
+
+/* A new interpreter for @b (the lock not held; b->running set by the caller). */
+static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
+{
+	struct kernel *k = calloc(1, sizeof(*k));
+	char log[PATH_MAX + 64], **args;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
+	size_t n;
+
+	if (!k)
+		abort();
+	random_id(k->id, sizeof(k->id), "kernel-");
+	snprintf(k->result, sizeof(k->result), "%s/run/%s.json", srv.data, k->id);
+	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, k->id);
+	if (!(args = calloc(24 + b->n_opts, sizeof(*args))))
+		abort();
+	n = base_args(b, args, k->result, log);
+	args[n++] = "--timeout";
+	args[n++] = "0";
+	args[n++] = "--env";
+	args[n++] = "PYTHONUNBUFFERED=1";
+	args[n++] = "--";
+	args[n++] = "python3";
+	args[n++] = "-c";
+	args[n++] = (char *)KERNEL_PY;
+	args[n] = NULL;
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
+	    (k->pid = spawn(args, in[0], out[1], er[1])) < 0) {
+		snprintf(err, errlen, "cannot start the interpreter: %s", strerror(errno));
+		for (int i = 0; i < 2; i++) {
+			if (in[i] >= 0)
+				close(in[i]);
+			if (out[i] >= 0)
+				close(out[i]);
+			if (er[i] >= 0)
+				close(er[i]);
+		}
+		free(args);
+		free(k);
+		return NULL;
+	}
+	free(args);
+	close(in[0]);
+	close(out[1]);
+	close(er[1]);
+	k->fd_in = in[1];
+	k->fd[0] = out[0];
+	k->fd[1] = er[0];
+	srv_log("interpreter %s in %s (%s/%s): python3", k->id, b->id, b->tenant, b->user);
+	return k;
+}
+
+static int write_all_ms(int fd, const char *s, size_t n, int ms)
+{
+	while (n) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		ssize_t w;
+
+		if (poll(&p, 1, ms) <= 0)
+			return -1;
+		w = write(fd, s, n);
+		if (w < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b, json_t *req)
+{
+	const char *k, *code = NULL;
+	json_t *v, *line;
+	double timeout = 60;
+	struct cell *m;
+	char err[512], *text;
+	struct MHD_Response *resp;
+	const union MHD_ConnectionInfo *ci;
+	enum MHD_Result r;
+	int fresh = 0;
+
+	json_object_foreach(req, k, v) {
+		if (!strcmp(k, "stateful"))
+			continue;
+		if (!strcmp(k, "language")) {
+			if (!json_is_string(v) || strcmp(json_string_value(v), "python"))
+				return srv_error(c, 400, "language", "\"stateful\": true is built for \"python\" only");
+		} else if (!strcmp(k, "code")) {
+			if (!json_is_string(v))
+				return srv_error(c, 400, "code", "want the program's text");
+			code = json_string_value(v);
+		} else if (!strcmp(k, "timeout")) {
+			if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 86400)
+				return srv_error(c, 400, "timeout", "want seconds, more than 0 and up to 86400");
+			timeout = json_number_value(v);
+		} else if (!strcmp(k, "stdin") || !strcmp(k, "env") || !strcmp(k, "cwd") || !strcmp(k, "limits")) {
+			return srv_error(c, 400, k, "not with \"stateful\": true (the interpreter is one run: its "
+					 "limits are the sandbox's; set variables and the directory in Python)");
+		} else
+			return srv_error(c, 400, k, "unknown field");
+	}
+	if (!json_object_get(req, "language"))
+		return srv_error(c, 400, "language", "missing: want \"python\"");
+	if (!code)
+		return srv_error(c, 400, "code", "missing");
+	pthread_mutex_lock(&lock);
+	if (b->dead || b->running || b->live) {
+		unsigned st = b->dead ? 404 : 409;
+
+		if (b->dead)
+			snprintf(err, sizeof(err), "no sandbox %s", b->id);
+		else if (b->live)
+			snprintf(err, sizeof(err), "process %s runs in sandbox %s and holds its jail", b->live->id, b->id);
+		else
+			snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, st, NULL, "%s", err);
+	}
+	if (!b->kernel && tenant_busy(b->tenant) >= srv.max_commands) {
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, 429, NULL, "tenant %s runs %u commands, the most it may at once", b->tenant,
+				 srv.max_commands);
+	}
+	if (!b->kernel && tenant_memory_check(b->tenant, mem_limit(b, NULL, 0), err, sizeof(err)) < 0) {
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, 429, "limits.memory", "%s", err);
+	}
+	b->running = 1;
+	b->commands++;
+	b->refs++;	/* the cell's */
+	pthread_mutex_unlock(&lock);
+	if (!b->kernel) {
+		struct kernel *nk = kernel_start(b, err, sizeof(err));
+
+		if (!nk) {
+			pthread_mutex_lock(&lock);
+			b->running = 0;
+			pthread_cond_broadcast(&changed);
+			pthread_mutex_unlock(&lock);
+			box_put(b);
+			return srv_error(c, 500, NULL, "%s", err);
+		}
+		pthread_mutex_lock(&lock);
+		nk->mem = mem_limit(b, NULL, 0);
+		b->kernel = nk;
+		if (b->dead)
+			kill(-nk->pid, SIGTERM);
+		pthread_mutex_unlock(&lock);
+		fresh = 1;
+	}
+	if (!(m = calloc(1, sizeof(*m))))
+		abort();
+	m->box = b;
+	m->k = b->kernel;
+	m->cell_no = ++m->k->cells;
+	random_id(m->nonce, sizeof(m->nonce), "");
+	m->mark_len = (size_t)snprintf(m->mark, sizeof(m->mark), "\x1eJT-END %s ", m->nonce);
+	m->start = now_ms(CLOCK_MONOTONIC);
+	m->deadline = m->start + (int64_t)(timeout * 1000 + 0.5);
+	ci = jt_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	m->sock = ci ? ci->connect_fd : -1;
+	line = json_pack("{s:s, s:s}", "n", m->nonce, "code", code);
+	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	if (!text || write_all_ms(m->k->fd_in, text, strlen(text), 10000) < 0 ||
+	    write_all_ms(m->k->fd_in, "\n", 1, 10000) < 0) {
+		/* the interpreter takes no cell: it is gone, or stuck; its end is the result */
+		free(text);
+		m->eof = 1;
+		kill(-m->k->pid, SIGTERM);
+	} else
+		free(text);
+	srv_log("cell %u of interpreter %s in %s (%s/%s)%s", m->cell_no, m->k->id, b->id, b->tenant, b->user,
+		fresh ? " (a new interpreter)" : "");
+	resp = jt_mhd.response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, cell_read, m, cell_free);
+	if (!resp) {
+		cell_free(m);
+		return MHD_NO;
+	}
+	jt_mhd.add_response_header(resp, "Content-Type", "application/x-ndjson");
+	jt_mhd.add_response_header(resp, "X-Jailtrace-Log-Id", m->k->id);
+	r = jt_mhd.queue_response(c, 200, resp);
+	jt_mhd.destroy_response(resp);
+	srv_log_reply(200);
+	return r;
+}
+
+/* DELETE .../kernel: the interpreter stopped, its variables gone. */
+enum MHD_Result box_kernel_delete(struct MHD_Connection *c, struct box *b)
+{
+	pthread_mutex_lock(&lock);
+	if (b->kernel && b->running) {
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, 409, NULL, "a cell runs in sandbox %s", b->id);
+	}
+	if (!b->kernel) {
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, 404, NULL, "sandbox %s has no stateful interpreter", b->id);
+	}
+	pthread_mutex_unlock(&lock);
+	kernel_end(b);
+	return srv_reply(c, 204, NULL, "", 0);
 }

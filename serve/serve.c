@@ -20,7 +20,9 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <syslog.h>
 #include "filters/policy.h"
+#include "reports/syslog.h"
 #include "serve/serve.h"
 #include "tracer/internal.h"
 
@@ -64,6 +66,42 @@ void srv_log(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02dZ jailtrace serve: %s\n", tm.tm_year + 1900,
 		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, line);
+}
+
+static pthread_mutex_t syslog_lock = PTHREAD_MUTEX_INITIALIZER;	/* jt_syslog is not thread-safe */
+
+void srv_syslog(const char *event, const char *tenant, const char *user, const char *sandbox, const char *why)
+{
+	char buf[1024];
+	struct jt_json j;
+
+	if (!srv.syslog)
+		return;
+	jt_json_init(&j, buf, sizeof(buf));
+	jt_json_object(&j);
+	jt_json_key(&j, "type");
+	jt_json_str(&j, "serve");
+	jt_json_key(&j, "event");
+	jt_json_str(&j, event);
+	jt_json_key(&j, "tenant");
+	jt_json_str(&j, tenant);
+	jt_json_key(&j, "user");
+	jt_json_str(&j, user);
+	jt_json_key(&j, "sandbox");
+	jt_json_str(&j, sandbox);
+	jt_json_key(&j, "why");
+	jt_json_str(&j, why);
+	jt_json_end(&j);
+	jt_json_finish(&j);
+	if (!j.overflow)
+		srv_syslog_raw(buf, j.len - 1);
+}
+
+void srv_syslog_raw(const char *json, size_t len)
+{
+	pthread_mutex_lock(&syslog_lock);
+	jt_syslog(LOG_NOTICE, json, len, 1);
+	pthread_mutex_unlock(&syslog_lock);
 }
 
 /* The reply, and its line in the server's log (with @why for errors). */
@@ -124,7 +162,7 @@ enum MHD_Result srv_error(struct MHD_Connection *c, unsigned status, const char 
 
 enum route {
 	R_NONE, R_SANDBOXES, R_SANDBOX, R_EXEC, R_CODE, R_FILES, R_LOGS, R_LOG,
-	R_PROCS, R_PROC, R_PROC_SIGNAL, R_PORTS, R_PORT, R_PORT_PROXY,
+	R_PROCS, R_PROC, R_PROC_SIGNAL, R_PORTS, R_PORT, R_PORT_PROXY, R_KERNEL,
 };
 
 struct req {
@@ -229,6 +267,8 @@ static int parse_route(const char *url, struct req *rq)
 		rq->route = R_LOG;
 		if (!(rq->rest = url_decode(p + 5)))
 			return -2;
+	} else if (!strcmp(p, "kernel")) {
+		rq->route = R_KERNEL;
 	} else if (!strcmp(p, "processes") || !strcmp(p, "processes/")) {
 		rq->route = R_PROCS;
 	} else if (!strncmp(p, "processes/", 10)) {
@@ -457,6 +497,10 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct req *rq, const 
 		if (!post && !del)
 			return srv_error(c, 405, NULL, "%s: use POST or DELETE", method);
 		return box_ports(c, rq->box, rq->port, method);
+	case R_KERNEL:
+		if (!del)
+			return srv_error(c, 405, NULL, "%s: use DELETE", method);
+		return box_kernel_delete(c, rq->box);
 	case R_PORT_PROXY:
 		return proxy_forward(c, rq->box, rq->port, rq->rest, method, rq->body, rq->len);
 	case R_LOGS:
@@ -633,7 +677,12 @@ static void usage(FILE *out)
 "                     grants (repeatable; none by default: grants refused)\n"
 "  --idle-timeout TIME  default idle timeout of a sandbox (default 10m)\n"
 "  --max-sandboxes N  live sandboxes per tenant (default 64; more: 429)\n"
-"  --max-commands N   commands running at once per tenant (default 16; more: 429)\n"
+"  --max-commands N   commands, processes and interpreters running at once per\n"
+"                     tenant (default 16; more: 429)\n"
+"  --tenant-memory SIZE  memory limits a tenant's runs may hold at once (each\n"
+"                     run's --memory, else jailtrace's default; more: 429)\n"
+"  --no-syslog        no syslog lines (by default: each command's denials and\n"
+"                     the limit it hit, and each destroy, with tenant and user)\n"
 "  --max-body SIZE    bound of a JSON body (default 1M; more: 413)\n"
 "  --max-file SIZE    bound of a file PUT (default 64M; more: 413)\n");
 }
@@ -932,6 +981,7 @@ int jt_cmd_serve(int argc, char **argv)
 		{ "idle-timeout", required_argument, 0, 'i' }, { "max-sandboxes", required_argument, 0, 'm' },
 		{ "max-body", required_argument, 0, 'b' }, { "max-file", required_argument, 0, 'f' },
 		{ "max-commands", required_argument, 0, 'c' },
+		{ "tenant-memory", required_argument, 0, 'M' }, { "no-syslog", no_argument, 0, 'S' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *tokens = NULL, *listen_addr = NULL;
@@ -947,6 +997,7 @@ int jt_cmd_serve(int argc, char **argv)
 	srv.max_commands = 16;
 	srv.max_body = 1 << 20;
 	srv.max_file = 64 << 20;
+	srv.syslog = 1;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -1004,6 +1055,16 @@ int jt_cmd_serve(int argc, char **argv)
 				return EXIT_JT;
 			}
 			*(opt == 'b' ? &srv.max_body : &srv.max_file) = (size_t)v;
+			break;
+		case 'M':
+			if (jt_parse_size(optarg, &v) < 0 || v == 0) {
+				fprintf(stderr, "jailtrace serve: bad --tenant-memory %s\n", optarg);
+				return EXIT_JT;
+			}
+			srv.tenant_memory = v;
+			break;
+		case 'S':
+			srv.syslog = 0;
 			break;
 		case 'h':
 			usage(stdout);

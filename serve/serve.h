@@ -64,6 +64,8 @@ struct srv_conf {
 	size_t max_body;		/* a JSON body */
 	size_t max_file;		/* a file PUT */
 	unsigned port;			/* the TCP port listened on, or 0 */
+	uint64_t tenant_memory;		/* memory limits a tenant's runs may hold at once, or 0 */
+	int syslog;			/* each command's denials and limit, and destroys, to syslog */
 	char url[160];			/* http://ADDRESS:PORT listened on, or "" (a unix socket) */
 };
 extern struct srv_conf srv;
@@ -84,6 +86,9 @@ enum MHD_Result srv_error(struct MHD_Connection *c, unsigned status, const char 
 			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void srv_log_reply(unsigned status);	/* for replies not made by srv_reply */
+/* A record of the server's to syslog: {"type":"serve","event":EVENT,"tenant","user","sandbox","why"} */
+void srv_syslog(const char *event, const char *tenant, const char *user, const char *sandbox, const char *why);
+void srv_syslog_raw(const char *json, size_t len);	/* a record built by the caller */
 
 /* box.c */
 struct box;
@@ -107,6 +112,7 @@ int box_proc_wait(struct box *b, const char *id, int ms);
 int box_port_state(struct box *b, int port, pid_t *pid);
 enum MHD_Result box_ports(struct MHD_Connection *c, struct box *b, int port, const char *method);
 const char *box_id(const struct box *b);
+enum MHD_Result box_kernel_delete(struct MHD_Connection *c, struct box *b);	/* DELETE .../kernel */
 /* proxy.c: a request to an exposed port, forwarded */
 enum MHD_Result proxy_forward(struct MHD_Connection *c, struct box *b, int port, const char *path,
 			      const char *method, const char *body, size_t len);

@@ -428,8 +428,18 @@ class Sandbox:
         return self._stream("exec", body, on_stdout, on_stderr, timeout)
 
     def run_code(self, code, language="python", *, stdin=None, env=None, cwd=None, timeout=None,
-                 limits=None, on_stdout=None, on_stderr=None):
-        """Run @code ("python", "bash", "sh" or "node"). Returns a Result."""
+                 limits=None, on_stdout=None, on_stderr=None, stateful=False):
+        """Run @code ("python", "bash", "sh" or "node"). Returns a Result.
+        stateful=True (python only): in the sandbox's one interpreter, whose
+        variables stay from call to call (stdin, env, cwd and limits are not
+        taken then)."""
+        if stateful:
+            if self._local:
+                raise JailtraceError(501, "stateful code needs a server (not built for local mode)")
+            body = {"language": language, "code": code, "stateful": True}
+            if timeout is not None:
+                body["timeout"] = timeout
+            return self._stream("code", body, on_stdout, on_stderr, timeout)
         if self._local:
             return self._local.run_code(code, language, stdin=stdin, env=env, cwd=cwd,
                                         timeout=timeout, limits=limits, on_stdout=on_stdout,
@@ -437,6 +447,15 @@ class Sandbox:
         body = {"language": language, "code": code}
         self._options(body, stdin, env, cwd, timeout, limits)
         return self._stream("code", body, on_stdout, on_stderr, timeout)
+
+    def stop_interpreter(self):
+        """Stop the stateful interpreter (its variables are gone); the jail is
+        free again for commands and processes."""
+        try:
+            self._t.call("DELETE", "%s/kernel" % self._base)
+        except JailtraceError as e:
+            if e.status != 404:
+                raise
 
     def logs(self):
         """The audit logs of this sandbox's commands: dicts of id, size, mtime."""

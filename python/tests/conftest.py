@@ -26,7 +26,7 @@ def jailtrace_bin():
 
 
 class Server:
-    def __init__(self, extra=(), dir=None, unix=True, token_lines=()):
+    def __init__(self, extra=(), dir=None, unix=True, token_lines=(), env=None):
         """A server; @dir: the scratch directory of one before (a restart);
         @unix: on its unix socket (else @extra says where)."""
         self.dir = dir or tempfile.mkdtemp(prefix="jt-serve-test-",
@@ -46,7 +46,8 @@ class Server:
         self.proc = subprocess.Popen(
             [self.bin, "serve", "--tokens", self.tokens, "--data", self.data] +
             (["--listen", "unix:" + self.sock] if unix else []) + list(extra),
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
+            stdout=subprocess.PIPE, stderr=self.log, text=True,
+            env=None if env is None else dict(os.environ, **env))
         line = self.proc.stdout.readline()
         if "listening on" not in line:
             self.log.seek(0)

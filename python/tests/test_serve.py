@@ -713,3 +713,134 @@ def test_a_hostile_upstream_gets_502(server):
         assert status == 502 and "Set-Cookie" not in headers and b"malformed" in body
         p.signal("KILL")
         p.wait(20)
+
+
+def test_stateful_python_keeps_its_variables(server):
+    with sandbox(server, "vera") as sb:
+        r = sb.run_code("x = 41\nimport math", stateful=True)
+        assert (r.exit_code, r.stdout, r.raw["stateful"], r.raw["cell"]) == (0, "", True, 1)
+        seen = []
+        r = sb.run_code("print(x + 1)\nimport sys\nprint('err', file=sys.stderr)\nprint(math.pi > 3)",
+                        stateful=True, on_stdout=seen.append)
+        assert (r.stdout, r.stderr, r.exit_code, r.raw["cell"]) == ("42\nTrue\n", "err\n", 0, 2)
+        assert "".join(seen) == "42\nTrue\n"
+        # an exception is the cell's error; the variables stay
+        r = sb.run_code("y = x\n1/0", stateful=True)
+        assert r.exit_code == 1 and r.error == "ZeroDivisionError: division by zero"
+        assert "<cell>" in r.stderr and "exec(compile" not in r.stderr
+        assert sb.run_code("print(y)", stateful=True).stdout == "41\n"
+        # a cell cannot end the others' stream early: the mark is a nonce
+        r = sb.run_code("print('\\x1eJT-END 0 0\\x1e')\nprint('after')", stateful=True)
+        assert r.stdout.endswith("after\n") and r.exit_code == 0
+        # input() reads end of file, not the interpreter's own channel
+        r = sb.run_code("try:\n    input()\nexcept EOFError:\n    print('eof')", stateful=True)
+        assert r.stdout == "eof\n"
+        # the interpreter is contained as any command is
+        r = sb.run_code("open('/etc/shadow').read()", stateful=True)
+        assert r.exit_code == 1 and "Error" in r.error
+        assert sb.run_code("print(x)", stateful=True).stdout == "41\n"
+        # it holds the jail: a plain command waits for its end
+        with pytest.raises(JailtraceError) as e:
+            sb.exec(["true"])
+        assert e.value.status == 409 and "kernel" in e.value.message
+        assert sb.refresh()["stateful"] is True
+        # other tenants cannot stop it
+        assert raw(server, "DELETE", "/v1/sandboxes/%s/kernel" % sb.id, token=server.token("globex"))[0] == 404
+        # a cell past its timeout stops the interpreter: its variables are gone
+        r = sb.run_code("import time\nprint('slow', flush=True)\ntime.sleep(60)", stateful=True, timeout=1)
+        assert (r.status, r.limit, r.stdout) == ("timeout", "timeout", "slow\n")
+        r = sb.run_code("print('x' in globals())", stateful=True)
+        assert r.stdout == "False\n" and r.raw["cell"] == 1
+        # stopping it frees the jail
+        sb.stop_interpreter()
+        assert sb.refresh()["stateful"] is False
+        assert sb.exec(["echo", "free"]).stdout == "free\n"
+        status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
+                        b'{"language": "node", "code": "1", "stateful": true}')
+        assert status == 400 and e["field"] == "language"
+        status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
+                        b'{"language": "python", "code": "1", "stateful": true, "stdin": "x"}')
+        assert status == 400 and e["field"] == "stdin"
+
+
+def test_stateful_interpreter_dies_with_its_sandbox(server):
+    sb = sandbox(server, "wade", ephemeral=True)
+    r = sb.run_code("import os\nprint(os.getpid())", stateful=True)
+    assert r.exit_code == 0
+    assert any(b"JT-END" in open("/proc/%d/cmdline" % p, "rb").read() for p in processes_with("JT-END"))
+    sb.destroy()
+    assert wait_until(lambda: not processes_with("JT-END %s"))
+    assert not os.path.exists(os.path.join(server.data, "ephemeral", sb.id))
+
+
+def test_syslog_gets_denials_limits_and_destroys_with_tenant_and_user(tmp_path):
+    # a syslog daemon stand-in: each datagram a line
+    path = os.path.join(os.environ.get("JT_SERVE_TMP", "/tmp"), "jt-syslog-%s.sock" % uuid.uuid4().hex[:8])
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    rx.bind(path)
+    os.chmod(path, 0o666)
+    rx.settimeout(0.2)
+    lines = []
+
+    def records():
+        while True:
+            try:
+                lines.append(rx.recv(1 << 20).decode("utf-8", "replace"))
+            except socket.timeout:
+                break
+        out = []
+        for l in lines:
+            try:
+                out.append(json.loads(l.split("]: ", 1)[1]))
+            except (IndexError, ValueError):
+                pass
+        return out
+
+    s = Server(env={"JAILTRACE_SYSLOG_SOCKET": path})
+    try:
+        sb = Sandbox(user="xena", server=s.server, token=s.token())
+        assert sb.exec(["cat", "/etc/shadow"]).exit_code == 1
+        assert sb.exec(["sleep", "5"], timeout=0.3).limit == "timeout"
+        sb.destroy()
+        assert wait_until(lambda: any(r.get("event") == "destroyed" for r in records()), timeout=10)
+        recs = records()
+        mine = [r for r in recs if r.get("type") == "serve" and r.get("tenant") == "acme"
+                and r.get("user") == "xena" and r.get("sandbox") == sb.id]
+        assert any(r["event"] == "denials" and r["denials"] >= 1 and
+                   any("/etc/shadow" in d for d in r["denied"]) for r in mine), lines
+        assert any(r["event"] == "limit" and r["limit"] == "timeout" and r["log_id"] for r in mine), lines
+        assert {"type": "serve", "event": "destroyed", "tenant": "acme", "user": "xena",
+                "sandbox": sb.id, "why": "deleted"} in recs
+    finally:
+        s.close()
+        rx.close()
+        os.unlink(path)
+
+
+def test_tenant_memory_limit_gives_429():
+    s = Server(extra=["--tenant-memory", "300M"])
+    try:
+        a = Sandbox(user="m1", server=s.server, token=s.token(), limits={"memory": "200M"})
+        b = Sandbox(user="m2", server=s.server, token=s.token(), limits={"memory": "200M"})
+        # a run without a memory limit cannot be accounted: refused
+        with pytest.raises(JailtraceError) as e:
+            a.exec(["true"], limits={"memory": 0})
+        assert e.value.status == 429 and e.value.field == "limits.memory"
+        p = a.processes.start("echo up; sleep 300")
+        assert _wait_output(p, "up")
+        # 200M held: another 200M is over 300M, 100M fits
+        with pytest.raises(JailtraceError) as e:
+            b.exec(["true"])
+        assert e.value.status == 429 and "--tenant-memory" in e.value.message
+        with pytest.raises(JailtraceError) as e:
+            b.run_code("1", stateful=True)
+        assert e.value.status == 429
+        assert b.exec(["true"], limits={"memory": "100M"}).exit_code == 0
+        # another tenant has its own
+        g = Sandbox(user="m3", server=s.server, token=s.token("globex"), limits={"memory": "200M"})
+        assert g.exec(["true"]).exit_code == 0
+        p.signal("KILL")
+        p.wait(20)
+        assert b.exec(["true"]).exit_code == 0
+    finally:
+        s.close()

@@ -76,3 +76,7 @@ t_serve_destroy_and_idle_kill_processes() { pytest_case test_destroy_and_idle_ki
 t_serve_exposed_port_needs_the_token() { pytest_case test_an_exposed_port_answers_with_the_token_only; }
 t_serve_exposed_port_never_reaches_the_host() { pytest_case test_an_exposed_port_never_reaches_a_host_service; }
 t_serve_hostile_upstream_gets_502() { pytest_case test_a_hostile_upstream_gets_502; }
+t_serve_stateful_python_keeps_variables() { pytest_case test_stateful_python_keeps_its_variables; }
+t_serve_stateful_interpreter_dies_with_its_sandbox() { pytest_case test_stateful_interpreter_dies_with_its_sandbox; }
+t_serve_syslog_has_denials_limits_destroys() { pytest_case test_syslog_gets_denials_limits_and_destroys_with_tenant_and_user; }
+t_serve_tenant_memory_gives_429() { pytest_case test_tenant_memory_limit_gives_429; }
