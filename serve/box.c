@@ -209,8 +209,9 @@ static void kernel_end(struct box *b)
 	int st;
 
 	pthread_mutex_lock(&lock);
-	k = b->kernel;
-	b->kernel = NULL;
+	k = b->running ? NULL : b->kernel;	/* a cell's reader ends its own */
+	if (k)
+		b->kernel = NULL;
 	pthread_mutex_unlock(&lock);
 	if (!k)
 		return;
@@ -2119,12 +2120,22 @@ static void put_proc(struct jt_json *j, struct proc *p, int output)
 	jt_json_end(j);
 }
 
-static enum MHD_Result reply_proc(struct MHD_Connection *c, unsigned status, struct proc *p, int output)
+static struct proc *proc_find(struct box *b, const char *id);
+
+/* The reply with @b's process @id (found and written under the lock: an
+ * ended process may be forgotten by a later start), or 404. */
+static enum MHD_Result reply_proc(struct MHD_Connection *c, unsigned status, struct box *b, const char *id,
+				  int output)
 {
 	struct jbuf out;
 	enum MHD_Result r;
+	struct proc *p;
 
 	pthread_mutex_lock(&lock);
+	if (!(p = proc_find(b, id))) {
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, 404, NULL, "no process %s in sandbox %s", id, b->id);
+	}
 	jbuf_init(&out, 8192 + (output ? (p->len[0] + p->len[1]) * 6 : 0) + (p->end ? strlen(p->end) : 0));
 	put_proc(&out.j, p, output);
 	pthread_mutex_unlock(&lock);
@@ -2413,7 +2424,12 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 	for (size_t i = 0; i < n_cmd; i++)
 		free(cmdv[i]);
 	free(cmdv);
-	return reply_proc(c, 201, p, 0);
+	{
+		char id[sizeof(p->id)];
+
+		memcpy(id, p->id, sizeof(id));
+		return reply_proc(c, 201, b, id, 0);
+	}
 
 bad:
 	for (size_t i = 0; i < n_opts; i++)
@@ -2442,15 +2458,8 @@ enum MHD_Result box_procs(struct MHD_Connection *c, struct box *b, const char *i
 	enum MHD_Result r;
 	struct proc *p;
 
-	if (id) {
-		pthread_mutex_lock(&lock);
-		p = proc_find(b, id);
-		pthread_mutex_unlock(&lock);
-		/* (a process is freed only with its sandbox, which the request holds) */
-		if (!p)
-			return srv_error(c, 404, NULL, "no process %s in sandbox %s", id, b->id);
-		return reply_proc(c, 200, p, 1);
-	}
+	if (id)
+		return reply_proc(c, 200, b, id, 1);
 	pthread_mutex_lock(&lock);
 	jbuf_init(&out, 1024 + b->n_procs * 2048);
 	jt_json_object(&out.j);
@@ -2507,7 +2516,7 @@ enum MHD_Result box_proc_signal(struct MHD_Connection *c, struct box *b, const c
 	if (!p)
 		return srv_error(c, 404, NULL, "no process %s in sandbox %s", id, b->id);
 	srv_log("process %s in %s: SIG%s", id, b->id, sigs[i].name);
-	return reply_proc(c, 202, p, 0);
+	return reply_proc(c, 202, b, id, 0);
 }
 
 /* Wait until @b's process @id has ended, up to @ms: for tests and clients

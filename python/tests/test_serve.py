@@ -624,7 +624,8 @@ def test_destroy_and_idle_kill_background_processes(server):
     assert wait_until(lambda: not processes_with(marker))
     assert not os.path.exists(os.path.join(server.data, "ephemeral", sb.id))
     # a running process does not keep a sandbox from its idle timeout
-    sb = sandbox(server, "quinn", ephemeral=True, idle_timeout=1)
+    # (3 s: the process must start before it, on a busy host too)
+    sb = sandbox(server, "quinn", ephemeral=True, idle_timeout=3)
     p = sb.processes.start("echo up; sleep 300 # " + marker)
     assert _wait_output(p, "up")
     assert wait_until(lambda: "destroyed sandbox %s" % sb.id in server.output(), timeout=15)
