@@ -281,13 +281,15 @@ enum MHD_Result proxy_forward(struct MHD_Connection *c, struct box *b, int port,
 	if (!(head = malloc(HEAD_MAX + 1)))
 		abort();
 	while (!(end = head_len >= 4 ? memmem(head, head_len, "\r\n\r\n", 4) : NULL)) {
-		ssize_t n;
+		ssize_t n = -1;
+		int ready = 0;
 
 		pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-		if (head_len == HEAD_MAX || poll(&pfd, 1, UPSTREAM_MS) <= 0 ||
-		    (n = read(fd, head + head_len, HEAD_MAX - head_len)) <= 0) {
-			if (head_len < HEAD_MAX && (errno == EINTR || errno == EAGAIN))
-				continue;
+		if (head_len < HEAD_MAX && (ready = poll(&pfd, 1, UPSTREAM_MS)) > 0)
+			n = read(fd, head + head_len, HEAD_MAX - head_len);
+		if (n < 0 && ((ready < 0 && errno == EINTR) || (ready > 0 && (errno == EINTR || errno == EAGAIN))))
+			continue;
+		if (n <= 0) {
 			free(head);
 			close(fd);
 			return srv_error(c, 502, NULL, "port %d of sandbox %s gave no HTTP answer head (%s)", port,

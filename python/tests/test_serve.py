@@ -699,21 +699,34 @@ def test_an_exposed_port_never_reaches_a_host_service(server):
 
 def test_a_hostile_upstream_gets_502(server):
     port = _free_port()
-    # a server in the sandbox whose answer smuggles a header with a bare LF
+    # a server in the sandbox whose answers are not HTTP the server passes on
     code = ("import socket\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
             "s.bind(('127.0.0.1', %d))\ns.listen()\nprint('up', flush=True)\n"
-            "while True:\n    c, _ = s.accept()\n    c.recv(65536)\n"
-            "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\nSet-Cookie: a=1\\r\\n\\r\\nbody')\n"
+            "answers = {b'/lf': b'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\nSet-Cookie: a=1\\r\\n\\r\\nbody',\n"
+            "           b'/close': b'',\n"
+            "           b'/big': b'HTTP/1.1 200 OK\\r\\nX-A: ' + b'a' * 17000 + b'\\r\\n\\r\\n',\n"
+            "           b'/te': b'HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n',\n"
+            "           b'/two': b'HTTP/1.1 200 OK\\r\\nContent-Length: 1\\r\\nContent-Length: 2\\r\\n\\r\\nab',\n"
+            "           b'/nohttp': b'SSH-2.0-OpenSSH\\r\\n\\r\\n',\n"
+            "           b'/ok': b'HTTP/1.1 201 Made\\r\\nContent-Length: 2\\r\\nX-Secret: no\\r\\nLocation: /x\\r\\n\\r\\nokEXTRA'}\n"
+            "while True:\n    c, _ = s.accept()\n    req = c.recv(65536)\n"
+            "    c.sendall(answers.get(req.split(b' ')[1], b''))\n"
             "    c.close()\n" % port)
     with sandbox(server, "uma") as sb:
         sb.files.write("/work/srv.py", code)
         p = sb.processes.start(["python3", "/work/srv.py"], ports=[port])
-        assert _wait_output(p, "up")
+        assert _wait_output(p, "up"), p.output()
         sb.ports.expose(port)
-        status, headers, body = sb.ports.request(port, "/")
-        assert status == 502 and "Set-Cookie" not in headers and b"malformed" in body
+        for path in ("/lf", "/close", "/big", "/te", "/two", "/nohttp"):
+            status, headers, body = sb.ports.request(port, path)
+            assert status == 502 and "Set-Cookie" not in headers, (path, status, body)
+        status, headers, body = sb.ports.request(port, "/ok")
+        assert (status, body, headers.get("Location")) == (201, b"ok", "/x")
+        assert "X-Secret" not in headers
+        assert server.proc.poll() is None
         p.signal("KILL")
         p.wait(20)
+
 
 
 def test_stateful_python_keeps_its_variables(server):
