@@ -8,6 +8,7 @@
  *   box.c    sandboxes (create, look up, destroy, the idle reaper) and
  *            their commands (the child jailtrace, the streamed events)
  *   files.c  files inside a sandbox's jail, never through a link
+ *   proxy.c  exposed ports: a request forwarded to a sandbox's listener
  */
 #ifndef JT_SERVE_SERVE_H
 #define JT_SERVE_SERVE_H
