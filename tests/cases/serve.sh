@@ -3,8 +3,10 @@
 # whose scratch directory is under $T (so what it leaves running is found).
 # test-timeout: 3
 # The server's behaviour does not change with the tracer's transport or
-# kernel fallbacks (the other passes), and the static build has no serve.
-# passes: root,jtuser
+# kernel fallbacks (legacy, noseccomp, ptrace), and the static build has no
+# serve; the asan pass runs the server under ASan+UBSan (it parses what
+# clients and sandboxed programs send), whose reports fail the tests.
+# passes: root,jtuser,asan
 
 # pytest_case NAME: python/tests/test_serve.py::NAME
 pytest_case() {
