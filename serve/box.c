@@ -962,6 +962,19 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 		} else if (!strcmp(k, "limits")) {
 			if (add_limits(v, &b->opts, &b->n_opts, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
+		} else if (!strcmp(k, "proxy")) {
+			/* (a rule's ${VAR} would read the server's environment, and its
+			 * upstream may be any address the host reaches) */
+			snprintf(err, sizeof(err), "not built: proxy rules (--proxy) in a sandbox need secrets "
+				 "carried from the request to jailtrace alone and upstreams checked against the "
+				 "host's private addresses; give the sandbox allow_net instead");
+			status = 501;
+			goto bad;
+		} else if (!strcmp(k, "policy_text")) {
+			snprintf(err, sizeof(err), "not built: a policy's text could grant the host (it is not "
+				 "held to --grant-root); name a policy of the server's --policies instead");
+			status = 501;
+			goto bad;
 		} else {
 			snprintf(err, sizeof(err), "unknown field");
 			goto bad;
@@ -2500,6 +2513,11 @@ enum MHD_Result box_proc_signal(struct MHD_Connection *c, struct box *b, const c
 	for (i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
 		if (!strcmp(name, sigs[i].name))
 			break;
+	if (i == sizeof(sigs) / sizeof(*sigs) && (!strcmp(name, "USR1") || !strcmp(name, "USR2") ||
+	    !strcmp(name, "QUIT") || !strcmp(name, "STOP") || !strcmp(name, "CONT") || !strcmp(name, "ALRM") ||
+	    !strcmp(name, "WINCH") || !strcmp(name, "TSTP")))
+		return srv_error(c, 501, "signal", "not built: SIG%s (jailtrace run forwards TERM, INT and HUP, "
+				 "and ends the run on each; KILL kills it)", name);
 	if (i == sizeof(sigs) / sizeof(*sigs))
 		return srv_error(c, 400, "signal", "want \"TERM\", \"INT\", \"HUP\" or \"KILL\" (jailtrace run "
 				 "forwards these, and the run ends; other signals are not built)");
@@ -3035,8 +3053,12 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 		if (!strcmp(k, "stateful"))
 			continue;
 		if (!strcmp(k, "language")) {
+			if (json_is_string(v) && (!strcmp(json_string_value(v), "node") ||
+						   !strcmp(json_string_value(v), "bash") || !strcmp(json_string_value(v), "sh")))
+				return srv_error(c, 501, "language", "not built: \"stateful\": true for %s (python only)",
+						 json_string_value(v));
 			if (!json_is_string(v) || strcmp(json_string_value(v), "python"))
-				return srv_error(c, 400, "language", "\"stateful\": true is built for \"python\" only");
+				return srv_error(c, 400, "language", "want \"python\" with \"stateful\": true");
 		} else if (!strcmp(k, "code")) {
 			if (!json_is_string(v))
 				return srv_error(c, 400, "code", "want the program's text");

@@ -310,6 +310,10 @@ def test_bad_input(server):
             status, e = raw(server, "POST", "/v1/sandboxes",
                             json.dumps({"user": "x", "allow_net": ["192.0.2.1:443", net]}).encode())
             assert status == 403 and e["field"] == "allow_net[1]", (net, status, e)
+        # what is not built says so
+        for field, value in (("proxy", ["openai https://api.openai.com/v1"]), ("policy_text", "ro /")):
+            status, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", field: value}).encode())
+            assert status == 501 and e["field"] == field and "not built" in e["error"], e
         status, e = raw(server, "POST", "/v1/sandboxes", b'{"user": "x", "policy": "nope"}')
         assert status == 400 and e["field"] == "policy"
         status, e = raw(server, "POST", base + "/exec", b'{"cmd": "' + b"a" * (2 << 20) + b'"}')
@@ -589,6 +593,9 @@ def test_a_background_process_its_output_and_signals(server):
         # bad input
         status, e = raw(server, "POST", "/v1/sandboxes/%s/processes/%s/signal" % (sb.id, p.id),
                         b'{"signal": "USR1"}')
+        assert status == 501 and e["field"] == "signal"
+        status, e = raw(server, "POST", "/v1/sandboxes/%s/processes/%s/signal" % (sb.id, p.id),
+                        b'{"signal": "BOGUS"}')
         assert status == 400 and e["field"] == "signal"
         status, e = raw(server, "POST", "/v1/sandboxes/%s/processes" % sb.id, b'{"cmd": "x", "ports": [80]}')
         assert status == 400 and e["field"] == "ports[0]"
@@ -771,7 +778,7 @@ def test_stateful_python_keeps_its_variables(server):
         assert sb.exec(["echo", "free"]).stdout == "free\n"
         status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
                         b'{"language": "node", "code": "1", "stateful": true}')
-        assert status == 400 and e["field"] == "language"
+        assert status == 501 and e["field"] == "language" and "not built" in e["error"]
         status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
                         b'{"language": "python", "code": "1", "stateful": true, "stdin": "x"}')
         assert status == 400 and e["field"] == "stdin"
