@@ -3,8 +3,8 @@
 
 What jailtrace serve costs, through the Python client on a unix socket: a
 run_code("print(1)") round trip against `python3 -c 'print(1)'` natively
-and `jailtrace run` alone; exec of /bin/true; a 1 MB file put and taken;
-then USERS sandboxes of USERS users (default 20), each running
+and `jailtrace run` alone; a stateful run_code after the first; exec of
+/bin/true; a 1 MB file put and taken; then USERS sandboxes of USERS users (default 20), each running
 print(1), 4 at a time: completed per minute, the server's memory per idle
 sandbox, and what is left after they are destroyed (processes, ephemeral
 jails, the server's descriptors). Medians; a measurement, never a test.
@@ -70,6 +70,13 @@ def main():
             blob = os.urandom(1 << 20)
             put = median_ms(lambda: sb.files.write("/work/blob", blob))
             get = median_ms(lambda: sb.files.read("/work/blob"))
+            first_s = time.perf_counter()
+            sb.run_code("x = 1", stateful=True)
+            first_s = (time.perf_counter() - first_s) * 1000
+            stateful = median_ms(lambda: sb.run_code("x += 1\nprint(x)", stateful=True))
+            sb.stop_interpreter()
+        print("serve: a stateful run_code after the first %.1f ms (the first, which starts the "
+              "interpreter, %.1f ms)" % (stateful, first_s))
         print("serve: run_code(print(1)) %.1f ms (first %.1f ms), %.2fx native python3 -c (%.1f ms); "
               "jailtrace run alone %.1f ms" % (code, first, code / native, native, alone))
         print("serve: exec /bin/true %.1f ms; a 1 MB file put %.1f ms, taken %.1f ms" % (true, put, get))
