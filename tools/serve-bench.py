@@ -4,10 +4,10 @@
 What jailtrace serve costs, through the Python client on a unix socket: a
 run_code("print(1)") round trip against `python3 -c 'print(1)'` natively
 and `jailtrace run` alone; a stateful run_code after the first; exec of
-/bin/true; a 1 MB file put and taken; then USERS sandboxes of USERS users (default 20), each running
-print(1), 4 at a time: completed per minute, the server's memory per idle
-sandbox, and what is left after they are destroyed (processes, ephemeral
-jails, the server's descriptors). Medians; a measurement, never a test.
+/bin/true; a 1 MB file put and taken; then USERS sandboxes of USERS users
+(default 20), each running print(1), 4 at a time: completed per minute,
+the server's memory per idle sandbox, and what is left after they are
+destroyed (processes, ephemeral jails, the server's descriptors). Medians; a measurement, never a test.
 """
 
 import os
