@@ -332,10 +332,17 @@ def test_server_death_kills_every_sandbox():
         sb = Sandbox(user="gina", server=s.server, token=s.token(), ephemeral=True)
         t, started = _started(sb, "sleep 300 # " + marker)
         assert started.wait(30)
+        # a background process and a stateful interpreter die with it too
+        bg = Sandbox(user="gina2", server=s.server, token=s.token(), ephemeral=True)
+        p = bg.processes.start("echo up; sleep 300 # p" + marker)
+        assert _wait_output(p, "up")
+        kern = Sandbox(user="gina3", server=s.server, token=s.token(), ephemeral=True)
+        assert kern.run_code("x = 1", stateful=True).exit_code == 0
+        assert processes_with(kern.id)
         s.stop(sig=9)
-        assert wait_until(lambda: not processes_with(marker), timeout=15)
+        assert wait_until(lambda: not processes_with(marker) and not processes_with(kern.id), timeout=15)
         t.join(10)
-        assert os.listdir(os.path.join(s.data, "ephemeral")) == [sb.id]
+        assert sorted(os.listdir(os.path.join(s.data, "ephemeral"))) == sorted([sb.id, bg.id, kern.id])
         # the next server removes the ephemeral jails the dead one left
         s.log.close()
         s = Server(dir=s.dir)
