@@ -28,27 +28,30 @@
 #define HEAD_MAX 16384
 #define UPSTREAM_MS 30000	/* for the connect, the head, and each read of the body */
 
-/* The inode of the socket listening on 127.0.0.1:@port, or 0. */
-static unsigned long listener_inode(int port)
+/* The inodes of the sockets listening on port @port that a connect to
+ * 127.0.0.1:@port may reach (bound to 127.0.0.1 or 0.0.0.0: with
+ * SO_REUSEPORT a host process of the same uid may listen beside the
+ * sandbox's); how many (up to @max), 0 for none, -1 for more. */
+static int listener_inodes(int port, unsigned long *inodes, int max)
 {
 	FILE *f = fopen("/proc/net/tcp", "re");
 	char line[512];
-	unsigned long inode = 0;
+	int n = 0;
 
 	if (!f)
 		return 0;
-	while (!inode && fgets(line, sizeof(line), f)) {
+	while (n >= 0 && fgets(line, sizeof(line), f)) {
 		unsigned addr, lport, st;
 		unsigned long ino;
 
 		/* "sl: LOCAL REMOTE st tx:rx tr:when retrnsmt uid timeout inode" */
 		if (sscanf(line, " %*d: %8X:%4X %*8X:%*4X %2X %*8X:%*8X %*2X:%*8X %*8X %*u %*d %lu",
 			   &addr, &lport, &st, &ino) == 4 &&
-		    st == 0x0A && (int)lport == port && addr == htonl(INADDR_LOOPBACK))
-			inode = ino;
+		    st == 0x0A && (int)lport == port && (addr == htonl(INADDR_LOOPBACK) || addr == 0))
+			n = n < max ? (inodes[n] = ino, n + 1) : -1;
 	}
 	fclose(f);
-	return inode;
+	return n;
 }
 
 /* @pid's parent, or -1 */
@@ -227,7 +230,8 @@ enum MHD_Result proxy_forward(struct MHD_Connection *c, struct box *b, int port,
 	struct upstream *u;
 	struct MHD_Response *resp;
 	unsigned status;
-	unsigned long inode;
+	unsigned long inodes[8];
+	int n_inodes;
 	uint64_t clen = UINT64_MAX;
 	const char *keep_name[16];
 	char *keep_val[16];
@@ -242,9 +246,14 @@ enum MHD_Result proxy_forward(struct MHD_Connection *c, struct box *b, int port,
 	for (const char *s = path; *s; s++)
 		if ((unsigned char)*s <= 32 || *s == 127)
 			return srv_error(c, 400, "path", "a control character or space in the path");
-	/* the listener must be the sandbox's own, now */
-	if (!(inode = listener_inode(port)) || !tree_holds(root, inode))
-		return srv_error(c, 502, NULL, "nothing of sandbox %s listens on 127.0.0.1:%d", box_id(b), port);
+	/* every listener a connect may reach must be the sandbox's own, now */
+	n_inodes = listener_inodes(port, inodes, 8);
+	for (int i = 0; i < n_inodes; i++)
+		if (!tree_holds(root, inodes[i]))
+			n_inodes = 0;
+	if (n_inodes <= 0)
+		return srv_error(c, 502, NULL, "nothing of sandbox %s listens on 127.0.0.1:%d%s", box_id(b), port,
+				 n_inodes < 0 || listener_inodes(port, inodes, 8) ? " alone" : "");
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return srv_error(c, 500, NULL, "socket: %s", strerror(errno));
 	pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };

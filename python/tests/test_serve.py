@@ -689,7 +689,10 @@ def test_an_exposed_port_answers_with_the_token_only(server):
 def test_an_exposed_port_never_reaches_a_host_service(server):
     # a host service listens on the port the sandbox asks for: the
     # sandbox's bind fails, and its port, exposed, is not forwarded there
+    # (SO_REUSEPORT on both: where the sandbox runs as the host's uid, its
+    # bind succeeds beside the host's, and a connect could reach either)
     host = socket.socket()
+    host.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     host.bind(("127.0.0.1", 0))
     host.listen(4)
     host.settimeout(0.5)
@@ -697,9 +700,11 @@ def test_an_exposed_port_never_reaches_a_host_service(server):
     try:
         with sandbox(server, "tom") as sb:
             p = sb.processes.start(
-                "python3 -c \"import socket; s = socket.socket(); s.bind(('127.0.0.1', %d)); s.listen()\" "
-                "; echo bind=$?; sleep 300" % port, ports=[port])
-            assert _wait_output(p, "bind=")
+                "python3 -c \"import socket, time; s = socket.socket(); "
+                "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('127.0.0.1', %d)); "
+                "s.listen(); print('listening', flush=True); time.sleep(300)\"; echo bind=$?; sleep 300"
+                % port, ports=[port])
+            assert wait_until(lambda: any("bind=" in o or "listening" in o for o in p.output()), timeout=20)
             sb.ports.expose(port)
             status, _, body = sb.ports.request(port, "/")
             assert status == 502 and b"listens" in body
