@@ -446,6 +446,19 @@ def test_tenant_limits_give_429():
         a.destroy()
         t.join(20)
         assert b.exec(["true"]).exit_code == 0
+        # a background process counts as a command running
+        q = b.processes.start("echo up; sleep 300")
+        assert _wait_output(q, "up")
+        c = Sandbox(user="u4", server=s.server, token=s.token())
+        with pytest.raises(JailtraceError) as e:
+            c.exec(["true"])
+        assert e.value.status == 429
+        with pytest.raises(JailtraceError) as e:
+            c.run_code("1", stateful=True)
+        assert e.value.status == 429
+        q.signal("KILL")
+        q.wait(20)
+        assert c.exec(["true"]).exit_code == 0
         b.destroy()
     finally:
         s.close()
