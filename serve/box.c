@@ -64,6 +64,9 @@ struct box {
 	size_t n_exposed;
 	struct kernel *kernel;	/* the stateful interpreter, or NULL (it holds the jail's lock) */
 	uint64_t mem;		/* the running command's memory limit (--tenant-memory) */
+	char **secrets;		/* JT_SERVE_SECRET_N=VALUE: the proxy rules' header values, in
+				 * jailtrace's environment only */
+	size_t n_secrets;
 };
 
 /* The stateful Python interpreter of a sandbox ("stateful": true): one
@@ -147,6 +150,11 @@ static void free_box(struct box *b)
 	for (size_t i = 0; i < b->n_opts; i++)
 		free(b->opts[i]);
 	free(b->opts);
+	for (size_t i = 0; i < b->n_secrets; i++) {
+		explicit_bzero(b->secrets[i], strlen(b->secrets[i]));
+		free(b->secrets[i]);
+	}
+	free(b->secrets);
 	free(b);
 }
 
@@ -643,6 +651,83 @@ static int check_grant(const char *spec, int rw, char *out, size_t outlen, char 
 	return -1;
 }
 
+/*
+ * "proxy": {"NAME": {"Header-Name": "secret value", ...}, ...}: a secrets
+ * proxy rule (jailtrace run --proxy) to the upstream the server's
+ * operator gave NAME (--proxy-upstream NAME=URL: a tenant never names an
+ * address the host reaches), adding those headers. Each value goes to
+ * jailtrace's environment alone, as JT_SERVE_SECRET_N, which the rule
+ * names; it never enters the sandbox, the server's log or a reply.
+ */
+static int add_proxy(struct box *b, json_t *v, char *field, size_t flen, char *err, size_t errlen)
+{
+	const char *name, *hn;
+	json_t *hdrs, *hv;
+
+	if (!json_is_object(v)) {
+		snprintf(err, errlen, "want {\"NAME\": {\"Header-Name\": \"value\", ...}}");
+		return -1;
+	}
+	json_object_foreach(v, name, hdrs) {
+		const char *url = NULL;
+		char *spec;
+		size_t len;
+		FILE *f;
+
+		snprintf(field, flen, "proxy.%s", name);
+		for (size_t i = 0; i < srv.n_upstreams; i++)
+			if (!strcmp(srv.upstreams[i].name, name))
+				url = srv.upstreams[i].url;
+		if (!url) {
+			snprintf(err, errlen, "no upstream %s on this server (jailtrace serve --proxy-upstream "
+				 "NAME=URL)", name);
+			return -1;
+		}
+		if (!json_is_object(hdrs) || json_object_size(hdrs) > 8) {
+			snprintf(err, errlen, "want an object of up to 8 header names and values");
+			return -1;
+		}
+		if (!(f = open_memstream(&spec, &len)))
+			abort();
+		fprintf(f, "%s %s", name, url);
+		json_object_foreach(hdrs, hn, hv) {
+			const char *val = json_is_string(hv) ? json_string_value(hv) : NULL;
+			char **ns;
+
+			snprintf(field, flen, "proxy.%s.%s", name, hn);
+			if (!hn[0] || strlen(hn) > 64 ||
+			    strspn(hn, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != strlen(hn)) {
+				snprintf(err, errlen, "want a header name of letters, digits and -");
+				fclose(f);
+				free(spec);
+				return -1;
+			}
+			if (!val || !val[0] || json_string_length(hv) > 4096 || strpbrk(val, "\r\n") ||
+			    strlen(val) != json_string_length(hv)) {
+				snprintf(err, errlen, "want a value of 1 to 4096 bytes on one line");
+				fclose(f);
+				free(spec);
+				return -1;
+			}
+			fprintf(f, " header \"%s: ${JT_SERVE_SECRET_%zu}\"", hn, b->n_secrets);
+			if (!(ns = realloc(b->secrets, (b->n_secrets + 1) * sizeof(*ns))))
+				abort();
+			b->secrets = ns;
+			if (asprintf(&ns[b->n_secrets], "JT_SERVE_SECRET_%zu=%s", b->n_secrets, val) < 0)
+				abort();
+			b->n_secrets++;
+		}
+		fclose(f);
+		if (add_opt(&b->opts, &b->n_opts, "--proxy", spec) < 0) {
+			free(spec);
+			snprintf(err, errlen, "too many options");
+			return -1;
+		}
+		free(spec);
+	}
+	return 0;
+}
+
 static const char *const limit_keys[] = {
 	"timeout", "grace", "cpu", "memory", "vmem", "procs", "output", "fsize", "nofile", "disk", "inodes",
 };
@@ -741,7 +826,46 @@ static void guard(pid_t j, int sfd)
 /* Spawn `jailtrace run ARGS` with 0-2 on @in, @out, @err (or /dev/null
  * for -1), under a guard (above), which leads the process group of both:
  * the pid returned is the guard's, signals go to the group. */
+static pid_t spawn_env(char *const *args, int in, int out, int err, char *const *envp);
+
 static pid_t spawn(char *const *args, int in, int out, int err)
+{
+	return spawn_env(args, in, out, err, NULL);
+}
+
+/* The server's environment and @b's secrets, for its jailtrace runs (freed
+ * by the caller once spawned); NULL for the server's own. */
+static char **box_envp(struct box *b)
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+	char **e;
+
+	if (!b->n_secrets)
+		return NULL;
+	while (environ[n])
+		n++;
+	if (!(e = calloc(n + b->n_secrets + 1, sizeof(*e))))
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "JT_SERVE_SECRET_", 16))
+			e[k++] = environ[i];
+	for (size_t i = 0; i < b->n_secrets; i++)
+		e[k++] = b->secrets[i];
+	e[k] = NULL;
+	return e;
+}
+
+static pid_t spawn_box(struct box *b, char *const *args, int in, int out, int err)
+{
+	char **envp = box_envp(b);
+	pid_t pid = spawn_env(args, in, out, err, envp);
+
+	free(envp);
+	return pid;
+}
+
+static pid_t spawn_env(char *const *args, int in, int out, int err, char *const *envp)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	pid_t pid;
@@ -786,7 +910,10 @@ static pid_t spawn(char *const *args, int in, int out, int err)
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGHUP, SIG_DFL);
-			execv(srv.jailtrace, args);
+			if (envp)
+				execve(srv.jailtrace, args, envp);
+			else
+				execv(srv.jailtrace, args);
 			_exit(125);
 		}
 		if (j < 0)
@@ -963,13 +1090,8 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 			if (add_limits(v, &b->opts, &b->n_opts, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
 		} else if (!strcmp(k, "proxy")) {
-			/* (a rule's ${VAR} would read the server's environment, and its
-			 * upstream may be any address the host reaches) */
-			snprintf(err, sizeof(err), "not built: proxy rules (--proxy) in a sandbox need secrets "
-				 "carried from the request to jailtrace alone and upstreams checked against the "
-				 "host's private addresses; give the sandbox allow_net instead");
-			status = 501;
-			goto bad;
+			if (add_proxy(b, v, field, sizeof(field), err, sizeof(err)) < 0)
+				goto bad;
 		} else if (!strcmp(k, "policy_text")) {
 			snprintf(err, sizeof(err), "not built: a policy's text could grant the host (it is not "
 				 "held to --grant-root); name a policy of the server's --policies instead");
@@ -1045,7 +1167,7 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 	args[n++] = "--";
 	args[n++] = "/bin/true";
 	args[n] = NULL;
-	pid = spawn(args, -1, -1, -1);
+	pid = spawn_box(b, args, -1, -1, -1);
 	if (pid < 0 || waitpid(pid, &ws, 0) < 0) {
 		pthread_mutex_unlock(&create_lock);
 		free_box(b);
@@ -1900,7 +2022,7 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	m->pid = spawn(args, in[0], out[1], er[1]);
+	m->pid = spawn_box(b, args, in[0], out[1], er[1]);
 	close(in[0]);
 	close(out[1]);
 	close(er[1]);
@@ -2389,7 +2511,7 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 		args[n++] = cmdv[i];
 	args[n] = NULL;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
-	    (p->pid = spawn(args, -1, out[1], er[1])) < 0) {
+	    (p->pid = spawn_box(b, args, -1, out[1], er[1])) < 0) {
 		int e = errno;
 
 		for (int i = 0; i < 2; i++) {
@@ -2993,7 +3115,7 @@ static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
 	args[n++] = (char *)KERNEL_PY;
 	args[n] = NULL;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
-	    (k->pid = spawn(args, in[0], out[1], er[1])) < 0) {
+	    (k->pid = spawn_box(b, args, in[0], out[1], er[1])) < 0) {
 		snprintf(err, errlen, "cannot start the interpreter: %s", strerror(errno));
 		for (int i = 0; i < 2; i++) {
 			if (in[i] >= 0)

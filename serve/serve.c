@@ -681,6 +681,8 @@ static void usage(FILE *out)
 "                     tenant (default 16; more: 429)\n"
 "  --tenant-memory SIZE  memory limits a tenant's runs may hold at once (each\n"
 "                     run's --memory, else jailtrace's default; more: 429)\n"
+"  --proxy-upstream NAME=URL  an upstream sandboxes' secrets proxy rules may\n"
+"                     name (\"proxy\": {\"NAME\": {\"Header\": \"secret\"}}; repeatable)\n"
 "  --no-syslog        no syslog lines (by default: each command's denials and\n"
 "                     the limit it hit, and each destroy, with tenant and user)\n"
 "  --max-body SIZE    bound of a JSON body (default 1M; more: 413)\n"
@@ -982,6 +984,7 @@ int jt_cmd_serve(int argc, char **argv)
 		{ "max-body", required_argument, 0, 'b' }, { "max-file", required_argument, 0, 'f' },
 		{ "max-commands", required_argument, 0, 'c' },
 		{ "tenant-memory", required_argument, 0, 'M' }, { "no-syslog", no_argument, 0, 'S' },
+		{ "proxy-upstream", required_argument, 0, 'U' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *tokens = NULL, *listen_addr = NULL;
@@ -1066,6 +1069,26 @@ int jt_cmd_serve(int argc, char **argv)
 		case 'S':
 			srv.syslog = 0;
 			break;
+		case 'U': {
+			char *eq = strchr(optarg, '=');
+			struct srv_upstream *u;
+
+			/* NAME=URL: the URL goes into a --proxy rule as one word */
+			if (!eq || eq == optarg || eq - optarg > 31 ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyz0123456789_-") != (size_t)(eq - optarg) ||
+			    (strncmp(eq + 1, "http://", 7) && strncmp(eq + 1, "https://", 8)) ||
+			    strlen(eq + 1) > 1024 || strpbrk(eq + 1, " \t\r\n\"'\\$")) {
+				fprintf(stderr, "jailtrace serve: bad --proxy-upstream %s: want NAME=http(s)://... "
+					"(a name of a-z, 0-9, _ -)\n", optarg);
+				return EXIT_JT;
+			}
+			if (!(u = realloc(srv.upstreams, (srv.n_upstreams + 1) * sizeof(*u))))
+				abort();
+			srv.upstreams = u;
+			u[srv.n_upstreams].name = strndup(optarg, (size_t)(eq - optarg));
+			u[srv.n_upstreams++].url = strdup(eq + 1);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

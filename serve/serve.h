@@ -44,6 +44,10 @@ struct jt_mhd {
 extern struct jt_mhd jt_mhd;
 int jt_mhd_load(char *err, size_t errlen);
 
+struct srv_upstream {
+	char *name, *url;	/* --proxy-upstream NAME=URL */
+};
+
 struct srv_token {
 	char *token, *tenant;
 	uid_t *uids;		/* uid=N,M: only from a unix socket peer of these uids */
@@ -66,6 +70,8 @@ struct srv_conf {
 	size_t max_file;		/* a file PUT */
 	unsigned port;			/* the TCP port listened on, or 0 */
 	uint64_t tenant_memory;		/* memory limits a tenant's runs may hold at once, or 0 */
+	struct srv_upstream *upstreams;	/* what sandboxes' proxy rules may name */
+	size_t n_upstreams;
 	int syslog;			/* each command's denials and limit, and destroys, to syslog */
 	char url[160];			/* http://ADDRESS:PORT listened on, or "" (a unix socket) */
 };

@@ -310,12 +310,14 @@ class Sandbox:
     max_age (seconds), ephemeral (a fresh jail, removed with the sandbox; by default the
     user's own jail, kept), policy (a name the server knows), ro, rw
     (grants under the server's --grant-root), allow_net, limits (e.g.
-    {"memory": "512M"}).
+    {"memory": "512M"}), proxy ({"NAME": {"Header": "secret"}}: a secrets
+    proxy to the server's upstream NAME, the program reaching it at
+    $NAME_BASE_URL and never seeing the secret).
     """
 
     def __init__(self, user, server=None, token=None, *, idle_timeout=None, max_age=None,
                  ephemeral=None, policy=None, ro=None, rw=None, allow_net=None, limits=None,
-                 timeout=60):
+                 proxy=None, timeout=60):
         server = server or os.environ.get("JAILTRACE_SERVER")
         token = token or os.environ.get("JAILTRACE_TOKEN")
         self.user = user
@@ -328,6 +330,8 @@ class Sandbox:
             # no server: each command a jailtrace run here (idle_timeout and
             # max_age have no one to keep them)
             from .local import Local
+            if proxy:
+                raise JailtraceError(501, "proxy rules need a server (not built for local mode)")
             self._local = Local(user, server[6:] or None, ephemeral=ephemeral, policy=policy,
                                 ro=ro, rw=rw, allow_net=allow_net, limits=limits)
             self.info = self._local.info()
@@ -337,7 +341,8 @@ class Sandbox:
         body = {"user": user}
         for k, v in (("idle_timeout", idle_timeout), ("max_age", max_age),
                      ("ephemeral", ephemeral), ("policy", policy),
-                     ("ro", ro), ("rw", rw), ("allow_net", allow_net), ("limits", limits)):
+                     ("ro", ro), ("rw", rw), ("allow_net", allow_net), ("limits", limits),
+                     ("proxy", proxy)):
             if v is not None:
                 body[k] = v
         self.info = self._t.call("POST", "/v1/sandboxes", body)

@@ -311,9 +311,12 @@ def test_bad_input(server):
                             json.dumps({"user": "x", "allow_net": ["192.0.2.1:443", net]}).encode())
             assert status == 403 and e["field"] == "allow_net[1]", (net, status, e)
         # what is not built says so
-        for field, value in (("proxy", ["openai https://api.openai.com/v1"]), ("policy_text", "ro /")):
-            status, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", field: value}).encode())
-            assert status == 501 and e["field"] == field and "not built" in e["error"], e
+        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", "policy_text": "ro /"}).encode())
+        assert status == 501 and e["field"] == "policy_text" and "not built" in e["error"], e
+        # a proxy rule names an upstream of the server's, never an address
+        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps(
+            {"user": "x", "proxy": {"http://169.254.169.254": {}}}).encode())
+        assert status == 400 and e["field"].startswith("proxy."), e
         status, e = raw(server, "POST", "/v1/sandboxes", b'{"user": "x", "policy": "nope"}')
         assert status == 400 and e["field"] == "policy"
         status, e = raw(server, "POST", base + "/exec", b'{"cmd": "' + b"a" * (2 << 20) + b'"}')
@@ -890,3 +893,53 @@ def test_tenant_memory_limit_gives_429():
         assert b.exec(["true"]).exit_code == 0
     finally:
         s.close()
+
+
+def test_proxy_rules_add_the_tenants_secret_outside_the_sandbox():
+    import http.server
+    seen = []
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("Authorization")))
+            body = ("auth=%s" % self.headers.get("Authorization")).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    up = http.server.HTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=up.serve_forever, daemon=True).start()
+    secret = "s3cret-" + uuid.uuid4().hex
+    s = Server(extra=["--proxy-upstream", "echo=http://127.0.0.1:%d/v1" % up.server_address[1]])
+    try:
+        for bad, field in (({"nope": {}}, "proxy.nope"),
+                           ({"echo": {"Authorization": "a\nb"}}, "proxy.echo.Authorization"),
+                           ({"echo": {"Bad Name": "x"}}, "proxy.echo.Bad Name"),
+                           ({"echo": "x"}, "proxy.echo")):
+            status, e = raw(s, "POST", "/v1/sandboxes", json.dumps({"user": "y", "proxy": bad}).encode())
+            assert status == 400 and e["field"] == field, (bad, e)
+        with Sandbox(user="yuri", server=s.server, token=s.token(),
+                     proxy={"echo": {"Authorization": "Bearer " + secret}}) as sb:
+            r = sb.run_code("import os, urllib.request\n"
+                            "print(urllib.request.urlopen(os.environ['ECHO_BASE_URL'] + '/hello').read().decode())\n"
+                            "print(sorted(os.environ))")
+            assert r.exit_code == 0, r
+            assert seen == [("/v1/hello", "Bearer " + secret)]
+            # the answer echoed it: blotted out; the sandbox never had it
+            assert secret not in r.stdout and "auth=" in r.stdout
+            env = sb.exec(["sh", "-c", "env; cat /proc/self/environ"]).stdout
+            assert secret not in env and "JT_SERVE_SECRET" not in env
+            assert secret not in json.dumps(sb.refresh())
+            assert all(secret not in json.dumps(rec) for l in sb.logs() for rec in sb.log(l["id"]))
+        # another tenant's sandbox has no such rule
+        with Sandbox(user="yuri", server=s.server, token=s.token("globex")) as other:
+            r = other.run_code("import os\nprint(os.environ.get('ECHO_BASE_URL'))")
+            assert r.stdout == "None\n"
+        assert secret not in s.output()
+    finally:
+        s.close()
+        up.shutdown()

@@ -82,3 +82,4 @@ t_serve_stateful_python_keeps_variables() { pytest_case test_stateful_python_kee
 t_serve_stateful_interpreter_dies_with_its_sandbox() { pytest_case test_stateful_interpreter_dies_with_its_sandbox; }
 t_serve_syslog_has_denials_limits_destroys() { pytest_case test_syslog_gets_denials_limits_and_destroys_with_tenant_and_user; }
 t_serve_tenant_memory_gives_429() { pytest_case test_tenant_memory_limit_gives_429; }
+t_serve_proxy_rules_keep_secrets_outside() { pytest_case test_proxy_rules_add_the_tenants_secret_outside_the_sandbox; }
