@@ -401,6 +401,23 @@ def test_loopback_tcp():
         assert s.server.startswith("http://127.0.0.1:")
         with Sandbox(user="ivy", server=s.server, token=s.token()) as sb:
             assert sb.run_code("print('over tcp')").stdout == "over tcp\n"
+            # an exposed port's URL is the server's own
+            import urllib.error
+            import urllib.request
+            port = _free_port()
+            sb.files.write("/work/i.txt", "tcp\n")
+            p = sb.processes.start(["python3", "-u", "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                                   ports=[port], cwd="/work")
+            assert _wait_output(p, "Serving HTTP"), p.output()
+            url = sb.ports.expose(port)
+            assert url == "%s/v1/sandboxes/%s/ports/%d/" % (s.server, sb.id, port)
+            req = urllib.request.Request(url + "i.txt", headers={"Authorization": "Bearer " + s.token()})
+            assert urllib.request.urlopen(req, timeout=30).read() == b"tcp\n"
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(url + "i.txt", timeout=30)
+            assert e.value.code == 401
+            p.signal("KILL")
+            p.wait(20)
         # beyond loopback only when asked
         out = subprocess.run([s.bin, "serve", "--tokens", s.tokens, "--data", s.data,
                               "--listen", "0.0.0.0:0"], capture_output=True, text=True, timeout=30)
