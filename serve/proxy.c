@@ -362,7 +362,7 @@ enum MHD_Result proxy_forward(struct MHD_Connection *c, struct box *b, int port,
 			char *e;
 			unsigned long long n = strtoull(v, &e, 10);
 
-			if (e == v || *e || clen != UINT64_MAX) {
+			if (e == v || *e || clen != UINT64_MAX || strspn(v, "0123456789") != strlen(v) || strlen(v) > 18) {
 				free(head);
 				up_free(u);
 				return srv_error(c, 502, NULL, "port %d of sandbox %s: a bad or second Content-Length",

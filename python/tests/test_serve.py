@@ -760,6 +760,7 @@ def test_a_hostile_upstream_gets_502(server):
             "           b'/te': b'HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n',\n"
             "           b'/two': b'HTTP/1.1 200 OK\\r\\nContent-Length: 1\\r\\nContent-Length: 2\\r\\n\\r\\nab',\n"
             "           b'/nohttp': b'SSH-2.0-OpenSSH\\r\\n\\r\\n',\n"
+            "           b'/neg': b'HTTP/1.1 200 OK\\r\\nContent-Length: -1\\r\\n\\r\\nab',\n"
             "           b'/ok': b'HTTP/1.1 201 Made\\r\\nContent-Length: 2\\r\\nX-Secret: no\\r\\nLocation: /x\\r\\n\\r\\nokEXTRA'}\n"
             "while True:\n    c, _ = s.accept()\n    req = c.recv(65536)\n"
             "    c.sendall(answers.get(req.split(b' ')[1], b''))\n"
@@ -769,7 +770,7 @@ def test_a_hostile_upstream_gets_502(server):
         p = sb.processes.start(["python3", "/work/srv.py"], ports=[port])
         assert _wait_output(p, "up"), p.output()
         sb.ports.expose(port)
-        for path in ("/lf", "/close", "/big", "/te", "/two", "/nohttp"):
+        for path in ("/lf", "/close", "/big", "/te", "/two", "/nohttp", "/neg"):
             status, headers, body = sb.ports.request(port, path)
             assert status == 502 and "Set-Cookie" not in headers, (path, status, body)
         status, headers, body = sb.ports.request(port, "/ok")
