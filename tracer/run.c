@@ -25,6 +25,7 @@
 #include <sys/fsuid.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include "compat/names.h"
 #include "tracer/denials.h"
 #include "tracer/fs.h"
 #include "tracer/path.h"
@@ -287,6 +288,22 @@ static int seize(struct jt_run *run)
 		return -ENOMEM;
 	jt_log_spawn(&run->log, run->child, run->child, getpid(), "fork");
 	kill(run->child, SIGCONT);
+	return 0;
+}
+
+/* A signal that stops a run, come already (under notifications it waits in
+ * the signalfd's set, blocked): its number, else 0. */
+static int stop_signal_came(void)
+{
+	static const int stops[] = { SIGTERM, SIGINT, SIGHUP };
+	sigset_t pending;
+
+	if (jt_got_signal)
+		return jt_got_signal;
+	if (sigpending(&pending) == 0)
+		for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+			if (sigismember(&pending, stops[i]))
+				return stops[i];
 	return 0;
 }
 
@@ -655,9 +672,18 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	r = seize(run);
 	if (r < 0) {
+		int sig = stop_signal_came();
+
 		kill(run->child, SIGKILL);
 		waitpid(run->child, NULL, 0);
-		if (jt_spawn_error(err_fd, msg, sizeof(msg), &code))
+		if (sig) {
+			/* a SIGTERM to jailtrace's process group reaches the program
+			 * too before it is seized and in a group of its own: the run
+			 * was interrupted, not broken */
+			r = fail(res, 128 + sig, EINTR, "jailtrace got %s before the program started",
+				 jt_signal_name(sig));
+			res->status = JT_INTERRUPTED;
+		} else if (jt_spawn_error(err_fd, msg, sizeof(msg), &code))
 			r = fail(res, code, EINVAL, "%s", msg);
 		else
 			r = fail(res, 125, -r, "cannot trace the program: %s%s", strerror(-r),
