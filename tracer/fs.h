@@ -100,6 +100,10 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
  */
 int jt_skeleton_build(struct jt_run *run, struct jt_policy *etc, char *err, size_t errlen);
 void jt_skeleton_remove(struct jt_run *run);
+/** Where the kept skeletons are (the directory), or -errno: none are kept. */
+int jt_skeleton_base(char *base, size_t len);
+/** Remove every kept skeleton no run holds. @return how many are left. */
+int jt_skeleton_wipe(void);
 int jt_skeleton_open(struct jt_run *run, const char *inside);
 int jt_skeleton_inside(struct jt_run *run, const char *host, char *out, size_t len);
 

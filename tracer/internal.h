@@ -133,6 +133,9 @@ struct jt_run {
 	char skeleton[PATH_MAX];	/* host directory standing for synthetic ones */
 	int skeleton_kept;		/* it is the cached one: left in place at the end */
 	int skeleton_lock;		/* a shared lock on it while the run lasts, or -1 */
+	int taint_fd;			/* its program could write jailtrace's caches: the
+					 * mark, share-locked while the run lasts, or -1 */
+	char taint_path[PATH_MAX];
 	char jail[PATH_MAX];		/* host directory of the writable jail */
 	int jail_ephemeral;
 	int jail_lazy;			/* the fresh jail is made with its first directory */

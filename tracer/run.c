@@ -606,6 +606,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->wd_fd = -1;
 	run->notif_fd = -1;
 	run->notif_sig_fd = -1;
+	run->taint_fd = -1;
 	run->jailtrace_pgrp = getpgrp();
 	run->pty_master = run->pty_slave = -1;
 	run->use_pty = jt_tty_wanted();
@@ -665,6 +666,14 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	}
 	if ((r = jt_ptable_init(&run->tasks)) < 0) {
 		r = fail(res, 125, -r, "out of memory");
+		goto out;
+	}
+	/* before its program can write a cache jailtrace keeps, the mark that
+	 * no run may trust them (filtercache.c) */
+	if ((r = jt_cache_taint(run)) < 0) {
+		r = fail(res, 125, -r, "this run's writable grants hold jailtrace's caches and every "
+			 "place to mark them untrusted (/dev/shm, $XDG_RUNTIME_DIR, $TMPDIR): "
+			 "narrow the grants, or set JAILTRACE_CACHE_DIR and JAILTRACE_VIEW_CACHE elsewhere");
 		goto out;
 	}
 	jt_signals_install(run->notif_want);
@@ -762,6 +771,7 @@ out:
 	jt_proxy_stop(run);
 	jt_egress_stop(run);
 	jt_notify_done(run);
+	jt_cache_untaint(run);	/* every process of the run is gone */
 	jt_cpu_done(run);
 	jt_stacks_free(run);
 	jt_denials_free(run);

@@ -278,21 +278,48 @@ static void prune(const char *base, const char *mine)
 	free(all);
 }
 
-/* The shared skeleton for @key, made if missing. @return 0, or -errno: make a private one. */
-static int skeleton_shared(struct jt_run *run, const struct etc_files *f)
+int jt_skeleton_base(char *base, size_t len)
 {
-	char base[PATH_MAX - 80], key[65], tmp[PATH_MAX];
 	const char *own = getenv("JAILTRACE_VIEW_CACHE");
-	int made = 0, r;
+	int r;
 
 	if (own && !strcmp(own, "0"))
 		return -EPERM;
 	if (own && own[0] == '/')
-		r = snprintf(base, sizeof(base), "%s", own);
+		r = snprintf(base, len, "%s", own);
 	else
-		r = snprintf(base, sizeof(base), SKEL_BASE "-%u", (unsigned)geteuid());
-	if (r >= (int)sizeof(base))
-		return -ENAMETOOLONG;
+		r = snprintf(base, len, SKEL_BASE "-%u", (unsigned)geteuid());
+	return r >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+int jt_skeleton_wipe(void)
+{
+	struct jt_cache_entry *all;
+	char base[PATH_MAX - 80];
+	long n;
+	int left = 0;
+
+	if (jt_skeleton_base(base, sizeof(base)) < 0 ||
+	    (n = jt_cache_by_age(base, ".lock", ".tmp-", remove_stale, &all)) < 0)
+		return 0;
+	for (long i = 0; i < n; i++)
+		left += !remove_unused(base, all[i].name);
+	free(all);
+	return left;
+}
+
+/* The shared skeleton for @key, made if missing. @return 0, or -errno: make a private one. */
+static int skeleton_shared(struct jt_run *run, const struct etc_files *f)
+{
+	char base[PATH_MAX - 80], key[65], tmp[PATH_MAX];
+	int made = 0, r;
+
+	if ((r = jt_skeleton_base(base, sizeof(base))) < 0)
+		return r;
+	/* a run whose program could write the skeletons is going, or has
+	 * left them unchecked (filtercache.c, jt_cache_trusted) */
+	if (!jt_cache_trusted())
+		return -EPERM;
 	if (mkdir(base, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	if (!ours_alone(base) || !jt_cache_dir_safe(run, base))

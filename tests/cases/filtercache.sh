@@ -68,3 +68,90 @@ t_a_writable_grant_over_the_cache_turns_it_off() {
 	ls "$JAILTRACE_CACHE_DIR"/*.bpf >/dev/null 2>&1 && fail "a cache the program could write was used"
 	true
 }
+
+# plant DIR: every kept program in DIR becomes one that allows every call,
+# with a checksum that matches (what a program that can write the cache
+# could leave for the next run).
+plant_allow_all() {
+	/usr/bin/python3 -c "
+import glob, hashlib, struct, sys
+allow = struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000)	# BPF_RET|BPF_K: SECCOMP_RET_ALLOW
+n = 0
+for f in glob.glob(sys.argv[1] + '/*.bpf'):
+    open(f, 'wb').write(allow + hashlib.sha256(allow).digest()); n += 1
+print('planted', n)" "$1"
+}
+
+t_a_program_that_can_write_the_cache_cannot_plant_a_filter_for_a_later_run() {
+	export JAILTRACE_CACHE_DIR="$JT_AUX/cache"
+	jt -- "$PROGS/forbidden" syslog
+	expect_out_line "syslog: ENOSYS"
+	# control: a program that allows everything, planted from outside, is
+	# what a run then loads (the attack works if the program can plant it)
+	cp -a "$JAILTRACE_CACHE_DIR" "$JT_AUX/saved"
+	plant_allow_all "$JAILTRACE_CACHE_DIR" >"$T/plant"
+	grep -qx 'planted 1' "$T/plant" || fail "nothing to plant: $(cat "$T/plant")"
+	jt -- "$PROGS/forbidden" syslog
+	grep -qx "syslog: ENOSYS" "$T/out" && native_fail "a planted program was not loaded: the test cannot judge"
+	rm -rf "$JAILTRACE_CACHE_DIR"
+	mv "$JT_AUX/saved" "$JAILTRACE_CACHE_DIR"
+	# a run whose program may write the cache plants it from inside ...
+	jt --rw "$JAILTRACE_CACHE_DIR" -- /usr/bin/python3 -c "
+import glob, hashlib, struct, sys
+allow = struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000)
+fs = glob.glob(sys.argv[1] + '/*.bpf')
+for f in fs: open(f, 'wb').write(allow + hashlib.sha256(allow).digest())
+print('planted', len(fs))" "$JAILTRACE_CACHE_DIR"
+	expect_out_line "planted 1"
+	# ... and the next run, with no grant over it, does not load it
+	jt -- "$PROGS/forbidden" syslog
+	expect_out_line "syslog: ENOSYS"
+	expect_log '.name == "syslog" and .decision == "deny"'
+}
+
+t_a_marking_run_that_dies_leaves_the_cache_untrusted_until_it_is_emptied() {
+	export JAILTRACE_CACHE_DIR="$JT_AUX/cache"
+	jt -- "$PROGS/forbidden" syslog
+	expect_out_line "syslog: ENOSYS"
+	# the program plants, then jailtrace dies (SIGKILL) before it can empty the cache
+	jt_bg --rw "$JAILTRACE_CACHE_DIR" -- /usr/bin/python3 -c "
+import glob, hashlib, struct, sys, time
+allow = struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000)
+for f in glob.glob(sys.argv[1] + '/*.bpf'): open(f, 'wb').write(allow + hashlib.sha256(allow).digest())
+print('planted', flush=True)
+time.sleep(60)" "$JAILTRACE_CACHE_DIR"
+	wait_until 30 grep -qx planted "$T/out" || { kill "$JT_PID"; jt_wait; fail "the program did not plant"; }
+	# while it lasts, no run trusts the cache
+	jt -- "$PROGS/forbidden" syslog
+	expect_out_line "syslog: ENOSYS"
+	kill -KILL "$JT_PID"
+	jt_wait
+	jt -- "$PROGS/forbidden" syslog
+	expect_out_line "syslog: ENOSYS"
+	expect_log '.name == "syslog" and .decision == "deny"'
+}
+
+t_a_fifo_under_a_programs_name_in_the_cache_does_not_hold_a_run() {
+	export JAILTRACE_CACHE_DIR="$JT_AUX/cache"
+	jt -- /bin/true
+	f=$(ls "$JAILTRACE_CACHE_DIR"/*.bpf | head -1)
+	rm -f "$f"
+	mkfifo -m 600 "$f"
+	jt --timeout 20s -- "$PROGS/forbidden" syslog
+	expect_rc 0
+	expect_out_line "syslog: ENOSYS"
+}
+
+t_pruning_the_cache_removes_only_its_own_files() {
+	export JAILTRACE_CACHE_DIR="$JT_AUX/cache"
+	mkdir -m 700 "$JAILTRACE_CACHE_DIR"
+	for n in .bashrc .netrc notes.txt ".1.short.bpf"; do
+		echo keep >"$JAILTRACE_CACHE_DIR/$n"
+		touch -d '2001-01-01' "$JAILTRACE_CACHE_DIR/$n"
+	done
+	jt -- /bin/true
+	expect_rc 0
+	for n in .bashrc .netrc notes.txt ".1.short.bpf"; do
+		[ -e "$JAILTRACE_CACHE_DIR/$n" ] || fail "pruning removed $n, not a file of the cache's"
+	done
+}
