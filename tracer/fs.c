@@ -610,26 +610,36 @@ static int stat_out(struct jt_op *op, int dirfd, const char *name, int at, int s
 static int fd_copy(struct jt_op *op, int fd);
 
 /* The program's descriptor @fd, stat'ed as fstatat(fd, "", AT_EMPTY_PATH) does. */
+/* @fd stat'ed through the thread's /proc/TID/fd link, which leads to the
+ * very file (the program's user's, as /proc is); no copy is needed */
+static int stat_fd_link(struct jt_op *op, int fd, uint64_t buf, int statx_mask, int flags)
+{
+	char p[64];
+	int as = jt_view_as_jail();
+
+	result(op, 0);
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, fd);
+	op->ret = fd < 0 ? -EBADF : stat_out(op, AT_FDCWD, p, flags & AT_STATX_SYNC_TYPE, statx_mask, buf);
+	jt_view_as_back(as);
+	if (op->ret == -ENOENT)
+		op->ret = -EBADF;
+	return 0;
+}
+
 static int stat_fd(struct jt_op *op, int fd, uint64_t buf, int statx_mask, int flags)
 {
 	int copy;
 
-	if (op->t->flags & JT_TASK_OWN_FILES) {
-		/* a thread's table of its own: pidfd_getfd would fetch the leader's
-		 * descriptor, and a socket cannot be reopened; its /proc link
-		 * leads to the very file (the program's user's, as /proc is) */
-		char p[64];
-		int as = jt_view_as_jail();
-
-		result(op, 0);
-		snprintf(p, sizeof(p), "/proc/%d/fd/%d", op->t->tid, fd);
-		op->ret = fd < 0 ? -EBADF : stat_out(op, AT_FDCWD, p, flags & AT_STATX_SYNC_TYPE, statx_mask, buf);
-		jt_view_as_back(as);
-		if (op->ret == -ENOENT)
-			op->ret = -EBADF;
-		return 0;
-	}
+	/* a thread's table of its own: pidfd_getfd would fetch the leader's */
+	if (op->t->flags & JT_TASK_OWN_FILES)
+		return stat_fd_link(op, fd, buf, statx_mask, flags);
 	copy = fd_copy(op, fd);
+	if (copy < 0 && op->t->fetch_want) {
+		/* a copy only a stop could fetch (a socket of a group whose leader
+		 * has exited: pidfd_getfd reads the leader's table): its link */
+		op->t->fetch_want = 0;
+		return stat_fd_link(op, fd, buf, statx_mask, flags);
+	}
 	result(op, 0);
 	if (copy < 0)
 		return op->ret = copy, 0;

@@ -76,6 +76,16 @@ t_a_thread_with_its_own_descriptor_table_stats_its_own_file() {
 	expect_out_line "thread fstat 0 sock 1"
 }
 
+# pidfd_getfd reads the leader's table: once the leader has exited, the
+# group's descriptors are had another way (a socket's fstat is its link's)
+t_a_thread_whose_leader_has_exited_stats_its_socket() {
+	native "$PROGS/ownfiles" leadgone
+	grep -qx "thread fstat 0 sock 1" "$T/nout" || native_fail "the thread does not stat its socket natively: $(cat "$T/nout")"
+	jt -- "$PROGS/ownfiles" leadgone
+	expect_rc 0
+	expect_out_line "thread fstat 0 sock 1"
+}
+
 t_a_thread_with_its_own_descriptor_table_connects_its_own_socket() {
 	listen up tcp 127.0.0.1
 	native "$PROGS/ownfiles" connect "$(port up)"

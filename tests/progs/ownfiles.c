@@ -9,6 +9,10 @@
  *        ownfiles fstatsock         the thread makes a socket pair and
  *                                  prints "thread fstat R sock S" of one
  *                                  end (S: 1 for a socket)
+ *        ownfiles leadgone          the leader exits (SYS_exit) and its
+ *                                  thread, sharing its table, then makes
+ *                                  a socket pair and prints "thread fstat
+ *                                  R sock S" of one end
  *        ownfiles connect PORT     the leader holds an unconnected TCP
  *                                  socket at N, the thread makes its own at
  *                                  N and connects it to 127.0.0.1:PORT;
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -41,6 +46,20 @@ static long sc(long nr, long a, long b, long c, long d)
 static int thread_main(void *unused)
 {
 	(void)unused;
+	if (!strcmp(args[1], "leadgone")) {
+		struct stat st;
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		int sv[2];
+		long r;
+
+		sc(SYS_nanosleep, (long)&ts, 0, 0, 0);	/* the leader is gone by then */
+		r = sc(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv);
+		if (r == 0)
+			r = sc(SYS_newfstatat, sv[0], (long)"", (long)&st, AT_EMPTY_PATH);
+		snprintf(line, sizeof(line), "thread fstat %ld sock %d\n", r, r ? -1 : S_ISSOCK(st.st_mode));
+		sc(SYS_write, 1, (long)line, (long)strlen(line), 0);
+		syscall(SYS_exit_group, 0);
+	}
 	if (!strcmp(args[1], "fstat")) {
 		struct stat st;
 		long fd = sc(SYS_openat, AT_FDCWD, (long)args[2], O_RDONLY, 0), r;
@@ -84,18 +103,21 @@ int main(int argc, char **argv)
 {
 	int lead = -1;
 
-	if (argc < 2 || (strcmp(argv[1], "fstat") && strcmp(argv[1], "connect") && strcmp(argv[1], "fstatsock")) ||
+	if (argc < 2 || (strcmp(argv[1], "fstat") && strcmp(argv[1], "connect") && strcmp(argv[1], "fstatsock") &&
+			 strcmp(argv[1], "leadgone")) ||
 	    (!strcmp(argv[1], "connect") && argc < 3) ||
 	    (!strcmp(argv[1], "fstat") && argc < 4))
 		return 2;
 	args = argv;
 	if (!strcmp(argv[1], "connect") && (lead = socket(AF_INET, SOCK_STREAM, 0)) != 3)
 		return 3;
-	if (clone(thread_main, stack + sizeof(stack), CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
-		  NULL) < 0) {
+	if (clone(thread_main, stack + sizeof(stack), CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+		  (!strcmp(argv[1], "leadgone") ? CLONE_FILES : 0), NULL) < 0) {
 		perror("clone");
 		return 1;
 	}
+	if (!strcmp(argv[1], "leadgone"))
+		syscall(SYS_exit, 0);	/* this thread alone: the thread goes on */
 	if (!strcmp(argv[1], "fstat")) {
 		while (stage != 1)
 			;
