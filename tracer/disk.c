@@ -358,7 +358,7 @@ static uint64_t pipe_bytes(int pidfd, int fd, const char *path)
  * without (unlinked while open, O_TMPFILE) is added to *@unlinked: the
  * walk cannot see it, and it holds its blocks as long as it is open.
  */
-static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struct memdevs *m,
+static uint64_t held_by(struct jt_run *run, pid_t tgid, int leader, struct seen *seen, struct memdevs *m,
 			uint64_t *unlinked)
 {
 	char path[64];
@@ -372,7 +372,8 @@ static uint64_t held_by(struct jt_run *run, pid_t tgid, struct seen *seen, struc
 	if (!(d = opendir(path)))
 		return 0;
 #ifdef SYS_pidfd_open
-	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD))
+	/* pidfd_getfd reads a leader's table: not a thread's own */
+	if (leader && jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD))
 		pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 #endif
 	while ((e = readdir(d))) {
@@ -489,9 +490,12 @@ static uint64_t kept_memfds(struct jt_run *run, const struct seen *held)
 
 	if (!run->n_memfds)
 		return 0;
-	jt_ptable_each(&run->tasks, p)
-		if (p->tid == p->tgid)
-			mapped_by(p->tgid, &mapped);
+	jt_ptable_each(&run->tasks, p) {
+		pid_t live;
+
+		if (jt_group_first(run, p) && (live = jt_group_live(run, p)) > 0)
+			mapped_by(live, &mapped);
+	}
 	for (size_t i = 0; i < run->n_memfds; i++) {
 		struct jt_kept_memfd *k = &run->memfds[i];
 		struct stat st;
@@ -513,6 +517,20 @@ static uint64_t kept_memfds(struct jt_run *run, const struct seen *held)
 	return total;
 }
 
+/* A live task holding @p's group's descriptor table: its leader, or once
+ * it has exited a thread that shares the table. 0: none is left. */
+static pid_t shares_table(const struct jt_run *run, const struct jt_task *p)
+{
+	const struct jt_task *l = jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid);
+
+	if (l && !(l->flags & JT_TASK_LEADER_GONE))
+		return l->tid;
+	jt_ptable_each(&run->tasks, q)
+		if (q->tgid == p->tgid && q->tid != q->tgid && !(q->flags & JT_TASK_OWN_FILES))
+			return q->tid;
+	return 0;
+}
+
 /*
  * Memory the tree holds that no process's resident size shows: memfd and
  * tmpfs pages written with write() and never mapped, pipe buffers, and the
@@ -527,9 +545,17 @@ uint64_t jt_held_memory(struct jt_run *run)
 	uint64_t now = jt_now_us(), took, total = 0, unlinked = 0;
 
 	if (now >= run->held_next_us) {
-		jt_ptable_each(&run->tasks, p)
-			if (p->tid == p->tgid)
-				total += held_by(run, p->tgid, &seen, &m, &unlinked);
+		jt_ptable_each(&run->tasks, p) {
+			pid_t live;
+
+			/* every descriptor table once: a group's (its leader's, or once
+			 * it has exited a thread's that shares it), and each thread's
+			 * own (clone without CLONE_FILES) */
+			if (p->flags & JT_TASK_OWN_FILES)
+				total += held_by(run, p->tid, 0, &seen, &m, &unlinked);
+			else if (jt_group_first(run, p) && (live = shares_table(run, p)) > 0)
+				total += held_by(run, live, live == p->tgid, &seen, &m, &unlinked);
+		}
 		total += kept_memfds(run, &seen);
 		free(seen.v);
 		took = jt_now_us() - now;

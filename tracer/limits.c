@@ -26,8 +26,32 @@ uint64_t jt_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* utime+stime+cutime+cstime in ticks, and rss in pages, of one process. */
-static int read_stat(pid_t pid, uint64_t *ticks, uint64_t *rss_pages)
+int jt_group_first(const struct jt_run *run, const struct jt_task *p)
+{
+	if (p->tid == p->tgid)
+		return 1;
+	if (jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid))
+		return 0;
+	jt_ptable_each(&run->tasks, q)
+		if (q->tgid == p->tgid)
+			return q == p;
+	return 0;
+}
+
+pid_t jt_group_live(const struct jt_run *run, const struct jt_task *p)
+{
+	const struct jt_task *l = jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid);
+
+	if (l && !(l->flags & JT_TASK_LEADER_GONE))
+		return l->tid;
+	jt_ptable_each(&run->tasks, q)
+		if (q->tgid == p->tgid && q->tid != q->tgid)
+			return q->tid;
+	return 0;
+}
+
+/* utime+stime+cutime+cstime in ticks, rss in pages, and the state letter of one process. */
+static int read_stat(pid_t pid, uint64_t *ticks, uint64_t *rss_pages, char *state)
 {
 	char buf[1024], *s = jt_proc_stat(pid, buf, sizeof(buf));
 	unsigned long long f[24];
@@ -36,6 +60,7 @@ static int read_stat(pid_t pid, uint64_t *ticks, uint64_t *rss_pages)
 		return -1;
 	/* fields from 3 (state) on; f[i] is field i + 3 */
 	s += 1;
+	*state = *s == ' ' ? s[1] : *s;
 	for (int i = 0; i < 22; i++) {
 		while (*s == ' ')
 			s++;
@@ -61,12 +86,23 @@ static void measure(const struct jt_run *run, uint64_t *cpu_ms, uint64_t *rss_kb
 		page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	}
 	jt_ptable_each(&run->tasks, p) {
-		uint64_t t, r;
+		uint64_t t, r, r2;
+		pid_t live;
+		char st, st2;
 
-		if (p->tid == p->tgid && read_stat(p->tid, &t, &r) == 0) {
-			ticks += t;
-			pages += r;
+		if (!jt_group_first(run, p) || read_stat(p->tid, &t, &r, &st) < 0)
+			continue;
+		/* the group's CPU time, the leader's too, is the first one's to say */
+		ticks += t;
+		if (p->tid == p->tgid && (st == 'Z' || st == 'X'))
+			p->flags |= JT_TASK_LEADER_GONE;
+		/* an exited leader has no memory map left: its threads' is read */
+		if ((p->flags & JT_TASK_LEADER_GONE) || p->tid != p->tgid) {
+			r = 0;
+			if ((live = jt_group_live(run, p)) > 0 && read_stat(live, &t, &r2, &st2) == 0)
+				r = r2;
 		}
+		pages += r;
 	}
 	*cpu_ms = ticks * 1000 / (uint64_t)hz;
 	/* processes the watchdog reaped (without PTRACE_O_EXITKILL it is their parent) */
@@ -93,9 +129,11 @@ static uint64_t measure_pss(const struct jt_run *run)
 		ssize_t n;
 		int fd;
 
-		if (p->tid != p->tgid)
+		pid_t live;
+
+		if (!jt_group_first(run, p) || !(live = jt_group_live(run, p)))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", p->tid);
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", live);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ENOENT && access("/proc/self/smaps_rollup", R_OK) < 0)
