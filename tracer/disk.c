@@ -517,20 +517,6 @@ static uint64_t kept_memfds(struct jt_run *run, const struct seen *held)
 	return total;
 }
 
-/* A live task holding @p's group's descriptor table: its leader, or once
- * it has exited a thread that shares the table. 0: none is left. */
-static pid_t shares_table(const struct jt_run *run, const struct jt_task *p)
-{
-	const struct jt_task *l = jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid);
-
-	if (l && !(l->flags & JT_TASK_LEADER_GONE))
-		return l->tid;
-	jt_ptable_each(&run->tasks, q)
-		if (q->tgid == p->tgid && q->tid != q->tgid && !(q->flags & JT_TASK_OWN_FILES))
-			return q->tid;
-	return 0;
-}
-
 /*
  * Memory the tree holds that no process's resident size shows: memfd and
  * tmpfs pages written with write() and never mapped, pipe buffers, and the
@@ -551,10 +537,9 @@ uint64_t jt_held_memory(struct jt_run *run)
 			/* every descriptor table once: a group's (its leader's, or once
 			 * it has exited a thread's that shares it), and each thread's
 			 * own (clone without CLONE_FILES) */
-			if (p->flags & JT_TASK_OWN_FILES)
-				total += held_by(run, p->tid, 0, &seen, &m, &unlinked);
-			else if (jt_group_first(run, p) && (live = shares_table(run, p)) > 0)
-				total += held_by(run, live, live == p->tgid, &seen, &m, &unlinked);
+			if ((live = jt_group_table(run, p)) > 0)
+				total += held_by(run, live, live == p->tgid && !(p->flags & JT_TASK_OWN_FILES),
+						 &seen, &m, &unlinked);
 		}
 		total += kept_memfds(run, &seen);
 		free(seen.v);

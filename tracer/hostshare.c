@@ -171,11 +171,12 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
 	jt_ptable_each(&run->tasks, t) {
 		char dir[64], p[64], link[64];
 		struct dirent *e;
+		pid_t tid = jt_group_table(run, t);	/* each descriptor table once */
 		DIR *d;
 
-		if (t->tid != t->tgid)
-			continue;	/* threads share their leader's table (CLONE_FILES) */
-		snprintf(dir, sizeof(dir), "/proc/%d/fd", t->tid);
+		if (tid <= 0)
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", tid);
 		if (!(d = opendir(dir)))
 			continue;
 		while ((e = readdir(d))) {
@@ -184,7 +185,7 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
 
 			if (e->d_name[0] < '0' || e->d_name[0] > '9')
 				continue;
-			snprintf(p, sizeof(p), "/proc/%d/fd/%d", t->tid, fd);
+			snprintf(p, sizeof(p), "/proc/%d/fd/%d", tid, fd);
 			l = readlink(p, link, sizeof(link) - 1);
 			if (l < 0)
 				continue;
@@ -193,13 +194,13 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
 				continue;
 			/* an inherited or dup'ed descriptor of an instance counted already */
 			for (unsigned i = 0; i < n && !dup; i++)
-				dup = same_file(seen[i].pid, seen[i].fd, t->tid, fd);
+				dup = same_file(seen[i].pid, seen[i].fd, tid, fd);
 			if (dup)
 				continue;
 			if (n < SEEN_MAX)
-				seen[n].pid = t->tid, seen[n].fd = fd, n++;
+				seen[n].pid = tid, seen[n].fd = fd, n++;
 			(*instances)++;
-			*watches += watches_of(t->tid, fd, tag);
+			*watches += watches_of(tid, fd, tag);
 		}
 		closedir(d);
 	}

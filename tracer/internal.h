@@ -190,6 +190,13 @@ uint64_t jt_held_memory(struct jt_run *run);
  */
 int jt_group_first(const struct jt_run *run, const struct jt_task *p);
 pid_t jt_group_live(const struct jt_run *run, const struct jt_task *p);
+/*
+ * Descriptor tables, each once: the live task whose /proc/TID/fd shows the
+ * table @p stands for: @p itself when it has a table of its own
+ * (JT_TASK_OWN_FILES), else, for the first of a group, its leader, or once
+ * it has exited a thread that shares its table. 0: @p stands for none.
+ */
+pid_t jt_group_table(const struct jt_run *run, const struct jt_task *p);
 int jt_memfd_keep(struct jt_run *run, int fd);
 void jt_memfds_free(struct jt_run *run);
 

@@ -50,6 +50,23 @@ pid_t jt_group_live(const struct jt_run *run, const struct jt_task *p)
 	return 0;
 }
 
+pid_t jt_group_table(const struct jt_run *run, const struct jt_task *p)
+{
+	const struct jt_task *l;
+
+	if (p->flags & JT_TASK_OWN_FILES)
+		return p->tid;
+	if (!jt_group_first(run, p))
+		return 0;
+	l = jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid);
+	if (l && !(l->flags & JT_TASK_LEADER_GONE))
+		return l->tid;
+	jt_ptable_each(&run->tasks, q)
+		if (q->tgid == p->tgid && q->tid != q->tgid && !(q->flags & JT_TASK_OWN_FILES))
+			return q->tid;
+	return 0;
+}
+
 /* utime+stime+cutime+cstime in ticks, rss in pages, and the state letter of one process. */
 static int read_stat(pid_t pid, uint64_t *ticks, uint64_t *rss_pages, char *state)
 {
