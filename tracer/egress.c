@@ -65,6 +65,7 @@ struct rec {
 	struct jt_sidecar_rec base;
 	struct jt_log_egress e;
 	char method[16], name[256], addr[64], reason[320], rule[128], sni[256];
+	int program;
 };
 
 /* One request, as it goes. */
@@ -82,6 +83,7 @@ struct req {
 	int status;			/* what the program got */
 	uint64_t bytes_up, bytes_down;
 	struct timespec start;
+	int program;			/* a connection of the program's (not one refused at accept) */
 };
 
 /* ------------------------------------------------------------ records */
@@ -92,10 +94,13 @@ static void write_rec(struct jt_run *run, const struct jt_sidecar_rec *r)
 	char what[320];
 
 	jt_log_egress(&run->log, e);
-	/* a request the program made (a connection of a host process, or one
-	 * over the bound, has none) */
-	if (!e->allowed && e->method && e->method[0]) {
-		snprintf(what, sizeof(what), "%s %s:%u", e->method, e->name ? e->name : "?", e->port);
+	/* a request the program made (not a host process's connection, nor
+	 * one over the bound: refused as they were accepted) */
+	if (!e->allowed && ((const struct rec *)r)->program) {
+		if (e->name)
+			snprintf(what, sizeof(what), "%s %s:%u", e->method[0] ? e->method : "a request", e->name, e->port);
+		else
+			snprintf(what, sizeof(what), "%s", e->method[0] ? e->method : "a request");
 		jt_denial_refused(run, "the domain proxy", what, e->reason);
 	}
 }
@@ -122,6 +127,7 @@ static void record(struct req *q, int allowed, const char *reason)
 		.duration_ms = (uint64_t)((now.tv_sec - q->start.tv_sec) * 1000 +
 					  (now.tv_nsec - q->start.tv_nsec) / 1000000),
 	};
+	r->program = q->program;
 	r->base.write = write_rec;
 	jt_sidecar_record(q->g->sc, &r->base);
 }
@@ -998,37 +1004,10 @@ out:
 	free(out);
 }
 
-/* "METHOD TARGET HTTP/1.x\r\n", exactly: one space each, a method of
- * capitals, a target without controls. @return 0 or -1. */
-static int request_line(const char *head, char *method, size_t mlen, char *target, size_t tlen)
-{
-	const char *sp1 = strchr(head, ' '), *sp2, *eol = strstr(head, "\r\n");
-	size_t n;
-
-	if (!sp1 || !eol || sp1 > eol || (size_t)(sp1 - head) >= mlen || sp1 == head)
-		return -1;
-	for (const char *c = head; c < sp1; c++)
-		if (*c < 'A' || *c > 'Z')
-			return -1;
-	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
-	if (!sp2 || (n = (size_t)(sp2 - sp1 - 1)) == 0 || n >= tlen)
-		return -1;
-	for (const char *c = sp1 + 1; c < sp2; c++)
-		if ((unsigned char)*c <= ' ' || *c == 0x7f)
-			return -1;
-	if (eol - sp2 - 1 != 8 || (strncmp(sp2 + 1, "HTTP/1.1", 8) && strncmp(sp2 + 1, "HTTP/1.0", 8)))
-		return -1;
-	memcpy(method, head, (size_t)(sp1 - head));
-	method[sp1 - head] = '\0';
-	memcpy(target, sp1 + 1, n);
-	target[n] = '\0';
-	return 0;
-}
-
 static void serve(void *arg, int fd)
 {
-	struct req q = { .g = arg, .fd = fd, .up = -1, .up_slot = -1, .rule = -1 };
-	char *head = malloc(HEAD_MAX + 1), target[2048], host[300], origin[2056];
+	struct req q = { .g = arg, .fd = fd, .up = -1, .up_slot = -1, .rule = -1, .program = 1 };
+	char *head = malloc(HEAD_MAX + 1), target[8192], host[300], origin[8200];
 	size_t got;
 	long hlen;
 
@@ -1041,8 +1020,12 @@ static void serve(void *arg, int fd)
 		goto out;
 	}
 	head[got] = '\0';
-	if (request_line(head, q.method, sizeof(q.method), target, sizeof(target)) < 0) {
+	switch (jt_sidecar_request_line(head, q.method, sizeof(q.method), target, sizeof(target))) {
+	case -1:
 		refuse(&q, 400, "a bad request line");
+		goto out;
+	case -2:
+		refuse(&q, 414, "a target of more than %zu bytes", sizeof(target) - 1);
 		goto out;
 	}
 	if (!strcmp(q.method, "CONNECT")) {

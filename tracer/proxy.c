@@ -493,7 +493,7 @@ static void serve(struct conn *c)
 {
 	struct jt_proxy_srv *s = c->s;
 	char *head = malloc(HEAD_MAX + 1), *body = NULL, *line, *save, *url = NULL;
-	char method[16] = "", target[512] = "";
+	char method[16] = "", target[8192] = "";
 	const char *rest = "";
 	const struct proxy_def *d = NULL;
 	struct curl_slist *hdrs = NULL;
@@ -511,13 +511,19 @@ static void serve(struct conn *c)
 		record(s, NULL, "", "", 400, 0, 0, 0, "no request head");
 		goto out;
 	}
-	head[hlen - 2] = '\0';
-	line = strtok_r(head, "\r\n", &save);
-	if (!line || sscanf(line, "%15[A-Z] %511s HTTP/1.%*d", method, target) != 2) {
+	switch (jt_sidecar_request_line(head, method, sizeof(method), target, sizeof(target))) {
+	case -1:
 		reply(c->fd, 400, "bad request line");
-		record(s, NULL, method, "", 400, 0, 0, 0, "bad request line");
+		record(s, NULL, method[0] ? method : "?", "", 400, 0, 0, 0, "bad request line");
+		goto out;
+	case -2:
+		/* never cut: the upstream would be asked for another path */
+		reply(c->fd, 414, "request target too long");
+		record(s, NULL, method, "", 414, 0, 0, 0, "request target too long");
 		goto out;
 	}
+	head[hlen - 2] = '\0';
+	line = strtok_r(head, "\r\n", &save);	/* the request line, parsed above */
 	d = route(s, target, &rest);
 	if (!d) {
 		reply(c->fd, 403, "no proxy rule grants this path");

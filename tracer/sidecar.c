@@ -464,3 +464,30 @@ int jt_sidecar_stop(struct jt_sidecar *sc, struct jt_run *run)
 	/* else: a thread still holds it, and jailtrace is about to exit */
 	return busy;
 }
+
+int jt_sidecar_request_line(const char *head, char *method, size_t mlen, char *target, size_t tlen)
+{
+	const char *sp1 = strchr(head, ' '), *sp2, *eol = strstr(head, "\r\n");
+	size_t n;
+
+	if (!sp1 || !eol || sp1 > eol || (size_t)(sp1 - head) >= mlen || sp1 == head)
+		return -1;
+	for (const char *c = head; c < sp1; c++)
+		if (*c < 'A' || *c > 'Z')
+			return -1;
+	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
+	if (!sp2 || (n = (size_t)(sp2 - sp1 - 1)) == 0)
+		return -1;
+	for (const char *c = sp1 + 1; c < sp2; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return -1;
+	if (eol - sp2 - 1 != 8 || (strncmp(sp2 + 1, "HTTP/1.1", 8) && strncmp(sp2 + 1, "HTTP/1.0", 8)))
+		return -1;
+	memcpy(method, head, (size_t)(sp1 - head));
+	method[sp1 - head] = '\0';
+	if (n >= tlen)
+		return -2;
+	memcpy(target, sp1 + 1, n);
+	target[n] = '\0';
+	return 0;
+}

@@ -90,4 +90,11 @@ void jt_sidecar_reply(int fd, int status, const char *why);
  */
 long jt_sidecar_read_head(int fd, char *buf, size_t cap, size_t *got);
 
+/**
+ * "METHOD TARGET HTTP/1.x\r\n" at @head, exactly: one space each, a method
+ * of capitals, a target without controls or spaces. @return 0; -1 a bad
+ * line; -2 a target of @tlen bytes or more (414), the method copied.
+ */
+int jt_sidecar_request_line(const char *head, char *method, size_t mlen, char *target, size_t tlen);
+
 #endif

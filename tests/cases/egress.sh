@@ -1117,3 +1117,23 @@ for req in (b"GET http://web.test:%d/a HTTP/1.1\n\n" % port,
 	expect_out_line "HTTP/1.1 400 a header line not ended by CRLF"
 	eg_untouched up "a head of bare line feeds"
 }
+
+t_egress_a_long_target_reaches_the_upstream_whole_and_one_too_long_is_414_and_counted() {
+	eg_server up
+	P=$(port up)
+	eg_native_get up web.test
+	eg_hosts "127.0.0.1 web.test"
+	long="/long?q=$(head -c 3000 /dev/zero | tr '\0' a)&page=2"
+	jt --allow-domain "web.test:$P" --hosts "$JT_AUX/hosts" -- /bin/sh -c "$CURL 'http://web.test:$P$long'"
+	expect_rc 0
+	expect_out_line "code=200 connect=000"
+	eg_settled up
+	[ "$(eg_count up ".ev == \"request\" and .path == \"$long\"")" = 1 ] ||
+		fail "the upstream did not get the whole target: $(eg_show up)"
+	forget up
+	huge="/huge?q=$(head -c 9000 /dev/zero | tr '\0' a)"
+	jt --allow-domain "web.test:$P" --hosts "$JT_AUX/hosts" -- /bin/sh -c "$CURL 'http://web.test:$P$huge'"
+	expect_out_line "code=414 connect=000"
+	eg_untouched up "a target too long to take"
+	grep -q ', 1 denial$' "$T/err" || fail "the 414 is not counted: $(cat "$T/err")"
+}

@@ -481,6 +481,18 @@ except urllib.error.HTTPError as e: print('host', e.code)" >"$T/host"
 		fail "the summary does not name the refused request: $(cat "$T/err")"
 }
 
+t_the_proxy_forwards_a_long_path_whole() {
+	needs_proxy
+	upstream up
+	long="/v1/x?q=$(head -c 600 /dev/zero | tr '\0' a)&page=2"
+	jt --proxy "api http://127.0.0.1:$(port up)" -- /usr/bin/python3 -c '
+import os, sys, urllib.request
+print(urllib.request.urlopen(os.environ["API_BASE_URL"] + sys.argv[1][3:]).status)' "$long"
+	expect_rc 0
+	expect_out_line 200
+	grep -qF "\"path\": \"${long#/v1}\"" "$JT_AUX/up.rec" || fail "the upstream did not get the whole path: $(cut -c1-300 "$JT_AUX/up.rec")"
+}
+
 t_a_slow_or_failing_upstream_stalls_neither_the_tracer_nor_other_requests() {
 	needs_proxy
 	upstream up
