@@ -55,3 +55,17 @@ t_summary_does_not_offer_to_grant_what_the_host_lacks() {
 	[ "$n" -ge 1 ] || fail "the log does not have the lookup"
 	[ "$(result_field denials)" -ge "$n" ] || fail "the result does not count it"
 }
+
+# A path the program chose is shown with its control bytes as '?': an ESC,
+# a CR or an LF in it cannot rewrite the lines of the summary.
+t_summary_shows_control_bytes_of_a_denied_path_as_question_marks() {
+	jt -- /usr/bin/python3 -c '
+try: open("/usr/x\x1b[2K\r\x1b[1Ajailtrace: exited 0; 0 denials\nX", "w")
+except OSError as e: print("errno", e.errno)'
+	expect_out_line "errno 30"	# EROFS, as a read-only mount answers
+	expect_log '.name == "openat" and .decision == "deny" and (.args[1] | test("\u001b"))'
+	grep -q "$(printf '\033')" "$T/err" && fail "an ESC of the program's reached the summary: $(cat -v "$T/err")"
+	grep -q "$(printf '\r')" "$T/err" && fail "a CR of the program's reached the summary: $(cat -v "$T/err")"
+	grep -qF 'jailtrace: denied 1x open /usr/x?[2K??[1Ajailtrace: exited 0; 0 denials?X: read-only' "$T/err" ||
+		fail "the summary does not name the path with '?' for its control bytes: $(cat -v "$T/err")"
+}
