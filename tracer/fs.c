@@ -217,6 +217,15 @@ static int base_of(struct jt_op *op, int dirfd, char *out, size_t len)
 	}
 	if (h[0] != '/')
 		return -ENOTDIR;	/* a pipe, a socket, ... */
+	n = (ssize_t)strlen(h);
+	if (n > 10 && !strcmp(h + n - 10, " (deleted)")) {
+		/* a directory removed since it was opened: natively, nothing can be
+		 * made or found in it; its link's text names another place */
+		struct stat st;
+
+		if (stat(link, &st) == 0 && st.st_nlink == 0)
+			return -ENOENT;
+	}
 	r = jt_view_inside_of(&op->run->view, h, out, len);
 	if (r == -ENOENT && jt_skeleton_inside(op->run, h, out, len) == 0)
 		return 0;

@@ -580,3 +580,29 @@ t_set_id_bits_never_reach_a_file_in_a_writable_area() {
 	jt -- /bin/sh -c 'cp /bin/true /work/t && chmod 4755 /work/t && stat -c %a /work/t'
 	expect_out_line 755
 }
+
+# A directory descriptor of a directory removed since: natively nothing can
+# be made in it; its /proc link's text ("/tmp/d (deleted)") names another
+# place, which the program may have made.
+t_a_descriptor_of_a_removed_directory_makes_nothing_in_a_decoy_named_like_it() {
+	prog='import os, sys
+base = sys.argv[1]
+os.mkdir(base + "/d")
+fd = os.open(base + "/d", os.O_RDONLY | os.O_DIRECTORY)
+os.rmdir(base + "/d")
+os.mkdir(base + "/d (deleted)")
+for what, call in [("open", lambda: os.open("f", os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=fd)),
+                   ("mkdir", lambda: os.mkdir("sub", dir_fd=fd))]:
+    try: call(); print(what, "made")
+    except OSError as e: print(what, e.errno)
+print("decoy", sorted(os.listdir(base + "/d (deleted)")))'
+	mkdir "$T/native"
+	native /usr/bin/python3 -c "$prog" "$T/native"
+	grep -qx 'open 2' "$T/nout" || native_fail "an open in a removed directory does not fail natively: $(cat "$T/nout")"
+	jt -- /usr/bin/python3 -c "$prog" "$T"
+	expect_rc 0
+	expect_out_line "open 2"
+	expect_out_line "mkdir 2"
+	expect_out_line "decoy []"
+	[ -z "$(ls -A "$T/d (deleted)")" ] || fail "the decoy on the host got: $(ls -A "$T/d (deleted)")"
+}
