@@ -1053,30 +1053,53 @@ static int xattr_value_in(struct jt_op *op, uint64_t addr, size_t len, char *val
  * takes its own copy of that descriptor (so another thread's dup2 cannot
  * swap it afterwards), checks where its file lies, and does the call on it.
  */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL	/* Linux 6.9: a pidfd of the thread itself */
+#endif
+
+/*
+ * The very open file description of @t's descriptor @fd, by pidfd_getfd.
+ * A pidfd of a process reads its leader's table: not a thread's own (clone
+ * without CLONE_FILES), nor any once the leader has exited. So a thread
+ * gets a pidfd of its own where the kernel has them (6.9); else a thread
+ * of its own table gets none, and EBADF of a leader's pidfd says nothing
+ * of a thread's. @return the copy, -EBADF, or -ENOSYS: not to be had so.
+ */
+static int pidfd_copy(struct jt_run *run, struct jt_task *t, int fd)
+{
+#ifdef SYS_pidfd_getfd
+	int pidfd, copy;
+
+	if (!jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD))
+		return -ENOSYS;
+	/* kept with the task: glibc's fstat comes here, often */
+	if ((pidfd = t->pidfd - 1) < 0) {
+		if (t->tid != t->tgid && (pidfd = (int)syscall(SYS_pidfd_open, t->tid, PIDFD_THREAD)) >= 0)
+			t->flags |= JT_TASK_THREAD_PIDFD;
+		else if (!(t->flags & JT_TASK_OWN_FILES))
+			pidfd = (int)syscall(SYS_pidfd_open, t->tgid, 0);
+		if (pidfd < 0)
+			return -ENOSYS;
+		t->pidfd = pidfd + 1;
+	}
+	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (copy >= 0)
+		return copy;
+	if (errno == EBADF && (t->tid == t->tgid || (t->flags & JT_TASK_THREAD_PIDFD)))
+		return -EBADF;
+#else
+	(void)run, (void)t, (void)fd;
+#endif
+	return -ENOSYS;
+}
+
 int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd)
 {
 	char p[64];
 	int copy, as, gone;
 
-#ifdef SYS_pidfd_getfd
-	/* pidfd_getfd reads the leader's table: not a thread's own (clone
-	 * without CLONE_FILES), nor any once the leader has exited (EBADF
-	 * then says nothing of the thread's) */
-	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD) && !(t->flags & JT_TASK_OWN_FILES)) {
-		/* kept with the task: glibc's fstat comes here, often */
-		int pidfd = t->pidfd - 1;
-
-		if (pidfd < 0 && (pidfd = (int)syscall(SYS_pidfd_open, t->tgid, 0)) >= 0)
-			t->pidfd = pidfd + 1;
-		if (pidfd >= 0) {
-			copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-			if (copy >= 0)
-				return copy;
-			if (errno == EBADF && t->tid == t->tgid)
-				return -EBADF;
-		}
-	}
-#endif
+	if ((copy = pidfd_copy(run, t, fd)) != -ENOSYS)
+		return copy;
 	/* fetched for this call at its earlier stop */
 	if ((copy = jt_fetched_take(t, fd)) != -ENOENT)
 		return copy;
@@ -1110,8 +1133,8 @@ int jt_fs_fd_same(struct jt_run *run, struct jt_task *t, int fd)
 {
 	int copy;
 
-	if (jt_kernel_has(&run->kernel, JT_FEAT_PIDFD_GETFD) || !run->use_view)
-		return jt_fs_fd_copy(run, t, fd);
+	if ((copy = pidfd_copy(run, t, fd)) != -ENOSYS || !run->use_view)
+		return copy != -ENOSYS ? copy : jt_fs_fd_copy(run, t, fd);
 	if ((copy = jt_fetched_take(t, fd)) != -ENOENT)
 		return copy;
 	if (fd == run->chan_fd)

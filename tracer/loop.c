@@ -199,6 +199,11 @@ static void on_exec(struct jt_run *run, struct jt_task *t)
 	if (t) {
 		t->tgid = t->tid;
 		t->flags &= ~JT_TASK_OWN_FILES;	/* the leader now, of a table of its own */
+		if (t->pidfd > 0 && (t->flags & JT_TASK_THREAD_PIDFD)) {
+			close(t->pidfd - 1);	/* of the id it had: gone with the exec */
+			t->pidfd = 0;
+		}
+		t->flags &= ~JT_TASK_THREAD_PIDFD;
 	}
 	if (t && (t->flags & JT_TASK_EXEC_CHECK)) {
 		struct stat st;

@@ -24,6 +24,7 @@ enum {
 	JT_TASK_STACK_WANTED = 1 << 10,	/* interrupted in a notification: take its stack (notify.c) */
 	JT_TASK_LEADER_GONE = 1 << 12,	/* a leader that has exited while threads of its group
 					 * go on: no memory map or descriptors of its own left */
+	JT_TASK_THREAD_PIDFD = 1 << 13,	/* its pidfd is of the thread itself (PIDFD_THREAD) */
 	JT_TASK_OWN_FILES = 1 << 11,	/* a thread with a descriptor table not its leader's (clone
 					 * without CLONE_FILES): its descriptors are not the leader's */
 };

@@ -102,3 +102,19 @@ t_a_thread_with_its_own_descriptor_table_connects_its_own_socket() {
 	p=$(sed -n 's/^thread fd 3 connect 0 read hello port //p' "$T/out")
 	grep -q "127.0.0.1', $p)" "$JT_AUX/up.rec" || fail "the listener did not see the thread's socket (port $p): $(cat "$JT_AUX/up.rec")"
 }
+
+t_a_thread_with_its_own_descriptor_table_passes_its_very_descriptor() {
+	/usr/bin/python3 "$NET_TOOLS/fdrecv.py" "$JT_AUX/recv.sock" "$JT_AUX/recv.rec" </dev/null >"$JT_AUX/recv.log" 2>&1 &
+	VICTIMS+=("$!:$(proc_start "$!")")
+	wait_until 20 test -e "$JT_AUX/recv.sock.ready" || fail "the receiver did not start: $(cat "$JT_AUX/recv.log")"
+	native "$PROGS/ownfiles" sendfd "$JT_AUX/recv.sock"
+	grep -qx "thread sendmsg 9 read from-host" "$T/nout" || native_fail "the pipe's end did not go and come back natively: $(cat "$T/nout")"
+	wait_until 10 grep -q . "$JT_AUX/recv.rec"
+	grep -qx "own-table: fd mode WRONLY write ok" "$JT_AUX/recv.rec" || native_fail "the receiver did not get the write end natively: $(cat "$JT_AUX/recv.rec")"
+	: >"$JT_AUX/recv.rec"
+	jt --allow-unix "$JT_AUX/recv.sock" -- "$PROGS/ownfiles" sendfd "$JT_AUX/recv.sock"
+	expect_rc 0
+	expect_out_line "thread sendmsg 9 read from-host"
+	wait_until 10 grep -q . "$JT_AUX/recv.rec"
+	grep -qx "own-table: fd mode WRONLY write ok" "$JT_AUX/recv.rec" || fail "the receiver got another description than the program's: $(cat "$JT_AUX/recv.rec")"
+}

@@ -13,6 +13,11 @@
  *                                  thread, sharing its table, then makes
  *                                  a socket pair and prints "thread fstat
  *                                  R sock S" of one end
+ *        ownfiles sendfd SOCK       the thread (a table of its own) sends its
+ *                                  pipe's write end in SCM_RIGHTS to the
+ *                                  unix datagram socket SOCK, then prints
+ *                                  "thread sendmsg R read LINE" of what
+ *                                  the receiver wrote into it
  *        ownfiles connect PORT     the leader holds an unconnected TCP
  *                                  socket at N, the thread makes its own at
  *                                  N and connects it to 127.0.0.1:PORT;
@@ -32,6 +37,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 
 static volatile int stage;
 static char stack[256 * 1024] __attribute__((aligned(16)));
@@ -69,6 +76,30 @@ static int thread_main(void *unused)
 			;
 		r = sc(SYS_newfstatat, fd, (long)"", (long)&st, AT_EMPTY_PATH);
 		snprintf(line, sizeof(line), "thread fstat %ld %lld\n", r, r ? -1LL : (long long)st.st_size);
+	} else if (!strcmp(args[1], "sendfd")) {
+		static char cbuf[CMSG_SPACE(sizeof(int))];
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct iovec io = { (void *)"own-table", 9 };
+		struct msghdr m = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &io, .msg_iovlen = 1,
+				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		char got[32] = "";
+		int p[2];
+		long s, r, n;
+
+		sc(SYS_pipe2, (long)p, 0, 0, 0);
+		s = sc(SYS_socket, AF_UNIX, SOCK_DGRAM, 0, 0);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", args[2]);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+		r = sc(SYS_sendmsg, s, (long)&m, 0, 0);
+		sc(SYS_close, p[1], 0, 0, 0);
+		n = sc(SYS_read, p[0], (long)got, sizeof(got) - 1, 0);
+		if (n > 0 && got[n - 1] == '\n')
+			got[n - 1] = '\0';
+		snprintf(line, sizeof(line), "thread sendmsg %ld read %s\n", r, n > 0 ? got : "-");
 	} else if (!strcmp(args[1], "fstatsock")) {
 		struct stat st;
 		int sv[2];
@@ -104,8 +135,8 @@ int main(int argc, char **argv)
 	int lead = -1;
 
 	if (argc < 2 || (strcmp(argv[1], "fstat") && strcmp(argv[1], "connect") && strcmp(argv[1], "fstatsock") &&
-			 strcmp(argv[1], "leadgone")) ||
-	    (!strcmp(argv[1], "connect") && argc < 3) ||
+			 strcmp(argv[1], "leadgone") && strcmp(argv[1], "sendfd")) ||
+	    ((!strcmp(argv[1], "connect") || !strcmp(argv[1], "sendfd")) && argc < 3) ||
 	    (!strcmp(argv[1], "fstat") && argc < 4))
 		return 2;
 	args = argv;
