@@ -698,6 +698,16 @@ int jt_fs_access(struct jt_op *op, int dirfd, uint64_t path, int mode, int flags
 
 	if ((r = read_path(op, 0, path)) < 0)
 		return result(op, r);
+	if (!op->path[0][0] && (flags & AT_EMPTY_PATH)) {
+		/* faccessat2(fd, "", AT_EMPTY_PATH): the descriptor's own file, by
+		 * the inside path it was opened at (the cwd's for AT_FDCWD) */
+		if (dirfd == AT_FDCWD)
+			snprintf(op->path[0], sizeof(op->path[0]), ".");
+		else if ((r = base_of(op, dirfd, op->path[0], sizeof(op->path[0]))) < 0)
+			return result(op, r);
+		else
+			dirfd = AT_FDCWD;
+	}
 	if ((r = walk(op, 0, dirfd, (flags & AT_SYMLINK_NOFOLLOW) ? JT_WALK_NOFOLLOW : 0)) < 0)
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))

@@ -606,3 +606,19 @@ print("decoy", sorted(os.listdir(base + "/d (deleted)")))'
 	expect_out_line "decoy []"
 	[ -z "$(ls -A "$T/d (deleted)")" ] || fail "the decoy on the host got: $(ls -A "$T/d (deleted)")"
 }
+
+# faccessat2(fd, "", mode, AT_EMPTY_PATH) asks about the descriptor's own file.
+t_faccessat2_with_an_empty_path_checks_the_descriptors_file() {
+	prog='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for mode, name in [(os.R_OK, "R"), (os.W_OK, "W")]:
+    r = libc.syscall(439, fd, b"", mode, 0x1000)	# faccessat2, AT_EMPTY_PATH
+    print(name, r, ctypes.get_errno() if r else 0)'
+	native /usr/bin/python3 -c "$prog" /usr/bin/env
+	grep -qx 'R 0 0' "$T/nout" || skip "faccessat2 with AT_EMPTY_PATH does not work natively here: $(cat "$T/nout")"
+	jt -- /usr/bin/python3 -c "$prog" /usr/bin/env
+	expect_rc 0
+	expect_out_line "R 0 0"
+	expect_out_line "W -1 30"	# EROFS: a read-only grant
+}
