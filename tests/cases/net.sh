@@ -214,9 +214,14 @@ t_a_thread_flipping_the_address_never_reaches_the_forbidden_port() {
 	listen bad tcp 127.0.0.1
 	native_race bad "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
 	forget bad
-	jt --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
-	expect_rc 0
-	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through"
+	# the flipping thread may win every one of a run's 300 reads on a busy
+	# machine: up to 5 runs for one granted connect (none may go astray)
+	for try in 1 2 3 4 5; do
+		jt --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
+		expect_rc 0
+		grep -q '^connects=[1-9]' "$T/out" && break
+	done
+	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through in 5 runs"
 	caught_up bad
 	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") connections reached the forbidden port"
 	true
@@ -372,9 +377,12 @@ t_without_pidfd_getfd_the_flipping_thread_never_reaches_the_forbidden_port() {
 	done
 	reached bad || native_fail "the flipping thread never won natively"
 	forget bad
-	jt --disable pidfd_getfd --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
-	expect_rc 0
-	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through"
+	for try in 1 2 3 4 5; do	# as above: one granted connect in up to 5 runs
+		jt --disable pidfd_getfd --allow-net "127.0.0.1:$(port ok)" -- "$PROGS/netrace" "$(port ok)" "$(port bad)" 300
+		expect_rc 0
+		grep -q '^connects=[1-9]' "$T/out" && break
+	done
+	grep -q '^connects=[1-9]' "$T/out" || fail "no connect to the granted port went through in 5 runs"
 	caught_up bad
 	reached bad && fail "$(wc -l <"$JT_AUX/bad.rec") connections reached the forbidden port"
 	true
