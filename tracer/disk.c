@@ -493,7 +493,7 @@ static uint64_t kept_memfds(struct jt_run *run, const struct seen *held)
 	jt_ptable_each(&run->tasks, p) {
 		pid_t live;
 
-		if (jt_group_first(run, p) && (live = jt_group_live(run, p)) > 0)
+		if (jt_group_first(&run->tasks, p) && (live = jt_group_live(&run->tasks, p)) > 0)
 			mapped_by(live, &mapped);
 	}
 	for (size_t i = 0; i < run->n_memfds; i++) {
@@ -537,7 +537,7 @@ uint64_t jt_held_memory(struct jt_run *run)
 			/* every descriptor table once: a group's (its leader's, or once
 			 * it has exited a thread's that shares it), and each thread's
 			 * own (clone without CLONE_FILES) */
-			if ((live = jt_group_table(run, p)) > 0)
+			if ((live = jt_group_table(&run->tasks, p)) > 0)
 				total += held_by(run, live, live == p->tgid && !(p->flags & JT_TASK_OWN_FILES),
 						 &seen, &m, &unlinked);
 		}

@@ -20,22 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <linux/filter.h>
 #include <nettle/sha2.h>
 #include "filters/seccomp.h"
 #include "tracer/filtercache.h"
-#include "tracer/fs.h"
 #include "tracer/internal.h"
 
 #define PROG_MAX 4096	/* instructions: the kernel's limit */
 
-struct sock_fprog;
-static int cache_read(const unsigned char key[32], struct sock_fprog *prog);
 
-static int cache_dir(char *out, size_t len)
+int jt_filtercache_dir(char *out, size_t len)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	const char *own = getenv("JAILTRACE_CACHE_DIR");
@@ -58,7 +54,7 @@ static int open_dir(int create)
 	struct stat st;
 	int fd;
 
-	if (cache_dir(dir, sizeof(dir)) < 0)
+	if (jt_filtercache_dir(dir, sizeof(dir)) < 0)
 		return -ENOENT;
 	if (create) {
 		char *slash = strrchr(dir, '/');
@@ -143,7 +139,7 @@ long jt_cache_by_age(const char *base, const char *suffix, const char *tmp_prefi
 }
 
 /* A temporary file of a writer that died: ".PID.KEY.bpf", nothing else. */
-static void unlink_stale(const char *path)
+void jt_filtercache_unlink_stale(const char *path)
 {
 	const char *n = strrchr(path, '/'), *dot;
 
@@ -164,7 +160,7 @@ static void prune(const char *mine)
 	char dir[PATH_MAX - 80], p[PATH_MAX];
 	long n;
 
-	if (cache_dir(dir, sizeof(dir)) < 0 || (n = jt_cache_by_age(dir, ".bpf", ".", unlink_stale, &all)) < 0)
+	if (jt_filtercache_dir(dir, sizeof(dir)) < 0 || (n = jt_cache_by_age(dir, ".bpf", ".", jt_filtercache_unlink_stale, &all)) < 0)
 		return;	/* (unlink_stale removes only names of our temporary files) */
 	for (long i = 0, excess = n - JT_FILTER_KEEP; excess > 0 && i < n; i++) {
 		if (!strncmp(all[i].name, mine, 64))
@@ -208,118 +204,7 @@ int jt_filtercache_safe(const struct jt_run *run)
 {
 	char dir[4096];
 
-	return cache_dir(dir, sizeof(dir)) == 0 && jt_cache_dir_safe(run, dir);
-}
-
-/* ------------------------------------------------------------ the mark */
-
-/* The @i-th place of the mark (its directory in @dir). @return 0, 1: none such, -1: past the last. */
-static int taint_place(int i, char *path, size_t len, char *dir, size_t dlen)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	const char *d = i == 0 ? "/dev/shm" : i == 1 ? xdg : i == 2 ? jt_tmpdir() : NULL;
-
-	if (i > 2)
-		return -1;
-	if (!d || d[0] != '/' ||
-	    snprintf(dir, dlen, "%s", d) >= (int)dlen ||
-	    snprintf(path, len, "%s/jailtrace-taint-%u", d, (unsigned)geteuid()) >= (int)len)
-		return 1;
-	return 0;
-}
-
-/* Is @fd a mark of ours at @path (a regular file of ours, that very name)? */
-static int our_mark(int fd, const char *path)
-{
-	struct stat a, b;
-
-	return fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && a.st_uid == geteuid() && a.st_nlink == 1 &&
-	       lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-/* Empty both caches. @return 1 when all is gone (no skeleton is held). */
-static int wipe(void)
-{
-	struct jt_cache_entry *all;
-	char dir[PATH_MAX - 80], p[PATH_MAX];
-	long n;
-
-	if (cache_dir(dir, sizeof(dir)) == 0 && (n = jt_cache_by_age(dir, ".bpf", ".", unlink_stale, &all)) >= 0) {
-		for (long i = 0; i < n; i++) {
-			snprintf(p, sizeof(p), "%s/%s.bpf", dir, all[i].name);
-			unlink(p);	/* a link or a FIFO planted there too: removed, never opened */
-		}
-		free(all);
-	}
-	return jt_skeleton_wipe() == 0;
-}
-
-int jt_cache_taint(struct jt_run *run)
-{
-	char skel[PATH_MAX - 80], path[PATH_MAX], dir[PATH_MAX];
-
-	run->taint_fd = -1;
-	if (jt_filtercache_safe(run) &&
-	    (jt_skeleton_base(skel, sizeof(skel)) < 0 || jt_cache_dir_safe(run, skel)))
-		return 0;	/* its program reaches neither cache */
-	for (int i = 0, r; (r = taint_place(i, path, sizeof(path), dir, sizeof(dir))) >= 0; i++) {
-		int fd;
-
-		if (r || !jt_cache_dir_safe(run, dir))
-			continue;	/* its program could remove the mark there */
-		for (int tries = 0; tries < 3; tries++) {
-			fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
-			if (fd < 0)
-				break;
-			/* the mark the last run is removing is another file by now */
-			if (flock(fd, LOCK_SH) == 0 && our_mark(fd, path)) {
-				run->taint_fd = fd;
-				snprintf(run->taint_path, sizeof(run->taint_path), "%s", path);
-				return 0;
-			}
-			close(fd);
-		}
-	}
-	return -EPERM;
-}
-
-void jt_cache_untaint(struct jt_run *run)
-{
-	if (run->taint_fd < 0)
-		return;
-	/* the last marking run: its program and every other such are gone */
-	if (flock(run->taint_fd, LOCK_EX | LOCK_NB) == 0 && our_mark(run->taint_fd, run->taint_path) && wipe())
-		unlink(run->taint_path);
-	close(run->taint_fd);
-	run->taint_fd = -1;
-}
-
-int jt_cache_trusted(void)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-
-	for (int i = 0, r; (r = taint_place(i, path, sizeof(path), dir, sizeof(dir))) >= 0; i++) {
-		int fd, gone;
-
-		if (r || (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
-			continue;
-		if (!our_mark(fd, path)) {
-			close(fd);
-			continue;	/* not ours: no run of ours made it */
-		}
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			close(fd);
-			return 0;	/* a marking run goes on */
-		}
-		/* its runs died before they emptied the caches: done here */
-		gone = wipe();
-		if (gone)
-			unlink(path);
-		close(fd);
-		if (!gone)
-			return 0;
-	}
-	return 1;
+	return jt_filtercache_dir(dir, sizeof(dir)) == 0 && jt_cache_dir_safe(run, dir);
 }
 
 static void name_of(const unsigned char key[32], char *out)
@@ -339,13 +224,6 @@ static void sum(const void *p, size_t len, unsigned char out[32])
 }
 
 int jt_filtercache_get(const unsigned char key[32], struct sock_fprog *prog)
-{
-	if (!jt_cache_trusted())
-		return -EPERM;
-	return cache_read(key, prog);
-}
-
-static int cache_read(const unsigned char key[32], struct sock_fprog *prog)
 {
 	char name[70];
 	unsigned char *buf, check[32];

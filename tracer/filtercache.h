@@ -27,7 +27,7 @@ void jt_filtercache_put(const unsigned char key[32], const struct sock_fprog *pr
 #define JT_FILTER_KEEP 64	/* compiled programs kept per user */
 
 /*
- * A run whose writable grants or jail hold a cache (the compiled programs,
+ * (cachemark.c) A run whose writable grants or jail hold a cache (the compiled programs,
  * the view's skeletons) neither reads nor writes it, but its program can:
  * it could plant a program that allows everything for the next run. So
  * before its program starts such a run marks the caches untrusted, in a
@@ -45,6 +45,11 @@ void jt_cache_untaint(struct jt_run *run);
 
 /** May the caches be used now? Empties them after marking runs that died. */
 int jt_cache_trusted(void);
+
+/* (cachemark.c) The directory of the compiled programs. @return 0 or -errno. */
+int jt_filtercache_dir(char *out, size_t len);
+/* Remove @path if it is a temporary file of a writer that died (".PID.KEY.bpf"). */
+void jt_filtercache_unlink_stale(const char *path);
 
 #include <time.h>
 

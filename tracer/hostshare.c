@@ -171,7 +171,7 @@ void jt_anon_count(const struct jt_run *run, const char *kind, const char *tag,
 	jt_ptable_each(&run->tasks, t) {
 		char dir[64], p[64], link[64];
 		struct dirent *e;
-		pid_t tid = jt_group_table(run, t);	/* each descriptor table once */
+		pid_t tid = jt_group_table(&run->tasks, t);	/* each descriptor table once */
 		DIR *d;
 
 		if (tid <= 0)

@@ -133,6 +133,7 @@ struct jt_run {
 	char skeleton[PATH_MAX];	/* host directory standing for synthetic ones */
 	int skeleton_kept;		/* it is the cached one: left in place at the end */
 	int skeleton_lock;		/* a shared lock on it while the run lasts, or -1 */
+	int caches_trusted;		/* no mark says the caches may be tampered with */
 	int taint_fd;			/* its program could write jailtrace's caches: the
 					 * mark, share-locked while the run lasts, or -1 */
 	char taint_path[PATH_MAX];
@@ -181,22 +182,7 @@ int jt_disk_usage(const char *root, uint64_t max_bytes, struct jt_disk_usage *u)
 int jt_disk_tick(struct jt_run *run, int final);
 int jt_disk_may_make(struct jt_run *run);
 uint64_t jt_held_memory(struct jt_run *run);
-/*
- * The groups of the tree, one task each: does @p stand for its thread
- * group (its leader, or the first task of a group whose leader is no longer
- * in the table)? And a live task of @p's group to read its memory map from
- * (/proc/TID/stat's rss, smaps_rollup, maps): the leader, or once it has
- * exited (JT_TASK_LEADER_GONE) one of its threads; 0 when none is left.
- */
-int jt_group_first(const struct jt_run *run, const struct jt_task *p);
-pid_t jt_group_live(const struct jt_run *run, const struct jt_task *p);
-/*
- * Descriptor tables, each once: the live task whose /proc/TID/fd shows the
- * table @p stands for: @p itself when it has a table of its own
- * (JT_TASK_OWN_FILES), else, for the first of a group, its leader, or once
- * it has exited a thread that shares its table. 0: @p stands for none.
- */
-pid_t jt_group_table(const struct jt_run *run, const struct jt_task *p);
+
 int jt_memfd_keep(struct jt_run *run, int fd);
 void jt_memfds_free(struct jt_run *run);
 

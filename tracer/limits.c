@@ -26,47 +26,6 @@ uint64_t jt_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-int jt_group_first(const struct jt_run *run, const struct jt_task *p)
-{
-	if (p->tid == p->tgid)
-		return 1;
-	if (jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid))
-		return 0;
-	jt_ptable_each(&run->tasks, q)
-		if (q->tgid == p->tgid)
-			return q == p;
-	return 0;
-}
-
-pid_t jt_group_live(const struct jt_run *run, const struct jt_task *p)
-{
-	const struct jt_task *l = jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid);
-
-	if (l && !(l->flags & JT_TASK_LEADER_GONE))
-		return l->tid;
-	jt_ptable_each(&run->tasks, q)
-		if (q->tgid == p->tgid && q->tid != q->tgid)
-			return q->tid;
-	return 0;
-}
-
-pid_t jt_group_table(const struct jt_run *run, const struct jt_task *p)
-{
-	const struct jt_task *l;
-
-	if (p->flags & JT_TASK_OWN_FILES)
-		return p->tid;
-	if (!jt_group_first(run, p))
-		return 0;
-	l = jt_ptable_find((struct jt_ptable *)&run->tasks, p->tgid);
-	if (l && !(l->flags & JT_TASK_LEADER_GONE))
-		return l->tid;
-	jt_ptable_each(&run->tasks, q)
-		if (q->tgid == p->tgid && q->tid != q->tgid && !(q->flags & JT_TASK_OWN_FILES))
-			return q->tid;
-	return 0;
-}
-
 /* utime+stime+cutime+cstime in ticks, rss in pages, and the state letter of one process. */
 static int read_stat(pid_t pid, uint64_t *ticks, uint64_t *rss_pages, char *state)
 {
@@ -107,7 +66,7 @@ static void measure(const struct jt_run *run, uint64_t *cpu_ms, uint64_t *rss_kb
 		pid_t live;
 		char st, st2;
 
-		if (!jt_group_first(run, p) || read_stat(p->tid, &t, &r, &st) < 0)
+		if (!jt_group_first(&run->tasks, p) || read_stat(p->tid, &t, &r, &st) < 0)
 			continue;
 		/* the group's CPU time, the leader's too, is the first one's to say */
 		ticks += t;
@@ -116,7 +75,7 @@ static void measure(const struct jt_run *run, uint64_t *cpu_ms, uint64_t *rss_kb
 		/* an exited leader has no memory map left: its threads' is read */
 		if ((p->flags & JT_TASK_LEADER_GONE) || p->tid != p->tgid) {
 			r = 0;
-			if ((live = jt_group_live(run, p)) > 0 && read_stat(live, &t, &r2, &st2) == 0)
+			if ((live = jt_group_live(&run->tasks, p)) > 0 && read_stat(live, &t, &r2, &st2) == 0)
 				r = r2;
 		}
 		pages += r;
@@ -148,7 +107,7 @@ static uint64_t measure_pss(const struct jt_run *run)
 
 		pid_t live;
 
-		if (!jt_group_first(run, p) || !(live = jt_group_live(run, p)))
+		if (!jt_group_first(&run->tasks, p) || !(live = jt_group_live(&run->tasks, p)))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", live);
 		fd = open(path, O_RDONLY | O_CLOEXEC);

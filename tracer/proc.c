@@ -195,3 +195,44 @@ int jt_resume(struct jt_task *t, int sig)
 
 	return ptrace(req, t->tid, 0, (void *)(long)sig) < 0 ? -errno : 0;
 }
+
+int jt_group_first(const struct jt_ptable *tab, const struct jt_task *p)
+{
+	if (p->tid == p->tgid)
+		return 1;
+	if (jt_ptable_find((struct jt_ptable *)tab, p->tgid))
+		return 0;
+	jt_ptable_each(tab, q)
+		if (q->tgid == p->tgid)
+			return q == p;
+	return 0;
+}
+
+pid_t jt_group_live(const struct jt_ptable *tab, const struct jt_task *p)
+{
+	const struct jt_task *l = jt_ptable_find((struct jt_ptable *)tab, p->tgid);
+
+	if (l && !(l->flags & JT_TASK_LEADER_GONE))
+		return l->tid;
+	jt_ptable_each(tab, q)
+		if (q->tgid == p->tgid && q->tid != q->tgid)
+			return q->tid;
+	return 0;
+}
+
+pid_t jt_group_table(const struct jt_ptable *tab, const struct jt_task *p)
+{
+	const struct jt_task *l;
+
+	if (p->flags & JT_TASK_OWN_FILES)
+		return p->tid;
+	if (!jt_group_first(tab, p))
+		return 0;
+	l = jt_ptable_find((struct jt_ptable *)tab, p->tgid);
+	if (l && !(l->flags & JT_TASK_LEADER_GONE))
+		return l->tid;
+	jt_ptable_each(tab, q)
+		if (q->tgid == p->tgid && q->tid != q->tgid && !(q->flags & JT_TASK_OWN_FILES))
+			return q->tid;
+	return 0;
+}

@@ -121,6 +121,23 @@ int jt_ptable_has_pid(const struct jt_ptable *t, pid_t pid);
 #define jt_ptable_each(t, p) \
 	for (struct jt_task *p = (t)->slot; p < (t)->slot + (t)->cap; p++) if (p->tid)
 
+/*
+ * The groups of the tree, one task each: does @p stand for its thread
+ * group (its leader, or the first task of a group whose leader is no longer
+ * in the table)? And a live task of @p's group to read its memory map from
+ * (/proc/TID/stat's rss, smaps_rollup, maps): the leader, or once it has
+ * exited (JT_TASK_LEADER_GONE) one of its threads; 0 when none is left.
+ */
+int jt_group_first(const struct jt_ptable *tab, const struct jt_task *p);
+pid_t jt_group_live(const struct jt_ptable *tab, const struct jt_task *p);
+/*
+ * Descriptor tables, each once: the live task whose /proc/TID/fd shows the
+ * table @p stands for: @p itself when it has a table of its own
+ * (JT_TASK_OWN_FILES), else, for the first of a group, its leader, or once
+ * it has exited a thread that shares its table. 0: @p stands for none.
+ */
+pid_t jt_group_table(const struct jt_ptable *tab, const struct jt_task *p);
+
 /* Resume a stopped task, through the syscall-exit stop when it has one
  * pending (or every call stops: jt_resume_every_stop, set by the loop). */
 int jt_resume(struct jt_task *t, int sig);
