@@ -14,10 +14,12 @@
 #   FILTER    tests/run --filter (default all tests of CASES)
 #   VM_MEM    MB of the VM (default 3072); VM_CPUS (default 2)
 #   VM_TIMEOUT seconds before the VM is killed (default 3600)
-#   TEST_TIMEOUT passed to tests/run inside (default 180: TCG is slow)
-#   GUARD_SECS  passed to tests/lib.sh inside (default 60, not 20)
+#   TEST_TIMEOUT passed to tests/run inside (default 300: TCG is slow)
+#   GUARD_SECS, JT_DEFAULT_TIMEOUT  passed to tests/lib.sh inside (default
+#             90 and 60s, not 20 and 10s: the emulated CPU is ~30x slower)
 #   VM_CPU    QEMU's -cpu (default max)
 #   PROBE=1   time a few start-ups (bash, jq, python3, jailtrace) first
+#   PROBE_CMD a shell command run first in the VM's root (its output shown)
 # The kernel's modules come from the same Debian package as kernels.sh's
 # vmlinuz (fetched again with a private apt state) and are cached in
 # $KERNEL_CACHE/NAME/modules. Output: build-kernels/suite-NAME/{console.txt,
@@ -34,12 +36,14 @@ FILTER=${FILTER:-}
 VM_MEM=${VM_MEM:-3072}
 VM_CPUS=${VM_CPUS:-2}
 VM_TIMEOUT=${VM_TIMEOUT:-3600}
-TEST_TIMEOUT=${TEST_TIMEOUT:-180}
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 OUT=$ROOT/build-kernels
 mkdir -p "$CACHE" "$OUT" || exit 1
 
 # the modules the VM loads, in this order once their dependencies are in
-WANT_MODULES="virtio virtio_ring virtio_pci 9pnet 9pnet_virtio 9p overlay"
+# (virtio_net: a NIC on QEMU's user network, restrict=on: a default route
+# and a global address, for the tests that need them, no way out)
+WANT_MODULES="virtio virtio_ring virtio_pci 9pnet 9pnet_virtio 9p overlay virtio_net"
 
 A=()
 apt_private() {
@@ -59,7 +63,7 @@ mod_deps() { grep -ao 'depends=[A-Za-z0-9_,-]*' "$1" | head -1 | sed 's/^depends
 # WANT_MODULES taken from the kernel's package (the version of its vmlinuz)
 modules_of() {
 	local name=$1 suite arch dir=$CACHE/$1 m x md deb order="" seen=" "
-	[ -s "$dir/modules/load-order" ] && return 0
+	[ -s "$dir/modules/load-order" ] && [ "$(cat "$dir/modules/want" 2>/dev/null)" = "$WANT_MODULES" ] && return 0
 	case $name in
 	5.10-amd64) suite=bullseye arch=amd64 ;;
 	6.1-amd64) suite=bookworm arch=amd64 ;;
@@ -89,6 +93,7 @@ modules_of() {
 	}
 	for m in $WANT_MODULES; do add "$m" || { rm -rf "$x"; return 1; }; done
 	echo "$order" >"$dir/modules.tmp/load-order"
+	echo "$WANT_MODULES" >"$dir/modules.tmp/want"
 	rm -rf "$dir/modules" && mv "$dir/modules.tmp" "$dir/modules"
 	rm -rf "$x"
 }
@@ -100,7 +105,7 @@ initramfs() {
 	for a in $(/bin/busybox --list); do
 		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
 	done
-	cp "$CACHE/$name"/modules/* "$r/modules/" || return 1
+	cp "$CACHE/$name"/modules/*.ko "$CACHE/$name"/modules/load-order "$r/modules/" || return 1
 	cp "$ROOT/tests/kernels/suite-init.sh" "$r/init" && chmod 755 "$r/init"
 	{
 		printf 'TREE=%q\n' "$ROOT"
@@ -109,9 +114,11 @@ initramfs() {
 		printf 'PASSES=%q\n' "$PASSES"
 		printf 'FILTER=%q\n' "$FILTER"
 		printf 'TEST_TIMEOUT=%q\n' "$TEST_TIMEOUT"
-		printf 'GUARD_SECS=%q\n' "${GUARD_SECS:-60}"
+		printf 'GUARD_SECS=%q\n' "${GUARD_SECS:-90}"
+		printf 'JT_DEFAULT_TIMEOUT=%q\n' "${JT_DEFAULT_TIMEOUT:-60s}"
 		printf 'HOSTNAME=%q\n' "$(hostname)"
 		printf 'PROBE=%q\n' "${PROBE:-}"
+		printf 'PROBE_CMD=%q\n' "${PROBE_CMD:-}"
 	} >"$r/suite.conf"
 	(cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$OUT/suite-initrd-$name.gz"
 }
@@ -126,7 +133,7 @@ boot() {
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 -m "$VM_MEM" -smp "$VM_CPUS" -cpu "${VM_CPU:-max}" -nographic -no-reboot \
 		-kernel "$CACHE/$name/vmlinuz" -initrd "$OUT/suite-initrd-$name.gz" \
 		$(fs usr /usr readonly=on) $(fs etc /etc readonly=on) $(fs tree "$ROOT" readonly=on) \
-		$(fs out "$o") \
+		$(fs out "$o") -nic user,model=virtio-net-pci,restrict=on \
 		-append "console=ttyS0 quiet panic=-1 random.trust_cpu=on" >"$o/console.raw" 2>&1 </dev/null
 	tr -d '\r' <"$o/console.raw" >"$o/console.txt" && rm -f "$o/console.raw"
 }

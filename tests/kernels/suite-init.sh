@@ -42,12 +42,23 @@ mount -t proc proc /new/proc
 mount -t sysfs sys /new/sys
 mount -t devtmpfs dev /new/dev
 mkdir -p /new/dev/pts /new/dev/shm
+# (devtmpfs has no /dev/fd and stdio links: udev makes them on a host)
+ln -s /proc/self/fd /new/dev/fd
+ln -s /proc/self/fd/0 /new/dev/stdin
+ln -s /proc/self/fd/1 /new/dev/stdout
+ln -s /proc/self/fd/2 /new/dev/stderr
 mount -t devpts -o mode=620,ptmxmode=666 devpts /new/dev/pts
 mount -t tmpfs -o mode=1777 shm /new/dev/shm
 mount -t cgroup2 cgroup2 /new/sys/fs/cgroup 2>/dev/null || say "note: no cgroup2 at /sys/fs/cgroup"
 mount -t 9p -o "$P9,cache=none" out /new/out || say "note: no /out share"
 hostname "$HOSTNAME"
-chroot /new /usr/sbin/ip link set lo up 2>/dev/null || ip link set lo up
+ip link set lo up
+# QEMU's user network (restrict=on): an address and a default route, no way out
+if ip link set eth0 up 2>/dev/null; then
+	ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+else
+	say "note: no eth0"
+fi
 
 J="$BUILD/jailtrace"
 chroot /new "$J" doctor 2>&1 | sed 's/^/doctor: /'
@@ -64,13 +75,18 @@ if [ -n "${PROBE:-}" ]; then
 	done
 fi
 
+if [ -n "${PROBE_CMD:-}" ]; then
+	chroot /new /usr/bin/env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin /bin/bash -c "$PROBE_CMD" 2>&1 | sed 's/^/probe: /'
+fi
+
 tp=0 tf=0 ts=0
 for c in /new"$TREE"/tests/cases/*.sh; do
 	c=$(basename "$c" .sh)
 	echo "$c" | grep -qE "^($CASES)\$" || continue
 	t0=$(date +%s)
 	chroot /new /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 \
-		TERM=dumb CASES="$c" TEST_TIMEOUT="$TEST_TIMEOUT" GUARD_SECS="$GUARD_SECS" TEST_TIMES=/out/times.txt \
+		TERM=dumb CASES="$c" TEST_TIMEOUT="$TEST_TIMEOUT" GUARD_SECS="$GUARD_SECS" \
+		JT_DEFAULT_TIMEOUT="$JT_DEFAULT_TIMEOUT" TEST_TIMES=/out/times.txt \
 		/bin/bash -c 'cd "$1" && exec tests/run --build "$2" --passes "$3" ${4:+--filter "$4"}' \
 		- "$TREE" "$BUILD" "$PASSES" "$FILTER" </dev/null >/upper/case.txt 2>&1
 	cat /upper/case.txt
