@@ -88,8 +88,7 @@ for c in /new"$TREE"/tests/cases/*.sh; do
 		TERM=dumb CASES="$c" TEST_TIMEOUT="$TEST_TIMEOUT" GUARD_SECS="$GUARD_SECS" \
 		JT_DEFAULT_TIMEOUT="$JT_DEFAULT_TIMEOUT" TEST_TIMES=/out/times.txt \
 		/bin/bash -c 'cd "$1" && exec tests/run --build "$2" --passes "$3" ${4:+--filter "$4"}' \
-		- "$TREE" "$BUILD" "$PASSES" "$FILTER" </dev/null >/upper/case.txt 2>&1
-	cat /upper/case.txt
+		- "$TREE" "$BUILD" "$PASSES" "$FILTER" </dev/null 2>&1 | tee /upper/case.txt
 	cat /upper/case.txt >>/new/out/suite.txt 2>/dev/null
 	s=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' /upper/case.txt | tail -1)
 	set -- $s
