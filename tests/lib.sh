@@ -18,8 +18,18 @@ set -o pipefail
 : "${JT:?}" "${PROGS:?}" "${T:?}" "${JT_AUX:?}"
 LABEL=${LABEL:-?}
 
+# JT_TEST_SLOW=N (default 1): this machine is N times slower than the one
+# the waits were written for (an emulated CPU under QEMU's TCG: about 6).
+# It multiplies the suite's bounds for a hang, never what a test measures:
+# GUARD_SECS, jailtrace's default --timeout, a --timeout of 10 s or more
+# that a test gives (a shorter one is what the test is about), wait_until's
+# limit and tests/run's TEST_TIMEOUT. slow N prints N times the factor.
+JT_TEST_SLOW=${JT_TEST_SLOW:-1}
+case $JT_TEST_SLOW in '' | *[!0-9]* | 0) JT_TEST_SLOW=1 ;; esac
+slow() { echo $(($1 * JT_TEST_SLOW)); }
+
 # How long one jailtrace or native run may take before the suite kills it.
-GUARD_SECS=${GUARD_SECS:-20}
+GUARD_SECS=${GUARD_SECS:-$(slow 20)}
 
 # Sanitizer reports that fail a test when they show up in jailtrace's stderr.
 SANITIZER_RE='runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer'
@@ -124,16 +134,23 @@ check_sanitizers() {
 	fi
 }
 
-# Adds --timeout 10s (JT_DEFAULT_TIMEOUT) when the options (before --) name
-# none, so that no run can hang the suite.
+# Adds --timeout 10s (JT_DEFAULT_TIMEOUT; times JT_TEST_SLOW) when the
+# options (before --) name none, so that no run can hang the suite; a
+# --timeout Ns of 10 s or more that they name is multiplied by JT_TEST_SLOW.
 _with_default_timeout() {
-	local a
-	JT_ARGS=()
+	local a n=0 given=""
+	JT_ARGS=("$@")
 	for a in "$@"; do
 		[ "$a" = "--" ] && break
-		case $a in --timeout|--timeout=*) JT_ARGS=("$@"); return ;; esac
+		case $a in --timeout | --timeout=*) given=1 ;; esac
+		if [ "$JT_TEST_SLOW" != 1 ] && [ $n -gt 0 ] && [ "${JT_ARGS[n - 1]}" = --timeout ] &&
+			[[ $a =~ ^([0-9]+)s$ ]] && [ "${BASH_REMATCH[1]}" -ge 10 ]; then
+			JT_ARGS[n]=$(slow "${BASH_REMATCH[1]}")s
+		fi
+		n=$((n + 1))
 	done
-	JT_ARGS=(--timeout "${JT_DEFAULT_TIMEOUT:-10s}" "$@")
+	[ -n "$given" ] && return
+	JT_ARGS=(--timeout "${JT_DEFAULT_TIMEOUT:-$(slow 10)s}" "$@")
 }
 
 # jt [OPTIONS] -- PROGRAM [ARGS]: `jailtrace run` with --log $T/log.jsonl,
@@ -175,7 +192,7 @@ jt_cmd() {
 # test is done with the run (jt_wait fails it after GUARD_SECS anyway).
 jt_bg() {
 	rm -f "$T/log.jsonl" "$T/result.json"
-	JT_DEFAULT_TIMEOUT=60s _with_default_timeout "${JT_VIEW[@]}" --log "$T/log.jsonl" --result "$T/result.json" "$@"
+	JT_DEFAULT_TIMEOUT=$(slow 60)s _with_default_timeout "${JT_VIEW[@]}" --log "$T/log.jsonl" --result "$T/result.json" "$@"
 	LAST_CMD="jailtrace run ${JT_ARGS[*]} (in the background)"
 	"$JT" run "${JT_ARGS[@]}" >"$T/out" 2>"$T/err" &
 	JT_PID=$!
@@ -455,11 +472,11 @@ survivors() {
 }
 
 # wait_until SECONDS CMD...: polls CMD every 20 ms until it succeeds;
-# returns 1 when SECONDS passed without success.
+# returns 1 when SECONDS (times JT_TEST_SLOW) passed without success.
 wait_until() {
 	local limit=$1 i
 	shift
-	for ((i = 0; i < ${limit%.*} * 50 + 1; i++)); do
+	for ((i = 0; i < ${limit%.*} * JT_TEST_SLOW * 50 + 1; i++)); do
 		"$@" && return 0
 		sleep 0.02
 	done

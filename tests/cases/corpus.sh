@@ -26,7 +26,7 @@ corpus_task() {
 		*) command -v "$need" >/dev/null || skip "no $need on this host" ;;
 		esac
 	done
-	GUARD_SECS=170
+	GUARD_SECS=$(slow 170)
 	cp "$CORPUS/$name.sh" "$T/task.sh"
 	chmod a+r "$T/task.sh"
 	mkdir -p "$T/native" "$T/nhome"

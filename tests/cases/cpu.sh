@@ -11,7 +11,7 @@ t_the_program_is_told_every_cpu_the_run_was_given() {
 
 t_two_busy_processes_are_spread_over_the_cpus() {
 	[ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to spread"
-	GUARD_SECS=50	# a second of CPU takes many on a busy host
+	GUARD_SECS=$(slow 50)	# a second of CPU takes many on a busy host
 	jt --timeout 40s -- /usr/bin/python3 -c '
 import multiprocessing as mp
 def spin(n):
@@ -85,7 +85,7 @@ t_a_pipeline_bound_by_its_stops_stays_on_the_tracer_cpu() {
 	# its tasks are often runnable, but waiting for the tracer: more CPUs
 	# would make each stop cross them, and the run slower (12000 stops: a
 	# second or two here, many on a busy host)
-	GUARD_SECS=50
+	GUARD_SECS=$(slow 50)
 	jt --timeout 40s -- /bin/sh -c "$STOP_BOUND" sh "$T/files"
 	expect_rc 0
 	expect_on_one_cpu "a pipeline bound by its stops"

@@ -14,7 +14,7 @@ use_own_tmpdir() {
 # before. Making and removing it takes seconds on a busy disk: a longer guard.
 t_an_ephemeral_jail_with_4200_nested_directories_made_by_renames_is_removed() {
 	use_own_tmpdir
-	GUARD_SECS=90
+	GUARD_SECS=$(slow 90)
 	mkdir "$T/native"
 	native "$PROGS/diskhog" deep "$T/native" 4200
 	grep -qx 'depth 4200' "$T/nout" || native_fail "the program did not make the chain"
@@ -29,7 +29,7 @@ t_an_ephemeral_jail_with_4200_nested_directories_made_by_renames_is_removed() {
 
 t_a_deep_locked_jail_a_killed_run_left_is_removed_by_the_next() {
 	use_own_tmpdir
-	GUARD_SECS=90
+	GUARD_SECS=$(slow 90)
 	local dead stale
 	# a pid that is gone: a shell that has exited
 	sh -c 'exit 0' & dead=$!

@@ -173,7 +173,7 @@ eg_index() {
 }
 
 t_egress_pip_downloads_from_an_index_named_by_a_domain_rule() {
-	GUARD_SECS=60
+	GUARD_SECS=$(slow 60)
 	eg_index
 	eg_hosts "127.0.0.1 pypi.test"
 	jt --timeout 50s --allow-domain "pypi.test:$P" --hosts "$JT_AUX/hosts" -- /bin/sh -c \
@@ -189,7 +189,7 @@ t_egress_pip_downloads_from_an_index_named_by_a_domain_rule() {
 }
 
 t_egress_pip_reaches_no_index_without_a_domain_rule_for_it() {
-	GUARD_SECS=60
+	GUARD_SECS=$(slow 60)
 	eg_index
 	eg_hosts "127.0.0.1 pypi.test other.test"
 	# no domain rule: no proxy, and the sandbox resolves no name itself
@@ -662,7 +662,7 @@ print("released:", got.get("hold"), flush=True)
 '
 
 t_egress_a_stalled_client_or_upstream_stalls_neither_the_tracer_nor_other_requests() {
-	GUARD_SECS=120
+	GUARD_SECS=$(slow 120)
 	eg_server up
 	P=$(port up)
 	eg_native_get up web.test
@@ -950,7 +950,7 @@ print(urllib.request.urlopen("http://web.test:%s/both" % sys.argv[1]).read().dec
 }
 
 t_egress_many_requests_at_once_are_each_served_and_recorded() {
-	GUARD_SECS=100
+	GUARD_SECS=$(slow 100)
 	eg_server up
 	P=$(port up)
 	eg_native_get up web.test
@@ -1016,7 +1016,7 @@ PY
 }
 
 t_egress_a_200_mib_download_and_upload_stream_through_the_proxy_in_bounded_memory() {
-	GUARD_SECS=200
+	GUARD_SECS=$(slow 200)
 	eg_server big
 	P=$(port big)
 	# native control: the server really sends and takes 200 MiB

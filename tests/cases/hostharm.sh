@@ -303,7 +303,7 @@ t_inotify_watches_are_capped_per_run_and_given_back_when_closed() {
 	(cd "$T/w" && seq -f "f%05g" 1 $((cap + 50)) | xargs touch)
 	# natively the user's whole allowance is there to take (a quarter of it is
 	# what a run may hold)
-	GUARD_SECS=90
+	GUARD_SECS=$(slow 90)
 	native /usr/bin/python3 -c "$WATCHES_PROG" "$T/w"
 	grep -qx "watches $((cap + 50)) errno 0" "$T/nout" || native_fail "the watches were not all given natively: $(cat "$T/nout" "$T/nerr")"
 	jt --timeout 80s -- /usr/bin/python3 -c "$WATCHES_PROG" "$T/w"
@@ -448,7 +448,7 @@ t_epoll_watches_are_capped_per_run_and_given_back_when_closed() {
 	[ "$max" -gt 70000 ] || skip "max_user_watches is $max: the native run would take them all"
 	# natively the user's allowance (fs.epoll.max_user_watches, shared with
 	# every event loop of that user) gives more than a run may hold
-	GUARD_SECS=90
+	GUARD_SECS=$(slow 90)
 	native /usr/bin/python3 -c "$EPOLL_PROG"
 	grep -qx "watches 70000 errno 0" "$T/nout" || native_fail "the watches were not all given natively: $(cat "$T/nout" "$T/nerr")"
 	jt --timeout 80s -- /usr/bin/python3 -c "$EPOLL_PROG"

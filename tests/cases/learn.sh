@@ -183,7 +183,7 @@ learn_corpus_task() {
 	corpus=$(cd "$(dirname "$TEST_CASE")/../corpus" && pwd) || fail "no tests/corpus"
 	cp "$corpus/$1.sh" "$T/task.sh"
 	chmod a+r "$T/task.sh"
-	GUARD_SECS=50
+	GUARD_SECS=$(slow 50)
 	learn_round_trip --quiet --timeout 45s -- /bin/bash "$T/task.sh"
 }
 

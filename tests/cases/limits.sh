@@ -31,7 +31,7 @@ t_timeout_ends_the_run_with_124_and_status_timeout() {
 t_cpu_limit_ends_the_run_with_137_and_status_cpu_limit() {
 	native timeout 0.5 "$PROGS/cpuhog" spin 10
 	[ "$NRC" = 124 ] || native_fail "the program did not spin for 0.5 s"
-	GUARD_SECS=60
+	GUARD_SECS=$(slow 60)
 	jt --cpu 1s --timeout 50s -- "$PROGS/cpuhog" spin 10
 	expect_limit cpu_limit cpu
 }
@@ -39,7 +39,7 @@ t_cpu_limit_ends_the_run_with_137_and_status_cpu_limit() {
 t_cpu_limit_counts_the_cpu_of_exited_children() {
 	native timeout 0.5 "$PROGS/cpuhog" relay 10
 	[ "$NRC" = 124 ] || native_fail "the program did not run for 0.5 s"
-	GUARD_SECS=60
+	GUARD_SECS=$(slow 60)
 	jt --cpu 1s --timeout 50s -- "$PROGS/cpuhog" relay 45
 	expect_limit cpu_limit cpu
 }

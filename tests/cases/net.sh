@@ -343,7 +343,7 @@ t_without_pidfd_getfd_a_granted_endpoint_is_reached_and_its_neighbours_are_not()
 }
 
 t_without_pidfd_getfd_a_loopback_server_and_client_talk_under_grants() {
-	GUARD_SECS=40	# 20 connections and a thread each: a bound for a hang, not a busy host
+	GUARD_SECS=$(slow 40)	# 20 connections and a thread each: a bound for a hang, not a busy host
 	jt --timeout 30s --disable pidfd_getfd --allow-bind 127.0.0.1:0 --allow-net 127.0.0.1 --allow-udp 127.0.0.1 -- /usr/bin/python3 -c '
 import socket, threading
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
@@ -438,7 +438,7 @@ t_the_proxy_adds_the_secret_and_the_program_never_sees_it() {
 	echo "$SECRET" | sed 's/^/Bearer /' >"$JT_AUX/secret-file"
 	# the program walks the files it can reach: a bound for a hang, not a
 	# busy host's slow run
-	GUARD_SECS=40
+	GUARD_SECS=$(slow 40)
 	API_KEY=$SECRET jt --timeout 30s \
 		--proxy "api http://127.0.0.1:$(port up) header \"Authorization: Bearer \${API_KEY}\" header \"X-From-File: \${file:$JT_AUX/secret-file}\"" \
 		-- /usr/bin/python3 -c "$PROXY_PROG" "$T/dump"

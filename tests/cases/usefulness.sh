@@ -111,7 +111,7 @@ for follow in (True, False):
 # processes forking at once make that order common) is its own: the child
 # keeps it, and its exec runs in that directory.
 t_a_child_keeps_its_chdir_when_it_runs_before_the_fork_event() {
-	GUARD_SECS=45
+	GUARD_SECS=$(slow 45)
 	# (one write of the whole line: three of these share the output, and
 	# print() under PYTHONUNBUFFERED writes word by word)
 	printf '%s\n' 'import os, subprocess
