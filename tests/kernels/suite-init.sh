@@ -85,8 +85,7 @@ for c in /new"$TREE"/tests/cases/*.sh; do
 	echo "$c" | grep -qE "^($CASES)\$" || continue
 	t0=$(date +%s)
 	chroot /new /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 \
-		TERM=dumb CASES="$c" TEST_TIMEOUT="$TEST_TIMEOUT" GUARD_SECS="$GUARD_SECS" \
-		JT_DEFAULT_TIMEOUT="$JT_DEFAULT_TIMEOUT" TEST_TIMES=/out/times.txt \
+		TERM=dumb CASES="$c" JT_TEST_SLOW="$JT_TEST_SLOW" TEST_TIMES=/out/times.txt \
 		/bin/bash -c 'cd "$1" && exec tests/run --build "$2" --passes "$3" ${4:+--filter "$4"}' \
 		- "$TREE" "$BUILD" "$PASSES" "$FILTER" </dev/null 2>&1 | tee /upper/case.txt
 	cat /upper/case.txt >>/new/out/suite.txt 2>/dev/null

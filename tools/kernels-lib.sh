@@ -1,0 +1,158 @@
+# tools/kernels-lib.sh: sourced by tools/kernels.sh and
+# tools/kernels-suite.sh. Fetches Debian's kernels (and what else the VMs
+# need) from Debian's registry with apt-get download under a private apt
+# state (the host's apt untouched) and caches them in $CACHE:
+#   $CACHE/NAME/{vmlinuz,version}       the kernel NAME's image
+#   $CACHE/NAME/modules/{*.ko,load-order,want}  the closure of WANT_MODULES
+#                                       from the same package (kernels-suite)
+#   $CACHE/busybox-arm64                 bookworm's static busybox for arm64
+#   $CACHE/apt-SUITE-ARCH/               the private apt states
+# NAME is one of 5.10-amd64 6.1-amd64 5.10-arm64 6.1-arm64.
+CACHE=${KERNEL_CACHE:-/var/cache/jailtrace-kernels}
+mkdir -p "$CACHE" || exit 1
+
+# the modules a kernel-suite VM loads (once their dependencies are in):
+# the 9p shares and overlays of its root, and virtio_net, a NIC on QEMU's
+# user network (restrict=on: a default route and a global address for the
+# tests that need them, no way out)
+WANT_MODULES_amd64="virtio virtio_ring virtio_pci 9pnet 9pnet_virtio 9p overlay virtio_net"
+# (arm64's virtio, virtio_ring and virtio_pci are built into Debian's kernel)
+WANT_MODULES_arm64="9pnet 9pnet_virtio 9p overlay virtio_net"
+
+# deps PACKAGE...: installs the missing ones (as root), else says which
+kdeps() {
+	local missing="" p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || { echo "kernels: run as root, or apt-get install$missing" >&2; return 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# apt_private SUITE ARCH: sets A, apt-get's options for a private state of
+# Debian's SUITE for ARCH (its lists fetched once)
+A=()
+apt_private() {
+	local suite=$1 arch=$2 d=$CACHE/apt-$1-$2
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	echo "deb [arch=$arch] http://deb.debian.org/debian $suite main" >"$d/sources.list"
+	A=(-o Dir::Etc::sourcelist="$d/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$d/lists"
+	   -o Dir::Cache="$d/cache" -o APT::Architectures::="$arch" -o APT::Architecture="$arch"
+	   -o Dir::State::status=/dev/null)
+	[ -n "$(ls "$d/lists" 2>/dev/null | grep -v partial)" ] || apt-get "${A[@]}" update >/dev/null 2>&1
+}
+
+# kernel_name NAME: sets SUITE and ARCH
+kernel_name() {
+	case $1 in
+	5.10-amd64) SUITE=bullseye ARCH=amd64 ;;
+	6.1-amd64) SUITE=bookworm ARCH=amd64 ;;
+	5.10-arm64) SUITE=bullseye ARCH=arm64 ;;
+	6.1-arm64) SUITE=bookworm ARCH=arm64 ;;
+	*) echo "kernels: unknown kernel $1" >&2; return 2 ;;
+	esac
+}
+
+# kernel_package NAME DIR: extracts the kernel's package into DIR/x (the
+# newest linux-image of the suite: the meta package's dependency, or the
+# version already cached); sets PKGROOT
+kernel_package() {
+	local name=$1 x=$2 pkg deb
+	apt_private "$SUITE" "$ARCH" || return 1
+	if [ -s "$CACHE/$name/version" ]; then
+		pkg=linux-image-$(cat "$CACHE/$name/version")
+	else
+		pkg=$(apt-cache "${A[@]}" depends "linux-image-$ARCH" 2>/dev/null |
+			awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	fi
+	[ -n "$pkg" ] || return 1
+	mkdir -p "$x/x" || return 1
+	(cd "$x" && apt-get "${A[@]}" download "$pkg-unsigned" >/dev/null 2>&1) || return 1
+	deb=$(ls "$x"/*.deb 2>/dev/null | head -1)
+	[ -n "$deb" ] && dpkg-deb -x "$deb" "$x/x" || return 1
+	PKGROOT=$x/x
+}
+
+# kernel_of NAME: sets KVER, SUITE, ARCH, VMLINUZ, BUSYBOX (fetching what is
+# missing); MODULES=1 also fetches the modules (modules_of)
+kernel_of() {
+	local name=$1 dir=$CACHE/$1 x
+	kernel_name "$name" || return 2
+	if [ ! -s "$dir/vmlinuz" ]; then
+		x=$(mktemp -d) || return 1
+		rm -rf "$dir" && mkdir -p "$dir" &&
+			kernel_package "$name" "$x" &&
+			cp "$PKGROOT"/boot/vmlinuz-* "$dir/vmlinuz" &&
+			basename "$PKGROOT"/boot/vmlinuz-* | sed 's/^vmlinuz-//' >"$dir/version" ||
+			{ rm -rf "$x" "$dir"; return 1; }
+		# (the modules from the same download)
+		[ -z "${MODULES:-}" ] || KVER=$(cat "$dir/version") modules_from "$name" "$PKGROOT" ||
+			{ rm -rf "$x"; return 1; }
+		rm -rf "$x"
+	fi
+	KVER=$(cat "$dir/version")
+	VMLINUZ=$dir/vmlinuz
+	if [ "$ARCH" = arm64 ]; then
+		BUSYBOX=$CACHE/busybox-arm64
+		if [ ! -s "$BUSYBOX" ]; then
+			apt_private bookworm arm64 || return 1
+			x=$(mktemp -d) || return 1
+			(cd "$x" && apt-get "${A[@]}" download busybox-static >/dev/null 2>&1) &&
+				mkdir -p "$x/x" && dpkg-deb -x "$x"/*.deb "$x/x" && cp "$x/x/bin/busybox" "$BUSYBOX" ||
+				{ rm -rf "$x"; return 1; }
+			rm -rf "$x"
+		fi
+	else
+		BUSYBOX=/bin/busybox
+	fi
+	[ -z "${MODULES:-}" ] || modules_of "$name"
+}
+
+# mod_deps KO: the modules KO depends on (its .modinfo "depends=")
+mod_deps() { grep -ao 'depends=[A-Za-z0-9_,-]*' "$1" | head -1 | sed 's/^depends=//; s/,/ /g'; }
+
+# modules_of NAME (after kernel_of): $CACHE/NAME/modules/{*.ko,load-order},
+# the closure of WANT_MODULES_ARCH from the kernel's own package, each
+# module after its dependencies
+modules_of() {
+	local name=$1 dir=$CACHE/$1 want x m
+	want=WANT_MODULES_$ARCH
+	want=${!want}
+	[ -s "$dir/modules/load-order" ] && [ "$(cat "$dir/modules/want" 2>/dev/null)" = "$want" ] && return 0
+	x=$(mktemp -d) || return 1
+	kernel_package "$name" "$x" && modules_from "$name" "$PKGROOT"
+	m=$?
+	rm -rf "$x"
+	return $m
+}
+
+# modules_from NAME PKGROOT: modules_of's work, from the extracted package
+modules_from() {
+	local name=$1 dir=$CACHE/$1 want md order="" seen=" " m
+	want=WANT_MODULES_$ARCH
+	want=${!want}
+	md=$2/lib/modules/$KVER
+	cmp -s "$2/boot/vmlinuz-$KVER" "$dir/vmlinuz" ||
+		echo "kernels: warning: the package's vmlinuz differs from the cached one" >&2
+	rm -rf "$dir/modules.tmp" && mkdir -p "$dir/modules.tmp"
+	_mod_add() {
+		local f d
+		case "$seen" in *" $1 "*) return 0 ;; esac
+		seen="$seen$1 "
+		f=$(find "$md" -name "$1.ko" -o -name "$1.ko.xz" | head -1)
+		if [ -z "$f" ]; then
+			# built in: nothing to load
+			grep -q "/$1.ko\$" "$md/modules.builtin" 2>/dev/null && return 0
+			echo "kernels: no module $1 in the package" >&2
+			return 1
+		fi
+		for d in $(mod_deps "$f"); do _mod_add "$d" || return 1; done
+		case $f in *.xz) xz -dc "$f" >"$dir/modules.tmp/$1.ko" ;; *) cp "$f" "$dir/modules.tmp/$1.ko" ;; esac
+		order="$order$1 "
+	}
+	for m in $want; do _mod_add "$m" || return 1; done
+	echo "$order" >"$dir/modules.tmp/load-order"
+	echo "$want" >"$dir/modules.tmp/want"
+	rm -rf "$dir/modules" && mv "$dir/modules.tmp" "$dir/modules"
+}
