@@ -211,8 +211,11 @@ t_passwd_names_the_sandbox_user_only() {
 t_a_thread_flipping_a_path_buffer_never_opens_the_forbidden_path() {
 	secret "$JT_AUX/secret"
 	echo granted >"$T/ok"
-	native "$PROGS/race" flip "$T/ok" "$JT_AUX/secret" 1
-	grep -q "read: TOPSECRET" "$T/nout" || native_fail "the flipping thread never got the secret natively"
+	for _ in 1 2 3 4 5; do
+		native "$PROGS/race" flip "$T/ok" "$JT_AUX/secret" 1
+		grep -q "read: TOPSECRET" "$T/nout" && break
+	done
+	grep -q "read: TOPSECRET" "$T/nout" || race_lost "the flipping thread never got the secret natively (5 runs)"
 	jt -- "$PROGS/race" flip "$T/ok" "$JT_AUX/secret" 2
 	expect_out_line done
 	expect_out_line "read: granted"
@@ -237,7 +240,7 @@ t_a_thread_flipping_an_empty_path_never_stats_a_host_file() {
 		native "$PROGS/race" empty - "$f" 1
 		grep -qx "ino: $ino" "$T/nout" && break
 	done
-	grep -qx "ino: $ino" "$T/nout" || native_fail "the flipping thread never reached $f natively (5 runs)"
+	grep -qx "ino: $ino" "$T/nout" || race_lost "the flipping thread never reached $f natively (5 runs)"
 	jt -- /bin/cat "$f"
 	[ "$RC" != 0 ] || skip "$f is in the view (cannot judge)"
 	jt -- "$PROGS/race" empty - "$f" 2
@@ -250,8 +253,11 @@ t_a_process_swapping_a_directory_for_a_link_never_leads_out() {
 	secret "$JT_AUX/x"
 	mkdir "$T/d"
 	echo jail >"$T/d/x"
-	native "$PROGS/race" swap "$T/d" "$JT_AUX" 2
-	grep -q "read: TOPSECRET" "$T/nout" || native_fail "the swap never led the open out natively"
+	for _ in 1 2 3; do
+		native "$PROGS/race" swap "$T/d" "$JT_AUX" 2
+		grep -q "read: TOPSECRET" "$T/nout" && break
+	done
+	grep -q "read: TOPSECRET" "$T/nout" || race_lost "the swap never led the open out natively (3 runs)"
 	jt -- "$PROGS/race" swap "$T/d" "$JT_AUX" 3
 	expect_out_line done
 	expect_out_line "read: jail"
@@ -509,8 +515,11 @@ except OSError as e: print('refused', e.errno)"
 
 t_a_thread_flipping_a_socket_address_never_reaches_the_host() {
 	host_listener "$JT_AUX/host.sock" "$JT_AUX/accepted"
-	native "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 1
-	grep -q "read: HOST" "$T/nout" || native_fail "the flipping thread never reached the host natively"
+	for _ in 1 2 3 4 5; do
+		native "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 1
+		grep -q "read: HOST" "$T/nout" && break
+	done
+	grep -q "read: HOST" "$T/nout" || race_lost "the flipping thread never reached the host natively (5 runs)"
 	host_caught_up "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	rm -f "$JT_AUX/accepted" "$T/good.sock"
 	jt -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 2
