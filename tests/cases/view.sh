@@ -258,10 +258,16 @@ t_a_process_swapping_a_directory_for_a_link_never_leads_out() {
 		grep -q "read: TOPSECRET" "$T/nout" && break
 	done
 	grep -q "read: TOPSECRET" "$T/nout" || race_lost "the swap never led the open out natively (3 runs)"
-	jt -- "$PROGS/race" swap "$T/d" "$JT_AUX" 3
+	jt -- "$PROGS/race" swap "$T/d" "$JT_AUX" "$(slow 3)"
 	expect_out_line done
-	expect_out_line "read: jail"
 	expect_no_out TOPSECRET
+	# where the tracer's walk of the path is slow beside the swaps (QEMU's
+	# TCG), the directory may never stay in place through one: every open
+	# is then refused, which contains but cannot show the jail's file works
+	if [ "$JT_TEST_SLOW" != 1 ] && ! grep -qx "read: jail" "$T/out"; then
+		skip "inside, the directory was never in place through a whole open in $(slow 3) s (JT_TEST_SLOW=$JT_TEST_SLOW; $(grep -o 'denied [0-9]*x' "$T/err" | head -1) open; none led out)"
+	fi
+	expect_out_line "read: jail"
 }
 
 t_connect_to_a_host_unix_socket_fails_and_nothing_connects() {
@@ -385,7 +391,8 @@ t_two_runs_of_one_user_do_not_share_the_jail_at_once() {
 }
 
 t_many_threads_and_forks_opening_at_once_all_get_their_files() {
-	jt -- "$PROGS/openstorm"
+	# (9600 decided opens: at ptrace stops under QEMU's TCG, over a minute)
+	jt --timeout 30s -- "$PROGS/openstorm"
 	expect_rc 0
 	expect_out_line "fails=0"
 	expect_log '.type == "syscall" and .name == "openat" and (.args[1] | type == "object")
