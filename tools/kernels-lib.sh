@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tools/kernels-lib.sh: sourced by tools/kernels.sh and
 # tools/kernels-suite.sh. Fetches Debian's kernels (and what else the VMs
 # need) from Debian's registry with apt-get download under a private apt

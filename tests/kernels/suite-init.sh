@@ -1,5 +1,5 @@
 #!/bin/sh
-# PROTOTYPE (issue 21): the init of tools/kernels-suite.sh's VMs. Loads the
+# The init of tools/kernels-suite.sh's VMs (issue 21). Loads the
 # 9p and overlay modules, builds a root of the host's /usr, /etc and tree
 # (9p, read-only, each under a tmpfs overlay) and the VM's own tmpfs, and
 # runs tests/run there once per case file (the case's lines, then
