@@ -208,6 +208,17 @@ t_passwd_names_the_sandbox_user_only() {
 	[ "$(grep -c : "$T/out")" -le 3 ] || fail "the host's passwd leaked: $(cat "$T/out")"
 }
 
+# jail_read_or_slow WHAT: the race's positive control ("read: jail"-like
+# line WHAT in the run's output) or, on a machine declared slow where the
+# flips outpace the tracer so that every try was refused (contained, but
+# the jail's side never shown), a skip that says so. Judge leaks first.
+jail_read_or_slow() {
+	if [ "$JT_TEST_SLOW" != 1 ] && ! grep -qx "$1" "$T/out"; then
+		skip "inside, every try in the race was refused (JT_TEST_SLOW=$JT_TEST_SLOW: the flips outpace the tracer; $(grep -o 'denied [0-9]*x [a-z]*' "$T/err" | head -1); none led out)"
+	fi
+	expect_out_line "$1"
+}
+
 t_a_thread_flipping_a_path_buffer_never_opens_the_forbidden_path() {
 	secret "$JT_AUX/secret"
 	echo granted >"$T/ok"
@@ -261,13 +272,9 @@ t_a_process_swapping_a_directory_for_a_link_never_leads_out() {
 	jt -- "$PROGS/race" swap "$T/d" "$JT_AUX" "$(slow 3)"
 	expect_out_line done
 	expect_no_out TOPSECRET
-	# where the tracer's walk of the path is slow beside the swaps (QEMU's
-	# TCG), the directory may never stay in place through one: every open
-	# is then refused, which contains but cannot show the jail's file works
-	if [ "$JT_TEST_SLOW" != 1 ] && ! grep -qx "read: jail" "$T/out"; then
-		skip "inside, the directory was never in place through a whole open in $(slow 3) s (JT_TEST_SLOW=$JT_TEST_SLOW; $(grep -o 'denied [0-9]*x' "$T/err" | head -1) open; none led out)"
-	fi
-	expect_out_line "read: jail"
+	# (under QEMU's TCG the tracer's walk of the path is slow beside the
+	# swaps: the directory may never stay in place through a whole open)
+	jail_read_or_slow "read: jail"
 }
 
 t_connect_to_a_host_unix_socket_fails_and_nothing_connects() {
@@ -495,12 +502,12 @@ print(sorted(out) == sorted(b"p%d" % i for i in range(8)), s.getsockname())'
 
 t_without_pidfd_getfd_a_thread_flipping_a_socket_address_never_reaches_the_host() {
 	host_listener "$JT_AUX/host.sock" "$JT_AUX/accepted"
-	jt --disable pidfd_getfd -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 2
+	jt --disable pidfd_getfd -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" "$(slow 2)"
 	expect_out_line done
-	expect_out_line "read: JAIL"
 	expect_no_out HOST
 	host_caught_up "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
+	jail_read_or_slow "read: JAIL"
 }
 
 t_abstract_unix_names_of_the_host_are_out_of_reach() {
@@ -529,12 +536,15 @@ t_a_thread_flipping_a_socket_address_never_reaches_the_host() {
 	grep -q "read: HOST" "$T/nout" || race_lost "the flipping thread never reached the host natively (5 runs)"
 	host_caught_up "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	rm -f "$JT_AUX/accepted" "$T/good.sock"
-	jt -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" 2
+	jt -- "$PROGS/race" conn "$T/good.sock" "$JT_AUX/host.sock" "$(slow 2)"
 	expect_out_line done
-	expect_out_line "read: JAIL"
 	expect_no_out HOST
 	host_caught_up "$JT_AUX/host.sock" "$JT_AUX/accepted"
 	[ ! -s "$JT_AUX/accepted" ] || fail "the host listener accepted $(wc -l <"$JT_AUX/accepted") connections from inside"
+	# (the flipper's snprintf leaves the path's first byte zero for part of
+	# each write, an abstract name, refused by design: on 6.1 under QEMU's
+	# TCG every one of 2234 tries in 2 s read that or the host's path)
+	jail_read_or_slow "read: JAIL"
 }
 
 t_dev_fd_stdin_stdout_and_process_substitution_work() {
