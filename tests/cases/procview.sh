@@ -88,8 +88,10 @@ for f in ("maps", "smaps", "numa_maps"):
 	grep -q "^numa_maps .*error\|^numa_maps .*file=/work/mapme" "$T/out" || fail "numa_maps: $(grep numa "$T/out")"
 	# an unlinked file, through task/TID, and through /proc/PID of a child
 	# (the wait for the child's exec is bounded in time, not in greps: a
-	# grep under TCG takes tens of milliseconds)
-	jt --timeout 30s --jail "$T/jail" --exec-jail -- /bin/sh -c "cp /bin/sleep /work/s && (/work/s 50 & echo \$! >/work/pid; wait) & while [ ! -s /work/pid ]; do :; done; p=\$(cat /work/pid); timeout $(slow 10) sh -c 'until grep -q \" /work/s\\\$\" /proc/\$1/maps; do :; done' sh \$p; cat /proc/\$p/maps /proc/\$p/task/\$p/maps; kill \$p; true"
+	# grep under TCG takes tens of milliseconds; and no busy loop of stats
+	# for its pid, which at ptrace stops under TCG outlasted two minutes)
+	GUARD_SECS=$(slow 40)
+	jt --timeout 30s --jail "$T/jail" --exec-jail -- /bin/sh -c "cp /bin/sleep /work/s || exit 1; /work/s 50 & p=\$!; timeout $(slow 10) sh -c 'until grep -q \" /work/s\\\$\" /proc/\$1/maps; do :; done' sh \$p; cat /proc/\$p/maps /proc/\$p/task/\$p/maps; kill \$p; wait; true"
 	expect_rc 0
 	! grep -qF "$T/jail" "$T/out" "$T/err" || fail "the jail's host path is visible through /proc/PID/maps"
 	grep -q ' /work/s$' "$T/out" || fail "/proc/PID/maps of a child does not name /work/s: $(head -c 300 "$T/out")"
