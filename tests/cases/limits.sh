@@ -169,7 +169,7 @@ t_a_32bit_memory_hog_ends_the_run_with_137_and_status_memory_limit() {
 # only, and /proc/TGID shows neither), or a thread may hold a descriptor
 # table of its own (clone without CLONE_FILES).
 t_memory_held_by_a_group_whose_leader_exited_or_a_threads_own_table_counts() {
-	GUARD_SECS=60
+	GUARD_SECS=$(slow 60)
 	native "$PROGS/groupheld" mem 150 leadexit
 	grep -qx done "$T/nout" || native_fail "the holder did not finish natively: $(cat "$T/nout")"
 	for how in "mem 300 stay" "mem 300 leadexit" "memfd 300 leadexit" "memfd 300 own"; do
@@ -180,7 +180,7 @@ t_memory_held_by_a_group_whose_leader_exited_or_a_threads_own_table_counts() {
 }
 
 t_disk_held_by_an_unlinked_file_of_a_group_whose_leader_exited_or_a_threads_own_table_counts() {
-	GUARD_SECS=60
+	GUARD_SECS=$(slow 60)
 	native /bin/sh -c "cd $T && exec $PROGS/groupheld unlinked 80 leadexit"
 	grep -qx done "$T/nout" || native_fail "the holder did not finish natively: $(cat "$T/nout")"
 	for how in "unlinked 120 stay" "unlinked 120 leadexit" "unlinked 120 own"; do
