@@ -87,9 +87,9 @@ kernel_of() {
 			cp "$PKGROOT"/boot/vmlinuz-* "$dir/vmlinuz" &&
 			basename "$PKGROOT"/boot/vmlinuz-* | sed 's/^vmlinuz-//' >"$dir/version" ||
 			{ rm -rf "$x" "$dir"; return 1; }
-		# (the modules from the same download)
-		[ -z "${MODULES:-}" ] || KVER=$(cat "$dir/version") modules_from "$name" "$PKGROOT" ||
-			{ rm -rf "$x"; return 1; }
+		# (the modules from the same download, for kernels-suite.sh: one
+		# download of the package on a fresh machine)
+		KVER=$(cat "$dir/version") modules_from "$name" "$PKGROOT" 2>/dev/null || true
 		rm -rf "$x"
 	fi
 	KVER=$(cat "$dir/version")
