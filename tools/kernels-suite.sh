@@ -93,6 +93,10 @@ for k in "$@"; do
 		echo "skip kernel $k: it or its modules cannot be fetched from deb.debian.org here"
 		continue
 	fi
+	if [ "$ARCH" != amd64 ]; then
+		echo "skip kernel $k: the suite needs a userland of the kernel's arch, and shares this host's amd64 one (docs/compat.md)"
+		continue
+	fi
 	KPASSES=$PASSES
 	[ -n "$KPASSES" ] || case $k in 5.10-*) KPASSES=root,jtuser ;; *) KPASSES=root,ptrace,jtuser ;; esac
 	initramfs "$k" || { status=1; continue; }
