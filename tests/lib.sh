@@ -230,8 +230,6 @@ native() {
 	GUARD_FIRED=$save_fired
 }
 
-# native_fail MSG: the native control did not show the attack working, so
-# the test cannot tell anything.
 # race_lost WHY: a race's native control never went the host's way (the
 # test cannot judge). On a machine declared slow (JT_TEST_SLOW above 1: an
 # emulated CPU, where the racing thread may never run beside the caller)
@@ -241,6 +239,8 @@ race_lost() {
 	skip "natively the race was never won here (JT_TEST_SLOW=$JT_TEST_SLOW, a slow machine; cannot judge): $*"
 }
 
+# native_fail MSG: the native control did not show the attack working, so
+# the test cannot tell anything.
 native_fail() {
 	{
 		echo "NATIVE CONTROL FAILED (the test cannot judge jailtrace): $*"
