@@ -14,21 +14,43 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <nettle/sha2.h>
 #include "tracer/filtercache.h"
 #include "tracer/fs.h"
 #include "tracer/internal.h"
 
-/* The @i-th place of the mark (its directory in @dir). @return 0, 1: none such, -1: past the last. */
-static int taint_place(int i, char *path, size_t len, char *dir, size_t dlen)
+/* The directory of cache @c (JT_CACHE_FILTERS, JT_CACHE_SKELETONS). @return 0 or -errno: none kept. */
+static int dir_of(int c, char *out, size_t len)
+{
+	return c == JT_CACHE_FILTERS ? jt_filtercache_dir(out, len) : jt_skeleton_base(out, len);
+}
+
+/*
+ * The @i-th place of cache @c's mark: jailtrace-taint-UID-HASH, HASH of the
+ * cache directory as the kernel finds it (one mark a cache, however its
+ * directory is spelled), in @path; its directory in @pdir.
+ * @return 0, 1: none such here, -1: past the last place.
+ */
+static int taint_place(int i, int c, char *path, size_t len, char *pdir, size_t dlen)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	const char *d = i == 0 ? "/dev/shm" : i == 1 ? xdg : i == 2 ? jt_tmpdir() : NULL;
+	char cache[PATH_MAX], real[PATH_MAX];
+	unsigned char sum[32];
+	struct sha256_ctx h;
+	const char *name;
 
 	if (i > 2)
 		return -1;
-	if (!d || d[0] != '/' ||
-	    snprintf(dir, dlen, "%s", d) >= (int)dlen ||
-	    snprintf(path, len, "%s/jailtrace-taint-%u", d, (unsigned)geteuid()) >= (int)len)
+	if (!d || d[0] != '/' || dir_of(c, cache, sizeof(cache)) < 0)
+		return 1;
+	name = realpath(cache, real) ? real : cache;
+	sha256_init(&h);
+	sha256_update(&h, strlen(name), (const uint8_t *)name);
+	sha256_digest(&h, sizeof(sum), sum);
+	if (snprintf(pdir, dlen, "%s", d) >= (int)dlen ||
+	    snprintf(path, len, "%s/jailtrace-taint-%u-%02x%02x%02x%02x%02x%02x%02x%02x", d, (unsigned)geteuid(),
+		     sum[0], sum[1], sum[2], sum[3], sum[4], sum[5], sum[6], sum[7]) >= (int)len)
 		return 1;
 	return 0;
 }
@@ -42,44 +64,59 @@ static int our_mark(int fd, const char *path)
 	       lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Empty both caches. @return 1 when all is gone (no skeleton is held). */
-static int wipe(void)
+/* Empty cache @c. @return 1 when all is gone (no skeleton a run holds is left). */
+static int wipe(int c)
 {
 	struct jt_cache_entry *all;
 	char dir[PATH_MAX - 80], p[PATH_MAX];
 	long n;
 
-	if (jt_filtercache_dir(dir, sizeof(dir)) == 0 && (n = jt_cache_by_age(dir, ".bpf", ".", jt_filtercache_unlink_stale, &all)) >= 0) {
+	if (c == JT_CACHE_SKELETONS)
+		return jt_skeleton_wipe() == 0;
+	if (jt_filtercache_dir(dir, sizeof(dir)) == 0 &&
+	    (n = jt_cache_by_age(dir, ".bpf", ".", jt_filtercache_unlink_stale, &all)) >= 0) {
 		for (long i = 0; i < n; i++) {
 			snprintf(p, sizeof(p), "%s/%s.bpf", dir, all[i].name);
 			unlink(p);	/* a link or a FIFO planted there too: removed, never opened */
 		}
 		free(all);
 	}
-	return jt_skeleton_wipe() == 0;
+	return 1;
 }
 
-int jt_cache_taint(struct jt_run *run)
+/* Can this run's program write cache @c (a writable grant or its jail holds it)? */
+static int reaches(const struct jt_run *run, int c)
 {
-	char skel[PATH_MAX - 80], path[PATH_MAX], dir[PATH_MAX];
+	char dir[PATH_MAX - 80], parent[PATH_MAX - 80], *slash;
 
-	run->taint_fd = -1;
-	if (jt_filtercache_safe(run) &&
-	    (jt_skeleton_base(skel, sizeof(skel)) < 0 || jt_cache_dir_safe(run, skel)))
-		return 0;	/* its program reaches neither cache */
-	for (int i = 0, r; (r = taint_place(i, path, sizeof(path), dir, sizeof(dir))) >= 0; i++) {
-		int fd;
+	if (dir_of(c, dir, sizeof(dir)) < 0 || jt_cache_dir_safe(run, dir))
+		return 0;
+	/* made now, as the runs that use it would: its mark is named by what it is */
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if ((slash = strrchr(parent, '/')) && slash != parent) {
+		*slash = '\0';
+		mkdir(parent, 0755);
+	}
+	mkdir(dir, 0700);
+	return 1;
+}
 
-		if (r || !jt_cache_dir_safe(run, dir))
+static int mark(struct jt_run *run, int c)
+{
+	char path[PATH_MAX], pdir[PATH_MAX];
+
+	for (int i = 0, r; (r = taint_place(i, c, path, sizeof(path), pdir, sizeof(pdir))) >= 0; i++) {
+		if (r || !jt_cache_dir_safe(run, pdir))
 			continue;	/* its program could remove the mark there */
 		for (int tries = 0; tries < 3; tries++) {
-			fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+			int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+
 			if (fd < 0)
 				break;
 			/* the mark the last run is removing is another file by now */
 			if (flock(fd, LOCK_SH) == 0 && our_mark(fd, path)) {
-				run->taint_fd = fd;
-				snprintf(run->taint_path, sizeof(run->taint_path), "%s", path);
+				run->taint_fd[c] = fd;
+				snprintf(run->taint_path[c], sizeof(run->taint_path[c]), "%s", path);
 				return 0;
 			}
 			close(fd);
@@ -88,22 +125,38 @@ int jt_cache_taint(struct jt_run *run)
 	return -EPERM;
 }
 
-void jt_cache_untaint(struct jt_run *run)
+int jt_cache_taint(struct jt_run *run)
 {
-	if (run->taint_fd < 0)
-		return;
-	/* the last marking run: its program and every other such are gone */
-	if (flock(run->taint_fd, LOCK_EX | LOCK_NB) == 0 && our_mark(run->taint_fd, run->taint_path) && wipe())
-		unlink(run->taint_path);
-	close(run->taint_fd);
-	run->taint_fd = -1;
+	int r = 0;
+
+	for (int c = 0; c < JT_CACHES; c++)
+		run->taint_fd[c] = -1;
+	for (int c = 0; c < JT_CACHES && r == 0; c++)
+		if (reaches(run, c))
+			r = mark(run, c);
+	return r;
 }
 
-int jt_cache_trusted(void)
+void jt_cache_untaint(struct jt_run *run)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
+	for (int c = 0; c < JT_CACHES; c++) {
+		int fd = run->taint_fd[c];
 
-	for (int i = 0, r; (r = taint_place(i, path, sizeof(path), dir, sizeof(dir))) >= 0; i++) {
+		if (fd < 0)
+			continue;
+		/* the last marking run: its program and every other such are gone */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && our_mark(fd, run->taint_path[c]) && wipe(c))
+			unlink(run->taint_path[c]);
+		close(fd);
+		run->taint_fd[c] = -1;
+	}
+}
+
+int jt_cache_trusted(int c)
+{
+	char path[PATH_MAX], pdir[PATH_MAX];
+
+	for (int i = 0, r; (r = taint_place(i, c, path, sizeof(path), pdir, sizeof(pdir))) >= 0; i++) {
 		int fd, gone;
 
 		if (r || (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
@@ -116,8 +169,8 @@ int jt_cache_trusted(void)
 			close(fd);
 			return 0;	/* a marking run goes on */
 		}
-		/* its runs died before they emptied the caches: done here */
-		gone = wipe();
+		/* its runs died before they emptied the cache: done here */
+		gone = wipe(c);
 		if (gone)
 			unlink(path);
 		close(fd);

@@ -30,11 +30,12 @@ void jt_filtercache_put(const unsigned char key[32], const struct sock_fprog *pr
  * (cachemark.c) A run whose writable grants or jail hold a cache (the compiled programs,
  * the view's skeletons) neither reads nor writes it, but its program can:
  * it could plant a program that allows everything for the next run. So
- * before its program starts such a run marks the caches untrusted, in a
- * file out of its program's reach (/dev/shm, $XDG_RUNTIME_DIR or $TMPDIR:
- * jailtrace-taint-UID), share-locked while it lasts. No run uses the
- * caches while a mark is locked; the last marking run to end, or the
- * first run after one that died, empties them and removes the mark.
+ * before its program starts such a run marks each cache it reaches
+ * untrusted, in a file out of its program's reach (/dev/shm,
+ * $XDG_RUNTIME_DIR or $TMPDIR: jailtrace-taint-UID-HASH, HASH of the cache's
+ * directory), share-locked while it lasts. No run uses a cache while its
+ * mark is locked; the last marking run to end, or the first run after one
+ * that died, empties it and removes the mark.
  */
 
 /** Mark the caches if this run's program could write them. @return 0, or -errno: no place to mark. */
@@ -43,8 +44,10 @@ int jt_cache_taint(struct jt_run *run);
 /** At the end of a marking run: empty the caches and unmark, unless another marking run goes on. */
 void jt_cache_untaint(struct jt_run *run);
 
-/** May the caches be used now? Empties them after marking runs that died. */
-int jt_cache_trusted(void);
+enum { JT_CACHE_FILTERS, JT_CACHE_SKELETONS, JT_CACHES };
+
+/** May cache @c be used now? Empties it after marking runs that died. */
+int jt_cache_trusted(int c);
 
 /* (cachemark.c) The directory of the compiled programs. @return 0 or -errno. */
 int jt_filtercache_dir(char *out, size_t len);

@@ -133,10 +133,11 @@ struct jt_run {
 	char skeleton[PATH_MAX];	/* host directory standing for synthetic ones */
 	int skeleton_kept;		/* it is the cached one: left in place at the end */
 	int skeleton_lock;		/* a shared lock on it while the run lasts, or -1 */
-	int caches_trusted;		/* no mark says the caches may be tampered with */
-	int taint_fd;			/* its program could write jailtrace's caches: the
-					 * mark, share-locked while the run lasts, or -1 */
-	char taint_path[PATH_MAX];
+	int filters_trusted;		/* no mark says a cache may be tampered with */
+	int skeletons_trusted;
+	int taint_fd[2];		/* its program could write a cache of jailtrace's:
+					 * its mark, share-locked while the run lasts, or -1 */
+	char taint_path[2][PATH_MAX];
 	char jail[PATH_MAX];		/* host directory of the writable jail */
 	int jail_ephemeral;
 	int jail_lazy;			/* the fresh jail is made with its first directory */

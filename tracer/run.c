@@ -370,7 +370,7 @@ static int filter(struct jt_run *run, const char *path, struct sock_fprog *prog)
 	if (run->notif_want)
 		flags |= JT_SECCOMP_NOTIFY;
 
-	cache = !run->cfg->no_filter_cache && run->caches_trusted && jt_filtercache_safe(run) &&
+	cache = !run->cfg->no_filter_cache && run->filters_trusted && jt_filtercache_safe(run) &&
 		jt_seccomp_key(run->policy, flags, fd, key) == 0;
 	if (cache && jt_filtercache_get(key, prog) == 0)
 		return 0;
@@ -606,7 +606,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->wd_fd = -1;
 	run->notif_fd = -1;
 	run->notif_sig_fd = -1;
-	run->taint_fd = -1;
+	run->taint_fd[0] = run->taint_fd[1] = -1;
 	run->jailtrace_pgrp = getpgrp();
 	run->pty_master = run->pty_slave = -1;
 	run->use_pty = jt_tty_wanted();
@@ -652,7 +652,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	}
 	/* asked once, before the skeleton and the filter (cachemark.c) */
-	run->caches_trusted = jt_cache_trusted();
+	run->filters_trusted = jt_cache_trusted(JT_CACHE_FILTERS);
+	run->skeletons_trusted = jt_cache_trusted(JT_CACHE_SKELETONS);
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {

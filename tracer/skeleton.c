@@ -318,7 +318,7 @@ static int skeleton_shared(struct jt_run *run, const struct etc_files *f)
 		return r;
 	/* a run whose program could write the skeletons is going, or has
 	 * left them unchecked (cachemark.c: run.c asked before the view) */
-	if (!run->caches_trusted)
+	if (!run->skeletons_trusted)
 		return -EPERM;
 	if (mkdir(base, 0755) < 0 && errno != EEXIST)
 		return -errno;

@@ -126,6 +126,9 @@ time.sleep(60)" "$JAILTRACE_CACHE_DIR"
 	expect_out_line "syslog: ENOSYS"
 	kill -KILL "$JT_PID"
 	jt_wait
+	# a run of another cache does not take the mark away (each cache has its own)
+	JAILTRACE_CACHE_DIR="$JT_AUX/other" jt -- /bin/true
+	expect_rc 0
 	jt -- "$PROGS/forbidden" syslog
 	expect_out_line "syslog: ENOSYS"
 	expect_log '.name == "syslog" and .decision == "deny"'
