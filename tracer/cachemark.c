@@ -26,25 +26,31 @@ static int dir_of(int c, char *out, size_t len)
 }
 
 /*
- * The @i-th place of cache @c's mark: jailtrace-taint-UID-HASH, HASH of the
- * cache directory as the kernel finds it (one mark a cache, however its
- * directory is spelled), in @path; its directory in @pdir.
- * @return 0, 1: none such here, -1: past the last place.
+ * The @i-th place of cache @c's mark under its @k-th name: the cache's
+ * directory as it is named (k 0; a program that could write it could also
+ * put a link on the way to it later, so a mark is found by that name), or as
+ * the kernel finds it now (k 1; another spelling of the same directory).
+ * jailtrace-taint-UID-HASH, HASH of that name, in @path; its directory in
+ * @pdir. @return 0, 1: none such here, -1: past the last place.
  */
-static int taint_place(int i, int c, char *path, size_t len, char *pdir, size_t dlen)
+static int taint_place(int i, int c, int k, char *path, size_t len, char *pdir, size_t dlen)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	const char *d = i == 0 ? "/dev/shm" : i == 1 ? xdg : i == 2 ? jt_tmpdir() : NULL;
 	char cache[PATH_MAX], real[PATH_MAX];
 	unsigned char sum[32];
 	struct sha256_ctx h;
-	const char *name;
+	const char *name = cache;
 
 	if (i > 2)
 		return -1;
 	if (!d || d[0] != '/' || dir_of(c, cache, sizeof(cache)) < 0)
 		return 1;
-	name = realpath(cache, real) ? real : cache;
+	if (k == 1) {
+		if (!realpath(cache, real) || !strcmp(real, cache))
+			return 1;	/* no other name */
+		name = real;
+	}
 	sha256_init(&h);
 	sha256_update(&h, strlen(name), (const uint8_t *)name);
 	sha256_digest(&h, sizeof(sum), sum);
@@ -101,11 +107,15 @@ static int reaches(const struct jt_run *run, int c)
 	return 1;
 }
 
-static int mark(struct jt_run *run, int c)
+static int mark(struct jt_run *run, int c, int k)
 {
 	char path[PATH_MAX], pdir[PATH_MAX];
 
-	for (int i = 0, r; (r = taint_place(i, c, path, sizeof(path), pdir, sizeof(pdir))) >= 0; i++) {
+	char cache[PATH_MAX], real[PATH_MAX];
+
+	if (k == 1 && (dir_of(c, cache, sizeof(cache)) < 0 || !realpath(cache, real) || !strcmp(real, cache)))
+		return 0;	/* one name only: nothing more to mark */
+	for (int i = 0, r; (r = taint_place(i, c, k, path, sizeof(path), pdir, sizeof(pdir))) >= 0; i++) {
 		if (r || !jt_cache_dir_safe(run, pdir))
 			continue;	/* its program could remove the mark there */
 		for (int tries = 0; tries < 3; tries++) {
@@ -115,8 +125,8 @@ static int mark(struct jt_run *run, int c)
 				break;
 			/* the mark the last run is removing is another file by now */
 			if (flock(fd, LOCK_SH) == 0 && our_mark(fd, path)) {
-				run->taint_fd[c] = fd;
-				snprintf(run->taint_path[c], sizeof(run->taint_path[c]), "%s", path);
+				run->taint_fd[2 * c + k] = fd;
+				snprintf(run->taint_path[2 * c + k], sizeof(run->taint_path[0]), "%s", path);
 				return 0;
 			}
 			close(fd);
@@ -129,26 +139,26 @@ int jt_cache_taint(struct jt_run *run)
 {
 	int r = 0;
 
-	for (int c = 0; c < JT_CACHES; c++)
-		run->taint_fd[c] = -1;
+	for (int m = 0; m < 2 * JT_CACHES; m++)
+		run->taint_fd[m] = -1;
 	for (int c = 0; c < JT_CACHES && r == 0; c++)
-		if (reaches(run, c))
-			r = mark(run, c);
+		if (reaches(run, c) && (r = mark(run, c, 0)) == 0)
+			r = mark(run, c, 1);
 	return r;
 }
 
 void jt_cache_untaint(struct jt_run *run)
 {
-	for (int c = 0; c < JT_CACHES; c++) {
-		int fd = run->taint_fd[c];
+	for (int m = 0; m < 2 * JT_CACHES; m++) {
+		int fd = run->taint_fd[m];
 
 		if (fd < 0)
 			continue;
 		/* the last marking run: its program and every other such are gone */
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && our_mark(fd, run->taint_path[c]) && wipe(c))
-			unlink(run->taint_path[c]);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && our_mark(fd, run->taint_path[m]) && wipe(m / 2))
+			unlink(run->taint_path[m]);
 		close(fd);
-		run->taint_fd[c] = -1;
+		run->taint_fd[m] = -1;
 	}
 }
 
@@ -156,26 +166,27 @@ int jt_cache_trusted(int c)
 {
 	char path[PATH_MAX], pdir[PATH_MAX];
 
-	for (int i = 0, r; (r = taint_place(i, c, path, sizeof(path), pdir, sizeof(pdir))) >= 0; i++) {
-		int fd, gone;
+	for (int k = 0; k < 2; k++)
+		for (int i = 0, r; (r = taint_place(i, c, k, path, sizeof(path), pdir, sizeof(pdir))) >= 0; i++) {
+			int fd, gone;
 
-		if (r || (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
-			continue;
-		if (!our_mark(fd, path)) {
+			if (r || (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+				continue;
+			if (!our_mark(fd, path)) {
+				close(fd);
+				continue;	/* not ours: no run of ours made it */
+			}
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+				close(fd);
+				return 0;	/* a marking run goes on */
+			}
+			/* its runs died before they emptied the cache: done here */
+			gone = wipe(c);
+			if (gone)
+				unlink(path);
 			close(fd);
-			continue;	/* not ours: no run of ours made it */
+			if (!gone)
+				return 0;
 		}
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			close(fd);
-			return 0;	/* a marking run goes on */
-		}
-		/* its runs died before they emptied the cache: done here */
-		gone = wipe(c);
-		if (gone)
-			unlink(path);
-		close(fd);
-		if (!gone)
-			return 0;
-	}
 	return 1;
 }

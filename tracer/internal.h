@@ -135,9 +135,10 @@ struct jt_run {
 	int skeleton_lock;		/* a shared lock on it while the run lasts, or -1 */
 	int filters_trusted;		/* no mark says a cache may be tampered with */
 	int skeletons_trusted;
-	int taint_fd[2];		/* its program could write a cache of jailtrace's:
-					 * its mark, share-locked while the run lasts, or -1 */
-	char taint_path[2][PATH_MAX];
+	int taint_fd[4];		/* its program could write a cache of jailtrace's:
+					 * its marks (a cache's two names), share-locked
+					 * while the run lasts, or -1 */
+	char taint_path[4][PATH_MAX];
 	char jail[PATH_MAX];		/* host directory of the writable jail */
 	int jail_ephemeral;
 	int jail_lazy;			/* the fresh jail is made with its first directory */

@@ -606,7 +606,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->wd_fd = -1;
 	run->notif_fd = -1;
 	run->notif_sig_fd = -1;
-	run->taint_fd[0] = run->taint_fd[1] = -1;
+	for (int m = 0; m < 4; m++)
+		run->taint_fd[m] = -1;
 	run->jailtrace_pgrp = getpgrp();
 	run->pty_master = run->pty_slave = -1;
 	run->use_pty = jt_tty_wanted();

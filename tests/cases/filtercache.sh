@@ -158,3 +158,34 @@ t_pruning_the_cache_removes_only_its_own_files() {
 		[ -e "$JAILTRACE_CACHE_DIR/$n" ] || fail "pruning removed $n, not a file of the cache's"
 	done
 }
+
+t_a_program_that_puts_a_link_on_the_way_to_the_cache_cannot_plant_a_filter() {
+	mkdir -p "$JT_AUX/home"
+	chmod 755 "$JT_AUX" "$JT_AUX/home"
+	export JAILTRACE_CACHE_DIR="$JT_AUX/home/.cache/jailtrace"
+	jt -- "$PROGS/forbidden" syslog
+	expect_out_line "syslog: ENOSYS"
+	# the program moves the cache's parent away, puts a link to a directory
+	# of its own in its place with the same names, plants, and stays
+	jt_bg --rw "$JT_AUX/home" -- /usr/bin/python3 -c "
+import glob, hashlib, os, struct, sys, time
+home = sys.argv[1]
+allow = struct.pack('HBBI', 0x06, 0, 0, 0x7fff0000)
+names = [os.path.basename(f) for f in glob.glob(home + '/.cache/jailtrace/*.bpf')]
+os.rename(home + '/.cache', home + '/.old')
+os.makedirs(home + '/evil/jailtrace', mode=0o700)
+os.symlink(home + '/evil', home + '/.cache')
+for n in names: open(home + '/evil/jailtrace/' + n, 'wb').write(allow + hashlib.sha256(allow).digest())
+print('planted', len(names), flush=True)
+time.sleep(60)" "$JT_AUX/home"
+	wait_until 30 grep -q '^planted [1-9]' "$T/out" || { kill "$JT_PID"; jt_wait; fail "the program did not plant: $(cat "$T/out" "$T/err")"; }
+	[ -L "$JT_AUX/home/.cache" ] || { kill "$JT_PID"; jt_wait; fail "no link was put on the way (cannot judge)"; }
+	jt -- "$PROGS/forbidden" syslog
+	kill -KILL "$JT_PID"
+	jt_wait
+	expect_out_line "syslog: ENOSYS"
+	expect_log '.name == "syslog" and .decision == "deny"'
+	# after the marking run died too
+	jt -- "$PROGS/forbidden" syslog
+	expect_out_line "syslog: ENOSYS"
+}
