@@ -133,7 +133,7 @@ t_exec_jail_a_file_swapped_for_a_host_script_never_runs_it() {
 		[ -s "$T/marker-native" ] && break
 		cp "$T/good" "$T/t"
 	done
-	[ -s "$T/marker-native" ] || native_fail "the host script never ran natively (5 tries)"
+	[ -s "$T/marker-native" ] || race_lost "the host script never ran natively (5 tries)"
 	exec_jail_policy
 	jt --policy "$T/policy" -- /bin/sh -c "$PROGS/execrace swap $T/t $T/good $T/bad 3 & $PROGS/execrace exec $T/t 3 $T/marker; wait"
 	judge_race "$T/marker"
@@ -147,7 +147,7 @@ t_exec_jail_a_loader_rewritten_in_place_to_a_host_file_never_runs() {
 		native /bin/sh -c "$PROGS/execrace patch $T/t $off $old $new 2 & $PROGS/execrace exec $T/t 2 $T/marker-native; wait"
 		[ -s "$T/marker-native" ] && break
 	done
-	[ -s "$T/marker-native" ] || native_fail "the rewritten loader never ran natively (5 tries)"
+	[ -s "$T/marker-native" ] || race_lost "the rewritten loader never ran natively (5 tries)"
 	exec_jail_policy
 	jt --policy "$T/policy" -- /bin/sh -c "$PROGS/execrace patch $T/t $off $old $new 3 & $PROGS/execrace exec $T/t 3 $T/marker; wait"
 	judge_race "$T/marker"
@@ -179,7 +179,7 @@ t_exec_jail_a_thread_rewriting_the_path_handed_to_the_kernel_never_runs_another_
 		native "$PROGS/execrace" scratch "$T/ok" "$T/ev" 2 "$T/marker-native"
 		[ -s "$T/marker-native" ] && break
 	done
-	[ -s "$T/marker-native" ] || native_fail "the flipped path never ran the host script natively (5 tries)"
+	[ -s "$T/marker-native" ] || race_lost "the flipped path never ran the host script natively (5 tries)"
 	exec_jail_policy
 	jt --policy "$T/policy" -- "$PROGS/execrace" scratch "$T/ok" "$T/ev" 3 "$T/marker"
 	judge_race "$T/marker"
