@@ -35,7 +35,7 @@ t_at_most_64_programs_are_kept_and_the_least_recently_used_go() {
 	[ -e "$JAILTRACE_CACHE_DIR/$(printf '%064d' 79).bpf" ] || fail "the most recently used one was removed"
 	[ -e "$JAILTRACE_CACHE_DIR/$(printf '%064d' 16).bpf" ] && fail "the least recently used ones were kept"
 	[ -e "$JAILTRACE_CACHE_DIR/$(printf '%064d' 17).bpf" ] || fail "more than the excess was removed"
-	find "$JAILTRACE_CACHE_DIR" -name '*.bpf' -newermt '2002-01-01' ! -name '.*' | grep -q . ||
+	find "$JAILTRACE_CACHE_DIR" -name '*.bpf' -newermt '2002-01-01' ! -name '.*' | grep . >/dev/null ||
 		fail "this run's program was not kept"
 	[ -e "$JAILTRACE_CACHE_DIR/.99.$(printf '%064d' 1).bpf" ] && fail "a leftover of a dead run was kept"
 	[ -e "$JAILTRACE_CACHE_DIR/.98.$(printf '%064d' 2).bpf" ] || fail "a program being written was removed"

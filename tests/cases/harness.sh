@@ -1,6 +1,8 @@
 # The suite's own footing: what its helpers promise the other tests. A
 # containment test judges jailtrace by whether a victim or a listener is
 # still there, so the helpers themselves must never touch one.
+# The suite's helpers, not jailtrace: as root and as an unprivileged user.
+# passes: root,jtuser
 
 t_native_runs_never_kill_the_tests_victims() {
 	# each native run starts a guard that is killed when the run ends first;

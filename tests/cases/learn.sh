@@ -2,6 +2,10 @@
 # same decisions. Run the program again under it: no denial that the first
 # run did not have; and it is tighter than the policy the run had.
 # test-timeout: 3
+# Learning reads the log; the learned policy's reruns are worth one
+# transport besides the default: the ptrace pass (legacy and noseccomp
+# stop as it does).
+# passes: root,jtuser,asan,ptrace
 
 # denials FILE: the denials of a log as "name errno kind" lines, sorted
 # (kind: the rule, except that policy lines "file:N" are just "policy").

@@ -1,6 +1,8 @@
 # jailtrace replay: the recorded requests decided again, by the tracer's
 # own decision code, under another policy. Exit 0 when nothing the run
 # needed would be denied, 1 when something would, 125 for bad input.
+# Replay decides from the log alone: the root, jtuser and asan passes.
+# passes: root,jtuser,asan
 
 # a_run: a shell that runs programs (execs after the first), is denied a
 # signal to a host process and a syslog read

@@ -1,6 +1,9 @@
 # jailtrace report: a run's log as text, JSON and one self-contained HTML
 # page; a log cut by SIGKILL still reports; a malformed line is an error
 # naming the file and line (exit 125) for report, replay and learn alike.
+# Reading a log does not depend on how the run was traced: the root,
+# jtuser and asan passes (the other passes' logs have the same records).
+# passes: root,jtuser,asan
 
 # a_run: a shell that runs two programs and is denied two calls
 a_run() {
