@@ -1,10 +1,12 @@
 /* The configuration handle of the public API. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "tracer/internal.h"
 
 const uint64_t jt_limit_default[JT_LIMIT_COUNT] = {
@@ -166,12 +168,49 @@ int jt_config_set_audit(jt_config *cfg, const char *mode)
 	return 0;
 }
 
+/*
+ * @spec, a host path as the command line gave it, made absolute against
+ * jailtrace's working directory (as bubblewrap and a shell take it), into
+ * @out; an absolute one as it is. A grant's "HOST:INSIDE" keeps INSIDE as
+ * given (a path of the view, absolute). @return 0, or -EINVAL with the
+ * reason in cfg->err.
+ */
+static int host_abs(jt_config *cfg, const char *spec, const char *what, char *out, size_t size)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (!spec[0]) {
+		snprintf(cfg->err, sizeof(cfg->err), "%s needs a path", what);
+		return -EINVAL;
+	} else if (spec[0] == '/') {
+		n = snprintf(out, size, "%s", spec);
+	} else if (!getcwd(cwd, sizeof(cwd))) {
+		snprintf(cfg->err, sizeof(cfg->err), "%s %.200s: the current directory: %s", what, spec,
+			 strerror(errno));
+		return -EINVAL;
+	} else if (strchr(cwd, ':')) {
+		/* a grant's host and inside are split at the first ':' */
+		snprintf(cfg->err, sizeof(cfg->err),
+			 "%s %.200s: the current directory's name has a ':' (%.200s); give an absolute path", what,
+			 spec, cwd);
+		return -EINVAL;
+	} else {
+		n = snprintf(out, size, "%s/%s", cwd, spec);
+	}
+	if (n < 0 || (size_t)n >= size) {
+		snprintf(cfg->err, sizeof(cfg->err), "%s %.200s: too long a path", what, spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int set_path(jt_config *cfg, char **slot, const char *path, const char *what)
 {
 	char *p;
 
 	if (path[0] != '/') {
-		snprintf(cfg->err, sizeof(cfg->err), "%s needs an absolute path, not \"%s\"", what, path);
+		snprintf(cfg->err, sizeof(cfg->err), "%s needs an absolute path, not \"%.200s\"", what, path);
 		return -EINVAL;
 	}
 	if (!(p = strdup(path)))
@@ -190,13 +229,17 @@ static int set_path(jt_config *cfg, char **slot, const char *path, const char *w
  */
 int jt_config_grant(jt_config *cfg, const char *spec, int writable)
 {
-	int r = jt_policy_grant(&cfg->policy, spec, writable, writable ? "--rw" : "--ro");
+	const char *what = writable ? "--rw" : "--ro";
 	const struct jt_grant *g;
+	char abs[PATH_MAX + 1];
 	struct stat st;
+	int r;
 
+	if ((r = host_abs(cfg, spec, what, abs, sizeof(abs))) < 0)
+		return r;
+	r = jt_policy_grant(&cfg->policy, abs, writable, what);
 	if (r == -EINVAL)
-		snprintf(cfg->err, sizeof(cfg->err), "--%s needs absolute paths, not \"%s\"",
-			 writable ? "rw" : "ro", spec);
+		snprintf(cfg->err, sizeof(cfg->err), "%s %.200s: the path inside needs to be absolute", what, spec);
 	if (r < 0)
 		return r;
 	g = &cfg->policy.grants[cfg->policy.n_grants - 1];
@@ -216,7 +259,10 @@ int jt_config_rule(jt_config *cfg, const char *option, const char *text)
 
 int jt_config_set_jail(jt_config *cfg, const char *dir)
 {
-	return set_path(cfg, &cfg->jail, dir, "--jail");
+	char abs[PATH_MAX + 1];
+	int r = host_abs(cfg, dir, "--jail", abs, sizeof(abs));
+
+	return r < 0 ? r : set_path(cfg, &cfg->jail, abs, "--jail");
 }
 
 int jt_config_set_user(jt_config *cfg, const char *name)

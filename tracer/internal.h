@@ -149,6 +149,7 @@ struct jt_run {
 	uid_t run_uid;
 	gid_t run_gid;
 	const char *cwd_inside;
+	char cwd_here[PATH_MAX];	/* jailtrace's own, when a grant shows it (run.c) */
 	int chan[2];			/* handover pair: [0] the tracer's, [1] the child's */
 	int chan_fd;			/* where every tracee holds [1] */
 	pid_t inject_busy;

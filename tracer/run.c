@@ -484,6 +484,34 @@ static void run_as(struct jt_run *run)
 	run->two_ids = run->use_view;
 }
 
+/*
+ * Where the program starts when --cwd does not say: jailtrace's own working
+ * directory when a --ro or --rw grant of the command line shows it at its
+ * own path (`jailtrace run --rw "$PWD" -- make` builds there, as natively);
+ * else the jail's /work. A policy file's grants do not move it: a shared
+ * policy's /usr is no place to work in.
+ */
+static const char *default_cwd(struct jt_run *run)
+{
+	const struct jt_policy *p = &run->cfg->policy;
+	size_t i, n;
+
+	if (!getcwd(run->cwd_here, sizeof(run->cwd_here)))
+		return "/work";
+	for (i = 0; i < p->n_grants; i++) {
+		const struct jt_grant *g = &p->grants[i];
+		const char *w = g->rule >= 0 && (size_t)g->rule < p->n_where ? p->where[g->rule] : "";
+
+		if (g->socket || strcmp(g->host, g->inside) || (strcmp(w, "--ro") && strcmp(w, "--rw")))
+			continue;
+		n = strlen(g->inside);
+		if (!strcmp(g->inside, "/") ||
+		    (!strncmp(run->cwd_here, g->inside, n) && (!run->cwd_here[n] || run->cwd_here[n] == '/')))
+			return run->cwd_here;
+	}
+	return "/work";
+}
+
 /* The view: the jail, the grants, the skeleton, the handover channel. */
 static int setup_view(struct jt_run *run, struct jt_result *res)
 {
@@ -492,7 +520,7 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 	int r;
 
 	run->chan[0] = run->chan[1] = -1;
-	run->cwd_inside = run->cfg->cwd ? run->cfg->cwd : "/work";
+	run->cwd_inside = run->cfg->cwd ? run->cfg->cwd : default_cwd(run);
 	if (run->cfg->jail)
 		snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail);
 	jt_policy_init(&extra);
@@ -515,6 +543,8 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 		jt_view_ids(0, geteuid(), getegid(), run->run_uid, run->run_gid);
 	if (r == 0 && run->cfg->cwd)
 		r = check_cwd(run, err, sizeof(err));
+	else if (r == 0 && run->cwd_inside == run->cwd_here && check_cwd(run, err, sizeof(err)) < 0)
+		run->cwd_inside = "/work", err[0] = '\0'; /* a grant below it hides it */
 	if (r == 0 && (r = jt_inject_setup(run)) < 0)
 		snprintf(err, sizeof(err), "cannot make the handover channel: %s", strerror(-r));
 	if (r < 0)

@@ -26,6 +26,54 @@ t_ro_of_a_missing_host_path_is_an_error_before_the_run() {
 	expect_out_line a,b
 }
 
+t_a_relative_grant_is_taken_from_jailtraces_working_directory() {
+	mkdir -p "$JT_AUX/proj" && echo 1,2 >"$JT_AUX/proj/in.csv"
+	cd "$JT_AUX/proj" || fail "no $JT_AUX/proj"
+	# native control: the shell reads in.csv and writes out.txt there
+	native /bin/sh -c 'cat in.csv && echo made >out.txt'
+	[ "$NRC" = 0 ] && [ "$(cat out.txt)" = made ] || native_fail "the shell does not work in $JT_AUX/proj"
+	rm -f out.txt
+	# `--rw .` grants this directory, at its own path: the program starts there
+	jt_plain --rw . -- /bin/sh -c 'pwd && cat in.csv && echo made >out.txt'
+	expect_rc 0
+	expect_out_line "$JT_AUX/proj"
+	expect_out_line 1,2
+	[ "$(cat "$JT_AUX/proj/out.txt" 2>/dev/null)" = made ] || fail "out.txt was not written in the granted directory"
+	# a relative path is named as the absolute one it meant
+	jt_plain --ro nope -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--ro $JT_AUX/proj/nope: No such file or directory"
+	# HOST may be relative, INSIDE is a path of the view
+	jt_plain --ro in.csv:data.csv -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--ro in.csv:data.csv: the path inside needs to be absolute"
+	jt_plain --ro in.csv:/data/in.csv -- /bin/cat /data/in.csv
+	expect_rc 0
+	expect_out_line 1,2
+	jt_plain --ro '' -- /bin/sh -c "echo ran >'$T/ran'"
+	expect_refused "--ro needs a path"
+}
+
+t_the_program_starts_where_jailtrace_is_when_a_command_line_grant_shows_it() {
+	mkdir -p "$JT_AUX/w/sub"
+	cd "$JT_AUX/w/sub" || fail "no $JT_AUX/w/sub"
+	native /bin/pwd
+	[ "$(cat "$T/nout")" = "$JT_AUX/w/sub" ] || native_fail "pwd natively: $(cat "$T/nout")"
+	jt_plain -- /bin/pwd
+	expect_out_line /work
+	# a grant of it or of a directory above it, at its own path
+	jt_plain --ro "$JT_AUX/w" -- /bin/pwd
+	expect_rc 0
+	expect_out_line "$JT_AUX/w/sub"
+	# not shown at its own path, or shown by a policy file only, or --cwd
+	# says otherwise: the jail's /work
+	jt_plain --ro "$JT_AUX/w:/data" -- /bin/pwd
+	expect_out_line /work
+	printf 'include default\nro %s\n' "$JT_AUX/w" >"$T/p.policy"
+	jt_plain --policy "$T/p.policy" -- /bin/pwd
+	expect_out_line /work
+	jt_plain --ro "$JT_AUX/w" --cwd /tmp -- /bin/pwd
+	expect_out_line /tmp
+}
+
 t_cwd_that_is_not_in_the_view_is_an_error_before_the_run() {
 	jt_plain --cwd /nope -- /bin/sh -c "echo ran >'$T/ran'"
 	expect_refused "--cwd /nope: No such file or directory"

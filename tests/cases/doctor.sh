@@ -198,7 +198,7 @@ t_doctor_says_whether_this_kernel_runs_i386_code_as_a_native_run_shows() {
 	[ -x "$PROGS/hello32" ] || skip "no 32-bit test programs (gcc-multilib)" # the native probe
 	local programs=false int80=false
 	[ "$("$PROGS/hello32" 2>/dev/null)" = "hello from i386" ] && programs=true # the native probe
-	"$PROGS/int80" 2>/dev/null </dev/null | grep -x 'int80 getpid: ok' >/dev/null && int80=true # the native probe (needs_int80's)
+	"$PROGS/int80" 2>/dev/null </dev/null | grep -x 'int80 getpid: ok' >/dev/null && int80=true # the native probe
 	[ "$(doctor_json .i386_programs)" = "$programs" ] ||
 		fail "doctor says i386 programs: $(doctor_json .i386_programs); natively a 32-bit hello ran: $programs"
 	[ "$(doctor_json .int80)" = "$int80" ] ||
