@@ -326,6 +326,74 @@ for i in range(1500):
     time.sleep(0.02)
 '
 
+# POSIX timers (each holds a queued signal) until timer_create fails; the
+# count, then ready; holds them until argv[1] exists ("-": stdin ends).
+TIMERS_PROG='import ctypes, os, signal, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+ev = (ctypes.c_int * 16)()
+ev[2] = int(signal.SIGRTMIN) + 3	# sigev_signo; sigev_notify 0: SIGEV_SIGNAL
+t = ctypes.c_void_p()
+n, err = 0, 0
+while n < 1000000:
+    if libc.timer_create(1, ev, ctypes.byref(t)) < 0:
+        err = ctypes.get_errno()
+        break
+    n += 1
+print("uid", os.getuid(), "held", n, "errno", err)
+print("ready", flush=True)
+if sys.argv[1] == "-":
+    sys.stdin.read()
+while sys.argv[1] != "-" and not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+'
+
+# host_timer [AS...]: can a host process (as AS) make a POSIX timer and
+# queue a real-time signal to itself?
+host_timer() {
+	"$@" /usr/bin/python3 -c 'import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+ev = (ctypes.c_int * 16)()
+ev[2] = int(signal.SIGRTMIN) + 4
+signal.pthread_sigmask(signal.SIG_BLOCK, [ev[2]])
+if libc.timer_create(1, ev, ctypes.byref(ctypes.c_void_p())) < 0:
+    print("timer_create errno %d" % ctypes.get_errno())
+else:
+    try:
+        os.kill(os.getpid(), ev[2])
+        print("ok")
+    except OSError as e:
+        print("kill errno %d" % e.errno)'
+}
+
+t_posix_timers_and_queued_signals_leave_the_users_own_count() {
+	local as=() probe uid
+	# natively: as an unprivileged user, never root, whose timers and
+	# signals the host's own services need; it holds them for a moment
+	[ "$(id -u)" = 0 ] && as=(setpriv --reuid 65534 --regid 65534 --clear-groups)
+	[ "$(host_timer "${as[@]}")" = ok ] || native_fail "the host user gets no timer before: $(host_timer "${as[@]}")"
+	rm -f "$T/done" "$T/nout"
+	"${as[@]}" /usr/bin/python3 -c "$TIMERS_PROG" - >"$T/nout" 2>"$T/nerr" < <(until_done) &
+	HOLDER=$!
+	wait_until 30 grep -qx ready "$T/nout" || { touch "$T/done"; native_fail "the holder did not get ready: $(cat "$T/nerr")"; }
+	probe=$(host_timer "${as[@]}")
+	release_native
+	grep -q "^uid [0-9]* held [0-9]* errno 11$" "$T/nout" || native_fail "timers did not run out natively: $(cat "$T/nout")"
+	[ "$probe" = "timer_create errno 11" ] || native_fail "the host user still got a timer natively: $probe"
+
+	rm -f "$T/done" "$T/out"
+	jt_bg -- /usr/bin/python3 -c "$TIMERS_PROG" "$T/done"
+	wait_until 30 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "the holder did not get ready"; }
+	# the host's processes of the program's own uid
+	uid=$(sed -n 's/^uid \([0-9]*\) .*/\1/p' "$T/out")
+	as=()
+	[ "$(id -u)" = 0 ] && as=(setpriv --reuid "$uid" --regid "$uid" --clear-groups)
+	probe=$(host_timer "${as[@]}")
+	release_inside
+	[ "$probe" = ok ] || fail "the host user (uid $uid) got no timer or queued signal: $probe"
+	grep -q "^uid [0-9]* held [0-9]* errno 11$" "$T/out" || fail "expected EAGAIN inside: $(cat "$T/out")"
+	[ "$(sed -n 's/^uid [0-9]* held \([0-9]*\) .*/\1/p' "$T/out")" -le 1025 ] || fail "more than 1024 timers held: $(cat "$T/out")"
+}
+
 aio_nr() { cat /proc/sys/fs/aio-nr; }
 
 t_aio_contexts_are_refused_so_the_machine_keeps_its_pool() {
