@@ -281,6 +281,8 @@ void jt_tty_restore(void);
 /* ptys.c: the sandbox's own ptys, by their slaves' devpts entries */
 int jt_pty_is_master(int fd);
 int jt_pty_track(struct jt_run *run, int master);
+/* The ptys of the run still there. */
+size_t jt_pty_count(struct jt_run *run);
 /* An O_PATH descriptor of the slave of the sandbox's pty @index, or -1. */
 int jt_pty_slave(struct jt_run *run, unsigned index);
 int jt_pty_ctty(struct jt_run *run, pid_t tid);

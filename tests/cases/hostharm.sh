@@ -394,6 +394,68 @@ t_posix_timers_and_queued_signals_leave_the_users_own_count() {
 	[ "$(sed -n 's/^uid [0-9]* held \([0-9]*\) .*/\1/p' "$T/out")" -le 1025 ] || fail "more than 1024 timers held: $(cat "$T/out")"
 }
 
+# Pty masters, from /dev/ptmx and by reopening one's /proc/self/fd/N (a
+# new pty too), up to argv[1] + 8; the count, then ready; holds them
+# until argv[2] exists ("-": stdin ends).
+PTYS_PROG='import os, sys, time
+fds, err, want = [], 0, int(sys.argv[1])
+while len(fds) < want:
+    try:
+        fds.append(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
+    except OSError as e:
+        err = e.errno
+        break
+while fds and len(fds) < want + 8:
+    try:
+        fds.append(os.open("/proc/self/fd/%d" % fds[0], os.O_RDWR | os.O_NOCTTY))
+    except OSError as e:
+        err = e.errno
+        break
+print("held", len(fds), "errno", err)
+print("ready", flush=True)
+if sys.argv[2] == "-":
+    sys.stdin.read()
+while sys.argv[2] != "-" and not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+'
+
+# ptys_held MARKER: pty masters the processes whose command line holds
+# MARKER have open, as the host's /proc shows them
+ptys_held() {
+	local pid n=0
+	for pid in $(survivors "$1"); do
+		n=$((n + $(find "/proc/$pid/fd" -lname /dev/ptmx 2>/dev/null | wc -l)))
+	done
+	echo "$n"
+}
+
+t_ptys_are_capped_so_the_host_keeps_its_pool() {
+	local max cap held
+	max=$(cat /proc/sys/kernel/pty/max 2>/dev/null) || skip "no kernel.pty.max on this host"
+	cap=$((max / 4 < 64 ? max / 4 : 64))
+	[ -c /dev/ptmx ] || skip "no /dev/ptmx on this host"
+	# natively: nothing holds a program below the machine's pool (4096 for
+	# ssh, tmux and every terminal): it opens cap + 16 + 8 and holds them
+	rm -f "$T/done" "$T/nout"
+	/usr/bin/python3 -c "$PTYS_PROG" $((cap + 16)) - "$T/native-marker" >"$T/nout" 2>"$T/nerr" < <(until_done) &
+	HOLDER=$!
+	wait_until 10 grep -qx ready "$T/nout" || { touch "$T/done"; native_fail "the holder did not get ready: $(cat "$T/nerr")"; }
+	held=$(ptys_held "$T/native-marker")
+	release_native
+	grep -qx "held $((cap + 24)) errno 0" "$T/nout" || native_fail "ptys did not open natively: $(cat "$T/nout") $(cat "$T/nerr")"
+	[ "$held" -eq $((cap + 24)) ] || native_fail "the host saw $held pty masters held natively, not $((cap + 24))"
+
+	rm -f "$T/done" "$T/out"
+	jt_bg -- /usr/bin/python3 -c "$PTYS_PROG" $((cap + 16)) "$T/done"
+	wait_until 10 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "the holder did not get ready"; }
+	# (jailtrace's own /dev/ptmx descriptors are O_PATH ones of its view)
+	held=$(SURVIVOR_IGNORE=$JT_PID ptys_held "$T/done")
+	release_inside
+	[ "$held" -le "$cap" ] || fail "the host saw $held pty masters held by the sandbox (cap $cap)"
+	expect_out_line "held $cap errno 28"
+	expect_log '.type == "syscall" and .decision == "deny" and .rule == "builtin:pty-count" and .errno == "ENOSPC"'
+}
+
 aio_nr() { cat /proc/sys/fs/aio-nr; }
 
 t_aio_contexts_are_refused_so_the_machine_keeps_its_pool() {
