@@ -134,12 +134,13 @@ struct jt_proxy_srv {
 
 /* ------------------------------------------------------------ set-up */
 
-static int add_secret(struct jt_proxy_srv *s, const char *v, size_t n)
+static int add_form(struct jt_proxy_srv *s, const char *v, size_t n)
 {
 	char **ns;
 
-	if (n == 0)
-		return 0;
+	for (size_t i = 0; i < s->n_secrets; i++)
+		if (strlen(s->secrets[i]) == n && !memcmp(s->secrets[i], v, n))
+			return 0;
 	if (!(ns = realloc(s->secrets, (s->n_secrets + 1) * sizeof(*ns))) || !(ns[s->n_secrets] = strndup(v, n)))
 		return -ENOMEM;
 	s->secrets = ns;
@@ -147,6 +148,55 @@ static int add_secret(struct jt_proxy_srv *s, const char *v, size_t n)
 	if (n > s->max_secret)
 		s->max_secret = n;
 	return 0;
+}
+
+/*
+ * A secret, and the forms an upstream writes it in when it echoes what it
+ * was sent: as a JSON string ('/' as "\/", as PHP's json_encode writes it;
+ * '"' and '\' escaped) and percent-encoded (in a URL it puts in a
+ * Location or a body), so blot() finds those too.
+ */
+static int add_secret(struct jt_proxy_srv *s, const char *v, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *json, *pct;
+	size_t j = 0, k = 0;
+	int r;
+
+	if (n == 0)
+		return 0;
+	if ((r = add_form(s, v, n)) < 0)
+		return r;
+	json = malloc(2 * n + 1);
+	pct = malloc(3 * n + 1);
+	if (!json || !pct) {
+		free(json);
+		free(pct);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '"' || c == '\\' || c == '/')
+			json[j++] = '\\';
+		json[j++] = (char)c;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			pct[k++] = (char)c;
+		} else {
+			pct[k++] = '%';
+			pct[k++] = hex[c >> 4];
+			pct[k++] = hex[c & 15];
+		}
+	}
+	r = add_form(s, json, j);
+	if (r == 0)
+		r = add_form(s, pct, k);
+	explicit_bzero(json, 2 * n + 1);
+	explicit_bzero(pct, 3 * n + 1);
+	free(json);
+	free(pct);
+	return r;
 }
 
 static char *read_secret_file(const char *path)

@@ -501,6 +501,38 @@ print('literal', b'$SECRET' in z, 'unzipped', b'$SECRET' in gzip.decompress(z), 
 	true
 }
 
+# An upstream that echoes a secret escaped as a JSON string ('/' as '\/')
+# or percent-encoded writes bytes that do not spell it either.
+t_the_proxy_blots_a_secret_echoed_json_escaped_or_percent_encoded() {
+	needs_proxy
+	upstream up
+	local key='jt/s3cr3t+k3y=9f2'
+	# native control: the upstream's forms of it hold no literal copy
+	/usr/bin/python3 -c "
+import urllib.request as u
+h = {'Authorization': 'Bearer $key'}
+j = u.urlopen(u.Request('http://127.0.0.1:$(port up)/json', headers=h)).read().decode()
+p = u.urlopen(u.Request('http://127.0.0.1:$(port up)/pct', headers=h)).read().decode()
+print('json', '$key' in j, j.count('jt\\\\/s3cr3t'), 'pct', '$key' in p, 'jt%2Fs3cr3t%2Bk3y%3D9f2' in p)
+" >"$T/nout" || native_fail "the upstream does not answer"
+	grep -qx "json False 1 pct False True" "$T/nout" || native_fail "the upstream does not escape its echo: $(cat "$T/nout")"
+	: >"$JT_AUX/up.rec"
+	API_KEY=$key jt --proxy "api http://127.0.0.1:$(port up) header \"Authorization: Bearer \${API_KEY}\"" \
+		-- /usr/bin/python3 -c '
+import os, sys, urllib.request
+base = os.environ["API_BASE_URL"]
+out = open(sys.argv[1], "wb")
+for p in ("/json", "/pct"):
+    out.write(urllib.request.urlopen(base + p).read() + b"\n")
+print("asked", out.tell())' "$T/dump"
+	expect_rc 0
+	grep -q '^asked [0-9]' "$T/out" || fail "the program did not ask"
+	grep -qF "\"Authorization\": \"Bearer $key\"" "$JT_AUX/up.rec" || fail "the upstream did not get the secret"
+	grep -qF 'jt\/s3cr3t' "$T/dump" && fail "the program read the secret JSON-escaped: $(cat "$T/dump")"
+	grep -qF 'jt%2Fs3cr3t' "$T/dump" && fail "the program read the secret percent-encoded: $(cat "$T/dump")"
+	true
+}
+
 t_the_proxy_refuses_paths_and_peers_it_does_not_serve() {
 	needs_proxy
 	upstream up

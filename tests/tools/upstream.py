@@ -2,7 +2,9 @@
 """An HTTP upstream for the proxy tests: it answers every request with the
 headers it received (in its body and in an X-Echo-Authorization header),
 as a web server does it compresses the answer when the client accepts gzip
-and sends the bytes a Range asks for, and records them in RECORD, so a test sees what reached the upstream.
+and sends the bytes a Range asks for (/json answers the headers as PHP's
+json_encode writes them, '/' as '\\/'; /pct the Authorization header
+percent-encoded), and records them in RECORD, so a test sees what reached the upstream.
 /slow answers once /release has been asked (at most 30 seconds after it
 came), so a test sees another request served while one is pending however
 busy the host is.
@@ -14,6 +16,7 @@ import json
 import os
 import sys
 import threading
+import urllib.parse
 
 portfile, record = sys.argv[1:3]
 released = threading.Event()
@@ -33,6 +36,11 @@ class Echo(http.server.BaseHTTPRequestHandler):
             released.set()
         body = ("%s %s\n" % (self.command, self.path)).encode() + \
             "".join("%s: %s\n" % kv for kv in self.headers.items()).encode() + body_in
+        if self.path.startswith("/json"):
+            # as PHP's json_encode writes it: '/' escaped
+            body = json.dumps(dict(self.headers)).replace("/", "\\/").encode()
+        elif self.path.startswith("/pct"):
+            body = urllib.parse.quote(self.headers.get("Authorization", ""), safe="").encode()
         status, extra = 200, []
         rng = self.headers.get("Range", "")
         if rng.startswith("bytes=") and "-" in rng:
