@@ -173,6 +173,11 @@ static int learn_egress(struct learn *L, json_t *o)
 	if (!json_is_string(name) || !json_is_integer(port) || !json_is_string(dec) ||
 	    strcmp(json_string_value(dec), "allow"))
 		return 0;
+	/* a name is the program's: one that is not a host name is no grant */
+	if (!*json_string_value(name) ||
+	    json_string_value(name)[strspn(json_string_value(name),
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_*")])
+		return 0;
 	snprintf(line, sizeof(line), "net domain %s:%lld", json_string_value(name),
 		 (long long)json_integer_value(port));
 	if (json_is_string(rule)) {
@@ -399,6 +404,27 @@ static const char *q(const char *s)
 	return s ? s : "?";
 }
 
+/*
+ * Does @s hold a byte that would end or bend a policy line? The log's
+ * strings are the program's (a path it asked for, its argv): a newline in
+ * one printed into a comment started a line of policy of its own choosing
+ * ("ro /etc/shadow", "rw /root:/r").
+ */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* @s on one line of a comment: its control bytes as '?'. */
+static void put_comment(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
 static const char *run_str(const struct learn *L, const char *key)
 {
 	json_t *v = json_object_get(L->run, key);
@@ -537,16 +563,23 @@ static void header(const struct learn *L, const char *log, const char *desc, FIL
 			break;
 		}
 		for (col += fprintf(f, " "); *a; a++)
-			col += fputc(*a == '\n' ? ' ' : *a, f) != EOF;
+			col += fputc((unsigned char)*a < 0x20 || *a == 0x7f ? ' ' : *a, f) != EOF;
 	}
-	fprintf(f, "\n#   by %s on %s, %s; ", q(run_str(L, "user")), q(run_str(L, "host")),
-		q(run_str(L, "start")));
+	fputs("\n#   by ", f);
+	put_comment(f, q(run_str(L, "user")));
+	fputs(" on ", f);
+	put_comment(f, q(run_str(L, "host")));
+	fputs(", ", f);
+	put_comment(f, q(run_str(L, "start")));
+	fputs("; ", f);
 	if (json_is_string(st))
 		fprintf(f, "%s, exit status %lld\n", json_string_value(st),
 			(long long)json_integer_value(json_object_get(L->end, "exit_code")));
 	else
 		fprintf(f, "no end record (the run did not end cleanly)\n");
-	fprintf(f, "# base: %s\n#\n", desc);
+	fputs("# base: ", f);
+	put_comment(f, desc);
+	fputs("\n#\n", f);
 	if (L->full)
 		fprintf(f,
 "# The log is a full audit: it holds every call the program made. This\n"
@@ -808,7 +841,7 @@ static int narrowable(const char *host, const char *inside)
 	struct stat st;
 
 	return lstat(host, &st) == 0 && !S_ISLNK(st.st_mode) && !strpbrk(inside, " \t#:") &&
-	       !strpbrk(host, " \t#:");
+	       !strpbrk(host, " \t#:") && !has_control(inside) && !has_control(host);
 }
 
 /*
@@ -917,9 +950,11 @@ static void view_grants(struct learn *L, const struct jt_policy *base, FILE *f)
 		else
 			fprintf(f, "%s %s:%s", kind, g->host, g->inside);
 		if (count[i] == 1)
-			fprintf(f, "   # used: %s\n", example[i]);
+			fprintf(f, "   # used: ");
 		else
-			fprintf(f, "   # %lu paths used, e.g. %s\n", count[i], example[i]);
+			fprintf(f, "   # %lu paths used, e.g. ", count[i]);
+		put_comment(f, example[i]);
+		fputc('\n', f);
 	}
 	if (base->exec_jail)
 		fprintf(f, "exec jail\n");

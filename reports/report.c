@@ -860,6 +860,7 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:lease-host-file", "a lease on a file host processes use: their opens would wait for it" },
 		{ "builtin:dnotify-host-file", "dnotify on a directory of the host: it would report what host processes do" },
 		{ "builtin:watch-read-only", "an inotify watch outside the writable grants: it would report what host processes do" },
+		{ "builtin:pty-count", "more ptys than a run may hold (the machine's pool, kernel.pty.max, is shared with the host)" },
 		{ "builtin:inotify-instances", "more inotify instances than a run may hold (the user's are shared with the host)" },
 		{ "builtin:inotify-watches", "more inotify watches than a run may hold (the user's are shared with the host)" },
 		{ "builtin:epoll-watches", "more epoll watches than a run may hold (the user's are shared with the host)" },

@@ -3,6 +3,7 @@
  * first (what, who, how long, how it ended), then the details.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,27 @@ static const char *q(const char *s)
 	return qd(s, "?");
 }
 
+/*
+ * The log's strings are the program's (its argv, the paths it asked for,
+ * its frames' names): on a terminal an ESC, CR or LF in one rewrote the
+ * report's lines (hid a denial, forged a line). @s with its control bytes
+ * as '?', in @buf.
+ */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; s && s[i] && i + 1 < len; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* A command line, shell-quoted where needed, cut at ARGV_SHOWN characters. */
 static const char *cmdline(char *const *argv, char *buf, size_t len)
 {
 	size_t n = 0;
+	char *at = buf;
 
 	buf[0] = '\0';
 	for (size_t i = 0; argv && argv[i] && n < len; i++) {
@@ -37,6 +55,9 @@ static const char *cmdline(char *const *argv, char *buf, size_t len)
 	}
 	if (n >= ARGV_SHOWN && len > ARGV_SHOWN + 4)
 		memcpy(buf + ARGV_SHOWN, "...", 4);	/* len > ARGV_SHOWN + 4 */
+	for (; *at; at++)
+		if ((unsigned char)*at < 0x20 || *at == 0x7f)
+			*at = '?';
 	return buf;
 }
 
@@ -94,7 +115,7 @@ static void header(const struct jt_report *rep, FILE *out)
 	if (rep->n_notes) {
 		fprintf(out, "\nnotes\n");
 		for (size_t i = 0; i < rep->n_notes; i++)
-			fprintf(out, "  - %s\n", rep->notes[i]);
+			fprintf(out, "  - %s\n", shown(rep->notes[i], line, sizeof(line)));
 	}
 }
 
@@ -155,6 +176,7 @@ static void processes(const struct jt_report *rep, FILE *out)
 
 static void stack(json_t *st, FILE *out)
 {
+	char line[1024];
 	size_t i;
 	json_t *f;
 
@@ -167,7 +189,8 @@ static void stack(json_t *st, FILE *out)
 			fprintf(out, "          ...\n");
 			break;
 		}
-		fprintf(out, "          at %s\n", s ? s : json_is_string(f) ? json_string_value(f) : "?");
+		fprintf(out, "          at %s\n", shown(s ? s : json_is_string(f) ? json_string_value(f) : "?",
+							 line, sizeof(line)));
 		free(s);
 	}
 }
@@ -228,18 +251,19 @@ static void limits(const struct jt_report *rep, FILE *out)
 static void access_list(const struct jt_rp_access *a, size_t n, FILE *out)
 {
 	const char *group = NULL;
+	char ex[PATH_MAX + 64];
 
 	for (size_t i = 0; i < n; i++) {
 		if (!group || strcmp(group, a[i].group))
-			fprintf(out, "  %s\n", a[i].group);
+			fprintf(out, "  %s\n", shown(a[i].group, ex, sizeof(ex)));
 		group = a[i].group;
 		if (a[i].first.pid > 0)
 			fprintf(out, "    %-8s %-6s %5lux  e.g. %s (%.6f s, pid %lld)\n", a[i].what,
-				a[i].decision, a[i].first.count, a[i].example ? a[i].example : "?",
+				a[i].decision, a[i].first.count, shown(a[i].example ? a[i].example : "?", ex, sizeof(ex)),
 				a[i].first.t, a[i].first.pid);
 		else	/* a proxy's request: jailtrace's thread, not a process of the program */
 			fprintf(out, "    %-8s %-6s %5lux  e.g. %s (%.6f s)\n", a[i].what, a[i].decision,
-				a[i].first.count, a[i].example ? a[i].example : "?", a[i].first.t);
+				a[i].first.count, shown(a[i].example ? a[i].example : "?", ex, sizeof(ex)), a[i].first.t);
 	}
 }
 

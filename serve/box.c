@@ -23,6 +23,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include "filters/net.h"
+#include "filters/policy.h"
 #include "serve/serve.h"
 #include "tracer/internal.h"
 
@@ -566,11 +568,56 @@ static int add_opt(char ***opts, size_t *n, const char *a, const char *b)
 	return 0;
 }
 
+/* Does network @a/@prefix hold the address @want? */
+static int net_holds(const struct jt_net_addr *a, int prefix, const unsigned char *want)
+{
+	for (int bit = 0; bit < prefix; bit++) {
+		unsigned char m = (unsigned char)(0x80 >> (bit % 8));
+
+		if ((a->a[bit / 8] & m) != (want[bit / 8] & m))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The entry read as jailtrace itself reads it (a bare IPv6 address, an
+ * IPv4-mapped one, a name): does a rule it makes name the local host, or
+ * a network holding 127.0.0.1, 0.0.0.0, ::1 or ::? The split below is
+ * this file's own, and "::ffff:127.0.0.1" (no brackets) passed it as a
+ * host it could not read, while jailtrace read it as 127.0.0.1.
+ */
+static int local_as_jailtrace_reads(const char *spec)
+{
+	static const unsigned char v4lo[16] = { 127, 0, 0, 1 }, v4any[16] = { 0 };
+	static const unsigned char v6lo[16] = { [15] = 1 }, v6any[16] = { 0 };
+	struct jt_policy p;
+	char *text = NULL, perr[512];
+	int local = 0;
+
+	jt_policy_init(&p);
+	if (asprintf(&text, "net connect %s", spec) < 0)
+		return 1;
+	if (jt_policy_add_rule(&p, "allow_net", text, perr, sizeof(perr)) == 0)
+		for (size_t i = 0; i < p.n_net && !local; i++) {
+			const struct jt_net_rule *r = &p.net[i];
+
+			local = r->local ||
+				(r->addr.family == 4 && (net_holds(&r->addr, r->prefix, v4lo) ||
+							 net_holds(&r->addr, r->prefix, v4any))) ||
+				(r->addr.family == 6 && (net_holds(&r->addr, r->prefix, v6lo) ||
+							 net_holds(&r->addr, r->prefix, v6any)));
+		}
+	free(text);
+	jt_policy_free(&p);
+	return local;
+}
+
 /* Does the allow_net entry @spec (HOST[:PORT[-PORT]]) name the host's
  * loopback, where other sandboxes' ports listen? Its name is resolved
  * now (jailtrace resolves it again at each start: a name whose addresses
  * change to loopback later is not caught here). */
-static int loopback_host(const char *spec)
+static int resolves_to_loopback(const char *spec)
 {
 	char host[256];
 	const char *end;
@@ -607,6 +654,11 @@ static int loopback_host(const char *spec)
 	}
 	freeaddrinfo(ai);
 	return lo;
+}
+
+static int loopback_host(const char *spec)
+{
+	return local_as_jailtrace_reads(spec) || resolves_to_loopback(spec);
 }
 
 /* A grant's host path: under one of --grant-root, resolved now. */

@@ -513,9 +513,16 @@ int jt_fs_open(struct jt_op *op, int dirfd, uint64_t path, int flags, mode_t mod
 		/* a mount root, a granted file, or a synthetic directory: reopen it
 		 * (never as the tracer's controlling terminal) */
 		proc_fd(p, sizeof(p), obj);
-		/* a new pty's slave is its opener's: the program's user's, as natively */
-		if (jt_pty_is_master(obj))
+		/* a new pty's slave is its opener's: the program's user's, as
+		 * natively. The host's ptys are one pool (kernel.pty.max): a run
+		 * holds a few of them, as ENOSPC says when the pool is empty */
+		if (jt_pty_is_master(obj)) {
+			if (jt_pty_count(op->run) >= jt_pty_cap()) {
+				close(obj);
+				return refuse(op, ENOSPC, "pty-count");
+			}
 			jt_view_as_jail();
+		}
 		fd = open(p, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC | O_NOCTTY);
 		close(obj);
 		if (fd >= 0 && (r = pty_master_opened(op, fd)) < 0) {

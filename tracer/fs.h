@@ -79,8 +79,10 @@ int jt_fd_flags(pid_t tid, int fd);
 /* inotify instances and watches a run may hold: at most these, and at most
  * a quarter of the host's per-user maximum (fs.inotify.max_user_*) */
 #define JT_INOTIFY_INSTANCES 32
+#define JT_PTYS 64	/* ptys a run holds: of kernel.pty.max, one pool for the host */
 #define JT_INOTIFY_WATCHES 8192
 unsigned jt_inotify_instance_cap(void);
+unsigned jt_pty_cap(void);
 unsigned jt_inotify_watch_cap(void);
 /* epoll watches (fs.epoll.max_user_watches, per user): the same rule */
 #define JT_EPOLL_WATCHES 65536

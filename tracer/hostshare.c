@@ -106,6 +106,16 @@ unsigned jt_inotify_instance_cap(void)
 	return cap;
 }
 
+/* ptys: kernel.pty.max is the machine's (4096): ssh, tmux and terminals take from it */
+unsigned jt_pty_cap(void)
+{
+	static unsigned cap;
+
+	if (!cap)
+		cap = quarter_of("/proc/sys/kernel/pty/max", JT_PTYS);
+	return cap;
+}
+
 unsigned jt_inotify_watch_cap(void)
 {
 	static unsigned cap;

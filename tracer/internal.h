@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <termios.h>
 #include <linux/filter.h>
 #include "compat/probe.h"
 #include "filters/policy.h"
@@ -112,6 +113,8 @@ struct jt_run {
 	struct jt_denials *denial_tab;	/* denials.c: what was denied, for the summary */
 	int out_fd[2];			/* read ends of the stdout and stderr pipes */
 	int stdin_tty;			/* we handed the terminal to the sandbox */
+	int stdin_termios_saved;	/* ... and its settings before, to put back */
+	struct termios stdin_termios;
 	int use_pty;			/* tty.c: stdout is a terminal, the program gets a pty */
 	int pty_master, pty_slave;	/* ... its pair, -1 when none */
 	struct jt_pty *ptys;		/* ptys.c: the ptys the sandbox may open the slave of */
@@ -282,6 +285,8 @@ void jt_tty_restore(void);
 /* ptys.c: the sandbox's own ptys, by their slaves' devpts entries */
 int jt_pty_is_master(int fd);
 int jt_pty_track(struct jt_run *run, int master);
+/* The ptys of the run still there. */
+size_t jt_pty_count(struct jt_run *run);
 /* An O_PATH descriptor of the slave of the sandbox's pty @index, or -1. */
 int jt_pty_slave(struct jt_run *run, unsigned index);
 int jt_pty_ctty(struct jt_run *run, pid_t tid);

@@ -157,8 +157,13 @@ static int copy_at(struct keep *k, int srcdir, const char *sname, int dstdir, co
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		/* links, fifos, sockets: nothing to keep, but the user is told */
-		if (k->skipped++ == 0)
+		if (k->skipped++ == 0) {
 			snprintf(k->skipped_first, sizeof(k->skipped_first), "%s", dname);
+			/* the program's name, for a terminal: its ESC, CR, LF as '?' */
+			for (char *c = k->skipped_first; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = '?';
+		}
 		k->rel[rlen] = '\0';
 		return 0;
 	}

@@ -134,12 +134,13 @@ struct jt_proxy_srv {
 
 /* ------------------------------------------------------------ set-up */
 
-static int add_secret(struct jt_proxy_srv *s, const char *v, size_t n)
+static int add_form(struct jt_proxy_srv *s, const char *v, size_t n)
 {
 	char **ns;
 
-	if (n == 0)
-		return 0;
+	for (size_t i = 0; i < s->n_secrets; i++)
+		if (strlen(s->secrets[i]) == n && !memcmp(s->secrets[i], v, n))
+			return 0;
 	if (!(ns = realloc(s->secrets, (s->n_secrets + 1) * sizeof(*ns))) || !(ns[s->n_secrets] = strndup(v, n)))
 		return -ENOMEM;
 	s->secrets = ns;
@@ -147,6 +148,55 @@ static int add_secret(struct jt_proxy_srv *s, const char *v, size_t n)
 	if (n > s->max_secret)
 		s->max_secret = n;
 	return 0;
+}
+
+/*
+ * A secret, and the forms an upstream writes it in when it echoes what it
+ * was sent: as a JSON string ('/' as "\/", as PHP's json_encode writes it;
+ * '"' and '\' escaped) and percent-encoded (in a URL it puts in a
+ * Location or a body), so blot() finds those too.
+ */
+static int add_secret(struct jt_proxy_srv *s, const char *v, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *json, *pct;
+	size_t j = 0, k = 0;
+	int r;
+
+	if (n == 0)
+		return 0;
+	if ((r = add_form(s, v, n)) < 0)
+		return r;
+	json = malloc(2 * n + 1);
+	pct = malloc(3 * n + 1);
+	if (!json || !pct) {
+		free(json);
+		free(pct);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '"' || c == '\\' || c == '/')
+			json[j++] = '\\';
+		json[j++] = (char)c;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			pct[k++] = (char)c;
+		} else {
+			pct[k++] = '%';
+			pct[k++] = hex[c >> 4];
+			pct[k++] = hex[c & 15];
+		}
+	}
+	r = add_form(s, json, j);
+	if (r == 0)
+		r = add_form(s, pct, k);
+	explicit_bzero(json, 2 * n + 1);
+	explicit_bzero(pct, 3 * n + 1);
+	free(json);
+	free(pct);
+	return r;
 }
 
 static char *read_secret_file(const char *path)
@@ -404,6 +454,21 @@ static int send_body(struct conn *c, const char *p, size_t n, int last)
 	return 0;
 }
 
+/*
+ * Headers that choose how the upstream's answer is written: a compressed
+ * answer or a range of it carries an echoed secret in bytes that never
+ * spell it, past blot(). The proxy asks for the answer whole and decoded.
+ */
+static int shapes_answer(const char *h, size_t n)
+{
+	static const char *const names[] = { "accept-encoding", "range", "if-range" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strlen(names[i]) == n && !strncasecmp(h, names[i], n))
+			return 1;
+	return 0;
+}
+
 static int hop_by_hop(const char *h, size_t n)
 {
 	static const char *const names[] = { "connection", "keep-alive", "transfer-encoding", "te",
@@ -431,7 +496,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		const char *colon = memchr(p, ':', len);
 
 		name = colon ? (size_t)(colon - p) : 0;
-		if (!colon || hop_by_hop(p, name))
+		/* the body passed on is decoded (CURLOPT_ACCEPT_ENCODING) */
+		if (!colon || hop_by_hop(p, name) || (name == 16 && !strncasecmp(p, "content-encoding", 16)))
 			return len;	/* and the blank line ending the headers */
 	}
 	if (c->head_len + len > c->head_cap) {
@@ -549,7 +615,7 @@ static void serve(struct conn *c)
 		/* the rule's own headers win over the program's */
 		for (size_t k = 0; k < d->n_hdr; k++)
 			mine |= d->hdr[k].name_len == n && !strncasecmp(d->hdr[k].line, line, n);
-		if (!mine && !hop_by_hop(line, n))
+		if (!mine && !hop_by_hop(line, n) && !shapes_answer(line, n))
 			hdrs = lc.slist_append(hdrs, line);
 	}
 	hdrs = lc.slist_append(hdrs, "Expect:");
@@ -585,6 +651,9 @@ static void serve(struct conn *c)
 	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* every encoding curl decodes is asked for and decoded before blot()
+	 * reads the body; one it cannot decode fails the request */
+	lc.easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
 	lc.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	lc.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, (long)IO_TIMEOUT_S);

@@ -103,6 +103,12 @@ int jt_pty_track(struct jt_run *run, int master)
 	return 0;
 }
 
+size_t jt_pty_count(struct jt_run *run)
+{
+	prune(run);
+	return run->n_ptys;
+}
+
 int jt_pty_slave(struct jt_run *run, unsigned index)
 {
 	for (size_t i = 0; i < run->n_ptys; i++)

@@ -307,7 +307,13 @@ static int stop_signal_came(void)
 	return 0;
 }
 
-/* Give the terminal to the sandbox's process group while it runs, as a shell would. */
+/*
+ * Give the terminal to the sandbox's process group while it runs, as a
+ * shell would, and take it back with the settings it had: what the
+ * program set there (echo off, raw mode, output stopped by TCXONC) would
+ * outlive the run in the user's shell. Output is restarted first: a
+ * terminal whose output the program stopped would never drain.
+ */
 static void hand_terminal(struct jt_run *run, int to_sandbox)
 {
 	sigset_t ttou, old;
@@ -317,6 +323,12 @@ static void hand_terminal(struct jt_run *run, int to_sandbox)
 	sigemptyset(&ttou);
 	sigaddset(&ttou, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &ttou, &old);
+	if (to_sandbox) {
+		run->stdin_termios_saved = tcgetattr(0, &run->stdin_termios) == 0;
+	} else if (run->stdin_termios_saved) {
+		tcflow(0, TCOON);
+		tcsetattr(0, TCSANOW, &run->stdin_termios);
+	}
 	tcsetpgrp(0, to_sandbox ? run->child : run->jailtrace_pgrp);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }

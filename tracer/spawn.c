@@ -102,6 +102,27 @@ static int set_limit(int resource, uint64_t value)
 	return setrlimit(resource, &rl) < 0 ? -errno : 0;
 }
 
+/*
+ * Signals queued and POSIX timers held are counted per uid, for every
+ * process of that uid, against the limit of the process that takes one
+ * (RLIMIT_SIGPENDING): a sandbox that took the user's whole count left the
+ * host's processes of that uid no timer_create and no queued real-time
+ * signal (pthread_cancel, a threaded setuid). A quarter of the host's limit,
+ * at most SIGPENDING_MAX, as the inotify and epoll caps are.
+ */
+#define SIGPENDING_MAX 1024
+
+static uint64_t sigpending_cap(void)
+{
+	struct rlimit rl;
+	uint64_t cap = SIGPENDING_MAX;
+
+	if (getrlimit(RLIMIT_SIGPENDING, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+	    rl.rlim_max / 4 < cap)
+		cap = rl.rlim_max / 4 ? rl.rlim_max / 4 : 1;
+	return cap;
+}
+
 static int set_limits(const struct jt_run *run)
 {
 	uint64_t cpu = run->limit[JT_LIMIT_CPU_MS];
@@ -120,6 +141,8 @@ static int set_limits(const struct jt_run *run)
 		r = set_limit(RLIMIT_NOFILE, run->limit[JT_LIMIT_NOFILE]);
 	if (r == 0 && setrlimit(RLIMIT_CORE, &core) < 0)
 		r = -errno;
+	if (r == 0)
+		r = set_limit(RLIMIT_SIGPENDING, sigpending_cap());
 	return r;
 }
 

@@ -326,6 +326,136 @@ for i in range(1500):
     time.sleep(0.02)
 '
 
+# POSIX timers (each holds a queued signal) until timer_create fails; the
+# count, then ready; holds them until argv[1] exists ("-": stdin ends).
+TIMERS_PROG='import ctypes, os, signal, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+ev = (ctypes.c_int * 16)()
+ev[2] = int(signal.SIGRTMIN) + 3	# sigev_signo; sigev_notify 0: SIGEV_SIGNAL
+t = ctypes.c_void_p()
+n, err = 0, 0
+while n < 1000000:
+    if libc.timer_create(1, ev, ctypes.byref(t)) < 0:
+        err = ctypes.get_errno()
+        break
+    n += 1
+print("uid", os.getuid(), "held", n, "errno", err)
+print("ready", flush=True)
+if sys.argv[1] == "-":
+    sys.stdin.read()
+while sys.argv[1] != "-" and not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+'
+
+# host_timer [AS...]: can a host process (as AS) make a POSIX timer and
+# queue a real-time signal to itself?
+host_timer() {
+	"$@" /usr/bin/python3 -c 'import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+ev = (ctypes.c_int * 16)()
+ev[2] = int(signal.SIGRTMIN) + 4
+signal.pthread_sigmask(signal.SIG_BLOCK, [ev[2]])
+if libc.timer_create(1, ev, ctypes.byref(ctypes.c_void_p())) < 0:
+    print("timer_create errno %d" % ctypes.get_errno())
+else:
+    try:
+        os.kill(os.getpid(), ev[2])
+        print("ok")
+    except OSError as e:
+        print("kill errno %d" % e.errno)'
+}
+
+t_posix_timers_and_queued_signals_leave_the_users_own_count() {
+	local as=() probe uid
+	# natively: as an unprivileged user, never root, whose timers and
+	# signals the host's own services need; it holds them for a moment
+	[ "$(id -u)" = 0 ] && as=(setpriv --reuid 65534 --regid 65534 --clear-groups)
+	[ "$(host_timer "${as[@]}")" = ok ] || native_fail "the host user gets no timer before: $(host_timer "${as[@]}")"
+	rm -f "$T/done" "$T/nout"
+	"${as[@]}" /usr/bin/python3 -c "$TIMERS_PROG" - >"$T/nout" 2>"$T/nerr" < <(until_done) &
+	HOLDER=$!
+	wait_until 30 grep -qx ready "$T/nout" || { touch "$T/done"; native_fail "the holder did not get ready: $(cat "$T/nerr")"; }
+	probe=$(host_timer "${as[@]}")
+	release_native
+	grep -q "^uid [0-9]* held [0-9]* errno 11$" "$T/nout" || native_fail "timers did not run out natively: $(cat "$T/nout")"
+	[ "$probe" = "timer_create errno 11" ] || native_fail "the host user still got a timer natively: $probe"
+
+	rm -f "$T/done" "$T/out"
+	jt_bg -- /usr/bin/python3 -c "$TIMERS_PROG" "$T/done"
+	wait_until 30 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "the holder did not get ready"; }
+	# the host's processes of the program's own uid
+	uid=$(sed -n 's/^uid \([0-9]*\) .*/\1/p' "$T/out")
+	as=()
+	[ "$(id -u)" = 0 ] && as=(setpriv --reuid "$uid" --regid "$uid" --clear-groups)
+	probe=$(host_timer "${as[@]}")
+	release_inside
+	[ "$probe" = ok ] || fail "the host user (uid $uid) got no timer or queued signal: $probe"
+	grep -q "^uid [0-9]* held [0-9]* errno 11$" "$T/out" || fail "expected EAGAIN inside: $(cat "$T/out")"
+	[ "$(sed -n 's/^uid [0-9]* held \([0-9]*\) .*/\1/p' "$T/out")" -le 1025 ] || fail "more than 1024 timers held: $(cat "$T/out")"
+}
+
+# Pty masters, from /dev/ptmx and by reopening one's /proc/self/fd/N (a
+# new pty too), up to argv[1] + 8; the count, then ready; holds them
+# until argv[2] exists ("-": stdin ends).
+PTYS_PROG='import os, sys, time
+fds, err, want = [], 0, int(sys.argv[1])
+while len(fds) < want:
+    try:
+        fds.append(os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY))
+    except OSError as e:
+        err = e.errno
+        break
+while fds and len(fds) < want + 8:
+    try:
+        fds.append(os.open("/proc/self/fd/%d" % fds[0], os.O_RDWR | os.O_NOCTTY))
+    except OSError as e:
+        err = e.errno
+        break
+print("held", len(fds), "errno", err)
+print("ready", flush=True)
+if sys.argv[2] == "-":
+    sys.stdin.read()
+while sys.argv[2] != "-" and not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+'
+
+# ptys_held MARKER: pty masters the processes whose command line holds
+# MARKER have open, as the host's /proc shows them
+ptys_held() {
+	local pid n=0
+	for pid in $(survivors "$1"); do
+		n=$((n + $(find "/proc/$pid/fd" -lname /dev/ptmx 2>/dev/null | wc -l)))
+	done
+	echo "$n"
+}
+
+t_ptys_are_capped_so_the_host_keeps_its_pool() {
+	local max cap held
+	max=$(cat /proc/sys/kernel/pty/max 2>/dev/null) || skip "no kernel.pty.max on this host"
+	cap=$((max / 4 < 64 ? max / 4 : 64))
+	[ -c /dev/ptmx ] || skip "no /dev/ptmx on this host"
+	# natively: nothing holds a program below the machine's pool (4096 for
+	# ssh, tmux and every terminal): it opens cap + 16 + 8 and holds them
+	rm -f "$T/done" "$T/nout"
+	/usr/bin/python3 -c "$PTYS_PROG" $((cap + 16)) - "$T/native-marker" >"$T/nout" 2>"$T/nerr" < <(until_done) &
+	HOLDER=$!
+	wait_until 10 grep -qx ready "$T/nout" || { touch "$T/done"; native_fail "the holder did not get ready: $(cat "$T/nerr")"; }
+	held=$(ptys_held "$T/native-marker")
+	release_native
+	grep -qx "held $((cap + 24)) errno 0" "$T/nout" || native_fail "ptys did not open natively: $(cat "$T/nout") $(cat "$T/nerr")"
+	[ "$held" -eq $((cap + 24)) ] || native_fail "the host saw $held pty masters held natively, not $((cap + 24))"
+
+	rm -f "$T/done" "$T/out"
+	jt_bg -- /usr/bin/python3 -c "$PTYS_PROG" $((cap + 16)) "$T/done"
+	wait_until 10 grep -qx ready "$T/out" || { touch "$T/done"; jt_wait; fail "the holder did not get ready"; }
+	# (jailtrace's own /dev/ptmx descriptors are O_PATH ones of its view)
+	held=$(SURVIVOR_IGNORE=$JT_PID ptys_held "$T/done")
+	release_inside
+	[ "$held" -le "$cap" ] || fail "the host saw $held pty masters held by the sandbox (cap $cap)"
+	expect_out_line "held $cap errno 28"
+	expect_log '.type == "syscall" and .decision == "deny" and .rule == "builtin:pty-count" and .errno == "ENOSPC"'
+}
+
 aio_nr() { cat /proc/sys/fs/aio-nr; }
 
 t_aio_contexts_are_refused_so_the_machine_keeps_its_pool() {

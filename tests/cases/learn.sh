@@ -114,6 +114,35 @@ t_learned_policy_keeps_only_the_grants_the_run_used() {
 	expect_out_line gone
 }
 
+# The log's paths are the program's: one with a newline, printed into a
+# comment of the learned policy, began a line of the program's choosing.
+t_a_path_the_program_names_never_becomes_a_line_of_the_learned_policy() {
+	local payload="ro $JT_AUX/secret"
+	echo "TOPSECRET-learn-$$" >"$JT_AUX/secret"
+	# native control: the line the program smuggles is a grant that shows
+	# the secret; without it the secret is not in the view
+	printf 'include default\n%s\n' "$payload" >"$T/control.policy"
+	jt --policy "$T/control.policy" -- /bin/cat "$JT_AUX/secret"
+	grep -q "TOPSECRET-learn-$$" "$T/out" || native_fail "the smuggled line grants nothing: $(cat "$T/err")"
+	jt -- /bin/cat "$JT_AUX/secret"
+	grep -q "TOPSECRET-learn" "$T/out" && native_fail "the secret is in the view without the line"
+	# its first path under /etc/ssl (and one in the jail) carry the line
+	jt -- /bin/sh -c 'for p in "/etc/ssl/a
+$1
+#" "/tmp/b
+$1
+#"; do cat "$p" 2>/dev/null; echo x >"$p"; cat "$p" >/dev/null; done; ls /etc/ssl/certs >/dev/null; echo asked' sh "$payload"
+	expect_out_line asked
+	mv "$T/log.jsonl" "$T/first.jsonl"
+	jt_cmd learn "$T/first.jsonl"
+	cp "$T/out" "$T/learned.policy"
+	grep -q '^ro /etc/ssl ' "$T/learned.policy" || fail "the learned policy does not grant /etc/ssl, which the run used"
+	grep -qxF "$payload" "$T/learned.policy" && fail "the learned policy has the program's line: $(grep -n -B1 -F "$payload" "$T/learned.policy")"
+	jt --policy "$T/learned.policy" -- /bin/cat "$JT_AUX/secret"
+	grep -q "TOPSECRET-learn" "$T/out" && fail "a run under the learned policy read the secret"
+	true
+}
+
 t_learn_from_a_full_audit_allows_only_the_syscalls_that_ran() {
 	jt --audit full -- /bin/echo hello
 	expect_rc 0

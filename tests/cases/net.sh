@@ -456,6 +456,83 @@ t_the_proxy_adds_the_secret_and_the_program_never_sees_it() {
 	true
 }
 
+# The program chooses how the upstream writes its answer: compressed, or a
+# range of it. Either carries an echoed secret in bytes that never spell it.
+PROXY_SHAPE_PROG='
+import os, sys, gzip, urllib.request
+base = os.environ["API_BASE_URL"]
+out = open(sys.argv[1], "wb")
+raw = urllib.request.urlopen(urllib.request.Request(base + "/x", headers={"Accept-Encoding": "gzip"})).read()
+try: raw = gzip.decompress(raw)
+except OSError: pass
+out.write(raw)
+full = urllib.request.urlopen(base + "/x").read()
+at = full.find(b"Authorization: Bearer ") + len(b"Authorization: Bearer ")
+for k in range(at, at + 64, 4):
+    out.write(b"\n" + urllib.request.urlopen(urllib.request.Request(base + "/x", headers={"Range": "bytes=%d-%d" % (k, k + 3)})).read())
+print("asked", out.tell())
+'
+
+t_the_proxy_blots_a_secret_the_program_asks_compressed_or_in_ranges() {
+	needs_proxy
+	upstream up
+	# native control: asked for gzip, the echo holds the secret compressed
+	# (no literal copy to blot); asked for 4-byte ranges, in pieces
+	/usr/bin/python3 -c "
+import gzip, sys, urllib.request as u
+h = {'Authorization': 'Bearer $SECRET'}
+z = u.urlopen(u.Request('http://127.0.0.1:$(port up)/x', headers=dict(h, **{'Accept-Encoding': 'gzip'}))).read()
+full = u.urlopen(u.Request('http://127.0.0.1:$(port up)/x', headers=h)).read()
+at = full.find(b'$SECRET')
+r = u.urlopen(u.Request('http://127.0.0.1:$(port up)/x', headers=dict(h, Range='bytes=%d-%d' % (at, at + 3)))).read()
+print('literal', b'$SECRET' in z, 'unzipped', b'$SECRET' in gzip.decompress(z), 'range', r.decode())
+" >"$T/nout" || native_fail "the upstream does not answer"
+	grep -qx "literal False unzipped True range ${SECRET:0:4}" "$T/nout" ||
+		native_fail "the upstream does not compress or cut its echo: $(cat "$T/nout")"
+	: >"$JT_AUX/up.rec"
+	API_KEY=$SECRET jt --proxy "api http://127.0.0.1:$(port up) header \"Authorization: Bearer \${API_KEY}\"" \
+		-- /usr/bin/python3 -c "$PROXY_SHAPE_PROG" "$T/dump"
+	expect_rc 0
+	grep -q '^asked [0-9]' "$T/out" || fail "the program did not ask"
+	grep -q "\"Authorization\": \"Bearer $SECRET\"" "$JT_AUX/up.rec" || fail "the upstream did not get the secret"
+	grep -q "$SECRET" "$T/dump" && fail "the program read the secret from a compressed answer"
+	tr -d '\n' <"$T/dump" | grep -q "$SECRET" && fail "the program put the secret together from ranges"
+	grep -q "${SECRET:0:4}" "$T/dump" && fail "the program read a piece of the secret"
+	true
+}
+
+# An upstream that echoes a secret escaped as a JSON string ('/' as '\/')
+# or percent-encoded writes bytes that do not spell it either.
+t_the_proxy_blots_a_secret_echoed_json_escaped_or_percent_encoded() {
+	needs_proxy
+	upstream up
+	local key='jt/s3cr3t+k3y=9f2'
+	# native control: the upstream's forms of it hold no literal copy
+	/usr/bin/python3 -c "
+import urllib.request as u
+h = {'Authorization': 'Bearer $key'}
+j = u.urlopen(u.Request('http://127.0.0.1:$(port up)/json', headers=h)).read().decode()
+p = u.urlopen(u.Request('http://127.0.0.1:$(port up)/pct', headers=h)).read().decode()
+print('json', '$key' in j, j.count('jt\\\\/s3cr3t'), 'pct', '$key' in p, 'jt%2Fs3cr3t%2Bk3y%3D9f2' in p)
+" >"$T/nout" || native_fail "the upstream does not answer"
+	grep -qx "json False 1 pct False True" "$T/nout" || native_fail "the upstream does not escape its echo: $(cat "$T/nout")"
+	: >"$JT_AUX/up.rec"
+	API_KEY=$key jt --proxy "api http://127.0.0.1:$(port up) header \"Authorization: Bearer \${API_KEY}\"" \
+		-- /usr/bin/python3 -c '
+import os, sys, urllib.request
+base = os.environ["API_BASE_URL"]
+out = open(sys.argv[1], "wb")
+for p in ("/json", "/pct"):
+    out.write(urllib.request.urlopen(base + p).read() + b"\n")
+print("asked", out.tell())' "$T/dump"
+	expect_rc 0
+	grep -q '^asked [0-9]' "$T/out" || fail "the program did not ask"
+	grep -qF "\"Authorization\": \"Bearer $key\"" "$JT_AUX/up.rec" || fail "the upstream did not get the secret"
+	grep -qF 'jt\/s3cr3t' "$T/dump" && fail "the program read the secret JSON-escaped: $(cat "$T/dump")"
+	grep -qF 'jt%2Fs3cr3t' "$T/dump" && fail "the program read the secret percent-encoded: $(cat "$T/dump")"
+	true
+}
+
 t_the_proxy_refuses_paths_and_peers_it_does_not_serve() {
 	needs_proxy
 	upstream up

@@ -26,6 +26,27 @@ t_report_says_what_ran_for_whom_how_it_ended_and_what_was_denied() {
 	grep -qE '^    [0-9]+ +ls /' "$T/out" || fail "ls / is not a child of the shell in the tree"
 }
 
+# The log's strings are the program's: an ESC, CR or LF in its argv or in
+# a path it asks for must not reach the terminal the report is read on
+# (it could hide a denial or forge a line).
+t_report_text_shows_the_programs_control_bytes_as_question_marks() {
+	local evil
+	evil=$(printf '/etc/x\033[2K\rno denials\033]0;title\007\nforged line')
+	jt -- /bin/sh -c 'cat "$1" 2>/dev/null; exec "$2" "$1"' sh "$evil" /bin/cat
+	# control: the bytes reached the log, which the report reads
+	jq -r 'select(.type == "syscall" and .decision == "deny") | .args[1] // empty' "$T/log.jsonl" |
+		grep -q $'\033' || native_fail "no ESC in the log's denied path: the report could not be misled"
+	for how in "" --summary; do
+		jt_cmd report $how "$T/log.jsonl"
+		expect_rc 0
+		LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <"$T/out") &&
+			fail "report $how printed the program's control bytes: $(grep -n "$(printf '\033')\|$(printf '\r')" "$T/out" | cat -v)"
+		grep -q '^forged line' "$T/out" && fail "report $how let the program start a line of its own"
+	done
+	grep -qF '/etc/x?[2K?no denials?]0;title??forged line' "$T/out" ||
+		fail "the denied path is not shown with '?' for its control bytes: $(cat -v "$T/out")"
+}
+
 t_report_json_holds_the_same_content() {
 	a_run
 	jt_cmd report --format json "$T/log.jsonl"

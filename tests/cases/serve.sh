@@ -66,6 +66,52 @@ t_serve_with_curl() {
 	[ -z "$(ls "$T/data/ephemeral")" ] || fail "an ephemeral jail is left"
 	! grep -E "$SANITIZER_RE" "$T/serve.err" || fail "sanitizer reports in the server's stderr"
 }
+# allow_net may not name the host's loopback, where other sandboxes'
+# exposed ports listen: in any spelling jailtrace reads as loopback (an
+# IPv4-mapped IPv6 address without brackets passed the server's own split).
+t_serve_allow_net_never_grants_loopback_by_another_spelling() {
+	command -v curl >/dev/null || skip "no curl"
+	"$JT" serve --help >/dev/null 2>&1 || skip "this jailtrace has no serve (the static build)"
+	local pid lpid i port id code spelling connect
+	# a loopback listener of the host's (another sandbox's exposed port): a line per connection
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+while True:
+    c, _ = s.accept(); open(sys.argv[2], "a").write("conn\n"); c.close()' "$T/port" "$T/conns" &
+	lpid=$!
+	VICTIMS+=("$lpid:$(proc_start "$lpid")")
+	wait_until 10 test -s "$T/port" || fail "the listener did not start"
+	port=$(cat "$T/port")
+	connect="import socket; socket.create_connection((\"127.0.0.1\", $port), timeout=5); print(\"connected\")"
+	# native control: jailtrace reads this spelling as loopback and connects there
+	jt --allow-net "::ffff:127.0.0.1" -- /usr/bin/python3 -c "$connect"
+	grep -qx connected "$T/out" && wait_until 10 grep -q conn "$T/conns" ||
+		native_fail "jailtrace run --allow-net ::ffff:127.0.0.1 did not reach 127.0.0.1: $(cat "$T/out" "$T/err")"
+	: >"$T/conns"
+	echo "tok-lo-0123456789abcdef acme" >"$T/tokens"
+	"$JT" serve --tokens "$T/tokens" --data "$T/data" --listen "unix:$T/s.sock" --no-syslog >"$T/serve.out" 2>"$T/serve.err" &
+	pid=$!
+	for i in $(seq 100); do [ -S "$T/s.sock" ] && break; sleep 0.1; done
+	c() { curl -sS --unix-socket "$T/s.sock" -H "Authorization: Bearer tok-lo-0123456789abcdef" "$@"; }
+	for spelling in "::ffff:127.0.0.1" "::ffff:7f00:1" "0:0:0:0:0:ffff:127.0.0.1" "::ffff:127.0.0.1/128" "::"; do
+		code=$(c -o "$T/reply" -w '%{http_code}' -d "{\"user\":\"u$i\",\"ephemeral\":true,\"allow_net\":[\"$spelling\"]}" http://x/v1/sandboxes)
+		i=$((i + 1))
+		if [ "$code" != 403 ]; then
+			id=$(jq -r .id "$T/reply")
+			c -N -d "{\"argv\":[\"/usr/bin/python3\",\"-c\",$(printf '%s' "$connect" | jq -Rs .)]}" \
+				"http://x/v1/sandboxes/$id/exec" >"$T/events"
+			kill -TERM "$pid"; wait "$pid"
+			fail "allow_net $spelling was $code, not 403; the sandbox's connect: $(jq -r 'select(.data) | .data' "$T/events" | head -3), the listener: $(wc -l <"$T/conns") connections"
+		fi
+		jq -e '.field == "allow_net[0]"' "$T/reply" >/dev/null || fail "allow_net $spelling: $(cat "$T/reply")"
+	done
+	[ ! -s "$T/conns" ] || fail "the host's loopback listener was reached"
+	kill -TERM "$pid"
+	wait "$pid" || fail "serve exited $? at SIGTERM: $(cat "$T/serve.err")"
+	! grep -E "$SANITIZER_RE" "$T/serve.err" || fail "sanitizer reports in the server's stderr"
+}
+
 t_serve_tenant_limits_give_429() { pytest_case test_tenant_limits_give_429; }
 t_serve_tool_definition_and_handler() { pytest_case test_the_tool_definition_and_its_handler; }
 t_serve_client_local_mode() { pytest_case test_local_mode_without_a_server; }

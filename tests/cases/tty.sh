@@ -333,6 +333,32 @@ import time; print(\"ready\", flush=True); time.sleep(30)"' sh "$JT" "$T"
 	expect_terminal_restored
 }
 
+# Only stdin a terminal (output to a file): the program is handed the real
+# terminal as its foreground group, as a shell hands it to a job; what it
+# sets there (echo off, raw, output stopped) must not outlive the run.
+# (argv[1] "stop": it stops the terminal's output too, which natively
+# leaves the shell's next write waiting for ever)
+TTY_SPOIL_PROG='import os, sys, termios
+a = termios.tcgetattr(0)
+a[3] &= ~(termios.ECHO | termios.ICANON | termios.ISIG)
+termios.tcsetattr(0, termios.TCSANOW, a)
+if sys.argv[1:] == ["stop"]:
+    termios.tcflow(0, termios.TCOOFF)
+print("spoiled", flush=True)'
+
+t_tty_settings_the_program_made_on_the_real_terminal_are_undone() {
+	# native control: the program's settings stay on the terminal after it
+	ptyrun "$T/n" -- /bin/sh -c '/usr/bin/python3 -c "$1" >"$2/nout"; echo after-run' sh "$TTY_SPOIL_PROG" "$T"
+	grep -q spoiled "$T/nout" || native_fail "the program did not run natively: $(head -c 300 "$T/n")"
+	[ "$(sed -n 's/^before //p' "$T/out")" != "$(sed -n 's/^after //p' "$T/out")" ] ||
+		native_fail "natively the terminal's settings did not change"
+	ptyrun "$T/c" -- /bin/sh -c '"$1" run --timeout 10s --log "$2/log.jsonl" -- /usr/bin/python3 -c "$3" stop >"$2/out.txt"; echo after-run' \
+		sh "$JT" "$T" "$TTY_SPOIL_PROG"
+	grep -q spoiled "$T/out.txt" || fail "the program did not run inside: $(head -c 300 "$T/c") $(cat "$T/out.txt")"
+	expect_terminal_restored
+	grep -aq after-run "$T/c" || fail "the terminal's output stayed stopped after the run: $(head -c 300 "$T/c")"
+}
+
 # A program that closes 0-2 and opens its terminal again (/dev/tty) is
 # still shown: no slave open for a while is not the end of the relay.
 t_tty_output_after_the_terminal_was_closed_and_opened_again() {

@@ -415,6 +415,17 @@ t_keep_copies_chosen_outputs_out_of_a_fresh_jail_and_no_links() {
 	[ ! -e "$T/other" ] || fail "more than asked was kept"
 }
 
+# The names --keep skips are the program's: an ESC or CR in one reached
+# the terminal jailtrace's stderr is read on.
+t_keep_names_a_skipped_file_with_its_control_bytes_as_question_marks() {
+	jt --keep "/work/out:$T/kept" -- /bin/sh -c 'mkdir /work/out; ln -s x "/work/out/$(printf "\033[2K\rforged")"; ls /work/out'
+	expect_rc 0
+	# control: the name reached the jail as the program wrote it
+	grep -q $'\033\\[2K\rforged' "$T/out" || native_fail "the name with ESC and CR was not made: $(cat -v "$T/out")"
+	grep -q $'\033\|\r' "$T/err" && fail "jailtrace's stderr has the program's control bytes: $(cat -v "$T/err")"
+	grep -qF 'special file (?[2K?forged)' "$T/err" || fail "the skipped name is not shown with '?': $(cat -v "$T/err")"
+}
+
 t_keep_of_a_path_outside_the_jail_is_an_error() {
 	jt --keep /usr/bin/env -- /bin/true
 	expect_rc 125

@@ -1,17 +1,22 @@
 #!/usr/bin/python3
 """An HTTP upstream for the proxy tests: it answers every request with the
 headers it received (in its body and in an X-Echo-Authorization header),
-and records them in RECORD, so a test sees what reached the upstream.
+as a web server does it compresses the answer when the client accepts gzip
+and sends the bytes a Range asks for (/json answers the headers as PHP's
+json_encode writes them, '/' as '\\/'; /pct the Authorization header
+percent-encoded), and records them in RECORD, so a test sees what reached the upstream.
 /slow answers once /release has been asked (at most 30 seconds after it
 came), so a test sees another request served while one is pending however
 busy the host is.
 
   upstream.py PORTFILE RECORD"""
+import gzip
 import http.server
 import json
 import os
 import sys
 import threading
+import urllib.parse
 
 portfile, record = sys.argv[1:3]
 released = threading.Event()
@@ -31,8 +36,25 @@ class Echo(http.server.BaseHTTPRequestHandler):
             released.set()
         body = ("%s %s\n" % (self.command, self.path)).encode() + \
             "".join("%s: %s\n" % kv for kv in self.headers.items()).encode() + body_in
-        self.send_response(200)
+        if self.path.startswith("/json"):
+            # as PHP's json_encode writes it: '/' escaped
+            body = json.dumps(dict(self.headers)).replace("/", "\\/").encode()
+        elif self.path.startswith("/pct"):
+            body = urllib.parse.quote(self.headers.get("Authorization", ""), safe="").encode()
+        status, extra = 200, []
+        rng = self.headers.get("Range", "")
+        if rng.startswith("bytes=") and "-" in rng:
+            first, last = rng[6:].split("-", 1)
+            first, last = int(first or 0), int(last) if last else len(body) - 1
+            extra.append(("Content-Range", "bytes %d-%d/%d" % (first, last, len(body))))
+            body, status = body[first:last + 1], 206
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            body = gzip.compress(body)
+            extra.append(("Content-Encoding", "gzip"))
+        self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        for kv in extra:
+            self.send_header(*kv)
         self.send_header("X-Echo-Authorization", self.headers.get("Authorization", ""))
         self.end_headers()
         self.wfile.write(body)
