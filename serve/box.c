@@ -55,14 +55,15 @@ struct box {
 	unsigned commands;
 	int refs;
 	int dead;
-	int running;		/* a command runs (one at a time: the jail's lock) */
+	int running;		/* a command runs (one at a time) */
+	int cell;		/* a cell runs in the stateful interpreter */
 	pid_t pid;		/* its jailtrace, while not yet reaped */
 	struct proc *procs;	/* background processes, newest first (the ended ones too) */
 	unsigned n_procs;
-	struct proc *live;	/* the one running, or NULL (it holds the jail's lock) */
+	struct proc *live;	/* the one running, or NULL */
 	int exposed[MAX_EXPOSED];	/* ports exposed (POST .../ports/N) */
 	size_t n_exposed;
-	struct kernel *kernel;	/* the stateful interpreter, or NULL (it holds the jail's lock) */
+	struct kernel *kernel;	/* the stateful interpreter, or NULL */
 	uint64_t mem;		/* the running command's memory limit (--tenant-memory) */
 	char **secrets;		/* JT_SERVE_SECRET_N=VALUE: the proxy rules' header values, in
 				 * jailtrace's environment only */
@@ -217,7 +218,7 @@ static void kernel_end(struct box *b)
 	int st;
 
 	pthread_mutex_lock(&lock);
-	k = b->running ? NULL : b->kernel;	/* a cell's reader ends its own */
+	k = b->cell ? NULL : b->kernel;	/* a cell's reader ends its own */
 	if (k)
 		b->kernel = NULL;
 	pthread_mutex_unlock(&lock);
@@ -274,7 +275,7 @@ static void finish(struct box *b, const char *why)
 	if (b->kernel)
 		kill(-b->kernel->pid, SIGTERM);
 	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
-	while (b->running || b->live) {
+	while (b->running || b->cell || b->live) {
 		struct timespec ts;
 		int64_t t = now_ms(CLOCK_REALTIME) + 100;
 
@@ -282,9 +283,11 @@ static void finish(struct box *b, const char *why)
 		ts.tv_nsec = (t % 1000) * 1000000;
 		pthread_cond_timedwait(&changed, &lock, &ts);
 		/* past the grace: jailtrace killed, its sandbox with it (EXITKILL) */
-		if (!killed && (b->running || b->live) && now_ms(CLOCK_MONOTONIC) > deadline - 7000) {
+		if (!killed && (b->running || b->cell || b->live) && now_ms(CLOCK_MONOTONIC) > deadline - 7000) {
 			if (b->running && b->pid > 0)
 				kill(-b->pid, SIGKILL);
+			if (b->cell && b->kernel)
+				kill(-b->kernel->pid, SIGKILL);
 			if (b->live && b->live->pid > 0) {
 				b->live->killed = 1;
 				kill(-b->live->pid, SIGKILL);
@@ -351,7 +354,7 @@ static void *reap_idle(void *arg)
 			pthread_attr_t at;
 
 			next = b->next;
-			if (!old && (b->running || now - b->last_used < (int64_t)b->idle_s * 1000))
+			if (!old && (b->running || b->cell || now - b->last_used < (int64_t)b->idle_s * 1000))
 				continue;
 			if (!(e = malloc(sizeof(*e))))
 				continue;
@@ -406,7 +409,7 @@ static unsigned tenant_busy(const char *tenant)
 	unsigned busy = 0;
 
 	for (struct box *o = boxes; o; o = o->next)
-		busy += (o->running + !!o->live + (o->kernel && !o->running)) * !strcmp(o->tenant, tenant);
+		busy += (o->running + !!o->live + !!o->kernel) * !strcmp(o->tenant, tenant);
 	return busy;
 }
 
@@ -437,7 +440,7 @@ static int tenant_memory_check(const char *tenant, uint64_t want, char *err, siz
 	for (struct box *o = boxes; o; o = o->next) {
 		if (strcmp(o->tenant, tenant))
 			continue;
-		used += o->running && !o->kernel ? o->mem : 0;
+		used += o->running ? o->mem : 0;
 		used += o->live ? o->live->mem : 0;
 		used += o->kernel ? o->kernel->mem : 0;
 	}
@@ -481,7 +484,7 @@ static void put_box(struct jt_json *j, struct box *b)
 	jt_json_key(j, "created_ms");
 	jt_json_int(j, b->created);
 	jt_json_key(j, "running");
-	jt_json_bool(j, b->running);
+	jt_json_bool(j, b->running || b->cell);
 	jt_json_key(j, "commands");
 	jt_json_uint(j, b->commands);
 	jt_json_key(j, "process");
@@ -941,6 +944,7 @@ static size_t base_args(struct box *b, char **a, const char *result, const char 
 	a[n++] = b->name;
 	a[n++] = "--jail";
 	a[n++] = b->jail;
+	a[n++] = "--share-jail";	/* a command beside the process and the interpreter */
 	a[n++] = "--result";
 	a[n++] = (char *)result;
 	if (log) {
@@ -1955,7 +1959,8 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 			cmdv[n_cmd++] = strdup(json_string_value(e));
 	}
 
-	/* one command at a time: the jail is locked while one runs */
+	/* one command at a time, beside the background process and the
+	 * interpreter (each a run of its own sharing the jail: --share-jail) */
 	pthread_mutex_lock(&lock);
 	if (b->dead) {
 		pthread_mutex_unlock(&lock);
@@ -1964,17 +1969,10 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		field[0] = '\0';
 		goto bad;
 	}
-	if (b->running || b->live || b->kernel) {
+	if (b->running) {
 		pthread_mutex_unlock(&lock);
 		status = 409;
-		if (b->kernel && !b->running)
-			snprintf(err, sizeof(err), "the stateful interpreter of sandbox %s holds its jail (one "
-				 "jailtrace run per jail at a time): DELETE .../kernel first", b->id);
-		else if (b->live)
-			snprintf(err, sizeof(err), "process %s runs in sandbox %s, and holds its jail (one "
-				 "jailtrace run per jail at a time): signal it first", b->live->id, b->id);
-		else
-			snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
+		snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
 		field[0] = '\0';
 		goto bad;
 	}
@@ -2433,18 +2431,13 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 
 	field[0] = '\0';
 	pthread_mutex_lock(&lock);
-	if (b->dead || b->running || b->live || b->kernel) {
+	if (b->dead || b->live) {
 		status = b->dead ? 404 : 409;
 		if (b->dead)
 			snprintf(err, sizeof(err), "no sandbox %s", b->id);
-		else if (b->kernel && !b->running)
-			snprintf(err, sizeof(err), "the stateful interpreter of sandbox %s holds its jail: DELETE "
-				 ".../kernel first", b->id);
-		else if (b->live)
-			snprintf(err, sizeof(err), "process %s runs in sandbox %s (one jailtrace run per jail at "
-				 "a time: one process, and no command while it runs)", b->live->id, b->id);
 		else
-			snprintf(err, sizeof(err), "a command is running in sandbox %s", b->id);
+			snprintf(err, sizeof(err), "process %s runs in sandbox %s (one background process at "
+				 "a time)", b->live->id, b->id);
 		pthread_mutex_unlock(&lock);
 		goto bad;
 	}
@@ -2969,7 +2962,7 @@ static void cell_release(struct cell *m)
 			close(k->fd_in);
 		free(k);
 	}
-	b->running = 0;
+	b->cell = 0;
 	b->last_used = now_ms(CLOCK_MONOTONIC);
 	pthread_cond_broadcast(&changed);
 	pthread_mutex_unlock(&lock);
@@ -3089,7 +3082,7 @@ static void cell_free(void *cls)
 	free(m);
 }
 
-/* A new interpreter for @b (the lock not held; b->running set by the caller). */
+/* A new interpreter for @b (the lock not held; b->cell set by the caller). */
 static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
 {
 	struct kernel *k = calloc(1, sizeof(*k));
@@ -3200,15 +3193,13 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 	if (!code)
 		return srv_error(c, 400, "code", "missing");
 	pthread_mutex_lock(&lock);
-	if (b->dead || b->running || b->live) {
+	if (b->dead || b->cell) {
 		unsigned st = b->dead ? 404 : 409;
 
 		if (b->dead)
 			snprintf(err, sizeof(err), "no sandbox %s", b->id);
-		else if (b->live)
-			snprintf(err, sizeof(err), "process %s runs in sandbox %s and holds its jail", b->live->id, b->id);
 		else
-			snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
+			snprintf(err, sizeof(err), "a cell is running in sandbox %s (one at a time)", b->id);
 		pthread_mutex_unlock(&lock);
 		return srv_error(c, st, NULL, "%s", err);
 	}
@@ -3221,7 +3212,7 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 		pthread_mutex_unlock(&lock);
 		return srv_error(c, 429, "limits.memory", "%s", err);
 	}
-	b->running = 1;
+	b->cell = 1;
 	b->commands++;
 	b->refs++;	/* the cell's */
 	pthread_mutex_unlock(&lock);
@@ -3230,7 +3221,7 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 
 		if (!nk) {
 			pthread_mutex_lock(&lock);
-			b->running = 0;
+			b->cell = 0;
 			pthread_cond_broadcast(&changed);
 			pthread_mutex_unlock(&lock);
 			box_put(b);
@@ -3285,7 +3276,7 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 enum MHD_Result box_kernel_delete(struct MHD_Connection *c, struct box *b)
 {
 	pthread_mutex_lock(&lock);
-	if (b->kernel && b->running) {
+	if (b->kernel && b->cell) {
 		pthread_mutex_unlock(&lock);
 		return srv_error(c, 409, NULL, "a cell runs in sandbox %s", b->id);
 	}

@@ -625,11 +625,11 @@ def test_a_background_process_its_output_and_signals(server):
         assert (out, err) == ("one\n", "two\n")
         assert [q.id for q in sb.processes.list()] == [p.id]
         assert sb.refresh()["process"] == p.id
-        # it holds the jail: no command, no second process beside it
-        for fn in (lambda: sb.exec(["true"]), lambda: sb.processes.start(["true"])):
-            with pytest.raises(JailtraceError) as e:
-                fn()
-            assert e.value.status == 409 and p.id in e.value.message
+        # one process at a time; a command runs beside it
+        with pytest.raises(JailtraceError) as e:
+            sb.processes.start(["true"])
+        assert e.value.status == 409 and p.id in e.value.message
+        assert sb.exec(["echo", "beside"]).stdout == "beside\n"
         # bad input
         status, e = raw(server, "POST", "/v1/sandboxes/%s/processes/%s/signal" % (sb.id, p.id),
                         b'{"signal": "USR1"}')
@@ -660,6 +660,55 @@ def test_a_background_process_its_output_and_signals(server):
         q.signal("KILL")
         assert q.wait(20)["status"] == "killed"
         assert wait_until(lambda: not processes_with(marker))
+
+
+def _host_get(port, path):
+    """GET http://127.0.0.1:PORT/PATH from the host: the body, or None when
+    nothing answers."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+            return r.read().decode()
+    except OSError:
+        return None
+
+
+def test_a_command_beside_a_dev_server_and_the_interpreter(server):
+    port = _free_port()
+    marker = "jt-beside-" + uuid.uuid4().hex[:8]
+    served = "http.server\x00%d" % port
+    sb = sandbox(server, "tess", ephemeral=True)
+    jail = os.path.join(server.data, "ephemeral", sb.id)
+    sb.files.write("/work/index.html", "v1")
+    p = sb.processes.start(["sh", "-c", "echo $$ >/work/server.pid; exec python3 -u -m http.server %d "
+                            "--bind 127.0.0.1" % port], ports=[port], cwd="/work")
+    assert _wait_output(p, "Serving HTTP"), p.output()
+    # the dev server serves, seen from the host
+    assert _host_get(port, "/index.html") == "v1"
+    # a command beside it: it sees the server's files, and what it writes the server serves
+    results = []
+    t, started = _started(sb, "cat /work/server.pid; echo v2 >/work/index.html; echo written; "
+                          "sleep 300 # " + marker, results)
+    assert started.wait(30)
+    assert wait_until(lambda: _host_get(port, "/index.html") == "v2\n", timeout=20)
+    # and the stateful interpreter beside both, in the same jail
+    r = sb.run_code("print(open('/work/index.html').read().strip())", stateful=True)
+    assert r.stdout == "v2\n", r.raw
+    # one command at a time still
+    with pytest.raises(JailtraceError) as e:
+        sb.exec(["true"])
+    assert e.value.status == 409
+    assert sb.refresh()["process"] == p.id and p.refresh()["running"]
+    assert processes_with(marker) and processes_with(served)
+    # destroy kills all three, and the jail goes with the last of them
+    sb.destroy()
+    t.join(30)
+    assert not t.is_alive()
+    assert results and results[0].status == "interrupted"
+    assert results[0].stdout.startswith("started\n") and results[0].stdout.split("\n")[1].isdigit()
+    assert wait_until(lambda: not processes_with(marker) and not processes_with(served))
+    assert _host_get(port, "/index.html") is None
+    assert not os.path.exists(jail)
 
 
 def test_destroy_and_idle_kill_background_processes(server):
@@ -806,10 +855,10 @@ def test_stateful_python_keeps_its_variables(server):
         r = sb.run_code("open('/etc/shadow').read()", stateful=True)
         assert r.exit_code == 1 and "Error" in r.error
         assert sb.run_code("print(x)", stateful=True).stdout == "41\n"
-        # it holds the jail: a plain command waits for its end
-        with pytest.raises(JailtraceError) as e:
-            sb.exec(["true"])
-        assert e.value.status == 409 and "kernel" in e.value.message
+        # a command runs beside it, in the same jail
+        sb.run_code("open('/work/cell.txt', 'w').write('from the cell')", stateful=True)
+        assert sb.exec(["cat", "/work/cell.txt"]).stdout == "from the cell"
+        assert sb.run_code("print(x)", stateful=True).stdout == "41\n"
         assert sb.refresh()["stateful"] is True
         # other tenants cannot stop it
         assert raw(server, "DELETE", "/v1/sandboxes/%s/kernel" % sb.id, token=server.token("globex"))[0] == 404
