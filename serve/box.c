@@ -42,8 +42,9 @@ struct box {
 	char name[80];		/* --user: TENANT.USER */
 	char jail[PATH_MAX];
 	char logs[PATH_MAX];	/* DATA/logs/TENANT/ID */
-	char policy[64];	/* a name, or "" for the built-in one */
-	char policy_path[PATH_MAX + 80];	/* --policies DIR/NAME.policy */
+	char policy[64];	/* a name, "(text)" for policy_text, or "" for the built-in one */
+	char policy_path[PATH_MAX + 80];	/* --policies DIR/NAME.policy, or DATA/run/ID.policy */
+	int policy_own;		/* policy_path is this sandbox's policy_text: removed with it */
 	int ephemeral;
 	char **opts;		/* options every command gets (grants, network, limits) */
 	size_t n_opts;
@@ -70,9 +71,15 @@ struct box {
 	size_t n_secrets;
 };
 
-/* The stateful Python interpreter of a sandbox ("stateful": true): one
- * jailtrace run of KERNEL_PY, fed a JSON line per cell on its stdin. */
+/* The stateful interpreter of a sandbox ("stateful": true): one jailtrace
+ * run of KERNEL_PY (fed a JSON line per cell on its stdin), KERNEL_BASH or
+ * KERNEL_JS (fed "NONCE LENGTH\n" and the code's bytes). One language at a
+ * time. */
+enum { K_PYTHON, K_BASH, K_NODE };
+static const char *const kernel_lang[] = { "python", "bash", "node" };
+
 struct kernel {
+	int lang;		/* K_PYTHON... */
 	pid_t pid;		/* its guard */
 	int fd_in, fd[2];
 	char id[32];		/* its audit log */
@@ -142,6 +149,8 @@ static void free_proc(struct proc *p)
 
 static void free_box(struct box *b)
 {
+	if (b->policy_own)
+		unlink(b->policy_path);
 	while (b->procs) {
 		struct proc *p = b->procs;
 
@@ -990,8 +999,117 @@ static json_t *read_result(const char *path)
 	return json_loadb(buf, (size_t)n, 0, &e);
 }
 
+#define POLICY_TEXT_MAX (64 * 1024)
+
+/*
+ * policy_text, before it is parsed: what a tenant's policy may not say,
+ * because it would reach the host past what the server grants sandboxes.
+ * Its lines are split as filters/policy.c splits them (blanks, '#').
+ * @return 0, or the status with @err naming the line.
+ */
+static unsigned policy_text_gate(const char *text, char *err, size_t errlen)
+{
+	static const char *const refused[][2] = {
+		{ "include", "only `include default`: a FILE is the host's" },
+		{ "hosts", "a hosts FILE is the host's; name each with `host NAME ADDRESS`" },
+		{ "limit", "set limits with the sandbox's limits field (--tenant-memory counts those)" },
+		{ "proxy", "a proxy rule's headers read the server's environment and files; use the proxy field" },
+	};
+	char line[4096], *w[3];
+	const char *s = text;
+
+	for (int no = 1; *s; no++) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		char *q = line;
+		int n = 0;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), s);
+		s += len + (nl != NULL);
+		while (n < 3) {
+			while (*q == ' ' || *q == '\t' || *q == '\r')
+				*q++ = '\0';
+			if (!*q || *q == '#')
+				break;
+			w[n++] = q;
+			while (*q && *q != ' ' && *q != '\t' && *q != '\r' && *q != '#')
+				q++;
+			if (*q == '#')
+				*q = '\0';
+		}
+		if (!n)
+			continue;
+		for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+			if (!strcmp(w[0], refused[i][0]) &&
+			    !(i == 0 && n == 2 && !strcmp(w[1], "default"))) {
+				snprintf(err, errlen, "policy_text:%d: `%s` is not taken from a tenant: %s", no,
+					 w[0], refused[i][1]);
+				return 403;
+			}
+		if (n >= 2 && !strcmp(w[0], "env") && !strcmp(w[1], "pass")) {
+			snprintf(err, errlen, "policy_text:%d: `env pass` is not taken from a tenant: it would "
+				 "pass the server's environment in; use `env set NAME=VALUE`", no);
+			return 403;
+		}
+		if (n >= 2 && !strcmp(w[0], "net") && !strcmp(w[1], "bind")) {
+			snprintf(err, errlen, "policy_text:%d: `net bind` is not taken from a tenant: a "
+				 "process's ports are its \"ports\" (POST .../processes)", no);
+			return 403;
+		}
+	}
+	return 0;
+}
+
+/*
+ * @text parsed as `jailtrace run --policy` parses a file; its grants held
+ * to --grant-root and its connects kept off the host's loopback, as the
+ * ro, rw and allow_net fields are. @return 0 or the status (@err says why,
+ * naming the line).
+ */
+static unsigned policy_text_check(const char *text, char *err, size_t errlen)
+{
+	struct jt_policy p;
+	char out[PATH_MAX * 2];
+	unsigned st = policy_text_gate(text, err, errlen);
+
+	if (st)
+		return st;
+	jt_policy_init(&p);
+	if (jt_policy_parse(&p, "policy_text", text, err, errlen) < 0) {
+		jt_policy_free(&p);
+		return 400;
+	}
+	for (size_t i = 0; i < p.n_grants && !st; i++) {
+		const struct jt_grant *g = &p.grants[i];
+		const char *where = jt_policy_where(&p, g->rule);
+		char e[PATH_MAX + 160];
+
+		if (strncmp(where, "policy_text:", 12))
+			continue;	/* include default's */
+		if (check_grant(g->host, 0, out, sizeof(out), e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "%s: %s", where, e);
+			st = 403;
+		}
+	}
+	for (size_t i = 0; i < p.n_net && !st; i++) {
+		const struct jt_net_rule *r = &p.net[i];
+		const char *where = jt_policy_where(&p, r->rule);
+
+		if (strncmp(where, "policy_text:", 12))
+			continue;
+		if (r->local || (r->name && loopback_host(r->name))) {
+			snprintf(err, errlen, "%s: the host's loopback is not granted to sandboxes (other "
+				 "sandboxes' ports listen there; expose a port instead)", where);
+			st = 403;
+		}
+	}
+	jt_policy_free(&p);
+	return st;
+}
+
 enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t *req)
 {
+	const char *policy_text = NULL;
 	char field[64] = "", err[PATH_MAX + 256] = "", grant[PATH_MAX * 2], path[PATH_MAX + 64];
 	const char *k;
 	json_t *v;
@@ -1097,10 +1215,19 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 			if (add_proxy(b, v, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
 		} else if (!strcmp(k, "policy_text")) {
-			snprintf(err, sizeof(err), "not built: a policy's text could grant the host (it is not "
-				 "held to --grant-root); name a policy of the server's --policies instead");
-			status = 501;
-			goto bad;
+			unsigned pst;
+
+			if (!json_is_string(v) || json_string_length(v) > POLICY_TEXT_MAX ||
+			    strlen(json_string_value(v)) != json_string_length(v)) {
+				snprintf(err, sizeof(err), "want the text of a policy, up to %d bytes, no NUL",
+					 POLICY_TEXT_MAX);
+				goto bad;
+			}
+			if ((pst = policy_text_check(json_string_value(v), err, sizeof(err)))) {
+				status = (int)pst;
+				goto bad;
+			}
+			policy_text = json_string_value(v);
 		} else {
 			snprintf(err, sizeof(err), "unknown field");
 			goto bad;
@@ -1109,6 +1236,11 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 	if (!b->user[0]) {
 		snprintf(field, sizeof(field), "user");
 		snprintf(err, sizeof(err), "missing: the user this sandbox is for");
+		goto bad;
+	}
+	if (policy_text && json_object_get(req, "policy")) {
+		snprintf(field, sizeof(field), "policy_text");
+		snprintf(err, sizeof(err), "want either policy (a name) or policy_text, not both");
 		goto bad;
 	}
 	/* the user's name on the host: TENANT.USER, which no account may have
@@ -1153,6 +1285,26 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 		return srv_error(c, 429, NULL, "tenant %s has %u live sandboxes, the most it may", tenant, live);
 	}
 	random_id(b->id, sizeof(b->id), "sb-");
+	if (policy_text) {
+		int fd;
+		size_t len = strlen(policy_text);
+
+		snprintf(b->policy, sizeof(b->policy), "(text)");
+		snprintf(b->policy_path, sizeof(b->policy_path), "%s/run/%s.policy", srv.data, b->id);
+		fd = open(b->policy_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0)
+			b->policy_own = 1;
+		if (fd < 0 || write(fd, policy_text, len) != (ssize_t)len) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			pthread_mutex_unlock(&create_lock);
+			free_box(b);
+			return srv_error(c, 500, NULL, "cannot write the policy: %s", strerror(e));
+		}
+		close(fd);
+	}
 	if (b->ephemeral)
 		snprintf(b->jail, sizeof(b->jail), "%s/ephemeral/%s", srv.data, b->id);
 	else {
@@ -2817,6 +2969,63 @@ static const char KERNEL_PY[] =
 "    os.write(1, mark)\n"
 "    os.write(2, mark)\n";
 
+/* bash: each cell eval'd in the one shell, its code read as bytes (LC_ALL=C
+ * for read -N); the channel and the marks' streams on descriptors 61-63, out
+ * of a cell's way. */
+static const char KERNEL_BASH[] =
+"exec 62>&1 63>&2 61<&0 0</dev/null\n"
+"while IFS=' ' read -r __jt_n __jt_len <&61; do\n"
+"	__jt_code=\n"
+"	[ \"$__jt_len\" -gt 0 ] && LC_ALL=C IFS= read -r -d '' -N \"$__jt_len\" __jt_code <&61\n"
+"	eval \"$__jt_code\"\n"
+"	__jt_st=$?\n"
+"	printf '\\036JT-END %s %d\\036\\n' \"$__jt_n\" $((__jt_st & 255)) >&62\n"
+"	printf '\\036JT-END %s %d\\036\\n' \"$__jt_n\" $((__jt_st & 255)) >&63\n"
+"done\n";
+
+/* node: each cell a script run in the one context (vm.runInThisContext:
+ * top-level let, const, var and functions stay); a promise it gives back
+ * is awaited; an exception is printed and the cell's status is 1. */
+static const char KERNEL_JS[] =
+"const fs = require('fs'), vm = require('vm');\n"
+"const say = (e) => { try { fs.writeSync(2, ((e && e.stack) || String(e)) + '\\n'); } catch (_) {} };\n"
+"process.on('uncaughtException', say);\n"
+"process.on('unhandledRejection', say);\n"
+"let buf = Buffer.alloc(0), busy = false, ended = false;\n"
+"const mark = (n, st) => { const m = '\\x1eJT-END ' + n + ' ' + (st & 255) + '\\x1e\\n';\n"
+"  fs.writeSync(1, m); fs.writeSync(2, m); };\n"
+"async function pump() {\n"
+"  if (busy) return;\n"
+"  busy = true;\n"
+"  for (;;) {\n"
+"    const nl = buf.indexOf(10);\n"
+"    if (nl < 0) break;\n"
+"    const [n, len] = buf.subarray(0, nl).toString().split(' ');\n"
+"    const end = nl + 1 + Number(len);\n"
+"    if (buf.length < end) break;\n"
+"    const code = buf.subarray(nl + 1, end).toString('utf8');\n"
+"    buf = buf.subarray(end);\n"
+"    let st = 0;\n"
+"    try {\n"
+"      const r = vm.runInThisContext(code, { filename: '<cell>' });\n"
+"      if (r && typeof r.then === 'function') await r;\n"
+"    } catch (e) { st = 1; say(e); }\n"
+"    mark(n, st);\n"
+"  }\n"
+"  busy = false;\n"
+"  if (ended) process.exit(0);\n"
+"}\n"
+"const ctl = fs.createReadStream(null, { fd: 3 });\n"
+"ctl.on('data', (d) => { buf = Buffer.concat([buf, d]); pump(); });\n"
+"ctl.on('end', () => { ended = true; if (!busy) process.exit(0); });\n";
+
+/* An interpreter of node can run where node is installed on the host
+ * (the sandbox sees /usr/bin and /usr/local/bin read-only). */
+static int node_installed(void)
+{
+	return access("/usr/bin/node", X_OK) == 0 || access("/usr/local/bin/node", X_OK) == 0;
+}
+
 struct cell {
 	struct box *box;
 	struct kernel *k;
@@ -3082,8 +3291,8 @@ static void cell_free(void *cls)
 	free(m);
 }
 
-/* A new interpreter for @b (the lock not held; b->cell set by the caller). */
-static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
+/* A new interpreter of @lang for @b (the lock not held; b->cell set by the caller). */
+static struct kernel *kernel_start(struct box *b, int lang, char *err, size_t errlen)
 {
 	struct kernel *k = calloc(1, sizeof(*k));
 	char log[PATH_MAX + 64], **args;
@@ -3100,12 +3309,27 @@ static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
 	n = base_args(b, args, k->result, log);
 	args[n++] = "--timeout";
 	args[n++] = "0";
-	args[n++] = "--env";
-	args[n++] = "PYTHONUNBUFFERED=1";
-	args[n++] = "--";
-	args[n++] = "python3";
-	args[n++] = "-c";
-	args[n++] = (char *)KERNEL_PY;
+	k->lang = lang;
+	if (lang == K_PYTHON) {
+		args[n++] = "--env";
+		args[n++] = "PYTHONUNBUFFERED=1";
+		args[n++] = "--";
+		args[n++] = "python3";
+		args[n++] = "-c";
+		args[n++] = (char *)KERNEL_PY;
+	} else if (lang == K_BASH) {
+		args[n++] = "--";
+		args[n++] = "bash";
+		args[n++] = "-c";
+		args[n++] = (char *)KERNEL_BASH;
+	} else {
+		/* the cells' channel on descriptor 3, node's stdin /dev/null */
+		args[n++] = "--";
+		args[n++] = "/bin/sh";
+		args[n++] = "-c";
+		args[n++] = "exec node -e \"$0\" 3<&0 </dev/null";
+		args[n++] = (char *)KERNEL_JS;
+	}
 	args[n] = NULL;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
 	    (k->pid = spawn_box(b, args, in[0], out[1], er[1])) < 0) {
@@ -3129,7 +3353,7 @@ static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
 	k->fd_in = in[1];
 	k->fd[0] = out[0];
 	k->fd[1] = er[0];
-	srv_log("interpreter %s in %s (%s/%s): python3", k->id, b->id, b->tenant, b->user);
+	srv_log("interpreter %s in %s (%s/%s): %s", k->id, b->id, b->tenant, b->user, kernel_lang[lang]);
 	return k;
 }
 
@@ -3162,22 +3386,31 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 	struct MHD_Response *resp;
 	const union MHD_ConnectionInfo *ci;
 	enum MHD_Result r;
-	int fresh = 0;
+	int fresh = 0, lang = -1;
+	size_t code_len = 0;
 
 	json_object_foreach(req, k, v) {
 		if (!strcmp(k, "stateful"))
 			continue;
 		if (!strcmp(k, "language")) {
-			if (json_is_string(v) && (!strcmp(json_string_value(v), "node") ||
-						   !strcmp(json_string_value(v), "bash") || !strcmp(json_string_value(v), "sh")))
-				return srv_error(c, 501, "language", "not built: \"stateful\": true for %s (python only)",
-						 json_string_value(v));
-			if (!json_is_string(v) || strcmp(json_string_value(v), "python"))
-				return srv_error(c, 400, "language", "want \"python\" with \"stateful\": true");
+			const char *l = json_is_string(v) ? json_string_value(v) : "";
+
+			for (int i = 0; i < 3; i++)
+				if (!strcmp(l, kernel_lang[i]))
+					lang = i;
+			if (!strcmp(l, "sh"))
+				return srv_error(c, 501, "language", "not built: \"stateful\": true for sh (bash is)");
+			if (lang < 0)
+				return srv_error(c, 400, "language", "want \"python\", \"bash\" or \"node\" with "
+						 "\"stateful\": true");
+			if (lang == K_NODE && !node_installed())
+				return srv_error(c, 501, "language", "node is not installed (no /usr/bin/node or "
+						 "/usr/local/bin/node on this host)");
 		} else if (!strcmp(k, "code")) {
 			if (!json_is_string(v))
 				return srv_error(c, 400, "code", "want the program's text");
 			code = json_string_value(v);
+			code_len = json_string_length(v);
 		} else if (!strcmp(k, "timeout")) {
 			if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 86400)
 				return srv_error(c, 400, "timeout", "want seconds, more than 0 and up to 86400");
@@ -3189,10 +3422,15 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 			return srv_error(c, 400, k, "unknown field");
 	}
 	if (!json_object_get(req, "language"))
-		return srv_error(c, 400, "language", "missing: want \"python\"");
+		return srv_error(c, 400, "language", "missing: want \"python\", \"bash\" or \"node\"");
 	if (!code)
 		return srv_error(c, 400, "code", "missing");
 	pthread_mutex_lock(&lock);
+	if (!b->dead && !b->cell && b->kernel && b->kernel->lang != lang) {
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, 409, "language", "the stateful interpreter of sandbox %s is %s (one language "
+				 "at a time): DELETE .../kernel first", b->id, kernel_lang[b->kernel->lang]);
+	}
 	if (b->dead || b->cell) {
 		unsigned st = b->dead ? 404 : 409;
 
@@ -3217,7 +3455,7 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 	b->refs++;	/* the cell's */
 	pthread_mutex_unlock(&lock);
 	if (!b->kernel) {
-		struct kernel *nk = kernel_start(b, err, sizeof(err));
+		struct kernel *nk = kernel_start(b, lang, err, sizeof(err));
 
 		if (!nk) {
 			pthread_mutex_lock(&lock);
@@ -3246,11 +3484,18 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 	m->deadline = m->start + (int64_t)(timeout * 1000 + 0.5);
 	ci = jt_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	m->sock = ci ? ci->connect_fd : -1;
-	line = json_pack("{s:s, s:s}", "n", m->nonce, "code", code);
-	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	json_decref(line);
+	if (m->k->lang == K_PYTHON) {
+		line = json_pack("{s:s, s:s}", "n", m->nonce, "code", code);
+		text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+		json_decref(line);
+		if (text && !(text = realloc(text, strlen(text) + 2)))
+			abort();
+		if (text)
+			strcat(text, "\n");
+	} else if (asprintf(&text, "%s %zu\n", m->nonce, code_len) < 0)
+		text = NULL;
 	if (!text || write_all_ms(m->k->fd_in, text, strlen(text), 10000) < 0 ||
-	    write_all_ms(m->k->fd_in, "\n", 1, 10000) < 0) {
+	    (m->k->lang != K_PYTHON && write_all_ms(m->k->fd_in, code, code_len, 10000) < 0)) {
 		/* the interpreter takes no cell: it is gone, or stuck; its end is the result */
 		free(text);
 		m->eof = 1;

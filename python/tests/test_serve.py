@@ -310,9 +310,11 @@ def test_bad_input(server):
             status, e = raw(server, "POST", "/v1/sandboxes",
                             json.dumps({"user": "x", "allow_net": ["192.0.2.1:443", net]}).encode())
             assert status == 403 and e["field"] == "allow_net[1]", (net, status, e)
-        # what is not built says so
-        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", "policy_text": "ro /"}).encode())
-        assert status == 501 and e["field"] == "policy_text" and "not built" in e["error"], e
+        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", "policy_text": 1}).encode())
+        assert status == 400 and e["field"] == "policy_text", e
+        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps(
+            {"user": "x", "policy_text": "include default", "policy": "default"}).encode())
+        assert status == 400 and e["field"] == "policy_text", e
         # a proxy rule names an upstream of the server's, never an address
         status, e = raw(server, "POST", "/v1/sandboxes", json.dumps(
             {"user": "x", "proxy": {"http://169.254.169.254": {}}}).encode())
@@ -523,8 +525,18 @@ def test_local_mode_without_a_server():
         assert {e["name"] for e in sb.files.list("/work")} == {"d", "pw"}
         sb.files.remove("/work/d/x.txt")
         assert sb.exec(["sleep", "5"], timeout=0.3).limit == "timeout"
+        assert sb.exec(["mkdir", "/work/made"]).exit_code == 0  # the control of policy_text's
+        assert os.path.isdir(os.path.join(jail, "work", "made"))
         assert os.path.isdir(jail)
     assert not os.path.exists(jail)
+    # policy_text: taken as `jailtrace run --policy` takes a file
+    text = "include default\ndeny mkdir mkdirat EPERM\n"
+    with Sandbox(user="loc", server="local:" + binary, ephemeral=True, policy_text=text) as sb:
+        assert sb.exec(["mkdir", "/work/made"]).exit_code != 0
+        assert not os.path.exists(os.path.join(sb._local.jail, "work", "made"))
+    with pytest.raises(JailtraceError) as e:
+        Sandbox(user="loc", server="local:" + binary, ephemeral=True, policy_text="include default\nnett x\n")
+    assert e.value.status == 400 and "policy_text.policy:2:" in e.value.message, e.value.message
 
 
 def test_a_token_bound_to_unix_peer_uids():
@@ -872,11 +884,99 @@ def test_stateful_python_keeps_its_variables(server):
         assert sb.refresh()["stateful"] is False
         assert sb.exec(["echo", "free"]).stdout == "free\n"
         status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
-                        b'{"language": "node", "code": "1", "stateful": true}')
+                        b'{"language": "sh", "code": "1", "stateful": true}')
         assert status == 501 and e["field"] == "language" and "not built" in e["error"]
+        status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
+                        b'{"language": "cobol", "code": "1", "stateful": true}')
+        assert status == 400 and e["field"] == "language"
         status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
                         b'{"language": "python", "code": "1", "stateful": true, "stdin": "x"}')
         assert status == 400 and e["field"] == "stdin"
+
+
+def _node_installed():
+    return any(os.access(p, os.X_OK) for p in ("/usr/bin/node", "/usr/local/bin/node"))
+
+
+def test_stateful_bash_and_node_keep_their_state(server):
+    with sandbox(server, "wendy") as sb:
+        r = sb.run_code('x=41; cd /tmp; f() { echo "f $1"; }', "bash", stateful=True)
+        assert r.exit_code == 0, r.raw
+        r = sb.run_code("echo $((x + 1)); pwd; f \u00e9", "bash", stateful=True)
+        assert (r.stdout, r.exit_code, r.raw["cell"]) == ("42\n/tmp\nf \u00e9\n", 0, 2), r.raw
+        r = sb.run_code("echo $x; echo err >&2; (exit 3)", "bash", stateful=True)
+        assert (r.stdout, r.stderr, r.exit_code) == ("41\n", "err\n", 3)
+        # a syntax error is the cell's, not the shell's end
+        r = sb.run_code("if then", "bash", stateful=True)
+        assert r.exit_code == 2 and "syntax error" in r.stderr
+        # stdin is /dev/null, not the interpreter's channel
+        r = sb.run_code("cat; echo after $x", "bash", stateful=True)
+        assert (r.stdout, r.raw["cell"]) == ("after 41\n", 5)
+        # contained as any command is
+        r = sb.run_code("cat /etc/shadow", "bash", stateful=True)
+        assert r.exit_code != 0 and r.stdout == ""
+        # one language at a time
+        with pytest.raises(JailtraceError) as e:
+            sb.run_code("print(1)", "python", stateful=True)
+        assert e.value.status == 409 and e.value.field == "language" and "bash" in e.value.message
+        sb.stop_interpreter()
+        if not _node_installed():
+            status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
+                            b'{"language": "node", "code": "1", "stateful": true}')
+            assert status == 501 and e["field"] == "language" and "node is not installed" in e["error"], e
+            return
+        r = sb.run_code("let x = 41; var y = 1; function f(a) { return 'f ' + a; }", "node", stateful=True)
+        assert r.exit_code == 0, r.raw
+        r = sb.run_code("console.log(x + y, f('\u00e9'))", "node", stateful=True)
+        assert (r.stdout, r.exit_code, r.raw["cell"]) == ("42 f \u00e9\n", 0, 2), r.raw
+        r = sb.run_code("throw new Error('boom')", "node", stateful=True)
+        assert r.exit_code == 1 and "boom" in r.stderr
+        # a promise the cell gives back is awaited
+        r = sb.run_code("new Promise((ok) => setTimeout(() => { console.log('later', x); ok(); }, 50))",
+                        "node", stateful=True)
+        assert (r.stdout, r.exit_code) == ("later 41\n", 0), r.raw
+        r = sb.run_code("require('fs').readFileSync('/etc/shadow')", "node", stateful=True)
+        assert r.exit_code == 1 and r.stdout == ""
+        sb.stop_interpreter()
+        assert sb.refresh()["stateful"] is False
+
+
+def test_policy_text_is_parsed_and_held_to_what_the_server_grants(server):
+    # the control: without the policy, the command makes its directory
+    with sandbox(server, "uma", ephemeral=True) as ctl:
+        assert ctl.exec(["mkdir", "/work/d"]).exit_code == 0
+        assert os.path.isdir(os.path.join(server.data, "ephemeral", ctl.id, "work", "d"))
+    text = "include default\n# no new directories\ndeny mkdir mkdirat EPERM\n"
+    with sandbox(server, "vera", ephemeral=True, policy_text=text) as sb:
+        assert sb.refresh()["policy"] == "(text)"
+        r = sb.exec(["mkdir", "/work/d"])
+        assert r.exit_code != 0 and "Operation not permitted" in r.stderr, r.raw
+        assert not os.path.exists(os.path.join(server.data, "ephemeral", sb.id, "work", "d"))
+        # the command's audit log names the policy (a deny runs in the kernel: no record a call)
+        policy_file = os.path.join(server.data, "run", sb.id + ".policy")
+        status, data = raw(server, "GET", "/v1/sandboxes/%s/logs/%s" % (sb.id, r.log_id))
+        assert status == 200 and json.loads(data.splitlines()[0])["policy"] == policy_file, data[:300]
+        assert os.path.exists(policy_file)
+    assert not os.path.exists(policy_file)
+    listed = raw(server, "GET", "/v1/sandboxes")[1]
+    for text, status, line in (("include default\nnett connect x\n", 400, 2),
+                               ("include /etc/passwd\n", 403, 1),
+                               ("include default\nro /etc/ssh\n", 403, 2),
+                               ("include default\n\nrw /tmp:/host\n", 403, 3),
+                               ("net connect 127.0.0.1:22\n", 403, 1),
+                               ("net connect localhost\n", 403, 1),
+                               ("net unix /tmp/x.sock\n", 403, 1),
+                               ("net bind 127.0.0.1:8000\n", 403, 1),
+                               ("env pass HOME\n", 403, 1),
+                               ("limit memory 0\n", 403, 1),
+                               ("hosts /etc/hosts\n", 403, 1),
+                               ('proxy x http://192.0.2.1 header "A: ${HOME}"\n', 403, 1)):
+        st, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", "policy_text": text}).encode())
+        assert st == status and e["field"] == "policy_text" and "policy_text:%d:" % line in e["error"], \
+            (text, st, e)
+    # nothing was made
+    assert raw(server, "GET", "/v1/sandboxes")[1] == listed
+    assert not [f for f in os.listdir(os.path.join(server.data, "run")) if f.endswith(".policy")]
 
 
 def test_stateful_interpreter_dies_with_its_sandbox(server):

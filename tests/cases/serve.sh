@@ -84,3 +84,5 @@ t_serve_stateful_interpreter_dies_with_its_sandbox() { pytest_case test_stateful
 t_serve_syslog_has_denials_limits_destroys() { pytest_case test_syslog_gets_denials_limits_and_destroys_with_tenant_and_user; }
 t_serve_tenant_memory_gives_429() { pytest_case test_tenant_memory_limit_gives_429; }
 t_serve_proxy_rules_keep_secrets_outside() { pytest_case test_proxy_rules_add_the_tenants_secret_outside_the_sandbox; }
+t_serve_stateful_bash_and_node() { pytest_case test_stateful_bash_and_node_keep_their_state; }
+t_serve_policy_text() { pytest_case test_policy_text_is_parsed_and_held_to_what_the_server_grants; }
