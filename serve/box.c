@@ -1079,6 +1079,39 @@ static unsigned policy_text_check(const char *text, char *err, size_t errlen)
 		jt_policy_free(&p);
 		return 400;
 	}
+	/* no more than the built-in policy allows: what it denies (ptrace,
+	 * io_uring, ...) it denies to keep the program inside */
+	{
+		struct jt_policy dp;
+		char derr[256];
+
+		jt_policy_init(&dp);
+		if (jt_policy_default(&dp, derr, sizeof(derr)) < 0) {
+			snprintf(err, errlen, "the built-in policy: %s", derr);
+			st = 500;
+		}
+		for (int nr = 0; nr < JT_SYS_COUNT && !st; nr++) {
+			const char *where = jt_policy_where(&p, p.rule[nr]);
+
+			if (p.action[nr] == JT_ALLOW && dp.action[nr] != JT_ALLOW &&
+			    !strncmp(where, "policy_text:", 12)) {
+				snprintf(err, errlen, "%s: `allow %s` is not taken from a tenant: the built-in "
+					 "policy does not allow it (%s)", where, jt_sys_name(nr),
+					 jt_policy_where(&dp, dp.rule[nr]));
+				st = 403;
+			}
+		}
+		for (size_t i = 0; i < p.n_ioctls && !st; i++) {
+			const char *where = jt_policy_where(&p, p.ioctls[i].rule);
+
+			if (!strncmp(where, "policy_text:", 12) && jt_policy_ioctl(&dp, p.ioctls[i].code) < 0) {
+				snprintf(err, errlen, "%s: ioctl 0x%x is not taken from a tenant: the built-in "
+					 "policy does not allow it", where, p.ioctls[i].code);
+				st = 403;
+			}
+		}
+		jt_policy_free(&dp);
+	}
 	for (size_t i = 0; i < p.n_grants && !st; i++) {
 		const struct jt_grant *g = &p.grants[i];
 		const char *where = jt_policy_where(&p, g->rule);
