@@ -309,6 +309,10 @@ static void finish(struct box *b, const char *why)
 	pthread_mutex_unlock(&lock);
 	/* an idle interpreter (a cell's reader ends a busy one itself) */
 	kernel_end(b);
+	if (b->policy_own) {
+		unlink(b->policy_path);	/* no run of the sandbox is left to read it */
+		b->policy_own = 0;
+	}
 	if (b->ephemeral)
 		jt_remove_tree(b->jail);
 	srv_log("destroyed sandbox %s (%s/%s): %s", b->id, b->tenant, b->user, why);
@@ -341,15 +345,32 @@ static void *expire(void *arg)
 	return NULL;
 }
 
-/* The idle timeouts and maximum ages, each second: each sandbox past one
- * is unlisted at once and finished in a thread of its own, so that one
- * whose command takes its grace to stop holds up no other. */
+/* How long the reaper may sleep (the lock held): until the first idle
+ * timeout or maximum age falls due, at most a second. */
+static int64_t reap_sleep_ms(void)
+{
+	int64_t now = now_ms(CLOCK_MONOTONIC), ms = 1000;
+
+	for (struct box *b = boxes; b; b = b->next) {
+		int64_t due = b->max_age_s ? b->born + (int64_t)b->max_age_s * 1000 - now : ms;
+
+		if (!b->running && !b->cell && b->last_used + (int64_t)b->idle_s * 1000 - now < due)
+			due = b->last_used + (int64_t)b->idle_s * 1000 - now;
+		if (due < ms)
+			ms = due;
+	}
+	return ms < 1 ? 1 : ms;
+}
+
+/* The idle timeouts and maximum ages, as each falls due (and each second):
+ * each sandbox past one is unlisted at once and finished in a thread of its
+ * own, so that one whose command takes its grace to stop holds up no other. */
 static void *reap_idle(void *arg)
 {
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
 		struct timespec ts;
-		int64_t t = now_ms(CLOCK_REALTIME) + 1000, now;
+		int64_t t = now_ms(CLOCK_REALTIME) + reap_sleep_ms(), now;
 		struct box *b, *next;
 
 		ts.tv_sec = t / 1000;
@@ -1389,6 +1410,7 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 	pthread_mutex_lock(&lock);
 	b->next = boxes;
 	boxes = b;
+	pthread_cond_broadcast(&changed);	/* the reaper: a new deadline */
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_unlock(&create_lock);
 	srv_log("created sandbox %s for %s/%s (%s jail %s)", b->id, tenant, b->user,

@@ -75,7 +75,7 @@ t_serve_a_client_gone_stops_its_command() { pytest_case test_a_client_gone_stops
 t_serve_destroy_as_a_command_starts() { pytest_case test_destroy_as_a_command_starts_is_interrupted; }
 t_serve_background_processes() { pytest_case test_a_background_process_its_output_and_signals; }
 t_serve_command_beside_a_dev_server() { pytest_case test_a_command_beside_a_dev_server_and_the_interpreter; }
-t_serve_destroy_and_idle_kill_processes() { pytest_case test_destroy_and_idle_kill_background_processes; }
+t_serve_destroy_kills_processes() { pytest_case test_destroy_kills_background_processes; }
 t_serve_exposed_port_needs_the_token() { pytest_case test_an_exposed_port_answers_with_the_token_only; }
 t_serve_exposed_port_never_reaches_the_host() { pytest_case test_an_exposed_port_never_reaches_a_host_service; }
 t_serve_hostile_upstream_gets_502() { pytest_case test_a_hostile_upstream_gets_502; }
