@@ -599,6 +599,20 @@ static int add_opt(char ***opts, size_t *n, const char *a, const char *b)
 	return 0;
 }
 
+/* @a @b put before the options in @opts (so that later ones win over them). */
+static void prepend_opt(char ***opts, size_t *n, const char *a, const char *b)
+{
+	char **o = realloc(*opts, (*n + 2) * sizeof(*o));
+
+	if (!o)
+		abort();
+	memmove(o + 2, o, *n * sizeof(*o));
+	o[0] = strdup(a);
+	o[1] = strdup(b);
+	*opts = o;
+	*n += 2;
+}
+
 /* Does the allow_net entry @spec (HOST[:PORT[-PORT]]) name the host's
  * loopback, where other sandboxes' ports listen? Its name is resolved
  * now (jailtrace resolves it again at each start: a name whose addresses
@@ -988,6 +1002,26 @@ static size_t base_args(struct box *b, char **a, const char *result, const char 
 	for (size_t i = 0; i < b->n_opts; i++)
 		a[n++] = b->opts[i];
 	return n;
+}
+
+/* A command's whole argv: base_args, @opts, "--", @cmdv (freed by the caller). */
+static char **run_args(struct box *b, const char *result, const char *log, char **opts, size_t n_opts,
+		       char **cmdv, size_t n_cmd)
+{
+	/* base_args' 14 at most, the sandbox's options, the command's, "--", argv, NULL */
+	char **args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args));
+	size_t n;
+
+	if (!args)
+		abort();
+	n = base_args(b, args, result, log);
+	for (size_t i = 0; i < n_opts; i++)
+		args[n++] = opts[i];
+	args[n++] = "--";
+	for (size_t i = 0; i < n_cmd; i++)
+		args[n++] = cmdv[i];
+	args[n] = NULL;
+	return args;
 }
 
 /*
@@ -1608,6 +1642,12 @@ enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *lo
 
 /* ------------------------------------------------------------ commands */
 
+/* Events (JSON lines) waiting to be sent. */
+struct evq {
+	char *buf;
+	size_t len, off, cap;
+};
+
 struct cmd {
 	struct box *box;
 	char id[32];
@@ -1620,29 +1660,38 @@ struct cmd {
 	size_t in_len, in_off;
 	unsigned char hold[2][4];	/* an incomplete UTF-8 character at a read's end */
 	size_t held[2];
-	char *q;		/* events not yet handed to libmicrohttpd */
-	size_t q_len, q_off, q_cap;
+	struct evq q;		/* events not yet handed to libmicrohttpd */
 	int ended;
 	int released;		/* the sandbox free for its next command */
 	int sock;		/* the client's connection, watched for its going away */
 	int hup;		/* it shut down its side: keepalives each second find out */
 };
 
-static void q_add(struct cmd *m, const char *s, size_t n)
+static void q_add(struct evq *q, const char *s, size_t n)
 {
-	if (m->q_off == m->q_len)
-		m->q_off = m->q_len = 0;
-	if (m->q_len + n > m->q_cap) {
-		size_t cap = (m->q_len + n) * 2;
-		char *q = realloc(m->q, cap);
+	if (q->off == q->len)
+		q->off = q->len = 0;
+	if (q->len + n > q->cap) {
+		size_t cap = (q->len + n) * 2;
+		char *nq = realloc(q->buf, cap);
 
-		if (!q)
+		if (!nq)
 			abort();
-		m->q = q;
-		m->q_cap = cap;
+		q->buf = nq;
+		q->cap = cap;
 	}
-	memcpy(m->q + m->q_len, s, n);
-	m->q_len += n;
+	memcpy(q->buf + q->len, s, n);
+	q->len += n;
+}
+
+/* Up to @max queued bytes into @buf: how many (0 when none is queued). */
+static size_t q_take(struct evq *q, char *buf, size_t max)
+{
+	size_t n = q->len - q->off < max ? q->len - q->off : max;
+
+	memcpy(buf, q->buf + q->off, n);
+	q->off += n;
+	return n;
 }
 
 /* How many bytes at the end of @s make an incomplete UTF-8 character. */
@@ -1660,7 +1709,7 @@ static size_t utf8_tail(const unsigned char *s, size_t n)
 	return 0;
 }
 
-static void event_output(struct cmd *m, int which, const char *data, size_t n)
+static void event_output(struct evq *q, int which, const char *data, size_t n)
 {
 	struct jbuf b;
 
@@ -1671,7 +1720,7 @@ static void event_output(struct cmd *m, int which, const char *data, size_t n)
 	jt_json_key(&b.j, "data");
 	jt_json_strn(&b.j, data, n);
 	jt_json_finish(&b.j);
-	q_add(m, b.buf, b.j.len);
+	q_add(q, b.buf, b.j.len);
 	jbuf_free(&b);
 }
 
@@ -1801,7 +1850,7 @@ static void event_result(struct cmd *m)
 	jt_json_key(&b.j, "log_id");
 	jt_json_str(&b.j, m->id);
 	jt_json_finish(&b.j);
-	q_add(m, b.buf, b.j.len);
+	q_add(&m->q, b.buf, b.j.len);
 	jbuf_free(&b);
 	json_decref(res);
 }
@@ -1857,13 +1906,8 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 		struct pollfd p[3];
 		int np = 0;
 
-		if (m->q_off < m->q_len) {
-			size_t n = m->q_len - m->q_off < max ? m->q_len - m->q_off : max;
-
-			memcpy(buf, m->q + m->q_off, n);
-			m->q_off += n;
-			return (ssize_t)n;
-		}
+		if (m->q.off < m->q.len)
+			return (ssize_t)q_take(&m->q, buf, max);
 		if (m->ended)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (m->fd[0] < 0 && m->fd[1] < 0) {
@@ -1908,11 +1952,11 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 		memcpy(p, p4, sizeof(p));
 		if (watch && p4[np].revents) {
 			m->hup = 1;
-			q_add(m, ka, sizeof(ka) - 1);
+			q_add(&m->q, ka, sizeof(ka) - 1);
 			continue;
 		}
 		if (ready == 0) {
-			q_add(m, ka, sizeof(ka) - 1);
+			q_add(&m->q, ka, sizeof(ka) - 1);
 			continue;
 		}
 		for (int k = 0; k < np; k++) {
@@ -1940,7 +1984,7 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 				continue;
 			if (r <= 0) {
 				if (h)
-					event_output(m, i, data, h);
+					event_output(&m->q, i, data, h);
 				m->held[i] = 0;
 				close(m->fd[i]);
 				m->fd[i] = -1;
@@ -1949,7 +1993,7 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 			h += (size_t)r;
 			keep = utf8_tail((unsigned char *)data, h);
 			if (h > keep)
-				event_output(m, i, data, h - keep);
+				event_output(&m->q, i, data, h - keep);
 			memcpy(m->hold[i], data + h - keep, keep);
 			m->held[i] = keep;
 		}
@@ -1973,8 +2017,106 @@ static void cmd_free(void *cls)
 		srv_log("command %s in %s ended (wait status %d)", m->id, m->box->id, m->status);
 	box_put(m->box);
 	free(m->in);
-	free(m->q);
+	free(m->q.buf);
 	free(m);
+}
+
+/* ------------------------------------------------------------ a run's fields */
+
+/* "argv": a non-empty array of strings, the first not empty. 0 or -1 (@field, @err say why). */
+static int take_argv(json_t *v, char *field, size_t flen, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
+		snprintf(err, errlen, "want a non-empty array of strings");
+		return -1;
+	}
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
+			snprintf(field, flen, "argv[%zu]", i);
+			snprintf(err, errlen, "want a string");
+			return -1;
+		}
+	return 0;
+}
+
+/* "env": {"NAME": "VALUE"} as --env NAME=VALUE options (never a bare NAME,
+ * which would pass the server's own). 0 or -1 (@field, @err say why). */
+static int take_env(json_t *v, char ***opts, size_t *n_opts, char *field, size_t flen, char *err,
+		    size_t errlen)
+{
+	const char *name;
+	json_t *val;
+
+	if (!json_is_object(v)) {
+		snprintf(err, errlen, "want an object of names and string values");
+		return -1;
+	}
+	json_object_foreach(v, name, val) {
+		char *kv;
+		int r;
+
+		snprintf(field, flen, "env.%s", name);
+		if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9')) {
+			snprintf(err, errlen, "want a name of letters, digits and _");
+			return -1;
+		}
+		if (!json_is_string(val)) {
+			snprintf(err, errlen, "want a string");
+			return -1;
+		}
+		if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
+			abort();
+		r = add_opt(opts, n_opts, "--env", kv);
+		free(kv);
+		if (r < 0) {
+			snprintf(err, errlen, "too many variables");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* "cwd": an absolute inside path, as --cwd. 0 or -1 (@err says why). */
+static int take_cwd(json_t *v, char ***opts, size_t *n_opts, char *err, size_t errlen)
+{
+	if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
+		snprintf(err, errlen, "want an absolute path inside the sandbox");
+		return -1;
+	}
+	if (add_opt(opts, n_opts, "--cwd", json_string_value(v)) < 0) {
+		snprintf(err, errlen, "too many options");
+		return -1;
+	}
+	return 0;
+}
+
+/* The program's argv from "argv" or "cmd" (/bin/sh -c CMD), exactly one
+ * given. 0 or -1 (@field, @err say why). */
+static int take_cmdv(json_t *argv_j, const char *cmdline, char ***cmdv, size_t *n_cmd, char *field,
+		     size_t flen, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!!argv_j == !!cmdline) {
+		snprintf(field, flen, "argv");
+		snprintf(err, errlen, "want either argv (an array) or cmd (a shell line)");
+		return -1;
+	}
+	if (cmdline) {
+		add_opt(cmdv, n_cmd, "/bin/sh", "-c");
+		add_opt(cmdv, n_cmd, cmdline, NULL);
+		return 0;
+	}
+	if (!(*cmdv = calloc(json_array_size(argv_j), sizeof(**cmdv))))
+		abort();
+	json_array_foreach(argv_j, i, e)
+		(*cmdv)[(*n_cmd)++] = strdup(json_string_value(e));
+	return 0;
 }
 
 static const struct {
@@ -1999,7 +2141,6 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	struct cmd *m = NULL;
 	unsigned status = 400;
 	char **args = NULL;
-	size_t n;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	struct MHD_Response *resp;
 	enum MHD_Result r;
@@ -2016,19 +2157,8 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	json_object_foreach(req, k, v) {
 		snprintf(field, sizeof(field), "%s", k);
 		if (!code && !strcmp(k, "argv")) {
-			size_t i;
-			json_t *e;
-
-			if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
-				snprintf(err, sizeof(err), "want a non-empty array of strings");
+			if (take_argv(v, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_array_foreach(v, i, e)
-				if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
-					snprintf(field, sizeof(field), "argv[%zu]", i);
-					snprintf(err, sizeof(err), "want a string");
-					goto bad;
-				}
 			argv_j = v;
 		} else if (!code && !strcmp(k, "cmd")) {
 			if (!json_is_string(v) || !json_string_length(v)) {
@@ -2068,42 +2198,11 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 			m->in = malloc(m->in_len + 1);
 			memcpy(m->in, json_string_value(v), m->in_len);
 		} else if (!strcmp(k, "env")) {
-			const char *name;
-			json_t *val;
-
-			if (!json_is_object(v)) {
-				snprintf(err, sizeof(err), "want an object of names and string values");
+			if (take_env(v, &opts, &n_opts, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_object_foreach(v, name, val) {
-				char *kv;
-
-				snprintf(field, sizeof(field), "env.%s", name);
-				if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9')) {
-					snprintf(err, sizeof(err), "want a name of letters, digits and _");
-					goto bad;
-				}
-				if (!json_is_string(val)) {
-					snprintf(err, sizeof(err), "want a string");
-					goto bad;
-				}
-				/* NAME=VALUE always: a bare NAME would pass the server's own */
-				if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
-					abort();
-				if (add_opt(&opts, &n_opts, "--env", kv) < 0) {
-					free(kv);
-					snprintf(err, sizeof(err), "too many variables");
-					goto bad;
-				}
-				free(kv);
-			}
 		} else if (!strcmp(k, "cwd")) {
-			if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
-				snprintf(err, sizeof(err), "want an absolute path inside the sandbox");
+			if (take_cwd(v, &opts, &n_opts, err, sizeof(err)) < 0)
 				goto bad;
-			}
-			add_opt(&opts, &n_opts, "--cwd", json_string_value(v));
 		} else if (!strcmp(k, "timeout")) {
 			if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 86400) {
 				snprintf(err, sizeof(err), "want seconds, more than 0 and up to 86400");
@@ -2139,32 +2238,10 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		add_opt(&cmdv, &n_cmd, languages[i].argv[0], languages[i].argv[1]);
 		add_opt(&cmdv, &n_cmd, text, NULL);
 		/* before the request's own --env, which may set it otherwise */
-		if (!strcmp(language, "python")) {
-			char **o = realloc(opts, (n_opts + 2) * sizeof(*o));
-
-			if (!o)
-				abort();
-			memmove(o + 2, o, n_opts * sizeof(*o));
-			o[0] = strdup("--env");
-			o[1] = strdup("PYTHONUNBUFFERED=1");
-			opts = o;
-			n_opts += 2;
-		}
-	} else if (!!argv_j == !!cmdline) {
-		snprintf(field, sizeof(field), "argv");
-		snprintf(err, sizeof(err), "want either argv (an array) or cmd (a shell line)");
+		if (!strcmp(language, "python"))
+			prepend_opt(&opts, &n_opts, "--env", "PYTHONUNBUFFERED=1");
+	} else if (take_cmdv(argv_j, cmdline, &cmdv, &n_cmd, field, sizeof(field), err, sizeof(err)) < 0)
 		goto bad;
-	} else if (cmdline) {
-		add_opt(&cmdv, &n_cmd, "/bin/sh", "-c");
-		add_opt(&cmdv, &n_cmd, cmdline, NULL);
-	} else {
-		size_t i;
-		json_t *e;
-
-		cmdv = calloc(json_array_size(argv_j), sizeof(*cmdv));
-		json_array_foreach(argv_j, i, e)
-			cmdv[n_cmd++] = strdup(json_string_value(e));
-	}
 
 	/* one command at a time, beside the background process and the
 	 * interpreter (each a run of its own sharing the jail: --share-jail) */
@@ -2211,16 +2288,7 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	random_id(m->id, sizeof(m->id), "cmd-");
 	snprintf(m->result, sizeof(m->result), "%s/run/%s.json", srv.data, m->id);
 	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, m->id);
-	/* base_args' dozen, the sandbox's options, the command's, "--", argv, NULL */
-	if (!(args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args))))
-		abort();
-	n = base_args(b, args, m->result, log);
-	for (size_t i = 0; i < n_opts; i++)
-		args[n++] = opts[i];
-	args[n++] = "--";
-	for (size_t i = 0; i < n_cmd; i++)
-		args[n++] = cmdv[i];
-	args[n] = NULL;
+	args = run_args(b, m->result, log, opts, n_opts, cmdv, n_cmd);
 
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0) {
 		status = 500;
@@ -2337,13 +2405,13 @@ static char *proc_end_event(struct proc *p, int ws)
 			      "\"message\":\"SIGKILL: jailtrace and the program killed at once, no result\"}");
 	}
 	event_result(&m);
-	if (!(out = malloc(m.q_len + 1)))
+	if (!(out = malloc(m.q.len + 1)))
 		abort();
-	memcpy(out, m.q, m.q_len);
-	while (m.q_len && (m.q[m.q_len - 1] == '\n'))
-		m.q_len--;
-	out[m.q_len] = '\0';
-	free(m.q);
+	memcpy(out, m.q.buf, m.q.len);
+	while (m.q.len && (m.q.buf[m.q.len - 1] == '\n'))
+		m.q.len--;
+	out[m.q.len] = '\0';
+	free(m.q.buf);
 	return out;
 }
 
@@ -2500,7 +2568,7 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 {
 	char field[64] = "", err[512] = "", log[PATH_MAX + 64], bind[32];
 	char **opts = NULL, **cmdv = NULL, **args = NULL;
-	size_t n_opts = 0, n_cmd = 0, n;
+	size_t n_opts = 0, n_cmd = 0;
 	const char *k, *cmdline = NULL;
 	json_t *v, *argv_j = NULL;
 	struct proc *p;
@@ -2515,19 +2583,8 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 	json_object_foreach(req, k, v) {
 		snprintf(field, sizeof(field), "%s", k);
 		if (!strcmp(k, "argv")) {
-			size_t i;
-			json_t *e;
-
-			if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
-				snprintf(err, sizeof(err), "want a non-empty array of strings");
+			if (take_argv(v, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_array_foreach(v, i, e)
-				if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
-					snprintf(field, sizeof(field), "argv[%zu]", i);
-					snprintf(err, sizeof(err), "want a string");
-					goto bad;
-				}
 			argv_j = v;
 		} else if (!strcmp(k, "cmd")) {
 			if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > CODE_MAX) {
@@ -2536,39 +2593,11 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 			}
 			cmdline = json_string_value(v);
 		} else if (!strcmp(k, "env")) {
-			const char *name;
-			json_t *val;
-
-			if (!json_is_object(v)) {
-				snprintf(err, sizeof(err), "want an object of names and string values");
+			if (take_env(v, &opts, &n_opts, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_object_foreach(v, name, val) {
-				char *kv;
-
-				snprintf(field, sizeof(field), "env.%s", name);
-				if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9') ||
-				    !json_is_string(val)) {
-					snprintf(err, sizeof(err), "want a name of letters, digits and _, and a string");
-					goto bad;
-				}
-				if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
-					abort();
-				int bad_opt = add_opt(&opts, &n_opts, "--env", kv);
-
-				free(kv);
-				if (bad_opt < 0) {
-					snprintf(err, sizeof(err), "too many variables");
-					goto bad;
-				}
-			}
 		} else if (!strcmp(k, "cwd")) {
-			if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
-				snprintf(err, sizeof(err), "want an absolute path inside the sandbox");
+			if (take_cwd(v, &opts, &n_opts, err, sizeof(err)) < 0)
 				goto bad;
-			}
-			add_opt(&opts, &n_opts, "--cwd", json_string_value(v));
 		} else if (!strcmp(k, "timeout")) {
 			char tbuf[32];
 
@@ -2605,34 +2634,11 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 			goto bad;
 		}
 	}
-	if (!!argv_j == !!cmdline) {
-		snprintf(field, sizeof(field), "argv");
-		snprintf(err, sizeof(err), "want either argv (an array) or cmd (a shell line)");
+	if (take_cmdv(argv_j, cmdline, &cmdv, &n_cmd, field, sizeof(field), err, sizeof(err)) < 0)
 		goto bad;
-	}
-	if (cmdline) {
-		add_opt(&cmdv, &n_cmd, "/bin/sh", "-c");
-		add_opt(&cmdv, &n_cmd, cmdline, NULL);
-	} else {
-		size_t i;
-		json_t *e;
-
-		cmdv = calloc(json_array_size(argv_j), sizeof(*cmdv));
-		json_array_foreach(argv_j, i, e)
-			cmdv[n_cmd++] = strdup(json_string_value(e));
-	}
 	/* a background process lasts as long as the sandbox unless it says */
-	if (!timeout_set) {
-		char **o = realloc(opts, (n_opts + 2) * sizeof(*o));
-
-		if (!o)
-			abort();
-		memmove(o + 2, o, n_opts * sizeof(*o));
-		o[0] = strdup("--timeout");
-		o[1] = strdup("0");
-		opts = o;
-		n_opts += 2;
-	}
+	if (!timeout_set)
+		prepend_opt(&opts, &n_opts, "--timeout", "0");
 	for (size_t i = 0, len = 0; i < n_cmd && len + 2 < sizeof(p->cmd); i++)
 		len += (size_t)snprintf(p->cmd + len, sizeof(p->cmd) - len, "%s%s", i ? " " : "", cmdv[i]);
 
@@ -2701,15 +2707,7 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 		abort();
 	snprintf(p->result, sizeof(p->result), "%s/run/%s.json", srv.data, p->id);
 	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, p->id);
-	if (!(args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args))))
-		abort();
-	n = base_args(b, args, p->result, log);
-	for (size_t i = 0; i < n_opts; i++)
-		args[n++] = opts[i];
-	args[n++] = "--";
-	for (size_t i = 0; i < n_cmd; i++)
-		args[n++] = cmdv[i];
-	args[n] = NULL;
+	args = run_args(b, p->result, log, opts, n_opts, cmdv, n_cmd);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
 	    (p->pid = spawn_box(b, args, -1, out[1], er[1])) < 0) {
 		int e = errno;
@@ -3093,34 +3091,18 @@ struct cell {
 	int timed_out;
 	char hold[2][128];
 	size_t held[2];
-	char *q;
-	size_t q_len, q_off, q_cap;
+	struct evq q;		/* events not yet handed to libmicrohttpd */
 	int ended;
 	int sock, hup;
 	int64_t start, deadline;	/* monotonic ms */
 	unsigned cell_no;
 };
 
-static void cell_q(struct cell *m, const char *s, size_t n)
-{
-	struct cmd fake = { .q = m->q, .q_len = m->q_len, .q_off = m->q_off, .q_cap = m->q_cap };
-
-	q_add(&fake, s, n);
-	m->q = fake.q;
-	m->q_len = fake.q_len;
-	m->q_off = fake.q_off;
-	m->q_cap = fake.q_cap;
-}
 
 static void cell_output(struct cell *m, int i, const char *data, size_t n)
 {
-	struct cmd fake = { 0 };
-
-	if (!n)
-		return;
-	event_output(&fake, i, data, n);
-	cell_q(m, fake.q, fake.q_len);
-	free(fake.q);
+	if (n)
+		event_output(&m->q, i, data, n);
 }
 
 /* New bytes of stream @i: output up to the cell's mark, which ends it. */
@@ -3171,7 +3153,7 @@ static void cell_result(struct cell *m)
 			     "\"hints_more\":0,\"log_id\":\"%s\",\"stateful\":true,\"cell\":%u}\n",
 			     m->status, m->status, (long long)(now_ms(CLOCK_MONOTONIC) - m->start), m->k->id,
 			     m->cell_no);
-		cell_q(m, buf, (size_t)n);
+		q_add(&m->q, buf, (size_t)n);
 		return;
 	}
 	{
@@ -3190,7 +3172,7 @@ static void cell_result(struct cell *m)
 			     "\"wall_ms\":%lld,\"cpu_ms\":null,\"peak_memory_kb\":null,\"denials\":null,\"denied\":[],"
 			     "\"hints_more\":0,\"log_id\":\"%s\",\"stateful\":true,\"cell\":%u}\n",
 			     (long long)(now_ms(CLOCK_MONOTONIC) - m->start), m->k->id, m->cell_no);
-		cell_q(m, buf, (size_t)n);
+		q_add(&m->q, buf, (size_t)n);
 		unlink(m->k->result);
 		return;
 	}
@@ -3202,8 +3184,8 @@ static void cell_result(struct cell *m)
 		snprintf(fake.id, sizeof(fake.id), "%s", m->k->id);
 		snprintf(fake.result, sizeof(fake.result), "%s", m->k->result);
 		event_result(&fake);
-		cell_q(m, fake.q, fake.q_len);
-		free(fake.q);
+		q_add(&m->q, fake.q.buf, fake.q.len);
+		free(fake.q.buf);
 	}
 }
 
@@ -3242,13 +3224,8 @@ static ssize_t cell_read(void *cls, uint64_t pos, char *buf, size_t max)
 		int np = 0, ready, wait_ms;
 		int64_t now;
 
-		if (m->q_off < m->q_len) {
-			size_t n = m->q_len - m->q_off < max ? m->q_len - m->q_off : max;
-
-			memcpy(buf, m->q + m->q_off, n);
-			m->q_off += n;
-			return (ssize_t)n;
-		}
+		if (m->q.off < m->q.len)
+			return (ssize_t)q_take(&m->q, buf, max);
 		if (m->ended)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if ((m->done[0] && m->done[1]) || m->eof) {
@@ -3280,7 +3257,7 @@ static ssize_t cell_read(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 		if (ready == 0) {
 			if (now_ms(CLOCK_MONOTONIC) < m->deadline || m->timed_out)
-				cell_q(m, ka, sizeof(ka) - 1);
+				q_add(&m->q, ka, sizeof(ka) - 1);
 			continue;
 		}
 		for (int k = 0; k < np; k++) {
@@ -3292,7 +3269,7 @@ static ssize_t cell_read(void *cls, uint64_t pos, char *buf, size_t max)
 				continue;
 			if (p[k].fd == m->sock) {
 				m->hup = 1;
-				cell_q(m, ka, sizeof(ka) - 1);
+				q_add(&m->q, ka, sizeof(ka) - 1);
 				continue;
 			}
 			i = p[k].fd == m->k->fd[0] ? 0 : 1;
@@ -3342,7 +3319,7 @@ static void cell_free(void *cls)
 		cell_release(m);
 	}
 	box_put(m->box);
-	free(m->q);
+	free(m->q.buf);
 	free(m);
 }
 
@@ -3412,7 +3389,7 @@ static struct kernel *kernel_start(struct box *b, int lang, char *err, size_t er
 	return k;
 }
 
-static int write_all_ms(int fd, const char *s, size_t n, int ms)
+int srv_write_all(int fd, const char *s, size_t n, int ms)
 {
 	while (n) {
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -3549,8 +3526,8 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 			strcat(text, "\n");
 	} else if (asprintf(&text, "%s %zu\n", m->nonce, code_len) < 0)
 		text = NULL;
-	if (!text || write_all_ms(m->k->fd_in, text, strlen(text), 10000) < 0 ||
-	    (m->k->lang != K_PYTHON && write_all_ms(m->k->fd_in, code, code_len, 10000) < 0)) {
+	if (!text || srv_write_all(m->k->fd_in, text, strlen(text), 10000) < 0 ||
+	    (m->k->lang != K_PYTHON && srv_write_all(m->k->fd_in, code, code_len, 10000) < 0)) {
 		/* the interpreter takes no cell: it is gone, or stuck; its end is the result */
 		free(text);
 		m->eof = 1;
