@@ -254,25 +254,47 @@ def test_traversal_and_links_refused(server):
         assert types["pw"] == "file" and types["etc"] == "link" and types["fifo"] == "other"
 
 
-def test_idle_timeout_destroys_and_leaves_nothing(server):
+def test_idle_timeout_and_max_age_destroy_and_leave_nothing(server):
     marker = "jt-idle-" + uuid.uuid4().hex[:8]
+    # three sandboxes side by side, each with a 2 s idle timeout or maximum
+    # age (a request must reach each before it, on a busy host too)
     sb = sandbox(server, "erin", idle_timeout=2, ephemeral=True)
+    busy = sandbox(server, "fred", idle_timeout=2, ephemeral=True)
+    old = sandbox(server, "hank", max_age=2, idle_timeout=600, ephemeral=True)
+    assert old.info["max_age"] == 2
     jail = os.path.join(server.data, "ephemeral", sb.id)
-    # a running background process does not keep a sandbox from its idle
-    # timeout (2 s: it must start before it, on a busy host too) ...
+    # the maximum age destroys even a running command
+    aged = []
+    ta = threading.Thread(target=lambda: aged.append(
+        _quietly(old.exec, ["sh", "-c", "sleep 60 # " + marker + "-age"])), daemon=True)
+    ta.start()
+    # in busy, a running command is not idleness: this one outlives the timeout
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        _quietly(busy.exec, ["sh", "-c", "echo x >/work/x; sleep 2.5; echo " + marker])), daemon=True)
+    t.start()
+    # in sb, a running background process is idleness
     p = sb.processes.start("echo up; exec sleep 300 # " + marker + "-bg")
     assert _wait_output(p, "up")
-    # ... a command running is: this one outlives the timeout
-    r = sb.exec(["sh", "-c", "echo x >/work/x; sleep 2.5; echo " + marker])
-    assert r.stdout == marker + "\n"
-    assert sb.refresh()["id"] == sb.id
-    assert os.path.isdir(jail) and processes_with(marker + "-bg")
     assert wait_until(lambda: not os.path.exists(jail), timeout=6)
-    assert wait_until(lambda: not processes_with(marker))
+    assert wait_until(lambda: not processes_with(marker + "-bg"))
     with pytest.raises(JailtraceError) as e:
         sb.refresh()
     assert e.value.status == 404
     assert wait_until(lambda: "idle timeout" in server.output())
+    t.join(20)
+    assert results and results[0] and results[0].stdout == marker + "\n", results
+    assert busy.refresh()["id"] == busy.id
+    assert os.path.isdir(os.path.join(server.data, "ephemeral", busy.id))
+    busy.destroy()
+    ta.join(20)
+    assert aged and aged[0] and aged[0].status == "interrupted", aged
+    assert wait_until(lambda: not processes_with(marker + "-age"))
+    with pytest.raises(JailtraceError) as e:
+        old.refresh()
+    assert e.value.status == 404
+    assert not os.path.exists(os.path.join(server.data, "ephemeral", old.id))
+    assert wait_until(lambda: "maximum age" in server.output())
 
 
 def test_destroy_kills_the_running_command(server):
@@ -388,21 +410,6 @@ def _started(sb, line, results=None):
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t, started
-
-
-def test_max_age_destroys_even_a_running_command(server):
-    marker = "jt-age-" + uuid.uuid4().hex[:8]
-    # (2 s: the command must start before the age is reached, on a busy host too)
-    sb = sandbox(server, "hank", max_age=2, idle_timeout=600, ephemeral=True)
-    assert sb.info["max_age"] == 2
-    start = time.monotonic()
-    r = sb.exec(["sh", "-c", "sleep 60 # " + marker])
-    assert r.status == "interrupted" and time.monotonic() - start < 15
-    assert wait_until(lambda: not processes_with(marker))
-    with pytest.raises(JailtraceError) as e:
-        sb.refresh()
-    assert e.value.status == 404
-    assert wait_until(lambda: "maximum age" in server.output())
 
 
 def test_loopback_tcp():

@@ -28,11 +28,10 @@ t_serve_isolates_users() { pytest_case test_per_user_isolation; }
 t_serve_isolates_tenants() { pytest_case test_tenant_isolation; }
 t_serve_streams_output_before_the_end() { pytest_case test_streaming_output_arrives_before_the_end; }
 t_serve_refuses_traversal_and_links() { pytest_case test_traversal_and_links_refused; }
-t_serve_idle_timeout_destroys() { pytest_case test_idle_timeout_destroys_and_leaves_nothing; }
+t_serve_idle_timeout_and_max_age_destroy() { pytest_case test_idle_timeout_and_max_age_destroy_and_leave_nothing; }
 t_serve_destroy_kills_the_running_command() { pytest_case test_destroy_kills_the_running_command; }
 t_serve_refuses_bad_input() { pytest_case test_bad_input; }
 t_serve_death_kills_every_sandbox() { pytest_case test_server_death_kills_every_sandbox; }
-t_serve_max_age_destroys() { pytest_case test_max_age_destroys_even_a_running_command; }
 t_serve_listens_on_loopback_tcp() { pytest_case test_loopback_tcp; }
 t_serve_a_stuck_client_blocks_no_one() { pytest_case test_a_stuck_client_blocks_no_one; }
 
