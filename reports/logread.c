@@ -77,7 +77,7 @@ static int bad(struct jt_logread *rd, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int hexval(int c)
+int jt_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -96,7 +96,7 @@ static long uescape(const char *s)
 	if (s[0] != '\\' || s[1] != 'u')
 		return -1;
 	for (int i = 2; i < 6; i++) {
-		int h = hexval((unsigned char)s[i]);
+		int h = jt_hexval((unsigned char)s[i]);
 
 		if (h < 0)
 			return -1;
@@ -315,7 +315,7 @@ static int parse_hex(const char *s, uint64_t *out)
 	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
 		return -EINVAL;
 	for (s += 2; *s; s++, n++) {
-		int h = hexval((unsigned char)*s);
+		int h = jt_hexval((unsigned char)*s);
 
 		if (h < 0 || n == 16)
 			return -EINVAL;

@@ -150,6 +150,9 @@ struct jt_logread {
  */
 int jt_logread_open(struct jt_logread *rd, const char *path);
 
+/** The value of the hex digit @c, or -1. */
+int jt_hexval(int c);
+
 /** Read from @f, calling the log @name in messages; @f stays the caller's. */
 void jt_logread_file(struct jt_logread *rd, const char *name, FILE *f);
 

@@ -44,8 +44,9 @@ struct box {
 	char name[80];		/* --user: TENANT.USER */
 	char jail[PATH_MAX];
 	char logs[PATH_MAX];	/* DATA/logs/TENANT/ID */
-	char policy[64];	/* a name, or "" for the built-in one */
-	char policy_path[PATH_MAX + 80];	/* --policies DIR/NAME.policy */
+	char policy[64];	/* a name, "(text)" for policy_text, or "" for the built-in one */
+	char policy_path[PATH_MAX + 80];	/* --policies DIR/NAME.policy, or DATA/run/ID.policy */
+	int policy_own;		/* policy_path is this sandbox's policy_text: removed with it */
 	int ephemeral;
 	char **opts;		/* options every command gets (grants, network, limits) */
 	size_t n_opts;
@@ -57,23 +58,30 @@ struct box {
 	unsigned commands;
 	int refs;
 	int dead;
-	int running;		/* a command runs (one at a time: the jail's lock) */
+	int running;		/* a command runs (one at a time) */
+	int cell;		/* a cell runs in the stateful interpreter */
 	pid_t pid;		/* its jailtrace, while not yet reaped */
 	struct proc *procs;	/* background processes, newest first (the ended ones too) */
 	unsigned n_procs;
-	struct proc *live;	/* the one running, or NULL (it holds the jail's lock) */
+	struct proc *live;	/* the one running, or NULL */
 	int exposed[MAX_EXPOSED];	/* ports exposed (POST .../ports/N) */
 	size_t n_exposed;
-	struct kernel *kernel;	/* the stateful interpreter, or NULL (it holds the jail's lock) */
+	struct kernel *kernel;	/* the stateful interpreter, or NULL */
 	uint64_t mem;		/* the running command's memory limit (--tenant-memory) */
 	char **secrets;		/* JT_SERVE_SECRET_N=VALUE: the proxy rules' header values, in
 				 * jailtrace's environment only */
 	size_t n_secrets;
 };
 
-/* The stateful Python interpreter of a sandbox ("stateful": true): one
- * jailtrace run of KERNEL_PY, fed a JSON line per cell on its stdin. */
+/* The stateful interpreter of a sandbox ("stateful": true): one jailtrace
+ * run of KERNEL_PY (fed a JSON line per cell on its stdin), KERNEL_BASH or
+ * KERNEL_JS (fed "NONCE LENGTH\n" and the code's bytes). One language at a
+ * time. */
+enum { K_PYTHON, K_BASH, K_NODE };
+static const char *const kernel_lang[] = { "python", "bash", "node" };
+
 struct kernel {
+	int lang;		/* K_PYTHON... */
 	pid_t pid;		/* its guard */
 	int fd_in, fd[2];
 	char id[32];		/* its audit log */
@@ -143,6 +151,8 @@ static void free_proc(struct proc *p)
 
 static void free_box(struct box *b)
 {
+	if (b->policy_own)
+		unlink(b->policy_path);
 	while (b->procs) {
 		struct proc *p = b->procs;
 
@@ -219,7 +229,7 @@ static void kernel_end(struct box *b)
 	int st;
 
 	pthread_mutex_lock(&lock);
-	k = b->running ? NULL : b->kernel;	/* a cell's reader ends its own */
+	k = b->cell ? NULL : b->kernel;	/* a cell's reader ends its own */
 	if (k)
 		b->kernel = NULL;
 	pthread_mutex_unlock(&lock);
@@ -276,7 +286,7 @@ static void finish(struct box *b, const char *why)
 	if (b->kernel)
 		kill(-b->kernel->pid, SIGTERM);
 	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
-	while (b->running || b->live) {
+	while (b->running || b->cell || b->live) {
 		struct timespec ts;
 		int64_t t = now_ms(CLOCK_REALTIME) + 100;
 
@@ -284,9 +294,11 @@ static void finish(struct box *b, const char *why)
 		ts.tv_nsec = (t % 1000) * 1000000;
 		pthread_cond_timedwait(&changed, &lock, &ts);
 		/* past the grace: jailtrace killed, its sandbox with it (EXITKILL) */
-		if (!killed && (b->running || b->live) && now_ms(CLOCK_MONOTONIC) > deadline - 7000) {
+		if (!killed && (b->running || b->cell || b->live) && now_ms(CLOCK_MONOTONIC) > deadline - 7000) {
 			if (b->running && b->pid > 0)
 				kill(-b->pid, SIGKILL);
+			if (b->cell && b->kernel)
+				kill(-b->kernel->pid, SIGKILL);
 			if (b->live && b->live->pid > 0) {
 				b->live->killed = 1;
 				kill(-b->live->pid, SIGKILL);
@@ -299,6 +311,10 @@ static void finish(struct box *b, const char *why)
 	pthread_mutex_unlock(&lock);
 	/* an idle interpreter (a cell's reader ends a busy one itself) */
 	kernel_end(b);
+	if (b->policy_own) {
+		unlink(b->policy_path);	/* no run of the sandbox is left to read it */
+		b->policy_own = 0;
+	}
 	if (b->ephemeral)
 		jt_remove_tree(b->jail);
 	srv_log("destroyed sandbox %s (%s/%s): %s", b->id, b->tenant, b->user, why);
@@ -331,15 +347,32 @@ static void *expire(void *arg)
 	return NULL;
 }
 
-/* The idle timeouts and maximum ages, each second: each sandbox past one
- * is unlisted at once and finished in a thread of its own, so that one
- * whose command takes its grace to stop holds up no other. */
+/* How long the reaper may sleep (the lock held): until the first idle
+ * timeout or maximum age falls due, at most a second. */
+static int64_t reap_sleep_ms(void)
+{
+	int64_t now = now_ms(CLOCK_MONOTONIC), ms = 1000;
+
+	for (struct box *b = boxes; b; b = b->next) {
+		int64_t due = b->max_age_s ? b->born + (int64_t)b->max_age_s * 1000 - now : ms;
+
+		if (!b->running && !b->cell && b->last_used + (int64_t)b->idle_s * 1000 - now < due)
+			due = b->last_used + (int64_t)b->idle_s * 1000 - now;
+		if (due < ms)
+			ms = due;
+	}
+	return ms < 1 ? 1 : ms;
+}
+
+/* The idle timeouts and maximum ages, as each falls due (and each second):
+ * each sandbox past one is unlisted at once and finished in a thread of its
+ * own, so that one whose command takes its grace to stop holds up no other. */
 static void *reap_idle(void *arg)
 {
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
 		struct timespec ts;
-		int64_t t = now_ms(CLOCK_REALTIME) + 1000, now;
+		int64_t t = now_ms(CLOCK_REALTIME) + reap_sleep_ms(), now;
 		struct box *b, *next;
 
 		ts.tv_sec = t / 1000;
@@ -353,7 +386,7 @@ static void *reap_idle(void *arg)
 			pthread_attr_t at;
 
 			next = b->next;
-			if (!old && (b->running || now - b->last_used < (int64_t)b->idle_s * 1000))
+			if (!old && (b->running || b->cell || now - b->last_used < (int64_t)b->idle_s * 1000))
 				continue;
 			if (!(e = malloc(sizeof(*e))))
 				continue;
@@ -408,7 +441,7 @@ static unsigned tenant_busy(const char *tenant)
 	unsigned busy = 0;
 
 	for (struct box *o = boxes; o; o = o->next)
-		busy += (o->running + !!o->live + (o->kernel && !o->running)) * !strcmp(o->tenant, tenant);
+		busy += (o->running + !!o->live + !!o->kernel) * !strcmp(o->tenant, tenant);
 	return busy;
 }
 
@@ -439,7 +472,7 @@ static int tenant_memory_check(const char *tenant, uint64_t want, char *err, siz
 	for (struct box *o = boxes; o; o = o->next) {
 		if (strcmp(o->tenant, tenant))
 			continue;
-		used += o->running && !o->kernel ? o->mem : 0;
+		used += o->running ? o->mem : 0;
 		used += o->live ? o->live->mem : 0;
 		used += o->kernel ? o->kernel->mem : 0;
 	}
@@ -483,7 +516,7 @@ static void put_box(struct jt_json *j, struct box *b)
 	jt_json_key(j, "created_ms");
 	jt_json_int(j, b->created);
 	jt_json_key(j, "running");
-	jt_json_bool(j, b->running);
+	jt_json_bool(j, b->running || b->cell);
 	jt_json_key(j, "commands");
 	jt_json_uint(j, b->commands);
 	jt_json_key(j, "process");
@@ -611,6 +644,20 @@ static int local_as_jailtrace_reads(const char *spec)
 	free(text);
 	jt_policy_free(&p);
 	return local;
+}
+
+/* @a @b put before the options in @opts (so that later ones win over them). */
+static void prepend_opt(char ***opts, size_t *n, const char *a, const char *b)
+{
+	char **o = realloc(*opts, (*n + 2) * sizeof(*o));
+
+	if (!o)
+		abort();
+	memmove(o + 2, o, *n * sizeof(*o));
+	*opts = o;
+	if (!(o[0] = strdup(a)) || !(o[1] = strdup(b)))
+		abort();
+	*n += 2;
 }
 
 /* Does the allow_net entry @spec (HOST[:PORT[-PORT]]) name the host's
@@ -993,6 +1040,9 @@ static size_t base_args(struct box *b, char **a, const char *result, const char 
 	a[n++] = b->name;
 	a[n++] = "--jail";
 	a[n++] = b->jail;
+	a[n++] = "--share-jail";	/* a command beside the process and the interpreter */
+	a[n++] = "--cwd";		/* the server's own directory means nothing here */
+	a[n++] = "/work";		/* (a command's "cwd" comes later, and wins) */
 	a[n++] = "--result";
 	a[n++] = (char *)result;
 	if (log) {
@@ -1006,6 +1056,26 @@ static size_t base_args(struct box *b, char **a, const char *result, const char 
 	for (size_t i = 0; i < b->n_opts; i++)
 		a[n++] = b->opts[i];
 	return n;
+}
+
+/* A command's whole argv: base_args, @opts, "--", @cmdv (freed by the caller). */
+static char **run_args(struct box *b, const char *result, const char *log, char **opts, size_t n_opts,
+		       char **cmdv, size_t n_cmd)
+{
+	/* base_args' 16 at most, the sandbox's options, the command's, "--", argv, NULL */
+	char **args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args));
+	size_t n;
+
+	if (!args)
+		abort();
+	n = base_args(b, args, result, log);
+	for (size_t i = 0; i < n_opts; i++)
+		args[n++] = opts[i];
+	args[n++] = "--";
+	for (size_t i = 0; i < n_cmd; i++)
+		args[n++] = cmdv[i];
+	args[n] = NULL;
+	return args;
 }
 
 /*
@@ -1038,8 +1108,150 @@ static json_t *read_result(const char *path)
 	return json_loadb(buf, (size_t)n, 0, &e);
 }
 
+#define POLICY_TEXT_MAX (64 * 1024)
+
+/*
+ * policy_text, before it is parsed: what a tenant's policy may not say,
+ * because it would reach the host past what the server grants sandboxes.
+ * Its lines are split as filters/policy.c splits them (blanks, '#').
+ * @return 0, or the status with @err naming the line.
+ */
+static unsigned policy_text_gate(const char *text, char *err, size_t errlen)
+{
+	static const char *const refused[][2] = {
+		{ "include", "only `include default`: a FILE is the host's" },
+		{ "hosts", "a hosts FILE is the host's; name each with `host NAME ADDRESS`" },
+		{ "limit", "set limits with the sandbox's limits field (--tenant-memory counts those)" },
+		{ "proxy", "a proxy rule's headers read the server's environment and files; use the proxy field" },
+	};
+	char line[4096], *w[3];
+	const char *s = text;
+
+	for (int no = 1; *s; no++) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		char *q = line;
+		int n = 0;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), s);
+		s += len + (nl != NULL);
+		while (n < 3) {
+			while (*q == ' ' || *q == '\t' || *q == '\r')
+				*q++ = '\0';
+			if (!*q || *q == '#')
+				break;
+			w[n++] = q;
+			while (*q && *q != ' ' && *q != '\t' && *q != '\r' && *q != '#')
+				q++;
+			if (*q == '#')
+				*q = '\0';
+		}
+		if (!n)
+			continue;
+		for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+			if (!strcmp(w[0], refused[i][0]) &&
+			    !(i == 0 && n == 2 && !strcmp(w[1], "default"))) {
+				snprintf(err, errlen, "policy_text:%d: `%s` is not taken from a tenant: %s", no,
+					 w[0], refused[i][1]);
+				return 403;
+			}
+		if (n >= 2 && !strcmp(w[0], "env") && !strcmp(w[1], "pass")) {
+			snprintf(err, errlen, "policy_text:%d: `env pass` is not taken from a tenant: it would "
+				 "pass the server's environment in; use `env set NAME=VALUE`", no);
+			return 403;
+		}
+		if (n >= 2 && !strcmp(w[0], "net") && !strcmp(w[1], "bind")) {
+			snprintf(err, errlen, "policy_text:%d: `net bind` is not taken from a tenant: a "
+				 "process's ports are its \"ports\" (POST .../processes)", no);
+			return 403;
+		}
+	}
+	return 0;
+}
+
+/*
+ * @text parsed as `jailtrace run --policy` parses a file; its grants held
+ * to --grant-root and its connects kept off the host's loopback, as the
+ * ro, rw and allow_net fields are. @return 0 or the status (@err says why,
+ * naming the line).
+ */
+static unsigned policy_text_check(const char *text, char *err, size_t errlen)
+{
+	struct jt_policy p;
+	char out[PATH_MAX * 2];
+	unsigned st = policy_text_gate(text, err, errlen);
+
+	if (st)
+		return st;
+	jt_policy_init(&p);
+	if (jt_policy_parse(&p, "policy_text", text, err, errlen) < 0) {
+		jt_policy_free(&p);
+		return 400;
+	}
+	/* no more than the built-in policy allows: what it denies (ptrace,
+	 * io_uring, ...) it denies to keep the program inside */
+	{
+		struct jt_policy dp;
+		char derr[256];
+
+		jt_policy_init(&dp);
+		if (jt_policy_default(&dp, derr, sizeof(derr)) < 0) {
+			snprintf(err, errlen, "the built-in policy: %s", derr);
+			st = 500;
+		}
+		for (int nr = 0; nr < JT_SYS_COUNT && !st; nr++) {
+			const char *where = jt_policy_where(&p, p.rule[nr]);
+
+			if (p.action[nr] == JT_ALLOW && dp.action[nr] != JT_ALLOW &&
+			    !strncmp(where, "policy_text:", 12)) {
+				snprintf(err, errlen, "%s: `allow %s` is not taken from a tenant: the built-in "
+					 "policy does not allow it (%s)", where, jt_sys_name(nr),
+					 jt_policy_where(&dp, dp.rule[nr]));
+				st = 403;
+			}
+		}
+		for (size_t i = 0; i < p.n_ioctls && !st; i++) {
+			const char *where = jt_policy_where(&p, p.ioctls[i].rule);
+
+			if (!strncmp(where, "policy_text:", 12) && jt_policy_ioctl(&dp, p.ioctls[i].code) < 0) {
+				snprintf(err, errlen, "%s: ioctl 0x%x is not taken from a tenant: the built-in "
+					 "policy does not allow it", where, p.ioctls[i].code);
+				st = 403;
+			}
+		}
+		jt_policy_free(&dp);
+	}
+	for (size_t i = 0; i < p.n_grants && !st; i++) {
+		const struct jt_grant *g = &p.grants[i];
+		const char *where = jt_policy_where(&p, g->rule);
+		char e[PATH_MAX + 160];
+
+		if (strncmp(where, "policy_text:", 12))
+			continue;	/* include default's */
+		if (check_grant(g->host, 0, out, sizeof(out), e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "%s: %s", where, e);
+			st = 403;
+		}
+	}
+	for (size_t i = 0; i < p.n_net && !st; i++) {
+		const struct jt_net_rule *r = &p.net[i];
+		const char *where = jt_policy_where(&p, r->rule);
+
+		if (strncmp(where, "policy_text:", 12))
+			continue;
+		if (r->local || (r->name && loopback_host(r->name))) {
+			snprintf(err, errlen, "%s: the host's loopback is not granted to sandboxes (other "
+				 "sandboxes' ports listen there; expose a port instead)", where);
+			st = 403;
+		}
+	}
+	jt_policy_free(&p);
+	return st;
+}
+
 enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t *req)
 {
+	const char *policy_text = NULL;
 	char field[64] = "", err[PATH_MAX + 256] = "", grant[PATH_MAX * 2], path[PATH_MAX + 64];
 	const char *k;
 	json_t *v;
@@ -1145,10 +1357,19 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 			if (add_proxy(b, v, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
 		} else if (!strcmp(k, "policy_text")) {
-			snprintf(err, sizeof(err), "not built: a policy's text could grant the host (it is not "
-				 "held to --grant-root); name a policy of the server's --policies instead");
-			status = 501;
-			goto bad;
+			unsigned pst;
+
+			if (!json_is_string(v) || json_string_length(v) > POLICY_TEXT_MAX ||
+			    strlen(json_string_value(v)) != json_string_length(v)) {
+				snprintf(err, sizeof(err), "want the text of a policy, up to %d bytes, no NUL",
+					 POLICY_TEXT_MAX);
+				goto bad;
+			}
+			if ((pst = policy_text_check(json_string_value(v), err, sizeof(err)))) {
+				status = (int)pst;
+				goto bad;
+			}
+			policy_text = json_string_value(v);
 		} else {
 			snprintf(err, sizeof(err), "unknown field");
 			goto bad;
@@ -1157,6 +1378,11 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 	if (!b->user[0]) {
 		snprintf(field, sizeof(field), "user");
 		snprintf(err, sizeof(err), "missing: the user this sandbox is for");
+		goto bad;
+	}
+	if (policy_text && json_object_get(req, "policy")) {
+		snprintf(field, sizeof(field), "policy_text");
+		snprintf(err, sizeof(err), "want either policy (a name) or policy_text, not both");
 		goto bad;
 	}
 	/* the user's name on the host: TENANT.USER, which no account may have
@@ -1201,6 +1427,26 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 		return srv_error(c, 429, NULL, "tenant %s has %u live sandboxes, the most it may", tenant, live);
 	}
 	random_id(b->id, sizeof(b->id), "sb-");
+	if (policy_text) {
+		int fd;
+		size_t len = strlen(policy_text);
+
+		snprintf(b->policy, sizeof(b->policy), "(text)");
+		snprintf(b->policy_path, sizeof(b->policy_path), "%s/run/%s.policy", srv.data, b->id);
+		fd = open(b->policy_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0)
+			b->policy_own = 1;
+		if (fd < 0 || write(fd, policy_text, len) != (ssize_t)len) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			pthread_mutex_unlock(&create_lock);
+			free_box(b);
+			return srv_error(c, 500, NULL, "cannot write the policy: %s", strerror(e));
+		}
+		close(fd);
+	}
 	if (b->ephemeral)
 		snprintf(b->jail, sizeof(b->jail), "%s/ephemeral/%s", srv.data, b->id);
 	else {
@@ -1252,6 +1498,7 @@ enum MHD_Result box_create(struct MHD_Connection *c, const char *tenant, json_t 
 	pthread_mutex_lock(&lock);
 	b->next = boxes;
 	boxes = b;
+	pthread_cond_broadcast(&changed);	/* the reaper: a new deadline */
 	pthread_mutex_unlock(&lock);
 	pthread_mutex_unlock(&create_lock);
 	srv_log("created sandbox %s for %s/%s (%s jail %s)", b->id, tenant, b->user,
@@ -1449,6 +1696,12 @@ enum MHD_Result box_logs(struct MHD_Connection *c, struct box *b, const char *lo
 
 /* ------------------------------------------------------------ commands */
 
+/* Events (JSON lines) waiting to be sent. */
+struct evq {
+	char *buf;
+	size_t len, off, cap;
+};
+
 struct cmd {
 	struct box *box;
 	char id[32];
@@ -1461,29 +1714,38 @@ struct cmd {
 	size_t in_len, in_off;
 	unsigned char hold[2][4];	/* an incomplete UTF-8 character at a read's end */
 	size_t held[2];
-	char *q;		/* events not yet handed to libmicrohttpd */
-	size_t q_len, q_off, q_cap;
+	struct evq q;		/* events not yet handed to libmicrohttpd */
 	int ended;
 	int released;		/* the sandbox free for its next command */
 	int sock;		/* the client's connection, watched for its going away */
 	int hup;		/* it shut down its side: keepalives each second find out */
 };
 
-static void q_add(struct cmd *m, const char *s, size_t n)
+static void q_add(struct evq *q, const char *s, size_t n)
 {
-	if (m->q_off == m->q_len)
-		m->q_off = m->q_len = 0;
-	if (m->q_len + n > m->q_cap) {
-		size_t cap = (m->q_len + n) * 2;
-		char *q = realloc(m->q, cap);
+	if (q->off == q->len)
+		q->off = q->len = 0;
+	if (q->len + n > q->cap) {
+		size_t cap = (q->len + n) * 2;
+		char *nq = realloc(q->buf, cap);
 
-		if (!q)
+		if (!nq)
 			abort();
-		m->q = q;
-		m->q_cap = cap;
+		q->buf = nq;
+		q->cap = cap;
 	}
-	memcpy(m->q + m->q_len, s, n);
-	m->q_len += n;
+	memcpy(q->buf + q->len, s, n);
+	q->len += n;
+}
+
+/* Up to @max queued bytes into @buf: how many (0 when none is queued). */
+static size_t q_take(struct evq *q, char *buf, size_t max)
+{
+	size_t n = q->len - q->off < max ? q->len - q->off : max;
+
+	memcpy(buf, q->buf + q->off, n);
+	q->off += n;
+	return n;
 }
 
 /* How many bytes at the end of @s make an incomplete UTF-8 character. */
@@ -1501,7 +1763,7 @@ static size_t utf8_tail(const unsigned char *s, size_t n)
 	return 0;
 }
 
-static void event_output(struct cmd *m, int which, const char *data, size_t n)
+static void event_output(struct evq *q, int which, const char *data, size_t n)
 {
 	struct jbuf b;
 
@@ -1512,7 +1774,7 @@ static void event_output(struct cmd *m, int which, const char *data, size_t n)
 	jt_json_key(&b.j, "data");
 	jt_json_strn(&b.j, data, n);
 	jt_json_finish(&b.j);
-	q_add(m, b.buf, b.j.len);
+	q_add(q, b.buf, b.j.len);
 	jbuf_free(&b);
 }
 
@@ -1642,7 +1904,7 @@ static void event_result(struct cmd *m)
 	jt_json_key(&b.j, "log_id");
 	jt_json_str(&b.j, m->id);
 	jt_json_finish(&b.j);
-	q_add(m, b.buf, b.j.len);
+	q_add(&m->q, b.buf, b.j.len);
 	jbuf_free(&b);
 	json_decref(res);
 }
@@ -1698,13 +1960,8 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 		struct pollfd p[3];
 		int np = 0;
 
-		if (m->q_off < m->q_len) {
-			size_t n = m->q_len - m->q_off < max ? m->q_len - m->q_off : max;
-
-			memcpy(buf, m->q + m->q_off, n);
-			m->q_off += n;
-			return (ssize_t)n;
-		}
+		if (m->q.off < m->q.len)
+			return (ssize_t)q_take(&m->q, buf, max);
 		if (m->ended)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (m->fd[0] < 0 && m->fd[1] < 0) {
@@ -1749,11 +2006,11 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 		memcpy(p, p4, sizeof(p));
 		if (watch && p4[np].revents) {
 			m->hup = 1;
-			q_add(m, ka, sizeof(ka) - 1);
+			q_add(&m->q, ka, sizeof(ka) - 1);
 			continue;
 		}
 		if (ready == 0) {
-			q_add(m, ka, sizeof(ka) - 1);
+			q_add(&m->q, ka, sizeof(ka) - 1);
 			continue;
 		}
 		for (int k = 0; k < np; k++) {
@@ -1781,7 +2038,7 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 				continue;
 			if (r <= 0) {
 				if (h)
-					event_output(m, i, data, h);
+					event_output(&m->q, i, data, h);
 				m->held[i] = 0;
 				close(m->fd[i]);
 				m->fd[i] = -1;
@@ -1790,7 +2047,7 @@ static ssize_t cmd_read(void *cls, uint64_t pos, char *buf, size_t max)
 			h += (size_t)r;
 			keep = utf8_tail((unsigned char *)data, h);
 			if (h > keep)
-				event_output(m, i, data, h - keep);
+				event_output(&m->q, i, data, h - keep);
 			memcpy(m->hold[i], data + h - keep, keep);
 			m->held[i] = keep;
 		}
@@ -1814,8 +2071,106 @@ static void cmd_free(void *cls)
 		srv_log("command %s in %s ended (wait status %d)", m->id, m->box->id, m->status);
 	box_put(m->box);
 	free(m->in);
-	free(m->q);
+	free(m->q.buf);
 	free(m);
+}
+
+/* ------------------------------------------------------------ a run's fields */
+
+/* "argv": a non-empty array of strings, the first not empty. 0 or -1 (@field, @err say why). */
+static int take_argv(json_t *v, char *field, size_t flen, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
+		snprintf(err, errlen, "want a non-empty array of strings");
+		return -1;
+	}
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
+			snprintf(field, flen, "argv[%zu]", i);
+			snprintf(err, errlen, "want a string");
+			return -1;
+		}
+	return 0;
+}
+
+/* "env": {"NAME": "VALUE"} as --env NAME=VALUE options (never a bare NAME,
+ * which would pass the server's own). 0 or -1 (@field, @err say why). */
+static int take_env(json_t *v, char ***opts, size_t *n_opts, char *field, size_t flen, char *err,
+		    size_t errlen)
+{
+	const char *name;
+	json_t *val;
+
+	if (!json_is_object(v)) {
+		snprintf(err, errlen, "want an object of names and string values");
+		return -1;
+	}
+	json_object_foreach(v, name, val) {
+		char *kv;
+		int r;
+
+		snprintf(field, flen, "env.%s", name);
+		if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9')) {
+			snprintf(err, errlen, "want a name of letters, digits and _");
+			return -1;
+		}
+		if (!json_is_string(val)) {
+			snprintf(err, errlen, "want a string");
+			return -1;
+		}
+		if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
+			abort();
+		r = add_opt(opts, n_opts, "--env", kv);
+		free(kv);
+		if (r < 0) {
+			snprintf(err, errlen, "too many variables");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* "cwd": an absolute inside path, as --cwd. 0 or -1 (@err says why). */
+static int take_cwd(json_t *v, char ***opts, size_t *n_opts, char *err, size_t errlen)
+{
+	if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
+		snprintf(err, errlen, "want an absolute path inside the sandbox");
+		return -1;
+	}
+	if (add_opt(opts, n_opts, "--cwd", json_string_value(v)) < 0) {
+		snprintf(err, errlen, "too many options");
+		return -1;
+	}
+	return 0;
+}
+
+/* The program's argv from "argv" or "cmd" (/bin/sh -c CMD), exactly one
+ * given. 0 or -1 (@field, @err say why). */
+static int take_cmdv(json_t *argv_j, const char *cmdline, char ***cmdv, size_t *n_cmd, char *field,
+		     size_t flen, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *e;
+
+	if (!!argv_j == !!cmdline) {
+		snprintf(field, flen, "argv");
+		snprintf(err, errlen, "want either argv (an array) or cmd (a shell line)");
+		return -1;
+	}
+	if (cmdline) {
+		add_opt(cmdv, n_cmd, "/bin/sh", "-c");
+		add_opt(cmdv, n_cmd, cmdline, NULL);
+		return 0;
+	}
+	if (!(*cmdv = calloc(json_array_size(argv_j), sizeof(**cmdv))))
+		abort();
+	json_array_foreach(argv_j, i, e)
+		(*cmdv)[(*n_cmd)++] = strdup(json_string_value(e));
+	return 0;
 }
 
 static const struct {
@@ -1840,7 +2195,6 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	struct cmd *m = NULL;
 	unsigned status = 400;
 	char **args = NULL;
-	size_t n;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	struct MHD_Response *resp;
 	enum MHD_Result r;
@@ -1857,19 +2211,8 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	json_object_foreach(req, k, v) {
 		snprintf(field, sizeof(field), "%s", k);
 		if (!code && !strcmp(k, "argv")) {
-			size_t i;
-			json_t *e;
-
-			if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
-				snprintf(err, sizeof(err), "want a non-empty array of strings");
+			if (take_argv(v, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_array_foreach(v, i, e)
-				if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
-					snprintf(field, sizeof(field), "argv[%zu]", i);
-					snprintf(err, sizeof(err), "want a string");
-					goto bad;
-				}
 			argv_j = v;
 		} else if (!code && !strcmp(k, "cmd")) {
 			if (!json_is_string(v) || !json_string_length(v)) {
@@ -1909,42 +2252,11 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 			m->in = malloc(m->in_len + 1);
 			memcpy(m->in, json_string_value(v), m->in_len);
 		} else if (!strcmp(k, "env")) {
-			const char *name;
-			json_t *val;
-
-			if (!json_is_object(v)) {
-				snprintf(err, sizeof(err), "want an object of names and string values");
+			if (take_env(v, &opts, &n_opts, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_object_foreach(v, name, val) {
-				char *kv;
-
-				snprintf(field, sizeof(field), "env.%s", name);
-				if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9')) {
-					snprintf(err, sizeof(err), "want a name of letters, digits and _");
-					goto bad;
-				}
-				if (!json_is_string(val)) {
-					snprintf(err, sizeof(err), "want a string");
-					goto bad;
-				}
-				/* NAME=VALUE always: a bare NAME would pass the server's own */
-				if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
-					abort();
-				if (add_opt(&opts, &n_opts, "--env", kv) < 0) {
-					free(kv);
-					snprintf(err, sizeof(err), "too many variables");
-					goto bad;
-				}
-				free(kv);
-			}
 		} else if (!strcmp(k, "cwd")) {
-			if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
-				snprintf(err, sizeof(err), "want an absolute path inside the sandbox");
+			if (take_cwd(v, &opts, &n_opts, err, sizeof(err)) < 0)
 				goto bad;
-			}
-			add_opt(&opts, &n_opts, "--cwd", json_string_value(v));
 		} else if (!strcmp(k, "timeout")) {
 			if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 86400) {
 				snprintf(err, sizeof(err), "want seconds, more than 0 and up to 86400");
@@ -1980,34 +2292,13 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		add_opt(&cmdv, &n_cmd, languages[i].argv[0], languages[i].argv[1]);
 		add_opt(&cmdv, &n_cmd, text, NULL);
 		/* before the request's own --env, which may set it otherwise */
-		if (!strcmp(language, "python")) {
-			char **o = realloc(opts, (n_opts + 2) * sizeof(*o));
-
-			if (!o)
-				abort();
-			memmove(o + 2, o, n_opts * sizeof(*o));
-			o[0] = strdup("--env");
-			o[1] = strdup("PYTHONUNBUFFERED=1");
-			opts = o;
-			n_opts += 2;
-		}
-	} else if (!!argv_j == !!cmdline) {
-		snprintf(field, sizeof(field), "argv");
-		snprintf(err, sizeof(err), "want either argv (an array) or cmd (a shell line)");
+		if (!strcmp(language, "python"))
+			prepend_opt(&opts, &n_opts, "--env", "PYTHONUNBUFFERED=1");
+	} else if (take_cmdv(argv_j, cmdline, &cmdv, &n_cmd, field, sizeof(field), err, sizeof(err)) < 0)
 		goto bad;
-	} else if (cmdline) {
-		add_opt(&cmdv, &n_cmd, "/bin/sh", "-c");
-		add_opt(&cmdv, &n_cmd, cmdline, NULL);
-	} else {
-		size_t i;
-		json_t *e;
 
-		cmdv = calloc(json_array_size(argv_j), sizeof(*cmdv));
-		json_array_foreach(argv_j, i, e)
-			cmdv[n_cmd++] = strdup(json_string_value(e));
-	}
-
-	/* one command at a time: the jail is locked while one runs */
+	/* one command at a time, beside the background process and the
+	 * interpreter (each a run of its own sharing the jail: --share-jail) */
 	pthread_mutex_lock(&lock);
 	if (b->dead) {
 		pthread_mutex_unlock(&lock);
@@ -2016,17 +2307,10 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 		field[0] = '\0';
 		goto bad;
 	}
-	if (b->running || b->live || b->kernel) {
+	if (b->running) {
 		pthread_mutex_unlock(&lock);
 		status = 409;
-		if (b->kernel && !b->running)
-			snprintf(err, sizeof(err), "the stateful interpreter of sandbox %s holds its jail (one "
-				 "jailtrace run per jail at a time): DELETE .../kernel first", b->id);
-		else if (b->live)
-			snprintf(err, sizeof(err), "process %s runs in sandbox %s, and holds its jail (one "
-				 "jailtrace run per jail at a time): signal it first", b->live->id, b->id);
-		else
-			snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
+		snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
 		field[0] = '\0';
 		goto bad;
 	}
@@ -2058,16 +2342,7 @@ enum MHD_Result box_exec(struct MHD_Connection *c, struct box *b, json_t *req, i
 	random_id(m->id, sizeof(m->id), "cmd-");
 	snprintf(m->result, sizeof(m->result), "%s/run/%s.json", srv.data, m->id);
 	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, m->id);
-	/* base_args' dozen, the sandbox's options, the command's, "--", argv, NULL */
-	if (!(args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args))))
-		abort();
-	n = base_args(b, args, m->result, log);
-	for (size_t i = 0; i < n_opts; i++)
-		args[n++] = opts[i];
-	args[n++] = "--";
-	for (size_t i = 0; i < n_cmd; i++)
-		args[n++] = cmdv[i];
-	args[n] = NULL;
+	args = run_args(b, m->result, log, opts, n_opts, cmdv, n_cmd);
 
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0) {
 		status = 500;
@@ -2184,13 +2459,13 @@ static char *proc_end_event(struct proc *p, int ws)
 			      "\"message\":\"SIGKILL: jailtrace and the program killed at once, no result\"}");
 	}
 	event_result(&m);
-	if (!(out = malloc(m.q_len + 1)))
+	if (!(out = malloc(m.q.len + 1)))
 		abort();
-	memcpy(out, m.q, m.q_len);
-	while (m.q_len && (m.q[m.q_len - 1] == '\n'))
-		m.q_len--;
-	out[m.q_len] = '\0';
-	free(m.q);
+	memcpy(out, m.q.buf, m.q.len);
+	while (m.q.len && (m.q.buf[m.q.len - 1] == '\n'))
+		m.q.len--;
+	out[m.q.len] = '\0';
+	free(m.q.buf);
 	return out;
 }
 
@@ -2347,7 +2622,7 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 {
 	char field[64] = "", err[512] = "", log[PATH_MAX + 64], bind[32];
 	char **opts = NULL, **cmdv = NULL, **args = NULL;
-	size_t n_opts = 0, n_cmd = 0, n;
+	size_t n_opts = 0, n_cmd = 0;
 	const char *k, *cmdline = NULL;
 	json_t *v, *argv_j = NULL;
 	struct proc *p;
@@ -2362,19 +2637,8 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 	json_object_foreach(req, k, v) {
 		snprintf(field, sizeof(field), "%s", k);
 		if (!strcmp(k, "argv")) {
-			size_t i;
-			json_t *e;
-
-			if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > 4096) {
-				snprintf(err, sizeof(err), "want a non-empty array of strings");
+			if (take_argv(v, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_array_foreach(v, i, e)
-				if (!json_is_string(e) || (i == 0 && !json_string_length(e))) {
-					snprintf(field, sizeof(field), "argv[%zu]", i);
-					snprintf(err, sizeof(err), "want a string");
-					goto bad;
-				}
 			argv_j = v;
 		} else if (!strcmp(k, "cmd")) {
 			if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > CODE_MAX) {
@@ -2383,39 +2647,11 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 			}
 			cmdline = json_string_value(v);
 		} else if (!strcmp(k, "env")) {
-			const char *name;
-			json_t *val;
-
-			if (!json_is_object(v)) {
-				snprintf(err, sizeof(err), "want an object of names and string values");
+			if (take_env(v, &opts, &n_opts, field, sizeof(field), err, sizeof(err)) < 0)
 				goto bad;
-			}
-			json_object_foreach(v, name, val) {
-				char *kv;
-
-				snprintf(field, sizeof(field), "env.%s", name);
-				if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					"0123456789_") != strlen(name) || (name[0] >= '0' && name[0] <= '9') ||
-				    !json_is_string(val)) {
-					snprintf(err, sizeof(err), "want a name of letters, digits and _, and a string");
-					goto bad;
-				}
-				if (asprintf(&kv, "%s=%s", name, json_string_value(val)) < 0)
-					abort();
-				int bad_opt = add_opt(&opts, &n_opts, "--env", kv);
-
-				free(kv);
-				if (bad_opt < 0) {
-					snprintf(err, sizeof(err), "too many variables");
-					goto bad;
-				}
-			}
 		} else if (!strcmp(k, "cwd")) {
-			if (!json_is_string(v) || json_string_value(v)[0] != '/' || json_string_length(v) >= PATH_MAX) {
-				snprintf(err, sizeof(err), "want an absolute path inside the sandbox");
+			if (take_cwd(v, &opts, &n_opts, err, sizeof(err)) < 0)
 				goto bad;
-			}
-			add_opt(&opts, &n_opts, "--cwd", json_string_value(v));
 		} else if (!strcmp(k, "timeout")) {
 			char tbuf[32];
 
@@ -2452,51 +2688,23 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 			goto bad;
 		}
 	}
-	if (!!argv_j == !!cmdline) {
-		snprintf(field, sizeof(field), "argv");
-		snprintf(err, sizeof(err), "want either argv (an array) or cmd (a shell line)");
+	if (take_cmdv(argv_j, cmdline, &cmdv, &n_cmd, field, sizeof(field), err, sizeof(err)) < 0)
 		goto bad;
-	}
-	if (cmdline) {
-		add_opt(&cmdv, &n_cmd, "/bin/sh", "-c");
-		add_opt(&cmdv, &n_cmd, cmdline, NULL);
-	} else {
-		size_t i;
-		json_t *e;
-
-		cmdv = calloc(json_array_size(argv_j), sizeof(*cmdv));
-		json_array_foreach(argv_j, i, e)
-			cmdv[n_cmd++] = strdup(json_string_value(e));
-	}
 	/* a background process lasts as long as the sandbox unless it says */
-	if (!timeout_set) {
-		char **o = realloc(opts, (n_opts + 2) * sizeof(*o));
-
-		if (!o)
-			abort();
-		memmove(o + 2, o, n_opts * sizeof(*o));
-		o[0] = strdup("--timeout");
-		o[1] = strdup("0");
-		opts = o;
-		n_opts += 2;
-	}
+	if (!timeout_set)
+		prepend_opt(&opts, &n_opts, "--timeout", "0");
 	for (size_t i = 0, len = 0; i < n_cmd && len + 2 < sizeof(p->cmd); i++)
 		len += (size_t)snprintf(p->cmd + len, sizeof(p->cmd) - len, "%s%s", i ? " " : "", cmdv[i]);
 
 	field[0] = '\0';
 	pthread_mutex_lock(&lock);
-	if (b->dead || b->running || b->live || b->kernel) {
+	if (b->dead || b->live) {
 		status = b->dead ? 404 : 409;
 		if (b->dead)
 			snprintf(err, sizeof(err), "no sandbox %s", b->id);
-		else if (b->kernel && !b->running)
-			snprintf(err, sizeof(err), "the stateful interpreter of sandbox %s holds its jail: DELETE "
-				 ".../kernel first", b->id);
-		else if (b->live)
-			snprintf(err, sizeof(err), "process %s runs in sandbox %s (one jailtrace run per jail at "
-				 "a time: one process, and no command while it runs)", b->live->id, b->id);
 		else
-			snprintf(err, sizeof(err), "a command is running in sandbox %s", b->id);
+			snprintf(err, sizeof(err), "process %s runs in sandbox %s (one background process at "
+				 "a time)", b->live->id, b->id);
 		pthread_mutex_unlock(&lock);
 		goto bad;
 	}
@@ -2553,15 +2761,7 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 		abort();
 	snprintf(p->result, sizeof(p->result), "%s/run/%s.json", srv.data, p->id);
 	snprintf(log, sizeof(log), "%s/%s.jsonl", b->logs, p->id);
-	if (!(args = calloc(16 + b->n_opts + n_opts + 1 + n_cmd + 1, sizeof(*args))))
-		abort();
-	n = base_args(b, args, p->result, log);
-	for (size_t i = 0; i < n_opts; i++)
-		args[n++] = opts[i];
-	args[n++] = "--";
-	for (size_t i = 0; i < n_cmd; i++)
-		args[n++] = cmdv[i];
-	args[n] = NULL;
+	args = run_args(b, p->result, log, opts, n_opts, cmdv, n_cmd);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
 	    (p->pid = spawn_box(b, args, -1, out[1], er[1])) < 0) {
 		int e = errno;
@@ -2876,6 +3076,63 @@ static const char KERNEL_PY[] =
 "    os.write(1, mark)\n"
 "    os.write(2, mark)\n";
 
+/* bash: each cell eval'd in the one shell, its code read as bytes (LC_ALL=C
+ * for read -N); the channel and the marks' streams on descriptors 61-63, out
+ * of a cell's way. */
+static const char KERNEL_BASH[] =
+"exec 62>&1 63>&2 61<&0 0</dev/null\n"
+"while IFS=' ' read -r __jt_n __jt_len <&61; do\n"
+"	__jt_code=\n"
+"	[ \"$__jt_len\" -gt 0 ] && LC_ALL=C IFS= read -r -d '' -N \"$__jt_len\" __jt_code <&61\n"
+"	eval \"$__jt_code\"\n"
+"	__jt_st=$?\n"
+"	printf '\\036JT-END %s %d\\036\\n' \"$__jt_n\" $((__jt_st & 255)) >&62\n"
+"	printf '\\036JT-END %s %d\\036\\n' \"$__jt_n\" $((__jt_st & 255)) >&63\n"
+"done\n";
+
+/* node: each cell a script run in the one context (vm.runInThisContext:
+ * top-level let, const, var and functions stay); a promise it gives back
+ * is awaited; an exception is printed and the cell's status is 1. */
+static const char KERNEL_JS[] =
+"const fs = require('fs'), vm = require('vm');\n"
+"const say = (e) => { try { fs.writeSync(2, ((e && e.stack) || String(e)) + '\\n'); } catch (_) {} };\n"
+"process.on('uncaughtException', say);\n"
+"process.on('unhandledRejection', say);\n"
+"let buf = Buffer.alloc(0), busy = false, ended = false;\n"
+"const mark = (n, st) => { const m = '\\x1eJT-END ' + n + ' ' + (st & 255) + '\\x1e\\n';\n"
+"  fs.writeSync(1, m); fs.writeSync(2, m); };\n"
+"async function pump() {\n"
+"  if (busy) return;\n"
+"  busy = true;\n"
+"  for (;;) {\n"
+"    const nl = buf.indexOf(10);\n"
+"    if (nl < 0) break;\n"
+"    const [n, len] = buf.subarray(0, nl).toString().split(' ');\n"
+"    const end = nl + 1 + Number(len);\n"
+"    if (buf.length < end) break;\n"
+"    const code = buf.subarray(nl + 1, end).toString('utf8');\n"
+"    buf = buf.subarray(end);\n"
+"    let st = 0;\n"
+"    try {\n"
+"      const r = vm.runInThisContext(code, { filename: '<cell>' });\n"
+"      if (r && typeof r.then === 'function') await r;\n"
+"    } catch (e) { st = 1; say(e); }\n"
+"    mark(n, st);\n"
+"  }\n"
+"  busy = false;\n"
+"  if (ended) process.exit(0);\n"
+"}\n"
+"const ctl = fs.createReadStream(null, { fd: 3 });\n"
+"ctl.on('data', (d) => { buf = Buffer.concat([buf, d]); pump(); });\n"
+"ctl.on('end', () => { ended = true; if (!busy) process.exit(0); });\n";
+
+/* An interpreter of node can run where node is installed on the host
+ * (the sandbox sees /usr/bin and /usr/local/bin read-only). */
+static int node_installed(void)
+{
+	return access("/usr/bin/node", X_OK) == 0 || access("/usr/local/bin/node", X_OK) == 0;
+}
+
 struct cell {
 	struct box *box;
 	struct kernel *k;
@@ -2888,34 +3145,18 @@ struct cell {
 	int timed_out;
 	char hold[2][128];
 	size_t held[2];
-	char *q;
-	size_t q_len, q_off, q_cap;
+	struct evq q;		/* events not yet handed to libmicrohttpd */
 	int ended;
 	int sock, hup;
 	int64_t start, deadline;	/* monotonic ms */
 	unsigned cell_no;
 };
 
-static void cell_q(struct cell *m, const char *s, size_t n)
-{
-	struct cmd fake = { .q = m->q, .q_len = m->q_len, .q_off = m->q_off, .q_cap = m->q_cap };
-
-	q_add(&fake, s, n);
-	m->q = fake.q;
-	m->q_len = fake.q_len;
-	m->q_off = fake.q_off;
-	m->q_cap = fake.q_cap;
-}
 
 static void cell_output(struct cell *m, int i, const char *data, size_t n)
 {
-	struct cmd fake = { 0 };
-
-	if (!n)
-		return;
-	event_output(&fake, i, data, n);
-	cell_q(m, fake.q, fake.q_len);
-	free(fake.q);
+	if (n)
+		event_output(&m->q, i, data, n);
 }
 
 /* New bytes of stream @i: output up to the cell's mark, which ends it. */
@@ -2966,7 +3207,7 @@ static void cell_result(struct cell *m)
 			     "\"hints_more\":0,\"log_id\":\"%s\",\"stateful\":true,\"cell\":%u}\n",
 			     m->status, m->status, (long long)(now_ms(CLOCK_MONOTONIC) - m->start), m->k->id,
 			     m->cell_no);
-		cell_q(m, buf, (size_t)n);
+		q_add(&m->q, buf, (size_t)n);
 		return;
 	}
 	{
@@ -2985,7 +3226,7 @@ static void cell_result(struct cell *m)
 			     "\"wall_ms\":%lld,\"cpu_ms\":null,\"peak_memory_kb\":null,\"denials\":null,\"denied\":[],"
 			     "\"hints_more\":0,\"log_id\":\"%s\",\"stateful\":true,\"cell\":%u}\n",
 			     (long long)(now_ms(CLOCK_MONOTONIC) - m->start), m->k->id, m->cell_no);
-		cell_q(m, buf, (size_t)n);
+		q_add(&m->q, buf, (size_t)n);
 		unlink(m->k->result);
 		return;
 	}
@@ -2997,8 +3238,8 @@ static void cell_result(struct cell *m)
 		snprintf(fake.id, sizeof(fake.id), "%s", m->k->id);
 		snprintf(fake.result, sizeof(fake.result), "%s", m->k->result);
 		event_result(&fake);
-		cell_q(m, fake.q, fake.q_len);
-		free(fake.q);
+		q_add(&m->q, fake.q.buf, fake.q.len);
+		free(fake.q.buf);
 	}
 }
 
@@ -3021,7 +3262,7 @@ static void cell_release(struct cell *m)
 			close(k->fd_in);
 		free(k);
 	}
-	b->running = 0;
+	b->cell = 0;
 	b->last_used = now_ms(CLOCK_MONOTONIC);
 	pthread_cond_broadcast(&changed);
 	pthread_mutex_unlock(&lock);
@@ -3037,13 +3278,8 @@ static ssize_t cell_read(void *cls, uint64_t pos, char *buf, size_t max)
 		int np = 0, ready, wait_ms;
 		int64_t now;
 
-		if (m->q_off < m->q_len) {
-			size_t n = m->q_len - m->q_off < max ? m->q_len - m->q_off : max;
-
-			memcpy(buf, m->q + m->q_off, n);
-			m->q_off += n;
-			return (ssize_t)n;
-		}
+		if (m->q.off < m->q.len)
+			return (ssize_t)q_take(&m->q, buf, max);
 		if (m->ended)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if ((m->done[0] && m->done[1]) || m->eof) {
@@ -3075,7 +3311,7 @@ static ssize_t cell_read(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 		if (ready == 0) {
 			if (now_ms(CLOCK_MONOTONIC) < m->deadline || m->timed_out)
-				cell_q(m, ka, sizeof(ka) - 1);
+				q_add(&m->q, ka, sizeof(ka) - 1);
 			continue;
 		}
 		for (int k = 0; k < np; k++) {
@@ -3087,7 +3323,7 @@ static ssize_t cell_read(void *cls, uint64_t pos, char *buf, size_t max)
 				continue;
 			if (p[k].fd == m->sock) {
 				m->hup = 1;
-				cell_q(m, ka, sizeof(ka) - 1);
+				q_add(&m->q, ka, sizeof(ka) - 1);
 				continue;
 			}
 			i = p[k].fd == m->k->fd[0] ? 0 : 1;
@@ -3137,12 +3373,12 @@ static void cell_free(void *cls)
 		cell_release(m);
 	}
 	box_put(m->box);
-	free(m->q);
+	free(m->q.buf);
 	free(m);
 }
 
-/* A new interpreter for @b (the lock not held; b->running set by the caller). */
-static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
+/* A new interpreter of @lang for @b (the lock not held; b->cell set by the caller). */
+static struct kernel *kernel_start(struct box *b, int lang, char *err, size_t errlen)
 {
 	struct kernel *k = calloc(1, sizeof(*k));
 	char log[PATH_MAX + 64], **args;
@@ -3159,12 +3395,27 @@ static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
 	n = base_args(b, args, k->result, log);
 	args[n++] = "--timeout";
 	args[n++] = "0";
-	args[n++] = "--env";
-	args[n++] = "PYTHONUNBUFFERED=1";
-	args[n++] = "--";
-	args[n++] = "python3";
-	args[n++] = "-c";
-	args[n++] = (char *)KERNEL_PY;
+	k->lang = lang;
+	if (lang == K_PYTHON) {
+		args[n++] = "--env";
+		args[n++] = "PYTHONUNBUFFERED=1";
+		args[n++] = "--";
+		args[n++] = "python3";
+		args[n++] = "-c";
+		args[n++] = (char *)KERNEL_PY;
+	} else if (lang == K_BASH) {
+		args[n++] = "--";
+		args[n++] = "bash";
+		args[n++] = "-c";
+		args[n++] = (char *)KERNEL_BASH;
+	} else {
+		/* the cells' channel on descriptor 3, node's stdin /dev/null */
+		args[n++] = "--";
+		args[n++] = "/bin/sh";
+		args[n++] = "-c";
+		args[n++] = "exec node -e \"$0\" 3<&0 </dev/null";
+		args[n++] = (char *)KERNEL_JS;
+	}
 	args[n] = NULL;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0 ||
 	    (k->pid = spawn_box(b, args, in[0], out[1], er[1])) < 0) {
@@ -3188,11 +3439,11 @@ static struct kernel *kernel_start(struct box *b, char *err, size_t errlen)
 	k->fd_in = in[1];
 	k->fd[0] = out[0];
 	k->fd[1] = er[0];
-	srv_log("interpreter %s in %s (%s/%s): python3", k->id, b->id, b->tenant, b->user);
+	srv_log("interpreter %s in %s (%s/%s): %s", k->id, b->id, b->tenant, b->user, kernel_lang[lang]);
 	return k;
 }
 
-static int write_all_ms(int fd, const char *s, size_t n, int ms)
+int srv_write_all(int fd, const char *s, size_t n, int ms)
 {
 	while (n) {
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
@@ -3221,22 +3472,31 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 	struct MHD_Response *resp;
 	const union MHD_ConnectionInfo *ci;
 	enum MHD_Result r;
-	int fresh = 0;
+	int fresh = 0, lang = -1;
+	size_t code_len = 0;
 
 	json_object_foreach(req, k, v) {
 		if (!strcmp(k, "stateful"))
 			continue;
 		if (!strcmp(k, "language")) {
-			if (json_is_string(v) && (!strcmp(json_string_value(v), "node") ||
-						   !strcmp(json_string_value(v), "bash") || !strcmp(json_string_value(v), "sh")))
-				return srv_error(c, 501, "language", "not built: \"stateful\": true for %s (python only)",
-						 json_string_value(v));
-			if (!json_is_string(v) || strcmp(json_string_value(v), "python"))
-				return srv_error(c, 400, "language", "want \"python\" with \"stateful\": true");
+			const char *l = json_is_string(v) ? json_string_value(v) : "";
+
+			for (int i = 0; i < 3; i++)
+				if (!strcmp(l, kernel_lang[i]))
+					lang = i;
+			if (!strcmp(l, "sh"))
+				return srv_error(c, 501, "language", "not built: \"stateful\": true for sh (bash is)");
+			if (lang < 0)
+				return srv_error(c, 400, "language", "want \"python\", \"bash\" or \"node\" with "
+						 "\"stateful\": true");
+			if (lang == K_NODE && !node_installed())
+				return srv_error(c, 501, "language", "node is not installed (no /usr/bin/node or "
+						 "/usr/local/bin/node on this host)");
 		} else if (!strcmp(k, "code")) {
 			if (!json_is_string(v))
 				return srv_error(c, 400, "code", "want the program's text");
 			code = json_string_value(v);
+			code_len = json_string_length(v);
 		} else if (!strcmp(k, "timeout")) {
 			if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 86400)
 				return srv_error(c, 400, "timeout", "want seconds, more than 0 and up to 86400");
@@ -3248,19 +3508,22 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 			return srv_error(c, 400, k, "unknown field");
 	}
 	if (!json_object_get(req, "language"))
-		return srv_error(c, 400, "language", "missing: want \"python\"");
+		return srv_error(c, 400, "language", "missing: want \"python\", \"bash\" or \"node\"");
 	if (!code)
 		return srv_error(c, 400, "code", "missing");
 	pthread_mutex_lock(&lock);
-	if (b->dead || b->running || b->live) {
+	if (!b->dead && !b->cell && b->kernel && b->kernel->lang != lang) {
+		pthread_mutex_unlock(&lock);
+		return srv_error(c, 409, "language", "the stateful interpreter of sandbox %s is %s (one language "
+				 "at a time): DELETE .../kernel first", b->id, kernel_lang[b->kernel->lang]);
+	}
+	if (b->dead || b->cell) {
 		unsigned st = b->dead ? 404 : 409;
 
 		if (b->dead)
 			snprintf(err, sizeof(err), "no sandbox %s", b->id);
-		else if (b->live)
-			snprintf(err, sizeof(err), "process %s runs in sandbox %s and holds its jail", b->live->id, b->id);
 		else
-			snprintf(err, sizeof(err), "a command is running in sandbox %s (one at a time)", b->id);
+			snprintf(err, sizeof(err), "a cell is running in sandbox %s (one at a time)", b->id);
 		pthread_mutex_unlock(&lock);
 		return srv_error(c, st, NULL, "%s", err);
 	}
@@ -3273,16 +3536,16 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 		pthread_mutex_unlock(&lock);
 		return srv_error(c, 429, "limits.memory", "%s", err);
 	}
-	b->running = 1;
+	b->cell = 1;
 	b->commands++;
 	b->refs++;	/* the cell's */
 	pthread_mutex_unlock(&lock);
 	if (!b->kernel) {
-		struct kernel *nk = kernel_start(b, err, sizeof(err));
+		struct kernel *nk = kernel_start(b, lang, err, sizeof(err));
 
 		if (!nk) {
 			pthread_mutex_lock(&lock);
-			b->running = 0;
+			b->cell = 0;
 			pthread_cond_broadcast(&changed);
 			pthread_mutex_unlock(&lock);
 			box_put(b);
@@ -3307,11 +3570,18 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 	m->deadline = m->start + (int64_t)(timeout * 1000 + 0.5);
 	ci = jt_mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	m->sock = ci ? ci->connect_fd : -1;
-	line = json_pack("{s:s, s:s}", "n", m->nonce, "code", code);
-	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
-	json_decref(line);
-	if (!text || write_all_ms(m->k->fd_in, text, strlen(text), 10000) < 0 ||
-	    write_all_ms(m->k->fd_in, "\n", 1, 10000) < 0) {
+	if (m->k->lang == K_PYTHON) {
+		line = json_pack("{s:s, s:s}", "n", m->nonce, "code", code);
+		text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+		json_decref(line);
+		if (text && !(text = realloc(text, strlen(text) + 2)))
+			abort();
+		if (text)
+			strcat(text, "\n");
+	} else if (asprintf(&text, "%s %zu\n", m->nonce, code_len) < 0)
+		text = NULL;
+	if (!text || srv_write_all(m->k->fd_in, text, strlen(text), 10000) < 0 ||
+	    (m->k->lang != K_PYTHON && srv_write_all(m->k->fd_in, code, code_len, 10000) < 0)) {
 		/* the interpreter takes no cell: it is gone, or stuck; its end is the result */
 		free(text);
 		m->eof = 1;
@@ -3337,7 +3607,7 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 enum MHD_Result box_kernel_delete(struct MHD_Connection *c, struct box *b)
 {
 	pthread_mutex_lock(&lock);
-	if (b->kernel && b->running) {
+	if (b->kernel && b->cell) {
 		pthread_mutex_unlock(&lock);
 		return srv_error(c, 409, NULL, "a cell runs in sandbox %s", b->id);
 	}

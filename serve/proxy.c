@@ -166,25 +166,6 @@ static void up_free(void *cls)
 	free(u);
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		ssize_t w;
-
-		if (poll(&p, 1, UPSTREAM_MS) <= 0)
-			return -1;
-		w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 struct query {
 	char *buf;
 	size_t len, cap;
@@ -279,7 +260,8 @@ enum MHD_Result proxy_forward(struct MHD_Connection *c, struct box *b, int port,
 	fprintf(rf, "\r\n");
 	fclose(rf);
 	free(q.buf);
-	if (write_all(fd, req, req_len) < 0 || (len && write_all(fd, body, len) < 0)) {
+	if (srv_write_all(fd, req, req_len, UPSTREAM_MS) < 0 ||
+	    (len && srv_write_all(fd, body, len, UPSTREAM_MS) < 0)) {
 		free(req);
 		close(fd);
 		return srv_error(c, 502, NULL, "port %d of sandbox %s did not take the request", port, box_id(b));

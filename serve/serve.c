@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <syslog.h>
 #include "filters/policy.h"
+#include "reports/logread.h"
 #include "reports/syslog.h"
 #include "serve/serve.h"
 #include "tracer/internal.h"
@@ -187,17 +188,6 @@ struct req {
 	char err_msg[600];
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* %HH decoded; NUL (%00) and malformed escapes refused. MHD's own
  * unescaping is off (no_unescape), so that a %00 cannot cut a path. */
 static char *url_decode(const char *s)
@@ -211,7 +201,7 @@ static char *url_decode(const char *s)
 			*o++ = *s;
 			continue;
 		}
-		int h = hexval(s[1]), l = h < 0 ? -1 : hexval(s[2]);
+		int h = jt_hexval((unsigned char)s[1]), l = h < 0 ? -1 : jt_hexval((unsigned char)s[2]);
 
 		if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 			free(out);

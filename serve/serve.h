@@ -99,6 +99,9 @@ void srv_syslog_raw(const char *json, size_t len);	/* a record built by the call
 
 /* box.c */
 struct box;
+/* All of @s written to @fd (a pipe or a socket: SIGPIPE is ignored), each
+ * wait for room at most @ms: 0, or -1 when it cannot be. */
+int srv_write_all(int fd, const char *s, size_t n, int ms);
 void box_start(void);
 void box_stop_all(void);
 struct box *box_find(const char *tenant, const char *id);	/* a reference, or NULL */

@@ -106,6 +106,8 @@ static void usage_run(FILE *out)
 "                   as root without it, as the user sandbox (uid 2100000000);\n"
 "                   uid 0 only with --user root\n"
 "  --ephemeral      a fresh jail, removed at the end (the default without --user/--jail)\n"
+"  --share-jail     run beside other --share-jail runs of the same jail (by default\n"
+"                   a kept jail is one run's at a time)\n"
 "  --keep IN[:HOST] after the run, copy IN (a path in the jail) out to HOST\n"
 "                   (default: its name in the current directory)\n"
 "\n"
@@ -160,7 +162,7 @@ static int err1(const char *what, const char *a)
 }
 
 enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
-       O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_KEEP, O_NO_BACKTRACE,
+       O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_SHARE_JAIL, O_KEEP, O_NO_BACKTRACE,
        O_SYSLOG, O_NET, O_NO_PIN, O_GRACE, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
@@ -276,6 +278,7 @@ static int cmd_run(int argc, char **argv)
 		{ "cwd", required_argument, 0, O_CWD },
 		{ "user", required_argument, 0, O_USER },
 		{ "ephemeral", no_argument, 0, O_EPHEMERAL },
+		{ "share-jail", no_argument, 0, O_SHARE_JAIL },
 		{ "keep", required_argument, 0, O_KEEP },
 		{ "no-backtrace", no_argument, 0, O_NO_BACKTRACE },
 		{ "no-pin", no_argument, 0, O_NO_PIN },
@@ -335,6 +338,7 @@ static int cmd_run(int argc, char **argv)
 		case O_CWD: r = jt_config_set_cwd(cfg, optarg); break;
 		case O_USER: r = jt_config_set_user(cfg, optarg); break;
 		case O_EPHEMERAL: jt_config_set_ephemeral(cfg, 1); break;
+		case O_SHARE_JAIL: jt_config_set_share_jail(cfg, 1); break;
 		case O_KEEP: r = jt_config_keep(cfg, optarg); break;
 		case O_NO_BACKTRACE: jt_config_set_backtrace(cfg, 0); break;
 		case O_SYSLOG: jt_config_set_syslog(cfg, 1); break;

@@ -287,6 +287,11 @@ void jt_config_set_ephemeral(jt_config *cfg, int on)
 	cfg->ephemeral = on;
 }
 
+void jt_config_set_share_jail(jt_config *cfg, int on)
+{
+	cfg->share_jail = on;
+}
+
 int jt_config_keep(jt_config *cfg, const char *spec)
 {
 	char **k = realloc(cfg->keep, (cfg->n_keep + 1) * sizeof(*k));

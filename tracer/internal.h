@@ -30,6 +30,7 @@ struct jt_config {
 	char *cwd;			/* --cwd: the inside working directory */
 	char *user;			/* --user: whose jail, and as root whose uid */
 	int ephemeral;			/* --ephemeral: a fresh jail even with --user */
+	int share_jail;			/* --share-jail: a shared lock on the jail, not an exclusive one */
 	char **keep;			/* --keep specs */
 	size_t n_keep;
 	int no_backtrace;		/* --no-backtrace */

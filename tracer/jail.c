@@ -300,9 +300,12 @@ static int data_dir(char *out, size_t len)
 	return -ENOENT;
 }
 
-/* One run per jail at a time: a lock held while the run lasts. */
+/* One run per jail at a time: a lock held while the run lasts; or, with
+ * --share-jail, any number of runs that share it (a shared lock). */
 static int lock_jail(struct jt_run *run, char *err, size_t errlen)
 {
+	int share = run->cfg->share_jail;
+
 	char path[PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/.lock", run->jail);
@@ -311,11 +314,12 @@ static int lock_jail(struct jt_run *run, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot lock the jail %s: %s", run->jail, strerror(errno));
 		return -errno;
 	}
-	if (flock(run->jail_lock, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(run->jail_lock, (share ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "the jail %s is in use by another run%s", run->jail,
-			 e == EWOULDBLOCK ? "; runs of one user do not share a jail at once" : "");
+			 e != EWOULDBLOCK ? "" : share ? " that does not share it (--share-jail)" :
+			 "; runs of one user do not share a jail at once (unless each has --share-jail)");
 		close(run->jail_lock);
 		run->jail_lock = -1;
 		return -EBUSY;
@@ -346,6 +350,10 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 			snprintf(err, errlen, "cannot make %s: %s", run->jail, strerror(-r));
 			return r;
 		}
+	}
+	if (!run->jail[0] && run->cfg->share_jail) {
+		snprintf(err, errlen, "--share-jail shares a kept jail (--user or --jail), not a fresh one");
+		return -EINVAL;
 	}
 	if (!run->jail[0]) {
 		if ((r = fresh_jail(run)) < 0) {

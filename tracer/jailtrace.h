@@ -144,6 +144,14 @@ int jt_config_set_user(jt_config *cfg, const char *name);
 void jt_config_set_ephemeral(jt_config *cfg, int on);
 
 /**
+ * Share the kept jail (--user, --jail) with other runs that share it, as
+ * one sandbox's command beside its background process does: the run takes
+ * a shared lock on the jail, not an exclusive one, so a run that does not
+ * share it is still refused while they last (and they while it does).
+ */
+void jt_config_set_share_jail(jt_config *cfg, int on);
+
+/**
  * After the run, copy INSIDE (a path in the jail) out to HOST (default: its
  * name in the current directory); only regular files and directories are
  * copied, never links. "INSIDE[:HOST]".

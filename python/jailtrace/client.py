@@ -308,7 +308,8 @@ class Sandbox:
 
     Options (each as in POST /v1/sandboxes): idle_timeout (seconds),
     max_age (seconds), ephemeral (a fresh jail, removed with the sandbox; by default the
-    user's own jail, kept), policy (a name the server knows), ro, rw
+    user's own jail, kept), policy (a name the server knows), policy_text
+    (a policy's text, docs/policy.md, held to what the server grants), ro, rw
     (grants under the server's --grant-root), allow_net, limits (e.g.
     {"memory": "512M"}), proxy ({"NAME": {"Header": "secret"}}: a secrets
     proxy to the server's upstream NAME, the program reaching it at
@@ -316,8 +317,8 @@ class Sandbox:
     """
 
     def __init__(self, user, server=None, token=None, *, idle_timeout=None, max_age=None,
-                 ephemeral=None, policy=None, ro=None, rw=None, allow_net=None, limits=None,
-                 proxy=None, timeout=60):
+                 ephemeral=None, policy=None, policy_text=None, ro=None, rw=None, allow_net=None,
+                 limits=None, proxy=None, timeout=60):
         server = server or os.environ.get("JAILTRACE_SERVER")
         token = token or os.environ.get("JAILTRACE_TOKEN")
         self.user = user
@@ -333,14 +334,14 @@ class Sandbox:
             if proxy:
                 raise JailtraceError(501, "proxy rules need a server (not built for local mode)")
             self._local = Local(user, server[6:] or None, ephemeral=ephemeral, policy=policy,
-                                ro=ro, rw=rw, allow_net=allow_net, limits=limits)
+                                policy_text=policy_text, ro=ro, rw=rw, allow_net=allow_net, limits=limits)
             self.info = self._local.info()
             self.id = self._local.id
             return
         self._t = _Transport(server, token, timeout)
         body = {"user": user}
         for k, v in (("idle_timeout", idle_timeout), ("max_age", max_age),
-                     ("ephemeral", ephemeral), ("policy", policy),
+                     ("ephemeral", ephemeral), ("policy", policy), ("policy_text", policy_text),
                      ("ro", ro), ("rw", rw), ("allow_net", allow_net), ("limits", limits),
                      ("proxy", proxy)):
             if v is not None:
@@ -435,9 +436,10 @@ class Sandbox:
     def run_code(self, code, language="python", *, stdin=None, env=None, cwd=None, timeout=None,
                  limits=None, on_stdout=None, on_stderr=None, stateful=False):
         """Run @code ("python", "bash", "sh" or "node"). Returns a Result.
-        stateful=True (python only): in the sandbox's one interpreter, whose
-        variables stay from call to call (stdin, env, cwd and limits are not
-        taken then)."""
+        stateful=True ("python", "bash", or "node" where the host has it): in
+        the sandbox's one interpreter, whose variables stay from call to call
+        (stdin, env, cwd and limits are not taken then; one language at a
+        time: stop_interpreter() before another)."""
         if stateful:
             if self._local:
                 raise JailtraceError(501, "stateful code needs a server (not built for local mode)")

@@ -38,7 +38,7 @@ class Local:
     (default: $JAILTRACE_BIN, else `jailtrace` on PATH)."""
 
     def __init__(self, user, binary=None, ephemeral=False, policy=None, ro=None, rw=None,
-                 allow_net=None, limits=None):
+                 allow_net=None, limits=None, policy_text=None):
         from .client import JailtraceError
         self.Error = JailtraceError
         self.bin = binary or os.environ.get("JAILTRACE_BIN") or shutil.which("jailtrace")
@@ -54,8 +54,17 @@ class Local:
             self.opts += ["--jail", self.jail]
         else:
             self.jail = _user_jail(user)
+        if policy and policy_text is not None:
+            raise self.Error(400, "want either policy or policy_text, not both", "policy_text")
         if policy and policy != "default":
             self.opts += ["--policy", policy]
+        if policy_text is not None:
+            # the user's own machine: the text is taken as `jailtrace run
+            # --policy` takes a file (no server to hold it to --grant-root)
+            path = os.path.join(self.state, "policy_text.policy")
+            with open(path, "w") as f:
+                f.write(policy_text)
+            self.opts += ["--policy", path]
         for flag, items in (("--ro", ro), ("--rw", rw), ("--allow-net", allow_net)):
             for item in items or ():
                 self.opts += [flag, item]

@@ -193,22 +193,26 @@ def test_tenant_isolation(server):
 
 
 def test_streaming_output_arrives_before_the_end(server):
-    with sandbox(server, "alice") as sb:
-        start = time.monotonic()
+    # the command's end waits for a file the client puts only once it has
+    # the first output: the order of events shows the streaming, not a clock
+    with sandbox(server, "alice") as sb, sandbox(server, "alice") as same:
+        assert same.id == sb.id
         seen = []
-        r = sb.exec(["sh", "-c", "echo first; sleep 2; echo second"],
-                    on_stdout=lambda d: seen.append((time.monotonic() - start, d)))
-        end = time.monotonic() - start
-        assert r.stdout == "first\nsecond\n"
-        assert seen[0][1] == "first\n"
-        assert seen[0][0] < end - 1.0, (seen, end)
+
+        def got(d, go):
+            seen.append(d)
+            if len(seen) == 1:
+                same.files.write(go, "")
+        r = sb.exec(["sh", "-c", "echo first; while [ ! -e /work/go1 ]; do sleep 0.02; done; echo second"],
+                    on_stdout=lambda d: got(d, "/work/go1"), timeout=20)
+        assert r.stdout == "first\nsecond\n" and r.exit_code == 0, r.raw
+        assert seen[0] == "first\n"
 
         seen.clear()
-        start = time.monotonic()
-        sb.run_code("import time\nprint('a')\ntime.sleep(2)\nprint('b')",
-                    on_stdout=lambda d: seen.append((time.monotonic() - start, d)))
-        end = time.monotonic() - start
-        assert seen[0][1].startswith("a") and seen[0][0] < end - 1.0, (seen, end)
+        r = sb.run_code("import os, time\nprint('a')\nwhile not os.path.exists('/work/go2'):\n"
+                        "    time.sleep(0.02)\nprint('b')", on_stdout=lambda d: got(d, "/work/go2"), timeout=20)
+        assert r.stdout == "a\nb\n" and r.exit_code == 0, r.raw
+        assert seen[0].startswith("a")
 
 
 def test_traversal_and_links_refused(server):
@@ -250,21 +254,47 @@ def test_traversal_and_links_refused(server):
         assert types["pw"] == "file" and types["etc"] == "link" and types["fifo"] == "other"
 
 
-def test_idle_timeout_destroys_and_leaves_nothing(server):
+def test_idle_timeout_and_max_age_destroy_and_leave_nothing(server):
     marker = "jt-idle-" + uuid.uuid4().hex[:8]
+    # three sandboxes side by side, each with a 2 s idle timeout or maximum
+    # age (a request must reach each before it, on a busy host too)
     sb = sandbox(server, "erin", idle_timeout=2, ephemeral=True)
+    busy = sandbox(server, "fred", idle_timeout=2, ephemeral=True)
+    old = sandbox(server, "hank", max_age=2, idle_timeout=600, ephemeral=True)
+    assert old.info["max_age"] == 2
     jail = os.path.join(server.data, "ephemeral", sb.id)
-    sb.files.write("/work/x", "x")
-    assert os.path.isdir(jail)
-    # a command running is not idleness: this one outlives the timeout
-    r = sb.exec(["sh", "-c", "sleep 3; echo " + marker])
-    assert r.stdout == marker + "\n"
-    assert sb.refresh()["id"] == sb.id
+    # the maximum age destroys even a running command
+    aged = []
+    ta = threading.Thread(target=lambda: aged.append(
+        _quietly(old.exec, ["sh", "-c", "sleep 60 # " + marker + "-age"])), daemon=True)
+    ta.start()
+    # in busy, a running command is not idleness: this one outlives the timeout
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        _quietly(busy.exec, ["sh", "-c", "echo x >/work/x; sleep 2.5; echo " + marker])), daemon=True)
+    t.start()
+    # in sb, a running background process is idleness
+    p = sb.processes.start("echo up; exec sleep 300 # " + marker + "-bg")
+    assert _wait_output(p, "up")
     assert wait_until(lambda: not os.path.exists(jail), timeout=6)
+    assert wait_until(lambda: not processes_with(marker + "-bg"))
     with pytest.raises(JailtraceError) as e:
         sb.refresh()
     assert e.value.status == 404
     assert wait_until(lambda: "idle timeout" in server.output())
+    t.join(20)
+    assert results and results[0] and results[0].stdout == marker + "\n", results
+    assert busy.refresh()["id"] == busy.id
+    assert os.path.isdir(os.path.join(server.data, "ephemeral", busy.id))
+    busy.destroy()
+    ta.join(20)
+    assert aged and aged[0] and aged[0].status == "interrupted", aged
+    assert wait_until(lambda: not processes_with(marker + "-age"))
+    with pytest.raises(JailtraceError) as e:
+        old.refresh()
+    assert e.value.status == 404
+    assert not os.path.exists(os.path.join(server.data, "ephemeral", old.id))
+    assert wait_until(lambda: "maximum age" in server.output())
 
 
 def test_destroy_kills_the_running_command(server):
@@ -310,9 +340,11 @@ def test_bad_input(server):
             status, e = raw(server, "POST", "/v1/sandboxes",
                             json.dumps({"user": "x", "allow_net": ["192.0.2.1:443", net]}).encode())
             assert status == 403 and e["field"] == "allow_net[1]", (net, status, e)
-        # what is not built says so
-        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", "policy_text": "ro /"}).encode())
-        assert status == 501 and e["field"] == "policy_text" and "not built" in e["error"], e
+        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", "policy_text": 1}).encode())
+        assert status == 400 and e["field"] == "policy_text", e
+        status, e = raw(server, "POST", "/v1/sandboxes", json.dumps(
+            {"user": "x", "policy_text": "include default", "policy": "default"}).encode())
+        assert status == 400 and e["field"] == "policy_text", e
         # a proxy rule names an upstream of the server's, never an address
         status, e = raw(server, "POST", "/v1/sandboxes", json.dumps(
             {"user": "x", "proxy": {"http://169.254.169.254": {}}}).encode())
@@ -378,21 +410,6 @@ def _started(sb, line, results=None):
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t, started
-
-
-def test_max_age_destroys_even_a_running_command(server):
-    marker = "jt-age-" + uuid.uuid4().hex[:8]
-    # (4 s: the command must start before the age is reached, on a busy host too)
-    sb = sandbox(server, "hank", max_age=4, idle_timeout=600, ephemeral=True)
-    assert sb.info["max_age"] == 4
-    start = time.monotonic()
-    r = sb.exec(["sh", "-c", "sleep 60 # " + marker])
-    assert r.status == "interrupted" and time.monotonic() - start < 15
-    assert wait_until(lambda: not processes_with(marker))
-    with pytest.raises(JailtraceError) as e:
-        sb.refresh()
-    assert e.value.status == 404
-    assert wait_until(lambda: "maximum age" in server.output())
 
 
 def test_loopback_tcp():
@@ -503,8 +520,13 @@ def test_local_mode_without_a_server():
     with Sandbox(user="loc", server="local:" + binary, ephemeral=True) as sb:
         jail = sb._local.jail
         seen = []
-        r = sb.exec(["sh", "-c", "echo first; sleep 1; echo second"],
-                    on_stdout=lambda d: seen.append(d))
+
+        def got(d):
+            seen.append(d)
+            if len(seen) == 1:  # the end waits for the first output to arrive
+                open(os.path.join(jail, "tmp", "go"), "w").close()
+        r = sb.exec(["sh", "-c", "echo first; while [ ! -e /tmp/go ]; do sleep 0.02; done; echo second"],
+                    on_stdout=got, timeout=20)
         assert r.stdout == "first\nsecond\n" and r.exit_code == 0 and seen[0] == "first\n"
         r = sb.run_code("import sys\nprint(sys.stdin.read()[::-1])\n1/0", stdin="abc")
         assert r.stdout == "cba\n" and r.error == "ZeroDivisionError: division by zero"
@@ -523,8 +545,18 @@ def test_local_mode_without_a_server():
         assert {e["name"] for e in sb.files.list("/work")} == {"d", "pw"}
         sb.files.remove("/work/d/x.txt")
         assert sb.exec(["sleep", "5"], timeout=0.3).limit == "timeout"
+        assert sb.exec(["mkdir", "/work/made"]).exit_code == 0  # the control of policy_text's
+        assert os.path.isdir(os.path.join(jail, "work", "made"))
         assert os.path.isdir(jail)
     assert not os.path.exists(jail)
+    # policy_text: taken as `jailtrace run --policy` takes a file
+    text = "include default\ndeny mkdir mkdirat EPERM\n"
+    with Sandbox(user="loc", server="local:" + binary, ephemeral=True, policy_text=text) as sb:
+        assert sb.exec(["mkdir", "/work/made"]).exit_code != 0
+        assert not os.path.exists(os.path.join(sb._local.jail, "work", "made"))
+    with pytest.raises(JailtraceError) as e:
+        Sandbox(user="loc", server="local:" + binary, ephemeral=True, policy_text="include default\nnett x\n")
+    assert e.value.status == 400 and "policy_text.policy:2:" in e.value.message, e.value.message
 
 
 def test_a_token_bound_to_unix_peer_uids():
@@ -625,11 +657,11 @@ def test_a_background_process_its_output_and_signals(server):
         assert (out, err) == ("one\n", "two\n")
         assert [q.id for q in sb.processes.list()] == [p.id]
         assert sb.refresh()["process"] == p.id
-        # it holds the jail: no command, no second process beside it
-        for fn in (lambda: sb.exec(["true"]), lambda: sb.processes.start(["true"])):
-            with pytest.raises(JailtraceError) as e:
-                fn()
-            assert e.value.status == 409 and p.id in e.value.message
+        # one process at a time; a command runs beside it
+        with pytest.raises(JailtraceError) as e:
+            sb.processes.start(["true"])
+        assert e.value.status == 409 and p.id in e.value.message
+        assert sb.exec(["echo", "beside"]).stdout == "beside\n"
         # bad input
         status, e = raw(server, "POST", "/v1/sandboxes/%s/processes/%s/signal" % (sb.id, p.id),
                         b'{"signal": "USR1"}')
@@ -662,7 +694,56 @@ def test_a_background_process_its_output_and_signals(server):
         assert wait_until(lambda: not processes_with(marker))
 
 
-def test_destroy_and_idle_kill_background_processes(server):
+def _host_get(port, path):
+    """GET http://127.0.0.1:PORT/PATH from the host: the body, or None when
+    nothing answers."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+            return r.read().decode()
+    except OSError:
+        return None
+
+
+def test_a_command_beside_a_dev_server_and_the_interpreter(server):
+    port = _free_port()
+    marker = "jt-beside-" + uuid.uuid4().hex[:8]
+    served = "http.server\x00%d" % port
+    sb = sandbox(server, "tess", ephemeral=True)
+    jail = os.path.join(server.data, "ephemeral", sb.id)
+    sb.files.write("/work/index.html", "v1")
+    p = sb.processes.start(["sh", "-c", "echo $$ >/work/server.pid; exec python3 -u -m http.server %d "
+                            "--bind 127.0.0.1" % port], ports=[port], cwd="/work")
+    assert _wait_output(p, "Serving HTTP"), p.output()
+    # the dev server serves, seen from the host
+    assert _host_get(port, "/index.html") == "v1"
+    # a command beside it: it sees the server's files, and what it writes the server serves
+    results = []
+    t, started = _started(sb, "cat /work/server.pid; echo v2 >/work/index.html; echo written; "
+                          "sleep 300 # " + marker, results)
+    assert started.wait(30)
+    assert wait_until(lambda: _host_get(port, "/index.html") == "v2\n", timeout=20)
+    # and the stateful interpreter beside both, in the same jail
+    r = sb.run_code("print(open('/work/index.html').read().strip())", stateful=True)
+    assert r.stdout == "v2\n", r.raw
+    # one command at a time still
+    with pytest.raises(JailtraceError) as e:
+        sb.exec(["true"])
+    assert e.value.status == 409
+    assert sb.refresh()["process"] == p.id and p.refresh()["running"]
+    assert processes_with(marker) and processes_with(served)
+    # destroy kills all three, and the jail goes with the last of them
+    sb.destroy()
+    t.join(30)
+    assert not t.is_alive()
+    assert results and results[0].status == "interrupted"
+    assert results[0].stdout.startswith("started\n") and results[0].stdout.split("\n")[1].isdigit()
+    assert wait_until(lambda: not processes_with(marker) and not processes_with(served))
+    assert _host_get(port, "/index.html") is None
+    assert not os.path.exists(jail)
+
+
+def test_destroy_kills_background_processes(server):
     marker = "jt-bgd-" + uuid.uuid4().hex[:8]
     sb = sandbox(server, "quinn", ephemeral=True)
     p = sb.processes.start("echo up; exec sleep 300 # " + marker)
@@ -670,13 +751,7 @@ def test_destroy_and_idle_kill_background_processes(server):
     sb.destroy()
     assert wait_until(lambda: not processes_with(marker))
     assert not os.path.exists(os.path.join(server.data, "ephemeral", sb.id))
-    # a running process does not keep a sandbox from its idle timeout
-    # (3 s: the process must start before it, on a busy host too)
-    sb = sandbox(server, "quinn", ephemeral=True, idle_timeout=3)
-    p = sb.processes.start("echo up; sleep 300 # " + marker)
-    assert _wait_output(p, "up")
-    assert wait_until(lambda: "destroyed sandbox %s" % sb.id in server.output(), timeout=15)
-    assert wait_until(lambda: not processes_with(marker))
+    # (the idle timeout's: test_idle_timeout_destroys_and_leaves_nothing)
 
 
 def test_an_exposed_port_answers_with_the_token_only(server):
@@ -806,10 +881,10 @@ def test_stateful_python_keeps_its_variables(server):
         r = sb.run_code("open('/etc/shadow').read()", stateful=True)
         assert r.exit_code == 1 and "Error" in r.error
         assert sb.run_code("print(x)", stateful=True).stdout == "41\n"
-        # it holds the jail: a plain command waits for its end
-        with pytest.raises(JailtraceError) as e:
-            sb.exec(["true"])
-        assert e.value.status == 409 and "kernel" in e.value.message
+        # a command runs beside it, in the same jail
+        sb.run_code("open('/work/cell.txt', 'w').write('from the cell')", stateful=True)
+        assert sb.exec(["cat", "/work/cell.txt"]).stdout == "from the cell"
+        assert sb.run_code("print(x)", stateful=True).stdout == "41\n"
         assert sb.refresh()["stateful"] is True
         # other tenants cannot stop it
         assert raw(server, "DELETE", "/v1/sandboxes/%s/kernel" % sb.id, token=server.token("globex"))[0] == 404
@@ -823,11 +898,102 @@ def test_stateful_python_keeps_its_variables(server):
         assert sb.refresh()["stateful"] is False
         assert sb.exec(["echo", "free"]).stdout == "free\n"
         status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
-                        b'{"language": "node", "code": "1", "stateful": true}')
+                        b'{"language": "sh", "code": "1", "stateful": true}')
         assert status == 501 and e["field"] == "language" and "not built" in e["error"]
+        status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
+                        b'{"language": "cobol", "code": "1", "stateful": true}')
+        assert status == 400 and e["field"] == "language"
         status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
                         b'{"language": "python", "code": "1", "stateful": true, "stdin": "x"}')
         assert status == 400 and e["field"] == "stdin"
+
+
+def _node_installed():
+    return any(os.access(p, os.X_OK) for p in ("/usr/bin/node", "/usr/local/bin/node"))
+
+
+def test_stateful_bash_and_node_keep_their_state(server):
+    with sandbox(server, "wendy") as sb:
+        r = sb.run_code('x=41; cd /tmp; f() { echo "f $1"; }', "bash", stateful=True)
+        assert r.exit_code == 0, r.raw
+        r = sb.run_code("echo $((x + 1)); pwd; f \u00e9", "bash", stateful=True)
+        assert (r.stdout, r.exit_code, r.raw["cell"]) == ("42\n/tmp\nf \u00e9\n", 0, 2), r.raw
+        r = sb.run_code("echo $x; echo err >&2; (exit 3)", "bash", stateful=True)
+        assert (r.stdout, r.stderr, r.exit_code) == ("41\n", "err\n", 3)
+        # a syntax error is the cell's, not the shell's end
+        r = sb.run_code("if then", "bash", stateful=True)
+        assert r.exit_code == 2 and "syntax error" in r.stderr
+        # stdin is /dev/null, not the interpreter's channel
+        r = sb.run_code("cat; echo after $x", "bash", stateful=True)
+        assert (r.stdout, r.raw["cell"]) == ("after 41\n", 5)
+        # contained as any command is
+        r = sb.run_code("cat /etc/shadow", "bash", stateful=True)
+        assert r.exit_code != 0 and r.stdout == ""
+        # one language at a time
+        with pytest.raises(JailtraceError) as e:
+            sb.run_code("print(1)", "python", stateful=True)
+        assert e.value.status == 409 and e.value.field == "language" and "bash" in e.value.message
+        sb.stop_interpreter()
+        if not _node_installed():
+            status, e = raw(server, "POST", "/v1/sandboxes/%s/code" % sb.id,
+                            b'{"language": "node", "code": "1", "stateful": true}')
+            assert status == 501 and e["field"] == "language" and "node is not installed" in e["error"], e
+            return
+        r = sb.run_code("let x = 41; var y = 1; function f(a) { return 'f ' + a; }", "node", stateful=True)
+        assert r.exit_code == 0, r.raw
+        r = sb.run_code("console.log(x + y, f('\u00e9'))", "node", stateful=True)
+        assert (r.stdout, r.exit_code, r.raw["cell"]) == ("42 f \u00e9\n", 0, 2), r.raw
+        r = sb.run_code("throw new Error('boom')", "node", stateful=True)
+        assert r.exit_code == 1 and "boom" in r.stderr
+        # a promise the cell gives back is awaited
+        r = sb.run_code("new Promise((ok) => setTimeout(() => { console.log('later', x); ok(); }, 50))",
+                        "node", stateful=True)
+        assert (r.stdout, r.exit_code) == ("later 41\n", 0), r.raw
+        r = sb.run_code("require('fs').readFileSync('/etc/shadow')", "node", stateful=True)
+        assert r.exit_code == 1 and r.stdout == ""
+        sb.stop_interpreter()
+        assert sb.refresh()["stateful"] is False
+
+
+def test_policy_text_is_parsed_and_held_to_what_the_server_grants(server):
+    # the control: without the policy, the command makes its directory
+    with sandbox(server, "uma", ephemeral=True) as ctl:
+        assert ctl.exec(["mkdir", "/work/d"]).exit_code == 0
+        assert os.path.isdir(os.path.join(server.data, "ephemeral", ctl.id, "work", "d"))
+    text = "include default\n# no new directories\ndeny mkdir mkdirat EPERM\n"
+    with sandbox(server, "vera", ephemeral=True, policy_text=text) as sb:
+        assert sb.refresh()["policy"] == "(text)"
+        r = sb.exec(["mkdir", "/work/d"])
+        assert r.exit_code != 0 and "Operation not permitted" in r.stderr, r.raw
+        assert not os.path.exists(os.path.join(server.data, "ephemeral", sb.id, "work", "d"))
+        # the command's audit log names the policy (a deny runs in the kernel: no record a call)
+        policy_file = os.path.join(server.data, "run", sb.id + ".policy")
+        status, data = raw(server, "GET", "/v1/sandboxes/%s/logs/%s" % (sb.id, r.log_id))
+        assert status == 200 and json.loads(data.splitlines()[0])["policy"] == policy_file, data[:300]
+        assert os.path.exists(policy_file)
+    assert not os.path.exists(policy_file)
+    listed = raw(server, "GET", "/v1/sandboxes")[1]
+    for text, status, line in (("include default\nnett connect x\n", 400, 2),
+                               ("include /etc/passwd\n", 403, 1),
+                               ("include default\nro /etc/ssh\n", 403, 2),
+                               ("include default\n\nrw /tmp:/host\n", 403, 3),
+                               ("include default\nallow ptrace\n", 403, 2),
+                               ("include default\nallow io_uring_setup io_uring_enter\n", 403, 2),
+                               ("include default\nioctl allow TIOCSTI\n", 403, 2),
+                               ("net connect 127.0.0.1:22\n", 403, 1),
+                               ("net connect localhost\n", 403, 1),
+                               ("net unix /tmp/x.sock\n", 403, 1),
+                               ("net bind 127.0.0.1:8000\n", 403, 1),
+                               ("env pass HOME\n", 403, 1),
+                               ("limit memory 0\n", 403, 1),
+                               ("hosts /etc/hosts\n", 403, 1),
+                               ('proxy x http://192.0.2.1 header "A: ${HOME}"\n', 403, 1)):
+        st, e = raw(server, "POST", "/v1/sandboxes", json.dumps({"user": "x", "policy_text": text}).encode())
+        assert st == status and e["field"] == "policy_text" and "policy_text:%d:" % line in e["error"], \
+            (text, st, e)
+    # nothing was made
+    assert raw(server, "GET", "/v1/sandboxes")[1] == listed
+    assert not [f for f in os.listdir(os.path.join(server.data, "run")) if f.endswith(".policy")]
 
 
 def test_stateful_interpreter_dies_with_its_sandbox(server):

@@ -28,11 +28,10 @@ t_serve_isolates_users() { pytest_case test_per_user_isolation; }
 t_serve_isolates_tenants() { pytest_case test_tenant_isolation; }
 t_serve_streams_output_before_the_end() { pytest_case test_streaming_output_arrives_before_the_end; }
 t_serve_refuses_traversal_and_links() { pytest_case test_traversal_and_links_refused; }
-t_serve_idle_timeout_destroys() { pytest_case test_idle_timeout_destroys_and_leaves_nothing; }
+t_serve_idle_timeout_and_max_age_destroy() { pytest_case test_idle_timeout_and_max_age_destroy_and_leave_nothing; }
 t_serve_destroy_kills_the_running_command() { pytest_case test_destroy_kills_the_running_command; }
 t_serve_refuses_bad_input() { pytest_case test_bad_input; }
 t_serve_death_kills_every_sandbox() { pytest_case test_server_death_kills_every_sandbox; }
-t_serve_max_age_destroys() { pytest_case test_max_age_destroys_even_a_running_command; }
 t_serve_listens_on_loopback_tcp() { pytest_case test_loopback_tcp; }
 t_serve_a_stuck_client_blocks_no_one() { pytest_case test_a_stuck_client_blocks_no_one; }
 
@@ -120,7 +119,8 @@ t_serve_sighup_reads_the_tokens_again() { pytest_case test_sighup_reads_the_toke
 t_serve_a_client_gone_stops_its_command() { pytest_case test_a_client_gone_stops_its_command_not_the_sandbox; }
 t_serve_destroy_as_a_command_starts() { pytest_case test_destroy_as_a_command_starts_is_interrupted; }
 t_serve_background_processes() { pytest_case test_a_background_process_its_output_and_signals; }
-t_serve_destroy_and_idle_kill_processes() { pytest_case test_destroy_and_idle_kill_background_processes; }
+t_serve_command_beside_a_dev_server() { pytest_case test_a_command_beside_a_dev_server_and_the_interpreter; }
+t_serve_destroy_kills_processes() { pytest_case test_destroy_kills_background_processes; }
 t_serve_exposed_port_needs_the_token() { pytest_case test_an_exposed_port_answers_with_the_token_only; }
 t_serve_exposed_port_never_reaches_the_host() { pytest_case test_an_exposed_port_never_reaches_a_host_service; }
 t_serve_hostile_upstream_gets_502() { pytest_case test_a_hostile_upstream_gets_502; }
@@ -129,3 +129,5 @@ t_serve_stateful_interpreter_dies_with_its_sandbox() { pytest_case test_stateful
 t_serve_syslog_has_denials_limits_destroys() { pytest_case test_syslog_gets_denials_limits_and_destroys_with_tenant_and_user; }
 t_serve_tenant_memory_gives_429() { pytest_case test_tenant_memory_limit_gives_429; }
 t_serve_proxy_rules_keep_secrets_outside() { pytest_case test_proxy_rules_add_the_tenants_secret_outside_the_sandbox; }
+t_serve_stateful_bash_and_node() { pytest_case test_stateful_bash_and_node_keep_their_state; }
+t_serve_policy_text() { pytest_case test_policy_text_is_parsed_and_held_to_what_the_server_grants; }

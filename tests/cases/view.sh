@@ -398,6 +398,36 @@ t_two_runs_of_one_user_do_not_share_the_jail_at_once() {
 	true
 }
 
+# serve's command beside its sandbox's background process: runs that each
+# say --share-jail share it, and a run that does not is still refused
+t_share_jail_runs_share_one_jail_and_shut_out_an_exclusive_run() {
+	u=jt-test-$$-s
+	export XDG_DATA_HOME=$T/data
+	jt_bg --timeout 60s --share-jail --user "$u" -- /bin/sh -c 'echo from-the-first >/work/f; exec /bin/sleep 50'
+	wait_until 20 test -s "$(user_jail "$u")/work/f" || fail "the first run did not start"
+	ino=$(stat -c %i "$(user_jail "$u")/.lock")
+	wait_until 20 grep -q " FLOCK .* READ .*:$ino " /proc/locks || fail "the first run holds no shared lock on its jail (cannot judge)"
+	jt_plain --share-jail --user "$u" -- /bin/cat /work/f
+	expect_rc 0
+	expect_out_line from-the-first
+	jt_plain --user "$u" -- /bin/true
+	expect_rc 125
+	grep -q "in use by another run" "$T/err" || fail "no clear refusal: $(cat "$T/err")"
+	is_running "$JT_PID" || fail "the first run ended before the others started (cannot judge)"
+	kill "$JT_PID" 2>/dev/null
+	jt_wait
+	# once it ended, an exclusive run takes the jail
+	jt_plain --user "$u" -- /bin/cat /work/f
+	expect_rc 0
+	expect_out_line from-the-first
+	# a fresh jail is no one's to share
+	jt_plain --share-jail -- /bin/true
+	expect_rc 125
+	grep -q -- "--share-jail shares a kept jail" "$T/err" || fail "no clear refusal: $(cat "$T/err")"
+	[ "$(id -u)" = 0 ] && rm -rf "$(user_jail "$u")"
+	true
+}
+
 t_many_threads_and_forks_opening_at_once_all_get_their_files() {
 	# (9600 decided opens: at ptrace stops under QEMU's TCG, over a minute)
 	jt --timeout 30s -- "$PROGS/openstorm"
