@@ -145,7 +145,7 @@ static void usage(FILE *out)
 "  doctor [--json]                     what this host offers and what jailtrace will use\n"
 "  policy default                      print the built-in policy\n"
 "  policy check FILE                   check a policy file (- reads standard input)\n"
-"  report [--format json] [--html OUT] LOG   summarize a run's audit log\n"
+"  report [--format json] [--html OUT] LOG   summarize a run's audit log (LOG LOG...: a job's)\n"
 "  replay LOG --policy FILE            what another policy would have decided\n"
 "  learn LOG > POLICY                  the tightest policy for what the run did\n"
 "  serve --tokens FILE [OPTIONS]       sandboxes per user behind an HTTP API\n"

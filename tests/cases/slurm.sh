@@ -154,6 +154,12 @@ t_slurm_each_task_has_a_log_its_user_cannot_touch() {
 		jq -s -e 'any(.[]; .type == "end")' "$f" >/dev/null || fail "$f has no end record"
 		"$JT" report "$f" | grep -q 'cat /etc/shadow' || fail "the report of $f does not name the program"
 	done
+	# the job's report names every task, and the denial they all had
+	"$JT" report "$S"/jtlog/"$job".0.*.jsonl >"$S/report" || fail "jailtrace report failed: $(cat "$S/report")"
+	for t in 0 1 2 3; do
+		grep -q "^  $job\.0\.$t  *exited with status 1" "$S/report" || fail "task $t is not in the report: $(cat "$S/report")"
+	done
+	grep -q '4/4 tasks .* /etc/shadow' "$S/report" || fail "the shared denial is not named: $(cat "$S/report")"
 	# control: jtuser appends to and removes a file of theirs as the test does below
 	cp "$S/jtlog/$job.0.0.jsonl" "$S/own.jsonl" && chown jtuser "$S/own.jsonl" && chmod 600 "$S/own.jsonl"
 	chmod 777 "$S"
