@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <slurm/slurm.h>
 #include <slurm/spank.h>
 
 SPANK_PLUGIN(jailtrace, 1);
@@ -100,6 +101,11 @@ static int set_path(char *dst, const char *arg, const char *key)
 
 int slurm_spank_init(spank_t sp, int ac, char **av)
 {
+	/* sbatch and salloc load no plugin's static table: registered here */
+	if (spank_context() == S_CTX_ALLOCATOR)
+		for (struct spank_option *o = spank_options; o->name; o++)
+			if (spank_option_register(sp, o) != ESPANK_SUCCESS)
+				return -1;
 	for (int i = 0; i < ac; i++) {
 		int r = 0;
 
@@ -175,6 +181,19 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
+/* "0", "1", ...; "batch" for the batch script's step, "extern" for the extern one */
+static const char *step_name(uint32_t step)
+{
+	static char buf[16];
+
+	if (step == SLURM_BATCH_SCRIPT)
+		return "batch";
+	if (step == SLURM_EXTERN_CONT)
+		return "extern";
+	snprintf(buf, sizeof(buf), "%u", step);
+	return buf;
+}
+
 static int log_fd = -1;		/* the task's log, opened as root */
 static char jail[PATH_MAX];
 
@@ -204,7 +223,7 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 		return 0;
 	learn(sp, &t);
 	root_dir(cf.logdir, 0700, "log directory");
-	log = fmt("%s/%u.%u.%u.jsonl", cf.logdir, t.job, t.step, t.task);
+	log = fmt("%s/%u.%s.%u.jsonl", cf.logdir, t.job, step_name(t.step), t.task);
 	/* a log of this name from before (a requeued job) is kept, not reused */
 	if (lstat(log, &st) == 0) {
 		char *old = fmt("%s.%ld", log, (long)st.st_mtime);
@@ -228,7 +247,7 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
 	    (st.st_uid != t.uid && (st.st_uid != 0 || chown(dir, t.uid, t.gid) < 0)))
 		refuse("jailtrace: %s is not a directory of %s's", dir, t.pw.pw_name);
-	snprintf(jail, sizeof(jail), "%s/%u.%u.%u", dir, t.job, t.step, t.task);
+	snprintf(jail, sizeof(jail), "%s/%u.%s.%u", dir, t.job, step_name(t.step), t.task);
 	free(dir);
 	return 0;
 }
@@ -265,6 +284,11 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 	add(args, &n, "0");
 	add(args, &n, "--cpu");
 	add(args, &n, "0");
+	/* a batch step's argv[0] is the job's script in slurmd's spool: that one file */
+	if (t.step == SLURM_BATCH_SCRIPT && argv[0][0] == '/') {
+		add(args, &n, "--ro");
+		add(args, &n, argv[0]);
+	}
 	if (cf.user_policy[0] && !cf.enforce) {
 		add(args, &n, "--policy");	/* read by jailtrace as the user */
 		add(args, &n, cf.user_policy);

@@ -195,3 +195,19 @@ t_slurm_enforce_wraps_a_job_that_did_not_ask_and_stays_on() {
 	as_user srun -n2 -l sh -c "$TRY" >"$S/native.out" 2>&1
 	[ "$(grep -c "$SECRET" "$S/native.out")" = 2 ] || fail "NATIVE CONTROL FAILED: $(cat "$S/native.out")"
 }
+
+t_slurm_sbatch_runs_the_batch_script_under_jailtrace() {
+	slurm_up
+	secret_and_listener
+	kill "$LISTENER"
+	mkdir "$S/out" && chown jtuser "$S/out"	# where the job writes its output
+	# native control: the same batch job without --jailtrace reads the secret
+	as_user sbatch --wait -o "$S/out/native.out" --wrap "cat $S/secret; exit 4" >/dev/null 2>&1
+	grep -q "$SECRET" "$S/out/native.out" || fail "NATIVE CONTROL FAILED: $(cat "$S/out/native.out")"
+	as_user sbatch --wait -o "$S/out/jt.out" --jailtrace --wrap "cat $S/secret; exit 4" >"$S/sbatch.out" 2>&1
+	rc=$?
+	grep -q "$SECRET" "$S/out/jt.out" && fail "the batch script read the secret: $(cat "$S/out/jt.out")"
+	grep -q '^jailtrace: exited 4;' "$S/out/jt.out" || fail "not under jailtrace: $(cat "$S/out/jt.out" "$S/sbatch.out")"
+	[ "$rc" = 4 ] || fail "sbatch --wait exited $rc, the script 4"
+	ls "$S/jtlog" | grep -q '^[0-9]*\.batch\.0\.jsonl$' || fail "no log of the batch step: $(ls "$S/jtlog")"
+}
