@@ -211,3 +211,17 @@ t_slurm_sbatch_runs_the_batch_script_under_jailtrace() {
 	[ "$rc" = 4 ] || fail "sbatch --wait exited $rc, the script 4"
 	ls "$S/jtlog" | grep -q '^[0-9]*\.batch\.0\.jsonl$' || fail "no log of the batch step: $(ls "$S/jtlog")"
 }
+
+t_slurm_keep_leaves_each_tasks_jail_with_its_outputs() {
+	slurm_up
+	as_user srun -n2 -l --jailtrace --jailtrace-keep=/work sh -c 'echo out $SLURM_PROCID >/work/result' \
+		>"$S/jt.out" 2>&1 || fail "the step failed: $(cat "$S/jt.out")"
+	for t in 0 1; do
+		j=$(ls -d "$S"/data/jails/jtuser/*.0."$t" 2>/dev/null)
+		[ -n "$j" ] || fail "task $t's jail is gone: $(ls -R "$S/data")"
+		[ "$(cat "$j/work/result")" = "out $t" ] || fail "task $t's output: $(cat "$j/work/result")"
+		[ "$(stat -c %U "$j/work/result")" = jtuser ] || fail "task $t's output is not the user's"
+		grep -q "^$t: jailtrace: task $t keeps its jail (/work) at $j" "$S/jt.out" ||
+			fail "task $t does not say where: $(cat "$S/jt.out")"
+	done
+}
