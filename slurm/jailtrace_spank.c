@@ -164,7 +164,8 @@ static void root_dir(const char *path, mode_t mode, const char *what)
 static void add(char **av, int *n, const char *s)
 {
 	if (*n >= MAX_ARGS - 1)
-		refuse("jailtrace: the task's command line has more than %d words", MAX_ARGS - 64);
+		refuse("jailtrace: the task's command line and jailtrace's options come to more than %d words",
+		       MAX_ARGS - 1);
 	av[(*n)++] = (char *)s;
 	av[*n] = NULL;
 }
