@@ -19,8 +19,11 @@
 
 static const char report_usage[] =
 	"usage: jailtrace report [--summary | --format text|json | --html OUT] LOG\n"
+	"       jailtrace report LOG LOG...\n"
 	"Summarize a run's audit log: what ran, for whom, how long, how it ended,\n"
-	"the process tree, denials by rule, limits, files and network.\n"
+	"the process tree, denials by rule, limits, files and network. Given many\n"
+	"logs (a job's tasks, one log each): per task how it ended, the denials\n"
+	"across the tasks and in how many, and what one task alone tried.\n"
 	"  --summary      one screen: how it ended, the limits reached and the denials\n"
 	"                 that matter (not by design, not as natively), one line each\n"
 	"  --format json  one JSON object for tools\n"
@@ -53,6 +56,8 @@ static const struct option opts[] = {
 struct args {
 	const char *format, *html, *policy, *base, *log;
 	int help, summary;
+	int n_logs;		/* report: LOG... from argv[first_log] */
+	int first_log;
 };
 
 /* @allowed: the options this command takes, as O_* bits. @return 0 or EXIT_JT. */
@@ -85,11 +90,13 @@ static int parse(int argc, char **argv, unsigned allowed, const char *usage, str
 		fprintf(stderr, "jailtrace: --format takes text or json, not \"%s\"\n", a->format);
 		return EXIT_JT;
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc || (optind != argc - 1 && usage != report_usage)) {
 		fprintf(stderr, "jailtrace: %s\n%s", optind >= argc ? "no log given" : "one log at a time", usage);
 		return EXIT_JT;
 	}
 	a->log = argv[optind];
+	a->first_log = optind;
+	a->n_logs = argc - optind;
 	return 0;
 }
 
@@ -133,6 +140,37 @@ static int open_page(const char *html, const char *log)
 	return fd;
 }
 
+/* report LOG LOG...: every log read, then the job's report */
+static int report_job(char **logs, int n, const struct args *a)
+{
+	struct jt_report *reps;
+	int r = 0, code = 0;
+
+	if (a->html || a->summary || strcmp(a->format, "text")) {
+		fprintf(stderr, "jailtrace: many logs make one text report; --summary, --format json and --html "
+			"take one log\n");
+		return EXIT_JT;
+	}
+	reps = calloc(n, sizeof(*reps));
+	if (!reps) {
+		fprintf(stderr, "jailtrace: out of memory\n");
+		return EXIT_JT;
+	}
+	for (int i = 0; i < n && !r; i++)
+		if ((r = jt_report_load(&reps[i], logs[i])) < 0) {
+			fprintf(stderr, "jailtrace: %s\n", reps[i].err);
+			code = EXIT_JT;
+		}
+	if (!code && jt_report_job(reps, n, stdout) < 0) {
+		fprintf(stderr, "jailtrace: cannot write the report\n");
+		code = EXIT_JT;
+	}
+	for (int i = 0; i < n; i++)
+		jt_report_free(&reps[i]);
+	free(reps);
+	return code;
+}
+
 int jt_cmd_report(int argc, char **argv)
 {
 	struct jt_report rep;
@@ -146,6 +184,8 @@ int jt_cmd_report(int argc, char **argv)
 		fputs(report_usage, stdout);
 		return 0;
 	}
+	if (a.n_logs > 1)
+		return report_job(argv + a.first_log, a.n_logs, &a);
 	r = jt_report_load(&rep, a.log);
 	if (r < 0) {
 		fprintf(stderr, "jailtrace: %s\n", rep.err);

@@ -94,6 +94,23 @@ int jt_log_open(struct jt_log *log, const char *path)
 	return 0;
 }
 
+int jt_log_open_fd(struct jt_log *log, int fd)
+{
+	struct stat st;
+
+	jt_log_none(log);
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) ||
+	    (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	log->fd = fd;
+	log->seekable = S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) == 0;
+	return 0;
+}
+
 uint64_t jt_log_now(const struct jt_log *log)
 {
 	return mono_us() - log->start_us;

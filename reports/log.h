@@ -131,6 +131,8 @@ void jt_log_egress(struct jt_log *log, const struct jt_log_egress *e);
 
 /** Open @path for the log: created 0600, never through a symlink. @return 0 or -errno. */
 int jt_log_open(struct jt_log *log, const char *path);
+/* A log opened by the caller (--log-fd): taken over, closed on exec. */
+int jt_log_open_fd(struct jt_log *log, int fd);
 /** A log that writes nothing (no --log). */
 void jt_log_none(struct jt_log *log);
 int jt_log_close(struct jt_log *log);

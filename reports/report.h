@@ -153,5 +153,8 @@ int jt_report_text(const struct jt_report *rep, FILE *out);
 int jt_report_summary(const struct jt_report *rep, FILE *out);
 int jt_report_json(const struct jt_report *rep, FILE *out);
 int jt_report_html(const struct jt_report *rep, FILE *out);
+/** Many runs side by side (a job's tasks, one log each): per task how it
+ * ended, denials across the tasks, what one task alone tried. */
+int jt_report_job(const struct jt_report *reps, size_t n, FILE *out);
 
 #endif

@@ -65,6 +65,8 @@ static void usage_run(FILE *out)
 "                   see `jailtrace policy default`)\n"
 "  --log FILE       audit log, JSON Lines (created 0600, never through a symlink)\n"
 "  --result FILE    write the result as one JSON object\n"
+"  --log-fd N      the audit log is descriptor N, opened by whoever started\n"
+"                   jailtrace (e.g. root, for a log the program's user cannot touch)\n"
 "  --audit MODE     decisions (default): log what the tracer decides;\n"
 "                   full: log every syscall with its result (slow: two stops each)\n"
 "  --env NAME       pass NAME from this environment; --env NAME=VALUE sets it\n"
@@ -106,6 +108,7 @@ static void usage_run(FILE *out)
 "                   as root without it, as the user sandbox (uid 2100000000);\n"
 "                   uid 0 only with --user root\n"
 "  --ephemeral      a fresh jail, removed at the end (the default without --user/--jail)\n"
+"                   (with --jail DIR: DIR, which must not exist, made and removed)\n"
 "  --share-jail     run beside other --share-jail runs of the same jail (by default\n"
 "                   a kept jail is one run's at a time)\n"
 "  --keep IN[:HOST] after the run, copy IN (a path in the jail) out to HOST\n"
@@ -146,7 +149,7 @@ static void usage(FILE *out)
 "  doctor [--json]                     what this host offers and what jailtrace will use\n"
 "  policy default                      print the built-in policy\n"
 "  policy check FILE                   check a policy file (- reads standard input)\n"
-"  report [--format json] [--html OUT] LOG   summarize a run's audit log\n"
+"  report [--format json] [--html OUT] LOG   summarize a run's audit log (LOG LOG...: a job's)\n"
 "  replay LOG --policy FILE            what another policy would have decided\n"
 "  learn LOG > POLICY                  the tightest policy for what the run did\n"
 "  serve --tokens FILE [OPTIONS]       sandboxes per user behind an HTTP API\n"
@@ -161,7 +164,7 @@ static int err1(const char *what, const char *a)
 	return EXIT_JT;
 }
 
-enum { O_POLICY = 256, O_LOG, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
+enum { O_POLICY = 256, O_LOG, O_LOG_FD, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
        O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_SHARE_JAIL, O_KEEP, O_NO_BACKTRACE,
        O_SYSLOG, O_NET, O_NO_PIN, O_GRACE, O_LIMIT };
 
@@ -266,6 +269,7 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "policy", required_argument, 0, O_POLICY },
 		{ "log", required_argument, 0, O_LOG },
+		{ "log-fd", required_argument, 0, O_LOG_FD },
 		{ "result", required_argument, 0, O_RESULT },
 		{ "env", required_argument, 0, O_ENV },
 		{ "quiet", no_argument, 0, O_QUIET },
@@ -324,6 +328,19 @@ static int cmd_run(int argc, char **argv)
 		switch (c) {
 		case O_POLICY: policy = optarg; break;
 		case O_LOG: r = jt_config_set_log(cfg, optarg); break;
+		case O_LOG_FD:
+		{
+			char *end;
+			long fd = strtol(optarg, &end, 10);
+
+			if (!optarg[0] || *end || fd < 3 || fd > 1000000) {
+				run_err("jailtrace: bad value \"%s\" for --log-fd (a descriptor above 2)", optarg);
+				goto out;
+			}
+			r = jt_config_set_log(cfg, optarg);
+			cfg->log_fd = (int)fd;
+			break;
+		}
 		case O_RESULT: result = optarg; break;
 		case O_ENV: r = jt_config_env(cfg, optarg); break;
 		case O_QUIET: jt_config_set_quiet(cfg, 1); break;

@@ -62,6 +62,7 @@ jt_config *jt_config_new(void)
 		return NULL;
 	jt_policy_init(&cfg->policy);
 	cfg->grace_ms = JT_GRACE_MS_DEFAULT;
+	cfg->log_fd = -1;
 	/* JAILTRACE_FILTER_CACHE=0: build the seccomp program every run */
 	cfg->no_filter_cache = getenv("JAILTRACE_FILTER_CACHE") && !strcmp(getenv("JAILTRACE_FILTER_CACHE"), "0");
 	if (jt_policy_default(&cfg->policy, cfg->err, sizeof(cfg->err)) < 0) {
@@ -155,6 +156,7 @@ int jt_config_set_log(jt_config *cfg, const char *path)
 		return -ENOMEM;
 	free(cfg->log_path);
 	cfg->log_path = p;
+	cfg->log_fd = -1;
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct jt_config {
 	char **env;			/* --env specs, applied over the policy's */
 	size_t n_env;
 	char *log_path;
+	int log_fd;			/* --log-fd N: the log, opened by our caller; else -1 */
 	char *disabled;
 	int quiet;
 	int audit_full;
@@ -145,6 +146,7 @@ struct jt_run {
 	char taint_path[4][PATH_MAX];
 	char jail[PATH_MAX];		/* host directory of the writable jail */
 	int jail_ephemeral;
+	int jail_remove;		/* --jail DIR --ephemeral: DIR is removed at the end */
 	int jail_lazy;			/* the fresh jail is made with its first directory */
 	int jail_lock;			/* held while the run lasts: one run per jail */
 	int switch_user;		/* jailtrace is root: the program runs as run_uid */

@@ -362,6 +362,17 @@ int jt_jail_prepare(struct jt_run *run, struct jt_policy *p, char *err, size_t e
 			return r;
 		}
 		run->jail_ephemeral = 1;
+	} else if (run->cfg->ephemeral) {
+		/* --jail DIR --ephemeral: DIR is made by this run, and removed at its end */
+		if (mkdir(run->jail, 0700) < 0) {
+			int e = errno;
+
+			snprintf(err, errlen, "cannot make the jail %s: %s%s", run->jail, strerror(e),
+				 e == EEXIST ? " (--ephemeral makes the jail fresh)" : "");
+			run->jail[0] = '\0';	/* not this run's to remove */
+			return -e;
+		}
+		run->jail_remove = 1;
 	} else if (mkdir(run->jail, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot make the jail %s: %s", run->jail, strerror(errno));
 		return -errno;
@@ -402,6 +413,6 @@ void jt_jail_remove(struct jt_run *run)
 	if (run->jail_lock >= 0)
 		close(run->jail_lock);
 	run->jail_lock = -1;
-	if (run->jail_ephemeral)
+	if (run->jail_ephemeral || run->jail_remove)
 		jt_remove_tree(run->jail);
 }

@@ -673,7 +673,8 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 		goto out;
 	}
 	/* opened first, so that every refusal below ends the log with its reason */
-	if (cfg->log_path && (r = jt_log_open(&run->log, cfg->log_path)) < 0) {
+	if (cfg->log_path && (r = cfg->log_fd >= 0 ? jt_log_open_fd(&run->log, cfg->log_fd) :
+				      jt_log_open(&run->log, cfg->log_path)) < 0) {
 		r = fail(res, 125, -r, "cannot open log %s: %s", cfg->log_path,
 			 r == -ELOOP ? "it is a symbolic link" : strerror(-r));
 		goto out;

@@ -160,3 +160,43 @@ t_every_decision_the_program_saw_is_on_disk_after_sigkill() {
 	n=$(log_calls ".type == \"syscall\" and .name == \"kill\" and .args[0] == $VICTIM and .decision == \"deny\"") || exit 1
 	[ "$n" -ge "$COUNT" ] || fail "the program saw $COUNT decided calls return, the log holds only $n"
 }
+
+# --log-fd N: the log is a descriptor whoever started jailtrace opened (the
+# Slurm plugin opens it as root before the task drops to its user); the
+# program never gets it.
+t_log_fd_writes_the_log_to_its_callers_descriptor() {
+	# control: a descriptor the shell opened is inherited by what it runs
+	( exec 7>"$T/control"; ls /proc/self/fd ) | grep -qx 7 ||
+		fail "NATIVE CONTROL FAILED: descriptor 7 is not inherited natively"
+	exec 7>"$T/fd.jsonl"
+	jt_plain --log-fd 7 -- /bin/sh -c 'ls /proc/self/fd; cat /etc/shadow'
+	exec 7>&-
+	expect_rc 1
+	grep -qx 7 "$T/out" && fail "the program got the log's descriptor: $(cat "$T/out")"
+	jq -s -e 'any(.[]; .type == "end")' "$T/fd.jsonl" >/dev/null || fail "no end record in the log"
+	jq -s -e 'any(.[]; .type == "syscall" and .decision == "deny" and (.facts.path // "" | test("shadow")))' \
+		"$T/fd.jsonl" >/dev/null || fail "the denied open is not in the log"
+}
+
+t_log_fd_refuses_a_descriptor_it_cannot_write() {
+	echo x >"$T/ro"
+	exec 7<"$T/ro"
+	jt_plain --log-fd 7 -- /bin/true
+	exec 7<&-
+	expect_rc 125
+	grep -q 'cannot open log 7' "$T/err" || fail "no reason given: $(cat "$T/err")"
+	[ "$(cat "$T/ro")" = x ] || fail "the file changed"
+}
+
+# --jail DIR --ephemeral: DIR is made by the run (never an existing one
+# reused) and removed at its end (the Slurm plugin's jail per task).
+t_jail_dir_ephemeral_is_made_fresh_and_removed() {
+	jt_plain --jail "$T/j" --ephemeral -- /bin/sh -c 'echo out >/work/f && cat /work/f'
+	expect_rc 0
+	expect_out_line out
+	[ -e "$T/j" ] && fail "the jail is still there: $(ls -la "$T/j")"
+	mkdir "$T/j2" && echo keep >"$T/j2/mine"
+	jt_plain --jail "$T/j2" --ephemeral -- /bin/true
+	expect_rc 125
+	[ "$(cat "$T/j2/mine")" = keep ] || fail "an existing directory was used or removed"
+}

@@ -256,3 +256,24 @@ t_report_summary_is_one_screen_with_the_denials_that_matter() {
 		fail "a lookup that fails natively too is in the summary"
 	return 0
 }
+
+# report LOG LOG...: a job's tasks side by side; what one task alone tried
+# is named with the task.
+t_report_of_many_logs_names_each_task_and_what_one_alone_tried() {
+	for t in 0 1 2; do
+		jt -- /bin/sh -c "cat /etc/shadow; [ $t = 2 ] && cat /root/.ssh/id_rsa; exit $t"
+		expect_rc "$t"
+		mv "$T/log.jsonl" "$T/9.0.$t.jsonl"
+	done
+	jt_cmd report "$T/9.0.0.jsonl" "$T/9.0.1.jsonl" "$T/9.0.2.jsonl"
+	expect_rc 0
+	for t in 0 1 2; do
+		grep -q "^  9\.0\.$t  *exited with status $t" "$T/out" || fail "task $t is not in the report"
+	done
+	grep -q '3/3 tasks .*read /etc/shadow' "$T/out" || fail "the shared denial is not counted in 3 tasks"
+	sed -n '/^tried by one task alone/,$p' "$T/out" | grep -q '^  9\.0\.2  *read /root/\.ssh/id_rsa' ||
+		fail "the one task's own denial is not named with it"
+	sed -n '/^tried by one task alone/,$p' "$T/out" | grep -q shadow && fail "a shared denial is listed as one task's"
+	jt_cmd report --format json "$T/9.0.0.jsonl" "$T/9.0.1.jsonl"
+	expect_rc 125
+}
