@@ -5,9 +5,12 @@ What jailtrace serve costs, through the Python client on a unix socket: a
 run_code("print(1)") round trip against `python3 -c 'print(1)'` natively
 and `jailtrace run` alone; a stateful run_code after the first; exec of
 /bin/true; a 1 MB file put and taken; then USERS sandboxes of USERS users
-(default 20), each running print(1), 4 at a time: completed per minute,
-the server's memory per idle sandbox, and what is left after they are
-destroyed (processes, ephemeral jails, the server's descriptors). Medians; a measurement, never a test.
+(default 50), each running print(1), then each the pandas snippet (a CSV
+written and read, describe(), a PNG plot), 4 at a time: completed per
+minute (the snippet also natively, 4 at a time, in directories of its
+own), the server's memory per idle sandbox, and what is left after they
+are destroyed (processes, ephemeral jails, the server's descriptors).
+Medians; a measurement, never a test.
 """
 
 import os
@@ -23,6 +26,41 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 from jailtrace import Sandbox  # noqa: E402
 
 RUNS = 20
+
+# issue 18's snippet: read a CSV, describe it, plot a PNG
+PANDAS = """import os
+import numpy as np, pandas as pd
+import matplotlib
+matplotlib.use("Agg")
+df = pd.DataFrame({"x": np.arange(2000), "y": np.sin(np.arange(2000) / 50.0)})
+df.to_csv("data.csv", index=False)
+d = pd.read_csv("data.csv")
+s = d.describe()
+d.plot(x="x", y="y").figure.savefig("plot.png")
+print(int(s.loc["count", "x"]), os.path.getsize("plot.png") > 1000)
+"""
+
+
+def per_minute(jobs, fn, width=4):
+    """Runs fn(job) for each job, width at a time: (how many gave True, per minute)."""
+    lock, queue, done = threading.Lock(), list(jobs), []
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                job = queue.pop()
+            ok = fn(job)
+            with lock:
+                done.append(ok)
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(width)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done), len(done) / (time.perf_counter() - t0) * 60
 
 
 def median_ms(fn, runs=RUNS):
@@ -44,7 +82,7 @@ def rss_kb(pid):
 
 def main():
     jt = os.path.abspath(sys.argv[1])
-    users = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    users = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     d = tempfile.mkdtemp(prefix="jt-serve-bench-")
     os.chmod(d, 0o711)
     tokens = os.path.join(d, "tokens")
@@ -85,37 +123,29 @@ def main():
         rss0 = rss_kb(srv.pid)
         boxes = [Sandbox(user="u%d" % i, server=server, token=token, ephemeral=True) for i in range(users)]
         rss1 = rss_kb(srv.pid)
-        done = []
-        t0 = time.perf_counter()
-        lock = threading.Lock()
-        queue = list(boxes)
+        ok, rate = per_minute(boxes, lambda sb: sb.run_code("print(1)").exit_code == 0)
+        pd_ok, pd_rate = per_minute(boxes, lambda sb: sb.run_code(PANDAS).stdout.strip() == "2000 True")
 
-        def worker():
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    sb = queue.pop()
-                r = sb.run_code("print(1)")
-                with lock:
-                    done.append(r.exit_code == 0)
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        took = time.perf_counter() - t0
+        def native_pandas(i):
+            w = os.path.join(d, "native-%d" % i)
+            os.mkdir(w)
+            r = subprocess.run(["/usr/bin/python3", "-c", PANDAS], cwd=w, capture_output=True, text=True,
+                               env={"PATH": "/usr/bin:/bin", "HOME": w, "LANG": "C.UTF-8"})
+            return r.stdout.strip() == "2000 True"
+        n_ok, n_rate = per_minute(range(users), native_pandas)
         for sb in boxes:
             sb.destroy()
         time.sleep(0.5)
         left = os.listdir(os.path.join(d, "data", "ephemeral"))
         kids = subprocess.run(["pgrep", "-P", str(srv.pid)], capture_output=True, text=True).stdout.split()
         fds1 = len(os.listdir("/proc/%d/fd" % srv.pid))
-        print("serve: %d users, a sandbox each, print(1) 4 at a time: %d ok, %.0f per minute; "
+        print("serve: %d users, a sandbox each, 4 at a time: print(1) %d ok, %.0f per minute; "
+              "the pandas snippet %d ok, %.1f per minute (natively %d ok, %.1f per minute; through serve "
+              "%.2f of native's rate); "
               "server memory %.1f KiB per idle sandbox; after destroy: %d ephemeral jails, "
               "%d child processes, descriptors %d -> %d" % (
-                  users, sum(done), len(done) / took * 60, (rss1 - rss0) / users, len(left),
-                  len(kids), fds0, fds1))
+                  users, ok, rate, pd_ok, pd_rate, n_ok, n_rate, pd_rate / n_rate if n_rate else 0,
+                  (rss1 - rss0) / users, len(left), len(kids), fds0, fds1))
     finally:
         srv.terminate()
         srv.wait()
