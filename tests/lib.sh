@@ -169,8 +169,10 @@ jt() {
 
 # The test programs and the test's own directory are shown to the program
 # at their host paths (read-only and writable), so tests written before the
-# file-system view see the same paths.
-JT_VIEW=(--ro "$PROGS" --rw "$T")
+# file-system view see the same paths; and the program starts in the jail's
+# /work, as it does where no command-line grant shows jailtrace's working
+# directory (the grant of $T, the suite's own, would start it in $T).
+JT_VIEW=(--ro "$PROGS" --rw "$T" --cwd /work)
 
 # jt_plain [OPTIONS] -- PROGRAM [ARGS]: `jailtrace run` with no added log or
 # result file (a --timeout 10s is still added unless given).

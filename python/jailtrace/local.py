@@ -103,8 +103,9 @@ class Local:
             args += ["--log", os.path.join(self.state, "logs", cmd_id + ".jsonl")]
         for name, value in (env or {}).items():
             args += ["--env", "%s=%s" % (name, value)]     # NAME=VALUE: never this process's own
-        if cwd:
-            args += ["--cwd", cwd]
+        # the jail's /work unless asked (a grant of this process's own
+        # directory would start it there: jailtrace run's default)
+        args += ["--cwd", cwd or "/work"]
         if timeout is not None:
             args += ["--timeout", "%dms" % round(timeout * 1000)]
         args += self._limits(limits) + ["--"] + list(argv)

@@ -27,6 +27,7 @@ t_ro_of_a_missing_host_path_is_an_error_before_the_run() {
 }
 
 t_a_relative_grant_is_taken_from_jailtraces_working_directory() {
+	local -a JT_VIEW=(--ro "$PROGS") # no --cwd: where the program starts is the test
 	mkdir -p "$JT_AUX/proj" && echo 1,2 >"$JT_AUX/proj/in.csv"
 	cd "$JT_AUX/proj" || fail "no $JT_AUX/proj"
 	# native control: the shell reads in.csv and writes out.txt there
@@ -53,6 +54,7 @@ t_a_relative_grant_is_taken_from_jailtraces_working_directory() {
 }
 
 t_the_program_starts_where_jailtrace_is_when_a_command_line_grant_shows_it() {
+	local -a JT_VIEW=(--ro "$PROGS") # no --cwd: where the program starts is the test
 	mkdir -p "$JT_AUX/w/sub"
 	cd "$JT_AUX/w/sub" || fail "no $JT_AUX/w/sub"
 	native /bin/pwd
