@@ -524,6 +524,20 @@ static const char *default_cwd(struct jt_run *run)
 	return "/work";
 }
 
+/* Is the program's working directory the jail's own /work, which is always
+ * there (and which looking at would make a lazy jail at once)? */
+static int jail_work(const struct jt_run *run)
+{
+	const struct jt_policy *p = &run->cfg->policy;
+
+	if (strcmp(run->cwd_inside, "/work"))
+		return 0;
+	for (size_t i = 0; i < p->n_grants; i++)
+		if (!strcmp(p->grants[i].inside, "/work"))
+			return 0;	/* a grant put something else there */
+	return 1;
+}
+
 /* The view: the jail, the grants, the skeleton, the handover channel. */
 static int setup_view(struct jt_run *run, struct jt_result *res)
 {
@@ -553,7 +567,7 @@ static int setup_view(struct jt_run *run, struct jt_result *res)
 		jt_view_mark_jail(&run->view, run->jail);
 	if (run->two_ids)
 		jt_view_ids(0, geteuid(), getegid(), run->run_uid, run->run_gid);
-	if (r == 0 && run->cfg->cwd)
+	if (r == 0 && run->cfg->cwd && !jail_work(run))
 		r = check_cwd(run, err, sizeof(err));
 	else if (r == 0 && run->cwd_inside == run->cwd_here && check_cwd(run, err, sizeof(err)) < 0)
 		run->cwd_inside = "/work", err[0] = '\0'; /* a grant below it hides it */
