@@ -31,7 +31,8 @@
 #define MAX_OPTS 256
 #define MAX_PORTS 8		/* ports a process may listen on */
 #define MAX_EXPOSED 8
-#define MAX_PROCS 16		/* processes a sandbox keeps (the oldest ended one goes) */
+#define MAX_PROCS 16		/* processes a sandbox keeps (the oldest ended one goes); at
+				 * least --max-processes, the most running at once */
 #define PROC_OUT_MAX (1024 * 1024)
 #define KEEPALIVE_MS 20000	/* well under serve.c's connection timeout (60 s) */
 #define CODE_MAX (128 * 1024 - 1024)	/* an argument's bound (MAX_ARG_STRLEN), less a margin */
@@ -63,7 +64,7 @@ struct box {
 	pid_t pid;		/* its jailtrace, while not yet reaped */
 	struct proc *procs;	/* background processes, newest first (the ended ones too) */
 	unsigned n_procs;
-	struct proc *live;	/* the one running, or NULL */
+	unsigned n_live;	/* how many of them run (--max-processes at most) */
 	int exposed[MAX_EXPOSED];	/* ports exposed (POST .../ports/N) */
 	size_t n_exposed;
 	struct kernel *kernel;	/* the stateful interpreter, or NULL */
@@ -281,12 +282,13 @@ static void finish(struct box *b, const char *why)
 	pthread_mutex_lock(&lock);
 	if (b->pid > 0)
 		kill(-b->pid, SIGTERM);
-	if (b->live && b->live->pid > 0)
-		kill(-b->live->pid, SIGTERM);
+	for (struct proc *p = b->procs; p; p = p->next)
+		if (p->running && p->pid > 0)
+			kill(-p->pid, SIGTERM);
 	if (b->kernel)
 		kill(-b->kernel->pid, SIGTERM);
 	deadline = now_ms(CLOCK_MONOTONIC) + 15000;
-	while (b->running || b->cell || b->live) {
+	while (b->running || b->cell || b->n_live) {
 		struct timespec ts;
 		int64_t t = now_ms(CLOCK_REALTIME) + 100;
 
@@ -294,15 +296,16 @@ static void finish(struct box *b, const char *why)
 		ts.tv_nsec = (t % 1000) * 1000000;
 		pthread_cond_timedwait(&changed, &lock, &ts);
 		/* past the grace: jailtrace killed, its sandbox with it (EXITKILL) */
-		if (!killed && (b->running || b->cell || b->live) && now_ms(CLOCK_MONOTONIC) > deadline - 7000) {
+		if (!killed && (b->running || b->cell || b->n_live) && now_ms(CLOCK_MONOTONIC) > deadline - 7000) {
 			if (b->running && b->pid > 0)
 				kill(-b->pid, SIGKILL);
 			if (b->cell && b->kernel)
 				kill(-b->kernel->pid, SIGKILL);
-			if (b->live && b->live->pid > 0) {
-				b->live->killed = 1;
-				kill(-b->live->pid, SIGKILL);
-			}
+			for (struct proc *p = b->procs; p; p = p->next)
+				if (p->running && p->pid > 0) {
+					p->killed = 1;
+					kill(-p->pid, SIGKILL);
+				}
 			killed = 1;
 		}
 		if (now_ms(CLOCK_MONOTONIC) > deadline)
@@ -441,7 +444,7 @@ static unsigned tenant_busy(const char *tenant)
 	unsigned busy = 0;
 
 	for (struct box *o = boxes; o; o = o->next)
-		busy += (o->running + !!o->live + !!o->kernel) * !strcmp(o->tenant, tenant);
+		busy += (o->running + o->n_live + !!o->kernel) * !strcmp(o->tenant, tenant);
 	return busy;
 }
 
@@ -473,7 +476,8 @@ static int tenant_memory_check(const char *tenant, uint64_t want, char *err, siz
 		if (strcmp(o->tenant, tenant))
 			continue;
 		used += o->running ? o->mem : 0;
-		used += o->live ? o->live->mem : 0;
+		for (struct proc *p = o->procs; p; p = p->next)
+			used += p->running ? p->mem : 0;
 		used += o->kernel ? o->kernel->mem : 0;
 	}
 	if (want == UINT64_MAX || used + want > srv.tenant_memory) {
@@ -519,8 +523,20 @@ static void put_box(struct jt_json *j, struct box *b)
 	jt_json_bool(j, b->running || b->cell);
 	jt_json_key(j, "commands");
 	jt_json_uint(j, b->commands);
-	jt_json_key(j, "process");
-	jt_json_str(j, b->live ? b->live->id : NULL);
+	{
+		struct proc *newest = NULL;
+
+		jt_json_key(j, "running_processes");
+		jt_json_array(j);
+		for (struct proc *p = b->procs; p; p = p->next)
+			if (p->running) {
+				newest = newest ? newest : p;
+				jt_json_str(j, p->id);
+			}
+		jt_json_end(j);
+		jt_json_key(j, "process");	/* the newest running one (kept for clients of before) */
+		jt_json_str(j, newest ? newest->id : NULL);
+	}
 	jt_json_key(j, "stateful");
 	jt_json_bool(j, b->kernel != NULL);
 	jt_json_end(j);
@@ -557,7 +573,7 @@ enum MHD_Result box_list(struct MHD_Connection *c, const char *tenant)
 			b->refs++;
 		}
 	pthread_mutex_unlock(&lock);
-	jbuf_init(&out, 512 + n * 512);
+	jbuf_init(&out, 512 + n * 1024);	/* a box: some 300 bytes, its running processes up to 16 ids */
 	jt_json_object(&out.j);
 	jt_json_key(&out.j, "sandboxes");
 	jt_json_array(&out.j);
@@ -2520,8 +2536,7 @@ static void *proc_pump(void *arg)
 		p->end = end;
 		p->pid = 0;
 		p->running = 0;
-		if (b->live == p)
-			b->live = NULL;
+		b->n_live--;
 		/* its ports exposed no longer: a later process exposes its own */
 		for (size_t i = 0; i < b->n_exposed;) {
 			int mine = 0;
@@ -2607,13 +2622,13 @@ static enum MHD_Result reply_proc(struct MHD_Connection *c, unsigned status, str
 	return r;
 }
 
-/* Is @port held by a live process of any sandbox (the lock held)? */
+/* Is @port held by a running process of any sandbox (the lock held)? */
 static int port_taken(int port)
 {
 	for (struct box *o = boxes; o; o = o->next)
-		if (o->live)
-			for (size_t i = 0; i < o->live->n_ports; i++)
-				if (o->live->ports[i] == port)
+		for (struct proc *p = o->procs; p; p = p->next)
+			for (size_t i = 0; p->running && i < p->n_ports; i++)
+				if (p->ports[i] == port)
 					return 1;
 	return 0;
 }
@@ -2698,13 +2713,14 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 
 	field[0] = '\0';
 	pthread_mutex_lock(&lock);
-	if (b->dead || b->live) {
+	if (b->dead || b->n_live >= srv.max_procs) {
 		status = b->dead ? 404 : 409;
 		if (b->dead)
 			snprintf(err, sizeof(err), "no sandbox %s", b->id);
 		else
-			snprintf(err, sizeof(err), "process %s runs in sandbox %s (one background process at "
-				 "a time)", b->live->id, b->id);
+			snprintf(err, sizeof(err), "sandbox %s runs %u background processes, the most it may at "
+				 "once (--max-processes): signal one (POST .../processes/ID/signal) first", b->id,
+				 b->n_live);
 		pthread_mutex_unlock(&lock);
 		goto bad;
 	}
@@ -2750,7 +2766,7 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 	p->running = 1;
 	p->started = now_ms(CLOCK_REALTIME);
 	random_id(p->id, sizeof(p->id), "proc-");
-	b->live = p;
+	b->n_live++;
 	p->next = b->procs;
 	b->procs = p;
 	b->n_procs++;
@@ -2775,7 +2791,7 @@ enum MHD_Result box_proc_start(struct MHD_Connection *c, struct box *b, json_t *
 		pthread_mutex_lock(&lock);
 		p->pid = 0;
 		p->running = 0;
-		b->live = NULL;
+		b->n_live--;
 		p->end = strdup("{\"type\":\"result\",\"status\":\"error\",\"message\":\"cannot start jailtrace\"}");
 		pthread_cond_broadcast(&changed);
 		pthread_mutex_unlock(&lock);
@@ -2933,19 +2949,19 @@ int box_proc_wait(struct box *b, const char *id, int ms)
 
 /* ------------------------------------------------------------ ports */
 
-/* 2: @port is exposed and granted to @b's live process (*@pid: its
+/* 2: @port is exposed and granted to a running process of @b (*@pid: its
  * guard, whose tree must hold the listener); 1: granted, not exposed; 0:
- * neither (no live process listens there by its grant). */
+ * neither (no running process listens there by its grant). */
 int box_port_state(struct box *b, int port, pid_t *pid)
 {
 	int r = 0;
 
 	pthread_mutex_lock(&lock);
-	if (b->live && b->live->pid > 0)
-		for (size_t i = 0; i < b->live->n_ports; i++)
-			if (b->live->ports[i] == port) {
+	for (struct proc *p = b->procs; p && !r; p = p->next)
+		for (size_t i = 0; p->running && p->pid > 0 && i < p->n_ports; i++)
+			if (p->ports[i] == port) {
 				r = 1;
-				*pid = b->live->pid;
+				*pid = p->pid;
 			}
 	for (size_t i = 0; r && i < b->n_exposed; i++)
 		if (b->exposed[i] == port)

@@ -669,6 +669,8 @@ static void usage(FILE *out)
 "  --max-sandboxes N  live sandboxes per tenant (default 64; more: 429)\n"
 "  --max-commands N   commands, processes and interpreters running at once per\n"
 "                     tenant (default 16; more: 429)\n"
+"  --max-processes N  background processes running at once per sandbox\n"
+"                     (default 8, at most 16; more: 409)\n"
 "  --tenant-memory SIZE  memory limits a tenant's runs may hold at once (each\n"
 "                     run's --memory, else jailtrace's default; more: 429)\n"
 "  --proxy-upstream NAME=URL  an upstream sandboxes' secrets proxy rules may\n"
@@ -972,7 +974,7 @@ int jt_cmd_serve(int argc, char **argv)
 		{ "policies", required_argument, 0, 'p' }, { "grant-root", required_argument, 0, 'g' },
 		{ "idle-timeout", required_argument, 0, 'i' }, { "max-sandboxes", required_argument, 0, 'm' },
 		{ "max-body", required_argument, 0, 'b' }, { "max-file", required_argument, 0, 'f' },
-		{ "max-commands", required_argument, 0, 'c' },
+		{ "max-commands", required_argument, 0, 'c' }, { "max-processes", required_argument, 0, 'P' },
 		{ "tenant-memory", required_argument, 0, 'M' }, { "no-syslog", no_argument, 0, 'S' },
 		{ "proxy-upstream", required_argument, 0, 'U' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
@@ -988,6 +990,7 @@ int jt_cmd_serve(int argc, char **argv)
 	srv.idle_s = 600;
 	srv.max_sandboxes = 64;
 	srv.max_commands = 16;
+	srv.max_procs = 8;
 	srv.max_body = 1 << 20;
 	srv.max_file = 64 << 20;
 	srv.syslog = 1;
@@ -1030,15 +1033,19 @@ int jt_cmd_serve(int argc, char **argv)
 			srv.idle_s = (unsigned)(v / 1000);
 			break;
 		case 'm':
-		case 'c': {
+		case 'c':
+		case 'P': {
 			char *end;
 			unsigned long num = strtoul(optarg, &end, 10);
 
-			if (*end || !*optarg || num == 0 || num > 100000) {
-				fprintf(stderr, "jailtrace serve: bad number %s\n", optarg);
+			/* a sandbox keeps its last 16 processes (box.c): the running ones among them */
+			if (*end || !*optarg || num == 0 || num > (opt == 'P' ? 16 : 100000)) {
+				fprintf(stderr, "jailtrace serve: bad number %s%s\n", optarg,
+					opt == 'P' ? " (--max-processes: 1 to 16)" : "");
 				return EXIT_JT;
 			}
-			*(opt == 'm' ? &srv.max_sandboxes : &srv.max_commands) = (unsigned)num;
+			*(opt == 'm' ? &srv.max_sandboxes : opt == 'c' ? &srv.max_commands : &srv.max_procs) =
+				(unsigned)num;
 			break;
 		}
 		case 'b':

@@ -66,6 +66,7 @@ struct srv_conf {
 	unsigned idle_s;		/* default idle timeout */
 	unsigned max_sandboxes;		/* per tenant */
 	unsigned max_commands;		/* running at once, per tenant */
+	unsigned max_procs;		/* background processes running at once, per sandbox */
 	size_t max_body;		/* a JSON body */
 	size_t max_file;		/* a file PUT */
 	unsigned port;			/* the TCP port listened on, or 0 */

@@ -237,8 +237,10 @@ class Process:
 
 
 class Processes:
-    """Background processes of a sandbox (a dev server, a worker). One runs
-    at a time, and no command runs beside it: it holds the jail."""
+    """Background processes of a sandbox (a dev server, a worker): several
+    run at once (the server's --max-processes, 8 by default; one more is
+    409), each beside the others, the sandbox's command and its stateful
+    interpreter, all in the one jail."""
 
     def __init__(self, sandbox):
         self._sb = sandbox
@@ -255,9 +257,12 @@ class Processes:
                 body[k] = v
         return Process(self._sb, self._sb._t.call("POST", "%s/processes" % self._sb._base, body))
 
-    def list(self):
+    def list(self, running=None):
+        """The sandbox's processes (its last 16), newest first; @running:
+        True for the running ones only, False for the ended ones only."""
         return [Process(self._sb, i)
-                for i in self._sb._t.call("GET", "%s/processes" % self._sb._base)["processes"]]
+                for i in self._sb._t.call("GET", "%s/processes" % self._sb._base)["processes"]
+                if running is None or i["running"] == running]
 
     def get(self, pid):
         p = Process(self._sb, {"id": pid})

@@ -275,7 +275,9 @@ def test_idle_timeout_and_max_age_destroy_and_leave_nothing(server):
     t.start()
     # in sb, a running background process is idleness
     p = sb.processes.start("echo up; exec sleep 300 # " + marker + "-bg")
-    assert _wait_output(p, "up")
+    q = sb.processes.start("echo up; exec sleep 300 # " + marker + "-bg2")
+    assert _wait_output(p, "up") and _wait_output(q, "up")
+    assert len(processes_with(marker + "-bg")) >= 2
     assert wait_until(lambda: not os.path.exists(jail), timeout=6)
     assert wait_until(lambda: not processes_with(marker + "-bg"))
     with pytest.raises(JailtraceError) as e:
@@ -370,7 +372,9 @@ def test_server_death_kills_every_sandbox():
         # a background process and a stateful interpreter die with it too
         bg = Sandbox(user="gina2", server=s.server, token=s.token(), ephemeral=True)
         p = bg.processes.start("echo up; sleep 300 # p" + marker)
-        assert _wait_output(p, "up")
+        q = bg.processes.start("echo up; sleep 300 # q" + marker)
+        assert _wait_output(p, "up") and _wait_output(q, "up")
+        assert processes_with("q" + marker) and processes_with("p" + marker)
         kern = Sandbox(user="gina3", server=s.server, token=s.token(), ephemeral=True)
         assert kern.run_code("x = 1", stateful=True).exit_code == 0
         assert processes_with(kern.id)
@@ -656,11 +660,8 @@ def test_a_background_process_its_output_and_signals(server):
         out, err = p.output()
         assert (out, err) == ("one\n", "two\n")
         assert [q.id for q in sb.processes.list()] == [p.id]
-        assert sb.refresh()["process"] == p.id
-        # one process at a time; a command runs beside it
-        with pytest.raises(JailtraceError) as e:
-            sb.processes.start(["true"])
-        assert e.value.status == 409 and p.id in e.value.message
+        assert sb.refresh()["process"] == p.id and sb.info["running_processes"] == [p.id]
+        # a command runs beside it (several processes: test_several_dev_servers_in_one_sandbox)
         assert sb.exec(["echo", "beside"]).stdout == "beside\n"
         # bad input
         status, e = raw(server, "POST", "/v1/sandboxes/%s/processes/%s/signal" % (sb.id, p.id),
@@ -741,6 +742,80 @@ def test_a_command_beside_a_dev_server_and_the_interpreter(server):
     assert wait_until(lambda: not processes_with(marker) and not processes_with(served))
     assert _host_get(port, "/index.html") is None
     assert not os.path.exists(jail)
+
+
+def test_several_dev_servers_in_one_sandbox():
+    # a bound of 2 (the default is 8) and 700M of memory limits for the
+    # tenant: two processes of 300M hold 600M
+    s = Server(extra=["--max-processes", "2", "--tenant-memory", "700M"])
+    try:
+        sb = Sandbox(user="vera", server=s.server, token=s.token(), ephemeral=True,
+                     limits={"memory": "300M"})
+        jail = os.path.join(s.data, "ephemeral", sb.id)
+        ports = [_free_port()]
+        while len(ports) < 2:
+            port = _free_port()
+            if port not in ports:
+                ports.append(port)
+        served = ["http.server\x00%d" % port for port in ports]
+        marker = "jt-third-" + uuid.uuid4().hex[:8]
+        # the third's sleep, found by its argv (the marker is its jailtrace's)
+        naps = 3000 + int(uuid.uuid4().hex[:4], 16)
+        nap = "sleep\x00%d" % naps
+        sb.files.write("/work/api/index.html", "backend")
+        sb.files.write("/work/web/index.html", "frontend")
+        api = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[0]), "--bind", "127.0.0.1"],
+                                 ports=[ports[0]], cwd="/work/api")
+        web = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[1]), "--bind", "127.0.0.1"],
+                                 ports=[ports[1]], cwd="/work/web")
+        assert _wait_output(api, "Serving HTTP"), api.output()
+        assert _wait_output(web, "Serving HTTP"), web.output()
+        # both answer at once, seen from the host, each from its own directory
+        assert _host_get(ports[0], "/index.html") == "backend"
+        assert _host_get(ports[1], "/index.html") == "frontend"
+        assert processes_with(served[0]) and processes_with(served[1])
+        # both listed, both running
+        assert [p.id for p in sb.processes.list(running=True)] == [web.id, api.id]
+        assert sb.refresh()["running_processes"] == [web.id, api.id] and sb.info["process"] == web.id
+        # each exposed through the server, each port to its own process
+        for port in ports:
+            sb.ports.expose(port)
+        assert sb.ports.request(ports[0], "/index.html")[::2] == (200, b"backend")
+        assert sb.ports.request(ports[1], "/index.html")[::2] == (200, b"frontend")
+        # a third is over --max-processes: 409, and nothing starts
+        with pytest.raises(JailtraceError) as e:
+            sb.processes.start("echo up; exec sleep %d # %s" % (naps, marker))
+        assert e.value.status == 409 and "--max-processes" in e.value.message, e.value.message
+        assert not processes_with(marker) and len(sb.processes.list()) == 2
+        # each holds its memory limit for --tenant-memory: 600M held, a
+        # command of 300M is over 700M, one of 100M fits
+        with pytest.raises(JailtraceError) as e:
+            sb.exec(["true"])
+        assert e.value.status == 429 and e.value.field == "limits.memory"
+        assert sb.exec(["true"], limits={"memory": "100M"}).exit_code == 0
+        # TERM to one: it ends, the other serves on
+        api.signal("TERM")
+        assert api.wait(20)["status"] == "interrupted"
+        assert wait_until(lambda: not processes_with(served[0]))
+        assert _host_get(ports[0], "/index.html") is None
+        assert web.refresh()["running"] and processes_with(served[1])
+        assert _host_get(ports[1], "/index.html") == "frontend"
+        assert sb.ports.request(ports[1], "/index.html")[::2] == (200, b"frontend")
+        assert [x["port"] for x in sb.ports.list()] == [ports[1]]
+        # its slot is free again; each run has its own audit log
+        third = sb.processes.start("echo up; exec sleep %d # %s" % (naps, marker))
+        assert _wait_output(third, "up")
+        assert wait_until(lambda: processes_with(nap))
+        assert {api.id, web.id, third.id} <= {l["id"] for l in sb.logs()}
+        # destroy kills both running ones and their jailtraces; the jail goes
+        assert len(processes_with(jail)) >= 2
+        sb.destroy()
+        assert wait_until(lambda: not processes_with(served[1]) and not processes_with(nap)
+                          and not processes_with(marker) and not processes_with(jail))
+        assert _host_get(ports[1], "/index.html") is None
+        assert not os.path.exists(jail)
+    finally:
+        s.close()
 
 
 def test_destroy_kills_background_processes(server):

@@ -121,6 +121,7 @@ t_serve_destroy_as_a_command_starts() { pytest_case test_destroy_as_a_command_st
 t_serve_background_processes() { pytest_case test_a_background_process_its_output_and_signals; }
 t_serve_command_beside_a_dev_server() { pytest_case test_a_command_beside_a_dev_server_and_the_interpreter; }
 t_serve_destroy_kills_processes() { pytest_case test_destroy_kills_background_processes; }
+t_serve_several_processes_in_one_sandbox() { pytest_case test_several_dev_servers_in_one_sandbox; }
 t_serve_exposed_port_needs_the_token() { pytest_case test_an_exposed_port_answers_with_the_token_only; }
 t_serve_exposed_port_never_reaches_the_host() { pytest_case test_an_exposed_port_never_reaches_a_host_service; }
 t_serve_hostile_upstream_gets_502() { pytest_case test_a_hostile_upstream_gets_502; }
