@@ -198,6 +198,9 @@ class Process:
     def refresh(self, wait=None):
         """The process's object with its output so far (``stdout``,
         ``stderr``: the last MiB of each); @wait: seconds to wait for its end."""
+        if self._sb._local:
+            self.info = self._sb._local.process(self.id, wait)
+            return self.info
         q = "" if wait is None else "?wait=%g" % wait
         self.info = self._sb._t.call("GET", self._url() + q)
         return self.info
@@ -214,7 +217,10 @@ class Process:
     def signal(self, sig="TERM"):
         """Send TERM, INT, HUP (the program gets it and its grace to end; the
         run ends) or KILL."""
-        self.info = self._sb._t.call("POST", self._url() + "/signal", {"signal": sig})
+        if self._sb._local:
+            self.info = self._sb._local.signal(self.id, sig)
+        else:
+            self.info = self._sb._t.call("POST", self._url() + "/signal", {"signal": sig})
         return self.info
 
     def wait(self, timeout=30):
@@ -249,7 +255,7 @@ class Processes:
         """Start @argv (a list; a str is a shell line) in the background;
         @ports: ports it may listen on (127.0.0.1), to expose later."""
         if self._sb._local:
-            raise JailtraceError(501, "background processes need a server (not built for local mode)")
+            return Process(self._sb, self._sb._local.start(argv, ports, env, cwd, timeout, limits))
         body = {"cmd": argv} if isinstance(argv, str) else {"argv": list(argv)}
         for k, v in (("ports", ports), ("env", env), ("cwd", cwd), ("timeout", timeout),
                      ("limits", limits)):
@@ -260,9 +266,9 @@ class Processes:
     def list(self, running=None):
         """The sandbox's processes (its last 16), newest first; @running:
         True for the running ones only, False for the ended ones only."""
-        return [Process(self._sb, i)
-                for i in self._sb._t.call("GET", "%s/processes" % self._sb._base)["processes"]
-                if running is None or i["running"] == running]
+        items = (self._sb._local.processes() if self._sb._local else
+                 self._sb._t.call("GET", "%s/processes" % self._sb._base)["processes"])
+        return [Process(self._sb, i) for i in items if running is None or i["running"] == running]
 
     def get(self, pid):
         p = Process(self._sb, {"id": pid})
@@ -281,7 +287,8 @@ class Ports:
         """Expose @port; returns its URL (http://... when the server listens
         on TCP, else its path on the server's socket)."""
         if self._sb._local:
-            raise JailtraceError(501, "exposed ports need a server (not built for local mode)")
+            # local mode: the process listens on this host's loopback itself
+            return self._sb._local.port(port)
         r = self._sb._t.call("POST", "%s/ports/%d" % (self._sb._base, port))
         return r["url"] or r["path"]
 
@@ -293,7 +300,17 @@ class Ports:
 
     def request(self, port, path="/", method="GET", body=None, headers=None):
         """(status, headers, body bytes) of a request to the exposed @port,
-        sent through the server with this client's token."""
+        sent through the server with this client's token (local mode: to
+        127.0.0.1:@port itself)."""
+        if self._sb._local:
+            import http.client
+            self._sb._local.port(port)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request(method, "/" + path.lstrip("/"), body=body, headers=headers or {})
+            r = conn.getresponse()
+            data = r.read()
+            conn.close()
+            return r.status, dict(r.getheaders()), data
         conn = self._sb._t.connection(self._sb._t.timeout)
         h = {"Authorization": "Bearer %s" % self._sb._t.token}
         h.update(headers or {})

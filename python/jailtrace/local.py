@@ -7,10 +7,12 @@ import json
 import os
 import selectors
 import shutil
+import signal
 import subprocess
 import stat as S
 import tempfile
 import threading
+import time
 import uuid
 
 _ROOTS = (("/tmp", "tmp"), ("/home/sandbox", "home"), ("/work", "work"), ("/dev/shm", "shm"))
@@ -18,8 +20,77 @@ _LIMITS = ("timeout", "grace", "cpu", "memory", "vmem", "procs", "output", "fsiz
            "disk", "inodes")
 _LIMIT_STATUSES = ("timeout", "cpu_limit", "memory_limit", "output_limit", "procs_limit",
                    "disk_limit", "log_limit")
+_SIGNALS = {"TERM": signal.SIGTERM, "INT": signal.SIGINT, "HUP": signal.SIGHUP, "KILL": signal.SIGKILL}
+_KEEP = 1 << 20       # the last MiB of a background process's stdout and of its stderr
+_MAX_PROCESSES = 8    # running at once, as the server's --max-processes default
 _LANGUAGES = {"python": ["python3", "-c"], "bash": ["bash", "-c"], "sh": ["sh", "-c"],
               "node": ["node", "-e"]}
+
+
+def _end(result, returncode, log_id):
+    """The result event of a run, from its --result file."""
+    try:
+        with open(result) as f:
+            res = json.load(f)
+        os.unlink(result)
+    except (OSError, ValueError):
+        res = {"status": "error", "exit_code": returncode, "message": "jailtrace left no result"}
+    status = res.get("status")
+    return {"type": "result", "status": status, "exit_code": res.get("exit_code"),
+            "program_exit_code": res.get("program_exit_code"), "signal": res.get("signal"),
+            "limit": status if status in _LIMIT_STATUSES else None,
+            "message": res.get("message"), "wall_ms": res.get("wall_ms"),
+            "cpu_ms": res.get("cpu_ms"), "peak_memory_kb": res.get("peak_memory_kb"),
+            "denials": res.get("denials", 0), "denied": res.get("hints", []),
+            "hints_more": res.get("hints_more", 0), "log_id": log_id}
+
+
+class _Proc:
+    """A background `jailtrace run`, the last MiB of its output kept."""
+
+    def __init__(self, pid, args, argv, ports, result):
+        self.id, self.argv, self.ports, self.result = pid, argv, ports, result
+        self.started = time.time()
+        self.end = None
+        self.out = {"stdout": bytearray(), "stderr": bytearray()}
+        self.lock = threading.Lock()
+        self.popen = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE)
+        self.readers = [threading.Thread(target=self._read, args=(f, self.out[k]), daemon=True)
+                        for k, f in (("stdout", self.popen.stdout), ("stderr", self.popen.stderr))]
+        for t in self.readers:
+            t.start()
+
+    def _read(self, f, buf):
+        while True:
+            data = os.read(f.fileno(), 65536)
+            if not data:
+                break
+            with self.lock:
+                buf += data
+                del buf[:max(0, len(buf) - _KEEP)]
+        f.close()
+
+    def kill(self, sig):
+        if self.popen.poll() is None:
+            try:
+                os.kill(self.popen.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def join(self):
+        for t in self.readers:
+            t.join()
+
+    def info(self):
+        running = self.popen.poll() is None
+        if not running and self.end is None:
+            self.join()
+            self.end = _end(self.result, self.popen.returncode, self.id)
+        with self.lock:
+            out = {k: bytes(v).decode("utf-8", "surrogateescape") for k, v in self.out.items()}
+        return {"id": self.id, "argv": self.argv, "ports": self.ports, "running": running,
+                "result": self.end, "stdout": out["stdout"], "stderr": out["stderr"]}
 
 
 def _user_jail(user):
@@ -48,7 +119,8 @@ class Local:
         self.state = tempfile.mkdtemp(prefix="jailtrace-local-")
         os.mkdir(os.path.join(self.state, "logs"))
         self.ephemeral = bool(ephemeral)
-        self.opts = ["--user", user]
+        # every run shares the jail: a command beside background processes
+        self.opts = ["--user", user, "--share-jail"]
         if self.ephemeral:
             self.jail = os.path.join(self.state, "jail")
             self.opts += ["--jail", self.jail]
@@ -71,6 +143,7 @@ class Local:
         self.opts += self._limits(limits)
         self.id = "local-" + uuid.uuid4().hex[:20]
         self.commands = 0
+        self.procs = {}
         # the jail made, and the options tried, as the server does
         r = self.run(["/bin/true"], None, None, None, None, None, None, None, log=False)
         if r.status == "error":
@@ -90,14 +163,25 @@ class Local:
                 "commands": self.commands}
 
     def destroy(self):
+        # what runs in the jail ends first: TERM (jailtrace gives the program
+        # its grace), then KILL (the program dies with its tracer)
+        live = [p for p in self.procs.values() if p.popen.poll() is None]
+        for p in live:
+            p.kill(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for p in live:
+            try:
+                p.popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill(signal.SIGKILL)
+                p.popen.wait()
+        for p in self.procs.values():
+            p.join()
         shutil.rmtree(self.state, ignore_errors=True)
 
     # ------------------------------------------------------------ commands
 
-    def run(self, argv, stdin, env, cwd, timeout, limits, on_stdout, on_stderr, log=True):
-        from .client import Result
-        cmd_id = "cmd-" + uuid.uuid4().hex[:20]
-        result = os.path.join(self.state, cmd_id + ".result.json")
+    def _args(self, cmd_id, result, env, cwd, timeout, limits, extra=(), log=True):
         args = [self.bin, "run", "--quiet", "--result", result] + self.opts
         if log:
             args += ["--log", os.path.join(self.state, "logs", cmd_id + ".jsonl")]
@@ -105,10 +189,16 @@ class Local:
             args += ["--env", "%s=%s" % (name, value)]     # NAME=VALUE: never this process's own
         # the jail's /work unless asked (a grant of this process's own
         # directory would start it there: jailtrace run's default)
-        args += ["--cwd", cwd or "/work"]
+        args += ["--cwd", cwd or "/work"] + list(extra)
         if timeout is not None:
             args += ["--timeout", "%dms" % round(timeout * 1000)]
-        args += self._limits(limits) + ["--"] + list(argv)
+        return args + self._limits(limits)
+
+    def run(self, argv, stdin, env, cwd, timeout, limits, on_stdout, on_stderr, log=True):
+        from .client import Result
+        cmd_id = "cmd-" + uuid.uuid4().hex[:20]
+        result = os.path.join(self.state, cmd_id + ".result.json")
+        args = self._args(cmd_id, result, env, cwd, timeout, limits, log=log) + ["--"] + list(argv)
         p = subprocess.Popen(args, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if stdin:
@@ -138,23 +228,60 @@ class Local:
                     sel.unregister(f)
                     f.close()
         p.wait()
-        try:
-            with open(result) as f:
-                res = json.load(f)
-            os.unlink(result)
-        except (OSError, ValueError):
-            res = {"status": "error", "exit_code": p.returncode,
-                   "message": "jailtrace left no result"}
         self.commands += log
-        status = res.get("status")
-        end = {"type": "result", "status": status, "exit_code": res.get("exit_code"),
-               "program_exit_code": res.get("program_exit_code"), "signal": res.get("signal"),
-               "limit": status if status in _LIMIT_STATUSES else None,
-               "message": res.get("message"), "wall_ms": res.get("wall_ms"),
-               "cpu_ms": res.get("cpu_ms"), "peak_memory_kb": res.get("peak_memory_kb"),
-               "denials": res.get("denials", 0), "denied": res.get("hints", []),
-               "hints_more": res.get("hints_more", 0), "log_id": cmd_id if log else None}
-        return Result("".join(out), "".join(err), end)
+        return Result("".join(out), "".join(err), _end(result, p.returncode, cmd_id if log else None))
+
+    # ------------------------------------------------ background processes
+
+    def start(self, argv, ports, env, cwd, timeout, limits):
+        """A background process: its own `jailtrace run` sharing the jail
+        (--timeout 0 unless given), listening on @ports of 127.0.0.1 (each
+        --allow-bind: on this host's loopback, where every local user can
+        reach it; there is no server to hold it to a token)."""
+        if sum(p.popen.poll() is None for p in self.procs.values()) >= _MAX_PROCESSES:
+            raise self.Error(409, "%d background processes run already (at most %d at once)"
+                             % (_MAX_PROCESSES, _MAX_PROCESSES))
+        extra = []
+        for port in ports or ():
+            if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+                raise self.Error(400, "want port numbers 1 to 65535", "ports")
+            extra += ["--allow-bind", "127.0.0.1:%d" % port]
+        pid = "proc-" + uuid.uuid4().hex[:20]
+        result = os.path.join(self.state, pid + ".result.json")
+        argv = ["/bin/sh", "-c", argv] if isinstance(argv, str) else list(argv)
+        args = self._args(pid, result, env, cwd, 0 if timeout is None else timeout, limits, extra)
+        self.procs[pid] = _Proc(pid, args + ["--"] + argv, argv, list(ports or ()), result)
+        return self.procs[pid].info()
+
+    def process(self, pid, wait=None):
+        p = self.procs.get(pid)
+        if p is None:
+            raise self.Error(404, "no process %s" % pid)
+        if wait:
+            try:
+                p.popen.wait(wait)
+            except subprocess.TimeoutExpired:
+                pass
+        return p.info()
+
+    def processes(self):
+        return [p.info() for p in sorted(self.procs.values(), key=lambda p: -p.started)]
+
+    def signal(self, pid, sig):
+        if sig not in _SIGNALS:
+            raise self.Error(400, "want TERM, INT, HUP or KILL", "signal")
+        p = self.procs.get(pid)
+        if p is None:
+            raise self.Error(404, "no process %s" % pid)
+        p.kill(_SIGNALS[sig])
+        return p.info()
+
+    def port(self, port):
+        """The URL of @port, which a running process was started to listen on."""
+        if not any(port in p.ports and p.popen.poll() is None for p in self.procs.values()):
+            raise self.Error(409, "no running process was started with port %d (ports=[...])" % port,
+                             "port")
+        return "http://127.0.0.1:%d" % port
 
     def run_code(self, code, language, **kw):
         if language not in _LANGUAGES:

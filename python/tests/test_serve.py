@@ -1202,3 +1202,56 @@ def test_proxy_rules_add_the_tenants_secret_outside_the_sandbox():
     finally:
         s.close()
         up.shutdown()
+
+
+def test_local_mode_background_processes_and_ports():
+    # no server: each process is a `jailtrace run --share-jail` child here,
+    # beside the commands, in the one jail; its port is on this host's
+    # loopback (--allow-bind), which the program could not listen on
+    # without being started with it
+    from conftest import jailtrace_bin
+    binary = jailtrace_bin()
+    ports = [_free_port()]
+    while len(ports) < 2:
+        port = _free_port()
+        if port not in ports:
+            ports.append(port)
+    served = ["http.server\x00%d" % port for port in ports]
+    with Sandbox(user="locp", server="local:" + binary, ephemeral=True) as sb:
+        jail = sb._local.jail
+        sb.files.write("/work/api/index.html", "backend")
+        sb.files.write("/work/web/index.html", "frontend")
+        # the control: a command that listens without being given the port cannot
+        r = sb.exec(["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', %d)); "
+                     "s.listen(); print('listened')" % ports[0]])
+        assert r.exit_code != 0 and "listened" not in r.stdout
+        api = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[0]), "--bind", "127.0.0.1"],
+                                 ports=[ports[0]], cwd="/work/api")
+        web = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[1]), "--bind", "127.0.0.1"],
+                                 ports=[ports[1]], cwd="/work/web")
+        assert _wait_output(api, "Serving HTTP"), api.output()
+        assert _wait_output(web, "Serving HTTP"), web.output()
+        assert _host_get(ports[0], "/index.html") == "backend"
+        assert _host_get(ports[1], "/index.html") == "frontend"
+        assert sb.ports.expose(ports[1]) == "http://127.0.0.1:%d" % ports[1]
+        assert sb.ports.request(ports[1], "/index.html")[::2] == (200, b"frontend")
+        with pytest.raises(JailtraceError) as e:
+            sb.ports.expose(_free_port())  # no process was started with it
+        assert e.value.status == 409
+        assert [p.id for p in sb.processes.list(running=True)] == [web.id, api.id]
+        # a command runs beside them, in the same jail
+        assert sb.exec(["cat", "/work/web/index.html"]).stdout == "frontend"
+        # TERM to one: it ends with its result; the other serves on
+        api.signal("TERM")
+        assert api.wait(20)["status"] == "interrupted"
+        assert wait_until(lambda: not processes_with(served[0]))
+        assert _host_get(ports[0], "/index.html") is None
+        assert web.refresh()["running"] and _host_get(ports[1], "/index.html") == "frontend"
+        assert api.info["result"]["log_id"] in [x["id"] for x in sb.logs()]
+        with pytest.raises(JailtraceError) as e:
+            web.signal("STOP")
+        assert e.value.status == 400
+    # destroy (the with's end) killed the other and removed the jail
+    assert wait_until(lambda: not processes_with(served[1]))
+    assert _host_get(ports[1], "/index.html") is None
+    assert not os.path.exists(jail)
