@@ -64,7 +64,8 @@ static void usage_run(FILE *out)
 "  --policy FILE    policy file, - for standard input (default: built in;\n"
 "                   see `jailtrace policy default`)\n"
 "  --within FILE    refuse to run (125) unless the policy gives nothing FILE's\n"
-"                   does not (docs/policy.md); options below add to it after\n"
+"                   does not (default: the built-in one; docs/policy.md);\n"
+"                   the options below add to the policy after that check\n"
 "  --log FILE       audit log, JSON Lines (created 0600, never through a symlink)\n"
 "  --result FILE    write the result as one JSON object\n"
 "  --log-fd N      the audit log is descriptor N, opened by whoever started\n"
@@ -277,7 +278,8 @@ static int policy_within(struct jt_policy *p, const char *site)
 	int r;
 
 	jt_policy_init(&o);
-	if (jt_policy_load(&o, site, err, sizeof(err)) < 0) {
+	if ((strcmp(site, "default") ? jt_policy_load(&o, site, err, sizeof(err))
+				     : jt_policy_default(&o, err, sizeof(err))) < 0) {
 		run_err("jailtrace: --within: %s", err);
 		jt_policy_free(&o);
 		return -1;
