@@ -30,7 +30,7 @@ _jailtrace() {
 			fi
 		done
 		case $prev in
-		--policy|--log|--result|--ro|--rw|--keep|--hosts) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--policy|--within|--log|--result|--ro|--rw|--keep|--hosts) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		--jail|--cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 		--audit) COMPREPLY=($(compgen -W "decisions full" -- "$cur")); return ;;
 		--user) COMPREPLY=($(compgen -u -- "$cur")); return ;;

@@ -865,3 +865,108 @@ void jt_net_free(struct jt_policy *p)
 	free(p->hosts);
 	free(p->host_addrs);
 }
+
+/* ---------------------------------------------------------------- within */
+
+static int ports_within(const struct jt_net_rule *r, const struct jt_net_rule *o)
+{
+	return r->port_lo >= o->port_lo && r->port_hi <= o->port_hi;
+}
+
+/* Does @o's prefix hold all of @r's? */
+static int prefix_within(const struct jt_net_rule *r, const struct jt_net_rule *o)
+{
+	return r->addr.family == o->addr.family && o->prefix <= r->prefix && contains(o, &r->addr);
+}
+
+/* Does outer rule @o allow every destination inner rule @r allows? */
+static int rule_within(const struct jt_policy *in, const struct jt_net_rule *r,
+		       const struct jt_policy *out, const struct jt_net_rule *o)
+{
+	if (r->kind != o->kind || (r->proto & ~o->proto) || !ports_within(r, o))
+		return 0;
+	if (r->kind == JT_NET_BIND)	/* the wildcard and loopback are places of their own */
+		return same(&r->addr, &o->addr) && r->prefix == o->prefix;
+	if (rule_local(in, r))
+		return rule_local(out, o);
+	return !rule_local(out, o) && prefix_within(r, o);
+}
+
+/* Does outer domain @o reach every name and port @d does? */
+static int domain_within(const struct jt_domain *d, const struct jt_domain *o)
+{
+	int name = !strncmp(d->name, "*.", 2)
+		? !strcmp(d->name, o->name) || (!strncmp(o->name, "*.", 2) && name_matches(o->name, d->name + 2))
+		: name_matches(o->name, d->name);
+
+	if (!name)
+		return 0;
+	if (!o->port_lo)	/* 80 and 443 */
+		return d->port_lo ? d->port_lo == d->port_hi && (d->port_lo == 80 || d->port_lo == 443)
+				  : 1;
+	if (!d->port_lo)
+		return o->port_lo <= 80 && o->port_hi >= 443;
+	return d->port_lo >= o->port_lo && d->port_hi <= o->port_hi;
+}
+
+static int proxy_same(const struct jt_proxy *x, const struct jt_proxy *y)
+{
+	if (strcmp(x->name, y->name) || strcmp(x->upstream, y->upstream) ||
+	    strcmp(x->env ? x->env : "", y->env ? y->env : "") || x->n_headers != y->n_headers)
+		return 0;
+	for (size_t i = 0; i < x->n_headers; i++)
+		if (strcmp(x->headers[i], y->headers[i]))
+			return 0;
+	return 1;
+}
+
+int jt_net_within(const struct jt_policy *in, const struct jt_policy *out, int *rule,
+		  char *what, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < in->n_net; i++) {
+		const struct jt_net_rule *r = &in->net[i];
+		char a[INET6_ADDRSTRLEN];
+
+		for (j = 0; j < out->n_net && !rule_within(in, r, out, &out->net[j]); j++)
+			;
+		if (j < out->n_net)
+			continue;
+		*rule = r->rule;
+		inet_ntop(r->addr.family == 4 ? AF_INET : AF_INET6, r->addr.a, a, sizeof(a));
+		snprintf(what, len, "net %s %s/%d ports %u-%u: no rule of the site's allows all of it",
+			 r->kind == JT_NET_BIND ? "bind" : "connect", a, r->prefix, r->port_lo, r->port_hi);
+		return 0;
+	}
+	for (i = 0; i < in->n_domains; i++) {
+		for (j = 0; j < out->n_domains && !domain_within(&in->domains[i], &out->domains[j]); j++)
+			;
+		if (j < out->n_domains)
+			continue;
+		*rule = in->domains[i].rule;
+		snprintf(what, len, "net domain %s: no domain rule of the site's allows all of it",
+			 in->domains[i].name);
+		return 0;
+	}
+	for (i = 0; i < in->n_proxies; i++) {
+		for (j = 0; j < out->n_proxies && !proxy_same(&in->proxies[i], &out->proxies[j]); j++)
+			;
+		if (j < out->n_proxies)
+			continue;
+		*rule = in->proxies[i].rule;
+		snprintf(what, len, "proxy %s: the site has no identical proxy rule", in->proxies[i].name);
+		return 0;
+	}
+	for (i = 0; i < in->n_hosts; i++) {
+		for (j = 0; j < out->n_hosts && (strcmp(in->hosts[i].name, out->hosts[j].name) ||
+						 !same(&in->hosts[i].addr, &out->hosts[j].addr)); j++)
+			;
+		if (j < out->n_hosts)
+			continue;
+		*rule = in->hosts[i].rule;
+		snprintf(what, len, "host %s: the site names no such host with that address", in->hosts[i].name);
+		return 0;
+	}
+	return 1;
+}

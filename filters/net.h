@@ -144,6 +144,16 @@ int jt_hosts_text(struct jt_policy *p, const char *name, const char *text, int r
 /** Learn the host's own interface addresses (getifaddrs). @return 0 or -errno. */
 int jt_net_host_addrs(struct jt_policy *p);
 
+/*
+ * Is every destination @in's net, domain, proxy and host rules allow also
+ * allowed by @out's (each rule covered by one of @out's; proxies and host
+ * lines only when identical)? @return 1, or 0 with *@rule the first rule
+ * of @in's that widens and @what saying how. Both policies' host
+ * addresses (jt_net_host_addrs) should be known.
+ */
+int jt_net_within(const struct jt_policy *in, const struct jt_policy *out, int *rule,
+		  char *what, size_t len);
+
 void jt_net_free(struct jt_policy *p);
 
 #endif

@@ -59,6 +59,8 @@ void jt_policy_init(struct jt_policy *p)
 	p->exec_rule = -1;
 	for (int i = 0; i < JT_ABI_COUNT; i++)
 		p->abi_rule[i] = -1;
+	for (int i = 0; i < JT_NLIMITS; i++)
+		p->limit_rule[i] = -1;
 }
 
 void jt_policy_free(struct jt_policy *p)
@@ -407,6 +409,8 @@ static int rule_limit(struct parser *ps, const char *file, int line, char **w, i
 		return fail(ps, file, line, "unknown limit \"%s\"", w[1]);
 	if (limits[i].parse(w[2], &v) < 0)
 		return fail(ps, file, line, "bad value \"%s\" for limit %s", w[2], w[1]);
+	if ((ps->p->limit_rule[i] = add_where(ps, file, line)) < 0)
+		return ps->p->limit_rule[i];
 	ps->p->limit[i] = v;
 	ps->p->limit_set |= 1u << i;
 	return 0;
@@ -941,4 +945,152 @@ int jt_policy_load(struct jt_policy *p, const char *path, char *err, size_t errl
 	r = parse_top(p, path, text, 1, err, errlen);
 	free(text);
 	return r;
+}
+
+/* ---------------------------------------------------------------- within */
+
+/* Is @a @b or a directory above it? */
+static int path_under(const char *b, const char *a)
+{
+	size_t n = strlen(a);
+
+	if (!strcmp(a, "/"))
+		return 1;
+	return !strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/');
+}
+
+/*
+ * Do grants @a and @b, @a's inside at or above @b's, show the same host
+ * file at every path of @b's subtree: is @b's host @a's host joined with
+ * the way from @a's inside down to @b's?
+ */
+static int same_mapping(const struct jt_grant *a, const struct jt_grant *b)
+{
+	const char *rest = b->inside + (strcmp(a->inside, "/") ? strlen(a->inside) : 0);
+	size_t n = strcmp(a->host, "/") ? strlen(a->host) : 0;
+
+	return !strncmp(b->host, a->host, n) && !strcmp(b->host + n, rest) &&
+	       (n || b->host[0] == '/');
+}
+
+/*
+ * Is inner grant @g within @out's view? Only a grant the site makes too
+ * (same host path, same inside path; writable only if the site's is) is
+ * compared: a narrower path inside a site grant could pass through a
+ * symbolic link out of it, which no comparison of text can see. Every
+ * site grant at or below @g's inside path must show the same host files
+ * and, when @g is writable, be writable: the site's more specific grants
+ * win there, and @g must not show what they cover up.
+ */
+static int grant_within(const struct jt_grant *g, const struct jt_policy *out, char *what, size_t len)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < out->n_grants; i++) {
+		const struct jt_grant *o = &out->grants[i];
+
+		if (!strcmp(o->inside, g->inside) && !strcmp(o->host, g->host) &&
+		    (o->writable || !g->writable) && (o->socket || !g->socket))
+			found = 1;
+	}
+	if (!found) {
+		snprintf(what, len, "%s %s:%s: the site grants no such path%s", g->socket ? "net unix" :
+			 g->writable ? "rw" : "ro", g->host, g->inside,
+			 g->writable ? " writable" : "");
+		return 0;
+	}
+	for (size_t i = 0; i < out->n_grants; i++) {
+		const struct jt_grant *o = &out->grants[i];
+
+		if (!path_under(o->inside, g->inside) || o->socket)
+			continue;
+		if (!same_mapping(g, o) || (g->writable && !o->writable)) {
+			snprintf(what, len, "%s %s:%s: shows %s, where the site's grant %s:%s (%s) shows %s",
+				 g->writable ? "rw" : "ro", g->host, g->inside, o->inside,
+				 o->host, o->inside, jt_policy_where(out, o->rule),
+				 !same_mapping(g, o) ? "another host path" : "it read-only");
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int not_within(char *why, size_t len, const struct jt_policy *in, int rule, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!why || !len)
+		return 0;
+	n = snprintf(why, len, "%s: ", rule >= 0 ? jt_policy_where(in, rule) : in->source ? in->source : "policy");
+	if (n < 0 || (size_t)n >= len)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(why + n, len - n, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+int jt_policy_within(const struct jt_policy *in, const struct jt_policy *out,
+		     const uint64_t dflt[JT_NLIMITS], char *why, size_t len)
+{
+	static const char *what[] = { "fork", "thread", "exec" };
+	char msg[512];
+	int rule;
+
+	for (int s = 0; s < JT_SYS_COUNT; s++)
+		if (in->action[s] == JT_ALLOW && out->action[s] != JT_ALLOW)
+			return not_within(why, len, in, in->rule[s], "allows %s, which the site does not",
+					  jt_sys_name(s) ? jt_sys_name(s) : "a syscall");
+	for (size_t i = 0; i < in->n_ioctls; i++)
+		if (jt_policy_ioctl(out, in->ioctls[i].code) < 0) {
+			const char *name = jt_ioctl_name(in->ioctls[i].code);
+
+			return not_within(why, len, in, in->ioctls[i].rule, "allows ioctl %s, which the site does not",
+					  name ? name : "?");
+		}
+	for (int i = 0; i < 3; i++) {
+		int on = i == 0 ? in->may_fork : i == 1 ? in->may_thread : in->may_exec;
+		int site = i == 0 ? out->may_fork : i == 1 ? out->may_thread : out->may_exec;
+
+		if (on && !site)
+			return not_within(why, len, in, in->process_rule[i], "allows process %s, which the site denies",
+					  what[i]);
+	}
+	if (out->signal_self_only && !in->signal_self_only)
+		return not_within(why, len, in, in->process_rule[3],
+				  "lets signals reach the sandbox; the site's reach the process itself only");
+	for (size_t i = 0; i < in->n_env; i++) {
+		const struct jt_env_rule *e = &in->env[i];
+		size_t j;
+
+		for (j = 0; j < out->n_env && strcmp(out->env[j].name, e->name); j++)
+			;
+		if (j == out->n_env || !e->value != !out->env[j].value ||
+		    (e->value && strcmp(e->value, out->env[j].value)))
+			return not_within(why, len, in, -1, "env %s %s: the site does not %s it%s",
+					  e->value ? "set" : "pass", e->name, e->value ? "set" : "pass",
+					  e->value ? " to that value" : "");
+	}
+	for (size_t i = 0; i < in->n_grants; i++)
+		if (!grant_within(&in->grants[i], out, msg, sizeof(msg)))
+			return not_within(why, len, in, in->grants[i].rule, "%s", msg);
+	if (in->exec_jail && !out->exec_jail)
+		return not_within(why, len, in, in->exec_rule, "exec jail: the site's policy has no exec jail");
+	for (int a = 0; a < JT_ABI_COUNT; a++)
+		if (out->abi_refused[a] && !in->abi_refused[a])
+			return not_within(why, len, in, in->abi_rule[a] >= 0 ? in->abi_rule[a] : -1,
+					  "allows calls through an ABI the site's policy refuses (abi ... deny)");
+	if (!jt_net_within(in, out, &rule, msg, sizeof(msg)))
+		return not_within(why, len, in, rule, "%s", msg);
+	for (int l = 0; l < JT_NLIMITS; l++) {
+		uint64_t mine = in->limit_set & (1u << l) ? in->limit[l] : dflt[l];
+		uint64_t site = out->limit_set & (1u << l) ? out->limit[l] : dflt[l];
+
+		if (site && (!mine || mine > site))
+			return not_within(why, len, in, in->limit_rule[l],
+					  "limit %s %llu is above the site's %llu (0: none)", limits[l].name,
+					  (unsigned long long)mine, (unsigned long long)site);
+	}
+	return 1;
 }

@@ -80,6 +80,7 @@ struct jt_policy {
 
 	uint64_t limit[JT_NLIMITS];
 	unsigned limit_set;	/* bit per limit given by the policy */
+	int limit_rule[JT_NLIMITS];
 
 	char **where;		/* "file:line" of each rule */
 	size_t n_where;
@@ -127,6 +128,16 @@ int jt_policy_grant_socket(struct jt_policy *p, const char *path, int rule);
  * @return 0, or -EINVAL for a relative or empty path.
  */
 int jt_path_normalize(char *path);
+
+/**
+ * Is @inner within @outer: does every permission @inner gives, @outer give
+ * too? Compared rule kind by rule kind (docs/policy.md, "--within"); what
+ * cannot be compared exactly counts as widening. @dflt holds the limits
+ * either has when it sets none. @return 1, or 0 with @why set to
+ * "FILE:LINE: what widens" (the first such rule of @inner's).
+ */
+int jt_policy_within(const struct jt_policy *inner, const struct jt_policy *outer,
+		     const uint64_t dflt[JT_NLIMITS], char *why, size_t len);
 
 /** "file:line" of rule @rule, or "default-deny" for -1. */
 const char *jt_policy_where(const struct jt_policy *p, int rule);

@@ -263,9 +263,6 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 	if (!spank_remote(sp) || !(cf.enforce || cf.asked))
 		return 0;
 	learn(sp, &t);
-	if (cf.enforce && cf.user_policy[0] && strcmp(cf.user_policy, cf.policy))
-		refuse("jailtrace: this site enforces its policy %s; a job's own policy is not combined with it "
-		       "(jailtrace cannot intersect two policies yet)", cf.policy[0] ? cf.policy : "(built in)");
 	if (log_fd < 0 || !jail[0])
 		refuse("jailtrace: the task's log was not opened before Slurm dropped privileges");
 	if (spank_get_item(sp, S_JOB_ARGV, &argc, &argv) != ESPANK_SUCCESS ||
@@ -290,9 +287,16 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 		add(args, &n, "--ro");
 		add(args, &n, argv[0]);
 	}
-	if (cf.user_policy[0] && !cf.enforce) {
+	if (cf.user_policy[0] && (!cf.enforce || strcmp(cf.user_policy, cf.policy))) {
 		add(args, &n, "--policy");	/* read by jailtrace as the user */
 		add(args, &n, cf.user_policy);
+		/* enforced: jailtrace runs the job's policy only if it is within
+		 * the site's, checked in the process that then applies it (else
+		 * 125 with one line naming the job's line that widens) */
+		if (cf.enforce) {
+			add(args, &n, "--within");
+			add(args, &n, cf.policy[0] ? cf.policy : "default");
+		}
 	} else if (cf.policy[0]) {
 		add(args, &n, "--policy");
 		add(args, &n, cf.policy);

@@ -24,7 +24,7 @@
 #define EXIT_JT 125
 
 /* The last error of `jailtrace run` before the run started, for --result. */
-static char run_error[256];
+static char run_error[1024];
 
 static void run_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -63,6 +63,9 @@ static void usage_run(FILE *out)
 "\n"
 "  --policy FILE    policy file, - for standard input (default: built in;\n"
 "                   see `jailtrace policy default`)\n"
+"  --within FILE    refuse to run (125) unless the policy gives nothing FILE's\n"
+"                   does not (default: the built-in one; docs/policy.md);\n"
+"                   the options below add to the policy after that check\n"
 "  --log FILE       audit log, JSON Lines (created 0600, never through a symlink)\n"
 "  --result FILE    write the result as one JSON object\n"
 "  --log-fd N      the audit log is descriptor N, opened by whoever started\n"
@@ -166,7 +169,7 @@ static int err1(const char *what, const char *a)
 
 enum { O_POLICY = 256, O_LOG, O_LOG_FD, O_RESULT, O_ENV, O_QUIET, O_DISABLE, O_HELP, O_AUDIT,
        O_RO, O_RW, O_JAIL, O_CWD, O_USER, O_EPHEMERAL, O_SHARE_JAIL, O_KEEP, O_NO_BACKTRACE,
-       O_SYSLOG, O_NET, O_NO_PIN, O_GRACE, O_LIMIT };
+       O_SYSLOG, O_NET, O_NO_PIN, O_GRACE, O_WITHIN, O_LIMIT };
 
 static int set_limit_opt(jt_config *cfg, int which, const char *name, const char *val)
 {
@@ -264,10 +267,41 @@ static int result_dir_ok(const char *file)
 	return 0;
 }
 
+/*
+ * --within SITE: refuse unless the policy (as read, before the command
+ * line's options, which add to it as they would to SITE) is within SITE.
+ */
+static int policy_within(struct jt_policy *p, const char *site)
+{
+	struct jt_policy o;
+	char err[512], why[1024];
+	int r;
+
+	jt_policy_init(&o);
+	if ((strcmp(site, "default") ? jt_policy_load(&o, site, err, sizeof(err))
+				     : jt_policy_default(&o, err, sizeof(err))) < 0) {
+		run_err("jailtrace: --within: %s", err);
+		jt_policy_free(&o);
+		return -1;
+	}
+	/* "the local host" is this host's addresses, in both */
+	if ((r = jt_net_host_addrs(p)) < 0 || (r = jt_net_host_addrs(&o)) < 0) {
+		run_err("jailtrace: --within: cannot list this host's addresses: %s", strerror(-r));
+		jt_policy_free(&o);
+		return -1;
+	}
+	r = jt_policy_within(p, &o, jt_limit_default, why, sizeof(why));
+	if (!r)
+		run_err("jailtrace: the policy is not within %s: %s", site, why);
+	jt_policy_free(&o);
+	return r ? 0 : -1;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, 0, O_POLICY },
+		{ "within", required_argument, 0, O_WITHIN },
 		{ "log", required_argument, 0, O_LOG },
 		{ "log-fd", required_argument, 0, O_LOG_FD },
 		{ "result", required_argument, 0, O_RESULT },
@@ -310,7 +344,7 @@ static int cmd_run(int argc, char **argv)
 		{ "inodes", required_argument, 0, O_LIMIT + JT_LIMIT_INODES },
 		{ 0, 0, 0, 0 },
 	};
-	const char *policy = NULL, *result = NULL;
+	const char *policy = NULL, *result = NULL, *within = NULL;
 	struct grant_opt { const char *spec; int rw; } grants[64];
 	struct rule_opt rules[64];
 	int n_grants = 0, n_rules = 0;
@@ -327,6 +361,7 @@ static int cmd_run(int argc, char **argv)
 
 		switch (c) {
 		case O_POLICY: policy = optarg; break;
+		case O_WITHIN: within = optarg; break;
 		case O_LOG: r = jt_config_set_log(cfg, optarg); break;
 		case O_LOG_FD:
 		{
@@ -410,6 +445,9 @@ static int cmd_run(int argc, char **argv)
 		run_err("%s", jt_config_error(cfg));
 		goto out;
 	}
+	/* here, in the process that applies it: the file checked is the file run */
+	if (within && policy_within(&cfg->policy, within) < 0)
+		goto out;
 	/* --ro and --rw add to the policy, after it, so they win */
 	for (int i = 0; i < n_grants; i++) {
 		if (jt_config_grant(cfg, grants[i].spec, grants[i].rw) < 0) {
@@ -441,7 +479,7 @@ out:
 		res.program_exit_code = -1;
 		if (!strncmp(m, "jailtrace: ", 11))
 			m += 11;
-		snprintf(res.message, sizeof(res.message), "%s", m);
+		snprintf(res.message, sizeof(res.message), "%.*s", (int)sizeof(res.message) - 1, m);
 		write_result(result, &res, code);
 	}
 	for (int i = 0; i < n_rules; i++)

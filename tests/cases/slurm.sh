@@ -182,14 +182,28 @@ t_slurm_enforce_wraps_a_job_that_did_not_ask_and_stays_on() {
 	grep -q "$SECRET" "$S/jt.out" && fail "a task read the secret: $(cat "$S/jt.out")"
 	[ -s "$S/accepts" ] && fail "the listener was reached"
 	grep -c ': jailtrace: exited' "$S/jt.out" | grep -qx 2 || fail "not every task under jailtrace: $(cat "$S/jt.out")"
-	# a policy of the user's own is refused in one line, not a way out
+	# a policy of the user's own that widens the site's is refused in one
+	# line naming its line, not a way out
 	printf 'include default\nro /\n' >"$S/wide.policy" && chmod 644 "$S/wide.policy"
 	as_user srun -n1 --jailtrace="$S/wide.policy" sh -c "$TRY" >"$S/wide.out" 2>&1
 	rc=$?
 	grep -q "$SECRET" "$S/wide.out" && fail "the user's policy widened the site's: $(cat "$S/wide.out")"
-	[ "$rc" = 125 ] || fail "srun exited $rc with a user's policy in enforce mode: $(cat "$S/wide.out")"
-	grep -q 'jailtrace: this site enforces its policy' "$S/wide.out" || fail "no reason given: $(cat "$S/wide.out")"
+	[ "$rc" = 125 ] || fail "srun exited $rc with a wider policy of the user's in enforce mode: $(cat "$S/wide.out")"
+	grep -q "jailtrace: the policy is not within default: $S/wide.policy:2: ro /:/" "$S/wide.out" ||
+		fail "no reason naming the line given: $(cat "$S/wide.out")"
 	kill "$LISTENER"
+	# a stricter one is applied: under the site's policy uname works, under
+	# the user's, which denies it, it does not
+	printf 'include default\ndeny uname\n' >"$S/strict.policy" && chmod 644 "$S/strict.policy"
+	as_user srun -n1 --jailtrace sh -c 'uname -s; echo "rc=$?"' >"$S/site.out" 2>&1
+	grep -qx 'rc=0' "$S/site.out" && grep -qx Linux "$S/site.out" ||
+		fail "CONTROL FAILED: uname under the site's policy: $(cat "$S/site.out")"
+	as_user srun -n1 --jailtrace="$S/strict.policy" sh -c 'uname -s; echo "rc=$?"' >"$S/strict.out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || fail "srun exited $rc with a stricter policy of the user's: $(cat "$S/strict.out")"
+	grep -qx 'rc=1' "$S/strict.out" && grep -q 'uname: cannot get system name' "$S/strict.out" ||
+		fail "the user's stricter policy was not applied: $(cat "$S/strict.out")"
+	grep -q 'jailtrace: exited 0' "$S/strict.out" || fail "not under jailtrace: $(cat "$S/strict.out")"
 	# control: the same cluster without the plugin reads the secret
 	echo -n >"$S/plugstack.conf"
 	as_user srun -n2 -l sh -c "$TRY" >"$S/native.out" 2>&1
