@@ -4,6 +4,9 @@
 # stack pointer, frames that loop, a caller inside a crafted ELF file)
 # still gives its record, with no crash and no hang. --syslog sends
 # denials, limits and the end record to syslog.
+# Stacks are taken at ptrace stops in the ptrace, legacy and noseccomp passes
+# alike: noseccomp (every call a stop) adds nothing to them.
+# passes: root,jtuser,asan,legacy,ptrace
 
 # frame_re FUNCTION: a frame of stacker's own FUNCTION.
 frame_re() { printf '^stacker!%s[+]0x[0-9a-f]+$' "$1"; }

@@ -1,6 +1,9 @@
 # What a first-time user meets on the command line: grants that name
 # nothing, outputs that cannot be kept, help, and messages that say what
 # the shell would say.
+# The command line and signals to jailtrace: noseccomp (every call a stop)
+# adds nothing to them that the ptrace and legacy passes do not show.
+# passes: root,jtuser,asan,legacy,ptrace
 
 # expect_refused WHAT: the last run exited 125 with one line on stderr
 # naming WHAT, and ran nothing (no $T/ran).
