@@ -187,7 +187,8 @@ ROOT_PACKAGES_arm64="base-files base-passwd bash coreutils dash debianutils diff
 # extract variant: the packages and their dependencies unpacked, nothing of
 # the target's run, so no emulator for its maintainer scripts); what those
 # scripts would have made is made here: the users, the alternatives the
-# suite calls by their generic names, /etc/hosts
+# suite calls by their generic names, /etc/hosts, nsswitch.conf, shells
+# and PAM's common-* files
 userland_of() {
 	local arch=$1 list hash d t
 	list=ROOT_PACKAGES_$arch
@@ -218,6 +219,22 @@ userland_of() {
 		sed 's/:.*//; s/$/:*::/' etc/group >etc/gshadow
 		chmod 640 etc/shadow etc/gshadow
 		printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >etc/hosts
+		# (without one glibc asks DNS before /etc/hosts, and the VM has no DNS)
+		printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'gshadow: files' 'hosts: files dns' \
+			'networks: files' 'protocols: files' 'services: files' 'ethers: files' 'rpc: files' >etc/nsswitch.conf
+		printf '%s\n' /bin/sh /usr/bin/sh /bin/bash /usr/bin/bash /bin/dash /usr/bin/dash >etc/shells
+		# PAM's common-* as pam-auth-update makes them with pam_unix alone
+		# (su without them aborts before it asks for a password)
+		for f in auth account password session session-noninteractive; do
+			sed -e 's/^\$auth_primary$/auth\t[success=1 default=ignore]\tpam_unix.so nullok/' \
+				-e 's/^\$account_primary$/account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so/' \
+				-e 's/^\$password_primary$/password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt/' \
+				-e 's/^\$session_primary$/session\t[default=1]\tpam_permit.so/' \
+				-e 's/^\$session_nonint_primary$/session\t[default=1]\tpam_permit.so/' \
+				-e 's/^\$session_additional$/session\trequired\tpam_unix.so/' \
+				-e 's/^\$session_nonint_additional$/session\trequired\tpam_unix.so/' \
+				-e '/^\$/d' "usr/share/pam/common-$f" >"etc/pam.d/common-$f"
+		done
 		ln -sf gawk usr/bin/awk
 		ln -sf which.debianutils usr/bin/which
 		[ -e usr/bin/pager ] || ln -s ../../bin/more usr/bin/pager
