@@ -179,7 +179,7 @@ qemu_of() {
 # from bookworm, unpacked with their dependencies (no maintainer scripts run)
 ROOT_PACKAGES_arm64="base-files base-passwd bash coreutils dash debianutils diffutils findutils gawk grep sed
 	tar gzip xz-utils util-linux procps psmisc passwd login libcap2-bin iproute2 netbase jq python3 strace
-	curl busybox-static file libunwind8 libseccomp2 libelf1 libmicrohttpd12"
+	curl busybox-static file hostname libc-bin libunwind8 libseccomp2 libelf1 libmicrohttpd12"
 
 # userland_of ARCH: sets USERLAND, an unpacked root of ROOT_PACKAGES_ARCH
 # (usr/ and etc/, /bin, /sbin and /lib merged into /usr as on this host),
