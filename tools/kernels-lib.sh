@@ -16,9 +16,11 @@ mkdir -p "$CACHE" || exit 1
 # the 9p shares and overlays of its root, and virtio_net, a NIC on QEMU's
 # user network (restrict=on: a default route and a global address for the
 # tests that need them, no way out)
+# (arm64's virtio and virtio_ring are built into Debian's 6.1 but
+# virtio_pci is not: without it no PCI virtio device shows up; what is
+# built in is skipped)
 WANT_MODULES_amd64="virtio virtio_ring virtio_pci 9pnet 9pnet_virtio 9p overlay virtio_net"
-# (arm64's virtio, virtio_ring and virtio_pci are built into Debian's kernel)
-WANT_MODULES_arm64="9pnet 9pnet_virtio 9p overlay virtio_net"
+WANT_MODULES_arm64=$WANT_MODULES_amd64
 
 # deps PACKAGE...: installs the missing ones (as root), else says which
 kdeps() {
@@ -156,4 +158,88 @@ modules_from() {
 	echo "$order" >"$dir/modules.tmp/load-order"
 	echo "$want" >"$dir/modules.tmp/want"
 	rm -rf "$dir/modules" && mv "$dir/modules.tmp" "$dir/modules"
+}
+
+# qemu_of ARCH [CPU]: sets QEMU, the emulator and its machine for ARCH's
+# kernels (an array), and CONSOLE, the kernel's console there. CPU is
+# QEMU's -cpu (default max on amd64; cortex-a57 on arm64: "max" adds
+# pointer authentication and more, each slower to emulate)
+QEMU=()
+qemu_of() {
+	case $1 in
+	amd64) QEMU=(qemu-system-x86_64 -cpu "${2:-max}") CONSOLE=ttyS0 ;;
+	arm64) QEMU=(qemu-system-aarch64 -M virt -cpu "${2:-cortex-a57}") CONSOLE=ttyAMA0 ;;
+	*) echo "kernels: no emulator for $1" >&2; return 2 ;;
+	esac
+}
+
+# the arm64 userland of kernels-suite.sh's arm64 VMs (this host's /usr is
+# amd64): what tests/run, tests/lib.sh and the core case files run, and the
+# libraries the dynamic jailtrace loads when it needs them (stacks, serve),
+# from bookworm, unpacked with their dependencies (no maintainer scripts run)
+ROOT_PACKAGES_arm64="base-files base-passwd bash coreutils dash debianutils diffutils findutils gawk grep sed
+	tar gzip xz-utils util-linux procps psmisc passwd login libcap2-bin iproute2 netbase jq python3 strace
+	curl busybox-static file hostname libc-bin libunwind8 libseccomp2 libelf1 libmicrohttpd12"
+
+# userland_of ARCH: sets USERLAND, an unpacked root of ROOT_PACKAGES_ARCH
+# (usr/ and etc/, /bin, /sbin and /lib merged into /usr as on this host),
+# made once per package list: $CACHE/userland-ARCH-HASH (mmdebstrap's
+# extract variant: the packages and their dependencies unpacked, nothing of
+# the target's run, so no emulator for its maintainer scripts); what those
+# scripts would have made is made here: the users, the alternatives the
+# suite calls by their generic names, /etc/hosts, nsswitch.conf, shells
+# and PAM's common-* files
+userland_of() {
+	local arch=$1 list hash d t
+	list=ROOT_PACKAGES_$arch
+	list=$(echo ${!list})
+	[ -n "$list" ] || { echo "kernels: no userland for $arch" >&2; return 2; }
+	hash=$(echo "bookworm $arch $list" | sha256sum | cut -c 1-12)
+	d=$CACHE/userland-$arch-$hash
+	USERLAND=$d
+	[ -e "$d/.complete" ] && return 0
+	kdeps mmdebstrap || return 1
+	# (one userland per architecture at a time: an older list's goes)
+	rm -rf "$CACHE/userland-$arch-"* && t=$d.tmp && mkdir -p "$t" || return 1
+	mmdebstrap --quiet --variant=extract --architectures="$arch" --mode=root --skip=check/qemu \
+		--include="$(echo "$list" | tr ' ' ,)" bookworm "$t/root" http://deb.debian.org/debian \
+		>"$t/mmdebstrap.log" 2>&1 || { echo "kernels: mmdebstrap failed:" >&2; tail -5 "$t/mmdebstrap.log" >&2; return 1; }
+	(
+		set -e
+		cd "$t/root"
+		for l in bin sbin lib; do
+			if [ -d "$l" ] && [ ! -L "$l" ]; then
+				mkdir -p "usr/$l" && cp -a "$l/." "usr/$l/" && rm -rf "$l"
+			fi
+			ln -sfn "usr/$l" "$l"
+		done
+		cp usr/share/base-passwd/passwd.master etc/passwd
+		cp usr/share/base-passwd/group.master etc/group
+		sed 's/:.*//; s/$/:*:19000:0:99999:7:::/' etc/passwd >etc/shadow
+		sed 's/:.*//; s/$/:*::/' etc/group >etc/gshadow
+		chmod 640 etc/shadow etc/gshadow
+		printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >etc/hosts
+		# (without one glibc asks DNS before /etc/hosts, and the VM has no DNS)
+		printf '%s\n' 'passwd: files' 'group: files' 'shadow: files' 'gshadow: files' 'hosts: files dns' \
+			'networks: files' 'protocols: files' 'services: files' 'ethers: files' 'rpc: files' >etc/nsswitch.conf
+		printf '%s\n' /bin/sh /usr/bin/sh /bin/bash /usr/bin/bash /bin/dash /usr/bin/dash >etc/shells
+		# PAM's common-* as pam-auth-update makes them with pam_unix alone
+		# (su without them aborts before it asks for a password)
+		for f in auth account password session session-noninteractive; do
+			sed -e 's/^\$auth_primary$/auth\t[success=1 default=ignore]\tpam_unix.so nullok/' \
+				-e 's/^\$account_primary$/account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so/' \
+				-e 's/^\$password_primary$/password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt/' \
+				-e 's/^\$session_primary$/session\t[default=1]\tpam_permit.so/' \
+				-e 's/^\$session_nonint_primary$/session\t[default=1]\tpam_permit.so/' \
+				-e 's/^\$session_additional$/session\trequired\tpam_unix.so/' \
+				-e 's/^\$session_nonint_additional$/session\trequired\tpam_unix.so/' \
+				-e '/^\$/d' "usr/share/pam/common-$f" >"etc/pam.d/common-$f"
+		done
+		ln -sf gawk usr/bin/awk
+		ln -sf which.debianutils usr/bin/which
+		[ -e usr/bin/pager ] || ln -s ../../bin/more usr/bin/pager
+		: >etc/ld.so.conf
+	) || { echo "kernels: the userland's setup failed" >&2; return 1; }
+	printf '%s\n' $list >"$t/root/.packages"
+	rm -rf "$d" && mv "$t/root" "$d" && rm -rf "$t" && : >"$d/.complete"
 }

@@ -55,15 +55,11 @@ initramfs() {
 
 boot() {
 	local name=$1 log=$OUT/console-$1.txt
-	if [ "$ARCH" = amd64 ]; then
-		timeout 300 qemu-system-x86_64 -m 1024 -smp 2 -cpu max -nographic -no-reboot \
-			-kernel "$VMLINUZ" -initrd "$OUT/initrd-$name.gz" \
-			-append "console=ttyS0 quiet panic=-1" >"$log" 2>&1 </dev/null
-	else
-		timeout 600 qemu-system-aarch64 -M virt -cpu cortex-a57 -m 1024 -smp 2 -nographic -no-reboot \
-			-kernel "$VMLINUZ" -initrd "$OUT/initrd-$name.gz" \
-			-append "console=ttyAMA0 quiet panic=-1" >"$log" 2>&1 </dev/null
-	fi
+	qemu_of "$ARCH" || return 1
+	# (arm64's emulation is the slower)
+	timeout "$([ "$ARCH" = amd64 ] && echo 300 || echo 600)" "${QEMU[@]}" -m 1024 -smp 2 -nographic -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$OUT/initrd-$name.gz" \
+		-append "console=$CONSOLE quiet panic=-1" >"$log" 2>&1 </dev/null
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 }
 

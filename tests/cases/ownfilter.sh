@@ -8,6 +8,10 @@
 # are installed and every call is decided as what it is. Either way a host
 # file outside the view is neither read nor written, judged from the host.
 
+# ownfilter's filters name x86_64's calls and ABIs (open, creat, int 0x80,
+# x32): it is built for x86_64 only (GNUmakefile X86_ONLY_PROGS)
+[ -x "$PROGS/ownfilter" ] || skip "no ownfilter here: its filters are x86_64's, this is $(uname -m)"
+
 # own_filters_refused: the run whose log is $T/log.jsonl read the ABI from
 # the filter's data (seccomp stops, registers), where own filters are refused.
 own_filters_refused() {

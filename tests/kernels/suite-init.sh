@@ -52,6 +52,9 @@ mount -t tmpfs -o mode=1777 shm /new/dev/shm
 mount -t cgroup2 cgroup2 /new/sys/fs/cgroup 2>/dev/null || say "note: no cgroup2 at /sys/fs/cgroup"
 mount -t 9p -o "$P9,cache=none" out /new/out || say "note: no /out share"
 hostname "$HOSTNAME"
+# (the host's name resolves, as on the host: the arm64 userland's hosts has
+# only localhost)
+grep -qw "$HOSTNAME" /new/etc/hosts 2>/dev/null || printf '127.0.1.1\t%s\n' "$HOSTNAME" >>/new/etc/hosts
 ip link set lo up
 # QEMU's user network (restrict=on): an address and a default route, no way out
 if ip link set eth0 up 2>/dev/null; then
