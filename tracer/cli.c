@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include "filters/policy.h"
 #include "reports/forensics.h"
@@ -374,6 +375,11 @@ static int cmd_run(int argc, char **argv)
 			}
 			r = jt_config_set_log(cfg, optarg);
 			cfg->log_fd = (int)fd;
+			/* a log its caller opened where this user cannot (the Slurm
+			 * plugin, as root): from now on no process of this user may
+			 * attach to jailtrace and write through it (jt_spawn makes
+			 * every run's tracer so, later) */
+			prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 			break;
 		}
 		case O_RESULT: result = optarg; break;

@@ -303,6 +303,11 @@ void jt_spawn_child(const struct jt_run *run, const char *path, char *const argv
 	if ((r = set_limits(run)) < 0)
 		die(errfd, STEP_RLIMIT, -r);
 
+	/* seizable by a tracer of this uid without CAP_SYS_PTRACE, though
+	 * jailtrace made itself non-dumpable early (--log-fd: cli.c); what it
+	 * held open is closed by now but 0-2, the handover and errfd */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		die(errfd, STEP_SETUP, errno);
 	/* wait here until the tracer has seized us */
 	raise(SIGSTOP);
 

@@ -178,6 +178,48 @@ t_log_fd_writes_the_log_to_its_callers_descriptor() {
 		"$T/fd.jsonl" >/dev/null || fail "the denied open is not in the log"
 }
 
+# attach PID: can this process ptrace-attach PID (a process of its own
+# user)? Prints "attach: 0" (then detaches) or "attach: ERRNO".
+attach() {
+	/usr/bin/python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+pid = int(sys.argv[1])
+if libc.ptrace(16, pid, 0, 0) < 0:
+    print("attach:", ctypes.get_errno())
+    sys.exit()
+os.waitpid(pid, 0)
+libc.ptrace(17, pid, 0, 0)
+print("attach: 0")' "$1"
+}
+
+t_log_fd_no_process_of_the_user_can_attach_to_jailtrace() {
+	[ "$(id -u)" != 0 ] || skip "as root the log's reader and writer is root (the jtuser pass shows it)"
+	# control: a process of this user attaches to another of its own
+	sleep 30 &
+	local victim=$! native inside pid
+	native=$(attach "$victim")
+	kill "$victim"
+	[ "$native" = "attach: 0" ] ||
+		skip "this host does not let a process attach to another of its user ($native: Yama's ptrace_scope or the like)"
+	# jailtrace from its start, holding the log, held before its run by its
+	# policy, which it reads from a FIFO only the test writes
+	mkfifo "$T/policy"
+	exec 8<>"$T/policy" 7>"$T/fd.jsonl"
+	"$JT" run --log-fd 7 --policy - -- /bin/true <"$T/policy" >"$T/out" 2>"$T/err" 8>&- &
+	pid=$!
+	exec 7>&-
+	wait_until 10 eval '[ "$(cut -d" " -f2-3 /proc/$pid/stat)" = "(jailtrace) S" ]' ||
+		fail "jailtrace did not start: $(cat /proc/$pid/stat)"
+	inside=$(attach "$pid")
+	echo "include default" >&8
+	exec 8>&-
+	wait "$pid"
+	RC=$?
+	expect_rc 0
+	# EPERM: attached, it could have written through the log's descriptor
+	[ "$inside" = "attach: 1" ] || fail "a process of the user attached to jailtrace holding the log: $inside"
+}
+
 t_log_fd_refuses_a_descriptor_it_cannot_write() {
 	echo x >"$T/ro"
 	exec 7<"$T/ro"
