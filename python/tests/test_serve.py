@@ -645,6 +645,29 @@ def _free_port():
     return port
 
 
+def _two_ports():
+    ports = [_free_port()]
+    while len(ports) < 2:
+        port = _free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+def _two_dev_servers(sb, ports):
+    """A backend and a frontend http.server in @sb's jail, on @ports, each
+    serving a directory of its own; both up."""
+    sb.files.write("/work/api/index.html", "backend")
+    sb.files.write("/work/web/index.html", "frontend")
+    api = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[0]), "--bind", "127.0.0.1"],
+                             ports=[ports[0]], cwd="/work/api")
+    web = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[1]), "--bind", "127.0.0.1"],
+                             ports=[ports[1]], cwd="/work/web")
+    assert _wait_output(api, "Serving HTTP"), api.output()
+    assert _wait_output(web, "Serving HTTP"), web.output()
+    return api, web
+
+
 def _wait_output(proc, text, timeout=20):
     """Wait until @text is in the process's output (its stdout or stderr)."""
     return wait_until(lambda: any(text in o for o in proc.output()), timeout=timeout, step=0.1)
@@ -752,24 +775,13 @@ def test_several_dev_servers_in_one_sandbox():
         sb = Sandbox(user="vera", server=s.server, token=s.token(), ephemeral=True,
                      limits={"memory": "300M"})
         jail = os.path.join(s.data, "ephemeral", sb.id)
-        ports = [_free_port()]
-        while len(ports) < 2:
-            port = _free_port()
-            if port not in ports:
-                ports.append(port)
+        ports = _two_ports()
         served = ["http.server\x00%d" % port for port in ports]
         marker = "jt-third-" + uuid.uuid4().hex[:8]
         # the third's sleep, found by its argv (the marker is its jailtrace's)
         naps = 3000 + int(uuid.uuid4().hex[:4], 16)
         nap = "sleep\x00%d" % naps
-        sb.files.write("/work/api/index.html", "backend")
-        sb.files.write("/work/web/index.html", "frontend")
-        api = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[0]), "--bind", "127.0.0.1"],
-                                 ports=[ports[0]], cwd="/work/api")
-        web = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[1]), "--bind", "127.0.0.1"],
-                                 ports=[ports[1]], cwd="/work/web")
-        assert _wait_output(api, "Serving HTTP"), api.output()
-        assert _wait_output(web, "Serving HTTP"), web.output()
+        api, web = _two_dev_servers(sb, ports)
         # both answer at once, seen from the host, each from its own directory
         assert _host_get(ports[0], "/index.html") == "backend"
         assert _host_get(ports[1], "/index.html") == "frontend"
@@ -1211,26 +1223,15 @@ def test_local_mode_background_processes_and_ports():
     # without being started with it
     from conftest import jailtrace_bin
     binary = jailtrace_bin()
-    ports = [_free_port()]
-    while len(ports) < 2:
-        port = _free_port()
-        if port not in ports:
-            ports.append(port)
+    ports = _two_ports()
     served = ["http.server\x00%d" % port for port in ports]
     with Sandbox(user="locp", server="local:" + binary, ephemeral=True) as sb:
         jail = sb._local.jail
-        sb.files.write("/work/api/index.html", "backend")
-        sb.files.write("/work/web/index.html", "frontend")
         # the control: a command that listens without being given the port cannot
         r = sb.exec(["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', %d)); "
                      "s.listen(); print('listened')" % ports[0]])
         assert r.exit_code != 0 and "listened" not in r.stdout
-        api = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[0]), "--bind", "127.0.0.1"],
-                                 ports=[ports[0]], cwd="/work/api")
-        web = sb.processes.start(["python3", "-u", "-m", "http.server", str(ports[1]), "--bind", "127.0.0.1"],
-                                 ports=[ports[1]], cwd="/work/web")
-        assert _wait_output(api, "Serving HTTP"), api.output()
-        assert _wait_output(web, "Serving HTTP"), web.output()
+        api, web = _two_dev_servers(sb, ports)
         assert _host_get(ports[0], "/index.html") == "backend"
         assert _host_get(ports[1], "/index.html") == "frontend"
         assert sb.ports.expose(ports[1]) == "http://127.0.0.1:%d" % ports[1]

@@ -114,6 +114,7 @@ while True:
 t_serve_tenant_limits_give_429() { pytest_case test_tenant_limits_give_429; }
 t_serve_tool_definition_and_handler() { pytest_case test_the_tool_definition_and_its_handler; }
 t_serve_client_local_mode() { pytest_case test_local_mode_without_a_server; }
+t_serve_client_local_mode_processes_and_ports() { pytest_case test_local_mode_background_processes_and_ports; }
 t_serve_token_bound_to_peer_uids() { pytest_case test_a_token_bound_to_unix_peer_uids; }
 t_serve_sighup_reads_the_tokens_again() { pytest_case test_sighup_reads_the_tokens_again_and_keeps_the_sandboxes; }
 t_serve_a_client_gone_stops_its_command() { pytest_case test_a_client_gone_stops_its_command_not_the_sandbox; }
