@@ -3590,10 +3590,13 @@ static enum MHD_Result box_code_stateful(struct MHD_Connection *c, struct box *b
 		line = json_pack("{s:s, s:s}", "n", m->nonce, "code", code);
 		text = line ? json_dumps(line, JSON_COMPACT) : NULL;
 		json_decref(line);
-		if (text && !(text = realloc(text, strlen(text) + 2)))
-			abort();
-		if (text)
-			strcat(text, "\n");
+		if (text) {
+			size_t n = strlen(text);
+
+			if (!(text = realloc(text, n + 2)))
+				abort();
+			memcpy(text + n, "\n", 2);	/* the line's end, and the string's */
+		}
 	} else if (asprintf(&text, "%s %zu\n", m->nonce, code_len) < 0)
 		text = NULL;
 	if (!text || srv_write_all(m->k->fd_in, text, strlen(text), 10000) < 0 ||
