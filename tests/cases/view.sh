@@ -90,6 +90,12 @@ while not os.path.exists(sys.argv[1]):
 }
 
 t_what_a_killed_run_left_is_removed_by_the_next() {
+	# fresh jails of this test's own: any other jailtrace that starts on
+	# the machine meanwhile removes what a killed run left in the shared
+	# directory, and this test could not judge (it failed so once, in CI)
+	export TMPDIR="$JT_AUX/tmpdir"
+	mkdir -p "$TMPDIR"
+	local FRESH_JAILS="$TMPDIR/jailtrace-$(id -u)"
 	jt_bg -- /bin/sh -c 'echo "mark-$$" > /tmp/m; exec sleep 50'
 	wait_until 20 sh -c "grep -qs mark $FRESH_JAILS/jailtrace-jail-$JT_PID-*/tmp/m" || fail "the run did not start"
 	kill -KILL "$JT_PID"
