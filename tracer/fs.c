@@ -190,42 +190,89 @@ static int long_host_path(const char *link, char *out, size_t len)
 	return -ENAMETOOLONG;
 }
 
+static int pidfd_copy(struct jt_run *run, struct jt_task *t, int fd);
+
+/*
+ * Where the text of the program's descriptor @fd is read (its /proc link),
+ * into @link: through the tracer's own copy where it can have one (*@copy,
+ * for the caller to close, else -1), since the sandbox's /proc/TID/fd is
+ * its user's and becoming that user and back is two identity switches each
+ * way, about 2 us each here (prepare_creds); else as that user.
+ * @return 0, or -EBADF: no such descriptor.
+ */
+static int fd_link_path(struct jt_run *run, struct jt_task *t, int fd, char *link, size_t len,
+			int *copy)
+{
+	*copy = pidfd_copy(run, t, fd);
+	if (*copy == -EBADF)
+		return -EBADF;
+	if (*copy >= 0) {
+		snprintf(link, len, "/proc/self/fd/%d", *copy);
+		return 0;
+	}
+	*copy = -1;
+	jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
+	snprintf(link, len, "/proc/%d/fd/%d", t->tid, fd);
+	return 0;
+}
+
+ssize_t jt_fs_fd_link(struct jt_run *run, struct jt_task *t, int fd, char *out, size_t len)
+{
+	char link[64];
+	ssize_t n;
+	int copy;
+
+	if (fd_link_path(run, t, fd, link, sizeof(link), &copy) < 0)
+		return -EBADF;
+	n = readlink(link, out, len - 1);
+	n = n < 0 ? (errno == ENOENT ? -EBADF : -errno) : n;
+	if (n >= 0)
+		out[n] = '\0';
+	if (copy >= 0)
+		close(copy);
+	return n;
+}
+
 /* The inside directory a relative path starts from: the cwd, or a descriptor. */
 static int base_of(struct jt_op *op, int dirfd, char *out, size_t len)
 {
 	static char deep[JT_WALK_MAX_PATH];
 	char link[64], host[PATH_MAX], *h = host;
 	ssize_t n;
-	int r;
+	int r, copy;
 
 	if (dirfd == AT_FDCWD) {
 		snprintf(out, len, "%s", op->t->fs ? op->t->fs->cwd : "/");
 		return 0;
 	}
-	jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", op->t->tid, dirfd);
+	if (fd_link_path(op->run, op->t, dirfd, link, sizeof(link), &copy) < 0)
+		return -EBADF;
 	n = readlink(link, host, sizeof(host) - 1);
 	if (n < 0 && errno == ENAMETOOLONG) {
-		/* a directory of a deep tree, reached step by step */
-		if ((n = long_host_path(link, deep, sizeof(deep))) < 0)
-			return (int)n;
+		/* a directory of a deep tree, reached step by step (a jail's
+		 * directories may be its user's alone) */
+		jt_view_as_jail();
+		n = long_host_path(link, deep, sizeof(deep));
 		h = deep;
 	} else if (n < 0) {
-		return -EBADF;
+		n = -EBADF;
 	} else {
 		host[n] = '\0';
 	}
-	if (h[0] != '/')
-		return -ENOTDIR;	/* a pipe, a socket, ... */
-	n = (ssize_t)strlen(h);
-	if (n > 10 && !strcmp(h + n - 10, " (deleted)")) {
+	if (n >= 0 && h[0] != '/') {
+		n = -ENOTDIR;	/* a pipe, a socket, ... */
+	} else if (n >= 0 && (n = (ssize_t)strlen(h)) > 10 && !strcmp(h + n - 10, " (deleted)")) {
 		/* a directory removed since it was opened: natively, nothing can be
 		 * made or found in it; its link's text names another place */
 		struct stat st;
 
 		if (stat(link, &st) == 0 && st.st_nlink == 0)
-			return -ENOENT;
+			n = -ENOENT;
 	}
+	if (copy >= 0)
+		close(copy);
+	if (n < 0)
+		return (int)n;
 	r = jt_view_inside_of(&op->run->view, h, out, len);
 	if (r == -ENOENT && jt_skeleton_inside(op->run, h, out, len) == 0)
 		return 0;
@@ -686,6 +733,16 @@ int jt_fs_stat(struct jt_op *op, int dirfd, uint64_t path, int flags, uint64_t b
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))
 		return 0;
+	if (op->w[0].dirfd >= 0 && op->w[0].fd < 0 && op->w[0].name[0] && op->w[0].mode &&
+	    statx_mask < 0) {
+		/* the walk's own look at the last name, an instant ago, as the same
+		 * identity: what a second fstatat would find (nothing ran between) */
+		unsigned char out[JT_LAYOUT_MAX];
+
+		r = jt_layout_stat(op->rq->abi, op->rq->sys, &op->w[0].st, out);
+		op->ret = r > 0 ? jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r) : r;
+		return 0;
+	}
 	if (op->w[0].dirfd >= 0 && op->w[0].fd < 0 && op->w[0].name[0]) {
 		op->ret = stat_out(op, op->w[0].dirfd, op->w[0].name, AT_SYMLINK_NOFOLLOW, statx_mask, buf);
 		return 0;

@@ -55,6 +55,10 @@ int jt_fs_unix_dest(struct jt_run *run, struct jt_task *t, const void *addr, soc
  * descriptor fetched and the call issued again (syscall.c, fs_stop).
  */
 int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd);
+/** The text of the program's @fd's /proc link (a host path, "pipe:[N]"...)
+ * into @out, NUL-terminated. @return its length, -EBADF (no such
+ * descriptor), or another -errno (unreadable). */
+ssize_t jt_fs_fd_link(struct jt_run *run, struct jt_task *t, int fd, char *out, size_t len);
 /** The program's @fd as the very same open file description (for SCM_RIGHTS):
  * -EACCES with t->fetch_want set when it must be fetched first. */
 int jt_fs_fd_same(struct jt_run *run, struct jt_task *t, int fd);

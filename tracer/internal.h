@@ -387,7 +387,7 @@ void jt_stack_exit(struct jt_run *run, pid_t tgid, pid_t tid, int status);
 void jt_stacks_free(struct jt_run *run);
 
 /* mapexec.c: does mmap/mprotect with PROT_EXEC reach a file the program wrote? */
-int jt_map_exec_written(const struct jt_run *run, const struct jt_task *t, const struct jt_request *rq);
+int jt_map_exec_written(struct jt_run *run, struct jt_task *t, const struct jt_request *rq);
 
 /* limits.c: the periodic check of time, CPU and memory. */
 void jt_limits_tick(struct jt_run *run);

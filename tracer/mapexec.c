@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include "tracer/fs.h"
 #include "tracer/internal.h"
 #include "tracer/path.h"
 
@@ -53,20 +54,17 @@ static int in_writable_grant(const struct jt_view *v, const char *host)
 }
 
 /* mmap(addr, len, prot, flags, fd, off) of a descriptor with PROT_EXEC */
-static int mmap_written(const struct jt_run *run, const struct jt_task *t, const struct jt_request *rq)
+static int mmap_written(struct jt_run *run, struct jt_task *t, const struct jt_request *rq)
 {
-	char link[64], text[PATH_MAX];
+	char text[PATH_MAX];
 	int fd = (int)rq->args[4];
 	ssize_t n;
 
 	if (!(rq->args[2] & PROT_EXEC) || (rq->args[3] & MAP_ANONYMOUS) || fd < 0)
 		return 0;
-	jt_view_as_jail();	/* the sandbox's /proc/TID/fd is its user's */
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", t->tid, fd);
-	n = readlink(link, text, sizeof(text) - 1);
+	n = jt_fs_fd_link(run, t, fd, text, sizeof(text));
 	if (n < 0)	/* no such descriptor: the kernel says EBADF; unreadable: refused */
-		return errno != ENOENT;
-	text[n] = '\0';
+		return n != -EBADF;
 	/* a memfd, a pipe, an anon inode are not files of the view */
 	if (text[0] != '/' || !strncmp(text, "/memfd:", 7))
 		return 0;
@@ -106,7 +104,7 @@ static int mprotect_written(const struct jt_run *run, const struct jt_task *t,
 	return found;
 }
 
-int jt_map_exec_written(const struct jt_run *run, const struct jt_task *t, const struct jt_request *rq)
+int jt_map_exec_written(struct jt_run *run, struct jt_task *t, const struct jt_request *rq)
 {
 	if (!run->use_view)
 		return 0;

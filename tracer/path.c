@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -193,6 +194,10 @@ static int finish(struct walk *k, struct jt_walk *w, int dirfd, const char *name
 		/* the walk's own top directory, about to be closed: taken, not copied */
 		k->lv[k->depth - 1].owned = 0;
 		w->dirfd = dirfd;
+	} else if (m && dirfd >= 0 && dirfd == m->fd) {
+		/* the grant's root: its descriptor lasts the run, no copy needed */
+		w->dirfd = dirfd;
+		w->dirfd_borrowed = 1;
 	} else {
 		w->dirfd = dirfd >= 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 3) : -1;
 		if (dirfd >= 0 && w->dirfd < 0)
@@ -432,6 +437,68 @@ static int proc_net_hidden(const struct walk *k, const struct level *top, mode_t
 	       jt_procfs_net_dir(k->inside);
 }
 
+/*
+ * Names known to be absent from a jail directory on the way to a grant
+ * (/tmp/x when x/y is granted): looking there is the jail user's to do, two
+ * identity switches there and back, about 8 us on every call whose path
+ * passes by. A name is remembered with the directory's change time
+ * (ctime: every entry made, removed or renamed in it sets it, and no call
+ * can set it back), and trusted while that has not moved: one fstat, no
+ * switch. Only when that time is well in the past, as the clock the kernel
+ * stamps with is coarse: a change in the same tick could leave it as it was.
+ */
+#define ABSENT_MAX 16
+#define ABSENT_SETTLED_NS 200000000LL
+static struct absent {
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctim;
+	char name[64];
+} absent[ABSENT_MAX];
+static unsigned absent_next;
+
+static int absent_slot(const struct stat *st, const char *name)
+{
+	for (int i = 0; i < ABSENT_MAX; i++)
+		if (absent[i].dev == st->st_dev && absent[i].ino == st->st_ino && absent[i].name[0] &&
+		    !strcmp(absent[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Is @name known absent from directory @dirfd (its stat in *@st)? */
+static int absent_known(int dirfd, const char *name, struct stat *st)
+{
+	int i;
+
+	if (fstat(dirfd, st) < 0) {
+		st->st_ino = 0;
+		return 0;
+	}
+	i = absent_slot(st, name);
+	return i >= 0 && absent[i].ctim.tv_sec == st->st_ctim.tv_sec &&
+	       absent[i].ctim.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* @name was not found in the directory whose stat, taken before looking, is *@st. */
+static void absent_note(const struct stat *st, const char *name)
+{
+	struct timespec now;
+	int i;
+
+	if (!st->st_ino || strlen(name) >= sizeof(absent[0].name) ||
+	    clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+	    (now.tv_sec - st->st_ctim.tv_sec) * 1000000000LL + (now.tv_nsec - st->st_ctim.tv_nsec) <
+		    ABSENT_SETTLED_NS)
+		return;
+	if ((i = absent_slot(st, name)) < 0)
+		i = (int)(absent_next++ % ABSENT_MAX);
+	absent[i].dev = st->st_dev;
+	absent[i].ino = st->st_ino;
+	absent[i].ctim = st->st_ctim;
+	snprintf(absent[i].name, sizeof(absent[i].name), "%s", name);
+}
+
 /* One name below the top level. @return 1 to go on, 0 when done, -errno. */
 static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		struct jt_walk *w)
@@ -446,6 +513,18 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 
 	if (!cand)
 		return -ENOMEM;
+	memcpy(cand, k->inside, at);
+	cand[at] = '/';
+	memcpy(cand + at + 1, name, n + 1);
+	m = jt_view_mount(k->v, cand, at + 1 + n);
+	if (!m && jt_view_is_ancestor(k->v, cand, at + 1 + n) && top->fd >= 0 && top->mount &&
+	    (top->mount->flags & JT_MNT_JAIL) && absent_known(top->fd, name, &st)) {
+		/* on the way to a grant, where the jail has nothing of that name */
+		free(cand);
+		if (last)
+			return finish(k, w, -1, name, NULL, -1, 1, 0, 1) ?: 0;
+		return push(k, -1, 0, name, NULL) ?: 1;
+	}
 	jt_view_as(top->mount);	/* looked up as the grant's identity */
 	r = proc_name(k, name, last, flags, w);
 	if (r == 2)
@@ -454,13 +533,14 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		free(cand);
 		return r;
 	}
-	memcpy(cand, k->inside, at);
-	cand[at] = '/';
-	memcpy(cand + at + 1, name, n + 1);
-	m = jt_view_mount(k->v, cand, at + 1 + n);
 	if (!m && jt_view_is_ancestor(k->v, cand, at + 1 + n)) {
 		/* a directory on the way to a grant below; a real one, if there is one, wins */
+		/* (st: the directory as absent_known saw it above, before this look) */
+		int jail = top->fd >= 0 && top->mount && (top->mount->flags & JT_MNT_JAIL);
+
 		fd = top->fd < 0 ? -1 : openat(top->fd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && jail)
+			absent_note(&st, name);
 		free(cand);
 		if (fd >= 0) {
 			if (last) {
@@ -523,6 +603,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 			if (want_dir && !S_ISDIR(st.st_mode))
 				return -ENOTDIR;
 			w->mode = st.st_mode;
+			w->st = st;
 			return finish(k, w, top->fd, name, top->mount, -1, 1, 0, S_ISDIR(st.st_mode)) ?: 0;
 		}
 		/* a link, or another failure: as below, which says it as the walk always has */
@@ -575,6 +656,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		if (want_dir && !S_ISDIR(st.st_mode))
 			return -ENOTDIR;
 		w->mode = st.st_mode;
+		w->st = st;
 		return finish(k, w, top->fd, name, top->mount, -1, 1, 0, S_ISDIR(st.st_mode)) ?: 0;
 	}
 	if (!S_ISDIR(st.st_mode) || proc_net_hidden(k, top, st.st_mode)) {
@@ -716,7 +798,7 @@ static int fast_walk(struct walk *k, unsigned flags, int want_dir, struct jt_wal
 
 void jt_walk_done(struct jt_walk *w)
 {
-	if (w->dirfd >= 0)
+	if (w->dirfd >= 0 && !w->dirfd_borrowed)
 		close(w->dirfd);
 	if (w->fd_owned > 0)
 		close(w->fd_owned);

@@ -13,6 +13,7 @@
 #ifndef JT_TRACER_PATH_H
 #define JT_TRACER_PATH_H
 
+#include <sys/stat.h>
 #include "tracer/view.h"
 
 enum {
@@ -54,7 +55,8 @@ int jt_proc_is_memfd(int dirfd, const char *name, const char *text);
 
 struct jt_walk {
 	const struct jt_mount *mount;	/* the grant holding the result; NULL: synthetic */
-	int dirfd;		/* O_PATH descriptor of the parent directory, owned; -1 if none */
+	int dirfd;		/* O_PATH descriptor of the parent directory; -1 if none */
+	int dirfd_borrowed;	/* dirfd is its grant's own (not closed by jt_walk_done); 0: owned */
 	int fd;			/* for a mount root or a single-file grant: its descriptor (not owned); else -1 */
 	char *name;		/* the last component; "" for a mount root or a synthetic directory */
 	char *inside;		/* the canonical inside path of the result */
@@ -62,6 +64,7 @@ struct jt_walk {
 	int is_link;		/* it is a symbolic link (only with JT_WALK_NOFOLLOW) */
 	int is_dir;		/* it is a directory (synthetic, mount root, or found) */
 	mode_t mode;		/* its st_mode when the walk looked at it; 0: not looked at */
+	struct stat st;		/* with mode: what that look (an lstat) found */
 	int denied;		/* on ENOENT: the path leaves the view (not merely missing) */
 	int fd_owned;		/* fd is the walk's own (closed by jt_walk_done); 0: not */
 };

@@ -161,7 +161,7 @@ static int fd_open(pid_t tid, int fd)
 	return r;
 }
 
-static int facts(const struct jt_run *run, const struct jt_task *t, struct jt_request *rq)
+static int facts(struct jt_run *run, struct jt_task *t, struct jt_request *rq)
 {
 	const struct jt_check *c = jt_check_of(rq->sys);
 	int arg = (int)rq->args[c->arg];

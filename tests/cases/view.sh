@@ -434,6 +434,36 @@ t_share_jail_runs_share_one_jail_and_shut_out_an_exclusive_run() {
 	true
 }
 
+# A directory on the way to a grant (/tmp/DIR when /tmp/DIR/sub is granted)
+# is the jail's own once the jail has one of that name: a real one wins.
+# jailtrace remembers that the jail has none, to spare its user's identity
+# on every call that passes by (path.c, absent_known); it must stop
+# believing that once another run sharing the jail makes one.
+t_a_jail_directory_made_by_another_run_on_the_way_to_a_grant_is_seen() {
+	u=jt-test-$$-g
+	export XDG_DATA_HOME=$T/data
+	anc=$(mktemp -d /tmp/jt-anc.XXXXXX)
+	mkdir "$anc/sub"
+	jt_bg --timeout 60s --share-jail --user "$u" --ro "$anc/sub" -- /bin/sh -c "
+		i=0; while [ \$i -lt 30 ]; do test -d $anc/sub || exit 3; i=\$((i+1)); sleep 0.05; done
+		test -e $anc/file && echo early
+		echo >/work/ready
+		i=0; while [ \$i -lt 400 ]; do
+			if [ -e $anc/file ]; then echo seen; exit 0; fi
+			test -d $anc/sub; i=\$((i+1)); sleep 0.05
+		done; echo unseen"
+	wait_until 30 test -e "$(user_jail "$u")/work/ready" || { rm -rf "$anc"; fail "the first run did not get going: $(cat "$T/err")"; }
+	jt_plain --share-jail --user "$u" -- /bin/sh -c "mkdir $anc && echo hi >$anc/file"
+	expect_rc 0
+	test -s "$(user_jail "$u")$anc/file" || { rm -rf "$anc"; fail "the second run made nothing in the jail (cannot judge)"; }
+	jt_wait
+	rm -rf "$anc"
+	[ "$(id -u)" = 0 ] && rm -rf "$(user_jail "$u")"
+	expect_rc 0
+	expect_no_out early
+	expect_out_line seen
+}
+
 t_many_threads_and_forks_opening_at_once_all_get_their_files() {
 	# native control: every open and child succeeds (the file, libc, is
 	# where this machine's loader found it)
