@@ -446,6 +446,9 @@ static int proc_net_hidden(const struct walk *k, const struct level *top, mode_t
  * can set it back), and trusted while that has not moved: one fstat, no
  * switch. Only when that time is well in the past, as the clock the kernel
  * stamps with is coarse: a change in the same tick could leave it as it was.
+ * And only a time with digits below the millisecond: a file system that
+ * keeps whole seconds (ext4 of 128-byte inodes, ext3) or two (FAT) stamps
+ * a change a second later with the same time, so there a time says nothing.
  */
 #define ABSENT_MAX 16
 #define ABSENT_SETTLED_NS 200000000LL
@@ -487,7 +490,7 @@ static void absent_note(const struct stat *st, const char *name)
 	int i;
 
 	if (!st->st_ino || strlen(name) >= sizeof(absent[0].name) ||
-	    clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+	    st->st_ctim.tv_nsec % 1000000 == 0 || clock_gettime(CLOCK_REALTIME, &now) < 0 ||
 	    (now.tv_sec - st->st_ctim.tv_sec) * 1000000000LL + (now.tv_nsec - st->st_ctim.tv_nsec) <
 		    ABSENT_SETTLED_NS)
 		return;
