@@ -263,11 +263,12 @@ static int base_of(struct jt_op *op, int dirfd, char *out, size_t len)
 		n = -ENOTDIR;	/* a pipe, a socket, ... */
 	} else if (n >= 0 && (n = (ssize_t)strlen(h)) > 10 && !strcmp(h + n - 10, " (deleted)")) {
 		/* a directory removed since it was opened: natively, nothing can be
-		 * made or found in it; its link's text names another place */
+		 * made or found in it; its link's text names another place. (A
+		 * memfd or a removed file is no directory at all) */
 		struct stat st;
 
-		if (stat(link, &st) == 0 && st.st_nlink == 0)
-			n = -ENOENT;
+		if (stat(link, &st) == 0)
+			n = !S_ISDIR(st.st_mode) ? -ENOTDIR : st.st_nlink == 0 ? -ENOENT : n;
 	}
 	if (copy >= 0)
 		close(copy);

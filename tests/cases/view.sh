@@ -464,6 +464,24 @@ t_a_jail_directory_made_by_another_run_on_the_way_to_a_grant_is_seen() {
 	expect_out_line seen
 }
 
+# A descriptor that is no directory (a memfd, whose link reads
+# "/memfd:m (deleted)") as the base of a relative path: ENOTDIR, as natively
+t_a_memfd_as_the_directory_of_a_relative_path_is_not_a_directory() {
+	prog='import os
+m = os.memfd_create("m")
+for f in (lambda: os.open("x", os.O_RDONLY, dir_fd=m), lambda: os.stat("x", dir_fd=m)):
+    try:
+        f()
+        print("found")
+    except OSError as e:
+        print("ENOTDIR" if e.errno == 20 else "errno %d" % e.errno)'
+	native /usr/bin/python3 -c "$prog"
+	[ "$(grep -cx ENOTDIR "$T/nout")" = 2 ] || native_fail "natively: $(cat "$T/nout")"
+	jt -- /usr/bin/python3 -c "$prog"
+	expect_rc 0
+	[ "$(grep -cx ENOTDIR "$T/out")" = 2 ] || fail "inside: $(cat "$T/out")"
+}
+
 t_many_threads_and_forks_opening_at_once_all_get_their_files() {
 	# native control: every open and child succeeds (the file, libc, is
 	# where this machine's loader found it)
