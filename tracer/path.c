@@ -512,7 +512,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 	char *cand = malloc(at + 1 + n + 1);
 	const struct jt_mount *m;
 	struct stat st;
-	int fd, r;
+	int fd, r, anc;
 
 	if (!cand)
 		return -ENOMEM;
@@ -520,8 +520,9 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 	cand[at] = '/';
 	memcpy(cand + at + 1, name, n + 1);
 	m = jt_view_mount(k->v, cand, at + 1 + n);
-	if (!m && jt_view_is_ancestor(k->v, cand, at + 1 + n) && top->fd >= 0 && top->mount &&
-	    (top->mount->flags & JT_MNT_JAIL) && absent_known(top->fd, name, &st)) {
+	anc = !m && jt_view_is_ancestor(k->v, cand, at + 1 + n);
+	if (anc && top->fd >= 0 && top->mount && (top->mount->flags & JT_MNT_JAIL) &&
+	    absent_known(top->fd, name, &st)) {
 		/* on the way to a grant, where the jail has nothing of that name */
 		free(cand);
 		if (last)
@@ -536,7 +537,7 @@ static int step(struct walk *k, const char *name, unsigned flags, int want_dir,
 		free(cand);
 		return r;
 	}
-	if (!m && jt_view_is_ancestor(k->v, cand, at + 1 + n)) {
+	if (anc) {
 		/* a directory on the way to a grant below; a real one, if there is one, wins */
 		/* (st: the directory as absent_known saw it above, before this look) */
 		int jail = top->fd >= 0 && top->mount && (top->mount->flags & JT_MNT_JAIL);
