@@ -361,7 +361,7 @@ for p in spin calls floor; do
 	fi
 done
 
-# Headers older than Linux 5.0 have no user notification: no floor row then.
+# Older headers lack user notification or pidfd_getfd: no floor row then.
 "$CC" -O2 -o "$BUILD/bench/nfloor" "$TMP/nfloor.c" 2>/dev/null || rm -f "$BUILD/bench/nfloor"
 
 # The pandas workload and its data, in a directory granted read-only.
@@ -982,7 +982,7 @@ if os.access(BIN + "/nfloor", os.X_OK):
     nacc = measure(nf, nruns, ENV)
     print(" %.1f s" % (time.monotonic() - t0), file=sys.stderr)
 if nacc is None:
-    print("  %-32s not measured: bench/nfloor does not build here (headers before Linux 5.0)"
+    print("  %-32s not measured: bench/nfloor does not build here (its headers lack user notification or pidfd_getfd)"
           % "notified open floor")
 elif any(rc == 3 for rc in nacc["floor"][1]):
     print("  %-32s not measured: the kernel lacks ADDFD_FLAG_SEND (5.14) or pidfd_getfd" % "notified open floor")
