@@ -29,6 +29,10 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 #include <sys/sysmacros.h>
 #include <linux/stat.h>
 #include "compat/layout.h"
@@ -506,6 +510,50 @@ static rlim_t fsize_of(pid_t tid)
 	return *s >= '0' && *s <= '9' ? (rlim_t)strtoull(s, NULL, 10) : RLIM_INFINITY;
 }
 
+/*
+ * The last name of a path whose entry is made, removed or renamed, sorted
+ * as the kernel sorts it (fs/namei.c's LAST_NORM, LAST_DOT, LAST_DOTDOT,
+ * LAST_ROOT): 0 for a name, '.' for ".", 'D' for "..", '/' for the root.
+ * These calls act on the last name itself, never on where a link or a
+ * trailing slash would lead: a name's trailing slashes are cut from
+ * op->path[which] (so the walk does not follow a link "link/" names) and
+ * *slash says there were some; "x/." is "." for them, not x.
+ */
+static int last_name(struct jt_op *op, int which, int *slash)
+{
+	char *p = op->path[which];
+	size_t n = strlen(p), end = n, start;
+
+	*slash = 0;
+	while (end > 0 && p[end - 1] == '/')
+		end--;
+	if (!end)
+		return n ? '/' : 0;	/* "/", "//": the root; "": the walk's ENOENT */
+	start = end;
+	while (start > 0 && p[start - 1] != '/')
+		start--;
+	if (end - start == 1 && p[start] == '.')
+		return '.';
+	if (end - start == 2 && p[start] == '.' && p[start + 1] == '.')
+		return 'D';
+	*slash = end < n;
+	p[end] = '\0';
+	return 0;
+}
+
+/*
+ * A last name that is not a name (".", "..", "/"), on this side or the
+ * other's: the directories before it must be there (the walk of the whole
+ * path says what it lacks), then the call's own answer @err.
+ * @return as a performer.
+ */
+static int not_a_name(struct jt_op *op, int which, int dirfd, int err)
+{
+	int r = walk(op, which, dirfd, JT_WALK_NOFOLLOW | JT_WALK_CREATE);
+
+	return r < 0 ? walk_failed(op, which, r) : result(op, err);
+}
+
 int jt_fs_open(struct jt_op *op, int dirfd, uint64_t path, int flags, mode_t mode)
 {
 	int acc = flags & O_ACCMODE, r, fd, creating;
@@ -908,18 +956,22 @@ int jt_fs_fchdir(struct jt_op *op, int fd)
 int jt_fs_create(struct jt_op *op, int dirfd, uint64_t path, int kind, mode_t mode, uint64_t target)
 {
 	mode_t old;
-	int r;
+	int r, form, slash;
 
 	if (kind == 's' && (r = read_path(op, 1, target)) < 0)
 		return result(op, r);
 	if ((r = read_path(op, 0, path)) < 0)
 		return result(op, r);
+	if ((form = last_name(op, 0, &slash)))
+		return not_a_name(op, 0, dirfd, -EEXIST);
 	if ((r = walk(op, 0, dirfd, JT_WALK_CREATE | JT_WALK_NOFOLLOW)) < 0)
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_CREATE))
 		return 0;
 	if (op->w[0].exists)
 		return op->ret = -EEXIST, 0;
+	if (slash && kind != 'd')
+		return op->ret = -ENOENT, 0;	/* only a directory is made as "name/" */
 	if (op->w[0].dirfd < 0)
 		return op->ret = -EROFS, 0;
 	if ((r = jail_full(op, 0)) < 0)
@@ -940,16 +992,21 @@ int jt_fs_create(struct jt_op *op, int dirfd, uint64_t path, int kind, mode_t mo
 
 int jt_fs_unlink(struct jt_op *op, int dirfd, uint64_t path, int flags)
 {
-	int r;
+	int r, form, slash;
 
 	if ((r = read_path(op, 0, path)) < 0)
 		return result(op, r);
+	if ((form = last_name(op, 0, &slash)))
+		return not_a_name(op, 0, dirfd, !(flags & AT_REMOVEDIR) ? -EISDIR :
+				  form == '.' ? -EINVAL : form == 'D' ? -ENOTEMPTY : -EBUSY);
 	if ((r = walk(op, 0, dirfd, JT_WALK_NOFOLLOW)) < 0)
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_CREATE))
 		return 0;
 	if (op->w[0].dirfd < 0 || !op->w[0].name[0])
 		return op->ret = -EBUSY, 0;	/* a mount point */
+	if (slash && !(flags & AT_REMOVEDIR))	/* "name/": a directory, which unlink does not remove */
+		return op->ret = op->w[0].is_dir && !op->w[0].is_link ? -EISDIR : -ENOTDIR, 0;
 	op->ret = errno_or(unlinkat(op->w[0].dirfd, op->w[0].name, flags & AT_REMOVEDIR));
 	return 0;
 }
@@ -957,10 +1014,18 @@ int jt_fs_unlink(struct jt_op *op, int dirfd, uint64_t path, int flags)
 int jt_fs_rename(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
 		     unsigned flags)
 {
-	int r;
+	int r, form[2], slash[2], dir;
 
 	if ((r = read_path(op, 0, oldpath)) < 0 || (r = read_path(op, 1, newpath)) < 0)
 		return result(op, r);
+	form[0] = last_name(op, 0, &slash[0]);
+	form[1] = last_name(op, 1, &slash[1]);
+	if (form[0] || form[1]) {
+		/* ".", ".." or "/" on either side: busy, once both directories are found */
+		if ((r = walk(op, 0, olddir, JT_WALK_NOFOLLOW | JT_WALK_CREATE)) < 0)
+			return walk_failed(op, 0, r);
+		return not_a_name(op, 1, newdir, form[0] || !(flags & RENAME_NOREPLACE) ? -EBUSY : -EEXIST);
+	}
 	if ((r = walk(op, 0, olddir, JT_WALK_NOFOLLOW)) < 0)
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_CREATE))
@@ -971,6 +1036,13 @@ int jt_fs_rename(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uin
 		return 0;
 	if (op->w[0].dirfd < 0 || op->w[1].dirfd < 0 || !op->w[0].name[0] || !op->w[1].name[0])
 		return op->ret = -EBUSY, 0;
+	/* "name/" names a directory: a file or a link (not followed) is not one */
+	dir = op->w[0].is_dir && !op->w[0].is_link;
+	if (!dir && (slash[0] || (!(flags & RENAME_EXCHANGE) && slash[1])))
+		return op->ret = -ENOTDIR, 0;
+	if ((flags & RENAME_EXCHANGE) && slash[1] && op->w[1].exists &&
+	    !(op->w[1].is_dir && !op->w[1].is_link))
+		return op->ret = -ENOTDIR, 0;
 	op->ret = errno_or(syscall(SYS_renameat2, op->w[0].dirfd, op->w[0].name,
 				   op->w[1].dirfd, op->w[1].name, flags));
 	return 0;
@@ -979,7 +1051,7 @@ int jt_fs_rename(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uin
 int jt_fs_link(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
 		   int flags)
 {
-	int r, obj;
+	int r, obj, form, slash;
 	char p[64];
 
 	if ((r = read_path(op, 0, oldpath)) < 0 || (r = read_path(op, 1, newpath)) < 0)
@@ -992,12 +1064,16 @@ int jt_fs_link(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint6
 		return result(op, -EXDEV);
 	if (!decide(op, JT_PATH_LINK_SOURCE))
 		return 0;
+	if ((form = last_name(op, 1, &slash)))
+		return not_a_name(op, 1, newdir, -EEXIST);
 	if ((r = walk(op, 1, newdir, JT_WALK_NOFOLLOW | JT_WALK_CREATE)) < 0)
 		return walk_failed(op, 1, r);
 	if (!decide(op, JT_PATH_CREATE))
 		return 0;
 	if (op->w[1].exists)
 		return op->ret = -EEXIST, 0;
+	if (slash)
+		return op->ret = -ENOENT, 0;	/* a new link is no directory */
 	if ((r = jail_full(op, 1)) < 0)
 		return op->ret = r, 0;
 	if ((obj = object(op, 0, 1)) < 0)

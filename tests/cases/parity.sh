@@ -1,0 +1,68 @@
+# Parity: the calls the tracer performs for the program answer what the
+# kernel answers natively, errno for errno, and leave the same tree. Each
+# test runs one program natively in one directory and inside in another
+# (both writable), and compares the two outputs line for line.
+# (The wide differential tester these come from: /work/rt/s22par.)
+
+# parity_same PROGRAM: runs the python PROGRAM with a fresh directory as
+# its argument, natively and inside; the outputs must be equal.
+parity_same() {
+	mkdir -p "$T/nat" "$T/in"
+	printf '%s\n' "$1" >"$T/prog.py"
+	native /usr/bin/python3 "$T/prog.py" "$T/nat"
+	[ "$NRC" = 0 ] || native_fail "the program fails natively"
+	jt --quiet -- /usr/bin/python3 "$T/prog.py" "$T/in"
+	expect_rc 0
+	cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native: $(diff "$T/nout" "$T/out" | head -n 20)"
+}
+
+# The last name of mkdir, mknod, symlink, link, unlink, rmdir and rename is
+# the entry itself, never where a link or a trailing slash leads: "link/"
+# is not its target, "name/" is no file, "dir/." and ".." are not names.
+# Before, rename("link/", ...) renamed the link's target, mkdir("dangling/")
+# made the target, rename("f", "new/") renamed f to "new", and rmdir("e/.")
+# and rmdir(".") removed the directory.
+t_the_last_name_of_a_change_is_the_entry_itself_as_natively() {
+	parity_same 'import os, sys
+os.chdir(sys.argv[1])
+os.mkdir("d"); os.mkdir("e"); os.mkdir("e2"); open("f", "w").close(); open("d/g", "w").close()
+os.symlink("d", "sld"); os.symlink("nonexist", "dang"); os.symlink("f", "sl")
+def t(name, call):
+    try: call(); print(name, "ok")
+    except OSError as e: print(name, e.errno)
+t("mkdir dang/", lambda: os.mkdir("dang/"))
+t("mkdir f/", lambda: os.mkdir("f/"))
+t("mkdir sl/", lambda: os.mkdir("sl/"))
+t("mkdir d1/", lambda: os.mkdir("d1/"))
+t("mkfifo p/", lambda: os.mkfifo("p/"))
+t("mkdir d/..", lambda: os.mkdir("d/.."))
+t("rename f rb/", lambda: os.rename("f", "rb/"))
+t("rename f/ rb", lambda: os.rename("f/", "rb"))
+t("rename sld/ x", lambda: os.rename("sld/", "x"))
+t("rename sl/ x", lambda: os.rename("sl/", "x"))
+t("rename e/. x", lambda: os.rename("e/.", "x"))
+t("rename f d/..", lambda: os.rename("f", "d/.."))
+t("rename e x/", lambda: os.rename("e", "x/"))
+t("rename x/ e", lambda: os.rename("x/", "e"))
+t("unlink d/", lambda: os.unlink("d/"))
+t("unlink sld/", lambda: os.unlink("sld/"))
+t("unlink f/", lambda: os.unlink("f/"))
+t("unlink d/.", lambda: os.unlink("d/."))
+t("unlink ..", lambda: os.unlink(".."))
+t("rmdir e/.", lambda: os.rmdir("e/."))
+t("rmdir e/..", lambda: os.rmdir("e/.."))
+t("rmdir sld/", lambda: os.rmdir("sld/"))
+t("rmdir d1/", lambda: os.rmdir("d1/"))
+os.chdir("e2")
+t("rmdir . (empty)", lambda: os.rmdir("."))
+os.chdir("..")
+t("symlink x sy/", lambda: os.symlink("x", "sy/"))
+t("symlink x f/", lambda: os.symlink("x", "f/"))
+t("symlink x d/.", lambda: os.symlink("x", "d/."))
+t("link f lk/", lambda: os.link("f", "lk/"))
+t("link f d/.", lambda: os.link("f", "d/."))
+t("link f/ lk", lambda: os.link("f/", "lk"))
+for top, dirs, files in sorted(os.walk(".")):
+    print(top, sorted(dirs), sorted(files))'
+}
