@@ -25,6 +25,10 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include "filters/decide.h"
+#ifndef AT_STATX_FORCE_SYNC
+#define AT_STATX_FORCE_SYNC 0x2000
+#define AT_STATX_DONT_SYNC 0x4000
+#endif
 #include "tracer/calls.h"
 #include "tracer/internal.h"
 #include "tracer/op.h"
@@ -39,6 +43,18 @@ static int epoll_add(const struct jt_request *rq)
 	return (int)rq->args[1] == EPOLL_CTL_ADD;
 }
 
+/* Flags and modes the kernel refuses (EINVAL) before it looks at a path:
+ * refused here too, never performed with the bits a performer does not read
+ * (unlinkat(fd, "f", 0x1) unlinked f). */
+#define BAD(v, ok) (((unsigned)(v) & ~(unsigned)(ok)) != 0)
+#define EINVAL_IF(cond, call) ((cond) ? jt_op_result(op, -EINVAL) : (call))
+#define STAT_OK (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)
+#define STATX_SYNC (AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)
+#define META_OK (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)
+#define ACCESS_OK (AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)
+/* utimensat: a NULL path with a descriptor takes no flags (futimens) */
+#define UTIMENSAT_BAD (BAD(A(3), META_OK) || (!A(1) && (int)A(0) != AT_FDCWD && A(3)))
+
 /* X(name, flags, which calls (NULL: all), performer call) */
 #define CALLS(X) \
 	X(open, FD | I386 | NOTIFY, NULL, jt_fs_open(op, AT_FDCWD, A(0), (int)A(1), (mode_t)A(2))) \
@@ -47,16 +63,25 @@ static int epoll_add(const struct jt_request *rq)
 	X(memfd_create, FD, NULL, jt_fs_memfd(op, A(0), (unsigned)A(1))) \
 	X(stat, NOTIFY, NULL, jt_fs_stat(op, AT_FDCWD, A(0), 0, A(1), -1)) \
 	X(lstat, NOTIFY, NULL, jt_fs_stat(op, AT_FDCWD, A(0), AT_SYMLINK_NOFOLLOW, A(1), -1)) \
-	X(newfstatat, NOTIFY, NULL, jt_fs_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1)) \
-	X(statx, I386 | NOTIFY, NULL, jt_fs_stat(op, (int)A(0), A(1), (int)A(2), A(4), (int)(A(3) & 0x7fffffff))) \
+	X(newfstatat, NOTIFY, NULL, EINVAL_IF(BAD(A(3), STAT_OK), \
+	  jt_fs_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1))) \
+	X(statx, I386 | NOTIFY, NULL, EINVAL_IF(BAD(A(2), STAT_OK | STATX_SYNC) || \
+	  ((unsigned)A(2) & STATX_SYNC) == STATX_SYNC || ((unsigned)A(3) & 0x80000000u), \
+	  jt_fs_stat(op, (int)A(0), A(1), (int)A(2), A(4), (int)(A(3) & 0x7fffffff)))) \
 	X(stat64, I386, NULL, jt_fs_stat(op, AT_FDCWD, A(0), 0, A(1), -1)) \
 	X(lstat64, I386, NULL, jt_fs_stat(op, AT_FDCWD, A(0), AT_SYMLINK_NOFOLLOW, A(1), -1)) \
-	X(fstatat64, I386, NULL, jt_fs_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1)) \
-	X(access, I386 | NOTIFY, NULL, jt_fs_access(op, AT_FDCWD, A(0), (int)A(1), 0)) \
-	X(faccessat, I386 | NOTIFY, NULL, jt_fs_access(op, (int)A(0), A(1), (int)A(2), 0)) \
-	X(faccessat2, I386 | NOTIFY, NULL, jt_fs_access(op, (int)A(0), A(1), (int)A(2), (int)A(3))) \
-	X(readlink, I386 | NOTIFY, NULL, jt_fs_readlink(op, AT_FDCWD, A(0), A(1), (size_t)A(2))) \
-	X(readlinkat, I386 | NOTIFY, NULL, jt_fs_readlink(op, (int)A(0), A(1), A(2), (size_t)A(3))) \
+	X(fstatat64, I386, NULL, EINVAL_IF(BAD(A(3), STAT_OK), \
+	  jt_fs_stat(op, (int)A(0), A(1), (int)A(3), A(2), -1))) \
+	X(access, I386 | NOTIFY, NULL, EINVAL_IF(BAD(A(1), 7), jt_fs_access(op, AT_FDCWD, A(0), (int)A(1), 0))) \
+	X(faccessat, I386 | NOTIFY, NULL, EINVAL_IF(BAD(A(2), 7), \
+	  jt_fs_access(op, (int)A(0), A(1), (int)A(2), 0))) \
+	X(faccessat2, I386 | NOTIFY, NULL, EINVAL_IF(BAD(A(2), 7) || BAD(A(3), ACCESS_OK), \
+	  jt_fs_access(op, (int)A(0), A(1), (int)A(2), (int)A(3)))) \
+	/* a size the kernel reads as an int: not above INT_MAX */ \
+	X(readlink, I386 | NOTIFY, NULL, EINVAL_IF((int)A(2) <= 0, \
+	  jt_fs_readlink(op, AT_FDCWD, A(0), A(1), (size_t)A(2)))) \
+	X(readlinkat, I386 | NOTIFY, NULL, EINVAL_IF((int)A(3) <= 0, \
+	  jt_fs_readlink(op, (int)A(0), A(1), A(2), (size_t)A(3)))) \
 	X(getcwd, I386, NULL, jt_fs_getcwd(op, A(0), (size_t)A(1))) \
 	X(chdir, I386, NULL, jt_fs_chdir(op, A(0))) \
 	X(fchdir, I386, NULL, jt_fs_fchdir(op, (int)A(0))) \
@@ -67,30 +92,35 @@ static int epoll_add(const struct jt_request *rq)
 	X(symlink, I386, NULL, jt_fs_create(op, AT_FDCWD, A(1), 's', 0, A(0))) \
 	X(symlinkat, I386, NULL, jt_fs_create(op, (int)A(1), A(2), 's', 0, A(0))) \
 	X(unlink, I386, NULL, jt_fs_unlink(op, AT_FDCWD, A(0), 0)) \
-	X(unlinkat, I386, NULL, jt_fs_unlink(op, (int)A(0), A(1), (int)A(2))) \
+	X(unlinkat, I386, NULL, EINVAL_IF(BAD(A(2), AT_REMOVEDIR), jt_fs_unlink(op, (int)A(0), A(1), (int)A(2)))) \
 	X(rmdir, I386, NULL, jt_fs_unlink(op, AT_FDCWD, A(0), AT_REMOVEDIR)) \
 	X(rename, I386, NULL, jt_fs_rename(op, AT_FDCWD, A(0), AT_FDCWD, A(1), 0)) \
 	X(renameat, I386, NULL, jt_fs_rename(op, (int)A(0), A(1), (int)A(2), A(3), 0)) \
 	X(renameat2, I386, NULL, jt_fs_rename(op, (int)A(0), A(1), (int)A(2), A(3), (unsigned)A(4))) \
 	X(link, I386, NULL, jt_fs_link(op, AT_FDCWD, A(0), AT_FDCWD, A(1), 0)) \
-	X(linkat, I386, NULL, jt_fs_link(op, (int)A(0), A(1), (int)A(2), A(3), (int)A(4))) \
+	X(linkat, I386, NULL, EINVAL_IF(BAD(A(4), AT_SYMLINK_FOLLOW | AT_EMPTY_PATH), \
+	  jt_fs_link(op, (int)A(0), A(1), (int)A(2), A(3), (int)A(4)))) \
 	X(chmod, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'm')) \
 	X(fchmodat, I386, NULL, jt_fs_meta(op, (int)A(0), A(1), 0, 'm')) \
-	X(fchmodat2, I386, NULL, jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'm')) \
+	X(fchmodat2, I386, NULL, EINVAL_IF(BAD(A(3), META_OK), \
+	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'm'))) \
 	X(chown, 0, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'o')) \
 	X(lchown, 0, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 1, 'o')) \
 	X(chown32, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'o')) \
 	X(lchown32, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 1, 'o')) \
-	X(fchownat, I386, NULL, jt_fs_meta(op, (int)A(0), A(1), (A(4) & AT_SYMLINK_NOFOLLOW) != 0, 'o')) \
+	X(fchownat, I386, NULL, EINVAL_IF(BAD(A(4), META_OK), \
+	  jt_fs_meta(op, (int)A(0), A(1), (A(4) & AT_SYMLINK_NOFOLLOW) != 0, 'o'))) \
 	X(truncate, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 't')) \
 	X(truncate64, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 't')) \
 	/* older layouts of times: utime(NULL) is utimensat(NULL), any other is refused */ \
 	X(utime, I386, NULL, A(1) ? jt_op_result(op, -ENOSYS) : jt_fs_meta(op, AT_FDCWD, A(0), 0, 'u')) \
 	X(utimes, I386, NULL, A(1) ? jt_op_result(op, -ENOSYS) : jt_fs_meta(op, AT_FDCWD, A(0), 0, 'u')) \
 	/* utimensat(fd, NULL, ...) is futimens: a descriptor */ \
-	X(utimensat, I386, NULL, !A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
+	X(utimensat, I386, NULL, UTIMENSAT_BAD ? jt_op_result(op, -EINVAL) : \
+	  !A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
 	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u')) \
-	X(utimensat_time64, I386, NULL, !A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
+	X(utimensat_time64, I386, NULL, UTIMENSAT_BAD ? jt_op_result(op, -EINVAL) : \
+	  !A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
 	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u')) \
 	X(statfs, 0, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'f')) \
 	X(statfs64, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'f')) \

@@ -560,6 +560,11 @@ int jt_fs_open(struct jt_op *op, int dirfd, uint64_t path, int flags, mode_t mod
 	unsigned wf = 0;
 	enum jt_path_access a;
 
+	/* O_TMPFILE is its own bit with O_DIRECTORY (libc's __O_TMPFILE holds
+	 * both), without O_CREAT, to write */
+	if ((flags & (O_TMPFILE & ~O_DIRECTORY)) &&
+	    ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || acc == O_RDONLY))
+		return result(op, -EINVAL);
 	if ((r = read_path(op, 0, path)) < 0)
 		return result(op, r);
 	if ((flags & O_NOFOLLOW) || ((flags & O_CREAT) && (flags & O_EXCL)))

@@ -66,3 +66,34 @@ t("link f/ lk", lambda: os.link("f/", "lk"))
 for top, dirs, files in sorted(os.walk(".")):
     print(top, sorted(dirs), sorted(files))'
 }
+
+# Flags and modes the kernel refuses with EINVAL are refused inside too,
+# never performed with the bits the tracer does not read: before,
+# unlinkat(AT_FDCWD, "f", 0x1) unlinked f, utimensat(fd, NULL, NULL,
+# AT_SYMLINK_NOFOLLOW) set the times, statx with a reserved mask bit
+# answered, openat(O_TMPFILE | O_CREAT) made a file.
+t_flags_the_kernel_refuses_are_refused_as_natively() {
+	parity_same 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+os.chdir(sys.argv[1])
+open("f", "w").close(); os.symlink("f", "sl")
+fd = os.open("f", os.O_RDONLY)
+buf = ctypes.create_string_buffer(512)
+def t(name, *args):
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno() if r < 0 else 0)
+t("unlinkat 0x1", 263, -100, b"f", 0x1)
+t("utimensat fd NULL NOFOLLOW", 280, fd, None, None, 0x100)
+t("utimensat f 0x8000", 280, -100, b"f", None, 0x8000)
+t("fchownat f 0x8000", 260, -100, b"f", -1, -1, 0x8000)
+t("faccessat mode 8", 269, -100, b"f", 8)
+t("faccessat2 flags 0x8000", 439, -100, b"f", 4, 0x8000)
+t("statx reserved mask", 332, -100, b"f", 0, 0x80000000, buf)
+t("statx force and dont sync", 332, -100, b"f", 0x6000, 0x7ff, buf)
+t("newfstatat 0x8000", 262, -100, b"f", buf, 0x8000)
+t("linkat 0x8000", 265, -100, b"f", -100, b"x", 0x8000)
+t("readlink size above INT_MAX", 89, b"sl", buf, 0x80000000)
+t("openat TMPFILE CREAT", 257, -100, b".", os.O_TMPFILE | os.O_CREAT | os.O_RDWR, 0o600)
+t("openat TMPFILE RDONLY", 257, -100, b".", os.O_TMPFILE | os.O_RDONLY, 0o600)
+print(sorted(os.listdir(".")))'
+}
