@@ -237,8 +237,9 @@ ssize_t jt_fs_fd_link(struct jt_run *run, struct jt_task *t, int fd, char *out, 
 	return n;
 }
 
-/* The inside directory a relative path starts from: the cwd, or a descriptor. */
-static int base_of(struct jt_op *op, int dirfd, char *out, size_t len)
+/* The inside directory a relative path starts from: the cwd, or a descriptor
+ * (@dir: that must be a directory; else the inside path of its file). */
+static int base_of(struct jt_op *op, int dirfd, char *out, size_t len, int dir)
 {
 	static char deep[JT_WALK_MAX_PATH];
 	char link[64], host[PATH_MAX], *h = host;
@@ -265,14 +266,18 @@ static int base_of(struct jt_op *op, int dirfd, char *out, size_t len)
 	}
 	if (n >= 0 && h[0] != '/') {
 		n = -ENOTDIR;	/* a pipe, a socket, ... */
-	} else if (n >= 0 && (n = (ssize_t)strlen(h)) > 10 && !strcmp(h + n - 10, " (deleted)")) {
-		/* a directory removed since it was opened: natively, nothing can be
-		 * made or found in it; its link's text names another place. (A
-		 * memfd or a removed file is no directory at all) */
+	} else if (n >= 0) {
+		/* a file is no place to start from (@dir), even for "." or "..";
+		 * a directory removed since it was opened: natively, nothing can be
+		 * made or found in it; its link's text (" (deleted)") names another
+		 * place. (A memfd or a removed file is no directory at all) */
 		struct stat st;
+		int deleted;
 
-		if (stat(link, &st) == 0)
-			n = !S_ISDIR(st.st_mode) ? -ENOTDIR : st.st_nlink == 0 ? -ENOENT : n;
+		n = (ssize_t)strlen(h);
+		deleted = n > 10 && !strcmp(h + n - 10, " (deleted)");
+		if ((dir || deleted) && stat(link, &st) == 0)
+			n = !S_ISDIR(st.st_mode) ? -ENOTDIR : deleted && st.st_nlink == 0 ? -ENOENT : n;
 	}
 	if (copy >= 0)
 		close(copy);
@@ -317,8 +322,10 @@ static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 		/* the cwd as it is: a deep tree reached one chdir at a time makes it
 		 * longer than PATH_MAX, and a copy cut short would name another place */
 		b = op->t->fs->cwd;
+	} else if (!op->path[which][0]) {
+		return -ENOENT;	/* as the kernel, before it looks at the descriptor */
 	} else if (op->path[which][0] != '/') {
-		r = base_of(op, dirfd, base, sizeof(base));
+		r = base_of(op, dirfd, base, sizeof(base), 1);
 		if (r < 0)
 			return r;
 	} else {
@@ -765,6 +772,32 @@ static int stat_fd(struct jt_op *op, int fd, uint64_t buf, int statx_mask, int f
 	return 0;
 }
 
+/* Is @p "." (or "./.", "./"): the directory it starts from, itself? */
+static int only_dot(const char *p)
+{
+	if (*p == '/' || !*p)
+		return 0;
+	for (; *p; p++)
+		if (*p != '/' && (p[0] != '.' || (p[1] && p[1] != '/')))
+			return 0;
+	return 1;
+}
+
+/* Is the program's descriptor @fd a directory removed since it was opened? */
+static int removed_dir(struct jt_op *op, int fd)
+{
+	struct stat st;
+	char link[64];
+	int copy, r;
+
+	if (fd_link_path(op->run, op->t, fd, link, sizeof(link), &copy) < 0)
+		return 0;
+	r = stat(link, &st) == 0 && S_ISDIR(st.st_mode) && st.st_nlink == 0;
+	if (copy >= 0)
+		close(copy);
+	return r;
+}
+
 /* stat, lstat, newfstatat, statx (and i386's stat64...): the tracer's stat, copied
  * out in the layout of the program's ABI (compat/layout.c). */
 int jt_fs_stat(struct jt_op *op, int dirfd, uint64_t path, int flags, uint64_t buf, int statx_mask)
@@ -783,6 +816,10 @@ int jt_fs_stat(struct jt_op *op, int dirfd, uint64_t path, int flags, uint64_t b
 			return stat_fd(op, dirfd, buf, statx_mask, flags);
 		snprintf(op->path[0], sizeof(op->path[0]), ".");
 	}
+	if (dirfd != AT_FDCWD && only_dot(op->path[0]) && removed_dir(op, dirfd))
+		/* "." of a directory removed since: natively the directory itself,
+		 * nlink 0, as its descriptor's fstat (the walk finds no path to it) */
+		return stat_fd(op, dirfd, buf, statx_mask, flags);
 	if ((r = walk(op, 0, dirfd, (flags & AT_SYMLINK_NOFOLLOW) ? JT_WALK_NOFOLLOW : 0)) < 0)
 		return walk_failed(op, 0, r);
 	if (!decide(op, JT_PATH_LOOKUP))
@@ -821,7 +858,7 @@ int jt_fs_access(struct jt_op *op, int dirfd, uint64_t path, int mode, int flags
 		 * the inside path it was opened at (the cwd's for AT_FDCWD) */
 		if (dirfd == AT_FDCWD)
 			snprintf(op->path[0], sizeof(op->path[0]), ".");
-		else if ((r = base_of(op, dirfd, op->path[0], sizeof(op->path[0]))) < 0)
+		else if ((r = base_of(op, dirfd, op->path[0], sizeof(op->path[0]), 0)) < 0)
 			return result(op, r);
 		else
 			dirfd = AT_FDCWD;
@@ -944,7 +981,7 @@ int jt_fs_fchdir(struct jt_op *op, int fd)
 	static char inside[JT_WALK_MAX_PATH];
 	struct stat st;
 	char link[64];
-	int r = base_of(op, fd, inside, sizeof(inside));
+	int r = base_of(op, fd, inside, sizeof(inside), 0);
 
 	result(op, 0);
 	if (r < 0)

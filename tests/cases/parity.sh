@@ -97,3 +97,29 @@ t("openat TMPFILE CREAT", 257, -100, b".", os.O_TMPFILE | os.O_CREAT | os.O_RDWR
 t("openat TMPFILE RDONLY", 257, -100, b".", os.O_TMPFILE | os.O_RDONLY, 0o600)
 print(sorted(os.listdir(".")))'
 }
+
+# A descriptor's "." is the descriptor's directory itself: for a directory
+# removed since it was opened, fstatat(fd, ".") answers its stat (nlink 0),
+# as natively (before: ENOENT); a file's descriptor is no directory to start
+# from, even for "." (before: the file's stat) or ".."; an empty path
+# without AT_EMPTY_PATH is ENOENT whatever the descriptor.
+t_a_descriptors_dot_is_its_directory_removed_or_not_as_natively() {
+	parity_same 'import os, sys
+os.chdir(sys.argv[1])
+os.mkdir("gone"); open("f", "w").close()
+gfd = os.open("gone", os.O_RDONLY | os.O_DIRECTORY)
+ffd = os.open("f", os.O_RDONLY)
+os.rmdir("gone")
+def t(name, call):
+    try: st = call(); print(name, "ok", oct(st.st_mode), st.st_nlink)
+    except OSError as e: print(name, e.errno)
+t("stat gone .", lambda: os.stat(".", dir_fd=gfd))
+t("stat gone ./.", lambda: os.stat("./.", dir_fd=gfd))
+t("stat gone x", lambda: os.stat("x", dir_fd=gfd))
+t("stat f .", lambda: os.stat(".", dir_fd=ffd))
+t("stat f ..", lambda: os.stat("..", dir_fd=ffd))
+t("stat f x", lambda: os.stat("x", dir_fd=ffd))
+t("open f .", lambda: os.stat(os.open(".", os.O_RDONLY, dir_fd=ffd)))
+t("stat f empty", lambda: os.stat("", dir_fd=ffd))
+t("stat -5 empty", lambda: os.stat("", dir_fd=1000))'
+}
