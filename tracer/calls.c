@@ -54,6 +54,9 @@ static int epoll_add(const struct jt_request *rq)
 #define ACCESS_OK (AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)
 /* utimensat: a NULL path with a descriptor takes no flags (futimens) */
 #define UTIMENSAT_BAD (BAD(A(3), META_OK) || (!A(1) && (int)A(0) != AT_FDCWD && A(3)))
+/* and with AT_FDCWD it is a path, unreadable */
+#define UTIMENSAT(call) (UTIMENSAT_BAD ? jt_op_result(op, -EINVAL) : \
+	!A(1) && (int)A(0) == AT_FDCWD ? jt_op_result(op, -EFAULT) : (call))
 
 /* X(name, flags, which calls (NULL: all), performer call) */
 #define CALLS(X) \
@@ -116,12 +119,10 @@ static int epoll_add(const struct jt_request *rq)
 	X(utime, I386, NULL, A(1) ? jt_op_result(op, -ENOSYS) : jt_fs_meta(op, AT_FDCWD, A(0), 0, 'u')) \
 	X(utimes, I386, NULL, A(1) ? jt_op_result(op, -ENOSYS) : jt_fs_meta(op, AT_FDCWD, A(0), 0, 'u')) \
 	/* utimensat(fd, NULL, ...) is futimens: a descriptor */ \
-	X(utimensat, I386, NULL, UTIMENSAT_BAD ? jt_op_result(op, -EINVAL) : \
-	  !A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
-	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u')) \
-	X(utimensat_time64, I386, NULL, UTIMENSAT_BAD ? jt_op_result(op, -EINVAL) : \
-	  !A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
-	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u')) \
+	X(utimensat, I386, NULL, UTIMENSAT(!A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
+	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u'))) \
+	X(utimensat_time64, I386, NULL, UTIMENSAT(!A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
+	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u'))) \
 	X(statfs, 0, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'f')) \
 	X(statfs64, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'f')) \
 	X(fchmod, I386, NULL, jt_fs_fdmeta(op, (int)A(0), 'm')) \

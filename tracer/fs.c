@@ -1144,6 +1144,21 @@ static int read_times(struct jt_op *op, uint64_t addr, struct timespec ts[2])
 }
 
 /* chmod, chown, truncate, utimes, statfs: on the object's own descriptor. */
+/* AT_EMPTY_PATH in the flags of fchownat, fchmodat2, utimensat: "" is the descriptor's file */
+static int empty_path_asked(const struct jt_op *op)
+{
+	switch (op->rq->sys) {
+	case JT_SYS_fchownat:
+		return (A(4) & AT_EMPTY_PATH) != 0;
+	case JT_SYS_fchmodat2:
+	case JT_SYS_utimensat:
+	case JT_SYS_utimensat_time64:
+		return (A(3) & AT_EMPTY_PATH) != 0;
+	default:
+		return 0;
+	}
+}
+
 int jt_fs_meta(struct jt_op *op, int dirfd, uint64_t path, int nofollow, char what)
 {
 	char p[64];
@@ -1151,6 +1166,12 @@ int jt_fs_meta(struct jt_op *op, int dirfd, uint64_t path, int nofollow, char wh
 
 	if ((r = read_path(op, 0, path)) < 0)
 		return result(op, r);
+	if (!op->path[0][0] && empty_path_asked(op)) {
+		/* the descriptor's own file (the cwd for AT_FDCWD), as its f* call */
+		if (dirfd != AT_FDCWD)
+			return jt_fs_fdmeta(op, dirfd, what);
+		snprintf(op->path[0], sizeof(op->path[0]), ".");
+	}
 	if ((r = walk(op, 0, dirfd, nofollow ? JT_WALK_NOFOLLOW : 0)) < 0)
 		return walk_failed(op, 0, r);
 	if (!decide(op, what == 'f' ? JT_PATH_LOOKUP : JT_PATH_WRITE))
@@ -1350,7 +1371,7 @@ int jt_op_fd_copy(struct jt_op *op, int fd)
 int jt_fs_fdmeta(struct jt_op *op, int fd, char what)
 {
 	char host[PATH_MAX], inside[PATH_MAX], p[64];
-	int copy = fd_copy(op, fd), r;
+	int copy = fd_copy(op, fd), r, at;
 	ssize_t n;
 
 	if (copy < 0)
@@ -1390,18 +1411,29 @@ int jt_fs_fdmeta(struct jt_op *op, int fd, char what)
 		close(copy);
 		return 0;
 	}
+	/* fchmod, fchown, utimensat(fd, NULL): on the descriptor, as the kernel
+	 * does (an O_PATH one is EBADF); fchmodat2, fchownat, utimensat with
+	 * AT_EMPTY_PATH and "" (jt_fs_meta): on its file, as the kernel does,
+	 * with their values one argument on */
+	at = op->rq->sys == JT_SYS_fchmodat2 || op->rq->sys == JT_SYS_fchownat ||
+	     ((op->rq->sys == JT_SYS_utimensat || op->rq->sys == JT_SYS_utimensat_time64) && A(1));
+	proc_fd(p, sizeof(p), copy);
 	switch (what) {
 	case 'm':
-		r = (int)errno_or(fchmod(copy, no_setid_of(copy, (mode_t)A(1))));
+		r = (int)errno_or(at ? chmod(p, no_setid_of(copy, (mode_t)A(2)))
+				     : fchmod(copy, no_setid_of(copy, (mode_t)A(1))));
 		break;
 	case 'o':
-		r = (int)errno_or(fchown(copy, (uid_t)A(1), (gid_t)A(2)));
+		r = (int)errno_or(at ? fchownat(copy, "", (uid_t)A(2), (gid_t)A(3), AT_EMPTY_PATH)
+				     : fchown(copy, (uid_t)A(1), (gid_t)A(2)));
 		break;
 	case 'u': {
 		struct timespec ts[2];
 
 		if (A(2) && read_times(op, A(2), ts) < 0)
 			r = -EFAULT;
+		else if (at)
+			r = (int)errno_or(utimensat(copy, "", A(2) ? ts : NULL, AT_EMPTY_PATH));
 		else
 			r = (int)errno_or(futimens(copy, A(2) ? ts : NULL));
 		break;

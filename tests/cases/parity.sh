@@ -123,3 +123,54 @@ t("open f .", lambda: os.stat(os.open(".", os.O_RDONLY, dir_fd=ffd)))
 t("stat f empty", lambda: os.stat("", dir_fd=ffd))
 t("stat -5 empty", lambda: os.stat("", dir_fd=1000))'
 }
+
+# fchownat, fchmodat2 and utimensat with AT_EMPTY_PATH and "" act on the
+# descriptor's own file (an O_PATH one too), or the cwd's for AT_FDCWD, as
+# natively (before: ENOENT); utimensat(AT_FDCWD, NULL) is EFAULT (was EBADF).
+t_an_empty_path_with_AT_EMPTY_PATH_changes_the_descriptors_file_as_natively() {
+	parity_same 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+os.chdir(sys.argv[1])
+open("f", "w").close()
+fd = os.open("f", os.O_RDONLY); pfd = os.open("f", os.O_PATH)
+class TS(ctypes.Structure): _fields_ = [("s", ctypes.c_long), ("ns", ctypes.c_long)]
+ts = (TS * 2)((1000000000, 5), (1100000000, 7))
+def t(name, *args):
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno() if r < 0 else 0)
+t("fchownat fd empty", 260, fd, b"", -1, -1, 0x1000)
+t("fchownat O_PATH empty", 260, pfd, b"", -1, -1, 0x1000)
+t("fchownat cwd empty", 260, -100, b"", -1, -1, 0x1000)
+t("fchownat fd empty no flag", 260, fd, b"", -1, -1, 0)
+t("utimensat fd empty", 280, fd, b"", ts, 0x1000)
+print("mtime", os.stat("f").st_mtime_ns)
+t("utimensat O_PATH empty", 280, pfd, b"", None, 0x1000)
+t("utimensat cwd NULL", 280, -100, None, None, 0)
+r = libc.syscall(452, fd, b"", 0o600, 0x1000)	# fchmodat2, Linux 6.6
+e = ctypes.get_errno()
+if not (r < 0 and e == 38):
+    print("fchmodat2 fd empty", r, e if r < 0 else 0, oct(os.stat("f").st_mode))'
+}
+
+# ... and a file of a read-only grant stays as it is: EROFS, judged on the host.
+t_an_empty_path_with_AT_EMPTY_PATH_never_changes_a_read_only_file() {
+	prog='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for name, args in [("utimensat", (280, fd, b"", None, 0x1000)), ("fchownat", (260, fd, b"", 0, 0, 0x1000)),
+                   ("fchmodat2", (452, fd, b"", 0o4777, 0x1000))]:
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno() if r < 0 else 0)'
+	mkdir "$T/ro" "$T/nat"
+	echo x >"$T/ro/file"; echo x >"$T/nat/file"
+	touch -d 2001-01-01 "$T/ro/file" "$T/nat/file"; chmod 644 "$T/ro/file" "$T/nat/file"
+	native /usr/bin/python3 -c "$prog" "$T/nat/file"
+	grep -qx 'utimensat 0 0' "$T/nout" || native_fail "utimensat(fd, \"\", AT_EMPTY_PATH) does not change the file natively"
+	jt --ro "$T/ro" -- /usr/bin/python3 -c "$prog" "$T/ro/file"
+	expect_rc 0
+	expect_out_line "utimensat -1 30"
+	expect_out_line "fchownat -1 30"
+	grep -qx 'fchmodat2 -1 38' "$T/out" || expect_out_line "fchmodat2 -1 30"
+	[ "$(stat -c %a.%Y "$T/ro/file")" = "644.$(date -d 2001-01-01 +%s)" ] ||
+		fail "the read-only file changed: $(stat -c '%a %y' "$T/ro/file")"
+}
