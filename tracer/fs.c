@@ -34,6 +34,7 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 #include <sys/sysmacros.h>
+#include <linux/magic.h>
 #include <linux/stat.h>
 #include "compat/layout.h"
 #include "compat/regs.h"
@@ -644,8 +645,8 @@ int jt_fs_open(struct jt_op *op, int dirfd, uint64_t path, int flags, mode_t mod
 		 * created (in a read-only grant that would be a write) */
 		if (!creating && (flags & O_CREAT) && (flags & O_EXCL))
 			return op->ret = -EEXIST, 0;
-		if (!creating)
-			flags &= ~(O_CREAT | O_EXCL);
+		if (!creating)	/* (O_TMPFILE | O_EXCL: never linkable, keep it) */
+			flags &= ~(O_CREAT | ((flags & (O_TMPFILE & ~O_DIRECTORY)) ? 0 : O_EXCL));
 		if (!creating && fifo_would_block(op, flags) && may_be_fifo(&op->w[0])) {
 			/* the tracer must not wait for the other end: fifo.c */
 			struct stat st;
@@ -732,6 +733,7 @@ static int stat_out(struct jt_op *op, int dirfd, const char *name, int at, int s
 }
 
 static int fd_copy(struct jt_op *op, int fd);
+static void fd_holder(struct jt_op *op, int copy);
 
 /* The program's descriptor @fd, stat'ed as fstatat(fd, "", AT_EMPTY_PATH) does. */
 /* @fd stat'ed through the thread's /proc/TID/fd link, which leads to the
@@ -888,11 +890,29 @@ int jt_fs_readlink(struct jt_op *op, int dirfd, uint64_t path, uint64_t buf, siz
 
 	if ((r = read_path(op, 0, path)) < 0)
 		return result(op, r);
-	if ((r = walk(op, 0, dirfd, JT_WALK_NOFOLLOW)) < 0)
+	if (!op->path[0][0] && dirfd != AT_FDCWD) {
+		/* readlinkat(fd, ""): the link an O_PATH descriptor holds; else
+		 * ENOENT, as the kernel. (A link of /proc, whose text names the
+		 * host, is not read so: ENOENT too) */
+		struct statfs sf;
+		struct stat st;
+		int copy = fd_copy(op, dirfd);
+
+		if (copy < 0)
+			return result(op, copy);
+		result(op, 0);
+		errno = ENOENT;
+		n = fstat(copy, &st) == 0 && S_ISLNK(st.st_mode) && fstatfs(copy, &sf) == 0 &&
+		    sf.f_type != PROC_SUPER_MAGIC ? readlinkat(copy, "", target, sizeof(target) - 1) : -1;
+		r = errno;
+		close(copy);
+		if (n < 0)
+			return op->ret = -r, 0;
+	} else if ((r = walk(op, 0, dirfd, JT_WALK_NOFOLLOW)) < 0) {
 		return walk_failed(op, 0, r);
-	if (!decide(op, JT_PATH_LOOKUP))
+	} else if (!decide(op, JT_PATH_LOOKUP)) {
 		return 0;
-	if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_LINK) && op->w[0].dirfd < 0) {
+	} else if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_LINK) && op->w[0].dirfd < 0) {
 		n = (ssize_t)strlen(op->w[0].mount->link);
 		memcpy(target, op->w[0].mount->link, (size_t)n);
 	} else if (op->w[0].dirfd < 0) {
@@ -1090,45 +1110,96 @@ int jt_fs_rename(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uin
 	return 0;
 }
 
+/*
+ * "/proc/self/fd/N" (or thread-self, or the caller's own pid): descriptor N
+ * of the caller, whose link linkat(AT_SYMLINK_FOLLOW) follows to its file,
+ * named or not (open(2)'s way to make an O_TMPFILE visible). Else -1.
+ */
+static int own_fd_path(const struct jt_op *op, const char *p)
+{
+	const char *s = p + 6;
+	char *end;
+	long n;
+
+	if (strncmp(p, "/proc/", 6))
+		return -1;
+	if (!strncmp(s, "self/", 5)) {
+		s += 5;
+	} else if (!strncmp(s, "thread-self/", 12)) {
+		s += 12;
+	} else {
+		n = strtol(s, &end, 10);
+		if (end == s || *end != '/' || (n != op->t->tgid && n != op->t->tid))
+			return -1;
+		s = end + 1;
+	}
+	if (strncmp(s, "fd/", 3) || s[3] < '0' || s[3] > '9')
+		return -1;
+	n = strtol(s + 3, &end, 10);
+	return *end || n > INT_MAX ? -1 : (int)n;
+}
+
 int jt_fs_link(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
 		   int flags)
 {
-	int r, obj, form, slash;
+	int r, obj, form, slash, own = -1;
 	char p[64];
 
 	if ((r = read_path(op, 0, oldpath)) < 0 || (r = read_path(op, 1, newpath)) < 0)
 		return result(op, r);
-	if ((r = walk(op, 0, olddir, (flags & AT_SYMLINK_FOLLOW) ? 0 : JT_WALK_NOFOLLOW)) < 0)
-		return walk_failed(op, 0, r);
-	/* /proc is a file system of its own: a link from it (link("/proc/self/fd/N"),
-	 * the link itself) never crosses into another, as the kernel says first */
-	if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC))
-		return result(op, -EXDEV);
-	if (!decide(op, JT_PATH_LINK_SOURCE))
-		return 0;
-	if ((form = last_name(op, 1, &slash)))
-		return not_a_name(op, 1, newdir, -EEXIST);
-	if ((r = walk(op, 1, newdir, JT_WALK_NOFOLLOW | JT_WALK_CREATE)) < 0)
-		return walk_failed(op, 1, r);
-	if (!decide(op, JT_PATH_CREATE))
-		return 0;
-	if (op->w[1].exists)
-		return op->ret = -EEXIST, 0;
-	if (slash)
-		return op->ret = -ENOENT, 0;	/* a new link is no directory */
-	if ((r = jail_full(op, 1)) < 0)
-		return op->ret = r, 0;
-	if ((obj = object(op, 0, 1)) < 0)
-		return op->ret = obj, 0;
-	if (op->w[1].dirfd < 0) {
-		close(obj);
-		return op->ret = -EROFS, 0;
+	if (!op->path[0][0] && (flags & AT_EMPTY_PATH) && olddir != AT_FDCWD)
+		own = olddir;
+	else if (flags & AT_SYMLINK_FOLLOW)
+		own = own_fd_path(op, op->path[0]);
+	if (own >= 0) {
+		/* linkat(fd, "", ..., AT_EMPTY_PATH), or of "/proc/self/fd/N" followed:
+		 * the descriptor's own file (an O_TMPFILE one made visible), decided
+		 * by the grant holding it */
+		if ((obj = fd_copy(op, own)) < 0)
+			return result(op, obj);
+		fd_holder(op, obj);
+	} else {
+		if ((r = walk(op, 0, olddir, (flags & AT_SYMLINK_FOLLOW) ? 0 : JT_WALK_NOFOLLOW)) < 0)
+			return walk_failed(op, 0, r);
+		/* /proc is a file system of its own: a link from it (link("/proc/self/fd/N"),
+		 * the link itself) never crosses into another, as the kernel says first */
+		if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC))
+			return result(op, -EXDEV);
+		obj = -1;
 	}
-	/* link the very inode checked, through its descriptor */
-	proc_fd(p, sizeof(p), obj);
-	op->ret = errno_or(linkat(AT_FDCWD, p, op->w[1].dirfd, op->w[1].name, AT_SYMLINK_FOLLOW));
-	close(obj);
-	return 0;
+	if (!decide(op, JT_PATH_LINK_SOURCE))
+		goto out;
+	if ((form = last_name(op, 1, &slash))) {
+		r = not_a_name(op, 1, newdir, -EEXIST);
+		goto out;
+	}
+	if ((r = walk(op, 1, newdir, JT_WALK_NOFOLLOW | JT_WALK_CREATE)) < 0) {
+		r = walk_failed(op, 1, r);
+		goto out;
+	}
+	r = 0;
+	if (!decide(op, JT_PATH_CREATE))
+		goto out;
+	if (op->w[1].exists)
+		op->ret = -EEXIST;
+	else if (slash)
+		op->ret = -ENOENT;	/* a new link is no directory */
+	else if ((r = jail_full(op, 1)) < 0)
+		op->ret = r;
+	else if (obj < 0 && (obj = object(op, 0, 1)) < 0)
+		op->ret = obj;
+	else if (op->w[1].dirfd < 0)
+		op->ret = -EROFS;
+	else {
+		/* link the very inode checked, through its descriptor */
+		proc_fd(p, sizeof(p), obj);
+		op->ret = errno_or(linkat(AT_FDCWD, p, op->w[1].dirfd, op->w[1].name, AT_SYMLINK_FOLLOW));
+	}
+	r = 0;
+out:
+	if (obj >= 0)
+		close(obj);
+	return r;
 }
 
 /* utimensat's two times, in the layout of the program's ABI. @return 0 or -EFAULT. */
@@ -1368,14 +1439,16 @@ int jt_op_fd_copy(struct jt_op *op, int fd)
 	return fd_copy(op, fd);
 }
 
-int jt_fs_fdmeta(struct jt_op *op, int fd, char what)
+/*
+ * The facts of the tracer's copy @copy of a program's descriptor, for a
+ * decision on its file: the longest grant holding it says whether it may
+ * change, and as whom; op->path[0] is its inside path.
+ */
+static void fd_holder(struct jt_op *op, int copy)
 {
 	char host[PATH_MAX], inside[PATH_MAX], p[64];
-	int copy = fd_copy(op, fd), r, at;
 	ssize_t n;
 
-	if (copy < 0)
-		return result(op, copy);
 	proc_fd(p, sizeof(p), copy);
 	n = readlink(p, host, sizeof(host) - 1);
 	host[n > 0 ? n : 0] = '\0';
@@ -1383,8 +1456,6 @@ int jt_fs_fdmeta(struct jt_op *op, int fd, char what)
 	op->facts.writable = 0;
 	op->facts.rule = -1;
 	if (host[0] == '/') {
-		/* the longest grant holding the file says whether it may change,
-		 * and as whom */
 		const struct jt_mount *holder = NULL;
 
 		for (size_t i = 0, best = 0; i < op->run->view.n; i++) {
@@ -1407,6 +1478,16 @@ int jt_fs_fdmeta(struct jt_op *op, int fd, char what)
 		/* a pipe or a socket: nothing of the host to protect */
 		op->facts.writable = 1;
 	}
+}
+
+int jt_fs_fdmeta(struct jt_op *op, int fd, char what)
+{
+	char p[64];
+	int copy = fd_copy(op, fd), r, at;
+
+	if (copy < 0)
+		return result(op, copy);
+	fd_holder(op, copy);
 	if (!decide(op, JT_PATH_WRITE)) {
 		close(copy);
 		return 0;

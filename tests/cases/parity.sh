@@ -174,3 +174,58 @@ for name, args in [("utimensat", (280, fd, b"", None, 0x1000)), ("fchownat", (26
 	[ "$(stat -c %a.%Y "$T/ro/file")" = "644.$(date -d 2001-01-01 +%s)" ] ||
 		fail "the read-only file changed: $(stat -c '%a %y' "$T/ro/file")"
 }
+
+# An O_TMPFILE file is made visible as open(2) shows: linkat(fd, "", ...,
+# AT_EMPTY_PATH) or linkat of "/proc/self/fd/N" with AT_SYMLINK_FOLLOW
+# (before: ENOENT, ENOTDIR); one opened with O_EXCL never is (the tracer
+# dropped O_EXCL: it became linkable). readlinkat(fd, "") reads the link an
+# O_PATH descriptor holds (before: ENOENT).
+t_an_o_tmpfile_is_linked_as_natively_and_an_exclusive_one_never() {
+	native /usr/bin/python3 -c 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600)
+print(libc.syscall(265, fd, b"", -100, b"probe", 0x1000))'
+	rm -f "$T/probe"
+	[ "$(cat "$T/nout")" = 0 ] || skip "natively linkat(fd, \"\", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH here (Linux before 6.10): inside it links, as through /proc/self/fd/N"
+	parity_same 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+os.chdir(sys.argv[1])
+def t(name, *args):
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno() if r < 0 else 0)
+for excl in (0, os.O_EXCL):
+    fd = os.open(".", os.O_TMPFILE | os.O_RDWR | excl, 0o600)
+    os.write(fd, b"tmp")
+    t("linkat empty excl=%d" % excl, 265, fd, b"", -100, b"a%d" % excl, 0x1000)
+    t("linkat proc excl=%d" % excl, 265, -100, b"/proc/self/fd/%d" % fd, -100, b"b%d" % excl, 0x400)
+    os.close(fd)
+os.symlink("target", "sl")
+pfd = os.open("sl", os.O_PATH | os.O_NOFOLLOW)
+buf = ctypes.create_string_buffer(100)
+t("readlinkat O_PATH link", 267, pfd, b"", buf, 100)
+print("text", buf.value)
+t("readlinkat file", 267, os.open("a0" if os.path.exists("a0") else "b0", os.O_RDONLY), b"", buf, 100)
+for n in sorted(os.listdir(".")):
+    print(n, os.lstat(n).st_nlink, open(n).read() if n[0] in "ab" else "")'
+}
+
+# ... but a file of a read-only grant gets no new name (EPERM), judged on the host.
+t_a_descriptor_of_a_read_only_file_is_not_linked_anywhere() {
+	prog='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for name, args in [("empty", (265, fd, b"", -100, sys.argv[2].encode() + b"/x", 0x1000)),
+                   ("proc", (265, -100, b"/proc/self/fd/%d" % fd, -100, sys.argv[2].encode() + b"/y", 0x400))]:
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno() if r < 0 else 0)'
+	mkdir "$T/ro" "$T/nat" "$T/dst"
+	echo x >"$T/ro/file"; echo x >"$T/nat/file"
+	native /usr/bin/python3 -c "$prog" "$T/nat/file" "$T/nat"
+	grep -qx 'proc 0 0' "$T/nout" || native_fail "linkat of /proc/self/fd/N does not link natively"
+	jt --ro "$T/ro" -- /usr/bin/python3 -c "$prog" "$T/ro/file" "$T/dst"
+	expect_rc 0
+	expect_out_line "empty -1 1"
+	expect_out_line "proc -1 1"
+	[ -z "$(ls -A "$T/dst")" ] && [ "$(stat -c %h "$T/ro/file")" = 1 ] ||
+		fail "the read-only file got a name: $(ls -l "$T/dst")"
+}
