@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include "filters/decide.h"
 #ifndef AT_STATX_FORCE_SYNC
 #define AT_STATX_FORCE_SYNC 0x2000
@@ -52,11 +53,9 @@ static int epoll_add(const struct jt_request *rq)
 #define STATX_SYNC (AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC)
 #define META_OK (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)
 #define ACCESS_OK (AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)
-/* utimensat: a NULL path with a descriptor takes no flags (futimens) */
-#define UTIMENSAT_BAD (BAD(A(3), META_OK) || (!A(1) && (int)A(0) != AT_FDCWD && A(3)))
-/* and with AT_FDCWD it is a path, unreadable */
-#define UTIMENSAT(call) (UTIMENSAT_BAD ? jt_op_result(op, -EINVAL) : \
-	!A(1) && (int)A(0) == AT_FDCWD ? jt_op_result(op, -EFAULT) : (call))
+/* mknod: a type the kernel knows (a directory is EPERM, as it says) */
+#define MKNOD_BAD(m) ({ unsigned _t = (unsigned)(m) & S_IFMT; _t && _t != S_IFREG && _t != S_IFCHR && \
+	_t != S_IFBLK && _t != S_IFIFO && _t != S_IFSOCK && _t != S_IFDIR; })
 
 /* X(name, flags, which calls (NULL: all), performer call) */
 #define CALLS(X) \
@@ -90,8 +89,9 @@ static int epoll_add(const struct jt_request *rq)
 	X(fchdir, I386, NULL, jt_fs_fchdir(op, (int)A(0))) \
 	X(mkdir, I386, NULL, jt_fs_create(op, AT_FDCWD, A(0), 'd', (mode_t)A(1), 0)) \
 	X(mkdirat, I386, NULL, jt_fs_create(op, (int)A(0), A(1), 'd', (mode_t)A(2), 0)) \
-	X(mknod, I386, NULL, jt_fs_create(op, AT_FDCWD, A(0), 'n', (mode_t)A(1), 0)) \
-	X(mknodat, I386, NULL, jt_fs_create(op, (int)A(0), A(1), 'n', (mode_t)A(2), 0)) \
+	X(mknod, I386, NULL, EINVAL_IF(MKNOD_BAD(A(1)), jt_fs_create(op, AT_FDCWD, A(0), 'n', (mode_t)A(1), 0))) \
+	X(mknodat, I386, NULL, EINVAL_IF(MKNOD_BAD(A(2)), \
+	  jt_fs_create(op, (int)A(0), A(1), 'n', (mode_t)A(2), 0))) \
 	X(symlink, I386, NULL, jt_fs_create(op, AT_FDCWD, A(1), 's', 0, A(0))) \
 	X(symlinkat, I386, NULL, jt_fs_create(op, (int)A(1), A(2), 's', 0, A(0))) \
 	X(unlink, I386, NULL, jt_fs_unlink(op, AT_FDCWD, A(0), 0)) \
@@ -119,10 +119,8 @@ static int epoll_add(const struct jt_request *rq)
 	X(utime, I386, NULL, A(1) ? jt_op_result(op, -ENOSYS) : jt_fs_meta(op, AT_FDCWD, A(0), 0, 'u')) \
 	X(utimes, I386, NULL, A(1) ? jt_op_result(op, -ENOSYS) : jt_fs_meta(op, AT_FDCWD, A(0), 0, 'u')) \
 	/* utimensat(fd, NULL, ...) is futimens: a descriptor */ \
-	X(utimensat, I386, NULL, UTIMENSAT(!A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
-	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u'))) \
-	X(utimensat_time64, I386, NULL, UTIMENSAT(!A(1) ? jt_fs_fdmeta(op, (int)A(0), 'u') : \
-	  jt_fs_meta(op, (int)A(0), A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u'))) \
+	X(utimensat, I386, NULL, jt_fs_utimensat(op)) \
+	X(utimensat_time64, I386, NULL, jt_fs_utimensat(op)) \
 	X(statfs, 0, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'f')) \
 	X(statfs64, I386, NULL, jt_fs_meta(op, AT_FDCWD, A(0), 0, 'f')) \
 	X(fchmod, I386, NULL, jt_fs_fdmeta(op, (int)A(0), 'm')) \
@@ -148,7 +146,8 @@ static int epoll_add(const struct jt_request *rq)
 	X(getsockname, I386, NULL, jt_fs_sockname(op, (int)A(0), A(1), A(2), 0)) \
 	X(getpeername, I386, NULL, jt_fs_sockname(op, (int)A(0), A(1), A(2), 1)) \
 	X(execve, FD | I386, NULL, jt_exec(op, AT_FDCWD, A(0), A(1), 0)) \
-	X(execveat, FD | I386, NULL, jt_exec(op, (int)A(0), A(1), A(2), (int)A(4))) \
+	X(execveat, FD | I386, NULL, EINVAL_IF(BAD(A(4), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW), \
+	  jt_exec(op, (int)A(0), A(1), A(2), (int)A(4)))) \
 	/* every socket family, one route: net.c reads the address, a unix one \
 	 * under a view is fs.c's to resolve */ \
 	X(connect, NET | I386, NULL, jt_net_connect(op, 0)) \

@@ -89,8 +89,8 @@ static int read_path(struct jt_op *op, int which, uint64_t addr)
 
 	if (n < 0)
 		return (int)n;
-	if (cut)
-		return -ENAMETOOLONG;
+	if (cut)	/* too long, or unterminated before memory ends */
+		return (size_t)n + 1 < sizeof(op->path[which]) ? -EFAULT : -ENAMETOOLONG;
 	/* the copy decided on is the one the record shows: kept before a
 	 * handler trims it (do_open drops trailing slashes in place) */
 	memcpy(op->res->read_str[which], op->path[which], (size_t)n + 1);
@@ -1212,6 +1212,30 @@ static int read_times(struct jt_op *op, uint64_t addr, struct timespec ts[2])
 		return -EFAULT;
 	jt_layout_timespec2(op->rq->abi, op->rq->sys, raw, ts);
 	return 0;
+}
+
+/*
+ * utimensat and its time64 form, checked in the kernel's order: the times
+ * are read (EFAULT), two UTIME_OMIT do nothing without a look at the path,
+ * then the flags (a NULL path with a descriptor takes none: futimens) and
+ * a NULL path with AT_FDCWD (EFAULT).
+ */
+int jt_fs_utimensat(struct jt_op *op)
+{
+	struct timespec ts[2];
+	int fd = (int)A(0);
+
+	if (A(2)) {
+		if (read_times(op, A(2), ts) < 0)
+			return result(op, -EFAULT);
+		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
+			return result(op, 0);
+	}
+	if ((A(3) & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) || (!A(1) && fd != AT_FDCWD && A(3)))
+		return result(op, -EINVAL);
+	if (!A(1))
+		return fd == AT_FDCWD ? result(op, -EFAULT) : jt_fs_fdmeta(op, fd, 'u');
+	return jt_fs_meta(op, fd, A(1), (A(3) & AT_SYMLINK_NOFOLLOW) != 0, 'u');
 }
 
 /* chmod, chown, truncate, utimes, statfs: on the object's own descriptor. */

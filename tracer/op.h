@@ -64,6 +64,7 @@ int jt_fs_rename(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uin
 int jt_fs_link(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint64_t newpath,
 	       int flags);
 int jt_fs_meta(struct jt_op *op, int dirfd, uint64_t path, int nofollow, char what);
+int jt_fs_utimensat(struct jt_op *op);
 int jt_fs_fdmeta(struct jt_op *op, int fd, char what);
 int jt_fs_xattr(struct jt_op *op, uint64_t path, int nofollow, char what);
 int jt_fs_inotify(struct jt_op *op, int fd, uint64_t path, uint32_t mask);

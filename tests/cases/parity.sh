@@ -229,3 +229,34 @@ for name, args in [("empty", (265, fd, b"", -100, sys.argv[2].encode() + b"/x", 
 	[ -z "$(ls -A "$T/dst")" ] && [ "$(stat -c %h "$T/ro/file")" = 1 ] ||
 		fail "the read-only file got a name: $(ls -l "$T/dst")"
 }
+
+# What the kernel checks before it looks at a path, in its order: two
+# UTIME_OMIT do nothing (before: ENOENT for a missing name), a mknod type
+# it does not know is EINVAL (was EPERM), execveat's unknown flags EINVAL
+# (was EACCES), a path that runs into unmapped memory before its NUL EFAULT
+# (was ENAMETOOLONG).
+t_what_the_kernel_checks_first_is_answered_as_natively() {
+	parity_same 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+os.chdir(sys.argv[1])
+open("f", "w").close()
+def t(name, *args):
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno() if r < 0 else 0)
+class TS(ctypes.Structure): _fields_ = [("s", ctypes.c_long), ("ns", ctypes.c_long)]
+omit = (TS * 2)((0, (1 << 30) - 2), (0, (1 << 30) - 2))
+t("utimensat missing OMIT OMIT", 280, -100, b"missing", omit, 0)
+t("utimensat missing OMIT OMIT bad flags", 280, -100, b"missing", omit, 0x8000)
+t("mknod type 0170000", 133, b"m", 0o170644, 0)
+t("mknodat type 0150000", 259, -100, b"m", 0o150644, 0)
+argv = (ctypes.c_char_p * 2)(b"f", None)
+t("execveat flags 0x4", 322, -100, b"f", argv, None, 0x4)
+page = libc.mmap(None, 8192, 3, 0x22, -1, 0)
+libc.munmap(ctypes.c_void_p(page + 4096), 4096)
+ctypes.memmove(page + 4093, b"fff", 3)
+t("stat unterminated at unmapped", 4, ctypes.c_void_p(page + 4093), ctypes.create_string_buffer(256))
+t("open unterminated at unmapped", 2, ctypes.c_void_p(page + 4093), 0)
+print(sorted(os.listdir(".")))'
+}
