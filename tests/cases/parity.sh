@@ -260,3 +260,19 @@ t("stat unterminated at unmapped", 4, ctypes.c_void_p(page + 4093), ctypes.creat
 t("open unterminated at unmapped", 2, ctypes.c_void_p(page + 4093), 0)
 print(sorted(os.listdir(".")))'
 }
+
+# O_CREAT of a directory that is there is EISDIR, and O_CREAT | O_DIRECTORY
+# is EINVAL where the kernel refuses it (6.4+), as natively: before, the
+# tracer dropped O_CREAT for what is there and opened the directory.
+t_o_creat_of_a_directory_is_refused_as_natively() {
+	parity_same 'import os, sys
+os.chdir(sys.argv[1])
+os.mkdir("d"); os.symlink("d", "sld")
+for name, flags in [("d", os.O_CREAT | os.O_RDONLY), ("sld", os.O_CREAT | os.O_RDONLY), (".", os.O_CREAT | os.O_RDONLY),
+                    ("d", os.O_CREAT | os.O_EXCL | os.O_RDONLY),
+                    ("d", os.O_CREAT | os.O_DIRECTORY | os.O_RDONLY), ("new", os.O_CREAT | os.O_DIRECTORY | os.O_RDONLY),
+                    ("d", os.O_CREAT | os.O_PATH)]:
+    try: os.close(os.open(name, flags, 0o644)); print(name, flags, "ok")
+    except OSError as e: print(name, flags, e.errno)
+print(sorted(os.listdir(".")))'
+}
