@@ -118,7 +118,30 @@ static int prepend(struct walk *k, const char *text)
 	return 0;
 }
 
-/* The next component into @name; 0 at the end. Empty and "." are skipped. */
+/*
+ * "." and ".." are looked up in the directory the walk is at: as in the
+ * kernel (may_lookup), that needs its search permission, as whom the walk
+ * works. A synthetic directory of the view has it. @return 0 or -EACCES.
+ */
+static int searchable(const struct walk *k)
+{
+	int fd = k->depth ? k->lv[k->depth - 1].fd : -1;
+
+	return fd >= 0 && faccessat(fd, ".", X_OK, AT_EACCESS) < 0 && errno == EACCES ? -EACCES : 0;
+}
+
+/* Does @path end in "." ("d/.", ".", "d/./"): a last name the walk does not step to? */
+static int ends_in_dot(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	return n > 0 && path[n - 1] == '.' && (n == 1 || path[n - 2] == '/');
+}
+
+/* The next component into @name; 0 at the end. Empty and "." are skipped
+ * (a "." once the directory it names is found searchable). */
 static int next(struct walk *k, char *name)
 {
 	for (;;) {
@@ -136,8 +159,13 @@ static int next(struct walk *k, char *name)
 		k->pos = (size_t)(e - k->todo);
 		if (n > NAME_MAX)
 			return -ENAMETOOLONG;
-		if (n == 1 && s[0] == '.')
+		if (n == 1 && s[0] == '.') {
+			int r = searchable(k);
+
+			if (r < 0)
+				return r;
 			continue;
+		}
 		memcpy(name, s, n);
 		name[n] = '\0';
 		return 1;
@@ -870,6 +898,8 @@ int jt_walk_ctx(const struct jt_view *v, const struct jt_walk_ctx *ctx, const ch
 		if (r <= 0)
 			break;
 		if (!strcmp(name, "..")) {
+			if ((r = searchable(&k)) < 0)
+				break;
 			if (k.depth > 1)
 				pop(&k);
 			if (!is_last(&k))
@@ -906,6 +936,14 @@ int jt_walk_ctx(const struct jt_view *v, const struct jt_walk_ctx *ctx, const ch
 		}
 	}
 out:
+	if (r == 0 && ends_in_dot(path) && w->is_dir) {
+		/* its "." was looked up in it: the search permission is its own */
+		int fd = w->fd >= 0 ? w->fd : w->dirfd;
+		const char *n = w->fd >= 0 || !w->name[0] ? "." : w->name;
+
+		if (fd >= 0 && faccessat(fd, n, X_OK, AT_EACCESS) < 0 && errno == EACCES)
+			r = -EACCES;
+	}
 	while (k.depth)
 		pop(&k);
 	free(k.lv);
