@@ -313,6 +313,31 @@ static const char *part_of(struct jt_op *op, int which)
 	return f.part;
 }
 
+static int fd_copy(struct jt_op *op, int fd);
+static void fd_holder(struct jt_op *op, int copy);
+static int only_dot(const char *p);
+static int removed_dir(struct jt_op *op, int fd);
+
+/*
+ * "." of a directory removed since it was opened: natively the directory
+ * itself, which no path names any more. The walk's answer is the tracer's
+ * copy of the descriptor, decided by the grant that held it (fd_holder).
+ */
+static int removed_dot(struct jt_op *op, int dirfd)
+{
+	struct jt_walk *w = &op->w[0];
+	int copy = fd_copy(op, dirfd);
+
+	if (copy < 0)
+		return copy;
+	fd_holder(op, copy);
+	w->fd = w->fd_owned = copy;
+	w->name = strdup("");
+	w->inside = strdup(op->path[0]);
+	w->exists = w->is_dir = 1;
+	return w->name && w->inside ? 0 : -ENOMEM;
+}
+
 static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 {
 	static char base[JT_WALK_MAX_PATH];	/* inside paths of deep trees are long */
@@ -327,6 +352,8 @@ static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 		return -ENOENT;	/* as the kernel, before it looks at the descriptor */
 	} else if (op->path[which][0] != '/') {
 		r = base_of(op, dirfd, base, sizeof(base), 1);
+		if (r == -ENOENT && which == 0 && only_dot(op->path[0]) && removed_dir(op, dirfd))
+			return removed_dot(op, dirfd);
 		if (r < 0)
 			return r;
 	} else {
@@ -755,9 +782,6 @@ static int stat_out(struct jt_op *op, int dirfd, const char *name, int at, int s
 		r = jt_layout_stat(op->rq->abi, op->rq->sys, &st, out);
 	return r > 0 ? jt_mem_write(op->run, op->t->tid, buf, out, (size_t)r) : r;
 }
-
-static int fd_copy(struct jt_op *op, int fd);
-static void fd_holder(struct jt_op *op, int copy);
 
 /* The program's descriptor @fd, stat'ed as fstatat(fd, "", AT_EMPTY_PATH) does. */
 /* @fd stat'ed through the thread's /proc/TID/fd link, which leads to the

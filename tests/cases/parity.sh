@@ -100,7 +100,8 @@ print(sorted(os.listdir(".")))'
 
 # A descriptor's "." is the descriptor's directory itself: for a directory
 # removed since it was opened, fstatat(fd, ".") answers its stat (nlink 0),
-# as natively (before: ENOENT); a file's descriptor is no directory to start
+# and faccessat, openat, fchmodat, utimensat act on it, as natively
+# (before: ENOENT); a file's descriptor is no directory to start
 # from, even for "." (before: the file's stat) or ".."; an empty path
 # without AT_EMPTY_PATH is ENOENT whatever the descriptor.
 t_a_descriptors_dot_is_its_directory_removed_or_not_as_natively() {
@@ -121,7 +122,17 @@ t("stat f ..", lambda: os.stat("..", dir_fd=ffd))
 t("stat f x", lambda: os.stat("x", dir_fd=ffd))
 t("open f .", lambda: os.stat(os.open(".", os.O_RDONLY, dir_fd=ffd)))
 t("stat f empty", lambda: os.stat("", dir_fd=ffd))
-t("stat -5 empty", lambda: os.stat("", dir_fd=1000))'
+t("stat -5 empty", lambda: os.stat("", dir_fd=1000))
+def u(name, call):
+    try: call(); print(name, "ok")
+    except OSError as e: print(name, e.errno)
+u("access gone .", lambda: os.access(".", os.R_OK | os.X_OK, dir_fd=gfd) or 1 / 0)
+u("open gone .", lambda: os.close(os.open(".", os.O_RDONLY, dir_fd=gfd)))
+u("chmod gone .", lambda: os.chmod(".", 0o700, dir_fd=gfd))
+u("utime gone .", lambda: os.utime(".", dir_fd=gfd))
+u("readlink gone .", lambda: os.readlink(".", dir_fd=gfd))
+u("mkdir gone x", lambda: os.mkdir("x", dir_fd=gfd))
+t("stat gone . after", lambda: os.stat(".", dir_fd=gfd))'
 }
 
 # fchownat, fchmodat2 and utimensat with AT_EMPTY_PATH and "" act on the
