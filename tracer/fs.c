@@ -782,6 +782,19 @@ int jt_fs_access(struct jt_op *op, int dirfd, uint64_t path, int mode, int flags
 	obj = object(op, 0, 1);
 	if (obj < 0)
 		return op->ret = obj, 0;
+	if (mode & X_OK) {
+		/* as on a noexec mount, X_OK of a regular file the program may not
+		 * run (one it wrote, without `exec jail`) is EACCES whatever its
+		 * mode: bash, `which` and shutil.which then say what an exec would */
+		struct jt_verdict xv;
+		struct stat st;
+
+		jt_decide_path(op->run->policy, JT_PATH_EXEC, &op->facts, &xv);
+		if (!xv.allow && fstat(obj, &st) == 0 && S_ISREG(st.st_mode)) {
+			close(obj);
+			return op->ret = -xv.err, 0;
+		}
+	}
 	proc_fd(p, sizeof(p), obj);
 	/* the program's real and effective ids are one (spawn.c); the tracer's
 	 * real uid is jailtrace's: the check is as whom the tracer works there */
