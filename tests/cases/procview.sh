@@ -96,3 +96,21 @@ for f in ("maps", "smaps", "numa_maps"):
 	! grep -qF "$T/jail" "$T/out" "$T/err" || fail "the jail's host path is visible through /proc/PID/maps"
 	grep -q ' /work/s$' "$T/out" || fail "/proc/PID/maps of a child does not name /work/s: $(head -c 300 "$T/out")"
 }
+
+# /proc/self, thread-self, net and mounts are links: lstat says so and
+# readlink reads the caller's pid, as natively (`readlink /proc/self`).
+t_proc_self_is_a_link_to_lstat_and_readlink() {
+	local prog='import os, stat
+for p in ("/proc/self", "/proc/thread-self", "/proc/net", "/proc/mounts"):
+    print(p, stat.S_ISLNK(os.lstat(p).st_mode), stat.S_ISLNK(os.stat(p).st_mode))
+pid, tid = os.getpid(), __import__("threading").get_native_id()
+print(os.readlink("/proc/self") == str(pid), os.readlink("/proc/thread-self") == "%d/task/%d" % (pid, tid))
+print(os.readlink("/proc/net"), os.readlink("/proc/mounts"))
+fd = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+print(os.readlink("self", dir_fd=fd) == str(pid))'
+	native /usr/bin/python3 -c "$prog"
+	[ "$NRC" = 0 ] || native_fail "the program fails natively"
+	jt -- /usr/bin/python3 -c "$prog"
+	expect_rc 0
+	cmp -s "$T/nout" "$T/out" || fail "inside differs from native: $(diff "$T/nout" "$T/out")"
+}
