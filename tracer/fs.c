@@ -377,7 +377,8 @@ static int object(struct jt_op *op, int which, int links)
 		return fd < 0 ? -errno : fd;
 	}
 	if (w->dirfd < 0)
-		return jt_skeleton_open(op->run, w->inside);
+		return !strcmp(w->inside, "/proc") ? jt_proc_listing_open(op->run)
+						   : jt_skeleton_open(op->run, w->inside);
 	fd = openat(w->dirfd, w->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
