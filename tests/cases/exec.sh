@@ -62,6 +62,20 @@ $d/s; echo rc=$?'
 		fail "with exec jail, inside differs from native: $(tr '\n' ' ' <"$T/out")"
 }
 
+# A program run through a link (python3 -> python3.11, sh -> dash) is named
+# by the link, as natively: its comm, what ps -o comm and pgrep -x match.
+t_a_program_run_through_a_link_is_named_by_the_link() {
+	local prog='cat /proc/$$/comm; pgrep -x sh >/dev/null && echo pgrep-sh
+/usr/bin/python3 -c "print(open(\"/proc/self/comm\").read().strip())"
+exec /usr/bin/python3 -c "import os; print(os.path.basename(os.readlink(\"/proc/self/exe\")) != \"python3\")"'
+	[ -L /bin/sh ] && [ -L /usr/bin/python3 ] || skip "/bin/sh or /usr/bin/python3 is not a link here"
+	native /bin/sh -c "$prog"
+	[ "$(tr '\n' ' ' <"$T/nout")" = "sh pgrep-sh python3 True " ] || native_fail "natively the links do not name the processes"
+	jt -- /bin/sh -c "$prog"
+	expect_rc 0
+	cmp -s "$T/nout" "$T/out" || fail "inside differs from native: $(tr '\n' ' ' <"$T/out")"
+}
+
 t_fexecve_of_a_memfd_copy_of_a_binary_is_EACCES_by_default() {
 	native "$PROGS/fexec" memfd /bin/echo hello
 	grep -qx hello "$T/nout" || native_fail "fexecve of a memfd does not run natively"
