@@ -626,8 +626,40 @@ static int fexec(struct jt_op *op, int pfd, uint64_t argv)
 	return exec_checked(op, fd, !ro, script, argv, 1, NULL);
 }
 
+/*
+ * A program run through a link in a read-only grant (`sh` -> dash, `python3`
+ * -> python3.11): the host path of the link itself into @out, when it leads
+ * the host's kernel to the very file checked (@st), so the process is named
+ * by the link as natively (the kernel takes comm, what ps -o comm and
+ * pgrep -x show, from the last component of the path it is given). The
+ * exec event still checks that the file checked is what ran. @return 1 if
+ * @out holds it, else 0 (give the file's own host path).
+ */
+static int link_path(struct jt_op *op, const struct stat *st, char *out, size_t len)
+{
+	const char *base = strrchr(op->path[0], '/');
+	char dir[PATH_MAX];
+	struct jt_walk lw;
+	struct stat on_host;
+	int r = 0;
+
+	/* an absolute path whose last name is not the file's own */
+	if (op->path[0][0] != '/' || !base || !base[1] || !strcmp(base + 1, op->w[0].name))
+		return 0;
+	if (jt_walk_ctx(&op->run->view, jt_op_ctx(op), "/", op->path[0], JT_WALK_NOFOLLOW, &lw) < 0)
+		return 0;
+	if (lw.is_link && lw.dirfd >= 0 && lw.mount && !(lw.mount->flags & (JT_MNT_RW | JT_MNT_PROC)) &&
+	    host_path(lw.dirfd, dir, sizeof(dir)) == 0 &&
+	    snprintf(out, len, "%s/%s", strcmp(dir, "/") ? dir : "", lw.name) < (int)len &&
+	    stat(out, &on_host) == 0 && on_host.st_dev == st->st_dev && on_host.st_ino == st->st_ino)
+		r = 1;
+	jt_walk_done(&lw);
+	return r;
+}
+
 int jt_exec(struct jt_op *op, int dirfd, uint64_t path, uint64_t argv, int at_flags)
 {
+	char via_link[PATH_MAX];
 	struct stat st;
 	int r, fd, proc_obj;
 
@@ -648,6 +680,8 @@ int jt_exec(struct jt_op *op, int dirfd, uint64_t path, uint64_t argv, int at_fl
 	 * through the same link of the host's /proc; the exec event checks it */
 	proc_obj = op->w[0].mount && (op->w[0].mount->flags & JT_MNT_PROC) && op->w[0].fd >= 0;
 	return exec_checked(op, fd, op->facts.writable, op->w[0].inside, argv, 0,
-			    proc_obj ? op->w[0].inside : NULL);
+			    proc_obj ? op->w[0].inside
+			    : !op->facts.writable && link_path(op, &st, via_link, sizeof(via_link)) ? via_link
+			    : NULL);
 }
 

@@ -406,8 +406,18 @@ static int object(struct jt_op *op, int which, int links)
 
 	if (w->fd >= 0)
 		return fcntl(w->fd, F_DUPFD_CLOEXEC, 3);
+	if (w->dirfd < 0 && w->is_link && w->mount && (w->mount->flags & JT_MNT_PROC)) {
+		/* /proc/self and its kind (path.c): the host's own link of the name,
+		 * which lstat as natively (its text is read by readlink below) */
+		char host[64];
+
+		snprintf(host, sizeof(host), "/proc/%s", strrchr(w->inside, '/') + 1);
+		fd = open(host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
 	if (w->dirfd < 0)
-		return jt_skeleton_open(op->run, w->inside);
+		return !strcmp(w->inside, "/proc") ? jt_proc_listing_open(op->run)
+						   : jt_skeleton_open(op->run, w->inside);
 	fd = openat(w->dirfd, w->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -922,6 +932,19 @@ int jt_fs_access(struct jt_op *op, int dirfd, uint64_t path, int mode, int flags
 	obj = object(op, 0, 1);
 	if (obj < 0)
 		return op->ret = obj, 0;
+	if (mode & X_OK) {
+		/* as on a noexec mount, X_OK of a regular file the program may not
+		 * run (one it wrote, without `exec jail`) is EACCES whatever its
+		 * mode: bash, `which` and shutil.which then say what an exec would */
+		struct jt_verdict xv;
+		struct stat st;
+
+		jt_decide_path(op->run->policy, JT_PATH_EXEC, &op->facts, &xv);
+		if (!xv.allow && fstat(obj, &st) == 0 && S_ISREG(st.st_mode)) {
+			close(obj);
+			return op->ret = -xv.err, 0;
+		}
+	}
 	proc_fd(p, sizeof(p), obj);
 	/* the program's real and effective ids are one (spawn.c); the tracer's
 	 * real uid is jailtrace's: the check is as whom the tracer works there */
@@ -963,6 +986,13 @@ int jt_fs_readlink(struct jt_op *op, int dirfd, uint64_t path, uint64_t buf, siz
 	} else if (op->w[0].mount && (op->w[0].mount->flags & JT_MNT_LINK) && op->w[0].dirfd < 0) {
 		n = (ssize_t)strlen(op->w[0].mount->link);
 		memcpy(target, op->w[0].mount->link, (size_t)n);
+	} else if (op->w[0].dirfd < 0 && op->w[0].is_link && op->w[0].mount &&
+		   (op->w[0].mount->flags & JT_MNT_PROC)) {
+		/* /proc/self, thread-self, net, mounts: the caller's (path.c) */
+		if (jt_proc_link_text(strrchr(op->w[0].inside, '/') + 1, op->t->tgid, op->t->tid,
+				      target, sizeof(target)) < 0)
+			return op->ret = -EINVAL, 0;
+		n = (ssize_t)strlen(target);
 	} else if (op->w[0].dirfd < 0) {
 		return op->ret = -EINVAL, 0;
 	} else {

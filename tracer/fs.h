@@ -112,5 +112,8 @@ int jt_skeleton_base(char *base, size_t len);
 int jt_skeleton_wipe(void);
 int jt_skeleton_open(struct jt_run *run, const char *inside);
 int jt_skeleton_inside(struct jt_run *run, const char *host, char *out, size_t len);
+/** An O_PATH descriptor of what /proc lists: its grants, self, thread-self
+ * and the sandbox's own processes, brought up to date now; or -errno. */
+int jt_proc_listing_open(struct jt_run *run);
 
 #endif

@@ -138,6 +138,7 @@ struct jt_run {
 	char skeleton[PATH_MAX];	/* host directory standing for synthetic ones */
 	int skeleton_kept;		/* it is the cached one: left in place at the end */
 	int skeleton_lock;		/* a shared lock on it while the run lasts, or -1 */
+	char proc_ls[PATH_MAX];		/* what /proc lists (skeleton.c), or "": not made */
 	int filters_trusted;		/* no mark says a cache may be tampered with */
 	int skeletons_trusted;
 	int taint_fd[4];		/* its program could write a cache of jailtrace's:

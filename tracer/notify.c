@@ -39,7 +39,8 @@
  *   again when the thread goes on. Denials of paths the host lacks too
  *   take no stack, as on ptrace.
  * - A FIFO's open that would block is kept and tried again every
- *   millisecond (on ptrace the program issues it again), as fifo.c says.
+ *   millisecond (on ptrace the program issues it again), as fifo.c says;
+ *   a signal that would end the wait natively ends it (signal_ends_wait).
  * - The tracer waits for both in one place: SIGCHLD is blocked while the
  *   run lasts and read from a signalfd beside the listener in one poll
  *   (loop.c), so neither a stop nor a notification can keep the other
@@ -359,6 +360,52 @@ static void handle(struct jt_run *run, const struct seccomp_notif *n)
  * up: after 1 ms, then ever less often (up to 64 ms) while none goes on, so
  * that opens waiting long for a writer cost the tracer next to nothing.
  */
+/*
+ * Would a signal end @tid's wait natively? A blocking open the kernel
+ * performs returns -ERESTARTSYS when a signal comes, and the kernel then
+ * does what the signal's disposition says: a default action that kills
+ * kills, a handler runs and the call is issued again (SA_RESTART) or
+ * fails with EINTR, an ignored signal restarts it. A kept call waits in the
+ * kernel's killable wait, which no such signal ends: so `kill` (SIGTERM) of
+ * a `cat fifo` did nothing, and a SIGALRM handler's exception never came.
+ * Answering -ERESTARTSYS hands the kernel that decision, where the thread
+ * itself will take the signal on its way back: one directed at it, or one
+ * of its process when it is the only thread or the leader (the kernel
+ * offers a process's signal to its leader first, and a leader that does
+ * not take it has one pending already). Else another thread may take it,
+ * and the thread would see -ERESTARTSYS as an error: it waits on, as before.
+ */
+static int signal_ends_wait(pid_t tid, pid_t tgid)
+{
+	char path[64], buf[4096], *s;
+	unsigned long long pnd = 0, shd = 0, blk = 0;
+	long threads = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (s = buf; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
+		if (!strncmp(s, "Threads:", 8))
+			threads = strtol(s + 8, NULL, 10);
+		else if (!strncmp(s, "SigPnd:", 7))
+			pnd = strtoull(s + 7, NULL, 16);
+		else if (!strncmp(s, "ShdPnd:", 7))
+			shd = strtoull(s + 7, NULL, 16);
+		else if (!strncmp(s, "SigBlk:", 7))
+			blk = strtoull(s + 7, NULL, 16);
+	}
+	return ((pnd | (threads == 1 || tid == tgid ? shd : 0)) & ~blk) != 0;
+}
+
+#define JT_ERESTARTSYS 512	/* the kernel's own, never seen by a program */
+
 static void retry_kept(struct jt_run *run)
 {
 	int before = run->notif_waiting;
@@ -375,6 +422,13 @@ static void retry_kept(struct jt_run *run)
 			continue;
 		}
 		handle(run, t->notif_kept);
+		if (t->notif_kept && signal_ends_wait(t->tid, t->tgid)) {
+			/* still waiting, and a signal would end the wait: the read end
+			 * stays (fifo.c), for what a writer wrote meanwhile and for the
+			 * call issued again */
+			answer(run, id, -JT_ERESTARTSYS);
+			unkeep(run, t);
+		}
 	}
 	if (run->notif_waiting < before)
 		run->notif_retry_us = 1000;

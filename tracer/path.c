@@ -254,6 +254,20 @@ static int is_number(const char *s)
 	return 1;
 }
 
+int jt_proc_link_text(const char *name, pid_t tgid, pid_t tid, char *out, size_t len)
+{
+	/* /proc/net and /proc/mounts are the host's links to self/net, self/mounts */
+	if (!strcmp(name, "self"))
+		snprintf(out, len, "%d", (int)tgid);
+	else if (!strcmp(name, "thread-self"))
+		snprintf(out, len, "%d/task/%d", (int)tgid, (int)tid);
+	else if (!strcmp(name, "net") || !strcmp(name, "mounts"))
+		snprintf(out, len, "self/%s", name);
+	else
+		return -ENOENT;
+	return 0;
+}
+
 /*
  * A name under "/proc": "self" and "thread-self" are links to the caller's
  * entries, a number is a process of the sandbox or nothing. @return 2 when
@@ -266,15 +280,7 @@ static int proc_name(struct walk *k, const char *name, int last, unsigned flags,
 
 	if (!k->ctx || strcmp(k->inside, "/proc"))
 		return 2;
-	if (!strcmp(name, "self") || !strcmp(name, "thread-self") || !strcmp(name, "net") ||
-	    !strcmp(name, "mounts")) {
-		/* /proc/net and /proc/mounts are the host's links to self/net, self/mounts */
-		if (name[0] == 's')
-			snprintf(text, sizeof(text), "%d", (int)k->ctx->tgid);
-		else if (name[0] == 't')
-			snprintf(text, sizeof(text), "%d/task/%d", (int)k->ctx->tgid, (int)k->ctx->tid);
-		else
-			snprintf(text, sizeof(text), "self/%s", name);
+	if (jt_proc_link_text(name, k->ctx->tgid, k->ctx->tid, text, sizeof(text)) == 0) {
 		if (last && (flags & JT_WALK_NOFOLLOW))
 			return finish(k, w, -1, name, &proc_mount, -1, 1, 1, 0) ?: 0;
 		if (++k->links > JT_WALK_MAX_LINKS)

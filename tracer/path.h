@@ -48,6 +48,9 @@ struct jt_walk_ctx {
  * "/", "cwd" the cwd the tracer keeps; "pipe:[...]" and the like as they are.
  * @return 0, or -ENOENT when it leads out of the view.
  */
+/** The text of /proc's own link @name (self, thread-self, net, mounts) for
+ * the thread @tid of @tgid; -ENOENT: not one of them. */
+int jt_proc_link_text(const char *name, pid_t tgid, pid_t tid, char *out, size_t len);
 int jt_proc_link_inside(const struct jt_view *v, const struct jt_walk_ctx *ctx,
 			const char *dir, const char *name, const char *text, char *out, size_t len);
 /* Is the /proc link @name in @dirfd, whose text is @text, a memfd (no host path)? */

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <nettle/sha2.h>
 #include "tracer/filtercache.h"
@@ -457,6 +458,10 @@ void jt_skeleton_remove(struct jt_run *run)
 	if (run->skeleton_lock >= 0)
 		close(run->skeleton_lock);
 	run->skeleton_lock = -1;
+	if (run->proc_ls[0]) {
+		jt_remove_tree(run->proc_ls);
+		run->proc_ls[0] = '\0';
+	}
 	if (run->skeleton[0] && !run->skeleton_kept && skeleton_unmake(run) < 0)
 		jt_remove_tree(run->skeleton);
 }
@@ -474,10 +479,149 @@ int jt_skeleton_open(struct jt_run *run, const char *inside)
 
 int jt_skeleton_inside(struct jt_run *run, const char *host, char *out, size_t len)
 {
-	size_t n = strlen(run->skeleton);
+	size_t n = strlen(run->proc_ls);
+
+	if (n && !strncmp(host, run->proc_ls, n) && (!host[n] || host[n] == '/')) {
+		snprintf(out, len, "/proc%s", host + n);
+		return 0;
+	}
+	n = strlen(run->skeleton);
 
 	if (!n || strncmp(host, run->skeleton, n) || (host[n] && host[n] != '/'))
 		return -ENOENT;
 	snprintf(out, len, "%s", host[n] ? host + n : "/");
 	return 0;
+}
+
+/*
+ * What /proc lists. The skeleton's /proc holds only what the policy grants
+ * there, the same for every run, so a program that lists it (ps, pgrep,
+ * psutil, top) found no process at all: procps failed outright ("fatal
+ * library error"). Natively a process lists at least its own (as under
+ * hidepid=2). So /proc opened as itself is a directory of this run's own,
+ * beside the skeleton: a copy of the skeleton's entries, self,
+ * thread-self, mounts and net, and a directory for each thread group of
+ * the sandbox, brought up to date at each open (a listing is of the moment
+ * natively too). Its names are all it is for: every path under /proc is
+ * still walked by the view (path.c), which shows the same processes and
+ * no other. Named like a private skeleton, so what a run killed by SIGKILL
+ * leaves is removed by the next (jt_remove_stale).
+ */
+static int proc_ls_make(struct jt_run *run)
+{
+	static const char *const links[][2] = {
+		{ "self", "1" }, { "thread-self", "1/task/1" }, { "mounts", "self/mounts" }, { "net", "self/net" },
+	};
+	char dir[PATH_MAX], p[PATH_MAX], target[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	char *slash;
+	DIR *d;
+	int fd, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s", run->skeleton);
+	if (!(slash = strrchr(dir, '/')) || slash == dir)
+		return -ENOENT;
+	*slash = '\0';
+	jt_remove_stale(dir);
+	if (snprintf(run->proc_ls, sizeof(run->proc_ls), "%s/jailtrace-view-%d-XXXXXX", dir, (int)getpid()) >=
+		    (int)sizeof(run->proc_ls) || !mkdtemp(run->proc_ls)) {
+		run->proc_ls[0] = '\0';
+		return -errno;
+	}
+	/* readable by all, as the skeleton is: the tracer opens it as the jail's user too */
+	if ((fd = open(run->proc_ls, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fchmod(fd, 0755) < 0)
+		return -errno;
+	d = NULL;
+	if (snprintf(p, sizeof(p), "%s/proc", run->skeleton) >= (int)sizeof(p))
+		r = -ENAMETOOLONG;
+	else if (!(d = opendir(p)))
+		r = -errno;
+	while (r == 0 && (e = readdir(d))) {
+		ssize_t n;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		else if (S_ISDIR(st.st_mode))
+			r = mkdirat(fd, e->d_name, 0555) < 0 ? -errno : 0;
+		else if (S_ISLNK(st.st_mode))
+			r = (n = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1)) < 0 ? -errno
+			    : (target[n] = '\0', symlinkat(target, fd, e->d_name) < 0) ? -errno : 0;
+		else
+			r = mknodat(fd, e->d_name, S_IFREG | 0444, 0) < 0 ? -errno : 0;
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; r == 0 && i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][1], fd, links[i][0]) < 0 && errno != EEXIST)
+			r = -errno;
+	close(fd);
+	return r;
+}
+
+static int proc_listing_open(struct jt_run *run);
+
+int jt_proc_listing_open(struct jt_run *run)
+{
+	/* made and kept up to date as jailtrace's own user, who owns the
+	 * skeleton's directory (the tracer may be working as the jail's user or
+	 * as --user NAME just now): its effective ids, which it may always take */
+	uid_t u = (uid_t)setfsuid(geteuid());
+	gid_t g = (gid_t)setfsgid(getegid());
+	int r = proc_listing_open(run);
+
+	setfsuid(u);
+	setfsgid(g);
+	return r;
+}
+
+static int proc_listing_open(struct jt_run *run)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, r = 0;
+
+	if (!run->proc_ls[0] && (r = proc_ls_make(run)) < 0) {
+		if (run->proc_ls[0])
+			jt_remove_tree(run->proc_ls);
+		run->proc_ls[0] = '\0';
+		return jt_skeleton_open(run, "/proc");	/* as before: no process listed */
+	}
+	if ((fd = open(run->proc_ls, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	/* the groups that are gone */
+	if ((d = fdopendir(dup(fd)))) {
+		while ((e = readdir(d))) {
+			char *end;
+			long pid = strtol(e->d_name, &end, 10);
+
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && !*end) {
+				struct jt_task *t = jt_ptable_find(&run->tasks, (pid_t)pid);
+				int live = t && t->tgid == (pid_t)pid;
+
+				jt_ptable_each(&run->tasks, q)
+					live = live || q->tgid == (pid_t)pid;
+				if (!live)
+					unlinkat(fd, e->d_name, AT_REMOVEDIR);
+			}
+		}
+		closedir(d);
+	}
+	/* and those there are now */
+	jt_ptable_each(&run->tasks, q) {
+		char name[16];
+
+		if (!jt_group_first(&run->tasks, q))
+			continue;
+		snprintf(name, sizeof(name), "%d", (int)q->tgid);
+		if (mkdirat(fd, name, 0555) < 0 && errno != EEXIST)
+			r = -errno;
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	fd = open(run->proc_ls, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }

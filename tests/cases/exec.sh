@@ -38,6 +38,44 @@ t_exec_of_a_script_written_in_the_jail_is_EACCES_by_default() {
 	expect_log '.type == "syscall" and .name == "execve" and .decision == "deny" and .errno == "EACCES" and .rule == "builtin:exec-from-writable"'
 }
 
+# access(X_OK) agrees with exec, as on a noexec mount: a file the program
+# wrote is EACCES to both without `exec jail` (so `test -x` and
+# shutil.which pass it over, and bash says "Permission denied" for a venv's
+# pip, not "bad interpreter"), X_OK to both with it; a program of a
+# read-only grant is X_OK either way.
+t_x_ok_of_a_written_file_agrees_with_its_exec() {
+	local prog='d=$1; printf "#!/bin/sh\necho ran\n" >$d/s; chmod +x $d/s
+[ -x $d/s ] && echo x-ok || echo x-no; [ -x /bin/sh ] && echo sh-x-ok
+/usr/bin/python3 -c "import shutil, sys; print(shutil.which(\"s\", path=sys.argv[1]) is not None)" $d
+$d/s; echo rc=$?'
+	mkdir "$T/n"
+	native /bin/sh -c "$prog" sh "$T/n"
+	[ "$(tr '\n' ' ' <"$T/nout")" = "x-ok sh-x-ok True ran rc=0 " ] || native_fail "a written script is not X_OK and run natively"
+	jt -- /bin/sh -c "$prog" sh /tmp
+	expect_rc 0
+	[ "$(tr '\n' ' ' <"$T/out")" = "x-no sh-x-ok False rc=126 " ] ||
+		fail "access(X_OK) says other than exec: $(tr '\n' ' ' <"$T/out")"
+	exec_jail_policy
+	jt --policy "$T/policy" -- /bin/sh -c "$prog" sh /tmp
+	expect_rc 0
+	[ "$(tr '\n' ' ' <"$T/out")" = "x-ok sh-x-ok True ran rc=0 " ] ||
+		fail "with exec jail, inside differs from native: $(tr '\n' ' ' <"$T/out")"
+}
+
+# A program run through a link (python3 -> python3.11, sh -> dash) is named
+# by the link, as natively: its comm, what ps -o comm and pgrep -x match.
+t_a_program_run_through_a_link_is_named_by_the_link() {
+	local prog='cat /proc/$$/comm; pgrep -x sh >/dev/null && echo pgrep-sh
+/usr/bin/python3 -c "print(open(\"/proc/self/comm\").read().strip())"
+exec /usr/bin/python3 -c "import os; print(os.path.basename(os.readlink(\"/proc/self/exe\")) != \"python3\")"'
+	[ -L /bin/sh ] && [ -L /usr/bin/python3 ] || skip "/bin/sh or /usr/bin/python3 is not a link here"
+	native /bin/sh -c "$prog"
+	[ "$(tr '\n' ' ' <"$T/nout")" = "sh pgrep-sh python3 True " ] || native_fail "natively the links do not name the processes"
+	jt -- /bin/sh -c "$prog"
+	expect_rc 0
+	cmp -s "$T/nout" "$T/out" || fail "inside differs from native: $(tr '\n' ' ' <"$T/out")"
+}
+
 t_fexecve_of_a_memfd_copy_of_a_binary_is_EACCES_by_default() {
 	native "$PROGS/fexec" memfd /bin/echo hello
 	grep -qx hello "$T/nout" || native_fail "fexecve of a memfd does not run natively"

@@ -96,3 +96,44 @@ for f in ("maps", "smaps", "numa_maps"):
 	! grep -qF "$T/jail" "$T/out" "$T/err" || fail "the jail's host path is visible through /proc/PID/maps"
 	grep -q ' /work/s$' "$T/out" || fail "/proc/PID/maps of a child does not name /work/s: $(head -c 300 "$T/out")"
 }
+
+# Listing /proc shows the sandbox's own processes (natively a process lists
+# at least its own, as under hidepid=2), so ps, pgrep and psutil work; and
+# never a process outside: the suite's own shell, listed natively, is not
+# listed inside, nor is pid 1.
+PS_PROG='sleep 30 & s=$!
+ps -o pid=,comm= -p $s | awk "{print \"ps\", \$2}"
+ls /proc | grep -qx "$s" && echo listed-child
+ls /proc | grep -qx "$$" && echo listed-self
+ls /proc | grep -qx "$1" && echo listed-outside
+ls /proc | grep -qx 1 && echo listed-init
+kill $s'
+t_proc_lists_the_sandboxs_own_processes_and_ps_works() {
+	native /bin/sh -c "$PS_PROG" sh $$
+	[ "$(tr '\n' ' ' <"$T/nout")" = "ps sleep listed-child listed-self listed-outside listed-init " ] ||
+		native_fail "natively ps and a listing of /proc do not show these processes"
+	jt -- /bin/sh -c "$PS_PROG" sh $$
+	expect_rc 0
+	expect_no_out listed-outside
+	expect_no_out listed-init
+	[ "$(tr '\n' ' ' <"$T/out")" = "ps sleep listed-child listed-self " ] ||
+		fail "ps or the listing of /proc differ from native: $(tr '\n' ' ' <"$T/out") $(head -c 300 "$T/err")"
+}
+
+# /proc/self, thread-self, net and mounts are links: lstat says so and
+# readlink reads the caller's pid, as natively (`readlink /proc/self`).
+t_proc_self_is_a_link_to_lstat_and_readlink() {
+	local prog='import os, stat
+for p in ("/proc/self", "/proc/thread-self", "/proc/net", "/proc/mounts"):
+    print(p, stat.S_ISLNK(os.lstat(p).st_mode), stat.S_ISLNK(os.stat(p).st_mode))
+pid, tid = os.getpid(), __import__("threading").get_native_id()
+print(os.readlink("/proc/self") == str(pid), os.readlink("/proc/thread-self") == "%d/task/%d" % (pid, tid))
+print(os.readlink("/proc/net"), os.readlink("/proc/mounts"))
+fd = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+print(os.readlink("self", dir_fd=fd) == str(pid), "self" in os.listdir(fd))'
+	native /usr/bin/python3 -c "$prog"
+	[ "$NRC" = 0 ] || native_fail "the program fails natively"
+	jt -- /usr/bin/python3 -c "$prog"
+	expect_rc 0
+	cmp -s "$T/nout" "$T/out" || fail "inside differs from native: $(diff "$T/nout" "$T/out")"
+}

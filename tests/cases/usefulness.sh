@@ -88,6 +88,38 @@ try: os.open("f", os.O_WRONLY | os.O_NONBLOCK)
 except OSError as e: print("nonblocking writer without a reader:", e.errno)'
 }
 
+# A signal ends a blocking open of a FIFO as natively: SIGTERM kills a
+# `cat fifo` (kill, timeout(1)). The run's --timeout only bounds a hang.
+t_sigterm_ends_a_blocking_fifo_open() {
+	usefulness_same 'import os, subprocess, time
+os.mkfifo("f")
+p = subprocess.Popen(["cat", "f"]); time.sleep(0.3); p.terminate(); print("cat", p.wait())
+print("timeout", subprocess.run(["timeout", "0.3", "cat", "f"]).returncode)'
+}
+
+# A handler that raises ends a blocking open of a FIFO (Python installs its
+# handlers without SA_RESTART: EINTR), one that returns lets it go on (PEP
+# 475) and the writer's data arrives, as natively.
+t_a_signal_handler_ends_a_blocking_fifo_open() {
+	case $LABEL in legacy|noseccomp|ptrace)
+		skip "on ptrace stops the open is issued again after the handler (docs/design.md, Known limits)" ;;
+	esac
+	usefulness_same 'import os, signal, threading, time
+os.mkfifo("f")
+class Alarm(Exception): pass
+def raiser(s, f): raise Alarm()
+signal.signal(signal.SIGALRM, raiser); signal.setitimer(signal.ITIMER_REAL, 0.3)
+try: os.open("f", os.O_RDONLY); print("opened")
+except Alarm: print("interrupted")
+got = []
+signal.signal(signal.SIGALRM, lambda s, f: got.append(s)); signal.setitimer(signal.ITIMER_REAL, 0.2)
+def writer():
+    while not got: time.sleep(0.05)
+    fd = os.open("f", os.O_WRONLY); os.write(fd, b"late"); os.close(fd)
+threading.Thread(target=writer).start()
+fd = os.open("f", os.O_RDONLY); print(os.read(fd, 10), got == [signal.SIGALRM]); os.close(fd)'
+}
+
 # getsockname and getpeername give a unix socket back by the name it was
 # bound with (relative here), as the kernel does.
 t_unix_socket_names_read_back_as_bound() {
