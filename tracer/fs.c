@@ -277,7 +277,7 @@ static int base_of(struct jt_op *op, int dirfd, char *out, size_t len, int dir)
 
 		n = (ssize_t)strlen(h);
 		deleted = n > 10 && !strcmp(h + n - 10, " (deleted)");
-		if ((dir || deleted) && stat(link, &st) == 0)
+		if ((dir || deleted) && (copy >= 0 ? fstat(copy, &st) : stat(link, &st)) == 0)
 			n = !S_ISDIR(st.st_mode) ? -ENOTDIR : deleted && st.st_nlink == 0 ? -ENOENT : n;
 	}
 	if (copy >= 0)
@@ -338,6 +338,12 @@ static int removed_dot(struct jt_op *op, int dirfd)
 	return w->name && w->inside ? 0 : -ENOMEM;
 }
 
+/* Is @p's first name "." or ".."? */
+static int dot_first(const char *p)
+{
+	return p[0] == '.' && (!p[1] || p[1] == '/' || (p[1] == '.' && (!p[2] || p[2] == '/')));
+}
+
 static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 {
 	static char base[JT_WALK_MAX_PATH];	/* inside paths of deep trees are long */
@@ -351,7 +357,10 @@ static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 	} else if (!op->path[which][0]) {
 		return -ENOENT;	/* as the kernel, before it looks at the descriptor */
 	} else if (op->path[which][0] != '/') {
-		r = base_of(op, dirfd, base, sizeof(base), 1);
+		/* only a path that starts at the descriptor itself ("." or "..")
+		 * needs it to be a directory: any other finds ENOTDIR on its own
+		 * first step, and the look would cost every relative call */
+		r = base_of(op, dirfd, base, sizeof(base), dot_first(op->path[which]));
 		if (r == -ENOENT && which == 0 && only_dot(op->path[0]) && removed_dir(op, dirfd))
 			return removed_dot(op, dirfd);
 		if (r < 0)
