@@ -377,31 +377,11 @@ static void handle(struct jt_run *run, const struct seccomp_notif *n)
  */
 static int signal_ends_wait(pid_t tid, pid_t tgid)
 {
-	char path[64], buf[4096], *s;
-	unsigned long long pnd = 0, shd = 0, blk = 0;
-	long threads = 0;
-	ssize_t n;
-	int fd;
+	struct jt_sigstate s;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (jt_task_sigstate(tid, &s) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	for (s = buf; s && *s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
-		if (!strncmp(s, "Threads:", 8))
-			threads = strtol(s + 8, NULL, 10);
-		else if (!strncmp(s, "SigPnd:", 7))
-			pnd = strtoull(s + 7, NULL, 16);
-		else if (!strncmp(s, "ShdPnd:", 7))
-			shd = strtoull(s + 7, NULL, 16);
-		else if (!strncmp(s, "SigBlk:", 7))
-			blk = strtoull(s + 7, NULL, 16);
-	}
-	return ((pnd | (threads == 1 || tid == tgid ? shd : 0)) & ~blk) != 0;
+	return ((s.pnd | (s.threads == 1 || tid == tgid ? s.shd : 0)) & ~s.blk) != 0;
 }
 
 #define JT_ERESTARTSYS 512	/* the kernel's own, never seen by a program */

@@ -1,4 +1,7 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,5 +237,39 @@ pid_t jt_group_table(const struct jt_ptable *tab, const struct jt_task *p)
 	jt_ptable_each(tab, q)
 		if (q->tgid == p->tgid && q->tid != q->tgid && !(q->flags & JT_TASK_OWN_FILES))
 			return q->tid;
+	return 0;
+}
+
+int jt_task_sigstate(pid_t tid, struct jt_sigstate *s)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "SigPnd:", offsetof(struct jt_sigstate, pnd) },
+		{ "ShdPnd:", offsetof(struct jt_sigstate, shd) },
+		{ "SigBlk:", offsetof(struct jt_sigstate, blk) },
+		{ "SigIgn:", offsetof(struct jt_sigstate, ign) },
+		{ "SigCgt:", offsetof(struct jt_sigstate, cgt) },
+	};
+	char path[64], buf[4096], *l;
+	ssize_t n;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (!strncmp(l, "Threads:", 8)) {
+			s->threads = strtol(l + 8, NULL, 10);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strncmp(l, keys[i].key, 7))
+				*(unsigned long long *)((char *)s + keys[i].off) = strtoull(l + 7, NULL, 16);
+	}
 	return 0;
 }

@@ -138,6 +138,16 @@ pid_t jt_group_live(const struct jt_ptable *tab, const struct jt_task *p);
  */
 pid_t jt_group_table(const struct jt_ptable *tab, const struct jt_task *p);
 
+/* A thread's signal state, as /proc/TID/status shows it (masks of signal
+ * numbers, bit sig-1): pending for the thread and for its process, blocked,
+ * ignored, caught; and its process's thread count. */
+struct jt_sigstate {
+	unsigned long long pnd, shd, blk, ign, cgt;
+	long threads;
+};
+/** 0, or -1 when the thread is gone (or /proc unreadable). */
+int jt_task_sigstate(pid_t tid, struct jt_sigstate *s);
+
 /* Resume a stopped task, through the syscall-exit stop when it has one
  * pending (or every call stops: jt_resume_every_stop, set by the loop). */
 int jt_resume(struct jt_task *t, int sig);

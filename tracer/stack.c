@@ -161,32 +161,18 @@ void jt_limit_event(struct jt_run *run, const char *limit, uint64_t value, uint6
  * a fault the kernel raised, the rule that a blocked or ignored one kills. */
 static int kills(pid_t tid, int sig)
 {
-	unsigned long long blk = 0, ign = 0, cgt = 0, bit = 1ULL << (sig - 1);
-	char path[64], buf[2048], *p;
+	unsigned long long bit = 1ULL << (sig - 1);
+	struct jt_sigstate s;
 	siginfo_t si;
-	ssize_t n;
-	int fd, fault;
+	int fault;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (jt_task_sigstate(tid, &s) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if ((p = strstr(buf, "\nSigBlk:")))
-		blk = strtoull(p + 8, NULL, 16);
-	if ((p = strstr(buf, "\nSigIgn:")))
-		ign = strtoull(p + 8, NULL, 16);
-	if ((p = strstr(buf, "\nSigCgt:")))
-		cgt = strtoull(p + 8, NULL, 16);
 	memset(&si, 0, sizeof(si));
 	fault = ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 && si.si_code > 0;
-	if (fault && ((blk | ign) & bit))
+	if (fault && ((s.blk | s.ign) & bit))
 		return 1;
-	return !((cgt | ign) & bit);
+	return !((s.cgt | s.ign) & bit);
 }
 
 void jt_stack_signal(struct jt_run *run, struct jt_task *t, int sig)
