@@ -214,10 +214,11 @@ int jt_result_write_json(const struct jt_result *res, int fd)
 /* @s with every control byte (a path or a request of the program's may hold
  * ESC, CR, LF) shown as '?': the summary is one line per fact, and what the
  * program chose cannot move the cursor over it */
-static void put_plain(FILE *out, const char *s)
+static void plain(char *s)
 {
 	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
 
 void jt_result_print(const struct jt_result *res, FILE *out)
@@ -247,20 +248,21 @@ void jt_result_print(const struct jt_result *res, FILE *out)
 	/* the exit status once: "exited 3" says it; a signal or a limit maps to 128+N */
 	if (res->status != JT_EXITED)
 		snprintf(tail, sizeof(tail), "; exit %d", res->exit_code);
-	for (char *c = what; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	plain(what);
 	fprintf(out, "jailtrace: %s; %llu.%02llus wall, %llu.%02llus cpu, %llu MiB peak, %llu denial%s%s\n",
 		what, (unsigned long long)(res->wall_ms / 1000),
 		(unsigned long long)(res->wall_ms % 1000 / 10),
 		(unsigned long long)(res->cpu_ms / 1000), (unsigned long long)(res->cpu_ms % 1000 / 10),
 		(unsigned long long)((res->peak_memory_kb + 1023) / 1024),
 		(unsigned long long)denials, denials == 1 ? "" : "s", tail);
-	/* why, in one glance: the most frequent denials and what would grant each */
+	/* why, in one glance: the most frequent denials and what would grant
+	 * each; a line a write (stderr is unbuffered: not a byte a write) */
 	for (unsigned i = 0; i < res->n_hints && i < JT_RESULT_HINTS; i++) {
-		fprintf(out, "jailtrace: denied %llux ", (unsigned long long)res->hints[i].count);
-		put_plain(out, res->hints[i].text);
-		fputc('\n', out);
+		char line[sizeof(res->hints[i].text)];
+
+		snprintf(line, sizeof(line), "%s", res->hints[i].text);
+		plain(line);
+		fprintf(out, "jailtrace: denied %llux %s\n", (unsigned long long)res->hints[i].count, line);
 	}
 	if (res->hints_more)
 		fprintf(out, "jailtrace: %llu other denial%s; the audit log (--log) has each\n",
