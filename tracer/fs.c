@@ -881,8 +881,10 @@ int jt_fs_stat(struct jt_op *op, int dirfd, uint64_t path, int flags, uint64_t b
 		/* fstat (glibc's is this call): on the tracer's copy of the
 		 * descriptor. Let through, the kernel would read the path again,
 		 * and another thread may have written a host path there since */
-		if (dirfd != AT_FDCWD)
+		if (dirfd != AT_FDCWD) {
+			op->res->unrecorded = 1;
 			return stat_fd(op, dirfd, buf, statx_mask, flags);
+		}
 		snprintf(op->path[0], sizeof(op->path[0]), ".");
 	}
 	if (dirfd != AT_FDCWD && only_dot(op->path[0]) && removed_dir(op, dirfd))

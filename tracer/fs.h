@@ -23,6 +23,9 @@ struct jt_fs_result {
 	char path[PATH_MAX + 1];	/* the inside path resolved, for the log */
 	char addr[96];		/* a network address as decided, for the log */
 	int restart;		/* the program issues the call again (it would block) */
+	int unrecorded;		/* no decision and no path: the stat of a descriptor the
+				 * program holds (glibc's fstat), as unrecorded as the
+				 * fstat the kernel answers itself (--audit full records it) */
 	long rewrite_nr;	/* > 0: the kernel runs this call instead ... */
 	uint64_t rewrite_args[6];	/* ... with these arguments */
 	/* The path arguments as read to decide, whole (not cut): the record

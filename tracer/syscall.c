@@ -446,6 +446,13 @@ static int record(struct jt_run *run, struct jt_task *t, const struct jt_syscall
 	return r;
 }
 
+/* A call that decided nothing and named no path (fs.c says which): the
+ * log holds decisions, and the kernel's own fstat has no record either */
+static int unrecorded(const struct jt_run *run, const struct jt_fs_result *res)
+{
+	return res->unrecorded && res->verdict.allow && !run->cfg->audit_full;
+}
+
 /*
  * A path call under the view: performed by the tracer (fs.c). Its record is
  * written before the program sees the result; an exec goes on to the
@@ -508,7 +515,7 @@ static int fs_stop(struct jt_run *run, struct jt_task *t, const struct jt_syscal
 	if (r < 0)
 		return r;
 	/* a call issued again is recorded when it is done, not at every try */
-	r = res->restart ? 0 : record(run, t, sc, rq, abi, res, rulebuf, NULL);
+	r = res->restart || unrecorded(run, res) ? 0 : record(run, t, sc, rq, abi, res, rulebuf, NULL);
 	if (r < 0) {
 		if (res->inject_fd >= 0)
 			close(res->inject_fd);
@@ -718,7 +725,7 @@ int jt_notified_record(struct jt_run *run, struct jt_task *t, const struct jt_sy
 		else if (jt_denial_hides(run, t, rq, &res->verdict, res->path, res->addr))
 			return JT_NOTIF_STACK;	/* its stack first, at a stop (notify.c) */
 	}
-	r = record(run, t, sc, rq, abi_of(sc), res, rulebuf, held);
+	r = unrecorded(run, res) ? 0 : record(run, t, sc, rq, abi_of(sc), res, rulebuf, held);
 	free(t->held_stack);
 	t->held_stack = NULL;
 	if (r < 0) {

@@ -119,6 +119,34 @@ t_denied_call_is_logged_with_decoded_arguments_rule_and_errno() {
 		and .rule == \"builtin:target-outside\" and .errno == \"EPERM\""
 }
 
+# glibc's fstat is newfstatat(fd, "", AT_EMPTY_PATH): no decision, no path,
+# so no record (as the kernel's fstat, musl's and Go's, has none); the same
+# empty path from AT_FDCWD is a lookup of the working directory and has one.
+# Judged by the sizes the program saw (the host's) and the log's records.
+t_the_stat_of_a_held_descriptor_has_no_record_a_lookup_has_one() {
+	printf 'twelve bytes' >"$T/f"
+	prog='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+st = ctypes.create_string_buffer(256)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for dirfd in (fd, -100):
+    r = libc.syscall(262, dirfd, b"", st, 0x1000)
+    size = int.from_bytes(st.raw[48:56], "little")
+    print("fd" if dirfd >= 0 else "cwd", r, size if dirfd >= 0 else os.stat(".").st_size == size)'
+	native /usr/bin/python3 -c "$prog" "$T/f"
+	grep -qx "fd 0 12" "$T/nout" && grep -qx "cwd 0 True" "$T/nout" ||
+		native_fail "newfstatat with an empty path: $(cat "$T/nout" "$T/nerr")"
+	jt -- /usr/bin/python3 -c "$prog" "$T/f"
+	expect_rc 0
+	expect_out_line "fd 0 12"
+	expect_out_line "cwd 0 True"
+	expect_log '.type == "syscall" and .name == "newfstatat" and .args[0] == "AT_FDCWD" and .args[1] == ""
+		and .decision == "allow"'
+	n=$(log_count '.type == "syscall" and .name == "newfstatat" and .args[0] != "AT_FDCWD" and .args[1] == ""')
+	[ "$n" = 0 ] || fail "the stat of the program's own descriptor has $n records: $(
+		jq -c 'select(.type == "syscall" and .name == "newfstatat" and .args[1] == "")' "$T/log.jsonl" | head -3)"
+}
+
 # spam_and_kill: runs spammer against an outside process under jailtrace,
 # lets it make at least 300 calls, SIGKILLs jailtrace and waits until the
 # sandbox is gone. COUNT is then the number of calls whose result the
