@@ -182,3 +182,44 @@ r, w = os.pipe()
 try: os.tcsetpgrp(r, os.getpgrp())
 except OSError as e: print("pipe", e.errno)'
 }
+
+# Debian keeps toolchains' settings in /etc and links them from /usr (a
+# JDK's conf/security/java.security, /etc/fpc.cfg, /etc/gnucobol): the
+# view shows them, so javac and java run, fpc finds its units and cobc its
+# default.conf, as natively. (Before, javac stopped: "Error loading
+# java.security file".)
+t_java_compiles_and_runs() {
+	command -v javac >/dev/null && command -v java >/dev/null || skip "no JDK on this host"
+	GUARD_SECS=$(slow 60)
+	printf '%s\n' 'public class Hello { public static void main(String[] a) throws Exception {
+  Thread t = new Thread(() -> System.out.println("thread")); t.start(); t.join();
+  java.util.logging.Logger.getLogger("h").fine("not shown");
+  System.out.println("hello " + java.security.Security.getProperty("securerandom.source"));
+} }' >"$T/Hello.java"
+	mkdir -p "$T/nat" "$T/in"
+	native /bin/sh -c "cd $T/nat && javac -d . $T/Hello.java && java -cp . Hello"
+	[ "$NRC" = 0 ] && grep -q '^hello ' "$T/nout" || native_fail "javac and java fail natively"
+	jt --quiet --timeout 50s -- /bin/sh -c "cd $T/in && javac -d . $T/Hello.java && java -cp . Hello"
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(head -c 300 "$T/err")"
+}
+
+t_fpc_and_cobc_find_their_settings() {
+	local have=""
+	command -v fpc >/dev/null && have="$have fpc"
+	command -v cobc >/dev/null && have="$have cobc"
+	[ -n "$have" ] || skip "neither fpc nor cobc on this host"
+	printf '%s\n' 'program p; uses SysUtils; begin WriteLn(IntToStr(6 * 7)); end.' >"$T/p.pas"
+	printf '%s\n' '       IDENTIFICATION DIVISION.' '       PROGRAM-ID. HELLO.' \
+		'       PROCEDURE DIVISION.' '           DISPLAY "hi".' '           STOP RUN.' >"$T/h.cob"
+	# compile only (running what the program wrote needs --exec-jail)
+	script='for c in '"$have"'; do mkdir -p $1/$c; cd $1/$c || exit 9
+case $c in fpc) fpc -v0 -o./p '"$T"'/p.pas >/dev/null 2>&1 ;; cobc) cobc -x -o h '"$T"'/h.cob ;; esac
+echo "$c $? $(ls | grep -cx "p\|h")"; done'
+	mkdir -p "$T/nat" "$T/in"
+	native /bin/sh -c "$script" sh "$T/nat"
+	[ "$NRC" = 0 ] && ! grep -qv ' 0 1$' "$T/nout" || native_fail "the compilers fail natively"
+	jt --quiet -- /bin/sh -c "$script" sh "$T/in"
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
+}
