@@ -223,3 +223,24 @@ echo "$c $? $(ls | grep -cx "p\|h")"; done'
 	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
 		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
 }
+
+# mv between /tmp and the project, both ways, of a file and a directory;
+# a jar built by `jar` goes the same way (made in /tmp, then moved). In a
+# root run the jail is the sandbox user's and a grant root's, and no one
+# identity can rename between them: that is EXDEV, as where /tmp is a file
+# system of its own, and mv copies and removes. (Before: EACCES, "cannot
+# move", and `jar cf` failed.)
+t_mv_between_tmp_and_the_project_works() {
+	script='T=$1 tmp=$2
+echo a >$tmp/a && mv $tmp/a $T/a && echo "file in $?"
+mkdir $tmp/d && echo f >$tmp/d/f && mv $tmp/d $T/d && echo "dir in $?"
+mv $T/a $tmp/back && echo "file out $?"
+mv $T/d $tmp/dd && echo "dir out $?"
+cat $tmp/back $tmp/dd/f; ls $T'
+	mkdir -p "$T/nat" "$T/ntmp" "$T/in"
+	native /bin/sh -c "$script" sh "$T/nat" "$T/ntmp"
+	[ "$NRC" = 0 ] && grep -qx 'dir out 0' "$T/nout" || native_fail "mv fails natively"
+	jt --quiet -- /bin/sh -c "$script" sh "$T/in" /tmp
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
+}
