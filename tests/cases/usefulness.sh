@@ -244,3 +244,16 @@ cat $tmp/back $tmp/dd/f; ls $T'
 	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
 		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
 }
+
+# vmstat(1) and psutil's swap_memory read /proc/vmstat, a machine-wide
+# counter file of the same kind as meminfo and stat, which the view shows.
+# (Before, vmstat stopped: "Unable to create vmstat structure".)
+t_vmstat_reads_the_machine_counters() {
+	command -v vmstat >/dev/null || skip "no vmstat (procps) on this host"
+	script='vmstat 1 1 | head -n 2; echo "rc $?"; vmstat -s | wc -l; vmstat 1 1 | wc -l'
+	native /bin/sh -c "$script"
+	[ "$NRC" = 0 ] && grep -qx 'rc 0' "$T/nout" || native_fail "vmstat fails natively"
+	jt --quiet -- /bin/sh -c "$script"
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
+}
