@@ -257,3 +257,16 @@ t_vmstat_reads_the_machine_counters() {
 	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
 		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
 }
+
+# A granted host link (/lib -> usr/lib on merged-/usr hosts, /etc/localtime)
+# shows the host link's times, not when the view's skeleton was made.
+t_granted_links_keep_the_hosts_times() {
+	local l links=""
+	for l in /lib /bin /sbin /lib64 /etc/localtime; do [ -L "$l" ] && links="$links $l"; done
+	[ -n "$links" ] || skip "no granted path is a link on this host"
+	native stat -c '%n %Y %s' $links
+	[ "$NRC" = 0 ] || native_fail "stat fails natively"
+	jt --quiet -- stat -c '%n %Y %s' $links
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(diff "$T/nout" "$T/out")"
+}
