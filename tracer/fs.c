@@ -1187,6 +1187,11 @@ int jt_fs_rename(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uin
 		return 0;
 	if (op->w[0].dirfd < 0 || op->w[1].dirfd < 0 || !op->w[0].name[0] || !op->w[1].name[0])
 		return op->ret = -EBUSY, 0;
+	/* between the jail and a grant of a root run (two owners, which no one
+	 * identity can both write): two file systems, as /tmp is its own on most
+	 * hosts; mv, shutil.move, Java's Files.move then copy and remove */
+	if (jt_view_apart(op->w[0].mount, op->w[1].mount))
+		return op->ret = -EXDEV, 0;
 	/* "name/" names a directory: a file or a link (not followed) is not one */
 	dir = op->w[0].is_dir && !op->w[0].is_link;
 	if (!dir && (slash[0] || (!(flags & RENAME_EXCHANGE) && slash[1])))
@@ -1275,6 +1280,8 @@ int jt_fs_link(struct jt_op *op, int olddir, uint64_t oldpath, int newdir, uint6
 		op->ret = -ENOENT;	/* a new link is no directory */
 	else if ((r = jail_full(op, 1)) < 0)
 		op->ret = r;
+	else if (own < 0 && jt_view_apart(op->w[0].mount, op->w[1].mount))
+		op->ret = -EXDEV;	/* as rename's */
 	else if (obj < 0 && (obj = object(op, 0, 1)) < 0)
 		op->ret = obj;
 	else if (op->w[1].dirfd < 0)

@@ -98,6 +98,21 @@ static int etc_files_make(struct jt_run *run, struct etc_files *f)
 	return f->hosts ? 0 : -ENOMEM;
 }
 
+/*
+ * The times of the host link a link mount stands for (a link's own times
+ * can be set, its owner not without privilege): `ls -l /lib` and
+ * `find -newer` see the host's, not the skeleton's making. Zero when the
+ * link is gone.
+ */
+static void link_times(const struct jt_mount *m, struct timespec t[2])
+{
+	struct stat st;
+
+	memset(t, 0, 2 * sizeof(*t));
+	if (m->host && lstat(m->host, &st) == 0 && S_ISLNK(st.st_mode))
+		t[0] = st.st_atim, t[1] = st.st_mtim;
+}
+
 /* The key: every byte the skeleton is made of, and nothing else. */
 static void skeleton_key(const struct jt_run *run, const struct etc_files *f, char hex[65])
 {
@@ -105,7 +120,7 @@ static void skeleton_key(const struct jt_run *run, const struct etc_files *f, ch
 	unsigned char d[SHA256_DIGEST_SIZE];
 
 	sha256_init(&c);
-	sha256_update(&c, sizeof("jailtrace-skeleton-1"), (const uint8_t *)"jailtrace-skeleton-1");
+	sha256_update(&c, sizeof("jailtrace-skeleton-2"), (const uint8_t *)"jailtrace-skeleton-2");
 	for (int i = 0; i < 3; i++)
 		sha256_update(&c, strlen(etc_text(f, i)) + 1, (const uint8_t *)etc_text(f, i));
 	for (size_t i = 0; i < run->view.n; i++) {
@@ -114,8 +129,13 @@ static void skeleton_key(const struct jt_run *run, const struct etc_files *f, ch
 
 		sha256_update(&c, 1, (const uint8_t *)&kind);
 		sha256_update(&c, m->len + 1, (const uint8_t *)m->inside);
-		if (m->link)
+		if (m->link) {
+			struct timespec t[2];
+
 			sha256_update(&c, strlen(m->link) + 1, (const uint8_t *)m->link);
+			link_times(m, t);
+			sha256_update(&c, sizeof(t), (const uint8_t *)t);
+		}
 	}
 	sha256_digest(&c, sizeof(d), d);
 	for (size_t i = 0; i < sizeof(d); i++) {
@@ -161,8 +181,16 @@ static int write_file(const char *path, const char *text)
 /* The entry for mount @m at host path @p: a link, a directory or an empty file. */
 static int skeleton_entry(const struct jt_mount *m, const char *p)
 {
-	if (m->flags & JT_MNT_LINK)
-		return symlink(m->link, p);
+	if (m->flags & JT_MNT_LINK) {
+		struct timespec t[2];
+
+		if (symlink(m->link, p) < 0)
+			return -1;
+		link_times(m, t);
+		if (t[1].tv_sec)
+			utimensat(AT_FDCWD, p, t, AT_SYMLINK_NOFOLLOW);	/* best effort: only times */
+		return 0;
+	}
 	if (m->flags & JT_MNT_DIR)
 		return mkdir(p, 0755);
 	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);

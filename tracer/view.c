@@ -172,6 +172,13 @@ void jt_view_as(const struct jt_mount *m)
 		ids_set(jail);
 }
 
+int jt_view_apart(const struct jt_mount *a, const struct jt_mount *b)
+{
+	if (!ids.on || !a || !b || ids.uid[0] == ids.uid[1])
+		return 0;
+	return ((a->flags & (JT_MNT_JAIL | JT_MNT_PROC)) != 0) != ((b->flags & (JT_MNT_JAIL | JT_MNT_PROC)) != 0);
+}
+
 int jt_view_as_jail(void)
 {
 	int was = ids.jail;

@@ -47,6 +47,12 @@ void jt_view_ids(int on, uid_t host_uid, gid_t host_gid, uid_t jail_uid, gid_t j
 void jt_view_ids_done(void);
 /** Work as @m's identity from now on (NULL: unchanged). */
 void jt_view_as(const struct jt_mount *m);
+/**
+ * Are @a and @b reached as two users (the jail's and a grant's, in a root
+ * run)? Then no one identity can rename or hard-link between them: to the
+ * program they are two file systems (EXDEV). NULL (synthetic): no.
+ */
+int jt_view_apart(const struct jt_mount *a, const struct jt_mount *b);
 /** Work as the jail's identity: for what the program makes that no grant
  * holds, and its /proc/TID. @return what it was, for jt_view_as_back. */
 int jt_view_as_jail(void);

@@ -182,3 +182,91 @@ r, w = os.pipe()
 try: os.tcsetpgrp(r, os.getpgrp())
 except OSError as e: print("pipe", e.errno)'
 }
+
+# Debian keeps toolchains' settings in /etc and links them from /usr (a
+# JDK's conf/security/java.security, /etc/fpc.cfg, /etc/gnucobol): the
+# view shows them, so javac and java run, fpc finds its units and cobc its
+# default.conf, as natively. (Before, javac stopped: "Error loading
+# java.security file".)
+t_java_compiles_and_runs() {
+	command -v javac >/dev/null && command -v java >/dev/null || skip "no JDK on this host"
+	GUARD_SECS=$(slow 60)
+	printf '%s\n' 'public class Hello { public static void main(String[] a) throws Exception {
+  Thread t = new Thread(() -> System.out.println("thread")); t.start(); t.join();
+  java.util.logging.Logger.getLogger("h").fine("not shown");
+  System.out.println("hello " + java.security.Security.getProperty("securerandom.source"));
+} }' >"$T/Hello.java"
+	mkdir -p "$T/nat" "$T/in"
+	native /bin/sh -c "cd $T/nat && javac -d . $T/Hello.java && java -cp . Hello"
+	[ "$NRC" = 0 ] && grep -q '^hello ' "$T/nout" || native_fail "javac and java fail natively"
+	jt --quiet --timeout 50s -- /bin/sh -c "cd $T/in && javac -d . $T/Hello.java && java -cp . Hello"
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(head -c 300 "$T/err")"
+}
+
+t_fpc_and_cobc_find_their_settings() {
+	local have=""
+	command -v fpc >/dev/null && have="$have fpc"
+	command -v cobc >/dev/null && have="$have cobc"
+	[ -n "$have" ] || skip "neither fpc nor cobc on this host"
+	printf '%s\n' 'program p; uses SysUtils; begin WriteLn(IntToStr(6 * 7)); end.' >"$T/p.pas"
+	printf '%s\n' '       IDENTIFICATION DIVISION.' '       PROGRAM-ID. HELLO.' \
+		'       PROCEDURE DIVISION.' '           DISPLAY "hi".' '           STOP RUN.' >"$T/h.cob"
+	# compile only (running what the program wrote needs --exec-jail)
+	script='for c in '"$have"'; do mkdir -p $1/$c; cd $1/$c || exit 9
+case $c in fpc) fpc -v0 -o./p '"$T"'/p.pas >/dev/null 2>&1 ;; cobc) cobc -x -o h '"$T"'/h.cob ;; esac
+echo "$c $? $(ls | grep -cx "p\|h")"; done'
+	mkdir -p "$T/nat" "$T/in"
+	native /bin/sh -c "$script" sh "$T/nat"
+	[ "$NRC" = 0 ] && ! grep -qv ' 0 1$' "$T/nout" || native_fail "the compilers fail natively"
+	jt --quiet -- /bin/sh -c "$script" sh "$T/in"
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
+}
+
+# mv between /tmp and the project, both ways, of a file and a directory;
+# a jar built by `jar` goes the same way (made in /tmp, then moved). In a
+# root run the jail is the sandbox user's and a grant root's, and no one
+# identity can rename between them: that is EXDEV, as where /tmp is a file
+# system of its own, and mv copies and removes. (Before: EACCES, "cannot
+# move", and `jar cf` failed.)
+t_mv_between_tmp_and_the_project_works() {
+	script='T=$1 tmp=$2
+echo a >$tmp/a && mv $tmp/a $T/a && echo "file in $?"
+mkdir $tmp/d && echo f >$tmp/d/f && mv $tmp/d $T/d && echo "dir in $?"
+mv $T/a $tmp/back && echo "file out $?"
+mv $T/d $tmp/dd && echo "dir out $?"
+cat $tmp/back $tmp/dd/f; ls $T'
+	mkdir -p "$T/nat" "$T/ntmp" "$T/in"
+	native /bin/sh -c "$script" sh "$T/nat" "$T/ntmp"
+	[ "$NRC" = 0 ] && grep -qx 'dir out 0' "$T/nout" || native_fail "mv fails natively"
+	jt --quiet -- /bin/sh -c "$script" sh "$T/in" /tmp
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
+}
+
+# vmstat(1) and psutil's swap_memory read /proc/vmstat, a machine-wide
+# counter file of the same kind as meminfo and stat, which the view shows.
+# (Before, vmstat stopped: "Unable to create vmstat structure".)
+t_vmstat_reads_the_machine_counters() {
+	command -v vmstat >/dev/null || skip "no vmstat (procps) on this host"
+	script='vmstat 1 1 | head -n 2; echo "rc $?"; vmstat -s | wc -l; vmstat 1 1 | wc -l'
+	native /bin/sh -c "$script"
+	[ "$NRC" = 0 ] && grep -qx 'rc 0' "$T/nout" || native_fail "vmstat fails natively"
+	jt --quiet -- /bin/sh -c "$script"
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(cat "$T/out"; head -c 300 "$T/err")"
+}
+
+# A granted host link (/lib -> usr/lib on merged-/usr hosts, /etc/localtime)
+# shows the host link's times, not when the view's skeleton was made.
+t_granted_links_keep_the_hosts_times() {
+	local l links=""
+	for l in /lib /bin /sbin /lib64 /etc/localtime; do [ -L "$l" ] && links="$links $l"; done
+	[ -n "$links" ] || skip "no granted path is a link on this host"
+	native stat -c '%n %Y %s' $links
+	[ "$NRC" = 0 ] || native_fail "stat fails natively"
+	jt --quiet -- stat -c '%n %Y %s' $links
+	[ "$RC" = 0 ] && cmp -s "$T/out" "$T/nout" ||
+		fail "inside differs from native (exit $RC): $(diff "$T/nout" "$T/out")"
+}
