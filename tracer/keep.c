@@ -248,7 +248,7 @@ static int open_dest_dir(char *host, const char **leaf)
 	return fd;
 }
 
-int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen)
+int jt_keep_check(struct jt_run *run, const char *spec, int *dirp, char *err, size_t errlen)
 {
 	const char *colon = strchr(spec, ':'), *leaf;
 	char inside[PATH_MAX], host[PATH_MAX];
@@ -274,11 +274,13 @@ int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen
 		snprintf(err, errlen, "--keep %s: host path %s exists; jailtrace does not overwrite it", spec, host);
 		return -EEXIST;
 	}
-	close(dir);
+	/* copied into at the end, as it is now: the program may have made a
+	 * directory on HOST's way a link by then, if a writable grant holds it */
+	*dirp = dir;
 	return 0;
 }
 
-int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
+int jt_keep(struct jt_run *run, const char *spec, int dir, char *err, size_t errlen)
 {
 	const char *colon = strchr(spec, ':'), *leaf;
 	char inside[PATH_MAX], host[PATH_MAX];
@@ -296,7 +298,13 @@ int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
 		return r < 0 ? r : -EINVAL;
 	}
 	keep_dest(spec, w.name, host, sizeof(host));
-	if ((hostdir = open_dest_dir(host, &leaf)) < 0) {
+	if (dir >= 0) {
+		leaf = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
+		hostdir = fcntl(dir, F_DUPFD_CLOEXEC, 3);
+	} else {
+		hostdir = open_dest_dir(host, &leaf);
+	}
+	if (hostdir < 0) {
 		r = -errno;
 		jt_walk_done(&w);
 		snprintf(err, errlen, "--keep %s: cannot open where to copy it: %s", spec, strerror(-r));

@@ -19,6 +19,7 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -664,6 +665,62 @@ static void fd_table_sized(void)
 	close(fd);
 }
 
+static int guard_one(struct jt_run *run, const struct stat *st)
+{
+	if (jt_guarded(run, st))
+		return 0;
+	if (run->n_guard == JT_GUARD_MAX)
+		return -ENAMETOOLONG;
+	run->guard[run->n_guard].dev = st->st_dev;
+	run->guard[run->n_guard++].ino = st->st_ino;
+	return 0;
+}
+
+/*
+ * jailtrace's own file @fd (the log, --result's or a --keep's directory), when a
+ * writable grant or the jail holds it (or, for the log, another link may
+ * be there): it and every directory above it become read-only to the
+ * program (fs.c, guard_walk). Else the program could rewrite or empty its
+ * own audit log, or rename the directory away and leave a log or result
+ * of its own making where the operator looks.
+ * @return 0, or -errno (ENAMETOOLONG: deeper than the guards hold).
+ */
+static int guard_file(struct jt_run *run, int fd)
+{
+	char p[64], host[PATH_MAX], *slash;
+	struct stat st, up;
+	ssize_t n;
+	int cur, next, r;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (fd < 0 || fstat(fd, &st) < 0 || (n = readlink(p, host, sizeof(host) - 1)) <= 0 ||
+	    (host[n] = '\0', host[0] != '/') || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+		return 0;	/* a pipe, a socket, a terminal: nothing to rename or rewrite */
+	if (jt_cache_dir_safe(run, host) && !(S_ISREG(st.st_mode) && st.st_nlink > 1))
+		return 0;	/* the program cannot reach it */
+	if ((r = guard_one(run, &st)) < 0)
+		return r;
+	if (S_ISDIR(st.st_mode)) {
+		cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	} else {
+		slash = strrchr(host, '/');
+		*slash = '\0';
+		cur = open(host[0] ? host : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	while (cur >= 0 && fstat(cur, &st) == 0) {
+		if ((r = guard_one(run, &st)) < 0)
+			break;
+		next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = next;
+		if (cur >= 0 && fstat(cur, &up) == 0 && up.st_dev == st.st_dev && up.st_ino == st.st_ino)
+			break;	/* "/" */
+	}
+	if (cur >= 0)
+		close(cur);
+	return r < 0 ? r : 0;
+}
+
 int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 {
 	struct jt_run *run;
@@ -739,13 +796,31 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->skeletons_trusted = jt_cache_trusted(JT_CACHE_SKELETONS);
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
+	if (cfg->n_keep && !(run->keep_dir = malloc(cfg->n_keep * sizeof(int)))) {
+		r = fail(res, 125, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_keep; i++)
+		run->keep_dir[i] = -1;
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {
 		/* an output that cannot be kept is refused now, not after the work */
-		if ((r = jt_keep_check(run, cfg->keep[i], msg, sizeof(msg))) < 0) {
+		if ((r = jt_keep_check(run, cfg->keep[i], &run->keep_dir[i], msg, sizeof(msg))) < 0) {
 			r = fail(res, 125, -r, "%s", msg);
 			goto out;
 		}
 	}
+	if (run->use_view && ((r = guard_file(run, run->log.fd)) < 0 ||
+			      (r = guard_file(run, cfg->result_dir)) < 0)) {
+		r = fail(res, 125, -r, "the audit log or the result file is too deep in a writable "
+			 "grant to keep it from the program: put it elsewhere");
+		goto out;
+	}
+	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++)
+		if ((r = guard_file(run, run->keep_dir[i])) < 0) {
+			r = fail(res, 125, -r, "--keep %s: its host directory is too deep in a writable "
+				 "grant to keep it from the program: copy elsewhere", cfg->keep[i]);
+			goto out;
+		}
 	if ((r = check_host(&run->kernel, msg, sizeof(msg))) < 0) {
 		r = fail(res, 125, -r, "%s", msg);
 		goto out;
@@ -825,7 +900,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {
 		char kerr[PATH_MAX + 64];
 
-		int k = jt_keep(run, cfg->keep[i], kerr, sizeof(kerr));
+		int k = jt_keep(run, cfg->keep[i], run->keep_dir[i], kerr, sizeof(kerr));
 
 		if (k > 0 && !cfg->quiet)
 			fprintf(stderr, "jailtrace: %s\n", kerr);
@@ -859,6 +934,10 @@ out:
 	jt_notify_done(run);
 	jt_cache_untaint(run);	/* every process of the run is gone */
 	jt_cpu_done(run);
+	for (size_t i = 0; run->keep_dir && i < cfg->n_keep; i++)
+		if (run->keep_dir[i] >= 0)
+			close(run->keep_dir[i]);
+	free(run->keep_dir);
 	jt_stacks_free(run);
 	jt_denials_free(run);
 	jt_ptable_free(&run->tasks);
