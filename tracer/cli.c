@@ -257,6 +257,8 @@ static int write_result(const char *file, int dir, const struct jt_result *res, 
 
 	if (!file)
 		return code;
+	if (dir == JT_RESULT_NOWHERE)
+		return code ? code : EXIT_JT;
 	leaf = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	if (dir < 0)
 		dir = own = result_dir_open(file, &leaf);
@@ -481,6 +483,7 @@ static int cmd_run(int argc, char **argv)
 
 		/* held from now: what the program does to the path changes nothing */
 		cfg->result_dir = result_dir_open(result, &leaf);
+		cfg->result_path = result;
 	}
 	if (optind >= argc) {
 		run_err("jailtrace: no program given (jailtrace run [OPTIONS] -- PROGRAM [ARGS...])");

@@ -84,7 +84,7 @@ void jt_config_free(jt_config *cfg)
 	free(cfg->env);
 	free(cfg->log_path);
 	if (cfg->result_dir >= 0)
-		close(cfg->result_dir);
+		close(cfg->result_dir);	/* (not JT_RESULT_NOWHERE) */
 	free(cfg->disabled);
 	free(cfg->jail);
 	free(cfg->cwd);

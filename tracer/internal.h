@@ -16,6 +16,8 @@
 #include "tracer/view.h"
 #include <limits.h>
 
+#define JT_RESULT_NOWHERE (-2)
+
 struct jt_config {
 	struct jt_policy policy;
 	uint64_t limit[JT_LIMIT_COUNT];	/* from the command line */
@@ -24,7 +26,9 @@ struct jt_config {
 	size_t n_env;
 	char *log_path;
 	int log_fd;			/* --log-fd N: the log, opened by our caller; else -1 */
-	int result_dir;			/* --result FILE: its directory, opened before the run; else -1 */
+	int result_dir;			/* --result FILE: its directory, opened before the run; else -1;
+					 * JT_RESULT_NOWHERE: its way was refused, not to be written */
+	const char *result_path;	/* --result FILE (argv's) */
 	char *disabled;
 	int quiet;
 	int audit_full;
@@ -224,6 +228,14 @@ void jt_remove_stale(const char *dir);
  * as jt_keep_check found it; -1: looked up now): -errno (@err says why), or
  * how many links and special files it left out (@err names them when not 0) */
 int jt_keep(struct jt_run *run, const char *spec, int dir, char *err, size_t errlen);
+/**
+ * Does the way to @path (its directories; with @leaf its last name too)
+ * pass through a symbolic link that a writable grant or the jail holds,
+ * one a program of an earlier run may have made? @return 1 and the link's
+ * path in @link, else 0.
+ */
+int jt_way_through_program_link(const struct jt_run *run, const char *path, int leaf,
+				char *link, size_t len);
 /** Before the run: can --keep @spec copy where it would? -EEXIST when its
  * destination exists, -errno when its directory cannot be opened; else 0
  * and *@dir that directory, held for jt_keep. */

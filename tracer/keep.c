@@ -262,6 +262,11 @@ int jt_keep_check(struct jt_run *run, const char *spec, int *dirp, char *err, si
 	keep_dest(spec, named ? w.name : NULL, host, sizeof(host));
 	if (named)
 		jt_walk_done(&w);
+	if (jt_way_through_program_link(run, host, 0, inside, sizeof(inside))) {
+		snprintf(err, errlen, "--keep %s: the way to %s passes through the link %s, in a writable "
+			 "grant (a program could have made it): copy elsewhere", spec, host, inside);
+		return -ELOOP;
+	}
 	if ((dir = open_dest_dir(host, &leaf)) < 0) {
 		int e = errno;
 

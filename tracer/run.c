@@ -665,6 +665,90 @@ static void fd_table_sized(void)
 	close(fd);
 }
 
+int jt_way_through_program_link(const struct jt_run *run, const char *path, int leaf,
+				char *link, size_t len)
+{
+	char at[PATH_MAX], next[PATH_MAX], real[PATH_MAX];
+	const char *p = path, *end;
+	struct stat st;
+
+	if (path[0] == '/')
+		snprintf(at, sizeof(at), "/");
+	else if (!getcwd(at, sizeof(at)))
+		return 0;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchrnul(p, '/');
+		if (!*end && !leaf)
+			break;	/* the last name: opened without following */
+		{
+			size_t a = strlen(at), n = (size_t)(end - p), sep = strcmp(at, "/") != 0;
+
+			if (a + sep + n >= sizeof(next))
+				return 0;	/* too long to open either */
+			memcpy(next, at, a);
+			next[a] = '/';
+			memcpy(next + a + sep, p, n);
+			next[a + sep + n] = '\0';
+		}
+		if (lstat(next, &st) < 0)
+			return 0;	/* not there: the open fails, or makes only the last name */
+		if (S_ISLNK(st.st_mode)) {
+			if (!jt_cache_dir_safe(run, at)) {
+				snprintf(link, len, "%s", next);
+				return 1;
+			}
+			if (!realpath(next, real))
+				return 0;
+			snprintf(next, sizeof(next), "%s", real);
+		}
+		snprintf(at, sizeof(at), "%s", next);
+		p = end;
+	}
+	return 0;
+}
+
+/*
+ * --log FILE, before it is opened: a link a program made on its way in a
+ * writable grant (or the --jail) would send the log, and its truncation,
+ * to any file of that name on the host; a FIFO one made at its name would
+ * hold jailtrace before the run starts. @return 0, or -1 (res says why).
+ */
+static int log_way_ok(struct jt_run *run, struct jt_result *res)
+{
+	const char *path = run->cfg->log_path;
+	char link[PATH_MAX], dir[PATH_MAX], *slash;
+	struct stat st;
+	int bad;
+
+	if (!path || run->cfg->log_fd >= 0 || !run->cfg->policy.n_grants)
+		return 0;
+	/* the jail is known by name only with --jail; the grants already */
+	snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail ? run->cfg->jail : "");
+	bad = jt_way_through_program_link(run, path, 0, link, sizeof(link));
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash == dir ? (void)(dir[1] = '\0') : (void)(*slash = '\0');
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (!bad && lstat(path, &st) == 0 && S_ISFIFO(st.st_mode) && !jt_cache_dir_safe(run, dir)) {
+		snprintf(link, sizeof(link), "%s", path);
+		bad = 2;
+	}
+	run->jail[0] = '\0';
+	if (bad == 1)
+		fail(res, 125, ELOOP, "--log %s: its way passes through the link %s, in a writable "
+		     "grant (a program could have made it): name the log without it", path, link);
+	else if (bad)
+		fail(res, 125, EINVAL, "--log %s: a FIFO in a writable grant (a program could have made "
+		     "it): jailtrace would wait for its reader", path);
+	return bad ? -1 : 0;
+}
+
 static int guard_one(struct jt_run *run, const struct stat *st)
 {
 	if (jt_guarded(run, st))
@@ -768,6 +852,10 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 			 (unsigned long long)run->limit[JT_LIMIT_LOG]);
 		goto out;
 	}
+	if (log_way_ok(run, res) < 0) {
+		r = -1;
+		goto out;
+	}
 	/* opened first, so that every refusal below ends the log with its reason */
 	if (cfg->log_path && (r = cfg->log_fd >= 0 ? jt_log_open_fd(&run->log, cfg->log_fd) :
 				      jt_log_open(&run->log, cfg->log_path)) < 0) {
@@ -808,6 +896,16 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 			r = fail(res, 125, -r, "%s", msg);
 			goto out;
 		}
+	}
+	if (run->use_view && cfg->result_path &&
+	    jt_way_through_program_link(run, cfg->result_path, 0, msg, sizeof(msg))) {
+		r = fail(res, 125, ELOOP, "--result %s: its way passes through the link %s, in a "
+			 "writable grant (a program could have made it): name the result without it",
+			 cfg->result_path, msg);
+		/* nor is this refusal written there */
+		close(cfg->result_dir);
+		cfg->result_dir = JT_RESULT_NOWHERE;
+		goto out;
 	}
 	if (run->use_view && ((r = guard_file(run, run->log.fd)) < 0 ||
 			      (r = guard_file(run, cfg->result_dir)) < 0)) {

@@ -92,3 +92,41 @@ t_files_beside_the_log_are_the_programs_to_change() {
 	expect_out_line ok
 	[ "$(cat "$T/h" 2>/dev/null)" = b ] || fail "a file beside the log was not written"
 }
+
+# A run's program leaves a link on the way to where the next run's log,
+# result or copy goes (a --rw project directory outlives the run): that
+# run's jailtrace opened through it, truncating and writing a file of the
+# host's of the same name, as root anywhere.
+t_a_link_an_earlier_run_left_on_the_way_to_the_log_result_or_copy_is_refused() {
+	mkdir -p "$T/n/logs" "$JT_AUX/nvictim" "$JT_AUX/victim"
+	echo "host data" >"$JT_AUX/victim/run.jsonl"
+	# native control: a log opened by the old path after the swap writes the host's file
+	echo "host data" >"$JT_AUX/nvictim/run.jsonl"
+	native /bin/sh -c 'rmdir "$1/logs" && ln -s "$2" "$1/logs" && echo log >"$1/logs/run.jsonl"' sh "$T/n" "$JT_AUX/nvictim"
+	[ "$(cat "$JT_AUX/nvictim/run.jsonl")" = log ] || native_fail "the host's file was not reached by the old path natively"
+	# the earlier run: a program that leaves the links
+	jt_plain -- /bin/sh -c 'ln -s "$2" "$1/logs" && ln -s "$2" "$1/dest" && echo planted' sh "$T" "$JT_AUX/victim"
+	grep -qx planted "$T/out" || fail "the earlier run could not make the links"
+	jt_plain --log "$T/logs/run.jsonl" -- /bin/true
+	expect_rc 125
+	grep -q "its way passes through the link $T/logs" "$T/err" || fail "the refusal does not name the link: $(cat "$T/err")"
+	[ "$(cat "$JT_AUX/victim/run.jsonl")" = "host data" ] || fail "the log was written into the host's file through the link"
+	jt_plain --result "$T/logs/r.json" -- /bin/true
+	expect_rc 125
+	[ ! -e "$JT_AUX/victim/r.json" ] || fail "the result was written through the link"
+	jt_plain --keep "/work/p:$T/dest/p" -- /bin/sh -c 'echo payload >/work/p'
+	expect_rc 125
+	[ ! -e "$JT_AUX/victim/p" ] || fail "the copy was made through the link"
+}
+
+t_a_fifo_an_earlier_run_left_at_the_logs_name_is_refused_at_once() {
+	# native control: opening a FIFO to write waits for a reader
+	mkfifo "$T/nfifo"
+	native timeout 1 /bin/sh -c 'echo log >"$1"' sh "$T/nfifo"
+	[ "$NRC" = 124 ] || native_fail "writing the FIFO natively did not wait ($NRC)"
+	jt_plain -- /bin/sh -c 'mkfifo "$1" && echo planted' sh "$T/next.jsonl"
+	grep -qx planted "$T/out" || fail "the earlier run could not make the FIFO"
+	jt_plain --log "$T/next.jsonl" -- /bin/true
+	expect_rc 125
+	grep -q "a FIFO in a writable grant" "$T/err" || fail "the refusal does not say why: $(cat "$T/err")"
+}
