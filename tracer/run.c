@@ -712,10 +712,12 @@ int jt_way_through_program_link(const struct jt_run *run, const char *path, int 
 }
 
 /*
- * --log FILE, before it is opened: a link a program made on its way in a
- * writable grant (or the --jail) would send the log, and its truncation,
- * to any file of that name on the host; a FIFO one made at its name would
- * hold jailtrace before the run starts. @return 0, or -1 (res says why).
+ * --result FILE and --log FILE, before either is written: a link a program
+ * made on their way in a writable grant (or the --jail) would send them,
+ * and the log's truncation, to any file of that name on the host; a FIFO
+ * one made at the log's name would hold jailtrace before the run starts.
+ * The result first: a refusal of either is written to neither through such
+ * a link. @return 0, or -1 (res says why).
  */
 static int log_way_ok(struct jt_run *run, struct jt_result *res)
 {
@@ -724,10 +726,25 @@ static int log_way_ok(struct jt_run *run, struct jt_result *res)
 	struct stat st;
 	int bad;
 
-	if (!path || run->cfg->log_fd >= 0 || !run->cfg->policy.n_grants)
+	if (!run->cfg->policy.n_grants)
 		return 0;
 	/* the jail is known by name only with --jail; the grants already */
 	snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail ? run->cfg->jail : "");
+	if (run->cfg->result_path &&
+	    jt_way_through_program_link(run, run->cfg->result_path, 0, link, sizeof(link))) {
+		run->jail[0] = '\0';
+		fail(res, 125, ELOOP, "--result %s: its way passes through the link %s, in a "
+		     "writable grant (a program could have made it): name the result without it",
+		     run->cfg->result_path, link);
+		/* nor is this refusal written there */
+		close(run->cfg->result_dir);
+		run->cfg->result_dir = JT_RESULT_NOWHERE;
+		return -1;
+	}
+	if (!path || run->cfg->log_fd >= 0) {
+		run->jail[0] = '\0';
+		return 0;
+	}
 	bad = jt_way_through_program_link(run, path, 0, link, sizeof(link));
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');

@@ -111,6 +111,11 @@ t_a_link_an_earlier_run_left_on_the_way_to_the_log_result_or_copy_is_refused() {
 	expect_rc 125
 	grep -q "its way passes through the link $T/logs" "$T/err" || fail "the refusal does not name the link: $(cat "$T/err")"
 	[ "$(cat "$JT_AUX/victim/run.jsonl")" = "host data" ] || fail "the log was written into the host's file through the link"
+	# a refusal is no more written through the link than a result
+	jt_plain --log "$T/logs/run.jsonl" --result "$T/logs/r.json" -- /bin/true
+	expect_rc 125
+	[ "$(cat "$JT_AUX/victim/run.jsonl")" = "host data" ] && [ ! -e "$JT_AUX/victim/r.json" ] ||
+		fail "the refusal was written through the link: $(ls "$JT_AUX/victim")"
 	jt_plain --result "$T/logs/r.json" -- /bin/true
 	expect_rc 125
 	[ ! -e "$JT_AUX/victim/r.json" ] || fail "the result was written through the link"
