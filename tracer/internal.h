@@ -228,14 +228,6 @@ void jt_remove_stale(const char *dir);
  * as jt_keep_check found it; -1: looked up now): -errno (@err says why), or
  * how many links and special files it left out (@err names them when not 0) */
 int jt_keep(struct jt_run *run, const char *spec, int dir, char *err, size_t errlen);
-/**
- * Does the way to @path (its directories; with @leaf its last name too)
- * pass through a symbolic link that a writable grant or the jail holds,
- * one a program of an earlier run may have made? @return 1 and the link's
- * path in @link, else 0.
- */
-int jt_way_through_program_link(const struct jt_run *run, const char *path, int leaf,
-				char *link, size_t len);
 /** Before the run: can --keep @spec copy where it would? -EEXIST when its
  * destination exists, -errno when its directory cannot be opened; else 0
  * and *@dir that directory, held for jt_keep. */

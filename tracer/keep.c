@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "tracer/filtercache.h"
 #include "tracer/internal.h"
 #include "tracer/path.h"
 
