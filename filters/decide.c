@@ -251,7 +251,8 @@ void jt_decide_path(const struct jt_policy *p, enum jt_path_access a,
 	case JT_PATH_WRITE:
 	case JT_PATH_CREATE:
 		if (!f->writable) {
-			deny(v, EROFS, f->rule, f->rule < 0 ? "read-only" : NULL);
+			deny(v, EROFS, f->rule, f->rule >= 0 ? NULL :
+			     f->part && !strcmp(f->part, JT_PART_OUTPUT) ? JT_PART_OUTPUT : "read-only");
 			return;
 		}
 		break;

@@ -108,6 +108,13 @@ struct jt_path_facts {
 	const char *part;
 };
 
+/*
+ * The part of a writable grant (or the jail) that is jailtrace's own audit
+ * log, or a directory holding it, --result's file or --keep's copies:
+ * read-only to the program, whose grant it is (tracer/run.c, guard_file).
+ */
+#define JT_PART_OUTPUT "jailtrace-output"
+
 /**
  * Decide a path operation: ENOENT outside the view, EROFS for changes to
  * read-only grants, EACCES for running what the program may have written

@@ -850,6 +850,7 @@ const char *jt_report_rule_meaning(const char *rule)
 		{ "builtin:fcntl-setown-ex", "F_SETOWN_EX could direct signals outside the sandbox" },
 		{ "builtin:not-in-view", "the path is not in the sandbox's file-system view" },
 		{ "builtin:read-only", "a change to a read-only part of the view" },
+		{ "builtin:jailtrace-output", "a change to jailtrace's own audit log, or to a directory holding it, the result file or --keep's copies" },
 		{ "builtin:link-to-read-only", "a hard link to what the program may not change" },
 		{ "builtin:exec-from-writable", "running a file from a writable grant (no `exec jail`)" },
 		{ "builtin:exec-written-map", "mapping a file from a writable grant executable (no `exec jail`)" },

@@ -228,21 +228,56 @@ static int net_rule(struct rule_opt *r, const char *name, const char *arg)
 	return n < 0 ? -1 : 0;
 }
 
-/* Writes --result FILE (when given); the exit status, EXIT_JT if it cannot. */
-static int write_result(const char *file, const struct jt_result *res, int code)
+/* --result FILE's last name, and its directory as the kernel finds it now. */
+static int result_dir_open(const char *file, const char **leaf)
 {
-	int fd;
+	const char *slash = strrchr(file, '/');
+	char dir[4096];
+
+	*leaf = slash ? slash + 1 : file;
+	if (!slash)
+		return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(dir, sizeof(dir), "%.*s", slash == file ? 1 : (int)(slash - file), file);
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * Writes --result FILE (when given); the exit status, EXIT_JT if it cannot.
+ * @dir is FILE's directory as it was before the run (-1: look it up now):
+ * a program that may write there could have made a directory on the way a
+ * link to anywhere, its last name a link or a FIFO (which would hold this
+ * open for ever). So: that directory, never a link, a regular file only,
+ * emptied once it is known to be one.
+ */
+static int write_result(const char *file, int dir, const struct jt_result *res, int code)
+{
+	const char *leaf;
+	struct stat st;
+	int fd, own = -1;
 
 	if (!file)
 		return code;
-	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (dir == JT_RESULT_NOWHERE)
+		return code ? code : EXIT_JT;
+	leaf = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	if (dir < 0)
+		dir = own = result_dir_open(file, &leaf);
+	fd = dir < 0 ? -1 : openat(dir, leaf, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && (errno = EINVAL, 1)) ||
+			ftruncate(fd, 0) < 0)) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0 || jt_result_write_json(res, fd) < 0) {
-		fprintf(stderr, "jailtrace: cannot write result %s: %s\n", file, strerror(errno));
+		fprintf(stderr, "jailtrace: cannot write result %s: %s\n", file,
+			errno == ENXIO ? "it is a FIFO" : strerror(errno));
 		if (code == 0)
 			code = EXIT_JT;
 	}
 	if (fd >= 0)
 		close(fd);
+	if (own >= 0)
+		close(own);
 	return code;
 }
 
@@ -443,6 +478,13 @@ static int cmd_run(int argc, char **argv)
 		result = NULL;	/* nowhere to write it */
 		goto out;
 	}
+	if (result) {
+		const char *leaf;
+
+		/* held from now: what the program does to the path changes nothing */
+		cfg->result_dir = result_dir_open(result, &leaf);
+		cfg->result_path = result;
+	}
 	if (optind >= argc) {
 		run_err("jailtrace: no program given (jailtrace run [OPTIONS] -- PROGRAM [ARGS...])");
 		goto out;
@@ -468,7 +510,7 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	jt_run(cfg, argv + optind, &res);
-	code = write_result(result, &res, res.exit_code);
+	code = write_result(result, cfg->result_dir, &res, res.exit_code);
 	if (res.status == JT_ERROR)
 		fprintf(stderr, "jailtrace: %s\n", res.message);
 	else if (!cfg->quiet)
@@ -486,7 +528,7 @@ out:
 		if (!strncmp(m, "jailtrace: ", 11))
 			m += 11;
 		snprintf(res.message, sizeof(res.message), "%.*s", (int)sizeof(res.message) - 1, m);
-		write_result(result, &res, code);
+		write_result(result, cfg->result_dir, &res, code);
 	}
 	for (int i = 0; i < n_rules; i++)
 		free(rules[i].text);

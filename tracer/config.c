@@ -63,6 +63,7 @@ jt_config *jt_config_new(void)
 	jt_policy_init(&cfg->policy);
 	cfg->grace_ms = JT_GRACE_MS_DEFAULT;
 	cfg->log_fd = -1;
+	cfg->result_dir = -1;
 	/* JAILTRACE_FILTER_CACHE=0: build the seccomp program every run */
 	cfg->no_filter_cache = getenv("JAILTRACE_FILTER_CACHE") && !strcmp(getenv("JAILTRACE_FILTER_CACHE"), "0");
 	if (jt_policy_default(&cfg->policy, cfg->err, sizeof(cfg->err)) < 0) {
@@ -82,6 +83,8 @@ void jt_config_free(jt_config *cfg)
 		free(cfg->env[i]);
 	free(cfg->env);
 	free(cfg->log_path);
+	if (cfg->result_dir >= 0)
+		close(cfg->result_dir);	/* (not JT_RESULT_NOWHERE) */
 	free(cfg->disabled);
 	free(cfg->jail);
 	free(cfg->cwd);

@@ -339,6 +339,9 @@ static void explain(const struct jt_policy *p, struct seen *s, int dns, char *ou
 			put(out, len, "%s: not in the view \xe2\x80\x94 grant a host directory with "
 				 "--rw HOSTDIR:%s", head, dir);
 		}
+	} else if (!strcmp(b, JT_PART_OUTPUT)) {
+		put(out, len, "%s: where jailtrace writes its audit log, result or --keep copies "
+			 "(by design: the program may not change or move them)", head);
 	} else if (s->err == EROFS) {
 		/* a change to a read-only grant: the jail is where files are written;
 		 * what does not exist yet needs its directory granted */

@@ -200,6 +200,52 @@ int jt_cache_dir_safe(const struct jt_run *run, const char *dir)
 	return 1;
 }
 
+int jt_way_through_program_link(const struct jt_run *run, const char *path, int leaf,
+				char *link, size_t len)
+{
+	char at[PATH_MAX], next[PATH_MAX], real[PATH_MAX];
+	const char *p = path, *end;
+	struct stat st;
+
+	if (path[0] == '/')
+		snprintf(at, sizeof(at), "/");
+	else if (!getcwd(at, sizeof(at)))
+		return 0;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		end = strchrnul(p, '/');
+		if (!*end && !leaf)
+			break;	/* the last name: opened without following */
+		{
+			size_t a = strlen(at), n = (size_t)(end - p), sep = strcmp(at, "/") != 0;
+
+			if (a + sep + n >= sizeof(next))
+				return 0;	/* too long to open either */
+			memcpy(next, at, a);
+			next[a] = '/';
+			memcpy(next + a + sep, p, n);
+			next[a + sep + n] = '\0';
+		}
+		if (lstat(next, &st) < 0)
+			return 0;	/* not there: the open fails, or makes only the last name */
+		if (S_ISLNK(st.st_mode)) {
+			if (!jt_cache_dir_safe(run, at)) {
+				snprintf(link, len, "%s", next);
+				return 1;
+			}
+			if (!realpath(next, real))
+				return 0;
+			snprintf(next, sizeof(next), "%s", real);
+		}
+		snprintf(at, sizeof(at), "%s", next);
+		p = end;
+	}
+	return 0;
+}
+
 int jt_filtercache_safe(const struct jt_run *run)
 {
 	char dir[4096];

@@ -2,6 +2,7 @@
 #ifndef JT_TRACER_FILTERCACHE_H
 #define JT_TRACER_FILTERCACHE_H
 
+#include <stddef.h>
 #include <linux/filter.h>
 
 struct jt_run;
@@ -14,6 +15,14 @@ int jt_filtercache_safe(const struct jt_run *run);
 
 /** The same question for any directory jailtrace keeps between runs. */
 int jt_cache_dir_safe(const struct jt_run *run, const char *dir);
+/**
+ * Does the way to @path (its directories; with @leaf its last name too)
+ * pass through a symbolic link that a writable grant or the jail holds,
+ * one a program of an earlier run may have made? @return 1 and the link's
+ * path in @link, else 0.
+ */
+int jt_way_through_program_link(const struct jt_run *run, const char *path, int leaf,
+				char *link, size_t len);
 
 /** The program cached under @key (from jt_seccomp_key). @return 0 (free prog->filter) or -errno. */
 int jt_filtercache_get(const unsigned char key[32], struct sock_fprog *prog);

@@ -344,6 +344,37 @@ static int dot_first(const char *p)
 	return p[0] == '.' && (!p[1] || p[1] == '/' || (p[1] == '.' && (!p[2] || p[2] == '/')));
 }
 
+int jt_guarded(const struct jt_run *run, const struct stat *st)
+{
+	for (unsigned i = 0; i < run->n_guard; i++)
+		if (run->guard[i].ino == st->st_ino && run->guard[i].dev == st->st_dev)
+			return 1;
+	return 0;
+}
+
+/*
+ * A walk that ends at jailtrace's own log or result directory, or a
+ * directory holding one, in a writable grant: a part of the view that is
+ * read-only. Its content stays the tracer's to write, and no rename moves
+ * it from where the operator will look.
+ */
+static void guard_walk(struct jt_op *op, const struct jt_walk *w)
+{
+	struct stat st;
+
+	if (!op->run->n_guard || !op->facts.writable || !w->exists)
+		return;
+	if (w->fd >= 0 ? fstat(w->fd, &st) < 0
+		       : w->mode ? (st = w->st, 0)
+		       : w->dirfd < 0 || fstatat(w->dirfd, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (jt_guarded(op->run, &st)) {
+		op->facts.writable = 0;
+		op->facts.rule = -1;
+		op->facts.part = JT_PART_OUTPUT;
+	}
+}
+
 static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 {
 	static char base[JT_WALK_MAX_PATH];	/* inside paths of deep trees are long */
@@ -381,6 +412,7 @@ static int walk(struct jt_op *op, int which, int dirfd, unsigned flags)
 		if (op->w[which].mount && (op->w[which].mount->flags & JT_MNT_PROC) &&
 		    op->w[which].fd >= 0 && !op->w[which].is_dir)
 			op->facts.writable = 1;
+		guard_walk(op, &op->w[which]);
 	}
 	return r;
 }
@@ -1597,6 +1629,15 @@ static void fd_holder(struct jt_op *op, int copy)
 	} else {
 		/* a pipe or a socket: nothing of the host to protect */
 		op->facts.writable = 1;
+	}
+	if (op->facts.writable && op->run->n_guard) {
+		struct stat st;
+
+		if (fstat(copy, &st) == 0 && jt_guarded(op->run, &st)) {
+			op->facts.writable = 0;
+			op->facts.rule = -1;
+			op->facts.part = JT_PART_OUTPUT;
+		}
 	}
 }
 

@@ -62,6 +62,9 @@ int jt_fs_fd_copy(struct jt_run *run, struct jt_task *t, int fd);
  * into @out, NUL-terminated. @return its length, -EBADF (no such
  * descriptor), or another -errno (unreadable). */
 ssize_t jt_fs_fd_link(struct jt_run *run, struct jt_task *t, int fd, char *out, size_t len);
+struct stat;
+/** Is @st jailtrace's own log, result directory or a directory above one (run.c's guards)? */
+int jt_guarded(const struct jt_run *run, const struct stat *st);
 /** The program's @fd as the very same open file description (for SCM_RIGHTS):
  * -EACCES with t->fetch_want set when it must be fetched first. */
 int jt_fs_fd_same(struct jt_run *run, struct jt_task *t, int fd);

@@ -16,6 +16,8 @@
 #include "tracer/view.h"
 #include <limits.h>
 
+#define JT_RESULT_NOWHERE (-2)
+
 struct jt_config {
 	struct jt_policy policy;
 	uint64_t limit[JT_LIMIT_COUNT];	/* from the command line */
@@ -24,6 +26,9 @@ struct jt_config {
 	size_t n_env;
 	char *log_path;
 	int log_fd;			/* --log-fd N: the log, opened by our caller; else -1 */
+	int result_dir;			/* --result FILE: its directory, opened before the run; else -1;
+					 * JT_RESULT_NOWHERE: its way was refused, not to be written */
+	const char *result_path;	/* --result FILE (argv's) */
 	char *disabled;
 	int quiet;
 	int audit_full;
@@ -78,8 +83,21 @@ struct jt_disk_usage {
 	dev_t dev;		/* the jail's file system */
 };
 
+/* What jailtrace writes on the host that no walk of the program's may change. */
+#define JT_GUARD_MAX 128
+struct jt_guard {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct jt_run {
 	jt_config *cfg;
+	/* the log file, and the directories holding it, --result's file and
+	 * --keep's copies, when a writable grant or the jail holds them:
+	 * read-only to the program */
+	struct jt_guard guard[JT_GUARD_MAX];
+	unsigned n_guard;
+	int *keep_dir;			/* each --keep's host directory, opened before the run */
 	const struct jt_policy *policy;
 	struct jt_kernel kernel;
 	struct jt_log log;
@@ -206,12 +224,14 @@ void jt_remove_tree(const char *path);
 /* remove what runs killed by SIGKILL left in @dir (their fresh jails, private skeletons) */
 void jt_remove_stale(const char *dir);
 
-/* keep.c: --keep INSIDE[:HOST], after the run: -errno (@err says why), or how
- * many links and special files it left out (@err names them when not 0) */
-int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen);
+/* keep.c: --keep INSIDE[:HOST], after the run, into @dir (HOST's directory
+ * as jt_keep_check found it; -1: looked up now): -errno (@err says why), or
+ * how many links and special files it left out (@err names them when not 0) */
+int jt_keep(struct jt_run *run, const char *spec, int dir, char *err, size_t errlen);
 /** Before the run: can --keep @spec copy where it would? -EEXIST when its
- * destination exists, -errno when its directory cannot be opened. */
-int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen);
+ * destination exists, -errno when its directory cannot be opened; else 0
+ * and *@dir that directory, held for jt_keep. */
+int jt_keep_check(struct jt_run *run, const char *spec, int *dir, char *err, size_t errlen);
 
 /* inject.c: handing descriptors to tracees */
 int jt_inject_setup(struct jt_run *run);

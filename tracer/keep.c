@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "tracer/filtercache.h"
 #include "tracer/internal.h"
 #include "tracer/path.h"
 
@@ -248,7 +249,7 @@ static int open_dest_dir(char *host, const char **leaf)
 	return fd;
 }
 
-int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen)
+int jt_keep_check(struct jt_run *run, const char *spec, int *dirp, char *err, size_t errlen)
 {
 	const char *colon = strchr(spec, ':'), *leaf;
 	char inside[PATH_MAX], host[PATH_MAX];
@@ -262,6 +263,11 @@ int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen
 	keep_dest(spec, named ? w.name : NULL, host, sizeof(host));
 	if (named)
 		jt_walk_done(&w);
+	if (jt_way_through_program_link(run, host, 0, inside, sizeof(inside))) {
+		snprintf(err, errlen, "--keep %s: the way to %s passes through the link %s, in a writable "
+			 "grant (a program could have made it): copy elsewhere", spec, host, inside);
+		return -ELOOP;
+	}
 	if ((dir = open_dest_dir(host, &leaf)) < 0) {
 		int e = errno;
 
@@ -274,11 +280,13 @@ int jt_keep_check(struct jt_run *run, const char *spec, char *err, size_t errlen
 		snprintf(err, errlen, "--keep %s: host path %s exists; jailtrace does not overwrite it", spec, host);
 		return -EEXIST;
 	}
-	close(dir);
+	/* copied into at the end, as it is now: the program may have made a
+	 * directory on HOST's way a link by then, if a writable grant holds it */
+	*dirp = dir;
 	return 0;
 }
 
-int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
+int jt_keep(struct jt_run *run, const char *spec, int dir, char *err, size_t errlen)
 {
 	const char *colon = strchr(spec, ':'), *leaf;
 	char inside[PATH_MAX], host[PATH_MAX];
@@ -296,7 +304,13 @@ int jt_keep(struct jt_run *run, const char *spec, char *err, size_t errlen)
 		return r < 0 ? r : -EINVAL;
 	}
 	keep_dest(spec, w.name, host, sizeof(host));
-	if ((hostdir = open_dest_dir(host, &leaf)) < 0) {
+	if (dir >= 0) {
+		leaf = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
+		hostdir = fcntl(dir, F_DUPFD_CLOEXEC, 3);
+	} else {
+		hostdir = open_dest_dir(host, &leaf);
+	}
+	if (hostdir < 0) {
 		r = -errno;
 		jt_walk_done(&w);
 		snprintf(err, errlen, "--keep %s: cannot open where to copy it: %s", spec, strerror(-r));

@@ -19,6 +19,7 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -664,6 +665,117 @@ static void fd_table_sized(void)
 	close(fd);
 }
 
+/*
+ * --result FILE and --log FILE, before either is written: a link a program
+ * made on their way in a writable grant (or the --jail) would send them,
+ * and the log's truncation, to any file of that name on the host; a FIFO
+ * one made at the log's name would hold jailtrace before the run starts.
+ * The result first: a refusal of either is written to neither through such
+ * a link. @return 0, or -1 (res says why).
+ */
+static int log_way_ok(struct jt_run *run, struct jt_result *res)
+{
+	const char *path = run->cfg->log_path;
+	char link[PATH_MAX], dir[PATH_MAX], *slash;
+	struct stat st;
+	int bad;
+
+	if (!run->cfg->policy.n_grants)
+		return 0;
+	/* the jail is known by name only with --jail; the grants already */
+	snprintf(run->jail, sizeof(run->jail), "%s", run->cfg->jail ? run->cfg->jail : "");
+	if (run->cfg->result_path &&
+	    jt_way_through_program_link(run, run->cfg->result_path, 0, link, sizeof(link))) {
+		run->jail[0] = '\0';
+		fail(res, 125, ELOOP, "--result %s: its way passes through the link %s, in a "
+		     "writable grant (a program could have made it): name the result without it",
+		     run->cfg->result_path, link);
+		/* nor is this refusal written there */
+		close(run->cfg->result_dir);
+		run->cfg->result_dir = JT_RESULT_NOWHERE;
+		return -1;
+	}
+	if (!path || run->cfg->log_fd >= 0) {
+		run->jail[0] = '\0';
+		return 0;
+	}
+	bad = jt_way_through_program_link(run, path, 0, link, sizeof(link));
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash == dir ? (void)(dir[1] = '\0') : (void)(*slash = '\0');
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (!bad && lstat(path, &st) == 0 && S_ISFIFO(st.st_mode) && !jt_cache_dir_safe(run, dir)) {
+		snprintf(link, sizeof(link), "%s", path);
+		bad = 2;
+	}
+	run->jail[0] = '\0';
+	if (bad == 1)
+		fail(res, 125, ELOOP, "--log %s: its way passes through the link %s, in a writable "
+		     "grant (a program could have made it): name the log without it", path, link);
+	else if (bad)
+		fail(res, 125, EINVAL, "--log %s: a FIFO in a writable grant (a program could have made "
+		     "it): jailtrace would wait for its reader", path);
+	return bad ? -1 : 0;
+}
+
+static int guard_one(struct jt_run *run, const struct stat *st)
+{
+	if (jt_guarded(run, st))
+		return 0;
+	if (run->n_guard == JT_GUARD_MAX)
+		return -ENAMETOOLONG;
+	run->guard[run->n_guard].dev = st->st_dev;
+	run->guard[run->n_guard++].ino = st->st_ino;
+	return 0;
+}
+
+/*
+ * jailtrace's own file @fd (the log, --result's or a --keep's directory), when a
+ * writable grant or the jail holds it (or, for the log, another link may
+ * be there): it and every directory above it become read-only to the
+ * program (fs.c, guard_walk). Else the program could rewrite or empty its
+ * own audit log, or rename the directory away and leave a log or result
+ * of its own making where the operator looks.
+ * @return 0, or -errno (ENAMETOOLONG: deeper than the guards hold).
+ */
+static int guard_file(struct jt_run *run, int fd)
+{
+	char p[64], host[PATH_MAX], *slash;
+	struct stat st, up;
+	ssize_t n;
+	int cur, next, r;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (fd < 0 || fstat(fd, &st) < 0 || (n = readlink(p, host, sizeof(host) - 1)) <= 0 ||
+	    (host[n] = '\0', host[0] != '/') || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+		return 0;	/* a pipe, a socket, a terminal: nothing to rename or rewrite */
+	if (jt_cache_dir_safe(run, host) && !(S_ISREG(st.st_mode) && st.st_nlink > 1))
+		return 0;	/* the program cannot reach it */
+	if ((r = guard_one(run, &st)) < 0)
+		return r;
+	if (S_ISDIR(st.st_mode)) {
+		cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	} else {
+		slash = strrchr(host, '/');
+		*slash = '\0';
+		cur = open(host[0] ? host : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	while (cur >= 0 && fstat(cur, &st) == 0) {
+		if ((r = guard_one(run, &st)) < 0)
+			break;
+		next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = next;
+		if (cur >= 0 && fstat(cur, &up) == 0 && up.st_dev == st.st_dev && up.st_ino == st.st_ino)
+			break;	/* "/" */
+	}
+	if (cur >= 0)
+		close(cur);
+	return r < 0 ? r : 0;
+}
+
 int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 {
 	struct jt_run *run;
@@ -711,6 +823,10 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 			 (unsigned long long)run->limit[JT_LIMIT_LOG]);
 		goto out;
 	}
+	if (log_way_ok(run, res) < 0) {
+		r = -1;
+		goto out;
+	}
 	/* opened first, so that every refusal below ends the log with its reason */
 	if (cfg->log_path && (r = cfg->log_fd >= 0 ? jt_log_open_fd(&run->log, cfg->log_fd) :
 				      jt_log_open(&run->log, cfg->log_path)) < 0) {
@@ -739,13 +855,41 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	run->skeletons_trusted = jt_cache_trusted(JT_CACHE_SKELETONS);
 	if (run->use_view && (r = setup_view(run, res)) < 0)
 		goto out;
+	if (cfg->n_keep && !(run->keep_dir = malloc(cfg->n_keep * sizeof(int)))) {
+		r = fail(res, 125, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_keep; i++)
+		run->keep_dir[i] = -1;
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {
 		/* an output that cannot be kept is refused now, not after the work */
-		if ((r = jt_keep_check(run, cfg->keep[i], msg, sizeof(msg))) < 0) {
+		if ((r = jt_keep_check(run, cfg->keep[i], &run->keep_dir[i], msg, sizeof(msg))) < 0) {
 			r = fail(res, 125, -r, "%s", msg);
 			goto out;
 		}
 	}
+	if (run->use_view && cfg->result_path &&
+	    jt_way_through_program_link(run, cfg->result_path, 0, msg, sizeof(msg))) {
+		r = fail(res, 125, ELOOP, "--result %s: its way passes through the link %s, in a "
+			 "writable grant (a program could have made it): name the result without it",
+			 cfg->result_path, msg);
+		/* nor is this refusal written there */
+		close(cfg->result_dir);
+		cfg->result_dir = JT_RESULT_NOWHERE;
+		goto out;
+	}
+	if (run->use_view && ((r = guard_file(run, run->log.fd)) < 0 ||
+			      (r = guard_file(run, cfg->result_dir)) < 0)) {
+		r = fail(res, 125, -r, "the audit log or the result file is too deep in a writable "
+			 "grant to keep it from the program: put it elsewhere");
+		goto out;
+	}
+	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++)
+		if ((r = guard_file(run, run->keep_dir[i])) < 0) {
+			r = fail(res, 125, -r, "--keep %s: its host directory is too deep in a writable "
+				 "grant to keep it from the program: copy elsewhere", cfg->keep[i]);
+			goto out;
+		}
 	if ((r = check_host(&run->kernel, msg, sizeof(msg))) < 0) {
 		r = fail(res, 125, -r, "%s", msg);
 		goto out;
@@ -825,7 +969,7 @@ int jt_run(jt_config *cfg, char *const argv[], struct jt_result *res)
 	for (size_t i = 0; run->use_view && i < cfg->n_keep; i++) {
 		char kerr[PATH_MAX + 64];
 
-		int k = jt_keep(run, cfg->keep[i], kerr, sizeof(kerr));
+		int k = jt_keep(run, cfg->keep[i], run->keep_dir[i], kerr, sizeof(kerr));
 
 		if (k > 0 && !cfg->quiet)
 			fprintf(stderr, "jailtrace: %s\n", kerr);
@@ -859,6 +1003,10 @@ out:
 	jt_notify_done(run);
 	jt_cache_untaint(run);	/* every process of the run is gone */
 	jt_cpu_done(run);
+	for (size_t i = 0; run->keep_dir && i < cfg->n_keep; i++)
+		if (run->keep_dir[i] >= 0)
+			close(run->keep_dir[i]);
+	free(run->keep_dir);
 	jt_stacks_free(run);
 	jt_denials_free(run);
 	jt_ptable_free(&run->tasks);
