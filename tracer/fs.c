@@ -1149,8 +1149,14 @@ int jt_fs_create(struct jt_op *op, int dirfd, uint64_t path, int kind, mode_t mo
 		return not_a_name(op, 0, dirfd, -EEXIST);
 	if ((r = walk(op, 0, dirfd, JT_WALK_CREATE | JT_WALK_NOFOLLOW)) < 0)
 		return walk_failed(op, 0, r);
-	if (!decide(op, JT_PATH_CREATE))
+	if (!decide(op, JT_PATH_CREATE)) {
+		/* a name that exists is EEXIST before any write check, a
+		 * read-only mount's too: the answer of a lookup, not a refusal
+		 * (try: mkdir(p) except FileExistsError) */
+		if (op->w[0].exists && op->v.err == EROFS)
+			return result(op, -EEXIST);
 		return 0;
+	}
 	if (op->w[0].exists)
 		return op->ret = -EEXIST, 0;
 	if (slash && kind != 'd')

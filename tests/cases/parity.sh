@@ -321,3 +321,20 @@ px ok'
 	expect_rc 0
 	[ "$(cat "$T/out")" = "$want" ] || fail "inside: $(cat "$T/out")"
 }
+
+# A name that exists is EEXIST before any write check: natively for a
+# directory the user cannot write (and on a read-only mount), inside for a
+# read-only grant and jailtrace's own guarded outputs. Before, EROFS: a
+# `try: os.mkdir(p) except FileExistsError` on a granted directory raised.
+t_making_a_name_that_exists_in_a_read_only_grant_is_eexist_as_natively() {
+	parity_same 'import os, sys
+def t(name, call):
+    try: call(); print(name, "ok")
+    except OSError as e: print(name, e.errno)
+t("mkdir /usr", lambda: os.mkdir("/usr"))
+t("mkdir /usr/lib/", lambda: os.mkdir("/usr/lib/"))
+t("mkdir /usr/bin/env", lambda: os.mkdir("/usr/bin/env"))
+t("mkfifo /usr/bin/env", lambda: os.mkfifo("/usr/bin/env"))
+t("symlink /usr/lib", lambda: os.symlink("x", "/usr/lib"))'
+	grep -qx "mkdir /usr 17" "$T/nout" || native_fail "mkdir /usr is not EEXIST natively: $(cat "$T/nout")"
+}
